@@ -1,0 +1,229 @@
+//===- ChannelMixerOps.cpp - verifiers of the channel-mixer ops -----------===//
+//
+// Weights, embedding, linear, norms, rope, softmax and MoE: shape checks and
+// result-type inference.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/seq/IR/SeqOps.h"
+#include "dialects/seq/IR/VerifyUtils.h"
+
+using namespace mlir;
+using namespace seqc::seq;
+using namespace seqc::seq::detail;
+
+//===----------------------------------------------------------------------===//
+// WeightOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult WeightOp::verify() {
+  if (getName().empty())
+    return emitOpError("expected a non-empty weight name");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// EmbeddingOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  auto indices = dyn_cast<RankedTensorType>(adaptor.getIndices().getType());
+  Type element = elementTypeOf(adaptor.getTable().getType());
+  if (!indices || !element)
+    return failure();
+  SmallVector<int64_t> shape(indices.getShape());
+  shape.push_back(dimOrDynamic(adaptor.getTable().getType(), 1));
+  results.push_back(RankedTensorType::get(shape, element));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// LinearOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LinearOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  auto input = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
+  if (!input || input.getRank() == 0)
+    return failure();
+  SmallVector<int64_t> shape(input.getShape());
+  shape.back() = dimOrDynamic(adaptor.getWeight().getType(), 0);
+  results.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult LinearOp::verify() {
+  NamedTensor input(getInput(), "input"), weight(getWeight(), "weight");
+  if (failed(verifySameFloatElementType(*this)) ||
+      failed(matchDim(*this, weight, 1, input, -1)))
+    return failure();
+  if (getBias())
+    return matchDim(*this, NamedTensor(getBias(), "bias"), 0, weight, 0);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// RMSNormOp / LayerNormOp
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyEpsilon(Operation *op, float epsilon) {
+  if (!(epsilon >= 0.0f))
+    return op->emitOpError("expected epsilon >= 0, got ") << epsilon;
+  return success();
+}
+
+LogicalResult RMSNormOp::verify() {
+  NamedTensor input(getInput(), "input"), weight(getWeight(), "weight");
+  if (failed(verifySameFloatElementType(*this)) ||
+      failed(matchDim(*this, weight, 0, input, -1)) ||
+      failed(verifyEpsilon(*this, getEpsilon().convertToFloat())))
+    return failure();
+  if (getGate() && getGate().getType() != getInput().getType())
+    return emitOpError("expected gate type ")
+           << getGate().getType() << " to equal input type "
+           << getInput().getType();
+  if (std::optional<int64_t> group = getGroupSize()) {
+    if (*group <= 0)
+      return emitOpError("expected group_size > 0, got ") << *group;
+    int64_t channels = input.dim(-1);
+    if (!ShapedType::isDynamic(channels) && channels % *group != 0)
+      return emitOpError("expected group_size (")
+             << *group << ") to divide input dim " << input.index(-1) << " ("
+             << channels << ")";
+  }
+  return success();
+}
+
+LogicalResult LayerNormOp::verify() {
+  NamedTensor input(getInput(), "input"), weight(getWeight(), "weight");
+  if (failed(verifySameFloatElementType(*this)) ||
+      failed(matchDim(*this, weight, 0, input, -1)) ||
+      failed(verifyEpsilon(*this, getEpsilon().convertToFloat())))
+    return failure();
+  if (getBias())
+    return matchDim(*this, NamedTensor(getBias(), "bias"), 0, input, -1);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// RopeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RopeOp::verify() {
+  NamedTensor input(getInput(), "input"), positions(getPositions(), "positions");
+  // positions is [seq] or [batch, seq].
+  if (positions.rank() == 2 && failed(matchDim(*this, positions, 0, input, 0)))
+    return failure();
+  if (failed(matchDim(*this, positions, -1, input, 1)))
+    return failure();
+  double theta = getTheta().convertToDouble();
+  if (!(theta > 0.0))
+    return emitOpError("expected theta > 0, got ") << theta;
+
+  int64_t headDim = input.dim(3);
+  int64_t rotaryDim = getRotaryDim().value_or(headDim);
+  if (getRotaryDim()) {
+    if (rotaryDim <= 0 || rotaryDim % 2 != 0)
+      return emitOpError("expected rotary_dim to be positive and even, got ")
+             << rotaryDim;
+    if (!ShapedType::isDynamic(headDim) && rotaryDim > headDim)
+      return emitOpError("expected rotary_dim (")
+             << rotaryDim << ") <= input dim 3 (" << headDim << ")";
+  } else if (!ShapedType::isDynamic(headDim) && headDim % 2 != 0) {
+    return emitOpError("expected an even input dim 3 (head dim), got ")
+           << headDim;
+  }
+
+  // Each scaling kind needs exactly its parameters; stray ones are a
+  // frontend bug worth reporting.
+  bool needsFactor = getScaling() != RopeScalingKind::none;
+  bool needsLlama3 = getScaling() == RopeScalingKind::llama3;
+  auto check = [&](bool present, bool needed, StringRef name) -> LogicalResult {
+    if (present == needed)
+      return success();
+    if (needed)
+      return emitOpError("expected '")
+             << name << "' for scaling " << stringifyRopeScalingKind(getScaling());
+    return emitOpError("unexpected '")
+           << name << "' for scaling " << stringifyRopeScalingKind(getScaling());
+  };
+  if (failed(check(getScalingFactor().has_value(), needsFactor,
+                   "scaling_factor")) ||
+      failed(check(getLowFreqFactor().has_value(), needsLlama3,
+                   "low_freq_factor")) ||
+      failed(check(getHighFreqFactor().has_value(), needsLlama3,
+                   "high_freq_factor")) ||
+      failed(check(getOriginalMaxPositions().has_value(), needsLlama3,
+                   "original_max_positions")))
+    return failure();
+  auto value = [](std::optional<APFloat> attr) {
+    return attr->convertToDouble();
+  };
+  if (needsFactor && !(value(getScalingFactor()) > 0.0))
+    return emitOpError("expected scaling_factor > 0, got ")
+           << value(getScalingFactor());
+  if (needsLlama3) {
+    double low = value(getLowFreqFactor()), high = value(getHighFreqFactor());
+    if (!(high > low))
+      return emitOpError("expected high_freq_factor (")
+             << high << ") > low_freq_factor (" << low << ")";
+    if (*getOriginalMaxPositions() <= 0)
+      return emitOpError("expected original_max_positions > 0, got ")
+             << *getOriginalMaxPositions();
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// SoftmaxOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SoftmaxOp::verify() {
+  int64_t rank = getInput().getType().getRank();
+  int64_t axis = getAxis();
+  if (axis < -rank || axis >= rank)
+    return emitOpError("expected axis in [")
+           << -rank << ", " << rank << "), got " << axis;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// MoeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MoeOp::verify() {
+  NamedTensor input(getInput(), "input"),
+      logits(getRouterLogits(), "router_logits"),
+      gate(getGateWeight(), "gate_weight"), up(getUpWeight(), "up_weight"),
+      down(getDownWeight(), "down_weight");
+  if (failed(verifySameFloatElementType(*this)))
+    return failure();
+  // router_logits is input's shape with the feature dim replaced by experts.
+  if (logits.rank() != input.rank())
+    return emitOpError("expected router_logits of rank ")
+           << input.rank() << " (the input's), got " << logits.type;
+  for (int64_t i = 0; i + 1 < input.rank(); ++i)
+    if (failed(matchDim(*this, logits, i, input, i)))
+      return failure();
+  // gate/up [E, F, D], down [E, D, F].
+  if (failed(matchDim(*this, gate, 0, logits, -1)) ||
+      failed(matchDim(*this, up, 0, logits, -1)) ||
+      failed(matchDim(*this, down, 0, logits, -1)) ||
+      failed(matchDim(*this, gate, 2, input, -1)) ||
+      failed(matchDim(*this, up, 2, input, -1)) ||
+      failed(matchDim(*this, down, 1, input, -1)) ||
+      failed(matchDim(*this, up, 1, gate, 1)) ||
+      failed(matchDim(*this, down, 2, gate, 1)))
+    return failure();
+  int64_t experts = logits.dim(-1);
+  int64_t topK = getTopK();
+  if (topK < 1)
+    return emitOpError("expected top_k >= 1, got ") << topK;
+  if (!ShapedType::isDynamic(experts) && topK > experts)
+    return emitOpError("expected top_k (")
+           << topK << ") <= the number of experts (" << experts << ")";
+  return success();
+}

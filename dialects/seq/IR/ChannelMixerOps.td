@@ -1,0 +1,264 @@
+//===- ChannelMixerOps.td - weights, linear, norms, activations -*- tablegen -*-===//
+//
+// Everything in a model block that is not a sequence mixer: parameters,
+// projections, normalisation, positional rotation, nonlinearities, routing.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SEQC_DIALECT_SEQ_CHANNELMIXEROPS_TD
+#define SEQC_DIALECT_SEQ_CHANNELMIXEROPS_TD
+
+include "dialects/seq/IR/SeqBase.td"
+include "dialects/seq/IR/SeqEnums.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def Seq_WeightOp : Seq_Op<"weight", [Pure]> {
+  let summary = "a named model parameter, bound at load time";
+  let description = [{
+    References the parameter `name` of the model's weight table. The tensor's
+    data is not part of the IR: the runtime binds it by name from the weights
+    file (safetensors) when the model is loaded. The type is the parameter's
+    exact shape and the element type the compiled code computes in; the
+    runtime converts stored f16/bf16/f32 data to it.
+
+    ```mlir
+    %w = seq.weight "model.layers.0.self_attn.q_proj.weight" : tensor<64x64xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name);
+  let results = (outs StaticShapeTensorOf<[AnyFloat]>:$result);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Seq_EmbeddingOp : Seq_Op<"embedding", [Pure, InferTypeOpAdaptor]> {
+  let summary = "row lookup of token ids in an embedding table";
+  let description = [{
+    `result[i..., :] = table[indices[i...], :]`. The table is `[vocab, dim]`;
+    the result has the shape of `indices` followed by `dim`. Out-of-range ids
+    are a runtime error, not undefined behaviour.
+
+    ```mlir
+    %h = seq.embedding %table[%ids]
+        : tensor<32000x64xf32>, tensor<1x?xi64> -> tensor<1x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Seq_FloatTensorOfRank<[2]>:$table,
+                       Seq_IntTensor:$indices);
+  let results = (outs Seq_FloatTensor:$result);
+  let assemblyFormat = [{
+    $table `[` $indices `]` attr-dict `:` type($table) `,` type($indices)
+    `->` type($result)
+  }];
+}
+
+def Seq_LinearOp : Seq_Op<"linear", [Pure, InferTypeOpAdaptor]> {
+  let summary = "affine projection of the last dimension, PyTorch weight layout";
+  let description = [{
+    `result = input · weightᵀ (+ bias)` over the last dimension, exactly
+    `torch.nn.functional.linear`: `input` is `[..., in]`, `weight` is
+    `[out, in]`, the optional `bias` is `[out]`, the result is `[..., out]`.
+
+    ```mlir
+    %q = seq.linear %x, %wq, %bq
+        : tensor<1x?x64xf32>, tensor<128x64xf32>, tensor<128xf32>
+        -> tensor<1x?x128xf32>
+    ```
+  }];
+  let arguments = (ins Seq_NonScalarFloatTensor:$input,
+                       Seq_FloatTensorOfRank<[2]>:$weight,
+                       Optional<Seq_FloatTensorOfRank<[1]>>:$bias);
+  let results = (outs Seq_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` type($input) `,`
+    type($weight) (`,` type($bias)^)? `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Seq_RMSNormOp : Seq_Op<"rmsnorm",
+    [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "root-mean-square normalisation, optionally gated";
+  let description = [{
+    `result = x / sqrt(mean(x², last dim) + epsilon) · (weight_offset + weight)`
+    with statistics in f32. With a `gate` operand, `x = input · silu(gate)`
+    first (Mamba2's gated norm). With `group_size`, the mean is taken over
+    consecutive groups of that many channels instead of the whole last
+    dimension. `weight_offset = 1.0` gives Gemma's `(1 + w)` form.
+
+    ```mlir
+    %y = seq.rmsnorm %x, %w {epsilon = 1.0e-05 : f32}
+        : tensor<1x?x64xf32>, tensor<64xf32>
+    %g = seq.rmsnorm %x, %w gate %z {group_size = 32 : i64}
+        : tensor<1x?x64xf32>, tensor<64xf32>, tensor<1x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Seq_NonScalarFloatTensor:$input,
+                       Seq_FloatTensorOfRank<[1]>:$weight,
+                       Optional<Seq_FloatTensor>:$gate,
+                       DefaultValuedAttr<F32Attr, "1.0e-6f">:$epsilon,
+                       OptionalAttr<I64Attr>:$group_size,
+                       DefaultValuedAttr<F32Attr, "0.0f">:$weight_offset);
+  let results = (outs Seq_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`gate` $gate^)? attr-dict `:` type($input) `,`
+    type($weight) (`,` type($gate)^)?
+  }];
+  let hasVerifier = 1;
+}
+
+def Seq_LayerNormOp : Seq_Op<"layernorm",
+    [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "layer normalisation over the last dimension";
+  let description = [{
+    `result = (x - mean) / sqrt(var + epsilon) · weight (+ bias)` over the
+    last dimension (biased variance, statistics in f32), exactly
+    `torch.nn.LayerNorm`.
+
+    ```mlir
+    %y = seq.layernorm %x, %w, %b {epsilon = 9.99999996E-13 : f32}
+        : tensor<?x?x32xf32>, tensor<32xf32>, tensor<32xf32>
+    ```
+  }];
+  let arguments = (ins Seq_NonScalarFloatTensor:$input,
+                       Seq_FloatTensorOfRank<[1]>:$weight,
+                       Optional<Seq_FloatTensorOfRank<[1]>>:$bias,
+                       DefaultValuedAttr<F32Attr, "1.0e-5f">:$epsilon);
+  let results = (outs Seq_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` type($input) `,`
+    type($weight) (`,` type($bias)^)?
+  }];
+  let hasVerifier = 1;
+}
+
+def Seq_RopeOp : Seq_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "rotary position embedding of multi-head queries or keys";
+  let description = [{
+    Rotates pairs of channels of `input` (`[batch, seq, heads, head_dim]`) by
+    `position · inv_freq[i]`, where `inv_freq[i] = theta^(-2i / rotary_dim)`,
+    rescaled as `scaling` says (`linear`: divided by `scaling_factor`;
+    `llama3`: Llama 3.1's piecewise rule with `scaling_factor`,
+    `low_freq_factor`, `high_freq_factor`, `original_max_positions`).
+    `positions` is `[batch, seq]` or `[seq]` of integer positions.
+    Only the first `rotary_dim` channels rotate (default: all); the rest pass
+    through. Pairs are `(i, i + rotary_dim/2)` (GPT-NeoX/Llama "rotate half")
+    unless `interleaved`, where they are `(2i, 2i+1)` (GPT-J).
+
+    ```mlir
+    %qr = seq.rope %q, %pos {theta = 5.0e+05 : f64}
+        : tensor<1x?x4x16xf32>, tensor<?xi64>
+    %kr = seq.rope %k, %pos scaling llama3 {scaling_factor = 8.0 : f64,
+        low_freq_factor = 1.0 : f64, high_freq_factor = 4.0 : f64,
+        original_max_positions = 8192 : i64}
+        : tensor<1x?x2x16xf32>, tensor<?xi64>
+    ```
+  }];
+  let arguments = (ins Seq_FloatTensorOfRank<[4]>:$input,
+                       Seq_IntTensorOfRank<[1, 2]>:$positions,
+                       DefaultValuedAttr<F64Attr, "10000.0">:$theta,
+                       OptionalAttr<I64Attr>:$rotary_dim,
+                       UnitAttr:$interleaved,
+                       DefaultValuedAttr<Seq_RopeScalingKind,
+                         "::seqc::seq::RopeScalingKind::none">:$scaling,
+                       OptionalAttr<F64Attr>:$scaling_factor,
+                       OptionalAttr<F64Attr>:$low_freq_factor,
+                       OptionalAttr<F64Attr>:$high_freq_factor,
+                       OptionalAttr<I64Attr>:$original_max_positions);
+  let results = (outs Seq_FloatTensorOfRank<[4]>:$result);
+  let assemblyFormat = [{
+    $input `,` $positions (`scaling` $scaling^)? attr-dict `:` type($input)
+    `,` type($positions)
+  }];
+  let hasVerifier = 1;
+}
+
+def Seq_ActivationOp : Seq_Op<"activation",
+    [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "pointwise activation function";
+  let description = [{
+    Applies `kind` elementwise (computed in f32 for narrower types).
+
+    ```mlir
+    %y = seq.activation gelu_tanh %x : tensor<1x?x128xf32>
+    ```
+  }];
+  let arguments = (ins Seq_ActivationKind:$kind, Seq_FloatTensor:$input);
+  let results = (outs Seq_FloatTensor:$result);
+  let assemblyFormat = "$kind $input attr-dict `:` type($input)";
+}
+
+def Seq_GluOp : Seq_Op<"glu",
+    [Pure, AllTypesMatch<["gate", "up", "result"]>]> {
+  let summary = "gated linear unit: activation(gate) · up";
+  let description = [{
+    The gating of SwiGLU (`kind = silu`), GeGLU (`gelu`, `gelu_tanh`) and
+    ReGLU (`relu`) feed-forward blocks: `result = kind(gate) · up`.
+
+    ```mlir
+    %h = seq.glu silu %gate, %up : tensor<1x?x128xf32>
+    ```
+  }];
+  let arguments = (ins Seq_ActivationKind:$kind, Seq_FloatTensor:$gate,
+                       Seq_FloatTensor:$up);
+  let results = (outs Seq_FloatTensor:$result);
+  let assemblyFormat = "$kind $gate `,` $up attr-dict `:` type($result)";
+}
+
+def Seq_SoftmaxOp : Seq_Op<"softmax",
+    [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "numerically stable softmax along one axis";
+  let description = [{
+    `result = exp(x - max(x)) / sum(exp(x - max(x)))` along `axis`
+    (negative values count from the last dimension).
+
+    ```mlir
+    %p = seq.softmax %s {axis = -1 : i64} : tensor<1x4x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Seq_NonScalarFloatTensor:$input,
+                       DefaultValuedAttr<I64Attr, "-1">:$axis);
+  let results = (outs Seq_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Seq_MoeOp : Seq_Op<"moe", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "mixture of gated feed-forward experts with top-k routing";
+  let description = [{
+    For each token: `p = route(router_logits)` picks `top_k` experts `e` with
+    weights `p_e` (`routing` orders softmax and top-k; `normalize` rescales the
+    kept weights to sum to one), then
+    `result = Σ_e p_e · down_e(activation(gate_e(x)) · up_e(x))`.
+    Expert weights are stacked on a leading expert dimension in PyTorch
+    layout: `gate_weight`, `up_weight` are `[experts, ffn, dim]`,
+    `down_weight` is `[experts, dim, ffn]`.
+
+    ```mlir
+    %y = seq.moe %x, %logits, %wg, %wu, %wd {top_k = 2 : i64}
+        : tensor<1x?x64xf32>, tensor<1x?x4xf32>, tensor<4x128x64xf32>,
+          tensor<4x128x64xf32>, tensor<4x64x128xf32>
+    ```
+  }];
+  let arguments = (ins Seq_NonScalarFloatTensor:$input,
+                       Seq_NonScalarFloatTensor:$router_logits,
+                       Seq_FloatTensorOfRank<[3]>:$gate_weight,
+                       Seq_FloatTensorOfRank<[3]>:$up_weight,
+                       Seq_FloatTensorOfRank<[3]>:$down_weight,
+                       I64Attr:$top_k,
+                       DefaultValuedAttr<Seq_MoeRoutingKind,
+                         "::seqc::seq::MoeRoutingKind::softmax_topk">:$routing,
+                       UnitAttr:$normalize,
+                       DefaultValuedAttr<Seq_ActivationKind,
+                         "::seqc::seq::ActivationKind::silu">:$activation);
+  let results = (outs Seq_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $router_logits `,` $gate_weight `,` $up_weight `,` $down_weight
+    (`routing` $routing^)? (`activation` $activation^)? attr-dict `:` type($input) `,` type($router_logits) `,` type($gate_weight)
+    `,` type($up_weight) `,` type($down_weight)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // SEQC_DIALECT_SEQ_CHANNELMIXEROPS_TD

@@ -1,0 +1,54 @@
+//===- SeqBase.td - seq dialect definition -----------------*- tablegen -*-===//
+//
+// The `seq` dialect: domain ops for sequence models (attention, state-space
+// scans, linear recurrences, causal convolutions) and the channel mixers and
+// glue around them. Generic computation stays in upstream dialects.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SEQC_DIALECT_SEQ_SEQBASE_TD
+#define SEQC_DIALECT_SEQ_SEQBASE_TD
+
+include "mlir/IR/OpBase.td"
+
+def Seq_Dialect : Dialect {
+  let name = "seq";
+  let summary = "Sequence-model operations: attention, scans, recurrences.";
+  let description = [{
+    The `seq` dialect holds the operations that are specific to sequence
+    models: softmax attention with a mask algebra, Mamba-style selective scans,
+    Mamba2 state-space duality, gated linear recurrences, causal depthwise
+    convolutions, mixture-of-experts routing, and the channel mixers around
+    them (linear, norms, rotary embeddings, activations). Everything generic
+    (elementwise arithmetic, reshapes, slicing) uses upstream `tensor`,
+    `arith`, `math` and `linalg`.
+
+    Conventions shared by every op:
+    * Activations are token-major: `[batch, seq, ...]`. Batch and sequence
+      dimensions may be dynamic (`?`); feature dimensions are usually static.
+    * Multi-head tensors are `[batch, seq, heads, head_dim]`, the layout a
+      linear projection produces after `tensor.expand_shape`.
+    * Weights use PyTorch's layout (`seq.linear` takes `[out, in]`), so
+      frontends bind checkpoint tensors without transposing.
+    * All floating-point operands of one op share one element type.
+    * Ops are pure functions of their operands: recurrent state goes in as an
+      operand and comes out as a result, and bufferization updates it in place.
+  }];
+  let cppNamespace = "::seqc::seq";
+}
+
+class Seq_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Seq_Dialect, mnemonic, traits>;
+
+// Operand/result constraints. Rank constraints live here (in ODS) so rank
+// errors are reported before result-type inference looks at the dims.
+def Seq_FloatTensor : RankedTensorOf<[AnyFloat]>;
+def Seq_IntTensor : RankedTensorOf<[AnySignlessInteger]>;
+def Seq_NonScalarFloatTensor
+    : RankedTensorOf<[AnyFloat], [HasRankGreaterOrEqualPred<1>],
+                     "ranked tensor of rank >= 1">;
+class Seq_FloatTensorOfRank<list<int> ranks> : TensorRankOf<[AnyFloat], ranks>;
+class Seq_IntTensorOfRank<list<int> ranks>
+    : TensorRankOf<[AnySignlessInteger], ranks>;
+
+#endif // SEQC_DIALECT_SEQ_SEQBASE_TD
