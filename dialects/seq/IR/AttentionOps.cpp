@@ -95,7 +95,7 @@ LogicalResult AttentionOp::verify() {
   if (std::optional<APFloat> scale = getScale())
     if (!scale->isFiniteNonZero())
       return emitOpError("expected a finite non-zero scale, got ")
-             << scale->convertToDouble();
+             << formatFloat(scale->convertToDouble());
 
   // Without a cache, queries are the last Sq of Skv positions, so a causal
   // mask needs Sq <= Skv.

@@ -71,7 +71,7 @@ LogicalResult LinearOp::verify() {
 
 static LogicalResult verifyEpsilon(Operation *op, float epsilon) {
   if (!(epsilon >= 0.0f))
-    return op->emitOpError("expected epsilon >= 0, got ") << epsilon;
+    return op->emitOpError("expected epsilon >= 0, got ") << formatFloat(epsilon);
   return success();
 }
 
@@ -121,7 +121,7 @@ LogicalResult RopeOp::verify() {
     return failure();
   double theta = getTheta().convertToDouble();
   if (!(theta > 0.0))
-    return emitOpError("expected theta > 0, got ") << theta;
+    return emitOpError("expected theta > 0, got ") << formatFloat(theta);
 
   int64_t headDim = input.dim(3);
   int64_t rotaryDim = getRotaryDim().value_or(headDim);
@@ -164,12 +164,13 @@ LogicalResult RopeOp::verify() {
   };
   if (needsFactor && !(value(getScalingFactor()) > 0.0))
     return emitOpError("expected scaling_factor > 0, got ")
-           << value(getScalingFactor());
+           << formatFloat(value(getScalingFactor()));
   if (needsLlama3) {
     double low = value(getLowFreqFactor()), high = value(getHighFreqFactor());
     if (!(high > low))
       return emitOpError("expected high_freq_factor (")
-             << high << ") > low_freq_factor (" << low << ")";
+             << formatFloat(high) << ") > low_freq_factor ("
+             << formatFloat(low) << ")";
     if (*getOriginalMaxPositions() <= 0)
       return emitOpError("expected original_max_positions > 0, got ")
              << *getOriginalMaxPositions();

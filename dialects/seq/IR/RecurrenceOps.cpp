@@ -122,7 +122,8 @@ LogicalResult SSDOp::verify() {
              << limit->size() << " values";
     if (!((*limit)[0] <= (*limit)[1]))
       return emitOpError("expected dt_limit min (")
-             << (*limit)[0] << ") <= max (" << (*limit)[1] << ")";
+             << formatFloat((*limit)[0]) << ") <= max ("
+             << formatFloat((*limit)[1]) << ")";
   }
   return verifyChunkSize(*this, getChunkSize());
 }

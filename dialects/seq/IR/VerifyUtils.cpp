@@ -4,6 +4,8 @@
 
 #include "mlir/IR/Diagnostics.h"
 
+#include <cstdio>
+
 using namespace mlir;
 
 namespace seqc::seq::detail {
@@ -51,6 +53,12 @@ matchShape(Operation *op, const NamedTensor &t,
     if (failed(matchDim(op, t, k, *ref.first, ref.second)))
       return failure();
   return success();
+}
+
+std::string formatFloat(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%g", value);
+  return buffer;
 }
 
 Type elementTypeOf(Type type) {

@@ -51,6 +51,9 @@ mlir::LogicalResult verifySameFloatElementType(mlir::Operation *op);
 /// the ODS constraints and the verifier report it).
 int64_t dimOrDynamic(mlir::Type type, int64_t i);
 
+/// Prints a float attribute value the way users wrote it ("0.5", "1e-06").
+std::string formatFloat(double value);
+
 /// Element type of a shaped type, or null.
 mlir::Type elementTypeOf(mlir::Type type);
 

@@ -1,0 +1,821 @@
+// Every verifier message of the seq dialect, one case each.
+// RUN: seq-opt %s --split-input-file --verify-diagnostics
+
+//===----------------------------------------------------------------------===//
+// Shared checks
+//===----------------------------------------------------------------------===//
+
+// Tests that all float tensors of one op must share an element type.
+func.func @mixed_element_types(%x: tensor<2x16xf32>, %w: tensor<8x16xf16>) {
+  // expected-error @+1 {{expected all floating-point tensors to have element type 'f32', but operand #1 has 'f16'}}
+  %0 = seq.linear %x, %w : tensor<2x16xf32>, tensor<8x16xf16> -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+// Tests that a declared result type must equal the inferred one.
+func.func @wrong_result_type(%x: tensor<2x16xf32>, %w: tensor<8x16xf32>) {
+  // expected-error @+2 {{inferred type(s) 'tensor<2x8xf32>' are incompatible with return type(s) of operation 'tensor<2x9xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = seq.linear %x, %w : tensor<2x16xf32>, tensor<8x16xf32> -> tensor<2x9xf32>
+  return
+}
+
+// -----
+
+// Tests that ranks are enforced by the operand constraints.
+func.func @wrong_rank(%t: tensor<32xf32>, %ids: tensor<4xi64>) {
+  // expected-error @+1 {{operand #0 must be 2D tensor of floating-point values, but got 'tensor<32xf32>'}}
+  %0 = seq.embedding %t[%ids] : tensor<32xf32>, tensor<4xi64> -> tensor<4x32xf32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// seq.weight
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @weight_empty_name() {
+  // expected-error @+1 {{expected a non-empty weight name}}
+  %0 = seq.weight "" : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @weight_dynamic_shape() {
+  // expected-error @+1 {{result #0 must be statically shaped tensor of floating-point values, but got 'tensor<?x4xf32>'}}
+  %0 = seq.weight "w" : tensor<?x4xf32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// seq.linear
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @linear_in_features(%x: tensor<1x?x64xf32>, %w: tensor<128x32xf32>) {
+  // expected-error @+1 {{expected weight dim 1 (32) to match input dim 2 (64)}}
+  %0 = seq.linear %x, %w : tensor<1x?x64xf32>, tensor<128x32xf32> -> tensor<1x?x128xf32>
+  return
+}
+
+// -----
+
+func.func @linear_bias(%x: tensor<1x?x64xf32>, %w: tensor<128x64xf32>, %b: tensor<64xf32>) {
+  // expected-error @+1 {{expected bias dim 0 (64) to match weight dim 0 (128)}}
+  %0 = seq.linear %x, %w, %b : tensor<1x?x64xf32>, tensor<128x64xf32>, tensor<64xf32> -> tensor<1x?x128xf32>
+  return
+}
+
+// -----
+
+func.func @linear_scalar_input(%x: tensor<f32>, %w: tensor<128x64xf32>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of rank >= 1 of floating-point values, but got 'tensor<f32>'}}
+  %0 = seq.linear %x, %w : tensor<f32>, tensor<128x64xf32> -> tensor<128xf32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// seq.rmsnorm / seq.layernorm
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @rmsnorm_weight(%x: tensor<1x?x64xf32>, %w: tensor<32xf32>) {
+  // expected-error @+1 {{expected weight dim 0 (32) to match input dim 2 (64)}}
+  %0 = seq.rmsnorm %x, %w : tensor<1x?x64xf32>, tensor<32xf32>
+  return
+}
+
+// -----
+
+func.func @rmsnorm_epsilon(%x: tensor<1x?x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{expected epsilon >= 0, got -1}}
+  %0 = seq.rmsnorm %x, %w {epsilon = -1.0 : f32} : tensor<1x?x64xf32>, tensor<64xf32>
+  return
+}
+
+// -----
+
+func.func @rmsnorm_gate(%x: tensor<1x?x64xf32>, %w: tensor<64xf32>, %z: tensor<1x7x64xf32>) {
+  // expected-error @+1 {{expected gate type 'tensor<1x7x64xf32>' to equal input type 'tensor<1x?x64xf32>'}}
+  %0 = seq.rmsnorm %x, %w gate %z : tensor<1x?x64xf32>, tensor<64xf32>, tensor<1x7x64xf32>
+  return
+}
+
+// -----
+
+func.func @rmsnorm_group_positive(%x: tensor<1x?x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{expected group_size > 0, got 0}}
+  %0 = seq.rmsnorm %x, %w {group_size = 0 : i64} : tensor<1x?x64xf32>, tensor<64xf32>
+  return
+}
+
+// -----
+
+func.func @rmsnorm_group_divides(%x: tensor<1x?x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{expected group_size (24) to divide input dim 2 (64)}}
+  %0 = seq.rmsnorm %x, %w {group_size = 24 : i64} : tensor<1x?x64xf32>, tensor<64xf32>
+  return
+}
+
+// -----
+
+func.func @layernorm_bias(%x: tensor<1x?x64xf32>, %w: tensor<64xf32>, %b: tensor<65xf32>) {
+  // expected-error @+1 {{expected bias dim 0 (65) to match input dim 2 (64)}}
+  %0 = seq.layernorm %x, %w, %b : tensor<1x?x64xf32>, tensor<64xf32>, tensor<65xf32>
+  return
+}
+
+// -----
+
+func.func @layernorm_epsilon(%x: tensor<1x?x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{expected epsilon >= 0, got -0.5}}
+  %0 = seq.layernorm %x, %w {epsilon = -0.5 : f32} : tensor<1x?x64xf32>, tensor<64xf32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// seq.rope
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @rope_positions_seq(%q: tensor<1x8x4x16xf32>, %p: tensor<9xi64>) {
+  // expected-error @+1 {{expected positions dim 0 (9) to match input dim 1 (8)}}
+  %0 = seq.rope %q, %p : tensor<1x8x4x16xf32>, tensor<9xi64>
+  return
+}
+
+// -----
+
+func.func @rope_positions_batch(%q: tensor<2x8x4x16xf32>, %p: tensor<3x8xi64>) {
+  // expected-error @+1 {{expected positions dim 0 (3) to match input dim 0 (2)}}
+  %0 = seq.rope %q, %p : tensor<2x8x4x16xf32>, tensor<3x8xi64>
+  return
+}
+
+// -----
+
+func.func @rope_theta(%q: tensor<1x?x4x16xf32>, %p: tensor<?xi64>) {
+  // expected-error @+1 {{expected theta > 0, got 0}}
+  %0 = seq.rope %q, %p {theta = 0.0 : f64} : tensor<1x?x4x16xf32>, tensor<?xi64>
+  return
+}
+
+// -----
+
+func.func @rope_rotary_dim_odd(%q: tensor<1x?x4x16xf32>, %p: tensor<?xi64>) {
+  // expected-error @+1 {{expected rotary_dim to be positive and even, got 5}}
+  %0 = seq.rope %q, %p {rotary_dim = 5 : i64} : tensor<1x?x4x16xf32>, tensor<?xi64>
+  return
+}
+
+// -----
+
+func.func @rope_rotary_dim_too_big(%q: tensor<1x?x4x16xf32>, %p: tensor<?xi64>) {
+  // expected-error @+1 {{expected rotary_dim (32) <= input dim 3 (16)}}
+  %0 = seq.rope %q, %p {rotary_dim = 32 : i64} : tensor<1x?x4x16xf32>, tensor<?xi64>
+  return
+}
+
+// -----
+
+func.func @rope_odd_head_dim(%q: tensor<1x?x4x15xf32>, %p: tensor<?xi64>) {
+  // expected-error @+1 {{expected an even input dim 3 (head dim), got 15}}
+  %0 = seq.rope %q, %p : tensor<1x?x4x15xf32>, tensor<?xi64>
+  return
+}
+
+// -----
+
+func.func @rope_missing_factor(%q: tensor<1x?x4x16xf32>, %p: tensor<?xi64>) {
+  // expected-error @+1 {{expected 'scaling_factor' for scaling linear}}
+  %0 = seq.rope %q, %p scaling linear : tensor<1x?x4x16xf32>, tensor<?xi64>
+  return
+}
+
+// -----
+
+func.func @rope_missing_llama3_param(%q: tensor<1x?x4x16xf32>, %p: tensor<?xi64>) {
+  // expected-error @+1 {{expected 'original_max_positions' for scaling llama3}}
+  %0 = seq.rope %q, %p scaling llama3 {scaling_factor = 8.0 : f64, low_freq_factor = 1.0 : f64, high_freq_factor = 4.0 : f64} : tensor<1x?x4x16xf32>, tensor<?xi64>
+  return
+}
+
+// -----
+
+func.func @rope_stray_param(%q: tensor<1x?x4x16xf32>, %p: tensor<?xi64>) {
+  // expected-error @+1 {{unexpected 'low_freq_factor' for scaling linear}}
+  %0 = seq.rope %q, %p scaling linear {scaling_factor = 2.0 : f64, low_freq_factor = 1.0 : f64} : tensor<1x?x4x16xf32>, tensor<?xi64>
+  return
+}
+
+// -----
+
+func.func @rope_nonpositive_factor(%q: tensor<1x?x4x16xf32>, %p: tensor<?xi64>) {
+  // expected-error @+1 {{expected scaling_factor > 0, got -2}}
+  %0 = seq.rope %q, %p scaling linear {scaling_factor = -2.0 : f64} : tensor<1x?x4x16xf32>, tensor<?xi64>
+  return
+}
+
+// -----
+
+func.func @rope_llama3_freq_order(%q: tensor<1x?x4x16xf32>, %p: tensor<?xi64>) {
+  // expected-error @+1 {{expected high_freq_factor (1) > low_freq_factor (4)}}
+  %0 = seq.rope %q, %p scaling llama3 {scaling_factor = 8.0 : f64, low_freq_factor = 4.0 : f64, high_freq_factor = 1.0 : f64, original_max_positions = 8192 : i64} : tensor<1x?x4x16xf32>, tensor<?xi64>
+  return
+}
+
+// -----
+
+func.func @rope_llama3_max_positions(%q: tensor<1x?x4x16xf32>, %p: tensor<?xi64>) {
+  // expected-error @+1 {{expected original_max_positions > 0, got 0}}
+  %0 = seq.rope %q, %p scaling llama3 {scaling_factor = 8.0 : f64, low_freq_factor = 1.0 : f64, high_freq_factor = 4.0 : f64, original_max_positions = 0 : i64} : tensor<1x?x4x16xf32>, tensor<?xi64>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// seq.activation / seq.glu / seq.softmax
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @activation_unknown_kind(%x: tensor<4xf32>) {
+  // expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'kind' [relu, gelu, gelu_tanh, silu, sigmoid, tanh, softplus]}}
+  %0 = seq.activation swish %x : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @glu_mismatch(%g: tensor<4x8xf32>, %u: tensor<4x9xf32>) {
+  // expected-error @+1 {{all of {gate, up, result} have same type}}
+  %0 = "seq.glu"(%g, %u) {kind = 3 : i32} : (tensor<4x8xf32>, tensor<4x9xf32>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @softmax_axis(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{expected axis in [-2, 2), got 2}}
+  %0 = seq.softmax %x {axis = 2 : i64} : tensor<4x8xf32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// seq.moe
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @moe_logits_rank(%x: tensor<1x?x16xf32>, %l: tensor<?x4xf32>, %g: tensor<4x32x16xf32>, %d: tensor<4x16x32xf32>) {
+  // expected-error @+1 {{expected router_logits of rank 3 (the input's), got 'tensor<?x4xf32>'}}
+  %0 = seq.moe %x, %l, %g, %g, %d {top_k = 2 : i64} : tensor<1x?x16xf32>, tensor<?x4xf32>, tensor<4x32x16xf32>, tensor<4x32x16xf32>, tensor<4x16x32xf32>
+  return
+}
+
+// -----
+
+func.func @moe_logits_tokens(%x: tensor<1x8x16xf32>, %l: tensor<1x9x4xf32>, %g: tensor<4x32x16xf32>, %d: tensor<4x16x32xf32>) {
+  // expected-error @+1 {{expected router_logits dim 1 (9) to match input dim 1 (8)}}
+  %0 = seq.moe %x, %l, %g, %g, %d {top_k = 2 : i64} : tensor<1x8x16xf32>, tensor<1x9x4xf32>, tensor<4x32x16xf32>, tensor<4x32x16xf32>, tensor<4x16x32xf32>
+  return
+}
+
+// -----
+
+func.func @moe_expert_count(%x: tensor<1x?x16xf32>, %l: tensor<1x?x4xf32>, %g: tensor<3x32x16xf32>, %d: tensor<4x16x32xf32>) {
+  // expected-error @+1 {{expected gate_weight dim 0 (3) to match router_logits dim 2 (4)}}
+  %0 = seq.moe %x, %l, %g, %g, %d {top_k = 2 : i64} : tensor<1x?x16xf32>, tensor<1x?x4xf32>, tensor<3x32x16xf32>, tensor<3x32x16xf32>, tensor<4x16x32xf32>
+  return
+}
+
+// -----
+
+func.func @moe_ffn_dim(%x: tensor<1x?x16xf32>, %l: tensor<1x?x4xf32>, %g: tensor<4x32x16xf32>, %d: tensor<4x16x24xf32>) {
+  // expected-error @+1 {{expected down_weight dim 2 (24) to match gate_weight dim 1 (32)}}
+  %0 = seq.moe %x, %l, %g, %g, %d {top_k = 2 : i64} : tensor<1x?x16xf32>, tensor<1x?x4xf32>, tensor<4x32x16xf32>, tensor<4x32x16xf32>, tensor<4x16x24xf32>
+  return
+}
+
+// -----
+
+func.func @moe_top_k_zero(%x: tensor<1x?x16xf32>, %l: tensor<1x?x4xf32>, %g: tensor<4x32x16xf32>, %d: tensor<4x16x32xf32>) {
+  // expected-error @+1 {{expected top_k >= 1, got 0}}
+  %0 = seq.moe %x, %l, %g, %g, %d {top_k = 0 : i64} : tensor<1x?x16xf32>, tensor<1x?x4xf32>, tensor<4x32x16xf32>, tensor<4x32x16xf32>, tensor<4x16x32xf32>
+  return
+}
+
+// -----
+
+func.func @moe_top_k_too_big(%x: tensor<1x?x16xf32>, %l: tensor<1x?x4xf32>, %g: tensor<4x32x16xf32>, %d: tensor<4x16x32xf32>) {
+  // expected-error @+1 {{expected top_k (5) <= the number of experts (4)}}
+  %0 = seq.moe %x, %l, %g, %g, %d {top_k = 5 : i64} : tensor<1x?x16xf32>, tensor<1x?x4xf32>, tensor<4x32x16xf32>, tensor<4x32x16xf32>, tensor<4x16x32xf32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// seq.attention
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @attention_head_dim(%q: tensor<1x?x8x64xf32>, %k: tensor<1x?x2x32xf32>, %v: tensor<1x?x2x64xf32>) {
+  // expected-error @+1 {{expected key dim 3 (32) to match query dim 3 (64)}}
+  %0 = seq.attention %q, %k, %v : tensor<1x?x8x64xf32>, tensor<1x?x2x32xf32>, tensor<1x?x2x64xf32> -> tensor<1x?x8x64xf32>
+  return
+}
+
+// -----
+
+func.func @attention_batch(%q: tensor<2x?x8x64xf32>, %k: tensor<3x?x2x64xf32>, %v: tensor<3x?x2x64xf32>) {
+  // expected-error @+1 {{expected key dim 0 (3) to match query dim 0 (2)}}
+  %0 = seq.attention %q, %k, %v : tensor<2x?x8x64xf32>, tensor<3x?x2x64xf32>, tensor<3x?x2x64xf32> -> tensor<2x?x8x64xf32>
+  return
+}
+
+// -----
+
+func.func @attention_kv_length_mismatch(%q: tensor<1x?x8x64xf32>, %k: tensor<1x16x2x64xf32>, %v: tensor<1x12x2x64xf32>) {
+  // expected-error @+1 {{expected value dim 1 (12) to match key dim 1 (16)}}
+  %0 = seq.attention %q, %k, %v : tensor<1x?x8x64xf32>, tensor<1x16x2x64xf32>, tensor<1x12x2x64xf32> -> tensor<1x?x8x64xf32>
+  return
+}
+
+// -----
+
+func.func @attention_kv_heads_mismatch(%q: tensor<1x?x8x64xf32>, %k: tensor<1x?x2x64xf32>, %v: tensor<1x?x4x64xf32>) {
+  // expected-error @+1 {{expected value dim 2 (4) to match key dim 2 (2)}}
+  %0 = seq.attention %q, %k, %v : tensor<1x?x8x64xf32>, tensor<1x?x2x64xf32>, tensor<1x?x4x64xf32> -> tensor<1x?x8x64xf32>
+  return
+}
+
+// -----
+
+func.func @attention_gqa_groups(%q: tensor<1x?x6x64xf32>, %k: tensor<1x?x4x64xf32>, %v: tensor<1x?x4x64xf32>) {
+  // expected-error @+1 {{expected query heads (6) to be a multiple of key/value heads (4)}}
+  %0 = seq.attention %q, %k, %v : tensor<1x?x6x64xf32>, tensor<1x?x4x64xf32>, tensor<1x?x4x64xf32> -> tensor<1x?x6x64xf32>
+  return
+}
+
+// -----
+
+func.func @attention_bias_dims(%q: tensor<1x8x4x16xf32>, %k: tensor<1x8x4x16xf32>, %b: tensor<1x1x8x7xf32>) {
+  // expected-error @+1 {{expected bias dim 3 (7) to match key dim 1 (8)}}
+  %0 = seq.attention %q, %k, %k bias(%b) : tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x1x8x7xf32> -> tensor<1x8x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @attention_scale(%q: tensor<1x8x4x16xf32>) {
+  // expected-error @+1 {{expected a finite non-zero scale, got 0}}
+  %0 = seq.attention %q, %q, %q {scale = 0.0 : f32} : tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32> -> tensor<1x8x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @attention_causal_more_queries(%q: tensor<1x9x4x16xf32>, %k: tensor<1x8x4x16xf32>) {
+  // expected-error @+1 {{expected query dim 1 (9) <= key dim 1 (8) for causal attention without kv_length}}
+  %0 = seq.attention %q, %k, %k {causal} : tensor<1x9x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32> -> tensor<1x9x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @attention_window(%q: tensor<1x8x4x16xf32>) {
+  // expected-error @+1 {{expected sliding_window > 0, got 0}}
+  %0 = seq.attention %q, %q, %q {causal, sliding_window = 0 : i64} : tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32> -> tensor<1x8x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @attention_global_tokens(%q: tensor<1x8x4x16xf32>) {
+  // expected-error @+1 {{expected global_tokens > 0, got -1}}
+  %0 = seq.attention %q, %q, %q {global_tokens = -1 : i64} : tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32> -> tensor<1x8x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @attention_dilation_rate(%q: tensor<1x8x4x16xf32>) {
+  // expected-error @+1 {{expected dilation_rate > 0, got 0}}
+  %0 = seq.attention %q, %q, %q {dilation_rate = 0 : i64, dilation_segment = 4 : i64} : tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32> -> tensor<1x8x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @attention_dilation_segment(%q: tensor<1x8x4x16xf32>) {
+  // expected-error @+1 {{expected dilation_segment > 0, got -4}}
+  %0 = seq.attention %q, %q, %q {dilation_rate = 2 : i64, dilation_segment = -4 : i64} : tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32> -> tensor<1x8x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @attention_dilation_pair(%q: tensor<1x8x4x16xf32>) {
+  // expected-error @+1 {{expected dilation_rate and dilation_segment to be given together}}
+  %0 = seq.attention %q, %q, %q {dilation_rate = 2 : i64} : tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32> -> tensor<1x8x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @attention_dilation_order(%q: tensor<1x8x4x16xf32>) {
+  // expected-error @+1 {{expected dilation_rate (8) <= dilation_segment (4)}}
+  %0 = seq.attention %q, %q, %q {dilation_rate = 8 : i64, dilation_segment = 4 : i64} : tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32> -> tensor<1x8x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @attention_block_pair(%q: tensor<1x8x4x16xf32>) {
+  // expected-error @+1 {{expected block_size and block_layout to be given together}}
+  %0 = seq.attention %q, %q, %q {block_size = 4 : i64} : tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32> -> tensor<1x8x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @attention_block_size(%q: tensor<1x8x4x16xf32>) {
+  // expected-error @+1 {{expected block_size > 0, got 0}}
+  %0 = seq.attention %q, %q, %q {block_size = 0 : i64, block_layout = dense<true> : tensor<2x2xi1>} : tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32> -> tensor<1x8x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @attention_block_square(%q: tensor<1x8x4x16xf32>) {
+  // expected-error @+1 {{expected block_layout to be a square 2-D map, got 'tensor<2x3xi1>'}}
+  %0 = seq.attention %q, %q, %q {block_size = 4 : i64, block_layout = dense<true> : tensor<2x3xi1>} : tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32> -> tensor<1x8x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @attention_block_cover(%q: tensor<1x8x4x16xf32>) {
+  // expected-error @+1 {{expected block_layout (2 blocks of 2) to cover key dim 1 (8)}}
+  %0 = seq.attention %q, %q, %q {block_size = 2 : i64, block_layout = dense<true> : tensor<2x2xi1>} : tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32> -> tensor<1x8x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @attention_mask_mod_args(%q: tensor<1x8x4x16xf32>) {
+  // expected-error @+1 {{expected mask_mod arguments ('index', 'index', 'index', 'index') for (batch, head, query, key)}}
+  %0 = seq.attention %q, %q, %q : tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32> -> tensor<1x8x4x16xf32>
+  mask_mod {
+  ^bb0(%i: index, %j: index):
+    %t = arith.constant true
+    seq.yield %t : i1
+  }
+  return
+}
+
+// -----
+
+func.func @attention_mask_mod_yield(%q: tensor<1x8x4x16xf32>) {
+  // expected-error @+1 {{expected mask_mod to yield one value of type 'i1'}}
+  %0 = seq.attention %q, %q, %q : tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32> -> tensor<1x8x4x16xf32>
+  mask_mod {
+  ^bb0(%b: index, %h: index, %i: index, %j: index):
+    seq.yield %i : index
+  }
+  return
+}
+
+// -----
+
+func.func @attention_score_mod_args(%q: tensor<1x8x4x16xf32>) {
+  // expected-error @+1 {{expected score_mod arguments ('f32', 'index', 'index', 'index', 'index') for (score, batch, head, query, key)}}
+  %0 = seq.attention %q, %q, %q : tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32> -> tensor<1x8x4x16xf32>
+  score_mod {
+  ^bb0(%s: f16, %b: index, %h: index, %i: index, %j: index):
+    seq.yield %s : f16
+  }
+  return
+}
+
+// -----
+
+func.func @attention_score_mod_yield(%q: tensor<1x8x4x16xf32>) {
+  // expected-error @+1 {{expected score_mod to yield one value of type 'f32'}}
+  %0 = seq.attention %q, %q, %q : tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32> -> tensor<1x8x4x16xf32>
+  score_mod {
+  ^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index):
+    seq.yield %s, %s : f32, f32
+  }
+  return
+}
+
+// -----
+
+func.func @yield_outside_attention(%x: f32) {
+  // expected-error @+1 {{expects parent op 'seq.attention'}}
+  seq.yield %x : f32
+}
+
+//===----------------------------------------------------------------------===//
+// seq.selective_scan
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @scan_delta(%u: tensor<1x8x32xf32>, %dt: tensor<1x8x16xf32>, %a: tensor<32x4xf32>, %b: tensor<1x8x4xf32>) {
+  // expected-error @+1 {{expected delta dim 2 (16) to match u dim 2 (32)}}
+  %y, %h = seq.selective_scan %u, %dt, %a, %b, %b : (tensor<1x8x32xf32>, tensor<1x8x16xf32>, tensor<32x4xf32>, tensor<1x8x4xf32>, tensor<1x8x4xf32>) -> (tensor<1x8x32xf32>, tensor<1x32x4xf32>)
+  return
+}
+
+// -----
+
+func.func @scan_a(%u: tensor<1x8x32xf32>, %a: tensor<16x4xf32>, %b: tensor<1x8x4xf32>) {
+  // expected-error @+1 {{expected A dim 0 (16) to match u dim 2 (32)}}
+  %y, %h = seq.selective_scan %u, %u, %a, %b, %b : (tensor<1x8x32xf32>, tensor<1x8x32xf32>, tensor<16x4xf32>, tensor<1x8x4xf32>, tensor<1x8x4xf32>) -> (tensor<1x8x32xf32>, tensor<1x32x4xf32>)
+  return
+}
+
+// -----
+
+func.func @scan_b_state_dim(%u: tensor<1x8x32xf32>, %a: tensor<32x4xf32>, %b: tensor<1x8x5xf32>, %c: tensor<1x8x4xf32>) {
+  // expected-error @+1 {{expected B dim 2 (5) to match A dim 1 (4)}}
+  %y, %h = seq.selective_scan %u, %u, %a, %b, %c : (tensor<1x8x32xf32>, tensor<1x8x32xf32>, tensor<32x4xf32>, tensor<1x8x5xf32>, tensor<1x8x4xf32>) -> (tensor<1x8x32xf32>, tensor<1x32x4xf32>)
+  return
+}
+
+// -----
+
+func.func @scan_c_length(%u: tensor<1x8x32xf32>, %a: tensor<32x4xf32>, %b: tensor<1x8x4xf32>, %c: tensor<1x7x4xf32>) {
+  // expected-error @+1 {{expected C dim 1 (7) to match u dim 1 (8)}}
+  %y, %h = seq.selective_scan %u, %u, %a, %b, %c : (tensor<1x8x32xf32>, tensor<1x8x32xf32>, tensor<32x4xf32>, tensor<1x8x4xf32>, tensor<1x7x4xf32>) -> (tensor<1x8x32xf32>, tensor<1x32x4xf32>)
+  return
+}
+
+// -----
+
+func.func @scan_d(%u: tensor<1x8x32xf32>, %a: tensor<32x4xf32>, %b: tensor<1x8x4xf32>, %d: tensor<31xf32>) {
+  // expected-error @+1 {{expected D dim 0 (31) to match u dim 2 (32)}}
+  %y, %h = seq.selective_scan %u, %u, %a, %b, %b D(%d) : (tensor<1x8x32xf32>, tensor<1x8x32xf32>, tensor<32x4xf32>, tensor<1x8x4xf32>, tensor<1x8x4xf32>, tensor<31xf32>) -> (tensor<1x8x32xf32>, tensor<1x32x4xf32>)
+  return
+}
+
+// -----
+
+func.func @scan_z(%u: tensor<2x8x32xf32>, %a: tensor<32x4xf32>, %b: tensor<2x8x4xf32>, %z: tensor<1x8x32xf32>) {
+  // expected-error @+1 {{expected z dim 0 (1) to match u dim 0 (2)}}
+  %y, %h = seq.selective_scan %u, %u, %a, %b, %b z(%z) : (tensor<2x8x32xf32>, tensor<2x8x32xf32>, tensor<32x4xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<1x8x32xf32>) -> (tensor<2x8x32xf32>, tensor<2x32x4xf32>)
+  return
+}
+
+// -----
+
+func.func @scan_delta_bias(%u: tensor<1x8x32xf32>, %a: tensor<32x4xf32>, %b: tensor<1x8x4xf32>, %db: tensor<4xf32>) {
+  // expected-error @+1 {{expected delta_bias dim 0 (4) to match u dim 2 (32)}}
+  %y, %h = seq.selective_scan %u, %u, %a, %b, %b delta_bias(%db) : (tensor<1x8x32xf32>, tensor<1x8x32xf32>, tensor<32x4xf32>, tensor<1x8x4xf32>, tensor<1x8x4xf32>, tensor<4xf32>) -> (tensor<1x8x32xf32>, tensor<1x32x4xf32>)
+  return
+}
+
+// -----
+
+func.func @scan_initial_state(%u: tensor<1x8x32xf32>, %a: tensor<32x4xf32>, %b: tensor<1x8x4xf32>, %h0: tensor<1x4x32xf32>) {
+  // expected-error @+1 {{expected initial_state dim 1 (4) to match u dim 2 (32)}}
+  %y, %h = seq.selective_scan %u, %u, %a, %b, %b initial_state(%h0) : (tensor<1x8x32xf32>, tensor<1x8x32xf32>, tensor<32x4xf32>, tensor<1x8x4xf32>, tensor<1x8x4xf32>, tensor<1x4x32xf32>) -> (tensor<1x8x32xf32>, tensor<1x32x4xf32>)
+  return
+}
+
+// -----
+
+func.func @scan_final_state_type(%u: tensor<1x8x32xf32>, %a: tensor<32x4xf32>, %b: tensor<1x8x4xf32>) {
+  // expected-error @+2 {{inferred type(s) 'tensor<1x8x32xf32>', 'tensor<1x32x4xf32>' are incompatible with return type(s) of operation 'tensor<1x8x32xf32>', 'tensor<1x32x8xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %y, %h = seq.selective_scan %u, %u, %a, %b, %b : (tensor<1x8x32xf32>, tensor<1x8x32xf32>, tensor<32x4xf32>, tensor<1x8x4xf32>, tensor<1x8x4xf32>) -> (tensor<1x8x32xf32>, tensor<1x32x8xf32>)
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// seq.ssd
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @ssd_dt(%x: tensor<1x8x4x16xf32>, %dt: tensor<1x8x2xf32>, %a: tensor<4xf32>, %b: tensor<1x8x1x32xf32>) {
+  // expected-error @+1 {{expected dt dim 2 (2) to match x dim 2 (4)}}
+  %y, %s = seq.ssd %x, %dt, %a, %b, %b : (tensor<1x8x4x16xf32>, tensor<1x8x2xf32>, tensor<4xf32>, tensor<1x8x1x32xf32>, tensor<1x8x1x32xf32>) -> (tensor<1x8x4x16xf32>, tensor<1x4x16x32xf32>)
+  return
+}
+
+// -----
+
+func.func @ssd_a(%x: tensor<1x8x4x16xf32>, %dt: tensor<1x8x4xf32>, %a: tensor<5xf32>, %b: tensor<1x8x1x32xf32>) {
+  // expected-error @+1 {{expected A dim 0 (5) to match x dim 2 (4)}}
+  %y, %s = seq.ssd %x, %dt, %a, %b, %b : (tensor<1x8x4x16xf32>, tensor<1x8x4xf32>, tensor<5xf32>, tensor<1x8x1x32xf32>, tensor<1x8x1x32xf32>) -> (tensor<1x8x4x16xf32>, tensor<1x4x16x32xf32>)
+  return
+}
+
+// -----
+
+func.func @ssd_b_length(%x: tensor<1x8x4x16xf32>, %dt: tensor<1x8x4xf32>, %a: tensor<4xf32>, %b: tensor<1x9x1x32xf32>) {
+  // expected-error @+1 {{expected B dim 1 (9) to match x dim 1 (8)}}
+  %y, %s = seq.ssd %x, %dt, %a, %b, %b : (tensor<1x8x4x16xf32>, tensor<1x8x4xf32>, tensor<4xf32>, tensor<1x9x1x32xf32>, tensor<1x9x1x32xf32>) -> (tensor<1x8x4x16xf32>, tensor<1x4x16x32xf32>)
+  return
+}
+
+// -----
+
+func.func @ssd_c_groups(%x: tensor<1x8x4x16xf32>, %dt: tensor<1x8x4xf32>, %a: tensor<4xf32>, %b: tensor<1x8x1x32xf32>, %c: tensor<1x8x2x32xf32>) {
+  // expected-error @+1 {{expected C dim 2 (2) to match B dim 2 (1)}}
+  %y, %s = seq.ssd %x, %dt, %a, %b, %c : (tensor<1x8x4x16xf32>, tensor<1x8x4xf32>, tensor<4xf32>, tensor<1x8x1x32xf32>, tensor<1x8x2x32xf32>) -> (tensor<1x8x4x16xf32>, tensor<1x4x16x32xf32>)
+  return
+}
+
+// -----
+
+func.func @ssd_groups_divide(%x: tensor<1x8x4x16xf32>, %dt: tensor<1x8x4xf32>, %a: tensor<4xf32>, %b: tensor<1x8x3x32xf32>) {
+  // expected-error @+1 {{expected x heads (dim 2, 4) to be a multiple of B/C groups (dim 2, 3)}}
+  %y, %s = seq.ssd %x, %dt, %a, %b, %b : (tensor<1x8x4x16xf32>, tensor<1x8x4xf32>, tensor<4xf32>, tensor<1x8x3x32xf32>, tensor<1x8x3x32xf32>) -> (tensor<1x8x4x16xf32>, tensor<1x4x16x32xf32>)
+  return
+}
+
+// -----
+
+func.func @ssd_d(%x: tensor<1x8x4x16xf32>, %dt: tensor<1x8x4xf32>, %a: tensor<4xf32>, %b: tensor<1x8x1x32xf32>, %d: tensor<16xf32>) {
+  // expected-error @+1 {{expected D dim 0 (16) to match x dim 2 (4)}}
+  %y, %s = seq.ssd %x, %dt, %a, %b, %b D(%d) : (tensor<1x8x4x16xf32>, tensor<1x8x4xf32>, tensor<4xf32>, tensor<1x8x1x32xf32>, tensor<1x8x1x32xf32>, tensor<16xf32>) -> (tensor<1x8x4x16xf32>, tensor<1x4x16x32xf32>)
+  return
+}
+
+// -----
+
+func.func @ssd_z(%x: tensor<1x8x4x16xf32>, %dt: tensor<1x8x4xf32>, %a: tensor<4xf32>, %b: tensor<1x8x1x32xf32>, %z: tensor<1x8x4x8xf32>) {
+  // expected-error @+1 {{expected z dim 3 (8) to match x dim 3 (16)}}
+  %y, %s = seq.ssd %x, %dt, %a, %b, %b z(%z) : (tensor<1x8x4x16xf32>, tensor<1x8x4xf32>, tensor<4xf32>, tensor<1x8x1x32xf32>, tensor<1x8x1x32xf32>, tensor<1x8x4x8xf32>) -> (tensor<1x8x4x16xf32>, tensor<1x4x16x32xf32>)
+  return
+}
+
+// -----
+
+func.func @ssd_dt_bias(%x: tensor<1x8x4x16xf32>, %dt: tensor<1x8x4xf32>, %a: tensor<4xf32>, %b: tensor<1x8x1x32xf32>, %db: tensor<2xf32>) {
+  // expected-error @+1 {{expected dt_bias dim 0 (2) to match x dim 2 (4)}}
+  %y, %s = seq.ssd %x, %dt, %a, %b, %b dt_bias(%db) : (tensor<1x8x4x16xf32>, tensor<1x8x4xf32>, tensor<4xf32>, tensor<1x8x1x32xf32>, tensor<1x8x1x32xf32>, tensor<2xf32>) -> (tensor<1x8x4x16xf32>, tensor<1x4x16x32xf32>)
+  return
+}
+
+// -----
+
+func.func @ssd_initial_state(%x: tensor<1x8x4x16xf32>, %dt: tensor<1x8x4xf32>, %a: tensor<4xf32>, %b: tensor<1x8x1x32xf32>, %s0: tensor<1x4x16x16xf32>) {
+  // expected-error @+1 {{expected initial_state dim 3 (16) to match B dim 3 (32)}}
+  %y, %s = seq.ssd %x, %dt, %a, %b, %b initial_state(%s0) : (tensor<1x8x4x16xf32>, tensor<1x8x4xf32>, tensor<4xf32>, tensor<1x8x1x32xf32>, tensor<1x8x1x32xf32>, tensor<1x4x16x16xf32>) -> (tensor<1x8x4x16xf32>, tensor<1x4x16x32xf32>)
+  return
+}
+
+// -----
+
+func.func @ssd_dt_limit_size(%x: tensor<1x8x4x16xf32>, %dt: tensor<1x8x4xf32>, %a: tensor<4xf32>, %b: tensor<1x8x1x32xf32>) {
+  // expected-error @+1 {{expected dt_limit to hold [min, max], got 3 values}}
+  %y, %s = seq.ssd %x, %dt, %a, %b, %b {dt_limit = array<f32: 0.0, 1.0, 2.0>} : (tensor<1x8x4x16xf32>, tensor<1x8x4xf32>, tensor<4xf32>, tensor<1x8x1x32xf32>, tensor<1x8x1x32xf32>) -> (tensor<1x8x4x16xf32>, tensor<1x4x16x32xf32>)
+  return
+}
+
+// -----
+
+func.func @ssd_dt_limit_order(%x: tensor<1x8x4x16xf32>, %dt: tensor<1x8x4xf32>, %a: tensor<4xf32>, %b: tensor<1x8x1x32xf32>) {
+  // expected-error @+1 {{expected dt_limit min (2) <= max (1)}}
+  %y, %s = seq.ssd %x, %dt, %a, %b, %b {dt_limit = array<f32: 2.0, 1.0>} : (tensor<1x8x4x16xf32>, tensor<1x8x4xf32>, tensor<4xf32>, tensor<1x8x1x32xf32>, tensor<1x8x1x32xf32>) -> (tensor<1x8x4x16xf32>, tensor<1x4x16x32xf32>)
+  return
+}
+
+// -----
+
+func.func @ssd_chunk_size(%x: tensor<1x8x4x16xf32>, %dt: tensor<1x8x4xf32>, %a: tensor<4xf32>, %b: tensor<1x8x1x32xf32>) {
+  // expected-error @+1 {{expected chunk_size > 0, got 0}}
+  %y, %s = seq.ssd %x, %dt, %a, %b, %b {chunk_size = 0 : i64} : (tensor<1x8x4x16xf32>, tensor<1x8x4xf32>, tensor<4xf32>, tensor<1x8x1x32xf32>, tensor<1x8x1x32xf32>) -> (tensor<1x8x4x16xf32>, tensor<1x4x16x32xf32>)
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// seq.linear_attention
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @linear_attention_key(%q: tensor<1x8x4x16xf32>, %k: tensor<1x8x4x8xf32>, %v: tensor<1x8x4x32xf32>) {
+  // expected-error @+1 {{expected key dim 3 (8) to match query dim 3 (16)}}
+  %y, %s = seq.linear_attention %q, %k, %v : (tensor<1x8x4x16xf32>, tensor<1x8x4x8xf32>, tensor<1x8x4x32xf32>) -> (tensor<1x8x4x32xf32>, tensor<1x4x16x32xf32>)
+  return
+}
+
+// -----
+
+func.func @linear_attention_value(%q: tensor<1x8x4x16xf32>, %v: tensor<1x8x2x32xf32>) {
+  // expected-error @+1 {{expected value dim 2 (2) to match query dim 2 (4)}}
+  %y, %s = seq.linear_attention %q, %q, %v : (tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x2x32xf32>) -> (tensor<1x8x4x32xf32>, tensor<1x4x16x32xf32>)
+  return
+}
+
+// -----
+
+func.func @linear_attention_decay_per_head(%q: tensor<1x8x4x16xf32>, %g: tensor<3xf32>) {
+  // expected-error @+1 {{expected log_decay dim 0 (3) to match query dim 2 (4)}}
+  %y, %s = seq.linear_attention %q, %q, %q log_decay(%g) : (tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<3xf32>) -> (tensor<1x8x4x16xf32>, tensor<1x4x16x16xf32>)
+  return
+}
+
+// -----
+
+func.func @linear_attention_decay_per_step(%q: tensor<1x8x4x16xf32>, %g: tensor<1x7x4xf32>) {
+  // expected-error @+1 {{expected log_decay dim 1 (7) to match query dim 1 (8)}}
+  %y, %s = seq.linear_attention %q, %q, %q log_decay(%g) : (tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x7x4xf32>) -> (tensor<1x8x4x16xf32>, tensor<1x4x16x16xf32>)
+  return
+}
+
+// -----
+
+func.func @linear_attention_decay_per_channel(%q: tensor<1x8x4x16xf32>, %g: tensor<1x8x4x15xf32>) {
+  // expected-error @+1 {{expected log_decay dim 3 (15) to match query dim 3 (16)}}
+  %y, %s = seq.linear_attention %q, %q, %q log_decay(%g) : (tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x15xf32>) -> (tensor<1x8x4x16xf32>, tensor<1x4x16x16xf32>)
+  return
+}
+
+// -----
+
+func.func @linear_attention_decay_rank(%q: tensor<1x8x4x16xf32>, %g: tensor<8x4xf32>) {
+  // expected-error @+1 {{operand #3 must be 1D/3D/4D tensor of floating-point values, but got 'tensor<8x4xf32>'}}
+  %y, %s = seq.linear_attention %q, %q, %q log_decay(%g) : (tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<8x4xf32>) -> (tensor<1x8x4x16xf32>, tensor<1x4x16x16xf32>)
+  return
+}
+
+// -----
+
+func.func @linear_attention_state(%q: tensor<1x8x4x16xf32>, %v: tensor<1x8x4x32xf32>, %s0: tensor<1x4x32x16xf32>) {
+  // expected-error @+1 {{expected initial_state dim 2 (32) to match query dim 3 (16)}}
+  %y, %s = seq.linear_attention %q, %q, %v initial_state(%s0) : (tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x32xf32>, tensor<1x4x32x16xf32>) -> (tensor<1x8x4x32xf32>, tensor<1x4x16x32xf32>)
+  return
+}
+
+// -----
+
+func.func @linear_attention_chunk(%q: tensor<1x8x4x16xf32>) {
+  // expected-error @+1 {{expected chunk_size > 0, got -1}}
+  %y, %s = seq.linear_attention %q, %q, %q {chunk_size = -1 : i64} : (tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>) -> (tensor<1x8x4x16xf32>, tensor<1x4x16x16xf32>)
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// seq.causal_conv1d
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @conv_channels(%x: tensor<1x8x32xf32>, %w: tensor<16x4xf32>) {
+  // expected-error @+1 {{expected weight dim 0 (16) to match input dim 2 (32)}}
+  %y, %s = seq.causal_conv1d %x, %w : (tensor<1x8x32xf32>, tensor<16x4xf32>) -> (tensor<1x8x32xf32>, tensor<1x32x3xf32>)
+  return
+}
+
+// -----
+
+func.func @conv_no_taps(%x: tensor<1x8x32xf32>, %w: tensor<32x0xf32>) {
+  // expected-error @+1 {{expected at least one tap in weight dim 1, got 0}}
+  %y, %s = seq.causal_conv1d %x, %w : (tensor<1x8x32xf32>, tensor<32x0xf32>) -> (tensor<1x8x32xf32>, tensor<1x32x?xf32>)
+  return
+}
+
+// -----
+
+func.func @conv_bias(%x: tensor<1x8x32xf32>, %w: tensor<32x4xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{expected bias dim 0 (4) to match input dim 2 (32)}}
+  %y, %s = seq.causal_conv1d %x, %w, %b : (tensor<1x8x32xf32>, tensor<32x4xf32>, tensor<4xf32>) -> (tensor<1x8x32xf32>, tensor<1x32x3xf32>)
+  return
+}
+
+// -----
+
+func.func @conv_state_batch(%x: tensor<2x8x32xf32>, %w: tensor<32x4xf32>, %st: tensor<1x32x3xf32>) {
+  // expected-error @+1 {{expected state dim 0 (1) to match input dim 0 (2)}}
+  %y, %s = seq.causal_conv1d %x, %w state(%st) : (tensor<2x8x32xf32>, tensor<32x4xf32>, tensor<1x32x3xf32>) -> (tensor<2x8x32xf32>, tensor<2x32x3xf32>)
+  return
+}
+
+// -----
+
+func.func @conv_state_channels(%x: tensor<1x8x32xf32>, %w: tensor<32x4xf32>, %st: tensor<1x16x3xf32>) {
+  // expected-error @+1 {{expected state dim 1 (16) to match input dim 2 (32)}}
+  %y, %s = seq.causal_conv1d %x, %w state(%st) : (tensor<1x8x32xf32>, tensor<32x4xf32>, tensor<1x16x3xf32>) -> (tensor<1x8x32xf32>, tensor<1x32x3xf32>)
+  return
+}
+
+// -----
+
+func.func @conv_state_history(%x: tensor<1x8x32xf32>, %w: tensor<32x4xf32>, %st: tensor<1x32x4xf32>) {
+  // expected-error @+1 {{expected state dim 2 (4) to be weight dim 1 minus one (3)}}
+  %y, %s = seq.causal_conv1d %x, %w state(%st) : (tensor<1x8x32xf32>, tensor<32x4xf32>, tensor<1x32x4xf32>) -> (tensor<1x8x32xf32>, tensor<1x32x3xf32>)
+  return
+}
