@@ -10,4 +10,4 @@ bash tools/build.sh
 model=examples/hybrid-tiny.mlir
 echo "== seq-opt $model (parse, verify, print)"
 ./build/bin/seq-opt "$model"
-echo "== $model: verified ($(grep -c 'seq\.' "$model") seq ops in the source)"
+echo "== $model: verified ($(./build/bin/seq-opt "$model" --mlir-print-op-generic | grep -c '"seq\.') seq ops)"
