@@ -1,0 +1,27 @@
+//===- Passes.td - seqc conversion passes ------------------*- tablegen -*-===//
+
+#ifndef SEQC_PASSES_CONVERSION_PASSES_TD
+#define SEQC_PASSES_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertSeqToLinalg : Pass<"convert-seq-to-linalg", "mlir::ModuleOp"> {
+  let summary = "Lower seq ops to linalg, scf, tensor, arith and math on tensors";
+  let description = [{
+    The reference CPU lowering of every seq op except `seq.weight` (bound by
+    the entry-point export) — correctness first: attention materialises its
+    score matrix, scans step through time with `scf.for`, MoE evaluates
+    every expert densely. The seq-level passes that come before this one
+    (attention fusion, sparsity, chunking, scan tiling) are where speed is
+    won; this pass defines the semantics those must preserve.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect",
+    "mlir::linalg::LinalgDialect",
+    "mlir::math::MathDialect",
+    "mlir::scf::SCFDialect",
+    "mlir::tensor::TensorDialect",
+  ];
+}
+
+#endif // SEQC_PASSES_CONVERSION_PASSES_TD

@@ -1,0 +1,750 @@
+//===- ChannelMixersToLinalg.cpp - lower projections, norms, rope, MoE ----===//
+//
+// Reference lowerings of the channel-mixer ops to linalg.generic on tensors.
+// Norm statistics are reductions into a tensor of the leading dims followed by
+// a pointwise pass; projections are a single contraction in PyTorch layout.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Conversion/SeqToLinalg/Patterns.h"
+#include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace seqc::lowering;
+namespace seq = seqc::seq;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Pointwise ops
+//===----------------------------------------------------------------------===//
+
+struct ActivationLowering : OpConversionPattern<seq::ActivationOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(seq::ActivationOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    seq::ActivationKind kind = op.getKind();
+    rewriter.replaceOp(
+        op, pointwise(rewriter, op.getLoc(), adaptor.getInput(),
+                      adaptor.getInput(),
+                      [&](OpBuilder &b, Location loc, ValueRange args) {
+                        return applyActivation(b, loc, kind, args[0]);
+                      }));
+    return success();
+  }
+};
+
+struct GluLowering : OpConversionPattern<seq::GluOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(seq::GluOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    seq::ActivationKind kind = op.getKind();
+    rewriter.replaceOp(
+        op, pointwise(rewriter, op.getLoc(),
+                      {adaptor.getGate(), adaptor.getUp()}, adaptor.getGate(),
+                      [&](OpBuilder &b, Location loc, ValueRange args) {
+                        Value g = applyActivation(b, loc, kind, args[0]);
+                        return arith::MulFOp::create(b, loc, g, args[1]);
+                      }));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Softmax
+//===----------------------------------------------------------------------===//
+
+/// Reduces `input` along `axis` with `combine`, starting from `initValue`.
+static Value reduceAlong(OpBuilder &b, Location loc, Value input, int64_t axis,
+                         double initValue,
+                         function_ref<Value(OpBuilder &, Location, Value,
+                                            Value)>
+                             combine) {
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t rank = type.getRank();
+  SmallVector<OpFoldResult> sizes = getSizes(b, loc, input);
+  sizes.erase(sizes.begin() + axis);
+  Value init = filledTensor(b, loc, sizes, type.getElementType(), initValue);
+  SmallVector<int64_t> outDims;
+  SmallVector<utils::IteratorType> iters;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (i != axis)
+      outDims.push_back(i);
+    iters.push_back(i == axis ? utils::IteratorType::reduction
+                              : utils::IteratorType::parallel);
+  }
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank),
+                                 dimsMap(ctx, rank, outDims)};
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), input, init, maps, iters,
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               yieldValue(nb, nl,
+                                       combine(nb, nl, args[0], args[1]));
+             })
+      .getResult(0);
+}
+
+struct SoftmaxLowering : OpConversionPattern<seq::SoftmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(seq::SoftmaxOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    auto type = cast<RankedTensorType>(x.getType());
+    int64_t rank = type.getRank();
+    int64_t axis = op.getAxis() < 0 ? op.getAxis() + rank : op.getAxis();
+    Value max = reduceAlong(rewriter, loc, x, axis, -INFINITY,
+                            [](OpBuilder &b, Location l, Value v, Value acc) {
+                              return arith::MaximumFOp::create(b, l, v, acc);
+                            });
+    // Σ exp(x - max) along the axis, reading max broadcast along it.
+    SmallVector<int64_t> outDims;
+    for (int64_t i = 0; i < rank; ++i)
+      if (i != axis)
+        outDims.push_back(i);
+    MLIRContext *ctx = rewriter.getContext();
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    AffineMap reduced = dimsMap(ctx, rank, outDims);
+    SmallVector<OpFoldResult> reducedSizes = getSizes(rewriter, loc, x);
+    reducedSizes.erase(reducedSizes.begin() + axis);
+    Value zero =
+        filledTensor(rewriter, loc, reducedSizes, type.getElementType(), 0.0);
+    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+    iters[axis] = utils::IteratorType::reduction;
+    Value sum =
+        linalg::GenericOp::create(
+            rewriter, loc, zero.getType(), ValueRange{x, max}, zero,
+            {identity, reduced, reduced}, iters,
+            [](OpBuilder &b, Location l, ValueRange args) {
+              Value e = math::ExpOp::create(
+                  b, l, arith::SubFOp::create(b, l, args[0], args[1]));
+              yieldValue(b, l,
+                                      arith::AddFOp::create(b, l, e, args[2]));
+            })
+            .getResult(0);
+    Value init =
+        emptyTensor(rewriter, loc, getSizes(rewriter, loc, x),
+                    type.getElementType());
+    Value result =
+        linalg::GenericOp::create(
+            rewriter, loc, type, ValueRange{x, max, sum}, init,
+            {identity, reduced, reduced, identity}, iterators(rank),
+            [](OpBuilder &b, Location l, ValueRange args) {
+              Value e = math::ExpOp::create(
+                  b, l, arith::SubFOp::create(b, l, args[0], args[1]));
+              yieldValue(b, l,
+                                      arith::DivFOp::create(b, l, e, args[2]));
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Embedding and linear
+//===----------------------------------------------------------------------===//
+
+struct EmbeddingLowering : OpConversionPattern<seq::EmbeddingOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(seq::EmbeddingOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value table = adaptor.getTable(), ids = adaptor.getIndices();
+    auto resultType = cast<RankedTensorType>(op.getType());
+    int64_t rank = resultType.getRank();
+    SmallVector<OpFoldResult> sizes = getSizes(rewriter, loc, ids);
+    sizes.push_back(getSizes(rewriter, loc, table)[1]);
+    Value init = emptyTensor(rewriter, loc, sizes, resultType.getElementType());
+    SmallVector<int64_t> idDims;
+    for (int64_t i = 0; i + 1 < rank; ++i)
+      idDims.push_back(i);
+    SmallVector<AffineMap> maps = {
+        dimsMap(rewriter.getContext(), rank, idDims),
+        rewriter.getMultiDimIdentityMap(rank)};
+    Value vocabLast = arith::SubIOp::create(
+        rewriter, loc,
+        getValueOrCreateConstantIndexOp(rewriter, loc,
+                                        getSizes(rewriter, loc, table)[0]),
+        indexConstant(rewriter, loc, 1));
+    Value result =
+        linalg::GenericOp::create(
+            rewriter, loc, resultType, ids, init, maps, iterators(rank),
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              // Clamp so a bad id can never read outside the table; the
+              // runtime rejects out-of-range ids before calling.
+              Value id = arith::IndexCastOp::create(b, l, b.getIndexType(),
+                                                    args[0]);
+              id = arith::MaxSIOp::create(b, l, id, indexConstant(b, l, 0));
+              id = arith::MinSIOp::create(b, l, id, vocabLast);
+              Value col = linalg::IndexOp::create(b, l, rank - 1);
+              Value v = tensor::ExtractOp::create(b, l, table,
+                                                  ValueRange{id, col});
+              yieldValue(b, l, v);
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// [m, n] initialised with `bias` broadcast over rows, or zeros.
+static Value biasOrZeros(OpBuilder &b, Location loc, Value bias,
+                         ArrayRef<OpFoldResult> sizes, Type elementType) {
+  if (!bias)
+    return filledTensor(b, loc, sizes, elementType, 0.0);
+  Value init = emptyTensor(b, loc, sizes, elementType);
+  MLIRContext *ctx = b.getContext();
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), bias, init,
+             {dimsMap(ctx, 2, {1}), b.getMultiDimIdentityMap(2)},
+             iterators(2),
+             [](OpBuilder &nb, Location nl, ValueRange args) {
+               yieldValue(nb, nl, args[0]);
+             })
+      .getResult(0);
+}
+
+struct LinearLowering : OpConversionPattern<seq::LinearOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(seq::LinearOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Value x = collapseToMatrix(rewriter, loc, adaptor.getInput());
+    SmallVector<OpFoldResult> sizes = {
+        getSizes(rewriter, loc, x)[0],
+        getSizes(rewriter, loc, adaptor.getWeight())[0]};
+    Value init = biasOrZeros(rewriter, loc, adaptor.getBias(), sizes,
+                             resultType.getElementType());
+    Value out = matmulTransposedB(rewriter, loc, x, adaptor.getWeight(), init);
+    rewriter.replaceOp(op, expandFromMatrix(rewriter, loc, out,
+                                            adaptor.getInput(), resultType));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Norms
+//===----------------------------------------------------------------------===//
+
+/// Splits the last dim of `x` into [groups, groupSize].
+static Value splitLastDim(OpBuilder &b, Location loc, Value x, int64_t groups,
+                          int64_t groupSize) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> shape(type.getShape());
+  shape.back() = groups;
+  shape.push_back(groupSize);
+  SmallVector<OpFoldResult> sizes = getSizes(b, loc, x);
+  sizes.back() = b.getIndexAttr(groups);
+  sizes.push_back(b.getIndexAttr(groupSize));
+  SmallVector<ReassociationIndices> reassociation;
+  for (int64_t i = 0; i + 1 < rank; ++i)
+    reassociation.push_back({i});
+  reassociation.push_back({rank - 1, rank});
+  return tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), x,
+      reassociation, sizes);
+}
+
+/// Inverse of splitLastDim.
+static Value mergeLastDims(OpBuilder &b, Location loc, Value x) {
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  SmallVector<ReassociationIndices> reassociation;
+  for (int64_t i = 0; i + 2 < rank; ++i)
+    reassociation.push_back({i});
+  reassociation.push_back({rank - 2, rank - 1});
+  return tensor::CollapseShapeOp::create(b, loc, x, reassociation);
+}
+
+/// Σ over the last dim of f(x...) into a tensor of the leading dims.
+static Value sumLastDim(OpBuilder &b, Location loc, ValueRange inputs,
+                        ArrayRef<AffineMap> inputMaps,
+                        function_ref<Value(OpBuilder &, Location, ValueRange)>
+                            term) {
+  auto type = cast<RankedTensorType>(inputs[0].getType());
+  int64_t rank = type.getRank();
+  SmallVector<OpFoldResult> sizes = getSizes(b, loc, inputs[0]);
+  sizes.pop_back();
+  Value init = filledTensor(b, loc, sizes, type.getElementType(), 0.0);
+  SmallVector<int64_t> lead;
+  for (int64_t i = 0; i + 1 < rank; ++i)
+    lead.push_back(i);
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(dimsMap(b.getContext(), rank, lead));
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), inputs, init, maps,
+             iterators(rank - 1, 1),
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               Value t = term(nb, nl, args.drop_back());
+               yieldValue(
+                   nb, nl, arith::AddFOp::create(nb, nl, t, args.back()));
+             })
+      .getResult(0);
+}
+
+struct RMSNormLowering : OpConversionPattern<seq::RMSNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(seq::RMSNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    int64_t channels = type.getShape().back();
+    if (ShapedType::isDynamic(channels))
+      return rewriter.notifyMatchFailure(op, "dynamic channel dim");
+    // Group statistics by splitting channels into [groups, groupSize]; the
+    // plain norm is one group.
+    int64_t groupSize = op.getGroupSize().value_or(channels);
+    int64_t groups = channels / groupSize;
+    Value x = splitLastDim(rewriter, loc, adaptor.getInput(), groups, groupSize);
+    Value gate = adaptor.getGate()
+                     ? splitLastDim(rewriter, loc, adaptor.getGate(), groups,
+                                    groupSize)
+                     : Value();
+    auto weightType = RankedTensorType::get({groups, groupSize},
+                                            type.getElementType());
+    Value weight = tensor::ExpandShapeOp::create(
+        rewriter, loc, weightType, adaptor.getWeight(),
+        SmallVector<ReassociationIndices>{{0, 1}});
+    int64_t rank = type.getRank() + 1;
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    SmallVector<Value> inputs = {x};
+    if (gate)
+      inputs.push_back(gate);
+    // x, or x · silu(gate) for the gated form.
+    auto gated = [&](OpBuilder &b, Location l, ValueRange args) {
+      return gate ? arith::MulFOp::create(b, l, args[0], silu(b, l, args[1]))
+                        .getResult()
+                  : args[0];
+    };
+    Value sumSq = sumLastDim(
+        rewriter, loc, inputs, SmallVector<AffineMap>(inputs.size(), identity),
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value v = gated(b, l, args);
+          return arith::MulFOp::create(b, l, v, v);
+        });
+    SmallVector<int64_t> lead;
+    for (int64_t i = 0; i + 1 < rank; ++i)
+      lead.push_back(i);
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<Value> normInputs(inputs);
+    normInputs.append({sumSq, weight});
+    SmallVector<AffineMap> maps(inputs.size(), identity);
+    maps.append({dimsMap(ctx, rank, lead),
+                 dimsMap(ctx, rank, {rank - 2, rank - 1}), identity});
+    Value init = emptyTensor(rewriter, loc, getSizes(rewriter, loc, x),
+                             type.getElementType());
+    double eps = op.getEpsilon().convertToDouble();
+    double offset = op.getWeightOffset().convertToDouble();
+    bool hasGate = static_cast<bool>(gate);
+    Value normalized =
+        linalg::GenericOp::create(
+            rewriter, loc, init.getType(), normInputs, init, maps,
+            iterators(rank),
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Type t = args[0].getType();
+              Value v = gated(b, l, args);
+              Value ss = args[hasGate ? 2 : 1], w = args[hasGate ? 3 : 2];
+              Value mean = arith::DivFOp::create(
+                  b, l, ss, floatConstant(b, l, t, groupSize));
+              Value inv = math::RsqrtOp::create(
+                  b, l,
+                  arith::AddFOp::create(b, l, mean, floatConstant(b, l, t, eps)));
+              if (offset != 0.0)
+                w = arith::AddFOp::create(b, l, w, floatConstant(b, l, t, offset));
+              Value y = arith::MulFOp::create(
+                  b, l, arith::MulFOp::create(b, l, v, inv), w);
+              yieldValue(b, l, y);
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, mergeLastDims(rewriter, loc, normalized));
+    return success();
+  }
+};
+
+struct LayerNormLowering : OpConversionPattern<seq::LayerNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(seq::LayerNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    int64_t rank = type.getRank();
+    int64_t channels = type.getShape().back();
+    if (ShapedType::isDynamic(channels))
+      return rewriter.notifyMatchFailure(op, "dynamic channel dim");
+    Value x = adaptor.getInput();
+    MLIRContext *ctx = rewriter.getContext();
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    SmallVector<int64_t> lead;
+    for (int64_t i = 0; i + 1 < rank; ++i)
+      lead.push_back(i);
+    AffineMap leadMap = dimsMap(ctx, rank, lead);
+    Value sum = sumLastDim(rewriter, loc, x, identity,
+                           [](OpBuilder &, Location, ValueRange a) {
+                             return a[0];
+                           });
+    double n = static_cast<double>(channels);
+    // Biased variance from the centred values (two passes, as PyTorch).
+    Value sumSq = sumLastDim(
+        rewriter, loc, {x, sum}, {identity, leadMap},
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value mean =
+              arith::DivFOp::create(b, l, a[1], floatConstant(b, l, a[0].getType(), n));
+          Value d = arith::SubFOp::create(b, l, a[0], mean);
+          return arith::MulFOp::create(b, l, d, d);
+        });
+    SmallVector<Value> inputs = {x, sum, sumSq, adaptor.getWeight()};
+    SmallVector<AffineMap> maps = {identity, leadMap, leadMap,
+                                   dimsMap(ctx, rank, {rank - 1})};
+    if (adaptor.getBias()) {
+      inputs.push_back(adaptor.getBias());
+      maps.push_back(dimsMap(ctx, rank, {rank - 1}));
+    }
+    maps.push_back(identity);
+    Value init = emptyTensor(rewriter, loc, getSizes(rewriter, loc, x),
+                             type.getElementType());
+    double eps = op.getEpsilon().convertToDouble();
+    bool hasBias = static_cast<bool>(adaptor.getBias());
+    Value result =
+        linalg::GenericOp::create(
+            rewriter, loc, type, inputs, init, maps, iterators(rank),
+            [&](OpBuilder &b, Location l, ValueRange a) {
+              Type t = a[0].getType();
+              Value mean = arith::DivFOp::create(b, l, a[1], floatConstant(b, l, t, n));
+              Value var = arith::DivFOp::create(b, l, a[2], floatConstant(b, l, t, n));
+              Value inv = math::RsqrtOp::create(
+                  b, l, arith::AddFOp::create(b, l, var, floatConstant(b, l, t, eps)));
+              Value y = arith::MulFOp::create(
+                  b, l, arith::SubFOp::create(b, l, a[0], mean), inv);
+              y = arith::MulFOp::create(b, l, y, a[3]);
+              if (hasBias)
+                y = arith::AddFOp::create(b, l, y, a[4]);
+              yieldValue(b, l, y);
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Rotary embedding
+//===----------------------------------------------------------------------===//
+
+/// The rotary inverse frequencies, computed at compile time the way Hugging
+/// Face computes them (including Llama 3.1's piecewise rescaling).
+static SmallVector<float> ropeInverseFrequencies(seq::RopeOp op,
+                                                 int64_t rotaryDim) {
+  double theta = op.getTheta().convertToDouble();
+  SmallVector<float> result;
+  for (int64_t i = 0; i < rotaryDim / 2; ++i) {
+    double inv = 1.0 / std::pow(theta, static_cast<double>(2 * i) / rotaryDim);
+    switch (op.getScaling()) {
+    case seq::RopeScalingKind::none:
+      break;
+    case seq::RopeScalingKind::linear:
+      inv /= op.getScalingFactor()->convertToDouble();
+      break;
+    case seq::RopeScalingKind::llama3: {
+      double factor = op.getScalingFactor()->convertToDouble();
+      double low = op.getLowFreqFactor()->convertToDouble();
+      double high = op.getHighFreqFactor()->convertToDouble();
+      double original = static_cast<double>(*op.getOriginalMaxPositions());
+      double wavelen = 2 * M_PI / inv;
+      if (wavelen > original / low) {
+        inv /= factor; // low frequencies: fully interpolated
+      } else if (!(wavelen < original / high)) {
+        double smooth = (original / wavelen - low) / (high - low);
+        inv = (1 - smooth) * inv / factor + smooth * inv;
+      }
+      break;
+    }
+    }
+    result.push_back(static_cast<float>(inv));
+  }
+  return result;
+}
+
+struct RopeLowering : OpConversionPattern<seq::RopeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(seq::RopeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    int64_t headDim = type.getDimSize(3);
+    if (ShapedType::isDynamic(headDim))
+      return rewriter.notifyMatchFailure(op, "dynamic head dim");
+    int64_t rotaryDim = op.getRotaryDim().value_or(headDim);
+    int64_t half = rotaryDim / 2;
+    bool interleaved = op.getInterleaved();
+    SmallVector<float> invFreq = ropeInverseFrequencies(op, rotaryDim);
+    auto freqType = RankedTensorType::get({half}, rewriter.getF32Type());
+    Value freqs = arith::ConstantOp::create(
+        rewriter, loc, DenseElementsAttr::get(freqType, ArrayRef(invFreq)));
+
+    Value x = adaptor.getInput(), positions = adaptor.getPositions();
+    MLIRContext *ctx = rewriter.getContext();
+    int64_t posRank = cast<RankedTensorType>(positions.getType()).getRank();
+    AffineMap posMap = posRank == 1 ? dimsMap(ctx, 4, {1}) : dimsMap(ctx, 4, {0, 1});
+    Value init = emptyTensor(rewriter, loc, getSizes(rewriter, loc, x),
+                             type.getElementType());
+    Value result =
+        linalg::GenericOp::create(
+            rewriter, loc, type, ValueRange{x, positions}, init,
+            {rewriter.getMultiDimIdentityMap(4), posMap,
+             rewriter.getMultiDimIdentityMap(4)},
+            iterators(4),
+            [&](OpBuilder &b, Location l, ValueRange a) {
+              Type t = a[0].getType();
+              Value d = linalg::IndexOp::create(b, l, 3);
+              auto cIdx = [&](int64_t v) { return indexConstant(b, l, v); };
+              Value rotated = arith::CmpIOp::create(
+                  b, l, arith::CmpIPredicate::slt, d, cIdx(rotaryDim));
+              // Pair index i, partner channel, and the sign of the partner's
+              // term: out = x·cos(θ_i) + sign·x[partner]·sin(θ_i).
+              Value pair, partner, negative;
+              if (interleaved) {
+                pair = arith::DivUIOp::create(b, l, d, cIdx(2));
+                Value odd = arith::RemUIOp::create(b, l, d, cIdx(2));
+                negative = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq,
+                                                 odd, cIdx(0));
+                partner = arith::SelectOp::create(
+                    b, l, negative, arith::AddIOp::create(b, l, d, cIdx(1)),
+                    arith::SubIOp::create(b, l, d, cIdx(1)));
+              } else {
+                negative = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
+                                                 d, cIdx(half));
+                pair = arith::SelectOp::create(
+                    b, l, negative, d, arith::SubIOp::create(b, l, d, cIdx(half)));
+                partner = arith::SelectOp::create(
+                    b, l, negative, arith::AddIOp::create(b, l, d, cIdx(half)),
+                    arith::SubIOp::create(b, l, d, cIdx(half)));
+              }
+              // Channels past rotary_dim pass through; keep their indices in
+              // bounds.
+              pair = arith::SelectOp::create(b, l, rotated, pair, cIdx(0));
+              partner = arith::SelectOp::create(b, l, rotated, partner, d);
+              Value bIdx = linalg::IndexOp::create(b, l, 0);
+              Value sIdx = linalg::IndexOp::create(b, l, 1);
+              Value hIdx = linalg::IndexOp::create(b, l, 2);
+              Value other = tensor::ExtractOp::create(
+                  b, l, x, ValueRange{bIdx, sIdx, hIdx, partner});
+              Value freq = tensor::ExtractOp::create(b, l, freqs, pair);
+              Value pos = arith::SIToFPOp::create(b, l, b.getF32Type(), a[1]);
+              Value angle = arith::MulFOp::create(b, l, pos, freq);
+              Value cos = math::CosOp::create(b, l, angle);
+              Value sin = math::SinOp::create(b, l, angle);
+              if (t != b.getF32Type()) {
+                cos = arith::TruncFOp::create(b, l, t, cos);
+                sin = arith::TruncFOp::create(b, l, t, sin);
+              }
+              Value otherTerm = arith::MulFOp::create(b, l, other, sin);
+              otherTerm = arith::SelectOp::create(
+                  b, l, negative, arith::NegFOp::create(b, l, otherTerm),
+                  otherTerm);
+              Value y = arith::AddFOp::create(
+                  b, l, arith::MulFOp::create(b, l, a[0], cos), otherTerm);
+              yieldValue(
+                  b, l, arith::SelectOp::create(b, l, rotated, y, a[0]));
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Mixture of experts
+//===----------------------------------------------------------------------===//
+
+/// Routing weights [tokens, experts]: zero for experts outside the top k.
+static Value moeRoutingWeights(OpBuilder &b, Location loc, seq::MoeOp op,
+                               Value logits) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(logits.getType());
+  Type t = type.getElementType();
+  SmallVector<OpFoldResult> sizes = getSizes(b, loc, logits);
+  // rank[t, e] = #{e2 : l[e2] > l[e] or (l[e2] == l[e] and e2 < e)}. Softmax
+  // is monotonic, so ranking logits ranks probabilities too.
+  Value zeros = filledTensor(b, loc, sizes, t, 0.0);
+  Value rank =
+      linalg::GenericOp::create(
+          b, loc, zeros.getType(), ValueRange{logits, logits}, zeros,
+          {dimsMap(ctx, 3, {0, 1}), dimsMap(ctx, 3, {0, 2}),
+           dimsMap(ctx, 3, {0, 1})},
+          iterators(2, 1),
+          [&](OpBuilder &nb, Location nl, ValueRange a) {
+            Value e = linalg::IndexOp::create(nb, nl, 1);
+            Value e2 = linalg::IndexOp::create(nb, nl, 2);
+            Value greater = arith::CmpFOp::create(
+                nb, nl, arith::CmpFPredicate::OGT, a[1], a[0]);
+            Value equal = arith::CmpFOp::create(
+                nb, nl, arith::CmpFPredicate::OEQ, a[1], a[0]);
+            Value before =
+                arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ult, e2, e);
+            Value beats = arith::OrIOp::create(
+                nb, nl, greater, arith::AndIOp::create(nb, nl, equal, before));
+            Value one = floatConstant(nb, nl, t, 1.0);
+            Value inc = arith::SelectOp::create(nb, nl, beats, one,
+                                                floatConstant(nb, nl, t, 0.0));
+            yieldValue(nb, nl,
+                                    arith::AddFOp::create(nb, nl, a[2], inc));
+          })
+          .getResult(0);
+  double topK = static_cast<double>(op.getTopK());
+  auto kept = [&](OpBuilder &nb, Location nl, Value r) {
+    return arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OLT, r,
+                                 floatConstant(nb, nl, t, topK));
+  };
+  // Row max, Σ exp over all experts, Σ exp over kept experts.
+  SmallVector<OpFoldResult> rowSizes = {sizes[0]};
+  Value max = filledTensor(b, loc, rowSizes, t, -INFINITY);
+  AffineMap full = dimsMap(ctx, 2, {0, 1}), row = dimsMap(ctx, 2, {0});
+  max = linalg::GenericOp::create(
+            b, loc, max.getType(), logits, max, {full, row}, iterators(1, 1),
+            [](OpBuilder &nb, Location nl, ValueRange a) {
+              yieldValue(
+                  nb, nl, arith::MaximumFOp::create(nb, nl, a[0], a[1]));
+            })
+            .getResult(0);
+  Value rowZeros = filledTensor(b, loc, rowSizes, t, 0.0);
+  auto sums = linalg::GenericOp::create(
+      b, loc, TypeRange{rowZeros.getType(), rowZeros.getType()},
+      ValueRange{logits, rank, max}, ValueRange{rowZeros, rowZeros},
+      {full, full, row, row, row}, iterators(1, 1),
+      [&](OpBuilder &nb, Location nl, ValueRange a) {
+        Value e = math::ExpOp::create(
+            nb, nl, arith::SubFOp::create(nb, nl, a[0], a[2]));
+        Value keptE = arith::SelectOp::create(nb, nl, kept(nb, nl, a[1]), e,
+                                              floatConstant(nb, nl, t, 0.0));
+        linalg::YieldOp::create(
+            nb, nl,
+            ValueRange{arith::AddFOp::create(nb, nl, a[3], e),
+                       arith::AddFOp::create(nb, nl, a[4], keptE)});
+      });
+  // softmax_topk without renormalisation divides by the full softmax sum;
+  // every other combination normalises over the kept experts.
+  bool fullSum = op.getRouting() == seq::MoeRoutingKind::softmax_topk &&
+                 !op.getNormalize();
+  Value denom = sums.getResult(fullSum ? 0 : 1);
+  Value init = emptyTensor(b, loc, sizes, t);
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{logits, rank, max, denom},
+             init, {full, full, row, row, full}, iterators(2),
+             [&](OpBuilder &nb, Location nl, ValueRange a) {
+               Value e = math::ExpOp::create(
+                   nb, nl, arith::SubFOp::create(nb, nl, a[0], a[2]));
+               Value w = arith::DivFOp::create(nb, nl, e, a[3]);
+               yieldValue(
+                   nb, nl,
+                   arith::SelectOp::create(nb, nl, kept(nb, nl, a[1]), w,
+                                           floatConstant(nb, nl, t, 0.0)));
+             })
+      .getResult(0);
+}
+
+/// Expert `e` of a stacked [E, a, b] weight as [a, b].
+static Value expertSlice(OpBuilder &b, Location loc, Value stacked, Value e) {
+  auto type = cast<RankedTensorType>(stacked.getType());
+  auto sliceType = RankedTensorType::get(
+      {type.getDimSize(1), type.getDimSize(2)}, type.getElementType());
+  SmallVector<OpFoldResult> offsets = {e, b.getIndexAttr(0), b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
+                                     b.getIndexAttr(type.getDimSize(1)),
+                                     b.getIndexAttr(type.getDimSize(2))};
+  SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(b, loc, sliceType, stacked, offsets,
+                                        sizes, strides);
+}
+
+struct MoeLowering : OpConversionPattern<seq::MoeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(seq::MoeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    Type t = type.getElementType();
+    auto gateType = cast<RankedTensorType>(adaptor.getGateWeight().getType());
+    int64_t experts = gateType.getDimSize(0), ffn = gateType.getDimSize(1);
+    if (ShapedType::isDynamic(experts) || ShapedType::isDynamic(ffn))
+      return rewriter.notifyMatchFailure(op, "dynamic expert shapes");
+    Value x = collapseToMatrix(rewriter, loc, adaptor.getInput());
+    Value logits = collapseToMatrix(rewriter, loc, adaptor.getRouterLogits());
+    Value weights = moeRoutingWeights(rewriter, loc, op, logits);
+    OpFoldResult tokens = getSizes(rewriter, loc, x)[0];
+    OpFoldResult dim = getSizes(rewriter, loc, x)[1];
+    Value acc = filledTensor(rewriter, loc, {tokens, dim}, t, 0.0);
+    seq::ActivationKind kind = op.getActivation();
+    MLIRContext *ctx = rewriter.getContext();
+    // Dense reference: every expert sees every token, weighted by its
+    // (possibly zero) routing weight.
+    auto loop = scf::ForOp::create(
+        rewriter, loc, indexConstant(rewriter, loc, 0),
+        indexConstant(rewriter, loc, experts), indexConstant(rewriter, loc, 1),
+        acc,
+        [&](OpBuilder &b, Location l, Value e, ValueRange iter) {
+          Value zerosF = filledTensor(b, l, {tokens, b.getIndexAttr(ffn)}, t, 0.0);
+          Value g = matmulTransposedB(
+              b, l, x, expertSlice(b, l, adaptor.getGateWeight(), e), zerosF);
+          Value u = matmulTransposedB(
+              b, l, x, expertSlice(b, l, adaptor.getUpWeight(), e), zerosF);
+          Value h = pointwise(b, l, {g, u}, g,
+                              [&](OpBuilder &nb, Location nl, ValueRange a) {
+                                Value act = applyActivation(nb, nl, kind, a[0]);
+                                return arith::MulFOp::create(nb, nl, act, a[1]);
+                              });
+          Value zerosD = filledTensor(b, l, {tokens, dim}, t, 0.0);
+          Value o = matmulTransposedB(
+              b, l, h, expertSlice(b, l, adaptor.getDownWeight(), e), zerosD);
+          Value column = tensor::ExtractSliceOp::create(
+              b, l, RankedTensorType::get({ShapedType::kDynamic}, t), weights,
+              ArrayRef<OpFoldResult>{b.getIndexAttr(0), e},
+              ArrayRef<OpFoldResult>{tokens, b.getIndexAttr(1)},
+              ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+          Value next =
+              linalg::GenericOp::create(
+                  b, l, iter[0].getType(), ValueRange{o, column}, iter[0],
+                  {dimsMap(ctx, 2, {0, 1}), dimsMap(ctx, 2, {0}),
+                   dimsMap(ctx, 2, {0, 1})},
+                  iterators(2),
+                  [](OpBuilder &nb, Location nl, ValueRange a) {
+                    Value w = arith::MulFOp::create(nb, nl, a[0], a[1]);
+                    yieldValue(
+                        nb, nl, arith::AddFOp::create(nb, nl, a[2], w));
+                  })
+                  .getResult(0);
+          scf::YieldOp::create(b, l, next);
+        });
+    rewriter.replaceOp(op, expandFromMatrix(rewriter, loc, loop.getResult(0),
+                                            adaptor.getInput(), type));
+    return success();
+  }
+};
+
+} // namespace
+
+void seqc::populateChannelMixerLoweringPatterns(RewritePatternSet &patterns) {
+  patterns.add<ActivationLowering, GluLowering, SoftmaxLowering,
+               EmbeddingLowering, LinearLowering, RMSNormLowering,
+               LayerNormLowering, RopeLowering, MoeLowering>(
+      patterns.getContext());
+}

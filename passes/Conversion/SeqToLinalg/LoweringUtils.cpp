@@ -1,0 +1,201 @@
+//===- LoweringUtils.cpp - builders shared by the seq lowerings -----------===//
+
+#include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace seqc::lowering {
+
+SmallVector<OpFoldResult> getSizes(OpBuilder &b, Location loc, Value tensor) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    if (type.isDynamicDim(i))
+      sizes.push_back(tensor::DimOp::create(b, loc, tensor, i).getResult());
+    else
+      sizes.push_back(b.getIndexAttr(type.getDimSize(i)));
+  }
+  return sizes;
+}
+
+Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                  Type elementType) {
+  return tensor::EmptyOp::create(b, loc, sizes, elementType);
+}
+
+Value filledTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                   Type elementType, double value) {
+  Value empty = emptyTensor(b, loc, sizes, elementType);
+  Value scalar = floatConstant(b, loc, elementType, value);
+  return linalg::FillOp::create(b, loc, scalar, empty).getResult(0);
+}
+
+Value floatConstant(OpBuilder &b, Location loc, Type type, double value) {
+  return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
+}
+
+Value indexConstant(OpBuilder &b, Location loc, int64_t value) {
+  return arith::ConstantIndexOp::create(b, loc, value);
+}
+
+AffineMap dimsMap(MLIRContext *ctx, unsigned numDims,
+                  ArrayRef<int64_t> results) {
+  SmallVector<AffineExpr> exprs;
+  for (int64_t r : results)
+    exprs.push_back(r < 0 ? getAffineConstantExpr(0, ctx)
+                          : getAffineDimExpr(r, ctx));
+  return AffineMap::get(numDims, 0, exprs, ctx);
+}
+
+void yieldValue(OpBuilder &b, Location loc, Value value) {
+  linalg::YieldOp::create(b, loc, value);
+}
+
+SmallVector<utils::IteratorType> iterators(unsigned parallel,
+                                           unsigned reduction) {
+  SmallVector<utils::IteratorType> result(parallel,
+                                          utils::IteratorType::parallel);
+  result.append(reduction, utils::IteratorType::reduction);
+  return result;
+}
+
+Value silu(OpBuilder &b, Location loc, Value x) {
+  Type t = x.getType();
+  Value one = floatConstant(b, loc, t, 1.0);
+  Value negX = arith::NegFOp::create(b, loc, x);
+  Value denom =
+      arith::AddFOp::create(b, loc, one, math::ExpOp::create(b, loc, negX));
+  return arith::DivFOp::create(b, loc, x, denom);
+}
+
+Value softplus(OpBuilder &b, Location loc, Value x) {
+  // PyTorch's softplus returns x itself above the threshold 20, where
+  // log1p(exp(x)) == x in float precision anyway and exp could overflow.
+  Type t = x.getType();
+  Value threshold = floatConstant(b, loc, t, 20.0);
+  Value soft = math::Log1pOp::create(b, loc, math::ExpOp::create(b, loc, x));
+  Value above =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, threshold);
+  return arith::SelectOp::create(b, loc, above, x, soft);
+}
+
+Value applyActivation(OpBuilder &b, Location loc, seq::ActivationKind kind,
+                      Value x) {
+  Type t = x.getType();
+  auto c = [&](double v) { return floatConstant(b, loc, t, v); };
+  switch (kind) {
+  case seq::ActivationKind::relu:
+    return arith::MaximumFOp::create(b, loc, x, c(0.0));
+  case seq::ActivationKind::gelu: {
+    // 0.5 · x · (1 + erf(x / √2))
+    Value scaled = arith::MulFOp::create(b, loc, x, c(M_SQRT1_2));
+    Value erf = math::ErfOp::create(b, loc, scaled);
+    Value onePlus = arith::AddFOp::create(b, loc, c(1.0), erf);
+    Value half = arith::MulFOp::create(b, loc, x, c(0.5));
+    return arith::MulFOp::create(b, loc, half, onePlus);
+  }
+  case seq::ActivationKind::gelu_tanh: {
+    // 0.5 · x · (1 + tanh(√(2/π) · (x + 0.044715 · x³)))
+    Value x3 = arith::MulFOp::create(
+        b, loc, x, arith::MulFOp::create(b, loc, x, x));
+    Value inner = arith::AddFOp::create(
+        b, loc, x, arith::MulFOp::create(b, loc, x3, c(0.044715)));
+    Value scaled =
+        arith::MulFOp::create(b, loc, inner, c(std::sqrt(2.0 / M_PI)));
+    Value onePlus = arith::AddFOp::create(b, loc, c(1.0),
+                                          math::TanhOp::create(b, loc, scaled));
+    Value half = arith::MulFOp::create(b, loc, x, c(0.5));
+    return arith::MulFOp::create(b, loc, half, onePlus);
+  }
+  case seq::ActivationKind::silu:
+    return silu(b, loc, x);
+  case seq::ActivationKind::sigmoid: {
+    Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+    return arith::DivFOp::create(b, loc, c(1.0),
+                                 arith::AddFOp::create(b, loc, c(1.0), e));
+  }
+  case seq::ActivationKind::tanh:
+    return math::TanhOp::create(b, loc, x);
+  case seq::ActivationKind::softplus:
+    return softplus(b, loc, x);
+  }
+  llvm_unreachable("unknown activation kind");
+}
+
+Value matmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
+                        Value init) {
+  MLIRContext *ctx = b.getContext();
+  // (m, n, k): a[m, k] · w[n, k] -> out[m, n]
+  SmallVector<AffineMap> maps = {dimsMap(ctx, 3, {0, 2}),
+                                 dimsMap(ctx, 3, {1, 2}),
+                                 dimsMap(ctx, 3, {0, 1})};
+  auto op = linalg::GenericOp::create(
+      b, loc, init.getType(), ValueRange{a, w}, ValueRange{init}, maps,
+      iterators(2, 1), [](OpBuilder &nb, Location nl, ValueRange args) {
+        Value prod = arith::MulFOp::create(nb, nl, args[0], args[1]);
+        Value sum = arith::AddFOp::create(nb, nl, args[2], prod);
+        yieldValue(nb, nl, sum);
+      });
+  return op.getResult(0);
+}
+
+Value collapseToMatrix(OpBuilder &b, Location loc, Value x) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  if (rank == 2)
+    return x;
+  if (rank == 1) {
+    auto matrixType =
+        RankedTensorType::get({1, type.getDimSize(0)}, type.getElementType());
+    return tensor::ExpandShapeOp::create(
+        b, loc, matrixType, x, SmallVector<ReassociationIndices>{{0, 1}});
+  }
+  ReassociationIndices leading;
+  for (int64_t i = 0; i + 1 < rank; ++i)
+    leading.push_back(i);
+  SmallVector<ReassociationIndices> reassociation = {leading, {rank - 1}};
+  return tensor::CollapseShapeOp::create(b, loc, x, reassociation);
+}
+
+Value expandFromMatrix(OpBuilder &b, Location loc, Value matrix, Value like,
+                       RankedTensorType resultType) {
+  int64_t rank = resultType.getRank();
+  if (rank == 2)
+    return matrix;
+  SmallVector<OpFoldResult> sizes = getSizes(b, loc, like);
+  sizes.back() = b.getIndexAttr(resultType.getShape().back());
+  if (rank == 1)
+    return tensor::CollapseShapeOp::create(
+        b, loc, resultType, matrix, SmallVector<ReassociationIndices>{{0, 1}});
+  ReassociationIndices leading;
+  for (int64_t i = 0; i + 1 < rank; ++i)
+    leading.push_back(i);
+  SmallVector<ReassociationIndices> reassociation = {leading, {rank - 1}};
+  return tensor::ExpandShapeOp::create(b, loc, resultType, matrix,
+                                       reassociation, sizes);
+}
+
+Value pointwise(OpBuilder &b, Location loc, ValueRange inputs, Value like,
+                function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  auto type = cast<RankedTensorType>(like.getType());
+  Value init = emptyTensor(b, loc, getSizes(b, loc, like),
+                           type.getElementType());
+  AffineMap identity = b.getMultiDimIdentityMap(type.getRank());
+  SmallVector<AffineMap> maps(inputs.size() + 1, identity);
+  auto op = linalg::GenericOp::create(
+      b, loc, type, inputs, ValueRange{init}, maps,
+      iterators(type.getRank()),
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value result = body(nb, nl, args.drop_back());
+        yieldValue(nb, nl, result);
+      });
+  return op.getResult(0);
+}
+
+} // namespace seqc::lowering

@@ -1,0 +1,94 @@
+//===- LoweringUtils.h - builders shared by the seq lowerings ---*- C++ -*-===//
+//
+// Small helpers to build tensor-level linalg IR: shapes, empty and filled
+// tensors, indexing maps, pointwise activations and the one contraction
+// (x · Wᵀ) that linear projections and MoE experts share.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SEQC_PASSES_CONVERSION_SEQTOLINALG_LOWERINGUTILS_H
+#define SEQC_PASSES_CONVERSION_SEQTOLINALG_LOWERINGUTILS_H
+
+#include "dialects/seq/IR/SeqOps.h"
+
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/Builders.h"
+
+namespace seqc::lowering {
+
+/// The sizes of a ranked tensor: static sizes as attributes, dynamic ones as
+/// `tensor.dim` values.
+llvm::SmallVector<mlir::OpFoldResult> getSizes(mlir::OpBuilder &b,
+                                               mlir::Location loc,
+                                               mlir::Value tensor);
+
+/// `tensor.empty` with the given mixed static/dynamic sizes.
+mlir::Value emptyTensor(mlir::OpBuilder &b, mlir::Location loc,
+                        llvm::ArrayRef<mlir::OpFoldResult> sizes,
+                        mlir::Type elementType);
+
+/// A tensor of the given sizes filled with `value`.
+mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc,
+                         llvm::ArrayRef<mlir::OpFoldResult> sizes,
+                         mlir::Type elementType, double value);
+
+/// A scalar float constant of type `type`.
+mlir::Value floatConstant(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Type type, double value);
+
+/// An index constant.
+mlir::Value indexConstant(mlir::OpBuilder &b, mlir::Location loc,
+                          int64_t value);
+
+/// The map (d0..d{numDims-1}) -> (results), where a result of -1 is the
+/// constant 0 (a broadcast or unit dim).
+mlir::AffineMap dimsMap(mlir::MLIRContext *ctx, unsigned numDims,
+                        llvm::ArrayRef<int64_t> results);
+
+/// Terminates a linalg.generic body with one value (accepts an op result).
+void yieldValue(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value);
+
+/// `parallel` parallel iterators followed by `reduction` reductions.
+llvm::SmallVector<mlir::utils::IteratorType> iterators(unsigned parallel,
+                                                       unsigned reduction = 0);
+
+/// Applies a pointwise activation to scalar `x`.
+mlir::Value applyActivation(mlir::OpBuilder &b, mlir::Location loc,
+                            seq::ActivationKind kind, mlir::Value x);
+
+/// `silu(x) = x / (1 + exp(-x))` on a scalar.
+mlir::Value silu(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
+
+/// `softplus(x) = log1p(exp(x))`, linear above 20 as in PyTorch.
+mlir::Value softplus(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
+
+/// out[m, n] = init[m, n] + Σ_k a[m, k] · w[n, k]: a linear projection in
+/// PyTorch weight layout on 2-D tensors.
+mlir::Value matmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
+                              mlir::Value a, mlir::Value w, mlir::Value init);
+
+/// Collapses all leading dims of `x` ([..., n]) into one ([m, n]); a rank-1
+/// `x` becomes [1, n].
+mlir::Value collapseToMatrix(mlir::OpBuilder &b, mlir::Location loc,
+                             mlir::Value x);
+
+/// Inverse of collapseToMatrix for a result whose last dim is `lastDim`:
+/// expands [m, n'] back to `like`'s leading dims followed by n'.
+mlir::Value expandFromMatrix(mlir::OpBuilder &b, mlir::Location loc,
+                             mlir::Value matrix, mlir::Value like,
+                             mlir::RankedTensorType resultType);
+
+/// Elementwise generic over tensors of identical shape (`inputs` and the
+/// result share `like`'s shape).
+mlir::Value pointwise(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange inputs,
+    mlir::Value like,
+    llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                   mlir::ValueRange)>
+        body);
+
+} // namespace seqc::lowering
+
+#endif // SEQC_PASSES_CONVERSION_SEQTOLINALG_LOWERINGUTILS_H

@@ -1,0 +1,25 @@
+//===- Patterns.h - seq-to-linalg pattern families --------------*- C++ -*-===//
+//
+// Each op family's lowering lives in its own file; the pass gathers them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SEQC_PASSES_CONVERSION_SEQTOLINALG_PATTERNS_H
+#define SEQC_PASSES_CONVERSION_SEQTOLINALG_PATTERNS_H
+
+#include "passes/Conversion/Passes.h"
+
+namespace seqc {
+
+/// activation, glu, softmax, embedding, linear, rmsnorm, layernorm, rope, moe.
+void populateChannelMixerLoweringPatterns(mlir::RewritePatternSet &patterns);
+
+/// attention (with its mask algebra and modifier regions).
+void populateAttentionLoweringPatterns(mlir::RewritePatternSet &patterns);
+
+/// selective_scan, ssd, linear_attention, causal_conv1d.
+void populateRecurrenceLoweringPatterns(mlir::RewritePatternSet &patterns);
+
+} // namespace seqc
+
+#endif // SEQC_PASSES_CONVERSION_SEQTOLINALG_PATTERNS_H

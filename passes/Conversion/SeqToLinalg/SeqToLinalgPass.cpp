@@ -1,0 +1,50 @@
+//===- SeqToLinalgPass.cpp - the convert-seq-to-linalg pass ---------------===//
+
+#include "passes/Conversion/Passes.h"
+#include "passes/Conversion/SeqToLinalg/Patterns.h"
+
+#include "dialects/seq/IR/SeqDialect.h"
+#include "dialects/seq/IR/SeqOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace seqc {
+#define GEN_PASS_DEF_CONVERTSEQTOLINALG
+#include "passes/Conversion/Passes.h.inc"
+} // namespace seqc
+
+using namespace mlir;
+
+void seqc::populateSeqToLinalgPatterns(RewritePatternSet &patterns) {
+  populateChannelMixerLoweringPatterns(patterns);
+  populateAttentionLoweringPatterns(patterns);
+  populateRecurrenceLoweringPatterns(patterns);
+}
+
+namespace {
+struct ConvertSeqToLinalgPass
+    : seqc::impl::ConvertSeqToLinalgBase<ConvertSeqToLinalgPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    ConversionTarget target(*ctx);
+    target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
+                           math::MathDialect, scf::SCFDialect,
+                           tensor::TensorDialect>();
+    target.addIllegalDialect<seqc::seq::SeqDialect>();
+    // Weights are bound by the entry-point export, which runs before; any
+    // left are reported there. Yields disappear with their attention op.
+    target.addLegalOp<seqc::seq::WeightOp, seqc::seq::YieldOp>();
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    RewritePatternSet patterns(ctx);
+    seqc::populateSeqToLinalgPatterns(patterns);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace

@@ -1,0 +1,151 @@
+/*===- seq/runtime.h - the seqc runtime C API -------------------*- C -*-===*
+ *
+ * Loads a model compiled by `seqc` (a shared library), binds its weights from
+ * safetensors files, and runs it: prefill a prompt, decode token by token,
+ * fork or snapshot a session's state (KV cache, convolution and SSM state).
+ *
+ * Conventions:
+ *  - Every call that can fail returns a seq_status; SEQ_OK is 0. On failure,
+ *    seq_last_error() returns a readable message for the calling thread.
+ *  - Handles are opaque. Objects returned through `out_*` pointers are owned
+ *    by the caller and released with the matching destroy/close function.
+ *  - Thread safety: a seq_model may be shared by any number of threads and
+ *    sessions once opened. A seq_session must be used by one thread at a time;
+ *    different sessions may run concurrently.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef SEQ_RUNTIME_H
+#define SEQ_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Version of this header's API and of the model descriptor it reads. */
+#define SEQ_RUNTIME_API_VERSION 1
+
+#if defined(__GNUC__)
+#define SEQ_API __attribute__((visibility("default")))
+#else
+#define SEQ_API
+#endif
+
+typedef enum seq_status {
+  SEQ_OK = 0,
+  SEQ_ERROR_INVALID_ARGUMENT = 1, /* null handle, bad token id, empty prompt */
+  SEQ_ERROR_IO = 2,               /* a file is missing or unreadable */
+  SEQ_ERROR_INVALID_MODEL = 3,    /* not a seqc model, or descriptor invalid */
+  SEQ_ERROR_INVALID_WEIGHTS = 4,  /* corrupt safetensors, missing or
+                                     mis-shaped weight */
+  SEQ_ERROR_OUT_OF_MEMORY = 5,
+  SEQ_ERROR_CAPACITY = 6,         /* more positions than the model holds */
+  SEQ_ERROR_UNSUPPORTED = 7,      /* a feature this build or model lacks */
+  SEQ_ERROR_INTERNAL = 8
+} seq_status;
+
+/* A static string naming `status` ("SEQ_ERROR_IO"). Thread-safe. */
+SEQ_API const char *seq_status_string(seq_status status);
+
+/* The message of the last failed call on this thread; "" if none. The pointer
+ * stays valid until the next failing call on the same thread. */
+SEQ_API const char *seq_last_error(void);
+
+typedef struct seq_model seq_model;
+typedef struct seq_session seq_session;
+typedef struct seq_snapshot seq_snapshot;
+
+/*===--------------------------------------------------------------------===*
+ * Models
+ *===--------------------------------------------------------------------===*/
+
+typedef struct seq_model_options {
+  uint32_t struct_size; /* set by seq_model_options_init */
+  int32_t num_threads;  /* 0: $SEQ_NUM_THREADS, else all online cores */
+} seq_model_options;
+
+/* Fills `options` with defaults. */
+SEQ_API void seq_model_options_init(seq_model_options *options);
+
+/* Opens the compiled model `library_path` (a .so from `seqc`) and binds its
+ * weights from `weights_path`: a .safetensors file, or a folder holding
+ * model.safetensors or a sharded model.safetensors.index.json. `options` may
+ * be NULL. On success *out_model owns the library and the mapped weights. */
+SEQ_API seq_status seq_model_open(const char *library_path,
+                                  const char *weights_path,
+                                  const seq_model_options *options,
+                                  seq_model **out_model);
+
+/* Releases the model. All its sessions must have been destroyed. NULL is a
+ * no-op. */
+SEQ_API void seq_model_close(seq_model *model);
+
+/* Size of the logits vector of one position. */
+SEQ_API size_t seq_model_vocab_size(const seq_model *model);
+
+/* The most positions (prompt + generated tokens) a session can hold. */
+SEQ_API size_t seq_model_max_positions(const seq_model *model);
+
+/*===--------------------------------------------------------------------===*
+ * Sessions
+ *===--------------------------------------------------------------------===*/
+
+typedef struct seq_session_options {
+  uint32_t struct_size; /* set by seq_session_options_init */
+  uint32_t reserved;
+} seq_session_options;
+
+SEQ_API void seq_session_options_init(seq_session_options *options);
+
+/* Creates a session at position 0 with zeroed state. `options` may be NULL. */
+SEQ_API seq_status seq_session_create(seq_model *model,
+                                      const seq_session_options *options,
+                                      seq_session **out_session);
+
+/* NULL is a no-op. */
+SEQ_API void seq_session_destroy(seq_session *session);
+
+/* Runs `n_tokens` tokens from the session's current position (a prompt, or
+ * its continuation). *out_logits (if not NULL) points to the logits of the
+ * last position, `vocab_size` floats owned by the session and valid until
+ * its next call. */
+SEQ_API seq_status seq_prefill(seq_session *session, const int32_t *tokens,
+                               size_t n_tokens, const float **out_logits);
+
+/* Runs one token; same contract as seq_prefill with n_tokens = 1. */
+SEQ_API seq_status seq_decode(seq_session *session, int32_t token,
+                              const float **out_logits);
+
+/* Logits of every position of the last prefill/decode call: *n_positions
+ * rows of *vocab_size floats, row-major, owned by the session. */
+SEQ_API seq_status seq_session_logits(const seq_session *session,
+                                      const float **out_logits,
+                                      size_t *n_positions, size_t *vocab_size);
+
+/* Number of tokens the session has consumed. */
+SEQ_API size_t seq_session_position(const seq_session *session);
+
+/* Back to position 0 with zeroed state. */
+SEQ_API seq_status seq_session_reset(seq_session *session);
+
+/* A new, independent session with a copy of `session`'s state and position:
+ * branch a conversation without re-running its prompt. */
+SEQ_API seq_status seq_session_fork(const seq_session *session,
+                                    seq_session **out_session);
+
+/* Saves the session's state and position; restore it into any session of the
+ * same model, any number of times. */
+SEQ_API seq_status seq_session_snapshot(const seq_session *session,
+                                        seq_snapshot **out_snapshot);
+SEQ_API seq_status seq_session_restore(seq_session *session,
+                                       const seq_snapshot *snapshot);
+SEQ_API void seq_snapshot_destroy(seq_snapshot *snapshot);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* SEQ_RUNTIME_H */
