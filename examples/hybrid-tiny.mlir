@@ -13,7 +13,11 @@
 //   ssm_state        : tensor<1x128x16xf32>   (layer 1 scan state)
 // `prefill` runs a prompt of any length starting at position %pos (0 for a
 // new sequence) and returns logits for every prompt position; `decode` runs
-// one token.
+// one token. `seq.state` pairs each state argument with the result that
+// holds its next value (the runtime updates it in place), and
+// `seq.max_positions` tells the runtime how long a session may grow.
+
+module attributes {seq.max_positions = 64 : i64} {
 
 // Attention block with residual: x + o_proj(attn(rope(q), rope(k), v)).
 func.func private @attention_block(%x: tensor<1x?x64xf32>, %pos: index,
@@ -162,10 +166,15 @@ func.func private @forward(%ids: tensor<1x?xi64>, %pos: index,
 
 // A prompt of any length from position %pos: logits for every position.
 func.func @prefill(%ids: tensor<1x?xi64>, %pos: index,
-    %kc: tensor<1x64x2x16xf32>, %vc: tensor<1x64x2x16xf32>,
-    %conv: tensor<1x128x3xf32>, %ssm: tensor<1x128x16xf32>)
-    -> (tensor<1x?x256xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>,
-        tensor<1x128x3xf32>, tensor<1x128x16xf32>) {
+    %kc: tensor<1x64x2x16xf32> {seq.state = "layers.0.k_cache"},
+    %vc: tensor<1x64x2x16xf32> {seq.state = "layers.0.v_cache"},
+    %conv: tensor<1x128x3xf32> {seq.state = "layers.1.conv_state"},
+    %ssm: tensor<1x128x16xf32> {seq.state = "layers.1.ssm_state"})
+    -> (tensor<1x?x256xf32>,
+        tensor<1x64x2x16xf32> {seq.state = "layers.0.k_cache"},
+        tensor<1x64x2x16xf32> {seq.state = "layers.0.v_cache"},
+        tensor<1x128x3xf32> {seq.state = "layers.1.conv_state"},
+        tensor<1x128x16xf32> {seq.state = "layers.1.ssm_state"}) {
   %logits, %kc2, %vc2, %conv2, %ssm2 = func.call @forward(%ids, %pos, %kc, %vc, %conv, %ssm)
       : (tensor<1x?xi64>, index, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>,
          tensor<1x128x3xf32>, tensor<1x128x16xf32>)
@@ -178,10 +187,15 @@ func.func @prefill(%ids: tensor<1x?xi64>, %pos: index,
 
 // One token at position %pos: the prompt's continuation, step by step.
 func.func @decode(%id: tensor<1x1xi64>, %pos: index,
-    %kc: tensor<1x64x2x16xf32>, %vc: tensor<1x64x2x16xf32>,
-    %conv: tensor<1x128x3xf32>, %ssm: tensor<1x128x16xf32>)
-    -> (tensor<1x1x256xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>,
-        tensor<1x128x3xf32>, tensor<1x128x16xf32>) {
+    %kc: tensor<1x64x2x16xf32> {seq.state = "layers.0.k_cache"},
+    %vc: tensor<1x64x2x16xf32> {seq.state = "layers.0.v_cache"},
+    %conv: tensor<1x128x3xf32> {seq.state = "layers.1.conv_state"},
+    %ssm: tensor<1x128x16xf32> {seq.state = "layers.1.ssm_state"})
+    -> (tensor<1x1x256xf32>,
+        tensor<1x64x2x16xf32> {seq.state = "layers.0.k_cache"},
+        tensor<1x64x2x16xf32> {seq.state = "layers.0.v_cache"},
+        tensor<1x128x3xf32> {seq.state = "layers.1.conv_state"},
+        tensor<1x128x16xf32> {seq.state = "layers.1.ssm_state"}) {
   %ids = tensor.cast %id : tensor<1x1xi64> to tensor<1x?xi64>
   %logits, %kc2, %vc2, %conv2, %ssm2 = func.call @forward(%ids, %pos, %kc, %vc, %conv, %ssm)
       : (tensor<1x?xi64>, index, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>,
@@ -193,3 +207,5 @@ func.func @decode(%id: tensor<1x1xi64>, %pos: index,
       : tensor<1x1x256xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>,
         tensor<1x128x3xf32>, tensor<1x128x16xf32>
 }
+
+} // module

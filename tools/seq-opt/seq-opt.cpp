@@ -6,11 +6,17 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/Pipelines.h"
 #include "dialects/seq/IR/SeqDialect.h"
 #include "passes/Conversion/Passes.h"
+#include "passes/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/Extensions/InlinerExtension.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -24,12 +30,17 @@ int main(int argc, char **argv) {
   registry.insert<seqc::seq::SeqDialect, mlir::arith::ArithDialect,
                   mlir::func::FuncDialect, mlir::linalg::LinalgDialect,
                   mlir::math::MathDialect, mlir::scf::SCFDialect,
-                  mlir::tensor::TensorDialect>();
+                  mlir::tensor::TensorDialect, mlir::bufferization::BufferizationDialect,
+                  mlir::LLVM::LLVMDialect, mlir::memref::MemRefDialect>();
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
   mlir::registerInlinerPass();
   mlir::registerSymbolDCEPass();
   seqc::registerSeqcConversionPasses();
+  seqc::registerSeqcTransformsPasses();
+  seqc::registerPipelines();
+  seqc::registerCompilerDialects(registry);
+  mlir::func::registerInlinerExtension(registry);
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "seqc optimizer driver\n", registry));
 }

@@ -159,32 +159,34 @@ struct SelectiveScanLowering : OpConversionPattern<seq::SelectiveScanOp> {
           Value bt = sliceAtTime(b, l, adaptor.getB(), step);
           Value ct = sliceAtTime(b, l, adaptor.getC(), step);
           // (b, d, n): h = exp(Δ·A)·h + Δ·B·u
-          SmallVector<Value> inputs = {iter[0], ut, dt, adaptor.getA(), bt};
+          // The state is updated in place: it is the generic's output, and
+          // its old value is the body's last argument.
+          SmallVector<Value> inputs = {ut, dt, adaptor.getA(), bt};
           SmallVector<AffineMap> maps = {
-              dimsMap(ctx, 3, {0, 1, 2}), dimsMap(ctx, 3, {0, 1}),
-              dimsMap(ctx, 3, {0, 1}), dimsMap(ctx, 3, {1, 2}),
-              dimsMap(ctx, 3, {0, 2})};
+              dimsMap(ctx, 3, {0, 1}), dimsMap(ctx, 3, {0, 1}),
+              dimsMap(ctx, 3, {1, 2}), dimsMap(ctx, 3, {0, 2})};
           Value deltaBias = adaptor.getDeltaBias();
           if (deltaBias) {
             inputs.push_back(deltaBias);
             maps.push_back(dimsMap(ctx, 3, {1}));
           }
           maps.push_back(dimsMap(ctx, 3, {0, 1, 2}));
-          Value stateInit = emptyTensor(b, l, stateSizes, t);
           Value state =
               linalg::GenericOp::create(
-                  b, l, stateInit.getType(), inputs, stateInit, maps,
+                  b, l, iter[0].getType(), inputs, iter[0], maps,
                   iterators(3),
                   [&](OpBuilder &nb, Location nl, ValueRange a) {
-                    Value delta = stepSize(nb, nl, a[2],
-                                           deltaBias ? a[5] : Value(),
+                    // a = (u, dt, A, B, [delta_bias], h)
+                    Value delta = stepSize(nb, nl, a[1],
+                                           deltaBias ? a[4] : Value(),
                                            softplusOn, std::nullopt);
                     Value decay = math::ExpOp::create(
-                        nb, nl, arith::MulFOp::create(nb, nl, delta, a[3]));
+                        nb, nl, arith::MulFOp::create(nb, nl, delta, a[2]));
                     Value input = arith::MulFOp::create(
-                        nb, nl, arith::MulFOp::create(nb, nl, delta, a[4]), a[1]);
+                        nb, nl, arith::MulFOp::create(nb, nl, delta, a[3]), a[0]);
                     Value h = arith::AddFOp::create(
-                        nb, nl, arith::MulFOp::create(nb, nl, decay, a[0]), input);
+                        nb, nl, arith::MulFOp::create(nb, nl, decay, a.back()),
+                        input);
                     yieldValue(nb, nl, h);
                   })
                   .getResult(0);
@@ -287,32 +289,31 @@ struct SSDLowering : OpConversionPattern<seq::SSDOp> {
           Value bt = sliceAtTime(b, l, adaptor.getB(), step); // [B, G, N]
           Value ct = sliceAtTime(b, l, adaptor.getC(), step);
           // (b, g, r, p, n): S = exp(Δ·A)·S + Δ·x·B
-          SmallVector<Value> inputs = {iter[0], xt, dtt, a, bt};
+          SmallVector<Value> inputs = {xt, dtt, a, bt};
           SmallVector<AffineMap> maps = {
-              dimsMap(ctx, 5, {0, 1, 2, 3, 4}), dimsMap(ctx, 5, {0, 1, 2, 3}),
-              dimsMap(ctx, 5, {0, 1, 2}), dimsMap(ctx, 5, {1, 2}),
-              dimsMap(ctx, 5, {0, 1, 4})};
+              dimsMap(ctx, 5, {0, 1, 2, 3}), dimsMap(ctx, 5, {0, 1, 2}),
+              dimsMap(ctx, 5, {1, 2}), dimsMap(ctx, 5, {0, 1, 4})};
           if (dtBias) {
             inputs.push_back(dtBias);
             maps.push_back(dimsMap(ctx, 5, {1, 2}));
           }
           maps.push_back(dimsMap(ctx, 5, {0, 1, 2, 3, 4}));
-          Value stateInit = emptyTensor(b, l, stateSizes, t);
           Value state =
               linalg::GenericOp::create(
-                  b, l, stateInit.getType(), inputs, stateInit, maps,
+                  b, l, iter[0].getType(), inputs, iter[0], maps,
                   iterators(5),
                   [&](OpBuilder &nb, Location nl, ValueRange v) {
-                    Value delta = stepSize(nb, nl, v[2], dtBias ? v[5] : Value(),
+                    // v = (x, dt, A, B, [dt_bias], S)
+                    Value delta = stepSize(nb, nl, v[1], dtBias ? v[4] : Value(),
                                            softplusOn, limit);
                     Value decay = math::ExpOp::create(
-                        nb, nl, arith::MulFOp::create(nb, nl, delta, v[3]));
+                        nb, nl, arith::MulFOp::create(nb, nl, delta, v[2]));
                     Value input = arith::MulFOp::create(
-                        nb, nl, arith::MulFOp::create(nb, nl, delta, v[1]), v[4]);
+                        nb, nl, arith::MulFOp::create(nb, nl, delta, v[0]), v[3]);
                     yieldValue(
                         nb, nl,
                         arith::AddFOp::create(
-                            nb, nl, arith::MulFOp::create(nb, nl, decay, v[0]),
+                            nb, nl, arith::MulFOp::create(nb, nl, decay, v.back()),
                             input));
                   })
                   .getResult(0);
@@ -397,9 +398,8 @@ struct LinearAttentionLowering : OpConversionPattern<seq::LinearAttentionOp> {
           Value kt = sliceAtTime(b, l, k, step);
           Value vt = sliceAtTime(b, l, v, step); // [B, H, V]
           // (b, h, k, v): S = exp(g)·S + k ⊗ v
-          SmallVector<Value> inputs = {iter[0], kt, vt};
-          SmallVector<AffineMap> maps = {dimsMap(ctx, 4, {0, 1, 2, 3}),
-                                         dimsMap(ctx, 4, {0, 1, 2}),
+          SmallVector<Value> inputs = {kt, vt};
+          SmallVector<AffineMap> maps = {dimsMap(ctx, 4, {0, 1, 2}),
                                          dimsMap(ctx, 4, {0, 1, 3})};
           if (decayRank == 1) { // [H]
             inputs.push_back(decay);
@@ -412,17 +412,17 @@ struct LinearAttentionLowering : OpConversionPattern<seq::LinearAttentionOp> {
             maps.push_back(dimsMap(ctx, 4, {0, 1, 2}));
           }
           maps.push_back(dimsMap(ctx, 4, {0, 1, 2, 3}));
-          Value stateInit = emptyTensor(b, l, stateSizes, t);
           Value state =
               linalg::GenericOp::create(
-                  b, l, stateInit.getType(), inputs, stateInit, maps,
+                  b, l, iter[0].getType(), inputs, iter[0], maps,
                   iterators(4),
                   [&](OpBuilder &nb, Location nl, ValueRange a) {
-                    Value s = a[0];
+                    // a = (k, v, [log_decay], S)
+                    Value s = a.back();
                     if (decayRank)
                       s = arith::MulFOp::create(
-                          nb, nl, math::ExpOp::create(nb, nl, a[3]), s);
-                    Value kv = arith::MulFOp::create(nb, nl, a[1], a[2]);
+                          nb, nl, math::ExpOp::create(nb, nl, a[2]), s);
+                    Value kv = arith::MulFOp::create(nb, nl, a[0], a[1]);
                     yieldValue(nb, nl,
                                             arith::AddFOp::create(nb, nl, s, kv));
                   })

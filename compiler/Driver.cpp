@@ -1,0 +1,279 @@
+//===- Driver.cpp - seqc's compiler driver --------------------------------===//
+
+#include "compiler/Driver.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+
+using namespace mlir;
+
+namespace seqc {
+namespace {
+
+void error(const llvm::Twine &message) {
+  llvm::errs() << "seqc: error: " << message << "\n";
+}
+
+/// A file written under a temporary name and renamed into place only when
+/// everything succeeded, so a failed compile never leaves partial output.
+class AtomicOutput {
+public:
+  explicit AtomicOutput(std::string path) : path(std::move(path)) {}
+  ~AtomicOutput() {
+    if (!tempPath.empty() && !committed)
+      llvm::sys::fs::remove(tempPath);
+  }
+  /// Creates the temporary file next to the destination.
+  bool create() {
+    llvm::SmallString<256> model(path);
+    model += ".tmp-%%%%%%";
+    int fd;
+    llvm::SmallString<256> temp;
+    if (std::error_code ec =
+            llvm::sys::fs::createUniqueFile(model, fd, temp)) {
+      error("cannot write '" + path + "': " + ec.message());
+      return false;
+    }
+    llvm::sys::Process::SafelyCloseFileDescriptor(fd);
+    tempPath = std::string(temp);
+    return true;
+  }
+  const std::string &temp() const { return tempPath; }
+  bool commit() {
+    if (std::error_code ec = llvm::sys::fs::rename(tempPath, path)) {
+      error("cannot write '" + path + "': " + ec.message());
+      return false;
+    }
+    committed = true;
+    return true;
+  }
+
+private:
+  std::string path, tempPath;
+  bool committed = false;
+};
+
+/// Writes `text` through an AtomicOutput.
+bool writeText(const std::string &path,
+               llvm::function_ref<void(llvm::raw_ostream &)> write) {
+  if (path == "-") {
+    write(llvm::outs());
+    return true;
+  }
+  AtomicOutput out(path);
+  if (!out.create())
+    return false;
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(out.temp(), ec);
+    if (ec) {
+      error("cannot write '" + path + "': " + ec.message());
+      return false;
+    }
+    write(os);
+  }
+  return out.commit();
+}
+
+std::unique_ptr<llvm::TargetMachine>
+createTargetMachine(const CompileOptions &options) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  std::string message;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, message);
+  if (!target) {
+    error("no LLVM target for " + triple.str() + ": " + message);
+    return nullptr;
+  }
+  std::string cpu = options.mcpu;
+  llvm::SubtargetFeatures features;
+  if (cpu == "native") {
+    cpu = llvm::sys::getHostCPUName().str();
+    for (auto &feature : llvm::sys::getHostCPUFeatures())
+      features.AddFeature(feature.first(), feature.second);
+  }
+  llvm::CodeGenOptLevel level =
+      options.optLevel == 0   ? llvm::CodeGenOptLevel::None
+      : options.optLevel == 1 ? llvm::CodeGenOptLevel::Less
+      : options.optLevel == 2 ? llvm::CodeGenOptLevel::Default
+                              : llvm::CodeGenOptLevel::Aggressive;
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, cpu, features.getString(), llvm::TargetOptions(),
+      llvm::Reloc::PIC_, std::nullopt, level));
+  if (!machine)
+    error("cannot create a target machine for CPU '" + cpu + "'");
+  return machine;
+}
+
+bool emitObject(llvm::Module &module, llvm::TargetMachine &machine,
+                const std::string &path) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+  if (ec) {
+    error("cannot write '" + path + "': " + ec.message());
+    return false;
+  }
+  llvm::legacy::PassManager pm;
+  if (machine.addPassesToEmitFile(pm, os, nullptr,
+                                  llvm::CodeGenFileType::ObjectFile)) {
+    error("the target cannot emit object files");
+    return false;
+  }
+  pm.run(module);
+  return true;
+}
+
+bool linkSharedLibrary(const CompileOptions &options,
+                       const std::string &object, const std::string &output) {
+  std::string driver = options.linkerDriver;
+  if (driver.empty() || !llvm::sys::fs::can_execute(driver)) {
+    error("linker driver not found ('" + driver +
+          "'); install clang-22 and lld-22");
+    return false;
+  }
+  std::vector<std::string> args = {driver, "-shared", "-fuse-ld=lld",
+                                   "-o", output, object};
+  if (!options.supportLibrary.empty())
+    args.push_back(options.supportLibrary);
+  args.push_back("-lm");
+  SmallVector<llvm::StringRef> argRefs(args.begin(), args.end());
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(driver, argRefs, std::nullopt, {}, 0, 0,
+                                     &message);
+  if (rc != 0) {
+    error("linking '" + output + "' failed" +
+          (message.empty() ? "" : ": " + message));
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
+bool compile(const CompileOptions &options) {
+  if (options.target != "cpu") {
+    error("unknown target '" + options.target + "' (supported: cpu)");
+    return false;
+  }
+  DialectRegistry registry;
+  registerCompilerDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+
+  std::string message;
+  std::unique_ptr<llvm::MemoryBuffer> input =
+      openInputFile(options.inputPath, &message);
+  if (!input) {
+    error("cannot read '" + options.inputPath + "': " + message);
+    return false;
+  }
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  // Parsing also verifies: syntax and verifier errors carry file:line:col.
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return false;
+  if (options.numThreadsDefault > 0)
+    (*module)->setAttr("seq.num_threads_default",
+                       Builder(&context).getI64IntegerAttr(
+                           options.numThreadsDefault));
+
+  DefaultTimingManager timing;
+  timing.setEnabled(options.timing);
+  TimingScope rootTiming = timing.getRootScope();
+  PassManager pm(&context);
+  pm.enableTiming(rootTiming);
+  if (options.printIRAfterAll) {
+    context.disableMultithreading();
+    pm.enableIRPrinting(
+        [](Pass *, Operation *) { return false; },
+        [](Pass *, Operation *) { return true; },
+        /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false);
+  }
+  buildSeqPassPipeline(pm);
+  if (options.emit >= Phase::Linalg)
+    buildSeqToLinalgPipeline(pm);
+  if (options.emit >= Phase::LLVMDialect)
+    buildLinalgToLLVMPipeline(pm);
+  if (options.printPipeline) {
+    pm.printAsTextualPipeline(llvm::errs());
+    llvm::errs() << "\n";
+  }
+  if (failed(pm.run(*module)))
+    return false;
+
+  if (options.emit <= Phase::LLVMDialect)
+    return writeText(options.outputPath,
+                     [&](llvm::raw_ostream &os) { module->print(os); });
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(*module, llvmContext);
+  if (!llvmModule) {
+    error("translation to LLVM IR failed");
+    return false;
+  }
+  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(options);
+  if (!machine)
+    return false;
+  llvmModule->setDataLayout(machine->createDataLayout());
+  llvmModule->setTargetTriple(machine->getTargetTriple());
+  auto optimize =
+      makeOptimizingTransformer(options.optLevel, /*sizeLevel=*/0, machine.get());
+  if (llvm::Error err = optimize(llvmModule.get())) {
+    error("LLVM optimisation failed: " + llvm::toString(std::move(err)));
+    return false;
+  }
+  if (options.emit == Phase::LLVMIR)
+    return writeText(options.outputPath,
+                     [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
+
+  if (options.outputPath == "-") {
+    error("binary output (obj, so) needs a file name (-o)");
+    return false;
+  }
+  AtomicOutput out(options.outputPath);
+  if (!out.create())
+    return false;
+  if (options.emit == Phase::Object)
+    return emitObject(*llvmModule, *machine, out.temp()) && out.commit();
+
+  // Object to a temporary file, linked into the (temporary) library.
+  llvm::SmallString<256> objectPath;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("seqc", "o", objectPath)) {
+    error("cannot create a temporary object file: " + ec.message());
+    return false;
+  }
+  llvm::FileRemover removeObject(objectPath);
+  return emitObject(*llvmModule, *machine, std::string(objectPath)) &&
+         linkSharedLibrary(options, std::string(objectPath), out.temp()) &&
+         out.commit();
+}
+
+} // namespace seqc

@@ -1,0 +1,38 @@
+//===- Driver.h - seqc's compiler driver ------------------------*- C++ -*-===//
+//
+// Parse → verify → pipeline phases → LLVM IR → object → shared library, all
+// in-process except the final link. `tools/seqc` is a thin main over this.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SEQC_COMPILER_DRIVER_H
+#define SEQC_COMPILER_DRIVER_H
+
+#include "compiler/Pipelines.h"
+
+#include <string>
+
+namespace seqc {
+
+struct CompileOptions {
+  std::string inputPath;           ///< "-" reads stdin
+  std::string outputPath;          ///< written atomically (temp + rename)
+  Phase emit = Phase::SharedLib;   ///< where to stop
+  std::string target = "cpu";      ///< only "cpu" for now
+  std::string mcpu = "native";     ///< LLVM CPU name, or "native"
+  unsigned optLevel = 3;           ///< LLVM optimisation level 0..3
+  int numThreadsDefault = 0;       ///< recorded in the descriptor; 0: runtime picks
+  bool printPipeline = false;      ///< print the pass pipeline and continue
+  bool printIRAfterAll = false;    ///< print IR after every pass
+  bool timing = false;             ///< report pass timing
+  std::string supportLibrary;      ///< static library linked into every .so
+  std::string linkerDriver;        ///< clang used to link the .so
+};
+
+/// Compiles one model. Diagnostics (with file:line:col) go to stderr.
+/// On failure nothing is left at `outputPath`.
+bool compile(const CompileOptions &options);
+
+} // namespace seqc
+
+#endif // SEQC_COMPILER_DRIVER_H

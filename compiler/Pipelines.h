@@ -1,0 +1,56 @@
+//===- Pipelines.h - seqc's compilation phases ------------------*- C++ -*-===//
+//
+// The CPU pipeline as named phases. Each phase is a function that appends
+// passes to a PassManager, registered with PassPipelineRegistration so that
+// `seq-opt` runs exactly what `seqc` runs.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SEQC_COMPILER_PIPELINES_H
+#define SEQC_COMPILER_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+
+#include <optional>
+
+namespace mlir {
+class DialectRegistry;
+} // namespace mlir
+
+namespace seqc {
+
+/// Where compilation stops (`seqc --emit=`), in pipeline order.
+enum class Phase {
+  Seq,         ///< after the seq-level passes: still seq dialect
+  Linalg,      ///< entry points exported, seq lowered to linalg on tensors
+  LLVMDialect, ///< bufferized and lowered to the LLVM dialect
+  LLVMIR,      ///< translated to LLVM IR and optimised
+  Object,      ///< a relocatable object file
+  SharedLib,   ///< a linked shared library (the default)
+};
+
+/// Parses "seq", "linalg", "llvm-dialect", "llvm-ir", "obj", "so".
+std::optional<Phase> parsePhase(llvm::StringRef name);
+llvm::StringRef phaseName(Phase phase);
+
+/// Phase 1: inlining and cleanup on seq IR (where attention fusion,
+/// sparsity, chunking and scan tiling will run).
+void buildSeqPassPipeline(mlir::OpPassManager &pm);
+
+/// Phase 2: the runtime ABI (entry points, weights, descriptor), then seq
+/// ops to linalg/scf on tensors.
+void buildSeqToLinalgPipeline(mlir::OpPassManager &pm);
+
+/// Phase 3: bufferization and lowering to the LLVM dialect.
+void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm);
+
+/// Registers the pipelines above (`seqc-seq-passes`, `seqc-lower-to-linalg`,
+/// `seqc-lower-to-llvm`, and all three as `seqc-cpu-pipeline`).
+void registerPipelines();
+
+/// Dialects and external interface models the pipelines need.
+void registerCompilerDialects(mlir::DialectRegistry &registry);
+
+} // namespace seqc
+
+#endif // SEQC_COMPILER_PIPELINES_H

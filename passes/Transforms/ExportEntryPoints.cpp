@@ -1,0 +1,414 @@
+//===- ExportEntryPoints.cpp - the model ABI of public functions ----------===//
+//
+// After inlining, each public function is an entry point of the model. This
+// pass gives it the runtime's calling convention (docs/abi.md): a C-callable
+// `seq_entry_<name>(buffers, ints, weights)` that builds memrefs from raw
+// pointers and sizes and calls the destination-passing `seq_impl_<name>`,
+// plus a JSON descriptor the runtime reads to know what to pass.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Transforms/Passes.h"
+
+#include "dialects/seq/IR/SeqOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace seqc {
+#define GEN_PASS_DEF_EXPORTENTRYPOINTS
+#include "passes/Transforms/Passes.h.inc"
+} // namespace seqc
+
+using namespace mlir;
+
+namespace {
+
+/// What the runtime passes for one argument of `seq_impl_<name>`.
+struct AbiArg {
+  enum class Kind { Input, Index, State, Output, Weight };
+  Kind kind;
+  std::string name;       // state name, for states
+  MemRefType type;        // null for Index
+  int64_t weightIndex = -1; // into the model's weight table, for weights
+};
+
+struct WeightInfo {
+  std::string name;
+  RankedTensorType type;
+};
+
+/// The ABI's name of an element type ("f32", "i64").
+static std::string dtypeName(Type type) {
+  std::string name;
+  llvm::raw_string_ostream os(name);
+  type.print(os);
+  return name;
+}
+
+static void writeJsonString(llvm::raw_ostream &os, StringRef s) {
+  os << '"';
+  for (char c : s) {
+    if (c == '"' || c == '\\')
+      os << '\\' << c;
+    else if (static_cast<unsigned char>(c) < 0x20)
+      os << llvm::format("\\u%04x", c);
+    else
+      os << c;
+  }
+  os << '"';
+}
+
+static void writeShape(llvm::raw_ostream &os, ArrayRef<int64_t> shape) {
+  os << '[';
+  llvm::interleaveComma(shape, os, [&](int64_t d) {
+    os << (ShapedType::isDynamic(d) ? -1 : d);
+  });
+  os << ']';
+}
+
+static const char *kindName(AbiArg::Kind kind) {
+  switch (kind) {
+  case AbiArg::Kind::Input:
+    return "input";
+  case AbiArg::Kind::Index:
+    return "index";
+  case AbiArg::Kind::State:
+    return "state";
+  case AbiArg::Kind::Output:
+    return "output";
+  case AbiArg::Kind::Weight:
+    return "weight";
+  }
+  llvm_unreachable("unknown kind");
+}
+
+static MemRefType memrefFor(RankedTensorType type) {
+  return MemRefType::get(type.getShape(), type.getElementType());
+}
+
+struct ExportEntryPointsPass
+    : seqc::impl::ExportEntryPointsBase<ExportEntryPointsPass> {
+  void runOnOperation() override;
+
+private:
+  LogicalResult rewriteEntry(func::FuncOp fn, SmallVectorImpl<AbiArg> &abi);
+  void buildWrapper(OpBuilder &b, func::FuncOp impl, StringRef name,
+                    ArrayRef<AbiArg> abi);
+  int64_t weightIndex(seqc::seq::WeightOp op);
+
+  std::vector<WeightInfo> weights;
+  llvm::StringMap<int64_t> weightIndices;
+  bool weightTypeMismatch = false;
+};
+
+int64_t ExportEntryPointsPass::weightIndex(seqc::seq::WeightOp op) {
+  auto it = weightIndices.find(op.getName());
+  auto type = cast<RankedTensorType>(op.getType());
+  if (it != weightIndices.end()) {
+    if (weights[it->second].type != type) {
+      op.emitOpError("weight '")
+          << op.getName() << "' is used with type " << type
+          << " but elsewhere with " << weights[it->second].type;
+      weightTypeMismatch = true;
+    }
+    return it->second;
+  }
+  weights.push_back({op.getName().str(), type});
+  weightIndices[op.getName()] = weights.size() - 1;
+  return weights.size() - 1;
+}
+
+LogicalResult ExportEntryPointsPass::rewriteEntry(func::FuncOp fn,
+                                                  SmallVectorImpl<AbiArg> &abi) {
+  MLIRContext *ctx = &getContext();
+  Location loc = fn.getLoc();
+  Block &entry = fn.getBody().front();
+  auto returnOp = cast<func::ReturnOp>(entry.getTerminator());
+  if (!fn.getBody().hasOneBlock())
+    return fn.emitOpError("entry point must have a single block");
+
+  // Arguments: tensors become memrefs read through to_tensor; states are
+  // read and written in place.
+  OpBuilder b(ctx);
+  b.setInsertionPointToStart(&entry);
+  llvm::StringMap<unsigned> stateArgs; // state name -> arg number
+  for (BlockArgument arg : entry.getArguments()) {
+    auto stateName = fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                     "seq.state");
+    if (isa<IndexType>(arg.getType())) {
+      abi.push_back({AbiArg::Kind::Index, "", MemRefType(), -1});
+      continue;
+    }
+    auto tensorType = dyn_cast<RankedTensorType>(arg.getType());
+    if (!tensorType)
+      return fn.emitOpError("entry point argument #")
+             << arg.getArgNumber()
+             << " must be a ranked tensor or index, got " << arg.getType();
+    MemRefType memrefType = memrefFor(tensorType);
+    arg.setType(memrefType);
+    auto toTensor = bufferization::ToTensorOp::create(
+        b, loc, tensorType, arg, /*restrict=*/true,
+        /*writable=*/static_cast<bool>(stateName));
+    arg.replaceAllUsesExcept(toTensor, toTensor);
+    if (stateName) {
+      if (!stateArgs.try_emplace(stateName.getValue(), arg.getArgNumber())
+               .second)
+        return fn.emitOpError("two arguments carry seq.state = ")
+               << stateName;
+      abi.push_back({AbiArg::Kind::State, stateName.str(), memrefType, -1});
+    } else {
+      abi.push_back({AbiArg::Kind::Input, "", memrefType, -1});
+    }
+  }
+
+  // Results: each goes into its state argument or a new output argument.
+  b.setInsertionPoint(returnOp);
+  llvm::StringSet<> statesWritten;
+  for (auto [i, value] : llvm::enumerate(returnOp.getOperands())) {
+    auto tensorType = dyn_cast<RankedTensorType>(value.getType());
+    if (!tensorType)
+      return fn.emitOpError("entry point result #")
+             << i << " must be a ranked tensor, got " << value.getType();
+    Value dest;
+    if (auto stateName = fn.getResultAttrOfType<StringAttr>(i, "seq.state")) {
+      auto it = stateArgs.find(stateName.getValue());
+      if (it == stateArgs.end())
+        return fn.emitOpError("result #")
+               << i << " has seq.state = " << stateName
+               << " but no argument carries that state";
+      dest = entry.getArgument(it->second);
+      if (cast<MemRefType>(dest.getType()) != memrefFor(tensorType))
+        return fn.emitOpError("state ")
+               << stateName << " has argument type "
+               << fn.getArgumentTypes()[it->second] << " but result type "
+               << tensorType;
+      statesWritten.insert(stateName.getValue());
+    } else {
+      MemRefType memrefType = memrefFor(tensorType);
+      dest = entry.addArgument(memrefType, loc);
+      abi.push_back({AbiArg::Kind::Output, "", memrefType, -1});
+    }
+    auto store =
+        bufferization::MaterializeInDestinationOp::create(b, loc, value, dest);
+    store.setRestrict(true);
+    store.setWritable(true);
+  }
+  for (auto &state : stateArgs)
+    if (!statesWritten.contains(state.getKey()))
+      return fn.emitOpError("state '")
+             << state.getKey() << "' is an argument but no result returns it";
+
+  // Weights become read-only memref arguments, one per distinct name.
+  llvm::StringMap<Value> weightArgs;
+  SmallVector<seqc::seq::WeightOp> weightOps;
+  fn.walk([&](seqc::seq::WeightOp op) { weightOps.push_back(op); });
+  for (seqc::seq::WeightOp op : weightOps) {
+    Value &arg = weightArgs[op.getName()];
+    auto tensorType = cast<RankedTensorType>(op.getType());
+    if (!arg) {
+      arg = entry.addArgument(memrefFor(tensorType), op.getLoc());
+      abi.push_back({AbiArg::Kind::Weight, op.getName().str(),
+                     memrefFor(tensorType), weightIndex(op)});
+    }
+    b.setInsertionPoint(op);
+    Value tensor = bufferization::ToTensorOp::create(
+        b, op.getLoc(), tensorType, arg, /*restrict=*/true,
+        /*writable=*/false);
+    op.replaceAllUsesWith(tensor);
+    op.erase();
+  }
+
+  b.setInsertionPoint(returnOp);
+  func::ReturnOp::create(b, loc);
+  returnOp.erase();
+  fn.setType(FunctionType::get(ctx, entry.getArgumentTypes(), {}));
+  // Argument attributes described the old signature.
+  fn.removeArgAttrsAttr();
+  fn.removeResAttrsAttr();
+  return success();
+}
+
+void ExportEntryPointsPass::buildWrapper(OpBuilder &b, func::FuncOp impl,
+                                         StringRef name, ArrayRef<AbiArg> abi) {
+  MLIRContext *ctx = &getContext();
+  Location loc = impl.getLoc();
+  auto ptrType = LLVM::LLVMPointerType::get(ctx);
+  auto i64 = IntegerType::get(ctx, 64);
+  auto wrapper = func::FuncOp::create(
+      b, loc, ("seq_entry_" + name).str(),
+      FunctionType::get(ctx, {ptrType, ptrType, ptrType}, {}));
+  Block *body = wrapper.addEntryBlock();
+  OpBuilder wb = OpBuilder::atBlockBegin(body);
+  Value buffers = body->getArgument(0), ints = body->getArgument(1),
+        weightTable = body->getArgument(2);
+
+  auto loadAt = [&](Value base, Type elementType, Type resultType,
+                    int64_t index) -> Value {
+    Value addr = LLVM::GEPOp::create(wb, loc, ptrType, elementType, base,
+                                     ArrayRef<LLVM::GEPArg>{index});
+    return LLVM::LoadOp::create(wb, loc, resultType, addr);
+  };
+  auto constant = [&](int64_t v) -> Value {
+    return LLVM::ConstantOp::create(wb, loc, i64, wb.getI64IntegerAttr(v));
+  };
+
+  int64_t bufferSlot = 0, intSlot = 0;
+  SmallVector<Value> callArgs;
+  for (const AbiArg &arg : abi) {
+    if (arg.kind == AbiArg::Kind::Index) {
+      Value v = loadAt(ints, i64, i64, intSlot++);
+      callArgs.push_back(
+          arith::IndexCastOp::create(wb, loc, wb.getIndexType(), v));
+      continue;
+    }
+    Value data = arg.kind == AbiArg::Kind::Weight
+                     ? loadAt(weightTable, ptrType, ptrType, arg.weightIndex)
+                     : loadAt(buffers, ptrType, ptrType, bufferSlot++);
+    // A contiguous row-major memref descriptor over `data`.
+    MemRefType type = arg.type;
+    int64_t rank = type.getRank();
+    SmallVector<Value> sizes;
+    for (int64_t d : type.getShape())
+      sizes.push_back(ShapedType::isDynamic(d) && arg.kind != AbiArg::Kind::Weight
+                          ? loadAt(ints, i64, i64, intSlot++)
+                          : constant(d));
+    SmallVector<Type> fields = {ptrType, ptrType, i64};
+    if (rank > 0) {
+      fields.push_back(LLVM::LLVMArrayType::get(i64, rank));
+      fields.push_back(LLVM::LLVMArrayType::get(i64, rank));
+    }
+    auto descType = LLVM::LLVMStructType::getLiteral(ctx, fields);
+    Value desc = LLVM::PoisonOp::create(wb, loc, descType);
+    desc = LLVM::InsertValueOp::create(wb, loc, desc, data, ArrayRef<int64_t>{0});
+    desc = LLVM::InsertValueOp::create(wb, loc, desc, data, ArrayRef<int64_t>{1});
+    desc = LLVM::InsertValueOp::create(wb, loc, desc, constant(0),
+                                       ArrayRef<int64_t>{2});
+    Value stride = constant(1);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      desc = LLVM::InsertValueOp::create(wb, loc, desc, sizes[d],
+                                         ArrayRef<int64_t>{3, d});
+      desc = LLVM::InsertValueOp::create(wb, loc, desc, stride,
+                                         ArrayRef<int64_t>{4, d});
+      stride = LLVM::MulOp::create(wb, loc, stride, sizes[d]);
+    }
+    callArgs.push_back(
+        UnrealizedConversionCastOp::create(wb, loc, type, desc).getResult(0));
+  }
+  func::CallOp::create(wb, loc, impl, callArgs);
+  func::ReturnOp::create(wb, loc);
+}
+
+void ExportEntryPointsPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  MLIRContext *ctx = &getContext();
+  SmallVector<func::FuncOp> entries;
+  for (auto fn : module.getOps<func::FuncOp>())
+    if (fn.isPublic() && !fn.isExternal())
+      entries.push_back(fn);
+  if (entries.empty()) {
+    module.emitError("no entry point: the module has no public function");
+    return signalPassFailure();
+  }
+  // Weights must sit in entry points: callees are inlined before this pass.
+  WalkResult stray = module.walk([&](seqc::seq::WeightOp op) {
+    auto fn = op->getParentOfType<func::FuncOp>();
+    if (fn && fn.isPublic())
+      return WalkResult::advance();
+    op.emitOpError("is outside an entry point; inline its function first");
+    return WalkResult::interrupt();
+  });
+  if (stray.wasInterrupted())
+    return signalPassFailure();
+
+  std::string json;
+  llvm::raw_string_ostream os(json);
+  os << "{\"format\":\"seqc-model\",\"abi\":1";
+  if (auto maxPositions = module->getAttrOfType<IntegerAttr>("seq.max_positions"))
+    os << ",\"max_positions\":" << maxPositions.getInt();
+  os << ",\"entries\":[";
+  OpBuilder b(ctx);
+  llvm::StringMap<std::pair<std::string, MemRefType>> states;
+  bool first = true;
+  for (func::FuncOp fn : entries) {
+    std::string name = fn.getSymName().str();
+    SmallVector<AbiArg> abi;
+    if (failed(rewriteEntry(fn, abi)) || weightTypeMismatch)
+      return signalPassFailure();
+    fn.setSymName(("seq_impl_" + name));
+    fn.setPrivate();
+    b.setInsertionPointAfter(fn);
+    buildWrapper(b, fn, name, abi);
+
+    if (!first)
+      os << ',';
+    first = false;
+    os << "{\"name\":";
+    writeJsonString(os, name);
+    os << ",\"symbol\":";
+    writeJsonString(os, "seq_entry_" + name);
+    os << ",\"args\":[";
+    bool firstArg = true;
+    for (const AbiArg &arg : abi) {
+      if (arg.kind == AbiArg::Kind::Weight)
+        continue;
+      if (!firstArg)
+        os << ',';
+      firstArg = false;
+      os << "{\"kind\":\"" << kindName(arg.kind) << '"';
+      if (arg.kind == AbiArg::Kind::State) {
+        os << ",\"name\":";
+        writeJsonString(os, arg.name);
+        states[arg.name] = {arg.name, arg.type};
+      }
+      if (arg.type) {
+        os << ",\"dtype\":\"" << dtypeName(arg.type.getElementType())
+           << "\",\"shape\":";
+        writeShape(os, arg.type.getShape());
+      }
+      os << '}';
+    }
+    os << "],\"weights\":[";
+    bool firstWeight = true;
+    for (const AbiArg &arg : abi) {
+      if (arg.kind != AbiArg::Kind::Weight)
+        continue;
+      if (!firstWeight)
+        os << ',';
+      firstWeight = false;
+      os << arg.weightIndex;
+    }
+    os << "]}";
+  }
+  os << "],\"weights\":[";
+  llvm::interleaveComma(weights, os, [&](const WeightInfo &w) {
+    os << "{\"name\":";
+    writeJsonString(os, w.name);
+    os << ",\"dtype\":\"" << dtypeName(w.type.getElementType())
+       << "\",\"shape\":";
+    writeShape(os, w.type.getShape());
+    os << '}';
+  });
+  os << "]}";
+
+  // The descriptor, NUL-terminated, exported for dlsym.
+  b.setInsertionPointToEnd(module.getBody());
+  json.push_back('\0');
+  auto arrayType = LLVM::LLVMArrayType::get(IntegerType::get(ctx, 8),
+                                            json.size());
+  LLVM::GlobalOp::create(b, module.getLoc(), arrayType, /*isConstant=*/true,
+                         LLVM::Linkage::External, "seq_model_descriptor",
+                         b.getStringAttr(json));
+}
+
+} // namespace

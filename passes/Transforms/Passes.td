@@ -1,0 +1,36 @@
+//===- Passes.td - seqc transform passes -------------------*- tablegen -*-===//
+
+#ifndef SEQC_PASSES_TRANSFORMS_PASSES_TD
+#define SEQC_PASSES_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ExportEntryPoints : Pass<"seq-export-entry-points", "mlir::ModuleOp"> {
+  let summary = "Give public functions the runtime's calling convention and "
+                "emit the model descriptor";
+  let description = [{
+    Turns every public `func.func` (after inlining) into the model ABI the
+    runtime calls (docs/abi.md):
+
+    * the function becomes `seq_impl_<name>`, private, destination-passing:
+      tensor arguments become memrefs read through
+      `bufferization.to_tensor restrict`; each result is written with
+      `bufferization.materialize_in_destination` into an output memref, or,
+      for a result carrying `seq.state = "name"`, back into the argument with
+      the same `seq.state` name (state is updated in place);
+    * each `seq.weight` becomes a read-only memref argument;
+    * `seq_entry_<name>(void *const *buffers, const int64_t *ints,
+      void *const *weights)` is added, exported, and builds the memrefs from
+      raw pointers and sizes;
+    * the global `seq_model_descriptor` holds a JSON description of weights,
+      states and entry points that the runtime reads after `dlopen`.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect",
+    "mlir::bufferization::BufferizationDialect",
+    "mlir::LLVM::LLVMDialect",
+    "mlir::memref::MemRefDialect",
+  ];
+}
+
+#endif // SEQC_PASSES_TRANSFORMS_PASSES_TD

@@ -1,0 +1,118 @@
+//===- seqc.cpp - the seqc compiler driver ---------------------------------===//
+//
+//   seqc model.mlir -o model.so [--target=cpu] [--mcpu=NAME|native] [-O3]
+//        [--emit=seq|linalg|llvm-dialect|llvm-ir|obj|so]
+//
+// A thin main over compiler/Driver: option parsing and locating the support
+// library installed beside the binary.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Driver.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+
+namespace cl = llvm::cl;
+
+static cl::OptionCategory category("seqc options");
+
+static cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.mlir>"),
+                                      cl::Required, cl::cat(category));
+static cl::opt<std::string>
+    outputPath("o", cl::desc("Output file (default: the input's name with the "
+                             "extension of --emit)"),
+               cl::value_desc("path"), cl::cat(category));
+static cl::opt<std::string>
+    emit("emit",
+         cl::desc("Stop after this phase: seq, linalg, llvm-dialect, llvm-ir, "
+                  "obj, so (default)"),
+         cl::init("so"), cl::cat(category));
+static cl::opt<std::string> target("target", cl::desc("Target: cpu (default)"),
+                                   cl::init("cpu"), cl::cat(category));
+static cl::opt<std::string>
+    mcpu("mcpu", cl::desc("CPU to tune and select features for; 'native' is "
+                          "this machine (default)"),
+         cl::init("native"), cl::cat(category));
+enum OptLevel { O0 = 0, O1, O2, O3 };
+static cl::opt<OptLevel> optLevel(cl::desc("LLVM optimisation level:"),
+                                  cl::values(clEnumValN(O0, "O0", "none"),
+                                             clEnumValN(O1, "O1", "less"),
+                                             clEnumValN(O2, "O2", "default"),
+                                             clEnumValN(O3, "O3", "aggressive (default)")),
+                                  cl::init(O3), cl::cat(category));
+static cl::opt<int> numThreadsDefault(
+    "num-threads-default",
+    cl::desc("Threads the runtime uses for this model unless told otherwise "
+             "(0: all cores)"),
+    cl::init(0), cl::cat(category));
+static cl::opt<bool> printPipeline("print-pipeline",
+                                   cl::desc("Print the pass pipeline"),
+                                   cl::cat(category));
+static cl::opt<bool> printIRAfterAll("print-ir-after-all",
+                                     cl::desc("Print the IR after every pass"),
+                                     cl::cat(category));
+static cl::opt<bool> timing("mlir-timing", cl::desc("Report pass timing"),
+                            cl::cat(category));
+
+/// The extension of each phase's output.
+static const char *extensionOf(seqc::Phase phase) {
+  switch (phase) {
+  case seqc::Phase::Seq:
+  case seqc::Phase::Linalg:
+  case seqc::Phase::LLVMDialect:
+    return ".mlir";
+  case seqc::Phase::LLVMIR:
+    return ".ll";
+  case seqc::Phase::Object:
+    return ".o";
+  case seqc::Phase::SharedLib:
+    return ".so";
+  }
+  return "";
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "seqc: compile a seq-dialect model to a shared library\n\n"
+      "  seqc model.mlir -o model.so\n");
+
+  std::optional<seqc::Phase> phase = seqc::parsePhase(emit);
+  if (!phase) {
+    llvm::errs() << "seqc: error: unknown --emit=" << emit
+                 << " (expected seq, linalg, llvm-dialect, llvm-ir, obj, so)\n";
+    return 1;
+  }
+  seqc::CompileOptions options;
+  options.inputPath = inputPath;
+  options.emit = *phase;
+  options.target = target;
+  options.mcpu = mcpu;
+  options.optLevel = optLevel;
+  options.numThreadsDefault = numThreadsDefault;
+  options.printPipeline = printPipeline;
+  options.printIRAfterAll = printIRAfterAll;
+  options.timing = timing;
+  if (outputPath.empty()) {
+    llvm::SmallString<256> path(inputPath == "-" ? "out" : inputPath.getValue());
+    llvm::sys::path::replace_extension(path, extensionOf(*phase));
+    options.outputPath = std::string(path);
+  } else {
+    options.outputPath = outputPath;
+  }
+  // The support library sits in ../lib next to bin/seqc, in the build tree
+  // and in an installation alike.
+  std::string exe = llvm::sys::fs::getMainExecutable(
+      argv[0], reinterpret_cast<void *>(&main));
+  llvm::SmallString<256> support(llvm::sys::path::parent_path(
+      llvm::sys::path::parent_path(exe)));
+  llvm::sys::path::append(support, "lib", "libseqc_model_support.a");
+  options.supportLibrary = std::string(support);
+  options.linkerDriver = SEQC_LINKER_DRIVER;
+  return seqc::compile(options) ? 0 : 1;
+}
