@@ -1,0 +1,183 @@
+//===- Model.cpp - load a compiled model and bind its weights -------------===//
+
+#include "Model.h"
+
+#include <dlfcn.h>
+#include <thread>
+
+namespace seqrt {
+
+namespace {
+
+/// Binds descriptor weight `index` to data in the store, converting stored
+/// f16/bf16 to the f32 the compiled code reads.
+Error bindWeight(seq_model &model, size_t index, const std::string &weightsPath) {
+  const WeightSpec &spec = model.descriptor.weights[index];
+  const TensorInfo *info = model.store->find(spec.name);
+  if (!info)
+    return makeError(SEQ_ERROR_INVALID_WEIGHTS,
+                     "weight '" + spec.name + "' (" + spec.spec.str() +
+                         ", needed by the model) is missing from " +
+                         weightsPath);
+  if (info->shape != spec.spec.shape) {
+    TensorSpec stored{dtypeName(info->dtype), info->shape};
+    return makeError(SEQ_ERROR_INVALID_WEIGHTS,
+                     "weight '" + spec.name + "' in " + info->file +
+                         " has shape " + stored.str() + " but the model needs " +
+                         spec.spec.str());
+  }
+  if (spec.spec.dtype != "f32")
+    return makeError(SEQ_ERROR_UNSUPPORTED,
+                     "weight '" + spec.name + "': compiled element type " +
+                         spec.spec.dtype + " is not supported yet (f32 only)");
+  size_t count = static_cast<size_t>(info->numel());
+  bool aligned = reinterpret_cast<uintptr_t>(info->data) % alignof(float) == 0;
+  if (info->dtype == DType::F32 && aligned) {
+    model.weightData[index] = const_cast<uint8_t *>(info->data);
+    return Error::ok();
+  }
+  std::vector<float> buffer(count);
+  if (!convertToF32(info->dtype, info->data, count, buffer.data()))
+    return makeError(SEQ_ERROR_INVALID_WEIGHTS,
+                     "weight '" + spec.name + "' in " + info->file +
+                         " is stored as " + dtypeName(info->dtype) +
+                         "; the model needs f32 (f32, f16, bf16 and f64 "
+                         "storage convert)");
+  model.converted.push_back(std::move(buffer));
+  model.weightData[index] = model.converted.back().data();
+  return Error::ok();
+}
+
+/// Checks that `entry` has the shape of a language-model step: one integer
+/// token input [1|?, S|?], an optional position, states, one float output
+/// [1|?, S|?, V] (the logits).
+Error checkLmEntry(const Entry &entry, const std::string &origin,
+                   size_t &vocab) {
+  int inputs = 0, outputs = 0;
+  for (const EntryArg &arg : entry.args) {
+    if (arg.kind == EntryArg::Kind::Input) {
+      ++inputs;
+      if ((arg.spec.dtype != "i64" && arg.spec.dtype != "i32") ||
+          arg.spec.shape.size() != 2)
+        return makeError(SEQ_ERROR_INVALID_MODEL,
+                         origin + ": entry '" + entry.name +
+                             "' must take tokens as i64 or i32 [batch, seq], "
+                             "got " + arg.spec.str());
+    } else if (arg.kind == EntryArg::Kind::Output) {
+      ++outputs;
+      if (arg.spec.dtype != "f32" || arg.spec.shape.size() != 3 ||
+          arg.spec.shape[2] < 0)
+        return makeError(SEQ_ERROR_INVALID_MODEL,
+                         origin + ": entry '" + entry.name +
+                             "' must return logits as f32 [batch, seq, vocab] "
+                             "with a static vocab, got " + arg.spec.str());
+      vocab = static_cast<size_t>(arg.spec.shape[2]);
+    }
+  }
+  if (inputs != 1 || outputs != 1)
+    return makeError(SEQ_ERROR_INVALID_MODEL,
+                     origin + ": entry '" + entry.name +
+                         "' must have exactly one token input and one logits "
+                         "output (has " + std::to_string(inputs) + " and " +
+                         std::to_string(outputs) + ")");
+  return Error::ok();
+}
+
+Error resolveEntry(seq_model &model, const Entry &entry, LmEntry &out) {
+  void *symbol = dlsym(model.library, entry.symbol.c_str());
+  if (!symbol)
+    return makeError(SEQ_ERROR_INVALID_MODEL,
+                     model.libraryPath + ": entry point symbol '" +
+                         entry.symbol + "' is missing");
+  out.entry = &entry;
+  out.fn = reinterpret_cast<SeqEntryFn>(symbol);
+  // Entry points index the model's weight table directly.
+  out.weightPtrs = model.weightData;
+  return Error::ok();
+}
+
+int threadCount(const seq_model_options &options, const ModelDescriptor &d) {
+  if (options.num_threads > 0)
+    return options.num_threads;
+  if (const char *env = std::getenv("SEQ_NUM_THREADS")) {
+    int n = std::atoi(env);
+    if (n > 0)
+      return n;
+  }
+  if (d.numThreadsDefault > 0)
+    return static_cast<int>(d.numThreadsDefault);
+  unsigned hw = std::thread::hardware_concurrency();
+  return hw ? static_cast<int>(hw) : 1;
+}
+
+} // namespace
+
+Error openModel(const char *libraryPath, const char *weightsPath,
+                const seq_model_options &options,
+                std::unique_ptr<seq_model> &out) {
+  auto model = std::make_unique<seq_model>();
+  model->libraryPath = libraryPath;
+  // RTLD_LOCAL: two models may export the same entry symbols.
+  model->library = dlopen(libraryPath, RTLD_NOW | RTLD_LOCAL);
+  if (!model->library) {
+    const char *why = dlerror();
+    return makeError(SEQ_ERROR_IO, std::string("cannot load model '") +
+                                       libraryPath + "': " +
+                                       (why ? why : "unknown error"));
+  }
+  auto *text = static_cast<const char *>(
+      dlsym(model->library, "seq_model_descriptor"));
+  if (!text)
+    return makeError(SEQ_ERROR_INVALID_MODEL,
+                     std::string(libraryPath) +
+                         " is not a seqc model (no seq_model_descriptor)");
+  if (Error e = parseDescriptor(text, libraryPath, model->descriptor))
+    return e;
+
+  std::string message;
+  WeightError kind = WeightError::Invalid;
+  model->store = WeightStore::open(weightsPath, message, &kind);
+  if (!model->store)
+    return makeError(kind == WeightError::IO ? SEQ_ERROR_IO
+                                             : SEQ_ERROR_INVALID_WEIGHTS,
+                     message);
+  model->weightData.assign(model->descriptor.weights.size(), nullptr);
+  model->converted.reserve(model->descriptor.weights.size());
+  for (size_t i = 0; i < model->descriptor.weights.size(); ++i)
+    if (Error e = bindWeight(*model, i, weightsPath))
+      return e;
+
+  const Entry *prefill = model->descriptor.findEntry("prefill");
+  if (!prefill)
+    return makeError(SEQ_ERROR_INVALID_MODEL,
+                     std::string(libraryPath) +
+                         ": the model has no 'prefill' entry point");
+  const Entry *decode = model->descriptor.findEntry("decode");
+  if (Error e = checkLmEntry(*prefill, libraryPath, model->vocabSize))
+    return e;
+  if (decode) {
+    size_t decodeVocab = 0;
+    if (Error e = checkLmEntry(*decode, libraryPath, decodeVocab))
+      return e;
+    if (decodeVocab != model->vocabSize)
+      return makeError(SEQ_ERROR_INVALID_MODEL,
+                       std::string(libraryPath) +
+                           ": prefill and decode disagree on the vocab size");
+  }
+  if (Error e = resolveEntry(*model, *prefill, model->prefill))
+    return e;
+  if (Error e = resolveEntry(*model, decode ? *decode : *prefill, model->decode))
+    return e;
+  model->numThreads = threadCount(options, model->descriptor);
+  out = std::move(model);
+  return Error::ok();
+}
+
+} // namespace seqrt
+
+seq_model::~seq_model() {
+  // Weights may point into mappings the store owns; code into the library.
+  store.reset();
+  if (library)
+    dlclose(library);
+}

@@ -1,0 +1,209 @@
+//===- ModelDescriptor.cpp - parse a compiled model's descriptor ----------===//
+
+#include "ModelDescriptor.h"
+
+#include "Json.h"
+
+#include <map>
+
+namespace seqrt {
+
+int64_t TensorSpec::dynamicDims() const {
+  int64_t n = 0;
+  for (int64_t d : shape)
+    n += d < 0;
+  return n;
+}
+
+size_t TensorSpec::elementSize() const {
+  if (dtype == "f32" || dtype == "i32")
+    return 4;
+  if (dtype == "f64" || dtype == "i64")
+    return 8;
+  if (dtype == "f16" || dtype == "bf16" || dtype == "i16")
+    return 2;
+  if (dtype == "i8" || dtype == "i1")
+    return 1;
+  return 0;
+}
+
+std::string TensorSpec::str() const {
+  std::string s = dtype + "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? "," : "") + (shape[i] < 0 ? std::string("?")
+                                        : std::to_string(shape[i]));
+  return s + "]";
+}
+
+const Entry *ModelDescriptor::findEntry(const std::string &name) const {
+  for (const Entry &e : entries)
+    if (e.name == name)
+      return &e;
+  return nullptr;
+}
+
+namespace {
+
+/// Reads descriptor fields, remembering the first problem with its path.
+class Reader {
+public:
+  explicit Reader(std::string origin) : origin(std::move(origin)) {}
+
+  bool fail(const std::string &where, const std::string &what) {
+    if (!error)
+      error = makeError(SEQ_ERROR_INVALID_MODEL, origin +
+                                                     ": invalid model "
+                                                     "descriptor: " +
+                                                     where + ": " + what);
+    return false;
+  }
+
+  bool string(const json::Value &obj, const char *key, const std::string &where,
+              std::string &out) {
+    const json::Value *v = obj.find(key);
+    if (!v || !v->isString())
+      return fail(where, std::string("expected string '") + key + "'");
+    out = v->getString();
+    return true;
+  }
+
+  bool integer(const json::Value &obj, const char *key, const std::string &where,
+               int64_t &out, bool optional = false) {
+    const json::Value *v = obj.find(key);
+    if (!v && optional)
+      return true;
+    if (!v || !v->isInt())
+      return fail(where, std::string("expected integer '") + key + "'");
+    out = v->getInt();
+    return true;
+  }
+
+  bool spec(const json::Value &obj, const std::string &where, TensorSpec &out) {
+    if (!string(obj, "dtype", where, out.dtype))
+      return false;
+    if (out.elementSize() == 0)
+      return fail(where, "unknown dtype '" + out.dtype + "'");
+    const json::Value *shape = obj.find("shape");
+    if (!shape || !shape->isArray())
+      return fail(where, "expected array 'shape'");
+    for (const json::Value &d : shape->getArray()) {
+      if (!d.isInt() || d.getInt() < -1)
+        return fail(where, "shape entries must be integers >= -1");
+      out.shape.push_back(d.getInt());
+    }
+    return true;
+  }
+
+  Error error;
+  std::string origin;
+};
+
+} // namespace
+
+Error parseDescriptor(const char *text, const std::string &origin,
+                      ModelDescriptor &out) {
+  json::Value root;
+  std::string message;
+  if (!json::parse(text, root, message))
+    return makeError(SEQ_ERROR_INVALID_MODEL,
+                     origin + ": model descriptor is not valid JSON: " +
+                         message);
+  Reader r(origin);
+  std::string format;
+  if (!root.isObject() || !r.string(root, "format", "descriptor", format))
+    return r.error ? r.error
+                   : makeError(SEQ_ERROR_INVALID_MODEL,
+                               origin + ": model descriptor is not an object");
+  if (format != "seqc-model")
+    return makeError(SEQ_ERROR_INVALID_MODEL,
+                     origin + ": not a seqc model (format '" + format + "')");
+  if (!r.integer(root, "abi", "descriptor", out.abi))
+    return r.error;
+  if (out.abi != SEQ_RUNTIME_API_VERSION)
+    return makeError(SEQ_ERROR_INVALID_MODEL,
+                     origin + ": model ABI version " + std::to_string(out.abi) +
+                         " is not supported by this runtime (version " +
+                         std::to_string(SEQ_RUNTIME_API_VERSION) +
+                         "); recompile it with a matching seqc");
+  r.integer(root, "max_positions", "descriptor", out.maxPositions, true);
+  r.integer(root, "num_threads_default", "descriptor", out.numThreadsDefault,
+            true);
+
+  const json::Value *weights = root.find("weights");
+  if (!weights || !weights->isArray())
+    return r.fail("descriptor", "expected array 'weights'"), r.error;
+  for (const json::Value &w : weights->getArray()) {
+    std::string where = "weights[" + std::to_string(out.weights.size()) + "]";
+    WeightSpec spec;
+    if (!w.isObject() || !r.string(w, "name", where, spec.name) ||
+        !r.spec(w, where, spec.spec))
+      return r.error ? r.error : (r.fail(where, "expected object"), r.error);
+    if (spec.spec.dynamicDims())
+      return r.fail(where, "weights must have static shapes"), r.error;
+    out.weights.push_back(std::move(spec));
+  }
+
+  const json::Value *entries = root.find("entries");
+  if (!entries || !entries->isArray() || entries->getArray().empty())
+    return r.fail("descriptor", "expected a non-empty array 'entries'"),
+           r.error;
+  std::map<std::string, TensorSpec> states;
+  for (const json::Value &e : entries->getArray()) {
+    std::string where = "entries[" + std::to_string(out.entries.size()) + "]";
+    Entry entry;
+    if (!e.isObject() || !r.string(e, "name", where, entry.name) ||
+        !r.string(e, "symbol", where, entry.symbol))
+      return r.error ? r.error : (r.fail(where, "expected object"), r.error);
+    const json::Value *args = e.find("args");
+    if (!args || !args->isArray())
+      return r.fail(where, "expected array 'args'"), r.error;
+    for (const json::Value &a : args->getArray()) {
+      std::string argWhere =
+          where + ".args[" + std::to_string(entry.args.size()) + "]";
+      std::string kind;
+      if (!a.isObject() || !r.string(a, "kind", argWhere, kind))
+        return r.error ? r.error : (r.fail(argWhere, "expected object"), r.error);
+      EntryArg arg;
+      if (kind == "input")
+        arg.kind = EntryArg::Kind::Input;
+      else if (kind == "index")
+        arg.kind = EntryArg::Kind::Index;
+      else if (kind == "state")
+        arg.kind = EntryArg::Kind::State;
+      else if (kind == "output")
+        arg.kind = EntryArg::Kind::Output;
+      else
+        return r.fail(argWhere, "unknown kind '" + kind + "'"), r.error;
+      if (arg.kind != EntryArg::Kind::Index && !r.spec(a, argWhere, arg.spec))
+        return r.error;
+      if (arg.kind == EntryArg::Kind::State) {
+        if (!r.string(a, "name", argWhere, arg.name))
+          return r.error;
+        if (arg.spec.dynamicDims())
+          return r.fail(argWhere, "state must have a static shape"), r.error;
+        auto [it, inserted] = states.emplace(arg.name, arg.spec);
+        if (!inserted && (it->second.dtype != arg.spec.dtype ||
+                          it->second.shape != arg.spec.shape))
+          return r.fail(argWhere, "state '" + arg.name +
+                                      "' has different types in two entries"),
+                 r.error;
+      }
+      entry.args.push_back(std::move(arg));
+    }
+    const json::Value *ws = e.find("weights");
+    if (!ws || !ws->isArray())
+      return r.fail(where, "expected array 'weights'"), r.error;
+    for (const json::Value &w : ws->getArray()) {
+      if (!w.isInt() || w.getInt() < 0 ||
+          w.getInt() >= static_cast<int64_t>(out.weights.size()))
+        return r.fail(where, "weight index out of range"), r.error;
+      entry.weights.push_back(w.getInt());
+    }
+    out.entries.push_back(std::move(entry));
+  }
+  for (auto &[name, spec] : states)
+    out.states.push_back({name, spec});
+  return Error::ok();
+}
+
+} // namespace seqrt

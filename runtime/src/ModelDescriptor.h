@@ -1,0 +1,71 @@
+//===- ModelDescriptor.h - what a compiled model says about itself -*- C++ -*-===//
+//
+// `seqc` embeds a JSON descriptor (symbol `seq_model_descriptor`) in every
+// model: its weights, its state buffers and, for each entry point, the
+// arguments the runtime must pass. docs/abi.md documents the format.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SEQC_RUNTIME_SRC_MODELDESCRIPTOR_H
+#define SEQC_RUNTIME_SRC_MODELDESCRIPTOR_H
+
+#include "Error.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace seqrt {
+
+/// A tensor's element type and shape; -1 marks a dynamic dim.
+struct TensorSpec {
+  std::string dtype; ///< "f32", "i64", ...
+  std::vector<int64_t> shape;
+
+  int64_t dynamicDims() const;
+  /// Bytes per element, 0 for unknown dtypes.
+  size_t elementSize() const;
+  std::string str() const; ///< "f32[1,?,256]"
+};
+
+struct EntryArg {
+  enum class Kind { Input, Index, State, Output };
+  Kind kind;
+  std::string name; ///< state name
+  TensorSpec spec;  ///< unused for Index
+};
+
+struct Entry {
+  std::string name, symbol;
+  std::vector<EntryArg> args;
+  std::vector<int64_t> weights; ///< indices into ModelDescriptor::weights
+};
+
+struct WeightSpec {
+  std::string name;
+  TensorSpec spec;
+};
+
+struct StateSpec {
+  std::string name;
+  TensorSpec spec;
+};
+
+struct ModelDescriptor {
+  int64_t abi = 0;
+  int64_t maxPositions = 0;      ///< 0: unbounded
+  int64_t numThreadsDefault = 0; ///< 0: runtime default
+  std::vector<Entry> entries;
+  std::vector<WeightSpec> weights;
+  std::vector<StateSpec> states; ///< union of the entries' states
+
+  const Entry *findEntry(const std::string &name) const;
+};
+
+/// Parses and validates a descriptor; `origin` names the model in messages.
+Error parseDescriptor(const char *text, const std::string &origin,
+                      ModelDescriptor &out);
+
+} // namespace seqrt
+
+#endif // SEQC_RUNTIME_SRC_MODELDESCRIPTOR_H

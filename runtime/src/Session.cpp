@@ -1,0 +1,116 @@
+//===- Session.cpp - run entry points over a session's state --------------===//
+
+#include "Session.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace seqrt {
+
+Error createSession(seq_model *model, seq_session &out) {
+  out.model = model;
+  out.states.clear();
+  for (const StateSpec &state : model->descriptor.states) {
+    size_t bytes = state.spec.elementSize();
+    for (int64_t d : state.spec.shape)
+      bytes *= static_cast<size_t>(d);
+    out.states.emplace_back(bytes, 0);
+  }
+  out.position = 0;
+  out.logitPositions = 0;
+  return Error::ok();
+}
+
+/// The session's buffer for state `name`.
+static uint8_t *stateBuffer(seq_session &session, const std::string &name) {
+  const auto &states = session.model->descriptor.states;
+  for (size_t i = 0; i < states.size(); ++i)
+    if (states[i].name == name)
+      return session.states[i].data();
+  return nullptr;
+}
+
+/// Appends the dynamic dims of `spec` to `ints`: dim 0 is the batch (1),
+/// dim 1 the number of tokens in this call.
+static Error pushDims(const TensorSpec &spec, size_t n,
+                      std::vector<int64_t> &ints, const std::string &what) {
+  for (size_t d = 0; d < spec.shape.size(); ++d) {
+    int64_t size = spec.shape[d];
+    int64_t want = d == 0 ? 1 : d == 1 ? static_cast<int64_t>(n) : -1;
+    if (size < 0) {
+      if (want < 0)
+        return makeError(SEQ_ERROR_UNSUPPORTED,
+                         what + " " + spec.str() +
+                             " has a dynamic dim beyond batch and sequence");
+      ints.push_back(want);
+    } else if (d < 2 && size != want) {
+      return makeError(SEQ_ERROR_INVALID_ARGUMENT,
+                       what + " " + spec.str() + " takes exactly " +
+                           std::to_string(size) + (d == 0 ? " sequence(s)" :
+                           " token(s) per call") + ", got " +
+                           std::to_string(want));
+    }
+  }
+  return Error::ok();
+}
+
+Error runTokens(seq_session &session, const LmEntry &lm, const int32_t *tokens,
+                size_t n) {
+  seq_model &model = *session.model;
+  if (n == 0)
+    return makeError(SEQ_ERROR_INVALID_ARGUMENT, "no tokens to run");
+  if (!tokens)
+    return makeError(SEQ_ERROR_INVALID_ARGUMENT, "tokens is NULL");
+  size_t limit = static_cast<size_t>(model.descriptor.maxPositions);
+  if (limit && session.position + n > limit)
+    return makeError(SEQ_ERROR_CAPACITY,
+                     "the session holds " + std::to_string(session.position) +
+                         " positions; " + std::to_string(n) +
+                         " more exceed the model's maximum of " +
+                         std::to_string(limit));
+  for (size_t i = 0; i < n; ++i)
+    if (tokens[i] < 0 || static_cast<size_t>(tokens[i]) >= model.vocabSize)
+      return makeError(SEQ_ERROR_INVALID_ARGUMENT,
+                       "token #" + std::to_string(i) + " (" +
+                           std::to_string(tokens[i]) + ") is outside the "
+                           "vocabulary [0, " + std::to_string(model.vocabSize) +
+                           ")");
+
+  std::vector<int64_t> ids64;
+  std::vector<int32_t> ids32;
+  std::vector<void *> buffers;
+  std::vector<int64_t> ints;
+  session.logits.assign(n * model.vocabSize, 0.0f);
+  for (const EntryArg &arg : lm.entry->args) {
+    switch (arg.kind) {
+    case EntryArg::Kind::Input:
+      if (arg.spec.dtype == "i64") {
+        ids64.assign(tokens, tokens + n);
+        buffers.push_back(ids64.data());
+      } else {
+        ids32.assign(tokens, tokens + n);
+        buffers.push_back(ids32.data());
+      }
+      if (Error e = pushDims(arg.spec, n, ints, "token input"))
+        return e;
+      break;
+    case EntryArg::Kind::Index:
+      ints.push_back(static_cast<int64_t>(session.position));
+      break;
+    case EntryArg::Kind::State:
+      buffers.push_back(stateBuffer(session, arg.name));
+      break;
+    case EntryArg::Kind::Output:
+      buffers.push_back(session.logits.data());
+      if (Error e = pushDims(arg.spec, n, ints, "logits output"))
+        return e;
+      break;
+    }
+  }
+  lm.fn(buffers.data(), ints.data(), model.weightData.data());
+  session.position += n;
+  session.logitPositions = n;
+  return Error::ok();
+}
+
+} // namespace seqrt

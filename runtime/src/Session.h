@@ -1,0 +1,40 @@
+//===- Session.h - per-conversation state -----------------------*- C++ -*-===//
+
+#ifndef SEQC_RUNTIME_SRC_SESSION_H
+#define SEQC_RUNTIME_SRC_SESSION_H
+
+#include "Error.h"
+#include "Model.h"
+
+#include <cstdint>
+#include <vector>
+
+/// The state every entry point reads and updates in place (KV caches,
+/// convolution and SSM states), by the model descriptor's state order, plus
+/// the position and the logits of the last call.
+struct seq_session {
+  seq_model *model = nullptr;
+  std::vector<std::vector<uint8_t>> states;
+  size_t position = 0;
+  std::vector<float> logits; ///< [positions, vocab] of the last call
+  size_t logitPositions = 0;
+};
+
+struct seq_snapshot {
+  const seq_model *model = nullptr;
+  std::vector<std::vector<uint8_t>> states;
+  size_t position = 0;
+};
+
+namespace seqrt {
+
+/// Allocates zeroed state for `model`.
+Error createSession(seq_model *model, seq_session &out);
+
+/// Runs `n` tokens from the session's position through `entry`.
+Error runTokens(seq_session &session, const LmEntry &entry,
+                const int32_t *tokens, size_t n);
+
+} // namespace seqrt
+
+#endif // SEQC_RUNTIME_SRC_SESSION_H

@@ -1,0 +1,250 @@
+//===- seq-run.cpp - run a compiled model from the command line -----------===//
+//
+//   seq-run model.so --weights PATH --prompt-ids 1,2,3 [--max-new N]
+//           [--greedy | --temperature T --seed S] [--dump-logits out.npy]
+//           [--threads N] [--stats]
+//
+// Prefill the prompt, then decode up to N tokens. Uses only the public C API
+// (seq/runtime.h), as an application would.
+//
+//===----------------------------------------------------------------------===//
+
+#include "seq/runtime.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+const char *kUsage =
+    "usage: seq-run MODEL.so --weights PATH --prompt-ids ID,ID,... [options]\n"
+    "\n"
+    "Runs a model compiled by seqc: prefills the prompt, then generates.\n"
+    "\n"
+    "  --weights PATH        .safetensors file, or a folder with\n"
+    "                        model.safetensors[.index.json]\n"
+    "  --prompt-ids LIST     comma-separated token ids\n"
+    "  --max-new N           tokens to generate (default 16)\n"
+    "  --greedy              pick the most likely token (default)\n"
+    "  --temperature T       sample from softmax(logits / T) instead\n"
+    "  --seed S              sampling seed (default 0)\n"
+    "  --dump-logits FILE    write every logits row (prompt positions, then\n"
+    "                        one per generated token) as a float32 .npy\n"
+    "  --threads N           worker threads (default: $SEQ_NUM_THREADS or all)\n"
+    "  --stats               print prefill and decode tokens/s\n"
+    "  --help                this text\n";
+
+int fail(const char *what) {
+  std::fprintf(stderr, "seq-run: error: %s\n", what);
+  return 1;
+}
+
+int failStatus(const char *call, seq_status status) {
+  std::fprintf(stderr, "seq-run: error: %s: %s: %s\n", call,
+               seq_status_string(status), seq_last_error());
+  return 1;
+}
+
+bool parseIds(const char *text, std::vector<int32_t> &ids) {
+  std::string s(text);
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t comma = s.find(',', start);
+    std::string item = s.substr(start, comma == std::string::npos
+                                           ? std::string::npos
+                                           : comma - start);
+    char *end = nullptr;
+    long v = std::strtol(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || v < INT32_MIN || v > INT32_MAX)
+      return false;
+    ids.push_back(static_cast<int32_t>(v));
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  return !ids.empty();
+}
+
+/// Writes rows × cols float32 values as a NumPy .npy (version 1.0) file.
+bool writeNpy(const char *path, const std::vector<float> &data, size_t rows,
+              size_t cols) {
+  FILE *f = std::fopen(path, "wb");
+  if (!f)
+    return false;
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" +
+                       std::to_string(rows) + ", " + std::to_string(cols) +
+                       "), }";
+  // Magic (6) + version (2) + length (2) + header, padded to 64 with '\n'.
+  size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header.push_back('\n');
+  uint16_t len = static_cast<uint16_t>(header.size());
+  bool ok = std::fwrite("\x93NUMPY\x01\x00", 1, 8, f) == 8 &&
+            std::fwrite(&len, 2, 1, f) == 1 &&
+            std::fwrite(header.data(), 1, header.size(), f) == header.size() &&
+            std::fwrite(data.data(), sizeof(float), data.size(), f) ==
+                data.size();
+  return std::fclose(f) == 0 && ok;
+}
+
+int32_t pick(const float *logits, size_t vocab, double temperature,
+             std::mt19937_64 &rng) {
+  size_t best = 0;
+  for (size_t i = 1; i < vocab; ++i)
+    if (logits[i] > logits[best])
+      best = i;
+  if (temperature <= 0)
+    return static_cast<int32_t>(best);
+  std::vector<double> p(vocab);
+  double sum = 0;
+  for (size_t i = 0; i < vocab; ++i)
+    sum += p[i] = std::exp((logits[i] - logits[best]) / temperature);
+  std::uniform_real_distribution<double> u(0.0, sum);
+  double r = u(rng);
+  for (size_t i = 0; i < vocab; ++i)
+    if ((r -= p[i]) <= 0)
+      return static_cast<int32_t>(i);
+  return static_cast<int32_t>(vocab - 1);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  const char *modelPath = nullptr, *weights = nullptr, *dump = nullptr;
+  std::vector<int32_t> prompt;
+  long maxNew = 16, threads = 0;
+  double temperature = 0;
+  unsigned long long seed = 0;
+  bool stats = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](const char *name) -> const char * {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "seq-run: error: %s needs a value\n", name);
+        std::exit(1);
+      }
+      return argv[++i];
+    };
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (a == "--weights") {
+      weights = value("--weights");
+    } else if (a == "--prompt-ids") {
+      if (!parseIds(value("--prompt-ids"), prompt))
+        return fail("--prompt-ids expects comma-separated integers");
+    } else if (a == "--max-new") {
+      maxNew = std::strtol(value("--max-new"), nullptr, 10);
+      if (maxNew < 0)
+        return fail("--max-new must be >= 0");
+    } else if (a == "--greedy") {
+      temperature = 0;
+    } else if (a == "--temperature") {
+      temperature = std::strtod(value("--temperature"), nullptr);
+    } else if (a == "--seed") {
+      seed = std::strtoull(value("--seed"), nullptr, 10);
+    } else if (a == "--dump-logits") {
+      dump = value("--dump-logits");
+    } else if (a == "--threads") {
+      threads = std::strtol(value("--threads"), nullptr, 10);
+      if (threads < 1)
+        return fail("--threads must be >= 1");
+    } else if (a == "--stats") {
+      stats = true;
+    } else if (!a.empty() && a[0] == '-') {
+      std::fprintf(stderr, "seq-run: error: unknown option '%s'\n%s", a.c_str(),
+                   kUsage);
+      return 1;
+    } else if (!modelPath) {
+      modelPath = argv[i];
+    } else {
+      return fail("more than one model given");
+    }
+  }
+  if (!modelPath || !weights || prompt.empty()) {
+    std::fputs(kUsage, stderr);
+    return fail("MODEL.so, --weights and --prompt-ids are required");
+  }
+
+  seq_model_options options;
+  seq_model_options_init(&options);
+  options.num_threads = static_cast<int32_t>(threads);
+  seq_model *model = nullptr;
+  if (seq_status s = seq_model_open(modelPath, weights, &options, &model))
+    return failStatus("opening the model", s);
+  seq_session *session = nullptr;
+  if (seq_status s = seq_session_create(model, nullptr, &session)) {
+    seq_model_close(model);
+    return failStatus("creating a session", s);
+  }
+  size_t vocab = seq_model_vocab_size(model);
+  std::vector<float> dumped;
+  std::mt19937_64 rng(seed);
+  int rc = 0;
+  using clock = std::chrono::steady_clock;
+
+  auto t0 = clock::now();
+  const float *logits = nullptr;
+  seq_status s = seq_prefill(session, prompt.data(), prompt.size(), &logits);
+  auto t1 = clock::now();
+  std::vector<int32_t> generated;
+  double decodeSeconds = 0;
+  if (s) {
+    rc = failStatus("prefill", s);
+  } else {
+    if (dump) {
+      const float *all;
+      size_t rows, cols;
+      seq_session_logits(session, &all, &rows, &cols);
+      dumped.insert(dumped.end(), all, all + rows * cols);
+    }
+    for (long step = 0; step < maxNew; ++step) {
+      int32_t next = pick(logits, vocab, temperature, rng);
+      generated.push_back(next);
+      if (step + 1 == maxNew)
+        break;
+      size_t maxPositions = seq_model_max_positions(model);
+      if (maxPositions && seq_session_position(session) >= maxPositions) {
+        std::fprintf(stderr, "seq-run: stopping: the model holds at most %zu "
+                             "positions\n", maxPositions);
+        break;
+      }
+      auto d0 = clock::now();
+      s = seq_decode(session, next, &logits);
+      decodeSeconds +=
+          std::chrono::duration<double>(clock::now() - d0).count();
+      if (s) {
+        rc = failStatus("decode", s);
+        break;
+      }
+      if (dump)
+        dumped.insert(dumped.end(), logits, logits + vocab);
+    }
+  }
+  if (rc == 0) {
+    std::printf("generated:");
+    for (int32_t id : generated)
+      std::printf(" %d", id);
+    std::printf("\n");
+    if (stats) {
+      double prefill = std::chrono::duration<double>(t1 - t0).count();
+      size_t decoded = generated.empty() ? 0 : generated.size() - 1;
+      std::printf("prefill: %zu tokens in %.3f ms (%.1f tokens/s)\n",
+                  prompt.size(), prefill * 1e3, prompt.size() / prefill);
+      if (decoded)
+        std::printf("decode: %zu tokens in %.3f ms (%.1f tokens/s)\n", decoded,
+                    decodeSeconds * 1e3, decoded / decodeSeconds);
+    }
+    if (dump && !writeNpy(dump, dumped, dumped.size() / vocab, vocab))
+      rc = fail("cannot write the --dump-logits file");
+  }
+  seq_session_destroy(session);
+  seq_model_close(model);
+  return rc;
+}
