@@ -26,4 +26,6 @@ config.substitutions.append(("%seqc_obj_root", config.seqc_obj_root))
 
 # Project tools first, then LLVM's (FileCheck, not, count).
 llvm_config.add_tool_substitutions(
-    ["seq-opt"], [config.seqc_tools_dir, config.llvm_tools_dir])
+    ["seq-opt", "seqc", "seq-run"], [config.seqc_tools_dir, config.llvm_tools_dir])
+config.substitutions.append(("%python", "python3"))
+config.substitutions.append(("%test_models", os.path.join(config.seqc_obj_root, "test", "models")))

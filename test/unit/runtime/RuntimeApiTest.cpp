@@ -1,0 +1,245 @@
+//===- RuntimeApiTest.cpp - the C API on a compiled hybrid model ----------===//
+//
+// Runs examples/hybrid-tiny.mlir (attention + Mamba), compiled by seqc with
+// random weights, through seq/runtime.h: decode agrees with prefill, forks
+// and snapshots reproduce fresh runs, and bad input gets a status and a
+// message, never a crash.
+//
+//===----------------------------------------------------------------------===//
+
+#include "seq/runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+const std::string kModels = SEQC_TEST_MODELS_DIR;
+const std::string kModel = kModels + "/hybrid-tiny.so";
+const std::string kWeights = kModels + "/hybrid-tiny.safetensors";
+
+/// Largest |a - b| over two equally long spans.
+float maxDiff(const float *a, const float *b, size_t n) {
+  float worst = 0;
+  for (size_t i = 0; i < n; ++i)
+    worst = std::max(worst, std::fabs(a[i] - b[i]));
+  return worst;
+}
+
+class HybridModelTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    ASSERT_EQ(seq_model_open(kModel.c_str(), kWeights.c_str(), nullptr, &model),
+              SEQ_OK)
+        << seq_last_error();
+    vocab = seq_model_vocab_size(model);
+    ASSERT_EQ(vocab, 256u);
+  }
+  void TearDown() override { seq_model_close(model); }
+
+  seq_session *newSession() {
+    seq_session *s = nullptr;
+    EXPECT_EQ(seq_session_create(model, nullptr, &s), SEQ_OK) << seq_last_error();
+    return s;
+  }
+
+  /// Logits of every position of a fresh prefill of `tokens`.
+  std::vector<float> prefillAll(const std::vector<int32_t> &tokens) {
+    seq_session *s = newSession();
+    EXPECT_EQ(seq_prefill(s, tokens.data(), tokens.size(), nullptr), SEQ_OK)
+        << seq_last_error();
+    const float *all;
+    size_t rows, cols;
+    EXPECT_EQ(seq_session_logits(s, &all, &rows, &cols), SEQ_OK);
+    EXPECT_EQ(rows, tokens.size());
+    std::vector<float> out(all, all + rows * cols);
+    seq_session_destroy(s);
+    return out;
+  }
+
+  seq_model *model = nullptr;
+  size_t vocab = 0;
+};
+
+TEST_F(HybridModelTest, DecodeStepsMatchPrefillOfTheLongerSequence) {
+  std::vector<int32_t> tokens = {3, 141, 59, 26, 5, 35, 89, 79, 32, 38, 46};
+  std::vector<float> reference = prefillAll(tokens);
+  seq_session *s = newSession();
+  const float *logits;
+  ASSERT_EQ(seq_prefill(s, tokens.data(), 4, &logits), SEQ_OK);
+  EXPECT_LT(maxDiff(logits, &reference[3 * vocab], vocab), 1e-5f);
+  for (size_t i = 4; i < tokens.size(); ++i) {
+    ASSERT_EQ(seq_decode(s, tokens[i], &logits), SEQ_OK) << seq_last_error();
+    EXPECT_LT(maxDiff(logits, &reference[i * vocab], vocab), 1e-5f)
+        << "position " << i;
+  }
+  EXPECT_EQ(seq_session_position(s), tokens.size());
+  seq_session_destroy(s);
+}
+
+TEST_F(HybridModelTest, ChunkedPrefillMatchesOnePrefill) {
+  std::vector<int32_t> tokens = {7, 1, 200, 13, 99, 4, 250, 18, 61};
+  std::vector<float> reference = prefillAll(tokens);
+  seq_session *s = newSession();
+  const float *logits;
+  ASSERT_EQ(seq_prefill(s, tokens.data(), 5, &logits), SEQ_OK);
+  ASSERT_EQ(seq_prefill(s, tokens.data() + 5, 4, &logits), SEQ_OK);
+  EXPECT_LT(maxDiff(logits, &reference[8 * vocab], vocab), 1e-5f);
+  seq_session_destroy(s);
+}
+
+TEST_F(HybridModelTest, ForkBranchesReproduceFreshRuns) {
+  std::vector<int32_t> prompt = {10, 20, 30, 40, 50};
+  seq_session *a = newSession();
+  ASSERT_EQ(seq_prefill(a, prompt.data(), prompt.size(), nullptr), SEQ_OK);
+  seq_session *b = nullptr;
+  ASSERT_EQ(seq_session_fork(a, &b), SEQ_OK);
+  const float *la, *lb;
+  ASSERT_EQ(seq_decode(a, 7, &la), SEQ_OK);
+  ASSERT_EQ(seq_decode(b, 8, &lb), SEQ_OK);
+  std::vector<int32_t> withA = prompt, withB = prompt;
+  withA.push_back(7);
+  withB.push_back(8);
+  EXPECT_LT(maxDiff(la, &prefillAll(withA)[5 * vocab], vocab), 1e-5f);
+  EXPECT_LT(maxDiff(lb, &prefillAll(withB)[5 * vocab], vocab), 1e-5f);
+  // The branches really differ (the state was copied, not shared).
+  EXPECT_GT(maxDiff(la, lb, vocab), 1e-4f);
+  seq_session_destroy(a);
+  seq_session_destroy(b);
+}
+
+TEST_F(HybridModelTest, SnapshotRewindsAConversation) {
+  std::vector<int32_t> prompt = {1, 2, 3};
+  seq_session *s = newSession();
+  ASSERT_EQ(seq_prefill(s, prompt.data(), prompt.size(), nullptr), SEQ_OK);
+  seq_snapshot *snap = nullptr;
+  ASSERT_EQ(seq_session_snapshot(s, &snap), SEQ_OK);
+  const float *first;
+  ASSERT_EQ(seq_decode(s, 42, &first), SEQ_OK);
+  std::vector<float> expected(first, first + vocab);
+  ASSERT_EQ(seq_decode(s, 43, &first), SEQ_OK); // moves on
+  ASSERT_EQ(seq_session_restore(s, snap), SEQ_OK);
+  EXPECT_EQ(seq_session_position(s), 3u);
+  const float *again;
+  ASSERT_EQ(seq_decode(s, 42, &again), SEQ_OK);
+  EXPECT_EQ(maxDiff(again, expected.data(), vocab), 0.0f);
+  seq_snapshot_destroy(snap);
+  seq_session_destroy(s);
+}
+
+TEST_F(HybridModelTest, ResetStartsOver) {
+  std::vector<int32_t> prompt = {9, 8, 7};
+  std::vector<float> reference = prefillAll(prompt);
+  seq_session *s = newSession();
+  ASSERT_EQ(seq_prefill(s, prompt.data(), 3, nullptr), SEQ_OK);
+  ASSERT_EQ(seq_session_reset(s), SEQ_OK);
+  const float *logits;
+  ASSERT_EQ(seq_prefill(s, prompt.data(), 3, &logits), SEQ_OK);
+  EXPECT_EQ(maxDiff(logits, &reference[2 * vocab], vocab), 0.0f);
+  seq_session_destroy(s);
+}
+
+TEST_F(HybridModelTest, RejectsBadTokensAndOverflow) {
+  seq_session *s = newSession();
+  int32_t bad[] = {1, 256};
+  EXPECT_EQ(seq_prefill(s, bad, 2, nullptr), SEQ_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(seq_last_error()).find("token #1 (256)"),
+            std::string::npos)
+      << seq_last_error();
+  EXPECT_EQ(seq_prefill(s, bad, 0, nullptr), SEQ_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(seq_session_position(s), 0u);
+  // The example holds 64 positions.
+  std::vector<int32_t> long_(65, 1);
+  EXPECT_EQ(seq_prefill(s, long_.data(), long_.size(), nullptr),
+            SEQ_ERROR_CAPACITY);
+  EXPECT_NE(std::string(seq_last_error()).find("maximum of 64"),
+            std::string::npos);
+  seq_session_destroy(s);
+}
+
+TEST(RuntimeErrors, MissingLibrary) {
+  seq_model *m = nullptr;
+  EXPECT_EQ(seq_model_open("/nonexistent/model.so", kWeights.c_str(), nullptr, &m),
+            SEQ_ERROR_IO);
+  EXPECT_EQ(m, nullptr);
+  EXPECT_NE(std::string(seq_last_error()).find("/nonexistent/model.so"),
+            std::string::npos);
+}
+
+TEST(RuntimeErrors, LibraryThatIsNotAModel) {
+  seq_model *m = nullptr;
+  EXPECT_EQ(seq_model_open("libm.so.6", kWeights.c_str(), nullptr, &m),
+            SEQ_ERROR_INVALID_MODEL);
+  EXPECT_NE(std::string(seq_last_error()).find("not a seqc model"),
+            std::string::npos)
+      << seq_last_error();
+}
+
+TEST(RuntimeErrors, MissingWeightsFile) {
+  seq_model *m = nullptr;
+  EXPECT_EQ(seq_model_open(kModel.c_str(), "/nonexistent.safetensors", nullptr, &m),
+            SEQ_ERROR_IO);
+}
+
+/// Copies the weights file with the first `keep` bytes, or with a changed
+/// byte, to a temporary path.
+std::string corruptCopy(size_t keep, long flipAt = -1) {
+  std::ifstream in(kWeights, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
+  bytes.resize(std::min(keep, bytes.size()));
+  if (flipAt >= 0)
+    bytes[flipAt] = '#';
+  std::string path = ::testing::TempDir() + "/corrupt.safetensors";
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
+}
+
+TEST(RuntimeErrors, TruncatedWeights) {
+  seq_model *m = nullptr;
+  std::string path = corruptCopy(1000);
+  EXPECT_EQ(seq_model_open(kModel.c_str(), path.c_str(), nullptr, &m),
+            SEQ_ERROR_INVALID_WEIGHTS);
+  EXPECT_EQ(m, nullptr);
+  EXPECT_NE(std::string(seq_last_error()).find(path), std::string::npos)
+      << seq_last_error();
+}
+
+TEST(RuntimeErrors, CorruptHeader) {
+  seq_model *m = nullptr;
+  std::string path = corruptCopy(SIZE_MAX, /*flipAt=*/8); // the JSON's '{'
+  EXPECT_EQ(seq_model_open(kModel.c_str(), path.c_str(), nullptr, &m),
+            SEQ_ERROR_INVALID_WEIGHTS);
+}
+
+TEST(RuntimeErrors, MissingWeightIsNamed) {
+  // A weights file for another model: the descriptor's first weight is absent.
+  std::string path = ::testing::TempDir() + "/other.safetensors";
+  std::string header = R"({"unrelated":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})";
+  uint64_t n = header.size();
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char *>(&n), 8);
+  out << header;
+  out.write("\0\0\0\0", 4);
+  out.close();
+  seq_model *m = nullptr;
+  EXPECT_EQ(seq_model_open(kModel.c_str(), path.c_str(), nullptr, &m),
+            SEQ_ERROR_INVALID_WEIGHTS);
+  EXPECT_NE(std::string(seq_last_error()).find("is missing from"),
+            std::string::npos)
+      << seq_last_error();
+}
+
+TEST(RuntimeErrors, NullArguments) {
+  EXPECT_EQ(seq_model_open(nullptr, nullptr, nullptr, nullptr),
+            SEQ_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(seq_prefill(nullptr, nullptr, 0, nullptr), SEQ_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(seq_status_string(SEQ_ERROR_CAPACITY), "SEQ_ERROR_CAPACITY");
+}
+
+} // namespace
