@@ -347,6 +347,10 @@ void ExportEntryPointsPass::runOnOperation() {
       return signalPassFailure();
     fn.setSymName(("seq_impl_" + name));
     fn.setPrivate();
+    // Internal in the object too: only seq_entry_* and the descriptor are
+    // the model's interface.
+    fn->setAttr("llvm.linkage",
+                LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
     b.setInsertionPointAfter(fn);
     buildWrapper(b, fn, name, abi);
 
