@@ -48,11 +48,14 @@ def Seq_AttentionOp : Seq_Op<"attention", [Pure, AttrSizedOperandSegments,
       (never causality);
     * `mask_mod` region: `(b, h, i, j : index) -> i1`, any index-only mask
       (documents, prefixes).
-    The optional `score_mod` region rewrites each scaled score before the
-    softmax, `(score, b, h, i, j) -> score` (soft-capping, ALiBi, relative
-    bias). The optional `bias` operand is added to the scores; it is
-    `[B, Hq, Sq, Skv]` with any dimension allowed to be 1 (broadcast), e.g.
-    a `[B, 1, 1, Skv]` padding mask. A query with no visible key yields zeros.
+    **Scores.** Each visible score is
+    `score_mod(scale · q·k, b, h, i, j) + bias[b, h, iq, j]`: the optional
+    `score_mod` region `(score, b, h, i, j) -> score` (soft-capping, ALiBi,
+    relative bias; `i`, `j` absolute positions) applies before the optional
+    additive `bias` (Gemma 2 caps scores before adding its mask). `bias` is
+    `[B, Hq, Sq, Skv]`, indexed by the query's row `iq` in this call and the
+    key's position, with any dimension allowed to be 1 (broadcast), e.g. a
+    `[B, 1, 1, Skv]` padding mask. A query with no visible key yields zeros.
 
     ```mlir
     // Causal GQA prefill: 8 query heads share 2 KV heads.

@@ -205,8 +205,12 @@ private:
                    visible = both(visible, inlineModifier(b, op.getMaskMod(),
                                                           {bi, h, qpos, kpos}));
 
+                 // scale, then score_mod, then the additive bias: the order
+                 // of Gemma 2's soft-capping before the attention mask.
                  Value s = arith::MulFOp::create(b, l, a[0],
                                                  floatConstant(b, l, t, scale));
+                 if (!op.getScoreMod().empty())
+                   s = inlineModifier(b, op.getScoreMod(), {s, bi, h, qpos, kpos});
                  if (bias) {
                    // Broadcast unit dims of the [B, Hq, Sq, Skv] bias.
                    auto biasType = cast<RankedTensorType>(bias.getType());
@@ -217,8 +221,6 @@ private:
                    s = arith::AddFOp::create(
                        b, l, s, tensor::ExtractOp::create(b, l, bias, indices));
                  }
-                 if (!op.getScoreMod().empty())
-                   s = inlineModifier(b, op.getScoreMod(), {s, bi, h, qpos, kpos});
                  Value negInf = floatConstant(b, l, t, -INFINITY);
                  yieldValue(
                      b, l, arith::SelectOp::create(b, l, visible, s, negInf));
