@@ -83,6 +83,8 @@ Error checkLmEntry(const Entry &entry, const std::string &origin,
   return Error::ok();
 }
 
+} // namespace
+
 Error resolveEntry(seq_model &model, const Entry &entry, LmEntry &out) {
   void *symbol = dlsym(model.library, entry.symbol.c_str());
   if (!symbol)
@@ -91,10 +93,10 @@ Error resolveEntry(seq_model &model, const Entry &entry, LmEntry &out) {
                          entry.symbol + "' is missing");
   out.entry = &entry;
   out.fn = reinterpret_cast<SeqEntryFn>(symbol);
-  // Entry points index the model's weight table directly.
-  out.weightPtrs = model.weightData;
   return Error::ok();
 }
+
+namespace {
 
 int threadCount(const seq_model_options &options, const ModelDescriptor &d) {
   if (options.num_threads > 0)
@@ -134,40 +136,47 @@ Error openModel(const char *libraryPath, const char *weightsPath,
   if (Error e = parseDescriptor(text, libraryPath, model->descriptor))
     return e;
 
-  std::string message;
-  WeightError kind = WeightError::Invalid;
-  model->store = WeightStore::open(weightsPath, message, &kind);
-  if (!model->store)
-    return makeError(kind == WeightError::IO ? SEQ_ERROR_IO
-                                             : SEQ_ERROR_INVALID_WEIGHTS,
-                     message);
   model->weightData.assign(model->descriptor.weights.size(), nullptr);
-  model->converted.reserve(model->descriptor.weights.size());
-  for (size_t i = 0; i < model->descriptor.weights.size(); ++i)
-    if (Error e = bindWeight(*model, i, weightsPath))
-      return e;
-
-  const Entry *prefill = model->descriptor.findEntry("prefill");
-  if (!prefill)
-    return makeError(SEQ_ERROR_INVALID_MODEL,
-                     std::string(libraryPath) +
-                         ": the model has no 'prefill' entry point");
-  const Entry *decode = model->descriptor.findEntry("decode");
-  if (Error e = checkLmEntry(*prefill, libraryPath, model->vocabSize))
-    return e;
-  if (decode) {
-    size_t decodeVocab = 0;
-    if (Error e = checkLmEntry(*decode, libraryPath, decodeVocab))
-      return e;
-    if (decodeVocab != model->vocabSize)
-      return makeError(SEQ_ERROR_INVALID_MODEL,
-                       std::string(libraryPath) +
-                           ": prefill and decode disagree on the vocab size");
+  if (!model->descriptor.weights.empty()) {
+    if (!weightsPath)
+      return makeError(SEQ_ERROR_INVALID_ARGUMENT,
+                       std::string(libraryPath) + " needs " +
+                           std::to_string(model->descriptor.weights.size()) +
+                           " weights but no weights path was given");
+    std::string message;
+    WeightError kind = WeightError::Invalid;
+    model->store = WeightStore::open(weightsPath, message, &kind);
+    if (!model->store)
+      return makeError(kind == WeightError::IO ? SEQ_ERROR_IO
+                                               : SEQ_ERROR_INVALID_WEIGHTS,
+                       message);
+    model->converted.reserve(model->descriptor.weights.size());
+    for (size_t i = 0; i < model->descriptor.weights.size(); ++i)
+      if (Error e = bindWeight(*model, i, weightsPath))
+        return e;
   }
-  if (Error e = resolveEntry(*model, *prefill, model->prefill))
-    return e;
-  if (Error e = resolveEntry(*model, decode ? *decode : *prefill, model->decode))
-    return e;
+
+  // The language-model calls need a `prefill` entry; models without one
+  // (encoders, single ops) are run with seq_model_run.
+  if (const Entry *prefill = model->descriptor.findEntry("prefill")) {
+    const Entry *decode = model->descriptor.findEntry("decode");
+    if (Error e = checkLmEntry(*prefill, libraryPath, model->vocabSize))
+      return e;
+    if (decode) {
+      size_t decodeVocab = 0;
+      if (Error e = checkLmEntry(*decode, libraryPath, decodeVocab))
+        return e;
+      if (decodeVocab != model->vocabSize)
+        return makeError(SEQ_ERROR_INVALID_MODEL,
+                         std::string(libraryPath) +
+                             ": prefill and decode disagree on the vocab size");
+    }
+    if (Error e = resolveEntry(*model, *prefill, model->prefill))
+      return e;
+    if (Error e =
+            resolveEntry(*model, decode ? *decode : *prefill, model->decode))
+      return e;
+  }
   model->numThreads = threadCount(options, model->descriptor);
   out = std::move(model);
   return Error::ok();

@@ -14,12 +14,10 @@
 using SeqEntryFn = void (*)(void *const *buffers, const int64_t *ints,
                             void *const *weights);
 
-/// How the runtime's language-model calls (prefill/decode) map onto one
-/// entry point: which argument gets the tokens, the position, the logits.
+/// An entry point resolved in the loaded library.
 struct LmEntry {
   const seqrt::Entry *entry = nullptr;
   SeqEntryFn fn = nullptr;
-  std::vector<void *> weightPtrs; ///< in the entry's weight order
 };
 
 struct seq_model {
@@ -31,7 +29,8 @@ struct seq_model {
   /// others point into the mmap'd files.
   std::vector<std::vector<float>> converted;
   std::vector<void *> weightData; ///< per descriptor weight
-  LmEntry prefill, decode;        ///< decode may alias prefill's entry
+  LmEntry prefill, decode; ///< unset without a 'prefill' entry; decode may
+                           ///< alias prefill's
   size_t vocabSize = 0;
   int numThreads = 1;
 
@@ -41,9 +40,19 @@ struct seq_model {
 namespace seqrt {
 
 /// Opens the library, reads and checks its descriptor, binds the weights.
+/// `weightsPath` may be null for a model without weights.
 Error openModel(const char *libraryPath, const char *weightsPath,
                 const seq_model_options &options,
                 std::unique_ptr<seq_model> &out);
+
+/// seq_model_run and seq_model_entry_arity (Call.cpp).
+Error runEntry(seq_model &model, const char *name, const seq_tensor *inputs,
+               size_t nInputs, seq_tensor *outputs, size_t nOutputs);
+Error entryArity(const seq_model &model, const char *name, size_t &nIn,
+                 size_t &nOut);
+
+/// Looks up `entry`'s symbol in the model's library.
+Error resolveEntry(seq_model &model, const Entry &entry, LmEntry &out);
 
 } // namespace seqrt
 

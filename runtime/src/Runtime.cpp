@@ -80,9 +80,9 @@ void seq_model_options_init(seq_model_options *options) {
 seq_status seq_model_open(const char *library_path, const char *weights_path,
                           const seq_model_options *options,
                           seq_model **out_model) {
-  if (!library_path || !weights_path || !out_model)
-    return invalid("seq_model_open: library_path, weights_path and out_model "
-                   "must not be NULL");
+  if (!library_path || !out_model)
+    return invalid("seq_model_open: library_path and out_model must not be "
+                   "NULL");
   *out_model = nullptr;
   seq_model_options defaults;
   seq_model_options_init(&defaults);
@@ -107,6 +107,23 @@ size_t seq_model_vocab_size(const seq_model *model) {
 
 size_t seq_model_max_positions(const seq_model *model) {
   return model ? static_cast<size_t>(model->descriptor.maxPositions) : 0;
+}
+
+seq_status seq_model_entry_arity(const seq_model *model, const char *entry,
+                                 size_t *n_inputs, size_t *n_outputs) {
+  if (!model || !entry || !n_inputs || !n_outputs)
+    return invalid("seq_model_entry_arity: arguments must not be NULL");
+  return seqrt::report(seqrt::entryArity(*model, entry, *n_inputs, *n_outputs));
+}
+
+seq_status seq_model_run(seq_model *model, const char *entry,
+                         const seq_tensor *inputs, size_t n_inputs,
+                         seq_tensor *outputs, size_t n_outputs) {
+  if (!model || !entry)
+    return invalid("seq_model_run: model and entry must not be NULL");
+  return guarded([&] {
+    return seqrt::runEntry(*model, entry, inputs, n_inputs, outputs, n_outputs);
+  });
 }
 
 void seq_session_options_init(seq_session_options *options) {
@@ -137,6 +154,11 @@ void seq_session_destroy(seq_session *session) { delete session; }
 static seq_status runAndReturn(seq_session *session, const LmEntry &entry,
                                const int32_t *tokens, size_t n,
                                const float **out_logits) {
+  if (!entry.fn)
+    return seqrt::report(seqrt::makeError(
+        SEQ_ERROR_UNSUPPORTED,
+        session->model->libraryPath +
+            " has no 'prefill' entry point; use seq_model_run"));
   return guarded([&] {
     seqrt::Error e = seqrt::runTokens(*session, entry, tokens, n);
     if (!e && out_logits)

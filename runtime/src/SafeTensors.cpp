@@ -67,6 +67,10 @@ const char *dtypeName(DType dtype) { return entryFor(dtype).name; }
 size_t dtypeSize(DType dtype) { return entryFor(dtype).size; }
 
 int64_t TensorInfo::numel() const {
+  // The reader checked the product for overflow unless a dim is 0, in which
+  // case the other dims may be anything: look for the 0 first.
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end())
+    return 0;
   int64_t n = 1;
   for (int64_t dim : shape)
     n *= dim;

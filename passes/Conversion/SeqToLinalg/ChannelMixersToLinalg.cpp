@@ -104,7 +104,10 @@ struct SoftmaxLowering : OpConversionPattern<seq::SoftmaxOp> {
     Value x = adaptor.getInput();
     auto type = cast<RankedTensorType>(x.getType());
     int64_t rank = type.getRank();
-    int64_t axis = op.getAxis() < 0 ? op.getAxis() + rank : op.getAxis();
+    // I64Attr getters return uint64_t: convert before testing the sign.
+    int64_t axis = static_cast<int64_t>(op.getAxis());
+    if (axis < 0)
+      axis += rank;
     Value max = reduceAlong(rewriter, loc, x, axis, -INFINITY,
                             [](OpBuilder &b, Location l, Value v, Value acc) {
                               return arith::MaximumFOp::create(b, l, v, acc);
@@ -715,8 +718,10 @@ struct MoeLowering : OpConversionPattern<seq::MoeOp> {
           Value zerosD = filledTensor(b, l, {tokens, dim}, t, 0.0);
           Value o = matmulTransposedB(
               b, l, h, expertSlice(b, l, adaptor.getDownWeight(), e), zerosD);
+          auto columnType = RankedTensorType::get(
+              {cast<RankedTensorType>(weights.getType()).getDimSize(0)}, t);
           Value column = tensor::ExtractSliceOp::create(
-              b, l, RankedTensorType::get({ShapedType::kDynamic}, t), weights,
+              b, l, columnType, weights,
               ArrayRef<OpFoldResult>{b.getIndexAttr(0), e},
               ArrayRef<OpFoldResult>{tokens, b.getIndexAttr(1)},
               ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});

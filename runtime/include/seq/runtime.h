@@ -72,8 +72,9 @@ SEQ_API void seq_model_options_init(seq_model_options *options);
 
 /* Opens the compiled model `library_path` (a .so from `seqc`) and binds its
  * weights from `weights_path`: a .safetensors file, or a folder holding
- * model.safetensors or a sharded model.safetensors.index.json. `options` may
- * be NULL. On success *out_model owns the library and the mapped weights. */
+ * model.safetensors or a sharded model.safetensors.index.json (NULL for a
+ * model without weights). `options` may be NULL. On success *out_model owns
+ * the library and the mapped weights. */
 SEQ_API seq_status seq_model_open(const char *library_path,
                                   const char *weights_path,
                                   const seq_model_options *options,
@@ -88,6 +89,46 @@ SEQ_API size_t seq_model_vocab_size(const seq_model *model);
 
 /* The most positions (prompt + generated tokens) a session can hold. */
 SEQ_API size_t seq_model_max_positions(const seq_model *model);
+
+/*===--------------------------------------------------------------------===*
+ * Generic calls (any entry point without state: encoders, single ops)
+ *===--------------------------------------------------------------------===*/
+
+typedef enum seq_dtype {
+  SEQ_DTYPE_F32 = 0,
+  SEQ_DTYPE_F16 = 1,
+  SEQ_DTYPE_BF16 = 2,
+  SEQ_DTYPE_F64 = 3,
+  SEQ_DTYPE_I64 = 4,
+  SEQ_DTYPE_I32 = 5,
+  SEQ_DTYPE_I8 = 6,
+  SEQ_DTYPE_I1 = 7
+} seq_dtype;
+
+#define SEQ_MAX_RANK 8
+
+/* A dense row-major tensor the caller owns. */
+typedef struct seq_tensor {
+  void *data;
+  seq_dtype dtype;
+  int32_t rank;
+  int64_t shape[SEQ_MAX_RANK];
+} seq_tensor;
+
+/* Number of inputs / outputs of entry point `entry` (an `index` argument
+ * counts as an input: a rank-0 SEQ_DTYPE_I64 tensor). */
+SEQ_API seq_status seq_model_entry_arity(const seq_model *model,
+                                         const char *entry, size_t *n_inputs,
+                                         size_t *n_outputs);
+
+/* Runs `entry` on `inputs`, writing `outputs`, whose buffers and shapes the
+ * caller provides. Each tensor must match the entry's dtype, rank and static
+ * dims; dynamic dims take the sizes given. Entries with session state are
+ * run through seq_prefill/seq_decode instead (SEQ_ERROR_UNSUPPORTED).
+ * Thread-safe: concurrent calls on one model are allowed. */
+SEQ_API seq_status seq_model_run(seq_model *model, const char *entry,
+                                 const seq_tensor *inputs, size_t n_inputs,
+                                 seq_tensor *outputs, size_t n_outputs);
 
 /*===--------------------------------------------------------------------===*
  * Sessions
