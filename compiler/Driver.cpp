@@ -159,6 +159,12 @@ bool linkSharedLibrary(const CompileOptions &options,
                                    "-o", output, object};
   if (!options.supportLibrary.empty())
     args.push_back(options.supportLibrary);
+  if (options.parallel) {
+    // The LLVM release's libomp, found again at load time via the RPATH.
+    args.push_back("-L" + options.openmpLibraryDir);
+    args.push_back("-Wl,-rpath," + options.openmpLibraryDir);
+    args.push_back("-lomp");
+  }
   args.push_back("-lm");
   SmallVector<llvm::StringRef> argRefs(args.begin(), args.end());
   std::string message;
@@ -218,8 +224,12 @@ bool compile(const CompileOptions &options) {
   buildSeqPassPipeline(pm);
   if (options.emit >= Phase::Linalg)
     buildSeqToLinalgPipeline(pm);
-  if (options.emit >= Phase::LLVMDialect)
-    buildLinalgToLLVMPipeline(pm);
+  if (options.emit >= Phase::LLVMDialect) {
+    LoweringOptions lowering;
+    lowering.parallel = options.parallel;
+    lowering.parallelThreshold = options.parallelThreshold;
+    buildLinalgToLLVMPipeline(pm, lowering);
+  }
   if (options.printPipeline) {
     pm.printAsTextualPipeline(llvm::errs());
     llvm::errs() << "\n";

@@ -16,7 +16,9 @@
 #include "mlir/Conversion/MathToLibm/MathToLibm.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/OpenMPToLLVM/ConvertOpenMPToLLVM.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Transforms/BufferDeallocationOpInterfaceImpl.h"
@@ -45,6 +47,8 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Transforms/Passes.h"
 
 #include "llvm/ADT/StringSwitch.h"
@@ -103,7 +107,8 @@ void buildSeqToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void buildLinalgToLLVMPipeline(OpPassManager &pm) {
+void buildLinalgToLLVMPipeline(OpPassManager &pm,
+                               const LoweringOptions &options) {
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
@@ -114,7 +119,20 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm) {
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createConvertBufferizationToMemRefPass());
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  // Large ops' parallel dims become scf.parallel and then OpenMP
+  // worksharing loops; reductions and the scans' time loops stay sequential
+  // inside, so results do not depend on the thread count.
+  seqc::LowerLinalgToLoopsOptions loops;
+  loops.parallel = options.parallel;
+  loops.parallelThreshold = options.parallelThreshold;
+  pm.addNestedPass<func::FuncOp>(seqc::createLowerLinalgToLoops(loops));
+  if (options.parallel) {
+    pm.addPass(createConvertSCFToOpenMPPass());
+    // scf-to-openmp wraps loop bodies in memref.alloca_scope; ours allocate
+    // nothing on the stack, and canonicalization inlines such scopes (a scope
+    // must stay one block, which the scf-to-cf lowering below would break).
+    pm.addPass(createCanonicalizerPass());
+  }
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
@@ -126,6 +144,8 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertIndexToLLVMPass());
+  if (options.parallel)
+    pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
@@ -138,7 +158,9 @@ void registerPipelines() {
                              buildSeqToLinalgPipeline);
   PassPipelineRegistration<>("seqc-lower-to-llvm",
                              "seqc phase 3: bufferize and lower to LLVM",
-                             buildLinalgToLLVMPipeline);
+                             [](OpPassManager &pm) {
+                               buildLinalgToLLVMPipeline(pm);
+                             });
   PassPipelineRegistration<>("seqc-cpu-pipeline",
                              "seqc: the whole CPU pipeline to the LLVM dialect",
                              [](OpPassManager &pm) {
@@ -146,6 +168,13 @@ void registerPipelines() {
                                buildSeqToLinalgPipeline(pm);
                                buildLinalgToLLVMPipeline(pm);
                              });
+  PassPipelineRegistration<>(
+      "seqc-lower-to-llvm-sequential",
+      "seqc phase 3 without OpenMP: one thread", [](OpPassManager &pm) {
+        LoweringOptions options;
+        options.parallel = false;
+        buildLinalgToLLVMPipeline(pm, options);
+      });
 }
 
 void registerCompilerDialects(DialectRegistry &registry) {
@@ -167,6 +196,8 @@ void registerCompilerDialects(DialectRegistry &registry) {
   scf::registerBufferDeallocationOpInterfaceExternalModels(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  registry.insert<omp::OpenMPDialect>();
+  registerOpenMPDialectTranslation(registry);
 }
 
 } // namespace seqc

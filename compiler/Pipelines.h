@@ -41,8 +41,18 @@ void buildSeqPassPipeline(mlir::OpPassManager &pm);
 /// ops to linalg/scf on tensors.
 void buildSeqToLinalgPipeline(mlir::OpPassManager &pm);
 
+/// Options of the lowering to LLVM.
+struct LoweringOptions {
+  /// Run the parallel dims of every loop nest on OpenMP threads (the model
+  /// then needs libomp); otherwise everything is sequential.
+  bool parallel = true;
+  /// Iteration-space size from which a loop nest runs in parallel.
+  int64_t parallelThreshold = 32768;
+};
+
 /// Phase 3: bufferization and lowering to the LLVM dialect.
-void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm);
+void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
+                               const LoweringOptions &options = {});
 
 /// Registers the pipelines above (`seqc-seq-passes`, `seqc-lower-to-linalg`,
 /// `seqc-lower-to-llvm`, and all three as `seqc-cpu-pipeline`).

@@ -33,4 +33,25 @@ def ExportEntryPoints : Pass<"seq-export-entry-points", "mlir::ModuleOp"> {
   ];
 }
 
+def LowerLinalgToLoops : Pass<"seq-linalg-to-loops", "mlir::func::FuncOp"> {
+  let summary = "Lower linalg ops on buffers to loops, parallel where worth it";
+  let description = [{
+    Like upstream `convert-linalg-to-loops`, but an op whose iteration space
+    has at least `parallel-threshold` points (or a dynamic extent) gets its
+    parallel dims as `scf.parallel`, which `convert-scf-to-openmp` then runs
+    on threads; smaller ops stay sequential, because a parallel region costs
+    microseconds to fork and join — more than a decode step's small ops.
+  }];
+  let options = [
+    Option<"parallel", "parallel", "bool", /*default=*/"true",
+           "Emit scf.parallel for large ops">,
+    Option<"parallelThreshold", "parallel-threshold", "int64_t",
+           /*default=*/"32768",
+           "Iteration-space size from which an op runs in parallel">,
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 #endif // SEQC_PASSES_TRANSFORMS_PASSES_TD

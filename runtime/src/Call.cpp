@@ -120,7 +120,7 @@ Error runEntry(seq_model &model, const char *name, const seq_tensor *inputs,
   LmEntry resolved;
   if (Error e = resolveEntry(model, *entry, resolved))
     return e;
-  resolved.fn(buffers.data(), ints.data(), model.weightData.data());
+  model.call(resolved.fn, buffers.data(), ints.data());
   return Error::ok();
 }
 

@@ -467,9 +467,8 @@ private:
       }
       if (c < 0x20) {
         static const char hex[] = "0123456789ABCDEF";
-        return fail(pos, std::string("control character U+00") +
-                             hex[c >> 4] + hex[c & 15] +
-                             " in a string must be escaped");
+        return fail(pos, std::string("control character U+00") + hex[c >> 4] +
+                             hex[c & 15] + " in a string must be escaped");
       }
       if (c >= 0x80) {
         size_t n = utf8SequenceLength();

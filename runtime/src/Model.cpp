@@ -178,6 +178,9 @@ Error openModel(const char *libraryPath, const char *weightsPath,
       return e;
   }
   model->numThreads = threadCount(options, model->descriptor);
+  // Found through the model's own dependencies (RTLD_LOCAL keeps it there).
+  model->setThreads = reinterpret_cast<void (*)(int)>(
+      dlsym(model->library, "omp_set_num_threads"));
   out = std::move(model);
   return Error::ok();
 }

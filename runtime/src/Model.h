@@ -33,6 +33,17 @@ struct seq_model {
                            ///< alias prefill's
   size_t vocabSize = 0;
   int numThreads = 1;
+  /// omp_set_num_threads of the libomp an OpenMP-parallel model links; null
+  /// for single-threaded models. OpenMP's thread count is per calling thread,
+  /// so it is set before every call.
+  void (*setThreads)(int) = nullptr;
+
+  /// Calls `fn` with this model's thread count.
+  void call(SeqEntryFn fn, void *const *buffers, const int64_t *ints) {
+    if (setThreads)
+      setThreads(numThreads);
+    fn(buffers, ints, weightData.data());
+  }
 
   ~seq_model();
 };

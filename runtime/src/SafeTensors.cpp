@@ -41,9 +41,9 @@ struct DTypeEntry {
 };
 
 constexpr DTypeEntry kDTypes[] = {
-    {DType::F64, "F64", 8},  {DType::F32, "F32", 4}, {DType::F16, "F16", 2},
+    {DType::F64, "F64", 8},   {DType::F32, "F32", 4}, {DType::F16, "F16", 2},
     {DType::BF16, "BF16", 2}, {DType::I64, "I64", 8}, {DType::I32, "I32", 4},
-    {DType::I16, "I16", 2},  {DType::I8, "I8", 1},   {DType::U8, "U8", 1},
+    {DType::I16, "I16", 2},   {DType::I8, "I8", 1},   {DType::U8, "U8", 1},
     {DType::Bool, "BOOL", 1},
 };
 
@@ -153,7 +153,6 @@ private:
   void *address = nullptr;
   size_t length = 0;
 };
-
 
 bool exists(const std::string &path) {
   struct stat st;
@@ -339,8 +338,7 @@ private:
           if (!entry.value.isString())
             return fail("\"__metadata__\" value of " + json::quote(entry.key) +
                         " is not a string");
-          weightFile.metadata.emplace_back(entry.key,
-                                           entry.value.getString());
+          weightFile.metadata.emplace_back(entry.key, entry.value.getString());
         }
         continue;
       }
@@ -386,8 +384,8 @@ private:
       uint64_t elementSize = dtypeSize(*dtype);
       uint64_t needed = 0;
       if (!hasZero) {
-        uint64_t limit = static_cast<uint64_t>(
-            std::numeric_limits<int64_t>::max());
+        uint64_t limit =
+            static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
         uint64_t numel = 1;
         for (int64_t dim : shape) {
           if (numel > limit / static_cast<uint64_t>(dim))
@@ -529,13 +527,12 @@ private:
     for (const json::Member &entry : weightMap->getObject()) {
       std::string shardPath = joinPath(folder, entry.value.getString());
       auto it = firstByName.find(entry.key);
-      bool found = it != firstByName.end() &&
-                   tensors[it->second].file == shardPath;
+      bool found =
+          it != firstByName.end() && tensors[it->second].file == shardPath;
       // A name in several shards is reported by buildNameIndex; look past
       // the first copy here so that case gets that clearer message.
-      for (size_t i = firstTensor; !found && it != firstByName.end() &&
-                                   i < tensors.size();
-           ++i)
+      for (size_t i = firstTensor;
+           !found && it != firstByName.end() && i < tensors.size(); ++i)
         found = tensors[i].name == entry.key && tensors[i].file == shardPath;
       if (!found)
         return fail("\"weight_map\" puts tensor " + json::quote(entry.key) +

@@ -107,7 +107,7 @@ Error runTokens(seq_session &session, const LmEntry &lm, const int32_t *tokens,
       break;
     }
   }
-  lm.fn(buffers.data(), ints.data(), model.weightData.data());
+  model.call(lm.fn, buffers.data(), ints.data());
   session.position += n;
   session.logitPositions = n;
   return Error::ok();

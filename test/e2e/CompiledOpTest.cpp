@@ -5,6 +5,10 @@
 // seq_model_run, and compares each result with the plain C++ reference run on
 // the same inputs — and with PyTorch's expected output.
 //
+// Every op is compiled with --parallel-threshold=1, so all its parallel loops
+// run on OpenMP threads; the results with 1 and 2 threads must be identical
+// (reductions never split across threads).
+//
 // Tolerance, per result tensor:
 //     max |compiled - reference| <= 1e-4 * (1 + max |reference|)
 // The compiled code computes in float32 and the reference in double, so an
@@ -356,7 +360,7 @@ TEST_P(CompiledOpTest, MatchesReference) {
   std::string mlir = dir + "/model.mlir", so = dir + "/model.so";
   ASSERT_TRUE(ModelWriter(c).write(mlir, error)) << error;
   std::string cmd = std::string(SEQC_EXECUTABLE) + " " + mlir + " -o " + so +
-                    " 2> " + dir + "/seqc.log";
+                    " --parallel-threshold=1 2> " + dir + "/seqc.log";
   ASSERT_EQ(std::system(cmd.c_str()), 0)
       << "seqc failed on " << mlir << "; see " << dir << "/seqc.log";
 
@@ -411,14 +415,27 @@ TEST_P(CompiledOpTest, MatchesReference) {
     outputs.push_back(t);
   }
 
-  seq_model *model = nullptr;
-  ASSERT_EQ(seq_model_open(so.c_str(), nullptr, nullptr, &model), SEQ_OK)
-      << seq_last_error();
-  ASSERT_EQ(seq_model_run(model, "run", inputs.data(), inputs.size(),
-                          outputs.data(), outputs.size()),
-            SEQ_OK)
-      << seq_last_error();
-  seq_model_close(model);
+  // Run with 1 thread, then with 2 into a second set of buffers.
+  std::vector<Tensor> twoThreads = results;
+  for (int threads : {1, 2}) {
+    std::vector<Tensor> &into = threads == 1 ? results : twoThreads;
+    for (size_t k = 0; k < outputs.size(); ++k)
+      outputs[k].data = into[k].data.data();
+    seq_model_options options;
+    seq_model_options_init(&options);
+    options.num_threads = threads;
+    seq_model *model = nullptr;
+    ASSERT_EQ(seq_model_open(so.c_str(), nullptr, &options, &model), SEQ_OK)
+        << seq_last_error();
+    ASSERT_EQ(seq_model_run(model, "run", inputs.data(), inputs.size(),
+                            outputs.data(), outputs.size()),
+              SEQ_OK)
+        << seq_last_error();
+    seq_model_close(model);
+  }
+  for (size_t k = 0; k < results.size(); ++k)
+    EXPECT_EQ(results[k].data, twoThreads[k].data)
+        << c.outputs[k] << " differs between 1 and 2 threads";
 
   for (size_t k = 0; k < c.outputs.size(); ++k) {
     const Tensor &ref = reference.at(c.outputs[k]);

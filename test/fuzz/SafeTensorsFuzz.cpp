@@ -27,20 +27,13 @@
 
 namespace {
 
-/// A per-process scratch file, rewritten for each input.
+/// A per-process scratch file, written for each input and removed after it
+/// (an open store keeps its mapping after the unlink).
 const std::string &scratchPath() {
   static const std::string path = [] {
     const char *tmp = std::getenv("TMPDIR");
-    std::string pattern =
-        std::string(tmp && *tmp ? tmp : "/tmp") + "/seqrt-fuzz-XXXXXX";
-    int fd = ::mkstemp(pattern.data());
-    if (fd < 0) {
-      std::perror("mkstemp");
-      std::abort();
-    }
-    ::close(fd);
-    std::atexit([] { ::unlink(scratchPath().c_str()); });
-    return pattern;
+    return std::string(tmp && *tmp ? tmp : "/tmp") + "/seqrt-fuzz-" +
+           std::to_string(::getpid()) + ".safetensors";
   }();
   return path;
 }
@@ -77,6 +70,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::string error;
   std::unique_ptr<seqrt::WeightStore> store =
       seqrt::WeightStore::open(path, error);
+  ::unlink(path.c_str());
   if (!store) {
     if (error.empty() || error.compare(0, path.size(), path) != 0)
       std::abort(); // Every message must name the file.
@@ -87,8 +81,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (const seqrt::TensorInfo &tensor : store->tensors()) {
     if (store->find(tensor.name) != &tensor)
       std::abort();
-    if (tensor.size != static_cast<size_t>(tensor.numel()) *
-                           seqrt::dtypeSize(tensor.dtype))
+    if (tensor.size !=
+        static_cast<size_t>(tensor.numel()) * seqrt::dtypeSize(tensor.dtype))
       std::abort();
     for (size_t i = 0; i < tensor.size; ++i)
       sink = sink + tensor.data[i];

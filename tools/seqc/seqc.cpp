@@ -48,6 +48,15 @@ static cl::opt<int> numThreadsDefault(
     cl::desc("Threads the runtime uses for this model unless told otherwise "
              "(0: all cores)"),
     cl::init(0), cl::cat(category));
+static cl::opt<bool> parallel(
+    "parallel",
+    cl::desc("Run parallel loops on OpenMP threads (default on; "
+             "--parallel=false gives a single-threaded model without libomp)"),
+    cl::init(true), cl::cat(category));
+static cl::opt<long> parallelThreshold(
+    "parallel-threshold",
+    cl::desc("Smallest loop nest (iterations) run on threads (default 32768)"),
+    cl::init(32768), cl::cat(category));
 static cl::opt<bool> printPipeline("print-pipeline",
                                    cl::desc("Print the pass pipeline"),
                                    cl::cat(category));
@@ -95,6 +104,8 @@ int main(int argc, char **argv) {
   options.mcpu = mcpu;
   options.optLevel = optLevel;
   options.numThreadsDefault = numThreadsDefault;
+  options.parallel = parallel;
+  options.parallelThreshold = parallelThreshold;
   options.printPipeline = printPipeline;
   options.printIRAfterAll = printIRAfterAll;
   options.timing = timing;
@@ -114,5 +125,6 @@ int main(int argc, char **argv) {
   llvm::sys::path::append(support, "lib", "libseqc_model_support.a");
   options.supportLibrary = std::string(support);
   options.linkerDriver = SEQC_LINKER_DRIVER;
+  options.openmpLibraryDir = SEQC_OPENMP_LIBRARY_DIR;
   return seqc::compile(options) ? 0 : 1;
 }

@@ -1,4 +1,4 @@
-//===- JsonTest.cpp - the runtime's JSON parser ----------------------------===//
+//===- JsonTest.cpp - the runtime's JSON parser ---------------------------===//
 //
 // The parser reads untrusted headers, so besides round trips these tests pin
 // down what it rejects (and that the message says where and why), and that
@@ -23,8 +23,8 @@ namespace {
 Value parseOk(std::string_view text) {
   Value v;
   std::string error;
-  EXPECT_TRUE(parse(text, v, error)) << "input: " << text << "\nerror: "
-                                     << error;
+  EXPECT_TRUE(parse(text, v, error))
+      << "input: " << text << "\nerror: " << error;
   return v;
 }
 
@@ -42,7 +42,7 @@ std::string parseError(std::string_view text) {
   do {                                                                         \
     std::string text_ = (haystack);                                            \
     EXPECT_NE(text_.find(needle), std::string::npos)                           \
-        << "\"" << text_ << "\" does not contain \"" << (needle) << "\"";     \
+        << "\"" << text_ << "\" does not contain \"" << (needle) << "\"";      \
   } while (false)
 
 TEST(JsonTest, Literals) {
@@ -198,8 +198,8 @@ TEST(JsonTest, LargeObjectLookup) {
   // Past the size where the object builds its hash index.
   std::string text = "{";
   for (int i = 0; i < 1000; ++i)
-    text += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":" +
-            std::to_string(i * 3);
+    text += (i ? ",\"k" : "\"k") + std::to_string(i) +
+            "\":" + std::to_string(i * 3);
   text += "}";
   Value v = parseOk(text);
   ASSERT_EQ(v.getObject().size(), 1000u);

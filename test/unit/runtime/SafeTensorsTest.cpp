@@ -1,4 +1,4 @@
-//===- SafeTensorsTest.cpp - the runtime's safetensors reader --------------===//
+//===- SafeTensorsTest.cpp - the runtime's safetensors reader -------------===//
 //
 // Round trips through a tiny writer below, sharded folders, a fixture written
 // by the reference implementation (tools/goldens/make_safetensors_fixture.py),
@@ -7,9 +7,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "SafeTensors.h"
 #include "Half.h"
 #include "Json.h"
-#include "SafeTensors.h"
 
 #include <gtest/gtest.h>
 
@@ -39,7 +39,7 @@ namespace {
   do {                                                                         \
     std::string text_ = (haystack);                                            \
     EXPECT_NE(text_.find(needle), std::string::npos)                           \
-        << "\"" << text_ << "\" does not contain \"" << (needle) << "\"";     \
+        << "\"" << text_ << "\" does not contain \"" << (needle) << "\"";      \
   } while (false)
 
 //===----------------------------------------------------------------------===//
@@ -118,9 +118,8 @@ protected:
   void SetUp() override {
     const ::testing::TestInfo *info =
         ::testing::UnitTest::GetInstance()->current_test_info();
-    dir = fs::temp_directory_path() /
-          ("seqrt-" + std::string(info->name()) + "-" +
-           std::to_string(::getpid()));
+    dir = fs::temp_directory_path() / ("seqrt-" + std::string(info->name()) +
+                                       "-" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir);
   }
@@ -189,11 +188,11 @@ TEST(DTypeTest, NamesAndSizes) {
     DType dtype;
     const char *name;
     size_t size;
-  } expected[] = {{DType::F64, "F64", 8},  {DType::F32, "F32", 4},
-                  {DType::F16, "F16", 2},  {DType::BF16, "BF16", 2},
-                  {DType::I64, "I64", 8},  {DType::I32, "I32", 4},
-                  {DType::I16, "I16", 2},  {DType::I8, "I8", 1},
-                  {DType::U8, "U8", 1},    {DType::Bool, "BOOL", 1}};
+  } expected[] = {{DType::F64, "F64", 8}, {DType::F32, "F32", 4},
+                  {DType::F16, "F16", 2}, {DType::BF16, "BF16", 2},
+                  {DType::I64, "I64", 8}, {DType::I32, "I32", 4},
+                  {DType::I16, "I16", 2}, {DType::I8, "I8", 1},
+                  {DType::U8, "U8", 1},   {DType::Bool, "BOOL", 1}};
   for (const auto &e : expected) {
     EXPECT_STREQ(dtypeName(e.dtype), e.name);
     EXPECT_EQ(dtypeSize(e.dtype), e.size) << e.name;
@@ -201,8 +200,8 @@ TEST(DTypeTest, NamesAndSizes) {
     ASSERT_TRUE(parsed.has_value()) << e.name;
     EXPECT_EQ(*parsed, e.dtype);
   }
-  for (const char *unknown : {"", "f32", "F8_E4M3", "U16", "U64", "C64",
-                              "bool", "F32 "})
+  for (const char *unknown :
+       {"", "f32", "F8_E4M3", "U16", "U64", "C64", "bool", "F32 "})
     EXPECT_FALSE(parseDType(unknown).has_value()) << unknown;
 }
 
@@ -238,12 +237,12 @@ TEST(HalfTest, Bf16ToF32KnownBits) {
     uint16_t bf16;
     uint32_t single;
   } cases[] = {
-      {0x0000, 0x00000000}, {0x8000, 0x80000000}, {0x3F80, 0x3F800000},
-      {0x4049, 0x40490000}, // 3.140625
-      {0x0001, 0x00010000}, // a subnormal
-      {0x7F7F, 0x7F7F0000}, // the largest finite bf16
-      {0x7F80, 0x7F800000}, {0xFF80, 0xFF800000}, {0x7FC0, 0x7FC00000},
-      {0x7F81, 0x7F810000}, // signaling NaN: payload kept
+      {0x0000, 0x00000000}, {0x8000, 0x80000000},
+      {0x3F80, 0x3F800000}, {0x4049, 0x40490000}, // 3.140625
+      {0x0001, 0x00010000},                       // a subnormal
+      {0x7F7F, 0x7F7F0000},                       // the largest finite bf16
+      {0x7F80, 0x7F800000}, {0xFF80, 0xFF800000},
+      {0x7FC0, 0x7FC00000}, {0x7F81, 0x7F810000}, // signaling NaN: payload kept
   };
   for (const auto &c : cases)
     EXPECT_EQ(floatBits(bf16ToF32(c.bf16)), c.single)
@@ -260,24 +259,24 @@ TEST(HalfTest, F32ToF16RoundsToNearestEven) {
       {0.0f, 0x0000},
       {-0.0f, 0x8000},
       {65504.0f, 0x7BFF},
-      {65519.0f, 0x7BFF},             // below the midpoint to 2^16
-      {65520.0f, 0x7C00},             // the midpoint: ties to even = inf
-      {1e6f, 0x7C00},                 // overflow
-      {-1e6f, 0xFC00},                //
-      {INFINITY, 0x7C00},             //
-      {-INFINITY, 0xFC00},            //
-      {1.0f + 0x1p-11f, 0x3C00},      // tie between 0x3C00 and 0x3C01: even
-      {1.0f + 3 * 0x1p-11f, 0x3C02},  // tie between 0x3C01 and 0x3C02: even
+      {65519.0f, 0x7BFF},            // below the midpoint to 2^16
+      {65520.0f, 0x7C00},            // the midpoint: ties to even = inf
+      {1e6f, 0x7C00},                // overflow
+      {-1e6f, 0xFC00},               //
+      {INFINITY, 0x7C00},            //
+      {-INFINITY, 0xFC00},           //
+      {1.0f + 0x1p-11f, 0x3C00},     // tie between 0x3C00 and 0x3C01: even
+      {1.0f + 3 * 0x1p-11f, 0x3C02}, // tie between 0x3C01 and 0x3C02: even
       {1.0f + 0x1p-11f + 0x1p-20f, 0x3C01}, // just above the tie
-      {0x1p-14f, 0x0400},             // smallest normal
-      {0x1p-24f, 0x0001},             // smallest subnormal
-      {0x1p-25f, 0x0000},             // half of it: tie to even 0
+      {0x1p-14f, 0x0400},                   // smallest normal
+      {0x1p-24f, 0x0001},                   // smallest subnormal
+      {0x1p-25f, 0x0000},                   // half of it: tie to even 0
       {0x1p-25f * 1.0000001f, 0x0001},
-      {-0x1p-25f, 0x8000},            // keeps the sign
-      {1.5f * 0x1p-24f, 0x0002},      // tie between 1 and 2 units: even
-      {2.5f * 0x1p-24f, 0x0002},      // tie between 2 and 3 units: even
-      {0x1p-14f - 0x1p-25f, 0x0400},  // rounds up into the normals
-      {0x1p-30f, 0x0000},             // far below
+      {-0x1p-25f, 0x8000},           // keeps the sign
+      {1.5f * 0x1p-24f, 0x0002},     // tie between 1 and 2 units: even
+      {2.5f * 0x1p-24f, 0x0002},     // tie between 2 and 3 units: even
+      {0x1p-14f - 0x1p-25f, 0x0400}, // rounds up into the normals
+      {0x1p-30f, 0x0000},            // far below
       {0x1.ffep-15f, 0x0400},
       {0.1f, 0x2E66},
   };
@@ -298,8 +297,8 @@ TEST(HalfTest, F32ToBf16RoundsToNearestEven) {
   } cases[] = {
       {1.0f, 0x3F80},
       {-0.0f, 0x8000},
-      {1.0f + 0x1p-8f, 0x3F80},       // tie: even
-      {1.0f + 3 * 0x1p-8f, 0x3F82},   // tie: even
+      {1.0f + 0x1p-8f, 0x3F80},     // tie: even
+      {1.0f + 3 * 0x1p-8f, 0x3F82}, // tie: even
       {1.0f + 0x1p-8f + 0x1p-20f, 0x3F81},
       {3.14159265f, 0x4049},
       {std::numeric_limits<float>::max(), 0x7F80}, // rounds up to inf
@@ -353,9 +352,10 @@ TEST(HalfTest, MatchesCompilerFloat16) {
   std::mt19937 rng(1234);
   for (int i = 0; i < 2000000; ++i) {
     // Exponents around the half range (2^-30..2^17) and anywhere.
-    uint32_t bits = rng();
+    uint32_t bits = static_cast<uint32_t>(rng());
     if (i % 2)
-      bits = (bits & 0x807FFFFF) | ((97 + rng() % 48) << 23);
+      bits =
+          (bits & 0x807FFFFF) | static_cast<uint32_t>((97 + rng() % 48) << 23);
     float f = floatFromBits(bits);
     if (std::isnan(f))
       continue;
@@ -368,8 +368,8 @@ TEST(HalfTest, MatchesCompilerFloat16) {
 #endif
 
 TEST(ConvertTest, ConvertsFloatDtypesWithoutAlignment) {
-  std::vector<float> values = {1.0f, -0.0f, 0.5f, 65504.0f, 0x1p-24f,
-                               -INFINITY};
+  std::vector<float> values = {1.0f,     -0.0f,    0.5f,
+                               65504.0f, 0x1p-24f, -INFINITY};
   std::vector<uint16_t> halves, bfloats;
   std::vector<double> doubles;
   for (float v : values) {
@@ -385,31 +385,31 @@ TEST(ConvertTest, ConvertsFloatDtypesWithoutAlignment) {
   };
   std::vector<float> out(values.size());
   auto f32 = unaligned(bytesOf(values));
-  ASSERT_TRUE(convertToF32(DType::F32, f32.get() + 1, values.size(),
-                           out.data()));
+  ASSERT_TRUE(
+      convertToF32(DType::F32, f32.get() + 1, values.size(), out.data()));
   for (size_t i = 0; i < values.size(); ++i)
     EXPECT_EQ(floatBits(out[i]), floatBits(values[i])) << i;
   auto f16 = unaligned(bytesOf(halves));
-  ASSERT_TRUE(convertToF32(DType::F16, f16.get() + 1, halves.size(),
-                           out.data()));
+  ASSERT_TRUE(
+      convertToF32(DType::F16, f16.get() + 1, halves.size(), out.data()));
   for (size_t i = 0; i < values.size(); ++i)
     EXPECT_EQ(floatBits(out[i]), floatBits(values[i])) << i;
   auto bf16 = unaligned(bytesOf(bfloats));
-  ASSERT_TRUE(convertToF32(DType::BF16, bf16.get() + 1, bfloats.size(),
-                           out.data()));
+  ASSERT_TRUE(
+      convertToF32(DType::BF16, bf16.get() + 1, bfloats.size(), out.data()));
   for (size_t i = 0; i < values.size(); ++i)
     EXPECT_EQ(out[i], bf16ToF32(bfloats[i])) << i;
   EXPECT_EQ(out[0], 1.0f);
   EXPECT_EQ(out[3], 65536.0f); // 65504 is not a bf16; it rounds up.
   auto f64 = unaligned(bytesOf(doubles));
-  ASSERT_TRUE(convertToF32(DType::F64, f64.get() + 1, doubles.size(),
-                           out.data()));
+  ASSERT_TRUE(
+      convertToF32(DType::F64, f64.get() + 1, doubles.size(), out.data()));
   for (size_t i = 0; i < values.size(); ++i)
     EXPECT_EQ(floatBits(out[i]), floatBits(values[i])) << i;
 
   float untouched = 42.0f;
-  for (DType d : {DType::I64, DType::I32, DType::I16, DType::I8, DType::U8,
-                  DType::Bool})
+  for (DType d :
+       {DType::I64, DType::I32, DType::I16, DType::I8, DType::U8, DType::Bool})
     EXPECT_FALSE(convertToF32(d, f32.get(), 1, &untouched)) << dtypeName(d);
   EXPECT_EQ(untouched, 42.0f);
 }
@@ -444,9 +444,9 @@ TEST_F(SafeTensorsTest, WriterRoundTrip) {
       {"empty", "F32", {0, 4}, ""},
       {"caf\xC3\xA9 \"quoted\"", "U8", {1}, std::string(1, '\x2A')},
   };
-  std::string path = write("model.safetensors",
-                           makeSafetensors(tensors, {{"format", "pt"},
-                                                     {"note", "a \"b\""}}));
+  std::string path =
+      write("model.safetensors",
+            makeSafetensors(tensors, {{"format", "pt"}, {"note", "a \"b\""}}));
   std::unique_ptr<WeightStore> store = openOk(path);
   ASSERT_NE(store, nullptr);
 
@@ -531,9 +531,9 @@ TEST_F(SafeTensorsTest, ToleratesGapsAndTrailingBytes) {
                  "ABCDEFGHIJ"));
   std::unique_ptr<WeightStore> store = openOk(path);
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(std::string(reinterpret_cast<const char *>(store->find("a")->data),
-                        2),
-            "EF");
+  EXPECT_EQ(
+      std::string(reinterpret_cast<const char *>(store->find("a")->data), 2),
+      "EF");
   EXPECT_EQ(*store->find("b")->data, 'A');
   EXPECT_EQ(store->find("x")->numel(), 0);
 }
@@ -541,8 +541,8 @@ TEST_F(SafeTensorsTest, ToleratesGapsAndTrailingBytes) {
 TEST_F(SafeTensorsTest, FolderWithModelSafetensors) {
   std::string bytes = makeSafetensors({{"w", "F32", {1}, bytesOf<float>({7})}});
   std::string path = write("model/model.safetensors", bytes);
-  for (std::string folder : {(dir / "model").string(),
-                             (dir / "model").string() + "/"}) {
+  for (std::string folder :
+       {(dir / "model").string(), (dir / "model").string() + "/"}) {
     std::unique_ptr<WeightStore> store = openOk(folder);
     ASSERT_NE(store, nullptr);
     ASSERT_NE(store->find("w"), nullptr);
@@ -559,12 +559,14 @@ protected:
   /// A two-shard checkpoint in dir/sharded; returns the index path.
   std::string writeSharded(const std::string &extraWeightMap = "") {
     write("sharded/model-00001-of-00002.safetensors",
-          makeSafetensors({{"embed", "F32", {2}, bytesOf<float>({1, 2})},
-                           {"layer0.w", "BF16", {1},
-                            bytesOf<uint16_t>({f32ToBf16(3.0f)})}},
-                          {{"format", "pt"}}));
+          makeSafetensors(
+              {{"embed", "F32", {2}, bytesOf<float>({1, 2})},
+               {"layer0.w", "BF16", {1}, bytesOf<uint16_t>({f32ToBf16(3.0f)})}},
+              {{"format", "pt"}}));
     write("sharded/sub/model-00002-of-00002.safetensors",
-          makeSafetensors({{"layer1.w", "F16", {2, 1},
+          makeSafetensors({{"layer1.w",
+                            "F16",
+                            {2, 1},
                             bytesOf<uint16_t>({f32ToF16(4), f32ToF16(5)})},
                            {"head", "I64", {1}, bytesOf<int64_t>({9})}}));
     return write("sharded/model.safetensors.index.json",
@@ -632,8 +634,7 @@ TEST_F(ShardedTest, IndexInCurrentFolder) {
       WeightStore::open("model.safetensors.index.json", error);
   fs::current_path(cwd);
   ASSERT_NE(store, nullptr) << error;
-  EXPECT_EQ(store->find("embed")->file,
-            "./model-00001-of-00002.safetensors");
+  EXPECT_EQ(store->find("embed")->file, "./model-00001-of-00002.safetensors");
 }
 
 //===----------------------------------------------------------------------===//
@@ -700,8 +701,8 @@ TEST(SafeTensorsFixtureTest, MatchesReferenceImplementation) {
 
     if (const json::Value *f32Bits = m.value.find("f32_bits")) {
       std::vector<float> out(raw.size());
-      ASSERT_TRUE(convertToF32(info->dtype, info->data, raw.size(),
-                               out.data()));
+      ASSERT_TRUE(
+          convertToF32(info->dtype, info->data, raw.size(), out.data()));
       const json::Value::ArrayType &bits = f32Bits->getArray();
       ASSERT_EQ(bits.size(), out.size());
       for (size_t i = 0; i < out.size(); ++i)
@@ -745,8 +746,7 @@ TEST_F(SafeTensorsTest, FileShorterThan8Bytes) {
 }
 
 TEST_F(SafeTensorsTest, HeaderLengthZero) {
-  EXPECT_CONTAINS(fileError(std::string(8, '\0') + "{}"),
-                  "header length is 0");
+  EXPECT_CONTAINS(fileError(std::string(8, '\0') + "{}"), "header length is 0");
 }
 
 TEST_F(SafeTensorsTest, HeaderLengthBeyondFile) {
@@ -785,12 +785,11 @@ TEST_F(SafeTensorsTest, HeaderNotObject) {
 }
 
 TEST_F(SafeTensorsTest, DuplicateTensorName) {
-  EXPECT_CONTAINS(
-      fileError(withHeader(
-          R"({"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},)"
-          R"("w":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}})",
-          "ab")),
-      "duplicate key \"w\"");
+  EXPECT_CONTAINS(fileError(withHeader(
+                      R"({"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},)"
+                      R"("w":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}})",
+                      "ab")),
+                  "duplicate key \"w\"");
 }
 
 //===----------------------------------------------------------------------===//
@@ -803,8 +802,7 @@ TEST_F(SafeTensorsTest, EntryNotObject) {
 }
 
 TEST_F(SafeTensorsTest, MissingDType) {
-  EXPECT_CONTAINS(tensorError(R"({"shape":[1],"data_offsets":[0,4]})",
-                              "abcd"),
+  EXPECT_CONTAINS(tensorError(R"({"shape":[1],"data_offsets":[0,4]})", "abcd"),
                   "missing \"dtype\"");
 }
 
@@ -826,9 +824,8 @@ TEST_F(SafeTensorsTest, UnknownDType) {
 }
 
 TEST_F(SafeTensorsTest, MissingShape) {
-  EXPECT_CONTAINS(
-      tensorError(R"({"dtype":"U8","data_offsets":[0,1]})", "a"),
-      "missing \"shape\"");
+  EXPECT_CONTAINS(tensorError(R"({"dtype":"U8","data_offsets":[0,1]})", "a"),
+                  "missing \"shape\"");
 }
 
 TEST_F(SafeTensorsTest, ShapeNotArray) {
@@ -853,9 +850,9 @@ TEST_F(SafeTensorsTest, MissingDataOffsets) {
 }
 
 TEST_F(SafeTensorsTest, DataOffsetsNotTwoNonNegativeIntegers) {
-  for (const char *offsets : {"[0]", "[0,1,2]", "[-1,0]", "[0,-1]", "[0,1.0]",
-                              "\"0,1\"", "{}", "[0,null]",
-                              "[0,18446744073709551615]"}) {
+  for (const char *offsets :
+       {"[0]", "[0,1,2]", "[-1,0]", "[0,-1]", "[0,1.0]", "\"0,1\"", "{}",
+        "[0,null]", "[0,18446744073709551615]"}) {
     std::string entry = std::string(R"({"dtype":"U8","shape":[1],)") +
                         R"("data_offsets":)" + offsets + "}";
     EXPECT_CONTAINS(tensorError(entry, "a"),
@@ -866,8 +863,7 @@ TEST_F(SafeTensorsTest, DataOffsetsNotTwoNonNegativeIntegers) {
 
 TEST_F(SafeTensorsTest, DataOffsetsBeginAfterEnd) {
   EXPECT_CONTAINS(
-      tensorError(R"({"dtype":"U8","shape":[1],"data_offsets":[2,1]})",
-                  "abc"),
+      tensorError(R"({"dtype":"U8","shape":[1],"data_offsets":[2,1]})", "abc"),
       "\"data_offsets\" begin 2 is after end 1");
 }
 
@@ -876,12 +872,11 @@ TEST_F(SafeTensorsTest, DataOffsetsBeyondDataSection) {
       tensorError(R"({"dtype":"F32","shape":[2],"data_offsets":[0,8]})",
                   "abcd"),
       "\"data_offsets\" end 8 is beyond the data section (4 bytes)");
-  EXPECT_CONTAINS(
-      tensorError(R"({"dtype":"U8","shape":[0],)"
-                  R"("data_offsets":[9223372036854775807,)"
-                  R"(9223372036854775807]})",
-                  ""),
-      "is beyond the data section (0 bytes)");
+  EXPECT_CONTAINS(tensorError(R"({"dtype":"U8","shape":[0],)"
+                              R"("data_offsets":[9223372036854775807,)"
+                              R"(9223372036854775807]})",
+                              ""),
+                  "is beyond the data section (0 bytes)");
 }
 
 TEST_F(SafeTensorsTest, SpanDoesNotMatchShape) {
@@ -907,11 +902,10 @@ TEST_F(SafeTensorsTest, ElementCountOverflow) {
                   "a"),
       "shape [4294967296, 4294967296] has too many elements");
   // 2^62 elements fit, but not 2^62 * 4 bytes.
-  EXPECT_CONTAINS(
-      tensorError(R"({"dtype":"F32","shape":[4611686018427387904],)"
-                  R"("data_offsets":[0,4]})",
-                  "abcd"),
-      "shape [4611686018427387904] of F32 needs too many bytes");
+  EXPECT_CONTAINS(tensorError(R"({"dtype":"F32","shape":[4611686018427387904],)"
+                              R"("data_offsets":[0,4]})",
+                              "abcd"),
+                  "shape [4611686018427387904] of F32 needs too many bytes");
   // Products that wrap to a small number must not pass as that number.
   EXPECT_CONTAINS(
       tensorError(R"({"dtype":"U8","shape":[4294967296,4294967296,4],)"
@@ -921,25 +915,25 @@ TEST_F(SafeTensorsTest, ElementCountOverflow) {
 }
 
 TEST_F(SafeTensorsTest, OverlappingSpans) {
-  std::string error = fileError(withHeader(
-      R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-      R"("b":{"dtype":"U8","shape":[2],"data_offsets":[10,12]},)"
-      R"("c":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
-      std::string(12, 'x')));
+  std::string error = fileError(
+      withHeader(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                 R"("b":{"dtype":"U8","shape":[2],"data_offsets":[10,12]},)"
+                 R"("c":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+                 std::string(12, 'x')));
   EXPECT_CONTAINS(error, "tensors \"a\" [0, 8) and \"c\" [4, 8) overlap in "
                          "the data section");
   // Nested in a long one, after a short one that ends earlier.
-  error = fileError(withHeader(
-      R"({"long":{"dtype":"U8","shape":[10],"data_offsets":[0,10]},)"
-      R"("short":{"dtype":"U8","shape":[1],"data_offsets":[1,2]},)"
-      R"("late":{"dtype":"U8","shape":[2],"data_offsets":[8,10]}})",
-      std::string(10, 'x')));
+  error = fileError(
+      withHeader(R"({"long":{"dtype":"U8","shape":[10],"data_offsets":[0,10]},)"
+                 R"("short":{"dtype":"U8","shape":[1],"data_offsets":[1,2]},)"
+                 R"("late":{"dtype":"U8","shape":[2],"data_offsets":[8,10]}})",
+                 std::string(10, 'x')));
   EXPECT_CONTAINS(error, "\"long\" [0, 10) and \"short\" [1, 2) overlap");
   // Identical spans.
-  error = fileError(withHeader(
-      R"({"x":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},)"
-      R"("y":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}})",
-      "z"));
+  error = fileError(
+      withHeader(R"({"x":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},)"
+                 R"("y":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}})",
+                 "z"));
   EXPECT_CONTAINS(error, "overlap");
 }
 
@@ -952,9 +946,8 @@ TEST_F(SafeTensorsTest, MetadataValueNotString) {
   EXPECT_CONTAINS(
       fileError(withHeader(R"({"__metadata__":{"ok":"x","total":12}})", "")),
       "\"__metadata__\" value of \"total\" is not a string");
-  EXPECT_CONTAINS(
-      fileError(withHeader(R"({"__metadata__":{"n":null}})", "")),
-      "value of \"n\" is not a string");
+  EXPECT_CONTAINS(fileError(withHeader(R"({"__metadata__":{"n":null}})", "")),
+                  "value of \"n\" is not a string");
 }
 
 //===----------------------------------------------------------------------===//
@@ -1009,8 +1002,9 @@ TEST_F(ShardedTest, ShardEscapesFolder) {
         write("sharded/model.safetensors.index.json",
               R"({"weight_map": {"w": )" + json::quote(shard) + "}}");
     std::string error = openError(path);
-    EXPECT_CONTAINS(error, path + ": \"weight_map\" entry for tensor \"w\": "
-                                  "shard " +
+    EXPECT_CONTAINS(error, path +
+                               ": \"weight_map\" entry for tensor \"w\": "
+                               "shard " +
                                json::quote(shard) +
                                " is not a relative path inside the folder");
   }
@@ -1052,9 +1046,8 @@ TEST_F(ShardedTest, TensorInTheWrongShard) {
   write("sharded/model.safetensors.index.json",
         R"({"weight_map": {"embed": "sub/model-00002-of-00002.safetensors",
                            "head": "model-00001-of-00002.safetensors"}})");
-  EXPECT_CONTAINS(openError(indexPath),
-                  "puts tensor \"embed\" in " + shard2() +
-                      ", which does not contain it");
+  EXPECT_CONTAINS(openError(indexPath), "puts tensor \"embed\" in " + shard2() +
+                                            ", which does not contain it");
 }
 
 TEST_F(ShardedTest, TensorInTwoShards) {
