@@ -7,8 +7,10 @@ packages=(
   # LLVM/MLIR 22 (bookworm-security ships them); lit and FileCheck come with
   # llvm-22-tools.
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
+  # OpenMP runtime that compiled models use for their parallel loops.
+  libomp-22-dev
   # Build tools and test frameworks.
-  cmake ninja-build ccache g++ python3 libgtest-dev
+  cmake ninja-build ccache g++ python3 libgtest-dev pkg-config
 )
 
 missing=()

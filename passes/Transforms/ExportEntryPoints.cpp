@@ -213,6 +213,11 @@ LogicalResult ExportEntryPointsPass::rewriteEntry(func::FuncOp fn,
   llvm::StringMap<Value> weightArgs;
   SmallVector<seqc::seq::WeightOp> weightOps;
   fn.walk([&](seqc::seq::WeightOp op) { weightOps.push_back(op); });
+  // Register every use first: a name used with two types is an error.
+  for (seqc::seq::WeightOp op : weightOps)
+    weightIndex(op);
+  if (weightTypeMismatch)
+    return failure();
   for (seqc::seq::WeightOp op : weightOps) {
     Value &arg = weightArgs[op.getName()];
     auto tensorType = cast<RankedTensorType>(op.getType());
