@@ -83,8 +83,10 @@ struct AttentionLowering : OpConversionPattern<seq::AttentionOp> {
              dimsMap(ctx, 6, {0, 1, 2, 3, 4})},
             iterators(5, 1),
             [](OpBuilder &b, Location l, ValueRange a) {
-              Value p = arith::MulFOp::create(b, l, a[0], a[1]);
-              yieldValue(b, l, arith::AddFOp::create(b, l, a[2], p));
+              Value p =
+                  arith::MulFOp::create(b, l, a[0], a[1], contractionFlags());
+              yieldValue(b, l, arith::AddFOp::create(b, l, a[2], p,
+                                                     contractionFlags()));
             })
             .getResult(0);
 
@@ -104,8 +106,10 @@ struct AttentionLowering : OpConversionPattern<seq::AttentionOp> {
              dimsMap(ctx, 6, {0, 3, 1, 2, 4})},
             iterators(5, 1),
             [](OpBuilder &b, Location l, ValueRange a) {
-              Value p = arith::MulFOp::create(b, l, a[0], a[1]);
-              yieldValue(b, l, arith::AddFOp::create(b, l, a[2], p));
+              Value p =
+                  arith::MulFOp::create(b, l, a[0], a[1], contractionFlags());
+              yieldValue(b, l, arith::AddFOp::create(b, l, a[2], p,
+                                                     contractionFlags()));
             })
             .getResult(0);
     Value result = tensor::CollapseShapeOp::create(

@@ -53,6 +53,10 @@ AffineMap dimsMap(MLIRContext *ctx, unsigned numDims,
   return AffineMap::get(numDims, 0, exprs, ctx);
 }
 
+arith::FastMathFlags contractionFlags() {
+  return arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
+}
+
 void yieldValue(OpBuilder &b, Location loc, Value value) {
   linalg::YieldOp::create(b, loc, value);
 }
@@ -138,8 +142,9 @@ Value matmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
   auto op = linalg::GenericOp::create(
       b, loc, init.getType(), ValueRange{a, w}, ValueRange{init}, maps,
       iterators(2, 1), [](OpBuilder &nb, Location nl, ValueRange args) {
-        Value prod = arith::MulFOp::create(nb, nl, args[0], args[1]);
-        Value sum = arith::AddFOp::create(nb, nl, args[2], prod);
+        auto fm = contractionFlags();
+        Value prod = arith::MulFOp::create(nb, nl, args[0], args[1], fm);
+        Value sum = arith::AddFOp::create(nb, nl, args[2], prod, fm);
         yieldValue(nb, nl, sum);
       });
   return op.getResult(0);

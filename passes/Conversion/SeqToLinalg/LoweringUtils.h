@@ -11,6 +11,7 @@
 
 #include "dialects/seq/IR/SeqOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
@@ -46,6 +47,11 @@ mlir::Value indexConstant(mlir::OpBuilder &b, mlir::Location loc,
 /// constant 0 (a broadcast or unit dim).
 mlir::AffineMap dimsMap(mlir::MLIRContext *ctx, unsigned numDims,
                         llvm::ArrayRef<int64_t> results);
+
+/// Flags for the multiply-adds of contractions: reassociation lets LLVM
+/// vectorise the reduction loop, contraction fuses FMAs. The summation order
+/// is fixed at compile time, so results never depend on the thread count.
+mlir::arith::FastMathFlags contractionFlags();
 
 /// Terminates a linalg.generic body with one value (accepts an op result).
 void yieldValue(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value);

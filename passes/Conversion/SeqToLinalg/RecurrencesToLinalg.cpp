@@ -102,12 +102,13 @@ static Value contractState(OpBuilder &b, Location loc, Value state,
              b, loc, zeros.getType(), ValueRange{state, c}, zeros,
              {stateMap, cMap, outMap}, iterators(numDims - 1, 1),
              [&](OpBuilder &nb, Location nl, ValueRange a) {
-               Value p = arith::MulFOp::create(nb, nl, a[0], a[1]);
+               Value p =
+                   arith::MulFOp::create(nb, nl, a[0], a[1], contractionFlags());
                if (scale != 1.0)
                  p = arith::MulFOp::create(nb, nl, p,
                                            floatConstant(nb, nl, t, scale));
-               yieldValue(nb, nl,
-                                       arith::AddFOp::create(nb, nl, a[2], p));
+               yieldValue(nb, nl, arith::AddFOp::create(nb, nl, a[2], p,
+                                                        contractionFlags()));
              })
       .getResult(0);
 }
