@@ -46,18 +46,52 @@ def values(name, shape, rng):
     return [rng.uniform(-bound, bound) for _ in range(count)]
 
 
+def f32_bits(x):
+    return struct.unpack("<I", struct.pack("<f", x))[0]
+
+
+def to_bf16_bits(x):
+    """Round-to-nearest-even f32 -> bf16 (as PyTorch does)."""
+    b = f32_bits(x)
+    return ((b + 0x7FFF + ((b >> 16) & 1)) >> 16) & 0xFFFF
+
+
+def round_to(values, dtype):
+    """Values rounded to f16/bf16 precision, still as Python floats."""
+    if dtype == "f16":
+        return list(struct.unpack(f"<{len(values)}e", struct.pack(f"<{len(values)}e", *values)))
+    if dtype == "bf16":
+        return [struct.unpack("<f", struct.pack("<I", to_bf16_bits(v) << 16))[0] for v in values]
+    return values
+
+
+def encode(values, dtype):
+    if dtype == "f32":
+        return struct.pack(f"<{len(values)}f", *values)
+    if dtype == "f16":
+        return struct.pack(f"<{len(values)}e", *values)
+    return struct.pack(f"<{len(values)}H", *(to_bf16_bits(v) for v in values))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", help="a .mlir file in the seq dialect")
     parser.add_argument("-o", "--output", required=True, help=".safetensors to write")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--dtype", choices=["f32", "f16", "bf16"], default="f32",
+                        help="storage type of every tensor")
+    parser.add_argument("--round-to", choices=["f16", "bf16"],
+                        help="round values to this precision (stored as --dtype)")
     args = parser.parse_args()
 
     rng = random.Random(args.seed)
     header, blobs, offset = {}, [], 0
     for name, shape in sorted(weights_of(args.model).items()):
-        data = struct.pack(f"<{math.prod(shape)}f", *values(name, shape, rng))
-        header[name] = {"dtype": "F32", "shape": shape,
+        vals = values(name, shape, rng)
+        if args.round_to:
+            vals = round_to(vals, args.round_to)
+        data = encode(vals, args.dtype)
+        header[name] = {"dtype": args.dtype.upper(), "shape": shape,
                         "data_offsets": [offset, offset + len(data)]}
         blobs.append(data)
         offset += len(data)

@@ -341,6 +341,10 @@ void ExportEntryPointsPass::runOnOperation() {
   os << "{\"format\":\"seqc-model\",\"abi\":1";
   if (auto maxPositions = module->getAttrOfType<IntegerAttr>("seq.max_positions"))
     os << ",\"max_positions\":" << maxPositions.getInt();
+  // Set by `seqc --num-threads-default`.
+  if (auto threads =
+          module->getAttrOfType<IntegerAttr>("seq.num_threads_default"))
+    os << ",\"num_threads_default\":" << threads.getInt();
   os << ",\"entries\":[";
   OpBuilder b(ctx);
   llvm::StringMap<std::pair<std::string, MemRefType>> states;

@@ -235,6 +235,128 @@ TEST(RuntimeErrors, MissingWeightIsNamed) {
       << seq_last_error();
 }
 
+/// Logits of prefilling `tokens` with the example model and `weights`.
+std::vector<float> logitsWith(const std::string &weights,
+                              const std::vector<int32_t> &tokens) {
+  seq_model *m = nullptr;
+  EXPECT_EQ(seq_model_open(kModel.c_str(), weights.c_str(), nullptr, &m), SEQ_OK)
+      << seq_last_error();
+  if (!m)
+    return {};
+  seq_session *s = nullptr;
+  EXPECT_EQ(seq_session_create(m, nullptr, &s), SEQ_OK);
+  EXPECT_EQ(seq_prefill(s, tokens.data(), tokens.size(), nullptr), SEQ_OK);
+  const float *all;
+  size_t rows, cols;
+  EXPECT_EQ(seq_session_logits(s, &all, &rows, &cols), SEQ_OK);
+  std::vector<float> out(all, all + rows * cols);
+  seq_session_destroy(s);
+  seq_model_close(m);
+  return out;
+}
+
+TEST(RuntimeWeights, HalfPrecisionStorageConvertsExactly) {
+  // Each pair holds the same values: stored as f16/bf16, and as f32 rounded
+  // to that precision. Conversion is exact, so the logits must be identical.
+  std::vector<int32_t> tokens = {5, 6, 7, 8};
+  for (const char *half : {"f16", "bf16"}) {
+    std::vector<float> stored =
+        logitsWith(kModels + "/hybrid-tiny.dtype-" + half + ".safetensors", tokens);
+    std::vector<float> rounded =
+        logitsWith(kModels + "/hybrid-tiny.round-to-" + half + ".safetensors", tokens);
+    ASSERT_FALSE(stored.empty());
+    EXPECT_EQ(stored, rounded) << half;
+  }
+}
+
+/// A one-tensor safetensors file.
+std::string oneTensorFile(const std::string &name, const std::string &dtype,
+                          const std::string &shape, size_t bytes) {
+  std::string path = ::testing::TempDir() + "/one-" + dtype + ".safetensors";
+  std::string header = "{\"" + name + "\":{\"dtype\":\"" + dtype +
+                       "\",\"shape\":" + shape + ",\"data_offsets\":[0," +
+                       std::to_string(bytes) + "]}}";
+  uint64_t n = header.size();
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char *>(&n), 8);
+  out << header << std::string(bytes, '\0');
+  return path;
+}
+
+TEST(RuntimeErrors, WeightOfTheWrongShapeIsNamed) {
+  std::string path = oneTensorFile("model.embed_tokens.weight", "F32",
+                                   "[255,64]", 255 * 64 * 4);
+  seq_model *m = nullptr;
+  EXPECT_EQ(seq_model_open(kModel.c_str(), path.c_str(), nullptr, &m),
+            SEQ_ERROR_INVALID_WEIGHTS);
+  EXPECT_NE(std::string(seq_last_error())
+                .find("weight 'model.embed_tokens.weight' in " + path +
+                      " has shape F32[255,64] but the model needs f32[256,64]"),
+            std::string::npos)
+      << seq_last_error();
+}
+
+TEST(RuntimeErrors, WeightOfAnUnconvertibleTypeIsNamed) {
+  std::string path = oneTensorFile("model.embed_tokens.weight", "I32",
+                                   "[256,64]", 256 * 64 * 4);
+  seq_model *m = nullptr;
+  EXPECT_EQ(seq_model_open(kModel.c_str(), path.c_str(), nullptr, &m),
+            SEQ_ERROR_INVALID_WEIGHTS);
+  EXPECT_NE(std::string(seq_last_error()).find("is stored as I32"),
+            std::string::npos)
+      << seq_last_error();
+}
+
+TEST(RuntimeRun, StatelessEntryAndItsArgumentChecks) {
+  const std::string so = kModels + "/linear.so";
+  const std::string weights = kModels + "/linear.safetensors";
+  seq_model *m = nullptr;
+  ASSERT_EQ(seq_model_open(so.c_str(), weights.c_str(), nullptr, &m), SEQ_OK)
+      << seq_last_error();
+  size_t nIn = 0, nOut = 0;
+  ASSERT_EQ(seq_model_entry_arity(m, "prefill", &nIn, &nOut), SEQ_OK);
+  EXPECT_EQ(nIn, 1u);
+  EXPECT_EQ(nOut, 1u);
+  int64_t ids[3] = {1, 7, 3};
+  float logits[3 * 8];
+  seq_tensor in{ids, SEQ_DTYPE_I64, 2, {1, 3}};
+  seq_tensor out{logits, SEQ_DTYPE_F32, 3, {1, 3, 8}};
+  ASSERT_EQ(seq_model_run(m, "prefill", &in, 1, &out, 1), SEQ_OK)
+      << seq_last_error();
+  // The same logits through the session API.
+  seq_session *s = nullptr;
+  ASSERT_EQ(seq_session_create(m, nullptr, &s), SEQ_OK);
+  int32_t tokens[3] = {1, 7, 3};
+  ASSERT_EQ(seq_prefill(s, tokens, 3, nullptr), SEQ_OK);
+  const float *all;
+  size_t rows, cols;
+  ASSERT_EQ(seq_session_logits(s, &all, &rows, &cols), SEQ_OK);
+  EXPECT_EQ(std::vector<float>(all, all + 24), std::vector<float>(logits, logits + 24));
+  seq_session_destroy(s);
+
+  // Wrong number of tensors, wrong dtype, wrong static dim, unknown entry.
+  EXPECT_EQ(seq_model_run(m, "prefill", &in, 1, nullptr, 0),
+            SEQ_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(seq_last_error()).find("takes 1 inputs and 1 outputs, got 1 and 0"),
+            std::string::npos) << seq_last_error();
+  seq_tensor badType{ids, SEQ_DTYPE_I32, 2, {1, 3}};
+  EXPECT_EQ(seq_model_run(m, "prefill", &badType, 1, &out, 1),
+            SEQ_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(seq_last_error()).find("input #0 is i32[1,3] but the entry expects i64[1,?]"),
+            std::string::npos) << seq_last_error();
+  seq_tensor badOut{logits, SEQ_DTYPE_F32, 3, {1, 3, 9}};
+  EXPECT_EQ(seq_model_run(m, "prefill", &in, 1, &badOut, 1),
+            SEQ_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(seq_model_run(m, "nope", &in, 1, &out, 1), SEQ_ERROR_INVALID_ARGUMENT);
+  seq_model_close(m);
+
+  // Entries with session state must go through a session.
+  ASSERT_EQ(seq_model_open(kModel.c_str(), kWeights.c_str(), nullptr, &m), SEQ_OK);
+  EXPECT_EQ(seq_model_run(m, "decode", nullptr, 0, nullptr, 0),
+            SEQ_ERROR_UNSUPPORTED);
+  seq_model_close(m);
+}
+
 TEST(RuntimeErrors, NullArguments) {
   EXPECT_EQ(seq_model_open(nullptr, nullptr, nullptr, nullptr),
             SEQ_ERROR_INVALID_ARGUMENT);
