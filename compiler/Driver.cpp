@@ -2,7 +2,10 @@
 
 #include "compiler/Driver.h"
 
+#include "frontends/hf/Importer.h"
+
 #include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -284,6 +287,29 @@ bool compile(const CompileOptions &options) {
   return emitObject(*llvmModule, *machine, std::string(objectPath)) &&
          linkSharedLibrary(options, std::string(objectPath), out.temp()) &&
          out.commit();
+}
+
+bool importHuggingFaceModel(const std::string &folder,
+                            const std::string &outputPath,
+                            int64_t maxPositions) {
+  DialectRegistry registry;
+  registerCompilerDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  hf::ImportOptions options;
+  options.maxPositions = maxPositions;
+  std::string message;
+  OwningOpRef<ModuleOp> module =
+      hf::importHuggingFace(&context, folder, options, message);
+  if (!module) {
+    error(message);
+    return false;
+  }
+  // An importer bug must not produce a file that fails later.
+  if (failed(verify(*module)))
+    return false;
+  return writeText(outputPath,
+                   [&](llvm::raw_ostream &os) { module->print(os); });
 }
 
 } // namespace seqc

@@ -36,6 +36,11 @@ struct CompileOptions {
 /// On failure nothing is left at `outputPath`.
 bool compile(const CompileOptions &options);
 
+/// `seqc import hf FOLDER -o OUT.mlir`: writes the imported, verified model.
+bool importHuggingFaceModel(const std::string &folder,
+                            const std::string &outputPath,
+                            int64_t maxPositions);
+
 } // namespace seqc
 
 #endif // SEQC_COMPILER_DRIVER_H

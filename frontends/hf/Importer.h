@@ -1,0 +1,37 @@
+//===- Importer.h - seqc import hf ------------------------------*- C++ -*-===//
+//
+// Builds a seq-dialect model from a Hugging Face model folder: config.json
+// for the architecture and sizes, safetensors headers for the weight names
+// and shapes (weights stay in the files and are bound at load time).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SEQC_FRONTENDS_HF_IMPORTER_H
+#define SEQC_FRONTENDS_HF_IMPORTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <string>
+#include <vector>
+
+namespace seqc::hf {
+
+struct ImportOptions {
+  /// KV-cache capacity (positions a session holds). 0: the config's
+  /// max_position_embeddings, capped at 4096.
+  int64_t maxPositions = 0;
+};
+
+/// Architectures `importHuggingFace` understands ("LlamaForCausalLM", ...).
+std::vector<std::string> supportedArchitectures();
+
+/// Imports the model in `folder`. On failure returns null and sets `error`
+/// to a message naming the file, field or tensor at fault.
+mlir::OwningOpRef<mlir::ModuleOp>
+importHuggingFace(mlir::MLIRContext *context, const std::string &folder,
+                  const ImportOptions &options, std::string &error);
+
+} // namespace seqc::hf
+
+#endif // SEQC_FRONTENDS_HF_IMPORTER_H

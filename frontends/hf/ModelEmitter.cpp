@@ -1,0 +1,227 @@
+//===- ModelEmitter.cpp - build a language model in the seq dialect -------===//
+
+#include "frontends/hf/ModelEmitter.h"
+
+#include "SafeTensors.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+
+namespace seqc::hf {
+
+static std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+ModelEmitter::ModelEmitter(MLIRContext *context,
+                           const seqrt::WeightStore &weights,
+                           std::string source)
+    : context(context), b(context), location(UnknownLoc::get(context)),
+      weights(weights), source(std::move(source)) {
+  location = FileLineColLoc::get(context, this->source, 0, 0);
+  module = ModuleOp::create(location);
+}
+
+RankedTensorType ModelEmitter::f32(ArrayRef<int64_t> shape) const {
+  return RankedTensorType::get(shape, Float32Type::get(context));
+}
+
+void ModelEmitter::fail(const std::string &message) {
+  if (firstError.empty())
+    firstError = message;
+}
+
+void ModelEmitter::beginForward() {
+  b.setInsertionPointToEnd(module->getBody());
+  auto idsType =
+      RankedTensorType::get({1, ShapedType::kDynamic}, b.getI64Type());
+  forward = func::FuncOp::create(
+      b, location, "forward",
+      b.getFunctionType({idsType, b.getIndexType()}, {}));
+  forward.setPrivate();
+  Block *body = forward.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  idsArg = body->getArgument(0);
+  posArg = body->getArgument(1);
+  lengthValue = tensor::DimOp::create(b, location, idsArg, 1);
+}
+
+bool ModelEmitter::hasWeight(StringRef name) const {
+  return weights.find(name.str()) != nullptr;
+}
+
+Value ModelEmitter::weight(StringRef name, ArrayRef<int64_t> shape) {
+  const seqrt::TensorInfo *info = weights.find(name.str());
+  if (!info) {
+    fail("missing tensor '" + name.str() + "' (expected shape " +
+         shapeString(shape) + " from the config)");
+  } else if (ArrayRef<int64_t>(info->shape) != shape) {
+    fail("tensor '" + name.str() + "' in " + info->file + " has shape " +
+         shapeString(info->shape) + " but the config implies " +
+         shapeString(shape));
+  } else if (info->dtype != seqrt::DType::F32 &&
+             info->dtype != seqrt::DType::F16 &&
+             info->dtype != seqrt::DType::BF16 &&
+             info->dtype != seqrt::DType::F64) {
+    fail("tensor '" + name.str() + "' in " + info->file + " is " +
+         seqrt::dtypeName(info->dtype) +
+         "; weights must be F32, F16, BF16 or F64");
+  }
+  return seq::WeightOp::create(b, location, f32(shape), name);
+}
+
+Value ModelEmitter::linear(Value x, StringRef prefix, int64_t out, int64_t in,
+                           bool bias) {
+  Value w = weight((prefix + ".weight").str(), {out, in});
+  Value bv = bias ? weight((prefix + ".bias").str(), {out}) : Value();
+  return seq::LinearOp::create(b, location, x, w, bv);
+}
+
+Value ModelEmitter::rmsnorm(Value x, StringRef weightName, int64_t dim,
+                            double epsilon, double weightOffset) {
+  Value w = weight(weightName, {dim});
+  return seq::RMSNormOp::create(b, location, x, w, /*gate=*/Value(),
+                                b.getF32FloatAttr(epsilon),
+                                /*group_size=*/nullptr,
+                                b.getF32FloatAttr(weightOffset));
+}
+
+Value ModelEmitter::layernorm(Value x, StringRef prefix, int64_t dim,
+                              double epsilon, bool bias) {
+  Value w = weight((prefix + ".weight").str(), {dim});
+  Value bv = bias ? weight((prefix + ".bias").str(), {dim}) : Value();
+  return seq::LayerNormOp::create(b, location, x, w, bv,
+                                  b.getF32FloatAttr(epsilon));
+}
+
+Value ModelEmitter::add(Value a, Value c) {
+  return arith::AddFOp::create(b, location, a, c);
+}
+
+Value ModelEmitter::activation(seq::ActivationKind kind, Value x) {
+  return seq::ActivationOp::create(b, location, kind, x);
+}
+
+Value ModelEmitter::glu(seq::ActivationKind kind, Value gate, Value up) {
+  return seq::GluOp::create(b, location, kind, gate, up);
+}
+
+Value ModelEmitter::splitHeads(Value x, int64_t heads, int64_t dim) {
+  auto type = f32({1, ShapedType::kDynamic, heads, dim});
+  return tensor::ExpandShapeOp::create(
+      b, location, type, x,
+      SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}},
+      SmallVector<OpFoldResult>{b.getIndexAttr(1), lengthValue,
+                                b.getIndexAttr(heads), b.getIndexAttr(dim)});
+}
+
+Value ModelEmitter::mergeHeads(Value x) {
+  return tensor::CollapseShapeOp::create(
+      b, location, x, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+}
+
+Value ModelEmitter::sliceLast(Value x, int64_t offset, int64_t size) {
+  return tensor::ExtractSliceOp::create(
+      b, location, f32({1, ShapedType::kDynamic, size}), x,
+      ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0),
+                             b.getIndexAttr(offset)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(1), lengthValue,
+                             b.getIndexAttr(size)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1),
+                             b.getIndexAttr(1)});
+}
+
+Value ModelEmitter::positions() {
+  auto type = RankedTensorType::get({ShapedType::kDynamic}, b.getI64Type());
+  return tensor::GenerateOp::create(
+      b, location, type, ValueRange{lengthValue},
+      [&](OpBuilder &nb, Location l, ValueRange indices) {
+        Value p = arith::AddIOp::create(nb, l, indices[0], posArg);
+        Value p64 = arith::IndexCastOp::create(nb, l, nb.getI64Type(), p);
+        tensor::YieldOp::create(nb, l, p64);
+      });
+}
+
+Value ModelEmitter::appendToCache(Value cache, Value values) {
+  auto type = cast<RankedTensorType>(cache.getType());
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+  offsets[1] = posArg;
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d : type.getShape())
+    sizes.push_back(b.getIndexAttr(d));
+  sizes[1] = lengthValue;
+  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
+  return tensor::InsertSliceOp::create(b, location, values, cache, offsets,
+                                       sizes, strides);
+}
+
+Value ModelEmitter::addState(StringRef name, ArrayRef<int64_t> shape) {
+  BlockArgument arg =
+      forward.getBody().front().addArgument(f32(shape), location);
+  states.push_back({name.str(), f32(shape), arg, Value()});
+  return arg;
+}
+
+void ModelEmitter::setState(StringRef name, Value next) {
+  for (State &s : states)
+    if (s.name == name)
+      s.out = next;
+}
+
+OwningOpRef<ModuleOp> ModelEmitter::finish(Value logits, int64_t maxPositions) {
+  // forward returns the logits and every state's next value.
+  SmallVector<Value> results = {logits};
+  SmallVector<Type> resultTypes = {logits.getType()};
+  for (State &s : states) {
+    if (!s.out)
+      s.out = s.in; // a state this call does not change
+    results.push_back(s.out);
+    resultTypes.push_back(s.type);
+  }
+  func::ReturnOp::create(b, location, results);
+  forward.setType(b.getFunctionType(
+      forward.getBody().front().getArgumentTypes(), resultTypes));
+
+  // prefill takes any number of tokens; decode exactly one.
+  auto vocab = cast<RankedTensorType>(logits.getType()).getDimSize(2);
+  b.setInsertionPointToEnd(module->getBody());
+  for (bool decode : {false, true}) {
+    int64_t tokens = decode ? 1 : ShapedType::kDynamic;
+    auto idsType = RankedTensorType::get({1, tokens}, b.getI64Type());
+    auto logitsType = f32({1, tokens, vocab});
+    SmallVector<Type> args = {idsType, b.getIndexType()};
+    SmallVector<Type> outs = {logitsType};
+    for (State &s : states) {
+      args.push_back(s.type);
+      outs.push_back(s.type);
+    }
+    auto fn = func::FuncOp::create(b, location, decode ? "decode" : "prefill",
+                                   b.getFunctionType(args, outs));
+    for (auto [i, s] : llvm::enumerate(states)) {
+      fn.setArgAttr(i + 2, "seq.state", b.getStringAttr(s.name));
+      fn.setResultAttr(i + 1, "seq.state", b.getStringAttr(s.name));
+    }
+    Block *body = fn.addEntryBlock();
+    OpBuilder eb = OpBuilder::atBlockBegin(body);
+    SmallVector<Value> callArgs(body->getArguments());
+    callArgs[0] = tensor::CastOp::create(eb, location,
+                                         forward.getArgumentTypes()[0],
+                                         callArgs[0]);
+    auto call = func::CallOp::create(eb, location, forward, callArgs);
+    SmallVector<Value> returned(call.getResults());
+    returned[0] =
+        tensor::CastOp::create(eb, location, logitsType, returned[0]);
+    func::ReturnOp::create(eb, location, returned);
+  }
+  if (maxPositions > 0)
+    (*module)->setAttr("seq.max_positions",
+                       b.getI64IntegerAttr(maxPositions));
+  return std::move(module);
+}
+
+} // namespace seqc::hf

@@ -1,0 +1,107 @@
+//===- ModelEmitter.h - build a language model in the seq dialect -*- C++ -*-===//
+//
+// The building blocks every importer shares: weights checked against the
+// checkpoint (a missing tensor or a shape that disagrees with the config is
+// an error naming the tensor), projections, norms, head reshapes, positions,
+// per-layer state (KV caches, conv and SSM states), and the `prefill` /
+// `decode` entry points around one `forward` function.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SEQC_FRONTENDS_HF_MODELEMITTER_H
+#define SEQC_FRONTENDS_HF_MODELEMITTER_H
+
+#include "dialects/seq/IR/SeqOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#include <string>
+#include <vector>
+
+namespace seqrt {
+class WeightStore;
+} // namespace seqrt
+
+namespace seqc::hf {
+
+class ModelEmitter {
+public:
+  ModelEmitter(mlir::MLIRContext *context, const seqrt::WeightStore &weights,
+               std::string source);
+
+  mlir::OpBuilder &builder() { return b; }
+  mlir::Location loc() const { return location; }
+
+  /// Starts `forward(ids: [1, ?] i64, pos: index, states...)`.
+  void beginForward();
+  mlir::Value ids() const { return idsArg; }
+  mlir::Value position() const { return posArg; }
+  /// The number of tokens of this call (dim 1 of ids).
+  mlir::Value length() const { return lengthValue; }
+
+  /// A checkpoint tensor of exactly `shape`, bound by name at load time.
+  mlir::Value weight(llvm::StringRef name, llvm::ArrayRef<int64_t> shape);
+  bool hasWeight(llvm::StringRef name) const;
+
+  /// x · Wᵀ (+ b) with W = `prefix`.weight [out, in] (and `prefix`.bias).
+  mlir::Value linear(mlir::Value x, llvm::StringRef prefix, int64_t out,
+                     int64_t in, bool bias);
+  mlir::Value rmsnorm(mlir::Value x, llvm::StringRef weightName, int64_t dim,
+                      double epsilon, double weightOffset = 0.0);
+  mlir::Value layernorm(mlir::Value x, llvm::StringRef prefix, int64_t dim,
+                        double epsilon, bool bias = true);
+  mlir::Value add(mlir::Value a, mlir::Value b);
+  mlir::Value activation(seq::ActivationKind kind, mlir::Value x);
+  mlir::Value glu(seq::ActivationKind kind, mlir::Value gate, mlir::Value up);
+
+  /// [1, S, heads·dim] <-> [1, S, heads, dim].
+  mlir::Value splitHeads(mlir::Value x, int64_t heads, int64_t dim);
+  mlir::Value mergeHeads(mlir::Value x);
+  /// The last-dim slice [offset, offset + size) of a [1, S, n] tensor.
+  mlir::Value sliceLast(mlir::Value x, int64_t offset, int64_t size);
+  /// Absolute positions pos .. pos+S-1, as [S] i64.
+  mlir::Value positions();
+  /// Writes `values` [1, S, ...] into `cache` [1, cap, ...] at `pos`.
+  mlir::Value appendToCache(mlir::Value cache, mlir::Value values);
+
+  /// A state buffer of the model (zero at session start); returns its value
+  /// at the start of the call. `setState` gives its value at the end.
+  mlir::Value addState(llvm::StringRef name, llvm::ArrayRef<int64_t> shape);
+  void setState(llvm::StringRef name, mlir::Value next);
+
+  /// Returns `logits` [1, S, V] from forward and adds `prefill`/`decode`.
+  /// `maxPositions` (0: none) becomes the module's seq.max_positions.
+  mlir::OwningOpRef<mlir::ModuleOp> finish(mlir::Value logits,
+                                           int64_t maxPositions);
+
+  /// The first problem met (a missing or mis-shaped tensor), or "".
+  const std::string &error() const { return firstError; }
+  void fail(const std::string &message);
+
+  mlir::RankedTensorType f32(llvm::ArrayRef<int64_t> shape) const;
+
+private:
+  struct State {
+    std::string name;
+    mlir::RankedTensorType type;
+    mlir::BlockArgument in;
+    mlir::Value out;
+  };
+
+  mlir::MLIRContext *context;
+  mlir::OpBuilder b;
+  mlir::Location location;
+  const seqrt::WeightStore &weights;
+  std::string source;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  mlir::func::FuncOp forward;
+  mlir::Value idsArg, posArg, lengthValue;
+  std::vector<State> states;
+  std::string firstError;
+};
+
+} // namespace seqc::hf
+
+#endif // SEQC_FRONTENDS_HF_MODELEMITTER_H
