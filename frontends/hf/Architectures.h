@@ -15,6 +15,26 @@ namespace seqc::hf {
 mlir::Value buildLlamaFamily(ModelEmitter &emitter, HfConfig &config,
                              llvm::StringRef architecture,
                              int64_t maxPositions);
+mlir::Value buildGpt2(ModelEmitter &emitter, HfConfig &config,
+                      llvm::StringRef architecture, int64_t maxPositions);
+mlir::Value buildMamba(ModelEmitter &emitter, HfConfig &config,
+                       llvm::StringRef architecture, int64_t maxPositions);
+/// An encoder: returns the last hidden state, not logits.
+mlir::Value buildBert(ModelEmitter &emitter, HfConfig &config,
+                      llvm::StringRef architecture, int64_t maxPositions);
+
+/// Sizes of a Mamba (S6) mixer, shared by Mamba and Jamba.
+struct MambaSizes {
+  int64_t hidden = 0, inner = 0, state = 16, conv = 4, dtRank = 0;
+  bool bias = false, convBias = true;
+};
+MambaSizes readMambaSizes(HfConfig &config, int64_t hidden);
+
+/// One Mamba mixer on `x` (already normalised), with weights under `prefix`
+/// and states `<stateName>.conv_state` / `.ssm_state`.
+mlir::Value emitMambaMixer(ModelEmitter &emitter, mlir::Value x,
+                           llvm::StringRef prefix, llvm::StringRef stateName,
+                           const MambaSizes &sizes);
 
 } // namespace seqc::hf
 

@@ -17,12 +17,16 @@ namespace {
 struct Family {
   const char *architecture;
   Value (*build)(ModelEmitter &, HfConfig &, StringRef, int64_t);
+  bool encoder; ///< returns hidden states (an `embed` entry), not logits
 };
 
 const Family kFamilies[] = {
-    {"LlamaForCausalLM", buildLlamaFamily},
-    {"MistralForCausalLM", buildLlamaFamily},
-    {"Qwen2ForCausalLM", buildLlamaFamily},
+    {"LlamaForCausalLM", buildLlamaFamily, false},
+    {"MistralForCausalLM", buildLlamaFamily, false},
+    {"Qwen2ForCausalLM", buildLlamaFamily, false},
+    {"GPT2LMHeadModel", buildGpt2, false},
+    {"MambaForCausalLM", buildMamba, false},
+    {"BertModel", buildBert, true},
 };
 } // namespace
 
@@ -66,9 +70,13 @@ OwningOpRef<ModuleOp> importHuggingFace(MLIRContext *context,
     return nullptr;
 
   int64_t maxPositions = options.maxPositions;
-  if (maxPositions <= 0)
-    maxPositions =
-        std::min<int64_t>(config->integer("max_position_embeddings", 4096), 4096);
+  if (maxPositions <= 0) {
+    // GPT-2 names it n_positions; state-space models have no limit but a
+    // hybrid's caches need one.
+    int64_t limit = config->integer(
+        "max_position_embeddings", config->integer("n_positions", 4096));
+    maxPositions = std::min<int64_t>(limit, 4096);
+  }
   ModelEmitter emitter(context, *weights, folder);
   Value logits = family->build(emitter, *config, arch, maxPositions);
   if (!config->error().empty()) {
@@ -79,7 +87,9 @@ OwningOpRef<ModuleOp> importHuggingFace(MLIRContext *context,
     error = folder + ": " + emitter.error();
     return nullptr;
   }
-  OwningOpRef<ModuleOp> module = emitter.finish(logits, maxPositions);
+  OwningOpRef<ModuleOp> module = family->encoder
+                                     ? emitter.finishEncoder(logits)
+                                     : emitter.finish(logits, maxPositions);
   if (!emitter.error().empty()) {
     error = folder + ": " + emitter.error();
     return nullptr;

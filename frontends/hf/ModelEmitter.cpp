@@ -5,6 +5,7 @@
 #include "SafeTensors.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -55,15 +56,19 @@ bool ModelEmitter::hasWeight(StringRef name) const {
   return weights.find(name.str()) != nullptr;
 }
 
-Value ModelEmitter::weight(StringRef name, ArrayRef<int64_t> shape) {
+Value ModelEmitter::weight(StringRef name, ArrayRef<int64_t> shape,
+                          bool transposed) {
+  SmallVector<int64_t> stored(shape);
+  if (transposed)
+    std::swap(stored[0], stored[1]);
   const seqrt::TensorInfo *info = weights.find(name.str());
   if (!info) {
     fail("missing tensor '" + name.str() + "' (expected shape " +
-         shapeString(shape) + " from the config)");
-  } else if (ArrayRef<int64_t>(info->shape) != shape) {
+         shapeString(stored) + " from the config)");
+  } else if (ArrayRef<int64_t>(info->shape) != ArrayRef<int64_t>(stored)) {
     fail("tensor '" + name.str() + "' in " + info->file + " has shape " +
          shapeString(info->shape) + " but the config implies " +
-         shapeString(shape));
+         shapeString(stored));
   } else if (info->dtype != seqrt::DType::F32 &&
              info->dtype != seqrt::DType::F16 &&
              info->dtype != seqrt::DType::BF16 &&
@@ -72,12 +77,12 @@ Value ModelEmitter::weight(StringRef name, ArrayRef<int64_t> shape) {
          seqrt::dtypeName(info->dtype) +
          "; weights must be F32, F16, BF16 or F64");
   }
-  return seq::WeightOp::create(b, location, f32(shape), name);
+  return seq::WeightOp::create(b, location, f32(shape), name, transposed);
 }
 
 Value ModelEmitter::linear(Value x, StringRef prefix, int64_t out, int64_t in,
-                           bool bias) {
-  Value w = weight((prefix + ".weight").str(), {out, in});
+                           bool bias, bool transposed) {
+  Value w = weight((prefix + ".weight").str(), {out, in}, transposed);
   Value bv = bias ? weight((prefix + ".bias").str(), {out}) : Value();
   return seq::LinearOp::create(b, location, x, w, bv);
 }
@@ -148,6 +153,7 @@ Value ModelEmitter::positions() {
 }
 
 Value ModelEmitter::appendToCache(Value cache, Value values) {
+  usesCache = true;
   auto type = cast<RankedTensorType>(cache.getType());
   SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
   offsets[1] = posArg;
@@ -171,6 +177,55 @@ void ModelEmitter::setState(StringRef name, Value next) {
   for (State &s : states)
     if (s.name == name)
       s.out = next;
+}
+
+OwningOpRef<ModuleOp> ModelEmitter::finishEncoder(Value hidden) {
+  func::ReturnOp::create(b, location, hidden);
+  auto hiddenType = cast<RankedTensorType>(hidden.getType());
+  int64_t dim = hiddenType.getDimSize(2);
+  forward.setType(b.getFunctionType(
+      forward.getBody().front().getArgumentTypes(), {hiddenType}));
+
+  b.setInsertionPointToEnd(module->getBody());
+  auto idsType = forward.getArgumentTypes()[0];
+  auto pooledType = f32({1, dim});
+  auto fn = func::FuncOp::create(
+      b, location, "embed",
+      b.getFunctionType({idsType}, {hiddenType, pooledType}));
+  Block *body = fn.addEntryBlock();
+  OpBuilder eb = OpBuilder::atBlockBegin(body);
+  Value zero = arith::ConstantIndexOp::create(eb, location, 0);
+  auto call = func::CallOp::create(eb, location, forward,
+                                   ValueRange{body->getArgument(0), zero});
+  Value h = call.getResult(0);
+  // Mean over tokens: Σ_s h[0, s, d] / S.
+  Value init = tensor::EmptyOp::create(eb, location, pooledType.getShape(),
+                                       eb.getF32Type());
+  Value zerof = arith::ConstantOp::create(eb, location, eb.getF32FloatAttr(0));
+  Value acc = linalg::FillOp::create(eb, location, zerof, init).getResult(0);
+  MLIRContext *ctx = eb.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(3, 0, {d(0), d(1), d(2)}, ctx),
+      AffineMap::get(3, 0, {d(0), d(2)}, ctx)};
+  Value sum =
+      linalg::GenericOp::create(
+          eb, location, pooledType, h, acc, maps,
+          {utils::IteratorType::parallel, utils::IteratorType::reduction,
+           utils::IteratorType::parallel},
+          [](OpBuilder &nb, Location l, ValueRange a) {
+            linalg::YieldOp::create(
+                nb, l, ValueRange{arith::AddFOp::create(nb, l, a[0], a[1])});
+          })
+          .getResult(0);
+  Value tokens = tensor::DimOp::create(eb, location, body->getArgument(0), 1);
+  Value tokens64 = arith::IndexCastOp::create(eb, location, eb.getI64Type(), tokens);
+  Value count = arith::SIToFPOp::create(eb, location, eb.getF32Type(), tokens64);
+  Value countTensor =
+      tensor::SplatOp::create(eb, location, pooledType, count);
+  Value mean = arith::DivFOp::create(eb, location, sum, countTensor);
+  func::ReturnOp::create(eb, location, ValueRange{h, mean});
+  return std::move(module);
 }
 
 OwningOpRef<ModuleOp> ModelEmitter::finish(Value logits, int64_t maxPositions) {
@@ -218,7 +273,7 @@ OwningOpRef<ModuleOp> ModelEmitter::finish(Value logits, int64_t maxPositions) {
         tensor::CastOp::create(eb, location, logitsType, returned[0]);
     func::ReturnOp::create(eb, location, returned);
   }
-  if (maxPositions > 0)
+  if (usesCache && maxPositions > 0)
     (*module)->setAttr("seq.max_positions",
                        b.getI64IntegerAttr(maxPositions));
   return std::move(module);

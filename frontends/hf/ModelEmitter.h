@@ -42,12 +42,15 @@ public:
   mlir::Value length() const { return lengthValue; }
 
   /// A checkpoint tensor of exactly `shape`, bound by name at load time.
-  mlir::Value weight(llvm::StringRef name, llvm::ArrayRef<int64_t> shape);
+  /// With `transposed`, the checkpoint stores the 2-D transpose of `shape`
+  /// (GPT-2's Conv1D) and the runtime transposes it once at load.
+  mlir::Value weight(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
+                     bool transposed = false);
   bool hasWeight(llvm::StringRef name) const;
 
   /// x · Wᵀ (+ b) with W = `prefix`.weight [out, in] (and `prefix`.bias).
   mlir::Value linear(mlir::Value x, llvm::StringRef prefix, int64_t out,
-                     int64_t in, bool bias);
+                     int64_t in, bool bias, bool transposed = false);
   mlir::Value rmsnorm(mlir::Value x, llvm::StringRef weightName, int64_t dim,
                       double epsilon, double weightOffset = 0.0);
   mlir::Value layernorm(mlir::Value x, llvm::StringRef prefix, int64_t dim,
@@ -71,8 +74,13 @@ public:
   mlir::Value addState(llvm::StringRef name, llvm::ArrayRef<int64_t> shape);
   void setState(llvm::StringRef name, mlir::Value next);
 
+  /// For encoders: returns the last hidden state [1, S, H] from forward and
+  /// adds `embed(ids) -> (hidden [1, S, H], mean over tokens [1, H])`.
+  mlir::OwningOpRef<mlir::ModuleOp> finishEncoder(mlir::Value hidden);
+
   /// Returns `logits` [1, S, V] from forward and adds `prefill`/`decode`.
-  /// `maxPositions` (0: none) becomes the module's seq.max_positions.
+  /// A model with a KV cache gets `maxPositions` as seq.max_positions;
+  /// purely recurrent models have no limit.
   mlir::OwningOpRef<mlir::ModuleOp> finish(mlir::Value logits,
                                            int64_t maxPositions);
 
@@ -99,6 +107,7 @@ private:
   mlir::func::FuncOp forward;
   mlir::Value idsArg, posArg, lengthValue;
   std::vector<State> states;
+  bool usesCache = false; ///< a KV cache bounds the session length
   std::string firstError;
 };
 

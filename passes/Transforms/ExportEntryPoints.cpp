@@ -46,6 +46,7 @@ struct AbiArg {
 struct WeightInfo {
   std::string name;
   RankedTensorType type;
+  bool transposed;
 };
 
 /// The ABI's name of an element type ("f32", "i64").
@@ -116,15 +117,18 @@ int64_t ExportEntryPointsPass::weightIndex(seqc::seq::WeightOp op) {
   auto it = weightIndices.find(op.getName());
   auto type = cast<RankedTensorType>(op.getType());
   if (it != weightIndices.end()) {
-    if (weights[it->second].type != type) {
+    if (weights[it->second].type != type ||
+        weights[it->second].transposed != op.getTransposed()) {
       op.emitOpError("weight '")
           << op.getName() << "' is used with type " << type
-          << " but elsewhere with " << weights[it->second].type;
+          << (op.getTransposed() ? " (transposed)" : "")
+          << " but elsewhere with " << weights[it->second].type
+          << (weights[it->second].transposed ? " (transposed)" : "");
       weightTypeMismatch = true;
     }
     return it->second;
   }
-  weights.push_back({op.getName().str(), type});
+  weights.push_back({op.getName().str(), type, op.getTransposed()});
   weightIndices[op.getName()] = weights.size() - 1;
   return weights.size() - 1;
 }
@@ -410,6 +414,8 @@ void ExportEntryPointsPass::runOnOperation() {
     os << ",\"dtype\":\"" << dtypeName(w.type.getElementType())
        << "\",\"shape\":";
     writeShape(os, w.type.getShape());
+    if (w.transposed)
+      os << ",\"transposed\":true";
     os << '}';
   });
   os << "]}";

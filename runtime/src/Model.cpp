@@ -19,12 +19,16 @@ Error bindWeight(seq_model &model, size_t index, const std::string &weightsPath)
                      "weight '" + spec.name + "' (" + spec.spec.str() +
                          ", needed by the model) is missing from " +
                          weightsPath);
-  if (info->shape != spec.spec.shape) {
-    TensorSpec stored{dtypeName(info->dtype), info->shape};
+  std::vector<int64_t> stored = spec.spec.shape;
+  if (spec.transposed)
+    std::swap(stored[0], stored[1]);
+  if (info->shape != stored) {
+    TensorSpec found{dtypeName(info->dtype), info->shape};
     return makeError(SEQ_ERROR_INVALID_WEIGHTS,
                      "weight '" + spec.name + "' in " + info->file +
-                         " has shape " + stored.str() + " but the model needs " +
-                         spec.spec.str());
+                         " has shape " + found.str() + " but the model needs " +
+                         TensorSpec{spec.spec.dtype, stored}.str() +
+                         (spec.transposed ? " (stored transposed)" : ""));
   }
   if (spec.spec.dtype != "f32")
     return makeError(SEQ_ERROR_UNSUPPORTED,
@@ -32,7 +36,7 @@ Error bindWeight(seq_model &model, size_t index, const std::string &weightsPath)
                          spec.spec.dtype + " is not supported yet (f32 only)");
   size_t count = static_cast<size_t>(info->numel());
   bool aligned = reinterpret_cast<uintptr_t>(info->data) % alignof(float) == 0;
-  if (info->dtype == DType::F32 && aligned) {
+  if (info->dtype == DType::F32 && aligned && !spec.transposed) {
     model.weightData[index] = const_cast<uint8_t *>(info->data);
     return Error::ok();
   }
@@ -43,6 +47,15 @@ Error bindWeight(seq_model &model, size_t index, const std::string &weightsPath)
                          " is stored as " + dtypeName(info->dtype) +
                          "; the model needs f32 (f32, f16, bf16 and f64 "
                          "storage convert)");
+  if (spec.transposed) {
+    // Stored [rows, cols]; the compiled code reads [cols, rows].
+    size_t rows = static_cast<size_t>(stored[0]), cols = static_cast<size_t>(stored[1]);
+    std::vector<float> t(count);
+    for (size_t r = 0; r < rows; ++r)
+      for (size_t c = 0; c < cols; ++c)
+        t[c * rows + r] = buffer[r * cols + c];
+    buffer.swap(t);
+  }
   model.converted.push_back(std::move(buffer));
   model.weightData[index] = model.converted.back().data();
   return Error::ok();

@@ -140,6 +140,12 @@ Error parseDescriptor(const char *text, const std::string &origin,
       return r.error ? r.error : (r.fail(where, "expected object"), r.error);
     if (spec.spec.dynamicDims())
       return r.fail(where, "weights must have static shapes"), r.error;
+    if (const json::Value *t = w.find("transposed")) {
+      if (!t->isBool() || (t->getBool() && spec.spec.shape.size() != 2))
+        return r.fail(where, "'transposed' must be a boolean on a 2-D weight"),
+               r.error;
+      spec.transposed = t->getBool();
+    }
     out.weights.push_back(std::move(spec));
   }
 

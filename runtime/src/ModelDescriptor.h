@@ -43,7 +43,8 @@ struct Entry {
 
 struct WeightSpec {
   std::string name;
-  TensorSpec spec;
+  TensorSpec spec;        ///< the compiled layout
+  bool transposed = false; ///< stored as the 2-D transpose of `spec`
 };
 
 struct StateSpec {

@@ -19,6 +19,9 @@ using namespace seqc::seq::detail;
 LogicalResult WeightOp::verify() {
   if (getName().empty())
     return emitOpError("expected a non-empty weight name");
+  if (getTransposed() && getType().getRank() != 2)
+    return emitOpError("expected a 2-D type for a transposed weight, got ")
+           << getType();
   return success();
 }
 

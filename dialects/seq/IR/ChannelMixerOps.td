@@ -22,13 +22,18 @@ def Seq_WeightOp : Seq_Op<"weight", [Pure]> {
     exact shape and the element type the compiled code computes in; the
     runtime converts stored f16/bf16/f32 data to it.
 
+    With `transposed`, the checkpoint stores the 2-D tensor transposed (e.g.
+    GPT-2's `Conv1D` keeps `[in, out]`); the runtime transposes it once at
+    load time, so the IR always sees PyTorch `nn.Linear` layout.
+
     ```mlir
     %w = seq.weight "model.layers.0.self_attn.q_proj.weight" : tensor<64x64xf32>
+    %c = seq.weight "transformer.h.0.attn.c_attn.weight" transposed : tensor<192x64xf32>
     ```
   }];
-  let arguments = (ins StrAttr:$name);
+  let arguments = (ins StrAttr:$name, UnitAttr:$transposed);
   let results = (outs StaticShapeTensorOf<[AnyFloat]>:$result);
-  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let assemblyFormat = "$name (`transposed` $transposed^)? attr-dict `:` type($result)";
   let hasVerifier = 1;
 }
 

@@ -45,6 +45,14 @@ func.func @weight_empty_name() {
 
 // -----
 
+func.func @weight_transposed_rank() {
+  // expected-error @+1 {{expected a 2-D type for a transposed weight, got 'tensor<2x3x4xf32>'}}
+  %0 = seq.weight "w" transposed : tensor<2x3x4xf32>
+  return
+}
+
+// -----
+
 func.func @weight_dynamic_shape() {
   // expected-error @+1 {{result #0 must be statically shaped tensor of floating-point values, but got 'tensor<?x4xf32>'}}
   %0 = seq.weight "w" : tensor<?x4xf32>

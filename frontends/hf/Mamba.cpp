@@ -1,0 +1,111 @@
+//===- Mamba.cpp - Mamba (S6) -----------------------------------------------===//
+//
+// Each block: x += out_proj(scan(silu(conv(in_x)), ...) · silu(z)) on
+// rmsnorm(x), where in_proj gives [in_x, z], x_proj gives [dt, B, C], and
+// dt_proj's bias is the discretisation bias before softplus.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/hf/Architectures.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace seqc::hf {
+
+Value emitMambaMixer(ModelEmitter &e, Value x, StringRef prefix,
+                     StringRef stateName, const MambaSizes &s) {
+  OpBuilder &b = e.builder();
+  Location loc = e.loc();
+  int64_t inner = s.inner, n = s.state, k = s.conv, r = s.dtRank;
+  Value xz = e.linear(x, (prefix + ".in_proj").str(), 2 * inner, s.hidden,
+                      s.bias);
+  Value xs = e.sliceLast(xz, 0, inner);
+  Value z = e.sliceLast(xz, inner, inner);
+
+  // The checkpoint's conv weight is [inner, 1, k].
+  Value w3 = e.weight((prefix + ".conv1d.weight").str(), {inner, 1, k});
+  Value w = tensor::CollapseShapeOp::create(
+      b, loc, w3, SmallVector<ReassociationIndices>{{0}, {1, 2}});
+  Value convBias =
+      s.convBias ? e.weight((prefix + ".conv1d.bias").str(), {inner}) : Value();
+  std::string convName = (stateName + ".conv_state").str();
+  std::string ssmName = (stateName + ".ssm_state").str();
+  Value convState = e.addState(convName, {1, inner, k - 1});
+  auto conv = seq::CausalConv1dOp::create(
+      b, loc, xs, w, convBias, convState,
+      seq::ActivationKindAttr::get(b.getContext(), seq::ActivationKind::silu));
+  e.setState(convName, conv.getFinalState());
+  Value xc = conv.getOutput();
+
+  Value dbc = e.linear(xc, (prefix + ".x_proj").str(), r + 2 * n, inner, false);
+  Value dtLow = e.sliceLast(dbc, 0, r);
+  Value bMat = e.sliceLast(dbc, r, n);
+  Value cMat = e.sliceLast(dbc, r + n, n);
+  Value dt = e.linear(dtLow, (prefix + ".dt_proj").str(), inner, r, true);
+  Value aLog = e.weight((prefix + ".A_log").str(), {inner, n});
+  Value a = arith::NegFOp::create(b, loc, math::ExpOp::create(b, loc, aLog));
+  Value d = e.weight((prefix + ".D").str(), {inner});
+  Value ssmState = e.addState(ssmName, {1, inner, n});
+  auto scan = seq::SelectiveScanOp::create(b, loc, xc, dt, a, bMat, cMat, d, z,
+                                           /*delta_bias=*/Value(), ssmState,
+                                           /*delta_softplus=*/true);
+  e.setState(ssmName, scan.getFinalState());
+  return e.linear(scan.getOutput(), (prefix + ".out_proj").str(), s.hidden,
+                  inner, s.bias);
+}
+
+MambaSizes readMambaSizes(HfConfig &c, int64_t hidden) {
+  MambaSizes s;
+  s.hidden = hidden;
+  s.state = c.integer("state_size", 16);
+  s.conv = c.integer("conv_kernel", 4);
+  s.inner = c.integer("intermediate_size", c.integer("expand", 2) * hidden);
+  // time_step_rank may be "auto": ceil(hidden / 16).
+  if (c.has("time_step_rank") && c.string("time_step_rank", "") == "auto")
+    s.dtRank = (hidden + 15) / 16;
+  else
+    s.dtRank = c.integer("time_step_rank", (hidden + 15) / 16);
+  s.bias = c.boolean("use_bias", false);
+  s.convBias = c.boolean("use_conv_bias", true);
+  if (s.conv < 1)
+    c.fail("conv_kernel", "must be at least 1");
+  return s;
+}
+
+Value buildMamba(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
+  int64_t hidden = c.integer("hidden_size");
+  int64_t layers = c.integer("num_hidden_layers");
+  int64_t vocab = c.integer("vocab_size");
+  double eps = c.number("layer_norm_epsilon", 1e-5);
+  // The string form of time_step_rank is read before integer() would
+  // reject it.
+  MambaSizes s = readMambaSizes(c, hidden);
+  std::string act = c.string("hidden_act", "silu");
+  if (act != "silu")
+    c.fail("hidden_act", "'" + act + "' is not supported (silu is)");
+  if (!c.error().empty())
+    return nullptr;
+
+  OpBuilder &b = e.builder();
+  e.beginForward();
+  Value table = e.weight("backbone.embeddings.weight", {vocab, hidden});
+  Value x = seq::EmbeddingOp::create(b, e.loc(), table, e.ids());
+  for (int64_t i = 0; i < layers; ++i) {
+    std::string p = "backbone.layers." + std::to_string(i);
+    Value h = e.rmsnorm(x, p + ".norm.weight", hidden, eps);
+    x = e.add(x, emitMambaMixer(e, h, p + ".mixer",
+                                "layers." + std::to_string(i), s));
+  }
+  x = e.rmsnorm(x, "backbone.norm_f.weight", hidden, eps);
+  std::string head =
+      e.hasWeight("lm_head.weight") ? "lm_head" : "backbone.embeddings";
+  return e.linear(x, head, vocab, hidden, false);
+}
+
+} // namespace seqc::hf
