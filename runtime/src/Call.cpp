@@ -124,6 +124,43 @@ Error runEntry(seq_model &model, const char *name, const seq_tensor *inputs,
   return Error::ok();
 }
 
+Error entryTensor(const seq_model &model, const char *name, bool isOutput,
+                  size_t index, seq_tensor &out) {
+  const Entry *entry = model.descriptor.findEntry(name);
+  if (!entry)
+    return makeError(SEQ_ERROR_INVALID_ARGUMENT,
+                     model.libraryPath + " has no entry point '" + name + "'");
+  size_t seen = 0;
+  for (const EntryArg &arg : entry->args) {
+    if ((arg.kind == EntryArg::Kind::Output) != isOutput)
+      continue;
+    if (seen++ != index)
+      continue;
+    out = seq_tensor{};
+    if (arg.kind == EntryArg::Kind::Index) {
+      out.dtype = SEQ_DTYPE_I64;
+      return Error::ok();
+    }
+    static const std::pair<const char *, seq_dtype> kTypes[] = {
+        {"f32", SEQ_DTYPE_F32}, {"f16", SEQ_DTYPE_F16}, {"bf16", SEQ_DTYPE_BF16},
+        {"f64", SEQ_DTYPE_F64}, {"i64", SEQ_DTYPE_I64}, {"i32", SEQ_DTYPE_I32},
+        {"i8", SEQ_DTYPE_I8},   {"i1", SEQ_DTYPE_I1}};
+    for (auto &[text, dtype] : kTypes)
+      if (arg.spec.dtype == text)
+        out.dtype = dtype;
+    if (arg.spec.shape.size() > SEQ_MAX_RANK)
+      return makeError(SEQ_ERROR_UNSUPPORTED, "tensor rank above SEQ_MAX_RANK");
+    out.rank = static_cast<int32_t>(arg.spec.shape.size());
+    for (size_t d = 0; d < arg.spec.shape.size(); ++d)
+      out.shape[d] = arg.spec.shape[d];
+    return Error::ok();
+  }
+  return makeError(SEQ_ERROR_INVALID_ARGUMENT,
+                   std::string("entry '") + name + "' has no " +
+                       (isOutput ? "output #" : "input #") +
+                       std::to_string(index));
+}
+
 Error entryArity(const seq_model &model, const char *name, size_t &nIn,
                  size_t &nOut) {
   const Entry *entry = model.descriptor.findEntry(name);

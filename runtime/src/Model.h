@@ -61,6 +61,8 @@ Error runEntry(seq_model &model, const char *name, const seq_tensor *inputs,
                size_t nInputs, seq_tensor *outputs, size_t nOutputs);
 Error entryArity(const seq_model &model, const char *name, size_t &nIn,
                  size_t &nOut);
+Error entryTensor(const seq_model &model, const char *name, bool isOutput,
+                  size_t index, seq_tensor &out);
 
 /// Looks up `entry`'s symbol in the model's library.
 Error resolveEntry(seq_model &model, const Entry &entry, LmEntry &out);

@@ -116,6 +116,15 @@ seq_status seq_model_entry_arity(const seq_model *model, const char *entry,
   return seqrt::report(seqrt::entryArity(*model, entry, *n_inputs, *n_outputs));
 }
 
+seq_status seq_model_entry_tensor(const seq_model *model, const char *entry,
+                                  int is_output, size_t index,
+                                  seq_tensor *out_spec) {
+  if (!model || !entry || !out_spec)
+    return invalid("seq_model_entry_tensor: arguments must not be NULL");
+  return seqrt::report(
+      seqrt::entryTensor(*model, entry, is_output != 0, index, *out_spec));
+}
+
 seq_status seq_model_run(seq_model *model, const char *entry,
                          const seq_tensor *inputs, size_t n_inputs,
                          seq_tensor *outputs, size_t n_outputs) {

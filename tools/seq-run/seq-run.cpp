@@ -37,6 +37,11 @@ const char *kUsage =
     "  --dump-logits FILE    write every logits row (prompt positions, then\n"
     "                        one per generated token) as a float32 .npy\n"
     "  --threads N           worker threads (default: $SEQ_NUM_THREADS or all)\n"
+    "  --entry NAME          run entry NAME once on the prompt ids instead of\n"
+    "                        generating (e.g. 'embed' of an encoder); prints\n"
+    "                        each output's shape and first values and writes\n"
+    "                        output #K to --dump-outputs PREFIX-K.npy\n"
+    "  --dump-outputs PREFIX with --entry: the .npy files' prefix\n"
     "  --stats               print prefill and decode tokens/s\n"
     "  --help                this text\n";
 
@@ -113,10 +118,63 @@ int32_t pick(const float *logits, size_t vocab, double temperature,
   return static_cast<int32_t>(vocab - 1);
 }
 
+/// --entry: one call of a stateless entry whose only input is the ids.
+int runEntry(seq_model *model, const char *entry,
+             const std::vector<int32_t> &prompt, const char *dumpPrefix) {
+  size_t nIn = 0, nOut = 0;
+  if (seq_status s = seq_model_entry_arity(model, entry, &nIn, &nOut))
+    return failStatus("--entry", s);
+  if (nIn != 1)
+    return fail("--entry needs an entry whose only input is the token ids");
+  seq_tensor in;
+  seq_model_entry_tensor(model, entry, 0, 0, &in);
+  std::vector<int64_t> ids(prompt.begin(), prompt.end());
+  in.data = ids.data();
+  if (in.dtype != SEQ_DTYPE_I64 || in.rank != 2)
+    return fail("--entry: the input must be i64 [batch, seq]");
+  in.shape[0] = 1;
+  in.shape[1] = static_cast<int64_t>(prompt.size());
+  // Outputs: dynamic dim 0 is the batch, dim 1 the token count.
+  std::vector<seq_tensor> outs(nOut);
+  std::vector<std::vector<float>> data(nOut);
+  for (size_t k = 0; k < nOut; ++k) {
+    seq_model_entry_tensor(model, entry, 1, k, &outs[k]);
+    if (outs[k].dtype != SEQ_DTYPE_F32)
+      return fail("--entry: only f32 outputs are supported");
+    size_t count = 1;
+    for (int32_t d = 0; d < outs[k].rank; ++d) {
+      if (outs[k].shape[d] < 0)
+        outs[k].shape[d] = d == 0 ? 1 : static_cast<int64_t>(prompt.size());
+      count *= static_cast<size_t>(outs[k].shape[d]);
+    }
+    data[k].assign(count, 0.0f);
+    outs[k].data = data[k].data();
+  }
+  if (seq_status s = seq_model_run(model, entry, &in, 1, outs.data(), nOut))
+    return failStatus(entry, s);
+  for (size_t k = 0; k < nOut; ++k) {
+    std::printf("output %zu: f32[", k);
+    for (int32_t d = 0; d < outs[k].rank; ++d)
+      std::printf("%s%lld", d ? "," : "", static_cast<long long>(outs[k].shape[d]));
+    std::printf("]:");
+    for (size_t i = 0; i < data[k].size() && i < 4; ++i)
+      std::printf(" %.6g", data[k][i]);
+    std::printf("%s\n", data[k].size() > 4 ? " ..." : "");
+    if (dumpPrefix) {
+      size_t cols = outs[k].rank ? static_cast<size_t>(outs[k].shape[outs[k].rank - 1]) : 1;
+      std::string path = std::string(dumpPrefix) + "-" + std::to_string(k) + ".npy";
+      if (!writeNpy(path.c_str(), data[k], data[k].size() / cols, cols))
+        return fail("cannot write the --dump-outputs file");
+    }
+  }
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   const char *modelPath = nullptr, *weights = nullptr, *dump = nullptr;
+  const char *entryName = nullptr, *dumpOutputs = nullptr;
   std::vector<int32_t> prompt;
   long maxNew = 16, threads = 0;
   double temperature = 0;
@@ -155,6 +213,10 @@ int main(int argc, char **argv) {
       threads = std::strtol(value("--threads"), nullptr, 10);
       if (threads < 1)
         return fail("--threads must be >= 1");
+    } else if (a == "--entry") {
+      entryName = value("--entry");
+    } else if (a == "--dump-outputs") {
+      dumpOutputs = value("--dump-outputs");
     } else if (a == "--stats") {
       stats = true;
     } else if (!a.empty() && a[0] == '-') {
@@ -178,6 +240,11 @@ int main(int argc, char **argv) {
   seq_model *model = nullptr;
   if (seq_status s = seq_model_open(modelPath, weights, &options, &model))
     return failStatus("opening the model", s);
+  if (entryName) {
+    int rc = runEntry(model, entryName, prompt, dumpOutputs);
+    seq_model_close(model);
+    return rc;
+  }
   seq_session *session = nullptr;
   if (seq_status s = seq_session_create(model, nullptr, &session)) {
     seq_model_close(model);

@@ -121,6 +121,13 @@ SEQ_API seq_status seq_model_entry_arity(const seq_model *model,
                                          const char *entry, size_t *n_inputs,
                                          size_t *n_outputs);
 
+/* The dtype, rank and shape (-1 for a dynamic dim) of input or output
+ * `index` of `entry` (inputs in argument order; an index argument is a
+ * rank-0 SEQ_DTYPE_I64). `data` is set to NULL. */
+SEQ_API seq_status seq_model_entry_tensor(const seq_model *model,
+                                          const char *entry, int is_output,
+                                          size_t index, seq_tensor *out_spec);
+
 /* Runs `entry` on `inputs`, writing `outputs`, whose buffers and shapes the
  * caller provides. Each tensor must match the entry's dtype, rank and static
  * dims; dynamic dims take the sizes given. Entries with session state are
