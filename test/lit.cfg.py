@@ -28,4 +28,5 @@ config.substitutions.append(("%seqc_obj_root", config.seqc_obj_root))
 llvm_config.add_tool_substitutions(
     ["seq-opt", "seqc", "seq-run"], [config.seqc_tools_dir, config.llvm_tools_dir])
 config.substitutions.append(("%python", "python3"))
+config.substitutions.append(("%seqc_tools_dir", config.seqc_tools_dir))
 config.substitutions.append(("%test_models", os.path.join(config.seqc_obj_root, "test", "models")))

