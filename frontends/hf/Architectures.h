@@ -23,10 +23,17 @@ mlir::Value buildMamba(ModelEmitter &emitter, HfConfig &config,
 mlir::Value buildBert(ModelEmitter &emitter, HfConfig &config,
                       llvm::StringRef architecture, int64_t maxPositions);
 
+mlir::Value buildMamba2(ModelEmitter &emitter, HfConfig &config,
+                        llvm::StringRef architecture, int64_t maxPositions);
+mlir::Value buildJamba(ModelEmitter &emitter, HfConfig &config,
+                       llvm::StringRef architecture, int64_t maxPositions);
+
 /// Sizes of a Mamba (S6) mixer, shared by Mamba and Jamba.
 struct MambaSizes {
   int64_t hidden = 0, inner = 0, state = 16, conv = 4, dtRank = 0;
   bool bias = false, convBias = true;
+  /// Jamba normalises dt, B and C (RMSNorm with this epsilon) after x_proj.
+  std::optional<double> innerNormEpsilon;
 };
 MambaSizes readMambaSizes(HfConfig &config, int64_t hidden);
 

@@ -13,8 +13,33 @@ std::optional<HfConfig> HfConfig::load(const std::string &path,
     error = path + ": " + buffer.getError().message();
     return std::nullopt;
   }
-  llvm::Expected<llvm::json::Value> value =
-      llvm::json::parse((*buffer)->getBuffer());
+  // Python's json writes float("inf") as the non-JSON token Infinity (e.g.
+  // Mamba2's time_step_limit); read it as a number that overflows to inf.
+  std::string text;
+  llvm::StringRef raw = (*buffer)->getBuffer();
+  bool inString = false;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    char ch = raw[i];
+    if (inString) {
+      text += ch;
+      if (ch == '\\' && i + 1 < raw.size())
+        text += raw[++i];
+      else if (ch == '"')
+        inString = false;
+    } else if (ch == '"') {
+      inString = true;
+      text += ch;
+    } else if (raw.substr(i).starts_with("Infinity")) {
+      text += "1e999";
+      i += 7;
+    } else if (raw.substr(i).starts_with("NaN")) {
+      text += "null";
+      i += 2;
+    } else {
+      text += ch;
+    }
+  }
+  llvm::Expected<llvm::json::Value> value = llvm::json::parse(text);
   if (!value) {
     error = path + ": invalid JSON: " + llvm::toString(value.takeError());
     return std::nullopt;
@@ -110,6 +135,22 @@ std::string HfConfig::string(llvm::StringRef key, llvm::StringRef fallback) {
 
 const llvm::json::Object *HfConfig::object(llvm::StringRef key) const {
   return root.getObject(key);
+}
+
+std::optional<std::vector<double>> HfConfig::numbers(llvm::StringRef key) {
+  const llvm::json::Array *array = root.getArray(key);
+  if (!array)
+    return std::nullopt;
+  std::vector<double> out;
+  for (const llvm::json::Value &v : *array) {
+    std::optional<double> d = v.getAsNumber();
+    if (!d) {
+      fail(key, "expected an array of numbers");
+      return std::nullopt;
+    }
+    out.push_back(*d);
+  }
+  return out;
 }
 
 std::optional<std::vector<std::string>>

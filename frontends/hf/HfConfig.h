@@ -38,8 +38,10 @@ public:
   bool has(llvm::StringRef key) const;
   /// A nested object (e.g. "rope_scaling"), or null.
   const llvm::json::Object *object(llvm::StringRef key) const;
-  /// An array of integers (e.g. "layers_block_type" indices), if present.
+  /// An array of strings, if present.
   std::optional<std::vector<std::string>> strings(llvm::StringRef key);
+  /// An array of numbers (Python's `Infinity` allowed), if present.
+  std::optional<std::vector<double>> numbers(llvm::StringRef key);
 
   /// Records a problem with `key` (first one wins).
   void fail(llvm::StringRef key, const llvm::Twine &what);

@@ -26,6 +26,8 @@ const Family kFamilies[] = {
     {"Qwen2ForCausalLM", buildLlamaFamily, false},
     {"GPT2LMHeadModel", buildGpt2, false},
     {"MambaForCausalLM", buildMamba, false},
+    {"Mamba2ForCausalLM", buildMamba2, false},
+    {"JambaForCausalLM", buildJamba, false},
     {"BertModel", buildBert, true},
 };
 } // namespace

@@ -47,6 +47,12 @@ Value emitMambaMixer(ModelEmitter &e, Value x, StringRef prefix,
   Value dtLow = e.sliceLast(dbc, 0, r);
   Value bMat = e.sliceLast(dbc, r, n);
   Value cMat = e.sliceLast(dbc, r + n, n);
+  if (s.innerNormEpsilon) {
+    double eps = *s.innerNormEpsilon;
+    dtLow = e.rmsnorm(dtLow, (prefix + ".dt_layernorm.weight").str(), r, eps);
+    bMat = e.rmsnorm(bMat, (prefix + ".b_layernorm.weight").str(), n, eps);
+    cMat = e.rmsnorm(cMat, (prefix + ".c_layernorm.weight").str(), n, eps);
+  }
   Value dt = e.linear(dtLow, (prefix + ".dt_proj").str(), inner, r, true);
   Value aLog = e.weight((prefix + ".A_log").str(), {inner, n});
   Value a = arith::NegFOp::create(b, loc, math::ExpOp::create(b, loc, aLog));

@@ -1,0 +1,146 @@
+//===- Jamba.cpp - Jamba: attention + Mamba layers with MoE -----------------===//
+//
+// Layer i mixes with attention when i % attn_layer_period ==
+// attn_layer_offset (no positional embedding, GQA, causal) and with a Mamba
+// mixer otherwise (dt, B and C RMS-normalised after x_proj). Its channel
+// mixer is a top-k MoE when i % expert_layer_period == expert_layer_offset
+// (softmax over all experts, top-k kept, not renormalised), else a SwiGLU MLP.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/hf/Architectures.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+
+namespace seqc::hf {
+
+namespace {
+
+/// Per-expert [rows, cols] weights stacked into [experts, rows, cols].
+Value stackExperts(ModelEmitter &e, const std::string &prefix,
+                   const std::string &leaf, int64_t experts, int64_t rows,
+                   int64_t cols) {
+  OpBuilder &b = e.builder();
+  Location loc = e.loc();
+  Value stacked = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{experts, rows, cols},
+                                          b.getF32Type());
+  for (int64_t x = 0; x < experts; ++x) {
+    Value w = e.weight(prefix + ".experts." + std::to_string(x) + "." + leaf,
+                       {rows, cols});
+    stacked = tensor::InsertSliceOp::create(
+        b, loc, w, stacked,
+        ArrayRef<OpFoldResult>{b.getIndexAttr(x), b.getIndexAttr(0),
+                               b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(rows),
+                               b.getIndexAttr(cols)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1),
+                               b.getIndexAttr(1)});
+  }
+  return stacked;
+}
+
+} // namespace
+
+Value buildJamba(ModelEmitter &e, HfConfig &c, StringRef, int64_t maxPositions) {
+  int64_t hidden = c.integer("hidden_size");
+  int64_t layers = c.integer("num_hidden_layers");
+  int64_t vocab = c.integer("vocab_size");
+  int64_t heads = c.integer("num_attention_heads");
+  int64_t kvHeads = c.integer("num_key_value_heads", heads);
+  int64_t inter = c.integer("intermediate_size");
+  int64_t attnPeriod = c.integer("attn_layer_period", 8);
+  int64_t attnOffset = c.integer("attn_layer_offset", 4);
+  int64_t expertPeriod = c.integer("expert_layer_period", 2);
+  int64_t expertOffset = c.integer("expert_layer_offset", 1);
+  int64_t experts = c.integer("num_experts", 16);
+  int64_t topK = c.integer("num_experts_per_tok", 2);
+  double eps = c.number("rms_norm_eps", 1e-6);
+  std::string act = c.string("hidden_act", "silu");
+  MambaSizes mamba;
+  mamba.hidden = hidden;
+  mamba.state = c.integer("mamba_d_state", 16);
+  mamba.conv = c.integer("mamba_d_conv", 4);
+  mamba.inner = c.integer("mamba_expand", 2) * hidden;
+  if (c.string("mamba_dt_rank", "") == "auto" || !c.has("mamba_dt_rank"))
+    mamba.dtRank = (hidden + 15) / 16;
+  else
+    mamba.dtRank = c.integer("mamba_dt_rank");
+  mamba.convBias = c.boolean("mamba_conv_bias", true);
+  mamba.bias = c.boolean("mamba_proj_bias", false);
+  mamba.innerNormEpsilon = eps;
+  if (act != "silu")
+    c.fail("hidden_act", "'" + act + "' is not supported (silu is)");
+  if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0)
+    c.fail("num_key_value_heads", "must divide num_attention_heads");
+  if (attnPeriod <= 0 || expertPeriod <= 0)
+    c.fail("attn_layer_period", "layer periods must be positive");
+  if (topK < 1 || topK > experts)
+    c.fail("num_experts_per_tok", "must be in [1, num_experts]");
+  if (!c.error().empty())
+    return nullptr;
+  int64_t headDim = hidden / heads;
+
+  OpBuilder &b = e.builder();
+  Location loc = e.loc();
+  e.beginForward();
+  Value table = e.weight("model.embed_tokens.weight", {vocab, hidden});
+  Value x = seq::EmbeddingOp::create(b, loc, table, e.ids());
+  for (int64_t i = 0; i < layers; ++i) {
+    std::string p = "model.layers." + std::to_string(i);
+    std::string s = "layers." + std::to_string(i);
+    Value h = e.rmsnorm(x, p + ".input_layernorm.weight", hidden, eps);
+    if (i % attnPeriod == attnOffset) {
+      Value q = e.splitHeads(
+          e.linear(h, p + ".self_attn.q_proj", heads * headDim, hidden, false),
+          heads, headDim);
+      Value k = e.splitHeads(e.linear(h, p + ".self_attn.k_proj",
+                                      kvHeads * headDim, hidden, false),
+                             kvHeads, headDim);
+      Value v = e.splitHeads(e.linear(h, p + ".self_attn.v_proj",
+                                      kvHeads * headDim, hidden, false),
+                             kvHeads, headDim);
+      Value kc = e.appendToCache(
+          e.addState(s + ".k_cache", {1, maxPositions, kvHeads, headDim}), k);
+      Value vc = e.appendToCache(
+          e.addState(s + ".v_cache", {1, maxPositions, kvHeads, headDim}), v);
+      e.setState(s + ".k_cache", kc);
+      e.setState(s + ".v_cache", vc);
+      Value kvLength = arith::AddIOp::create(b, loc, e.position(), e.length());
+      Value o = seq::AttentionOp::create(b, loc, q, kc, vc, Value(), kvLength,
+                                         nullptr, true, nullptr, nullptr,
+                                         nullptr, nullptr, nullptr, nullptr);
+      x = e.add(x, e.linear(e.mergeHeads(o), p + ".self_attn.o_proj", hidden,
+                            heads * headDim, false));
+    } else {
+      x = e.add(x, emitMambaMixer(e, h, p + ".mamba", s, mamba));
+    }
+
+    h = e.rmsnorm(x, p + ".pre_ff_layernorm.weight", hidden, eps);
+    std::string f = p + ".feed_forward";
+    Value ff;
+    if (experts > 1 && i % expertPeriod == expertOffset) {
+      Value logits = e.linear(h, f + ".router", experts, hidden, false);
+      Value gate = stackExperts(e, f, "gate_proj.weight", experts, inter, hidden);
+      Value up = stackExperts(e, f, "up_proj.weight", experts, inter, hidden);
+      Value down = stackExperts(e, f, "down_proj.weight", experts, hidden, inter);
+      ff = seq::MoeOp::create(b, loc, h, logits, gate, up, down,
+                              static_cast<uint64_t>(topK),
+                              seq::MoeRoutingKind::softmax_topk,
+                              /*normalize=*/false, seq::ActivationKind::silu);
+    } else {
+      Value g = e.linear(h, f + ".gate_proj", inter, hidden, false);
+      Value u = e.linear(h, f + ".up_proj", inter, hidden, false);
+      ff = e.linear(e.glu(seq::ActivationKind::silu, g, u), f + ".down_proj",
+                    hidden, inter, false);
+    }
+    x = e.add(x, ff);
+  }
+  x = e.rmsnorm(x, "model.final_layernorm.weight", hidden, eps);
+  std::string head = e.hasWeight("lm_head.weight") ? "lm_head" : "model.embed_tokens";
+  return e.linear(x, head, vocab, hidden, false);
+}
+
+} // namespace seqc::hf

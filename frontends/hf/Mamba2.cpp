@@ -1,0 +1,120 @@
+//===- Mamba2.cpp - Mamba2 (state-space duality) ----------------------------===//
+//
+// Each block: x += out_proj(gated_rmsnorm(ssd(x_h, dt, A, B, C, D), z)) on
+// rmsnorm(x). in_proj gives [z, xBC, dt]; a causal conv (silu) runs over
+// xBC = [x, B, C]; the gate is applied by the grouped RMSNorm, not the scan.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/hf/Architectures.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace seqc::hf {
+
+Value buildMamba2(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
+  int64_t hidden = c.integer("hidden_size");
+  int64_t layers = c.integer("num_hidden_layers");
+  int64_t vocab = c.integer("vocab_size");
+  int64_t heads = c.integer("num_heads");
+  int64_t headDim = c.integer("head_dim");
+  int64_t state = c.integer("state_size", 128);
+  int64_t groups = c.integer("n_groups", 1);
+  int64_t kernel = c.integer("conv_kernel", 4);
+  int64_t chunk = c.integer("chunk_size", 256);
+  int64_t inner = c.integer("expand", 2) * hidden;
+  double eps = c.number("layer_norm_epsilon", 1e-5);
+  bool bias = c.boolean("use_bias", false);
+  bool convBias = c.boolean("use_conv_bias", true);
+  std::string act = c.string("hidden_act", "silu");
+  if (act != "silu")
+    c.fail("hidden_act", "'" + act + "' is not supported (silu is)");
+  if (heads * headDim != inner)
+    c.fail("num_heads", "num_heads * head_dim (" +
+                            std::to_string(heads * headDim) +
+                            ") must equal expand * hidden_size (" +
+                            std::to_string(inner) + ")");
+  if (groups <= 0 || heads % groups != 0)
+    c.fail("n_groups", "must divide num_heads");
+  if (!c.boolean("rms_norm", true) || c.boolean("norm_before_gate", false))
+    c.fail("norm_before_gate",
+           "only the gated RMSNorm applied after the gate is supported");
+  // time_step_limit [min, max]; (0, inf) means no clamp.
+  std::optional<std::pair<double, double>> limit;
+  if (std::optional<std::vector<double>> l = c.numbers("time_step_limit")) {
+    if (l->size() != 2)
+      c.fail("time_step_limit", "expected [min, max]");
+    else if ((*l)[0] > 0.0 || std::isfinite((*l)[1]))
+      limit = {(*l)[0], std::min((*l)[1], 3.0e38)};
+  }
+  if (!c.error().empty())
+    return nullptr;
+  int64_t convDim = inner + 2 * groups * state;
+
+  OpBuilder &b = e.builder();
+  Location loc = e.loc();
+  e.beginForward();
+  Value table = e.weight("backbone.embeddings.weight", {vocab, hidden});
+  Value x = seq::EmbeddingOp::create(b, loc, table, e.ids());
+  for (int64_t i = 0; i < layers; ++i) {
+    std::string p = "backbone.layers." + std::to_string(i);
+    std::string m = p + ".mixer";
+    std::string s = "layers." + std::to_string(i);
+    Value h = e.rmsnorm(x, p + ".norm.weight", hidden, eps);
+    Value proj = e.linear(h, m + ".in_proj", 2 * inner + 2 * groups * state + heads,
+                          hidden, bias);
+    Value z = e.sliceLast(proj, 0, inner);
+    Value xbc = e.sliceLast(proj, inner, convDim);
+    Value dt = e.sliceLast(proj, inner + convDim, heads);
+
+    Value w3 = e.weight(m + ".conv1d.weight", {convDim, 1, kernel});
+    Value w = tensor::CollapseShapeOp::create(
+        b, loc, w3, SmallVector<ReassociationIndices>{{0}, {1, 2}});
+    Value cb = convBias ? e.weight(m + ".conv1d.bias", {convDim}) : Value();
+    Value convState = e.addState(s + ".conv_state", {1, convDim, kernel - 1});
+    auto conv = seq::CausalConv1dOp::create(
+        b, loc, xbc, w, cb, convState,
+        seq::ActivationKindAttr::get(b.getContext(), seq::ActivationKind::silu));
+    e.setState(s + ".conv_state", conv.getFinalState());
+    Value xs = e.splitHeads(e.sliceLast(conv.getOutput(), 0, inner), heads,
+                            headDim);
+    Value bm = e.splitHeads(e.sliceLast(conv.getOutput(), inner, groups * state),
+                            groups, state);
+    Value cm = e.splitHeads(
+        e.sliceLast(conv.getOutput(), inner + groups * state, groups * state),
+        groups, state);
+
+    Value aLog = e.weight(m + ".A_log", {heads});
+    Value a = arith::NegFOp::create(b, loc, math::ExpOp::create(b, loc, aLog));
+    Value d = e.weight(m + ".D", {heads});
+    Value dtBias = e.weight(m + ".dt_bias", {heads});
+    Value ssmState = e.addState(s + ".ssm_state", {1, heads, headDim, state});
+    DenseF32ArrayAttr limitAttr;
+    if (limit)
+      limitAttr = b.getDenseF32ArrayAttr(
+          {float(limit->first), float(limit->second)});
+    auto ssd = seq::SSDOp::create(b, loc, xs, dt, a, bm, cm, d, /*z=*/Value(),
+                                  dtBias, ssmState, /*dt_softplus=*/true,
+                                  limitAttr, b.getI64IntegerAttr(chunk));
+    e.setState(s + ".ssm_state", ssd.getFinalState());
+    Value y = e.mergeHeads(ssd.getOutput());
+    // Gated RMSNorm over n_groups groups: rmsnorm(y · silu(z)) · w.
+    Value nw = e.weight(m + ".norm.weight", {inner});
+    Value normed = seq::RMSNormOp::create(
+        b, loc, y, nw, z, b.getF32FloatAttr(eps),
+        b.getI64IntegerAttr(inner / groups), b.getF32FloatAttr(0.0));
+    x = e.add(x, e.linear(normed, m + ".out_proj", hidden, inner, bias));
+  }
+  x = e.rmsnorm(x, "backbone.norm_f.weight", hidden, eps);
+  std::string head =
+      e.hasWeight("lm_head.weight") ? "lm_head" : "backbone.embeddings";
+  return e.linear(x, head, vocab, hidden, false);
+}
+
+} // namespace seqc::hf

@@ -1,0 +1,172 @@
+//===- HfGoldenTest.cpp - imported HF models against transformers ---------===//
+//
+// For every model folder in test/Frontends/hf/goldens (tiny random-weight
+// models saved by tools/goldens/make_hf_goldens.py, with transformers'
+// logits): `seqc import hf`, `seqc`, then through the runtime API:
+//   - prefill logits of every prompt position match transformers';
+//   - each of the 8 decode steps (run incrementally on the session's KV cache
+//     and SSM state) matches, and the greedy continuation is identical.
+// Encoders (BERT) compare their last hidden state and mean pooling instead.
+//
+// Tolerance, per logits row set: max |seqc - transformers| <=
+// 1e-4 * max(1, max |transformers|): float32 end to end, with seqc's
+// contractions summed in a different order than PyTorch's.
+//
+//===----------------------------------------------------------------------===//
+
+#include "test/unit/reference/GoldenLoader.h"
+
+#include "seq/runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+using seqref::golden::NpyArray;
+
+namespace {
+
+const double kTolerance = 1e-4;
+
+std::vector<std::string> goldenModels() {
+  std::vector<std::string> names;
+  if (!fs::is_directory(SEQC_HF_GOLDENS_DIR))
+    return names;
+  for (const auto &entry : fs::directory_iterator(SEQC_HF_GOLDENS_DIR))
+    if (fs::exists(entry.path() / "config.json"))
+      names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::vector<float> floats(const NpyArray &a) {
+  std::vector<float> out(a.bytes.size() / 4);
+  std::memcpy(out.data(), a.bytes.data(), out.size() * 4);
+  return out;
+}
+
+std::vector<int64_t> ints(const NpyArray &a) {
+  std::vector<int64_t> out(a.bytes.size() / 8);
+  std::memcpy(out.data(), a.bytes.data(), out.size() * 8);
+  return out;
+}
+
+NpyArray load(const std::string &path) {
+  NpyArray a;
+  std::string error;
+  EXPECT_TRUE(seqref::golden::loadNpy(path, a, error)) << error;
+  return a;
+}
+
+/// max |a - b| / max(1, max |b|) over n values.
+double relativeError(const float *a, const float *b, size_t n) {
+  double worst = 0, scale = 1;
+  for (size_t i = 0; i < n; ++i) {
+    worst = std::max(worst, std::fabs(double(a[i]) - b[i]));
+    scale = std::max(scale, std::fabs(double(b[i])));
+    if (std::isnan(a[i]))
+      return INFINITY;
+  }
+  return worst / scale;
+}
+
+size_t argmax(const float *v, size_t n) {
+  return std::max_element(v, v + n) - v;
+}
+
+class HfGoldenTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(HfGoldenTest, MatchesTransformers) {
+  std::string dir = std::string(SEQC_HF_GOLDENS_DIR) + "/" + GetParam();
+  std::string work = ::testing::TempDir() + "/seqc-hf-" + GetParam();
+  ASSERT_EQ(std::system(("mkdir -p " + work).c_str()), 0);
+  std::string mlir = work + "/model.mlir", so = work + "/model.so";
+  std::string log = " 2> " + work + "/seqc.log";
+  ASSERT_EQ(std::system((std::string(SEQC_EXECUTABLE) + " import hf " + dir +
+                         " -o " + mlir + " --max-positions 64" + log)
+                            .c_str()),
+            0)
+      << "seqc import failed; see " << work << "/seqc.log";
+  ASSERT_EQ(std::system((std::string(SEQC_EXECUTABLE) + " " + mlir + " -o " +
+                         so + log)
+                            .c_str()),
+            0)
+      << "seqc failed; see " << work << "/seqc.log";
+  seq_model *model = nullptr;
+  ASSERT_EQ(seq_model_open(so.c_str(), dir.c_str(), nullptr, &model), SEQ_OK)
+      << seq_last_error();
+  std::vector<int64_t> prompt = ints(load(dir + "/prompt.npy"));
+
+  if (fs::exists(dir + "/embeddings.npy")) {
+    // An encoder: last hidden state and mean pooling.
+    NpyArray hiddenRef = load(dir + "/embeddings.npy");
+    std::vector<float> hidden(hiddenRef.bytes.size() / 4);
+    int64_t dim = hiddenRef.shape.back();
+    std::vector<float> pooled(dim);
+    seq_tensor in{prompt.data(), SEQ_DTYPE_I64, 2, {1, int64_t(prompt.size())}};
+    seq_tensor outs[2] = {
+        {hidden.data(), SEQ_DTYPE_F32, 3, {1, int64_t(prompt.size()), dim}},
+        {pooled.data(), SEQ_DTYPE_F32, 2, {1, dim}}};
+    ASSERT_EQ(seq_model_run(model, "embed", &in, 1, outs, 2), SEQ_OK)
+        << seq_last_error();
+    EXPECT_LE(relativeError(hidden.data(), floats(hiddenRef).data(),
+                            hidden.size()),
+              kTolerance);
+    EXPECT_LE(relativeError(pooled.data(),
+                            floats(load(dir + "/mean_pooled.npy")).data(), dim),
+              kTolerance);
+    seq_model_close(model);
+    return;
+  }
+
+  std::vector<float> prefillRef = floats(load(dir + "/prefill_logits.npy"));
+  std::vector<int64_t> tokens = ints(load(dir + "/decode_tokens.npy"));
+  std::vector<float> decodeRef = floats(load(dir + "/decode_logits.npy"));
+  size_t vocab = seq_model_vocab_size(model);
+  ASSERT_EQ(prefillRef.size(), prompt.size() * vocab);
+
+  seq_session *session = nullptr;
+  ASSERT_EQ(seq_session_create(model, nullptr, &session), SEQ_OK);
+  std::vector<int32_t> ids(prompt.begin(), prompt.end());
+  const float *logits = nullptr;
+  ASSERT_EQ(seq_prefill(session, ids.data(), ids.size(), &logits), SEQ_OK)
+      << seq_last_error();
+  const float *all;
+  size_t rows, cols;
+  ASSERT_EQ(seq_session_logits(session, &all, &rows, &cols), SEQ_OK);
+  double prefillError = relativeError(all, prefillRef.data(), rows * cols);
+  EXPECT_LE(prefillError, kTolerance) << "prefill logits";
+  // Step k's logits chose tokens[k]; step 0's are the prompt's last row.
+  double decodeError = 0;
+  for (size_t k = 0; k < tokens.size(); ++k) {
+    if (k > 0) {
+      ASSERT_EQ(seq_decode(session, int32_t(tokens[k - 1]), &logits), SEQ_OK)
+          << seq_last_error();
+    }
+    double e = relativeError(logits, &decodeRef[k * vocab], vocab);
+    decodeError = std::max(decodeError, e);
+    EXPECT_LE(e, kTolerance) << "decode step " << k;
+    EXPECT_EQ(argmax(logits, vocab), size_t(tokens[k]))
+        << "greedy token " << k << " differs";
+  }
+  RecordProperty("prefill_error", std::to_string(prefillError));
+  RecordProperty("decode_error", std::to_string(decodeError));
+  std::printf("%s: prefill %.2e, decode %.2e (relative max error)\n",
+              GetParam().c_str(), prefillError, decodeError);
+  seq_session_destroy(session);
+  seq_model_close(model);
+}
+
+TEST(HfGoldenCoverage, EveryArchitectureHasAGolden) {
+  std::vector<std::string> models = goldenModels();
+  EXPECT_GE(models.size(), 1u) << "no goldens in " << SEQC_HF_GOLDENS_DIR;
+}
+
+INSTANTIATE_TEST_SUITE_P(Goldens, HfGoldenTest,
+                         ::testing::ValuesIn(goldenModels()));
+
+} // namespace
