@@ -1,0 +1,717 @@
+#!/usr/bin/env python3
+"""Reference goldens of tiny random-weight Hugging Face models.
+
+    python3 tools/goldens/make_hf_goldens.py [--out DIR] [--only NAME ...]
+                                             [--no-install] [--check]
+
+Pinned (checked at run time; installed with pip from PyPI when missing or
+different, unless --no-install):
+    torch==2.15.0          (run on the CPU; the PyPI wheel is fine)
+    transformers==5.23.0
+    safetensors==0.8.0
+    numpy==2.4.6
+
+For each case it builds a tiny float32 model from a config with a fixed seed,
+replaces the weights with deterministic random values (so that biases and
+norm weights are not the trivial 0/1 of the default init), runs it with the
+eager attention implementation on one CPU thread, and writes
+test/Frontends/hf/goldens/<name>/:
+
+    config.json, model.safetensors  exactly as save_pretrained(...,
+                                    safe_serialization=True) writes them
+                                    (generation_config.json removed)
+    prompt.npy          int64 [S]
+    prefill_logits.npy  float32 [S, vocab]   logits of every prompt position
+    decode_tokens.npy   int64 [8]            the 8 greedy tokens after the prompt
+    decode_logits.npy   float32 [8, vocab]   the logits each token was chosen from
+    case.json           architecture, sizes, notes, self-check numbers
+(bert: embeddings.npy [S, hidden] and mean_pooled.npy [hidden] instead of
+the logits and decode files.)
+
+Decoding is done exactly as generate() does it: one prefill call with
+use_cache=True on the whole prompt (its last row is decode_logits[0]), then
+7 calls of one token each, passing the model's own cache object back
+(past_key_values= for attention models and Jamba, cache_params= for Mamba and
+Mamba2). The script checks that the tokens and logits equal those of
+model.generate(do_sample=False, max_new_tokens=8, output_logits=True), and
+that they agree with a cache-free full-sequence forward (the max difference
+is recorded in case.json).
+
+--check regenerates into a temporary folder and compares every .npy file
+with the committed one bit for bit (and the safetensors tensors too).
+"""
+
+import argparse
+import importlib
+import importlib.metadata
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+PINS = {
+    "torch": "2.15.0",
+    "transformers": "5.23.0",
+    "safetensors": "0.8.0",
+    "numpy": "2.4.6",
+}
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEFAULT_OUT = os.path.join(ROOT, "test", "Frontends", "hf", "goldens")
+DECODE_STEPS = 8
+
+
+def installed_version(package):
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def ensure_pins(allow_install):
+    """Checks the pinned versions; pip-installs the missing or different ones."""
+    wrong = {}
+    for package, want in PINS.items():
+        have = installed_version(package)
+        # torch's local version (+cpu, +cu132) does not matter.
+        if have is None or have.split("+")[0] != want:
+            wrong[package] = have
+    if not wrong:
+        return
+    if not allow_install:
+        sys.exit("make_hf_goldens: wrong or missing packages: " +
+                 ", ".join(f"{p} {v or 'missing'} (want {PINS[p]})" for p, v in wrong.items()))
+    specs = [f"{p}=={PINS[p]}" for p in wrong]
+    print("make_hf_goldens: pip install " + " ".join(specs), flush=True)
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", *specs])
+    importlib.invalidate_caches()
+    for package in PINS:
+        have = installed_version(package)
+        if have is None or have.split("+")[0] != PINS[package]:
+            sys.exit(f"make_hf_goldens: {package} is {have} after installing, want {PINS[package]}")
+
+
+# --------------------------------------------------------------------------
+# Cases. Sizes are small but not degenerate: odd hidden sizes where the
+# config validation allows them, head_dim different from hidden/heads,
+# intermediate sizes that are not multiples of 8, prompt lengths 11/13/37.
+# --------------------------------------------------------------------------
+
+CASES = [
+    {
+        "name": "llama_gqa",
+        "class": "LlamaForCausalLM",
+        "config": "LlamaConfig",
+        "seed": 1001,
+        "prompt_len": 13,
+        "kwargs": dict(
+            vocab_size=128, hidden_size=63, intermediate_size=97, num_hidden_layers=2,
+            num_attention_heads=9, num_key_value_heads=3, head_dim=16,
+            max_position_embeddings=128, rms_norm_eps=1e-5, rope_theta=10000.0,
+            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=None,
+        ),
+        "notes": [
+            "GQA: 9 query heads share 3 KV heads; query head h uses KV head h // 3 (repeat_kv = "
+            "repeat_interleave over heads).",
+            "head_dim (16) is given explicitly and differs from hidden_size/num_attention_heads (7): "
+            "q_proj is [144, 63], k_proj/v_proj [48, 63], o_proj [63, 144].",
+            "Untied: lm_head.weight is stored separately from model.embed_tokens.weight.",
+            "transformers 5 writes RoPE settings as config.json 'rope_parameters' "
+            "({'rope_type': 'default', 'rope_theta': 10000.0}); there is no top-level rope_theta.",
+        ],
+    },
+    {
+        "name": "llama_tied_rope_llama3",
+        "class": "LlamaForCausalLM",
+        "config": "LlamaConfig",
+        "seed": 1002,
+        "prompt_len": 37,
+        "kwargs": dict(
+            vocab_size=128, hidden_size=75, intermediate_size=101, num_hidden_layers=2,
+            num_attention_heads=5, head_dim=16,
+            max_position_embeddings=128, rms_norm_eps=1e-6,
+            rope_scaling={"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+                          "high_freq_factor": 4.0, "original_max_position_embeddings": 32},
+            rope_theta=10000.0,
+            tie_word_embeddings=True, bos_token_id=1, eos_token_id=2,
+        ),
+        "notes": [
+            "tie_word_embeddings=true: model.safetensors has no lm_head.weight; logits = "
+            "final_norm(h) @ model.embed_tokens.weight^T.",
+            "num_key_value_heads was not given: transformers defaults it to num_attention_heads (5) "
+            "and writes it to config.json.",
+            "rope_type llama3 with original_max_position_embeddings=32, factor 8, low 1, high 4; "
+            "head_dim 16 -> inv_freq[i] = 10000^(-2i/16): i=0 (wavelength 6.3 < 8) unchanged, i=1 "
+            "(wavelength 19.9, between 8 and 32) smoothed, i>=2 (wavelength > 32) divided by 8. "
+            "attention_factor is 1 (cos/sin not scaled). The prompt (37) runs past 32 positions.",
+            "The scaled frequencies do not depend on the position or the sequence length "
+            "(no dynamic update for llama3).",
+        ],
+    },
+    {
+        "name": "llama_rope_linear",
+        "class": "LlamaForCausalLM",
+        "config": "LlamaConfig",
+        "seed": 1003,
+        "prompt_len": 11,
+        "kwargs": dict(
+            vocab_size=128, hidden_size=57, intermediate_size=83, num_hidden_layers=2,
+            num_attention_heads=3, num_key_value_heads=1, head_dim=16,
+            max_position_embeddings=128, rms_norm_eps=1e-6,
+            rope_scaling={"rope_type": "linear", "factor": 2.0}, rope_theta=10000.0,
+            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2,
+        ),
+        "notes": [
+            "rope_type linear, factor 2: inv_freq = 10000^(-2i/head_dim) / 2, i.e. the angle is "
+            "(position / 2) * inv_freq.",
+            "num_key_value_heads=1 (multi-query attention); head_dim 16 explicit (hidden 57).",
+        ],
+    },
+    {
+        "name": "mistral_sliding",
+        "class": "MistralForCausalLM",
+        "config": "MistralConfig",
+        "seed": 1004,
+        "prompt_len": 13,
+        "kwargs": dict(
+            vocab_size=128, hidden_size=53, intermediate_size=89, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+            max_position_embeddings=128, rms_norm_eps=1e-5, rope_theta=10000.0,
+            sliding_window=5, tie_word_embeddings=False, bos_token_id=1, eos_token_id=2,
+        ),
+        "notes": [
+            "sliding_window=5: query at absolute position i attends to key positions j with "
+            "i - 5 < j <= i, i.e. the 5 positions i-4..i including itself "
+            "(masking_utils.sliding_window_overlay: kv_idx > q_idx - sliding_window, and "
+            "causal_mask_function: kv_idx <= q_idx). Masked scores get finfo(float32).min added "
+            "before the softmax.",
+            "During decoding the cache (DynamicSlidingWindowLayer) keeps only the last "
+            "sliding_window-1 = 4 keys/values per layer and the new token is attended together with "
+            "them: the same 5-position window.",
+            "The window applies to every layer (Mistral has no layer_types). It really is applied "
+            "on the eager path: case.json 'self_check.max_abs_diff_vs_no_window' shows how much the "
+            "logits change without it (rows 0..4 are identical, later rows differ).",
+        ],
+    },
+    {
+        "name": "qwen2_bias",
+        "class": "Qwen2ForCausalLM",
+        "config": "Qwen2Config",
+        "seed": 1005,
+        "prompt_len": 11,
+        "kwargs": dict(
+            vocab_size=128, hidden_size=48, intermediate_size=91, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=2,
+            max_position_embeddings=128, rms_norm_eps=1e-6, rope_theta=1000000.0,
+            tie_word_embeddings=False, use_sliding_window=False, bos_token_id=1, eos_token_id=2,
+        ),
+        "notes": [
+            "q_proj, k_proj and v_proj have biases (always, not configurable); o_proj has none.",
+            "head_dim is not a Qwen2 config field: it is hidden_size / num_attention_heads = 12.",
+            "use_sliding_window=false, so sliding_window is null in config.json and every layer is "
+            "full attention (layer_types all 'full_attention').",
+            "rope_theta 1e6 (in rope_parameters).",
+        ],
+    },
+    {
+        "name": "gpt2",
+        "class": "GPT2LMHeadModel",
+        "config": "GPT2Config",
+        "seed": 1006,
+        "prompt_len": 13,
+        "kwargs": dict(
+            vocab_size=100, n_embd=45, n_layer=2, n_head=3, n_positions=64,
+            layer_norm_epsilon=1e-5, activation_function="gelu_new",
+            bos_token_id=0, eos_token_id=0,
+        ),
+        "notes": [
+            "Conv1D weights are stored [in, out]: y = x @ W + b (no transpose), e.g. "
+            "transformer.h.{i}.attn.c_attn.weight is [45, 135] and its output splits into q, k, v "
+            "(45 each, in that order).",
+            "n_inner is null -> MLP width 4*n_embd = 180. gelu_new is the tanh approximation.",
+            "Learned absolute positions (transformer.wpe, n_positions=64) added to the token "
+            "embeddings; positions continue from the cache length while decoding.",
+            "lm_head is tied to transformer.wte.weight and is not stored.",
+            "Attention scale 1/sqrt(head_dim=15) (scale_attn_weights true, "
+            "scale_attn_by_inverse_layer_idx false).",
+        ],
+    },
+    {
+        "name": "mamba",
+        "class": "MambaForCausalLM",
+        "config": "MambaConfig",
+        "seed": 1007,
+        "prompt_len": 13,
+        "kwargs": dict(
+            vocab_size=112, hidden_size=45, state_size=16, num_hidden_layers=2, expand=2,
+            conv_kernel=4, time_step_rank=5, layer_norm_epsilon=1e-5,
+            bos_token_id=0, eos_token_id=0, pad_token_id=0,
+        ),
+        "notes": [
+            "intermediate_size = expand * hidden_size = 90. time_step_rank is 5, given explicitly "
+            "('auto' would be ceil(45/16) = 3).",
+            "use_bias false (in_proj/out_proj without bias), use_conv_bias true, hidden_act silu, "
+            "residual_in_fp32 true (no effect in float32).",
+            "tie_word_embeddings defaults to true: lm_head is backbone.embeddings.weight and is "
+            "not stored.",
+            "Conv state while decoding = the last conv_kernel (4) conv inputs (x after in_proj, "
+            "before the conv), zero-padded on the left when the prompt is shorter.",
+        ],
+    },
+    {
+        "name": "mamba2",
+        "class": "Mamba2ForCausalLM",
+        "config": "Mamba2Config",
+        "seed": 1008,
+        "prompt_len": 13,
+        "kwargs": dict(
+            vocab_size=112, hidden_size=45, state_size=16, num_hidden_layers=2, expand=2,
+            num_heads=10, head_dim=9, n_groups=2, chunk_size=5, conv_kernel=4,
+            layer_norm_epsilon=1e-5, bos_token_id=0, eos_token_id=2, pad_token_id=1,
+        ),
+        "notes": [
+            "intermediate = expand*hidden = 90 = num_heads (10) * head_dim (9); 2 groups of 5 heads "
+            "share B and C (head h uses group h // 5).",
+            "chunk_size 5 does not divide the prompt length 13: chunks of 5, 5, 3 (the last one is "
+            "zero-padded internally). The chunked scan is mathematically the plain recurrence.",
+            "The gated RMSNorm normalises over groups of intermediate/n_groups = 45 channels "
+            "(one group per B/C group, not per head), after multiplying by silu(z) "
+            "(norm_before_gate = False).",
+            "time_step_limit is (0.0, inf) (config.json writes Infinity). The clamp of dt to it is "
+            "applied only on the chunked (prefill) path; the single-token path does not clamp. "
+            "With the default limits that makes no difference.",
+            "time_step_rank is written to config.json but unused by Mamba2.",
+            "tie_word_embeddings defaults to false for Mamba2: lm_head.weight is stored.",
+        ],
+    },
+    {
+        "name": "jamba",
+        "class": "JambaForCausalLM",
+        "config": "JambaConfig",
+        "seed": 1009,
+        "prompt_len": 11,
+        "kwargs": dict(
+            vocab_size=128, hidden_size=36, intermediate_size=41, num_hidden_layers=4,
+            num_attention_heads=4, num_key_value_heads=2,
+            attn_layer_period=4, attn_layer_offset=1,
+            expert_layer_period=2, expert_layer_offset=1,
+            num_experts=4, num_experts_per_tok=2,
+            mamba_d_state=16, mamba_d_conv=4, mamba_expand=2, mamba_dt_rank=3,
+            max_position_embeddings=128, rms_norm_eps=1e-6, use_mamba_kernels=False,
+            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=0,
+        ),
+        "notes": [
+            "Layers: 0 = Mamba + MLP, 1 = attention + MoE, 2 = Mamba + MLP, 3 = Mamba + MoE "
+            "(attention where i % attn_layer_period == attn_layer_offset, MoE where "
+            "i % expert_layer_period == expert_layer_offset).",
+            "Jamba attention has no positional encoding at all (no RoPE); head_dim = 36/4 = 9.",
+            "Router: softmax over the 4 expert logits (float32), top-2, weights NOT renormalised "
+            "(they sum to < 1).",
+            "The Mamba mixer applies RMSNorms (eps = rms_norm_eps, learned weights) to dt, B and C "
+            "right after x_proj (dt_layernorm, b_layernorm, c_layernorm).",
+            "model.safetensors stores experts one by one (feed_forward.experts.{j}.gate_proj / "
+            "up_proj / down_proj); transformers merges them in memory and splits them again on "
+            "save.",
+            "use_mamba_kernels=False is deprecated and has no effect in transformers 5.23; the "
+            "PyTorch path runs because no mamba-ssm/causal-conv1d kernels are installed.",
+        ],
+    },
+    {
+        "name": "bert",
+        "class": "BertModel",
+        "config": "BertConfig",
+        "seed": 1010,
+        "prompt_len": 13,
+        "kwargs": dict(
+            vocab_size=96, hidden_size=45, num_hidden_layers=2, num_attention_heads=3,
+            intermediate_size=97, max_position_embeddings=64, type_vocab_size=2,
+            layer_norm_eps=1e-12, hidden_act="gelu", pad_token_id=0,
+        ),
+        "notes": [
+            "Encoder only: embeddings.npy is last_hidden_state [S, hidden] for token_type_ids all "
+            "zero and attention_mask all ones; mean_pooled.npy is its mean over the S tokens.",
+            "Keys have no 'bert.' prefix (BertModel saved directly). The pooler "
+            "(pooler.dense, tanh on token 0) is in the checkpoint but not used by the goldens.",
+            "hidden_act gelu = exact erf GELU. Post-LN blocks, layer_norm_eps 1e-12.",
+            "The prompt ids are random and do not contain [CLS]/[SEP]; nothing depends on them.",
+        ],
+    },
+]
+
+
+# --------------------------------------------------------------------------
+
+
+def randomize_weights(model, seed):
+    """Deterministic, well-scaled random weights (the default init leaves biases
+    at 0 and norm weights at 1, which would hide frontend bugs)."""
+    import torch
+    from torch import nn
+    from transformers.pytorch_utils import Conv1D
+
+    gen = torch.Generator().manual_seed(seed)
+
+    def normal(shape, std):
+        return torch.randn(shape, generator=gen, dtype=torch.float32) * std
+
+    done = set()
+    with torch.no_grad():
+        for mod_name, module in model.named_modules():
+            for p_name, param in module.named_parameters(recurse=False):
+                full = f"{mod_name}.{p_name}" if mod_name else p_name
+                if id(param) in done:  # tied weights
+                    continue
+                done.add(id(param))
+                shape = tuple(param.shape)
+                cls = type(module).__name__
+                if isinstance(module, nn.Embedding):
+                    new = normal(shape, 1.0)
+                elif isinstance(module, Conv1D) and p_name == "weight":   # [in, out]
+                    new = normal(shape, shape[0] ** -0.5)
+                elif isinstance(module, nn.Conv1d) and p_name == "weight":  # depthwise [C, 1, K]
+                    new = normal(shape, shape[-1] ** -0.5)
+                elif "Norm" in cls or isinstance(module, nn.LayerNorm):
+                    new = (1.0 + normal(shape, 0.1)) if p_name == "weight" else normal(shape, 0.1)
+                elif p_name == "A_log":
+                    new = param.detach().clone() + normal(shape, 0.1)
+                elif p_name == "D":
+                    new = 1.0 + normal(shape, 0.1)
+                elif p_name == "dt_bias" or full.endswith("dt_proj.bias"):
+                    new = param.detach().clone()  # keep the default inverse-softplus init
+                elif param.dim() == 1:  # any other bias
+                    new = normal(shape, 0.1)
+                else:  # nn.Linear [out, in], experts [E, out, in], router [E, in]
+                    new = normal(shape, shape[-1] ** -0.5)
+                if full == "lm_head.weight":
+                    new = new * 3.0  # sharper logits, larger top-1/top-2 margins
+                param.copy_(new)
+
+
+MAX_PROMPT_TRIES = 50
+MIN_LOGIT_MARGIN = 0.1   # top-1 minus top-2 logit at every greedy step
+MIN_ROUTER_GAP = 0.01    # k-th minus (k+1)-th routing probability, every token
+
+
+class RouterGaps:
+    """Records the smallest gap between the last chosen and the first unchosen
+    expert probability over every MoE router call (Jamba)."""
+
+    def __init__(self, model):
+        self.model, self.handles, self.min_gap, self.seen = model, [], float("inf"), False
+
+    def __enter__(self):
+        import torch
+
+        def hook(module, args, out):
+            probs = torch.softmax(out[0].float(), dim=-1)
+            top = torch.topk(probs, module.top_k + 1, dim=-1).values
+            self.min_gap = min(self.min_gap, float((top[:, -2] - top[:, -1]).min()))
+            self.seen = True
+
+        for m in self.model.modules():
+            if type(m).__name__.endswith("TopKRouter"):
+                self.handles.append(m.register_forward_hook(hook))
+        return self
+
+    def __exit__(self, *exc):
+        for h in self.handles:
+            h.remove()
+
+
+def cache_kwarg(arch):
+    return "cache_params" if arch in ("MambaForCausalLM", "Mamba2ForCausalLM") else "past_key_values"
+
+
+def cache_of(arch, out):
+    return out.cache_params if cache_kwarg(arch) == "cache_params" else out.past_key_values
+
+
+def build(case):
+    import torch
+    import transformers
+
+    torch.manual_seed(case["seed"])
+    config_cls = getattr(transformers, case["config"])
+    kwargs = dict(case["kwargs"])
+    config = config_cls(**kwargs)
+    model_cls = getattr(transformers, case["class"])
+    extra = {"attn_implementation": "eager"}
+    if case["class"] == "JambaForCausalLM":
+        extra["experts_implementation"] = "eager"
+    model = model_cls._from_config(config, dtype=torch.float32, **extra)
+    model.eval()
+    randomize_weights(model, case["seed"] + 7)
+    if hasattr(model.config, "_attn_implementation"):
+        assert model.config._attn_implementation == "eager", model.config._attn_implementation
+    return model
+
+
+def greedy(model, arch, prompt):
+    """The prompt's logits, then greedy decoding exactly as generate() does it:
+    a prefill call with use_cache=True and logits_to_keep=1, then 7 calls of one
+    token each that pass the model's own cache object back."""
+    import inspect
+
+    import torch
+
+    ids = torch.tensor(prompt, dtype=torch.long)[None]
+    kw = cache_kwarg(arch)
+    is_ssm = kw == "cache_params"
+    keep = {"logits_to_keep": 1} if "logits_to_keep" in inspect.signature(model.forward).parameters else {}
+    attn = torch.ones_like(ids)
+    mask_kw = {} if is_ssm else {"attention_mask": attn}
+
+    # Logits of every prompt position (a separate call: its cache is dropped).
+    prefill = model(input_ids=ids, use_cache=True, **mask_kw).logits[0].float().clone()
+
+    out = model(input_ids=ids, use_cache=True, **mask_kw, **keep)
+    cache = cache_of(arch, out)
+    assert cache is not None, "model returned no cache"
+    step_logits = out.logits[0, -1].float()
+    tokens, logits = [], []
+    for step in range(DECODE_STEPS):
+        tok = int(torch.argmax(step_logits))
+        tokens.append(tok)
+        logits.append(step_logits.clone())
+        if step == DECODE_STEPS - 1:
+            break
+        nxt = torch.tensor([[tok]], dtype=torch.long)
+        attn = torch.cat([attn, torch.ones_like(nxt)], dim=1)
+        step_kw = {kw: cache, "use_cache": True, **keep}
+        if not is_ssm:
+            step_kw["attention_mask"] = attn
+        out = model(input_ids=nxt, **step_kw)
+        cache = cache_of(arch, out)
+        step_logits = out.logits[0, -1].float()
+    return prefill, tokens, torch.stack(logits)
+
+
+def run_case(case, out_root):
+    import numpy as np
+    import torch
+
+    name, arch = case["name"], case["class"]
+    model = build(case)
+    cfg = model.config
+    vocab = cfg.vocab_size
+    low = 3 if arch != "BertModel" else 1  # keep clear of bos/eos/pad ids
+
+    def make_prompt(k):
+        pgen = torch.Generator().manual_seed(case["seed"] * 100 + k)
+        return torch.randint(low, vocab, (case["prompt_len"],), generator=pgen).tolist()
+
+    # Pick the first prompt whose greedy choices (and, for MoE, expert choices)
+    # are clear-cut, so that float rounding in another implementation cannot
+    # flip a token or an expert.
+    prompt_try = 0
+    prompt = make_prompt(0)
+    margins = {}
+    if arch != "BertModel":
+        for prompt_try in range(MAX_PROMPT_TRIES):
+            prompt = make_prompt(prompt_try)
+            with torch.no_grad(), RouterGaps(model) as gaps:
+                _, _, dec = greedy(model, arch, prompt)
+            top2 = torch.topk(dec, 2, dim=-1).values
+            margins = {"min_top1_top2_margin": float((top2[:, 0] - top2[:, 1]).min())}
+            if gaps.seen:
+                margins["min_router_topk_gap"] = gaps.min_gap
+            if margins["min_top1_top2_margin"] >= MIN_LOGIT_MARGIN and \
+                    margins.get("min_router_topk_gap", 1.0) >= MIN_ROUTER_GAP:
+                break
+        else:
+            raise SystemExit(f"{name}: no prompt with clear greedy margins in {MAX_PROMPT_TRIES} tries")
+
+    folder = os.path.join(out_root, name)
+    if os.path.isdir(folder):
+        shutil.rmtree(folder)
+    os.makedirs(folder)
+    model.save_pretrained(folder, safe_serialization=True)
+    gen_cfg = os.path.join(folder, "generation_config.json")
+    if os.path.exists(gen_cfg):
+        os.remove(gen_cfg)
+    np.save(os.path.join(folder, "prompt.npy"), np.asarray(prompt, dtype=np.int64))
+
+    info = {"architecture": arch, "notes": case["notes"], "prompt_len": len(prompt),
+            "seed": case["seed"], "made_with": dict(PINS, attn_implementation="eager", threads=1)}
+    check = {}
+    ids = torch.tensor(prompt, dtype=torch.long)[None]
+
+    with torch.no_grad():
+        if arch == "BertModel":
+            tt = torch.zeros_like(ids)
+            hidden = model(input_ids=ids, attention_mask=torch.ones_like(ids),
+                           token_type_ids=tt).last_hidden_state[0].float()
+            np.save(os.path.join(folder, "embeddings.npy"), hidden.numpy().astype(np.float32))
+            np.save(os.path.join(folder, "mean_pooled.npy"),
+                    hidden.mean(dim=0).numpy().astype(np.float32))
+            info["outputs"] = {"embeddings.npy": list(hidden.shape), "mean_pooled.npy": [hidden.shape[1]]}
+            info["token_type_ids"] = "all zero"
+        else:
+            prefill, tokens, dec_logits = greedy(model, arch, prompt)
+            np.save(os.path.join(folder, "prefill_logits.npy"), prefill.numpy().astype(np.float32))
+            np.save(os.path.join(folder, "decode_tokens.npy"), np.asarray(tokens, dtype=np.int64))
+            np.save(os.path.join(folder, "decode_logits.npy"), dec_logits.numpy().astype(np.float32))
+            info["outputs"] = {"prefill_logits.npy": list(prefill.shape),
+                               "decode_tokens.npy": [DECODE_STEPS],
+                               "decode_logits.npy": list(dec_logits.shape)}
+            info["decode"] = ("decode_logits[0] comes from the prefill call (the prompt's last "
+                              "position; equal to prefill_logits[S-1] up to float rounding, since "
+                              "generate() projects only that row through lm_head); decode_logits[k] "
+                              "for k>=1 comes from feeding decode_tokens[k-1] at position S+k-1 with "
+                              "the cache; decode_tokens[k] = argmax(decode_logits[k]).")
+
+            # 1. Same as generate().
+            gen = model.generate(ids, attention_mask=torch.ones_like(ids), do_sample=False,
+                                 max_new_tokens=DECODE_STEPS, min_new_tokens=DECODE_STEPS,
+                                 output_logits=True, return_dict_in_generate=True,
+                                 pad_token_id=cfg.pad_token_id if cfg.pad_token_id is not None else 0)
+            gen_tokens = gen.sequences[0, len(prompt):].tolist()
+            gen_logits = torch.stack([l[0].float() for l in gen.logits])
+            if gen_tokens != tokens:
+                raise SystemExit(f"{name}: generate() tokens {gen_tokens} != stepwise {tokens}")
+            check["generate_tokens_equal"] = True
+            check["max_abs_diff_vs_generate"] = float((gen_logits - dec_logits).abs().max())
+
+            # 2. Cache-free full forward over prompt + generated tokens.
+            full_ids = torch.tensor(prompt + tokens[:-1], dtype=torch.long)[None]
+            full = model(input_ids=full_ids, use_cache=False).logits[0].float()
+            check["max_abs_diff_prefill_vs_nocache"] = float(
+                (full[:len(prompt)] - prefill).abs().max())
+            check["max_abs_diff_decode_vs_full_recompute"] = float(
+                (full[len(prompt) - 1:] - dec_logits).abs().max())
+            if check["max_abs_diff_decode_vs_full_recompute"] > 1e-3:
+                raise SystemExit(f"{name}: cached decode disagrees with the full forward: {check}")
+
+            # 3. Greedy margins: how robust the tokens are to float noise.
+            check.update(margins)
+            check["prompt_seed_try"] = prompt_try
+            check["logit_abs_max"] = float(dec_logits.abs().max())
+
+            if arch == "MistralForCausalLM":
+                # The window must really be applied on the eager path.
+                plain = type(model)._from_config(
+                    type(cfg)(**dict(case["kwargs"], sliding_window=None)),
+                    dtype=torch.float32, attn_implementation="eager")
+                plain.load_state_dict(model.state_dict())
+                plain.eval()
+                nowin = plain(input_ids=ids, use_cache=False).logits[0].float()
+                diff = (nowin - prefill).abs().amax(dim=-1)
+                w = cfg.sliding_window
+                check["max_abs_diff_vs_no_window"] = float(diff.max())
+                check["rows_identical_without_window"] = [int(i) for i in range(len(prompt))
+                                                          if float(diff[i]) == 0.0]
+                if float(diff[:w].max()) != 0.0 or float(diff[w:].min()) == 0.0:
+                    raise SystemExit(f"{name}: sliding window not applied as expected: {diff.tolist()}")
+                # Explicit reference mask (i - w < j <= i) passed as a 4D additive mask.
+                S = len(prompt)
+                i = torch.arange(S)[:, None]
+                j = torch.arange(S)[None, :]
+                allowed = (j <= i) & (j > i - w)
+                mask4 = torch.where(allowed, 0.0, torch.finfo(torch.float32).min)[None, None]
+                ref = plain(input_ids=ids, attention_mask=mask4, use_cache=False).logits[0].float()
+                check["max_abs_diff_vs_explicit_window_mask"] = float((ref - prefill).abs().max())
+                if check["max_abs_diff_vs_explicit_window_mask"] > 1e-5:
+                    raise SystemExit(f"{name}: window definition differs from i-{w} < j <= i")
+
+    info["self_check"] = check
+    info["config_summary"] = summarize_config(cfg)
+    info["files"] = sorted(os.listdir(folder)) + ["case.json"]
+    with open(os.path.join(folder, "case.json"), "w") as f:
+        json.dump(info, f, indent=1, sort_keys=False)
+        f.write("\n")
+    size = sum(os.path.getsize(os.path.join(folder, x)) for x in os.listdir(folder))
+    print(f"make_hf_goldens: {name:24s} {size / 1024:7.1f} KiB  {json.dumps(check)}", flush=True)
+    return size
+
+
+def summarize_config(cfg):
+    keys = ["vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers",
+            "num_attention_heads", "num_key_value_heads", "head_dim", "rms_norm_eps",
+            "layer_norm_epsilon", "layer_norm_eps", "rope_parameters", "sliding_window",
+            "tie_word_embeddings", "state_size", "expand", "conv_kernel", "time_step_rank",
+            "num_heads", "n_groups", "chunk_size", "layers_block_type", "layers_num_experts",
+            "num_experts", "num_experts_per_tok", "mamba_dt_rank", "n_inner", "n_positions",
+            "max_position_embeddings"]
+    out = {}
+    for k in keys:
+        if hasattr(cfg, k):
+            v = getattr(cfg, k)
+            if isinstance(v, tuple):
+                v = list(v)
+            out[k] = v
+    return out
+
+
+def compare_trees(a, b):
+    """Bitwise comparison of two golden trees (npy arrays and safetensors tensors)."""
+    import numpy as np
+    from safetensors.numpy import load_file
+
+    bad = []
+    for name in sorted(os.listdir(a)):
+        da, db = os.path.join(a, name), os.path.join(b, name)
+        if not os.path.isdir(da):
+            continue
+        for f in sorted(os.listdir(da)):
+            fa, fb = os.path.join(da, f), os.path.join(db, f)
+            if not os.path.exists(fb):
+                bad.append(f"{name}/{f}: missing")
+                continue
+            if f.endswith(".npy"):
+                x, y = np.load(fa), np.load(fb)
+                if x.shape != y.shape or x.dtype != y.dtype or x.tobytes() != y.tobytes():
+                    bad.append(f"{name}/{f}: differs")
+            elif f.endswith(".json"):
+                with open(fa) as x, open(fb) as y:
+                    if x.read() != y.read():
+                        bad.append(f"{name}/{f}: differs")
+            elif f.endswith(".safetensors"):
+                x, y = load_file(fa), load_file(fb)
+                if x.keys() != y.keys() or any(x[k].tobytes() != y[k].tobytes() for k in x):
+                    bad.append(f"{name}/{f}: differs")
+    return bad
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default=DEFAULT_OUT)
+    ap.add_argument("--only", nargs="*", help="case names (default: all)")
+    ap.add_argument("--no-install", action="store_true", help="fail instead of pip-installing pins")
+    ap.add_argument("--check", action="store_true",
+                    help="regenerate into a temp dir and compare bit for bit with --out")
+    args = ap.parse_args()
+
+    ensure_pins(not args.no_install)
+
+    import torch
+    import transformers
+
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    transformers.logging.set_verbosity_error()
+
+    cases = CASES if not args.only else [c for c in CASES if c["name"] in args.only]
+    if args.only and len(cases) != len(args.only):
+        sys.exit(f"make_hf_goldens: unknown case in {args.only}")
+
+    if args.check:
+        with tempfile.TemporaryDirectory() as tmp:
+            for case in cases:
+                run_case(case, tmp)
+            bad = compare_trees(tmp, args.out)
+        if bad:
+            sys.exit("make_hf_goldens: --check found differences:\n  " + "\n  ".join(bad))
+        print(f"make_hf_goldens: --check: {len(cases)} cases identical to {args.out}")
+        return
+
+    os.makedirs(args.out, exist_ok=True)
+    total = 0
+    for case in cases:
+        total += run_case(case, args.out)
+    print(f"make_hf_goldens: {len(cases)} cases, {total / 1024:.1f} KiB -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()
