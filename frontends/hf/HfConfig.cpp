@@ -4,6 +4,8 @@
 
 #include "llvm/Support/MemoryBuffer.h"
 
+#include <cmath>
+
 namespace seqc::hf {
 
 std::optional<HfConfig> HfConfig::load(const std::string &path,
@@ -71,6 +73,12 @@ void HfConfig::fail(llvm::StringRef key, const llvm::Twine &what) {
 bool HfConfig::has(llvm::StringRef key) const {
   const llvm::json::Value *v = root.get(key);
   return v && v->kind() != llvm::json::Value::Null;
+}
+
+bool HfConfig::isString(llvm::StringRef key, llvm::StringRef value) const {
+  const llvm::json::Value *v = root.get(key);
+  std::optional<llvm::StringRef> s = v ? v->getAsString() : std::nullopt;
+  return s && *s == value;
 }
 
 int64_t HfConfig::integer(llvm::StringRef key) {
@@ -144,6 +152,12 @@ std::optional<std::vector<double>> HfConfig::numbers(llvm::StringRef key) {
   std::vector<double> out;
   for (const llvm::json::Value &v : *array) {
     std::optional<double> d = v.getAsNumber();
+    // transformers >= 5 writes non-finite floats as {"__float__": "Infinity"}.
+    if (const llvm::json::Object *special = v.getAsObject())
+      if (std::optional<llvm::StringRef> text = special->getString("__float__"))
+        d = *text == "Infinity"    ? HUGE_VAL
+            : *text == "-Infinity" ? -HUGE_VAL
+                                   : std::nan("");
     if (!d) {
       fail(key, "expected an array of numbers");
       return std::nullopt;

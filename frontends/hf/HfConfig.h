@@ -36,6 +36,8 @@ public:
   bool boolean(llvm::StringRef key, bool fallback);
   std::string string(llvm::StringRef key, llvm::StringRef fallback);
   bool has(llvm::StringRef key) const;
+  /// Whether `key` holds the string `value` (e.g. "auto" for a size).
+  bool isString(llvm::StringRef key, llvm::StringRef value) const;
   /// A nested object (e.g. "rope_scaling"), or null.
   const llvm::json::Object *object(llvm::StringRef key) const;
   /// An array of strings, if present.

@@ -64,7 +64,7 @@ Value buildJamba(ModelEmitter &e, HfConfig &c, StringRef, int64_t maxPositions) 
   mamba.state = c.integer("mamba_d_state", 16);
   mamba.conv = c.integer("mamba_d_conv", 4);
   mamba.inner = c.integer("mamba_expand", 2) * hidden;
-  if (c.string("mamba_dt_rank", "") == "auto" || !c.has("mamba_dt_rank"))
+  if (c.isString("mamba_dt_rank", "auto") || !c.has("mamba_dt_rank"))
     mamba.dtRank = (hidden + 15) / 16;
   else
     mamba.dtRank = c.integer("mamba_dt_rank");

@@ -24,9 +24,13 @@ struct RopeScaling {
   int64_t original = 0;
 };
 
+/// transformers >= 5 writes "rope_parameters" (with rope_theta inside);
+/// older configs "rope_scaling" beside a top-level "rope_theta".
 RopeScaling readRopeScaling(HfConfig &config) {
   RopeScaling r;
-  const llvm::json::Object *obj = config.object("rope_scaling");
+  const llvm::json::Object *obj = config.object("rope_parameters");
+  if (!obj)
+    obj = config.object("rope_scaling");
   if (!obj)
     return r;
   std::optional<llvm::StringRef> type = obj->getString("rope_type");
@@ -83,6 +87,8 @@ Value buildLlamaFamily(ModelEmitter &e, HfConfig &c, StringRef arch,
   int64_t headDim = c.integer("head_dim", heads ? hidden / heads : 0);
   double eps = c.number("rms_norm_eps", 1e-6);
   double theta = c.number("rope_theta", 10000.0);
+  if (const llvm::json::Object *params = c.object("rope_parameters"))
+    theta = params->getNumber("rope_theta").value_or(theta);
   bool tied = c.boolean("tie_word_embeddings", false);
   bool qkvBias = qwen2 || c.boolean("attention_bias", false);
   bool mlpBias = c.boolean("mlp_bias", false);

@@ -73,7 +73,7 @@ MambaSizes readMambaSizes(HfConfig &c, int64_t hidden) {
   s.conv = c.integer("conv_kernel", 4);
   s.inner = c.integer("intermediate_size", c.integer("expand", 2) * hidden);
   // time_step_rank may be "auto": ceil(hidden / 16).
-  if (c.has("time_step_rank") && c.string("time_step_rank", "") == "auto")
+  if (c.isString("time_step_rank", "auto"))
     s.dtRank = (hidden + 15) / 16;
   else
     s.dtRank = c.integer("time_step_rank", (hidden + 15) / 16);
