@@ -42,6 +42,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/BufferDeallocationOpInterfaceImpl.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -122,6 +123,8 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm,
   // Large ops' parallel dims become scf.parallel and then OpenMP
   // worksharing loops; reductions and the scans' time loops stay sequential
   // inside, so results do not depend on the thread count.
+  // Tile loops (flash attention's query tiles) run as parallel loops.
+  pm.addPass(createForallToParallelLoopPass());
   seqc::LowerLinalgToLoopsOptions loops;
   loops.parallel = options.parallel;
   loops.parallelThreshold = options.parallelThreshold;

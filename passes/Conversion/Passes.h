@@ -14,8 +14,11 @@ namespace seqc {
 #define GEN_PASS_DECL
 #include "passes/Conversion/Passes.h.inc"
 
-/// Patterns lowering every seq op but seq.weight to linalg/scf/tensor/arith.
-void populateSeqToLinalgPatterns(mlir::RewritePatternSet &patterns);
+/// Patterns lowering every seq op but seq.weight to linalg/scf/tensor/arith;
+/// attention with the reference lowering unless `flashAttention`.
+void populateSeqToLinalgPatterns(mlir::RewritePatternSet &patterns,
+                                 bool flashAttention = false,
+                                 int64_t queryTile = 16, int64_t keyTile = 64);
 
 #define GEN_PASS_REGISTRATION
 #include "passes/Conversion/Passes.h.inc"

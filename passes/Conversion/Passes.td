@@ -15,6 +15,15 @@ def ConvertSeqToLinalg : Pass<"convert-seq-to-linalg", "mlir::ModuleOp"> {
     (attention fusion, sparsity, chunking, scan tiling) are where speed is
     won; this pass defines the semantics those must preserve.
   }];
+  let options = [
+    Option<"attention", "attention", "std::string", /*default=*/"\"flash\"",
+           "Attention lowering: flash (tiled, online softmax) or reference "
+           "(materialised scores)">,
+    Option<"queryTile", "query-tile", "int64_t", /*default=*/"16",
+           "Query positions per flash-attention tile">,
+    Option<"keyTile", "key-tile", "int64_t", /*default=*/"64",
+           "Keys per flash-attention step">,
+  ];
   let dependentDialects = [
     "mlir::arith::ArithDialect",
     "mlir::linalg::LinalgDialect",

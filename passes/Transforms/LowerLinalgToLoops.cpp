@@ -22,6 +22,10 @@ namespace {
 /// Whether `op` has enough iterations to be worth a parallel region. A
 /// dynamic extent (a prompt's length) counts as large.
 bool worthParallel(linalg::LinalgOp op, int64_t threshold) {
+  // Inside a tile loop that already runs on threads: stay sequential.
+  if (op->getParentOfType<scf::ParallelOp>() ||
+      op->getParentOfType<scf::ForallOp>())
+    return false;
   int64_t points = 1;
   for (int64_t range : op.getStaticLoopRanges()) {
     if (ShapedType::isDynamic(range))

@@ -40,7 +40,8 @@ def LowerLinalgToLoops : Pass<"seq-linalg-to-loops", "mlir::func::FuncOp"> {
     has at least `parallel-threshold` points (or a dynamic extent) gets its
     parallel dims as `scf.parallel`, which `convert-scf-to-openmp` then runs
     on threads; smaller ops stay sequential, because a parallel region costs
-    microseconds to fork and join — more than a decode step's small ops.
+    microseconds to fork and join — more than a decode step's small ops. Ops
+    inside a loop that is already parallel (a tile loop) stay sequential.
   }];
   let options = [
     Option<"parallel", "parallel", "bool", /*default=*/"true",

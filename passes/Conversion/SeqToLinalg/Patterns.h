@@ -14,8 +14,14 @@ namespace seqc {
 /// activation, glu, softmax, embedding, linear, rmsnorm, layernorm, rope, moe.
 void populateChannelMixerLoweringPatterns(mlir::RewritePatternSet &patterns);
 
-/// attention (with its mask algebra and modifier regions).
+/// attention (with its mask algebra and modifier regions), materialising the
+/// scores: the reference semantics.
 void populateAttentionLoweringPatterns(mlir::RewritePatternSet &patterns);
+
+/// attention tiled FlashAttention-style: online softmax over key tiles, no
+/// score matrix, key loop bounded by the mask.
+void populateFlashAttentionLoweringPatterns(mlir::RewritePatternSet &patterns,
+                                            int64_t queryTile, int64_t keyTile);
 
 /// selective_scan, ssd, linear_attention, causal_conv1d.
 void populateRecurrenceLoweringPatterns(mlir::RewritePatternSet &patterns);

@@ -20,16 +20,33 @@ namespace seqc {
 
 using namespace mlir;
 
-void seqc::populateSeqToLinalgPatterns(RewritePatternSet &patterns) {
+void seqc::populateSeqToLinalgPatterns(RewritePatternSet &patterns,
+                                       bool flashAttention, int64_t queryTile,
+                                       int64_t keyTile) {
   populateChannelMixerLoweringPatterns(patterns);
-  populateAttentionLoweringPatterns(patterns);
+  if (flashAttention)
+    populateFlashAttentionLoweringPatterns(patterns, queryTile, keyTile);
+  else
+    populateAttentionLoweringPatterns(patterns);
   populateRecurrenceLoweringPatterns(patterns);
 }
 
 namespace {
 struct ConvertSeqToLinalgPass
     : seqc::impl::ConvertSeqToLinalgBase<ConvertSeqToLinalgPass> {
+  using ConvertSeqToLinalgBase::ConvertSeqToLinalgBase;
+
   void runOnOperation() override {
+    if (attention != "flash" && attention != "reference") {
+      getOperation().emitError("convert-seq-to-linalg: unknown attention "
+                               "lowering '")
+          << attention << "' (flash, reference)";
+      return signalPassFailure();
+    }
+    if (queryTile < 1 || keyTile < 1) {
+      getOperation().emitError("convert-seq-to-linalg: tiles must be >= 1");
+      return signalPassFailure();
+    }
     MLIRContext *ctx = &getContext();
     ConversionTarget target(*ctx);
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
@@ -41,7 +58,8 @@ struct ConvertSeqToLinalgPass
     target.addLegalOp<seqc::seq::WeightOp, seqc::seq::YieldOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(ctx);
-    seqc::populateSeqToLinalgPatterns(patterns);
+    seqc::populateSeqToLinalgPatterns(patterns, attention == "flash", queryTile,
+                                      keyTile);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();
