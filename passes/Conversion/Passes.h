@@ -18,7 +18,9 @@ namespace seqc {
 /// attention with the reference lowering unless `flashAttention`.
 void populateSeqToLinalgPatterns(mlir::RewritePatternSet &patterns,
                                  bool flashAttention = false,
-                                 int64_t queryTile = 16, int64_t keyTile = 64);
+                                 int64_t queryTile = 16, int64_t keyTile = 64,
+                                 bool tiledScan = false,
+                                 int64_t channelTile = 64);
 
 #define GEN_PASS_REGISTRATION
 #include "passes/Conversion/Passes.h.inc"

@@ -23,6 +23,11 @@ def ConvertSeqToLinalg : Pass<"convert-seq-to-linalg", "mlir::ModuleOp"> {
            "Query positions per flash-attention tile">,
     Option<"keyTile", "key-tile", "int64_t", /*default=*/"64",
            "Keys per flash-attention step">,
+    Option<"scan", "scan", "std::string", /*default=*/"\"tiled\"",
+           "selective_scan lowering: tiled (parallel channel tiles) or "
+           "reference (whole-tensor steps)">,
+    Option<"channelTile", "channel-tile", "int64_t", /*default=*/"64",
+           "Channels per selective-scan tile">,
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect",

@@ -23,7 +23,12 @@ void populateAttentionLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateFlashAttentionLoweringPatterns(mlir::RewritePatternSet &patterns,
                                             int64_t queryTile, int64_t keyTile);
 
-/// selective_scan, ssd, linear_attention, causal_conv1d.
+/// selective_scan tiled over (batch, channel tile), each tile running its
+/// own time loop on threads.
+void populateTiledScanLoweringPatterns(mlir::RewritePatternSet &patterns,
+                                       int64_t channelTile);
+
+/// selective_scan, ssd, linear_attention, causal_conv1d (step by step).
 void populateRecurrenceLoweringPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace seqc

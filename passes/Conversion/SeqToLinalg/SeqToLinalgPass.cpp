@@ -22,12 +22,17 @@ using namespace mlir;
 
 void seqc::populateSeqToLinalgPatterns(RewritePatternSet &patterns,
                                        bool flashAttention, int64_t queryTile,
-                                       int64_t keyTile) {
+                                       int64_t keyTile, bool tiledScan,
+                                       int64_t channelTile) {
   populateChannelMixerLoweringPatterns(patterns);
   if (flashAttention)
     populateFlashAttentionLoweringPatterns(patterns, queryTile, keyTile);
   else
     populateAttentionLoweringPatterns(patterns);
+  // The tiled scan pattern has the higher benefit; the step-by-step one
+  // remains for the other recurrences (and selective_scan when not tiled).
+  if (tiledScan)
+    populateTiledScanLoweringPatterns(patterns, channelTile);
   populateRecurrenceLoweringPatterns(patterns);
 }
 
@@ -43,7 +48,12 @@ struct ConvertSeqToLinalgPass
           << attention << "' (flash, reference)";
       return signalPassFailure();
     }
-    if (queryTile < 1 || keyTile < 1) {
+    if (scan != "tiled" && scan != "reference") {
+      getOperation().emitError("convert-seq-to-linalg: unknown scan lowering '")
+          << scan << "' (tiled, reference)";
+      return signalPassFailure();
+    }
+    if (queryTile < 1 || keyTile < 1 || channelTile < 1) {
       getOperation().emitError("convert-seq-to-linalg: tiles must be >= 1");
       return signalPassFailure();
     }
@@ -59,7 +69,7 @@ struct ConvertSeqToLinalgPass
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(ctx);
     seqc::populateSeqToLinalgPatterns(patterns, attention == "flash", queryTile,
-                                      keyTile);
+                                      keyTile, scan == "tiled", channelTile);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();
