@@ -55,4 +55,16 @@ def LowerLinalgToLoops : Pass<"seq-linalg-to-loops", "mlir::func::FuncOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def ApproximateMath : Pass<"seq-approximate-math"> {
+  let summary = "Replace exp, log1p and tanh on vectors with inline polynomials";
+  let description = [{
+    LLVM lowers `math.exp` on a vector to one libm call per lane. MLIR's f32
+    polynomial approximations keep vector code vector; scalar ops keep libm
+    (measured: no gain for them, docs/performance.md).
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 #endif // SEQC_PASSES_TRANSFORMS_PASSES_TD

@@ -37,6 +37,12 @@ Value filledTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
 }
 
 Value floatConstant(OpBuilder &b, Location loc, Type type, double value) {
+  // Vector code (the vectorised scan) needs splat constants.
+  if (auto vector = dyn_cast<VectorType>(type))
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(vector, b.getFloatAttr(vector.getElementType(),
+                                                      value)));
   return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
 }
 

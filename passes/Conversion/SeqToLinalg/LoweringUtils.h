@@ -35,7 +35,7 @@ mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc,
                          llvm::ArrayRef<mlir::OpFoldResult> sizes,
                          mlir::Type elementType, double value);
 
-/// A scalar float constant of type `type`.
+/// A float constant of type `type` (a splat for vector types).
 mlir::Value floatConstant(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Type type, double value);
 

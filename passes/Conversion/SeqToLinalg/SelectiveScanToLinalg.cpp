@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 using namespace mlir;
@@ -219,9 +220,165 @@ private:
   int64_t channelTile;
 };
 
+/// The scan with its state in vector registers: an scf.forall over (batch,
+/// block of 16 channels); each block runs the time loop with N vectors of 16
+/// channels as loop-carried values (the state never touches memory), reading
+/// u, Δ, z and writing y as contiguous 16-wide vectors, B[t] and C[t] as
+/// broadcast scalars. Applies when D is a multiple of 16 and N is static and
+/// at most 64; the tiled lowering covers the rest.
+struct VectorSelectiveScanLowering : OpConversionPattern<seq::SelectiveScanOp> {
+  static constexpr int64_t kLanes = 16;
+
+  VectorSelectiveScanLowering(MLIRContext *ctx)
+      : OpConversionPattern(ctx, /*benefit=*/3) {}
+
+  LogicalResult
+  matchAndRewrite(seq::SelectiveScanOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto uType = cast<RankedTensorType>(op.getU().getType());
+    auto aType = cast<RankedTensorType>(op.getA().getType());
+    int64_t channels = uType.getDimSize(2), n = aType.getDimSize(1);
+    if (ShapedType::isDynamic(channels) || channels % kLanes != 0 ||
+        ShapedType::isDynamic(n) || n > 64 || !uType.getElementType().isF32())
+      return rewriter.notifyMatchFailure(op, "needs D % 16 == 0, N <= 64, f32");
+    Location loc = op.getLoc();
+    Type t = uType.getElementType();
+    SmallVector<OpFoldResult> uSizes = getSizes(rewriter, loc, adaptor.getU());
+    OpFoldResult batch = uSizes[0], length = uSizes[1];
+    Value yInit = emptyTensor(rewriter, loc, uSizes, t);
+    Value sInit = emptyTensor(
+        rewriter, loc, {batch, rewriter.getIndexAttr(channels),
+                        rewriter.getIndexAttr(n)},
+        t);
+    auto forall = scf::ForallOp::create(
+        rewriter, loc,
+        SmallVector<OpFoldResult>{batch,
+                                  rewriter.getIndexAttr(channels / kLanes)},
+        ValueRange{yInit, sInit}, std::nullopt,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value ib = args[0];
+          Value c0 = arith::MulIOp::create(b, l, args[1],
+                                           indexConstant(b, l, kLanes));
+          auto [y, h] = emitBlock(b, l, op, adaptor, ib, c0, length, n);
+          auto inParallel = scf::InParallelOp::create(b, l);
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(inParallel.getBody());
+          OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
+          tensor::ParallelInsertSliceOp::create(
+              b, l, y, args[2], ArrayRef<OpFoldResult>{ib, zero, c0},
+              ArrayRef<OpFoldResult>{one, length, b.getIndexAttr(kLanes)},
+              ArrayRef<OpFoldResult>{one, one, one});
+          tensor::ParallelInsertSliceOp::create(
+              b, l, h, args[3], ArrayRef<OpFoldResult>{ib, c0, zero},
+              ArrayRef<OpFoldResult>{one, b.getIndexAttr(kLanes),
+                                     b.getIndexAttr(n)},
+              ArrayRef<OpFoldResult>{one, one, one});
+        });
+    Value output = tensor::CastOp::create(rewriter, loc, op.getOutput().getType(),
+                                          forall.getResult(0));
+    Value finalState = tensor::CastOp::create(
+        rewriter, loc, op.getFinalState().getType(), forall.getResult(1));
+    rewriter.replaceOp(op, {output, finalState});
+    return success();
+  }
+
+private:
+  /// y [L, 16] and final state [16, N] of channels c0 .. c0+15 of batch ib.
+  std::pair<Value, Value> emitBlock(OpBuilder &b, Location l,
+                                    seq::SelectiveScanOp op, OpAdaptor adaptor,
+                                    Value ib, Value c0, OpFoldResult length,
+                                    int64_t n) const {
+    MLIRContext *ctx = b.getContext();
+    Type t = b.getF32Type();
+    auto vt = VectorType::get({kLanes}, t);
+    Value pad = floatConstant(b, l, t, 0.0);
+    auto c = [&](int64_t x) { return indexConstant(b, l, x); };
+    // A 16-lane read along dim `dim` of a rank-`rank` tensor.
+    auto read = [&](OpBuilder &bb, Location bl, Value src,
+                    ArrayRef<Value> indices, unsigned dim) -> Value {
+      unsigned rank = indices.size();
+      auto perm = AffineMap::get(rank, 0, getAffineDimExpr(dim, ctx));
+      return vector::TransferReadOp::create(bb, bl, vt, src, indices, pad, perm,
+                                            ArrayRef<bool>{true});
+    };
+    auto splat = [&](OpBuilder &bb, Location bl, Value scalar) -> Value {
+      return vector::BroadcastOp::create(bb, bl, vt, scalar);
+    };
+    bool softplusOn = op.getDeltaSoftplus();
+    Value dV = adaptor.getD() ? read(b, l, adaptor.getD(), {c0}, 0) : Value();
+    Value biasV = adaptor.getDeltaBias()
+                      ? read(b, l, adaptor.getDeltaBias(), {c0}, 0)
+                      : Value();
+    // A's columns and the initial state's, per state index: [D, N] / [B, D, N]
+    // read along the channel dim.
+    SmallVector<Value> aCols, h0;
+    for (int64_t k = 0; k < n; ++k) {
+      aCols.push_back(read(b, l, adaptor.getA(), {c0, c(k)}, 0));
+      h0.push_back(adaptor.getInitialState()
+                       ? read(b, l, adaptor.getInitialState(),
+                              {ib, c0, c(k)}, 1)
+                       : splat(b, l, pad));
+    }
+    Value yTile = emptyTensor(b, l, {length, b.getIndexAttr(kLanes)}, t);
+    SmallVector<Value> inits(h0);
+    inits.push_back(yTile);
+    Value lengthV = getValueOrCreateConstantIndexOp(b, l, length);
+
+    auto loop = scf::ForOp::create(
+        b, l, c(0), lengthV, c(1), inits,
+        [&](OpBuilder &nb, Location nl, Value step, ValueRange iter) {
+          Value u = read(nb, nl, adaptor.getU(), {ib, step, c0}, 2);
+          Value delta = read(nb, nl, adaptor.getDelta(), {ib, step, c0}, 2);
+          if (biasV)
+            delta = arith::AddFOp::create(nb, nl, delta, biasV);
+          if (softplusOn)
+            delta = softplus(nb, nl, delta);
+          Value du = arith::MulFOp::create(nb, nl, delta, u);
+          Value y = splat(nb, nl, pad);
+          SmallVector<Value> next;
+          for (int64_t k = 0; k < n; ++k) {
+            Value bk = tensor::ExtractOp::create(nb, nl, adaptor.getB(),
+                                                 ValueRange{ib, step, c(k)});
+            Value ck = tensor::ExtractOp::create(nb, nl, adaptor.getC(),
+                                                 ValueRange{ib, step, c(k)});
+            Value decay = math::ExpOp::create(
+                nb, nl, arith::MulFOp::create(nb, nl, delta, aCols[k]));
+            Value h = math::FmaOp::create(
+                nb, nl, decay, iter[k],
+                arith::MulFOp::create(nb, nl, du, splat(nb, nl, bk)));
+            y = math::FmaOp::create(nb, nl, h, splat(nb, nl, ck), y);
+            next.push_back(h);
+          }
+          if (dV)
+            y = math::FmaOp::create(nb, nl, dV, u, y);
+          if (Value zt = adaptor.getZ()) {
+            Value z = read(nb, nl, zt, {ib, step, c0}, 2);
+            y = arith::MulFOp::create(nb, nl, y, silu(nb, nl, z));
+          }
+          auto rowMap = AffineMap::get(2, 0, getAffineDimExpr(1, ctx));
+          Value yNext = vector::TransferWriteOp::create(
+              nb, nl, y, iter[n], ValueRange{step, c(0)},
+              AffineMapAttr::get(rowMap), nb.getBoolArrayAttr({true}))
+                            .getResult();
+          next.push_back(yNext);
+          scf::YieldOp::create(nb, nl, next);
+        });
+    // The final state as [16, N]: column k gets state vector k.
+    Value hTile = emptyTensor(b, l, {b.getIndexAttr(kLanes), b.getIndexAttr(n)}, t);
+    auto colMap = AffineMap::get(2, 0, getAffineDimExpr(0, ctx));
+    for (int64_t k = 0; k < n; ++k)
+      hTile = vector::TransferWriteOp::create(
+                  b, l, loop.getResult(k), hTile, ValueRange{c(0), c(k)},
+                  AffineMapAttr::get(colMap), b.getBoolArrayAttr({true}))
+                  .getResult();
+    return {loop.getResult(n), hTile};
+  }
+};
+
 } // namespace
 
 void seqc::populateTiledScanLoweringPatterns(RewritePatternSet &patterns,
                                              int64_t channelTile) {
   patterns.add<TiledSelectiveScanLowering>(patterns.getContext(), channelTile);
+  patterns.add<VectorSelectiveScanLowering>(patterns.getContext());
 }
