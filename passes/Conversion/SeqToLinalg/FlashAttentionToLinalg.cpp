@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/SeqToLinalg/AttentionMask.h"
+#include "passes/Conversion/SeqToLinalg/AttentionShape.h"
 #include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
 #include "passes/Conversion/SeqToLinalg/Patterns.h"
 
@@ -44,16 +45,12 @@ struct FlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
-    auto qType = cast<RankedTensorType>(op.getQuery().getType());
-    auto kType = cast<RankedTensorType>(op.getKey().getType());
-    auto vType = cast<RankedTensorType>(op.getValue().getType());
-    Type t = qType.getElementType();
-    int64_t qHeads = qType.getDimSize(2), kvHeads = kType.getDimSize(2);
-    int64_t headDim = qType.getDimSize(3), valueDim = vType.getDimSize(3);
-    if (ShapedType::isDynamic(qHeads) || ShapedType::isDynamic(kvHeads) ||
-        ShapedType::isDynamic(headDim) || ShapedType::isDynamic(valueDim))
+    FailureOr<AttentionShape> shape = getAttentionShape(op);
+    if (failed(shape))
       return rewriter.notifyMatchFailure(op, "dynamic head counts or dims");
-    int64_t group = qHeads / kvHeads;
+    int64_t kvHeads = shape->kvHeads, group = shape->group;
+    int64_t headDim = shape->headDim, valueDim = shape->valueDim;
+    Type t = cast<RankedTensorType>(op.getQuery().getType()).getElementType();
     Value q = adaptor.getQuery(), k = adaptor.getKey(), v = adaptor.getValue();
     SmallVector<OpFoldResult> qSizes = getSizes(rewriter, loc, q);
     OpFoldResult batch = qSizes[0], sq = qSizes[1];
@@ -63,14 +60,7 @@ struct FlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
     Value kvLength = adaptor.getKvLength() ? adaptor.getKvLength() : skvV;
     auto idx = [&](int64_t x) { return rewriter.getIndexAttr(x); };
 
-    // q [B, Sq, Hq, D] -> [B, Sq, Hkv, G, D]: query head h = kvh·G + g.
-    auto qgType = RankedTensorType::get(
-        {qType.getDimSize(0), qType.getDimSize(1), kvHeads, group, headDim}, t);
-    Value qg = tensor::ExpandShapeOp::create(
-        rewriter, loc, qgType, q,
-        SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}, {4}},
-        SmallVector<OpFoldResult>{batch, sq, idx(kvHeads), idx(group),
-                                  idx(headDim)});
+    Value qg = splitQueryHeads(rewriter, loc, q, *shape);
     Value outInit = emptyTensor(
         rewriter, loc, {batch, sq, idx(kvHeads), idx(group), idx(valueDim)}, t);
     Value tq = indexConstant(rewriter, loc, queryTile);
