@@ -192,6 +192,16 @@ Value expandFromMatrix(OpBuilder &b, Location loc, Value matrix, Value like,
                                        reassociation, sizes);
 }
 
+Value sliceRank(OpBuilder &b, Location loc, Value src,
+                ArrayRef<OpFoldResult> offsets, ArrayRef<OpFoldResult> sizes,
+                unsigned rank) {
+  SmallVector<OpFoldResult> strides(offsets.size(), b.getIndexAttr(1));
+  auto type = tensor::ExtractSliceOp::inferCanonicalRankReducedResultType(
+      rank, cast<RankedTensorType>(src.getType()), sizes);
+  return tensor::ExtractSliceOp::create(b, loc, type, src, offsets, sizes,
+                                        strides);
+}
+
 Value pointwise(OpBuilder &b, Location loc, ValueRange inputs, Value like,
                 function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
   auto type = cast<RankedTensorType>(like.getType());

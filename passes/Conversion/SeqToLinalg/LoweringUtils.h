@@ -86,6 +86,12 @@ mlir::Value expandFromMatrix(mlir::OpBuilder &b, mlir::Location loc,
                              mlir::Value matrix, mlir::Value like,
                              mlir::RankedTensorType resultType);
 
+/// extract_slice with unit strides and the canonical rank-reduced result type
+/// of `rank` (leading unit dims dropped).
+mlir::Value sliceRank(mlir::OpBuilder &b, mlir::Location loc, mlir::Value src,
+                      llvm::ArrayRef<mlir::OpFoldResult> offsets,
+                      llvm::ArrayRef<mlir::OpFoldResult> sizes, unsigned rank);
+
 /// Elementwise generic over tensors of identical shape (`inputs` and the
 /// result share `like`'s shape).
 mlir::Value pointwise(

@@ -28,6 +28,11 @@ void populateFlashAttentionLoweringPatterns(mlir::RewritePatternSet &patterns,
 void populateTiledScanLoweringPatterns(mlir::RewritePatternSet &patterns,
                                        int64_t channelTile);
 
+/// ssd in the chunked state-space-duality form (matmuls within chunks of
+/// the op's chunk_size, or `defaultChunk`).
+void populateChunkedSSDLoweringPatterns(mlir::RewritePatternSet &patterns,
+                                        int64_t defaultChunk);
+
 /// selective_scan, ssd, linear_attention, causal_conv1d (step by step).
 void populateRecurrenceLoweringPatterns(mlir::RewritePatternSet &patterns);
 

@@ -25,16 +25,6 @@ namespace seq = seqc::seq;
 
 namespace {
 
-/// extract_slice with the canonical rank-reduced result type of `rank`.
-Value slice(OpBuilder &b, Location l, Value src, ArrayRef<OpFoldResult> offsets,
-            ArrayRef<OpFoldResult> sizes, unsigned rank) {
-  SmallVector<OpFoldResult> strides(offsets.size(), b.getIndexAttr(1));
-  auto type = tensor::ExtractSliceOp::inferCanonicalRankReducedResultType(
-      rank, cast<RankedTensorType>(src.getType()), sizes);
-  return tensor::ExtractSliceOp::create(b, l, type, src, offsets, sizes,
-                                        strides);
-}
-
 struct TiledSelectiveScanLowering : OpConversionPattern<seq::SelectiveScanOp> {
   TiledSelectiveScanLowering(MLIRContext *ctx, int64_t channelTile)
       : OpConversionPattern(ctx, /*benefit=*/2), channelTile(channelTile) {}
@@ -100,25 +90,25 @@ private:
     auto channelsOf = [&](Value x) -> Value {
       if (!x)
         return Value();
-      return slice(b, l, x, {ib, zero, d0}, {one, length, dn}, 2);
+      return sliceRank(b, l, x, {ib, zero, d0}, {one, length, dn}, 2);
     };
     auto perChannel = [&](Value x) -> Value {
       if (!x)
         return Value();
-      return slice(b, l, x, {d0}, {dn}, 1);
+      return sliceRank(b, l, x, {d0}, {dn}, 1);
     };
     auto rowsOf = [&](Value x) -> Value { // [B, L, N] -> [L, N]
-      return slice(b, l, x, {ib, zero, zero}, {one, length, state}, 2);
+      return sliceRank(b, l, x, {ib, zero, zero}, {one, length, state}, 2);
     };
     Value uT = channelsOf(adaptor.getU()), dtT = channelsOf(adaptor.getDelta());
     Value zT = channelsOf(adaptor.getZ());
     Value bM = rowsOf(adaptor.getB()), cM = rowsOf(adaptor.getC());
-    Value aT = slice(b, l, adaptor.getA(), {d0, zero}, {dn, state}, 2);
+    Value aT = sliceRank(b, l, adaptor.getA(), {d0, zero}, {dn, state}, 2);
     Value dT = perChannel(adaptor.getD());
     Value biasT = perChannel(adaptor.getDeltaBias());
     Value h0;
     if (Value s0 = adaptor.getInitialState()) {
-      Value part = slice(b, l, s0, {ib, d0, zero}, {one, dn, state}, 2);
+      Value part = sliceRank(b, l, s0, {ib, d0, zero}, {one, dn, state}, 2);
       // A private copy: the loop updates it in place.
       h0 = linalg::CopyOp::create(b, l, part, emptyTensor(b, l, {dn, state}, t))
                .getResult(0);
@@ -138,7 +128,7 @@ private:
           auto rowOf = [&](Value x, OpFoldResult width) -> Value {
             if (!x)
               return Value();
-            return slice(nb, nl, x, {step, zero}, {one, width}, 1);
+            return sliceRank(nb, nl, x, {step, zero}, {one, width}, 1);
           };
           Value ut = rowOf(uT, dn), dtt = rowOf(dtT, dn), zt = rowOf(zT, dn);
           Value bt = rowOf(bM, state), ct = rowOf(cM, state);

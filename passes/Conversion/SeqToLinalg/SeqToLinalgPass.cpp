@@ -32,8 +32,10 @@ void seqc::populateSeqToLinalgPatterns(RewritePatternSet &patterns,
     populateAttentionLoweringPatterns(patterns);
   // The tiled scan pattern has the higher benefit; the step-by-step one
   // remains for the other recurrences (and selective_scan when not tiled).
-  if (tiledScan)
+  if (tiledScan) {
     populateTiledScanLoweringPatterns(patterns, channelTile);
+    populateChunkedSSDLoweringPatterns(patterns, /*defaultChunk=*/64);
+  }
   populateRecurrenceLoweringPatterns(patterns);
 }
 
