@@ -35,6 +35,7 @@ void seqc::populateSeqToLinalgPatterns(RewritePatternSet &patterns,
   if (tiledScan) {
     populateTiledScanLoweringPatterns(patterns, channelTile);
     populateChunkedSSDLoweringPatterns(patterns, /*defaultChunk=*/64);
+    populateLinearAttentionAsSSDPatterns(patterns);
   }
   populateRecurrenceLoweringPatterns(patterns);
 }
