@@ -655,6 +655,7 @@ def gen_linear_attention():
         ("plain", 2, 13, 3, 12, 20, None, False, 0.25, None),
         ("retnet_head_decay", 1, 13, 2, 12, 12, "head", True, None, 8),
         ("scalar_gate", 2, 7, 3, 12, 5, "scalar", True, 0.5, None),
+        ("scalar_gate_chunks", 1, 19, 2, 8, 6, "scalar", True, None, 4),
         ("gla_channel_gate", 2, 7, 2, 12, 20, "channel", False, None, None),
         ("decode_gla", 2, 1, 3, 12, 12, "channel", True, 0.3, None),
     ]

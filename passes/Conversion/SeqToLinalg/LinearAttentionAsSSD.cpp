@@ -1,13 +1,16 @@
-//===- LinearAttentionAsSSD.cpp - per-head-decay linear attention is SSD --===//
+//===- LinearAttentionAsSSD.cpp - linear attention as a chunked SSD scan --===//
 //
-// seq.linear_attention with no decay or a constant decay per head (linear
-// attention, RetNet) is the SSD recurrence with Δ = 1, A = log γ, B = k,
-// C = scale·q, x = v, and the state transposed ([K, V] here, [P, N] =
-// [V, K] there). Rewriting it to seq.ssd gives it the chunked lowering.
-// Per-step gates ([B, L, H] or [B, L, H, K]) keep the step-by-step one.
+// seq.linear_attention without a decay, with a constant decay per head
+// (linear attention, RetNet) or with a scalar gate per step and head
+// (Mamba2-style gated linear attention) is the SSD recurrence with Δ = 1,
+// a = log γ, B = k, C = scale·q, x = v, and the state transposed ([K, V]
+// here, [P, N] = [V, K] there). Lowering it through the chunked SSD scan
+// turns the per-step rank-1 updates into matmuls within chunks. Per-channel
+// gates ([B, L, H, K], GLA) keep the step-by-step lowering.
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Conversion/SeqToLinalg/ChunkedScan.h"
 #include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
 #include "passes/Conversion/SeqToLinalg/Patterns.h"
 
@@ -33,17 +36,19 @@ Value swapLastTwo(OpBuilder &b, Location loc, Value x) {
 }
 
 struct LinearAttentionAsSSD : OpConversionPattern<seq::LinearAttentionOp> {
-  LinearAttentionAsSSD(MLIRContext *ctx)
-      : OpConversionPattern(ctx, /*benefit=*/2) {}
+  LinearAttentionAsSSD(MLIRContext *ctx, int64_t defaultChunk)
+      : OpConversionPattern(ctx, /*benefit=*/2), defaultChunk(defaultChunk) {}
 
   LogicalResult
   matchAndRewrite(seq::LinearAttentionOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Value decay = adaptor.getLogDecay();
-    if (decay && cast<RankedTensorType>(decay.getType()).getRank() != 1)
-      return rewriter.notifyMatchFailure(op, "per-step gates");
+    int64_t decayRank =
+        decay ? cast<RankedTensorType>(decay.getType()).getRank() : 0;
+    if (decayRank == 4)
+      return rewriter.notifyMatchFailure(op, "per-channel gates");
     Location loc = op.getLoc();
-    Value q = adaptor.getQuery(), k = adaptor.getKey(), v = adaptor.getValue();
+    Value q = adaptor.getQuery();
     Type t = cast<RankedTensorType>(q.getType()).getElementType();
     SmallVector<OpFoldResult> qSizes = getSizes(rewriter, loc, q);
     double scale = op.getScale().convertToDouble();
@@ -53,26 +58,40 @@ struct LinearAttentionAsSSD : OpConversionPattern<seq::LinearAttentionOp> {
                       return arith::MulFOp::create(b, l, a[0],
                                                    floatConstant(b, l, t, scale));
                     });
-    Value dt = filledTensor(rewriter, loc, {qSizes[0], qSizes[1], qSizes[2]}, t,
-                            1.0);
-    Value a = decay ? decay : filledTensor(rewriter, loc, {qSizes[2]}, t, 0.0);
-    Value init = adaptor.getInitialState()
-                     ? swapLastTwo(rewriter, loc, adaptor.getInitialState())
-                     : Value();
-    auto ssd = seq::SSDOp::create(rewriter, loc, v, dt, a, k, q, /*D=*/Value(),
-                                  /*z=*/Value(), /*dt_bias=*/Value(), init,
-                                  /*dt_softplus=*/false, DenseF32ArrayAttr(),
-                                  op.getChunkSizeAttr());
-    Value finalState = swapLastTwo(rewriter, loc, ssd.getFinalState());
-    finalState = tensor::CastOp::create(rewriter, loc,
-                                        op.getFinalState().getType(), finalState);
-    rewriter.replaceOp(op, {ssd.getOutput(), finalState});
+    ChunkedScanOperands in;
+    in.x = adaptor.getValue();
+    in.b = adaptor.getKey();
+    in.c = q;
+    SmallVector<OpFoldResult> stepSizes = {qSizes[0], qSizes[1], qSizes[2]};
+    if (decayRank == 3) {
+      in.dt = decay; // the log decay of each step, Δ = 1
+    } else {
+      in.dt = filledTensor(rewriter, loc, stepSizes, t, decay ? 1.0 : 0.0);
+      in.a = decay; // Δ = 1, a = log γ of the head; or no A, a = 0
+    }
+    if (Value init = adaptor.getInitialState())
+      in.initialState = swapLastTwo(rewriter, loc, init);
+    int64_t chunk = op.getChunkSize() ? static_cast<int64_t>(*op.getChunkSize())
+                                      : defaultChunk;
+    FailureOr<std::pair<Value, Value>> scan =
+        emitChunkedScan(rewriter, loc, in, chunk);
+    if (failed(scan))
+      return rewriter.notifyMatchFailure(op, "dynamic heads or dims");
+    Value output = tensor::CastOp::create(rewriter, loc, op.getOutput().getType(),
+                                          scan->first);
+    Value finalState = tensor::CastOp::create(rewriter, loc,
+                                              op.getFinalState().getType(),
+                                              swapLastTwo(rewriter, loc, scan->second));
+    rewriter.replaceOp(op, {output, finalState});
     return success();
   }
+
+  int64_t defaultChunk;
 };
 
 } // namespace
 
-void seqc::populateLinearAttentionAsSSDPatterns(RewritePatternSet &patterns) {
-  patterns.add<LinearAttentionAsSSD>(patterns.getContext());
+void seqc::populateLinearAttentionAsSSDPatterns(RewritePatternSet &patterns,
+                                                int64_t defaultChunk) {
+  patterns.add<LinearAttentionAsSSD>(patterns.getContext(), defaultChunk);
 }

@@ -33,9 +33,10 @@ void populateTiledScanLoweringPatterns(mlir::RewritePatternSet &patterns,
 void populateChunkedSSDLoweringPatterns(mlir::RewritePatternSet &patterns,
                                         int64_t defaultChunk);
 
-/// linear_attention with no decay or a per-head constant one, rewritten to
-/// seq.ssd (which then takes the chunked lowering).
-void populateLinearAttentionAsSSDPatterns(mlir::RewritePatternSet &patterns);
+/// linear_attention without per-channel gates, lowered through the chunked
+/// SSD scan (chunks of the op's chunk_size, or `defaultChunk`).
+void populateLinearAttentionAsSSDPatterns(mlir::RewritePatternSet &patterns,
+                                          int64_t defaultChunk);
 
 /// selective_scan, ssd, linear_attention, causal_conv1d (step by step).
 void populateRecurrenceLoweringPatterns(mlir::RewritePatternSet &patterns);

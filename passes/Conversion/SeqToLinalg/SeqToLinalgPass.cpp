@@ -35,7 +35,7 @@ void seqc::populateSeqToLinalgPatterns(RewritePatternSet &patterns,
   if (tiledScan) {
     populateTiledScanLoweringPatterns(patterns, channelTile);
     populateChunkedSSDLoweringPatterns(patterns, /*defaultChunk=*/64);
-    populateLinearAttentionAsSSDPatterns(patterns);
+    populateLinearAttentionAsSSDPatterns(patterns, /*defaultChunk=*/64);
   }
   populateRecurrenceLoweringPatterns(patterns);
 }

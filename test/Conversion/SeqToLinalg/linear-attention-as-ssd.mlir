@@ -1,28 +1,43 @@
 // RUN: seq-opt %s --convert-seq-to-linalg | FileCheck %s
 // RUN: seq-opt %s --convert-seq-to-linalg="scan=reference" | FileCheck %s --check-prefix=REF
 
-// Linear attention with a constant per-head decay (RetNet) or none takes the
-// chunked SSD lowering: C·Bᵀ scores over a chunk, a loop over chunks. A
-// per-step gate keeps the step-by-step recurrence. scan=reference keeps the
-// step-by-step form for all of them.
+// Linear attention with a constant per-head decay (RetNet), a scalar gate
+// per step and head, or no decay takes the chunked SSD scan: an scf.forall
+// over (batch, head) whose state is [V, K], a loop over chunks, and the
+// state transposed back to [K, V]. Per-channel gates (GLA) keep the
+// step-by-step recurrence over whole tensors, and so does everything under
+// scan=reference.
 
 // CHECK-LABEL: func.func @head_decay
 // CHECK: scf.forall {{.*}} -> (tensor<1x?x4x32xf32>, tensor<1x4x32x16xf32>)
-// CHECK: scf.for
+// CHECK: scf.for {{.*}} step %c64
 // CHECK-NOT: seq.
 // CHECK: linalg.transpose {{.*}} permutation = [0, 1, 3, 2]
 // REF-LABEL: func.func @head_decay
-// REF-NOT: linalg.transpose
-// REF: scf.for
+// REF-NOT: scf.forall
+// REF: scf.for {{.*}} -> (tensor<1x4x16x32xf32>, tensor<1x?x4x32xf32>)
 func.func @head_decay(%q: tensor<1x?x4x16xf32>, %k: tensor<1x?x4x16xf32>, %v: tensor<1x?x4x32xf32>, %g: tensor<4xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>) {
   %y, %s = seq.linear_attention %q, %k, %v log_decay(%g) {scale = 0.25 : f32} : (tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x32xf32>, tensor<4xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>)
   return %y, %s : tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>
 }
 
+// The initial state enters transposed; chunk_size sets the chunk.
 // CHECK-LABEL: func.func @step_gate
+// CHECK: linalg.transpose {{.*}} permutation = [0, 1, 3, 2]
+// CHECK: scf.forall {{.*}} -> (tensor<1x?x4x32xf32>, tensor<1x4x32x16xf32>)
+// CHECK: scf.for {{.*}} step %c16
+// CHECK: linalg.transpose {{.*}} permutation = [0, 1, 3, 2]
+func.func @step_gate(%q: tensor<1x?x4x16xf32>, %k: tensor<1x?x4x16xf32>, %v: tensor<1x?x4x32xf32>, %g: tensor<1x?x4xf32>, %s0: tensor<1x4x16x32xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>) {
+  %y, %s = seq.linear_attention %q, %k, %v log_decay(%g) initial_state(%s0) {chunk_size = 16 : i64} : (tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x32xf32>, tensor<1x?x4xf32>, tensor<1x4x16x32xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>)
+  return %y, %s : tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>
+}
+
+// CHECK-LABEL: func.func @channel_gate
+// CHECK-NOT: scf.forall
 // CHECK-NOT: linalg.transpose
+// CHECK: scf.for {{.*}} -> (tensor<1x4x16x32xf32>, tensor<1x?x4x32xf32>)
 // CHECK: return
-func.func @step_gate(%q: tensor<1x?x4x16xf32>, %k: tensor<1x?x4x16xf32>, %v: tensor<1x?x4x32xf32>, %g: tensor<1x?x4xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>) {
-  %y, %s = seq.linear_attention %q, %k, %v log_decay(%g) : (tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x32xf32>, tensor<1x?x4xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>)
+func.func @channel_gate(%q: tensor<1x?x4x16xf32>, %k: tensor<1x?x4x16xf32>, %v: tensor<1x?x4x32xf32>, %g: tensor<1x?x4x16xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>) {
+  %y, %s = seq.linear_attention %q, %k, %v log_decay(%g) : (tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x32xf32>, tensor<1x?x4x16xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>)
   return %y, %s : tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>
 }
