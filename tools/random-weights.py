@@ -17,16 +17,23 @@ import re
 import struct
 import sys
 
-WEIGHT = re.compile(r'seq\.weight\s+"([^"]+)"\s*:\s*tensor<([0-9x]+)x(f32|f16|bf16)>')
+WEIGHT = re.compile(r'seq\.weight\s+"([^"]+)"\s*(transposed\s*|stacked\s*)?:\s*tensor<([0-9x]+)x(f32|f16|bf16)>')
 
 
 def weights_of(path):
     found = {}
     with open(path, encoding="utf-8") as f:
-        for name, dims, dtype in WEIGHT.findall(f.read()):
+        for name, layout, dims, dtype in WEIGHT.findall(f.read()):
             if dtype != "f32":
                 sys.exit(f"random-weights: {name}: only f32 weights are supported")
-            found[name] = [int(d) for d in dims.split("x")]
+            shape = [int(d) for d in dims.split("x")]
+            if layout.startswith("transposed"):
+                found[name] = shape[::-1]  # stored as the transpose
+            elif layout.startswith("stacked"):
+                for i in range(shape[0]):  # one tensor per slice of dim 0
+                    found[name.replace("{}", str(i))] = shape[1:]
+            else:
+                found[name] = shape
     if not found:
         sys.exit(f"random-weights: no seq.weight in {path}")
     return found

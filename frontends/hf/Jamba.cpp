@@ -19,27 +19,12 @@ namespace seqc::hf {
 
 namespace {
 
-/// Per-expert [rows, cols] weights stacked into [experts, rows, cols].
+/// Per-expert [rows, cols] weights, stacked into [experts, rows, cols] by
+/// the runtime when it binds them.
 Value stackExperts(ModelEmitter &e, const std::string &prefix,
                    const std::string &leaf, int64_t experts, int64_t rows,
                    int64_t cols) {
-  OpBuilder &b = e.builder();
-  Location loc = e.loc();
-  Value stacked = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{experts, rows, cols},
-                                          b.getF32Type());
-  for (int64_t x = 0; x < experts; ++x) {
-    Value w = e.weight(prefix + ".experts." + std::to_string(x) + "." + leaf,
-                       {rows, cols});
-    stacked = tensor::InsertSliceOp::create(
-        b, loc, w, stacked,
-        ArrayRef<OpFoldResult>{b.getIndexAttr(x), b.getIndexAttr(0),
-                               b.getIndexAttr(0)},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(rows),
-                               b.getIndexAttr(cols)},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1),
-                               b.getIndexAttr(1)});
-  }
-  return stacked;
+  return e.stackedWeight(prefix + ".experts.{}." + leaf, experts, {rows, cols});
 }
 
 } // namespace

@@ -56,16 +56,12 @@ bool ModelEmitter::hasWeight(StringRef name) const {
   return weights.find(name.str()) != nullptr;
 }
 
-Value ModelEmitter::weight(StringRef name, ArrayRef<int64_t> shape,
-                          bool transposed) {
-  SmallVector<int64_t> stored(shape);
-  if (transposed)
-    std::swap(stored[0], stored[1]);
+void ModelEmitter::checkWeight(StringRef name, ArrayRef<int64_t> stored) {
   const seqrt::TensorInfo *info = weights.find(name.str());
   if (!info) {
     fail("missing tensor '" + name.str() + "' (expected shape " +
          shapeString(stored) + " from the config)");
-  } else if (ArrayRef<int64_t>(info->shape) != ArrayRef<int64_t>(stored)) {
+  } else if (ArrayRef<int64_t>(info->shape) != stored) {
     fail("tensor '" + name.str() + "' in " + info->file + " has shape " +
          shapeString(info->shape) + " but the config implies " +
          shapeString(stored));
@@ -77,7 +73,30 @@ Value ModelEmitter::weight(StringRef name, ArrayRef<int64_t> shape,
          seqrt::dtypeName(info->dtype) +
          "; weights must be F32, F16, BF16 or F64");
   }
-  return seq::WeightOp::create(b, location, f32(shape), name, transposed);
+}
+
+Value ModelEmitter::weight(StringRef name, ArrayRef<int64_t> shape,
+                           bool transposed) {
+  SmallVector<int64_t> stored(shape);
+  if (transposed)
+    std::swap(stored[0], stored[1]);
+  checkWeight(name, stored);
+  return seq::WeightOp::create(b, location, f32(shape), name, transposed,
+                               /*stacked=*/false);
+}
+
+Value ModelEmitter::stackedWeight(StringRef pattern, int64_t count,
+                                  ArrayRef<int64_t> sliceShape) {
+  size_t at = pattern.find("{}");
+  for (int64_t i = 0; i < count; ++i)
+    checkWeight((pattern.take_front(at) + std::to_string(i) +
+                 pattern.drop_front(at + 2))
+                    .str(),
+                sliceShape);
+  SmallVector<int64_t> shape{count};
+  shape.append(sliceShape.begin(), sliceShape.end());
+  return seq::WeightOp::create(b, location, f32(shape), pattern,
+                               /*transposed=*/false, /*stacked=*/true);
 }
 
 Value ModelEmitter::linear(Value x, StringRef prefix, int64_t out, int64_t in,

@@ -46,6 +46,11 @@ public:
   /// (GPT-2's Conv1D) and the runtime transposes it once at load.
   mlir::Value weight(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
                      bool transposed = false);
+  /// `count` checkpoint tensors of `sliceShape`, named by `pattern` with its
+  /// `{}` replaced by 0, 1, ..., stacked along a new dim 0 once at load time
+  /// (MoE experts).
+  mlir::Value stackedWeight(llvm::StringRef pattern, int64_t count,
+                            llvm::ArrayRef<int64_t> sliceShape);
   bool hasWeight(llvm::StringRef name) const;
 
   /// x · Wᵀ (+ b) with W = `prefix`.weight [out, in] (and `prefix`.bias).
@@ -91,6 +96,10 @@ public:
   mlir::RankedTensorType f32(llvm::ArrayRef<int64_t> shape) const;
 
 private:
+  /// Records an error unless checkpoint tensor `name` exists with shape
+  /// `stored` and a float dtype.
+  void checkWeight(llvm::StringRef name, llvm::ArrayRef<int64_t> stored);
+
   struct State {
     std::string name;
     mlir::RankedTensorType type;

@@ -47,6 +47,7 @@ struct WeightInfo {
   std::string name;
   RankedTensorType type;
   bool transposed;
+  bool stacked;
 };
 
 /// The ABI's name of an element type ("f32", "i64").
@@ -117,18 +118,23 @@ int64_t ExportEntryPointsPass::weightIndex(seqc::seq::WeightOp op) {
   auto it = weightIndices.find(op.getName());
   auto type = cast<RankedTensorType>(op.getType());
   if (it != weightIndices.end()) {
-    if (weights[it->second].type != type ||
-        weights[it->second].transposed != op.getTransposed()) {
+    const WeightInfo &other = weights[it->second];
+    auto layout = [](bool transposed, bool stacked) {
+      return transposed ? " (transposed)" : stacked ? " (stacked)" : "";
+    };
+    if (other.type != type || other.transposed != op.getTransposed() ||
+        other.stacked != op.getStacked()) {
       op.emitOpError("weight '")
           << op.getName() << "' is used with type " << type
-          << (op.getTransposed() ? " (transposed)" : "")
-          << " but elsewhere with " << weights[it->second].type
-          << (weights[it->second].transposed ? " (transposed)" : "");
+          << layout(op.getTransposed(), op.getStacked())
+          << " but elsewhere with " << other.type
+          << layout(other.transposed, other.stacked);
       weightTypeMismatch = true;
     }
     return it->second;
   }
-  weights.push_back({op.getName().str(), type, op.getTransposed()});
+  weights.push_back(
+      {op.getName().str(), type, op.getTransposed(), op.getStacked()});
   weightIndices[op.getName()] = weights.size() - 1;
   return weights.size() - 1;
 }
@@ -416,6 +422,8 @@ void ExportEntryPointsPass::runOnOperation() {
     writeShape(os, w.type.getShape());
     if (w.transposed)
       os << ",\"transposed\":true";
+    if (w.stacked)
+      os << ",\"stacked\":true";
     os << '}';
   });
   os << "]}";

@@ -9,31 +9,86 @@ namespace seqrt {
 
 namespace {
 
+/// Converts stored tensor `info` (named `name`) to f32 at `out`.
+Error convertWeight(const TensorInfo &info, const std::string &name,
+                    float *out) {
+  if (!convertToF32(info.dtype, info.data, static_cast<size_t>(info.numel()),
+                    out))
+    return makeError(SEQ_ERROR_INVALID_WEIGHTS,
+                     "weight '" + name + "' in " + info.file +
+                         " is stored as " + dtypeName(info.dtype) +
+                         "; the model needs f32 (f32, f16, bf16 and f64 "
+                         "storage convert)");
+  return Error::ok();
+}
+
+/// Finds stored tensor `name` (`needed` is what the model reads) and checks
+/// it has shape `stored`.
+Error findWeight(const seq_model &model, const std::string &name,
+                 const WeightSpec &spec, const std::vector<int64_t> &needed,
+                 const std::vector<int64_t> &stored,
+                 const std::string &weightsPath, const TensorInfo *&info) {
+  info = model.store->find(name);
+  if (!info)
+    return makeError(SEQ_ERROR_INVALID_WEIGHTS,
+                     "weight '" + name + "' (" +
+                         TensorSpec{spec.spec.dtype, needed}.str() +
+                         ", needed by the model) is missing from " +
+                         weightsPath);
+  if (info->shape != stored) {
+    TensorSpec found{dtypeName(info->dtype), info->shape};
+    return makeError(SEQ_ERROR_INVALID_WEIGHTS,
+                     "weight '" + name + "' in " + info->file + " has shape " +
+                         found.str() + " but the model needs " +
+                         TensorSpec{spec.spec.dtype, stored}.str() +
+                         (spec.transposed ? " (stored transposed)" : ""));
+  }
+  return Error::ok();
+}
+
+/// Binds a stacked weight: slice i of dim 0 is the tensor named with the
+/// `{}` of spec.name replaced by i; copied once into one f32 buffer.
+Error bindStackedWeight(seq_model &model, size_t index,
+                        const std::string &weightsPath) {
+  const WeightSpec &spec = model.descriptor.weights[index];
+  std::vector<int64_t> slice(spec.spec.shape.begin() + 1, spec.spec.shape.end());
+  size_t sliceCount = 1;
+  for (int64_t d : slice)
+    sliceCount *= static_cast<size_t>(d);
+  size_t at = spec.name.find("{}");
+  std::vector<float> buffer(sliceCount * static_cast<size_t>(spec.spec.shape[0]));
+  for (int64_t i = 0; i < spec.spec.shape[0]; ++i) {
+    std::string name = spec.name.substr(0, at) + std::to_string(i) +
+                       spec.name.substr(at + 2);
+    const TensorInfo *info = nullptr;
+    if (Error e = findWeight(model, name, spec, slice, slice, weightsPath, info))
+      return e;
+    if (Error e = convertWeight(*info, name,
+                                buffer.data() + static_cast<size_t>(i) * sliceCount))
+      return e;
+  }
+  model.converted.push_back(std::move(buffer));
+  model.weightData[index] = model.converted.back().data();
+  return Error::ok();
+}
+
 /// Binds descriptor weight `index` to data in the store, converting stored
 /// f16/bf16 to the f32 the compiled code reads.
 Error bindWeight(seq_model &model, size_t index, const std::string &weightsPath) {
   const WeightSpec &spec = model.descriptor.weights[index];
-  const TensorInfo *info = model.store->find(spec.name);
-  if (!info)
-    return makeError(SEQ_ERROR_INVALID_WEIGHTS,
-                     "weight '" + spec.name + "' (" + spec.spec.str() +
-                         ", needed by the model) is missing from " +
-                         weightsPath);
-  std::vector<int64_t> stored = spec.spec.shape;
-  if (spec.transposed)
-    std::swap(stored[0], stored[1]);
-  if (info->shape != stored) {
-    TensorSpec found{dtypeName(info->dtype), info->shape};
-    return makeError(SEQ_ERROR_INVALID_WEIGHTS,
-                     "weight '" + spec.name + "' in " + info->file +
-                         " has shape " + found.str() + " but the model needs " +
-                         TensorSpec{spec.spec.dtype, stored}.str() +
-                         (spec.transposed ? " (stored transposed)" : ""));
-  }
   if (spec.spec.dtype != "f32")
     return makeError(SEQ_ERROR_UNSUPPORTED,
                      "weight '" + spec.name + "': compiled element type " +
                          spec.spec.dtype + " is not supported yet (f32 only)");
+  if (spec.stacked)
+    return bindStackedWeight(model, index, weightsPath);
+  std::vector<int64_t> stored = spec.spec.shape;
+  if (spec.transposed)
+    std::swap(stored[0], stored[1]);
+  const TensorInfo *info = nullptr;
+  if (Error e = findWeight(model, spec.name, spec, spec.spec.shape, stored,
+                            weightsPath, info))
+    return e;
   size_t count = static_cast<size_t>(info->numel());
   bool aligned = reinterpret_cast<uintptr_t>(info->data) % alignof(float) == 0;
   if (info->dtype == DType::F32 && aligned && !spec.transposed) {
@@ -41,12 +96,8 @@ Error bindWeight(seq_model &model, size_t index, const std::string &weightsPath)
     return Error::ok();
   }
   std::vector<float> buffer(count);
-  if (!convertToF32(info->dtype, info->data, count, buffer.data()))
-    return makeError(SEQ_ERROR_INVALID_WEIGHTS,
-                     "weight '" + spec.name + "' in " + info->file +
-                         " is stored as " + dtypeName(info->dtype) +
-                         "; the model needs f32 (f32, f16, bf16 and f64 "
-                         "storage convert)");
+  if (Error e = convertWeight(*info, spec.name, buffer.data()))
+    return e;
   if (spec.transposed) {
     // Stored [rows, cols]; the compiled code reads [cols, rows].
     size_t rows = static_cast<size_t>(stored[0]), cols = static_cast<size_t>(stored[1]);

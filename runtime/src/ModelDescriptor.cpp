@@ -146,6 +146,18 @@ Error parseDescriptor(const char *text, const std::string &origin,
                r.error;
       spec.transposed = t->getBool();
     }
+    if (const json::Value *st = w.find("stacked")) {
+      size_t at = spec.name.find("{}");
+      if (!st->isBool() ||
+          (st->getBool() &&
+           (spec.spec.shape.size() < 2 || spec.transposed ||
+            at == std::string::npos ||
+            spec.name.find("{}", at + 2) != std::string::npos)))
+        return r.fail(where, "'stacked' must be a boolean on a weight of rank "
+                             ">= 2, not transposed, whose name holds '{}' once"),
+               r.error;
+      spec.stacked = st->getBool();
+    }
     out.weights.push_back(std::move(spec));
   }
 

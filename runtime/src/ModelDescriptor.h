@@ -45,6 +45,9 @@ struct WeightSpec {
   std::string name;
   TensorSpec spec;        ///< the compiled layout
   bool transposed = false; ///< stored as the 2-D transpose of `spec`
+  /// Stored as shape[0] tensors of shape[1:], named by `name` with its `{}`
+  /// replaced by 0, 1, ...
+  bool stacked = false;
 };
 
 struct StateSpec {

@@ -22,6 +22,19 @@ LogicalResult WeightOp::verify() {
   if (getTransposed() && getType().getRank() != 2)
     return emitOpError("expected a 2-D type for a transposed weight, got ")
            << getType();
+  if (getStacked()) {
+    if (getTransposed())
+      return emitOpError("expected a weight to be either transposed or "
+                         "stacked, not both");
+    if (getType().getRank() < 2)
+      return emitOpError("expected a type of rank >= 2 for a stacked weight, got ")
+             << getType();
+    size_t at = getName().find("{}");
+    if (at == StringRef::npos || getName().find("{}", at + 2) != StringRef::npos)
+      return emitOpError("expected the name of a stacked weight to hold '{}' "
+                         "exactly once, got '")
+             << getName() << "'";
+  }
   return success();
 }
 

@@ -26,14 +26,23 @@ def Seq_WeightOp : Seq_Op<"weight", [Pure]> {
     GPT-2's `Conv1D` keeps `[in, out]`); the runtime transposes it once at
     load time, so the IR always sees PyTorch `nn.Linear` layout.
 
+    With `stacked`, the checkpoint stores the slices of dim 0 as separate
+    tensors (e.g. one per MoE expert): `name` holds `{}` once, and slice `i`
+    is the parameter named with `{}` replaced by `i`. The runtime stacks them
+    once at load time.
+
     ```mlir
     %w = seq.weight "model.layers.0.self_attn.q_proj.weight" : tensor<64x64xf32>
     %c = seq.weight "transformer.h.0.attn.c_attn.weight" transposed : tensor<192x64xf32>
+    %e = seq.weight "model.layers.1.feed_forward.experts.{}.up_proj.weight" stacked
+        : tensor<8x128x64xf32>
     ```
   }];
-  let arguments = (ins StrAttr:$name, UnitAttr:$transposed);
+  let arguments = (ins StrAttr:$name, UnitAttr:$transposed, UnitAttr:$stacked);
   let results = (outs StaticShapeTensorOf<[AnyFloat]>:$result);
-  let assemblyFormat = "$name (`transposed` $transposed^)? attr-dict `:` type($result)";
+  let assemblyFormat = [{
+    $name (`transposed` $transposed^)? (`stacked` $stacked^)? attr-dict `:` type($result)
+  }];
   let hasVerifier = 1;
 }
 

@@ -53,6 +53,30 @@ func.func @weight_transposed_rank() {
 
 // -----
 
+func.func @weight_stacked_name() {
+  // expected-error @+1 {{expected the name of a stacked weight to hold '{}' exactly once, got 'experts.{}.{}.w'}}
+  %0 = seq.weight "experts.{}.{}.w" stacked : tensor<2x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @weight_stacked_rank() {
+  // expected-error @+1 {{expected a type of rank >= 2 for a stacked weight, got 'tensor<4xf32>'}}
+  %0 = seq.weight "experts.{}.b" stacked : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @weight_stacked_transposed() {
+  // expected-error @+1 {{expected a weight to be either transposed or stacked, not both}}
+  %0 = seq.weight "experts.{}.w" transposed stacked : tensor<2x3xf32>
+  return
+}
+
+// -----
+
 func.func @weight_dynamic_shape() {
   // expected-error @+1 {{result #0 must be statically shaped tensor of floating-point values, but got 'tensor<?x4xf32>'}}
   %0 = seq.weight "w" : tensor<?x4xf32>

@@ -357,6 +357,82 @@ TEST(RuntimeRun, StatelessEntryAndItsArgumentChecks) {
   seq_model_close(m);
 }
 
+/// A safetensors file of f32 tensors `{name, shape, values}`.
+struct F32Tensor {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::vector<float> values;
+};
+std::string f32File(const std::string &fileName, const std::vector<F32Tensor> &tensors) {
+  std::string header = "{";
+  size_t offset = 0;
+  for (const F32Tensor &t : tensors) {
+    std::string shape;
+    for (int64_t d : t.shape)
+      shape += (shape.empty() ? "" : ",") + std::to_string(d);
+    size_t bytes = t.values.size() * 4;
+    header += (header.size() > 1 ? "," : "") + ("\"" + t.name + "\":{\"dtype\":\"F32\",\"shape\":[") +
+              shape + "],\"data_offsets\":[" + std::to_string(offset) + "," +
+              std::to_string(offset + bytes) + "]}";
+    offset += bytes;
+  }
+  header += "}";
+  std::string path = ::testing::TempDir() + "/" + fileName;
+  uint64_t n = header.size();
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char *>(&n), 8);
+  out << header;
+  for (const F32Tensor &t : tensors)
+    out.write(reinterpret_cast<const char *>(t.values.data()), t.values.size() * 4);
+  return path;
+}
+
+std::vector<float> iota(size_t n, float start, float step) {
+  std::vector<float> v(n);
+  for (size_t i = 0; i < n; ++i)
+    v[i] = start + step * static_cast<float>(i);
+  return v;
+}
+
+TEST(RuntimeWeights, StackedWeightBindsItsSlicesInOrder) {
+  // stacked.mlir: logits = embed[ids] · Wᵀ, W [8, 4] = head.0.weight [4, 4]
+  // over head.1.weight [4, 4], bound as one stacked [2, 4, 4] weight.
+  const std::string so = kModels + "/stacked.so";
+  std::vector<float> embed = iota(32, -1.0f, 0.0625f);
+  std::vector<float> head0 = iota(16, 0.5f, -0.125f), head1 = iota(16, 2.0f, 0.25f);
+  std::string weights = f32File("stacked.safetensors",
+                                {{"embed", {8, 4}, embed},
+                                 {"head.1.weight", {4, 4}, head1},
+                                 {"head.0.weight", {4, 4}, head0}});
+  seq_model *m = nullptr;
+  ASSERT_EQ(seq_model_open(so.c_str(), weights.c_str(), nullptr, &m), SEQ_OK)
+      << seq_last_error();
+  int64_t ids[2] = {5, 2};
+  float logits[2 * 8];
+  seq_tensor in{ids, SEQ_DTYPE_I64, 2, {1, 2}};
+  seq_tensor out{logits, SEQ_DTYPE_F32, 3, {1, 2, 8}};
+  ASSERT_EQ(seq_model_run(m, "prefill", &in, 1, &out, 1), SEQ_OK) << seq_last_error();
+  seq_model_close(m);
+  for (int t = 0; t < 2; ++t)
+    for (int o = 0; o < 8; ++o) {
+      const std::vector<float> &w = o < 4 ? head0 : head1;
+      double expected = 0;
+      for (int k = 0; k < 4; ++k)
+        expected += double(embed[ids[t] * 4 + k]) * double(w[(o % 4) * 4 + k]);
+      EXPECT_NEAR(logits[t * 8 + o], expected, 1e-5) << "token " << t << " out " << o;
+    }
+
+  // A missing slice is named.
+  std::string partial = f32File("stacked-partial.safetensors",
+                                {{"embed", {8, 4}, embed}, {"head.0.weight", {4, 4}, head0}});
+  EXPECT_EQ(seq_model_open(so.c_str(), partial.c_str(), nullptr, &m),
+            SEQ_ERROR_INVALID_WEIGHTS);
+  EXPECT_NE(std::string(seq_last_error())
+                .find("weight 'head.1.weight' (f32[4,4], needed by the model) is missing"),
+            std::string::npos)
+      << seq_last_error();
+}
+
 TEST(RuntimeErrors, NullArguments) {
   EXPECT_EQ(seq_model_open(nullptr, nullptr, nullptr, nullptr),
             SEQ_ERROR_INVALID_ARGUMENT);
