@@ -9,6 +9,8 @@ packages=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
   # OpenMP runtime that compiled models use for their parallel loops.
   libomp-22-dev
+  # Sanitizer and libFuzzer runtimes for the weight-reader fuzz test.
+  libclang-rt-22-dev
   # Build tools and test frameworks.
   cmake ninja-build ccache g++ python3 libgtest-dev pkg-config
 )
