@@ -59,16 +59,23 @@ def main():
     p.add_argument("--max-seq", type=int, default=2048,
                    help="longest S to run (the reference lowering materialises S x S scores)")
     p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--lowering", default="flash",
+                   help="attention lowering: flash (default), flash-generic or reference")
+    p.add_argument("--heads", default="8,32")
+    p.add_argument("--dims", default="64,128")
+    p.add_argument("--seqs", default="512,2048,8192")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     limits = peak(a.threads)
     print(json.dumps(limits), flush=True)
     work = tempfile.mkdtemp(prefix="seqc-attn-")
     rng = np.random.default_rng(0)
-    for heads in (8, 32):
-        for dim in (64, 128):
-            for seq in (512, 2048, 8192):
-                case = {"bench": "attention_causal_prefill", "dtype": "f32", "batch": 1,
+    ints = lambda text: [int(x) for x in text.split(",")]
+    for heads in ints(a.heads):
+        for dim in ints(a.dims):
+            for seq in ints(a.seqs):
+                case = {"bench": "attention_causal_prefill", "lowering": a.lowering,
+                        "dtype": "f32", "batch": 1,
                         "heads": heads, "head_dim": dim, "seq": seq, "threads": a.threads}
                 if seq > a.max_seq:
                     case["skipped"] = f"S > --max-seq {a.max_seq}"
@@ -81,6 +88,12 @@ def main():
                             f"  %o = seq.attention %q, %k, %v {{causal}} : {t}, {t}, {t} -> {t}\n"
                             f"  return %o : {t}\n}}\n")
                 so = mlir[:-5] + ".so"
+                if a.lowering != "flash":
+                    lowered = mlir[:-5] + ".linalg.mlir"
+                    subprocess.run([os.path.join(ROOT, "build", "bin", "seq-opt"), mlir,
+                                    f"--convert-seq-to-linalg=attention={a.lowering}",
+                                    "-o", lowered], check=True)
+                    mlir = lowered
                 subprocess.run([os.path.join(ROOT, "build", "bin", "seqc"), mlir, "-o", so], check=True)
                 model = seqrt.Model(so, threads=a.threads)
                 q, k, v = (rng.standard_normal((1, seq, heads, dim), dtype=np.float32) for _ in range(3))

@@ -15,10 +15,11 @@ namespace seqc {
 #include "passes/Conversion/Passes.h.inc"
 
 /// Patterns lowering every seq op but seq.weight to linalg/scf/tensor/arith;
-/// attention with the reference lowering unless `flashAttention`.
+/// `attention`: "flash" (vector kernel where it applies, else the linalg
+/// form), "flash-generic" or "reference".
 void populateSeqToLinalgPatterns(mlir::RewritePatternSet &patterns,
-                                 bool flashAttention = false,
-                                 int64_t queryTile = 16, int64_t keyTile = 64,
+                                 llvm::StringRef attention = "reference",
+                                 int64_t queryTile = 0, int64_t keyTile = 64,
                                  bool tiledScan = false,
                                  int64_t channelTile = 64);
 

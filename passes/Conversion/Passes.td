@@ -17,10 +17,12 @@ def ConvertSeqToLinalg : Pass<"convert-seq-to-linalg", "mlir::ModuleOp"> {
   }];
   let options = [
     Option<"attention", "attention", "std::string", /*default=*/"\"flash\"",
-           "Attention lowering: flash (tiled, online softmax) or reference "
-           "(materialised scores)">,
-    Option<"queryTile", "query-tile", "int64_t", /*default=*/"16",
-           "Query positions per flash-attention tile">,
+           "Attention lowering: flash (tiled, online softmax; register-tiled "
+           "vector kernel for f32), flash-generic (the linalg form only) or "
+           "reference (materialised scores)">,
+    Option<"queryTile", "query-tile", "int64_t", /*default=*/"0",
+           "Query positions per flash-attention tile (0: automatic, about "
+           "64 query rows for the vector kernel, 16 positions otherwise)">,
     Option<"keyTile", "key-tile", "int64_t", /*default=*/"64",
            "Keys per flash-attention step">,
     Option<"scan", "scan", "std::string", /*default=*/"\"tiled\"",

@@ -22,6 +22,8 @@ struct ApproximateMathPass
     RewritePatternSet patterns(&getContext());
     populateMathPolynomialApproximationPatterns(
         patterns, [](StringRef name) {
+          // MLIR 22 passes full operation names ("math.exp").
+          name.consume_front("math.");
           return name == "exp" || name == "log1p" || name == "tanh";
         });
     // Only vector ops: scalar ones keep their (exact) libm calls.

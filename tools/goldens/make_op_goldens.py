@@ -501,6 +501,37 @@ def gen_attention():
           "score_mod": "softcap_2", "scale": f32(0.5)},
          ("B", 1, "Sq", "Skv")),
     ]
+    # Value dims that are multiples of 16 take the register-tiled vector
+    # kernel: lengths spanning several query and key tiles (64 keys, about
+    # 64 query rows), ragged last tiles, skipped and mask-free tiles.
+    bl_5x5 = [1, 0, 0, 1, 0,
+              0, 1, 0, 0, 0,
+              1, 1, 1, 0, 0,
+              0, 0, 0, 0, 0,  # block row 3 sees nothing
+              1, 0, 0, 1, 1]
+    specs += [
+        ("vec_causal_gqa", 1, 150, 150, 8, 2, 24, 32, None, {"causal": 1}, None),
+        ("vec_noncausal", 2, 77, 77, 2, 2, 16, 16, None, {}, None),
+        ("vec_sliding_causal", 1, 200, 200, 2, 1, 16, 16, None,
+         {"causal": 1, "sliding_window": 50}, None),
+        ("vec_sliding_noncausal", 1, 140, 140, 2, 2, 12, 16, None,
+         {"sliding_window": 30}, None),
+        ("vec_dilated", 1, 130, 130, 2, 1, 16, 16, None,
+         {"dilation_rate": 2, "dilation_segment": 40}, None),
+        ("vec_longformer_global", 1, 150, 150, 2, 2, 16, 16, None,
+         {"sliding_window": 20, "global_tokens": 3}, None),
+        ("vec_block_sparse", 1, 130, 130, 2, 2, 16, 16, None,
+         {"causal": 1, "block_size": 32, "block_layout": bl_5x5}, None),
+        ("vec_decode_kvlen_window", 2, 1, 200, 8, 2, 16, 32, 170,
+         {"causal": 1, "sliding_window": 100}, None),
+        ("vec_chunk_kvlen", 1, 40, 256, 4, 2, 16, 16, 190, {"causal": 1}, None),
+        ("vec_bias_softcap", 1, 90, 90, 2, 1, 16, 16, None,
+         {"causal": 1, "score_mod": "softcap_2"}, ("B", 1, "Sq", "Skv")),
+        ("vec_mask_mod_document", 1, 100, 100, 2, 2, 16, 16, None,
+         {"mask_mod": "document"}, None),
+        ("vec_dv128", 1, 70, 70, 2, 2, 128, 128, None, {"causal": 1}, None),
+        ("vec_group3_dv48", 1, 50, 50, 6, 2, 16, 48, None, {"causal": 1}, None),
+    ]
     for case, B, Sq, Skv, Hq, Hkv, Dk, Dv, L, attrs, bias_spec in specs:
         rng = rng_for("attention_" + case)
         q = randn(rng, B, Sq, Hq, Dk)

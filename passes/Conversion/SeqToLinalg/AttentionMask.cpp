@@ -33,7 +33,7 @@ AttentionMask::AttentionMask(OpBuilder &b, Location loc, seq::AttentionOp op,
 
 Value AttentionMask::score(OpBuilder &b, Location l, Value dot, Value batch,
                            Value kvHead, Value member, Value row,
-                           Value key) const {
+                           Value key, bool prescaled) const {
   Type t = dot.getType();
   seq::AttentionOp op = this->op; // ODS accessors are not const
   double scale = op.getEffectiveScale();
@@ -107,8 +107,10 @@ Value AttentionMask::score(OpBuilder &b, Location l, Value dot, Value batch,
 
   // scale, then score_mod, then the additive bias: the order
   // of Gemma 2's soft-capping before the attention mask.
-  Value s = arith::MulFOp::create(b, l, dot,
-                                  floatConstant(b, l, t, scale));
+  Value s = prescaled ? dot
+                      : arith::MulFOp::create(b, l, dot,
+                                              floatConstant(b, l, t, scale))
+                            .getResult();
   if (!op.getScoreMod().empty())
     s = inlineModifier(b, op.getScoreMod(), {s, bi, h, qpos, kpos});
   if (bias) {

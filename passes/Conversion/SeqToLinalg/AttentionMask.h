@@ -26,9 +26,11 @@ public:
   /// The score of `dot` (= q·k) for batch `batch`, KV head `kvHead`, group
   /// member `member`, query row `row` (0 .. Sq-1) and key position `key`:
   /// score_mod(scale · dot) + bias when visible, -inf otherwise.
+  /// `prescaled`: `dot` already carries the scale (folded into the query).
   mlir::Value score(mlir::OpBuilder &b, mlir::Location loc, mlir::Value dot,
                     mlir::Value batch, mlir::Value kvHead, mlir::Value member,
-                    mlir::Value row, mlir::Value key) const;
+                    mlir::Value row, mlir::Value key,
+                    bool prescaled = false) const;
 
 private:
   seq::AttentionOp op;

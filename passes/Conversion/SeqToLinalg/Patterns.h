@@ -25,6 +25,11 @@ void populateFlashAttentionLoweringPatterns(mlir::RewritePatternSet &patterns,
 
 /// selective_scan tiled over (batch, channel tile), each tile running its
 /// own time loop on threads.
+/// Register-tiled f32 flash attention (value dims a multiple of 16); the
+/// generic flash lowering remains for the rest. queryTile 0: about 64 rows.
+void populateVectorFlashAttentionLoweringPatterns(
+    mlir::RewritePatternSet &patterns, int64_t queryTile, int64_t keyTile);
+
 void populateTiledScanLoweringPatterns(mlir::RewritePatternSet &patterns,
                                        int64_t channelTile);
 

@@ -22,12 +22,15 @@ namespace seqc {
 using namespace mlir;
 
 void seqc::populateSeqToLinalgPatterns(RewritePatternSet &patterns,
-                                       bool flashAttention, int64_t queryTile,
+                                       StringRef attention, int64_t queryTile,
                                        int64_t keyTile, bool tiledScan,
                                        int64_t channelTile) {
   populateChannelMixerLoweringPatterns(patterns);
-  if (flashAttention)
-    populateFlashAttentionLoweringPatterns(patterns, queryTile, keyTile);
+  if (attention == "flash")
+    populateVectorFlashAttentionLoweringPatterns(patterns, queryTile, keyTile);
+  if (attention == "flash" || attention == "flash-generic")
+    populateFlashAttentionLoweringPatterns(
+        patterns, queryTile > 0 ? queryTile : 16, keyTile);
   else
     populateAttentionLoweringPatterns(patterns);
   // The tiled scan pattern has the higher benefit; the step-by-step one
@@ -46,10 +49,11 @@ struct ConvertSeqToLinalgPass
   using ConvertSeqToLinalgBase::ConvertSeqToLinalgBase;
 
   void runOnOperation() override {
-    if (attention != "flash" && attention != "reference") {
+    if (attention != "flash" && attention != "flash-generic" &&
+        attention != "reference") {
       getOperation().emitError("convert-seq-to-linalg: unknown attention "
                                "lowering '")
-          << attention << "' (flash, reference)";
+          << attention << "' (flash, flash-generic, reference)";
       return signalPassFailure();
     }
     if (scan != "tiled" && scan != "reference") {
@@ -57,8 +61,9 @@ struct ConvertSeqToLinalgPass
           << scan << "' (tiled, reference)";
       return signalPassFailure();
     }
-    if (queryTile < 1 || keyTile < 1 || channelTile < 1) {
-      getOperation().emitError("convert-seq-to-linalg: tiles must be >= 1");
+    if (queryTile < 0 || keyTile < 1 || channelTile < 1) {
+      getOperation().emitError("convert-seq-to-linalg: tiles must be >= 1 "
+                               "(query-tile 0: automatic)");
       return signalPassFailure();
     }
     MLIRContext *ctx = &getContext();
@@ -72,7 +77,7 @@ struct ConvertSeqToLinalgPass
     target.addLegalOp<seqc::seq::WeightOp, seqc::seq::YieldOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(ctx);
-    seqc::populateSeqToLinalgPatterns(patterns, attention == "flash", queryTile,
+    seqc::populateSeqToLinalgPatterns(patterns, attention, queryTile,
                                       keyTile, scan == "tiled", channelTile);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
