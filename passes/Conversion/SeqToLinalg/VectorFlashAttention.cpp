@@ -2,16 +2,19 @@
 //
 // The flash-attention forward pass written directly in 16-lane vectors, for
 // f32 with a value dim that is a multiple of 16. Per (batch, KV head, query
-// tile) — R = query positions × group rows, scale folded into the packed
-// query tile Q [R, D] — each key tile of kt keys runs:
+// tile), the tile's R query vectors (query positions × group members, padded
+// to a multiple of 16) are packed once, scaled and transposed, as Qᵀ [D, R]:
+// queries lie along the vector lanes. Each key tile of kt keys then runs
 //
-//   Kᵀ [D, kt]  the key tile transposed (zero padded): one pack per tile;
-//   S = Q·Kᵀ    register tiles of rbS rows × kt keys, FMA on broadcast q;
+//   Sᵀ = K·Qᵀ   [kt, R], register tiles of rbK keys × R/16 vectors, FMA on
+//               a broadcast key element (K is read in place, never packed);
 //   mask        only on tiles the visibility bounds cannot prove full;
-//   softmax     per row: max, exp (polynomial, vectorised), sum, rescale;
-//   acc = acc·c + P·V  register tiles of rbV rows × Dv, V read in place.
+//   softmax     lane-wise over 16 queries at a time: running max, exp
+//               (inline polynomial), sum and correction stay vectors, no
+//               horizontal reductions;
+//   acc = acc·c + P·V  register tiles of rbV queries × Dv, V read in place.
 //
-// Tiles the bounds prove empty are skipped. Accumulators live in vector
+// Tiles the bounds prove empty are skipped. Accumulators are vector
 // loop-carried values, so LLVM keeps them in registers.
 //
 //===----------------------------------------------------------------------===//
@@ -81,6 +84,7 @@ MaskTerms maskTerms(seq::AttentionOp op) {
   return m;
 }
 
+/// Rows per register tile: at most 16 accumulators of `vectorsPerRow`.
 int64_t largestRowBlock(int64_t rows, int64_t vectorsPerRow) {
   for (int64_t rb : {4, 2})
     if (rows % rb == 0 && rb * vectorsPerRow <= 16)
@@ -123,8 +127,8 @@ struct VectorFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
       g.queryTile = std::max<int64_t>(1, std::min(g.queryTile, sqStatic));
     g.keyTile = std::min<int64_t>(
         256, (std::max<int64_t>(keyTile, 1) + kLanes - 1) / kLanes * kLanes);
-    g.rows = g.queryTile * g.group;
-    g.rbS = largestRowBlock(g.rows, g.keyTile / kLanes);
+    g.rows = (g.queryTile * g.group + kLanes - 1) / kLanes * kLanes;
+    g.rbK = largestRowBlock(g.keyTile, g.rows / kLanes);
     g.rbV = largestRowBlock(g.rows, g.valueDim / kLanes);
 
     Value q = adaptor.getQuery(), k = adaptor.getKey(), v = adaptor.getValue();
@@ -178,8 +182,9 @@ struct VectorFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
 private:
   struct Geometry {
     int64_t group, headDim, valueDim;
-    int64_t queryTile, keyTile, rows; ///< rows = queryTile · group
-    int64_t rbS, rbV;                 ///< register-tile rows of Q·Kᵀ and P·V
+    int64_t queryTile, keyTile;
+    int64_t rows;     ///< queryTile · group, padded to a multiple of 16
+    int64_t rbK, rbV; ///< register-tile keys of K·Qᵀ, queries of P·V
   };
   struct TileContext {
     seq::AttentionOp op;
@@ -215,15 +220,25 @@ private:
                              [&](OpBuilder &bb, Location bl, ValueRange x) {
                                return arith::MulFOp::create(bb, bl, x[0], scale);
                              });
+    int64_t used = g.queryTile * g.group;
     Value qPad = filledTensor(b, l, {a(g.queryTile), a(g.group), a(g.headDim)},
                               t, 0.0);
     qPad = tensor::InsertSliceOp::create(
         b, l, scaled, qPad, ArrayRef<OpFoldResult>{a(0), a(0), a(0)},
         ArrayRef<OpFoldResult>{rows, a(g.group), a(g.headDim)},
         ArrayRef<OpFoldResult>{a(1), a(1), a(1)});
-    Value qm = tensor::CollapseShapeOp::create(
-        b, l, RankedTensorType::get({g.rows, g.headDim}, t), qPad,
+    Value qRows = tensor::CollapseShapeOp::create(
+        b, l, RankedTensorType::get({used, g.headDim}, t), qPad,
         SmallVector<ReassociationIndices>{{0, 1}, {2}});
+    Value qCols = linalg::TransposeOp::create(
+                      b, l, qRows, emptyTensor(b, l, {a(g.headDim), a(used)}, t),
+                      ArrayRef<int64_t>{1, 0})
+                      .getResult()[0];
+    Value qt = filledTensor(b, l, {a(g.headDim), a(g.rows)}, t, 0.0);
+    qt = tensor::InsertSliceOp::create(
+        b, l, qCols, qt, ArrayRef<OpFoldResult>{a(0), a(0)},
+        ArrayRef<OpFoldResult>{a(g.headDim), a(used)},
+        ArrayRef<OpFoldResult>{a(1), a(1)});
 
     // Keys this tile can see: [start, end).
     Value firstQ = arith::AddIOp::create(b, l, tc.qBase, i0);
@@ -274,7 +289,7 @@ private:
               nb, nl, bounds.any,
               [&](OpBuilder &ib, Location il) {
                 SmallVector<Value> next =
-                    emitKeyTile(ib, il, tc, qm, iter, i0, j0, kt, needMask);
+                    emitKeyTile(ib, il, tc, qt, iter, i0, j0, kt, needMask);
                 scf::YieldOp::create(ib, il, next);
               },
               [&](OpBuilder &ib, Location il) {
@@ -302,9 +317,14 @@ private:
                              bb, bl, empty, floatConstant(bb, bl, t, 0.0), o));
             })
             .getResult(0);
+    Value usedOut = tensor::ExtractSliceOp::create(
+        b, l, RankedTensorType::get({used, g.valueDim}, t), out,
+        ArrayRef<OpFoldResult>{a(0), a(0)},
+        ArrayRef<OpFoldResult>{a(used), a(g.valueDim)},
+        ArrayRef<OpFoldResult>{a(1), a(1)});
     Value expanded = tensor::ExpandShapeOp::create(
-        b, l, RankedTensorType::get({g.queryTile, g.group, g.valueDim}, t), out,
-        SmallVector<ReassociationIndices>{{0, 1}, {2}});
+        b, l, RankedTensorType::get({g.queryTile, g.group, g.valueDim}, t),
+        usedOut, SmallVector<ReassociationIndices>{{0, 1}, {2}});
     Value tile = tensor::ExtractSliceOp::create(
         b, l, RankedTensorType::get({dyn, g.group, g.valueDim}, t), expanded,
         ArrayRef<OpFoldResult>{a(0), a(0), a(0)},
@@ -315,7 +335,7 @@ private:
 
   /// One visible key tile [j0, j0 + kt): the updated (m, l, acc).
   SmallVector<Value> emitKeyTile(OpBuilder &b, Location l,
-                                 const TileContext &tc, Value qm,
+                                 const TileContext &tc, Value qt,
                                  ValueRange iter, Value i0, Value j0, Value kt,
                                  Value needMask) const {
     const Geometry &g = tc.g;
@@ -324,7 +344,6 @@ private:
     auto c = [&](int64_t x) { return indexConstant(b, l, x); };
     auto a = [&](int64_t x) -> OpFoldResult { return b.getIndexAttr(x); };
     MLIRContext *ctx = b.getContext();
-    int64_t dyn = ShapedType::kDynamic;
     Value zeroF = floatConstant(b, l, t, 0.0);
     Value negInf = floatConstant(b, l, t, -INFINITY);
     auto minor = [&](unsigned rank) {
@@ -347,54 +366,48 @@ private:
     auto splat = [&](OpBuilder &bb, Location bl, Value scalar) -> Value {
       return vector::BroadcastOp::create(bb, bl, vt, scalar);
     };
-    int64_t keyVecs = g.keyTile / kLanes, valueVecs = g.valueDim / kLanes;
+    int64_t queryVecs = g.rows / kLanes, valueVecs = g.valueDim / kLanes;
 
-    // Kᵀ [D, kt], zero past the tile's last key.
-    Value kSlice = tensor::ExtractSliceOp::create(
-        b, l, RankedTensorType::get({dyn, g.headDim}, t), tc.k,
-        ArrayRef<OpFoldResult>{tc.ib, j0, tc.ih, a(0)},
-        ArrayRef<OpFoldResult>{a(1), kt, a(1), a(g.headDim)},
-        ArrayRef<OpFoldResult>(SmallVector<OpFoldResult>(4, a(1))));
-    Value kTrans = linalg::TransposeOp::create(
-                       b, l, kSlice,
-                       emptyTensor(b, l, {a(g.headDim), kt}, t),
-                       ArrayRef<int64_t>{1, 0})
-                       .getResult()[0];
-    Value kPad = filledTensor(b, l, {a(g.headDim), a(g.keyTile)}, t, 0.0);
-    kPad = tensor::InsertSliceOp::create(
-        b, l, kTrans, kPad, ArrayRef<OpFoldResult>{a(0), a(0)},
-        ArrayRef<OpFoldResult>{a(g.headDim), kt},
-        ArrayRef<OpFoldResult>{a(1), a(1)});
-
-    // S = Q·Kᵀ in register tiles of rbS rows × kt keys.
-    Value s0 = emptyTensor(b, l, {a(g.rows), a(g.keyTile)}, t);
+    // Sᵀ = K·Qᵀ [kt, R] in register tiles of rbK keys × R; keys past the
+    // tile's end read the last key (in bounds) and are masked below.
+    Value lastKey = arith::SubIOp::create(
+        b, l, arith::AddIOp::create(b, l, j0, kt), c(1));
+    Value s0 = emptyTensor(b, l, {a(g.keyTile), a(g.rows)}, t);
     Value s =
         scf::ForOp::create(
-            b, l, c(0), c(g.rows), c(g.rbS), ValueRange{s0},
-            [&](OpBuilder &rb, Location rl, Value r0, ValueRange sIter) {
-              SmallVector<Value> zeros(g.rbS * keyVecs, splat(rb, rl, zeroF));
+            b, l, c(0), c(g.keyTile), c(g.rbK), ValueRange{s0},
+            [&](OpBuilder &rb, Location rl, Value jr, ValueRange sIter) {
+              SmallVector<Value> keys;
+              for (int64_t kk = 0; kk < g.rbK; ++kk)
+                keys.push_back(arith::MinSIOp::create(
+                    rb, rl,
+                    arith::AddIOp::create(
+                        rb, rl, j0, arith::AddIOp::create(rb, rl, jr, c(kk))),
+                    lastKey));
+              SmallVector<Value> zeros(g.rbK * queryVecs, splat(rb, rl, zeroF));
               auto dLoop = scf::ForOp::create(
                   rb, rl, c(0), c(g.headDim), c(1), zeros,
                   [&](OpBuilder &db, Location dl, Value d, ValueRange accs) {
-                    SmallVector<Value> kv, next;
-                    for (int64_t cv = 0; cv < keyVecs; ++cv)
-                      kv.push_back(read(db, dl, kPad, {d, c(cv * kLanes)}));
-                    for (int64_t rr = 0; rr < g.rbS; ++rr) {
-                      Value row = arith::AddIOp::create(db, dl, r0, c(rr));
-                      Value qb = splat(db, dl,
-                                       tensor::ExtractOp::create(
-                                           db, dl, qm, ValueRange{row, d}));
-                      for (int64_t cv = 0; cv < keyVecs; ++cv)
+                    SmallVector<Value> qv, next;
+                    for (int64_t cv = 0; cv < queryVecs; ++cv)
+                      qv.push_back(read(db, dl, qt, {d, c(cv * kLanes)}));
+                    for (int64_t kk = 0; kk < g.rbK; ++kk) {
+                      Value kb = splat(
+                          db, dl,
+                          tensor::ExtractOp::create(
+                              db, dl, tc.k,
+                              ValueRange{tc.ib, keys[kk], tc.ih, d}));
+                      for (int64_t cv = 0; cv < queryVecs; ++cv)
                         next.push_back(math::FmaOp::create(
-                            db, dl, qb, kv[cv], accs[rr * keyVecs + cv]));
+                            db, dl, kb, qv[cv], accs[kk * queryVecs + cv]));
                     }
                     scf::YieldOp::create(db, dl, next);
                   });
               Value st = sIter[0];
-              for (int64_t rr = 0; rr < g.rbS; ++rr)
-                for (int64_t cv = 0; cv < keyVecs; ++cv)
-                  st = write(rb, rl, dLoop.getResult(rr * keyVecs + cv), st,
-                             {arith::AddIOp::create(rb, rl, r0, c(rr)),
+              for (int64_t kk = 0; kk < g.rbK; ++kk)
+                for (int64_t cv = 0; cv < queryVecs; ++cv)
+                  st = write(rb, rl, dLoop.getResult(kk * queryVecs + cv), st,
+                             {arith::AddIOp::create(rb, rl, jr, c(kk)),
                               c(cv * kLanes)});
               scf::YieldOp::create(rb, rl, st);
             })
@@ -404,20 +417,20 @@ private:
     auto masked = scf::IfOp::create(
         b, l, needMask,
         [&](OpBuilder &ib, Location il) {
-          Value init = emptyTensor(ib, il, {a(g.rows), a(g.keyTile)}, t);
+          Value init = emptyTensor(ib, il, {a(g.keyTile), a(g.rows)}, t);
           AffineMap id = dimsMap(ctx, 2, {0, 1});
           Value lastRow = arith::SubIOp::create(ib, il, tc.sq, c(1));
           Value out =
               linalg::GenericOp::create(
                   ib, il, init.getType(), s, init, {id, id}, iterators(2),
                   [&](OpBuilder &bb, Location bl, ValueRange x) {
-                    Value r = linalg::IndexOp::create(bb, bl, 0);
-                    Value j = linalg::IndexOp::create(bb, bl, 1);
+                    Value j = linalg::IndexOp::create(bb, bl, 0);
+                    Value r = linalg::IndexOp::create(bb, bl, 1);
                     Value gc = indexConstant(bb, bl, g.group);
                     Value i = arith::DivUIOp::create(bb, bl, r, gc);
                     Value member = arith::RemUIOp::create(bb, bl, r, gc);
-                    // Padding rows and keys read in-bounds stand-ins; their
-                    // scores are dropped (rows) or -inf (keys).
+                    // Padding queries and keys use in-bounds stand-ins; their
+                    // scores are dropped (queries) or -inf (keys).
                     Value row = arith::MinSIOp::create(
                         bb, bl, arith::AddIOp::create(bb, bl, i0, i), lastRow);
                     Value inTile = arith::CmpIOp::create(
@@ -440,58 +453,58 @@ private:
         [&](OpBuilder &ib, Location il) { scf::YieldOp::create(ib, il, s); });
     s = masked.getResult(0);
 
-    // Online softmax, one row at a time: m, l, the row's correction c and
-    // its probabilities P.
-    Value p0 = emptyTensor(b, l, {a(g.rows), a(g.keyTile)}, t);
+    // Online softmax, 16 queries per vector: m, l, the correction c and the
+    // probabilities Pᵀ [kt, R].
+    Value p0 = emptyTensor(b, l, {a(g.keyTile), a(g.rows)}, t);
     Value corr0 = emptyTensor(b, l, {a(g.rows)}, t);
-    auto reassoc = arith::FastMathFlagsAttr::get(
-        ctx, arith::FastMathFlags::reassoc);
-    auto rowLoop = scf::ForOp::create(
-        b, l, c(0), c(g.rows), c(1),
+    auto softmax = scf::ForOp::create(
+        b, l, c(0), c(g.rows), c(kLanes),
         ValueRange{iter[0], iter[1], p0, corr0},
         [&](OpBuilder &rb, Location rl, Value r, ValueRange it) {
-          SmallVector<Value> sv;
-          for (int64_t cv = 0; cv < keyVecs; ++cv)
-            sv.push_back(read(rb, rl, s, {r, c(cv * kLanes)}));
-          Value vmax = sv[0];
-          for (int64_t cv = 1; cv < keyVecs; ++cv)
-            vmax = arith::MaximumFOp::create(rb, rl, vmax, sv[cv]);
-          Value rowMax = vector::ReductionOp::create(
-              rb, rl, vector::CombiningKind::MAXIMUMF, vmax);
-          Value mOld = tensor::ExtractOp::create(rb, rl, it[0], r);
-          Value mNew = arith::MaximumFOp::create(rb, rl, mOld, rowMax);
+          Value zeroV = splat(rb, rl, zeroF), negInfV = splat(rb, rl, negInf);
+          Value mOld = read(rb, rl, it[0], {r});
+          auto maxLoop = scf::ForOp::create(
+              rb, rl, c(0), kt, c(1), ValueRange{mOld},
+              [&](OpBuilder &jb, Location jl, Value j, ValueRange m) {
+                Value sv = read(jb, jl, s, {j, r});
+                scf::YieldOp::create(
+                    jb, jl,
+                    ValueRange{arith::MaximumFOp::create(jb, jl, m[0], sv)});
+              });
+          Value mNew = maxLoop.getResult(0);
+          // Queries that have seen no visible key keep a zero state.
           Value none = arith::CmpFOp::create(
-              rb, rl, arith::CmpFPredicate::OEQ, mNew, negInf);
-          Value mUse = arith::SelectOp::create(rb, rl, none, zeroF, mNew);
+              rb, rl, arith::CmpFPredicate::OEQ, mNew, negInfV);
+          Value mUse = arith::SelectOp::create(rb, rl, none, zeroV, mNew);
           Value corr = math::ExpOp::create(
               rb, rl, arith::SubFOp::create(rb, rl, mOld, mUse));
-          Value mb = splat(rb, rl, mUse);
-          Value zeroV = splat(rb, rl, zeroF), negInfV = splat(rb, rl, negInf);
-          Value pt = it[2], psum = zeroV;
-          for (int64_t cv = 0; cv < keyVecs; ++cv) {
-            Value e = math::ExpOp::create(
-                rb, rl, arith::SubFOp::create(rb, rl, sv[cv], mb));
-            Value hidden = arith::CmpFOp::create(
-                rb, rl, arith::CmpFPredicate::OEQ, sv[cv], negInfV);
-            Value p = arith::SelectOp::create(rb, rl, hidden, zeroV, e);
-            psum = arith::AddFOp::create(rb, rl, psum, p);
-            pt = write(rb, rl, p, pt, {r, c(cv * kLanes)});
-          }
-          Value rowSum = vector::ReductionOp::create(
-              rb, rl, vector::CombiningKind::ADD, psum, Value(),
-              reassoc.getValue());
-          Value lOld = tensor::ExtractOp::create(rb, rl, it[1], r);
-          Value lNew = arith::AddFOp::create(
-              rb, rl, arith::MulFOp::create(rb, rl, lOld, corr), rowSum);
-          Value mt = tensor::InsertOp::create(rb, rl, mNew, it[0], r);
-          Value lt = tensor::InsertOp::create(rb, rl, lNew, it[1], r);
-          Value ct = tensor::InsertOp::create(rb, rl, corr, it[3], r);
-          scf::YieldOp::create(rb, rl, ValueRange{mt, lt, pt, ct});
+          auto expLoop = scf::ForOp::create(
+              rb, rl, c(0), c(g.keyTile), c(1), ValueRange{zeroV, it[2]},
+              [&](OpBuilder &jb, Location jl, Value j, ValueRange acc) {
+                Value sv = read(jb, jl, s, {j, r});
+                Value e = math::ExpOp::create(
+                    jb, jl, arith::SubFOp::create(jb, jl, sv, mUse));
+                Value hidden = arith::CmpFOp::create(
+                    jb, jl, arith::CmpFPredicate::OEQ, sv, negInfV);
+                Value p = arith::SelectOp::create(jb, jl, hidden, zeroV, e);
+                scf::YieldOp::create(
+                    jb, jl,
+                    ValueRange{arith::AddFOp::create(jb, jl, acc[0], p),
+                               write(jb, jl, p, acc[1], {j, r})});
+              });
+          Value lNew = math::FmaOp::create(rb, rl, read(rb, rl, it[1], {r}),
+                                           corr, expLoop.getResult(0));
+          scf::YieldOp::create(
+              rb, rl,
+              ValueRange{write(rb, rl, mNew, it[0], {r}),
+                         write(rb, rl, lNew, it[1], {r}), expLoop.getResult(1),
+                         write(rb, rl, corr, it[3], {r})});
         });
-    Value mNew = rowLoop.getResult(0), lNew = rowLoop.getResult(1);
-    Value p = rowLoop.getResult(2), corr = rowLoop.getResult(3);
+    Value mNew = softmax.getResult(0), lNew = softmax.getResult(1);
+    Value p = softmax.getResult(2), corr = softmax.getResult(3);
 
-    // acc = acc·c + P·V in register tiles of rbV rows × Dv, V read in place.
+    // acc = acc·c + P·V in register tiles of rbV queries × Dv, V read in
+    // place.
     Value accNew =
         scf::ForOp::create(
             b, l, c(0), c(g.rows), c(g.rbV), ValueRange{iter[2]},
@@ -518,7 +531,7 @@ private:
                     for (int64_t rr = 0; rr < g.rbV; ++rr) {
                       Value pb = splat(jb, jl,
                                        tensor::ExtractOp::create(
-                                           jb, jl, p, ValueRange{rowsIdx[rr], j}));
+                                           jb, jl, p, ValueRange{j, rowsIdx[rr]}));
                       for (int64_t cv = 0; cv < valueVecs; ++cv)
                         next.push_back(math::FmaOp::create(
                             jb, jl, pb, vv[cv], av[rr * valueVecs + cv]));
