@@ -130,6 +130,9 @@ struct VectorFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
     g.rows = (g.queryTile * g.group + kLanes - 1) / kLanes * kLanes;
     g.rbK = largestRowBlock(g.keyTile, g.rows / kLanes);
     g.rbV = largestRowBlock(g.rows, g.valueDim / kLanes);
+    // P·V skips the padding queries (decode: 1 × group of 16 lanes).
+    int64_t used = g.queryTile * g.group;
+    g.pvRows = std::min(g.rows, (used + g.rbV - 1) / g.rbV * g.rbV);
 
     Value q = adaptor.getQuery(), k = adaptor.getKey(), v = adaptor.getValue();
     SmallVector<OpFoldResult> qSizes = getSizes(rewriter, loc, q);
@@ -185,6 +188,7 @@ private:
     int64_t queryTile, keyTile;
     int64_t rows;     ///< queryTile · group, padded to a multiple of 16
     int64_t rbK, rbV; ///< register-tile keys of K·Qᵀ, queries of P·V
+    int64_t pvRows;   ///< queries P·V computes: the used ones, rounded to rbV
   };
   struct TileContext {
     seq::AttentionOp op;
@@ -507,7 +511,7 @@ private:
     // place.
     Value accNew =
         scf::ForOp::create(
-            b, l, c(0), c(g.rows), c(g.rbV), ValueRange{iter[2]},
+            b, l, c(0), c(g.pvRows), c(g.rbV), ValueRange{iter[2]},
             [&](OpBuilder &rb, Location rl, Value r0, ValueRange accIter) {
               SmallVector<Value> rowsIdx, accs;
               for (int64_t rr = 0; rr < g.rbV; ++rr) {
