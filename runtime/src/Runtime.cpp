@@ -139,18 +139,23 @@ void seq_session_options_init(seq_session_options *options) {
   if (!options)
     return;
   options->struct_size = sizeof(*options);
-  options->reserved = 0;
+  options->prefill_chunk = 0;
 }
 
 seq_status seq_session_create(seq_model *model,
                               const seq_session_options *options,
                               seq_session **out_session) {
-  (void)options;
   if (!model || !out_session)
     return invalid("seq_session_create: model and out_session must not be NULL");
   *out_session = nullptr;
+  if (options && options->struct_size < sizeof(seq_session_options))
+    return invalid("seq_session_create: options were not initialised with "
+                   "seq_session_options_init");
   return guarded([&] {
     auto session = std::make_unique<seq_session>();
+    session->prefillChunk = options && options->prefill_chunk
+                                ? options->prefill_chunk
+                                : SEQ_DEFAULT_PREFILL_CHUNK;
     seqrt::Error e = seqrt::createSession(model, *session);
     if (!e)
       *out_session = session.release();

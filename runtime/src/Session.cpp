@@ -54,6 +54,50 @@ static Error pushDims(const TensorSpec &spec, size_t n,
   return Error::ok();
 }
 
+namespace {
+
+/// One call of the model's entry for `n` tokens at the session's position;
+/// their logits go to `logits` ([n, vocab]).
+Error callEntry(seq_session &session, const LmEntry &lm, const int32_t *tokens,
+                size_t n, float *logits) {
+  seq_model &model = *session.model;
+  std::vector<int64_t> ids64;
+  std::vector<int32_t> ids32;
+  std::vector<void *> buffers;
+  std::vector<int64_t> ints;
+  for (const EntryArg &arg : lm.entry->args) {
+    switch (arg.kind) {
+    case EntryArg::Kind::Input:
+      if (arg.spec.dtype == "i64") {
+        ids64.assign(tokens, tokens + n);
+        buffers.push_back(ids64.data());
+      } else {
+        ids32.assign(tokens, tokens + n);
+        buffers.push_back(ids32.data());
+      }
+      if (Error e = pushDims(arg.spec, n, ints, "token input"))
+        return e;
+      break;
+    case EntryArg::Kind::Index:
+      ints.push_back(static_cast<int64_t>(session.position));
+      break;
+    case EntryArg::Kind::State:
+      buffers.push_back(stateBuffer(session, arg.name));
+      break;
+    case EntryArg::Kind::Output:
+      buffers.push_back(logits);
+      if (Error e = pushDims(arg.spec, n, ints, "logits output"))
+        return e;
+      break;
+    }
+  }
+  model.call(lm.fn, buffers.data(), ints.data());
+  session.position += n;
+  return Error::ok();
+}
+
+} // namespace
+
 Error runTokens(seq_session &session, const LmEntry &lm, const int32_t *tokens,
                 size_t n) {
   seq_model &model = *session.model;
@@ -76,41 +120,18 @@ Error runTokens(seq_session &session, const LmEntry &lm, const int32_t *tokens,
                            "vocabulary [0, " + std::to_string(model.vocabSize) +
                            ")");
 
-  std::vector<int64_t> ids64;
-  std::vector<int32_t> ids32;
-  std::vector<void *> buffers;
-  std::vector<int64_t> ints;
+  // Long prompts run in chunks: the model's scratch memory is bounded by
+  // the chunk, and each chunk continues from the state the previous one
+  // left (KV caches, scan states), so the result equals one call.
   session.logits.assign(n * model.vocabSize, 0.0f);
-  for (const EntryArg &arg : lm.entry->args) {
-    switch (arg.kind) {
-    case EntryArg::Kind::Input:
-      if (arg.spec.dtype == "i64") {
-        ids64.assign(tokens, tokens + n);
-        buffers.push_back(ids64.data());
-      } else {
-        ids32.assign(tokens, tokens + n);
-        buffers.push_back(ids32.data());
-      }
-      if (Error e = pushDims(arg.spec, n, ints, "token input"))
-        return e;
-      break;
-    case EntryArg::Kind::Index:
-      ints.push_back(static_cast<int64_t>(session.position));
-      break;
-    case EntryArg::Kind::State:
-      buffers.push_back(stateBuffer(session, arg.name));
-      break;
-    case EntryArg::Kind::Output:
-      buffers.push_back(session.logits.data());
-      if (Error e = pushDims(arg.spec, n, ints, "logits output"))
-        return e;
-      break;
-    }
+  size_t chunk = session.prefillChunk ? session.prefillChunk : n;
+  for (size_t done = 0; done < n; done += chunk) {
+    size_t count = std::min(chunk, n - done);
+    if (Error e = callEntry(session, lm, tokens + done, count,
+                            session.logits.data() + done * model.vocabSize))
+      return e;
   }
-  model.call(lm.fn, buffers.data(), ints.data());
-  session.position += n;
   session.logitPositions = n;
   return Error::ok();
 }
-
 } // namespace seqrt

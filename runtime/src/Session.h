@@ -18,6 +18,7 @@ struct seq_session {
   size_t position = 0;
   std::vector<float> logits; ///< [positions, vocab] of the last call
   size_t logitPositions = 0;
+  size_t prefillChunk = SEQ_DEFAULT_PREFILL_CHUNK; ///< tokens per model call
 };
 
 struct seq_snapshot {

@@ -140,6 +140,31 @@ TEST_P(HfGoldenTest, MatchesTransformers) {
   ASSERT_EQ(seq_session_logits(session, &all, &rows, &cols), SEQ_OK);
   double prefillError = relativeError(all, prefillRef.data(), rows * cols);
   EXPECT_LE(prefillError, kTolerance) << "prefill logits";
+
+  // Chunked prefill (3 tokens per model call, the last chunk shorter) fills
+  // the same caches and scan states: the same logits at every position.
+  {
+    seq_session_options options;
+    seq_session_options_init(&options);
+    options.prefill_chunk = 3;
+    seq_session *chunked = nullptr;
+    ASSERT_EQ(seq_session_create(model, &options, &chunked), SEQ_OK);
+    ASSERT_EQ(seq_prefill(chunked, ids.data(), ids.size(), nullptr), SEQ_OK)
+        << seq_last_error();
+    const float *chunkedAll;
+    size_t chunkedRows, chunkedCols;
+    ASSERT_EQ(seq_session_logits(chunked, &chunkedAll, &chunkedRows,
+                                 &chunkedCols),
+              SEQ_OK);
+    ASSERT_EQ(chunkedRows, rows);
+    EXPECT_EQ(seq_session_position(chunked), ids.size());
+    EXPECT_LE(relativeError(chunkedAll, prefillRef.data(), rows * cols),
+              kTolerance)
+        << "chunked prefill vs transformers";
+    EXPECT_LE(relativeError(chunkedAll, all, rows * cols), 1e-5)
+        << "chunked vs one-call prefill";
+    seq_session_destroy(chunked);
+  }
   // Step k's logits chose tokens[k]; step 0's are the prompt's last row.
   double decodeError = 0;
   for (size_t k = 0; k < tokens.size(); ++k) {

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -37,6 +38,7 @@ const char *kUsage =
     "  --dump-logits FILE    write every logits row (prompt positions, then\n"
     "                        one per generated token) as a float32 .npy\n"
     "  --threads N           worker threads (default: $SEQ_NUM_THREADS or all)\n"
+    "  --prefill-chunk N     prompt tokens per model call (default 512)\n"
     "  --entry NAME          run entry NAME once on the prompt ids instead of\n"
     "                        generating (e.g. 'embed' of an encoder); prints\n"
     "                        each output's shape and first values and writes\n"
@@ -176,7 +178,7 @@ int main(int argc, char **argv) {
   const char *modelPath = nullptr, *weights = nullptr, *dump = nullptr;
   const char *entryName = nullptr, *dumpOutputs = nullptr;
   std::vector<int32_t> prompt;
-  long maxNew = 16, threads = 0;
+  long maxNew = 16, threads = 0, prefillChunk = 0;
   double temperature = 0;
   unsigned long long seed = 0;
   bool stats = false;
@@ -209,6 +211,10 @@ int main(int argc, char **argv) {
       seed = std::strtoull(value("--seed"), nullptr, 10);
     } else if (a == "--dump-logits") {
       dump = value("--dump-logits");
+    } else if (a == "--prefill-chunk") {
+      prefillChunk = std::strtol(value("--prefill-chunk"), nullptr, 10);
+      if (prefillChunk < 1 || prefillChunk > UINT32_MAX)
+        return fail("--prefill-chunk must be >= 1");
     } else if (a == "--threads") {
       threads = std::strtol(value("--threads"), nullptr, 10);
       if (threads < 1)
@@ -246,7 +252,10 @@ int main(int argc, char **argv) {
     return rc;
   }
   seq_session *session = nullptr;
-  if (seq_status s = seq_session_create(model, nullptr, &session)) {
+  seq_session_options sessionOptions;
+  seq_session_options_init(&sessionOptions);
+  sessionOptions.prefill_chunk = static_cast<uint32_t>(prefillChunk);
+  if (seq_status s = seq_session_create(model, &sessionOptions, &session)) {
     seq_model_close(model);
     return failStatus("creating a session", s);
   }

@@ -143,8 +143,14 @@ SEQ_API seq_status seq_model_run(seq_model *model, const char *entry,
 
 typedef struct seq_session_options {
   uint32_t struct_size; /* set by seq_session_options_init */
-  uint32_t reserved;
+  /* Tokens per model call in seq_prefill: longer prompts run in chunks that
+   * fill the state (KV caches, scan states) one after another, so scratch
+   * memory is bounded by the chunk and the logits are those of one call.
+   * 0 (the default) means SEQ_DEFAULT_PREFILL_CHUNK. */
+  uint32_t prefill_chunk;
 } seq_session_options;
+
+#define SEQ_DEFAULT_PREFILL_CHUNK 512
 
 SEQ_API void seq_session_options_init(seq_session_options *options);
 

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Decode attention (one query against a KV cache): seqc against PyTorch SDPA.
+
+    python3 bench/attention_decode.py [--threads 2] [--lengths 4096,16384,32768]
+
+For each case (B=1, 32 query heads over 8 KV heads, head dim 128, f32, one
+query at the last position of a KV cache of L entries) compiles a one-op
+model with `seqc`, runs it through libseqrt and times
+torch.nn.functional.scaled_dot_product_attention (GQA expanded, as a model
+does) on the same data, threads and dtype; checks both outputs agree; prints
+one JSON line per case with the KV bytes read per call, the achieved GB/s and
+the fraction of this machine's triad bandwidth (bench/peak.c, same run).
+Installs numpy/torch with pip when missing. Run after the README set-up.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+
+from attention import best_time, np, peak, torch  # noqa: E402  (installs peers)
+import seqrt  # noqa: E402
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--lengths", default="4096,16384,32768")
+    p.add_argument("--heads", type=int, default=32)
+    p.add_argument("--kv-heads", type=int, default=8)
+    p.add_argument("--head-dim", type=int, default=128)
+    p.add_argument("--repeat", type=int, default=20)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    limits = peak(a.threads)
+    print(json.dumps(limits), flush=True)
+    work = tempfile.mkdtemp(prefix="seqc-decode-")
+    rng = np.random.default_rng(0)
+    H, Hkv, D = a.heads, a.kv_heads, a.head_dim
+    for L in (int(x) for x in a.lengths.split(",")):
+        tq = f"tensor<1x1x{H}x{D}xf32>"
+        tkv = f"tensor<1x{L}x{Hkv}x{D}xf32>"
+        mlir = os.path.join(work, f"decode_{L}.mlir")
+        with open(mlir, "w") as f:
+            f.write(f"func.func @run(%q: {tq}, %k: {tkv}, %v: {tkv}) -> {tq} {{\n"
+                    f"  %o = seq.attention %q, %k, %v {{causal}} : {tq}, {tkv}, {tkv} -> {tq}\n"
+                    f"  return %o : {tq}\n}}\n")
+        so = mlir[:-5] + ".so"
+        subprocess.run([os.path.join(ROOT, "build", "bin", "seqc"), mlir, "-o", so], check=True)
+        model = seqrt.Model(so, threads=a.threads)
+        q = rng.standard_normal((1, 1, H, D), dtype=np.float32)
+        k, v = (rng.standard_normal((1, L, Hkv, D), dtype=np.float32) for _ in range(2))
+        out = np.empty_like(q)
+        seqc_t = best_time(lambda: model.run("run", [q, k, v], [out]), a.repeat)
+        # PyTorch: [B, H, S, D] with the KV heads repeated for GQA.
+        tq_, tk, tv = (torch.from_numpy(x).transpose(1, 2).contiguous() for x in (q, k, v))
+        tk = tk.repeat_interleave(H // Hkv, dim=1)
+        tv = tv.repeat_interleave(H // Hkv, dim=1)
+        with torch.no_grad():
+            ref = torch.nn.functional.scaled_dot_product_attention(tq_, tk, tv)
+            torch_t = best_time(lambda: torch.nn.functional.scaled_dot_product_attention(
+                tq_, tk, tv), a.repeat)
+        err = float(np.abs(ref.transpose(1, 2).numpy() - out).max())
+        kv_bytes = 2 * L * Hkv * D * 4
+        print(json.dumps({
+            "bench": "attention_decode", "dtype": "f32", "kv_length": L, "heads": H,
+            "kv_heads": Hkv, "head_dim": D, "threads": a.threads,
+            "seqc_ms": round(seqc_t * 1e3, 3), "torch_ms": round(torch_t * 1e3, 3),
+            "ratio_torch_over_seqc": round(torch_t / seqc_t, 3),
+            "kv_mbytes": round(kv_bytes / 1e6, 1),
+            "seqc_gbs": round(kv_bytes / seqc_t / 1e9, 1),
+            "seqc_fraction_of_triad": round(kv_bytes / seqc_t / 1e9 / limits["triad_gbs"], 3),
+            "max_abs_diff": err}), flush=True)
+        del model
+
+
+if __name__ == "__main__":
+    main()
