@@ -99,6 +99,8 @@ void buildSeqPassPipeline(OpPassManager &pm) {
   pm.addPass(createSymbolDCEPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Block maps for attention with positions known at compile time.
+  pm.addPass(seqc::createSparsifyAttention());
 }
 
 void buildSeqToLinalgPipeline(OpPassManager &pm) {

@@ -33,6 +33,29 @@ def ExportEntryPoints : Pass<"seq-export-entry-points", "mlir::ModuleOp"> {
   ];
 }
 
+def SparsifyAttention : Pass<"seq-sparsify-attention"> {
+  let summary = "Attach (query tile, key tile) block maps to seq.attention";
+  let description = [{
+    For every `seq.attention` with static query and key lengths and no
+    `kv_length` operand, evaluates the mask attributes over the flash
+    kernel's tile grid and attaches `seq.tile_sizes = array<i64: tq, tk>` and
+    `seq.tile_map = dense<...> : tensor<QTxKTxi8>` (0: no visible key, the
+    tile is skipped; 1: partly visible, masked per element; 2: fully
+    visible, no per-element mask). The flash lowering follows the map, so
+    work scales with the visible tiles; block-sparse layouts are read
+    exactly. `mask_mod` makes every tile it cannot exclude partial; `bias`
+    and `score_mod` keep visible tiles partial (applied per element).
+    Operations with run-time positions keep the lowering's run-time bounds.
+  }];
+  let options = [
+    Option<"queryTile", "query-tile", "int64_t", /*default=*/"0",
+           "Query positions per tile (0: about 64 query rows per KV group, "
+           "as the flash lowering)">,
+    Option<"keyTile", "key-tile", "int64_t", /*default=*/"64",
+           "Keys per tile (rounded up to a multiple of 16, at most 256)">,
+  ];
+}
+
 def LowerLinalgToLoops : Pass<"seq-linalg-to-loops", "mlir::func::FuncOp"> {
   let summary = "Lower linalg ops on buffers to loops, parallel where worth it";
   let description = [{

@@ -16,6 +16,7 @@
 #ifndef SEQC_PASSES_CONVERSION_SEQTOLINALG_ATTENTIONTILEVISIBILITY_H
 #define SEQC_PASSES_CONVERSION_SEQTOLINALG_ATTENTIONTILEVISIBILITY_H
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <utility>
@@ -94,8 +95,29 @@ template <typename Ops> struct TileVisibility {
   }
 };
 
-/// Tile kinds stored in a `tile_map`.
+/// Tile kinds stored in a `seq.tile_map`.
 enum class TileKind : int8_t { Skip = 0, Partial = 1, Full = 2 };
+
+/// Discardable attributes `seq-sparsify-attention` puts on seq.attention:
+/// the tile sizes [query positions, keys] and the [query tiles, key tiles]
+/// map of TileKind (i8) the flash lowering follows.
+inline constexpr const char *kTileSizesAttr = "seq.tile_sizes";
+inline constexpr const char *kTileMapAttr = "seq.tile_map";
+
+/// The vector flash kernel's tiles: `queryTile` positions (0: about 64
+/// query rows of the group, at most Sq when static), keys a multiple of 16
+/// up to 256.
+inline std::pair<int64_t, int64_t>
+flashTileSizes(int64_t group, int64_t staticQueries, bool queriesStatic,
+               int64_t queryTile, int64_t keyTile) {
+  int64_t tq = queryTile > 0 ? queryTile
+                             : std::max<int64_t>(1, (64 + group - 1) / group);
+  if (queriesStatic)
+    tq = std::max<int64_t>(1, std::min(tq, staticQueries));
+  int64_t tk = std::min<int64_t>(256, (std::max<int64_t>(keyTile, 1) + 15) /
+                                          16 * 16);
+  return {tq, tk};
+}
 
 } // namespace seqc::lowering
 

@@ -117,16 +117,20 @@ struct VectorFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
     g.group = shape->group;
     g.headDim = shape->headDim;
     g.valueDim = shape->valueDim;
-    int64_t sqStatic =
-        cast<RankedTensorType>(op.getQuery().getType()).getDimSize(1);
-    // Default: about 64 rows of query vectors per tile.
-    g.queryTile = queryTile > 0 ? queryTile
-                                : std::max<int64_t>(1, (64 + g.group - 1) /
-                                                           g.group);
-    if (!ShapedType::isDynamic(sqStatic))
-      g.queryTile = std::max<int64_t>(1, std::min(g.queryTile, sqStatic));
-    g.keyTile = std::min<int64_t>(
-        256, (std::max<int64_t>(keyTile, 1) + kLanes - 1) / kLanes * kLanes);
+    auto qType = cast<RankedTensorType>(op.getQuery().getType());
+    std::tie(g.queryTile, g.keyTile) =
+        flashTileSizes(g.group, qType.getDimSize(1),
+                       !qType.isDynamicDim(1), queryTile, keyTile);
+    // A block map from seq-sparsify-attention fixes the tiles it describes.
+    Value tileMap;
+    auto sizes = op->getAttrOfType<DenseI64ArrayAttr>(kTileSizesAttr);
+    auto map = op->getAttrOfType<DenseIntElementsAttr>(kTileMapAttr);
+    if (sizes && map && sizes.size() == 2 && sizes[1] % kLanes == 0 &&
+        sizes[1] <= 256 && sizes[0] > 0) {
+      g.queryTile = sizes[0];
+      g.keyTile = sizes[1];
+      tileMap = arith::ConstantOp::create(rewriter, loc, map);
+    }
     g.rows = (g.queryTile * g.group + kLanes - 1) / kLanes * kLanes;
     g.rbK = largestRowBlock(g.keyTile, g.rows / kLanes);
     g.rbV = largestRowBlock(g.rows, g.valueDim / kLanes);
@@ -161,7 +165,8 @@ struct VectorFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
         ValueRange{outInit}, std::nullopt,
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value ib = args[0], ih = args[1], it = args[2], outArg = args[3];
-          TileContext tc{op, mask, g, qg, k, v, ib, ih, sqV, kvLength, qBase};
+          TileContext tc{op,   mask, g,   qg,       k,     v,
+                         ib,   ih,   sqV, kvLength, qBase, tileMap};
           auto [tile, i0, rows] = emitQueryTile(b, l, tc, it);
           auto inParallel = scf::InParallelOp::create(b, l);
           OpBuilder::InsertionGuard guard(b);
@@ -195,6 +200,7 @@ private:
     const AttentionMask &mask;
     const Geometry &g;
     Value qg, k, v, ib, ih, sq, kvLength, qBase;
+    Value tileMap; ///< [query tiles, key tiles] TileKind, or null
   };
 
   /// The output [rows, G, Dv] of query tile `it`, its first row and count.
@@ -263,6 +269,9 @@ private:
             b, l, end, arith::AddIOp::create(b, l, lastQ, c(*window)));
     }
     end = arith::MaxSIOp::create(b, l, end, start);
+    // Key tiles start at multiples of kt, the tiles of the block map.
+    start = arith::MulIOp::create(
+        b, l, arith::DivUIOp::create(b, l, start, c(g.keyTile)), c(g.keyTile));
 
     Value m0 = filledTensor(b, l, {a(g.rows)}, t, -INFINITY);
     Value l0 = filledTensor(b, l, {a(g.rows)}, t, 0.0);
@@ -280,6 +289,23 @@ private:
           IndexOps ops{nb, nl};
           auto bounds = TileVisibility<IndexOps>::compute(
               ops, terms, firstQ, lastQ, j0, jLast);
+          if (tc.tileMap) {
+            // The compile-time map is exact where the bounds are not
+            // (block layouts).
+            Value jt = arith::DivUIOp::create(nb, nl, j0, c(g.keyTile));
+            Value kind = tensor::ExtractOp::create(nb, nl, tc.tileMap,
+                                                   ValueRange{it, jt});
+            auto is = [&](TileKind k) {
+              return arith::CmpIOp::create(
+                  nb, nl, arith::CmpIPredicate::eq, kind,
+                  arith::ConstantIntOp::create(nb, nl, int64_t(k), 8));
+            };
+            bounds.any = ops.both(bounds.any,
+                                  arith::XOrIOp::create(nb, nl,
+                                                        is(TileKind::Skip),
+                                                        ops.constant(true)));
+            bounds.all = ops.either(bounds.all, is(TileKind::Full));
+          }
           Value whole = arith::CmpIOp::create(
               nb, nl, arith::CmpIPredicate::eq, kt, c(g.keyTile));
           Value needMask =

@@ -1,0 +1,45 @@
+// RUN: seq-opt %s --split-input-file --convert-seq-to-linalg | FileCheck %s
+// RUN: seq-opt %s --split-input-file --seq-sparsify-attention --convert-seq-to-linalg | FileCheck %s --check-prefix=MAP
+
+// f32 with a value dim that is a multiple of 16: the register-tiled vector
+// kernel. Queries lie along the lanes: Sᵀ = K·Qᵀ accumulates 16-lane FMAs on
+// a broadcast key element; the key loop classifies each tile (skip / mask /
+// full) before any work.
+// CHECK-LABEL: func.func @causal_gqa
+// CHECK: scf.forall
+// CHECK: linalg.transpose
+// CHECK: scf.for
+// CHECK: scf.if
+// CHECK: math.fma {{.*}} : vector<16xf32>
+// CHECK: scf.if
+// CHECK: linalg.generic
+// CHECK: math.exp {{.*}} : vector<16xf32>
+// CHECK: math.fma {{.*}} : vector<16xf32>
+// A block map from seq-sparsify-attention becomes a constant the key loop
+// reads per tile: 4 query heads per KV head make tiles of 16 positions
+// (64 query rows), so 12 query tiles by 3 key tiles of 64.
+// MAP-LABEL: func.func @causal_gqa
+// MAP: arith.constant dense<{{\[}}[1, 0, 0], [1, 0, 0], [1, 0, 0], [1, 0, 0], [2, 1, 0], {{.*}}, [2, 2, 1]]> : tensor<12x3xi8>
+// MAP: scf.for
+// MAP: tensor.extract {{.*}} : tensor<12x3xi8>
+func.func @causal_gqa(%q: tensor<1x192x8x32xf32>, %k: tensor<1x192x2x32xf32>,
+                      %v: tensor<1x192x2x32xf32>) -> tensor<1x192x8x32xf32> {
+  %o = seq.attention %q, %k, %v {causal}
+      : tensor<1x192x8x32xf32>, tensor<1x192x2x32xf32>, tensor<1x192x2x32xf32>
+      -> tensor<1x192x8x32xf32>
+  return %o : tensor<1x192x8x32xf32>
+}
+
+// -----
+
+// A value dim of 20 is not a multiple of 16: the linalg flash form.
+// CHECK-LABEL: func.func @odd_value_dim
+// CHECK-NOT: vector<16xf32>
+// CHECK: return
+func.func @odd_value_dim(%q: tensor<1x?x2x12xf32>, %k: tensor<1x?x2x12xf32>,
+                         %v: tensor<1x?x2x20xf32>) -> tensor<1x?x2x20xf32> {
+  %o = seq.attention %q, %k, %v {causal}
+      : tensor<1x?x2x12xf32>, tensor<1x?x2x12xf32>, tensor<1x?x2x20xf32>
+      -> tensor<1x?x2x20xf32>
+  return %o : tensor<1x?x2x20xf32>
+}
