@@ -23,6 +23,42 @@ Value inlineModifier(OpBuilder &b, Region &region, ValueRange args) {
   return mapping.lookupOrDefault(yield.getValues()[0]);
 }
 
+std::pair<Value, Value> visibleKeyRange(OpBuilder &b, Location l,
+                                        seq::AttentionOp op, Value firstQ,
+                                        Value lastQ, Value kvLength) {
+  auto c = [&](int64_t x) { return indexConstant(b, l, x); };
+  Value start = c(0), end = kvLength;
+  if (op.getCausal())
+    end = arith::MinSIOp::create(b, l, end,
+                                 arith::AddIOp::create(b, l, lastQ, c(1)));
+  std::optional<int64_t> window = op.getSlidingWindow();
+  if (window && !op.getGlobalTokens()) {
+    start = arith::MaxSIOp::create(
+        b, l, c(0),
+        arith::AddIOp::create(
+            b, l, arith::SubIOp::create(b, l, firstQ, c(*window)), c(1)));
+    if (!op.getCausal())
+      end = arith::MinSIOp::create(
+          b, l, end, arith::AddIOp::create(b, l, lastQ, c(*window)));
+  }
+  end = arith::MaxSIOp::create(b, l, end, start);
+  return {start, end};
+}
+
+AttentionPositions getAttentionPositions(OpBuilder &b, Location l, Value query,
+                                         Value key, Value kvLengthOperand) {
+  AttentionPositions p;
+  SmallVector<OpFoldResult> qSizes = getSizes(b, l, query);
+  p.batch = qSizes[0];
+  p.queries = qSizes[1];
+  p.queriesValue = getValueOrCreateConstantIndexOp(b, l, p.queries);
+  p.kvLength = kvLengthOperand ? kvLengthOperand
+                               : getValueOrCreateConstantIndexOp(
+                                     b, l, getSizes(b, l, key)[1]);
+  p.queryBase = arith::SubIOp::create(b, l, p.kvLength, p.queriesValue);
+  return p;
+}
+
 AttentionMask::AttentionMask(OpBuilder &b, Location loc, seq::AttentionOp op,
                              Value bias, Value kvLength, Value queries,
                              int64_t group)

@@ -40,6 +40,23 @@ private:
 
 /// Clones a single-block modifier region at `b` with its arguments bound to
 /// `args`; returns the yielded value.
+/// Keys [start, end) that the causal and sliding-window terms leave visible
+/// to queries at absolute positions firstQ .. lastQ (end >= start). Global
+/// tokens disable the window bound.
+std::pair<mlir::Value, mlir::Value>
+visibleKeyRange(mlir::OpBuilder &b, mlir::Location loc, seq::AttentionOp op,
+                mlir::Value firstQ, mlir::Value lastQ, mlir::Value kvLength);
+
+/// Positions of one seq.attention call: Sq, the key count kv_length (the
+/// operand, else Skv) and the first query's position kv_length - Sq.
+struct AttentionPositions {
+  mlir::OpFoldResult batch, queries;
+  mlir::Value queriesValue, kvLength, queryBase;
+};
+AttentionPositions getAttentionPositions(mlir::OpBuilder &b, mlir::Location loc,
+                                         mlir::Value query, mlir::Value key,
+                                         mlir::Value kvLengthOperand);
+
 mlir::Value inlineModifier(mlir::OpBuilder &b, mlir::Region &region,
                            mlir::ValueRange args);
 

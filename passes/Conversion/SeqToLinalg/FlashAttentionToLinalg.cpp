@@ -52,12 +52,10 @@ struct FlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
     int64_t headDim = shape->headDim, valueDim = shape->valueDim;
     Type t = cast<RankedTensorType>(op.getQuery().getType()).getElementType();
     Value q = adaptor.getQuery(), k = adaptor.getKey(), v = adaptor.getValue();
-    SmallVector<OpFoldResult> qSizes = getSizes(rewriter, loc, q);
-    OpFoldResult batch = qSizes[0], sq = qSizes[1];
-    Value sqV = getValueOrCreateConstantIndexOp(rewriter, loc, sq);
-    Value skvV = getValueOrCreateConstantIndexOp(rewriter, loc,
-                                                 getSizes(rewriter, loc, k)[1]);
-    Value kvLength = adaptor.getKvLength() ? adaptor.getKvLength() : skvV;
+    AttentionPositions pos =
+        getAttentionPositions(rewriter, loc, q, k, adaptor.getKvLength());
+    OpFoldResult batch = pos.batch, sq = pos.queries;
+    Value sqV = pos.queriesValue, kvLength = pos.kvLength;
     auto idx = [&](int64_t x) { return rewriter.getIndexAttr(x); };
 
     Value qg = splitQueryHeads(rewriter, loc, q, *shape);
@@ -65,7 +63,7 @@ struct FlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
         rewriter, loc, {batch, sq, idx(kvHeads), idx(group), idx(valueDim)}, t);
     Value tq = indexConstant(rewriter, loc, queryTile);
     Value tiles = arith::CeilDivUIOp::create(rewriter, loc, sqV, tq);
-    Value qBase = arith::SubIOp::create(rewriter, loc, kvLength, sqV);
+    Value qBase = pos.queryBase;
     AttentionMask mask(rewriter, loc, op, adaptor.getBias(), kvLength, sqV,
                        group);
 
@@ -126,22 +124,8 @@ private:
     Value firstQ = arith::AddIOp::create(b, l, qBase, i0);
     Value lastQ = arith::SubIOp::create(
         b, l, arith::AddIOp::create(b, l, firstQ, rows), c(1));
-    Value start = c(0), end = kvLength;
-    if (op.getCausal())
-      end = arith::MinSIOp::create(b, l, end,
-                                   arith::AddIOp::create(b, l, lastQ, c(1)));
-    std::optional<int64_t> window = op.getSlidingWindow();
-    if (window && !op.getGlobalTokens()) {
-      start = arith::MaxSIOp::create(
-          b, l, c(0),
-          arith::AddIOp::create(b, l, arith::SubIOp::create(b, l, firstQ,
-                                                            c(*window)),
-                                c(1)));
-      if (!op.getCausal())
-        end = arith::MinSIOp::create(
-            b, l, end, arith::AddIOp::create(b, l, lastQ, c(*window)));
-    }
-    end = arith::MaxSIOp::create(b, l, end, start);
+    Value start, end;
+    std::tie(start, end) = visibleKeyRange(b, l, op, firstQ, lastQ, kvLength);
 
     SmallVector<OpFoldResult> rowSizes = {rows, a(group)};
     Value m0 = filledTensor(b, l, rowSizes, t, -INFINITY);

@@ -139,12 +139,10 @@ struct VectorFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
     g.pvRows = std::min(g.rows, (used + g.rbV - 1) / g.rbV * g.rbV);
 
     Value q = adaptor.getQuery(), k = adaptor.getKey(), v = adaptor.getValue();
-    SmallVector<OpFoldResult> qSizes = getSizes(rewriter, loc, q);
-    OpFoldResult batch = qSizes[0], sq = qSizes[1];
-    Value sqV = getValueOrCreateConstantIndexOp(rewriter, loc, sq);
-    Value skvV = getValueOrCreateConstantIndexOp(rewriter, loc,
-                                                 getSizes(rewriter, loc, k)[1]);
-    Value kvLength = adaptor.getKvLength() ? adaptor.getKvLength() : skvV;
+    AttentionPositions pos =
+        getAttentionPositions(rewriter, loc, q, k, adaptor.getKvLength());
+    OpFoldResult batch = pos.batch, sq = pos.queries;
+    Value sqV = pos.queriesValue, kvLength = pos.kvLength;
     auto idx = [&](int64_t x) { return rewriter.getIndexAttr(x); };
 
     Value qg = splitQueryHeads(rewriter, loc, q, *shape);
@@ -155,7 +153,7 @@ struct VectorFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
                     f32);
     Value tq = indexConstant(rewriter, loc, g.queryTile);
     Value tiles = arith::CeilDivUIOp::create(rewriter, loc, sqV, tq);
-    Value qBase = arith::SubIOp::create(rewriter, loc, kvLength, sqV);
+    Value qBase = pos.queryBase;
     AttentionMask mask(rewriter, loc, op, adaptor.getBias(), kvLength, sqV,
                        g.group);
 
@@ -254,21 +252,9 @@ private:
     Value firstQ = arith::AddIOp::create(b, l, tc.qBase, i0);
     Value lastQ = arith::SubIOp::create(
         b, l, arith::AddIOp::create(b, l, firstQ, rows), c(1));
-    Value start = c(0), end = tc.kvLength;
-    if (op.getCausal())
-      end = arith::MinSIOp::create(b, l, end,
-                                   arith::AddIOp::create(b, l, lastQ, c(1)));
-    std::optional<int64_t> window = op.getSlidingWindow();
-    if (window && !op.getGlobalTokens()) {
-      start = arith::MaxSIOp::create(
-          b, l, c(0),
-          arith::AddIOp::create(
-              b, l, arith::SubIOp::create(b, l, firstQ, c(*window)), c(1)));
-      if (!op.getCausal())
-        end = arith::MinSIOp::create(
-            b, l, end, arith::AddIOp::create(b, l, lastQ, c(*window)));
-    }
-    end = arith::MaxSIOp::create(b, l, end, start);
+    Value start, end;
+    std::tie(start, end) =
+        visibleKeyRange(b, l, op, firstQ, lastQ, tc.kvLength);
     // Key tiles start at multiples of kt, the tiles of the block map.
     start = arith::MulIOp::create(
         b, l, arith::DivUIOp::create(b, l, start, c(g.keyTile)), c(g.keyTile));
