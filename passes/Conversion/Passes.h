@@ -21,7 +21,8 @@ void populateSeqToLinalgPatterns(mlir::RewritePatternSet &patterns,
                                  llvm::StringRef attention = "reference",
                                  int64_t queryTile = 0, int64_t keyTile = 64,
                                  bool tiledScan = false,
-                                 int64_t channelTile = 64);
+                                 int64_t channelTile = 64,
+                                 int64_t kvSplits = 8);
 
 #define GEN_PASS_REGISTRATION
 #include "passes/Conversion/Passes.h.inc"

@@ -25,6 +25,10 @@ def ConvertSeqToLinalg : Pass<"convert-seq-to-linalg", "mlir::ModuleOp"> {
            "64 query rows for the vector kernel, 16 positions otherwise)">,
     Option<"keyTile", "key-tile", "int64_t", /*default=*/"64",
            "Keys per flash-attention step">,
+    Option<"kvSplits", "kv-splits", "int64_t", /*default=*/"8",
+           "Key shares per (batch, KV head) when one query tile covers the "
+           "call (decode): computed in parallel, merged by their softmax "
+           "statistics (1: no split)">,
     Option<"scan", "scan", "std::string", /*default=*/"\"tiled\"",
            "selective_scan lowering: tiled (parallel channel tiles) or "
            "reference (whole-tensor steps)">,

@@ -531,6 +531,9 @@ def gen_attention():
          {"mask_mod": "document"}, None),
         ("vec_dv128", 1, 70, 70, 2, 2, 128, 128, None, {"causal": 1}, None),
         ("vec_group3_dv48", 1, 50, 50, 6, 2, 16, 48, None, {"causal": 1}, None),
+        # Two queries against 650 of 700 cached keys: split over the key
+        # tiles in uneven shares, merged.
+        ("vec_split_kv_mqa", 2, 2, 700, 4, 1, 16, 32, 650, {"causal": 1}, None),
     ]
     for case, B, Sq, Skv, Hq, Hkv, Dk, Dv, L, attrs, bias_spec in specs:
         rng = rng_for("attention_" + case)

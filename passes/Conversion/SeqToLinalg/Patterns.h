@@ -27,8 +27,10 @@ void populateFlashAttentionLoweringPatterns(mlir::RewritePatternSet &patterns,
 /// own time loop on threads.
 /// Register-tiled f32 flash attention (value dims a multiple of 16); the
 /// generic flash lowering remains for the rest. queryTile 0: about 64 rows.
+/// One query tile (decode) splits its keys over `kvSplits` tasks (1: none).
 void populateVectorFlashAttentionLoweringPatterns(
-    mlir::RewritePatternSet &patterns, int64_t queryTile, int64_t keyTile);
+    mlir::RewritePatternSet &patterns, int64_t queryTile, int64_t keyTile,
+    int64_t kvSplits);
 
 void populateTiledScanLoweringPatterns(mlir::RewritePatternSet &patterns,
                                        int64_t channelTile);

@@ -24,10 +24,11 @@ using namespace mlir;
 void seqc::populateSeqToLinalgPatterns(RewritePatternSet &patterns,
                                        StringRef attention, int64_t queryTile,
                                        int64_t keyTile, bool tiledScan,
-                                       int64_t channelTile) {
+                                       int64_t channelTile, int64_t kvSplits) {
   populateChannelMixerLoweringPatterns(patterns);
   if (attention == "flash")
-    populateVectorFlashAttentionLoweringPatterns(patterns, queryTile, keyTile);
+    populateVectorFlashAttentionLoweringPatterns(patterns, queryTile, keyTile,
+                                                 kvSplits);
   if (attention == "flash" || attention == "flash-generic")
     populateFlashAttentionLoweringPatterns(
         patterns, queryTile > 0 ? queryTile : 16, keyTile);
@@ -61,7 +62,7 @@ struct ConvertSeqToLinalgPass
           << scan << "' (tiled, reference)";
       return signalPassFailure();
     }
-    if (queryTile < 0 || keyTile < 1 || channelTile < 1) {
+    if (queryTile < 0 || keyTile < 1 || channelTile < 1 || kvSplits < 1) {
       getOperation().emitError("convert-seq-to-linalg: tiles must be >= 1 "
                                "(query-tile 0: automatic)");
       return signalPassFailure();
@@ -78,7 +79,8 @@ struct ConvertSeqToLinalgPass
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(ctx);
     seqc::populateSeqToLinalgPatterns(patterns, attention, queryTile,
-                                      keyTile, scan == "tiled", channelTile);
+                                      keyTile, scan == "tiled", channelTile,
+                                      kvSplits);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -94,9 +94,9 @@ int64_t largestRowBlock(int64_t rows, int64_t vectorsPerRow) {
 
 struct VectorFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
   VectorFlashAttentionLowering(MLIRContext *ctx, int64_t queryTile,
-                               int64_t keyTile)
+                               int64_t keyTile, int64_t kvSplits)
       : OpConversionPattern(ctx, /*benefit=*/3), queryTile(queryTile),
-        keyTile(keyTile) {}
+        keyTile(keyTile), kvSplits(kvSplits) {}
 
   LogicalResult
   matchAndRewrite(seq::AttentionOp op, OpAdaptor adaptor,
@@ -157,6 +157,83 @@ struct VectorFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
     AttentionMask mask(rewriter, loc, op, adaptor.getBias(), kvLength, sqV,
                        g.group);
 
+    // Decode and short chunks (one query tile): split the keys over
+    // kvSplits tasks per (batch, KV head), flash-decoding style, and merge.
+    if (kvSplits > 1 && !qType.isDynamicDim(1) &&
+        qType.getDimSize(1) <= g.queryTile) {
+      int64_t splits = kvSplits, sqStatic = qType.getDimSize(1);
+      auto one = rewriter.getIndexAttr(1), zero = rewriter.getIndexAttr(0);
+      SmallVector<OpFoldResult> partSizes = {batch, idx(shape->kvHeads),
+                                             idx(splits), idx(g.rows)};
+      SmallVector<OpFoldResult> accSizes(partSizes);
+      accSizes.push_back(idx(g.valueDim));
+      auto forall = scf::ForallOp::create(
+          rewriter, loc,
+          SmallVector<OpFoldResult>{batch, idx(shape->kvHeads), idx(splits)},
+          ValueRange{emptyTensor(rewriter, loc, partSizes, f32),
+                     emptyTensor(rewriter, loc, partSizes, f32),
+                     emptyTensor(rewriter, loc, accSizes, f32)},
+          std::nullopt, [&](OpBuilder &b, Location l, ValueRange args) {
+            Value ib = args[0], ih = args[1], is = args[2];
+            TileContext tc{op,   mask, g,   qg,       k,     v,
+                           ib,   ih,   sqV, kvLength, qBase, tileMap};
+            QueryTile part =
+                emitQueryTile(b, l, tc, indexConstant(b, l, 0), is, splits);
+            auto inParallel = scf::InParallelOp::create(b, l);
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPointToStart(inParallel.getBody());
+            auto rowsA = b.getIndexAttr(g.rows);
+            Value stats[2][2] = {{part.m, args[3]}, {part.l, args[4]}};
+            for (auto [value, dest] : stats)
+              tensor::ParallelInsertSliceOp::create(
+                  b, l, value, dest, ArrayRef<OpFoldResult>{ib, ih, is, zero},
+                  ArrayRef<OpFoldResult>{one, one, one, rowsA},
+                  ArrayRef<OpFoldResult>(SmallVector<OpFoldResult>(4, one)));
+            tensor::ParallelInsertSliceOp::create(
+                b, l, part.acc, args[5],
+                ArrayRef<OpFoldResult>{ib, ih, is, zero, zero},
+                ArrayRef<OpFoldResult>{one, one, one, rowsA,
+                                       b.getIndexAttr(g.valueDim)},
+                ArrayRef<OpFoldResult>(SmallVector<OpFoldResult>(5, one)));
+          });
+      Value merged = mergeSplits(rewriter, loc, forall.getResult(0),
+                                 forall.getResult(1), forall.getResult(2));
+      // [B, Hkv, R, Dv] → the used rows (i·G + g) → [B, Sq, Hq, Dv].
+      int64_t used = sqStatic * g.group;
+      Value usedRows = tensor::ExtractSliceOp::create(
+          rewriter, loc,
+          RankedTensorType::get({qType.getDimSize(0), shape->kvHeads, used,
+                                 g.valueDim},
+                                f32),
+          merged, ArrayRef<OpFoldResult>{zero, zero, zero, zero},
+          ArrayRef<OpFoldResult>{batch, idx(shape->kvHeads), idx(used),
+                                 idx(g.valueDim)},
+          ArrayRef<OpFoldResult>(SmallVector<OpFoldResult>(4, one)));
+      Value byQuery = tensor::ExpandShapeOp::create(
+          rewriter, loc,
+          RankedTensorType::get({qType.getDimSize(0), shape->kvHeads,
+                                 sqStatic, g.group, g.valueDim},
+                                f32),
+          usedRows, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}, {4}},
+          SmallVector<OpFoldResult>{batch, idx(shape->kvHeads), idx(sqStatic),
+                                    idx(g.group), idx(g.valueDim)});
+      Value transposed =
+          linalg::TransposeOp::create(
+              rewriter, loc, byQuery,
+              emptyTensor(rewriter, loc,
+                          {batch, idx(sqStatic), idx(shape->kvHeads),
+                           idx(g.group), idx(g.valueDim)},
+                          f32),
+              ArrayRef<int64_t>{0, 2, 1, 3, 4})
+              .getResult()[0];
+      rewriter.replaceOp(
+          op, tensor::CollapseShapeOp::create(
+                  rewriter, loc, cast<RankedTensorType>(op.getType()),
+                  transposed,
+                  SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}, {4}}));
+      return success();
+    }
+
     auto forall = scf::ForallOp::create(
         rewriter, loc,
         SmallVector<OpFoldResult>{batch, idx(shape->kvHeads), tiles},
@@ -165,7 +242,8 @@ struct VectorFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
           Value ib = args[0], ih = args[1], it = args[2], outArg = args[3];
           TileContext tc{op,   mask, g,   qg,       k,     v,
                          ib,   ih,   sqV, kvLength, qBase, tileMap};
-          auto [tile, i0, rows] = emitQueryTile(b, l, tc, it);
+          QueryTile qt = emitQueryTile(b, l, tc, it);
+          Value tile = qt.tile, i0 = qt.i0, rows = qt.rows;
           auto inParallel = scf::InParallelOp::create(b, l);
           OpBuilder::InsertionGuard guard(b);
           b.setInsertionPointToStart(inParallel.getBody());
@@ -201,10 +279,16 @@ private:
     Value tileMap; ///< [query tiles, key tiles] TileKind, or null
   };
 
-  /// The output [rows, G, Dv] of query tile `it`, its first row and count.
-  std::tuple<Value, Value, Value> emitQueryTile(OpBuilder &b, Location l,
-                                                const TileContext &tc,
-                                                Value it) const {
+  struct QueryTile {
+    Value tile, i0, rows; ///< normalised output [rows, G, Dv], first row, count
+    Value m, l, acc;      ///< the online-softmax state: [R], [R], [R, Dv]
+  };
+
+  /// Query tile `it`: with `split` (of `splits`), only that share of its key
+  /// tiles and the unnormalised state; otherwise the normalised output.
+  QueryTile emitQueryTile(OpBuilder &b, Location l, const TileContext &tc,
+                          Value it, Value split = Value(),
+                          int64_t splits = 1) const {
     const Geometry &g = tc.g;
     seq::AttentionOp op = tc.op;
     Type t = b.getF32Type();
@@ -258,6 +342,19 @@ private:
     // Key tiles start at multiples of kt, the tiles of the block map.
     start = arith::MulIOp::create(
         b, l, arith::DivUIOp::create(b, l, start, c(g.keyTile)), c(g.keyTile));
+    if (split) {
+      // Split-KV: an equal share of the key tiles; shares past the end are
+      // empty (m = -inf, l = 0) and drop out of the merge.
+      Value total = arith::CeilDivUIOp::create(
+          b, l, arith::SubIOp::create(b, l, end, start), c(g.keyTile));
+      Value share = arith::MulIOp::create(
+          b, l, arith::CeilDivUIOp::create(b, l, total, c(splits)),
+          c(g.keyTile));
+      start = arith::AddIOp::create(b, l, start,
+                                    arith::MulIOp::create(b, l, split, share));
+      end = arith::MinSIOp::create(
+          b, l, end, arith::AddIOp::create(b, l, start, share));
+    }
 
     Value m0 = filledTensor(b, l, {a(g.rows)}, t, -INFINITY);
     Value l0 = filledTensor(b, l, {a(g.rows)}, t, 0.0);
@@ -314,6 +411,9 @@ private:
           scf::YieldOp::create(nb, nl, ifVisible.getResults());
         });
 
+    if (split)
+      return {Value(), i0, rows, loop.getResult(0), loop.getResult(1),
+              loop.getResult(2)};
     // out = acc / l; a query with no visible key gives zeros.
     Value lFinal = loop.getResult(1), accFinal = loop.getResult(2);
     Value outInit = emptyTensor(b, l, {a(g.rows), a(g.valueDim)}, t);
@@ -346,7 +446,7 @@ private:
         ArrayRef<OpFoldResult>{a(0), a(0), a(0)},
         ArrayRef<OpFoldResult>{rows, a(g.group), a(g.valueDim)},
         ArrayRef<OpFoldResult>{a(1), a(1), a(1)});
-    return {tile, i0, rows};
+    return {tile, i0, rows, Value(), Value(), Value()};
   }
 
   /// One visible key tile [j0, j0 + kt): the updated (m, l, acc).
@@ -565,13 +665,92 @@ private:
     return {mNew, lNew, accNew};
   }
 
-  int64_t queryTile, keyTile;
+  /// Split-KV decode: the partial states [B, Hkv, S, R(, Dv)] of S key
+  /// shares merged into the normalised [B, Hkv, R, Dv]:
+  /// out = Σ acc_s·w_s / Σ l_s·w_s with w_s = exp(m_s - max_s m_s).
+  Value mergeSplits(OpBuilder &b, Location l, Value m, Value sums,
+                    Value acc) const {
+    MLIRContext *ctx = b.getContext();
+    Type t = b.getF32Type();
+    SmallVector<OpFoldResult> partSizes = getSizes(b, l, m); // B, Hkv, S, R
+    SmallVector<OpFoldResult> rowSizes = {partSizes[0], partSizes[1],
+                                          partSizes[3]};
+    SmallVector<OpFoldResult> outSizes = getSizes(b, l, acc);
+    outSizes.erase(outSizes.begin() + 2); // B, Hkv, R, Dv
+    Value negInf = floatConstant(b, l, t, -INFINITY);
+    AffineMap part = dimsMap(ctx, 4, {0, 1, 2, 3}), row = dimsMap(ctx, 4, {0, 1, 3});
+    auto reduceS = SmallVector<utils::IteratorType>{
+        utils::IteratorType::parallel, utils::IteratorType::parallel,
+        utils::IteratorType::reduction, utils::IteratorType::parallel};
+    Value mMax =
+        linalg::GenericOp::create(
+            b, l, filledTensor(b, l, rowSizes, t, -INFINITY).getType(), m,
+            filledTensor(b, l, rowSizes, t, -INFINITY), {part, row}, reduceS,
+            [](OpBuilder &bb, Location bl, ValueRange x) {
+              yieldValue(bb, bl, arith::MaximumFOp::create(bb, bl, x[0], x[1]));
+            })
+            .getResult(0);
+    Value weights =
+        linalg::GenericOp::create(
+            b, l, m.getType(), ValueRange{m, mMax}, emptyTensor(b, l, partSizes, t),
+            {part, row, part}, iterators(4),
+            [&](OpBuilder &bb, Location bl, ValueRange x) {
+              Value none = arith::CmpFOp::create(
+                  bb, bl, arith::CmpFPredicate::OEQ, x[1], negInf);
+              Value e = math::ExpOp::create(
+                  bb, bl, arith::SubFOp::create(bb, bl, x[0], x[1]));
+              yieldValue(bb, bl,
+                         arith::SelectOp::create(
+                             bb, bl, none, floatConstant(bb, bl, t, 0.0), e));
+            })
+            .getResult(0);
+    Value total =
+        linalg::GenericOp::create(
+            b, l, mMax.getType(), ValueRange{sums, weights},
+            filledTensor(b, l, rowSizes, t, 0.0), {part, part, row}, reduceS,
+            [](OpBuilder &bb, Location bl, ValueRange x) {
+              yieldValue(bb, bl,
+                         math::FmaOp::create(bb, bl, x[0], x[1], x[2]));
+            })
+            .getResult(0);
+    AffineMap accMap = dimsMap(ctx, 5, {0, 1, 4, 2, 3});
+    Value numerator =
+        linalg::GenericOp::create(
+            b, l, emptyTensor(b, l, outSizes, t).getType(),
+            ValueRange{acc, weights}, filledTensor(b, l, outSizes, t, 0.0),
+            {accMap, dimsMap(ctx, 5, {0, 1, 4, 2}), dimsMap(ctx, 5, {0, 1, 2, 3})},
+            iterators(4, 1),
+            [](OpBuilder &bb, Location bl, ValueRange x) {
+              yieldValue(bb, bl,
+                         math::FmaOp::create(bb, bl, x[0], x[1], x[2]));
+            })
+            .getResult(0);
+    AffineMap out4 = dimsMap(ctx, 4, {0, 1, 2, 3});
+    return linalg::GenericOp::create(
+               b, l, numerator.getType(), ValueRange{numerator, total},
+               emptyTensor(b, l, outSizes, t),
+               {out4, dimsMap(ctx, 4, {0, 1, 2}), out4}, iterators(4),
+               [&](OpBuilder &bb, Location bl, ValueRange x) {
+                 Value empty = arith::CmpFOp::create(
+                     bb, bl, arith::CmpFPredicate::OEQ, x[1],
+                     floatConstant(bb, bl, t, 0.0));
+                 Value o = arith::DivFOp::create(bb, bl, x[0], x[1]);
+                 yieldValue(bb, bl,
+                            arith::SelectOp::create(
+                                bb, bl, empty, floatConstant(bb, bl, t, 0.0),
+                                o));
+               })
+        .getResult(0);
+  }
+
+  int64_t queryTile, keyTile, kvSplits;
 };
 
 } // namespace
 
 void seqc::populateVectorFlashAttentionLoweringPatterns(
-    RewritePatternSet &patterns, int64_t queryTile, int64_t keyTile) {
+    RewritePatternSet &patterns, int64_t queryTile, int64_t keyTile,
+    int64_t kvSplits) {
   patterns.add<VectorFlashAttentionLowering>(patterns.getContext(), queryTile,
-                                             keyTile);
+                                             keyTile, kvSplits);
 }
