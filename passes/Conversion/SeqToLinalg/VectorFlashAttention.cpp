@@ -42,6 +42,31 @@ namespace {
 
 constexpr int64_t kLanes = 16;
 
+/// 16 contiguous f32 along the last dim of `src` at `indices`.
+Value readLanes(OpBuilder &b, Location l, Value src, ValueRange indices) {
+  auto map = AffineMap::get(indices.size(), 0,
+                            getAffineDimExpr(indices.size() - 1, b.getContext()));
+  return vector::TransferReadOp::create(
+      b, l, VectorType::get({kLanes}, b.getF32Type()), src, indices,
+      floatConstant(b, l, b.getF32Type(), 0.0), map, ArrayRef<bool>{true});
+}
+
+/// `vec` written along the last dim of `dest` at `indices`.
+Value writeLanes(OpBuilder &b, Location l, Value vec, Value dest,
+                 ValueRange indices) {
+  auto map = AffineMap::get(indices.size(), 0,
+                            getAffineDimExpr(indices.size() - 1, b.getContext()));
+  return vector::TransferWriteOp::create(b, l, vec, dest, indices,
+                                         AffineMapAttr::get(map),
+                                         b.getBoolArrayAttr({true}))
+      .getResult();
+}
+
+Value splatLanes(OpBuilder &b, Location l, Value scalar) {
+  return vector::BroadcastOp::create(
+      b, l, VectorType::get({kLanes}, scalar.getType()), scalar);
+}
+
 /// TileVisibility policy that emits index arithmetic.
 struct IndexOps {
   using Int = Value;
@@ -137,6 +162,7 @@ struct VectorFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
     // P·V skips the padding queries (decode: 1 × group of 16 lanes).
     int64_t used = g.queryTile * g.group;
     g.pvRows = std::min(g.rows, (used + g.rbV - 1) / g.rbV * g.rbV);
+    g.dotScores = used <= 8 && g.headDim % kLanes == 0;
 
     Value q = adaptor.getQuery(), k = adaptor.getKey(), v = adaptor.getValue();
     AttentionPositions pos =
@@ -270,6 +296,7 @@ private:
     int64_t rows;     ///< queryTile · group, padded to a multiple of 16
     int64_t rbK, rbV; ///< register-tile keys of K·Qᵀ, queries of P·V
     int64_t pvRows;   ///< queries P·V computes: the used ones, rounded to rbV
+    bool dotScores;   ///< few queries: scores as dot products along D
   };
   struct TileContext {
     seq::AttentionOp op;
@@ -402,7 +429,8 @@ private:
               nb, nl, bounds.any,
               [&](OpBuilder &ib, Location il) {
                 SmallVector<Value> next =
-                    emitKeyTile(ib, il, tc, qt, iter, i0, j0, kt, needMask);
+                    emitKeyTile(ib, il, tc, qt, qRows, iter, i0, j0, kt,
+                                needMask);
                 scf::YieldOp::create(ib, il, next);
               },
               [&](OpBuilder &ib, Location il) {
@@ -449,48 +477,21 @@ private:
     return {tile, i0, rows, Value(), Value(), Value()};
   }
 
-  /// One visible key tile [j0, j0 + kt): the updated (m, l, acc).
-  SmallVector<Value> emitKeyTile(OpBuilder &b, Location l,
-                                 const TileContext &tc, Value qt,
-                                 ValueRange iter, Value i0, Value j0, Value kt,
-                                 Value needMask) const {
+  /// Sᵀ = K·Qᵀ [kt, R] in register tiles of rbK keys × R (16 accumulators,
+  /// FMA on a broadcast key element); keys past the tile's end read the
+  /// last key (in bounds) and are masked later.
+  Value emitScoresByBroadcast(OpBuilder &b, Location l, const TileContext &tc,
+                              Value qt, Value j0, Value kt) const {
     const Geometry &g = tc.g;
     Type t = b.getF32Type();
-    auto vt = VectorType::get({kLanes}, t);
     auto c = [&](int64_t x) { return indexConstant(b, l, x); };
     auto a = [&](int64_t x) -> OpFoldResult { return b.getIndexAttr(x); };
-    MLIRContext *ctx = b.getContext();
     Value zeroF = floatConstant(b, l, t, 0.0);
-    Value negInf = floatConstant(b, l, t, -INFINITY);
-    auto minor = [&](unsigned rank) {
-      return AffineMap::get(rank, 0, getAffineDimExpr(rank - 1, ctx));
-    };
-    auto read = [&](OpBuilder &bb, Location bl, Value src,
-                    ValueRange indices) -> Value {
-      return vector::TransferReadOp::create(bb, bl, vt, src, indices, zeroF,
-                                            minor(indices.size()),
-                                            ArrayRef<bool>{true});
-    };
-    auto write = [&](OpBuilder &bb, Location bl, Value vec, Value dest,
-                     ValueRange indices) -> Value {
-      return vector::TransferWriteOp::create(
-                 bb, bl, vec, dest, indices,
-                 AffineMapAttr::get(minor(indices.size())),
-                 bb.getBoolArrayAttr({true}))
-          .getResult();
-    };
-    auto splat = [&](OpBuilder &bb, Location bl, Value scalar) -> Value {
-      return vector::BroadcastOp::create(bb, bl, vt, scalar);
-    };
-    int64_t queryVecs = g.rows / kLanes, valueVecs = g.valueDim / kLanes;
-
-    // Sᵀ = K·Qᵀ [kt, R] in register tiles of rbK keys × R; keys past the
-    // tile's end read the last key (in bounds) and are masked below.
+    int64_t queryVecs = g.rows / kLanes;
     Value lastKey = arith::SubIOp::create(
         b, l, arith::AddIOp::create(b, l, j0, kt), c(1));
     Value s0 = emptyTensor(b, l, {a(g.keyTile), a(g.rows)}, t);
-    Value s =
-        scf::ForOp::create(
+    return scf::ForOp::create(
             b, l, c(0), c(g.keyTile), c(g.rbK), ValueRange{s0},
             [&](OpBuilder &rb, Location rl, Value jr, ValueRange sIter) {
               SmallVector<Value> keys;
@@ -500,15 +501,15 @@ private:
                     arith::AddIOp::create(
                         rb, rl, j0, arith::AddIOp::create(rb, rl, jr, c(kk))),
                     lastKey));
-              SmallVector<Value> zeros(g.rbK * queryVecs, splat(rb, rl, zeroF));
+              SmallVector<Value> zeros(g.rbK * queryVecs, splatLanes(rb, rl, zeroF));
               auto dLoop = scf::ForOp::create(
                   rb, rl, c(0), c(g.headDim), c(1), zeros,
                   [&](OpBuilder &db, Location dl, Value d, ValueRange accs) {
                     SmallVector<Value> qv, next;
                     for (int64_t cv = 0; cv < queryVecs; ++cv)
-                      qv.push_back(read(db, dl, qt, {d, c(cv * kLanes)}));
+                      qv.push_back(readLanes(db, dl, qt, {d, c(cv * kLanes)}));
                     for (int64_t kk = 0; kk < g.rbK; ++kk) {
-                      Value kb = splat(
+                      Value kb = splatLanes(
                           db, dl,
                           tensor::ExtractOp::create(
                               db, dl, tc.k,
@@ -522,12 +523,74 @@ private:
               Value st = sIter[0];
               for (int64_t kk = 0; kk < g.rbK; ++kk)
                 for (int64_t cv = 0; cv < queryVecs; ++cv)
-                  st = write(rb, rl, dLoop.getResult(kk * queryVecs + cv), st,
+                  st = writeLanes(rb, rl, dLoop.getResult(kk * queryVecs + cv), st,
                              {arith::AddIOp::create(rb, rl, jr, c(kk)),
                               c(cv * kLanes)});
               scf::YieldOp::create(rb, rl, st);
             })
             .getResult(0);
+  }
+
+  /// Sᵀ [kt, R] for a few query rows (decode): per key, D/16 vector loads
+  /// of the key and one dot product per used row, reduced across lanes —
+  /// D/16 FMAs per row instead of D broadcasts. Unused rows stay 0; keys past
+  /// the tile's end stay 0 and are masked later.
+  Value emitScoresByDot(OpBuilder &b, Location l, const TileContext &tc,
+                        Value qRows, Value j0, Value kt) const {
+    const Geometry &g = tc.g;
+    Type t = b.getF32Type();
+    MLIRContext *ctx = b.getContext();
+    auto c = [&](int64_t x) { return indexConstant(b, l, x); };
+    auto a = [&](int64_t x) -> OpFoldResult { return b.getIndexAttr(x); };
+    auto reassoc =
+        arith::FastMathFlagsAttr::get(ctx, arith::FastMathFlags::reassoc);
+    int64_t used = g.queryTile * g.group, headVecs = g.headDim / kLanes;
+    Value s0 = filledTensor(b, l, {a(g.keyTile), a(g.rows)}, t, 0.0);
+    return scf::ForOp::create(
+               b, l, c(0), kt, c(1), ValueRange{s0},
+               [&](OpBuilder &jb, Location jl, Value j, ValueRange sIter) {
+                 Value key = arith::AddIOp::create(jb, jl, j0, j);
+                 SmallVector<Value> kv;
+                 for (int64_t cv = 0; cv < headVecs; ++cv)
+                   kv.push_back(readLanes(jb, jl, tc.k,
+                                     {tc.ib, key, tc.ih, c(cv * kLanes)}));
+                 Value st = sIter[0];
+                 for (int64_t r = 0; r < used; ++r) {
+                   Value acc;
+                   for (int64_t cv = 0; cv < headVecs; ++cv) {
+                     Value qv = readLanes(jb, jl, qRows, {c(r), c(cv * kLanes)});
+                     acc = acc ? math::FmaOp::create(jb, jl, qv, kv[cv], acc)
+                                     .getResult()
+                               : arith::MulFOp::create(jb, jl, qv, kv[cv])
+                                     .getResult();
+                   }
+                   Value dot = vector::ReductionOp::create(
+                       jb, jl, vector::CombiningKind::ADD, acc, Value(),
+                       reassoc.getValue());
+                   st = tensor::InsertOp::create(jb, jl, dot, st,
+                                                 ValueRange{j, c(r)});
+                 }
+                 scf::YieldOp::create(jb, jl, st);
+               })
+        .getResult(0);
+  }
+
+  /// One visible key tile [j0, j0 + kt): the updated (m, l, acc).
+  SmallVector<Value> emitKeyTile(OpBuilder &b, Location l,
+                                 const TileContext &tc, Value qt, Value qRows,
+                                 ValueRange iter, Value i0, Value j0, Value kt,
+                                 Value needMask) const {
+    const Geometry &g = tc.g;
+    Type t = b.getF32Type();
+    auto c = [&](int64_t x) { return indexConstant(b, l, x); };
+    auto a = [&](int64_t x) -> OpFoldResult { return b.getIndexAttr(x); };
+    MLIRContext *ctx = b.getContext();
+    Value zeroF = floatConstant(b, l, t, 0.0);
+    Value negInf = floatConstant(b, l, t, -INFINITY);
+    int64_t valueVecs = g.valueDim / kLanes;
+
+    Value s = g.dotScores ? emitScoresByDot(b, l, tc, qRows, j0, kt)
+                          : emitScoresByBroadcast(b, l, tc, qt, j0, kt);
 
     // The mask (and bias, score_mod) where the tile is not provably full.
     auto masked = scf::IfOp::create(
@@ -577,12 +640,12 @@ private:
         b, l, c(0), c(g.rows), c(kLanes),
         ValueRange{iter[0], iter[1], p0, corr0},
         [&](OpBuilder &rb, Location rl, Value r, ValueRange it) {
-          Value zeroV = splat(rb, rl, zeroF), negInfV = splat(rb, rl, negInf);
-          Value mOld = read(rb, rl, it[0], {r});
+          Value zeroV = splatLanes(rb, rl, zeroF), negInfV = splatLanes(rb, rl, negInf);
+          Value mOld = readLanes(rb, rl, it[0], {r});
           auto maxLoop = scf::ForOp::create(
               rb, rl, c(0), kt, c(1), ValueRange{mOld},
               [&](OpBuilder &jb, Location jl, Value j, ValueRange m) {
-                Value sv = read(jb, jl, s, {j, r});
+                Value sv = readLanes(jb, jl, s, {j, r});
                 scf::YieldOp::create(
                     jb, jl,
                     ValueRange{arith::MaximumFOp::create(jb, jl, m[0], sv)});
@@ -597,7 +660,7 @@ private:
           auto expLoop = scf::ForOp::create(
               rb, rl, c(0), c(g.keyTile), c(1), ValueRange{zeroV, it[2]},
               [&](OpBuilder &jb, Location jl, Value j, ValueRange acc) {
-                Value sv = read(jb, jl, s, {j, r});
+                Value sv = readLanes(jb, jl, s, {j, r});
                 Value e = math::ExpOp::create(
                     jb, jl, arith::SubFOp::create(jb, jl, sv, mUse));
                 Value hidden = arith::CmpFOp::create(
@@ -606,15 +669,15 @@ private:
                 scf::YieldOp::create(
                     jb, jl,
                     ValueRange{arith::AddFOp::create(jb, jl, acc[0], p),
-                               write(jb, jl, p, acc[1], {j, r})});
+                               writeLanes(jb, jl, p, acc[1], {j, r})});
               });
-          Value lNew = math::FmaOp::create(rb, rl, read(rb, rl, it[1], {r}),
+          Value lNew = math::FmaOp::create(rb, rl, readLanes(rb, rl, it[1], {r}),
                                            corr, expLoop.getResult(0));
           scf::YieldOp::create(
               rb, rl,
-              ValueRange{write(rb, rl, mNew, it[0], {r}),
-                         write(rb, rl, lNew, it[1], {r}), expLoop.getResult(1),
-                         write(rb, rl, corr, it[3], {r})});
+              ValueRange{writeLanes(rb, rl, mNew, it[0], {r}),
+                         writeLanes(rb, rl, lNew, it[1], {r}), expLoop.getResult(1),
+                         writeLanes(rb, rl, corr, it[3], {r})});
         });
     Value mNew = softmax.getResult(0), lNew = softmax.getResult(1);
     Value p = softmax.getResult(2), corr = softmax.getResult(3);
@@ -629,11 +692,11 @@ private:
               for (int64_t rr = 0; rr < g.rbV; ++rr) {
                 Value row = arith::AddIOp::create(rb, rl, r0, c(rr));
                 rowsIdx.push_back(row);
-                Value cb = splat(rb, rl,
+                Value cb = splatLanes(rb, rl,
                                  tensor::ExtractOp::create(rb, rl, corr, row));
                 for (int64_t cv = 0; cv < valueVecs; ++cv)
                   accs.push_back(arith::MulFOp::create(
-                      rb, rl, read(rb, rl, accIter[0], {row, c(cv * kLanes)}),
+                      rb, rl, readLanes(rb, rl, accIter[0], {row, c(cv * kLanes)}),
                       cb));
               }
               auto jLoop = scf::ForOp::create(
@@ -642,10 +705,10 @@ private:
                     Value key = arith::AddIOp::create(jb, jl, j0, j);
                     SmallVector<Value> vv, next;
                     for (int64_t cv = 0; cv < valueVecs; ++cv)
-                      vv.push_back(read(jb, jl, tc.v,
+                      vv.push_back(readLanes(jb, jl, tc.v,
                                         {tc.ib, key, tc.ih, c(cv * kLanes)}));
                     for (int64_t rr = 0; rr < g.rbV; ++rr) {
-                      Value pb = splat(jb, jl,
+                      Value pb = splatLanes(jb, jl,
                                        tensor::ExtractOp::create(
                                            jb, jl, p, ValueRange{j, rowsIdx[rr]}));
                       for (int64_t cv = 0; cv < valueVecs; ++cv)
@@ -657,7 +720,7 @@ private:
               Value at = accIter[0];
               for (int64_t rr = 0; rr < g.rbV; ++rr)
                 for (int64_t cv = 0; cv < valueVecs; ++cv)
-                  at = write(rb, rl, jLoop.getResult(rr * valueVecs + cv), at,
+                  at = writeLanes(rb, rl, jLoop.getResult(rr * valueVecs + cv), at,
                              {rowsIdx[rr], c(cv * kLanes)});
               scf::YieldOp::create(rb, rl, at);
             })
