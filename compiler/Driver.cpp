@@ -224,7 +224,9 @@ bool compile(const CompileOptions &options) {
         [](Pass *, Operation *) { return true; },
         /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false);
   }
-  buildSeqPassPipeline(pm);
+  SeqPassOptions seqPasses;
+  seqPasses.fuseAttention = options.fuseAttention;
+  buildSeqPassPipeline(pm, seqPasses);
   if (options.emit >= Phase::Linalg)
     buildSeqToLinalgPipeline(pm);
   if (options.emit >= Phase::LLVMDialect) {

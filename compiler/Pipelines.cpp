@@ -92,13 +92,16 @@ llvm::StringRef phaseName(Phase phase) {
   llvm_unreachable("unknown phase");
 }
 
-void buildSeqPassPipeline(OpPassManager &pm) {
+void buildSeqPassPipeline(OpPassManager &pm, const SeqPassOptions &options) {
   // Entry points call helper functions (layers, blocks); inline them so every
   // seq.weight sits in an entry point and later passes see whole models.
   pm.addPass(createInlinerPass());
   pm.addPass(createSymbolDCEPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Attention written out as matmul/softmax/matmul becomes seq.attention.
+  if (options.fuseAttention)
+    pm.addNestedPass<func::FuncOp>(seqc::createFuseAttention());
   // Block maps for attention with positions known at compile time.
   pm.addPass(seqc::createSparsifyAttention());
 }
@@ -171,7 +174,7 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm,
 void registerPipelines() {
   PassPipelineRegistration<>("seqc-seq-passes",
                              "seqc phase 1: seq-level passes",
-                             buildSeqPassPipeline);
+                             [](OpPassManager &pm) { buildSeqPassPipeline(pm); });
   PassPipelineRegistration<>("seqc-lower-to-linalg",
                              "seqc phase 2: ABI export and seq to linalg",
                              buildSeqToLinalgPipeline);

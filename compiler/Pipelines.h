@@ -33,9 +33,14 @@ enum class Phase {
 std::optional<Phase> parsePhase(llvm::StringRef name);
 llvm::StringRef phaseName(Phase phase);
 
-/// Phase 1: inlining and cleanup on seq IR (where attention fusion,
-/// sparsity, chunking and scan tiling will run).
-void buildSeqPassPipeline(mlir::OpPassManager &pm);
+struct SeqPassOptions {
+  /// Rewrite unfused attention graphs (linalg) into seq.attention.
+  bool fuseAttention = true;
+};
+
+/// Phase 1: inlining and cleanup, attention fusion, block maps.
+void buildSeqPassPipeline(mlir::OpPassManager &pm,
+                          const SeqPassOptions &options = {});
 
 /// Phase 2: the runtime ABI (entry points, weights, descriptor), then seq
 /// ops to linalg/scf on tensors.

@@ -33,6 +33,28 @@ def ExportEntryPoints : Pass<"seq-export-entry-points", "mlir::ModuleOp"> {
   ];
 }
 
+def FuseAttention : Pass<"seq-fuse-attention", "mlir::func::FuncOp"> {
+  let summary = "Rewrite unfused attention graphs into seq.attention";
+  let description = [{
+    Matches attention spelled out in linalg on `[B, H, S, D]` or
+    `[B·H, S, D]` tensors — `Q·Kᵀ` (a contraction; Kᵀ through the map or a
+    transpose of K's last two dims), an optional scaling by a constant, an
+    optional additive mask, softmax over the keys (`linalg.softmax`,
+    `seq.softmax`, or the max / exp(x - max) / sum / divide expansion), then
+    `·V` — and GQA's repeat_kv (broadcast, collapse of K and V). The
+    match becomes one `seq.attention` (explicit `scale`; a constant causal
+    0/-inf mask becomes `causal`, any other additive mask the `bias`) between
+    layout transposes. Look-alikes that differ in any step (softmax over the
+    queries, a mask computed from data, a transposed V, a bias added before
+    the scale) are left alone.
+  }];
+  let dependentDialects = [
+    "seqc::seq::SeqDialect",
+    "mlir::linalg::LinalgDialect",
+    "mlir::tensor::TensorDialect",
+  ];
+}
+
 def SparsifyAttention : Pass<"seq-sparsify-attention"> {
   let summary = "Attach (query tile, key tile) block maps to seq.attention";
   let description = [{

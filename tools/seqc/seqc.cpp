@@ -54,6 +54,11 @@ static cl::opt<bool> parallel(
     cl::desc("Run parallel loops on OpenMP threads (default on; "
              "--parallel=false gives a single-threaded model without libomp)"),
     cl::init(true), cl::cat(category));
+static cl::opt<bool> fuseAttention(
+    "fuse-attention",
+    cl::desc("Rewrite unfused attention (Q·Kᵀ, scale, mask, softmax, ·V in "
+             "linalg) into seq.attention (default on)"),
+    cl::init(true), cl::cat(category));
 static cl::opt<long> parallelThreshold(
     "parallel-threshold",
     cl::desc("Smallest loop nest (iterations) run on threads (default 32768)"),
@@ -164,6 +169,7 @@ int main(int argc, char **argv) {
   options.numThreadsDefault = numThreadsDefault;
   options.parallel = parallel;
   options.parallelThreshold = parallelThreshold;
+  options.fuseAttention = fuseAttention;
   options.printPipeline = printPipeline;
   options.printIRAfterAll = printIRAfterAll;
   options.timing = timing;
