@@ -84,7 +84,7 @@ struct SparsifyAttentionPass
     int64_t sq = q.getDimSize(1), skv = k.getDimSize(1);
     int64_t hq = q.getDimSize(2), hkv = k.getDimSize(2);
     // Positions depend on run-time values: the lowering's bounds decide.
-    if (op.getKvLength() || ShapedType::isDynamic(sq) ||
+    if (op.getKvLength() || op.getRing() || ShapedType::isDynamic(sq) ||
         ShapedType::isDynamic(skv) || ShapedType::isDynamic(hq) ||
         ShapedType::isDynamic(hkv) || sq == 0 || skv == 0)
       return;

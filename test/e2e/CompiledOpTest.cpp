@@ -263,6 +263,7 @@ bool ModelWriter::write(const std::string &path, std::string &error) {
   } else if (op == "attention") {
     f32("scale");
     flag("causal");
+    flag("ring");
     i64("sliding_window");
     i64("dilation_rate");
     i64("dilation_segment");

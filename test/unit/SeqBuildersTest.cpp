@@ -97,7 +97,7 @@ TEST_F(SeqBuilderTest, AttentionInfersQueryHeadsAndValueHeadDim) {
                                 /*dilation_segment=*/nullptr,
                                 /*global_tokens=*/nullptr,
                                 /*block_size=*/nullptr,
-                                /*block_layout=*/nullptr);
+                                /*block_layout=*/nullptr, /*ring=*/nullptr);
   EXPECT_EQ(op.getType(), tensor({1, kDyn, 8, 48}));
   // The default scale is 1/sqrt(head dim).
   EXPECT_DOUBLE_EQ(op.getEffectiveScale(), 1.0 / std::sqrt(32.0));
@@ -152,7 +152,7 @@ TEST_F(SeqBuilderTest, VerifierNamesMismatchedDims) {
   Value q = body->getArgument(0), kv = body->getArgument(1);
   AttentionOp::create(builder, loc(), q, kv, kv, Value(), Value(), nullptr,
                       builder.getUnitAttr(), nullptr, nullptr, nullptr, nullptr,
-                      nullptr, nullptr);
+                      nullptr, nullptr, /*ring=*/nullptr);
   func::ReturnOp::create(builder, loc());
   EXPECT_EQ(verifyMessage(), "'seq.attention' op expected query heads (6) to "
                              "be a multiple of key/value heads (4)");

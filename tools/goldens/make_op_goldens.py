@@ -379,9 +379,13 @@ SCORE_MODS = {
 
 def attention_mask(B, Hq, Sq, Skv, L, a):
     i = (L - Sq + torch.arange(Sq))[:, None]
-    j = torch.arange(Skv)[None, :]
+    slot = torch.arange(Skv)[None, :]
+    vis = slot < L
+    j = slot
+    if a.get("ring", 0) == 1:
+        # Slot s of a ring holds the latest position p < L with p = s mod Skv.
+        j = torch.where(slot < L, L - 1 - torch.remainder(L - 1 - slot, Skv), slot)
     causal = a.get("causal", 0) == 1
-    vis = j < L
     if causal:
         vis = vis & (j <= i)
     window = torch.ones(Sq, Skv, dtype=torch.bool)
@@ -534,6 +538,16 @@ def gen_attention():
         # Two queries against 650 of 700 cached keys: split over the key
         # tiles in uneven shares, merged.
         ("vec_split_kv_mqa", 2, 2, 700, 4, 1, 16, 32, 650, {"causal": 1}, None),
+        # Ring caches for sliding windows: slot s holds the latest position
+        # = s (mod Skv); kv_length beyond the ring, or not yet filled.
+        ("vec_ring_decode_window", 1, 1, 24, 4, 2, 16, 16, 61,
+         {"causal": 1, "sliding_window": 20, "ring": 1}, None),
+        ("vec_ring_chunk_window", 2, 5, 24, 4, 2, 16, 32, 100,
+         {"causal": 1, "sliding_window": 20, "ring": 1}, None),
+        ("vec_ring_not_full", 1, 4, 24, 2, 2, 16, 16, 10,
+         {"causal": 1, "sliding_window": 20, "ring": 1}, None),
+        ("ring_generic_dv12", 1, 3, 10, 2, 1, 12, 12, 23,
+         {"causal": 1, "sliding_window": 8, "ring": 1}, None),
     ]
     for case, B, Sq, Skv, Hq, Hkv, Dk, Dv, L, attrs, bias_spec in specs:
         rng = rng_for("attention_" + case)

@@ -75,6 +75,11 @@ LogicalResult AttentionOp::verify() {
       failed(matchDim(*this, value, 2, key, 2)))
     return failure();
 
+  // A ring maps slots to positions modulo its (known) size.
+  if (getRing() && ShapedType::isDynamic(key.dim(1)))
+    return emitOpError("expected a static key dim 1 (the ring's slots) with "
+                       "ring");
+
   int64_t queryHeads = query.dim(2), kvHeads = key.dim(2);
   if (!ShapedType::isDynamic(queryHeads) && !ShapedType::isDynamic(kvHeads) &&
       (kvHeads == 0 || queryHeads % kvHeads != 0))

@@ -29,6 +29,13 @@ def Seq_AttentionOp : Seq_Op<"attention", [Pure, AttrSizedOperandSegments,
     Keys at or beyond `kv_length` are never visible. Queries are the last
     `Sq` positions: query `i` sits at `kv_length - Sq + i`.
 
+    **Ring caches.** With `ring`, key/value slot `j` of a cache of `Skv`
+    slots holds the latest position `p < kv_length` with `p ≡ j (mod Skv)`:
+    `p = kv_length - 1 - ((kv_length - 1 - j) mod Skv)`, and slots
+    `j ≥ kv_length` hold nothing yet. `kv_length` may then exceed `Skv`. A
+    sliding-window layer keeps `Skv ≥ w + Sq - 1` slots, so memory is
+    independent of the conversation's length.
+
     **Mask algebra.** Key `j` is visible to query `i` (absolute positions) iff
     ```
     (!causal || j <= i) &&
@@ -62,6 +69,11 @@ def Seq_AttentionOp : Seq_Op<"attention", [Pure, AttrSizedOperandSegments,
     %o = seq.attention %q, %k, %v {causal}
         : tensor<1x?x8x64xf32>, tensor<1x?x2x64xf32>, tensor<1x?x2x64xf32>
         -> tensor<1x?x8x64xf32>
+    // Decode against a ring of 1024 slots for a window of 1024 (positions
+    // beyond 1024 overwrite the oldest slots).
+    %r = seq.attention %q1, %kr, %vr kv_length(%n) {causal, ring, sliding_window = 1024 : i64}
+        : tensor<1x1x8x64xf32>, tensor<1x1024x2x64xf32>, tensor<1x1024x2x64xf32>
+        -> tensor<1x1x8x64xf32>
     // Decode against a KV cache of 4096 slots, a sliding window of 1024.
     %d = seq.attention %q1, %kc, %vc kv_length(%n) {causal, sliding_window = 1024 : i64}
         : tensor<1x1x8x64xf32>, tensor<1x4096x2x64xf32>, tensor<1x4096x2x64xf32>
@@ -92,7 +104,8 @@ def Seq_AttentionOp : Seq_Op<"attention", [Pure, AttrSizedOperandSegments,
                        OptionalAttr<I64Attr>:$dilation_segment,
                        OptionalAttr<I64Attr>:$global_tokens,
                        OptionalAttr<I64Attr>:$block_size,
-                       OptionalAttr<SignlessIntElementsAttr<1>>:$block_layout);
+                       OptionalAttr<SignlessIntElementsAttr<1>>:$block_layout,
+                       UnitAttr:$ring);
   let results = (outs Seq_FloatTensorOfRank<[4]>:$result);
   let regions = (region MaxSizedRegion<1>:$mask_mod,
                         MaxSizedRegion<1>:$score_mod);

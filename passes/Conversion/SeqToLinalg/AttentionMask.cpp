@@ -28,6 +28,9 @@ std::pair<Value, Value> visibleKeyRange(OpBuilder &b, Location l,
                                         Value lastQ, Value kvLength) {
   auto c = [&](int64_t x) { return indexConstant(b, l, x); };
   Value start = c(0), end = kvLength;
+  if (op.getRing()) // slots are not in position order: every filled one
+    return {start, arith::MinSIOp::create(
+                       b, l, end, c(op.getKey().getType().getDimSize(1)))};
   if (op.getCausal())
     end = arith::MinSIOp::create(b, l, end,
                                  arith::AddIOp::create(b, l, lastQ, c(1)));
@@ -91,8 +94,18 @@ Value AttentionMask::score(OpBuilder &b, Location l, Value dot, Value batch,
   // Queries are the last Sq of kv_length positions.
   Value qpos = arith::AddIOp::create(
       b, l, arith::SubIOp::create(b, l, kvLength, queries), i);
+  // A slot's position: itself, or in a ring of Skv slots the latest
+  // position = slot (mod Skv) before kv_length.
   Value kpos = j;
-  Value visible = cmp(P::slt, kpos, kvLength);
+  if (op.getRing()) {
+    Value last = arith::SubIOp::create(b, l, kvLength, cIdx(1));
+    int64_t slots = op.getKey().getType().getDimSize(1);
+    kpos = arith::SubIOp::create(
+        b, l, last,
+        arith::RemSIOp::create(b, l, arith::SubIOp::create(b, l, last, j),
+                               cIdx(slots)));
+  }
+  Value visible = cmp(P::slt, j, kvLength);
   if (op.getCausal())
     visible = both(visible, cmp(P::sle, kpos, qpos));
   Value local = arith::ConstantIntOp::create(b, l, 1, 1);

@@ -42,7 +42,7 @@ private:
 /// `args`; returns the yielded value.
 /// Keys [start, end) that the causal and sliding-window terms leave visible
 /// to queries at absolute positions firstQ .. lastQ (end >= start). Global
-/// tokens disable the window bound.
+/// tokens disable the window bound; a ring cache gives its filled slots.
 std::pair<mlir::Value, mlir::Value>
 visibleKeyRange(mlir::OpBuilder &b, mlir::Location loc, seq::AttentionOp op,
                 mlir::Value firstQ, mlir::Value lastQ, mlir::Value kvLength);

@@ -29,6 +29,8 @@ struct MaskTerms {
   std::optional<int64_t> window, dilationRate, dilationSegment, globalTokens;
   bool hasBlockLayout = false;
   bool hasMaskMod = false;
+  /// Ring cache: key slots are not positions, nothing is known per tile.
+  bool ringKeys = false;
 };
 
 /// Policy requirements: `Int`, `Bool`, `constant(int64_t)`, `constant(bool)`,
@@ -52,6 +54,8 @@ template <typename Ops> struct TileVisibility {
     };
     Bounds always{o.constant(true), o.constant(true)};
     Bounds unknown{o.constant(true), o.constant(false)};
+    if (m.ringKeys)
+      return unknown;
 
     Bounds local = always;
     if (m.window) {

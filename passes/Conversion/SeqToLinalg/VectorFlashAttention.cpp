@@ -106,6 +106,7 @@ MaskTerms maskTerms(seq::AttentionOp op) {
   m.globalTokens = op.getGlobalTokens();
   m.hasBlockLayout = op.getBlockLayout().has_value();
   m.hasMaskMod = !op.getMaskMod().empty();
+  m.ringKeys = op.getRing();
   return m;
 }
 

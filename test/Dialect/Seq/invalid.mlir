@@ -389,6 +389,14 @@ func.func @attention_kv_heads_mismatch(%q: tensor<1x?x8x64xf32>, %k: tensor<1x?x
 
 // -----
 
+func.func @attention_ring_dynamic(%q: tensor<1x1x8x64xf32>, %k: tensor<1x?x2x64xf32>, %v: tensor<1x?x2x64xf32>, %n: index) {
+  // expected-error @+1 {{expected a static key dim 1 (the ring's slots) with ring}}
+  %0 = seq.attention %q, %k, %v kv_length(%n) {causal, ring} : tensor<1x1x8x64xf32>, tensor<1x?x2x64xf32>, tensor<1x?x2x64xf32> -> tensor<1x1x8x64xf32>
+  return
+}
+
+// -----
+
 func.func @attention_gqa_groups(%q: tensor<1x?x6x64xf32>, %k: tensor<1x?x4x64xf32>, %v: tensor<1x?x4x64xf32>) {
   // expected-error @+1 {{expected query heads (6) to be a multiple of key/value heads (4)}}
   %0 = seq.attention %q, %k, %v : tensor<1x?x6x64xf32>, tensor<1x?x4x64xf32>, tensor<1x?x4x64xf32> -> tensor<1x?x6x64xf32>

@@ -624,7 +624,7 @@ Tensor attention(const Tensor &query, const Tensor &key, const Tensor &value,
                 shapeToString({B, Hq, Sq, Skv}));
   }
   int64_t L = kvLength.value_or(Skv);
-  check(L >= 0 && L <= Skv, op,
+  check(L >= 0 && (options.ring || L <= Skv), op,
         "expected 0 <= kv_length (" + std::to_string(L) + ") <= key dim 1 (" +
             std::to_string(Skv) + ")");
   check(!options.slidingWindow || *options.slidingWindow > 0, op,
@@ -667,7 +667,9 @@ Tensor attention(const Tensor &query, const Tensor &key, const Tensor &value,
         bool any = false;
         double mx = -std::numeric_limits<double>::infinity();
         for (int64_t j = 0; j < Skv; ++j) {
-          visible[j] = attentionVisible(options, L, b, h, i, j);
+          // A ring's slot j holds the latest position ≡ j (mod Skv).
+          int64_t pos = options.ring && j < L ? L - 1 - (L - 1 - j) % Skv : j;
+          visible[j] = attentionVisible(options, L, b, h, i, pos);
           if (!visible[j])
             continue;
           any = true;
@@ -677,7 +679,7 @@ Tensor attention(const Tensor &query, const Tensor &key, const Tensor &value,
             dot += static_cast<double>(q[d]) * k[d];
           double s = scale * dot;
           if (options.scoreMod)
-            s = options.scoreMod(s, b, h, i, j);
+            s = options.scoreMod(s, b, h, i, pos);
           if (bias)
             s += biasAt(b, h, qi, j);
           scores[j] = s;

@@ -215,6 +215,8 @@ struct AttentionOptions {
   std::function<double(double score, int64_t b, int64_t h, int64_t i,
                        int64_t j)>
       scoreMod;
+  /// Ring cache: slot j holds position kvLength-1 - ((kvLength-1-j) mod Skv).
+  bool ring = false;
 };
 
 /// The mask algebra of seq.attention for key position `j` and query position

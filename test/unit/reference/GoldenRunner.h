@@ -198,6 +198,7 @@ inline bool Runner::run(std::map<std::string, Tensor> &results) {
     AttentionOptions o;
     o.scale = optF64<float>("scale");
     o.causal = c.has("causal") && c.i64("causal") != 0;
+    o.ring = c.has("ring") && c.i64("ring") != 0;
     o.slidingWindow = optI64<int64_t>("sliding_window");
     o.dilationRate = optI64<int64_t>("dilation_rate");
     o.dilationSegment = optI64<int64_t>("dilation_segment");
