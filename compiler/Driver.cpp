@@ -293,13 +293,11 @@ bool compile(const CompileOptions &options) {
 
 bool importHuggingFaceModel(const std::string &folder,
                             const std::string &outputPath,
-                            int64_t maxPositions) {
+                            const hf::ImportOptions &options) {
   DialectRegistry registry;
   registerCompilerDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
-  hf::ImportOptions options;
-  options.maxPositions = maxPositions;
   std::string message;
   OwningOpRef<ModuleOp> module =
       hf::importHuggingFace(&context, folder, options, message);

@@ -9,6 +9,7 @@
 #define SEQC_COMPILER_DRIVER_H
 
 #include "compiler/Pipelines.h"
+#include "frontends/hf/Importer.h"
 
 #include <string>
 
@@ -40,7 +41,7 @@ bool compile(const CompileOptions &options);
 /// `seqc import hf FOLDER -o OUT.mlir`: writes the imported, verified model.
 bool importHuggingFaceModel(const std::string &folder,
                             const std::string &outputPath,
-                            int64_t maxPositions);
+                            const hf::ImportOptions &options);
 
 } // namespace seqc
 

@@ -80,6 +80,7 @@ OwningOpRef<ModuleOp> importHuggingFace(MLIRContext *context,
     maxPositions = std::min<int64_t>(limit, 4096);
   }
   ModelEmitter emitter(context, *weights, folder);
+  emitter.setMaxTokensPerCall(options.maxTokensPerCall);
   Value logits = family->build(emitter, *config, arch, maxPositions);
   if (!config->error().empty()) {
     error = config->error();

@@ -21,6 +21,10 @@ struct ImportOptions {
   /// KV-cache capacity (positions a session holds). 0: the config's
   /// max_position_embeddings, capped at 4096.
   int64_t maxPositions = 0;
+  /// Most tokens one model call takes (the runtime cuts prompts to it).
+  /// Sliding-window layers keep rings of window + maxTokensPerCall - 1 slots
+  /// when that is smaller than maxPositions.
+  int64_t maxTokensPerCall = 512;
 };
 
 /// Architectures `importHuggingFace` understands ("LlamaForCausalLM", ...).

@@ -130,10 +130,14 @@ Value buildLlamaFamily(ModelEmitter &e, HfConfig &c, StringRef arch,
     k = rope(e, k, positions, theta, scaling);
     std::string kName = "layers." + std::to_string(i) + ".k_cache";
     std::string vName = "layers." + std::to_string(i) + ".v_cache";
-    Value kc = e.appendToCache(
-        e.addState(kName, {1, maxPositions, kvHeads, headDim}), k);
-    Value vc = e.appendToCache(
-        e.addState(vName, {1, maxPositions, kvHeads, headDim}), v);
+    // Sliding-window layers keep a ring of window + tokens-per-call - 1
+    // slots when that is smaller than the session's positions.
+    int64_t ring = e.ringSlots(window, maxPositions);
+    int64_t slots = ring ? ring : maxPositions;
+    Value kState = e.addState(kName, {1, slots, kvHeads, headDim});
+    Value vState = e.addState(vName, {1, slots, kvHeads, headDim});
+    Value kc = ring ? e.appendToRing(kState, k) : e.appendToCache(kState, k);
+    Value vc = ring ? e.appendToRing(vState, v) : e.appendToCache(vState, v);
     e.setState(kName, kc);
     e.setState(vName, vc);
     Value kvLength = arith::AddIOp::create(b, loc, e.position(), e.length());
@@ -141,7 +145,7 @@ Value buildLlamaFamily(ModelEmitter &e, HfConfig &c, StringRef arch,
         b, loc, q, kc, vc, /*bias=*/Value(), kvLength, /*scale=*/nullptr,
         /*causal=*/true,
         window > 0 ? b.getI64IntegerAttr(window) : IntegerAttr(), nullptr,
-        nullptr, nullptr, nullptr, nullptr);
+        nullptr, nullptr, nullptr, nullptr, /*ring=*/ring > 0);
     x = e.add(x, e.linear(e.mergeHeads(o), p + ".self_attn.o_proj", hidden,
                           heads * headDim, false));
 

@@ -185,6 +185,47 @@ Value ModelEmitter::appendToCache(Value cache, Value values) {
                                        sizes, strides);
 }
 
+int64_t ModelEmitter::ringSlots(int64_t window, int64_t maxPositions) const {
+  int64_t slots = window + maxTokensPerCall - 1;
+  return window > 0 && slots < maxPositions ? slots : 0;
+}
+
+Value ModelEmitter::appendToRing(Value cache, Value values) {
+  usesRing = true;
+  auto type = cast<RankedTensorType>(cache.getType());
+  auto valuesType = cast<RankedTensorType>(values.getType());
+  auto idx = [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
+  Value slots = arith::ConstantIndexOp::create(b, location, type.getDimSize(1));
+  Value start = arith::RemUIOp::create(b, location, posArg, slots);
+  // The first part runs to the ring's end, the rest wraps to slot 0.
+  Value first = arith::MinUIOp::create(
+      b, location, lengthValue,
+      arith::SubIOp::create(b, location, slots, start));
+  Value rest = arith::SubIOp::create(b, location, lengthValue, first);
+  auto piece = [&](Value offset, Value size, Value at, Value into) {
+    SmallVector<OpFoldResult> from(type.getRank(), idx(0)), sizes, dest;
+    from[1] = offset;
+    for (int64_t d : type.getShape())
+      sizes.push_back(idx(d));
+    sizes[0] = idx(1);
+    sizes[1] = size;
+    dest.assign(type.getRank(), idx(0));
+    dest[1] = at;
+    SmallVector<OpFoldResult> strides(type.getRank(), idx(1));
+    SmallVector<int64_t> shape(valuesType.getShape());
+    shape[1] = ShapedType::kDynamic;
+    Value part = tensor::ExtractSliceOp::create(
+        b, location, RankedTensorType::get(shape, type.getElementType()),
+        values, from, sizes, strides);
+    return tensor::InsertSliceOp::create(b, location, part, into, dest, sizes,
+                                         strides)
+        .getResult();
+  };
+  Value zero = arith::ConstantIndexOp::create(b, location, 0);
+  cache = piece(zero, first, start, cache);
+  return piece(first, rest, zero, cache);
+}
+
 Value ModelEmitter::addState(StringRef name, ArrayRef<int64_t> shape) {
   BlockArgument arg =
       forward.getBody().front().addArgument(f32(shape), location);
@@ -295,6 +336,9 @@ OwningOpRef<ModuleOp> ModelEmitter::finish(Value logits, int64_t maxPositions) {
   if (usesCache && maxPositions > 0)
     (*module)->setAttr("seq.max_positions",
                        b.getI64IntegerAttr(maxPositions));
+  if (usesRing)
+    (*module)->setAttr("seq.max_tokens_per_call",
+                       b.getI64IntegerAttr(maxTokensPerCall));
   return std::move(module);
 }
 

@@ -74,6 +74,15 @@ public:
   /// Writes `values` [1, S, ...] into `cache` [1, cap, ...] at `pos`.
   mlir::Value appendToCache(mlir::Value cache, mlir::Value values);
 
+  /// Slots of a sliding-window layer's ring cache — window + tokens per call
+  /// - 1 — or 0 when a plain cache of `maxPositions` is no larger.
+  int64_t ringSlots(int64_t window, int64_t maxPositions) const;
+  /// Writes `values` [1, S, ...] into the ring `cache` [1, slots, ...] at
+  /// slots (pos + t) mod slots; the model then takes at most
+  /// maxTokensPerCall tokens per call (seq.max_tokens_per_call).
+  mlir::Value appendToRing(mlir::Value cache, mlir::Value values);
+  void setMaxTokensPerCall(int64_t tokens) { maxTokensPerCall = tokens; }
+
   /// A state buffer of the model (zero at session start); returns its value
   /// at the start of the call. `setState` gives its value at the end.
   mlir::Value addState(llvm::StringRef name, llvm::ArrayRef<int64_t> shape);
@@ -117,6 +126,8 @@ private:
   mlir::Value idsArg, posArg, lengthValue;
   std::vector<State> states;
   bool usesCache = false; ///< a KV cache bounds the session length
+  bool usesRing = false;  ///< calls are limited to maxTokensPerCall tokens
+  int64_t maxTokensPerCall = 512;
   std::string firstError;
 };
 

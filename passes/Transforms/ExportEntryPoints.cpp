@@ -351,6 +351,10 @@ void ExportEntryPointsPass::runOnOperation() {
   os << "{\"format\":\"seqc-model\",\"abi\":1";
   if (auto maxPositions = module->getAttrOfType<IntegerAttr>("seq.max_positions"))
     os << ",\"max_positions\":" << maxPositions.getInt();
+  // Ring caches hold window + this - 1 slots: the runtime cuts calls to it.
+  if (auto tokens =
+          module->getAttrOfType<IntegerAttr>("seq.max_tokens_per_call"))
+    os << ",\"max_tokens_per_call\":" << tokens.getInt();
   // Set by `seqc --num-threads-default`.
   if (auto threads =
           module->getAttrOfType<IntegerAttr>("seq.num_threads_default"))

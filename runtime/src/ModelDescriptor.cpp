@@ -126,6 +126,8 @@ Error parseDescriptor(const char *text, const std::string &origin,
                          std::to_string(SEQ_RUNTIME_API_VERSION) +
                          "); recompile it with a matching seqc");
   r.integer(root, "max_positions", "descriptor", out.maxPositions, true);
+  r.integer(root, "max_tokens_per_call", "descriptor", out.maxTokensPerCall,
+            true);
   r.integer(root, "num_threads_default", "descriptor", out.numThreadsDefault,
             true);
 

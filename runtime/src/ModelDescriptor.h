@@ -58,6 +58,7 @@ struct StateSpec {
 struct ModelDescriptor {
   int64_t abi = 0;
   int64_t maxPositions = 0;      ///< 0: unbounded
+  int64_t maxTokensPerCall = 0;  ///< 0: unbounded (ring caches set it)
   int64_t numThreadsDefault = 0; ///< 0: runtime default
   std::vector<Entry> entries;
   std::vector<WeightSpec> weights;

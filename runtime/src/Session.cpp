@@ -125,6 +125,9 @@ Error runTokens(seq_session &session, const LmEntry &lm, const int32_t *tokens,
   // left (KV caches, scan states), so the result equals one call.
   session.logits.assign(n * model.vocabSize, 0.0f);
   size_t chunk = session.prefillChunk ? session.prefillChunk : n;
+  // Ring caches take at most this many new positions per call.
+  if (model.descriptor.maxTokensPerCall > 0)
+    chunk = std::min(chunk, size_t(model.descriptor.maxTokensPerCall));
   for (size_t done = 0; done < n; done += chunk) {
     size_t count = std::min(chunk, n - done);
     if (Error e = callEntry(session, lm, tokens + done, count,

@@ -24,6 +24,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 namespace fs = std::filesystem;
 using seqref::golden::NpyArray;
@@ -80,14 +81,19 @@ size_t argmax(const float *v, size_t n) {
 
 class HfGoldenTest : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(HfGoldenTest, MatchesTransformers) {
-  std::string dir = std::string(SEQC_HF_GOLDENS_DIR) + "/" + GetParam();
-  std::string work = ::testing::TempDir() + "/seqc-hf-" + GetParam();
+/// Imports golden model `name` (with `importFlags`), compiles it and checks
+/// prefill, chunked prefill and cached decode against transformers.
+void checkAgainstTransformers(const std::string &name,
+                              const std::string &importFlags,
+                              const std::string &workName) {
+  std::string dir = std::string(SEQC_HF_GOLDENS_DIR) + "/" + name;
+  std::string work = ::testing::TempDir() + "/seqc-hf-" + workName;
   ASSERT_EQ(std::system(("mkdir -p " + work).c_str()), 0);
   std::string mlir = work + "/model.mlir", so = work + "/model.so";
   std::string log = " 2> " + work + "/seqc.log";
   ASSERT_EQ(std::system((std::string(SEQC_EXECUTABLE) + " import hf " + dir +
-                         " -o " + mlir + " --max-positions 64" + log)
+                         " -o " + mlir + " --max-positions 64" + importFlags +
+                         log)
                             .c_str()),
             0)
       << "seqc import failed; see " << work << "/seqc.log";
@@ -178,12 +184,31 @@ TEST_P(HfGoldenTest, MatchesTransformers) {
     EXPECT_EQ(argmax(logits, vocab), size_t(tokens[k]))
         << "greedy token " << k << " differs";
   }
-  RecordProperty("prefill_error", std::to_string(prefillError));
-  RecordProperty("decode_error", std::to_string(decodeError));
+  ::testing::Test::RecordProperty("prefill_error", std::to_string(prefillError));
+  ::testing::Test::RecordProperty("decode_error", std::to_string(decodeError));
   std::printf("%s: prefill %.2e, decode %.2e (relative max error)\n",
-              GetParam().c_str(), prefillError, decodeError);
+              workName.c_str(), prefillError, decodeError);
   seq_session_destroy(session);
   seq_model_close(model);
+}
+
+TEST_P(HfGoldenTest, MatchesTransformers) {
+  checkAgainstTransformers(GetParam(), "", GetParam());
+}
+
+// Mistral's sliding window (5) on ring caches: 3 tokens per call gives
+// rings of 5 + 3 - 1 = 7 slots, so the 13-token prompt and the decode steps
+// wrap around them several times; the logits still match transformers.
+TEST(HfGoldenRing, MistralSlidingWindowOnRingCaches) {
+  checkAgainstTransformers("mistral_sliding", " --max-tokens-per-call 3",
+                           "mistral_ring");
+  std::ifstream in(::testing::TempDir() + "/seqc-hf-mistral_ring/model.mlir");
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find("ring"), std::string::npos);
+  EXPECT_NE(text.str().find("tensor<1x7x"), std::string::npos)
+      << "expected 7-slot KV rings";
+  EXPECT_NE(text.str().find("seq.max_tokens_per_call = 3"), std::string::npos);
 }
 
 TEST(HfGoldenCoverage, EveryArchitectureHasAGolden) {

@@ -91,28 +91,38 @@ static const char *extensionOf(seqc::Phase phase) {
 
 static const char *kImportUsage =
     "usage: seqc import hf MODEL_DIR -o model.mlir [--max-positions N]\n"
+    "                      [--max-tokens-per-call N]\n"
     "\n"
     "Imports a Hugging Face model folder (config.json + *.safetensors) into\n"
     "the seq dialect. Weights stay in the folder; pass it to the runtime.\n"
     "  --max-positions N   KV-cache capacity (default: the config's\n"
-    "                      max_position_embeddings, at most 4096)\n";
+    "                      max_position_embeddings, at most 4096)\n"
+    "  --max-tokens-per-call N\n"
+    "                      most tokens one model call takes (default 512;\n"
+    "                      the runtime cuts longer prompts). Sliding-window\n"
+    "                      layers keep a ring of window + N - 1 KV slots\n"
+    "                      when that is smaller than --max-positions\n";
 
-/// `seqc import hf DIR -o OUT [--max-positions N]`.
+/// `seqc import hf DIR -o OUT [--max-positions N] [--max-tokens-per-call N]`.
 static int importMain(int argc, char **argv) {
   std::string format, folder, output;
-  long maxPositions = 0;
+  seqc::hf::ImportOptions options;
   for (int i = 0; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--help" || a == "-h") {
       llvm::outs() << kImportUsage;
       return 0;
     }
-    if ((a == "-o" || a == "--max-positions") && i + 1 < argc) {
+    if ((a == "-o" || a == "--max-positions" ||
+         a == "--max-tokens-per-call") &&
+        i + 1 < argc) {
       std::string v = argv[++i];
+      int64_t *number = a == "--max-positions" ? &options.maxPositions
+                                               : &options.maxTokensPerCall;
       if (a == "-o")
         output = v;
-      else if (!llvm::to_integer(v, maxPositions) || maxPositions <= 0) {
-        llvm::errs() << "seqc: error: --max-positions expects a positive "
+      else if (!llvm::to_integer(v, *number) || *number <= 0) {
+        llvm::errs() << "seqc: error: " << a << " expects a positive "
                         "integer, got '" << v << "'\n";
         return 1;
       }
@@ -140,7 +150,7 @@ static int importMain(int argc, char **argv) {
     path += ".mlir";
     output = std::string(path);
   }
-  return seqc::importHuggingFaceModel(folder, output, maxPositions) ? 0 : 1;
+  return seqc::importHuggingFaceModel(folder, output, options) ? 0 : 1;
 }
 
 int main(int argc, char **argv) {
