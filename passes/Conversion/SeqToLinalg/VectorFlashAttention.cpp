@@ -576,6 +576,85 @@ private:
         .getResult(0);
   }
 
+  /// Only causal / sliding-window terms (no bias, modifiers, dilation,
+  /// blocks, globals or ring): the mask is a comparison of positions.
+  static bool positionOnlyMask(seq::AttentionOp op) {
+    return !op.getBias() && op.getScoreMod().empty() &&
+           op.getMaskMod().empty() && !op.getDilationRate() &&
+           !op.getBlockSize() && !op.getGlobalTokens() && !op.getRing();
+  }
+
+  /// Sᵀ with -inf where the causal / window terms hide a key, 16 queries
+  /// per vector compare (the linalg mask costs index arithmetic per score).
+  Value emitPositionMask(OpBuilder &b, Location l, const TileContext &tc,
+                         Value s, Value i0, Value j0, Value kt) const {
+    const Geometry &g = tc.g;
+    seq::AttentionOp op = tc.op;
+    auto c = [&](int64_t x) { return indexConstant(b, l, x); };
+    auto i32 = b.getI32Type();
+    auto lanesI32 = VectorType::get({kLanes}, i32);
+    auto toI32 = [&](Value index) {
+      return arith::IndexCastOp::create(b, l, i32, index).getResult();
+    };
+    auto splatI32 = [&](Value x) {
+      return vector::BroadcastOp::create(b, l, lanesI32, x).getResult();
+    };
+    Value negInf = splatLanes(b, l, floatConstant(b, l, b.getF32Type(),
+                                                  -INFINITY));
+    // qpos of lane r of query vector cv: firstQ + (cv·16 + r) / G.
+    Value firstQ = arith::AddIOp::create(b, l, tc.qBase, i0);
+    Value lane = arith::IndexCastOp::create(
+        b, l, lanesI32,
+        vector::StepOp::create(b, l, VectorType::get({kLanes},
+                                                     b.getIndexType())));
+    SmallVector<Value> qpos;
+    for (int64_t cv = 0; cv < g.rows / kLanes; ++cv) {
+      Value r = arith::AddIOp::create(
+          b, l, lane,
+          splatI32(arith::ConstantIntOp::create(b, l, cv * kLanes, 32)));
+      Value i = arith::DivUIOp::create(
+          b, l, r, splatI32(arith::ConstantIntOp::create(b, l, g.group, 32)));
+      qpos.push_back(arith::AddIOp::create(b, l, splatI32(toI32(firstQ)), i));
+    }
+    std::optional<int64_t> window = op.getSlidingWindow();
+    auto loop = scf::ForOp::create(
+        b, l, c(0), c(g.keyTile), c(1), ValueRange{s},
+        [&](OpBuilder &jb, Location jl, Value j, ValueRange it) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(jb.getInsertionBlock(), jb.getInsertionPoint());
+          Value inTile = arith::CmpIOp::create(
+              b, jl, arith::CmpIPredicate::slt, j, kt);
+          Value kpos = splatI32(toI32(arith::AddIOp::create(b, jl, j0, j)));
+          Value keep = vector::BroadcastOp::create(
+              b, jl, VectorType::get({kLanes}, b.getI1Type()), inTile);
+          Value st = it[0];
+          for (int64_t cv = 0; cv < g.rows / kLanes; ++cv) {
+            Value visible = keep;
+            Value diff = arith::SubIOp::create(b, jl, qpos[cv], kpos);
+            auto both = [&](arith::CmpIPredicate p, Value x, Value y) {
+              visible = arith::AndIOp::create(
+                  b, jl, visible, arith::CmpIOp::create(b, jl, p, x, y));
+            };
+            if (op.getCausal())
+              both(arith::CmpIPredicate::sge, diff,
+                   splatI32(arith::ConstantIntOp::create(b, jl, 0, 32)));
+            if (window) {
+              Value w = splatI32(arith::ConstantIntOp::create(b, jl, *window, 32));
+              both(arith::CmpIPredicate::slt, diff, w);
+              if (!op.getCausal())
+                both(arith::CmpIPredicate::slt,
+                     arith::SubIOp::create(b, jl, kpos, qpos[cv]), w);
+            }
+            Value sv = readLanes(b, jl, st, {j, c(cv * kLanes)});
+            st = writeLanes(b, jl,
+                            arith::SelectOp::create(b, jl, visible, sv, negInf),
+                            st, {j, c(cv * kLanes)});
+          }
+          scf::YieldOp::create(b, jl, st);
+        });
+    return loop.getResult(0);
+  }
+
   /// One visible key tile [j0, j0 + kt): the updated (m, l, acc).
   SmallVector<Value> emitKeyTile(OpBuilder &b, Location l,
                                  const TileContext &tc, Value qt, Value qRows,
@@ -597,6 +676,11 @@ private:
     auto masked = scf::IfOp::create(
         b, l, needMask,
         [&](OpBuilder &ib, Location il) {
+          if (positionOnlyMask(tc.op)) {
+            scf::YieldOp::create(
+                ib, il, emitPositionMask(ib, il, tc, s, i0, j0, kt));
+            return;
+          }
           Value init = emptyTensor(ib, il, {a(g.keyTile), a(g.rows)}, t);
           AffineMap id = dimsMap(ctx, 2, {0, 1});
           Value lastRow = arith::SubIOp::create(ib, il, tc.sq, c(1));
