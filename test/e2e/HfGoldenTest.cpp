@@ -173,16 +173,39 @@ void checkAgainstTransformers(const std::string &name,
   }
   // Step k's logits chose tokens[k]; step 0's are the prompt's last row.
   double decodeError = 0;
+  std::vector<float> decoded; // each step's logits, for the check below
   for (size_t k = 0; k < tokens.size(); ++k) {
     if (k > 0) {
       ASSERT_EQ(seq_decode(session, int32_t(tokens[k - 1]), &logits), SEQ_OK)
           << seq_last_error();
     }
+    decoded.insert(decoded.end(), logits, logits + vocab);
     double e = relativeError(logits, &decodeRef[k * vocab], vocab);
     decodeError = std::max(decodeError, e);
     EXPECT_LE(e, kTolerance) << "decode step " << k;
     EXPECT_EQ(argmax(logits, vocab), size_t(tokens[k]))
         << "greedy token " << k << " differs";
+  }
+  // Decode after prefill equals prefill of the longer sequence: one call
+  // over prompt + the decoded tokens gives the same logits at those rows.
+  {
+    std::vector<int32_t> longer(ids);
+    longer.insert(longer.end(), tokens.begin(), tokens.end() - 1);
+    seq_session *whole = nullptr;
+    ASSERT_EQ(seq_session_create(model, nullptr, &whole), SEQ_OK);
+    ASSERT_EQ(seq_prefill(whole, longer.data(), longer.size(), nullptr),
+              SEQ_OK)
+        << seq_last_error();
+    const float *wholeAll;
+    size_t wholeRows, wholeCols;
+    ASSERT_EQ(seq_session_logits(whole, &wholeAll, &wholeRows, &wholeCols),
+              SEQ_OK);
+    ASSERT_EQ(wholeRows, longer.size());
+    EXPECT_LE(relativeError(wholeAll + (ids.size() - 1) * vocab,
+                            decoded.data(), decoded.size()),
+              1e-5)
+        << "decode steps vs prefill of the longer sequence";
+    seq_session_destroy(whole);
   }
   ::testing::Test::RecordProperty("prefill_error", std::to_string(prefillError));
   ::testing::Test::RecordProperty("decode_error", std::to_string(decodeError));
