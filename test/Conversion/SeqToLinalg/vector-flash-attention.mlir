@@ -4,7 +4,7 @@
 // f32 with a value dim that is a multiple of 16: the register-tiled vector
 // kernel. Queries lie along the lanes: Sᵀ = K·Qᵀ accumulates 16-lane FMAs on
 // a broadcast key element; the key loop classifies each tile (skip / mask /
-// full) before any work.
+// full) before any work; the causal mask is a 16-lane position compare.
 // CHECK-LABEL: func.func @causal_gqa
 // CHECK: scf.forall
 // CHECK: linalg.transpose
@@ -12,7 +12,7 @@
 // CHECK: scf.if
 // CHECK: math.fma {{.*}} : vector<16xf32>
 // CHECK: scf.if
-// CHECK: linalg.generic
+// CHECK: arith.cmpi sge, {{.*}} : vector<16xi32>
 // CHECK: math.exp {{.*}} : vector<16xf32>
 // CHECK: math.fma {{.*}} : vector<16xf32>
 // A block map from seq-sparsify-attention becomes a constant the key loop
@@ -42,4 +42,22 @@ func.func @odd_value_dim(%q: tensor<1x?x2x12xf32>, %k: tensor<1x?x2x12xf32>,
       : tensor<1x?x2x12xf32>, tensor<1x?x2x12xf32>, tensor<1x?x2x20xf32>
       -> tensor<1x?x2x20xf32>
   return %o : tensor<1x?x2x20xf32>
+}
+
+// -----
+
+// A bias needs the shared per-element mask: a linalg.generic over Sᵀ on
+// every visible tile, no position compares.
+// CHECK-LABEL: func.func @bias_uses_scalar_mask
+// CHECK-NOT: vector<16xi32>
+// CHECK: linalg.generic
+// CHECK: tensor.extract %{{.*}} : tensor<1x1x64x64xf32>
+// CHECK: math.exp {{.*}} : vector<16xf32>
+func.func @bias_uses_scalar_mask(%q: tensor<1x64x2x16xf32>, %k: tensor<1x64x2x16xf32>,
+                                 %v: tensor<1x64x2x16xf32>, %b: tensor<1x1x64x64xf32>)
+    -> tensor<1x64x2x16xf32> {
+  %o = seq.attention %q, %k, %v bias(%b) {causal}
+      : tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x1x64x64xf32>
+      -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
 }
