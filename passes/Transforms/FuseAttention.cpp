@@ -8,6 +8,8 @@
 //   s = s · c | s / c   optional scaling by a constant;
 //   s = s + bias        optional additive mask (any tensor; a constant
 //                       causal 0/-inf triangle becomes `causal`);
+//   s = select(c, s, -inf)  optional mask from loop indices only: `j <= i`
+//                       becomes `causal`, any other the `mask_mod` region;
 //   p = softmax(s)      linalg.softmax, seq.softmax, or the expansion
 //                       max → exp(s - max) → sum → divide, over the keys;
 //   o = p·V             a contraction over the keys.
@@ -31,7 +33,10 @@
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/SetVector.h"
 
 #include <cmath>
 
@@ -267,10 +272,57 @@ bool isCausalMaskConstant(Value bias) {
   return true;
 }
 
+/// `select(cond, x, -inf)` (or `select(cond, -inf, x)`) on the logits with
+/// `cond` computed from loop indices only: an index-only mask.
+struct SelectMask {
+  linalg::GenericOp op;
+  Value cond;
+  bool visibleWhenTrue;
+};
+
+std::optional<SelectMask> matchSelectMask(Value x) {
+  auto op = x.getDefiningOp<linalg::GenericOp>();
+  if (!op || !allParallel(op) || op.getNumDpsInputs() != 1 ||
+      !op.getIndexingMapsArray()[0].isIdentity())
+    return std::nullopt;
+  Block *body = op.getBlock();
+  auto select = body->getTerminator()->getOperand(0).getDefiningOp<arith::SelectOp>();
+  if (!select)
+    return std::nullopt;
+  auto hidden = [](Value v) {
+    FloatAttr c;
+    return matchPattern(v, m_Constant(&c)) && c.getValueAsDouble() <= -1e30;
+  };
+  Value logits = body->getArgument(0);
+  SelectMask mask{op, select.getCondition(), true};
+  if (select.getTrueValue() == logits && hidden(select.getFalseValue()))
+    mask.visibleWhenTrue = true;
+  else if (select.getFalseValue() == logits && hidden(select.getTrueValue()))
+    mask.visibleWhenTrue = false;
+  else
+    return std::nullopt;
+  // The condition may read loop indices and constants, nothing else.
+  SmallVector<Value> work = {mask.cond};
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    Operation *def = v.getDefiningOp();
+    if (!def || def->getNumRegions() != 0)
+      return std::nullopt; // a block argument: data
+    if (isa<linalg::IndexOp, arith::ConstantOp>(def))
+      continue;
+    if (def->getDialect() != select->getDialect() || !isPure(def))
+      return std::nullopt;
+    for (Value operand : def->getOperands())
+      work.push_back(operand);
+  }
+  return mask;
+}
+
 struct Match {
   Value q, k, v, bias;
   double scale = 1.0;
   bool causal = false;
+  std::optional<SelectMask> mask; ///< becomes causal or mask_mod
   unsigned batchDims; ///< 2 for [B, H, S, D], 1 for [B·H, S, D]
   SmallVector<Operation *> ops;
 };
@@ -300,9 +352,18 @@ std::optional<Match> matchAttention(Value out) {
   Value x = matchSoftmax(p, m.ops);
   if (!x)
     return std::nullopt;
-  // Walk up: bias (last), then scaling, then Q·Kᵀ.
+  // Walk up: bias (last), then scaling, then Q·Kᵀ; an index-only select
+  // mask anywhere (before a positive scale).
   bool scaled = false;
   while (true) {
+    if (auto mask = matchSelectMask(x)) {
+      if (m.mask)
+        return std::nullopt;
+      m.mask = mask;
+      m.ops.push_back(mask->op);
+      x = mask->op.getDpsInputs()[0];
+      continue;
+    }
     if (auto add = matchElementwise<arith::AddFOp>(x)) {
       auto op = x.getDefiningOp<linalg::GenericOp>();
       if (m.bias || scaled || !add->second)
@@ -325,7 +386,8 @@ std::optional<Match> matchAttention(Value out) {
     if (div) {
       auto op = x.getDefiningOp<linalg::GenericOp>();
       std::optional<double> c = scalarConstant(op, div->second);
-      if (!c || *c == 0.0)
+      // A negative scale would turn a mask's -inf into +inf.
+      if (!c || *c == 0.0 || (m.mask && *c < 0))
         return std::nullopt;
       m.scale *= mul ? *c : 1.0 / *c;
       scaled = true;
@@ -363,6 +425,11 @@ std::optional<Match> matchAttention(Value out) {
     return std::nullopt;
   }
   m.ops.push_back(qk->op);
+  // An index-only mask speaks of positions: queries and keys must coincide.
+  auto logits = cast<RankedTensorType>(x.getType());
+  if (m.mask && (logits.isDynamicDim(nb) || logits.isDynamicDim(nb + 1) ||
+                 logits.getDimSize(nb) != logits.getDimSize(nb + 1)))
+    return std::nullopt;
   if (m.bias && isCausalMaskConstant(m.bias)) {
     m.bias = nullptr;
     m.causal = true;
@@ -423,6 +490,76 @@ Value toBiasLayout(OpBuilder &b, Location loc, Value bias, unsigned rank) {
       groups, outSizes);
 }
 
+/// `j <= i` as the mask's visible condition (rows i, keys j): causal.
+bool isCausalCompare(const SelectMask &mask, unsigned batchDims) {
+  auto cmp = mask.cond.getDefiningOp<arith::CmpIOp>();
+  if (!cmp)
+    return false;
+  auto dim = [](Value v) -> int64_t {
+    auto index = v.getDefiningOp<linalg::IndexOp>();
+    return index ? int64_t(index.getDim()) : -1;
+  };
+  int64_t lhs = dim(cmp.getLhs()), rhs = dim(cmp.getRhs());
+  int64_t i = batchDims, j = batchDims + 1;
+  using P = arith::CmpIPredicate;
+  P p = cmp.getPredicate();
+  // visible when (j <= i); masked when (j > i).
+  bool jLeI = (lhs == j && rhs == i && (p == P::sle || p == P::ule)) ||
+              (lhs == i && rhs == j && (p == P::sge || p == P::uge));
+  bool jGtI = (lhs == j && rhs == i && (p == P::sgt || p == P::ugt)) ||
+              (lhs == i && rhs == j && (p == P::slt || p == P::ult));
+  return mask.visibleWhenTrue ? jLeI : jGtI;
+}
+
+/// The mask's condition as seq.attention's mask_mod (b, h, i, j): the
+/// logits' loop indices are (b, h, i, j) for [B, H, S, S] and (b, i, j) for
+/// [B·H, S, S]; queries and keys are positions because Sq = Skv.
+void buildMaskMod(OpBuilder &b, seq::AttentionOp attention,
+                  const SelectMask &mask, unsigned batchDims) {
+  OpBuilder::InsertionGuard guard(b);
+  Location loc = attention.getLoc();
+  Type index = b.getIndexType();
+  Block *block = b.createBlock(&attention.getMaskMod(), {},
+                               {index, index, index, index},
+                               {loc, loc, loc, loc});
+  SmallVector<Value> dims = {block->getArgument(0)};
+  if (batchDims == 2)
+    dims.push_back(block->getArgument(1));
+  dims.append({block->getArgument(2), block->getArgument(3)});
+  // Clone the condition's slice in definition order.
+  IRMapping mapping;
+  SetVector<Operation *> slice;
+  SmallVector<Value> work = {mask.cond};
+  while (!work.empty()) {
+    Operation *def = work.pop_back_val().getDefiningOp();
+    if (!slice.insert(def))
+      continue;
+    for (Value operand : def->getOperands())
+      work.push_back(operand);
+  }
+  // Constants from outside the generic first, then its body's ops in order.
+  Block *body = linalg::GenericOp(mask.op).getBlock();
+  SmallVector<Operation *> ordered;
+  for (Operation *op : slice)
+    if (op->getBlock() != body)
+      ordered.push_back(op);
+  for (Operation &op : *body)
+    if (slice.contains(&op))
+      ordered.push_back(&op);
+  for (Operation *op : ordered) {
+    if (auto idx = dyn_cast<linalg::IndexOp>(op)) {
+      mapping.map(idx.getResult(), dims[idx.getDim()]);
+      continue;
+    }
+    b.clone(*op, mapping);
+  }
+  Value visible = mapping.lookup(mask.cond);
+  if (!mask.visibleWhenTrue)
+    visible = arith::XOrIOp::create(
+        b, loc, visible, arith::ConstantIntOp::create(b, loc, 1, 1));
+  seq::YieldOp::create(b, loc, visible);
+}
+
 struct FuseAttentionPass : seqc::impl::FuseAttentionBase<FuseAttentionPass> {
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> roots;
@@ -454,6 +591,10 @@ struct FuseAttentionPass : seqc::impl::FuseAttentionBase<FuseAttentionPass> {
         b.getF32FloatAttr(static_cast<float>(m.scale)), m.causal,
         /*sliding_window=*/nullptr, nullptr, nullptr, nullptr, nullptr,
         nullptr);
+    if (m.mask && !isCausalCompare(*m.mask, m.batchDims))
+      buildMaskMod(b, attention, *m.mask, m.batchDims);
+    else if (m.mask)
+      attention.setCausal(true);
     Value o = attention.getResult();
     auto outType = cast<RankedTensorType>(root->getResult(0).getType());
     if (m.batchDims == 2) {

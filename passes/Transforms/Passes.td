@@ -39,7 +39,9 @@ def FuseAttention : Pass<"seq-fuse-attention", "mlir::func::FuncOp"> {
     Matches attention spelled out in linalg on `[B, H, S, D]` or
     `[B·H, S, D]` tensors — `Q·Kᵀ` (a contraction; Kᵀ through the map or a
     transpose of K's last two dims), an optional scaling by a constant, an
-    optional additive mask, softmax over the keys (`linalg.softmax`,
+    optional additive mask or `select` mask computed from loop indices
+    only (`j <= i` becomes `causal`, anything else a `mask_mod` region),
+    softmax over the keys (`linalg.softmax`,
     `seq.softmax`, or the max / exp(x - max) / sum / divide expansion), then
     `·V` — and GQA's repeat_kv (broadcast, collapse of K and V). The
     match becomes one `seq.attention` (explicit `scale`; a constant causal

@@ -305,3 +305,77 @@ func.func @bias_before_scale(%q: tensor<6x5x8xf32>, %k: tensor<6x5x8xf32>,
   %o = linalg.batch_matmul ins(%p, %v : tensor<6x5x5xf32>, tensor<6x5x8xf32>) outs(%o0 : tensor<6x5x8xf32>) -> tensor<6x5x8xf32>
   return %o : tensor<6x5x8xf32>
 }
+
+// -----
+
+// A select mask from loop indices: j <= i is causal; anything else
+// index-only becomes a mask_mod region with the same arithmetic.
+#id3 = affine_map<(n, i, j) -> (n, i, j)>
+// CHECK-LABEL: func.func @select_causal
+// CHECK: seq.attention {{.*}} {causal, scale = 1.000000e+00 : f32}
+// CHECK-NOT: mask_mod
+// CHECK-NOT: arith.select
+func.func @select_causal(%q: tensor<6x5x8xf32>, %k: tensor<6x5x8xf32>,
+                         %v: tensor<6x5x8xf32>) -> tensor<6x5x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %ninf = arith.constant 0xFF800000 : f32
+  %ekt = tensor.empty() : tensor<6x8x5xf32>
+  %kt = linalg.transpose ins(%k : tensor<6x5x8xf32>) outs(%ekt : tensor<6x8x5xf32>) permutation = [0, 2, 1]
+  %e = tensor.empty() : tensor<6x5x5xf32>
+  %s0 = linalg.fill ins(%zero : f32) outs(%e : tensor<6x5x5xf32>) -> tensor<6x5x5xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<6x5x8xf32>, tensor<6x8x5xf32>) outs(%s0 : tensor<6x5x5xf32>) -> tensor<6x5x5xf32>
+  %m = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%s : tensor<6x5x5xf32>) outs(%e : tensor<6x5x5xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %i = linalg.index 1 : index
+    %j = linalg.index 2 : index
+    %future = arith.cmpi sgt, %j, %i : index
+    %y = arith.select %future, %ninf, %x : f32
+    linalg.yield %y : f32
+  } -> tensor<6x5x5xf32>
+  %p = linalg.softmax dimension(2) ins(%m : tensor<6x5x5xf32>) outs(%e : tensor<6x5x5xf32>) -> tensor<6x5x5xf32>
+  %eo = tensor.empty() : tensor<6x5x8xf32>
+  %o0 = linalg.fill ins(%zero : f32) outs(%eo : tensor<6x5x8xf32>) -> tensor<6x5x8xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<6x5x5xf32>, tensor<6x5x8xf32>) outs(%o0 : tensor<6x5x8xf32>) -> tensor<6x5x8xf32>
+  return %o : tensor<6x5x8xf32>
+}
+
+// -----
+
+// Documents of 2 positions: visible iff i / 2 == j / 2.
+#id3 = affine_map<(n, i, j) -> (n, i, j)>
+// CHECK-LABEL: func.func @select_document_mask
+// CHECK: seq.attention
+// CHECK-SAME: mask_mod {
+// CHECK-NEXT: ^bb0(%[[B:.*]]: index, %[[H:.*]]: index, %[[I:.*]]: index, %[[J:.*]]: index):
+// CHECK-DAG: %[[DI:.*]] = arith.divui %[[I]], %{{.*}} : index
+// CHECK-DAG: %[[DJ:.*]] = arith.divui %[[J]], %{{.*}} : index
+// CHECK: %[[EQ:.*]] = arith.cmpi eq, %[[DI]], %[[DJ]] : index
+// CHECK: seq.yield %[[EQ]] : i1
+func.func @select_document_mask(%q: tensor<6x5x8xf32>, %k: tensor<6x5x8xf32>,
+                                %v: tensor<6x5x8xf32>) -> tensor<6x5x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %ninf = arith.constant 0xFF800000 : f32
+  %two = arith.constant 2 : index
+  %ekt = tensor.empty() : tensor<6x8x5xf32>
+  %kt = linalg.transpose ins(%k : tensor<6x5x8xf32>) outs(%ekt : tensor<6x8x5xf32>) permutation = [0, 2, 1]
+  %e = tensor.empty() : tensor<6x5x5xf32>
+  %s0 = linalg.fill ins(%zero : f32) outs(%e : tensor<6x5x5xf32>) -> tensor<6x5x5xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<6x5x8xf32>, tensor<6x8x5xf32>) outs(%s0 : tensor<6x5x5xf32>) -> tensor<6x5x5xf32>
+  %m = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%s : tensor<6x5x5xf32>) outs(%e : tensor<6x5x5xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %i = linalg.index 1 : index
+    %j = linalg.index 2 : index
+    %di = arith.divui %i, %two : index
+    %dj = arith.divui %j, %two : index
+    %same = arith.cmpi eq, %di, %dj : index
+    %y = arith.select %same, %x, %ninf : f32
+    linalg.yield %y : f32
+  } -> tensor<6x5x5xf32>
+  %p = linalg.softmax dimension(2) ins(%m : tensor<6x5x5xf32>) outs(%e : tensor<6x5x5xf32>) -> tensor<6x5x5xf32>
+  %eo = tensor.empty() : tensor<6x5x8xf32>
+  %o0 = linalg.fill ins(%zero : f32) outs(%eo : tensor<6x5x8xf32>) -> tensor<6x5x8xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<6x5x5xf32>, tensor<6x5x8xf32>) outs(%o0 : tensor<6x5x8xf32>) -> tensor<6x5x8xf32>
+  return %o : tensor<6x5x8xf32>
+}

@@ -1,7 +1,8 @@
 //===- FuseAttentionTest.cpp - fused vs unfused attention graphs ----------===//
 //
-// An eager-style attention graph in linalg (Q·Kᵀ, scale, constant causal
-// mask, max/exp/sum/divide softmax, ·V on [B, H, S, D], odd S) is compiled
+// An eager-style attention graph in linalg (Q·Kᵀ, scale, a constant causal
+// mask or an index-only select mask, max/exp/sum/divide softmax, ·V on
+// [B, H, S, D], odd S) is compiled
 // twice: as written (--fuse-attention=false: plain linalg loops, the
 // reference) and fused into seq.attention (the default). Both run on the
 // same random inputs through the runtime and must agree.
@@ -30,8 +31,35 @@ std::string shape(int s1, int s2) {
   return os.str();
 }
 
-/// The unfused graph, with the causal mask as a [S, S] constant.
-std::string eagerAttention() {
+/// Masks the unfused graph can apply to the scaled scores %scaled: an
+/// additive [S, S] causal constant, or documents of 3 positions selected
+/// from loop indices (fused as a mask_mod region).
+enum class MaskForm { CausalConstant, DocumentSelect };
+
+const char *kDocumentSelect = R"(
+  %masked = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%scaled : S) outs(%e : S) {
+  ^bb0(%x: f32, %o: f32):
+    %i = linalg.index 2 : index
+    %j = linalg.index 3 : index
+    %three = arith.constant 3 : index
+    %di = arith.divui %i, %three : index
+    %dj = arith.divui %j, %three : index
+    %same = arith.cmpi eq, %di, %dj : index
+    %y = arith.select %same, %x, %ninf : f32
+    linalg.yield %y : f32
+  } -> S
+)";
+
+const char *kCausalConstant = R"(
+  %masked = linalg.generic {indexing_maps = [#id, #ij, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%scaled, %mask : S, M) outs(%e : S) {
+  ^bb0(%x: f32, %b: f32, %o: f32):
+    %y = arith.addf %x, %b : f32
+    linalg.yield %y : f32
+  } -> S
+)";
+
+/// The unfused graph.
+std::string eagerAttention(MaskForm form) {
   std::ostringstream mask;
   mask << "dense<[";
   for (int i = 0; i < kSeq; ++i) {
@@ -72,11 +100,7 @@ func.func @run(%q: X, %k: X, %v: X) -> X {
     %y = arith.mulf %x, %c : f32
     linalg.yield %y : f32
   } -> S
-  %masked = linalg.generic {indexing_maps = [#id, #ij, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%scaled, %mask : S, M) outs(%e : S) {
-  ^bb0(%x: f32, %b: f32, %o: f32):
-    %y = arith.addf %x, %b : f32
-    linalg.yield %y : f32
-  } -> S
+MASKING
   %er = tensor.empty() : R
   %m0 = linalg.fill ins(%ninf : f32) outs(%er : R) -> R
   %max = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%masked : S) outs(%m0 : R) {
@@ -118,6 +142,8 @@ func.func @run(%q: X, %k: X, %v: X) -> X {
          at = text.find(from, at + to.size()))
       text.replace(at, from.size(), to);
   };
+  replaceAll("MASKING", form == MaskForm::CausalConstant ? kCausalConstant
+                                                        : kDocumentSelect);
   replaceAll("MASK", mask.str());
   replaceAll(" X", " " + x);
   replaceAll(" S", " " + s);
@@ -153,11 +179,12 @@ std::vector<float> run(const std::string &so, const std::vector<float> &q,
   return out;
 }
 
-TEST(FuseAttention, FusedGraphMatchesTheUnfusedOne) {
-  std::string work = ::testing::TempDir() + "/seqc-fuse-attention";
+void checkFusedMatchesUnfused(MaskForm form, const std::string &name,
+                              const std::string &expectedAttr) {
+  std::string work = ::testing::TempDir() + "/seqc-fuse-attention-" + name;
   ASSERT_EQ(std::system(("mkdir -p " + work).c_str()), 0);
   std::string mlir = work + "/eager.mlir";
-  std::ofstream(mlir) << eagerAttention();
+  std::ofstream(mlir) << eagerAttention(form);
   std::string seqc = SEQC_EXECUTABLE, log = " 2>> " + work + "/seqc.log";
   // The fused form really is one seq.attention.
   ASSERT_EQ(std::system((seqc + " " + mlir + " --emit=seq -o " + work +
@@ -166,7 +193,7 @@ TEST(FuseAttention, FusedGraphMatchesTheUnfusedOne) {
             0);
   std::string fusedIR = readFile(work + "/fused.seq.mlir");
   EXPECT_NE(fusedIR.find("seq.attention"), std::string::npos);
-  EXPECT_NE(fusedIR.find("causal"), std::string::npos);
+  EXPECT_NE(fusedIR.find(expectedAttr), std::string::npos);
   EXPECT_EQ(fusedIR.find("math.exp"), std::string::npos);
   ASSERT_EQ(std::system((seqc + " " + mlir + " -o " + work + "/fused.so" + log)
                             .c_str()),
@@ -194,6 +221,14 @@ TEST(FuseAttention, FusedGraphMatchesTheUnfusedOne) {
   }
   EXPECT_GT(maxRef, 0.1); // the reference computed something
   EXPECT_LE(maxDiff, 1e-5 * (1 + maxRef));
+}
+
+TEST(FuseAttention, CausalConstantMaskMatchesUnfused) {
+  checkFusedMatchesUnfused(MaskForm::CausalConstant, "causal", "causal");
+}
+
+TEST(FuseAttention, IndexSelectMaskBecomesMaskModAndMatchesUnfused) {
+  checkFusedMatchesUnfused(MaskForm::DocumentSelect, "document", "mask_mod");
 }
 
 } // namespace
