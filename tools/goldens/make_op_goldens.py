@@ -607,6 +607,11 @@ def gen_selective_scan():
         ("minimal", 1, 7, 20, 4, False, False, False, False, False),
         ("decode", 2, 1, 12, 5, True, True, False, True, True),
         ("bias_no_softplus", 1, 7, 12, 3, True, False, True, False, False),
+        # D a multiple of 16: the vector kernel, time chunks of 64 (ragged
+        # last chunk) over tiles of 2 and 8 blocks of 16 channels.
+        ("vec_chunks_tile2", 1, 150, 128, 16, True, True, True, True, True),
+        ("vec_tile8", 1, 70, 512, 8, True, False, False, False, True),
+        ("vec_decode", 2, 1, 32, 16, True, True, False, True, True),
     ]
     for case, Bn, L, Dd, N, hasD, hasZ, hasBias, hasInit, sp in specs:
         rng = rng_for("selective_scan_" + case)

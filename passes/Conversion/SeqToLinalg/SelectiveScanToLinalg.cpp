@@ -210,14 +210,20 @@ private:
   int64_t channelTile;
 };
 
-/// The scan with its state in vector registers: an scf.forall over (batch,
-/// block of 16 channels); each block runs the time loop with N vectors of 16
-/// channels as loop-carried values (the state never touches memory), reading
-/// u, Δ, z and writing y as contiguous 16-wide vectors, B[t] and C[t] as
-/// broadcast scalars. Applies when D is a multiple of 16 and N is static and
-/// at most 64; the tiled lowering covers the rest.
+/// The scan with its state in vector registers, tiled over time: an
+/// scf.forall over (batch, tile of up to 8 blocks of 16 channels); each tile
+/// walks the sequence in chunks of kTimeChunk steps and, within a chunk,
+/// runs every block's steps with its N state vectors as loop-carried values
+/// (the state only touches memory between chunks). Reading a chunk's rows
+/// for all the tile's blocks in turn keeps those rows' pages and lines hot:
+/// one block walking the whole sequence alone touches a new page per step
+/// and array (rows are D·4 bytes apart). u, Δ, z and y move as contiguous
+/// 16-wide vectors, B[t] and C[t] as broadcast scalars. Applies when D is a
+/// multiple of 16 and N is static and at most 64; the tiled lowering covers
+/// the rest.
 struct VectorSelectiveScanLowering : OpConversionPattern<seq::SelectiveScanOp> {
   static constexpr int64_t kLanes = 16;
+  static constexpr int64_t kTimeChunk = 64;
 
   VectorSelectiveScanLowering(MLIRContext *ctx)
       : OpConversionPattern(ctx, /*benefit=*/3) {}
@@ -233,6 +239,14 @@ struct VectorSelectiveScanLowering : OpConversionPattern<seq::SelectiveScanOp> {
       return rewriter.notifyMatchFailure(op, "needs D % 16 == 0, N <= 64, f32");
     Location loc = op.getLoc();
     Type t = uType.getElementType();
+    // Blocks per tile: up to 8, keeping at least 4 tiles for the threads.
+    int64_t blocks = channels / kLanes, perTile = 1;
+    for (int64_t candidate : {8, 4, 2})
+      if (blocks % candidate == 0 && blocks / candidate >= 4) {
+        perTile = candidate;
+        break;
+      }
+    int64_t width = perTile * kLanes;
     SmallVector<OpFoldResult> uSizes = getSizes(rewriter, loc, adaptor.getU());
     OpFoldResult batch = uSizes[0], length = uSizes[1];
     Value yInit = emptyTensor(rewriter, loc, uSizes, t);
@@ -243,24 +257,24 @@ struct VectorSelectiveScanLowering : OpConversionPattern<seq::SelectiveScanOp> {
     auto forall = scf::ForallOp::create(
         rewriter, loc,
         SmallVector<OpFoldResult>{batch,
-                                  rewriter.getIndexAttr(channels / kLanes)},
+                                  rewriter.getIndexAttr(blocks / perTile)},
         ValueRange{yInit, sInit}, std::nullopt,
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value ib = args[0];
-          Value c0 = arith::MulIOp::create(b, l, args[1],
-                                           indexConstant(b, l, kLanes));
-          auto [y, h] = emitBlock(b, l, op, adaptor, ib, c0, length, n);
+          Value c0 =
+              arith::MulIOp::create(b, l, args[1], indexConstant(b, l, width));
+          auto [y, h] = emitTile(b, l, op, adaptor, ib, c0, perTile, length, n);
           auto inParallel = scf::InParallelOp::create(b, l);
           OpBuilder::InsertionGuard guard(b);
           b.setInsertionPointToStart(inParallel.getBody());
           OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
           tensor::ParallelInsertSliceOp::create(
               b, l, y, args[2], ArrayRef<OpFoldResult>{ib, zero, c0},
-              ArrayRef<OpFoldResult>{one, length, b.getIndexAttr(kLanes)},
+              ArrayRef<OpFoldResult>{one, length, b.getIndexAttr(width)},
               ArrayRef<OpFoldResult>{one, one, one});
           tensor::ParallelInsertSliceOp::create(
               b, l, h, args[3], ArrayRef<OpFoldResult>{ib, c0, zero},
-              ArrayRef<OpFoldResult>{one, b.getIndexAttr(kLanes),
+              ArrayRef<OpFoldResult>{one, b.getIndexAttr(width),
                                      b.getIndexAttr(n)},
               ArrayRef<OpFoldResult>{one, one, one});
         });
@@ -273,11 +287,68 @@ struct VectorSelectiveScanLowering : OpConversionPattern<seq::SelectiveScanOp> {
   }
 
 private:
-  /// y [L, 16] and final state [16, N] of channels c0 .. c0+15 of batch ib.
-  std::pair<Value, Value> emitBlock(OpBuilder &b, Location l,
-                                    seq::SelectiveScanOp op, OpAdaptor adaptor,
-                                    Value ib, Value c0, OpFoldResult length,
-                                    int64_t n) const {
+  /// y [L, width] and final state [width, N] of channels c0 .. c0+width-1
+  /// of batch ib. Between chunks the state lives in hT [N, width] (row k:
+  /// state k of every channel, so each block reads contiguous vectors).
+  std::pair<Value, Value> emitTile(OpBuilder &b, Location l,
+                                   seq::SelectiveScanOp op, OpAdaptor adaptor,
+                                   Value ib, Value c0, int64_t perTile,
+                                   OpFoldResult length, int64_t n) const {
+    MLIRContext *ctx = b.getContext();
+    Type t = b.getF32Type();
+    int64_t width = perTile * kLanes;
+    auto c = [&](int64_t x) { return indexConstant(b, l, x); };
+    auto a = [&](int64_t x) -> OpFoldResult { return b.getIndexAttr(x); };
+    Value hT;
+    if (Value h0 = adaptor.getInitialState()) {
+      Value slice = tensor::ExtractSliceOp::create(
+          b, l, RankedTensorType::get({width, n}, t), h0,
+          ArrayRef<OpFoldResult>{ib, c0, a(0)},
+          ArrayRef<OpFoldResult>{a(1), a(width), a(n)},
+          ArrayRef<OpFoldResult>{a(1), a(1), a(1)});
+      hT = linalg::TransposeOp::create(b, l, slice,
+                                       emptyTensor(b, l, {a(n), a(width)}, t),
+                                       ArrayRef<int64_t>{1, 0})
+               .getResult()[0];
+    } else {
+      hT = filledTensor(b, l, {a(n), a(width)}, t, 0.0);
+    }
+    Value yTile = emptyTensor(b, l, {length, a(width)}, t);
+    Value lengthV = getValueOrCreateConstantIndexOp(b, l, length);
+    auto chunks = scf::ForOp::create(
+        b, l, c(0), lengthV, c(kTimeChunk), ValueRange{hT, yTile},
+        [&](OpBuilder &cb, Location cl, Value t0, ValueRange chunkIter) {
+          Value tEnd = arith::MinSIOp::create(
+              cb, cl, lengthV, arith::AddIOp::create(cb, cl, t0, c(kTimeChunk)));
+          auto perBlock = scf::ForOp::create(
+              cb, cl, c(0), c(width), c(kLanes), chunkIter,
+              [&](OpBuilder &bb, Location bl, Value local, ValueRange it) {
+                auto [h, y] = emitBlockChunk(
+                    bb, bl, op, adaptor, ib,
+                    arith::AddIOp::create(bb, bl, c0, local), local, t0, tEnd,
+                    it[0], it[1], n);
+                scf::YieldOp::create(bb, bl, ValueRange{h, y});
+              });
+          scf::YieldOp::create(cb, cl, perBlock.getResults());
+        });
+    Value hOut = linalg::TransposeOp::create(
+                     b, l, chunks.getResult(0),
+                     emptyTensor(b, l, {a(width), a(n)}, t),
+                     ArrayRef<int64_t>{1, 0})
+                     .getResult()[0];
+    (void)ctx;
+    return {chunks.getResult(1), hOut};
+  }
+
+  /// Steps t0 .. tEnd-1 of the 16 channels c0 .. c0+15 (columns local ..
+  /// local+15 of the tile): the state comes from and returns to hT, y goes
+  /// to yTile.
+  std::pair<Value, Value> emitBlockChunk(OpBuilder &b, Location l,
+                                         seq::SelectiveScanOp op,
+                                         OpAdaptor adaptor, Value ib, Value c0,
+                                         Value local, Value t0, Value tEnd,
+                                         Value hT, Value yTile,
+                                         int64_t n) const {
     MLIRContext *ctx = b.getContext();
     Type t = b.getF32Type();
     auto vt = VectorType::get({kLanes}, t);
@@ -291,6 +362,14 @@ private:
       return vector::TransferReadOp::create(bb, bl, vt, src, indices, pad, perm,
                                             ArrayRef<bool>{true});
     };
+    auto write = [&](OpBuilder &bb, Location bl, Value vec, Value dest,
+                     ArrayRef<Value> indices) -> Value {
+      auto rowMap = AffineMap::get(2, 0, getAffineDimExpr(1, ctx));
+      return vector::TransferWriteOp::create(bb, bl, vec, dest, indices,
+                                             AffineMapAttr::get(rowMap),
+                                             bb.getBoolArrayAttr({true}))
+          .getResult();
+    };
     auto splat = [&](OpBuilder &bb, Location bl, Value scalar) -> Value {
       return vector::BroadcastOp::create(bb, bl, vt, scalar);
     };
@@ -299,23 +378,16 @@ private:
     Value biasV = adaptor.getDeltaBias()
                       ? read(b, l, adaptor.getDeltaBias(), {c0}, 0)
                       : Value();
-    // A's columns and the initial state's, per state index: [D, N] / [B, D, N]
-    // read along the channel dim.
-    SmallVector<Value> aCols, h0;
+    // A's columns ([D, N] read along the channel dim) and the state rows.
+    SmallVector<Value> aCols, inits;
     for (int64_t k = 0; k < n; ++k) {
       aCols.push_back(read(b, l, adaptor.getA(), {c0, c(k)}, 0));
-      h0.push_back(adaptor.getInitialState()
-                       ? read(b, l, adaptor.getInitialState(),
-                              {ib, c0, c(k)}, 1)
-                       : splat(b, l, pad));
+      inits.push_back(read(b, l, hT, {c(k), local}, 1));
     }
-    Value yTile = emptyTensor(b, l, {length, b.getIndexAttr(kLanes)}, t);
-    SmallVector<Value> inits(h0);
     inits.push_back(yTile);
-    Value lengthV = getValueOrCreateConstantIndexOp(b, l, length);
 
     auto loop = scf::ForOp::create(
-        b, l, c(0), lengthV, c(1), inits,
+        b, l, t0, tEnd, c(1), inits,
         [&](OpBuilder &nb, Location nl, Value step, ValueRange iter) {
           Value u = read(nb, nl, adaptor.getU(), {ib, step, c0}, 2);
           Value delta = read(nb, nl, adaptor.getDelta(), {ib, step, c0}, 2);
@@ -345,23 +417,13 @@ private:
             Value z = read(nb, nl, zt, {ib, step, c0}, 2);
             y = arith::MulFOp::create(nb, nl, y, silu(nb, nl, z));
           }
-          auto rowMap = AffineMap::get(2, 0, getAffineDimExpr(1, ctx));
-          Value yNext = vector::TransferWriteOp::create(
-              nb, nl, y, iter[n], ValueRange{step, c(0)},
-              AffineMapAttr::get(rowMap), nb.getBoolArrayAttr({true}))
-                            .getResult();
-          next.push_back(yNext);
+          next.push_back(write(nb, nl, y, iter[n], {step, local}));
           scf::YieldOp::create(nb, nl, next);
         });
-    // The final state as [16, N]: column k gets state vector k.
-    Value hTile = emptyTensor(b, l, {b.getIndexAttr(kLanes), b.getIndexAttr(n)}, t);
-    auto colMap = AffineMap::get(2, 0, getAffineDimExpr(0, ctx));
+    Value hNext = hT;
     for (int64_t k = 0; k < n; ++k)
-      hTile = vector::TransferWriteOp::create(
-                  b, l, loop.getResult(k), hTile, ValueRange{c(0), c(k)},
-                  AffineMapAttr::get(colMap), b.getBoolArrayAttr({true}))
-                  .getResult();
-    return {loop.getResult(n), hTile};
+      hNext = write(b, l, loop.getResult(k), hNext, {c(k), local});
+    return {hNext, loop.getResult(n)};
   }
 };
 
