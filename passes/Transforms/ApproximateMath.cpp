@@ -24,13 +24,15 @@ struct ApproximateMathPass
         patterns, [](StringRef name) {
           // MLIR 22 passes full operation names ("math.exp").
           name.consume_front("math.");
-          return name == "exp" || name == "log1p" || name == "tanh";
+          // log: what the log1p polynomial is built from.
+          return name == "exp" || name == "log1p" || name == "log" ||
+                 name == "tanh";
         });
     // Only vector ops: scalar ones keep their (exact) libm calls.
     FrozenRewritePatternSet frozen(std::move(patterns));
     SmallVector<Operation *> vectorOps;
     getOperation()->walk([&](Operation *op) {
-      if (isa<math::ExpOp, math::Log1pOp, math::TanhOp>(op) &&
+      if (isa<math::ExpOp, math::Log1pOp, math::LogOp, math::TanhOp>(op) &&
           isa<VectorType>(op->getResult(0).getType()))
         vectorOps.push_back(op);
     });

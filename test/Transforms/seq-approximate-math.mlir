@@ -12,9 +12,10 @@ func.func @vector_exp(%x: vector<16xf32>) -> vector<16xf32> {
   return %0 : vector<16xf32>
 }
 
+// log1p's polynomial is built on log, which is expanded too.
 // CHECK-LABEL: func.func @vector_tanh_log1p
 // CHECK-NOT: math.tanh
-// CHECK-NOT: math.log1p
+// CHECK-NOT: math.log
 // CHECK: return
 func.func @vector_tanh_log1p(%x: vector<16xf32>) -> vector<16xf32> {
   %0 = math.tanh %x : vector<16xf32>
