@@ -107,10 +107,19 @@ def main():
             ty, ts = torch_ssd(*tens)
             torch_t = best_time(lambda: torch_ssd(*tens), a.repeat)
         err = float(max(np.abs(ty.numpy() - y).max(), np.abs(ts.numpy() - s).max()))
+        # The chunked algorithm's matmul work (chunk Q = 64), per head:
+        # C·Bᵀ within chunks (L·Q·N), its masked product with x (L·Q·P),
+        # chunk states Bᵀ·x and their read-out C·state (L·N·P each).
+        Q = 64
+        flops = 2.0 * H * L * (Q * N + Q * P + 2 * N * P)
         print(json.dumps({
             "bench": "ssd", "batch": 1, "heads": H, "head_dim": P, "state": N, "length": L,
             "threads": a.threads, "seqc_ms": round(seqc_t * 1e3, 2), "torch_ms": round(torch_t * 1e3, 2),
-            "ratio_torch_over_seqc": round(torch_t / seqc_t, 3), "max_abs_diff": err}), flush=True)
+            "ratio_torch_over_seqc": round(torch_t / seqc_t, 3),
+            "matmul_gflop": round(flops / 1e9, 2),
+            "seqc_gflops": round(flops / seqc_t / 1e9, 1),
+            "seqc_fraction_of_peak": round(flops / seqc_t / 1e9 / limits["fma_gflops"], 4),
+            "max_abs_diff": err}), flush=True)
         del model
 
 
