@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
-"""Mamba selective scan: seqc against a straightforward PyTorch loop.
+"""Mamba selective scan: seqc against a straightforward PyTorch loop and Halide.
 
     python3 bench/selective_scan.py [--threads 2] [--lengths 1024,8192] [--repeat 2]
+                                    [--no-halide]
 
 B = 1, D = 1536, N = 16, f32, with D, z, delta_softplus (Mamba's settings).
 The peer is the recurrence written plainly in PyTorch (the loop of
 selective_scan_ref, one step at a time so memory stays O(D·N)), on the same
 threads. Prints one JSON line per length: times, ratio (torch / seqc), the
 bytes the scan must touch (u, Δ, z, y: L·D floats each; B, C: L·N) and the
-fraction of the measured triad bandwidth that seqc reaches. Installs
-numpy/torch with pip when missing.
+fraction of the measured triad bandwidth that seqc reaches, and the same scan
+in Halide with a hand-written schedule (bench/halide_scan.py, JIT for this
+CPU, HL_NUM_THREADS = threads). Installs numpy/torch/halide with pip when
+missing.
 """
 import argparse
 import json
@@ -52,7 +55,12 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--lengths", default="1024,8192")
     p.add_argument("--repeat", type=int, default=2)
+    p.add_argument("--no-halide", action="store_true", help="skip the Halide peer")
     a = p.parse_args()
+    # Halide's thread pool reads this when it starts.
+    os.environ["HL_NUM_THREADS"] = str(a.threads)
+    if not a.no_halide:
+        from halide_scan import HalideScan
     torch.set_num_threads(a.threads)
     limits = peak(a.threads)
     print(json.dumps(limits), flush=True)
@@ -86,6 +94,14 @@ def main():
             ty, th = torch_scan(*tens)
             torch_t = best_time(lambda: torch_scan(*tens), a.repeat)
         err = float(max(np.abs(ty.numpy() - y).max(), np.abs(th.numpy() - h).max()))
+        halide = {}
+        if not a.no_halide:
+            hs = HalideScan(L, D, N, a.threads)
+            hy = np.empty_like(u)
+            halide_t = best_time(lambda: hs.run(u, dt, A, Bm, Cm, Dv, z, hy), a.repeat)
+            halide = {"halide_ms": round(halide_t * 1e3, 3),
+                      "ratio_halide_over_seqc": round(halide_t / seqc_t, 2),
+                      "halide_max_abs_diff": float(np.abs(ty.numpy() - hy).max())}
         nbytes = 4.0 * (4 * L * D + 2 * L * N)
         print(json.dumps({
             "bench": "selective_scan", "batch": 1, "channels": D, "state": N, "length": L,
@@ -93,7 +109,7 @@ def main():
             "ratio_torch_over_seqc": round(torch_t / seqc_t, 2),
             "seqc_gbs": round(nbytes / seqc_t / 1e9, 2),
             "seqc_fraction_of_triad": round(nbytes / seqc_t / 1e9 / limits["triad_gbs"], 4),
-            "max_abs_diff": err}), flush=True)
+            "max_abs_diff": err, **halide}), flush=True)
         del model
 
 
