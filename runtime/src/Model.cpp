@@ -3,6 +3,7 @@
 #include "Model.h"
 
 #include <dlfcn.h>
+#include <unistd.h>
 #include <thread>
 
 namespace seqrt {
@@ -183,8 +184,13 @@ Error openModel(const char *libraryPath, const char *weightsPath,
                 std::unique_ptr<seq_model> &out) {
   auto model = std::make_unique<seq_model>();
   model->libraryPath = libraryPath;
+  // A bare name of a file in the working directory means that file (dlopen
+  // would only search the library paths); other bare names are searched.
+  std::string path = libraryPath;
+  if (path.find('/') == std::string::npos && access(path.c_str(), F_OK) == 0)
+    path = "./" + path;
   // RTLD_LOCAL: two models may export the same entry symbols.
-  model->library = dlopen(libraryPath, RTLD_NOW | RTLD_LOCAL);
+  model->library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!model->library) {
     const char *why = dlerror();
     return makeError(SEQ_ERROR_IO, std::string("cannot load model '") +

@@ -12,6 +12,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <unistd.h>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -169,6 +171,24 @@ TEST(RuntimeErrors, MissingLibrary) {
   EXPECT_EQ(m, nullptr);
   EXPECT_NE(std::string(seq_last_error()).find("/nonexistent/model.so"),
             std::string::npos);
+}
+
+TEST(RuntimeOpen, BareFileNameInTheWorkingDirectory) {
+  // "model.so" names the file here (dlopen alone would search LD paths).
+  std::string dir = ::testing::TempDir() + "/seqrt-bare-name";
+  ASSERT_EQ(std::system(("mkdir -p " + dir + " && cp " + kModel + " " + dir +
+                         "/bare-model.so")
+                            .c_str()),
+            0);
+  char previous[4096];
+  ASSERT_NE(getcwd(previous, sizeof previous), nullptr);
+  ASSERT_EQ(chdir(dir.c_str()), 0);
+  seq_model *m = nullptr;
+  seq_status status =
+      seq_model_open("bare-model.so", kWeights.c_str(), nullptr, &m);
+  ASSERT_EQ(chdir(previous), 0);
+  EXPECT_EQ(status, SEQ_OK) << seq_last_error();
+  seq_model_close(m);
 }
 
 TEST(RuntimeErrors, LibraryThatIsNotAModel) {
