@@ -113,7 +113,11 @@ def gen_embedding():
 def gen_linear():
     for case, ishape, nout, bias in [("bias", (2, 7, 12), 20, True),
                                      ("nobias", (13, 5), 3, False),
-                                     ("rank1", (12,), 7, True)]:
+                                     ("rank1", (12,), 7, True),
+                                     # K % 16 == 0, N % 4 == 0: the vector
+                                     # kernel, 14 rows = 3 tiles of 4 + 2.
+                                     ("vec_bias", (2, 7, 48), 20, True),
+                                     ("vec_one_row", (1, 1, 32), 12, False)]:
         rng = rng_for("linear_" + case)
         x = randn(rng, *ishape)
         w = randn(rng, nout, ishape[-1], scale=0.3)

@@ -140,6 +140,8 @@ Value applyActivation(OpBuilder &b, Location loc, seq::ActivationKind kind,
 
 Value matmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
                         Value init) {
+  if (Value vectorized = vectorMatmulTransposedB(b, loc, a, w, init))
+    return vectorized;
   MLIRContext *ctx = b.getContext();
   // (m, n, k): a[m, k] · w[n, k] -> out[m, n]
   SmallVector<AffineMap> maps = {dimsMap(ctx, 3, {0, 2}),

@@ -70,8 +70,14 @@ mlir::Value silu(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
 /// `softplus(x) = log1p(exp(x))`, linear above 20 as in PyTorch.
 mlir::Value softplus(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
 
+/// The register-tiled f32 form of matmulTransposedB (VectorMatmul.cpp), or
+/// null where it does not apply (K % 16, N % 4, f32).
+mlir::Value vectorMatmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
+                                    mlir::Value a, mlir::Value w,
+                                    mlir::Value init);
+
 /// out[m, n] = init[m, n] + Σ_k a[m, k] · w[n, k]: a linear projection in
-/// PyTorch weight layout on 2-D tensors.
+/// PyTorch weight layout on 2-D tensors (the vector form where it applies).
 mlir::Value matmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
                               mlir::Value a, mlir::Value w, mlir::Value init);
 

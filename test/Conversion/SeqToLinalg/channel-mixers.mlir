@@ -2,19 +2,37 @@
 
 // Tests that linear is one contraction in PyTorch layout (w indexed [n, k]),
 // accumulating onto the broadcast bias, between a collapse and an expand.
+// (K = 12 is not a multiple of 16: the linalg form.)
 // CHECK-DAG: #[[A:.+]] = affine_map<(d0, d1, d2) -> (d0, d2)>
 // CHECK-DAG: #[[W:.+]] = affine_map<(d0, d1, d2) -> (d1, d2)>
 // CHECK-DAG: #[[O:.+]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func.func @linear
-// CHECK: %[[X:.+]] = tensor.collapse_shape %{{.+}} {{\[}}[0, 1], [2]] : tensor<2x?x16xf32> into tensor<?x16xf32>
+// CHECK: %[[X:.+]] = tensor.collapse_shape %{{.+}} {{\[}}[0, 1], [2]] : tensor<2x?x12xf32> into tensor<?x12xf32>
 // CHECK: %[[INIT:.+]] = linalg.generic {{.+}} ins(%{{.+}} : tensor<8xf32>)
-// CHECK: %[[MM:.+]] = linalg.generic {indexing_maps = [#[[A]], #[[W]], #[[O]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[X]], %{{.+}} : tensor<?x16xf32>, tensor<8x16xf32>) outs(%[[INIT]] : tensor<?x8xf32>)
+// CHECK: %[[MM:.+]] = linalg.generic {indexing_maps = [#[[A]], #[[W]], #[[O]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[X]], %{{.+}} : tensor<?x12xf32>, tensor<8x12xf32>) outs(%[[INIT]] : tensor<?x8xf32>)
 // CHECK: arith.mulf
 // CHECK: arith.addf
 // CHECK: tensor.expand_shape %[[MM]] {{\[}}[0, 1], [2]]
 // CHECK-NOT: seq.
-func.func @linear(%x: tensor<2x?x16xf32>, %w: tensor<8x16xf32>, %b: tensor<8xf32>) -> tensor<2x?x8xf32> {
-  %0 = seq.linear %x, %w, %b : tensor<2x?x16xf32>, tensor<8x16xf32>, tensor<8xf32> -> tensor<2x?x8xf32>
+func.func @linear(%x: tensor<2x?x12xf32>, %w: tensor<8x12xf32>, %b: tensor<8xf32>) -> tensor<2x?x8xf32> {
+  %0 = seq.linear %x, %w, %b : tensor<2x?x12xf32>, tensor<8x12xf32>, tensor<8xf32> -> tensor<2x?x8xf32>
+  return %0 : tensor<2x?x8xf32>
+}
+
+// -----
+
+// Tests the register-tiled f32 form (K % 16 == 0, N % 4 == 0): a forall over
+// blocks of 4 output columns, 4 × 4 tiles of 16-lane FMAs along k reduced
+// across lanes, plus the bias, then the leftover rows one at a time.
+// CHECK-LABEL: func.func @linear_vector
+// CHECK: scf.forall (%{{.+}}) in (2) shared_outs
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK-COUNT-16: math.fma {{.*}} : vector<16xf32>
+// CHECK: vector.reduction <add>, {{.*}} fastmath<reassoc>
+// CHECK: tensor.parallel_insert_slice
+func.func @linear_vector(%x: tensor<2x?x32xf32>, %w: tensor<8x32xf32>, %b: tensor<8xf32>) -> tensor<2x?x8xf32> {
+  %0 = seq.linear %x, %w, %b : tensor<2x?x32xf32>, tensor<8x32xf32>, tensor<8xf32> -> tensor<2x?x8xf32>
   return %0 : tensor<2x?x8xf32>
 }
 

@@ -1,0 +1,126 @@
+//===- VectorMatmul.cpp - register-tiled x·Wᵀ for f32 ---------------------===//
+//
+// The projections of every model: out[m, n] = init[m, n] + Σ_k a[m, k] ·
+// w[n, k] with W in PyTorch's [N, K] layout, so both operands are
+// contiguous along k. An scf.forall over blocks of 4 output columns (each
+// task keeps its 4 rows of W in L1 while it walks all rows of a); inside,
+// register tiles of 4 rows × 4 columns = 16 accumulators of 16 k-lanes,
+// reduced across lanes once per tile. Decode (one row) streams W once.
+// Applies to f32 with K a multiple of 16 and N a multiple of 4.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+
+namespace seqc::lowering {
+
+namespace {
+constexpr int64_t kLanes = 16, kRows = 4, kCols = 4;
+} // namespace
+
+Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
+                              Value init) {
+  auto aType = cast<RankedTensorType>(a.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  auto initType = cast<RankedTensorType>(init.getType());
+  Type f32 = b.getF32Type();
+  int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
+  if (aType.getElementType() != f32 || wType.getElementType() != f32 ||
+      initType.getElementType() != f32 || ShapedType::isDynamic(n) ||
+      ShapedType::isDynamic(k) || k % kLanes != 0 || n % kCols != 0)
+    return nullptr;
+  MLIRContext *ctx = b.getContext();
+  auto vt = VectorType::get({kLanes}, f32);
+  auto c = [&](OpBuilder &bb, int64_t x) { return indexConstant(bb, loc, x); };
+  Value zeroF = floatConstant(b, loc, f32, 0.0);
+  auto minor = AffineMap::get(2, 0, getAffineDimExpr(1, ctx));
+  auto read = [&](OpBuilder &bb, Value src, Value row, Value col) -> Value {
+    return vector::TransferReadOp::create(bb, loc, vt, src, ValueRange{row, col},
+                                          zeroF, minor, ArrayRef<bool>{true});
+  };
+  auto reassoc =
+      arith::FastMathFlagsAttr::get(ctx, arith::FastMathFlags::reassoc);
+  Value m = getValueOrCreateConstantIndexOp(b, loc, getSizes(b, loc, a)[0]);
+  OpFoldResult mSize = getSizes(b, loc, a)[0];
+
+  // Rows [m0, m0 + rows) of the [M, 4] tile of columns n0 .. n0+3 (rows
+  // <= 4): acc[r][j] += a[m0 + r, k:k+16] · w[n0 + j, k:k+16], then plus
+  // `source` (the task's view of init).
+  auto emitTile = [&](OpBuilder &bb, Value source, Value tile, Value m0,
+                      int64_t rows, Value n0) -> Value {
+    SmallVector<Value> zeros(rows * kCols,
+                             vector::BroadcastOp::create(bb, loc, vt, zeroF));
+    auto kLoop = scf::ForOp::create(
+        bb, loc, c(bb, 0), c(bb, k), c(bb, kLanes), zeros,
+        [&](OpBuilder &kb, Location, Value kk, ValueRange acc) {
+          SmallVector<Value> wv, av, next;
+          for (int64_t j = 0; j < kCols; ++j)
+            wv.push_back(read(kb, w,
+                              arith::AddIOp::create(kb, loc, n0, c(kb, j)), kk));
+          for (int64_t r = 0; r < rows; ++r)
+            av.push_back(read(kb, a,
+                              arith::AddIOp::create(kb, loc, m0, c(kb, r)), kk));
+          for (int64_t r = 0; r < rows; ++r)
+            for (int64_t j = 0; j < kCols; ++j)
+              next.push_back(math::FmaOp::create(kb, loc, av[r], wv[j],
+                                                 acc[r * kCols + j]));
+          scf::YieldOp::create(kb, loc, next);
+        });
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < kCols; ++j) {
+        Value row = arith::AddIOp::create(bb, loc, m0, c(bb, r));
+        Value col = arith::AddIOp::create(bb, loc, n0, c(bb, j));
+        Value sum = vector::ReductionOp::create(
+            bb, loc, vector::CombiningKind::ADD, kLoop.getResult(r * kCols + j),
+            Value(), reassoc.getValue());
+        Value base = tensor::ExtractOp::create(bb, loc, source,
+                                               ValueRange{row, col});
+        tile = tensor::InsertOp::create(
+            bb, loc, arith::AddFOp::create(bb, loc, base, sum), tile,
+            ValueRange{row, c(bb, j)});
+      }
+    return tile;
+  };
+
+  auto forall = scf::ForallOp::create(
+      b, loc, SmallVector<OpFoldResult>{b.getIndexAttr(n / kCols)},
+      ValueRange{init}, std::nullopt,
+      [&](OpBuilder &fb, Location, ValueRange args) {
+        Value n0 = arith::MulIOp::create(fb, loc, args[0], c(fb, kCols));
+        Value tile = emptyTensor(fb, loc, {mSize, fb.getIndexAttr(kCols)}, f32);
+        // Full blocks of 4 rows, then the remaining rows one at a time.
+        Value fullRows = arith::MulIOp::create(
+            fb, loc, arith::DivUIOp::create(fb, loc, m, c(fb, kRows)),
+            c(fb, kRows));
+        auto blocks = scf::ForOp::create(
+            fb, loc, c(fb, 0), fullRows, c(fb, kRows), ValueRange{tile},
+            [&](OpBuilder &mb, Location, Value m0, ValueRange it) {
+              scf::YieldOp::create(mb, loc,
+                                   emitTile(mb, args[1], it[0], m0, kRows, n0));
+            });
+        auto rest = scf::ForOp::create(
+            fb, loc, fullRows, m, c(fb, 1), blocks.getResults(),
+            [&](OpBuilder &mb, Location, Value m0, ValueRange it) {
+              scf::YieldOp::create(mb, loc, emitTile(mb, args[1], it[0], m0, 1, n0));
+            });
+        auto inParallel = scf::InParallelOp::create(fb, loc);
+        OpBuilder::InsertionGuard guard(fb);
+        fb.setInsertionPointToStart(inParallel.getBody());
+        tensor::ParallelInsertSliceOp::create(
+            fb, loc, rest.getResult(0), args[1],
+            ArrayRef<OpFoldResult>{fb.getIndexAttr(0), n0},
+            ArrayRef<OpFoldResult>{mSize, fb.getIndexAttr(kCols)},
+            ArrayRef<OpFoldResult>{fb.getIndexAttr(1), fb.getIndexAttr(1)});
+      });
+  return forall.getResult(0);
+}
+
+} // namespace seqc::lowering
