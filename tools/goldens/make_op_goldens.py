@@ -653,6 +653,9 @@ def gen_ssd():
         ("decode_groups3", 2, 1, 6, 4, 3, 5, True, False, True, True, True, None, None),
         ("limit_no_softplus", 1, 7, 2, 4, 2, 3, False, True, True, False, False,
          (0.1, 0.3), 64),
+        # P and N multiples of 16: the register-tiled chunk products; chunk 32
+        # does not divide L = 100.
+        ("vec_chunks", 1, 100, 2, 16, 1, 32, True, True, True, True, True, None, 32),
     ]
     for case, Bn, L, H, P, G, N, hasD, hasZ, hasBias, hasInit, sp, lim, chunk in specs:
         rng = rng_for("ssd_" + case)
@@ -711,6 +714,7 @@ def gen_linear_attention():
     specs = [
         ("plain", 2, 13, 3, 12, 20, None, False, 0.25, None),
         ("retnet_head_decay", 1, 13, 2, 12, 12, "head", True, None, 8),
+        ("vec_retnet_chunks", 1, 70, 2, 16, 32, "head", True, None, 16),
         ("scalar_gate", 2, 7, 3, 12, 5, "scalar", True, 0.5, None),
         ("scalar_gate_chunks", 1, 19, 2, 8, 6, "scalar", True, None, 4),
         ("gla_channel_gate", 2, 7, 2, 12, 20, "channel", False, None, None),

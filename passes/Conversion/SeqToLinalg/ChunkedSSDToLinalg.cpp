@@ -174,8 +174,11 @@ std::pair<Value, Value> emitHead(OpBuilder &b, Location l,
                         yieldValue(bb, bl, v);
                       })
                       .getResult(0);
-        // (t, s, p): the head dim innermost, contiguous in x and y.
-        Value yChunk =
+        // (t, s, p): the head dim innermost, contiguous in x and y; f32 with
+        // P a multiple of 16 takes the register-tiled form.
+        Value yChunk = vectorMatmul(nb, nl, m, xT, yScaled, /*transposeA=*/false);
+        if (!yChunk)
+          yChunk =
             linalg::GenericOp::create(
                 nb, nl, yScaled.getType(), ValueRange{m, xT}, yScaled,
                 {map(3, {0, 1}), map(3, {1, 2}), map(3, {0, 2})},
@@ -223,8 +226,20 @@ std::pair<Value, Value> emitHead(OpBuilder &b, Location l,
                                          arith::MulFOp::create(bb, bl, a[0], decay));
                             })
                             .getResult(0);
-        // (p, s, n): the state dim innermost, contiguous in B and S.
-        Value sNew =
+        // (p, s, n): the state dim innermost, contiguous in B and S; f32
+        // with N a multiple of 16: (x·w)ᵀ·B in register tiles.
+        Value xwInit = emptyTensor(nb, nl, {qf, p}, t);
+        Value xw = linalg::GenericOp::create(
+                       nb, nl, xwInit.getType(), ValueRange{xT, w}, xwInit,
+                       {map(2, {0, 1}), map(2, {0}), map(2, {0, 1})},
+                       iterators(2), [&](OpBuilder &bb, Location bl, ValueRange a) {
+                         yieldValue(bb, bl,
+                                    arith::MulFOp::create(bb, bl, a[0], a[1]));
+                       })
+                       .getResult(0);
+        Value sNew = vectorMatmul(nb, nl, xw, bT, sScaled, /*transposeA=*/true);
+        if (!sNew)
+          sNew =
             linalg::GenericOp::create(
                 nb, nl, S.getType(), ValueRange{xT, w, bT}, sScaled,
                 {map(3, {1, 0}), map(3, {1}), map(3, {1, 2}), map(3, {0, 2})},

@@ -76,6 +76,12 @@ mlir::Value vectorMatmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
                                     mlir::Value a, mlir::Value w,
                                     mlir::Value init);
 
+/// out[m, n] = init[m, n] + Σ_k a[m, k] · b[k, n] (a[k, m] with
+/// `transposeA`) in f32 register tiles, sequential (for use inside parallel
+/// tasks); null unless N is a static multiple of 16 (VectorMatmul.cpp).
+mlir::Value vectorMatmul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,
+                         mlir::Value bm, mlir::Value init, bool transposeA);
+
 /// out[m, n] = init[m, n] + Σ_k a[m, k] · w[n, k]: a linear projection in
 /// PyTorch weight layout on 2-D tensors (the vector form where it applies).
 mlir::Value matmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,

@@ -124,3 +124,106 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
 }
 
 } // namespace seqc::lowering
+
+namespace seqc::lowering {
+
+/// out[m, n] = init[m, n] + Σ_k a[m, k] · b[k, n] (or a[k, m] with
+/// `transposeA`), b contiguous along n: register tiles of 4 rows × up to 4
+/// vectors of 16 columns, FMA on a broadcast element of a. Null unless f32
+/// with N a static multiple of 16 (M and K may be dynamic).
+Value vectorMatmul(OpBuilder &b, Location loc, Value a, Value bm, Value init,
+                   bool transposeA) {
+  auto aType = cast<RankedTensorType>(a.getType());
+  auto bType = cast<RankedTensorType>(bm.getType());
+  auto initType = cast<RankedTensorType>(init.getType());
+  Type f32 = b.getF32Type();
+  int64_t n = bType.getDimSize(1);
+  if (aType.getElementType() != f32 || bType.getElementType() != f32 ||
+      initType.getElementType() != f32 || ShapedType::isDynamic(n) ||
+      n % kLanes != 0)
+    return nullptr;
+  MLIRContext *ctx = b.getContext();
+  auto vt = VectorType::get({kLanes}, f32);
+  auto c = [&](OpBuilder &bb, int64_t x) { return indexConstant(bb, loc, x); };
+  Value zeroF = floatConstant(b, loc, f32, 0.0);
+  auto minor = AffineMap::get(2, 0, getAffineDimExpr(1, ctx));
+  auto read = [&](OpBuilder &bb, Value src, Value row, Value col) -> Value {
+    return vector::TransferReadOp::create(bb, loc, vt, src, ValueRange{row, col},
+                                          zeroF, minor, ArrayRef<bool>{true});
+  };
+  auto write = [&](OpBuilder &bb, Value vec, Value dest, Value row,
+                   Value col) -> Value {
+    return vector::TransferWriteOp::create(bb, loc, vec, dest,
+                                           ValueRange{row, col},
+                                           AffineMapAttr::get(minor),
+                                           bb.getBoolArrayAttr({true}))
+        .getResult();
+  };
+  SmallVector<OpFoldResult> initSizes = getSizes(b, loc, init);
+  Value m = getValueOrCreateConstantIndexOp(b, loc, initSizes[0]);
+  Value kDim = getValueOrCreateConstantIndexOp(
+      b, loc, getSizes(b, loc, a)[transposeA ? 0 : 1]);
+  int64_t colVecs = std::min<int64_t>(4, n / kLanes);
+  while ((n / kLanes) % colVecs != 0)
+    --colVecs;
+
+  // Rows [m0, m0 + rows) × columns [n0, n0 + 16·colVecs).
+  auto emitTile = [&](OpBuilder &bb, Value out, Value m0, int64_t rows,
+                      Value n0) -> Value {
+    SmallVector<Value> rowsIdx, accs;
+    for (int64_t r = 0; r < rows; ++r) {
+      rowsIdx.push_back(arith::AddIOp::create(bb, loc, m0, c(bb, r)));
+      for (int64_t j = 0; j < colVecs; ++j)
+        accs.push_back(read(bb, out, rowsIdx[r],
+                            arith::AddIOp::create(bb, loc, n0,
+                                                  c(bb, j * kLanes))));
+    }
+    auto kLoop = scf::ForOp::create(
+        bb, loc, c(bb, 0), kDim, c(bb, 1), accs,
+        [&](OpBuilder &kb, Location, Value kk, ValueRange acc) {
+          SmallVector<Value> bv, next;
+          for (int64_t j = 0; j < colVecs; ++j)
+            bv.push_back(read(kb, bm, kk,
+                              arith::AddIOp::create(kb, loc, n0,
+                                                    c(kb, j * kLanes))));
+          for (int64_t r = 0; r < rows; ++r) {
+            Value scalar = tensor::ExtractOp::create(
+                kb, loc, a,
+                transposeA ? ValueRange{kk, rowsIdx[r]}
+                           : ValueRange{rowsIdx[r], kk});
+            Value splat = vector::BroadcastOp::create(kb, loc, vt, scalar);
+            for (int64_t j = 0; j < colVecs; ++j)
+              next.push_back(math::FmaOp::create(kb, loc, splat, bv[j],
+                                                 acc[r * colVecs + j]));
+          }
+          scf::YieldOp::create(kb, loc, next);
+        });
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < colVecs; ++j)
+        out = write(bb, kLoop.getResult(r * colVecs + j), out, rowsIdx[r],
+                    arith::AddIOp::create(bb, loc, n0, c(bb, j * kLanes)));
+    return out;
+  };
+
+  Value fullRows = arith::MulIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, m, c(b, kRows)), c(b, kRows));
+  auto columns = scf::ForOp::create(
+      b, loc, c(b, 0), c(b, n), c(b, colVecs * kLanes), ValueRange{init},
+      [&](OpBuilder &nb, Location, Value n0, ValueRange it) {
+        auto blocks = scf::ForOp::create(
+            nb, loc, c(nb, 0), fullRows, c(nb, kRows), it,
+            [&](OpBuilder &mb, Location, Value m0, ValueRange out) {
+              scf::YieldOp::create(mb, loc,
+                                   emitTile(mb, out[0], m0, kRows, n0));
+            });
+        auto rest = scf::ForOp::create(
+            nb, loc, fullRows, m, c(nb, 1), blocks.getResults(),
+            [&](OpBuilder &mb, Location, Value m0, ValueRange out) {
+              scf::YieldOp::create(mb, loc, emitTile(mb, out[0], m0, 1, n0));
+            });
+        scf::YieldOp::create(nb, loc, rest.getResults());
+      });
+  return columns.getResult(0);
+}
+
+} // namespace seqc::lowering
