@@ -59,13 +59,22 @@ std::pair<Value, Value> emitHead(OpBuilder &b, Location l,
                     : Value();
   bool softplusOn = in.dtSoftplus;
   std::optional<ArrayRef<float>> limit = in.dtLimit;
+  // f32 with P and N multiples of 16: the chunk products run in register
+  // tiles (vectorMatmul), with the state carried transposed, [N, P], so
+  // that both C·S and the state update read it along P.
+  bool tiled = t.isF32() && headDim % 16 == 0 && state % 16 == 0;
   Value s0;
   if (Value init = in.initialState) {
     Value part = sliceRank(b, l, init, {ib, ih, zero, zero}, {one, one, p, n}, 2);
-    s0 = linalg::CopyOp::create(b, l, part, emptyTensor(b, l, {p, n}, t))
-             .getResult(0);
+    s0 = tiled ? linalg::TransposeOp::create(b, l, part,
+                                             emptyTensor(b, l, {n, p}, t),
+                                             ArrayRef<int64_t>{1, 0})
+                     .getResult()[0]
+               : linalg::CopyOp::create(b, l, part, emptyTensor(b, l, {p, n}, t))
+                     .getResult(0);
   } else {
-    s0 = filledTensor(b, l, {p, n}, t, 0.0);
+    s0 = tiled ? filledTensor(b, l, {n, p}, t, 0.0)
+               : filledTensor(b, l, {p, n}, t, 0.0);
   }
   Value y0 = emptyTensor(b, l, {length, p}, t);
   Value lengthV = getValueOrCreateConstantIndexOp(b, l, length);
@@ -153,7 +162,10 @@ std::pair<Value, Value> emitHead(OpBuilder &b, Location l,
                       .getResult(0);
         // y = exp(cum_t)·(S C_t) + M x + D x, all [q, P].
         Value yOff = filledTensor(nb, nl, {qf, p}, t, 0.0);
-        yOff = linalg::GenericOp::create(
+        if (tiled)
+          yOff = vectorMatmul(nb, nl, cT, S, yOff, /*transposeA=*/false);
+        else
+          yOff = linalg::GenericOp::create(
                    nb, nl, yOff.getType(), ValueRange{cT, S}, yOff,
                    {map(3, {0, 2}), map(3, {1, 2}), map(3, {0, 1})}, iterators(2, 1),
                    [&](OpBuilder &bb, Location bl, ValueRange a) {
@@ -226,8 +238,8 @@ std::pair<Value, Value> emitHead(OpBuilder &b, Location l,
                                          arith::MulFOp::create(bb, bl, a[0], decay));
                             })
                             .getResult(0);
-        // (p, s, n): the state dim innermost, contiguous in B and S; f32
-        // with N a multiple of 16: (x·w)ᵀ·B in register tiles.
+        // (p, s, n): the state dim innermost, contiguous in B and S; tiled:
+        // Sᵀ += Bᵀ·(x·w) in register tiles along P.
         Value xwInit = emptyTensor(nb, nl, {qf, p}, t);
         Value xw = linalg::GenericOp::create(
                        nb, nl, xwInit.getType(), ValueRange{xT, w}, xwInit,
@@ -237,7 +249,9 @@ std::pair<Value, Value> emitHead(OpBuilder &b, Location l,
                                     arith::MulFOp::create(bb, bl, a[0], a[1]));
                        })
                        .getResult(0);
-        Value sNew = vectorMatmul(nb, nl, xw, bT, sScaled, /*transposeA=*/true);
+        Value sNew =
+            tiled ? vectorMatmul(nb, nl, bT, xw, sScaled, /*transposeA=*/true)
+                  : Value();
         if (!sNew)
           sNew =
             linalg::GenericOp::create(
@@ -253,7 +267,13 @@ std::pair<Value, Value> emitHead(OpBuilder &b, Location l,
                 .getResult(0);
         scf::YieldOp::create(nb, nl, ValueRange{sNew, y});
       });
-  return {loop.getResult(1), loop.getResult(0)};
+  Value finalState = loop.getResult(0);
+  if (tiled)
+    finalState = linalg::TransposeOp::create(b, l, finalState,
+                                             emptyTensor(b, l, {p, n}, t),
+                                             ArrayRef<int64_t>{1, 0})
+                     .getResult()[0];
+  return {loop.getResult(1), finalState};
 }
 
 struct ChunkedSSDLowering : OpConversionPattern<seq::SSDOp> {

@@ -1,16 +1,19 @@
 // RUN: seq-opt %s --convert-seq-to-linalg | FileCheck %s
 
 // Tests the chunked SSD lowering: a parallel loop over (batch, head), a loop
-// over chunks of chunk_size steps carrying the head's [P, N] state, and the
-// intra-chunk [q, q] matrices (C·Bᵀ, the decay mask) instead of a per-step
-// recurrence.
+// over chunks of chunk_size steps carrying the head's state — here [N, P],
+// transposed, because f32 with P and N multiples of 16 runs the chunk
+// products in register tiles — and the intra-chunk [q, q] matrices (C·Bᵀ,
+// the decay mask) instead of a per-step recurrence.
 // CHECK-LABEL: func.func @ssd
 // CHECK: scf.forall (%[[B:.+]], %[[H:.+]]) in (1, 4) shared_outs(%[[Y:.+]] = %{{.+}}, %[[S:.+]] = %{{.+}}) -> (tensor<1x?x4x16xf32>, tensor<1x4x16x32xf32>)
 // Heads 0-1 read group 0, heads 2-3 group 1.
 // CHECK: arith.divui %[[H]], %c2
-// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c8 iter_args(%{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}) -> (tensor<16x32xf32>, tensor<?x16xf32>)
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c8 iter_args(%{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}) -> (tensor<32x16xf32>, tensor<?x16xf32>)
 // CHECK: tensor<?x?xf32>
 // CHECK: math.exp
+// CHECK: math.fma {{.*}} : vector<16xf32>
+// CHECK: linalg.transpose ins(%{{.+}} : tensor<32x16xf32>) outs(%{{.+}} : tensor<16x32xf32>)
 // CHECK: tensor.parallel_insert_slice %{{.+}} into %[[Y]]
 // CHECK: tensor.parallel_insert_slice %{{.+}} into %[[S]]
 func.func @ssd(%x: tensor<1x?x4x16xf32>, %dt: tensor<1x?x4xf32>, %a: tensor<4xf32>, %b: tensor<1x?x2x32xf32>) -> (tensor<1x?x4x16xf32>, tensor<1x4x16x32xf32>) {
