@@ -719,6 +719,10 @@ def gen_linear_attention():
         ("scalar_gate_chunks", 1, 19, 2, 8, 6, "scalar", True, None, 4),
         ("gla_channel_gate", 2, 7, 2, 12, 20, "channel", False, None, None),
         ("decode_gla", 2, 1, 3, 12, 12, "channel", True, 0.3, None),
+        # GLA chunkwise: chunks of 16 (not dividing 50), V a multiple of 16
+        # (register tiles) and not (5), strong gates.
+        ("vec_gla_chunks", 1, 50, 2, 16, 32, "channel", True, 0.25, None),
+        ("gla_chunks_odd", 2, 37, 2, 12, 5, "channel", True, None, 8),
     ]
     for case, Bn, L, H, K, V, decay, hasInit, scale, chunk in specs:
         rng = rng_for("linear_attention_" + case)

@@ -6,7 +6,8 @@
 // a = log γ, B = k, C = scale·q, x = v, and the state transposed ([K, V]
 // here, [P, N] = [V, K] there). Lowering it through the chunked SSD scan
 // turns the per-step rank-1 updates into matmuls within chunks. Per-channel
-// gates ([B, L, H, K], GLA) keep the step-by-step lowering.
+// gates ([B, L, H, K], GLA) have their own chunkwise form
+// (ChunkedGLAToLinalg.cpp).
 //
 //===----------------------------------------------------------------------===//
 

@@ -46,6 +46,10 @@ void populateLinearAttentionAsSSDPatterns(mlir::RewritePatternSet &patterns,
                                           int64_t defaultChunk);
 
 /// selective_scan, ssd, linear_attention, causal_conv1d (step by step).
+/// linear_attention with per-channel gates (GLA) in its chunkwise form.
+void populateChunkedGLALoweringPatterns(mlir::RewritePatternSet &patterns,
+                                        int64_t defaultChunk);
+
 void populateRecurrenceLoweringPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace seqc

@@ -40,6 +40,7 @@ void seqc::populateSeqToLinalgPatterns(RewritePatternSet &patterns,
     populateTiledScanLoweringPatterns(patterns, channelTile);
     populateChunkedSSDLoweringPatterns(patterns, /*defaultChunk=*/64);
     populateLinearAttentionAsSSDPatterns(patterns, /*defaultChunk=*/64);
+    populateChunkedGLALoweringPatterns(patterns, /*defaultChunk=*/16);
   }
   populateRecurrenceLoweringPatterns(patterns);
 }

@@ -4,9 +4,11 @@
 // Linear attention with a constant per-head decay (RetNet), a scalar gate
 // per step and head, or no decay takes the chunked SSD scan: an scf.forall
 // over (batch, head) whose state is [V, K], a loop over chunks, and the
-// state transposed back to [K, V]. Per-channel gates (GLA) keep the
-// step-by-step recurrence over whole tensors, and so does everything under
-// scan=reference.
+// state transposed back to [K, V]. Per-channel gates (GLA) take their own
+// chunkwise form: an scf.forall over (batch, head) carrying the [K, V] state
+// through chunks of 16, the intra-chunk [q, q] scores with exp(cum_t -
+// cum_s) weights, and register-tiled products (V = 32). Everything under
+// scan=reference steps through time over whole tensors.
 
 // CHECK-LABEL: func.func @head_decay
 // CHECK: scf.forall {{.*}} -> (tensor<1x?x4x32xf32>, tensor<1x4x32x16xf32>)
@@ -33,9 +35,10 @@ func.func @step_gate(%q: tensor<1x?x4x16xf32>, %k: tensor<1x?x4x16xf32>, %v: ten
 }
 
 // CHECK-LABEL: func.func @channel_gate
-// CHECK-NOT: scf.forall
-// CHECK-NOT: linalg.transpose
-// CHECK: scf.for {{.*}} -> (tensor<1x4x16x32xf32>, tensor<1x?x4x32xf32>)
+// CHECK: scf.forall {{.*}} -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>)
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c16 iter_args({{.*}}) -> (tensor<16x32xf32>, tensor<?x32xf32>)
+// CHECK: math.exp
+// CHECK: math.fma {{.*}} : vector<16xf32>
 // CHECK: return
 func.func @channel_gate(%q: tensor<1x?x4x16xf32>, %k: tensor<1x?x4x16xf32>, %v: tensor<1x?x4x32xf32>, %g: tensor<1x?x4x16xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>) {
   %y, %s = seq.linear_attention %q, %k, %v log_decay(%g) : (tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x32xf32>, tensor<1x?x4x16xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>)

@@ -1,0 +1,258 @@
+//===- ChunkedGLAToLinalg.cpp - GLA's per-channel gates, chunkwise --------===//
+//
+// seq.linear_attention with a gate per key channel (log_decay [B, L, H, K],
+// GLA) in its chunkwise form: per (batch, head), chunks of q steps carrying
+// the [K, V] state. With cum[t] = Σ_{s ≤ t} g_s (per channel, inclusive,
+// within the chunk; nonincreasing since g ≤ 0):
+//
+//   A[t, s]  = Σ_k q[t, k] k[s, k] exp(cum[t, k] - cum[s, k])   (s ≤ t)
+//   y        = A·v + (q ⊙ exp(cum))·S
+//   S       ← exp(cum[last]) ⊙ S + (k ⊙ exp(cum[last] - cum))ᵀ·v
+//
+// Every exponent is ≤ 0, so nothing overflows however strong the gates
+// (the factored q·exp(cum), k·exp(-cum) form would). A costs q²·K exps, so
+// chunks are short (16 by default); the three products are matmuls
+// (register tiles where V is a multiple of 16).
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
+#include "passes/Conversion/SeqToLinalg/Patterns.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+using namespace mlir;
+using namespace seqc::lowering;
+namespace seq = seqc::seq;
+
+namespace {
+
+/// out = init + a·b ([M, K]·[K, N]; a read as [K, M] with `transposeA`):
+/// register tiles where they apply, a linalg contraction otherwise.
+Value matmulInto(OpBuilder &b, Location l, Value a, Value bm, Value init,
+                 bool transposeA) {
+  if (Value tiled = vectorMatmul(b, l, a, bm, init, transposeA))
+    return tiled;
+  MLIRContext *ctx = b.getContext();
+  // (m, n, k)
+  AffineMap aMap = transposeA ? dimsMap(ctx, 3, {2, 0}) : dimsMap(ctx, 3, {0, 2});
+  return linalg::GenericOp::create(
+             b, l, init.getType(), ValueRange{a, bm}, init,
+             {aMap, dimsMap(ctx, 3, {2, 1}), dimsMap(ctx, 3, {0, 1})},
+             iterators(2, 1),
+             [](OpBuilder &bb, Location bl, ValueRange x) {
+               Value p = arith::MulFOp::create(bb, bl, x[0], x[1],
+                                               contractionFlags());
+               yieldValue(bb, bl, arith::AddFOp::create(bb, bl, x[2], p,
+                                                        contractionFlags()));
+             })
+      .getResult(0);
+}
+
+struct ChunkedGLALowering : OpConversionPattern<seq::LinearAttentionOp> {
+  ChunkedGLALowering(MLIRContext *ctx, int64_t defaultChunk)
+      : OpConversionPattern(ctx, /*benefit=*/2), defaultChunk(defaultChunk) {}
+
+  LogicalResult
+  matchAndRewrite(seq::LinearAttentionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value gates = adaptor.getLogDecay();
+    if (!gates || cast<RankedTensorType>(gates.getType()).getRank() != 4)
+      return rewriter.notifyMatchFailure(op, "not per-channel gates");
+    auto qType = cast<RankedTensorType>(op.getQuery().getType());
+    auto vType = cast<RankedTensorType>(op.getValue().getType());
+    int64_t heads = qType.getDimSize(2), keyDim = qType.getDimSize(3),
+            valueDim = vType.getDimSize(3);
+    if (ShapedType::isDynamic(heads) || ShapedType::isDynamic(keyDim) ||
+        ShapedType::isDynamic(valueDim))
+      return rewriter.notifyMatchFailure(op, "dynamic heads or dims");
+    Location loc = op.getLoc();
+    Type t = qType.getElementType();
+    int64_t chunk = op.getChunkSize() ? static_cast<int64_t>(*op.getChunkSize())
+                                      : defaultChunk;
+    SmallVector<OpFoldResult> qSizes = getSizes(rewriter, loc, adaptor.getQuery());
+    OpFoldResult batch = qSizes[0], length = qSizes[1];
+    auto idx = [&](int64_t v) -> OpFoldResult { return rewriter.getIndexAttr(v); };
+    Value yInit = emptyTensor(rewriter, loc,
+                              {batch, length, idx(heads), idx(valueDim)}, t);
+    Value sInit = emptyTensor(rewriter, loc,
+                              {batch, idx(heads), idx(keyDim), idx(valueDim)}, t);
+    auto forall = scf::ForallOp::create(
+        rewriter, loc, SmallVector<OpFoldResult>{batch, idx(heads)},
+        ValueRange{yInit, sInit}, std::nullopt,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value ib = args[0], ih = args[1];
+          auto [y, s] = emitHead(b, l, op, adaptor, ib, ih, length, keyDim,
+                                 valueDim, chunk);
+          auto inParallel = scf::InParallelOp::create(b, l);
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(inParallel.getBody());
+          OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
+          tensor::ParallelInsertSliceOp::create(
+              b, l, y, args[2], ArrayRef<OpFoldResult>{ib, zero, ih, zero},
+              ArrayRef<OpFoldResult>{one, length, one, b.getIndexAttr(valueDim)},
+              ArrayRef<OpFoldResult>{one, one, one, one});
+          tensor::ParallelInsertSliceOp::create(
+              b, l, s, args[3], ArrayRef<OpFoldResult>{ib, ih, zero, zero},
+              ArrayRef<OpFoldResult>{one, one, b.getIndexAttr(keyDim),
+                                     b.getIndexAttr(valueDim)},
+              ArrayRef<OpFoldResult>{one, one, one, one});
+        });
+    rewriter.replaceOp(
+        op, {tensor::CastOp::create(rewriter, loc, op.getOutput().getType(),
+                                    forall.getResult(0)),
+             tensor::CastOp::create(rewriter, loc, op.getFinalState().getType(),
+                                    forall.getResult(1))});
+    return success();
+  }
+
+private:
+  /// y [L, V] and the final state [K, V] of (batch ib, head ih).
+  std::pair<Value, Value> emitHead(OpBuilder &b, Location l,
+                                   seq::LinearAttentionOp op, OpAdaptor adaptor,
+                                   Value ib, Value ih, OpFoldResult length,
+                                   int64_t keyDim, int64_t valueDim,
+                                   int64_t chunk) const {
+    MLIRContext *ctx = b.getContext();
+    Type t = cast<RankedTensorType>(adaptor.getQuery().getType()).getElementType();
+    OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
+    OpFoldResult kd = b.getIndexAttr(keyDim), vd = b.getIndexAttr(valueDim);
+    auto c = [&](int64_t v) { return indexConstant(b, l, v); };
+    auto map = [&](unsigned dims, ArrayRef<int64_t> r) {
+      return dimsMap(ctx, dims, r);
+    };
+    Value scale = floatConstant(b, l, t, op.getScale().convertToDouble());
+    Value s0;
+    if (Value init = adaptor.getInitialState()) {
+      Value part = sliceRank(b, l, init, {ib, ih, zero, zero}, {one, one, kd, vd}, 2);
+      s0 = linalg::CopyOp::create(b, l, part, emptyTensor(b, l, {kd, vd}, t))
+               .getResult(0);
+    } else {
+      s0 = filledTensor(b, l, {kd, vd}, t, 0.0);
+    }
+    Value y0 = emptyTensor(b, l, {length, vd}, t);
+    Value lengthV = getValueOrCreateConstantIndexOp(b, l, length);
+
+    auto loop = scf::ForOp::create(
+        b, l, c(0), lengthV, c(chunk), ValueRange{s0, y0},
+        [&](OpBuilder &nb, Location nl, Value c0, ValueRange iter) {
+          Value S = iter[0];
+          Value q = arith::MinSIOp::create(
+              nb, nl, c(chunk), arith::SubIOp::create(nb, nl, lengthV, c0));
+          OpFoldResult qf = q;
+          auto slice = [&](Value src, OpFoldResult dim) {
+            return sliceRank(nb, nl, src, {ib, c0, ih, zero},
+                             {one, qf, one, dim}, 2);
+          };
+          Value qc = slice(adaptor.getQuery(), kd);
+          Value kc = slice(adaptor.getKey(), kd);
+          Value vc = slice(adaptor.getValue(), vd);
+          Value gc = slice(adaptor.getLogDecay(), kd);
+          // cum[t, k] = Σ_{s ≤ t} g[s, k].
+          Value cum = filledTensor(nb, nl, {qf, kd}, t, 0.0);
+          cum = linalg::GenericOp::create(
+                    nb, nl, cum.getType(), gc, cum,
+                    {map(3, {1, 2}), map(3, {0, 2})},
+                    {utils::IteratorType::parallel, utils::IteratorType::reduction,
+                     utils::IteratorType::parallel},
+                    [&](OpBuilder &bb, Location bl, ValueRange a) {
+                      Value ti = linalg::IndexOp::create(bb, bl, 0);
+                      Value si = linalg::IndexOp::create(bb, bl, 1);
+                      Value in = arith::CmpIOp::create(
+                          bb, bl, arith::CmpIPredicate::ule, si, ti);
+                      Value v = arith::SelectOp::create(
+                          bb, bl, in, a[0], floatConstant(bb, bl, t, 0.0));
+                      yieldValue(bb, bl, arith::AddFOp::create(bb, bl, a[1], v));
+                    })
+                    .getResult(0);
+          // A[t, s] = scale Σ_k q k exp(cum_t - cum_s), s ≤ t.
+          Value aInit = filledTensor(nb, nl, {qf, qf}, t, 0.0);
+          Value A =
+              linalg::GenericOp::create(
+                  nb, nl, aInit.getType(), ValueRange{qc, kc, cum, cum}, aInit,
+                  {map(3, {0, 2}), map(3, {1, 2}), map(3, {0, 2}),
+                   map(3, {1, 2}), map(3, {0, 1})},
+                  iterators(2, 1),
+                  [&](OpBuilder &bb, Location bl, ValueRange a) {
+                    Value ti = linalg::IndexOp::create(bb, bl, 0);
+                    Value si = linalg::IndexOp::create(bb, bl, 1);
+                    Value in = arith::CmpIOp::create(
+                        bb, bl, arith::CmpIPredicate::ule, si, ti);
+                    // Masked pairs use exponent 0, never a positive one.
+                    Value diff = arith::SelectOp::create(
+                        bb, bl, in, arith::SubFOp::create(bb, bl, a[2], a[3]),
+                        floatConstant(bb, bl, t, 0.0));
+                    Value w = arith::MulFOp::create(
+                        bb, bl, arith::MulFOp::create(bb, bl, a[0], a[1]),
+                        math::ExpOp::create(bb, bl, diff));
+                    w = arith::SelectOp::create(bb, bl, in, w,
+                                                floatConstant(bb, bl, t, 0.0));
+                    yieldValue(bb, bl, arith::AddFOp::create(bb, bl, a[4], w));
+                  })
+                  .getResult(0);
+          A = pointwise(nb, nl, A, A, [&](OpBuilder &bb, Location bl, ValueRange a) {
+            return arith::MulFOp::create(bb, bl, a[0], scale);
+          });
+          // q̃ = scale q ⊙ exp(cum): the chunk's view of the incoming state.
+          Value qDecayed =
+              pointwise(nb, nl, ValueRange{qc, cum}, qc,
+                        [&](OpBuilder &bb, Location bl, ValueRange a) {
+                          return arith::MulFOp::create(
+                              bb, bl, arith::MulFOp::create(bb, bl, a[0], scale),
+                              math::ExpOp::create(bb, bl, a[1]));
+                        });
+          Value yChunk = matmulInto(nb, nl, qDecayed, S,
+                                    filledTensor(nb, nl, {qf, vd}, t, 0.0),
+                                    /*transposeA=*/false);
+          yChunk = matmulInto(nb, nl, A, vc, yChunk, /*transposeA=*/false);
+          Value y = tensor::InsertSliceOp::create(
+              nb, nl, yChunk, iter[1], ArrayRef<OpFoldResult>{c0, zero},
+              ArrayRef<OpFoldResult>{qf, vd}, ArrayRef<OpFoldResult>{one, one});
+          // S ← exp(cum_last) ⊙ S + (k ⊙ exp(cum_last - cum))ᵀ·v.
+          Value lastRow = arith::SubIOp::create(nb, nl, q, c(1));
+          Value cumLast = sliceRank(nb, nl, cum, {lastRow, zero}, {one, kd}, 1);
+          Value kDecayed =
+              linalg::GenericOp::create(
+                  nb, nl, kc.getType(), ValueRange{kc, cum, cumLast},
+                  emptyTensor(nb, nl, {qf, kd}, t),
+                  {map(2, {0, 1}), map(2, {0, 1}), map(2, {1}), map(2, {0, 1})},
+                  iterators(2),
+                  [&](OpBuilder &bb, Location bl, ValueRange a) {
+                    yieldValue(bb, bl,
+                               arith::MulFOp::create(
+                                   bb, bl, a[0],
+                                   math::ExpOp::create(
+                                       bb, bl,
+                                       arith::SubFOp::create(bb, bl, a[2], a[1]))));
+                  })
+                  .getResult(0);
+          Value sDecayed =
+              linalg::GenericOp::create(
+                  nb, nl, S.getType(), ValueRange{cumLast}, S,
+                  {map(2, {0}), map(2, {0, 1})}, iterators(2),
+                  [&](OpBuilder &bb, Location bl, ValueRange a) {
+                    yieldValue(bb, bl,
+                               arith::MulFOp::create(
+                                   bb, bl, a[1], math::ExpOp::create(bb, bl, a[0])));
+                  })
+                  .getResult(0);
+          Value sNew = matmulInto(nb, nl, kDecayed, vc, sDecayed,
+                                  /*transposeA=*/true);
+          scf::YieldOp::create(nb, nl, ValueRange{sNew, y});
+        });
+    return {loop.getResult(1), loop.getResult(0)};
+  }
+
+  int64_t defaultChunk;
+};
+
+} // namespace
+
+void seqc::populateChunkedGLALoweringPatterns(RewritePatternSet &patterns,
+                                              int64_t defaultChunk) {
+  patterns.add<ChunkedGLALowering>(patterns.getContext(), defaultChunk);
+}
