@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <cmath>
 
@@ -219,6 +220,31 @@ Value pointwise(OpBuilder &b, Location loc, ValueRange inputs, Value like,
         yieldValue(nb, nl, result);
       });
   return op.getResult(0);
+}
+
+/// 16 contiguous f32 along the last dim of `src` at `indices`.
+Value readLanes(OpBuilder &b, Location l, Value src, ValueRange indices) {
+  auto map = AffineMap::get(indices.size(), 0,
+                            getAffineDimExpr(indices.size() - 1, b.getContext()));
+  return vector::TransferReadOp::create(
+      b, l, VectorType::get({kVectorLanes}, b.getF32Type()), src, indices,
+      floatConstant(b, l, b.getF32Type(), 0.0), map, ArrayRef<bool>{true});
+}
+
+/// `vec` written along the last dim of `dest` at `indices`.
+Value writeLanes(OpBuilder &b, Location l, Value vec, Value dest,
+                 ValueRange indices) {
+  auto map = AffineMap::get(indices.size(), 0,
+                            getAffineDimExpr(indices.size() - 1, b.getContext()));
+  return vector::TransferWriteOp::create(b, l, vec, dest, indices,
+                                         AffineMapAttr::get(map),
+                                         b.getBoolArrayAttr({true}))
+      .getResult();
+}
+
+Value splatLanes(OpBuilder &b, Location l, Value scalar) {
+  return vector::BroadcastOp::create(
+      b, l, VectorType::get({kVectorLanes}, scalar.getType()), scalar);
 }
 
 } // namespace seqc::lowering

@@ -113,6 +113,20 @@ mlir::Value pointwise(
                                    mlir::ValueRange)>
         body);
 
+/// Lanes of the hand-written vector kernels (one AVX-512 register of f32).
+inline constexpr int64_t kVectorLanes = 16;
+
+/// 16 contiguous f32 along the last dim of `src` at `indices` (in bounds).
+mlir::Value readLanes(mlir::OpBuilder &b, mlir::Location l, mlir::Value src,
+                      mlir::ValueRange indices);
+
+/// `vec` written along the last dim of `dest` at `indices` (in bounds).
+mlir::Value writeLanes(mlir::OpBuilder &b, mlir::Location l, mlir::Value vec,
+                       mlir::Value dest, mlir::ValueRange indices);
+
+/// `scalar` broadcast to 16 lanes.
+mlir::Value splatLanes(mlir::OpBuilder &b, mlir::Location l, mlir::Value scalar);
+
 } // namespace seqc::lowering
 
 #endif // SEQC_PASSES_CONVERSION_SEQTOLINALG_LOWERINGUTILS_H

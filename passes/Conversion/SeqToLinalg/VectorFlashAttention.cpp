@@ -40,32 +40,7 @@ namespace seq = seqc::seq;
 
 namespace {
 
-constexpr int64_t kLanes = 16;
-
-/// 16 contiguous f32 along the last dim of `src` at `indices`.
-Value readLanes(OpBuilder &b, Location l, Value src, ValueRange indices) {
-  auto map = AffineMap::get(indices.size(), 0,
-                            getAffineDimExpr(indices.size() - 1, b.getContext()));
-  return vector::TransferReadOp::create(
-      b, l, VectorType::get({kLanes}, b.getF32Type()), src, indices,
-      floatConstant(b, l, b.getF32Type(), 0.0), map, ArrayRef<bool>{true});
-}
-
-/// `vec` written along the last dim of `dest` at `indices`.
-Value writeLanes(OpBuilder &b, Location l, Value vec, Value dest,
-                 ValueRange indices) {
-  auto map = AffineMap::get(indices.size(), 0,
-                            getAffineDimExpr(indices.size() - 1, b.getContext()));
-  return vector::TransferWriteOp::create(b, l, vec, dest, indices,
-                                         AffineMapAttr::get(map),
-                                         b.getBoolArrayAttr({true}))
-      .getResult();
-}
-
-Value splatLanes(OpBuilder &b, Location l, Value scalar) {
-  return vector::BroadcastOp::create(
-      b, l, VectorType::get({kLanes}, scalar.getType()), scalar);
-}
+constexpr int64_t kLanes = kVectorLanes;
 
 /// TileVisibility policy that emits index arithmetic.
 struct IndexOps {

@@ -23,7 +23,7 @@ using namespace mlir;
 namespace seqc::lowering {
 
 namespace {
-constexpr int64_t kLanes = 16, kRows = 4, kCols = 4;
+constexpr int64_t kLanes = kVectorLanes, kRows = 4, kCols = 4;
 } // namespace
 
 Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
@@ -38,13 +38,10 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
       ShapedType::isDynamic(k) || k % kLanes != 0 || n % kCols != 0)
     return nullptr;
   MLIRContext *ctx = b.getContext();
-  auto vt = VectorType::get({kLanes}, f32);
   auto c = [&](OpBuilder &bb, int64_t x) { return indexConstant(bb, loc, x); };
   Value zeroF = floatConstant(b, loc, f32, 0.0);
-  auto minor = AffineMap::get(2, 0, getAffineDimExpr(1, ctx));
-  auto read = [&](OpBuilder &bb, Value src, Value row, Value col) -> Value {
-    return vector::TransferReadOp::create(bb, loc, vt, src, ValueRange{row, col},
-                                          zeroF, minor, ArrayRef<bool>{true});
+  auto read = [&](OpBuilder &bb, Value src, Value row, Value col) {
+    return readLanes(bb, loc, src, ValueRange{row, col});
   };
   auto reassoc =
       arith::FastMathFlagsAttr::get(ctx, arith::FastMathFlags::reassoc);
@@ -56,8 +53,7 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
   // `source` (the task's view of init).
   auto emitTile = [&](OpBuilder &bb, Value source, Value tile, Value m0,
                       int64_t rows, Value n0) -> Value {
-    SmallVector<Value> zeros(rows * kCols,
-                             vector::BroadcastOp::create(bb, loc, vt, zeroF));
+    SmallVector<Value> zeros(rows * kCols, splatLanes(bb, loc, zeroF));
     auto kLoop = scf::ForOp::create(
         bb, loc, c(bb, 0), c(bb, k), c(bb, kLanes), zeros,
         [&](OpBuilder &kb, Location, Value kk, ValueRange acc) {
@@ -142,22 +138,12 @@ Value vectorMatmul(OpBuilder &b, Location loc, Value a, Value bm, Value init,
       initType.getElementType() != f32 || ShapedType::isDynamic(n) ||
       n % kLanes != 0)
     return nullptr;
-  MLIRContext *ctx = b.getContext();
-  auto vt = VectorType::get({kLanes}, f32);
   auto c = [&](OpBuilder &bb, int64_t x) { return indexConstant(bb, loc, x); };
-  Value zeroF = floatConstant(b, loc, f32, 0.0);
-  auto minor = AffineMap::get(2, 0, getAffineDimExpr(1, ctx));
-  auto read = [&](OpBuilder &bb, Value src, Value row, Value col) -> Value {
-    return vector::TransferReadOp::create(bb, loc, vt, src, ValueRange{row, col},
-                                          zeroF, minor, ArrayRef<bool>{true});
+  auto read = [&](OpBuilder &bb, Value src, Value row, Value col) {
+    return readLanes(bb, loc, src, ValueRange{row, col});
   };
-  auto write = [&](OpBuilder &bb, Value vec, Value dest, Value row,
-                   Value col) -> Value {
-    return vector::TransferWriteOp::create(bb, loc, vec, dest,
-                                           ValueRange{row, col},
-                                           AffineMapAttr::get(minor),
-                                           bb.getBoolArrayAttr({true}))
-        .getResult();
+  auto write = [&](OpBuilder &bb, Value vec, Value dest, Value row, Value col) {
+    return writeLanes(bb, loc, vec, dest, ValueRange{row, col});
   };
   SmallVector<OpFoldResult> initSizes = getSizes(b, loc, init);
   Value m = getValueOrCreateConstantIndexOp(b, loc, initSizes[0]);
@@ -191,7 +177,7 @@ Value vectorMatmul(OpBuilder &b, Location loc, Value a, Value bm, Value init,
                 kb, loc, a,
                 transposeA ? ValueRange{kk, rowsIdx[r]}
                            : ValueRange{rowsIdx[r], kk});
-            Value splat = vector::BroadcastOp::create(kb, loc, vt, scalar);
+            Value splat = splatLanes(kb, loc, scalar);
             for (int64_t j = 0; j < colVecs; ++j)
               next.push_back(math::FmaOp::create(kb, loc, splat, bv[j],
                                                  acc[r * colVecs + j]));
