@@ -288,6 +288,41 @@ OwningOpRef<ModuleOp> ModelEmitter::finishEncoder(Value hidden) {
   return std::move(module);
 }
 
+func::FuncOp ModelEmitter::lastPositionForward() {
+  // forward's logits come from the head: a seq.linear on [1, S, H].
+  auto ret = cast<func::ReturnOp>(forward.getBody().front().getTerminator());
+  auto head = ret.getOperand(0).getDefiningOp<seq::LinearOp>();
+  if (!head || cast<RankedTensorType>(head.getInput().getType()).getRank() != 3)
+    return nullptr;
+  func::FuncOp last = forward.clone();
+  last.setName("forward_last");
+  module->getBody()->push_back(last);
+  auto lastRet = cast<func::ReturnOp>(last.getBody().front().getTerminator());
+  auto lastHead = lastRet.getOperand(0).getDefiningOp<seq::LinearOp>();
+  OpBuilder lb(lastHead);
+  Value x = lastHead.getInput();
+  auto xType = cast<RankedTensorType>(x.getType());
+  Value rows = tensor::DimOp::create(lb, location, x, 1);
+  Value lastRow = arith::SubIOp::create(
+      lb, location, rows, arith::ConstantIndexOp::create(lb, location, 1));
+  Value row = tensor::ExtractSliceOp::create(
+      lb, location,
+      RankedTensorType::get({1, 1, xType.getDimSize(2)}, xType.getElementType()),
+      x,
+      ArrayRef<OpFoldResult>{lb.getIndexAttr(0), lastRow, lb.getIndexAttr(0)},
+      ArrayRef<OpFoldResult>{lb.getIndexAttr(1), lb.getIndexAttr(1),
+                             lb.getIndexAttr(xType.getDimSize(2))},
+      ArrayRef<OpFoldResult>{lb.getIndexAttr(1), lb.getIndexAttr(1),
+                             lb.getIndexAttr(1)});
+  auto oneRow = seq::LinearOp::create(lb, location, row, lastHead.getWeight(),
+                                      lastHead.getBias());
+  lastRet->setOperand(0, oneRow.getResult());
+  lastHead.erase();
+  last.setType(FunctionType::get(context, last.getArgumentTypes(),
+                                 lastRet.getOperandTypes()));
+  return last;
+}
+
 OwningOpRef<ModuleOp> ModelEmitter::finish(Value logits, int64_t maxPositions) {
   // forward returns the logits and every state's next value.
   SmallVector<Value> results = {logits};
@@ -302,20 +337,32 @@ OwningOpRef<ModuleOp> ModelEmitter::finish(Value logits, int64_t maxPositions) {
   forward.setType(b.getFunctionType(
       forward.getBody().front().getArgumentTypes(), resultTypes));
 
-  // prefill takes any number of tokens; decode exactly one.
+  func::FuncOp forwardLast = lastPositionForward();
+
+  // prefill takes any number of tokens; decode exactly one; prefill_last
+  // any number but returns the last position's logits only (the head's
+  // matmul on one row: what generation needs).
   auto vocab = cast<RankedTensorType>(logits.getType()).getDimSize(2);
   b.setInsertionPointToEnd(module->getBody());
-  for (bool decode : {false, true}) {
+  enum Kind { Prefill, Decode, PrefillLast };
+  for (Kind kind : {Prefill, Decode, PrefillLast}) {
+    if (kind == PrefillLast && !forwardLast)
+      continue;
+    bool decode = kind == Decode;
+    func::FuncOp callee = kind == PrefillLast ? forwardLast : forward;
     int64_t tokens = decode ? 1 : ShapedType::kDynamic;
     auto idsType = RankedTensorType::get({1, tokens}, b.getI64Type());
-    auto logitsType = f32({1, tokens, vocab});
+    auto logitsType = f32({1, kind == PrefillLast ? 1 : tokens, vocab});
     SmallVector<Type> args = {idsType, b.getIndexType()};
     SmallVector<Type> outs = {logitsType};
     for (State &s : states) {
       args.push_back(s.type);
       outs.push_back(s.type);
     }
-    auto fn = func::FuncOp::create(b, location, decode ? "decode" : "prefill",
+    const char *name = kind == Prefill  ? "prefill"
+                       : kind == Decode ? "decode"
+                                        : "prefill_last";
+    auto fn = func::FuncOp::create(b, location, name,
                                    b.getFunctionType(args, outs));
     for (auto [i, s] : llvm::enumerate(states)) {
       fn.setArgAttr(i + 2, "seq.state", b.getStringAttr(s.name));
@@ -327,7 +374,7 @@ OwningOpRef<ModuleOp> ModelEmitter::finish(Value logits, int64_t maxPositions) {
     callArgs[0] = tensor::CastOp::create(eb, location,
                                          forward.getArgumentTypes()[0],
                                          callArgs[0]);
-    auto call = func::CallOp::create(eb, location, forward, callArgs);
+    auto call = func::CallOp::create(eb, location, callee, callArgs);
     SmallVector<Value> returned(call.getResults());
     returned[0] =
         tensor::CastOp::create(eb, location, logitsType, returned[0]);

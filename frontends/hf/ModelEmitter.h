@@ -105,6 +105,11 @@ public:
   mlir::RankedTensorType f32(llvm::ArrayRef<int64_t> shape) const;
 
 private:
+  /// A copy of forward whose head runs on the last position only
+  /// (`forward_last`), or null when forward's logits do not come from a
+  /// seq.linear head on [1, S, H].
+  mlir::func::FuncOp lastPositionForward();
+
   /// Records an error unless checkpoint tensor `name` exists with shape
   /// `stored` and a float dtype.
   void checkWeight(llvm::StringRef name, llvm::ArrayRef<int64_t> stored);

@@ -243,6 +243,19 @@ Error openModel(const char *libraryPath, const char *weightsPath,
     }
     if (Error e = resolveEntry(*model, *prefill, model->prefill))
       return e;
+    // Optional: prefill returning the last position's logits only.
+    if (const Entry *last = model->descriptor.findEntry("prefill_last")) {
+      size_t lastVocab = 0;
+      if (Error e = checkLmEntry(*last, libraryPath, lastVocab))
+        return e;
+      if (lastVocab != model->vocabSize)
+        return makeError(SEQ_ERROR_INVALID_MODEL,
+                         std::string(libraryPath) +
+                             ": prefill and prefill_last disagree on the "
+                             "vocab size");
+      if (Error e = resolveEntry(*model, *last, model->prefillLast))
+        return e;
+    }
     if (Error e =
             resolveEntry(*model, decode ? *decode : *prefill, model->decode))
       return e;

@@ -31,6 +31,7 @@ struct seq_model {
   std::vector<void *> weightData; ///< per descriptor weight
   LmEntry prefill, decode; ///< unset without a 'prefill' entry; decode may
                            ///< alias prefill's
+  LmEntry prefillLast;     ///< optional: the last position's logits only
   size_t vocabSize = 0;
   int numThreads = 1;
   /// omp_set_num_threads of the libomp an OpenMP-parallel model links; null

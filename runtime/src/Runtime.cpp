@@ -7,6 +7,8 @@
 
 #include "seq/runtime.h"
 
+#include <cstddef>
+
 #include "Error.h"
 #include "Model.h"
 #include "Session.h"
@@ -140,6 +142,8 @@ void seq_session_options_init(seq_session_options *options) {
     return;
   options->struct_size = sizeof(*options);
   options->prefill_chunk = 0;
+  options->last_logits_only = 0;
+  options->reserved = 0;
 }
 
 seq_status seq_session_create(seq_model *model,
@@ -148,14 +152,22 @@ seq_status seq_session_create(seq_model *model,
   if (!model || !out_session)
     return invalid("seq_session_create: model and out_session must not be NULL");
   *out_session = nullptr;
-  if (options && options->struct_size < sizeof(seq_session_options))
+  // Callers built against an older header pass a smaller struct: the
+  // fields it lacks keep their defaults.
+  constexpr size_t kFirstSize = offsetof(seq_session_options, last_logits_only);
+  if (options && options->struct_size < kFirstSize)
     return invalid("seq_session_create: options were not initialised with "
                    "seq_session_options_init");
+  bool lastOnly = options &&
+                  options->struct_size >=
+                      offsetof(seq_session_options, reserved) &&
+                  options->last_logits_only != 0;
   return guarded([&] {
     auto session = std::make_unique<seq_session>();
     session->prefillChunk = options && options->prefill_chunk
                                 ? options->prefill_chunk
                                 : SEQ_DEFAULT_PREFILL_CHUNK;
+    session->lastLogitsOnly = lastOnly;
     seqrt::Error e = seqrt::createSession(model, *session);
     if (!e)
       *out_session = session.release();
@@ -186,8 +198,11 @@ seq_status seq_prefill(seq_session *session, const int32_t *tokens,
                        size_t n_tokens, const float **out_logits) {
   if (!session)
     return invalid("seq_prefill: session is NULL");
-  return runAndReturn(session, session->model->prefill, tokens, n_tokens,
-                      out_logits);
+  const seq_model &model = *session->model;
+  const LmEntry &entry = session->lastLogitsOnly && model.prefillLast.fn
+                             ? model.prefillLast
+                             : model.prefill;
+  return runAndReturn(session, entry, tokens, n_tokens, out_logits);
 }
 
 seq_status seq_decode(seq_session *session, int32_t token,

@@ -56,6 +56,15 @@ static Error pushDims(const TensorSpec &spec, size_t n,
 
 namespace {
 
+/// prefill_last: the logits output is [1, 1, vocab] for any token count.
+bool returnsLastRowOnly(const LmEntry &lm) {
+  for (const EntryArg &arg : lm.entry->args)
+    if (arg.kind == EntryArg::Kind::Output)
+      return arg.spec.shape.size() == 3 && arg.spec.shape[1] == 1 &&
+             lm.entry->name == "prefill_last";
+  return false;
+}
+
 /// One call of the model's entry for `n` tokens at the session's position;
 /// their logits go to `logits` ([n, vocab]).
 Error callEntry(seq_session &session, const LmEntry &lm, const int32_t *tokens,
@@ -86,7 +95,9 @@ Error callEntry(seq_session &session, const LmEntry &lm, const int32_t *tokens,
       break;
     case EntryArg::Kind::Output:
       buffers.push_back(logits);
-      if (Error e = pushDims(arg.spec, n, ints, "logits output"))
+      // A last-position entry returns one row whatever n is.
+      if (Error e = pushDims(arg.spec, returnsLastRowOnly(lm) ? 1 : n, ints,
+                             "logits output"))
         return e;
       break;
     }
@@ -123,18 +134,22 @@ Error runTokens(seq_session &session, const LmEntry &lm, const int32_t *tokens,
   // Long prompts run in chunks: the model's scratch memory is bounded by
   // the chunk, and each chunk continues from the state the previous one
   // left (KV caches, scan states), so the result equals one call.
-  session.logits.assign(n * model.vocabSize, 0.0f);
+  // Every position's logits, or only the last one's (prefill_last: each
+  // chunk overwrites the row, the last chunk's stays).
+  bool lastOnly = returnsLastRowOnly(lm);
+  size_t rows = lastOnly ? 1 : n;
+  session.logits.assign(rows * model.vocabSize, 0.0f);
   size_t chunk = session.prefillChunk ? session.prefillChunk : n;
   // Ring caches take at most this many new positions per call.
   if (model.descriptor.maxTokensPerCall > 0)
     chunk = std::min(chunk, size_t(model.descriptor.maxTokensPerCall));
   for (size_t done = 0; done < n; done += chunk) {
     size_t count = std::min(chunk, n - done);
-    if (Error e = callEntry(session, lm, tokens + done, count,
-                            session.logits.data() + done * model.vocabSize))
+    float *out = session.logits.data() + (lastOnly ? 0 : done * model.vocabSize);
+    if (Error e = callEntry(session, lm, tokens + done, count, out))
       return e;
   }
-  session.logitPositions = n;
+  session.logitPositions = rows;
   return Error::ok();
 }
 } // namespace seqrt

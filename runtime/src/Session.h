@@ -19,6 +19,7 @@ struct seq_session {
   std::vector<float> logits; ///< [positions, vocab] of the last call
   size_t logitPositions = 0;
   size_t prefillChunk = SEQ_DEFAULT_PREFILL_CHUNK; ///< tokens per model call
+  bool lastLogitsOnly = false; ///< prefill through `prefill_last` if any
 };
 
 struct seq_snapshot {

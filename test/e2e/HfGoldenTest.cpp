@@ -171,6 +171,28 @@ void checkAgainstTransformers(const std::string &name,
         << "chunked vs one-call prefill";
     seq_session_destroy(chunked);
   }
+  // Last-position logits only (prefill_last), chunked too: one row, the
+  // prompt's last.
+  {
+    seq_session_options options;
+    seq_session_options_init(&options);
+    options.last_logits_only = 1;
+    options.prefill_chunk = 4;
+    seq_session *last = nullptr;
+    ASSERT_EQ(seq_session_create(model, &options, &last), SEQ_OK);
+    const float *lastLogits = nullptr;
+    ASSERT_EQ(seq_prefill(last, ids.data(), ids.size(), &lastLogits), SEQ_OK)
+        << seq_last_error();
+    const float *lastAll;
+    size_t lastRows, lastCols;
+    ASSERT_EQ(seq_session_logits(last, &lastAll, &lastRows, &lastCols), SEQ_OK);
+    EXPECT_EQ(lastRows, 1u);
+    EXPECT_EQ(lastLogits, lastAll);
+    EXPECT_LE(relativeError(lastAll, &prefillRef[(rows - 1) * cols], cols),
+              kTolerance)
+        << "last-position prefill vs transformers";
+    seq_session_destroy(last);
+  }
   // Step k's logits chose tokens[k]; step 0's are the prompt's last row.
   double decodeError = 0;
   std::vector<float> decoded; // each step's logits, for the check below

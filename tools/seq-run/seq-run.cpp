@@ -255,6 +255,8 @@ int main(int argc, char **argv) {
   seq_session_options sessionOptions;
   seq_session_options_init(&sessionOptions);
   sessionOptions.prefill_chunk = static_cast<uint32_t>(prefillChunk);
+  // Generation needs the last position's logits; --dump-logits every row.
+  sessionOptions.last_logits_only = dump ? 0 : 1;
   if (seq_status s = seq_session_create(model, &sessionOptions, &session)) {
     seq_model_close(model);
     return failStatus("creating a session", s);

@@ -148,6 +148,12 @@ typedef struct seq_session_options {
    * memory is bounded by the chunk and the logits are those of one call.
    * 0 (the default) means SEQ_DEFAULT_PREFILL_CHUNK. */
   uint32_t prefill_chunk;
+  /* Non-zero: seq_prefill computes the logits of the last position only
+   * (what generation needs; the vocabulary projection then runs on one row)
+   * and seq_session_logits returns that one row. Models without a
+   * `prefill_last` entry compute every row anyway. Default 0: every row. */
+  uint32_t last_logits_only;
+  uint32_t reserved; /* 0 */
 } seq_session_options;
 
 #define SEQ_DEFAULT_PREFILL_CHUNK 512

@@ -173,6 +173,30 @@ TEST(RuntimeErrors, MissingLibrary) {
             std::string::npos);
 }
 
+TEST(RuntimeSessions, OptionsFromAnOlderHeaderKeepNewFieldsAtDefaults) {
+  seq_model *m = nullptr;
+  ASSERT_EQ(seq_model_open(kModel.c_str(), kWeights.c_str(), nullptr, &m),
+            SEQ_OK);
+  // A caller compiled when the struct ended at prefill_chunk.
+  seq_session_options old;
+  seq_session_options_init(&old);
+  old.struct_size = 8;
+  old.last_logits_only = 1; // beyond its struct: must be ignored
+  seq_session *s = nullptr;
+  ASSERT_EQ(seq_session_create(m, &old, &s), SEQ_OK) << seq_last_error();
+  const int32_t tokens[3] = {1, 2, 3};
+  ASSERT_EQ(seq_prefill(s, tokens, 3, nullptr), SEQ_OK) << seq_last_error();
+  const float *all;
+  size_t rows, vocab;
+  ASSERT_EQ(seq_session_logits(s, &all, &rows, &vocab), SEQ_OK);
+  EXPECT_EQ(rows, 3u);
+  seq_session_destroy(s);
+  // A struct smaller than the first version is refused.
+  old.struct_size = 4;
+  EXPECT_EQ(seq_session_create(m, &old, &s), SEQ_ERROR_INVALID_ARGUMENT);
+  seq_model_close(m);
+}
+
 TEST(RuntimeOpen, BareFileNameInTheWorkingDirectory) {
   // "model.so" names the file here (dlopen alone would search LD paths).
   std::string dir = ::testing::TempDir() + "/seqrt-bare-name";
