@@ -2,8 +2,9 @@
 //
 // The projections of every model: out[m, n] = init[m, n] + Σ_k a[m, k] ·
 // w[n, k] with W in PyTorch's [N, K] layout, so both operands are
-// contiguous along k. An scf.forall over blocks of 4 output columns (each
-// task keeps its 4 rows of W in L1 while it walks all rows of a); inside,
+// contiguous along k. An scf.forall over blocks of up to 32 output columns,
+// 4 at a time (each group keeps its 4 rows of W in L1 while it walks all
+// rows of a; consecutive groups stream consecutive rows of W); inside,
 // register tiles of 4 rows × 4 columns = 16 accumulators of 16 k-lanes,
 // reduced across lanes once per tile. Decode (one row) streams W once.
 // Applies to f32 with K a multiple of 16 and N a multiple of 4.
@@ -52,7 +53,7 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
   // <= 4): acc[r][j] += a[m0 + r, k:k+16] · w[n0 + j, k:k+16], then plus
   // `source` (the task's view of init).
   auto emitTile = [&](OpBuilder &bb, Value source, Value tile, Value m0,
-                      int64_t rows, Value n0) -> Value {
+                      int64_t rows, Value n0, Value tileCol0) -> Value {
     SmallVector<Value> zeros(rows * kCols, splatLanes(bb, loc, zeroF));
     auto kLoop = scf::ForOp::create(
         bb, loc, c(bb, 0), c(bb, k), c(bb, kLanes), zeros,
@@ -81,39 +82,56 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
                                                ValueRange{row, col});
         tile = tensor::InsertOp::create(
             bb, loc, arith::AddFOp::create(bb, loc, base, sum), tile,
-            ValueRange{row, c(bb, j)});
+            ValueRange{row, arith::AddIOp::create(bb, loc, tileCol0, c(bb, j))});
       }
     return tile;
   };
 
+  // Columns per task: up to 8 blocks of 4 (consecutive rows of W, one
+  // longer stream for the prefetcher), keeping at least 16 tasks.
+  int64_t groups = 1;
+  for (int64_t g : {8, 4, 2})
+    if (n % (kCols * g) == 0 && n / (kCols * g) >= 16) {
+      groups = g;
+      break;
+    }
+  int64_t width = kCols * groups;
   auto forall = scf::ForallOp::create(
-      b, loc, SmallVector<OpFoldResult>{b.getIndexAttr(n / kCols)},
+      b, loc, SmallVector<OpFoldResult>{b.getIndexAttr(n / width)},
       ValueRange{init}, std::nullopt,
       [&](OpBuilder &fb, Location, ValueRange args) {
-        Value n0 = arith::MulIOp::create(fb, loc, args[0], c(fb, kCols));
-        Value tile = emptyTensor(fb, loc, {mSize, fb.getIndexAttr(kCols)}, f32);
+        Value nBase = arith::MulIOp::create(fb, loc, args[0], c(fb, width));
+        Value tile = emptyTensor(fb, loc, {mSize, fb.getIndexAttr(width)}, f32);
         // Full blocks of 4 rows, then the remaining rows one at a time.
         Value fullRows = arith::MulIOp::create(
             fb, loc, arith::DivUIOp::create(fb, loc, m, c(fb, kRows)),
             c(fb, kRows));
-        auto blocks = scf::ForOp::create(
-            fb, loc, c(fb, 0), fullRows, c(fb, kRows), ValueRange{tile},
-            [&](OpBuilder &mb, Location, Value m0, ValueRange it) {
-              scf::YieldOp::create(mb, loc,
-                                   emitTile(mb, args[1], it[0], m0, kRows, n0));
-            });
-        auto rest = scf::ForOp::create(
-            fb, loc, fullRows, m, c(fb, 1), blocks.getResults(),
-            [&](OpBuilder &mb, Location, Value m0, ValueRange it) {
-              scf::YieldOp::create(mb, loc, emitTile(mb, args[1], it[0], m0, 1, n0));
+        auto perGroup = scf::ForOp::create(
+            fb, loc, c(fb, 0), c(fb, width), c(fb, kCols), ValueRange{tile},
+            [&](OpBuilder &gb, Location, Value col0, ValueRange git) {
+              Value n0 = arith::AddIOp::create(gb, loc, nBase, col0);
+              auto blocks = scf::ForOp::create(
+                  gb, loc, c(gb, 0), fullRows, c(gb, kRows), git,
+                  [&](OpBuilder &mb, Location, Value m0, ValueRange it) {
+                    scf::YieldOp::create(
+                        mb, loc,
+                        emitTile(mb, args[1], it[0], m0, kRows, n0, col0));
+                  });
+              auto rest = scf::ForOp::create(
+                  gb, loc, fullRows, m, c(gb, 1), blocks.getResults(),
+                  [&](OpBuilder &mb, Location, Value m0, ValueRange it) {
+                    scf::YieldOp::create(
+                        mb, loc, emitTile(mb, args[1], it[0], m0, 1, n0, col0));
+                  });
+              scf::YieldOp::create(gb, loc, rest.getResults());
             });
         auto inParallel = scf::InParallelOp::create(fb, loc);
         OpBuilder::InsertionGuard guard(fb);
         fb.setInsertionPointToStart(inParallel.getBody());
         tensor::ParallelInsertSliceOp::create(
-            fb, loc, rest.getResult(0), args[1],
-            ArrayRef<OpFoldResult>{fb.getIndexAttr(0), n0},
-            ArrayRef<OpFoldResult>{mSize, fb.getIndexAttr(kCols)},
+            fb, loc, perGroup.getResult(0), args[1],
+            ArrayRef<OpFoldResult>{fb.getIndexAttr(0), nBase},
+            ArrayRef<OpFoldResult>{mSize, fb.getIndexAttr(width)},
             ArrayRef<OpFoldResult>{fb.getIndexAttr(1), fb.getIndexAttr(1)});
       });
   return forall.getResult(0);
