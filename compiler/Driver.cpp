@@ -16,6 +16,7 @@
 
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -224,11 +225,19 @@ bool compile(const CompileOptions &options) {
         [](Pass *, Operation *) { return true; },
         /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false);
   }
+  // The target decides what the lowering may use (AVX-512's vscalefps).
+  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(options);
+  if (!machine)
+    return false;
   SeqPassOptions seqPasses;
   seqPasses.fuseAttention = options.fuseAttention;
   buildSeqPassPipeline(pm, seqPasses);
-  if (options.emit >= Phase::Linalg)
-    buildSeqToLinalgPipeline(pm);
+  if (options.emit >= Phase::Linalg) {
+    SeqToLinalgOptions toLinalg;
+    toLinalg.avx512 =
+        machine->getMCSubtargetInfo()->checkFeatures("+avx512f");
+    buildSeqToLinalgPipeline(pm, toLinalg);
+  }
   if (options.emit >= Phase::LLVMDialect) {
     LoweringOptions lowering;
     lowering.parallel = options.parallel;
@@ -253,9 +262,6 @@ bool compile(const CompileOptions &options) {
     error("translation to LLVM IR failed");
     return false;
   }
-  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(options);
-  if (!machine)
-    return false;
   llvmModule->setDataLayout(machine->createDataLayout());
   llvmModule->setTargetTriple(machine->getTargetTriple());
   auto optimize =

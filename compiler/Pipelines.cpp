@@ -24,6 +24,7 @@
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Transforms/BufferDeallocationOpInterfaceImpl.h"
@@ -106,7 +107,8 @@ void buildSeqPassPipeline(OpPassManager &pm, const SeqPassOptions &options) {
   pm.addPass(seqc::createSparsifyAttention());
 }
 
-void buildSeqToLinalgPipeline(OpPassManager &pm) {
+void buildSeqToLinalgPipeline(OpPassManager &pm,
+                              const SeqToLinalgOptions &options) {
   // The ABI first, while weights are still seq.weight and signatures still
   // speak tensors.
   pm.addPass(seqc::createExportEntryPoints());
@@ -116,7 +118,9 @@ void buildSeqToLinalgPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   // Vector kernels' exp/log1p/tanh as inline polynomials (LLVM would emit one
   // libm call per lane).
-  pm.addPass(seqc::createApproximateMath());
+  seqc::ApproximateMathOptions approximate;
+  approximate.scalef = options.avx512;
+  pm.addPass(seqc::createApproximateMath(approximate));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
@@ -155,7 +159,11 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createConvertVectorToLLVMPass());
+  // x86vector ops (vscalefps in exp, AVX-512 targets only) become LLVM
+  // intrinsics here.
+  ConvertVectorToLLVMPassOptions vectorToLLVM;
+  vectorToLLVM.x86Vector = true;
+  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   pm.addPass(createConvertMathToLLVMPass());
   // What LLVM has no intrinsic for (erf) becomes a libm call.
   pm.addPass(createConvertMathToLibmPass());
@@ -177,7 +185,9 @@ void registerPipelines() {
                              [](OpPassManager &pm) { buildSeqPassPipeline(pm); });
   PassPipelineRegistration<>("seqc-lower-to-linalg",
                              "seqc phase 2: ABI export and seq to linalg",
-                             buildSeqToLinalgPipeline);
+                             [](OpPassManager &pm) {
+                               buildSeqToLinalgPipeline(pm);
+                             });
   PassPipelineRegistration<>("seqc-lower-to-llvm",
                              "seqc phase 3: bufferize and lower to LLVM",
                              [](OpPassManager &pm) {
@@ -204,7 +214,8 @@ void registerCompilerDialects(DialectRegistry &registry) {
                   bufferization::BufferizationDialect, cf::ControlFlowDialect,
                   func::FuncDialect, linalg::LinalgDialect, LLVM::LLVMDialect,
                   math::MathDialect, memref::MemRefDialect, scf::SCFDialect,
-                  tensor::TensorDialect, vector::VectorDialect>();
+                  tensor::TensorDialect, vector::VectorDialect,
+                  x86vector::X86VectorDialect>();
   func::registerInlinerExtension(registry);
   vector::registerBufferizableOpInterfaceExternalModels(registry);
   arith::registerBufferizableOpInterfaceExternalModels(registry);

@@ -42,9 +42,16 @@ struct SeqPassOptions {
 void buildSeqPassPipeline(mlir::OpPassManager &pm,
                           const SeqPassOptions &options = {});
 
+/// What phase 2 may assume about the target CPU.
+struct SeqToLinalgOptions {
+  /// AVX-512F: vector exp uses vscalefps (seq-approximate-math{scalef}).
+  bool avx512 = false;
+};
+
 /// Phase 2: the runtime ABI (entry points, weights, descriptor), then seq
 /// ops to linalg/scf on tensors.
-void buildSeqToLinalgPipeline(mlir::OpPassManager &pm);
+void buildSeqToLinalgPipeline(mlir::OpPassManager &pm,
+                              const SeqToLinalgOptions &options = {});
 
 /// Options of the lowering to LLVM.
 struct LoweringOptions {
