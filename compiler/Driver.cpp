@@ -234,6 +234,7 @@ bool compile(const CompileOptions &options) {
   buildSeqPassPipeline(pm, seqPasses);
   if (options.emit >= Phase::Linalg) {
     SeqToLinalgOptions toLinalg;
+    toLinalg.scanSegments = options.scanSegments;
     toLinalg.avx512 =
         machine->getMCSubtargetInfo()->checkFeatures("+avx512f");
     buildSeqToLinalgPipeline(pm, toLinalg);

@@ -25,6 +25,7 @@ struct CompileOptions {
   int numThreadsDefault = 0;       ///< recorded in the descriptor; 0: runtime picks
   bool parallel = true;            ///< OpenMP loops (links libomp)
   bool fuseAttention = true;       ///< seq-fuse-attention in phase 1
+  int64_t scanSegments = 1;        ///< selective-scan time segments (prefix)
   int64_t parallelThreshold = 32768; ///< smallest loop nest run in parallel
   bool printPipeline = false;      ///< print the pass pipeline and continue
   bool printIRAfterAll = false;    ///< print IR after every pass

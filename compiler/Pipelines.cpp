@@ -112,7 +112,9 @@ void buildSeqToLinalgPipeline(OpPassManager &pm,
   // The ABI first, while weights are still seq.weight and signatures still
   // speak tensors.
   pm.addPass(seqc::createExportEntryPoints());
-  pm.addPass(seqc::createConvertSeqToLinalg());
+  seqc::ConvertSeqToLinalgOptions toLinalg;
+  toLinalg.scanSegments = options.scanSegments;
+  pm.addPass(seqc::createConvertSeqToLinalg(toLinalg));
   // Glue arithmetic written on whole tensors (residual adds, -exp(A_log))
   // becomes linalg so that it bufferizes.
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());

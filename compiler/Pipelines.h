@@ -46,6 +46,8 @@ void buildSeqPassPipeline(mlir::OpPassManager &pm,
 struct SeqToLinalgOptions {
   /// AVX-512F: vector exp uses vscalefps (seq-approximate-math{scalef}).
   bool avx512 = false;
+  /// Time segments of selective scans (two-pass parallel prefix); 1: none.
+  int64_t scanSegments = 1;
 };
 
 /// Phase 2: the runtime ABI (entry points, weights, descriptor), then seq

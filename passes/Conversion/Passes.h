@@ -22,7 +22,8 @@ void populateSeqToLinalgPatterns(mlir::RewritePatternSet &patterns,
                                  int64_t queryTile = 0, int64_t keyTile = 64,
                                  bool tiledScan = false,
                                  int64_t channelTile = 64,
-                                 int64_t kvSplits = 8);
+                                 int64_t kvSplits = 8,
+                                 int64_t scanSegments = 1);
 
 #define GEN_PASS_REGISTRATION
 #include "passes/Conversion/Passes.h.inc"

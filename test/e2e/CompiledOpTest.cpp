@@ -317,8 +317,9 @@ bool ModelWriter::write(const std::string &path, std::string &error) {
   }
   // linear_attention's scale has a default; layernorm has no group_size.
   std::vector<std::string> unused = c.unusedAttrs();
-  unused.erase(std::remove(unused.begin(), unused.end(), "kv_length"),
-               unused.end());
+  for (const char *notMlir : {"kv_length", "seqc_flags"})
+    unused.erase(std::remove(unused.begin(), unused.end(), notMlir),
+                 unused.end());
   if (!unused.empty()) {
     error = "case attribute '" + unused[0] + "' is not mapped to MLIR";
     return false;
@@ -361,7 +362,8 @@ TEST_P(CompiledOpTest, MatchesReference) {
   std::string mlir = dir + "/model.mlir", so = dir + "/model.so";
   ASSERT_TRUE(ModelWriter(c).write(mlir, error)) << error;
   std::string cmd = std::string(SEQC_EXECUTABLE) + " " + mlir + " -o " + so +
-                    " --parallel-threshold=1 2> " + dir + "/seqc.log";
+                    " --parallel-threshold=1 " + c.str("seqc_flags") + " 2> " +
+                    dir + "/seqc.log";
   ASSERT_EQ(std::system(cmd.c_str()), 0)
       << "seqc failed on " << mlir << "; see " << dir << "/seqc.log";
 

@@ -616,7 +616,13 @@ def gen_selective_scan():
         ("vec_chunks_tile2", 1, 150, 128, 16, True, True, True, True, True),
         ("vec_tile8", 1, 70, 512, 8, True, False, False, False, True),
         ("vec_decode", 2, 1, 32, 16, True, True, False, True, True),
+        # The two-pass parallel prefix over 3 time segments (ragged; one
+        # holds a partial chunk), and more segments than steps.
+        ("vec_segments3", 2, 150, 64, 16, True, True, True, True, True),
+        ("vec_segments_gt_length", 1, 2, 32, 8, True, True, False, True, True),
     ]
+    flags = {"vec_segments3": "--scan-segments=3",
+             "vec_segments_gt_length": "--scan-segments=4"}
     for case, Bn, L, Dd, N, hasD, hasZ, hasBias, hasInit, sp in specs:
         rng = rng_for("selective_scan_" + case)
         u = randn(rng, Bn, L, Dd)
@@ -635,6 +641,8 @@ def gen_selective_scan():
         y, h = selective_scan_ref(tr(u), tr(delta), T(A), tr(Bm), tr(Cm), T(Dv), tr(z),
                                   T(db), sp, T(h0))
         attrs = {"delta_softplus": 1} if sp else {}
+        if case in flags:
+            attrs["seqc_flags"] = flags[case]
         add("selective_scan", case,
             {"u": u, "delta": delta, "A": A, "B": Bm, "C": Cm, "D": Dv, "z": z,
              "delta_bias": db, "initial_state": h0}, attrs,

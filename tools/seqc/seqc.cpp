@@ -59,6 +59,12 @@ static cl::opt<bool> fuseAttention(
     cl::desc("Rewrite unfused attention (Q·Kᵀ, scale, mask, softmax, ·V in "
              "linalg) into seq.attention (default on)"),
     cl::init(true), cl::cat(category));
+static cl::opt<int> scanSegments(
+    "scan-segments",
+    cl::desc("Cut selective scans into this many time segments run in "
+             "parallel (two-pass prefix: twice the work; pays off when "
+             "batch x channels/128 is below the thread count; default 1)"),
+    cl::init(1), cl::cat(category));
 static cl::opt<long> parallelThreshold(
     "parallel-threshold",
     cl::desc("Smallest loop nest (iterations) run on threads (default 32768)"),
@@ -180,6 +186,11 @@ int main(int argc, char **argv) {
   options.parallel = parallel;
   options.parallelThreshold = parallelThreshold;
   options.fuseAttention = fuseAttention;
+  if (scanSegments < 1) {
+    llvm::errs() << "seqc: error: --scan-segments must be at least 1\n";
+    return 1;
+  }
+  options.scanSegments = scanSegments;
   options.printPipeline = printPipeline;
   options.printIRAfterAll = printIRAfterAll;
   options.timing = timing;

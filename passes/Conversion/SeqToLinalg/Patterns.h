@@ -32,8 +32,11 @@ void populateVectorFlashAttentionLoweringPatterns(
     mlir::RewritePatternSet &patterns, int64_t queryTile, int64_t keyTile,
     int64_t kvSplits);
 
+/// selective_scan's vector kernel in `timeSegments` > 1 segments runs as a
+/// two-pass parallel prefix (1: one sequential pass).
 void populateTiledScanLoweringPatterns(mlir::RewritePatternSet &patterns,
-                                       int64_t channelTile);
+                                       int64_t channelTile,
+                                       int64_t timeSegments = 1);
 
 /// ssd in the chunked state-space-duality form (matmuls within chunks of
 /// the op's chunk_size, or `defaultChunk`).

@@ -24,7 +24,8 @@ using namespace mlir;
 void seqc::populateSeqToLinalgPatterns(RewritePatternSet &patterns,
                                        StringRef attention, int64_t queryTile,
                                        int64_t keyTile, bool tiledScan,
-                                       int64_t channelTile, int64_t kvSplits) {
+                                       int64_t channelTile, int64_t kvSplits,
+                                       int64_t scanSegments) {
   populateChannelMixerLoweringPatterns(patterns);
   if (attention == "flash")
     populateVectorFlashAttentionLoweringPatterns(patterns, queryTile, keyTile,
@@ -37,7 +38,7 @@ void seqc::populateSeqToLinalgPatterns(RewritePatternSet &patterns,
   // The tiled scan pattern has the higher benefit; the step-by-step one
   // remains for the other recurrences (and selective_scan when not tiled).
   if (tiledScan) {
-    populateTiledScanLoweringPatterns(patterns, channelTile);
+    populateTiledScanLoweringPatterns(patterns, channelTile, scanSegments);
     populateChunkedSSDLoweringPatterns(patterns, /*defaultChunk=*/64);
     populateLinearAttentionAsSSDPatterns(patterns, /*defaultChunk=*/64);
     populateChunkedGLALoweringPatterns(patterns, /*defaultChunk=*/16);
@@ -63,7 +64,8 @@ struct ConvertSeqToLinalgPass
           << scan << "' (tiled, reference)";
       return signalPassFailure();
     }
-    if (queryTile < 0 || keyTile < 1 || channelTile < 1 || kvSplits < 1) {
+    if (queryTile < 0 || keyTile < 1 || channelTile < 1 || kvSplits < 1 ||
+        scanSegments < 1) {
       getOperation().emitError("convert-seq-to-linalg: tiles must be >= 1 "
                                "(query-tile 0: automatic)");
       return signalPassFailure();
@@ -81,7 +83,7 @@ struct ConvertSeqToLinalgPass
     RewritePatternSet patterns(ctx);
     seqc::populateSeqToLinalgPatterns(patterns, attention, queryTile,
                                       keyTile, scan == "tiled", channelTile,
-                                      kvSplits);
+                                      kvSplits, scanSegments);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

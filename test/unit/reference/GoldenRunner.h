@@ -270,7 +270,9 @@ inline bool Runner::run(std::map<std::string, Tensor> &results) {
     fail("unknown op '" + op + "'");
     return false;
   }
-  // Everything the case provides must have been understood.
+  // Everything the case provides must have been understood (seqc_flags
+  // tell the compiled test how to compile; they change no semantics).
+  c.has("seqc_flags");
   for (const std::string &name : c.unusedAttrs())
     fail("attribute '" + name + "' not understood by the runner");
   for (const std::string &name : c.inputs)
