@@ -5,6 +5,7 @@
 #include "frontends/hf/Importer.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -184,9 +185,87 @@ bool linkSharedLibrary(const CompileOptions &options,
 
 } // namespace
 
+/// "cuda" or "cuda:sm_NN[a]" -> the chip; nullopt for other targets.
+std::optional<std::string> cudaChip(llvm::StringRef target) {
+  if (target == "cuda")
+    return std::string("sm_80");
+  if (!target.consume_front("cuda:"))
+    return std::nullopt;
+  llvm::StringRef digits = target;
+  if (!digits.consume_front("sm_"))
+    return std::nullopt;
+  digits.consume_back("a");
+  unsigned version;
+  if (digits.empty() || digits.getAsInteger(10, version) || version < 70)
+    return std::nullopt;
+  return target.str();
+}
+
+/// Each kernel module's PTX, in module order, each after a comment line
+/// naming it (one `.version` header per module: split there for ptxas).
+bool writePtx(ModuleOp module, const std::string &path) {
+  std::string text;
+  module.walk([&](gpu::BinaryOp binary) {
+    for (Attribute object : binary.getObjects())
+      if (auto obj = dyn_cast<gpu::ObjectAttr>(object))
+        text += "// seqc kernel module @" + binary.getName().str() + "\n" +
+                obj.getObject().getValue().str() + "\n";
+  });
+  if (text.empty()) {
+    error("the model has no GPU kernels (nothing to write as PTX)");
+    return false;
+  }
+  return writeText(path, [&](llvm::raw_ostream &os) { os << text; });
+}
+
+/// Kernels that call libdevice functions nobody linked fail only in ptxas
+/// or the driver's JIT; say so here.
+bool checkLibdeviceResolved(ModuleOp module, bool haveLibdevice) {
+  bool ok = true;
+  module.walk([&](gpu::BinaryOp binary) {
+    for (Attribute object : binary.getObjects())
+      if (auto obj = dyn_cast<gpu::ObjectAttr>(object)) {
+        // Declared externs: malloc and free are the driver's; __nv_* are
+        // libdevice's and must have been linked in.
+        llvm::StringRef ptx = obj.getObject().getValue();
+        size_t at = ptx.find(".extern .func");
+        while (at != llvm::StringRef::npos && ok) {
+          llvm::StringRef decl = ptx.substr(at, ptx.find('\n', at) - at);
+          at = ptx.find(".extern .func", at + 1);
+          size_t name = decl.find("__nv_");
+          if (name == llvm::StringRef::npos)
+            continue;
+          llvm::StringRef callee = decl.substr(name);
+          callee = callee.take_until([](char c) {
+            return c == '(' || c == ' ' || c == ';';
+          });
+          error("kernel module @" + binary.getName().str() + " calls " +
+              callee.str() +
+              (haveLibdevice ? ", which libdevice did not resolve"
+                             : " but libdevice.10.bc was not found (set "
+                               "CUDA_HOME to the CUDA toolkit)"));
+          ok = false;
+        }
+      }
+  });
+  return ok;
+}
+
 bool compile(const CompileOptions &options) {
-  if (options.target != "cpu") {
-    error("unknown target '" + options.target + "' (supported: cpu)");
+  std::optional<std::string> chip = cudaChip(options.target);
+  if (options.target != "cpu" && !chip) {
+    error("unknown target '" + options.target +
+          "' (supported: cpu, cuda, cuda:sm_NN[a] with NN >= 70)");
+    return false;
+  }
+  if (options.emit == Phase::PTX && !chip) {
+    error("--emit=ptx needs --target=cuda");
+    return false;
+  }
+  if (chip && options.emit > Phase::PTX) {
+    error("--target=cuda builds kernels and host code up to --emit=ptx or "
+          "--emit=llvm-dialect; linking a CUDA model library is not "
+          "supported yet");
     return false;
   }
   DialectRegistry registry;
@@ -236,10 +315,16 @@ bool compile(const CompileOptions &options) {
     SeqToLinalgOptions toLinalg;
     toLinalg.scanSegments = options.scanSegments;
     toLinalg.avx512 =
-        machine->getMCSubtargetInfo()->checkFeatures("+avx512f");
+        !chip && machine->getMCSubtargetInfo()->checkFeatures("+avx512f");
+    toLinalg.vectorKernels = !chip;
     buildSeqToLinalgPipeline(pm, toLinalg);
   }
-  if (options.emit >= Phase::LLVMDialect) {
+  GpuLoweringOptions gpu;
+  if (chip && options.emit >= Phase::LLVMDialect) {
+    gpu.chip = *chip;
+    gpu.libdevice = findLibdevice();
+    buildLinalgToGpuPipeline(pm, gpu);
+  } else if (options.emit >= Phase::LLVMDialect) {
     LoweringOptions lowering;
     lowering.parallel = options.parallel;
     lowering.parallelThreshold = options.parallelThreshold;
@@ -252,6 +337,11 @@ bool compile(const CompileOptions &options) {
   if (failed(pm.run(*module)))
     return false;
 
+  if (chip && options.emit >= Phase::LLVMDialect &&
+      !checkLibdeviceResolved(*module, !gpu.libdevice.empty()))
+    return false;
+  if (options.emit == Phase::PTX)
+    return writePtx(*module, options.outputPath);
   if (options.emit <= Phase::LLVMDialect)
     return writeText(options.outputPath,
                      [&](llvm::raw_ostream &os) { module->print(os); });

@@ -10,6 +10,7 @@
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/BufferizationToMemRef/BufferizationToMemRef.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVM.h"
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
 #include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
@@ -58,6 +59,14 @@
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Transforms/Passes.h"
 
+#include "mlir/Conversion/GPUToNVVM/GPUToNVVM.h"
+#include "mlir/Conversion/NVVMToLLVM/NVVMToLLVM.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
+
 #include "llvm/ADT/StringSwitch.h"
 
 using namespace mlir;
@@ -69,6 +78,7 @@ std::optional<Phase> parsePhase(llvm::StringRef name) {
       .Case("seq", Phase::Seq)
       .Case("linalg", Phase::Linalg)
       .Case("llvm-dialect", Phase::LLVMDialect)
+      .Case("ptx", Phase::PTX)
       .Case("llvm-ir", Phase::LLVMIR)
       .Case("obj", Phase::Object)
       .Case("so", Phase::SharedLib)
@@ -83,6 +93,8 @@ llvm::StringRef phaseName(Phase phase) {
     return "linalg";
   case Phase::LLVMDialect:
     return "llvm-dialect";
+  case Phase::PTX:
+    return "ptx";
   case Phase::LLVMIR:
     return "llvm-ir";
   case Phase::Object:
@@ -114,6 +126,9 @@ void buildSeqToLinalgPipeline(OpPassManager &pm,
   pm.addPass(seqc::createExportEntryPoints());
   seqc::ConvertSeqToLinalgOptions toLinalg;
   toLinalg.scanSegments = options.scanSegments;
+  toLinalg.vectorKernels = options.vectorKernels;
+  if (!options.vectorKernels)
+    toLinalg.attention = "flash-generic";
   pm.addPass(seqc::createConvertSeqToLinalg(toLinalg));
   // Glue arithmetic written on whole tensors (residual adds, -exp(A_log))
   // becomes linalg so that it bufferizes.
@@ -234,6 +249,21 @@ void registerCompilerDialects(DialectRegistry &registry) {
   registerLLVMDialectTranslation(registry);
   registry.insert<omp::OpenMPDialect>();
   registerOpenMPDialectTranslation(registry);
+  // --target=cuda: kernels lowered to NVVM and serialised to PTX in-process.
+  registry.insert<gpu::GPUDialect, NVVM::NVVMDialect>();
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+  registerGPUDialectTranslation(registry);
+  registerNVVMDialectTranslation(registry);
+  // What convert-gpu-to-nvvm and gpu-to-llvm find through ConvertToLLVM.
+  arith::registerConvertArithToLLVMInterface(registry);
+  cf::registerConvertControlFlowToLLVMInterface(registry);
+  registerConvertFuncToLLVMInterface(registry);
+  index::registerConvertIndexToLLVMInterface(registry);
+  registerConvertMathToLLVMInterface(registry);
+  registerConvertMemRefToLLVMInterface(registry);
+  registerConvertNVVMToLLVMInterface(registry);
+  NVVM::registerConvertGpuToNVVMInterface(registry);
+  ub::registerConvertUBToLLVMInterface(registry);
 }
 
 } // namespace seqc

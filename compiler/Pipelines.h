@@ -12,6 +12,7 @@
 #include "mlir/Pass/PassManager.h"
 
 #include <optional>
+#include <string>
 
 namespace mlir {
 class DialectRegistry;
@@ -24,12 +25,13 @@ enum class Phase {
   Seq,         ///< after the seq-level passes: still seq dialect
   Linalg,      ///< entry points exported, seq lowered to linalg on tensors
   LLVMDialect, ///< bufferized and lowered to the LLVM dialect
+  PTX,         ///< --target=cuda: the kernels' PTX
   LLVMIR,      ///< translated to LLVM IR and optimised
   Object,      ///< a relocatable object file
   SharedLib,   ///< a linked shared library (the default)
 };
 
-/// Parses "seq", "linalg", "llvm-dialect", "llvm-ir", "obj", "so".
+/// Parses "seq", "linalg", "llvm-dialect", "ptx", "llvm-ir", "obj", "so".
 std::optional<Phase> parsePhase(llvm::StringRef name);
 llvm::StringRef phaseName(Phase phase);
 
@@ -48,6 +50,8 @@ struct SeqToLinalgOptions {
   bool avx512 = false;
   /// Time segments of selective scans (two-pass parallel prefix); 1: none.
   int64_t scanSegments = 1;
+  /// The CPU vector kernels (off for GPU targets, which map plain linalg).
+  bool vectorKernels = true;
 };
 
 /// Phase 2: the runtime ABI (entry points, weights, descriptor), then seq
@@ -67,6 +71,24 @@ struct LoweringOptions {
 /// Phase 3: bufferization and lowering to the LLVM dialect.
 void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
                                const LoweringOptions &options = {});
+
+/// Options of the GPU lowering (`seqc --target=cuda[:CHIP]`).
+struct GpuLoweringOptions {
+  std::string chip = "sm_80";     ///< PTX target (sm_80, sm_90, sm_90a)
+  std::string features = "+ptx80"; ///< PTX ISA version
+  std::string libdevice;          ///< libdevice.10.bc; empty: none found
+  int64_t threadsPerBlock = 128;  ///< threads along the innermost dim
+};
+
+/// libdevice.10.bc from $CUDA_HOME, $CUDA_PATH, $CUDA_ROOT,
+/// /usr/local/cuda or Debian's toolkit; empty when there is none.
+std::string findLibdevice();
+
+/// Phase 3 for NVIDIA GPUs: bufferization, parallel loops as kernels, device
+/// buffers, NVVM and PTX (embedded as gpu.binary), host code in the LLVM
+/// dialect.
+void buildLinalgToGpuPipeline(mlir::OpPassManager &pm,
+                              const GpuLoweringOptions &options);
 
 /// Registers the pipelines above (`seqc-seq-passes`, `seqc-lower-to-linalg`,
 /// `seqc-lower-to-llvm`, and all three as `seqc-cpu-pipeline`).

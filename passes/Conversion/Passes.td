@@ -34,6 +34,10 @@ def ConvertSeqToLinalg : Pass<"convert-seq-to-linalg", "mlir::ModuleOp"> {
            "reference (whole-tensor steps)">,
     Option<"channelTile", "channel-tile", "int64_t", /*default=*/"64",
            "Channels per selective-scan tile">,
+    Option<"vectorKernels", "vector-kernels", "bool", /*default=*/"true",
+           "Use the CPU vector kernels (16-lane f32: attention, projections, "
+           "scans, chunk products); false keeps every op in plain linalg "
+           "form, for targets that map loops themselves (GPU)">,
     Option<"scanSegments", "scan-segments", "int64_t", /*default=*/"1",
            "Time segments of the vector selective scan, run as a two-pass "
            "parallel prefix (twice the exps, segments on threads); 1: one "

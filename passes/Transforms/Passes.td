@@ -123,4 +123,37 @@ def ApproximateMath : Pass<"seq-approximate-math"> {
                            "mlir::x86vector::X86VectorDialect"];
 }
 
+def GpuMapLoops : Pass<"seq-gpu-map-loops", "mlir::func::FuncOp"> {
+  let summary = "Map bufferized loops onto GPU blocks and threads";
+  let description = [{
+    Decides what each kernel is: host code that touches buffer contents
+    goes into a one-thread kernel; every outermost `scf.parallel` is tiled
+    by [1, ..., 1, `threads`], its tile loop mapped to the grid (x, y, z)
+    and the innermost dim's tile to the threads (coalesced); loops nested
+    deeper run sequentially inside a thread. Run before
+    `convert-parallel-loops-to-gpu`.
+  }];
+  let options = [
+    Option<"threads", "threads", "int64_t", /*default=*/"128",
+           "Threads per block along the innermost dim">,
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::affine::AffineDialect",
+                           "mlir::gpu::GPUDialect"];
+}
+
+def GpuDeviceMemory : Pass<"seq-gpu-device-memory", "mlir::func::FuncOp"> {
+  let summary = "Host-side buffers become device buffers";
+  let description = [{
+    After the loops are mapped to `gpu.launch`, what runs on the host only
+    manages memory: `memref.alloc`/`dealloc` become `gpu.alloc`/`gpu.dealloc`
+    and `memref.copy` becomes `gpu.memcpy`, so every buffer a kernel sees
+    lives on the device (the runtime passes device pointers for arguments,
+    weights and state). A host-side load or store of buffer contents would
+    read device memory on the CPU: it is reported as an error naming the op.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect"];
+}
+
 #endif // SEQC_PASSES_TRANSFORMS_PASSES_TD

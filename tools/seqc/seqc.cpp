@@ -29,9 +29,12 @@ static cl::opt<std::string>
 static cl::opt<std::string>
     emit("emit",
          cl::desc("Stop after this phase: seq, linalg, llvm-dialect, llvm-ir, "
-                  "obj, so (default)"),
+                  "obj, so (default); ptx with --target=cuda"),
          cl::init("so"), cl::cat(category));
-static cl::opt<std::string> target("target", cl::desc("Target: cpu (default)"),
+static cl::opt<std::string> target(
+    "target",
+    cl::desc("Target: cpu (default), or cuda[:sm_80|sm_90|sm_90a] for NVIDIA "
+             "GPUs (kernels as PTX; --emit=ptx writes them)"),
                                    cl::init("cpu"), cl::cat(category));
 static cl::opt<std::string>
     mcpu("mcpu", cl::desc("CPU to tune and select features for; 'native' is "
@@ -85,6 +88,8 @@ static const char *extensionOf(seqc::Phase phase) {
   case seqc::Phase::Linalg:
   case seqc::Phase::LLVMDialect:
     return ".mlir";
+  case seqc::Phase::PTX:
+    return ".ptx";
   case seqc::Phase::LLVMIR:
     return ".ll";
   case seqc::Phase::Object:

@@ -62,7 +62,8 @@ std::pair<Value, Value> emitHead(OpBuilder &b, Location l,
   // f32 with P and N multiples of 16: the chunk products run in register
   // tiles (vectorMatmul), with the state carried transposed, [N, P], so
   // that both C·S and the state update read it along P.
-  bool tiled = t.isF32() && headDim % 16 == 0 && state % 16 == 0;
+  bool tiled = t.isF32() && headDim % 16 == 0 && state % 16 == 0 &&
+               vectorKernelsEnabled(b);
   Value s0;
   if (Value init = in.initialState) {
     Value part = sliceRank(b, l, init, {ib, ih, zero, zero}, {one, one, p, n}, 2);

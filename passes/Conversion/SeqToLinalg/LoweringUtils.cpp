@@ -242,6 +242,17 @@ Value writeLanes(OpBuilder &b, Location l, Value vec, Value dest,
       .getResult();
 }
 
+bool vectorKernelsEnabled(OpBuilder &b) {
+  Block *block = b.getInsertionBlock();
+  Operation *op = block ? block->getParentOp() : nullptr;
+  if (!op)
+    return true;
+  auto module = dyn_cast<ModuleOp>(op);
+  if (!module)
+    module = op->getParentOfType<ModuleOp>();
+  return !module || !module->hasAttr(kNoVectorKernelsAttr);
+}
+
 Value splatLanes(OpBuilder &b, Location l, Value scalar) {
   return vector::BroadcastOp::create(
       b, l, VectorType::get({kVectorLanes}, scalar.getType()), scalar);

@@ -116,6 +116,15 @@ mlir::Value pointwise(
 /// Lanes of the hand-written vector kernels (one AVX-512 register of f32).
 inline constexpr int64_t kVectorLanes = 16;
 
+/// Module attribute set while convert-seq-to-linalg runs with
+/// vector-kernels=false (GPU targets): the CPU vector kernels step aside
+/// for the plain linalg forms.
+inline constexpr llvm::StringLiteral kNoVectorKernelsAttr =
+    "seq.no_vector_kernels";
+
+/// Whether the CPU vector kernels may be used where `b` builds.
+bool vectorKernelsEnabled(mlir::OpBuilder &b);
+
 /// 16 contiguous f32 along the last dim of `src` at `indices` (in bounds).
 mlir::Value readLanes(mlir::OpBuilder &b, mlir::Location l, mlir::Value src,
                       mlir::ValueRange indices);

@@ -244,8 +244,10 @@ struct VectorSelectiveScanLowering : OpConversionPattern<seq::SelectiveScanOp> {
     auto aType = cast<RankedTensorType>(op.getA().getType());
     int64_t channels = uType.getDimSize(2), n = aType.getDimSize(1);
     if (ShapedType::isDynamic(channels) || channels % kLanes != 0 ||
-        ShapedType::isDynamic(n) || n > 64 || !uType.getElementType().isF32())
-      return rewriter.notifyMatchFailure(op, "needs D % 16 == 0, N <= 64, f32");
+        ShapedType::isDynamic(n) || n > 64 || !uType.getElementType().isF32() ||
+        !vectorKernelsEnabled(rewriter))
+      return rewriter.notifyMatchFailure(
+          op, "needs D % 16 == 0, N <= 64, f32 and vector kernels");
     Location loc = op.getLoc();
     Type t = uType.getElementType();
     // Blocks per tile: up to 8, keeping at least 4 tiles for the threads.

@@ -1,6 +1,7 @@
 //===- SeqToLinalgPass.cpp - the convert-seq-to-linalg pass ---------------===//
 
 #include "passes/Conversion/Passes.h"
+#include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
 #include "passes/Conversion/SeqToLinalg/Patterns.h"
 
 #include "dialects/seq/IR/SeqDialect.h"
@@ -84,8 +85,15 @@ struct ConvertSeqToLinalgPass
     seqc::populateSeqToLinalgPatterns(patterns, attention, queryTile,
                                       keyTile, scan == "tiled", channelTile,
                                       kvSplits, scanSegments);
-    if (failed(applyPartialConversion(getOperation(), target,
-                                      std::move(patterns))))
+    // The vector kernels' builders look for this attribute (see
+    // vectorKernelsEnabled); it lives only while the patterns run.
+    ModuleOp module = getOperation();
+    if (!vectorKernels)
+      module->setAttr(seqc::lowering::kNoVectorKernelsAttr, UnitAttr::get(ctx));
+    LogicalResult converted =
+        applyPartialConversion(module, target, std::move(patterns));
+    module->removeAttr(seqc::lowering::kNoVectorKernelsAttr);
+    if (failed(converted))
       signalPassFailure();
   }
 };

@@ -102,6 +102,8 @@ struct VectorFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
   LogicalResult
   matchAndRewrite(seq::AttentionOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    if (!vectorKernelsEnabled(rewriter))
+      return rewriter.notifyMatchFailure(op, "vector kernels are off");
     Location loc = op.getLoc();
     FailureOr<AttentionShape> shape = getAttentionShape(op);
     if (failed(shape))

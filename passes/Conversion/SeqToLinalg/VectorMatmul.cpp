@@ -34,7 +34,7 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
   auto initType = cast<RankedTensorType>(init.getType());
   Type f32 = b.getF32Type();
   int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
-  if (aType.getElementType() != f32 || wType.getElementType() != f32 ||
+  if (!vectorKernelsEnabled(b) || aType.getElementType() != f32 || wType.getElementType() != f32 ||
       initType.getElementType() != f32 || ShapedType::isDynamic(n) ||
       ShapedType::isDynamic(k) || k % kLanes != 0 || n % kCols != 0)
     return nullptr;
@@ -152,7 +152,7 @@ Value vectorMatmul(OpBuilder &b, Location loc, Value a, Value bm, Value init,
   auto initType = cast<RankedTensorType>(init.getType());
   Type f32 = b.getF32Type();
   int64_t n = bType.getDimSize(1);
-  if (aType.getElementType() != f32 || bType.getElementType() != f32 ||
+  if (!vectorKernelsEnabled(b) || aType.getElementType() != f32 || bType.getElementType() != f32 ||
       initType.getElementType() != f32 || ShapedType::isDynamic(n) ||
       n % kLanes != 0)
     return nullptr;
