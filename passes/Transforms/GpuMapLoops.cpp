@@ -27,6 +27,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -172,8 +173,16 @@ struct GpuMapLoopsPass : seqc::impl::GpuMapLoopsBase<GpuMapLoopsPass> {
                        "are not mapped to the GPU yet");
         return signalPassFailure();
       }
+      // Threads: `threads`, or the innermost trip count when it is static
+      // and smaller (a one-thread kernel stays one thread).
       SmallVector<int64_t> sizes(loop.getNumLoops(), 1);
       sizes.back() = threads;
+      std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound().back()),
+                             ub = getConstantIntValue(loop.getUpperBound().back()),
+                             step = getConstantIntValue(loop.getStep().back());
+      if (lb && ub && step && *step > 0)
+        sizes.back() = std::max<int64_t>(
+            1, std::min<int64_t>(threads, (*ub - *lb + *step - 1) / *step));
       // Min/max bounds keep the last, partial block in range.
       auto [grid, block] =
           scf::tileParallelLoop(loop, sizes, /*noMinMaxBounds=*/false);
