@@ -164,7 +164,13 @@ bool linkSharedLibrary(const CompileOptions &options,
                                    "-o", output, object};
   if (!options.supportLibrary.empty())
     args.push_back(options.supportLibrary);
-  if (options.parallel) {
+  bool cuda = llvm::StringRef(options.target).starts_with("cuda");
+  if (cuda) {
+    // The mgpu* launch API on the CUDA driver, opened with dlopen
+    // (model_support/CudaLaunch.c).
+    args.push_back("-ldl");
+    args.push_back("-lpthread");
+  } else if (options.parallel) {
     // The LLVM release's libomp, found again at load time via the RPATH.
     args.push_back("-L" + options.openmpLibraryDir);
     args.push_back("-Wl,-rpath," + options.openmpLibraryDir);
@@ -262,12 +268,7 @@ bool compile(const CompileOptions &options) {
     error("--emit=ptx needs --target=cuda");
     return false;
   }
-  if (chip && options.emit > Phase::PTX) {
-    error("--target=cuda builds kernels and host code up to --emit=ptx or "
-          "--emit=llvm-dialect; linking a CUDA model library is not "
-          "supported yet");
-    return false;
-  }
+
   DialectRegistry registry;
   registerCompilerDialects(registry);
   MLIRContext context(registry);
@@ -287,6 +288,9 @@ bool compile(const CompileOptions &options) {
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!module)
     return false;
+  if (chip)
+    (*module)->setAttr("seq.target",
+                       Builder(&context).getStringAttr("cuda:" + *chip));
   if (options.numThreadsDefault > 0)
     (*module)->setAttr("seq.num_threads_default",
                        Builder(&context).getI64IntegerAttr(

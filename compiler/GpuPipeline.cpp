@@ -82,6 +82,9 @@ void buildLinalgToGpuPipeline(OpPassManager &pm,
 
   // Kernels out, host and device to LLVM (upstream's NVVM pipeline).
   pm.addPass(createGpuKernelOutliningPass());
+  // One stream per entry call: launches, allocations and frees become
+  // async ops chained on it (gpu-to-llvm lowers only the async alloc).
+  pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
   pm.addPass(createConvertVectorToSCFPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertNVVMToLLVMPass());

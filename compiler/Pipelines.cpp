@@ -253,6 +253,8 @@ void registerCompilerDialects(DialectRegistry &registry) {
   registry.insert<gpu::GPUDialect, NVVM::NVVMDialect>();
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);
   registerGPUDialectTranslation(registry);
+  // #gpu.select_object: embeds the PTX and loads it at library load.
+  gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
   registerNVVMDialectTranslation(registry);
   // What convert-gpu-to-nvvm and gpu-to-llvm find through ConvertToLLVM.
   arith::registerConvertArithToLLVMInterface(registry);

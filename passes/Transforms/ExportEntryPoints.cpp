@@ -359,6 +359,11 @@ void ExportEntryPointsPass::runOnOperation() {
   if (auto threads =
           module->getAttrOfType<IntegerAttr>("seq.num_threads_default"))
     os << ",\"num_threads_default\":" << threads.getInt();
+  // The device the code runs on ("cuda:sm_90"); absent: the CPU.
+  if (auto target = module->getAttrOfType<StringAttr>("seq.target")) {
+    os << ",\"target\":";
+    writeJsonString(os, target.getValue());
+  }
   os << ",\"entries\":[";
   OpBuilder b(ctx);
   llvm::StringMap<std::pair<std::string, MemRefType>> states;

@@ -96,6 +96,9 @@ Error runEntry(seq_model &model, const char *name, const seq_tensor *inputs,
 
   std::vector<void *> buffers;
   std::vector<int64_t> ints;
+  // Per buffer: its host tensor and whether it is an output (staged through
+  // the device for --target=cuda models).
+  std::vector<std::pair<const seq_tensor *, bool>> staged;
   size_t in = 0, out = 0;
   for (const EntryArg &arg : entry->args) {
     if (arg.kind == EntryArg::Kind::Index) {
@@ -115,12 +118,50 @@ Error runEntry(seq_model &model, const char *name, const seq_tensor *inputs,
     if (Error e = bindTensor(t, arg.spec, what, ints))
       return e;
     buffers.push_back(t.data);
+    staged.push_back({&t, isOutput});
     (isOutput ? out : in)++;
   }
   LmEntry resolved;
   if (Error e = resolveEntry(model, *entry, resolved))
     return e;
+  if (!model.cuda.alloc) {
+    model.call(resolved.fn, buffers.data(), ints.data());
+    return Error::ok();
+  }
+  // CUDA: inputs to device buffers, the call (synchronous: every entry
+  // waits for its stream), outputs back.
+  auto bytesOf = [&](const seq_tensor &t) {
+    size_t bytes = TensorSpec{dtypeOf(t.dtype), {}}.elementSize();
+    for (int32_t d = 0; d < t.rank; ++d)
+      bytes *= static_cast<size_t>(t.shape[d]);
+    return bytes;
+  };
+  DeviceBuffers device(model.cuda);
+  for (size_t i = 0; i < staged.size(); ++i) {
+    const seq_tensor &t = *staged[i].first;
+    size_t bytes = bytesOf(t);
+    void *d = device.allocate(bytes);
+    if (bytes && !d) {
+      if (Error e = cudaStatus(model, "allocating call buffers"))
+        return e;
+      return makeError(SEQ_ERROR_OUT_OF_MEMORY,
+                       "cannot allocate " + std::to_string(bytes) +
+                           " bytes of device memory");
+    }
+    if (!staged[i].second && bytes && !model.cuda.toDevice(d, t.data, bytes))
+      return cudaStatus(model, "copying inputs");
+    buffers[i] = d;
+  }
   model.call(resolved.fn, buffers.data(), ints.data());
+  if (Error e = cudaStatus(model, std::string("running '") + name + "'"))
+    return e;
+  for (size_t i = 0; i < staged.size(); ++i) {
+    const seq_tensor &t = *staged[i].first;
+    size_t bytes = bytesOf(t);
+    if (staged[i].second && bytes &&
+        !model.cuda.toHost(t.data, buffers[i], bytes))
+      return cudaStatus(model, "copying outputs");
+  }
   return Error::ok();
 }
 

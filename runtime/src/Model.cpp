@@ -260,6 +260,9 @@ Error openModel(const char *libraryPath, const char *weightsPath,
             resolveEntry(*model, decode ? *decode : *prefill, model->decode))
       return e;
   }
+  if (isCudaTarget(model->descriptor.target))
+    if (Error e = attachCudaDevice(*model, options.cuda_device))
+      return e;
   model->numThreads = threadCount(options, model->descriptor);
   // Found through the model's own dependencies (RTLD_LOCAL keeps it there).
   model->setThreads = reinterpret_cast<void (*)(int)>(
@@ -271,6 +274,10 @@ Error openModel(const char *libraryPath, const char *weightsPath,
 } // namespace seqrt
 
 seq_model::~seq_model() {
+  // Device weights are freed by the library's launch support.
+  if (cuda.release)
+    for (void *p : deviceWeights)
+      cuda.release(p);
   // Weights may point into mappings the store owns; code into the library.
   store.reset();
   if (library)

@@ -3,6 +3,7 @@
 #ifndef SEQC_RUNTIME_SRC_MODEL_H
 #define SEQC_RUNTIME_SRC_MODEL_H
 
+#include "CudaDevice.h"
 #include "Error.h"
 #include "ModelDescriptor.h"
 #include "SafeTensors.h"
@@ -38,6 +39,10 @@ struct seq_model {
   /// for single-threaded models. OpenMP's thread count is per calling thread,
   /// so it is set before every call.
   void (*setThreads)(int) = nullptr;
+  /// --target=cuda models: the launch support's API and the weights'
+  /// device copies (weightData points at them).
+  seqrt::CudaApi cuda;
+  std::vector<void *> deviceWeights;
 
   /// Calls `fn` with this model's thread count.
   void call(SeqEntryFn fn, void *const *buffers, const int64_t *ints) {

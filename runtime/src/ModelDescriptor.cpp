@@ -130,6 +130,8 @@ Error parseDescriptor(const char *text, const std::string &origin,
             true);
   r.integer(root, "num_threads_default", "descriptor", out.numThreadsDefault,
             true);
+  if (root.find("target") && !r.string(root, "target", "descriptor", out.target))
+    return r.error;
 
   const json::Value *weights = root.find("weights");
   if (!weights || !weights->isArray())

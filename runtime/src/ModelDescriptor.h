@@ -60,6 +60,7 @@ struct ModelDescriptor {
   int64_t maxPositions = 0;      ///< 0: unbounded
   int64_t maxTokensPerCall = 0;  ///< 0: unbounded (ring caches set it)
   int64_t numThreadsDefault = 0; ///< 0: runtime default
+  std::string target = "cpu";    ///< "cpu", or "cuda:sm_NN" (--target=cuda)
   std::vector<Entry> entries;
   std::vector<WeightSpec> weights;
   std::vector<StateSpec> states; ///< union of the entries' states

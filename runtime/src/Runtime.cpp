@@ -13,6 +13,7 @@
 #include "Model.h"
 #include "Session.h"
 
+#include <cstring>
 #include <new>
 #include <string>
 
@@ -66,6 +67,8 @@ const char *seq_status_string(seq_status status) {
     return "SEQ_ERROR_UNSUPPORTED";
   case SEQ_ERROR_INTERNAL:
     return "SEQ_ERROR_INTERNAL";
+  case SEQ_ERROR_DEVICE:
+    return "SEQ_ERROR_DEVICE";
   }
   return "SEQ_ERROR_UNKNOWN";
 }
@@ -77,6 +80,7 @@ void seq_model_options_init(seq_model_options *options) {
     return;
   options->struct_size = sizeof(*options);
   options->num_threads = 0;
+  options->cuda_device = -1;
 }
 
 seq_status seq_model_open(const char *library_path, const char *weights_path,
@@ -88,13 +92,19 @@ seq_status seq_model_open(const char *library_path, const char *weights_path,
   *out_model = nullptr;
   seq_model_options defaults;
   seq_model_options_init(&defaults);
-  if (options && options->struct_size < sizeof(seq_model_options))
+  // Structs from older headers (without cuda_device) keep the newer
+  // fields at their defaults.
+  constexpr uint32_t kFirstSize = offsetof(seq_model_options, cuda_device);
+  if (options && (options->struct_size < kFirstSize ||
+                  options->struct_size > sizeof(seq_model_options)))
     return invalid("seq_model_open: options were not initialised with "
                    "seq_model_options_init");
+  if (options)
+    std::memcpy(&defaults, options, options->struct_size);
   return guarded([&] {
     std::unique_ptr<seq_model> model;
-    seqrt::Error e = seqrt::openModel(library_path, weights_path,
-                                      options ? *options : defaults, model);
+    seqrt::Error e =
+        seqrt::openModel(library_path, weights_path, defaults, model);
     if (!e)
       *out_model = model.release();
     return e;

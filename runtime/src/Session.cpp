@@ -8,6 +8,13 @@
 namespace seqrt {
 
 Error createSession(seq_model *model, seq_session &out) {
+  if (isCudaTarget(model->descriptor.target))
+    return makeError(SEQ_ERROR_UNSUPPORTED,
+                     model->libraryPath + " targets " +
+                         model->descriptor.target +
+                         ": sessions (prefill/decode with state on the "
+                         "device) are not supported for CUDA models yet; "
+                         "run its entries with seq_model_run");
   out.model = model;
   out.states.clear();
   for (const StateSpec &state : model->descriptor.states) {

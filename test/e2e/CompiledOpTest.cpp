@@ -361,9 +361,12 @@ TEST_P(CompiledOpTest, MatchesReference) {
   ASSERT_EQ(std::system(("mkdir -p " + dir).c_str()), 0);
   std::string mlir = dir + "/model.mlir", so = dir + "/model.so";
   ASSERT_TRUE(ModelWriter(c).write(mlir, error)) << error;
+  // SEQC_TEST_TARGET=cuda runs the same cases on a GPU (docs/gpu.md).
+  const char *target = std::getenv("SEQC_TEST_TARGET");
   std::string cmd = std::string(SEQC_EXECUTABLE) + " " + mlir + " -o " + so +
-                    " --parallel-threshold=1 " + c.str("seqc_flags") + " 2> " +
-                    dir + "/seqc.log";
+                    " --parallel-threshold=1 " + c.str("seqc_flags") +
+                    (target ? std::string(" --target=") + target : "") +
+                    " 2> " + dir + "/seqc.log";
   ASSERT_EQ(std::system(cmd.c_str()), 0)
       << "seqc failed on " << mlir << "; see " << dir << "/seqc.log";
 

@@ -44,7 +44,9 @@ typedef enum seq_status {
   SEQ_ERROR_OUT_OF_MEMORY = 5,
   SEQ_ERROR_CAPACITY = 6,         /* more positions than the model holds */
   SEQ_ERROR_UNSUPPORTED = 7,      /* a feature this build or model lacks */
-  SEQ_ERROR_INTERNAL = 8
+  SEQ_ERROR_INTERNAL = 8,
+  SEQ_ERROR_DEVICE = 9            /* the model's device is missing or failed
+                                     (no CUDA driver or GPU, a kernel error) */
 } seq_status;
 
 /* A static string naming `status` ("SEQ_ERROR_IO"). Thread-safe. */
@@ -65,6 +67,9 @@ typedef struct seq_snapshot seq_snapshot;
 typedef struct seq_model_options {
   uint32_t struct_size; /* set by seq_model_options_init */
   int32_t num_threads;  /* 0: $SEQ_NUM_THREADS, else all online cores */
+  /* Models compiled with --target=cuda: the GPU to run on; -1 (the
+   * default): $SEQ_CUDA_DEVICE, else 0. Ignored for CPU models. */
+  int32_t cuda_device;
 } seq_model_options;
 
 /* Fills `options` with defaults. */

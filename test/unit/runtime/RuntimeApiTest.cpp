@@ -197,6 +197,22 @@ TEST(RuntimeSessions, OptionsFromAnOlderHeaderKeepNewFieldsAtDefaults) {
   seq_model_close(m);
 }
 
+TEST(RuntimeOpen, ModelOptionsFromAnOlderHeaderKeepNewFieldsAtDefaults) {
+  // A caller compiled when the struct ended at num_threads.
+  seq_model_options old;
+  seq_model_options_init(&old);
+  old.struct_size = 8;
+  old.num_threads = 1;
+  old.cuda_device = 12345; // beyond its struct: must be ignored
+  seq_model *m = nullptr;
+  ASSERT_EQ(seq_model_open(kModel.c_str(), kWeights.c_str(), &old, &m), SEQ_OK)
+      << seq_last_error();
+  seq_model_close(m);
+  old.struct_size = 4;
+  EXPECT_EQ(seq_model_open(kModel.c_str(), kWeights.c_str(), &old, &m),
+            SEQ_ERROR_INVALID_ARGUMENT);
+}
+
 TEST(RuntimeOpen, BareFileNameInTheWorkingDirectory) {
   // "model.so" names the file here (dlopen alone would search LD paths).
   std::string dir = ::testing::TempDir() + "/seqrt-bare-name";

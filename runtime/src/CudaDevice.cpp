@@ -1,0 +1,80 @@
+//===- CudaDevice.cpp - running --target=cuda models ----------------------===//
+
+#include "CudaDevice.h"
+
+#include "Model.h"
+
+#include <dlfcn.h>
+
+namespace seqrt {
+
+bool isCudaTarget(const std::string &target) {
+  return target.rfind("cuda", 0) == 0;
+}
+
+Error cudaStatus(const seq_model &model, const std::string &during) {
+  const char *failure = model.cuda.error ? model.cuda.error() : nullptr;
+  if (!failure)
+    return Error::ok();
+  return makeError(SEQ_ERROR_DEVICE, model.libraryPath + " (" +
+                                         model.descriptor.target + ") " +
+                                         during + ": " + failure);
+}
+
+Error attachCudaDevice(seq_model &model, int device) {
+  CudaApi &api = model.cuda;
+  auto bind = [&](auto &field, const char *name) {
+    field = reinterpret_cast<std::remove_reference_t<decltype(field)>>(
+        dlsym(model.library, name));
+    return field != nullptr;
+  };
+  if (!bind(api.init, "seq_cuda_init") || !bind(api.error, "seq_cuda_error") ||
+      !bind(api.alloc, "seq_cuda_alloc") || !bind(api.release, "seq_cuda_free") ||
+      !bind(api.toDevice, "seq_cuda_copy_to_device") ||
+      !bind(api.toHost, "seq_cuda_copy_to_host"))
+    return makeError(SEQ_ERROR_INVALID_MODEL,
+                     model.libraryPath + " targets " + model.descriptor.target +
+                         " but lacks the seq_cuda_* launch support (rebuild "
+                         "it with this seqc)");
+  api.init(device); // -1: $SEQ_CUDA_DEVICE, else 0
+  if (Error e = cudaStatus(model, "cannot run"))
+    return e;
+  // Weights go to the device once; the entry points see device pointers.
+  for (size_t i = 0; i < model.descriptor.weights.size(); ++i) {
+    const TensorSpec &spec = model.descriptor.weights[i].spec;
+    size_t bytes = spec.elementSize();
+    for (int64_t d : spec.shape)
+      bytes *= static_cast<size_t>(d);
+    void *onDevice = bytes ? api.alloc(bytes) : nullptr;
+    if (bytes && (!onDevice ||
+                  !api.toDevice(onDevice, model.weightData[i], bytes))) {
+      if (Error e = cudaStatus(model, "uploading weight '" +
+                                          model.descriptor.weights[i].name +
+                                          "'"))
+        return e;
+      return makeError(SEQ_ERROR_OUT_OF_MEMORY,
+                       "cannot allocate " + std::to_string(bytes) +
+                           " bytes of device memory for weight '" +
+                           model.descriptor.weights[i].name + "'");
+    }
+    model.deviceWeights.push_back(onDevice);
+    model.weightData[i] = onDevice;
+  }
+  return Error::ok();
+}
+
+DeviceBuffers::~DeviceBuffers() {
+  for (void *p : buffers)
+    api.release(p);
+}
+
+void *DeviceBuffers::allocate(size_t bytes) {
+  if (!bytes)
+    return nullptr;
+  void *p = api.alloc(bytes);
+  if (p)
+    buffers.push_back(p);
+  return p;
+}
+
+} // namespace seqrt

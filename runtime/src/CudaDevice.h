@@ -1,0 +1,61 @@
+//===- CudaDevice.h - running --target=cuda models --------------*- C++ -*-===//
+//
+// A model compiled with --target=cuda carries its kernels (PTX) and the
+// launch API on the CUDA driver (model_support/CudaLaunch.c), which it
+// exports as seq_cuda_*. The runtime finds those with dlsym, opens the
+// device, uploads the weights once, and stages each seq_model_run's inputs
+// and outputs through device buffers. The runtime itself never links CUDA.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SEQC_RUNTIME_SRC_CUDADEVICE_H
+#define SEQC_RUNTIME_SRC_CUDADEVICE_H
+
+#include "Error.h"
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+struct seq_model;
+
+namespace seqrt {
+
+/// The seq_cuda_* functions of one model library.
+struct CudaApi {
+  int (*init)(int device) = nullptr;
+  const char *(*error)() = nullptr;
+  void *(*alloc)(size_t bytes) = nullptr;
+  void (*release)(void *ptr) = nullptr;
+  int (*toDevice)(void *device, const void *host, size_t bytes) = nullptr;
+  int (*toHost)(void *host, const void *device, size_t bytes) = nullptr;
+};
+
+/// Whether the descriptor's target ("cuda:sm_90") is a CUDA one.
+bool isCudaTarget(const std::string &target);
+
+/// Resolves the model's CUDA API, opens `device` and uploads the bound
+/// weights (model.weightData then holds device pointers).
+Error attachCudaDevice(seq_model &model, int device);
+
+/// SEQ_ERROR_DEVICE naming the model's recorded CUDA failure, if any.
+Error cudaStatus(const seq_model &model, const std::string &during);
+
+/// Device buffers of one call, freed when it goes out of scope.
+class DeviceBuffers {
+public:
+  explicit DeviceBuffers(const CudaApi &api) : api(api) {}
+  DeviceBuffers(const DeviceBuffers &) = delete;
+  DeviceBuffers &operator=(const DeviceBuffers &) = delete;
+  ~DeviceBuffers();
+  /// A device buffer of `bytes` (null for 0 bytes or on failure).
+  void *allocate(size_t bytes);
+
+private:
+  const CudaApi &api;
+  std::vector<void *> buffers;
+};
+
+} // namespace seqrt
+
+#endif // SEQC_RUNTIME_SRC_CUDADEVICE_H
