@@ -11,6 +11,7 @@
 //     each block) and the innermost dim's tile the threads, so neighbouring
 //     threads touch neighbouring elements;
 //   * memref.copy becomes a loop nest first, so copies are kernels too;
+//   * a scalar read on the host only for kernels is read in each kernel;
 //   * loops nested deeper run sequentially inside a thread, rewritten as
 //     scf.for (convert-parallel-loops-to-gpu refuses a nested scf.parallel
 //     after any side effect).
@@ -29,6 +30,7 @@
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace seqc {
@@ -125,6 +127,55 @@ void copyAsLoops(memref::CopyOp copy) {
   copy.erase();
 }
 
+/// Writes to `buffer` (the same value) anywhere in `op`.
+bool writes(Operation *op, Value buffer) {
+  bool found = false;
+  op->walk([&](memref::StoreOp store) {
+    if (store.getMemRef() == buffer)
+      found = true;
+  });
+  return found;
+}
+
+/// A host-side value only kernels use (a reduced scalar read back and the
+/// arithmetic on it) is recomputed at the start of each user loop, reading
+/// device memory on the device. A load stays on the host (and is reported
+/// later) when any op between it and a user loop stores to its buffer.
+void sinkIntoLoops(Operation *op) {
+  auto load = dyn_cast<memref::LoadOp>(op);
+  bool pure = isMemoryEffectFree(op) && op->getNumRegions() == 0;
+  if ((!load && !pure) || op->getNumResults() == 0 ||
+      op->getParentOfType<scf::ParallelOp>() || op->use_empty())
+    return;
+  SmallVector<scf::ParallelOp> loops;
+  for (Operation *user : op->getUsers()) {
+    scf::ParallelOp outer = user->getParentOfType<scf::ParallelOp>();
+    if (!outer)
+      return;
+    while (auto parent = outer->getParentOfType<scf::ParallelOp>())
+      outer = parent;
+    if (outer->getBlock() != op->getBlock() || outer->isBeforeInBlock(op))
+      return;
+    if (!llvm::is_contained(loops, outer))
+      loops.push_back(outer);
+  }
+  if (load)
+    for (scf::ParallelOp loop : loops)
+      for (Operation *o = op->getNextNode(); o != loop; o = o->getNextNode())
+        if (writes(o, load.getMemRef()))
+          return;
+  for (scf::ParallelOp loop : loops) {
+    OpBuilder b = OpBuilder::atBlockBegin(loop.getBody());
+    Operation *copy = b.clone(*op);
+    for (auto [from, to] : llvm::zip(op->getResults(), copy->getResults()))
+      from.replaceUsesWithIf(to, [&](OpOperand &use) {
+        return loop->isProperAncestor(use.getOwner());
+      });
+  }
+  if (op->use_empty())
+    op->erase();
+}
+
 /// `op` inside a one-iteration scf.parallel.
 void wrapInSingleIteration(Operation *op) {
   OpBuilder b(op);
@@ -161,6 +212,14 @@ struct GpuMapLoopsPass : seqc::impl::GpuMapLoopsBase<GpuMapLoopsPass> {
       collectHostWork(block, hostWork);
     for (Operation *op : hostWork)
       wrapInSingleIteration(op);
+    // Last use first, so chains (load, then arithmetic on it) sink whole.
+    SmallVector<Operation *> hostValues;
+    getOperation().walk([&](Operation *op) {
+      if (isa<memref::LoadOp>(op) || isMemoryEffectFree(op))
+        hostValues.push_back(op);
+    });
+    for (Operation *op : llvm::reverse(hostValues))
+      sinkIntoLoops(op);
 
     SmallVector<scf::ParallelOp> outermost;
     getOperation().walk([&](scf::ParallelOp loop) {

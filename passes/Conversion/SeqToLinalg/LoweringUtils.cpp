@@ -242,16 +242,15 @@ Value writeLanes(OpBuilder &b, Location l, Value vec, Value dest,
       .getResult();
 }
 
-bool vectorKernelsEnabled(OpBuilder &b) {
-  Block *block = b.getInsertionBlock();
-  Operation *op = block ? block->getParentOp() : nullptr;
-  if (!op)
-    return true;
-  auto module = dyn_cast<ModuleOp>(op);
-  if (!module)
-    module = op->getParentOfType<ModuleOp>();
-  return !module || !module->hasAttr(kNoVectorKernelsAttr);
+static thread_local bool vectorKernelsOff = false;
+
+VectorKernelsOff::VectorKernelsOff(bool active) : previous(vectorKernelsOff) {
+  vectorKernelsOff = vectorKernelsOff || active;
 }
+
+VectorKernelsOff::~VectorKernelsOff() { vectorKernelsOff = previous; }
+
+bool vectorKernelsEnabled(OpBuilder &) { return !vectorKernelsOff; }
 
 Value splatLanes(OpBuilder &b, Location l, Value scalar) {
   return vector::BroadcastOp::create(

@@ -116,13 +116,22 @@ mlir::Value pointwise(
 /// Lanes of the hand-written vector kernels (one AVX-512 register of f32).
 inline constexpr int64_t kVectorLanes = 16;
 
-/// Module attribute set while convert-seq-to-linalg runs with
-/// vector-kernels=false (GPU targets): the CPU vector kernels step aside
-/// for the plain linalg forms.
-inline constexpr llvm::StringLiteral kNoVectorKernelsAttr =
-    "seq.no_vector_kernels";
+/// While alive, convert-seq-to-linalg{vector-kernels=false} (GPU targets)
+/// runs on this thread: the CPU vector kernels step aside for the plain
+/// linalg forms. (A scoped per-thread setting rather than an attribute:
+/// patterns build inside regions not yet attached to the module.)
+class VectorKernelsOff {
+public:
+  explicit VectorKernelsOff(bool active);
+  ~VectorKernelsOff();
+  VectorKernelsOff(const VectorKernelsOff &) = delete;
+  VectorKernelsOff &operator=(const VectorKernelsOff &) = delete;
 
-/// Whether the CPU vector kernels may be used where `b` builds.
+private:
+  bool previous;
+};
+
+/// Whether the CPU vector kernels may be used by a builder on this thread.
 bool vectorKernelsEnabled(mlir::OpBuilder &b);
 
 /// 16 contiguous f32 along the last dim of `src` at `indices` (in bounds).

@@ -85,15 +85,9 @@ struct ConvertSeqToLinalgPass
     seqc::populateSeqToLinalgPatterns(patterns, attention, queryTile,
                                       keyTile, scan == "tiled", channelTile,
                                       kvSplits, scanSegments);
-    // The vector kernels' builders look for this attribute (see
-    // vectorKernelsEnabled); it lives only while the patterns run.
-    ModuleOp module = getOperation();
-    if (!vectorKernels)
-      module->setAttr(seqc::lowering::kNoVectorKernelsAttr, UnitAttr::get(ctx));
-    LogicalResult converted =
-        applyPartialConversion(module, target, std::move(patterns));
-    module->removeAttr(seqc::lowering::kNoVectorKernelsAttr);
-    if (failed(converted))
+    seqc::lowering::VectorKernelsOff scalarOnly(!vectorKernels);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
       signalPassFailure();
   }
 };
