@@ -23,7 +23,8 @@ void populateSeqToLinalgPatterns(mlir::RewritePatternSet &patterns,
                                  bool tiledScan = false,
                                  int64_t channelTile = 64,
                                  int64_t kvSplits = 8,
-                                 int64_t scanSegments = 1);
+                                 int64_t scanSegments = 1,
+                                 int64_t ssdChunk = 64);
 
 #define GEN_PASS_REGISTRATION
 #include "passes/Conversion/Passes.h.inc"

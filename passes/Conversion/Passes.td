@@ -38,6 +38,9 @@ def ConvertSeqToLinalg : Pass<"convert-seq-to-linalg", "mlir::ModuleOp"> {
            "Use the CPU vector kernels (16-lane f32: attention, projections, "
            "scans, chunk products); false keeps every op in plain linalg "
            "form, for targets that map loops themselves (GPU)">,
+    Option<"ssdChunk", "ssd-chunk", "int64_t", /*default=*/"64",
+           "Chunk length of the chunked SSD (seq.ssd and scalar-gated "
+           "linear attention) when the op sets no chunk_size">,
     Option<"scanSegments", "scan-segments", "int64_t", /*default=*/"1",
            "Time segments of the vector selective scan, run as a two-pass "
            "parallel prefix (twice the exps, segments on threads); 1: one "

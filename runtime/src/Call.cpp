@@ -128,41 +128,19 @@ Error runEntry(seq_model &model, const char *name, const seq_tensor *inputs,
     model.call(resolved.fn, buffers.data(), ints.data());
     return Error::ok();
   }
-  // CUDA: inputs to device buffers, the call (synchronous: every entry
-  // waits for its stream), outputs back.
-  auto bytesOf = [&](const seq_tensor &t) {
-    size_t bytes = TensorSpec{dtypeOf(t.dtype), {}}.elementSize();
-    for (int32_t d = 0; d < t.rank; ++d)
-      bytes *= static_cast<size_t>(t.shape[d]);
-    return bytes;
-  };
-  DeviceBuffers device(model.cuda);
-  for (size_t i = 0; i < staged.size(); ++i) {
-    const seq_tensor &t = *staged[i].first;
-    size_t bytes = bytesOf(t);
-    void *d = device.allocate(bytes);
-    if (bytes && !d) {
-      if (Error e = cudaStatus(model, "allocating call buffers"))
-        return e;
-      return makeError(SEQ_ERROR_OUT_OF_MEMORY,
-                       "cannot allocate " + std::to_string(bytes) +
-                           " bytes of device memory");
-    }
-    if (!staged[i].second && bytes && !model.cuda.toDevice(d, t.data, bytes))
-      return cudaStatus(model, "copying inputs");
-    buffers[i] = d;
+  // CUDA: inputs to device buffers, the call, outputs back.
+  std::vector<StagedBuffer> staging;
+  for (auto [t, isOutput] : staged) {
+    StagedBuffer b;
+    b.bytes = TensorSpec{dtypeOf(t->dtype), {}}.elementSize();
+    for (int32_t d = 0; d < t->rank; ++d)
+      b.bytes *= static_cast<size_t>(t->shape[d]);
+    b.copyIn = !isOutput;
+    b.copyOut = isOutput;
+    staging.push_back(b);
   }
-  model.call(resolved.fn, buffers.data(), ints.data());
-  if (Error e = cudaStatus(model, std::string("running '") + name + "'"))
-    return e;
-  for (size_t i = 0; i < staged.size(); ++i) {
-    const seq_tensor &t = *staged[i].first;
-    size_t bytes = bytesOf(t);
-    if (staged[i].second && bytes &&
-        !model.cuda.toHost(t.data, buffers[i], bytes))
-      return cudaStatus(model, "copying outputs");
-  }
-  return Error::ok();
+  return callOnDevice(model, resolved.fn, buffers, staging, ints.data(),
+                      std::string("'") + name + "'");
 }
 
 Error entryTensor(const seq_model &model, const char *name, bool isOutput,

@@ -63,6 +63,37 @@ Error attachCudaDevice(seq_model &model, int device) {
   return Error::ok();
 }
 
+Error callOnDevice(seq_model &model,
+                   void (*fn)(void *const *, const int64_t *, void *const *),
+                   const std::vector<void *> &buffers,
+                   const std::vector<StagedBuffer> &staging,
+                   const int64_t *ints, const std::string &what) {
+  DeviceBuffers device(model.cuda);
+  std::vector<void *> onDevice(buffers.size(), nullptr);
+  for (size_t i = 0; i < buffers.size(); ++i) {
+    size_t bytes = staging[i].bytes;
+    onDevice[i] = device.allocate(bytes);
+    if (bytes && !onDevice[i]) {
+      if (Error e = cudaStatus(model, "allocating buffers for " + what))
+        return e;
+      return makeError(SEQ_ERROR_OUT_OF_MEMORY,
+                       "cannot allocate " + std::to_string(bytes) +
+                           " bytes of device memory for " + what);
+    }
+    if (staging[i].copyIn && bytes &&
+        !model.cuda.toDevice(onDevice[i], buffers[i], bytes))
+      return cudaStatus(model, "copying inputs of " + what);
+  }
+  model.call(fn, onDevice.data(), ints);
+  if (Error e = cudaStatus(model, "running " + what))
+    return e;
+  for (size_t i = 0; i < buffers.size(); ++i)
+    if (staging[i].copyOut && staging[i].bytes &&
+        !model.cuda.toHost(buffers[i], onDevice[i], staging[i].bytes))
+      return cudaStatus(model, "copying outputs of " + what);
+  return Error::ok();
+}
+
 DeviceBuffers::~DeviceBuffers() {
   for (void *p : buffers)
     api.release(p);

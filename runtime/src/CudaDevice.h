@@ -41,6 +41,21 @@ Error attachCudaDevice(seq_model &model, int device);
 /// SEQ_ERROR_DEVICE naming the model's recorded CUDA failure, if any.
 Error cudaStatus(const seq_model &model, const std::string &during);
 
+/// How one host buffer of an entry call travels to the device and back.
+struct StagedBuffer {
+  size_t bytes = 0;
+  bool copyIn = false;  ///< inputs and state
+  bool copyOut = false; ///< outputs and state
+};
+
+/// Calls `fn` with `buffers` (host pointers) staged through device buffers
+/// as `staging` says: copied in, the call (synchronous), copied out.
+Error callOnDevice(seq_model &model, void (*fn)(void *const *, const int64_t *,
+                                                 void *const *),
+                   const std::vector<void *> &buffers,
+                   const std::vector<StagedBuffer> &staging,
+                   const int64_t *ints, const std::string &what);
+
 /// Device buffers of one call, freed when it goes out of scope.
 class DeviceBuffers {
 public:

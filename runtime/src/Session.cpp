@@ -8,13 +8,6 @@
 namespace seqrt {
 
 Error createSession(seq_model *model, seq_session &out) {
-  if (isCudaTarget(model->descriptor.target))
-    return makeError(SEQ_ERROR_UNSUPPORTED,
-                     model->libraryPath + " targets " +
-                         model->descriptor.target +
-                         ": sessions (prefill/decode with state on the "
-                         "device) are not supported for CUDA models yet; "
-                         "run its entries with seq_model_run");
   out.model = model;
   out.states.clear();
   for (const StateSpec &state : model->descriptor.states) {
@@ -81,15 +74,20 @@ Error callEntry(seq_session &session, const LmEntry &lm, const int32_t *tokens,
   std::vector<int32_t> ids32;
   std::vector<void *> buffers;
   std::vector<int64_t> ints;
+  // For CUDA models: bytes and direction of each buffer.
+  std::vector<StagedBuffer> staging;
+  const auto &states = model.descriptor.states;
   for (const EntryArg &arg : lm.entry->args) {
     switch (arg.kind) {
     case EntryArg::Kind::Input:
       if (arg.spec.dtype == "i64") {
         ids64.assign(tokens, tokens + n);
         buffers.push_back(ids64.data());
+        staging.push_back({n * sizeof(int64_t), true, false});
       } else {
         ids32.assign(tokens, tokens + n);
         buffers.push_back(ids32.data());
+        staging.push_back({n * sizeof(int32_t), true, false});
       }
       if (Error e = pushDims(arg.spec, n, ints, "token input"))
         return e;
@@ -97,11 +95,20 @@ Error callEntry(seq_session &session, const LmEntry &lm, const int32_t *tokens,
     case EntryArg::Kind::Index:
       ints.push_back(static_cast<int64_t>(session.position));
       break;
-    case EntryArg::Kind::State:
+    case EntryArg::Kind::State: {
       buffers.push_back(stateBuffer(session, arg.name));
+      size_t bytes = 0;
+      for (size_t i = 0; i < states.size(); ++i)
+        if (states[i].name == arg.name)
+          bytes = session.states[i].size();
+      staging.push_back({bytes, true, true});
       break;
+    }
     case EntryArg::Kind::Output:
       buffers.push_back(logits);
+      staging.push_back({(returnsLastRowOnly(lm) ? 1 : n) * model.vocabSize *
+                             sizeof(float),
+                         false, true});
       // A last-position entry returns one row whatever n is.
       if (Error e = pushDims(arg.spec, returnsLastRowOnly(lm) ? 1 : n, ints,
                              "logits output"))
@@ -109,7 +116,16 @@ Error callEntry(seq_session &session, const LmEntry &lm, const int32_t *tokens,
       break;
     }
   }
-  model.call(lm.fn, buffers.data(), ints.data());
+  if (model.cuda.alloc) {
+    // The state round-trips through the host on every call (sessions'
+    // fork/snapshot/restore keep working on host copies); device-resident
+    // state is the next step (docs/gpu.md).
+    if (Error e = callOnDevice(model, lm.fn, buffers, staging, ints.data(),
+                               "'" + lm.entry->name + "'"))
+      return e;
+  } else {
+    model.call(lm.fn, buffers.data(), ints.data());
+  }
   session.position += n;
   return Error::ok();
 }

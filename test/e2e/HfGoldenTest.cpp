@@ -97,8 +97,12 @@ void checkAgainstTransformers(const std::string &name,
                             .c_str()),
             0)
       << "seqc import failed; see " << work << "/seqc.log";
+  // SEQC_TEST_TARGET=cuda runs the same checks on a GPU (docs/gpu.md).
+  const char *target = std::getenv("SEQC_TEST_TARGET");
   ASSERT_EQ(std::system((std::string(SEQC_EXECUTABLE) + " " + mlir + " -o " +
-                         so + log)
+                         so +
+                         (target ? std::string(" --target=") + target : "") +
+                         log)
                             .c_str()),
             0)
       << "seqc failed; see " << work << "/seqc.log";

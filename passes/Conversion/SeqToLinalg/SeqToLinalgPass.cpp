@@ -26,7 +26,7 @@ void seqc::populateSeqToLinalgPatterns(RewritePatternSet &patterns,
                                        StringRef attention, int64_t queryTile,
                                        int64_t keyTile, bool tiledScan,
                                        int64_t channelTile, int64_t kvSplits,
-                                       int64_t scanSegments) {
+                                       int64_t scanSegments, int64_t ssdChunk) {
   populateChannelMixerLoweringPatterns(patterns);
   if (attention == "flash")
     populateVectorFlashAttentionLoweringPatterns(patterns, queryTile, keyTile,
@@ -40,8 +40,8 @@ void seqc::populateSeqToLinalgPatterns(RewritePatternSet &patterns,
   // remains for the other recurrences (and selective_scan when not tiled).
   if (tiledScan) {
     populateTiledScanLoweringPatterns(patterns, channelTile, scanSegments);
-    populateChunkedSSDLoweringPatterns(patterns, /*defaultChunk=*/64);
-    populateLinearAttentionAsSSDPatterns(patterns, /*defaultChunk=*/64);
+    populateChunkedSSDLoweringPatterns(patterns, ssdChunk);
+    populateLinearAttentionAsSSDPatterns(patterns, ssdChunk);
     populateChunkedGLALoweringPatterns(patterns, /*defaultChunk=*/16);
   }
   populateRecurrenceLoweringPatterns(patterns);
@@ -66,7 +66,7 @@ struct ConvertSeqToLinalgPass
       return signalPassFailure();
     }
     if (queryTile < 0 || keyTile < 1 || channelTile < 1 || kvSplits < 1 ||
-        scanSegments < 1) {
+        scanSegments < 1 || ssdChunk < 1) {
       getOperation().emitError("convert-seq-to-linalg: tiles must be >= 1 "
                                "(query-tile 0: automatic)");
       return signalPassFailure();
@@ -84,7 +84,7 @@ struct ConvertSeqToLinalgPass
     RewritePatternSet patterns(ctx);
     seqc::populateSeqToLinalgPatterns(patterns, attention, queryTile,
                                       keyTile, scan == "tiled", channelTile,
-                                      kvSplits, scanSegments);
+                                      kvSplits, scanSegments, ssdChunk);
     seqc::lowering::VectorKernelsOff scalarOnly(!vectorKernels);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))

@@ -1,4 +1,5 @@
 // RUN: seq-opt %s --convert-seq-to-linalg | FileCheck %s
+// RUN: seq-opt %s --convert-seq-to-linalg=ssd-chunk=16 | FileCheck %s --check-prefix=CHUNK16
 
 // Tests the chunked SSD lowering: a parallel loop over (batch, head), a loop
 // over chunks of chunk_size steps carrying the head's state — here [N, P],
@@ -18,5 +19,18 @@
 // CHECK: tensor.parallel_insert_slice %{{.+}} into %[[S]]
 func.func @ssd(%x: tensor<1x?x4x16xf32>, %dt: tensor<1x?x4xf32>, %a: tensor<4xf32>, %b: tensor<1x?x2x32xf32>) -> (tensor<1x?x4x16xf32>, tensor<1x4x16x32xf32>) {
   %y, %s = seq.ssd %x, %dt, %a, %b, %b {chunk_size = 8 : i64} : (tensor<1x?x4x16xf32>, tensor<1x?x4xf32>, tensor<4xf32>, tensor<1x?x2x32xf32>, tensor<1x?x2x32xf32>) -> (tensor<1x?x4x16xf32>, tensor<1x4x16x32xf32>)
+  return %y, %s : tensor<1x?x4x16xf32>, tensor<1x4x16x32xf32>
+}
+
+// Without chunk_size the pass option decides: 64 by default, ssd-chunk=16
+// here; an op's own chunk_size wins (@ssd above keeps 8).
+// CHECK-LABEL: func.func @ssd_default_chunk
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c64 iter_args
+// CHUNK16-LABEL: func.func @ssd
+// CHUNK16: step %c8 iter_args
+// CHUNK16-LABEL: func.func @ssd_default_chunk
+// CHUNK16: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c16 iter_args
+func.func @ssd_default_chunk(%x: tensor<1x?x4x16xf32>, %dt: tensor<1x?x4xf32>, %a: tensor<4xf32>, %b: tensor<1x?x2x32xf32>) -> (tensor<1x?x4x16xf32>, tensor<1x4x16x32xf32>) {
+  %y, %s = seq.ssd %x, %dt, %a, %b, %b : (tensor<1x?x4x16xf32>, tensor<1x?x4xf32>, tensor<4xf32>, tensor<1x?x2x32xf32>, tensor<1x?x2x32xf32>) -> (tensor<1x?x4x16xf32>, tensor<1x4x16x32xf32>)
   return %y, %s : tensor<1x?x4x16xf32>, tensor<1x4x16x32xf32>
 }

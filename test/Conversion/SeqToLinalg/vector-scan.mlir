@@ -1,4 +1,5 @@
 // RUN: seq-opt %s --convert-seq-to-linalg | FileCheck %s
+// RUN: seq-opt %s --convert-seq-to-linalg=scan-segments=3 | FileCheck %s --check-prefix=SEGMENTS
 
 // Tests the vector selective scan: 32 channels = two blocks of 16 lanes, the
 // N = 4 state vectors carried through the time loop in registers (loop
@@ -14,6 +15,15 @@
 // CHECK: vector.transfer_write
 // CHECK: tensor.parallel_insert_slice %{{.+}} into %[[Y]]
 // CHECK: tensor.parallel_insert_slice %{{.+}} into %[[S]]
+// With 3 time segments, the two-pass parallel prefix: pass 1 over
+// (batch, tile, segment) gives local end states and ΣΔ, pass 2 rescans each
+// segment from its carried-in state writing y, and a last forall over
+// (batch, tile) combines the final state.
+// SEGMENTS-LABEL: func.func @selective_scan
+// SEGMENTS: scf.forall (%{{.+}}, %{{.+}}, %{{.+}}) in (1, 2, 3) shared_outs(%{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}) -> (tensor<1x3x2x4x16xf32>, tensor<1x3x32xf32>)
+// SEGMENTS: scf.forall (%{{.+}}, %{{.+}}, %{{.+}}) in (1, 2, 3) shared_outs(%{{.+}} = %{{.+}}) -> (tensor<1x?x32xf32>)
+// SEGMENTS: math.exp
+// SEGMENTS: scf.forall (%{{.+}}, %{{.+}}) in (1, 2) shared_outs(%{{.+}} = %{{.+}}) -> (tensor<1x32x4xf32>)
 func.func @selective_scan(%u: tensor<1x?x32xf32>, %a: tensor<32x4xf32>, %b: tensor<1x?x4xf32>) -> (tensor<1x?x32xf32>, tensor<1x32x4xf32>) {
   %y, %h = seq.selective_scan %u, %u, %a, %b, %b : (tensor<1x?x32xf32>, tensor<1x?x32xf32>, tensor<32x4xf32>, tensor<1x?x4xf32>, tensor<1x?x4xf32>) -> (tensor<1x?x32xf32>, tensor<1x32x4xf32>)
   return %y, %h : tensor<1x?x32xf32>, tensor<1x32x4xf32>
