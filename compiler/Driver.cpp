@@ -169,7 +169,6 @@ bool linkSharedLibrary(const CompileOptions &options,
     // The mgpu* launch API on the CUDA driver, opened with dlopen
     // (model_support/CudaLaunch.c).
     args.push_back("-ldl");
-    args.push_back("-lpthread");
   } else if (options.parallel) {
     // The LLVM release's libomp, found again at load time via the RPATH.
     args.push_back("-L" + options.openmpLibraryDir);
@@ -177,6 +176,7 @@ bool linkSharedLibrary(const CompileOptions &options,
     args.push_back("-lomp");
   }
   args.push_back("-lm");
+  args.push_back("-lpthread"); // BufferCache.c's lock (in libc since glibc 2.34)
   SmallVector<llvm::StringRef> argRefs(args.begin(), args.end());
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(driver, argRefs, std::nullopt, {}, 0, 0,
