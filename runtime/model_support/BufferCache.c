@@ -4,11 +4,12 @@
  * _mlir_memref_to_llvm_alloc/free (finalize-memref-to-llvm with generic
  * functions). Large blocks from malloc are fresh mmaps, so a decode step
  * that frees and reallocates the same buffers page-faults them in again on
- * every token (measured: ~8 % of Mamba decode time in the kernel, 10 % more
- * tokens/s without it). Blocks of 64 KiB and more are therefore kept on
+ * every token (measured: ~8 % of Mamba decode time in the kernel; A/B in
+ * docs/performance.md). Blocks of 64 KiB and more are therefore kept on
  * free and handed out again for a request of the same rounded size; at
- * most kMaxBlocks blocks and kMaxBytes bytes are kept, the rest go back
- * to malloc. Models call these from parallel regions: one lock.
+ * most kMaxBlocks blocks and $SEQ_BUFFER_CACHE_MB (default 512; 0: off)
+ * are kept, the rest go back to malloc. Models call these from parallel
+ * regions: one lock.
  *
  *===--------------------------------------------------------------------===*/
 
@@ -24,7 +25,18 @@ enum {
   kPage = 4096,
   kMaxBlocks = 64
 };
-static const uint64_t kMaxBytes = 512ull * 1024 * 1024;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static uint64_t maxBytes = 512ull * 1024 * 1024;
+
+static void readLimit(void) {
+  const char *env = getenv("SEQ_BUFFER_CACHE_MB");
+  if (env && *env) {
+    char *end;
+    unsigned long long mb = strtoull(env, &end, 10);
+    if (*end == '\0')
+      maxBytes = mb * 1024 * 1024;
+  }
+}
 
 typedef struct {
   uint64_t size; /* bytes after the header */
@@ -66,8 +78,9 @@ HIDDEN void _mlir_memref_to_llvm_free(void *ptr) {
     return;
   Header *h = (Header *)((char *)ptr - kHeader);
   if (h->size >= kMinCached) {
+    pthread_once(&once, readLimit);
     pthread_mutex_lock(&lock);
-    if (count < kMaxBlocks && keptBytes + h->size <= kMaxBytes) {
+    if (count < kMaxBlocks && keptBytes + h->size <= maxBytes) {
       blocks[count++] = h;
       keptBytes += h->size;
       pthread_mutex_unlock(&lock);
