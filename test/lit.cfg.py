@@ -30,3 +30,16 @@ llvm_config.add_tool_substitutions(
 config.substitutions.append(("%python", "python3"))
 config.substitutions.append(("%seqc_tools_dir", config.seqc_tools_dir))
 config.substitutions.append(("%test_models", os.path.join(config.seqc_obj_root, "test", "models")))
+
+# libdevice (CUDA toolkit): seqc --target=cuda needs it for kernels with math,
+# and finds it the same way (compiler/GpuPipeline.cpp, findLibdevice).
+def _has_libdevice():
+    roots = [os.environ.get(v) for v in ("CUDA_HOME", "CUDA_PATH", "CUDA_ROOT")]
+    paths = [os.path.join(r, "nvvm", "libdevice", "libdevice.10.bc") for r in roots if r]
+    paths += ["/usr/local/cuda/nvvm/libdevice/libdevice.10.bc",
+              "/usr/lib/nvidia-cuda-toolkit/libdevice/libdevice.10.bc"]
+    return any(os.path.exists(p) for p in paths)
+
+if _has_libdevice():
+    config.available_features.add("libdevice")
+llvm_config.with_system_environment(["CUDA_HOME", "CUDA_PATH", "CUDA_ROOT"])

@@ -39,6 +39,21 @@ bool haveCudaDriver() {
   return lib != nullptr;
 }
 
+/// seqc needs libdevice (the CUDA toolkit) for kernels with math; it looks
+/// in the same places.
+bool haveLibdevice() {
+  std::vector<std::string> roots;
+  for (const char *var : {"CUDA_HOME", "CUDA_PATH", "CUDA_ROOT"})
+    if (const char *value = std::getenv(var))
+      roots.push_back(value);
+  roots.push_back("/usr/local/cuda");
+  for (const std::string &root : roots)
+    if (std::ifstream(root + "/nvvm/libdevice/libdevice.10.bc"))
+      return true;
+  return bool(std::ifstream(
+      "/usr/lib/nvidia-cuda-toolkit/libdevice/libdevice.10.bc"));
+}
+
 std::string compile(const std::string &name, const std::string &flags) {
   std::string dir = ::testing::TempDir() + "/seqc-cuda-target";
   EXPECT_EQ(std::system(("mkdir -p " + dir).c_str()), 0);
@@ -54,6 +69,8 @@ std::string compile(const std::string &name, const std::string &flags) {
 TEST(CudaTarget, OpeningWithoutADriverSaysSo) {
   if (haveCudaDriver())
     GTEST_SKIP() << "this machine has a CUDA driver (MatchesCpu covers it)";
+  if (!haveLibdevice())
+    GTEST_SKIP() << "no CUDA toolkit (libdevice) to compile the kernels";
   std::string so = compile("cuda", "--target=cuda:sm_80");
   seq_model *model = nullptr;
   EXPECT_EQ(seq_model_open(so.c_str(), nullptr, nullptr, &model),
@@ -83,8 +100,8 @@ std::vector<float> run(const std::string &so, std::vector<float> &x,
 }
 
 TEST(CudaTarget, MatchesCpu) {
-  if (!haveCudaDriver())
-    GTEST_SKIP() << "no CUDA driver on this machine";
+  if (!haveCudaDriver() || !haveLibdevice())
+    GTEST_SKIP() << "no CUDA driver or toolkit on this machine";
   std::mt19937 rng(3);
   std::normal_distribution<float> normal;
   std::vector<float> x(5 * 64), g(64), w(48 * 64);
