@@ -4,8 +4,8 @@
 
 #include "frontends/hf/Importer.h"
 
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -192,7 +192,7 @@ bool linkSharedLibrary(const CompileOptions &options,
 } // namespace
 
 /// "cuda" or "cuda:sm_NN[a]" -> the chip; nullopt for other targets.
-std::optional<std::string> cudaChip(llvm::StringRef target) {
+static std::optional<std::string> cudaChip(llvm::StringRef target) {
   if (target == "cuda")
     return std::string("sm_80");
   if (!target.consume_front("cuda:"))
@@ -209,7 +209,7 @@ std::optional<std::string> cudaChip(llvm::StringRef target) {
 
 /// Each kernel module's PTX, in module order, each after a comment line
 /// naming it (one `.version` header per module: split there for ptxas).
-bool writePtx(ModuleOp module, const std::string &path) {
+static bool writePtx(ModuleOp module, const std::string &path) {
   std::string text;
   module.walk([&](gpu::BinaryOp binary) {
     for (Attribute object : binary.getObjects())
@@ -226,7 +226,7 @@ bool writePtx(ModuleOp module, const std::string &path) {
 
 /// Kernels that call libdevice functions nobody linked fail only in ptxas
 /// or the driver's JIT; say so here.
-bool checkLibdeviceResolved(ModuleOp module, bool haveLibdevice) {
+static bool checkLibdeviceResolved(ModuleOp module, bool haveLibdevice) {
   bool ok = true;
   module.walk([&](gpu::BinaryOp binary) {
     for (Attribute object : binary.getObjects())
