@@ -142,8 +142,7 @@ void buildSeqToLinalgPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
 }
 
-void buildLinalgToLLVMPipeline(OpPassManager &pm,
-                               const LoweringOptions &options) {
+void buildBufferizationPipeline(OpPassManager &pm) {
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
@@ -154,6 +153,11 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm,
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createConvertBufferizationToMemRefPass());
+}
+
+void buildLinalgToLLVMPipeline(OpPassManager &pm,
+                               const LoweringOptions &options) {
+  buildBufferizationPipeline(pm);
   // Large ops' parallel dims become scf.parallel and then OpenMP
   // worksharing loops; reductions and the scans' time loops stay sequential
   // inside, so results do not depend on the thread count.

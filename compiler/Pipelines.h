@@ -68,6 +68,10 @@ struct LoweringOptions {
   int64_t parallelThreshold = 32768;
 };
 
+/// The start of phase 3 for every target: one-shot bufferization (function
+/// boundaries, identity layouts), deallocation, memref form.
+void buildBufferizationPipeline(mlir::OpPassManager &pm);
+
 /// Phase 3: bufferization and lowering to the LLVM dialect.
 void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
                                const LoweringOptions &options = {});
