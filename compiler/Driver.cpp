@@ -326,6 +326,7 @@ bool compile(const CompileOptions &options) {
   GpuLoweringOptions gpu;
   if (chip && options.emit >= Phase::LLVMDialect) {
     gpu.chip = *chip;
+    gpu.matmul = options.gpuMatmul;
     gpu.libdevice = findLibdevice();
     buildLinalgToGpuPipeline(pm, gpu);
   } else if (options.emit >= Phase::LLVMDialect) {

@@ -26,6 +26,7 @@ struct CompileOptions {
   bool parallel = true;            ///< OpenMP loops (links libomp)
   bool fuseAttention = true;       ///< seq-fuse-attention in phase 1
   int64_t scanSegments = 1;        ///< selective-scan time segments (prefix)
+  std::string gpuMatmul = "tf32x3"; ///< cuda: tf32x3, tf32 or simt
   int64_t parallelThreshold = 32768; ///< smallest loop nest run in parallel
   bool printPipeline = false;      ///< print the pass pipeline and continue
   bool printIRAfterAll = false;    ///< print IR after every pass

@@ -52,9 +52,24 @@ std::string findLibdevice() {
   return "";
 }
 
+bool tensorCoresSupported(llvm::StringRef chip) {
+  unsigned version = 0;
+  return chip.consume_front("sm_") &&
+         !chip.take_while(llvm::isDigit).getAsInteger(10, version) &&
+         version >= 80;
+}
+
 void buildLinalgToGpuPipeline(OpPassManager &pm,
                               const GpuLoweringOptions &options) {
   buildBufferizationPipeline(pm); // exactly as on the CPU
+
+  // Contractions first: each becomes its own tensor-core kernel before the
+  // rest turns into loops (tf32 needs sm_80).
+  if (options.matmul != "simt" && tensorCoresSupported(options.chip)) {
+    seqc::GpuTensorCoreMatmulOptions matmul;
+    matmul.precision = options.matmul;
+    pm.addNestedPass<func::FuncOp>(seqc::createGpuTensorCoreMatmul(matmul));
+  }
 
   // Every parallel dim becomes an scf.parallel; the outermost ones split
   // into (blocks, threads) and map onto gpu.launch.
@@ -70,6 +85,7 @@ void buildLinalgToGpuPipeline(OpPassManager &pm,
 
   // Kernels out, host and device to LLVM (upstream's NVVM pipeline).
   pm.addPass(createGpuKernelOutliningPass());
+  pm.addNestedPass<gpu::GPUModuleOp>(seqc::createGpuAlignSharedMemory());
   // One stream per entry call: launches, allocations and frees become
   // async ops chained on it (gpu-to-llvm lowers only the async alloc).
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());

@@ -82,11 +82,17 @@ struct GpuLoweringOptions {
   std::string features = "+ptx80"; ///< PTX ISA version
   std::string libdevice;          ///< libdevice.10.bc; empty: none found
   int64_t threadsPerBlock = 128;  ///< threads along the innermost dim
+  /// f32 contractions: "tf32x3" or "tf32" on tensor cores (sm_80+), or
+  /// "simt" (the generic loop mapping, one thread per output element).
+  std::string matmul = "tf32x3";
 };
 
 /// libdevice.10.bc from $CUDA_HOME, $CUDA_PATH, $CUDA_ROOT,
 /// /usr/local/cuda or Debian's toolkit; empty when there is none.
 std::string findLibdevice();
+
+/// Whether `chip` (sm_NN[a]) has tf32 tensor cores (sm_80 and later).
+bool tensorCoresSupported(llvm::StringRef chip);
 
 /// Phase 3 for NVIDIA GPUs: bufferization, parallel loops as kernels, device
 /// buffers, NVVM and PTX (embedded as gpu.binary), host code in the LLVM

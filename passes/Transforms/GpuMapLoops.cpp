@@ -80,10 +80,14 @@ bool touchesBufferContents(Operation *op) {
 /// regions are searched in turn).
 void collectHostWork(Block &block, SmallVectorImpl<Operation *> &work) {
   for (Operation &op : block) {
-    if (isa<scf::ParallelOp>(op))
+    // Parallel loops become kernels; a gpu.launch already is one.
+    if (isa<scf::ParallelOp, gpu::LaunchOp>(op))
       continue;
     bool hasParallel = false;
-    op.walk([&](scf::ParallelOp) { hasParallel = true; });
+    op.walk([&](Operation *inner) {
+      if (isa<scf::ParallelOp, gpu::LaunchOp>(inner))
+        hasParallel = true;
+    });
     if (hasParallel) {
       for (Region &region : op.getRegions())
         for (Block &inner : region)

@@ -156,4 +156,39 @@ def GpuDeviceMemory : Pass<"seq-gpu-device-memory", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::gpu::GPUDialect"];
 }
 
+def GpuTensorCoreMatmul : Pass<"seq-gpu-tensor-core-matmul",
+                               "mlir::func::FuncOp"> {
+  let summary = "f32 contractions as tensor-core kernels (WMMA tf32)";
+  let description = [{
+    Each host-level f32 contraction on buffers (one m, n and k dim, at most
+    one batch dim, any operand layout) becomes a `gpu.launch`: 4 warps per
+    64x64 output tile, K in steps of 16 staged through shared memory
+    (zero-filled at the edges), warp-level `gpu.subgroup_mma_*` products in
+    tf32 (m16n16k8), and an epilogue that adds the tile to the output.
+    `precision=tf32x3` splits each operand into tf32 high and low parts and
+    accumulates three products for near-f32 accuracy; `tf32` uses one.
+    Needs sm_80 or later. Run after bufferization, before the loops are
+    mapped.
+  }];
+  let options = [
+    Option<"precision", "precision", "std::string", /*default=*/"\"tf32x3\"",
+           "tf32x3 (near-f32 accuracy, 3 products) or tf32 (1 product)">,
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::gpu::GPUDialect"];
+}
+
+def GpuAlignSharedMemory : Pass<"seq-gpu-align-shared-memory",
+                                "mlir::gpu::GPUModuleOp"> {
+  let summary = "Align shared-memory buffers for warp-level matrix loads";
+  let description = [{
+    Gives every `gpu.func` workgroup attribution without one an `llvm.align`
+    of 128 bytes: WMMA and ldmatrix need 32-byte aligned shared addresses,
+    and the LLVM globals would otherwise be aligned to their element type.
+    Run after kernel outlining.
+  }];
+}
+
 #endif // SEQC_PASSES_TRANSFORMS_PASSES_TD

@@ -36,6 +36,12 @@ static cl::opt<std::string> target(
     cl::desc("Target: cpu (default), or cuda[:sm_80|sm_90|sm_90a] for NVIDIA "
              "GPUs (kernels as PTX; --emit=ptx writes them)"),
                                    cl::init("cpu"), cl::cat(category));
+static cl::opt<std::string> gpuMatmul(
+    "gpu-matmul",
+    cl::desc("f32 matrix products with --target=cuda: tf32x3 (tensor cores, "
+             "near-f32 accuracy; default), tf32 (tensor cores, one pass, "
+             "PyTorch's allow_tf32 accuracy) or simt (no tensor cores)"),
+    cl::init("tf32x3"), cl::cat(category));
 static cl::opt<std::string>
     mcpu("mcpu", cl::desc("CPU to tune and select features for; 'native' is "
                           "this machine (default)"),
@@ -196,6 +202,12 @@ int main(int argc, char **argv) {
     return 1;
   }
   options.scanSegments = scanSegments;
+  if (gpuMatmul != "tf32x3" && gpuMatmul != "tf32" && gpuMatmul != "simt") {
+    llvm::errs() << "seqc: error: unknown --gpu-matmul=" << gpuMatmul
+                 << " (expected tf32x3, tf32 or simt)\n";
+    return 1;
+  }
+  options.gpuMatmul = gpuMatmul;
   options.printPipeline = printPipeline;
   options.printIRAfterAll = printIRAfterAll;
   options.timing = timing;
