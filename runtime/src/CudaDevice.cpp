@@ -39,6 +39,11 @@ Error attachCudaDevice(seq_model &model, int device) {
   api.init(device); // -1: $SEQ_CUDA_DEVICE, else 0
   if (Error e = cudaStatus(model, "cannot run"))
     return e;
+  return uploadWeights(model);
+}
+
+Error uploadWeights(seq_model &model) {
+  CudaApi &api = model.cuda;
   // Weights go to the device once; the entry points see device pointers.
   for (size_t i = 0; i < model.descriptor.weights.size(); ++i) {
     const TensorSpec &spec = model.descriptor.weights[i].spec;
@@ -72,6 +77,10 @@ Error callOnDevice(seq_model &model,
   std::vector<void *> onDevice(buffers.size(), nullptr);
   for (size_t i = 0; i < buffers.size(); ++i) {
     size_t bytes = staging[i].bytes;
+    if (staging[i].resident) {
+      onDevice[i] = staging[i].resident;
+      continue;
+    }
     onDevice[i] = device.allocate(bytes);
     if (bytes && !onDevice[i]) {
       if (Error e = cudaStatus(model, "allocating buffers for " + what))

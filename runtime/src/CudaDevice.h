@@ -38,6 +38,10 @@ bool isCudaTarget(const std::string &target);
 /// weights (model.weightData then holds device pointers).
 Error attachCudaDevice(seq_model &model, int device);
 
+/// Copies the bound weights to the device through `model.cuda` (then
+/// model.weightData holds device pointers, freed with the model).
+Error uploadWeights(seq_model &model);
+
 /// SEQ_ERROR_DEVICE naming the model's recorded CUDA failure, if any.
 Error cudaStatus(const seq_model &model, const std::string &during);
 
@@ -45,11 +49,13 @@ Error cudaStatus(const seq_model &model, const std::string &during);
 struct StagedBuffer {
   size_t bytes = 0;
   bool copyIn = false;  ///< inputs and state
-  bool copyOut = false; ///< outputs and state
+  bool copyOut = false; ///< outputs
+  void *resident = nullptr; ///< already on the device (session state)
 };
 
 /// Calls `fn` with `buffers` (host pointers) staged through device buffers
-/// as `staging` says: copied in, the call (synchronous), copied out.
+/// as `staging` says: copied in, the call (synchronous), copied out;
+/// resident buffers are passed as they are.
 Error callOnDevice(seq_model &model, void (*fn)(void *const *, const int64_t *,
                                                  void *const *),
                    const std::vector<void *> &buffers,

@@ -251,6 +251,8 @@ seq_status seq_session_fork(const seq_session *session,
     return invalid("seq_session_fork: arguments must not be NULL");
   *out_session = nullptr;
   return guarded([&] {
+    if (seqrt::Error e = session->device.syncToHost(*session))
+      return e;
     *out_session = new seq_session(*session);
     return seqrt::Error::ok();
   });
@@ -262,6 +264,8 @@ seq_status seq_session_snapshot(const seq_session *session,
     return invalid("seq_session_snapshot: arguments must not be NULL");
   *out_snapshot = nullptr;
   return guarded([&] {
+    if (seqrt::Error e = session->device.syncToHost(*session))
+      return e;
     *out_snapshot =
         new seq_snapshot{session->model, session->states, session->position};
     return seqrt::Error::ok();
@@ -276,6 +280,7 @@ seq_status seq_session_restore(seq_session *session,
     return invalid("seq_session_restore: the snapshot comes from another model");
   return guarded([&] {
     session->states = snapshot->states;
+    session->device.hostChanged();
     session->position = snapshot->position;
     session->logitPositions = 0;
     return seqrt::Error::ok();

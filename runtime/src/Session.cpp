@@ -16,6 +16,7 @@ Error createSession(seq_model *model, seq_session &out) {
       bytes *= static_cast<size_t>(d);
     out.states.emplace_back(bytes, 0);
   }
+  out.device.hostChanged();
   out.position = 0;
   out.logitPositions = 0;
   return Error::ok();
@@ -77,6 +78,11 @@ Error callEntry(seq_session &session, const LmEntry &lm, const int32_t *tokens,
   // For CUDA models: bytes and direction of each buffer.
   std::vector<StagedBuffer> staging;
   const auto &states = model.descriptor.states;
+  // CUDA models: the state stays on the device between calls.
+  std::vector<void *> deviceStates;
+  if (model.cuda.alloc)
+    if (Error e = session.device.acquire(session, deviceStates))
+      return e;
   for (const EntryArg &arg : lm.entry->args) {
     switch (arg.kind) {
     case EntryArg::Kind::Input:
@@ -97,11 +103,13 @@ Error callEntry(seq_session &session, const LmEntry &lm, const int32_t *tokens,
       break;
     case EntryArg::Kind::State: {
       buffers.push_back(stateBuffer(session, arg.name));
-      size_t bytes = 0;
+      StagedBuffer stage;
       for (size_t i = 0; i < states.size(); ++i)
-        if (states[i].name == arg.name)
-          bytes = session.states[i].size();
-      staging.push_back({bytes, true, true});
+        if (states[i].name == arg.name) {
+          stage.bytes = session.states[i].size();
+          stage.resident = deviceStates.empty() ? nullptr : deviceStates[i];
+        }
+      staging.push_back(stage);
       break;
     }
     case EntryArg::Kind::Output:
@@ -117,9 +125,6 @@ Error callEntry(seq_session &session, const LmEntry &lm, const int32_t *tokens,
     }
   }
   if (model.cuda.alloc) {
-    // The state round-trips through the host on every call (sessions'
-    // fork/snapshot/restore keep working on host copies); device-resident
-    // state is the next step (docs/gpu.md).
     if (Error e = callOnDevice(model, lm.fn, buffers, staging, ints.data(),
                                "'" + lm.entry->name + "'"))
       return e;

@@ -3,6 +3,7 @@
 #ifndef SEQC_RUNTIME_SRC_SESSION_H
 #define SEQC_RUNTIME_SRC_SESSION_H
 
+#include "DeviceState.h"
 #include "Error.h"
 #include "Model.h"
 
@@ -14,7 +15,11 @@
 /// the position and the logits of the last call.
 struct seq_session {
   seq_model *model = nullptr;
-  std::vector<std::vector<uint8_t>> states;
+  /// The state on the host. For CUDA models the current copy lives in
+  /// `device` and this one is a cache filled on demand (fork, snapshot),
+  /// hence mutable.
+  mutable std::vector<std::vector<uint8_t>> states;
+  mutable seqrt::DeviceState device;
   size_t position = 0;
   std::vector<float> logits; ///< [positions, vocab] of the last call
   size_t logitPositions = 0;
