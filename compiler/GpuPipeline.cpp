@@ -85,6 +85,9 @@ void buildLinalgToGpuPipeline(OpPassManager &pm,
 
   // Kernels out, host and device to LLVM (upstream's NVVM pipeline).
   pm.addPass(createGpuKernelOutliningPass());
+  // Outlining copied the kernels' shared-memory globals into their modules;
+  // the host's copies are unused.
+  pm.addPass(createSymbolDCEPass());
   pm.addNestedPass<gpu::GPUModuleOp>(seqc::createGpuAlignSharedMemory());
   // One stream per entry call: launches, allocations and frees become
   // async ops chained on it (gpu-to-llvm lowers only the async alloc).

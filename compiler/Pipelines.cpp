@@ -20,6 +20,7 @@
 #include "mlir/Conversion/OpenMPToLLVM/ConvertOpenMPToLLVM.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVM.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
@@ -128,7 +129,7 @@ void buildSeqToLinalgPipeline(OpPassManager &pm,
   toLinalg.scanSegments = options.scanSegments;
   toLinalg.vectorKernels = options.vectorKernels;
   if (!options.vectorKernels)
-    toLinalg.attention = "flash-generic";
+    toLinalg.attention = options.gpuAttention ? "gpu-flash" : "flash-generic";
   pm.addPass(seqc::createConvertSeqToLinalg(toLinalg));
   // Glue arithmetic written on whole tensors (residual adds, -exp(A_log))
   // becomes linalg so that it bufferizes.
@@ -259,6 +260,7 @@ void registerCompilerDialects(DialectRegistry &registry) {
   registerOpenMPDialectTranslation(registry);
   // --target=cuda: kernels lowered to NVVM and serialised to PTX in-process.
   registry.insert<gpu::GPUDialect, NVVM::NVVMDialect>();
+  registerGpuBarrierEffects(registry);
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);
   registerGPUDialectTranslation(registry);
   // #gpu.select_object: embeds the PTX and loads it at library load.
@@ -274,6 +276,8 @@ void registerCompilerDialects(DialectRegistry &registry) {
   registerConvertNVVMToLLVMInterface(registry);
   NVVM::registerConvertGpuToNVVMInterface(registry);
   ub::registerConvertUBToLLVMInterface(registry);
+  // Kernels built with vector ops (gpu-flash attention's register rows).
+  vector::registerConvertVectorToLLVMInterface(registry);
 }
 
 } // namespace seqc

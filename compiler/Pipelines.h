@@ -52,6 +52,8 @@ struct SeqToLinalgOptions {
   int64_t scanSegments = 1;
   /// The CPU vector kernels (off for GPU targets, which map plain linalg).
   bool vectorKernels = true;
+  /// Attention as one GPU kernel per op (with vectorKernels off).
+  bool gpuAttention = false;
 };
 
 /// Phase 2: the runtime ABI (entry points, weights, descriptor), then seq
@@ -103,6 +105,10 @@ void buildLinalgToGpuPipeline(mlir::OpPassManager &pm,
 /// Registers the pipelines above (`seqc-seq-passes`, `seqc-lower-to-linalg`,
 /// `seqc-lower-to-llvm`, and all three as `seqc-cpu-pipeline`).
 void registerPipelines();
+
+/// gpu.barrier's memory effects (read and write), which the buffer
+/// deallocation needs to accept kernels built before bufferization.
+void registerGpuBarrierEffects(mlir::DialectRegistry &registry);
 
 /// Dialects and external interface models the pipelines need.
 void registerCompilerDialects(mlir::DialectRegistry &registry);

@@ -18,8 +18,9 @@ def ConvertSeqToLinalg : Pass<"convert-seq-to-linalg", "mlir::ModuleOp"> {
   let options = [
     Option<"attention", "attention", "std::string", /*default=*/"\"flash\"",
            "Attention lowering: flash (tiled, online softmax; register-tiled "
-           "vector kernel for f32), flash-generic (the linalg form only) or "
-           "reference (materialised scores)">,
+           "vector kernel for f32), flash-generic (the linalg form only), "
+           "gpu-flash (one GPU kernel per op, flash-generic where it does "
+           "not apply) or reference (materialised scores)">,
     Option<"queryTile", "query-tile", "int64_t", /*default=*/"0",
            "Query positions per flash-attention tile (0: automatic, about "
            "64 query rows for the vector kernel, 16 positions otherwise)">,
@@ -53,6 +54,10 @@ def ConvertSeqToLinalg : Pass<"convert-seq-to-linalg", "mlir::ModuleOp"> {
     "mlir::scf::SCFDialect",
     "mlir::tensor::TensorDialect",
     "mlir::vector::VectorDialect",
+    // gpu-flash attention: a gpu.launch writing a fresh buffer.
+    "mlir::gpu::GPUDialect",
+    "mlir::memref::MemRefDialect",
+    "mlir::bufferization::BufferizationDialect",
   ];
 }
 

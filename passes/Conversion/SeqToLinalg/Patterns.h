@@ -23,6 +23,10 @@ void populateAttentionLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateFlashAttentionLoweringPatterns(mlir::RewritePatternSet &patterns,
                                             int64_t queryTile, int64_t keyTile);
 
+/// attention as one GPU kernel per op (GpuFlashAttention.cpp): blocks of
+/// query rows, key tiles in shared memory, online softmax in registers.
+void populateGpuFlashAttentionLoweringPatterns(mlir::RewritePatternSet &patterns);
+
 /// selective_scan tiled over (batch, channel tile), each tile running its
 /// own time loop on threads.
 /// Register-tiled f32 flash attention (value dims a multiple of 16); the

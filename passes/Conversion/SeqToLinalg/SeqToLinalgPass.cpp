@@ -8,8 +8,11 @@
 #include "dialects/seq/IR/SeqOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -31,7 +34,12 @@ void seqc::populateSeqToLinalgPatterns(RewritePatternSet &patterns,
   if (attention == "flash")
     populateVectorFlashAttentionLoweringPatterns(patterns, queryTile, keyTile,
                                                  kvSplits);
-  if (attention == "flash" || attention == "flash-generic")
+  if (attention == "gpu-flash")
+    populateGpuFlashAttentionLoweringPatterns(patterns);
+  // gpu-flash falls back to flash-generic for shapes its kernel does not
+  // take (dynamic heads, head dims above 256, other element types).
+  if (attention == "flash" || attention == "flash-generic" ||
+      attention == "gpu-flash")
     populateFlashAttentionLoweringPatterns(
         patterns, queryTile > 0 ? queryTile : 16, keyTile);
   else
@@ -54,10 +62,10 @@ struct ConvertSeqToLinalgPass
 
   void runOnOperation() override {
     if (attention != "flash" && attention != "flash-generic" &&
-        attention != "reference") {
+        attention != "gpu-flash" && attention != "reference") {
       getOperation().emitError("convert-seq-to-linalg: unknown attention "
                                "lowering '")
-          << attention << "' (flash, flash-generic, reference)";
+          << attention << "' (flash, flash-generic, gpu-flash, reference)";
       return signalPassFailure();
     }
     if (scan != "tiled" && scan != "reference") {
