@@ -321,7 +321,7 @@ bool compile(const CompileOptions &options) {
     toLinalg.avx512 =
         !chip && machine->getMCSubtargetInfo()->checkFeatures("+avx512f");
     toLinalg.vectorKernels = !chip;
-    toLinalg.gpuAttention = chip.has_value();
+    toLinalg.gpuKernels = chip.has_value();
     buildSeqToLinalgPipeline(pm, toLinalg);
   }
   GpuLoweringOptions gpu;

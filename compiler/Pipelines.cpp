@@ -129,7 +129,11 @@ void buildSeqToLinalgPipeline(OpPassManager &pm,
   toLinalg.scanSegments = options.scanSegments;
   toLinalg.vectorKernels = options.vectorKernels;
   if (!options.vectorKernels)
-    toLinalg.attention = options.gpuAttention ? "gpu-flash" : "flash-generic";
+    toLinalg.attention = options.gpuKernels ? "gpu-flash" : "flash-generic";
+  // On a GPU each channel tile is one thread: one channel per tile gives
+  // D threads instead of D / 64.
+  if (options.gpuKernels)
+    toLinalg.channelTile = 1;
   pm.addPass(seqc::createConvertSeqToLinalg(toLinalg));
   // Glue arithmetic written on whole tensors (residual adds, -exp(A_log))
   // becomes linalg so that it bufferizes.

@@ -52,8 +52,9 @@ struct SeqToLinalgOptions {
   int64_t scanSegments = 1;
   /// The CPU vector kernels (off for GPU targets, which map plain linalg).
   bool vectorKernels = true;
-  /// Attention as one GPU kernel per op (with vectorKernels off).
-  bool gpuAttention = false;
+  /// GPU kernels (with vectorKernels off): attention as one kernel per op,
+  /// scans one channel per thread.
+  bool gpuKernels = false;
 };
 
 /// Phase 2: the runtime ABI (entry points, weights, descriptor), then seq
