@@ -553,6 +553,21 @@ def gen_attention():
         ("ring_generic_dv12", 1, 3, 10, 2, 1, 12, 12, 23,
          {"causal": 1, "sliding_window": 8, "ring": 1}, None),
     ]
+    # Shapes for the GPU kernels (--target=cuda; on the CPU they take the
+    # vector kernel): one query position with head dims that are multiples
+    # of 32 takes the split-KV decode kernels (splits of 256 keys: several
+    # splits, some empty under the window), head dim 128 splits each query
+    # row over two threads.
+    specs += [
+        ("gpu_decode_gqa_window", 2, 1, 600, 4, 2, 64, 64, 530,
+         {"causal": 1, "sliding_window": 300}, None),
+        ("gpu_decode_bias_softcap", 1, 1, 300, 2, 1, 32, 64, 290,
+         {"causal": 1, "score_mod": "softcap_2"}, ("B", 1, "Sq", "Skv")),
+        ("gpu_decode_ring", 1, 1, 64, 2, 2, 32, 32, 150,
+         {"causal": 1, "sliding_window": 40, "ring": 1}, None),
+        ("gpu_prefill_hd128_gqa", 1, 150, 150, 4, 2, 128, 128, None,
+         {"causal": 1}, None),
+    ]
     for case, B, Sq, Skv, Hq, Hkv, Dk, Dv, L, attrs, bias_spec in specs:
         rng = rng_for("attention_" + case)
         q = randn(rng, B, Sq, Hq, Dk)

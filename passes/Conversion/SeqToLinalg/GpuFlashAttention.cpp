@@ -16,11 +16,15 @@
 // tokens, bias, score_mod) is the shared AttentionMask, evaluated per
 // score. The op's tensors are read inside the kernel (bufferization turns
 // the reads into loads of their buffers); the output is a fresh buffer.
+// A call with one query position (decoding) takes the split-KV kernels of
+// GpuDecodeAttention.cpp instead.
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/SeqToLinalg/AttentionMask.h"
 #include "passes/Conversion/SeqToLinalg/AttentionShape.h"
+#include "passes/Conversion/SeqToLinalg/GpuDecodeAttention.h"
+#include "passes/Conversion/SeqToLinalg/GpuKernelBuilder.h"
 #include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
 #include "passes/Conversion/SeqToLinalg/Patterns.h"
 
@@ -44,14 +48,6 @@ namespace {
 
 constexpr int64_t kThreads = 128;
 
-/// Points `b` at `nb`'s insertion point for a region-building callback,
-/// restoring it afterwards.
-struct Here {
-  Here(OpBuilder &b, OpBuilder &nb) : guard(b) {
-    b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-  }
-  OpBuilder::InsertionGuard guard;
-};
 constexpr int64_t kMaxHeadDim = 256;
 
 struct GpuFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
@@ -68,43 +64,40 @@ struct GpuFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
     for (Value v : {adaptor.getQuery(), adaptor.getKey(), adaptor.getValue()})
       if (!cast<RankedTensorType>(v.getType()).getElementType().isF32())
         return rewriter.notifyMatchFailure(op, "f32 only");
+    // One query position (decoding): split the keys instead of the rows.
+    if (gpuDecodeAttentionApplies(op, *shape)) {
+      rewriter.replaceOp(
+          op, buildGpuDecodeAttention(rewriter, op, *shape, adaptor.getQuery(),
+                                      adaptor.getKey(), adaptor.getValue(),
+                                      adaptor.getBias(),
+                                      adaptor.getKvLength()));
+      return success();
+    }
     int64_t d = shape->headDim, dv = shape->valueDim;
     int64_t parts = std::max<int64_t>(1, d / 64);
     if (d > kMaxHeadDim || dv > kMaxHeadDim || d % parts || dv % parts ||
         kThreads % parts)
       return rewriter.notifyMatchFailure(op, "head dims this kernel splits");
-    Kernel kernel{op, adaptor, *shape, parts, rewriter, op.getLoc()};
+    Kernel kernel(op, adaptor, *shape, parts, rewriter);
     rewriter.replaceOp(op, kernel.build(resultType));
     return success();
   }
 
   /// Builds one attention op's kernel (see the file comment).
-  struct Kernel {
+  struct Kernel : KernelBuilder {
+    Kernel(seq::AttentionOp op, OpAdaptor adaptor, AttentionShape shape,
+           int64_t parts, OpBuilder &b)
+        : KernelBuilder{b, op.getLoc()}, op(op), adaptor(adaptor),
+          shape(shape), parts(parts) {}
     seq::AttentionOp op;
     OpAdaptor adaptor;
     AttentionShape shape;
     int64_t parts; ///< threads per query row (T)
-    ConversionPatternRewriter &b;
-    Location loc;
 
     int64_t rows() const { return kThreads / parts; } // R
     int64_t dPart() const { return shape.headDim / parts; }
     int64_t dvPart() const { return shape.valueDim / parts; }
     int64_t keyTile() const { return shape.headDim <= 64 ? 32 : 16; } // KT
-
-    Value c(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-    Value f(double v) {
-      return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
-    }
-    Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-    Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
-    Value lt(Value x, Value y) {
-      return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
-    }
-    Value isNegInf(Value x) {
-      return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, x,
-                                   f(-INFINITY));
-    }
 
     Value build(RankedTensorType resultType) {
       Value q = adaptor.getQuery(), k = adaptor.getKey(), v = adaptor.getValue();
@@ -138,39 +131,11 @@ struct GpuFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
                                                /*writable=*/true);
     }
 
-    /// A rows x cols f32 buffer in shared memory. Kernels built before
-    /// bufferization take it from a module-level memref.global in the
-    /// workgroup address space (kernel outlining copies it into the kernel's
-    /// module): workgroup attributions would be memref block arguments,
-    /// which the buffer deallocation rewrites.
-    Value sharedBuffer(StringRef name, int64_t r, int64_t cols) {
-      auto type = MemRefType::get(
-          {r, cols}, b.getF32Type(), MemRefLayoutAttrInterface(),
-          gpu::AddressSpaceAttr::get(b.getContext(),
-                                     gpu::AddressSpace::Workgroup));
-      auto module = op->getParentOfType<ModuleOp>();
-      SymbolTable symbols(module);
-      std::string symbol;
-      for (int i = 0;; ++i) {
-        symbol = ("__seq_attention_" + name + "_" + Twine(i)).str();
-        if (!symbols.lookup(symbol))
-          break;
-      }
-      {
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(module.getBody());
-        memref::GlobalOp::create(b, loc, symbol, b.getStringAttr("private"),
-                                 type, b.getUnitAttr(), /*constant=*/false,
-                                 b.getI64IntegerAttr(128));
-      }
-      return memref::GetGlobalOp::create(b, loc, type, symbol);
-    }
-
     void emitBody(gpu::LaunchOp launch, Value q, Value k, Value v,
                   const AttentionPositions &pos, Value batch, Value out) {
-      Value kS = sharedBuffer("k", keyTile(), shape.headDim);
-      Value vS = sharedBuffer("v", keyTile(), shape.valueDim);
-      Value sS = sharedBuffer("scores", keyTile(), kThreads);
+      Value kS = sharedBuffer(op, "attention_k", keyTile(), shape.headDim);
+      Value vS = sharedBuffer(op, "attention_v", keyTile(), shape.valueDim);
+      Value sS = sharedBuffer(op, "attention_scores", keyTile(), kThreads);
       Value tid = launch.getThreadIds().x;
       Value tile = launch.getBlockIds().x, head = launch.getBlockIds().y;
       Value ib = launch.getBlockIds().z;
@@ -323,17 +288,7 @@ struct GpuFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
             Value dot = vector::ReductionOp::create(
                 b, loc, vector::CombiningKind::ADD, prod, Value(), fm);
             // The row's slices meet: every thread of the row gets the dot.
-            for (int64_t offset = 1; offset < parts; offset *= 2) {
-              Value other =
-                  gpu::ShuffleOp::create(
-                      b, loc, dot,
-                      arith::ConstantIntOp::create(b, loc, b.getI32Type(),
-                                                   offset),
-                      arith::ConstantIntOp::create(b, loc, b.getI32Type(), 32),
-                      gpu::ShuffleMode::XOR)
-                      .getShuffleResult();
-              dot = arith::AddFOp::create(b, loc, dot, other);
-            }
+            dot = warpSum(dot, parts);
             Value key = add(j0, jj);
             Value visible =
                 arith::AndIOp::create(b, loc, active, lt(key, end));

@@ -69,3 +69,32 @@ func.func @too_wide(%q: tensor<1x8x1x512xf32>, %k: tensor<1x8x1x512xf32>, %v: te
   %o = seq.attention %q, %k, %v : tensor<1x8x1x512xf32>, tensor<1x8x1x512xf32>, tensor<1x8x1x512xf32> -> tensor<1x8x1x512xf32>
   return %o : tensor<1x8x1x512xf32>
 }
+
+// -----
+
+// One query position (decoding) with head dims that are multiples of 32:
+// split-KV. The first kernel's grid is (key splits of 256 over the cache's
+// capacity, query heads, batch) with 4 warps per block; a warp's lanes
+// share each dot product through a 5-step butterfly; warps meet in shared
+// memory and each block writes its split's partial accumulator and (max,
+// sum). The second kernel (Dv threads per (head, batch)) merges the splits.
+// CHECK-DAG: memref.global "private" @__seq_decode_stats_0 : memref<4x2xf32, #gpu.address_space<workgroup>>
+// CHECK-DAG: memref.global "private" @__seq_decode_acc_0 : memref<4x64xf32, #gpu.address_space<workgroup>>
+// CHECK-LABEL: func.func @decode
+// CHECK: %[[SPLITS:.*]] = arith.maxui %{{.*}}, %c1
+// CHECK: %[[ACC:.*]] = memref.alloc(%{{.*}}, %[[SPLITS]]) : memref<?x8x?x64xf32>
+// CHECK: %[[STATS:.*]] = memref.alloc(%{{.*}}, %[[SPLITS]]) : memref<?x8x?x2xf32>
+// CHECK: gpu.launch blocks(%[[S:.*]], %[[H:.*]], %{{.*}}) in (%{{.*}} = %[[SPLITS]], %{{.*}} = %c8{{.*}}, %{{.*}} = %{{.*}}) threads({{.*}}) in (%{{.*}} = %c128
+// CHECK:   scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c4{{.*}} -> (f32, f32, vector<2xf32>)
+// CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK:   gpu.barrier
+// CHECK:   vector.store %{{.*}}, %[[ACC]][%{{.*}}, %[[H]], %[[S]], %{{.*}}]
+// CHECK:   memref.store %{{.*}}, %[[STATS]][%{{.*}}, %[[H]], %[[S]], %c0
+// CHECK: gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c64
+// CHECK:   scf.for {{.*}} -> (f32)
+// CHECK:   scf.for {{.*}} -> (f32, f32)
+// CHECK: bufferization.to_tensor
+func.func @decode(%q: tensor<1x1x8x64xf32>, %k: tensor<1x1000x2x64xf32>, %v: tensor<1x1000x2x64xf32>, %n: index) -> tensor<1x1x8x64xf32> {
+  %o = seq.attention %q, %k, %v kv_length(%n) {causal} : tensor<1x1x8x64xf32>, tensor<1x1000x2x64xf32>, tensor<1x1000x2x64xf32> -> tensor<1x1x8x64xf32>
+  return %o : tensor<1x1x8x64xf32>
+}
