@@ -559,13 +559,13 @@ def gen_attention():
     # splits, some empty under the window), head dim 128 splits each query
     # row over two threads.
     specs += [
-        ("gpu_decode_gqa_window", 2, 1, 600, 4, 2, 64, 64, 530,
+        ("gpu_decode_gqa_window", 1, 1, 600, 4, 2, 64, 64, 530,
          {"causal": 1, "sliding_window": 300}, None),
         ("gpu_decode_bias_softcap", 1, 1, 300, 2, 1, 32, 64, 290,
          {"causal": 1, "score_mod": "softcap_2"}, ("B", 1, "Sq", "Skv")),
         ("gpu_decode_ring", 1, 1, 64, 2, 2, 32, 32, 150,
          {"causal": 1, "sliding_window": 40, "ring": 1}, None),
-        ("gpu_prefill_hd128_gqa", 1, 150, 150, 4, 2, 128, 128, None,
+        ("gpu_prefill_hd128_gqa", 1, 130, 130, 2, 1, 128, 128, None,
          {"causal": 1}, None),
     ]
     for case, B, Sq, Skv, Hq, Hkv, Dk, Dv, L, attrs, bias_spec in specs:
