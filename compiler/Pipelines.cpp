@@ -145,6 +145,11 @@ void buildSeqToLinalgPipeline(OpPassManager &pm,
   pm.addPass(seqc::createApproximateMath(approximate));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // GPU: one kernel per elementwise chain instead of one per op.
+  if (options.gpuKernels) {
+    pm.addNestedPass<func::FuncOp>(seqc::createFuseElementwise());
+    pm.addPass(createCanonicalizerPass());
+  }
 }
 
 void buildBufferizationPipeline(OpPassManager &pm) {

@@ -53,7 +53,7 @@ struct SeqToLinalgOptions {
   /// The CPU vector kernels (off for GPU targets, which map plain linalg).
   bool vectorKernels = true;
   /// GPU kernels (with vectorKernels off): attention as one kernel per op,
-  /// scans one channel per thread.
+  /// scans one channel per thread, elementwise chains fused.
   bool gpuKernels = false;
 };
 

@@ -156,6 +156,17 @@ def GpuDeviceMemory : Pass<"seq-gpu-device-memory", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::gpu::GPUDialect"];
 }
 
+def FuseElementwise : Pass<"seq-fuse-elementwise", "mlir::func::FuncOp"> {
+  let summary = "Fuse chains of elementwise linalg ops into one op";
+  let description = [{
+    Fuses an all-parallel `linalg.generic` producer with a single use into
+    an all-parallel consumer, on tensors. Used for GPU targets, where every
+    op is a kernel launch; reductions and contractions keep their bodies
+    (the tensor-core matmul pass matches plain multiply-add bodies).
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def GpuTensorCoreMatmul : Pass<"seq-gpu-tensor-core-matmul",
                                "mlir::func::FuncOp"> {
   let summary = "f32 contractions as tensor-core kernels (WMMA tf32)";
