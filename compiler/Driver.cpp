@@ -268,6 +268,10 @@ bool compile(const CompileOptions &options) {
     error("--emit=ptx needs --target=cuda");
     return false;
   }
+  if (options.gpuMatmul != "tf32x3" && !chip) {
+    error("--gpu-matmul=" + options.gpuMatmul + " needs --target=cuda");
+    return false;
+  }
 
   DialectRegistry registry;
   registerCompilerDialects(registry);

@@ -130,10 +130,13 @@ void buildSeqToLinalgPipeline(OpPassManager &pm,
   toLinalg.vectorKernels = options.vectorKernels;
   if (!options.vectorKernels)
     toLinalg.attention = options.gpuKernels ? "gpu-flash" : "flash-generic";
-  // On a GPU each channel tile is one thread: one channel per tile gives
-  // D threads instead of D / 64.
-  if (options.gpuKernels)
+  // On a GPU the selective scan is its own kernel (a thread per channel
+  // and state); where that does not apply, each channel tile is a thread,
+  // so one channel per tile gives D threads instead of D / 64.
+  if (options.gpuKernels) {
     toLinalg.channelTile = 1;
+    toLinalg.scan = "gpu";
+  }
   pm.addPass(seqc::createConvertSeqToLinalg(toLinalg));
   // Glue arithmetic written on whole tensors (residual adds, -exp(A_log))
   // becomes linalg so that it bufferizes.

@@ -27,6 +27,10 @@ void populateFlashAttentionLoweringPatterns(mlir::RewritePatternSet &patterns,
 /// query rows, key tiles in shared memory, online softmax in registers.
 void populateGpuFlashAttentionLoweringPatterns(mlir::RewritePatternSet &patterns);
 
+/// selective_scan as one GPU kernel, a thread per (channel, state index)
+/// (GpuSelectiveScan.cpp).
+void populateGpuSelectiveScanLoweringPatterns(mlir::RewritePatternSet &patterns);
+
 /// selective_scan tiled over (batch, channel tile), each tile running its
 /// own time loop on threads.
 /// Register-tiled f32 flash attention (value dims a multiple of 16); the

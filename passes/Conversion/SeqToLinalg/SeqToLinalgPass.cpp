@@ -68,9 +68,9 @@ struct ConvertSeqToLinalgPass
           << attention << "' (flash, flash-generic, gpu-flash, reference)";
       return signalPassFailure();
     }
-    if (scan != "tiled" && scan != "reference") {
+    if (scan != "tiled" && scan != "gpu" && scan != "reference") {
       getOperation().emitError("convert-seq-to-linalg: unknown scan lowering '")
-          << scan << "' (tiled, reference)";
+          << scan << "' (tiled, gpu, reference)";
       return signalPassFailure();
     }
     if (queryTile < 0 || keyTile < 1 || channelTile < 1 || kvSplits < 1 ||
@@ -90,8 +90,11 @@ struct ConvertSeqToLinalgPass
     target.addLegalOp<seqc::seq::WeightOp, seqc::seq::YieldOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(ctx);
+    // scan=gpu: the GPU kernel where it applies, the tiled form elsewhere.
+    if (scan == "gpu")
+      seqc::populateGpuSelectiveScanLoweringPatterns(patterns);
     seqc::populateSeqToLinalgPatterns(patterns, attention, queryTile,
-                                      keyTile, scan == "tiled", channelTile,
+                                      keyTile, scan != "reference", channelTile,
                                       kvSplits, scanSegments, ssdChunk);
     seqc::lowering::VectorKernelsOff scalarOnly(!vectorKernels);
     if (failed(applyPartialConversion(getOperation(), target,
