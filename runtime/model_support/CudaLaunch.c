@@ -37,6 +37,7 @@ typedef unsigned long long CUdeviceptr;
 
 enum { kJitErrorLog = 5, kJitErrorLogSize = 6, kJitOptimizationLevel = 7 };
 enum { kStreamNonBlocking = 1 };
+enum { kMemPoolReleaseThreshold = 4 }; /* CU_MEMPOOL_ATTR_RELEASE_THRESHOLD */
 
 static struct {
   CUresult (*init)(unsigned);
@@ -59,7 +60,18 @@ static struct {
   CUresult (*memcpyHtoD)(CUdeviceptr, const void *, size_t);
   CUresult (*memcpyDtoH)(void *, CUdeviceptr, size_t);
   CUresult (*getErrorString)(CUresult, const char **);
+  /* Optional (CUDA 11.2+): stream-ordered allocation. */
+  CUresult (*memAllocAsync)(CUdeviceptr *, size_t, CUstream);
+  CUresult (*memFreeAsync)(CUdeviceptr, CUstream);
+  CUresult (*deviceGetDefaultMemPool)(void **, CUdevice);
+  CUresult (*memPoolSetAttribute)(void *, int, void *);
 } cu;
+
+/* Kernels' temporaries come from the device's default memory pool, in
+ * stream order, and freed blocks stay in the pool for the next call: a
+ * decode step allocates dozens of buffers, which cuMemAlloc/cuMemFree
+ * (a device-wide synchronisation) would make slower than the kernels. */
+static int pooled;
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int requestedDevice = -1; /* seq_cuda_init's, else $SEQ_CUDA_DEVICE */
@@ -137,6 +149,10 @@ static void load(void) {
   BIND(memcpyHtoD, "cuMemcpyHtoD_v2");
   BIND(memcpyDtoH, "cuMemcpyDtoH_v2");
 #undef BIND
+  *(void **)&cu.memAllocAsync = dlsym(lib, "cuMemAllocAsync");
+  *(void **)&cu.memFreeAsync = dlsym(lib, "cuMemFreeAsync");
+  *(void **)&cu.deviceGetDefaultMemPool = dlsym(lib, "cuDeviceGetDefaultMemPool");
+  *(void **)&cu.memPoolSetAttribute = dlsym(lib, "cuMemPoolSetAttribute");
   if (!check(cu.init(0), "cuInit"))
     return;
   int count = 0;
@@ -157,6 +173,13 @@ static void load(void) {
       !check(cu.primaryCtxRetain(&context, device),
              "cuDevicePrimaryCtxRetain"))
     return;
+  void *pool = NULL;
+  if (cu.memAllocAsync && cu.memFreeAsync && cu.deviceGetDefaultMemPool &&
+      cu.memPoolSetAttribute &&
+      cu.deviceGetDefaultMemPool(&pool, device) == 0) {
+    uint64_t keep = UINT64_MAX; /* never hand freed blocks back */
+    pooled = cu.memPoolSetAttribute(pool, kMemPoolReleaseThreshold, &keep) == 0;
+  }
   ready = 1;
 }
 
@@ -265,17 +288,24 @@ HIDDEN void mgpuStreamDestroy(void *stream) {
 }
 
 HIDDEN void *mgpuMemAlloc(uint64_t bytes, void *stream, int8_t hostShared) {
-  (void)stream;
   (void)hostShared;
   CUdeviceptr ptr = 0;
-  if (bytes && usable())
+  if (!bytes || !usable())
+    return NULL;
+  if (pooled && stream)
+    check(cu.memAllocAsync(&ptr, bytes, stream), "cuMemAllocAsync");
+  else
     check(cu.memAlloc(&ptr, bytes), "cuMemAlloc");
   return (void *)(uintptr_t)ptr;
 }
 
 HIDDEN void mgpuMemFree(void *ptr, void *stream) {
-  (void)stream;
-  if (ptr && ready)
+  if (!ptr || !ready)
+    return;
+  if (pooled && stream)
+    check(cu.memFreeAsync((CUdeviceptr)(uintptr_t)ptr, stream),
+          "cuMemFreeAsync");
+  else
     cu.memFree((CUdeviceptr)(uintptr_t)ptr);
 }
 

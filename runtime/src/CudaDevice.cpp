@@ -73,7 +73,7 @@ Error callOnDevice(seq_model &model,
                    const std::vector<void *> &buffers,
                    const std::vector<StagedBuffer> &staging,
                    const int64_t *ints, const std::string &what) {
-  DeviceBuffers device(model.cuda);
+  DeviceBuffers device(model.cuda, model.staging);
   std::vector<void *> onDevice(buffers.size(), nullptr);
   for (size_t i = 0; i < buffers.size(); ++i) {
     size_t bytes = staging[i].bytes;
@@ -103,17 +103,51 @@ Error callOnDevice(seq_model &model,
   return Error::ok();
 }
 
-DeviceBuffers::~DeviceBuffers() {
-  for (void *p : buffers)
+void *StagingPool::take(const CudaApi &api, size_t bytes) {
+  if (!bytes)
+    return nullptr;
+  {
+    std::lock_guard<std::mutex> guard(lock);
+    auto it = kept.find(bytes);
+    if (it != kept.end()) {
+      void *p = it->second;
+      kept.erase(it);
+      keptBytes -= bytes;
+      return p;
+    }
+  }
+  return api.alloc(bytes);
+}
+
+void StagingPool::give(const CudaApi &api, void *buffer, size_t bytes) {
+  {
+    std::lock_guard<std::mutex> guard(lock);
+    if (keptBytes + bytes <= kMaxBytes) {
+      kept.emplace(bytes, buffer);
+      keptBytes += bytes;
+      return;
+    }
+  }
+  api.release(buffer);
+}
+
+void StagingPool::releaseAll(const CudaApi &api) {
+  std::lock_guard<std::mutex> guard(lock);
+  for (auto &[bytes, p] : kept)
     api.release(p);
+  kept.clear();
+  keptBytes = 0;
+}
+
+DeviceBuffers::~DeviceBuffers() {
+  for (auto [p, bytes] : buffers)
+    pool.give(api, p, bytes);
 }
 
 void *DeviceBuffers::allocate(size_t bytes) {
-  if (!bytes)
-    return nullptr;
-  void *p = api.alloc(bytes);
+  void *p = pool.take(api, bytes);
   if (p)
-    buffers.push_back(p);
+    buffers.push_back({p, bytes});
   return p;
 }
 

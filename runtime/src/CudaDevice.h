@@ -14,6 +14,8 @@
 #include "Error.h"
 
 #include <cstddef>
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -62,10 +64,29 @@ Error callOnDevice(seq_model &model, void (*fn)(void *const *, const int64_t *,
                    const std::vector<StagedBuffer> &staging,
                    const int64_t *ints, const std::string &what);
 
-/// Device buffers of one call, freed when it goes out of scope.
+/// Device buffers that staged earlier calls' inputs and outputs, kept by
+/// size for the next call: cuMemAlloc and cuMemFree on every call (a decode
+/// step stages a token and its logits) would synchronise the device each
+/// time. Shared by the model's threads; holds at most kMaxBytes.
+class StagingPool {
+public:
+  static constexpr size_t kMaxBytes = size_t(256) << 20;
+  /// A buffer of exactly `bytes` (null for 0 bytes or on failure).
+  void *take(const CudaApi &api, size_t bytes);
+  /// Keeps `buffer` for a later take, or frees it when the pool is full.
+  void give(const CudaApi &api, void *buffer, size_t bytes);
+  void releaseAll(const CudaApi &api);
+
+private:
+  std::mutex lock;
+  std::multimap<size_t, void *> kept;
+  size_t keptBytes = 0;
+};
+
+/// Device buffers of one call, back to the pool when it goes out of scope.
 class DeviceBuffers {
 public:
-  explicit DeviceBuffers(const CudaApi &api) : api(api) {}
+  DeviceBuffers(const CudaApi &api, StagingPool &pool) : api(api), pool(pool) {}
   DeviceBuffers(const DeviceBuffers &) = delete;
   DeviceBuffers &operator=(const DeviceBuffers &) = delete;
   ~DeviceBuffers();
@@ -74,7 +95,8 @@ public:
 
 private:
   const CudaApi &api;
-  std::vector<void *> buffers;
+  StagingPool &pool;
+  std::vector<std::pair<void *, size_t>> buffers;
 };
 
 } // namespace seqrt

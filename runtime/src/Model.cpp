@@ -275,9 +275,11 @@ Error openModel(const char *libraryPath, const char *weightsPath,
 
 seq_model::~seq_model() {
   // Device weights are freed by the library's launch support.
-  if (cuda.release)
+  if (cuda.release) {
     for (void *p : deviceWeights)
       cuda.release(p);
+    staging.releaseAll(cuda);
+  }
   // Weights may point into mappings the store owns; code into the library.
   store.reset();
   if (library)

@@ -43,6 +43,7 @@ struct seq_model {
   /// device copies (weightData points at them).
   seqrt::CudaApi cuda;
   std::vector<void *> deviceWeights;
+  seqrt::StagingPool staging; ///< device buffers for staging calls
 
   /// Calls `fn` with this model's thread count.
   void call(SeqEntryFn fn, void *const *buffers, const int64_t *ints) {

@@ -129,12 +129,18 @@ TEST_F(DeviceStateTest, StateStaysOnTheDeviceBetweenCalls) {
   EXPECT_EQ(FakeDevice::downloads, 1u);
   size_t uploadsAfterPrefill = FakeDevice::uploads;
   size_t downloadsAfterPrefill = FakeDevice::downloads;
-  for (int32_t t : kContinuation)
+  size_t allocationsAfterFirstStep = 0;
+  for (int32_t t : kContinuation) {
     EXPECT_LE(maxDiff(decode(d, t), decode(h, t)), 1e-6f) << "token " << t;
-  // Each decode step: the token in, the logits out, no state traffic.
+    if (!allocationsAfterFirstStep)
+      allocationsAfterFirstStep = FakeDevice::allocations;
+  }
+  // Each decode step: the token in, the logits out, no state traffic; the
+  // staging buffers of the first step serve the later ones.
   EXPECT_EQ(FakeDevice::uploads - uploadsAfterPrefill, kContinuation.size());
   EXPECT_EQ(FakeDevice::downloads - downloadsAfterPrefill,
             kContinuation.size());
+  EXPECT_EQ(FakeDevice::allocations, allocationsAfterFirstStep);
   seq_session_destroy(d);
   seq_session_destroy(h);
 }
