@@ -31,9 +31,10 @@ def ConvertSeqToLinalg : Pass<"convert-seq-to-linalg", "mlir::ModuleOp"> {
            "call (decode): computed in parallel, merged by their softmax "
            "statistics (1: no split)">,
     Option<"scan", "scan", "std::string", /*default=*/"\"tiled\"",
-           "selective_scan lowering: tiled (parallel channel tiles), gpu "
-           "(one GPU kernel, a thread per channel and state; tiled where it "
-           "does not apply) or reference (whole-tensor steps)">,
+           "selective_scan and ssd lowering: tiled (parallel channel tiles; "
+           "chunked SSD), gpu (one GPU kernel each: lanes per channel and "
+           "state; tiled where it does not apply) or reference "
+           "(whole-tensor steps)">,
     Option<"channelTile", "channel-tile", "int64_t", /*default=*/"64",
            "Channels per selective-scan tile">,
     Option<"vectorKernels", "vector-kernels", "bool", /*default=*/"true",

@@ -31,6 +31,10 @@ void populateGpuFlashAttentionLoweringPatterns(mlir::RewritePatternSet &patterns
 /// (GpuSelectiveScan.cpp).
 void populateGpuSelectiveScanLoweringPatterns(mlir::RewritePatternSet &patterns);
 
+/// ssd as one GPU kernel, a lane group per (head, head channel)
+/// (GpuSSD.cpp).
+void populateGpuSSDLoweringPatterns(mlir::RewritePatternSet &patterns);
+
 /// selective_scan tiled over (batch, channel tile), each tile running its
 /// own time loop on threads.
 /// Register-tiled f32 flash attention (value dims a multiple of 16); the

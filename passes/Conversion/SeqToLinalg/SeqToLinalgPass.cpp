@@ -91,8 +91,10 @@ struct ConvertSeqToLinalgPass
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(ctx);
     // scan=gpu: the GPU kernel where it applies, the tiled form elsewhere.
-    if (scan == "gpu")
+    if (scan == "gpu") {
       seqc::populateGpuSelectiveScanLoweringPatterns(patterns);
+      seqc::populateGpuSSDLoweringPatterns(patterns);
+    }
     seqc::populateSeqToLinalgPatterns(patterns, attention, queryTile,
                                       keyTile, scan != "reference", channelTile,
                                       kvSplits, scanSegments, ssdChunk);

@@ -39,3 +39,26 @@ func.func @odd_state(%u: tensor<1x8x4xf32>, %dt: tensor<1x8x4xf32>, %a: tensor<4
   %y, %h = seq.selective_scan %u, %dt, %a, %b, %c : (tensor<1x8x4xf32>, tensor<1x8x4xf32>, tensor<4x12xf32>, tensor<1x8x12xf32>, tensor<1x8x12xf32>) -> (tensor<1x8x4xf32>, tensor<1x4x12xf32>)
   return %y, %h : tensor<1x8x4xf32>, tensor<1x4x12xf32>
 }
+
+// -----
+
+// seq.ssd (Mamba2): a channel is (head, head channel); with N = 128 its 32
+// lanes hold 4 states each (lane j: n = j, j + 32, ...), so 4 channels per
+// block. Δ is clamped to dt_limit; y's sum over the states is a 5-step
+// butterfly.
+// CHECK-LABEL: func.func @mamba2
+// CHECK: %[[Y:.*]] = memref.alloc(%{{.*}}) : memref<1x?x8x64xf32>
+// CHECK: %[[S:.*]] = memref.alloc() : memref<1x8x64x128xf32>
+// CHECK: arith.ceildivui %c512{{.*}}, %c4
+// CHECK: gpu.launch
+// CHECK:   scf.for {{.*}} -> (f32, f32, f32, f32)
+// CHECK:     math.log1p
+// CHECK:     arith.maximumf
+// CHECK:     arith.minimumf
+// CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK:     memref.store %{{.*}}, %[[Y]]
+// CHECK-COUNT-4: memref.store %{{.*}}, %[[S]]
+func.func @mamba2(%x: tensor<1x?x8x64xf32>, %dt: tensor<1x?x8xf32>, %a: tensor<8xf32>, %b: tensor<1x?x2x128xf32>, %c: tensor<1x?x2x128xf32>, %d: tensor<8xf32>) -> (tensor<1x?x8x64xf32>, tensor<1x8x64x128xf32>) {
+  %y, %s = seq.ssd %x, %dt, %a, %b, %c D(%d) {dt_softplus, dt_limit = array<f32: 0.001, 10.0>} : (tensor<1x?x8x64xf32>, tensor<1x?x8xf32>, tensor<8xf32>, tensor<1x?x2x128xf32>, tensor<1x?x2x128xf32>, tensor<8xf32>) -> (tensor<1x?x8x64xf32>, tensor<1x8x64x128xf32>)
+  return %y, %s : tensor<1x?x8x64xf32>, tensor<1x8x64x128xf32>
+}
