@@ -3,9 +3,9 @@
 // gpu.barrier declares no memory effects, so passes that must know every
 // op's effects refuse it: the buffer deallocation pipeline stops with "ops
 // with unknown memory side effects are not supported" on kernels built
-// before bufferization (gpu-flash attention). A barrier makes the block's
-// earlier writes visible to its later reads: it reads and writes memory,
-// and says so here.
+// before bufferization (the GPU attention and norm kernels). A barrier
+// makes the block's earlier writes visible to its later reads: it reads and
+// writes memory, and says so here.
 //
 //===----------------------------------------------------------------------===//
 

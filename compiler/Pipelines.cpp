@@ -129,13 +129,13 @@ void buildSeqToLinalgPipeline(OpPassManager &pm,
   toLinalg.scanSegments = options.scanSegments;
   toLinalg.vectorKernels = options.vectorKernels;
   if (!options.vectorKernels)
-    toLinalg.attention = options.gpuKernels ? "gpu-flash" : "flash-generic";
+    toLinalg.attention = "flash-generic";
   // On a GPU the selective scan is its own kernel (a thread per channel
   // and state); where that does not apply, each channel tile is a thread,
   // so one channel per tile gives D threads instead of D / 64.
   if (options.gpuKernels) {
     toLinalg.channelTile = 1;
-    toLinalg.scan = "gpu";
+    toLinalg.gpuKernels = true;
   }
   pm.addPass(seqc::createConvertSeqToLinalg(toLinalg));
   // Glue arithmetic written on whole tensors (residual adds, -exp(A_log))
@@ -288,7 +288,7 @@ void registerCompilerDialects(DialectRegistry &registry) {
   registerConvertNVVMToLLVMInterface(registry);
   NVVM::registerConvertGpuToNVVMInterface(registry);
   ub::registerConvertUBToLLVMInterface(registry);
-  // Kernels built with vector ops (gpu-flash attention's register rows).
+  // Kernels built with vector ops (GPU attention's register rows).
   vector::registerConvertVectorToLLVMInterface(registry);
 }
 

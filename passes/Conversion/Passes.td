@@ -18,9 +18,8 @@ def ConvertSeqToLinalg : Pass<"convert-seq-to-linalg", "mlir::ModuleOp"> {
   let options = [
     Option<"attention", "attention", "std::string", /*default=*/"\"flash\"",
            "Attention lowering: flash (tiled, online softmax; register-tiled "
-           "vector kernel for f32), flash-generic (the linalg form only), "
-           "gpu-flash (one GPU kernel per op, flash-generic where it does "
-           "not apply) or reference (materialised scores)">,
+           "vector kernel for f32), flash-generic (the linalg form only) or "
+           "reference (materialised scores)">,
     Option<"queryTile", "query-tile", "int64_t", /*default=*/"0",
            "Query positions per flash-attention tile (0: automatic, about "
            "64 query rows for the vector kernel, 16 positions otherwise)">,
@@ -31,16 +30,19 @@ def ConvertSeqToLinalg : Pass<"convert-seq-to-linalg", "mlir::ModuleOp"> {
            "call (decode): computed in parallel, merged by their softmax "
            "statistics (1: no split)">,
     Option<"scan", "scan", "std::string", /*default=*/"\"tiled\"",
-           "selective_scan and ssd lowering: tiled (parallel channel tiles; "
-           "chunked SSD), gpu (one GPU kernel each: lanes per channel and "
-           "state; tiled where it does not apply) or reference "
-           "(whole-tensor steps)">,
+           "selective_scan lowering: tiled (parallel channel tiles) or "
+           "reference (whole-tensor steps)">,
     Option<"channelTile", "channel-tile", "int64_t", /*default=*/"64",
            "Channels per selective-scan tile">,
     Option<"vectorKernels", "vector-kernels", "bool", /*default=*/"true",
            "Use the CPU vector kernels (16-lane f32: attention, projections, "
            "scans, chunk products); false keeps every op in plain linalg "
            "form, for targets that map loops themselves (GPU)">,
+    Option<"gpuKernels", "gpu-kernels", "bool", /*default=*/"false",
+           "GPU kernels (gpu.launch) for attention (flash, split-KV decode), "
+           "selective scans, SSD and norms; the other lowerings stay for "
+           "the ops and shapes they do not take (use with "
+           "vector-kernels=false)">,
     Option<"ssdChunk", "ssd-chunk", "int64_t", /*default=*/"64",
            "Chunk length of the chunked SSD (seq.ssd and scalar-gated "
            "linear attention) when the op sets no chunk_size">,
@@ -56,7 +58,7 @@ def ConvertSeqToLinalg : Pass<"convert-seq-to-linalg", "mlir::ModuleOp"> {
     "mlir::scf::SCFDialect",
     "mlir::tensor::TensorDialect",
     "mlir::vector::VectorDialect",
-    // gpu-flash attention: a gpu.launch writing a fresh buffer.
+    // gpu-kernels: gpu.launch ops writing fresh buffers.
     "mlir::gpu::GPUDialect",
     "mlir::memref::MemRefDialect",
     "mlir::bufferization::BufferizationDialect",

@@ -31,6 +31,10 @@ void populateGpuFlashAttentionLoweringPatterns(mlir::RewritePatternSet &patterns
 /// (GpuSelectiveScan.cpp).
 void populateGpuSelectiveScanLoweringPatterns(mlir::RewritePatternSet &patterns);
 
+/// rmsnorm and layernorm as one GPU kernel each, a block per row
+/// (GpuNorms.cpp).
+void populateGpuNormLoweringPatterns(mlir::RewritePatternSet &patterns);
+
 /// ssd as one GPU kernel, a lane group per (head, head channel)
 /// (GpuSSD.cpp).
 void populateGpuSSDLoweringPatterns(mlir::RewritePatternSet &patterns);

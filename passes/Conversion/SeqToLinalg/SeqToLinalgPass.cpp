@@ -34,12 +34,7 @@ void seqc::populateSeqToLinalgPatterns(RewritePatternSet &patterns,
   if (attention == "flash")
     populateVectorFlashAttentionLoweringPatterns(patterns, queryTile, keyTile,
                                                  kvSplits);
-  if (attention == "gpu-flash")
-    populateGpuFlashAttentionLoweringPatterns(patterns);
-  // gpu-flash falls back to flash-generic for shapes its kernel does not
-  // take (dynamic heads, head dims above 256, other element types).
-  if (attention == "flash" || attention == "flash-generic" ||
-      attention == "gpu-flash")
+  if (attention == "flash" || attention == "flash-generic")
     populateFlashAttentionLoweringPatterns(
         patterns, queryTile > 0 ? queryTile : 16, keyTile);
   else
@@ -62,15 +57,15 @@ struct ConvertSeqToLinalgPass
 
   void runOnOperation() override {
     if (attention != "flash" && attention != "flash-generic" &&
-        attention != "gpu-flash" && attention != "reference") {
+        attention != "reference") {
       getOperation().emitError("convert-seq-to-linalg: unknown attention "
                                "lowering '")
-          << attention << "' (flash, flash-generic, gpu-flash, reference)";
+          << attention << "' (flash, flash-generic, reference)";
       return signalPassFailure();
     }
-    if (scan != "tiled" && scan != "gpu" && scan != "reference") {
+    if (scan != "tiled" && scan != "reference") {
       getOperation().emitError("convert-seq-to-linalg: unknown scan lowering '")
-          << scan << "' (tiled, gpu, reference)";
+          << scan << "' (tiled, reference)";
       return signalPassFailure();
     }
     if (queryTile < 0 || keyTile < 1 || channelTile < 1 || kvSplits < 1 ||
@@ -90,13 +85,16 @@ struct ConvertSeqToLinalgPass
     target.addLegalOp<seqc::seq::WeightOp, seqc::seq::YieldOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(ctx);
-    // scan=gpu: the GPU kernel where it applies, the tiled form elsewhere.
-    if (scan == "gpu") {
+    // GPU kernels where they apply (a higher benefit); the other lowerings
+    // take the remaining ops and shapes.
+    if (gpuKernels) {
+      seqc::populateGpuFlashAttentionLoweringPatterns(patterns);
       seqc::populateGpuSelectiveScanLoweringPatterns(patterns);
       seqc::populateGpuSSDLoweringPatterns(patterns);
+      seqc::populateGpuNormLoweringPatterns(patterns);
     }
     seqc::populateSeqToLinalgPatterns(patterns, attention, queryTile,
-                                      keyTile, scan != "reference", channelTile,
+                                      keyTile, scan == "tiled", channelTile,
                                       kvSplits, scanSegments, ssdChunk);
     seqc::lowering::VectorKernelsOff scalarOnly(!vectorKernels);
     if (failed(applyPartialConversion(getOperation(), target,

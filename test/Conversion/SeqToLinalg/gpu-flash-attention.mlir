@@ -1,6 +1,6 @@
-// RUN: seq-opt %s --split-input-file --convert-seq-to-linalg="attention=gpu-flash" | FileCheck %s
+// RUN: seq-opt %s --split-input-file --convert-seq-to-linalg="gpu-kernels=true vector-kernels=false attention=flash-generic" | FileCheck %s
 
-// attention=gpu-flash (--target=cuda): one gpu.launch per op. Grid: query
+// gpu-kernels (--target=cuda): one gpu.launch per attention op. Grid: query
 // tiles of 128 rows (head dim 64: one thread per row) x query heads x
 // batch; key tiles of 32 staged in shared-memory globals; the key loop runs
 // over the keys the causal mask leaves visible to the block's rows; the

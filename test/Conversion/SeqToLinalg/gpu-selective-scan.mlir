@@ -1,6 +1,6 @@
-// RUN: seq-opt %s --split-input-file --convert-seq-to-linalg="scan=gpu vector-kernels=false" | FileCheck %s
+// RUN: seq-opt %s --split-input-file --convert-seq-to-linalg="gpu-kernels=true vector-kernels=false" | FileCheck %s
 
-// scan=gpu (--target=cuda): one kernel, a thread per (channel, state index):
+// gpu-kernels (--target=cuda): one kernel, a thread per (channel, state index):
 // 128 / N = 8 channels per block, grid (channel blocks, batch). The time
 // loop carries the thread's h; y's sum over the states is a 4-step xor
 // butterfly over the channel's 16 lanes; lane 0 adds D·u, gates with
