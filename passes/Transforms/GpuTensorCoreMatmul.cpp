@@ -16,10 +16,12 @@
 //     allow_tf32 accuracy);
 //   * the epilogue adds the tile to the output (linalg accumulates).
 // Contractions nested in parallel loops (inside a future kernel) are left
-// to the generic mapping.
+// to the generic mapping. Decode-sized ones (a static M of at most 8, W
+// contiguous along k) take the warp-per-column kernel of GpuGemv.cpp.
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Transforms/GpuContraction.h"
 #include "passes/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -50,11 +52,7 @@ constexpr int64_t kLdA = kTileK + 4, kLdB = kTileN + 4, kLdC = kTileN + 4;
 // tf32 keeps the sign, the exponent and 10 mantissa bits.
 constexpr int32_t kTf32Mask = static_cast<int32_t>(0xFFFFE000u);
 
-/// The loop dims of a contraction this pass handles.
-struct Contraction {
-  std::optional<unsigned> batch;
-  unsigned m, n, k;
-};
+using seqc::gpu::Contraction;
 
 std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
@@ -85,6 +83,7 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
     if (!map.isProjectedPermutation(/*allowZeroInResults=*/false))
       return std::nullopt;
   Contraction c;
+  c.op = op;
   if (!dims->batch.empty())
     c.batch = dims->batch.front();
   c.m = dims->m.front();
@@ -371,15 +370,21 @@ struct GpuTensorCoreMatmulPass
           << precision << "'";
       return signalPassFailure();
     }
-    SmallVector<std::pair<linalg::LinalgOp, Contraction>> work;
+    SmallVector<Contraction> work;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (std::optional<Contraction> dims = matchContraction(op))
-        work.push_back({op, *dims});
+        work.push_back(*dims);
     });
-    for (auto &[op, dims] : work) {
-      OpBuilder b(op);
-      KernelBuilder(b, op.getLoc(), op, dims, precision == "tf32x3").build();
-      op->erase();
+    for (Contraction &dims : work) {
+      OpBuilder b(dims.op);
+      // Decode-sized products read W once, a warp per output column.
+      if (seqc::gpu::gemvApplies(dims))
+        seqc::gpu::buildGemvKernel(b, dims);
+      else
+        KernelBuilder(b, dims.op.getLoc(), dims.op, dims,
+                      precision == "tf32x3")
+            .build();
+      dims.op->erase();
     }
   }
 };

@@ -122,3 +122,48 @@ func.func @not_rewritten(%a: memref<4x16x16xf32>, %b: memref<16x16xf32>, %c: mem
   }
   return
 }
+
+// -----
+
+// A decode step's projection (M = 1, weights [n, k]): a warp per output
+// column, lanes striding along k (grid n / 4 with 4 warps per block), a
+// 5-step butterfly, lane 0 adding to the output. Full f32.
+#a = affine_map<(m, n, k) -> (m, k)>
+#w = affine_map<(m, n, k) -> (n, k)>
+#o = affine_map<(m, n, k) -> (m, n)>
+// CHECK-LABEL: func.func @decode_projection
+// CHECK: arith.ceildivui %c96{{.*}}, %c4
+// CHECK: gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c128
+// CHECK-NOT: gpu.subgroup_mma
+// CHECK:   scf.if
+// CHECK:     scf.for %[[K:.*]] = %{{.*}} to %c64{{.*}} step %c32{{.*}} -> (f32)
+// CHECK:       memref.load %arg1[%{{.*}}, %[[K]]]
+// CHECK:       memref.load %arg0[%{{.*}}, %[[K]]]
+// CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK:     scf.if
+// CHECK:       memref.load %arg2
+// CHECK:       memref.store %{{.*}}, %arg2
+// TF32-LABEL: func.func @decode_projection
+// TF32-NOT: gpu.subgroup_mma
+func.func @decode_projection(%x: memref<1x64xf32>, %w: memref<96x64xf32>, %out: memref<1x96xf32>) {
+  linalg.generic {indexing_maps = [#a, #w, #o], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<1x64xf32>, memref<96x64xf32>) outs(%out : memref<1x96xf32>) {
+  ^bb0(%p: f32, %q: f32, %acc: f32):
+    %m = arith.mulf %p, %q : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// M = 1 but B contiguous along n ([k, n]): the warp-per-column reads would
+// stride; the tensor-core kernel keeps it.
+// CHECK-LABEL: func.func @row_times_kn
+// CHECK: gpu.subgroup_mma_compute
+// TF32-LABEL: func.func @row_times_kn
+func.func @row_times_kn(%x: memref<1x64xf32>, %b: memref<64x96xf32>, %out: memref<1x96xf32>) {
+  linalg.matmul ins(%x, %b : memref<1x64xf32>, memref<64x96xf32>) outs(%out : memref<1x96xf32>)
+  return
+}

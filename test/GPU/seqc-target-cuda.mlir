@@ -23,9 +23,9 @@
 // SIMT-NOT: wmma
 // BAD: unknown --gpu-matmul=fp8 (expected tf32x3, tf32 or simt)
 
-func.func @run(%x: tensor<5x64xf32>, %g: tensor<64xf32>, %w: tensor<48x64xf32>) -> tensor<5x48xf32> {
-  %h = seq.rmsnorm %x, %g {epsilon = 1.0e-5 : f32} : tensor<5x64xf32>, tensor<64xf32>
-  %y = seq.linear %h, %w : tensor<5x64xf32>, tensor<48x64xf32> -> tensor<5x48xf32>
-  %z = seq.activation silu %y : tensor<5x48xf32>
-  return %z : tensor<5x48xf32>
+func.func @run(%x: tensor<40x64xf32>, %g: tensor<64xf32>, %w: tensor<48x64xf32>) -> tensor<40x48xf32> {
+  %h = seq.rmsnorm %x, %g {epsilon = 1.0e-5 : f32} : tensor<40x64xf32>, tensor<64xf32>
+  %y = seq.linear %h, %w : tensor<40x64xf32>, tensor<48x64xf32> -> tensor<40x48xf32>
+  %z = seq.activation silu %y : tensor<40x48xf32>
+  return %z : tensor<40x48xf32>
 }
