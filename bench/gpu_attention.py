@@ -30,6 +30,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 import numpy as np  # noqa: E402
+from gpu_gemm import best_of  # noqa: E402
 
 
 def chain_model(path, S, H, D, causal, links):
@@ -42,16 +43,6 @@ def chain_model(path, S, H, D, causal, links):
     with open(path, "w") as f:
         f.write(f"func.func @run(%q: {t}, %k: {t}, %v: {t}) -> {t} {{\n")
         f.write("\n".join(lines) + f"\n  return {prev} : {t}\n}}\n")
-
-
-def best_of(fn, repeat):
-    fn()  # warm-up: JIT, caches
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
 
 
 def main():

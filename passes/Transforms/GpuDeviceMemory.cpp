@@ -43,8 +43,7 @@ struct GpuDeviceMemoryPass
         rewriter.eraseOp(dealloc);
       } else if (auto copy = dyn_cast<memref::CopyOp>(op)) {
         gpu::MemcpyOp::create(rewriter, loc, /*asyncToken=*/Type(),
-                              ValueRange(), copy.getTarget(),
-                              copy.getSource());
+                              ValueRange(), copy.getTarget(), copy.getSource());
         rewriter.eraseOp(copy);
       } else if (isa<memref::LoadOp, memref::StoreOp, memref::AllocaOp>(op)) {
         op->emitError("seq-gpu-device-memory: '")

@@ -15,11 +15,11 @@
 #include "passes/Transforms/GpuContraction.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
-#include "mlir/Dialect/Arith/Utils/Utils.h"
 
 using namespace mlir;
 
@@ -71,18 +71,19 @@ void buildGemvKernel(OpBuilder &b, const Contraction &c) {
   Value gridY =
       sizeBatch ? arith::MaxUIOp::create(b, loc, sizeBatch, cst(1)).getResult()
                 : cst(1);
-  auto launch = mlir::gpu::LaunchOp::create(b, loc, gridX, gridY, cst(1),
-                                      cst(kWarps * kLanes), cst(1), cst(1));
+  auto launch = mlir::gpu::LaunchOp::create(
+      b, loc, gridX, gridY, cst(1), cst(kWarps * kLanes), cst(1), cst(1));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&launch.getBody().front());
   Value tid = launch.getThreadIds().x;
   Value lane = arith::RemUIOp::create(b, loc, tid, cst(kLanes));
   Value n = arith::AddIOp::create(
-      b, loc, arith::MulIOp::create(b, loc, launch.getBlockIds().x, cst(kWarps)),
+      b, loc,
+      arith::MulIOp::create(b, loc, launch.getBlockIds().x, cst(kWarps)),
       arith::DivUIOp::create(b, loc, tid, cst(kLanes)));
   Value batch = launch.getBlockIds().y;
-  Value active = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, n,
-                                       sizeN);
+  Value active =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, n, sizeN);
   if (sizeBatch)
     active = arith::AndIOp::create(
         b, loc, active,
@@ -93,8 +94,8 @@ void buildGemvKernel(OpBuilder &b, const Contraction &c) {
   scf::IfOp::create(b, loc, active, [&](OpBuilder &nb, Location) {
     OpBuilder::InsertionGuard inner(b);
     b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-    SmallVector<Value> zeros(rows, arith::ConstantOp::create(
-                                       b, loc, b.getF32FloatAttr(0)));
+    SmallVector<Value> zeros(
+        rows, arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0)));
     auto loop = scf::ForOp::create(
         b, loc, lane, sizeK, cst(kLanes), zeros,
         [&](OpBuilder &lb, Location, Value k, ValueRange acc) {
@@ -118,8 +119,8 @@ void buildGemvKernel(OpBuilder &b, const Contraction &c) {
           }
           scf::YieldOp::create(b, loc, next);
         });
-    Value lane0 = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane,
-                                        cst(0));
+    Value lane0 =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, cst(0));
     SmallVector<Value> sums;
     for (int64_t m = 0; m < rows; ++m) {
       Value x = loop.getResult(m);
@@ -127,7 +128,7 @@ void buildGemvKernel(OpBuilder &b, const Contraction &c) {
         x = arith::AddFOp::create(
             b, loc, x,
             mlir::gpu::ShuffleOp::create(b, loc, x, i32(offset), i32(kLanes),
-                                   mlir::gpu::ShuffleMode::XOR)
+                                         mlir::gpu::ShuffleMode::XOR)
                 .getShuffleResult());
       sums.push_back(x);
     }
@@ -143,9 +144,8 @@ void buildGemvKernel(OpBuilder &b, const Contraction &c) {
           at[*c.batch] = batch;
         SmallVector<Value> indices = indicesOf(op, 2, at);
         Value old = memref::LoadOp::create(b, loc, out, indices);
-        memref::StoreOp::create(b, loc,
-                                arith::AddFOp::create(b, loc, old, sums[m]),
-                                out, indices);
+        memref::StoreOp::create(
+            b, loc, arith::AddFOp::create(b, loc, old, sums[m]), out, indices);
       }
       scf::YieldOp::create(b, loc);
     });

@@ -47,8 +47,8 @@ void sequentialize(scf::ParallelOp loop) {
   IRRewriter rewriter(loop);
   rewriter.setInsertionPoint(loop);
   SmallVector<Value> ivs;
-  for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(),
-                                       loop.getUpperBound(), loop.getStep())) {
+  for (auto [lb, ub, step] :
+       llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
     auto forOp = scf::ForOp::create(rewriter, loop.getLoc(), lb, ub, step);
     ivs.push_back(forOp.getInductionVar());
     rewriter.setInsertionPointToStart(forOp.getBody());
@@ -186,8 +186,8 @@ void wrapInSingleIteration(Operation *op) {
   Location loc = op->getLoc();
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  auto loop = scf::ParallelOp::create(b, loc, ValueRange{zero},
-                                      ValueRange{one}, ValueRange{one});
+  auto loop = scf::ParallelOp::create(b, loc, ValueRange{zero}, ValueRange{one},
+                                      ValueRange{one});
   op->moveBefore(loop.getBody()->getTerminator());
 }
 
@@ -240,8 +240,10 @@ struct GpuMapLoopsPass : seqc::impl::GpuMapLoopsBase<GpuMapLoopsPass> {
       // and smaller (a one-thread kernel stays one thread).
       SmallVector<int64_t> sizes(loop.getNumLoops(), 1);
       sizes.back() = threads;
-      std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound().back()),
-                             ub = getConstantIntValue(loop.getUpperBound().back()),
+      std::optional<int64_t> lb = getConstantIntValue(
+                                 loop.getLowerBound().back()),
+                             ub = getConstantIntValue(
+                                 loop.getUpperBound().back()),
                              step = getConstantIntValue(loop.getStep().back());
       if (lb && ub && step && *step > 0)
         sizes.back() = std::max<int64_t>(
@@ -264,10 +266,10 @@ struct GpuMapLoopsPass : seqc::impl::GpuMapLoopsBase<GpuMapLoopsPass> {
       // dim's tile (the other dims have tile size 1).
       SmallVector<gpu::ParallelLoopDimMappingAttr> gridMap, blockMap;
       for (unsigned d = 0, e = grid.getNumLoops(); d < e; ++d) {
-        gridMap.push_back(mapTo(
-            ctx, d < 3 ? static_cast<gpu::Processor>(
-                             static_cast<int>(gpu::Processor::BlockX) + d)
-                       : gpu::Processor::Sequential));
+        gridMap.push_back(
+            mapTo(ctx, d < 3 ? static_cast<gpu::Processor>(
+                                   static_cast<int>(gpu::Processor::BlockX) + d)
+                             : gpu::Processor::Sequential));
         blockMap.push_back(mapTo(ctx, d + 1 == e ? gpu::Processor::ThreadX
                                                  : gpu::Processor::Sequential));
       }

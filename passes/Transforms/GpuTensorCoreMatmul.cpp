@@ -115,11 +115,12 @@ public:
       Value tiles = arith::CeilDivUIOp::create(b, loc, extent, cst(tile));
       return arith::MaxUIOp::create(b, loc, tiles, cst(1)).getResult();
     };
-    Value gridZ = sizeBatch ? arith::MaxUIOp::create(b, loc, sizeBatch, cst(1))
-                                  .getResult()
-                            : cst(1);
-    Attribute shared = gpu::AddressSpaceAttr::get(
-        b.getContext(), gpu::AddressSpace::Workgroup);
+    Value gridZ =
+        sizeBatch
+            ? arith::MaxUIOp::create(b, loc, sizeBatch, cst(1)).getResult()
+            : cst(1);
+    Attribute shared = gpu::AddressSpaceAttr::get(b.getContext(),
+                                                  gpu::AddressSpace::Workgroup);
     Type f32 = b.getF32Type();
     auto sharedType = [&](int64_t rows, int64_t cols) {
       return MemRefType::get({rows, cols}, f32, MemRefLayoutAttrInterface(),
@@ -182,8 +183,7 @@ private:
 
   /// Indices into operand `operandIndex` for the loop dims' values
   /// (`values[d]` for loop dim d).
-  SmallVector<Value> indicesOf(unsigned operandIndex,
-                               ArrayRef<Value> values) {
+  SmallVector<Value> indicesOf(unsigned operandIndex, ArrayRef<Value> values) {
     SmallVector<Value> indices;
     for (AffineExpr e : op.getIndexingMapsArray()[operandIndex].getResults())
       indices.push_back(values[cast<AffineDimExpr>(e).getPosition()]);
@@ -198,8 +198,8 @@ private:
   /// `value` truncated to tf32 (low 13 mantissa bits cleared).
   Value toTf32(Value value) {
     Value bits = arith::BitcastOp::create(b, loc, b.getI32Type(), value);
-    Value mask = arith::ConstantIntOp::create(b, loc, b.getI32Type(),
-                                              kTf32Mask);
+    Value mask =
+        arith::ConstantIntOp::create(b, loc, b.getI32Type(), kTf32Mask);
     Value hi = arith::AndIOp::create(b, loc, bits, mask);
     return arith::BitcastOp::create(b, loc, b.getF32Type(), hi);
   }
@@ -222,8 +222,8 @@ private:
       at[colDim] = add(col0, c);
       if (dims.batch)
         at[*dims.batch] = batch;
-      Value inBounds =
-          withBatch(both(below(at[rowDim], rowSize), below(at[colDim], colSize)));
+      Value inBounds = withBatch(
+          both(below(at[rowDim], rowSize), below(at[colDim], colSize)));
       auto read = scf::IfOp::create(
           b, loc, inBounds,
           [&](OpBuilder &nb, Location nl) {
@@ -232,7 +232,8 @@ private:
             scf::YieldOp::create(nb, nl, v);
           },
           [&](OpBuilder &nb, Location nl) {
-            Value zero = arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(0));
+            Value zero =
+                arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(0));
             scf::YieldOp::create(nb, nl, zero);
           });
       Value value = read.getResult(0);
@@ -269,10 +270,10 @@ private:
           OpBuilder::InsertionGuard guard(b);
           b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
           // A: rows m, columns k; B: rows k, columns n.
-          stageTile(0, dims.m, tileM0, sizeM, kTileM, dims.k, k0, sizeK,
-                    kTileK, aHi, aLo);
-          stageTile(1, dims.k, k0, sizeK, kTileK, dims.n, tileN0, sizeN,
-                    kTileN, bHi, bLo);
+          stageTile(0, dims.m, tileM0, sizeM, kTileM, dims.k, k0, sizeK, kTileK,
+                    aHi, aLo);
+          stageTile(1, dims.k, k0, sizeK, kTileK, dims.n, tileN0, sizeN, kTileN,
+                    bHi, bLo);
           gpu::BarrierOp::create(b, loc);
           SmallVector<Value> acc(accIn);
           for (int64_t kk = 0; kk < kTileK; kk += kFragK) {
@@ -381,8 +382,7 @@ struct GpuTensorCoreMatmulPass
       if (seqc::gpu::gemvApplies(dims))
         seqc::gpu::buildGemvKernel(b, dims);
       else
-        KernelBuilder(b, dims.op.getLoc(), dims.op, dims,
-                      precision == "tf32x3")
+        KernelBuilder(b, dims.op.getLoc(), dims.op, dims, precision == "tf32x3")
             .build();
       dims.op->erase();
     }

@@ -1,4 +1,5 @@
-//===- DeviceState.h - a CUDA session's state kept on the device -*- C++ -*-===//
+//===- DeviceState.h - a CUDA session's state kept on the device -*- C++
+//-*-===//
 //
 // A session of a --target=cuda model keeps its state (KV caches, conv and
 // scan states) in device buffers: entry calls update it in place, so
@@ -35,8 +36,7 @@ public:
   /// The device buffer of each state, uploading the host copy first when
   /// the device copy is not current. After the call the device copy is the
   /// current one.
-  Error acquire(const seq_session &session,
-                std::vector<void *> &deviceBuffers);
+  Error acquire(const seq_session &session, std::vector<void *> &deviceBuffers);
   /// Brings the host copy up to date (downloads if the device copy is
   /// newer).
   Error syncToHost(const seq_session &session);

@@ -65,7 +65,8 @@ public:
     int64_t dyn = ShapedType::kDynamic;
     // Per split: the unnormalised accumulator and (max, sum).
     partAcc = memref::AllocOp::create(
-        b, loc, MemRefType::get({dyn, shape.queryHeads, dyn, shape.valueDim}, f32),
+        b, loc,
+        MemRefType::get({dyn, shape.queryHeads, dyn, shape.valueDim}, f32),
         ValueRange{batch, splits});
     partStats = memref::AllocOp::create(
         b, loc, MemRefType::get({dyn, shape.queryHeads, dyn, 2}, f32),
@@ -76,18 +77,18 @@ public:
     out = memref::AllocOp::create(
         b, loc, MemRefType::get(resultType.getShape(), f32), outSizes);
 
-    auto splitLaunch = gpu::LaunchOp::create(
-        b, loc, splits, c(shape.queryHeads), blocksZ, c(kWarps * kLanes), c(1),
-        c(1));
+    auto splitLaunch =
+        gpu::LaunchOp::create(b, loc, splits, c(shape.queryHeads), blocksZ,
+                              c(kWarps * kLanes), c(1), c(1));
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(&splitLaunch.getBody().front());
       emitSplits(splitLaunch);
       gpu::TerminatorOp::create(b, loc);
     }
-    auto mergeLaunch = gpu::LaunchOp::create(
-        b, loc, c(shape.queryHeads), blocksZ, c(1), c(shape.valueDim), c(1),
-        c(1));
+    auto mergeLaunch =
+        gpu::LaunchOp::create(b, loc, c(shape.queryHeads), blocksZ, c(1),
+                              c(shape.valueDim), c(1), c(1));
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(&mergeLaunch.getBody().front());
@@ -101,8 +102,8 @@ public:
 
 private:
   /// `count` f32 elements of `src` at [ib, position, head, first + i].
-  Value readSlice(Value src, Value ib, Value position, Value head,
-                  Value first, int64_t count) {
+  Value readSlice(Value src, Value ib, Value position, Value head, Value first,
+                  int64_t count) {
     SmallVector<Value> elems;
     for (int64_t i = 0; i < count; ++i)
       elems.push_back(tensor::ExtractOp::create(
@@ -118,8 +119,7 @@ private:
   }
   /// exp(m - top), 0 where m is -inf (nothing seen).
   Value weight(Value m, Value top) {
-    return arith::SelectOp::create(b, loc, isNegInf(m), f(0),
-                                   exp(sub(m, top)));
+    return arith::SelectOp::create(b, loc, isNegInf(m), f(0), exp(sub(m, top)));
   }
   Value splat(Value x, VectorType type) {
     return vector::BroadcastOp::create(b, loc, type, x);
@@ -139,10 +139,11 @@ private:
 
     // The query sits at position kv_length - 1 (one query position).
     Value query = pos.queryBase;
-    auto [start, end] =
+    Value start, end;
+    std::tie(start, end) =
         visibleKeyRange(b, loc, op, query, query, pos.kvLength);
-    Value first = arith::MaxUIOp::create(b, loc, start,
-                                         mul(split, c(kKeysPerSplit)));
+    Value first =
+        arith::MaxUIOp::create(b, loc, start, mul(split, c(kKeysPerSplit)));
     Value last = arith::MinUIOp::create(
         b, loc, end, mul(add(split, c(1)), c(kKeysPerSplit)));
     // A block beyond the batch (an empty batch still launches one) reads
@@ -164,8 +165,8 @@ private:
               b, loc,
               arith::ConstantOp::create(
                   b, loc,
-                  DenseElementsAttr::get(
-                      VectorType::get({dl}, b.getF32Type()), 0.0f))
+                  DenseElementsAttr::get(VectorType::get({dl}, b.getF32Type()),
+                                         0.0f))
                   .getResult());
         });
     Value qPart = qRead.getResult(0);
@@ -180,10 +181,10 @@ private:
           Here here(b, nb);
           Value kPart = readSlice(k, ib, key, kvHead, mul(lane, c(dl)), dl);
           Value prod = arith::MulFOp::create(b, loc, qPart, kPart, fm);
-          Value dot = warpSum(vector::ReductionOp::create(
-                                  b, loc, vector::CombiningKind::ADD, prod,
-                                  Value(), fm),
-                              kLanes);
+          Value dot = warpSum(
+              vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
+                                          prod, Value(), fm),
+              kLanes);
           Value s = mask.score(b, loc, dot, ib, kvHead, member, c(0), key);
           Value m = it[0];
           Value mNew = maxf(m, s);
@@ -200,8 +201,8 @@ private:
         });
 
     // The block's four warps meet in shared memory.
-    Value isLane0 = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                          lane, c(0));
+    Value isLane0 =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, c(0));
     scf::IfOp::create(b, loc, isLane0, [&](OpBuilder &nb, Location) {
       Here here(b, nb);
       memref::StoreOp::create(b, loc, keys.getResult(0), sStats,
@@ -214,8 +215,8 @@ private:
                             ValueRange{warp, mul(lane, c(dvl))});
     gpu::BarrierOp::create(b, loc);
 
-    Value isWarp0 = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                          warp, c(0));
+    Value isWarp0 =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, warp, c(0));
     scf::IfOp::create(
         b, loc, both(isWarp0, active), [&](OpBuilder &nb, Location) {
           Here here(b, nb);
@@ -237,8 +238,8 @@ private:
                 b, loc, sum, arith::MulFOp::create(b, loc, ls[w], scale));
             Value part = vector::LoadOp::create(
                 b, loc, accType, sAcc, ValueRange{c(w), mul(lane, c(dvl))});
-            acc = vector::FMAOp::create(b, loc, splat(scale, accType), part,
-                                        acc);
+            acc =
+                vector::FMAOp::create(b, loc, splat(scale, accType), part, acc);
           }
           vector::StoreOp::create(
               b, loc, acc, partAcc,
@@ -287,8 +288,8 @@ private:
             scf::YieldOp::create(b, loc, ValueRange{sum, acc});
           });
       Value sum = merged.getResult(0), acc = merged.getResult(1);
-      Value none = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, sum,
-                                         f(0));
+      Value none =
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, sum, f(0));
       Value o = arith::SelectOp::create(
           b, loc, none, f(0), arith::DivFOp::create(b, loc, acc, sum));
       memref::StoreOp::create(b, loc, o, out, ValueRange{ib, c(0), head, j});

@@ -66,11 +66,10 @@ struct GpuFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
         return rewriter.notifyMatchFailure(op, "f32 only");
     // One query position (decoding): split the keys instead of the rows.
     if (gpuDecodeAttentionApplies(op, *shape)) {
-      rewriter.replaceOp(
-          op, buildGpuDecodeAttention(rewriter, op, *shape, adaptor.getQuery(),
-                                      adaptor.getKey(), adaptor.getValue(),
-                                      adaptor.getBias(),
-                                      adaptor.getKvLength()));
+      rewriter.replaceOp(op, buildGpuDecodeAttention(
+                                 rewriter, op, *shape, adaptor.getQuery(),
+                                 adaptor.getKey(), adaptor.getValue(),
+                                 adaptor.getBias(), adaptor.getKvLength()));
       return success();
     }
     int64_t d = shape->headDim, dv = shape->valueDim;
@@ -87,8 +86,8 @@ struct GpuFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
   struct Kernel : KernelBuilder {
     Kernel(seq::AttentionOp op, OpAdaptor adaptor, AttentionShape shape,
            int64_t parts, OpBuilder &b)
-        : KernelBuilder{b, op.getLoc()}, op(op), adaptor(adaptor),
-          shape(shape), parts(parts) {}
+        : KernelBuilder{b, op.getLoc()}, op(op), adaptor(adaptor), shape(shape),
+          parts(parts) {}
     seq::AttentionOp op;
     OpAdaptor adaptor;
     AttentionShape shape;
@@ -100,7 +99,8 @@ struct GpuFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
     int64_t keyTile() const { return shape.headDim <= 64 ? 32 : 16; } // KT
 
     Value build(RankedTensorType resultType) {
-      Value q = adaptor.getQuery(), k = adaptor.getKey(), v = adaptor.getValue();
+      Value q = adaptor.getQuery(), k = adaptor.getKey(),
+            v = adaptor.getValue();
       AttentionPositions pos =
           getAttentionPositions(b, loc, q, k, adaptor.getKvLength());
       Value batch = getValueOrCreateConstantIndexOp(b, loc, pos.batch);
@@ -118,8 +118,8 @@ struct GpuFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
       Value tiles = arith::MaxUIOp::create(
           b, loc, arith::CeilDivUIOp::create(b, loc, sq, c(rows())), c(1));
       Value gridZ = arith::MaxUIOp::create(b, loc, batch, c(1));
-      auto launch = gpu::LaunchOp::create(
-          b, loc, tiles, c(shape.queryHeads), gridZ, c(kThreads), c(1), c(1));
+      auto launch = gpu::LaunchOp::create(b, loc, tiles, c(shape.queryHeads),
+                                          gridZ, c(kThreads), c(1), c(1));
       {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToStart(&launch.getBody().front());
@@ -150,9 +150,11 @@ struct GpuFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
       // Keys the block's rows can see at all (causal, sliding window).
       Value firstQ = add(pos.queryBase, row0);
       Value lastRow = arith::MinUIOp::create(b, loc, add(row0, c(rows())), sq);
-      Value lastQ = arith::SubIOp::create(b, loc, add(pos.queryBase, lastRow),
-                                          c(1));
-      auto [start, end] = visibleKeyRange(b, loc, op, firstQ, lastQ, kvLength);
+      Value lastQ =
+          arith::SubIOp::create(b, loc, add(pos.queryBase, lastRow), c(1));
+      Value start, end;
+      std::tie(start, end) =
+          visibleKeyRange(b, loc, op, firstQ, lastQ, kvLength);
       AttentionMask mask(b, loc, op, adaptor.getBias(), kvLength, sq,
                          shape.group);
 
@@ -168,15 +170,17 @@ struct GpuFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
               elems.push_back(tensor::ExtractOp::create(
                   b, loc, q, ValueRange{ib, row, head, add(dOffset, c(i))}));
             scf::YieldOp::create(
-                b, loc, vector::FromElementsOp::create(b, loc, qType, elems)
-                            .getResult());
+                b, loc,
+                vector::FromElementsOp::create(b, loc, qType, elems)
+                    .getResult());
           },
           [&](OpBuilder &nb, Location) {
             Here here(b, nb);
             scf::YieldOp::create(
-                b, loc, arith::ConstantOp::create(
-                            b, loc, DenseElementsAttr::get(qType, 0.0f))
-                            .getResult());
+                b, loc,
+                arith::ConstantOp::create(b, loc,
+                                          DenseElementsAttr::get(qType, 0.0f))
+                    .getResult());
           });
       Value qPart = qRead.getResult(0);
 
@@ -184,7 +188,8 @@ struct GpuFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
       Value acc0 = arith::ConstantOp::create(
           b, loc, DenseElementsAttr::get(accType, 0.0f));
       auto keyLoop = scf::ForOp::create(
-          b, loc, start, end, c(keyTile()), ValueRange{f(-INFINITY), f(0), acc0},
+          b, loc, start, end, c(keyTile()),
+          ValueRange{f(-INFINITY), f(0), acc0},
           [&](OpBuilder &nb, Location, Value j0, ValueRange iter) {
             OpBuilder::InsertionGuard guard(b);
             b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
@@ -202,15 +207,14 @@ struct GpuFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
       Value sum = keyLoop.getResult(1), acc = keyLoop.getResult(2);
       scf::IfOp::create(b, loc, active, [&](OpBuilder &nb, Location) {
         Here here(b, nb);
-        Value none = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
-                                           sum, f(0));
+        Value none =
+            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, sum, f(0));
         Value inv = arith::DivFOp::create(b, loc, f(1), sum);
         inv = arith::SelectOp::create(b, loc, none, f(0), inv);
         Value o = arith::MulFOp::create(
             b, loc, acc, vector::BroadcastOp::create(b, loc, accType, inv));
         vector::StoreOp::create(
-            b, loc, o, out,
-            ValueRange{ib, row, head, mul(part, c(dvPart()))});
+            b, loc, o, out, ValueRange{ib, row, head, mul(part, c(dvPart()))});
         scf::YieldOp::create(b, loc);
       });
     }
@@ -223,8 +227,8 @@ struct GpuFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
                Value ib, Value batch, Value kvHead, Value tid) {
       int64_t elems = keyTile() * dim;
       scf::ForOp::create(
-          b, loc, c(0), c((elems + kThreads - 1) / kThreads), c(1), ValueRange{},
-          [&](OpBuilder &nb, Location, Value it, ValueRange) {
+          b, loc, c(0), c((elems + kThreads - 1) / kThreads), c(1),
+          ValueRange{}, [&](OpBuilder &nb, Location, Value it, ValueRange) {
             OpBuilder::InsertionGuard guard(b);
             b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
             Value e = add(mul(it, c(kThreads)), tid);
@@ -235,23 +239,10 @@ struct GpuFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
             Value load = arith::AndIOp::create(
                 b, loc, arith::AndIOp::create(b, loc, inTile, lt(key, end)),
                 lt(ib, batch));
-            auto read = scf::IfOp::create(
-                b, loc, load,
-                [&](OpBuilder &nb, Location) {
-            Here here(b, nb);
-                  scf::YieldOp::create(
-                      b, loc,
-                      tensor::ExtractOp::create(b, loc, src,
-                                                ValueRange{ib, key, kvHead, col})
-                          .getResult());
-                },
-                [&](OpBuilder &nb, Location) {
-            Here here(b, nb);
-                  scf::YieldOp::create(b, loc, f(0));
-                });
+            Value value = extractIf(load, src, {ib, key, kvHead, col}, f(0));
             scf::IfOp::create(b, loc, inTile, [&](OpBuilder &nb, Location) {
-            Here here(b, nb);
-              memref::StoreOp::create(b, loc, read.getResult(0), tileBuf,
+              Here here(b, nb);
+              memref::StoreOp::create(b, loc, value, tileBuf,
                                       ValueRange{r, col});
               scf::YieldOp::create(b, loc);
             });
@@ -290,18 +281,17 @@ struct GpuFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
             // The row's slices meet: every thread of the row gets the dot.
             dot = warpSum(dot, parts);
             Value key = add(j0, jj);
-            Value visible =
-                arith::AndIOp::create(b, loc, active, lt(key, end));
+            Value visible = arith::AndIOp::create(b, loc, active, lt(key, end));
             auto score = scf::IfOp::create(
                 b, loc, visible,
                 [&](OpBuilder &nb, Location) {
-            Here here(b, nb);
-                  scf::YieldOp::create(b, loc,
-                                       mask.score(b, loc, dot, ib, kvHead,
-                                                  member, row, key));
+                  Here here(b, nb);
+                  scf::YieldOp::create(
+                      b, loc,
+                      mask.score(b, loc, dot, ib, kvHead, member, row, key));
                 },
                 [&](OpBuilder &nb, Location) {
-            Here here(b, nb);
+                  Here here(b, nb);
                   scf::YieldOp::create(b, loc, f(-INFINITY));
                 });
             Value s = score.getResult(0);

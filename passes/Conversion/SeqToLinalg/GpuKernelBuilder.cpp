@@ -3,8 +3,11 @@
 #include "passes/Conversion/SeqToLinalg/GpuKernelBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/SymbolTable.h"
 
@@ -54,6 +57,38 @@ Value KernelBuilder::warpSum(Value x, int64_t lanes) {
     x = arith::AddFOp::create(b, loc, x, other);
   }
   return x;
+}
+
+Value KernelBuilder::allocLike(RankedTensorType type, ArrayRef<Value> sizes) {
+  SmallVector<Value> dynamic;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      dynamic.push_back(sizes[d]);
+  return memref::AllocOp::create(
+      b, loc, MemRefType::get(type.getShape(), type.getElementType()), dynamic);
+}
+
+Value KernelBuilder::asTensor(RankedTensorType type, Value buffer) {
+  return bufferization::ToTensorOp::create(b, loc, type, buffer,
+                                           /*restrict=*/true,
+                                           /*writable=*/true);
+}
+
+Value KernelBuilder::extractIf(Value active, Value tensor, ValueRange indices,
+                               Value fallback) {
+  auto read = scf::IfOp::create(
+      b, loc, active,
+      [&](OpBuilder &nb, Location) {
+        Here here(b, nb);
+        scf::YieldOp::create(
+            b, loc,
+            tensor::ExtractOp::create(b, loc, tensor, indices).getResult());
+      },
+      [&](OpBuilder &nb, Location) {
+        Here here(b, nb);
+        scf::YieldOp::create(b, loc, fallback);
+      });
+  return read.getResult(0);
 }
 
 Value KernelBuilder::sharedBuffer(Operation *anchor, StringRef name,

@@ -9,6 +9,7 @@
 #define SEQC_PASSES_CONVERSION_SEQTOLINALG_GPUKERNELBUILDER_H
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
 
 namespace seqc::lowering {
 
@@ -30,6 +31,17 @@ struct KernelBuilder {
   /// `x` summed over the `lanes` neighbouring lanes of a warp (xor
   /// butterfly: every lane gets the sum).
   mlir::Value warpSum(mlir::Value x, int64_t lanes);
+
+  /// A fresh buffer shaped like `type`, its dims `sizes` (the dynamic
+  /// ones are used).
+  mlir::Value allocLike(mlir::RankedTensorType type,
+                        llvm::ArrayRef<mlir::Value> sizes);
+  /// `buffer` as a tensor of `type` (restrict, writable: the kernel's
+  /// output, nothing else aliases it).
+  mlir::Value asTensor(mlir::RankedTensorType type, mlir::Value buffer);
+  /// `tensor`[indices] where `active`, else `fallback` (no read).
+  mlir::Value extractIf(mlir::Value active, mlir::Value tensor,
+                        mlir::ValueRange indices, mlir::Value fallback);
 
   /// A rows x cols f32 buffer in shared memory. Kernels built before
   /// bufferization take it from a module-level memref.global in the

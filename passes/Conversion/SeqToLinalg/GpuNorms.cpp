@@ -35,7 +35,8 @@ constexpr int64_t kThreads = 128, kWarps = kThreads / 32;
 /// One norm kernel over a [rows, channels] view of the input; `emitRow`
 /// fills in the per-row work.
 struct NormKernel : KernelBuilder {
-  NormKernel(OpBuilder &b, Operation *op) : KernelBuilder{b, op->getLoc()}, op(op) {}
+  NormKernel(OpBuilder &b, Operation *op)
+      : KernelBuilder{b, op->getLoc()}, op(op) {}
 
   /// `x` ([..., C]) as [rows, C].
   Value rows2d(Value x) {
@@ -47,17 +48,19 @@ struct NormKernel : KernelBuilder {
       lead.push_back(i);
     if (type.getRank() == 1)
       return tensor::ExpandShapeOp::create(
-          b, loc, RankedTensorType::get({1, type.getDimSize(0)}, type.getElementType()),
+          b, loc,
+          RankedTensorType::get({1, type.getDimSize(0)}, type.getElementType()),
           x, SmallVector<ReassociationIndices>{{0, 1}});
     return tensor::CollapseShapeOp::create(
-        b, loc, x, SmallVector<ReassociationIndices>{lead, {type.getRank() - 1}});
+        b, loc, x,
+        SmallVector<ReassociationIndices>{lead, {type.getRank() - 1}});
   }
 
   /// Launches `blocksPerRow` blocks per row of `x2d` and returns the
   /// [rows, C] result buffer as a tensor of `resultType`'s shape.
-  Value launch(Value x2d, int64_t blocksPerRow, RankedTensorType resultType,
-               function_ref<void(Value row, Value part, Value tid, Value out)>
-                   emitRow) {
+  Value launch(
+      Value x2d, int64_t blocksPerRow, RankedTensorType resultType,
+      function_ref<void(Value row, Value part, Value tid, Value out)> emitRow) {
     auto type = cast<RankedTensorType>(x2d.getType());
     Value rows = tensor::DimOp::create(b, loc, x2d, 0);
     SmallVector<Value> dynamic;
@@ -66,8 +69,8 @@ struct NormKernel : KernelBuilder {
     Value out = memref::AllocOp::create(
         b, loc, MemRefType::get(type.getShape(), type.getElementType()),
         dynamic);
-    Value blocks = arith::MaxUIOp::create(b, loc, mul(rows, c(blocksPerRow)),
-                                          c(1));
+    Value blocks =
+        arith::MaxUIOp::create(b, loc, mul(rows, c(blocksPerRow)), c(1));
     auto launchOp = gpu::LaunchOp::create(b, loc, blocks, c(1), c(1),
                                           c(kThreads), c(1), c(1));
     {
@@ -134,14 +137,14 @@ struct NormKernel : KernelBuilder {
   /// out[row, first + c] = value(c) for the block's channels.
   void writeRow(Value tid, int64_t count, Value out, Value row, Value first,
                 function_ref<Value(Value)> value) {
-    scf::ForOp::create(
-        b, loc, tid, c(count), c(kThreads), ValueRange{},
-        [&](OpBuilder &nb, Location, Value ch, ValueRange) {
-          Here here(b, nb);
-          memref::StoreOp::create(b, loc, value(ch), out,
-                                  ValueRange{row, add(first, ch)});
-          scf::YieldOp::create(b, loc);
-        });
+    scf::ForOp::create(b, loc, tid, c(count), c(kThreads), ValueRange{},
+                       [&](OpBuilder &nb, Location, Value ch, ValueRange) {
+                         Here here(b, nb);
+                         memref::StoreOp::create(
+                             b, loc, value(ch), out,
+                             ValueRange{row, add(first, ch)});
+                         scf::YieldOp::create(b, loc);
+                       });
   }
 
   Operation *op;
@@ -189,7 +192,8 @@ struct GpuRMSNormLowering : OpConversionPattern<seq::RMSNormOp> {
             if (gate)
               v = arith::MulFOp::create(
                   rewriter, loc, v,
-                  silu(rewriter, loc, extract2d(rewriter, loc, gate, row, col)));
+                  silu(rewriter, loc,
+                       extract2d(rewriter, loc, gate, row, col)));
             return v;
           };
           Value sumSq = k.blockSum(tid, group, [&](Value ch) -> Value {
@@ -209,8 +213,8 @@ struct GpuRMSNormLowering : OpConversionPattern<seq::RMSNormOp> {
             if (offset != 0.0)
               w = arith::AddFOp::create(rewriter, loc, w, k.f(offset));
             return arith::MulFOp::create(
-                rewriter, loc, arith::MulFOp::create(rewriter, loc, input(ch), inv),
-                w);
+                rewriter, loc,
+                arith::MulFOp::create(rewriter, loc, input(ch), inv), w);
           });
         });
     rewriter.replaceOp(op, result);
@@ -235,34 +239,39 @@ struct GpuLayerNormLowering : OpConversionPattern<seq::LayerNormOp> {
     Value weight = adaptor.getWeight(), bias = adaptor.getBias();
     Location loc = op.getLoc();
     Value n = k.f(static_cast<double>(channels));
-    Value result = k.launch(
-        x, 1, type, [&](Value row, Value, Value tid, Value out) {
-          auto at = [&](Value ch) { return extract2d(rewriter, loc, x, row, ch); };
-          Value mean = arith::DivFOp::create(
-              rewriter, loc, k.blockSum(tid, channels, at), n);
+    Value result =
+        k.launch(x, 1, type, [&](Value row, Value, Value tid, Value out) {
+          auto at = [&](Value ch) {
+            return extract2d(rewriter, loc, x, row, ch);
+          };
+          Value mean = arith::DivFOp::create(rewriter, loc,
+                                             k.blockSum(tid, channels, at), n);
           // Biased variance from the centred values (two passes, as PyTorch).
           Value var = arith::DivFOp::create(
               rewriter, loc,
               k.blockSum(tid, channels,
                          [&](Value ch) -> Value {
-                           Value d = arith::SubFOp::create(rewriter, loc, at(ch),
-                                                           mean);
+                           Value d = arith::SubFOp::create(rewriter, loc,
+                                                           at(ch), mean);
                            return arith::MulFOp::create(rewriter, loc, d, d);
                          }),
               n);
           Value inv = math::RsqrtOp::create(
-              rewriter, loc, arith::AddFOp::create(rewriter, loc, var, k.f(eps)));
+              rewriter, loc,
+              arith::AddFOp::create(rewriter, loc, var, k.f(eps)));
           k.writeRow(tid, channels, out, row, k.c(0), [&](Value ch) -> Value {
             Value y = arith::MulFOp::create(
-                rewriter, loc, arith::SubFOp::create(rewriter, loc, at(ch), mean),
-                inv);
+                rewriter, loc,
+                arith::SubFOp::create(rewriter, loc, at(ch), mean), inv);
             y = arith::MulFOp::create(
                 rewriter, loc, y,
-                tensor::ExtractOp::create(rewriter, loc, weight, ValueRange{ch}));
+                tensor::ExtractOp::create(rewriter, loc, weight,
+                                          ValueRange{ch}));
             if (bias)
               y = arith::AddFOp::create(
                   rewriter, loc, y,
-                  tensor::ExtractOp::create(rewriter, loc, bias, ValueRange{ch}));
+                  tensor::ExtractOp::create(rewriter, loc, bias,
+                                            ValueRange{ch}));
             return y;
           });
         });

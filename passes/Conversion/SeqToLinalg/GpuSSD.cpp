@@ -68,9 +68,8 @@ struct GpuSSDLowering : OpConversionPattern<seq::SSDOp> {
   struct Kernel : KernelBuilder {
     Kernel(OpBuilder &b, seq::SSDOp op, OpAdaptor adaptor, int64_t heads,
            int64_t headDim, int64_t groups, int64_t state, int64_t lanes)
-        : KernelBuilder{b, op.getLoc()}, op(op), adaptor(adaptor),
-          heads(heads), headDim(headDim), groups(groups), state(state),
-          lanes(lanes) {}
+        : KernelBuilder{b, op.getLoc()}, op(op), adaptor(adaptor), heads(heads),
+          headDim(headDim), groups(groups), state(state), lanes(lanes) {}
 
     SmallVector<Value> build() {
       Value x = adaptor.getX();
@@ -78,8 +77,8 @@ struct GpuSSDLowering : OpConversionPattern<seq::SSDOp> {
       Value length = tensor::DimOp::create(b, loc, x, 1);
       auto yType = cast<RankedTensorType>(op.getOutput().getType());
       auto sType = cast<RankedTensorType>(op.getFinalState().getType());
-      Value y = alloc(yType, {batch, length, c(heads), c(headDim)});
-      Value s = alloc(sType, {batch, c(heads), c(headDim), c(state)});
+      Value y = allocLike(yType, {batch, length, c(heads), c(headDim)});
+      Value s = allocLike(sType, {batch, c(heads), c(headDim), c(state)});
       Value blocks = arith::CeilDivUIOp::create(b, loc, c(heads * headDim),
                                                 c(kThreads / lanes));
       auto launch = gpu::LaunchOp::create(
@@ -91,40 +90,13 @@ struct GpuSSDLowering : OpConversionPattern<seq::SSDOp> {
         emitBody(launch, batch, length, y, s);
         gpu::TerminatorOp::create(b, loc);
       }
-      auto toTensor = [&](RankedTensorType type, Value buffer) -> Value {
-        return bufferization::ToTensorOp::create(b, loc, type, buffer,
-                                                 /*restrict=*/true,
-                                                 /*writable=*/true);
-      };
-      return {toTensor(yType, y), toTensor(sType, s)};
+      return {asTensor(yType, y), asTensor(sType, s)};
     }
 
   private:
-    Value alloc(RankedTensorType type, ArrayRef<Value> sizes) {
-      SmallVector<Value> dynamic;
-      for (int64_t d = 0; d < type.getRank(); ++d)
-        if (type.isDynamicDim(d))
-          dynamic.push_back(sizes[d]);
-      return memref::AllocOp::create(
-          b, loc, MemRefType::get(type.getShape(), type.getElementType()),
-          dynamic);
-    }
-
     /// `tensor`[indices] where `active`, else 0.
     Value loadIf(Value active, Value tensor, ValueRange indices) {
-      auto read = scf::IfOp::create(
-          b, loc, active,
-          [&](OpBuilder &nb, Location) {
-            Here here(b, nb);
-            scf::YieldOp::create(
-                b, loc,
-                tensor::ExtractOp::create(b, loc, tensor, indices).getResult());
-          },
-          [&](OpBuilder &nb, Location) {
-            Here here(b, nb);
-            scf::YieldOp::create(b, loc, f(0));
-          });
-      return read.getResult(0);
+      return extractIf(active, tensor, indices, f(0));
     }
 
     Value fmul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
@@ -136,15 +108,17 @@ struct GpuSSDLowering : OpConversionPattern<seq::SSDOp> {
       Value tid = launch.getThreadIds().x;
       Value ib = launch.getBlockIds().y;
       Value lane = rem(tid, lanes);
-      Value channel =
-          add(mul(launch.getBlockIds().x, c(kThreads / lanes)), div(tid, lanes));
+      Value channel = add(mul(launch.getBlockIds().x, c(kThreads / lanes)),
+                          div(tid, lanes));
       Value active = both(lt(channel, c(heads * headDim)), lt(ib, batch));
       Value h = div(channel, headDim), p = rem(channel, headDim);
       Value g = div(h, heads / groups);
       Value a = loadIf(active, adaptor.getA(), {h});
-      Value skip = adaptor.getD() ? loadIf(active, adaptor.getD(), {h}) : Value();
-      Value dtBias =
-          adaptor.getDtBias() ? loadIf(active, adaptor.getDtBias(), {h}) : Value();
+      Value skip =
+          adaptor.getD() ? loadIf(active, adaptor.getD(), {h}) : Value();
+      Value dtBias = adaptor.getDtBias()
+                         ? loadIf(active, adaptor.getDtBias(), {h})
+                         : Value();
       SmallVector<Value> ns, s0;
       for (int64_t i = 0; i < perLane; ++i) {
         // Lane j holds n = j, j + lanes, ...: each B, C and state access
@@ -155,8 +129,8 @@ struct GpuSSDLowering : OpConversionPattern<seq::SSDOp> {
                                   {ib, h, p, ns.back()})
                          : f(0));
       }
-      Value lane0 = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                          lane, c(0));
+      Value lane0 =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, c(0));
       std::optional<ArrayRef<float>> limit = op.getDtLimit();
 
       auto steps = scf::ForOp::create(
@@ -186,21 +160,21 @@ struct GpuSSDLowering : OpConversionPattern<seq::SSDOp> {
             }
             // Every lane of the channel joins the butterfly.
             Value sum = warpSum(partial, lanes);
-            scf::IfOp::create(
-                b, loc, both(active, lane0), [&](OpBuilder &tb, Location) {
-                  Here inner(b, tb);
-                  Value out = sum;
-                  if (skip)
-                    out = fadd(out, fmul(skip, xp));
-                  if (Value zt = adaptor.getZ()) {
-                    Value z = tensor::ExtractOp::create(b, loc, zt,
-                                                        ValueRange{ib, t, h, p});
-                    out = fmul(out, silu(b, loc, z));
-                  }
-                  memref::StoreOp::create(b, loc, out, y,
-                                          ValueRange{ib, t, h, p});
-                  scf::YieldOp::create(b, loc);
-                });
+            scf::IfOp::create(b, loc, both(active, lane0),
+                              [&](OpBuilder &tb, Location) {
+                                Here inner(b, tb);
+                                Value out = sum;
+                                if (skip)
+                                  out = fadd(out, fmul(skip, xp));
+                                if (Value zt = adaptor.getZ()) {
+                                  Value z = tensor::ExtractOp::create(
+                                      b, loc, zt, ValueRange{ib, t, h, p});
+                                  out = fmul(out, silu(b, loc, z));
+                                }
+                                memref::StoreOp::create(
+                                    b, loc, out, y, ValueRange{ib, t, h, p});
+                                scf::YieldOp::create(b, loc);
+                              });
             scf::YieldOp::create(b, loc, next);
           });
       scf::IfOp::create(b, loc, active, [&](OpBuilder &nb, Location) {

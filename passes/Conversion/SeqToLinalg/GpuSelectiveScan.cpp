@@ -70,11 +70,11 @@ struct GpuSelectiveScanLowering : OpConversionPattern<seq::SelectiveScanOp> {
       Value length = tensor::DimOp::create(b, loc, u, 1);
       auto yType = cast<RankedTensorType>(op.getOutput().getType());
       auto hType = cast<RankedTensorType>(op.getFinalState().getType());
-      Value y = alloc(yType, {batch, length, c(channels)});
-      Value h = alloc(hType, {batch, c(channels), c(state)});
+      Value y = allocLike(yType, {batch, length, c(channels)});
+      Value h = allocLike(hType, {batch, c(channels), c(state)});
       int64_t perBlock = kThreads / state;
-      Value blocks = arith::CeilDivUIOp::create(b, loc, c(channels),
-                                                c(perBlock));
+      Value blocks =
+          arith::CeilDivUIOp::create(b, loc, c(channels), c(perBlock));
       auto launch = gpu::LaunchOp::create(
           b, loc, blocks, arith::MaxUIOp::create(b, loc, batch, c(1)), c(1),
           c(kThreads), c(1), c(1));
@@ -84,44 +84,10 @@ struct GpuSelectiveScanLowering : OpConversionPattern<seq::SelectiveScanOp> {
         emitBody(launch, batch, length, y, h);
         gpu::TerminatorOp::create(b, loc);
       }
-      auto toTensor = [&](RankedTensorType type, Value buffer) -> Value {
-        return bufferization::ToTensorOp::create(b, loc, type, buffer,
-                                                 /*restrict=*/true,
-                                                 /*writable=*/true);
-      };
-      return {toTensor(yType, y), toTensor(hType, h)};
+      return {asTensor(yType, y), asTensor(hType, h)};
     }
 
   private:
-    /// A fresh buffer of `type` whose dims are `sizes`.
-    Value alloc(RankedTensorType type, ArrayRef<Value> sizes) {
-      SmallVector<Value> dynamic;
-      for (int64_t d = 0; d < type.getRank(); ++d)
-        if (type.isDynamicDim(d))
-          dynamic.push_back(sizes[d]);
-      return memref::AllocOp::create(
-          b, loc, MemRefType::get(type.getShape(), type.getElementType()),
-          dynamic);
-    }
-
-    /// `tensor`[indices] where `active`, else `fallback`.
-    Value loadIf(Value active, Value tensor, ValueRange indices,
-                 Value fallback) {
-      auto read = scf::IfOp::create(
-          b, loc, active,
-          [&](OpBuilder &nb, Location) {
-            Here here(b, nb);
-            scf::YieldOp::create(
-                b, loc,
-                tensor::ExtractOp::create(b, loc, tensor, indices).getResult());
-          },
-          [&](OpBuilder &nb, Location) {
-            Here here(b, nb);
-            scf::YieldOp::create(b, loc, fallback);
-          });
-      return read.getResult(0);
-    }
-
     void emitBody(gpu::LaunchOp launch, Value batch, Value length, Value y,
                   Value hOut) {
       Value tid = launch.getThreadIds().x;
@@ -131,32 +97,31 @@ struct GpuSelectiveScanLowering : OpConversionPattern<seq::SelectiveScanOp> {
                     div(tid, state));
       Value active = both(lt(d, c(channels)), lt(ib, batch));
       Value zero = f(0);
-      Value a = loadIf(active, adaptor.getA(), {d, n}, zero);
-      Value skip = adaptor.getD()
-                       ? loadIf(active, adaptor.getD(), {d}, zero)
-                       : Value();
+      Value a = extractIf(active, adaptor.getA(), {d, n}, zero);
+      Value skip = adaptor.getD() ? extractIf(active, adaptor.getD(), {d}, zero)
+                                  : Value();
       Value dtBias = adaptor.getDeltaBias()
-                         ? loadIf(active, adaptor.getDeltaBias(), {d}, zero)
+                         ? extractIf(active, adaptor.getDeltaBias(), {d}, zero)
                          : Value();
-      Value h0 = adaptor.getInitialState()
-                     ? loadIf(active, adaptor.getInitialState(), {ib, d, n},
-                              zero)
-                     : zero;
-      Value lane0 = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, n,
-                                          c(0));
+      Value h0 =
+          adaptor.getInitialState()
+              ? extractIf(active, adaptor.getInitialState(), {ib, d, n}, zero)
+              : zero;
+      Value lane0 =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, n, c(0));
 
       auto steps = scf::ForOp::create(
           b, loc, c(0), length, c(1), ValueRange{h0},
           [&](OpBuilder &nb, Location, Value t, ValueRange carried) {
             Here here(b, nb);
-            Value u = loadIf(active, adaptor.getU(), {ib, t, d}, zero);
-            Value dt = loadIf(active, adaptor.getDelta(), {ib, t, d}, zero);
+            Value u = extractIf(active, adaptor.getU(), {ib, t, d}, zero);
+            Value dt = extractIf(active, adaptor.getDelta(), {ib, t, d}, zero);
             if (dtBias)
               dt = arith::AddFOp::create(b, loc, dt, dtBias);
             if (op.getDeltaSoftplus())
               dt = softplus(b, loc, dt);
-            Value bn = loadIf(active, adaptor.getB(), {ib, t, n}, zero);
-            Value cn = loadIf(active, adaptor.getC(), {ib, t, n}, zero);
+            Value bn = extractIf(active, adaptor.getB(), {ib, t, n}, zero);
+            Value cn = extractIf(active, adaptor.getC(), {ib, t, n}, zero);
             Value decay = math::ExpOp::create(
                 b, loc, arith::MulFOp::create(b, loc, dt, a));
             Value input = arith::MulFOp::create(

@@ -10,8 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Model.h"
 #include "CudaDevice.h"
+#include "Model.h"
 
 #include "seq/runtime.h"
 
@@ -70,9 +70,9 @@ protected:
     ASSERT_EQ(seq_model_open(kModel.c_str(), kWeights.c_str(), nullptr, &host),
               SEQ_OK)
         << seq_last_error();
-    ASSERT_EQ(seq_model_open(kModel.c_str(), kWeights.c_str(), nullptr,
-                             &device),
-              SEQ_OK)
+    ASSERT_EQ(
+        seq_model_open(kModel.c_str(), kWeights.c_str(), nullptr, &device),
+        SEQ_OK)
         << seq_last_error();
     seqrt::CudaApi &api = device->cuda;
     api.init = FakeDevice::init;
@@ -94,11 +94,13 @@ protected:
 
   static seq_session *session(seq_model *model) {
     seq_session *s = nullptr;
-    EXPECT_EQ(seq_session_create(model, nullptr, &s), SEQ_OK) << seq_last_error();
+    EXPECT_EQ(seq_session_create(model, nullptr, &s), SEQ_OK)
+        << seq_last_error();
     return s;
   }
   /// Prefills `tokens`; the logits of the last one.
-  std::vector<float> prefill(seq_session *s, const std::vector<int32_t> &tokens) {
+  std::vector<float> prefill(seq_session *s,
+                             const std::vector<int32_t> &tokens) {
     const float *logits = nullptr;
     EXPECT_EQ(seq_prefill(s, tokens.data(), tokens.size(), &logits), SEQ_OK)
         << seq_last_error();
