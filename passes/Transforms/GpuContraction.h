@@ -18,6 +18,16 @@ struct Contraction {
   unsigned m, n, k;
 };
 
+/// The loop dim of operand `operand`'s innermost memref dim (threads should
+/// step along it to coalesce).
+unsigned innermostLoopDim(mlir::linalg::LinalgOp op, unsigned operand);
+
+/// Indices into operand `operand` for the loop dims' values (`values[d]`
+/// for loop dim d; dims the operand does not use may be null).
+llvm::SmallVector<mlir::Value>
+operandIndices(mlir::linalg::LinalgOp op, unsigned operand,
+               llvm::ArrayRef<mlir::Value> values);
+
 /// Whether the warp-per-column kernel (GpuGemv.cpp) takes `c`: a static M
 /// of at most kMaxGemvRows (decode steps) and B contiguous along k
 /// (PyTorch's [n, k] weights).

@@ -28,26 +28,26 @@ namespace seqc::gpu {
 namespace {
 constexpr int64_t kWarps = 4, kLanes = 32;
 
-/// The loop dim of operand `operand`'s innermost memref dim.
-unsigned innermostDim(linalg::LinalgOp op, unsigned operand) {
+} // namespace
+
+unsigned innermostLoopDim(linalg::LinalgOp op, unsigned operand) {
   AffineMap map = op.getIndexingMapsArray()[operand];
   return cast<AffineDimExpr>(map.getResults().back()).getPosition();
 }
 
-SmallVector<Value> indicesOf(linalg::LinalgOp op, unsigned operand,
-                             ArrayRef<Value> values) {
+SmallVector<Value> operandIndices(linalg::LinalgOp op, unsigned operand,
+                                  ArrayRef<Value> values) {
   SmallVector<Value> indices;
   for (AffineExpr e : op.getIndexingMapsArray()[operand].getResults())
     indices.push_back(values[cast<AffineDimExpr>(e).getPosition()]);
   return indices;
 }
-} // namespace
 
 bool gemvApplies(const Contraction &c) {
   linalg::LinalgOp op = c.op;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   return !ShapedType::isDynamic(ranges[c.m]) && ranges[c.m] <= kMaxGemvRows &&
-         innermostDim(op, 1) == c.k;
+         innermostLoopDim(op, 1) == c.k;
 }
 
 void buildGemvKernel(OpBuilder &b, const Contraction &c) {
@@ -108,12 +108,12 @@ void buildGemvKernel(OpBuilder &b, const Contraction &c) {
             at[*c.batch] = batch;
           at[c.m] = cst(0);
           Value w = memref::LoadOp::create(b, loc, op->getOperand(1),
-                                           indicesOf(op, 1, at));
+                                           operandIndices(op, 1, at));
           SmallVector<Value> next;
           for (int64_t m = 0; m < rows; ++m) {
             at[c.m] = cst(m);
             Value x = memref::LoadOp::create(b, loc, op->getOperand(0),
-                                             indicesOf(op, 0, at));
+                                             operandIndices(op, 0, at));
             next.push_back(arith::AddFOp::create(
                 b, loc, acc[m], arith::MulFOp::create(b, loc, x, w)));
           }
@@ -142,7 +142,7 @@ void buildGemvKernel(OpBuilder &b, const Contraction &c) {
         at[c.n] = n;
         if (c.batch)
           at[*c.batch] = batch;
-        SmallVector<Value> indices = indicesOf(op, 2, at);
+        SmallVector<Value> indices = operandIndices(op, 2, at);
         Value old = memref::LoadOp::create(b, loc, out, indices);
         memref::StoreOp::create(
             b, loc, arith::AddFOp::create(b, loc, old, sums[m]), out, indices);

@@ -174,22 +174,6 @@ private:
   }
   Value both(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
 
-  /// Whether operand `operandIndex`'s innermost memref dim is loop dim `d`
-  /// (then neighbouring threads should step along `d` to coalesce).
-  bool innermostIs(unsigned operandIndex, unsigned d) {
-    AffineMap map = op.getIndexingMapsArray()[operandIndex];
-    return cast<AffineDimExpr>(map.getResults().back()).getPosition() == d;
-  }
-
-  /// Indices into operand `operandIndex` for the loop dims' values
-  /// (`values[d]` for loop dim d).
-  SmallVector<Value> indicesOf(unsigned operandIndex, ArrayRef<Value> values) {
-    SmallVector<Value> indices;
-    for (AffineExpr e : op.getIndexingMapsArray()[operandIndex].getResults())
-      indices.push_back(values[cast<AffineDimExpr>(e).getPosition()]);
-    return indices;
-  }
-
   /// The in-bounds test plus the batch dim, shared by every access.
   Value withBatch(Value inBounds) {
     return sizeBatch ? both(inBounds, below(batch, sizeBatch)) : inBounds;
@@ -211,7 +195,7 @@ private:
   void stageTile(unsigned operandIndex, unsigned rowDim, Value row0,
                  Value rowSize, int64_t rows, unsigned colDim, Value col0,
                  Value colSize, int64_t cols, Value hi, Value lo) {
-    bool colsFastest = innermostIs(operandIndex, colDim);
+    bool colsFastest = seqc::gpu::innermostLoopDim(op, operandIndex) == colDim;
     Value source = op->getOperand(operandIndex);
     for (int64_t i = 0; i < rows * cols / kThreads; ++i) {
       Value e = add(tid, cst(i * kThreads));
@@ -227,8 +211,9 @@ private:
       auto read = scf::IfOp::create(
           b, loc, inBounds,
           [&](OpBuilder &nb, Location nl) {
-            Value v = memref::LoadOp::create(nb, nl, source,
-                                             indicesOf(operandIndex, at));
+            Value v = memref::LoadOp::create(
+                nb, nl, source,
+                seqc::gpu::operandIndices(op, operandIndex, at));
             scf::YieldOp::create(nb, nl, v);
           },
           [&](OpBuilder &nb, Location nl) {
@@ -320,7 +305,7 @@ private:
     gpu::BarrierOp::create(b, loc);
 
     // out += tile, threads stepping along the output's innermost dim.
-    bool nFastest = innermostIs(2, dims.n);
+    bool nFastest = seqc::gpu::innermostLoopDim(op, 2) == dims.n;
     Value out = op.getDpsInits()[0];
     scf::ForOp::create(
         b, loc, cst(0), cst(kTileM * kTileN / kThreads), cst(1), ValueRange{},
@@ -339,7 +324,7 @@ private:
           Value inBounds = withBatch(
               both(below(at[dims.m], sizeM), below(at[dims.n], sizeN)));
           scf::IfOp::create(b, loc, inBounds, [&](OpBuilder &tb, Location tl) {
-            SmallVector<Value> indices = indicesOf(2, at);
+            SmallVector<Value> indices = seqc::gpu::operandIndices(op, 2, at);
             Value old = memref::LoadOp::create(tb, tl, out, indices);
             Value sum = memref::LoadOp::create(tb, tl, cTile, ValueRange{r, c});
             Value result = arith::AddFOp::create(tb, tl, old, sum);
