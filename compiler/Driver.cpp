@@ -20,6 +20,7 @@
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
@@ -43,21 +44,45 @@ void error(const llvm::Twine &message) {
 
 /// A file written under a temporary name and renamed into place only when
 /// everything succeeded, so a failed compile never leaves partial output.
+/// Only regular files (or new paths) are replaced by rename; a symlink is
+/// replaced itself, never its target. Character devices, FIFOs and sockets
+/// (`-o /dev/null` as root) are written straight through at commit, from a
+/// temporary file in the system's temporary folder, and left in place.
 class AtomicOutput {
 public:
   explicit AtomicOutput(std::string path) : path(std::move(path)) {}
   ~AtomicOutput() {
-    if (!tempPath.empty() && !committed)
+    if (!tempPath.empty() && (!committed || writeThrough))
       llvm::sys::fs::remove(tempPath);
   }
-  /// Creates the temporary file next to the destination.
+  /// Creates the temporary file next to the destination (or in the system's
+  /// temporary folder for a device).
   bool create() {
-    llvm::SmallString<256> model(path);
-    model += ".tmp-%%%%%%";
+    llvm::sys::fs::file_status status;
+    bool exists = !llvm::sys::fs::status(path, status, /*follow=*/false);
+    if (exists) {
+      switch (status.type()) {
+      case llvm::sys::fs::file_type::regular_file:
+      case llvm::sys::fs::file_type::symlink_file:
+        break;
+      case llvm::sys::fs::file_type::directory_file:
+        error("cannot write '" + path + "': it is a directory");
+        return false;
+      default:
+        writeThrough = true;
+      }
+    }
     int fd;
     llvm::SmallString<256> temp;
-    if (std::error_code ec =
-            llvm::sys::fs::createUniqueFile(model, fd, temp)) {
+    std::error_code ec;
+    if (writeThrough) {
+      ec = llvm::sys::fs::createTemporaryFile("seqc-output", "tmp", fd, temp);
+    } else {
+      llvm::SmallString<256> model(path);
+      model += ".tmp-%%%%%%";
+      ec = llvm::sys::fs::createUniqueFile(model, fd, temp);
+    }
+    if (ec) {
       error("cannot write '" + path + "': " + ec.message());
       return false;
     }
@@ -67,6 +92,8 @@ public:
   }
   const std::string &temp() const { return tempPath; }
   bool commit() {
+    if (writeThrough)
+      return copyToDevice();
     if (std::error_code ec = llvm::sys::fs::rename(tempPath, path)) {
       error("cannot write '" + path + "': " + ec.message());
       return false;
@@ -76,8 +103,35 @@ public:
   }
 
 private:
+  /// Streams the finished temporary file into the device or FIFO at `path`
+  /// (opened without creating or replacing anything).
+  bool copyToDevice() {
+    auto contents = llvm::MemoryBuffer::getFile(tempPath, /*IsText=*/false,
+                                                /*RequiresNullTerminator=*/false);
+    if (!contents) {
+      error("cannot read back '" + tempPath + "': " +
+            contents.getError().message());
+      return false;
+    }
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::CD_OpenExisting);
+    if (!ec) {
+      os << (*contents)->getBuffer();
+      os.close();
+      ec = os.error();
+    }
+    if (ec) {
+      os.clear_error();
+      error("cannot write '" + path + "': " + ec.message());
+      return false;
+    }
+    committed = true;
+    return true;
+  }
+
   std::string path, tempPath;
   bool committed = false;
+  bool writeThrough = false; ///< a device, FIFO or socket: never replaced
 };
 
 /// Writes `text` through an AtomicOutput.
