@@ -214,8 +214,9 @@ bool linkSharedLibrary(const CompileOptions &options,
           "'); install clang-22 and lld-22");
     return false;
   }
+  // -z defs: every symbol must resolve now, not when the runtime loads it.
   std::vector<std::string> args = {driver, "-shared", "-fuse-ld=lld",
-                                   "-o", output, object};
+                                   "-Wl,-z,defs", "-o", output, object};
   if (!options.supportLibrary.empty())
     args.push_back(options.supportLibrary);
   bool cuda = llvm::StringRef(options.target).starts_with("cuda");
@@ -331,6 +332,9 @@ bool compile(const CompileOptions &options) {
   registerCompilerDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
+  // Errors name the op and its location; the whole op (often the whole
+  // model) is not printed after them.
+  context.printOpOnDiagnostic(false);
 
   std::string message;
   std::unique_ptr<llvm::MemoryBuffer> input =
@@ -346,6 +350,15 @@ bool compile(const CompileOptions &options) {
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!module)
     return false;
+  // A compiled model is self-contained: the runtime loads nothing for it, so
+  // a call to a function without a body could never be resolved.
+  for (Operation &op : module->getBody()->getOperations())
+    if (auto fn = dyn_cast<FunctionOpInterface>(op); fn && fn.isExternal()) {
+      emitError(fn.getLoc()) << "function '@" << SymbolTable::getSymbolName(fn).getValue()
+                             << "' is declared but has no body; a model "
+                                "cannot call functions defined elsewhere";
+      return false;
+    }
   if (chip)
     (*module)->setAttr("seq.target",
                        Builder(&context).getStringAttr("cuda:" + *chip));
@@ -459,6 +472,7 @@ bool importHuggingFaceModel(const std::string &folder,
   registerCompilerDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
+  context.printOpOnDiagnostic(false);
   std::string message;
   OwningOpRef<ModuleOp> module =
       hf::importHuggingFace(&context, folder, options, message);

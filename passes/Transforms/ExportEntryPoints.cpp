@@ -20,6 +20,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 
+#include "ModelDescriptor.h"
+
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Format.h"
@@ -324,6 +326,66 @@ void ExportEntryPointsPass::buildWrapper(OpBuilder &b, func::FuncOp impl,
   func::ReturnOp::create(wb, loc);
 }
 
+/// A session may hold at most as many positions as its smallest KV cache
+/// (a seq.attention with kv_length over a cache that is not a ring); ring
+/// caches need window + tokens per call - 1 slots. Sets seq.max_positions to
+/// that capacity when the module does not say, and rejects a larger one:
+/// the runtime trusts it to keep every write inside the caches.
+static LogicalResult checkSessionCapacity(ModuleOp module) {
+  std::optional<int64_t> capacity;
+  Operation *smallest = nullptr;
+  auto tokensAttr = module->getAttrOfType<IntegerAttr>("seq.max_tokens_per_call");
+  WalkResult walk = module.walk([&](seqc::seq::AttentionOp op) {
+    if (!op.getKvLength())
+      return WalkResult::advance();
+    int64_t slots = op.getKey().getType().getDimSize(1);
+    if (ShapedType::isDynamic(slots)) {
+      op.emitOpError("reads a KV cache (kv_length) of dynamic capacity; "
+                     "state must have a static shape");
+      return WalkResult::interrupt();
+    }
+    if (op.getRing()) {
+      // Each call writes its tokens into the ring before attending: a window
+      // plus this call's tokens must fit (static query length, or the
+      // runtime's cut of calls to seq.max_tokens_per_call).
+      int64_t window = op.getSlidingWindow().value_or(0);
+      int64_t tokens = op.getQuery().getType().getDimSize(1);
+      if (ShapedType::isDynamic(tokens))
+        tokens = tokensAttr ? tokensAttr.getInt() : ShapedType::kDynamic;
+      if (window <= 0 || ShapedType::isDynamic(tokens) ||
+          window + tokens - 1 > slots) {
+        op.emitOpError("ring cache of ")
+            << slots << " slots needs a sliding_window w and at most s "
+            << "tokens per call (static queries or seq.max_tokens_per_call) "
+            << "with w + s - 1 <= slots";
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    }
+    if (!capacity || slots < *capacity) {
+      capacity = slots;
+      smallest = op;
+    }
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+  if (!capacity)
+    return success();
+  auto declared = module->getAttrOfType<IntegerAttr>("seq.max_positions");
+  if (!declared) {
+    module->setAttr("seq.max_positions",
+                    IntegerAttr::get(IntegerType::get(module.getContext(), 64),
+                                     *capacity));
+    return success();
+  }
+  if (declared.getInt() > *capacity)
+    return smallest->emitOpError("reads a KV cache of ")
+           << *capacity << " positions, fewer than the module's "
+           << "seq.max_positions = " << declared.getInt();
+  return success();
+}
+
 void ExportEntryPointsPass::runOnOperation() {
   ModuleOp module = getOperation();
   MLIRContext *ctx = &getContext();
@@ -343,7 +405,7 @@ void ExportEntryPointsPass::runOnOperation() {
     op.emitOpError("is outside an entry point; inline its function first");
     return WalkResult::interrupt();
   });
-  if (stray.wasInterrupted())
+  if (stray.wasInterrupted() || failed(checkSessionCapacity(module)))
     return signalPassFailure();
 
   std::string json;
@@ -436,6 +498,14 @@ void ExportEntryPointsPass::runOnOperation() {
     os << '}';
   });
   os << "]}";
+
+  // The runtime's own validation: a model it would refuse to load is a
+  // compile error, not a file that fails later.
+  seqrt::ModelDescriptor parsed;
+  if (seqrt::Error e = seqrt::parseDescriptor(json.c_str(), "the model", parsed)) {
+    module.emitError("the runtime would refuse this model: ") << e.message;
+    return signalPassFailure();
+  }
 
   // The descriptor, NUL-terminated, exported for dlsym.
   b.setInsertionPointToEnd(module.getBody());

@@ -9,6 +9,7 @@
 #include "seq/runtime.h"
 
 #include "Error.h"
+#include "Limits.h"
 #include "Model.h"
 
 namespace seqrt {
@@ -59,9 +60,13 @@ Error bindTensor(const seq_tensor &t, const TensorSpec &spec,
     if (spec.shape[d] < 0)
       ints.push_back(t.shape[d]);
   }
-  int64_t count = 1;
+  // The caller's buffer must hold the whole tensor: the size must not wrap.
+  uint64_t count = 1;
   for (int32_t d = 0; d < t.rank; ++d)
-    count *= t.shape[d];
+    if (!checkedMul(count, static_cast<uint64_t>(t.shape[d]), count) ||
+        count > kMaxTensorBytes)
+      return makeError(SEQ_ERROR_INVALID_ARGUMENT,
+                       what + " " + describe(t) + " is larger than 1 TiB");
   if (!t.data && count > 0)
     return makeError(SEQ_ERROR_INVALID_ARGUMENT, what + " has no data");
   return Error::ok();

@@ -3,6 +3,7 @@
 #include "ModelDescriptor.h"
 
 #include "Json.h"
+#include "Limits.h"
 
 #include <map>
 
@@ -25,6 +26,14 @@ size_t TensorSpec::elementSize() const {
   if (dtype == "i8" || dtype == "i1")
     return 1;
   return 0;
+}
+
+uint64_t TensorSpec::staticBytes() const {
+  uint64_t bytes = elementSize();
+  for (int64_t d : shape)
+    if (d >= 0 && !checkedMul(bytes, static_cast<uint64_t>(d), bytes))
+      return UINT64_MAX;
+  return bytes;
 }
 
 std::string TensorSpec::str() const {
@@ -64,16 +73,25 @@ public:
     if (!v || !v->isString())
       return fail(where, std::string("expected string '") + key + "'");
     out = v->getString();
+    if (out.empty() || !isCleanUtf8(out))
+      return fail(where, std::string("'") + key +
+                             "' must be a non-empty UTF-8 string without NUL");
     return true;
   }
 
   bool integer(const json::Value &obj, const char *key, const std::string &where,
-               int64_t &out, bool optional = false) {
+               int64_t &out, bool optional = false, int64_t low = INT64_MIN,
+               int64_t high = INT64_MAX) {
     const json::Value *v = obj.find(key);
     if (!v && optional)
       return true;
     if (!v || !v->isInt())
       return fail(where, std::string("expected integer '") + key + "'");
+    if (v->getInt() < low || v->getInt() > high)
+      return fail(where, std::string("'") + key + "' is " +
+                             std::to_string(v->getInt()) + ", outside [" +
+                             std::to_string(low) + ", " + std::to_string(high) +
+                             "]");
     out = v->getInt();
     return true;
   }
@@ -86,11 +104,17 @@ public:
     const json::Value *shape = obj.find("shape");
     if (!shape || !shape->isArray())
       return fail(where, "expected array 'shape'");
+    if (shape->getArray().size() > kMaxRank)
+      return fail(where, "rank " + std::to_string(shape->getArray().size()) +
+                             " exceeds the runtime's maximum of " +
+                             std::to_string(kMaxRank));
     for (const json::Value &d : shape->getArray()) {
-      if (!d.isInt() || d.getInt() < -1)
-        return fail(where, "shape entries must be integers >= -1");
+      if (!d.isInt() || d.getInt() < -1 || d.getInt() > kMaxDim)
+        return fail(where, "shape entries must be integers in [-1, 2^40]");
       out.shape.push_back(d.getInt());
     }
+    if (out.staticBytes() > kMaxTensorBytes)
+      return fail(where, "tensor " + out.str() + " exceeds 1 TiB");
     return true;
   }
 
@@ -125,11 +149,13 @@ Error parseDescriptor(const char *text, const std::string &origin,
                          " is not supported by this runtime (version " +
                          std::to_string(SEQ_RUNTIME_API_VERSION) +
                          "); recompile it with a matching seqc");
-  r.integer(root, "max_positions", "descriptor", out.maxPositions, true);
-  r.integer(root, "max_tokens_per_call", "descriptor", out.maxTokensPerCall,
-            true);
-  r.integer(root, "num_threads_default", "descriptor", out.numThreadsDefault,
-            true);
+  if (!r.integer(root, "max_positions", "descriptor", out.maxPositions, true,
+                 0, kMaxPositions) ||
+      !r.integer(root, "max_tokens_per_call", "descriptor",
+                 out.maxTokensPerCall, true, 0, kMaxPositions) ||
+      !r.integer(root, "num_threads_default", "descriptor",
+                 out.numThreadsDefault, true, 0, kMaxThreads))
+    return r.error;
   if (root.find("target") && !r.string(root, "target", "descriptor", out.target))
     return r.error;
 
@@ -162,6 +188,10 @@ Error parseDescriptor(const char *text, const std::string &origin,
                r.error;
       spec.stacked = st->getBool();
     }
+    for (const WeightSpec &other : out.weights)
+      if (other.name == spec.name)
+        return r.fail(where, "weight '" + spec.name + "' is listed twice"),
+               r.error;
     out.weights.push_back(std::move(spec));
   }
 
@@ -176,6 +206,9 @@ Error parseDescriptor(const char *text, const std::string &origin,
     if (!e.isObject() || !r.string(e, "name", where, entry.name) ||
         !r.string(e, "symbol", where, entry.symbol))
       return r.error ? r.error : (r.fail(where, "expected object"), r.error);
+    if (out.findEntry(entry.name))
+      return r.fail(where, "entry '" + entry.name + "' is listed twice"),
+             r.error;
     const json::Value *args = e.find("args");
     if (!args || !args->isArray())
       return r.fail(where, "expected array 'args'"), r.error;
@@ -223,8 +256,14 @@ Error parseDescriptor(const char *text, const std::string &origin,
     }
     out.entries.push_back(std::move(entry));
   }
-  for (auto &[name, spec] : states)
+  // A session holds every state at once: their sum must be allocatable.
+  uint64_t total = 0;
+  for (auto &[name, spec] : states) {
+    if (!checkedAdd(total, spec.staticBytes(), total) ||
+        total > kMaxTensorBytes)
+      return r.fail("states", "the session state exceeds 1 TiB"), r.error;
     out.states.push_back({name, spec});
+  }
   return Error::ok();
 }
 

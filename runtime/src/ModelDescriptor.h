@@ -25,6 +25,9 @@ struct TensorSpec {
   int64_t dynamicDims() const;
   /// Bytes per element, 0 for unknown dtypes.
   size_t elementSize() const;
+  /// Bytes of the static dims (dynamic dims count 1); bounded by
+  /// kMaxTensorBytes once the descriptor parsed.
+  uint64_t staticBytes() const;
   std::string str() const; ///< "f32[1,?,256]"
 };
 

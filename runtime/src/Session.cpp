@@ -2,6 +2,8 @@
 
 #include "Session.h"
 
+#include "Limits.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -10,12 +12,10 @@ namespace seqrt {
 Error createSession(seq_model *model, seq_session &out) {
   out.model = model;
   out.states.clear();
-  for (const StateSpec &state : model->descriptor.states) {
-    size_t bytes = state.spec.elementSize();
-    for (int64_t d : state.spec.shape)
-      bytes *= static_cast<size_t>(d);
-    out.states.emplace_back(bytes, 0);
-  }
+  // Sizes were bounded when the descriptor was parsed; a failed
+  // allocation surfaces as SEQ_ERROR_OUT_OF_MEMORY.
+  for (const StateSpec &state : model->descriptor.states)
+    out.states.emplace_back(static_cast<size_t>(state.spec.staticBytes()), 0);
   out.device.hostChanged();
   out.position = 0;
   out.logitPositions = 0;
@@ -144,8 +144,13 @@ Error runTokens(seq_session &session, const LmEntry &lm, const int32_t *tokens,
     return makeError(SEQ_ERROR_INVALID_ARGUMENT, "no tokens to run");
   if (!tokens)
     return makeError(SEQ_ERROR_INVALID_ARGUMENT, "tokens is NULL");
+  if (n > static_cast<size_t>(kMaxPositions))
+    return makeError(SEQ_ERROR_INVALID_ARGUMENT,
+                     std::to_string(n) + " tokens in one call; at most " +
+                         std::to_string(kMaxPositions) + " are allowed");
   size_t limit = static_cast<size_t>(model.descriptor.maxPositions);
-  if (limit && session.position + n > limit)
+  // Written so that no sum can wrap: position <= limit always holds.
+  if (limit && (session.position > limit || n > limit - session.position))
     return makeError(SEQ_ERROR_CAPACITY,
                      "the session holds " + std::to_string(session.position) +
                          " positions; " + std::to_string(n) +
@@ -166,7 +171,14 @@ Error runTokens(seq_session &session, const LmEntry &lm, const int32_t *tokens,
   // chunk overwrites the row, the last chunk's stays).
   bool lastOnly = returnsLastRowOnly(lm);
   size_t rows = lastOnly ? 1 : n;
-  session.logits.assign(rows * model.vocabSize, 0.0f);
+  uint64_t logitCount = 0;
+  if (!checkedMul(rows, model.vocabSize, logitCount) ||
+      logitCount > kMaxTensorBytes / sizeof(float))
+    return makeError(SEQ_ERROR_OUT_OF_MEMORY,
+                     "the logits of " + std::to_string(rows) +
+                         " positions exceed 1 TiB; prefill with "
+                         "last_logits_only or fewer tokens");
+  session.logits.assign(static_cast<size_t>(logitCount), 0.0f);
   size_t chunk = session.prefillChunk ? session.prefillChunk : n;
   // Ring caches take at most this many new positions per call.
   if (model.descriptor.maxTokensPerCall > 0)

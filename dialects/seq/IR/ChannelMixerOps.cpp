@@ -8,6 +8,8 @@
 #include "dialects/seq/IR/SeqOps.h"
 #include "dialects/seq/IR/VerifyUtils.h"
 
+#include "llvm/Support/JSON.h"
+
 using namespace mlir;
 using namespace seqc::seq;
 using namespace seqc::seq::detail;
@@ -19,6 +21,9 @@ using namespace seqc::seq::detail;
 LogicalResult WeightOp::verify() {
   if (getName().empty())
     return emitOpError("expected a non-empty weight name");
+  // The name crosses the runtime's C API and its JSON descriptor.
+  if (getName().contains('\0') || !llvm::json::isUTF8(getName()))
+    return emitOpError("expected a weight name in UTF-8 without NUL bytes");
   if (getTransposed() && getType().getRank() != 2)
     return emitOpError("expected a 2-D type for a transposed weight, got ")
            << getType();

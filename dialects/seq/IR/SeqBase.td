@@ -35,6 +35,8 @@ def Seq_Dialect : Dialect {
       operand and comes out as a result, and bufferization updates it in place.
   }];
   let cppNamespace = "::seqc::seq";
+  // seq.max_positions and friends on the module: checked where they are set.
+  let hasOperationAttrVerify = 1;
 }
 
 class Seq_Op<string mnemonic, list<Trait> traits = []>

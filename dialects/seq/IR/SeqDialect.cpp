@@ -3,7 +3,10 @@
 #include "dialects/seq/IR/SeqDialect.h"
 #include "dialects/seq/IR/SeqOps.h"
 
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/Transforms/InliningUtils.h"
+
+#include <cstdint>
 
 using namespace mlir;
 using namespace seqc::seq;
@@ -33,4 +36,36 @@ void SeqDialect::initialize() {
 #include "dialects/seq/IR/SeqOps.cpp.inc"
       >();
   addInterfaces<SeqInlinerInterface>();
+}
+
+/// The module attributes the runtime trusts (they become fields of the model
+/// descriptor) must be in range, or a session would index past its caches.
+LogicalResult SeqDialect::verifyOperationAttribute(Operation *op,
+                                                   NamedAttribute attribute) {
+  StringRef name = attribute.getName().getValue();
+  auto positiveInteger = [&](int64_t high) -> LogicalResult {
+    auto value = dyn_cast<IntegerAttr>(attribute.getValue());
+    if (!value || !value.getType().isInteger(64))
+      return op->emitError() << "'" << name << "' must be an i64 integer";
+    if (value.getInt() < 1 || value.getInt() > high)
+      return op->emitError() << "'" << name << "' must be in [1, " << high
+                             << "], got " << value.getInt();
+    return success();
+  };
+  bool onModule = isa<ModuleOp>(op);
+  if (name == "seq.max_positions" || name == "seq.max_tokens_per_call" ||
+      name == "seq.num_threads_default" || name == "seq.target") {
+    if (!onModule)
+      return op->emitError() << "'" << name << "' belongs on the module";
+    if (name == "seq.num_threads_default")
+      return positiveInteger(4096);
+    if (name == "seq.target") {
+      if (!isa<StringAttr>(attribute.getValue()))
+        return op->emitError() << "'seq.target' must be a string";
+      return success();
+    }
+    // Session positions fit the runtime's i32 token counts.
+    return positiveInteger(INT32_MAX);
+  }
+  return success();
 }

@@ -45,6 +45,22 @@ func.func @weight_empty_name() {
 
 // -----
 
+func.func @weight_nul_in_name() {
+  // expected-error @+1 {{expected a weight name in UTF-8 without NUL bytes}}
+  %0 = seq.weight "a\00b" : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @weight_name_not_utf8() {
+  // expected-error @+1 {{expected a weight name in UTF-8 without NUL bytes}}
+  %0 = seq.weight "a\FFb" : tensor<4xf32>
+  return
+}
+
+// -----
+
 func.func @weight_transposed_rank() {
   // expected-error @+1 {{expected a 2-D type for a transposed weight, got 'tensor<2x3x4xf32>'}}
   %0 = seq.weight "w" transposed : tensor<2x3x4xf32>
