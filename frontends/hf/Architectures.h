@@ -28,6 +28,13 @@ mlir::Value buildMamba2(ModelEmitter &emitter, HfConfig &config,
 mlir::Value buildJamba(ModelEmitter &emitter, HfConfig &config,
                        llvm::StringRef architecture, int64_t maxPositions);
 
+/// The activation named by config field `key` (transformers' ACT2FN names
+/// that seq.activation computes exactly: relu, gelu, gelu_python, gelu_new,
+/// gelu_pytorch_tanh, gelu_accurate, silu, swish, sigmoid, tanh); records an
+/// error naming the field for any other.
+seq::ActivationKind activationField(HfConfig &config, llvm::StringRef key,
+                                    llvm::StringRef fallback);
+
 /// Sizes of a Mamba (S6) mixer, shared by Mamba and Jamba.
 struct MambaSizes {
   int64_t hidden = 0, inner = 0, state = 16, conv = 4, dtRank = 0;
@@ -36,6 +43,9 @@ struct MambaSizes {
   std::optional<double> innerNormEpsilon;
 };
 MambaSizes readMambaSizes(HfConfig &config, int64_t hidden);
+/// Accepts the Mamba-family fields that only initialisation or training
+/// read; rejects rescale_prenorm_residual (it changes loaded weights).
+void acceptMambaTrainingFields(HfConfig &config);
 
 /// One Mamba mixer on `x` (already normalised), with weights under `prefix`
 /// and states `<stateName>.conv_state` / `.ssm_state`.

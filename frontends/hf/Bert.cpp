@@ -16,18 +16,22 @@ using namespace mlir;
 namespace seqc::hf {
 
 Value buildBert(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
-  int64_t hidden = c.integer("hidden_size");
-  int64_t layers = c.integer("num_hidden_layers");
-  int64_t heads = c.integer("num_attention_heads");
-  int64_t inter = c.integer("intermediate_size");
-  int64_t vocab = c.integer("vocab_size");
-  int64_t positions = c.integer("max_position_embeddings");
-  int64_t types = c.integer("type_vocab_size", 2);
-  double eps = c.number("layer_norm_eps", 1e-12);
-  std::string act = c.string("hidden_act", "gelu");
+  int64_t hidden = c.size("hidden_size");
+  int64_t layers = c.size("num_hidden_layers", 4096);
+  int64_t heads = c.size("num_attention_heads");
+  int64_t inter = c.size("intermediate_size");
+  int64_t vocab = c.size("vocab_size");
+  int64_t positions = c.size("max_position_embeddings", INT32_MAX);
+  int64_t types = c.size("type_vocab_size", 2, 1 << 24);
+  double eps = c.nonNegative("layer_norm_eps", 1e-12);
+  seq::ActivationKind act = activationField(c, "hidden_act", "gelu");
   std::string posType = c.string("position_embedding_type", "absolute");
-  if (act != "gelu" && act != "gelu_new")
-    c.fail("hidden_act", "'" + act + "' is not supported (gelu, gelu_new are)");
+  // BertModel has no LM head to tie; classifier fields belong to task heads.
+  c.irrelevant({"tie_word_embeddings"});
+  c.requireBoolean("is_decoder", false,
+                   "BERT as a causal decoder is not supported");
+  c.requireBoolean("add_cross_attention", false,
+                   "cross-attention layers are not supported");
   if (posType != "absolute")
     c.fail("position_embedding_type",
            "'" + posType + "' is not supported (absolute is)");
@@ -35,8 +39,6 @@ Value buildBert(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
     c.fail("num_attention_heads", "must divide hidden_size");
   if (!c.error().empty())
     return nullptr;
-  seq::ActivationKind gelu = act == "gelu" ? seq::ActivationKind::gelu
-                                           : seq::ActivationKind::gelu_tanh;
   int64_t headDim = hidden / heads;
   // Checkpoints of BertModel have no prefix; those saved from task models
   // (BertForMaskedLM, ...) prefix everything with "bert.".
@@ -69,7 +71,7 @@ Value buildBert(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
                   seq::EmbeddingOp::create(b, loc, pos, ids2d(e.positions())));
   x = e.add(x, seq::EmbeddingOp::create(b, loc, typ, ids2d(zeros)));
   x = e.layernorm(x, root + "embeddings.LayerNorm", hidden, eps);
-  for (int64_t i = 0; i < layers; ++i) {
+  for (int64_t i = 0; i < layers && e.error().empty(); ++i) {
     std::string p = root + "encoder.layer." + std::to_string(i);
     Value q = e.splitHeads(e.linear(x, p + ".attention.self.query", hidden,
                                     hidden, true),
@@ -88,7 +90,7 @@ Value buildBert(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
     x = e.layernorm(e.add(x, attn), p + ".attention.output.LayerNorm", hidden,
                     eps);
     Value up = e.activation(
-        gelu, e.linear(x, p + ".intermediate.dense", inter, hidden, true));
+        act, e.linear(x, p + ".intermediate.dense", inter, hidden, true));
     Value down = e.linear(up, p + ".output.dense", hidden, inter, true);
     x = e.layernorm(e.add(x, down), p + ".output.LayerNorm", hidden, eps);
   }

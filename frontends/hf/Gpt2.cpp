@@ -10,43 +10,53 @@
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
+#include <cmath>
+
 using namespace mlir;
 
 namespace seqc::hf {
 
 Value buildGpt2(ModelEmitter &e, HfConfig &c, StringRef, int64_t maxPositions) {
-  int64_t hidden = c.integer("n_embd");
-  int64_t layers = c.integer("n_layer");
-  int64_t heads = c.integer("n_head");
-  int64_t vocab = c.integer("vocab_size");
-  int64_t positions = c.integer("n_positions");
-  int64_t inner = c.integer("n_inner", 4 * hidden);
-  double eps = c.number("layer_norm_epsilon", 1e-5);
-  std::string act = c.string("activation_function", "gelu_new");
-  if (act != "gelu_new" && act != "gelu")
-    c.fail("activation_function",
-           "'" + act + "' is not supported (gelu_new, gelu are)");
-  if (heads <= 0 || hidden % heads != 0)
+  // GPT2Config's attribute_map: either spelling may be stored.
+  auto alias = [&](llvm::StringRef key, llvm::StringRef other) {
+    return c.has(key) || !c.has(other) ? key : other;
+  };
+  int64_t hidden = c.size(alias("n_embd", "hidden_size"));
+  int64_t layers = c.size(alias("n_layer", "num_hidden_layers"), 4096);
+  int64_t heads = c.size(alias("n_head", "num_attention_heads"));
+  int64_t vocab = c.size("vocab_size");
+  int64_t positions =
+      c.size(alias("n_positions", "max_position_embeddings"), INT32_MAX);
+  int64_t inner = c.size("n_inner", 4 * hidden, 1 << 24);
+  double eps = c.nonNegative("layer_norm_epsilon", 1e-5);
+  seq::ActivationKind act = activationField(c, "activation_function", "gelu_new");
+  // scores · 1/sqrt(head_dim) unless scale_attn_weights is false, further
+  // divided by (layer + 1) with scale_attn_by_inverse_layer_idx.
+  bool scaleWeights = c.boolean("scale_attn_weights", true);
+  bool byLayer = c.boolean("scale_attn_by_inverse_layer_idx", false);
+  // Same products in f32, only the rounding of a low-precision run differs.
+  c.irrelevant({"reorder_and_upcast_attn", "n_ctx", "summary_type",
+                "summary_use_proj", "summary_activation",
+                "summary_proj_to_labels"});
+  c.requireBoolean("add_cross_attention", false,
+                   "cross-attention layers are not supported");
+  if (heads > 0 && hidden % heads != 0)
     c.fail("n_head", "must divide n_embd");
   if (maxPositions > positions)
     c.fail("n_positions", "the model has learned positions for " +
                               std::to_string(positions) +
                               " tokens; use --max-positions <= that");
-  if (c.boolean("scale_attn_by_inverse_layer_idx", false) ||
-      c.boolean("reorder_and_upcast_attn", false))
-    c.fail("scale_attn_by_inverse_layer_idx",
-           "attention variants of GPT-2 beyond the default are not supported");
   if (!c.error().empty())
     return nullptr;
-  seq::ActivationKind gelu = act == "gelu" ? seq::ActivationKind::gelu
-                                           : seq::ActivationKind::gelu_tanh;
   int64_t headDim = hidden / heads;
+  // Checkpoints saved from GPT2Model have no "transformer." prefix.
+  std::string t = e.hasWeight("transformer.wte.weight") ? "transformer." : "";
 
   OpBuilder &b = e.builder();
   Location loc = e.loc();
   e.beginForward();
-  Value wte = e.weight("transformer.wte.weight", {vocab, hidden});
-  Value wpe = e.weight("transformer.wpe.weight", {positions, hidden});
+  Value wte = e.weight(t + "wte.weight", {vocab, hidden});
+  Value wpe = e.weight(t + "wpe.weight", {positions, hidden});
   Value x = e.add(seq::EmbeddingOp::create(b, loc, wte, e.ids()),
                   seq::EmbeddingOp::create(
                       b, loc, wpe,
@@ -58,8 +68,8 @@ Value buildGpt2(ModelEmitter &e, HfConfig &c, StringRef, int64_t maxPositions) {
                           SmallVector<ReassociationIndices>{{0, 1}},
                           SmallVector<OpFoldResult>{b.getIndexAttr(1),
                                                     e.length()})));
-  for (int64_t i = 0; i < layers; ++i) {
-    std::string p = "transformer.h." + std::to_string(i);
+  for (int64_t i = 0; i < layers && e.error().empty(); ++i) {
+    std::string p = t + "h." + std::to_string(i);
     Value h = e.layernorm(x, p + ".ln_1", hidden, eps);
     Value qkv = e.linear(h, p + ".attn.c_attn", 3 * hidden, hidden, true,
                          /*transposed=*/true);
@@ -75,19 +85,24 @@ Value buildGpt2(ModelEmitter &e, HfConfig &c, StringRef, int64_t maxPositions) {
     e.setState(kName, kc);
     e.setState(vName, vc);
     Value kvLength = arith::AddIOp::create(b, loc, e.position(), e.length());
-    Value o = seq::AttentionOp::create(b, loc, q, kc, vc, Value(), kvLength,
-                                       nullptr, true, nullptr, nullptr,
-                                       nullptr, nullptr, nullptr, nullptr);
+    double scale = scaleWeights ? 1.0 / std::sqrt(double(headDim)) : 1.0;
+    if (byLayer)
+      scale /= double(i + 1);
+    Value o = seq::AttentionOp::create(
+        b, loc, q, kc, vc, Value(), kvLength,
+        b.getF32FloatAttr(static_cast<float>(scale)), true, nullptr, nullptr,
+        nullptr, nullptr, nullptr, nullptr);
     x = e.add(x, e.linear(e.mergeHeads(o), p + ".attn.c_proj", hidden, hidden,
                           true, true));
     h = e.layernorm(x, p + ".ln_2", hidden, eps);
-    Value up = e.activation(gelu, e.linear(h, p + ".mlp.c_fc", inner, hidden,
-                                           true, true));
+    Value up = e.activation(act, e.linear(h, p + ".mlp.c_fc", inner, hidden,
+                                          true, true));
     x = e.add(x, e.linear(up, p + ".mlp.c_proj", hidden, inner, true, true));
   }
-  x = e.layernorm(x, "transformer.ln_f", hidden, eps);
-  // The LM head is the token embedding (tied); a separate one if stored.
-  std::string head = e.hasWeight("lm_head.weight") ? "lm_head" : "transformer.wte";
+  if (!e.error().empty())
+    return nullptr;
+  x = e.layernorm(x, t + "ln_f", hidden, eps);
+  std::string head = e.lmHead(c, t + "wte", /*tiedByDefault=*/true);
   return e.linear(x, head, vocab, hidden, false);
 }
 

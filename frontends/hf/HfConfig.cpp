@@ -4,15 +4,66 @@
 
 #include "llvm/Support/MemoryBuffer.h"
 
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
 #include <cmath>
 
 namespace seqc::hf {
+
+namespace {
+/// config.json files are a few kilobytes; these bounds keep a hostile file
+/// from exhausting memory or (llvm::json parses recursively) the stack.
+constexpr uint64_t kMaxConfigBytes = 16 << 20;
+constexpr int kMaxConfigDepth = 64;
+
+/// The deepest nesting of arrays and objects outside strings.
+int nestingDepth(llvm::StringRef text) {
+  int depth = 0, deepest = 0;
+  bool inString = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (inString) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        inString = false;
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+/// A short rendering of a field's value for messages.
+std::string brief(const llvm::json::Value &v) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << v;
+  if (text.size() > 60)
+    text = text.substr(0, 57) + "...";
+  return text;
+}
+} // namespace
 
 std::optional<HfConfig> HfConfig::load(const std::string &path,
                                        std::string &error) {
   auto buffer = llvm::MemoryBuffer::getFile(path);
   if (!buffer) {
     error = path + ": " + buffer.getError().message();
+    return std::nullopt;
+  }
+  if ((*buffer)->getBufferSize() > kMaxConfigBytes) {
+    error = path + ": larger than 16 MiB; not a model configuration";
+    return std::nullopt;
+  }
+  if (nestingDepth((*buffer)->getBuffer()) > kMaxConfigDepth) {
+    error = path + ": JSON nested deeper than " +
+            std::to_string(kMaxConfigDepth) + " levels";
     return std::nullopt;
   }
   // Python's json writes float("inf") as the non-JSON token Infinity (e.g.
@@ -57,6 +108,75 @@ std::optional<HfConfig> HfConfig::load(const std::string &path,
   return config;
 }
 
+const llvm::json::Value *HfConfig::use(llvm::StringRef key) const {
+  accounted.insert(key);
+  return root.get(key);
+}
+
+bool HfConfig::present(llvm::StringRef key) const { return use(key); }
+
+void HfConfig::irrelevant(std::initializer_list<llvm::StringRef> keys) {
+  for (llvm::StringRef key : keys)
+    accounted.insert(key);
+}
+
+void HfConfig::requireBoolean(llvm::StringRef key, bool value,
+                              llvm::StringRef why) {
+  if (!has(key))
+    return;
+  std::optional<bool> v = use(key)->getAsBoolean();
+  if (!v)
+    fail(key, "expected true or false");
+  else if (*v != value)
+    fail(key, std::string(*v ? "true" : "false") + " is not supported: " +
+                  why.str());
+}
+
+void HfConfig::checkAccounted(llvm::StringRef architecture) {
+  std::vector<std::string> unknown;
+  for (const auto &member : root)
+    if (!accounted.contains(member.first))
+      unknown.push_back("'" + member.first.str() + "' (" +
+                        brief(member.second) + ")");
+  if (unknown.empty() || !firstError.empty())
+    return;
+  std::sort(unknown.begin(), unknown.end());
+  std::string list;
+  for (size_t i = 0; i < unknown.size() && i < 8; ++i)
+    list += (i ? ", " : "") + unknown[i];
+  if (unknown.size() > 8)
+    list += " and " + std::to_string(unknown.size() - 8) + " more";
+  firstError = file + ": field" + (unknown.size() > 1 ? "s " : " ") + list +
+               (unknown.size() > 1 ? " are" : " is") + " not supported for " +
+               architecture.str() +
+               " (seqc would ignore what they change; see docs/frontends.md)";
+}
+
+int64_t HfConfig::size(llvm::StringRef key, int64_t max) {
+  if (!has(key)) {
+    fail(key, "missing");
+    return 0;
+  }
+  return size(key, 0, max);
+}
+
+int64_t HfConfig::size(llvm::StringRef key, int64_t fallback, int64_t max) {
+  if (!has(key))
+    return fallback;
+  int64_t v = integer(key, fallback);
+  if (firstError.empty() && (v < 1 || v > max))
+    fail(key, std::to_string(v) + " is outside [1, " + std::to_string(max) +
+                  "]");
+  return v;
+}
+
+double HfConfig::nonNegative(llvm::StringRef key, double fallback) {
+  double v = number(key, fallback);
+  if (!std::isfinite(v) || v < 0)
+    fail(key, "expected a finite number >= 0, got " + std::to_string(v));
+  return v;
+}
+
 std::string HfConfig::architecture() const {
   const llvm::json::Array *archs = root.getArray("architectures");
   if (!archs || archs->empty())
@@ -71,12 +191,12 @@ void HfConfig::fail(llvm::StringRef key, const llvm::Twine &what) {
 }
 
 bool HfConfig::has(llvm::StringRef key) const {
-  const llvm::json::Value *v = root.get(key);
+  const llvm::json::Value *v = use(key);
   return v && v->kind() != llvm::json::Value::Null;
 }
 
 bool HfConfig::isString(llvm::StringRef key, llvm::StringRef value) const {
-  const llvm::json::Value *v = root.get(key);
+  const llvm::json::Value *v = use(key);
   std::optional<llvm::StringRef> s = v ? v->getAsString() : std::nullopt;
   return s && *s == value;
 }
@@ -142,11 +262,13 @@ std::string HfConfig::string(llvm::StringRef key, llvm::StringRef fallback) {
 }
 
 const llvm::json::Object *HfConfig::object(llvm::StringRef key) const {
-  return root.getObject(key);
+  const llvm::json::Value *v = use(key);
+  return v ? v->getAsObject() : nullptr;
 }
 
 std::optional<std::vector<double>> HfConfig::numbers(llvm::StringRef key) {
-  const llvm::json::Array *array = root.getArray(key);
+  const llvm::json::Value *value = use(key);
+  const llvm::json::Array *array = value ? value->getAsArray() : nullptr;
   if (!array)
     return std::nullopt;
   std::vector<double> out;
@@ -169,7 +291,8 @@ std::optional<std::vector<double>> HfConfig::numbers(llvm::StringRef key) {
 
 std::optional<std::vector<std::string>>
 HfConfig::strings(llvm::StringRef key) {
-  const llvm::json::Array *array = root.getArray(key);
+  const llvm::json::Value *value = use(key);
+  const llvm::json::Array *array = value ? value->getAsArray() : nullptr;
   if (!array)
     return std::nullopt;
   std::vector<std::string> out;

@@ -14,22 +14,97 @@ using namespace mlir;
 namespace seqc::hf {
 
 namespace {
+
+/// Checkpoint tensors that are buffers, not parameters: transformers
+/// recomputes or ignores them on load (docs/frontends.md, "Tensors").
+bool ropeBuffer(StringRef name) {
+  return name.ends_with("rotary_emb.inv_freq") ||
+         name.ends_with("rotary_emb.original_inv_freq");
+}
+bool gpt2Buffer(StringRef name) {
+  return name.ends_with(".attn.bias") || name.ends_with(".attn.masked_bias");
+}
+/// BertModel: the position/token-type id buffers, and the parameters of
+/// outputs seqc's `embed` does not produce (pooler_output; the MLM head of
+/// a BertForPreTraining checkpoint), which leave the hidden states as they
+/// are.
+bool bertUnusedOutputs(StringRef name) {
+  name.consume_front("bert.");
+  return name == "embeddings.position_ids" ||
+         name == "embeddings.token_type_ids" || name.starts_with("pooler.") ||
+         name.starts_with("cls.");
+}
+
 struct Family {
   const char *architecture;
   Value (*build)(ModelEmitter &, HfConfig &, StringRef, int64_t);
   bool encoder; ///< returns hidden states (an `embed` entry), not logits
+  bool (*ignorable)(StringRef); ///< checkpoint tensors that are not weights
 };
 
 const Family kFamilies[] = {
-    {"LlamaForCausalLM", buildLlamaFamily, false},
-    {"MistralForCausalLM", buildLlamaFamily, false},
-    {"Qwen2ForCausalLM", buildLlamaFamily, false},
-    {"GPT2LMHeadModel", buildGpt2, false},
-    {"MambaForCausalLM", buildMamba, false},
-    {"Mamba2ForCausalLM", buildMamba2, false},
-    {"JambaForCausalLM", buildJamba, false},
-    {"BertModel", buildBert, true},
+    {"LlamaForCausalLM", buildLlamaFamily, false, ropeBuffer},
+    {"MistralForCausalLM", buildLlamaFamily, false, ropeBuffer},
+    {"Qwen2ForCausalLM", buildLlamaFamily, false, ropeBuffer},
+    {"GPT2LMHeadModel", buildGpt2, false, gpt2Buffer},
+    {"MambaForCausalLM", buildMamba, false, nullptr},
+    {"Mamba2ForCausalLM", buildMamba2, false, nullptr},
+    {"JambaForCausalLM", buildJamba, false, nullptr},
+    {"BertModel", buildBert, true, bertUnusedOutputs},
 };
+
+/// Fields of every transformers configuration that do not change the
+/// forward pass: metadata, token ids, output switches, dropout (inference
+/// runs in eval mode), initialisers, and the generation settings older
+/// versions stored in config.json. Switches that do change it are checked.
+void acceptGenericFields(HfConfig &c) {
+  c.irrelevant({"architectures", "model_type", "transformers_version",
+                "_name_or_path", "name_or_path", "_commit_hash", "auto_map",
+                "dtype", "torch_dtype", "use_bfloat16", "tf_legacy_loss",
+                "xla_device", "torchscript", "return_dict",
+                "output_hidden_states", "output_attentions", "use_cache",
+                "chunk_size_feed_forward", "is_encoder_decoder",
+                "tie_encoder_decoder", "cross_attention_hidden_size",
+                "decoder_start_token_id", "sep_token_id", "bos_token_id",
+                "eos_token_id", "pad_token_id", "id2label", "label2id",
+                "num_labels", "problem_type", "finetuning_task",
+                "tokenizer_class", "prefix", "task_specific_params",
+                "gradient_checkpointing", "_attn_implementation_autoset",
+                "output_past", "attn_implementation", "experts_implementation",
+                "initializer_range", "tie_last_hidden_states", "is_decoder",
+                "add_cross_attention"});
+  // Dropout is the identity at inference.
+  c.irrelevant({"attention_dropout", "hidden_dropout", "dropout",
+                "resid_pdrop", "embd_pdrop", "attn_pdrop",
+                "hidden_dropout_prob", "attention_probs_dropout_prob",
+                "classifier_dropout", "summary_first_dropout",
+                "summary_last_dropout"});
+  // Generation settings (transformers moves them to generation_config).
+  c.irrelevant({"max_length", "min_length", "do_sample", "early_stopping",
+                "num_beams", "num_beam_groups", "diversity_penalty",
+                "temperature", "top_k", "top_p", "typical_p",
+                "repetition_penalty", "length_penalty", "no_repeat_ngram_size",
+                "encoder_no_repeat_ngram_size", "bad_words_ids",
+                "num_return_sequences", "output_scores",
+                "return_dict_in_generate", "forced_bos_token_id",
+                "forced_eos_token_id", "remove_invalid_values",
+                "exponential_decay_length_penalty", "suppress_tokens",
+                "begin_suppress_tokens", "epsilon_cutoff", "eta_cutoff",
+                "encoder_repetition_penalty"});
+  if (c.has("quantization_config"))
+    c.fail("quantization_config",
+           "quantized checkpoints are not supported yet; use an f32, f16 or "
+           "bf16 checkpoint");
+  if (const llvm::json::Object *pruned = c.object("pruned_heads"))
+    if (!pruned->empty())
+      c.fail("pruned_heads", "pruned attention heads are not supported");
+  if (c.has("per_layer_config"))
+    c.fail("per_layer_config", "per-layer configurations are not supported");
+  // A bidirectional decoder (transformers honours is_causal: false).
+  c.requireBoolean("is_causal", true,
+                   "seqc builds the causal decoder the architecture defines");
+}
+
 } // namespace
 
 std::vector<std::string> supportedArchitectures() {
@@ -71,21 +146,36 @@ OwningOpRef<ModuleOp> importHuggingFace(MLIRContext *context,
   if (!weights)
     return nullptr;
 
-  int64_t maxPositions = options.maxPositions;
-  if (maxPositions <= 0) {
-    // GPT-2 names it n_positions; state-space models have no limit but a
-    // hybrid's caches need one.
-    int64_t limit = config->integer(
-        "max_position_embeddings", config->integer("n_positions", 4096));
-    maxPositions = std::min<int64_t>(limit, 4096);
+  if (options.maxPositions < 0 || options.maxPositions > INT32_MAX ||
+      options.maxTokensPerCall < 1 || options.maxTokensPerCall > INT32_MAX) {
+    error = "--max-positions must be in [1, 2^31) and --max-tokens-per-call "
+            "in [1, 2^31)";
+    return nullptr;
   }
+  acceptGenericFields(*config);
+  int64_t maxPositions = options.maxPositions;
+  // GPT-2 names it n_positions; state-space models have no limit but a
+  // hybrid's caches need one.
+  int64_t limit = config->size(
+      "max_position_embeddings",
+      config->size("n_positions", 4096, INT32_MAX), INT32_MAX);
+  if (maxPositions <= 0)
+    maxPositions = std::min<int64_t>(limit, 4096);
   ModelEmitter emitter(context, *weights, folder);
   emitter.setMaxTokensPerCall(options.maxTokensPerCall);
-  Value logits = family->build(emitter, *config, arch, maxPositions);
+  Value logits =
+      config->error().empty()
+          ? family->build(emitter, *config, arch, maxPositions)
+          : Value();
+  // Every field read or declared irrelevant; every tensor bound or a known
+  // buffer. Anything else would be silently ignored.
+  config->checkAccounted(arch);
   if (!config->error().empty()) {
     error = config->error();
     return nullptr;
   }
+  if (emitter.error().empty() && logits)
+    emitter.checkAllTensorsUsed(arch, family->ignorable);
   if (!emitter.error().empty() || !logits) {
     error = folder + ": " + emitter.error();
     return nullptr;

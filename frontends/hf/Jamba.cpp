@@ -30,29 +30,40 @@ Value stackExperts(ModelEmitter &e, const std::string &prefix,
 } // namespace
 
 Value buildJamba(ModelEmitter &e, HfConfig &c, StringRef, int64_t maxPositions) {
-  int64_t hidden = c.integer("hidden_size");
-  int64_t layers = c.integer("num_hidden_layers");
-  int64_t vocab = c.integer("vocab_size");
-  int64_t heads = c.integer("num_attention_heads");
-  int64_t kvHeads = c.integer("num_key_value_heads", heads);
-  int64_t inter = c.integer("intermediate_size");
-  int64_t attnPeriod = c.integer("attn_layer_period", 8);
+  int64_t hidden = c.size("hidden_size");
+  int64_t layers = c.size("num_hidden_layers", 4096);
+  int64_t vocab = c.size("vocab_size");
+  int64_t heads = c.size("num_attention_heads");
+  int64_t kvHeads = c.size("num_key_value_heads", heads, 1 << 24);
+  int64_t inter = c.size("intermediate_size");
+  int64_t attnPeriod = c.size("attn_layer_period", 8, 4096);
   int64_t attnOffset = c.integer("attn_layer_offset", 4);
-  int64_t expertPeriod = c.integer("expert_layer_period", 2);
+  int64_t expertPeriod = c.size("expert_layer_period", 2, 4096);
   int64_t expertOffset = c.integer("expert_layer_offset", 1);
-  int64_t experts = c.integer("num_experts", 16);
-  int64_t topK = c.integer("num_experts_per_tok", 2);
-  double eps = c.number("rms_norm_eps", 1e-6);
+  // JambaConfig maps num_local_experts to num_experts.
+  int64_t experts = c.has("num_experts") || !c.has("num_local_experts")
+                        ? c.size("num_experts", 16, 1 << 16)
+                        : c.size("num_local_experts", 16, 1 << 16);
+  int64_t topK = c.size("num_experts_per_tok", 2, 1 << 16);
+  double eps = c.nonNegative("rms_norm_eps", 1e-6);
   std::string act = c.string("hidden_act", "silu");
+  int64_t headDim = c.size("head_dim", heads > 0 ? hidden / heads : 0, 1 << 16);
+  acceptMambaTrainingFields(c);
+  // Auxiliary losses and outputs of training; no positions (no RoPE).
+  c.irrelevant({"output_router_logits", "router_aux_loss_coef",
+                "num_logits_to_keep", "max_position_embeddings"});
+  if (c.has("sliding_window"))
+    c.fail("sliding_window", "is not supported for Jamba (transformers 5 "
+                             "ignores it, earlier versions applied it)");
   MambaSizes mamba;
   mamba.hidden = hidden;
-  mamba.state = c.integer("mamba_d_state", 16);
-  mamba.conv = c.integer("mamba_d_conv", 4);
-  mamba.inner = c.integer("mamba_expand", 2) * hidden;
+  mamba.state = c.size("mamba_d_state", 16, 1 << 16);
+  mamba.conv = c.size("mamba_d_conv", 4, 1 << 10);
+  mamba.inner = c.size("mamba_expand", 2, 1 << 10) * hidden;
   if (c.isString("mamba_dt_rank", "auto") || !c.has("mamba_dt_rank"))
     mamba.dtRank = (hidden + 15) / 16;
   else
-    mamba.dtRank = c.integer("mamba_dt_rank");
+    mamba.dtRank = c.size("mamba_dt_rank");
   mamba.convBias = c.boolean("mamba_conv_bias", true);
   mamba.bias = c.boolean("mamba_proj_bias", false);
   mamba.innerNormEpsilon = eps;
@@ -60,20 +71,21 @@ Value buildJamba(ModelEmitter &e, HfConfig &c, StringRef, int64_t maxPositions) 
     c.fail("hidden_act", "'" + act + "' is not supported (silu is)");
   if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0)
     c.fail("num_key_value_heads", "must divide num_attention_heads");
-  if (attnPeriod <= 0 || expertPeriod <= 0)
-    c.fail("attn_layer_period", "layer periods must be positive");
+  if (attnOffset < 0 || attnOffset >= attnPeriod)
+    c.fail("attn_layer_offset", "must be in [0, attn_layer_period)");
+  if (expertOffset < 0 || expertOffset >= expertPeriod)
+    c.fail("expert_layer_offset", "must be in [0, expert_layer_period)");
   if (topK < 1 || topK > experts)
     c.fail("num_experts_per_tok", "must be in [1, num_experts]");
   if (!c.error().empty())
     return nullptr;
-  int64_t headDim = hidden / heads;
 
   OpBuilder &b = e.builder();
   Location loc = e.loc();
   e.beginForward();
   Value table = e.weight("model.embed_tokens.weight", {vocab, hidden});
   Value x = seq::EmbeddingOp::create(b, loc, table, e.ids());
-  for (int64_t i = 0; i < layers; ++i) {
+  for (int64_t i = 0; i < layers && e.error().empty(); ++i) {
     std::string p = "model.layers." + std::to_string(i);
     std::string s = "layers." + std::to_string(i);
     Value h = e.rmsnorm(x, p + ".input_layernorm.weight", hidden, eps);
@@ -124,7 +136,9 @@ Value buildJamba(ModelEmitter &e, HfConfig &c, StringRef, int64_t maxPositions) 
     x = e.add(x, ff);
   }
   x = e.rmsnorm(x, "model.final_layernorm.weight", hidden, eps);
-  std::string head = e.hasWeight("lm_head.weight") ? "lm_head" : "model.embed_tokens";
+  if (!e.error().empty())
+    return nullptr;
+  std::string head = e.lmHead(c, "model.embed_tokens", /*tiedByDefault=*/false);
   return e.linear(x, head, vocab, hidden, false);
 }
 

@@ -1,9 +1,13 @@
 //===- Llama.cpp - Llama, Mistral and Qwen2 -------------------------------===//
 //
 // Pre-norm decoder blocks: x += o_proj(attn(rope(q), rope(k), v)) on
-// rmsnorm(x); x += down(silu(gate(h)) · up(h)) on rmsnorm(x). Mistral adds a
-// sliding window, Qwen2 q/k/v biases; rope_scaling linear/llama3 map to
-// seq.rope's scaling kinds.
+// rmsnorm(x); x += down(act(gate(h)) · up(h)) on rmsnorm(x). Llama's
+// attention_bias puts biases on q, k, v and o; Qwen2 always has q/k/v
+// biases and no o bias. Mistral slides a window over every layer, Qwen2 over
+// the layers its layer_types (or use_sliding_window and max_window_layers)
+// name. rope_scaling linear/llama3 map to seq.rope's scaling kinds; the kinds
+// that depend on the sequence length at run time (dynamic, longrope) and
+// yarn are rejected.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,35 +29,79 @@ struct RopeScaling {
 };
 
 /// transformers >= 5 writes "rope_parameters" (with rope_theta inside);
-/// older configs "rope_scaling" beside a top-level "rope_theta".
+/// older configs "rope_scaling" beside a top-level "rope_theta". Every key
+/// of the object must be one the kind reads.
 RopeScaling readRopeScaling(HfConfig &config) {
   RopeScaling r;
-  const llvm::json::Object *obj = config.object("rope_parameters");
-  if (!obj)
-    obj = config.object("rope_scaling");
-  if (!obj)
+  llvm::StringRef field = "rope_parameters";
+  const llvm::json::Object *obj = config.object(field);
+  if (!obj) {
+    field = "rope_scaling";
+    obj = config.object(field);
+  }
+  if (!obj) {
+    if (config.has("rope_parameters") || config.has("rope_scaling"))
+      config.fail(field, "expected an object");
+    // Ignored by the default kind, as transformers does.
+    config.number("partial_rotary_factor", 1.0);
     return r;
+  }
   std::optional<llvm::StringRef> type = obj->getString("rope_type");
   if (!type)
     type = obj->getString("type");
-  if (!type || *type == "default")
-    return r;
-  r.factor = obj->getNumber("factor").value_or(1.0);
-  if (*type == "linear") {
+  std::string kind = type ? type->str() : "default";
+  auto number = [&](llvm::StringRef key, double fallback) {
+    const llvm::json::Value *v = obj->get(key);
+    if (!v || v->kind() == llvm::json::Value::Null)
+      return fallback;
+    std::optional<double> d = v->getAsNumber();
+    if (!d || !std::isfinite(*d) || *d <= 0) {
+      config.fail(field, "'" + key.str() + "' must be a positive number");
+      return fallback;
+    }
+    return *d;
+  };
+  // Keys each kind reads (transformers' modeling_rope_utils).
+  std::vector<llvm::StringRef> known = {"rope_type", "type", "rope_theta",
+                                        "partial_rotary_factor"};
+  if (kind == "default") {
+    // The default kind ignores partial_rotary_factor (all of head_dim
+    // rotates), as transformers does.
+  } else if (kind == "linear") {
     r.kind = seq::RopeScalingKind::linear;
-  } else if (*type == "llama3") {
+    r.factor = number("factor", 1.0);
+    known.push_back("factor");
+  } else if (kind == "llama3") {
     r.kind = seq::RopeScalingKind::llama3;
-    r.low = obj->getNumber("low_freq_factor").value_or(1.0);
-    r.high = obj->getNumber("high_freq_factor").value_or(4.0);
-    r.original = obj->getInteger("original_max_position_embeddings").value_or(0);
+    r.factor = number("factor", 1.0);
+    r.low = number("low_freq_factor", 1.0);
+    r.high = number("high_freq_factor", 4.0);
+    r.original = static_cast<int64_t>(
+        number("original_max_position_embeddings", 0));
+    known.insert(known.end(), {"factor", "low_freq_factor", "high_freq_factor",
+                               "original_max_position_embeddings"});
     if (r.original <= 0)
-      config.fail("rope_scaling", "llama3 scaling needs "
-                                  "original_max_position_embeddings");
+      config.fail(field, "llama3 scaling needs "
+                         "original_max_position_embeddings");
+    if (r.high <= r.low)
+      config.fail(field, "llama3 scaling needs high_freq_factor > "
+                         "low_freq_factor");
   } else {
-    config.fail("rope_scaling",
-                "rope_type '" + type->str() +
-                    "' is not supported (default, linear, llama3 are)");
+    config.fail(field, "rope_type '" + kind +
+                           "' is not supported (default, linear, llama3 are)");
+    return r;
   }
+  // transformers folds a top-level partial_rotary_factor into the object.
+  double partial = config.number("partial_rotary_factor", 1.0);
+  if (const llvm::json::Value *p = obj->get("partial_rotary_factor"))
+    partial = p->getAsNumber().value_or(0.0);
+  if (kind != "default" && partial != 1.0)
+    config.fail(field, "partial_rotary_factor != 1 is not supported with "
+                       "rope_type '" + kind + "'");
+  for (const auto &member : *obj)
+    if (llvm::find(known, llvm::StringRef(member.first)) == known.end())
+      config.fail(field, "key '" + member.first.str() +
+                             "' is not read by rope_type '" + kind + "'");
   return r;
 }
 
@@ -72,39 +120,113 @@ Value rope(ModelEmitter &e, Value x, Value positions, double theta,
       llama3 ? b.getI64IntegerAttr(s.original) : IntegerAttr());
 }
 
+/// The sliding window of each layer (0: full causal attention).
+/// Mistral: `sliding_window` (default 4096 when absent, none when null) on
+/// every layer. Qwen2: on the layers `layer_types` marks
+/// "sliding_attention", or when it is absent, on layers >= max_window_layers
+/// if use_sliding_window.
+std::vector<int64_t> layerWindows(HfConfig &c, llvm::StringRef arch,
+                                  int64_t layers) {
+  std::vector<int64_t> windows(layers, 0);
+  bool mistral = arch == "MistralForCausalLM";
+  bool qwen2 = arch == "Qwen2ForCausalLM";
+  if (!mistral && !qwen2)
+    return windows;
+  int64_t window = 0;
+  if (!c.present("sliding_window"))
+    window = 4096;
+  else if (c.has("sliding_window"))
+    window = c.size("sliding_window", INT32_MAX);
+  if (qwen2 && !c.boolean("use_sliding_window", false))
+    window = 0;
+  std::optional<std::vector<std::string>> types = c.strings("layer_types");
+  if (types && static_cast<int64_t>(types->size()) != layers) {
+    c.fail("layer_types", "has " + std::to_string(types->size()) +
+                              " entries for " + std::to_string(layers) +
+                              " layers");
+    return windows;
+  }
+  for (int64_t i = 0; i < layers; ++i) {
+    bool sliding;
+    if (types) {
+      const std::string &t = (*types)[i];
+      if (t != "sliding_attention" && t != "full_attention" && t != "attention") {
+        c.fail("layer_types", "'" + t + "' is not a layer type of " +
+                                  arch.str());
+        return windows;
+      }
+      sliding = t == "sliding_attention";
+    } else if (mistral) {
+      sliding = window > 0;
+    } else {
+      sliding = window > 0 && i >= c.integer("max_window_layers", 28);
+    }
+    // Mistral ignores layer_types (every layer slides when a window is
+    // set): accept only lists that say the same.
+    if (mistral && sliding != (window > 0)) {
+      c.fail("layer_types", "per-layer types are not supported for Mistral "
+                            "(transformers slides the window over every "
+                            "layer)");
+      return windows;
+    }
+    if (sliding && window <= 0) {
+      c.fail("layer_types", "layer " + std::to_string(i) +
+                                " slides but no sliding_window is in effect");
+      return windows;
+    }
+    windows[i] = sliding ? window : 0;
+  }
+  if (qwen2)
+    c.irrelevant({"max_window_layers"});
+  return windows;
+}
+
 } // namespace
 
 Value buildLlamaFamily(ModelEmitter &e, HfConfig &c, StringRef arch,
                        int64_t maxPositions) {
-  bool mistral = arch == "MistralForCausalLM";
+  bool llama = arch == "LlamaForCausalLM";
   bool qwen2 = arch == "Qwen2ForCausalLM";
-  int64_t hidden = c.integer("hidden_size");
-  int64_t layers = c.integer("num_hidden_layers");
-  int64_t heads = c.integer("num_attention_heads");
-  int64_t kvHeads = c.integer("num_key_value_heads", heads);
-  int64_t vocab = c.integer("vocab_size");
-  int64_t inter = c.integer("intermediate_size");
-  int64_t headDim = c.integer("head_dim", heads ? hidden / heads : 0);
-  double eps = c.number("rms_norm_eps", 1e-6);
+  int64_t hidden = c.size("hidden_size");
+  int64_t layers = c.size("num_hidden_layers", 4096);
+  int64_t heads = c.size("num_attention_heads");
+  int64_t kvHeads = c.size("num_key_value_heads", heads, 1 << 24);
+  int64_t vocab = c.size("vocab_size");
+  int64_t inter = c.size("intermediate_size");
+  int64_t headDim =
+      c.size("head_dim", heads > 0 ? hidden / heads : 0, 1 << 16);
+  double eps = c.nonNegative("rms_norm_eps", 1e-6);
   double theta = c.number("rope_theta", 10000.0);
-  if (const llvm::json::Object *params = c.object("rope_parameters"))
-    theta = params->getNumber("rope_theta").value_or(theta);
-  bool tied = c.boolean("tie_word_embeddings", false);
-  bool qkvBias = qwen2 || c.boolean("attention_bias", false);
-  bool mlpBias = c.boolean("mlp_bias", false);
-  std::string act = c.string("hidden_act", "silu");
+  for (llvm::StringRef key : {"rope_scaling", "rope_parameters"})
+    if (const llvm::json::Object *params = c.object(key))
+      theta = params->getNumber("rope_theta").value_or(theta);
+  if (!std::isfinite(theta) || theta <= 1)
+    c.fail("rope_theta", "must be a finite number > 1");
+  // Only Llama has these switches; Mistral and Qwen2 have fixed biases and
+  // transformers ignores the keys there.
+  bool attentionBias = llama && c.boolean("attention_bias", false);
+  bool mlpBias = llama && c.boolean("mlp_bias", false);
+  if (!llama) {
+    c.requireBoolean("attention_bias", false,
+                     arch.str() + " has no attention_bias switch");
+    c.requireBoolean("mlp_bias", false, arch.str() + " has no mlp_bias switch");
+  }
+  bool qkvBias = qwen2 || attentionBias;
+  seq::ActivationKind act = activationField(c, "hidden_act", "silu");
   RopeScaling scaling = readRopeScaling(c);
-  int64_t window = 0;
-  if (mistral && c.has("sliding_window"))
-    window = c.integer("sliding_window", 0);
-  if (qwen2 && c.boolean("use_sliding_window", false))
-    c.fail("use_sliding_window",
-           "Qwen2's per-layer sliding window is not supported yet");
-  if (act != "silu")
-    c.fail("hidden_act", "'" + act + "' is not supported (silu is)");
-  if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0)
+  // transformers >= 5 no longer reads it (tensor-parallel pretraining).
+  c.irrelevant({"pretraining_tp"});
+  if (heads > 0 && kvHeads > 0 && heads % kvHeads != 0)
     c.fail("num_key_value_heads", "must divide num_attention_heads (" +
                                       std::to_string(heads) + ")");
+  // LlamaConfig validates this even when head_dim is given.
+  if (llama && heads > 0 && hidden % heads != 0)
+    c.fail("num_attention_heads", "must divide hidden_size (" +
+                                      std::to_string(hidden) + ")");
+  if (headDim % 2 != 0)
+    c.fail("head_dim", "must be even for rotary embeddings");
+  std::vector<int64_t> windows =
+      c.error().empty() ? layerWindows(c, arch, layers) : std::vector<int64_t>();
   if (!c.error().empty())
     return nullptr;
 
@@ -114,7 +236,7 @@ Value buildLlamaFamily(ModelEmitter &e, HfConfig &c, StringRef arch,
   Value table = e.weight("model.embed_tokens.weight", {vocab, hidden});
   Value x = seq::EmbeddingOp::create(b, loc, table, e.ids());
   Value positions = e.positions();
-  for (int64_t i = 0; i < layers; ++i) {
+  for (int64_t i = 0; i < layers && e.error().empty(); ++i) {
     std::string p = "model.layers." + std::to_string(i);
     Value h = e.rmsnorm(x, p + ".input_layernorm.weight", hidden, eps);
     Value q = e.splitHeads(e.linear(h, p + ".self_attn.q_proj", heads * headDim,
@@ -132,6 +254,7 @@ Value buildLlamaFamily(ModelEmitter &e, HfConfig &c, StringRef arch,
     std::string vName = "layers." + std::to_string(i) + ".v_cache";
     // Sliding-window layers keep a ring of window + tokens-per-call - 1
     // slots when that is smaller than the session's positions.
+    int64_t window = windows[i];
     int64_t ring = e.ringSlots(window, maxPositions);
     int64_t slots = ring ? ring : maxPositions;
     Value kState = e.addState(kName, {1, slots, kvHeads, headDim});
@@ -147,20 +270,19 @@ Value buildLlamaFamily(ModelEmitter &e, HfConfig &c, StringRef arch,
         window > 0 ? b.getI64IntegerAttr(window) : IntegerAttr(), nullptr,
         nullptr, nullptr, nullptr, nullptr, /*ring=*/ring > 0);
     x = e.add(x, e.linear(e.mergeHeads(o), p + ".self_attn.o_proj", hidden,
-                          heads * headDim, false));
+                          heads * headDim, attentionBias));
 
     h = e.rmsnorm(x, p + ".post_attention_layernorm.weight", hidden, eps);
     Value gate = e.linear(h, p + ".mlp.gate_proj", inter, hidden, mlpBias);
     Value up = e.linear(h, p + ".mlp.up_proj", inter, hidden, mlpBias);
-    Value mlp = e.linear(e.glu(seq::ActivationKind::silu, gate, up),
-                         p + ".mlp.down_proj", hidden, inter, mlpBias);
+    Value mlp = e.linear(e.glu(act, gate, up), p + ".mlp.down_proj", hidden,
+                         inter, mlpBias);
     x = e.add(x, mlp);
   }
+  if (!e.error().empty())
+    return nullptr;
   x = e.rmsnorm(x, "model.norm.weight", hidden, eps);
-  // Tied heads reuse the embedding table (the checkpoint has no lm_head).
-  std::string head = tied || !e.hasWeight("lm_head.weight")
-                         ? "model.embed_tokens"
-                         : "lm_head";
+  std::string head = e.lmHead(c, "model.embed_tokens", /*tiedByDefault=*/false);
   return e.linear(x, head, vocab, hidden, false);
 }
 

@@ -66,29 +66,42 @@ Value emitMambaMixer(ModelEmitter &e, Value x, StringRef prefix,
                   inner, s.bias);
 }
 
+void acceptMambaTrainingFields(HfConfig &c) {
+  // Initialisation, training and kernel choices: the f32 forward is the same.
+  c.irrelevant({"time_step_scale", "time_step_min", "time_step_max",
+                "time_step_init_scheme", "time_step_floor", "residual_in_fp32",
+                "use_mambapy", "use_associative_scan", "use_mamba_kernels"});
+  // transformers 5 divides the loaded out_proj weights by
+  // sqrt(num_hidden_layers) when this is set, even for trained checkpoints.
+  c.requireBoolean("rescale_prenorm_residual", false,
+                   "transformers rescales the loaded out_proj weights");
+}
+
 MambaSizes readMambaSizes(HfConfig &c, int64_t hidden) {
   MambaSizes s;
   s.hidden = hidden;
-  s.state = c.integer("state_size", 16);
-  s.conv = c.integer("conv_kernel", 4);
-  s.inner = c.integer("intermediate_size", c.integer("expand", 2) * hidden);
+  s.state = c.size("state_size", 16, 1 << 16);
+  s.conv = c.size("conv_kernel", 4, 1 << 10);
+  // A stored intermediate_size wins over expand (transformers sets it after
+  // deriving it).
+  s.inner = c.size("intermediate_size", c.size("expand", 2, 1 << 10) * hidden,
+                   1 << 24);
   // time_step_rank may be "auto": ceil(hidden / 16).
   if (c.isString("time_step_rank", "auto"))
     s.dtRank = (hidden + 15) / 16;
   else
-    s.dtRank = c.integer("time_step_rank", (hidden + 15) / 16);
+    s.dtRank = c.size("time_step_rank", (hidden + 15) / 16, 1 << 24);
   s.bias = c.boolean("use_bias", false);
   s.convBias = c.boolean("use_conv_bias", true);
-  if (s.conv < 1)
-    c.fail("conv_kernel", "must be at least 1");
   return s;
 }
 
 Value buildMamba(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
-  int64_t hidden = c.integer("hidden_size");
-  int64_t layers = c.integer("num_hidden_layers");
-  int64_t vocab = c.integer("vocab_size");
-  double eps = c.number("layer_norm_epsilon", 1e-5);
+  int64_t hidden = c.size("hidden_size");
+  int64_t layers = c.size("num_hidden_layers", 4096);
+  int64_t vocab = c.size("vocab_size");
+  double eps = c.nonNegative("layer_norm_epsilon", 1e-5);
+  acceptMambaTrainingFields(c);
   // The string form of time_step_rank is read before integer() would
   // reject it.
   MambaSizes s = readMambaSizes(c, hidden);
@@ -102,15 +115,16 @@ Value buildMamba(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
   e.beginForward();
   Value table = e.weight("backbone.embeddings.weight", {vocab, hidden});
   Value x = seq::EmbeddingOp::create(b, e.loc(), table, e.ids());
-  for (int64_t i = 0; i < layers; ++i) {
+  for (int64_t i = 0; i < layers && e.error().empty(); ++i) {
     std::string p = "backbone.layers." + std::to_string(i);
     Value h = e.rmsnorm(x, p + ".norm.weight", hidden, eps);
     x = e.add(x, emitMambaMixer(e, h, p + ".mixer",
                                 "layers." + std::to_string(i), s));
   }
+  if (!e.error().empty())
+    return nullptr;
   x = e.rmsnorm(x, "backbone.norm_f.weight", hidden, eps);
-  std::string head =
-      e.hasWeight("lm_head.weight") ? "lm_head" : "backbone.embeddings";
+  std::string head = e.lmHead(c, "backbone.embeddings", /*tiedByDefault=*/true);
   return e.linear(x, head, vocab, hidden, false);
 }
 

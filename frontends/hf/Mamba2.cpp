@@ -19,17 +19,25 @@ using namespace mlir;
 namespace seqc::hf {
 
 Value buildMamba2(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
-  int64_t hidden = c.integer("hidden_size");
-  int64_t layers = c.integer("num_hidden_layers");
-  int64_t vocab = c.integer("vocab_size");
-  int64_t heads = c.integer("num_heads");
-  int64_t headDim = c.integer("head_dim");
-  int64_t state = c.integer("state_size", 128);
-  int64_t groups = c.integer("n_groups", 1);
-  int64_t kernel = c.integer("conv_kernel", 4);
-  int64_t chunk = c.integer("chunk_size", 256);
-  int64_t inner = c.integer("expand", 2) * hidden;
-  double eps = c.number("layer_norm_epsilon", 1e-5);
+  int64_t hidden = c.size("hidden_size");
+  int64_t layers = c.size("num_hidden_layers", 4096);
+  int64_t vocab = c.size("vocab_size");
+  int64_t heads = c.size("num_heads");
+  int64_t headDim = c.size("head_dim");
+  int64_t state = c.size("state_size", 128, 1 << 16);
+  int64_t groups = c.size("n_groups", 1, 1 << 16);
+  int64_t kernel = c.size("conv_kernel", 4, 1 << 10);
+  // The scan's chunk length: a schedule, not part of the math.
+  int64_t chunk = c.size("chunk_size", 256, 1 << 16);
+  int64_t inner = c.size("expand", 2, 1 << 10) * hidden;
+  double eps = c.nonNegative("layer_norm_epsilon", 1e-5);
+  acceptMambaTrainingFields(c);
+  // Computed by transformers but unused (Mamba2 has no dt_proj).
+  c.irrelevant({"time_step_rank"});
+  if (c.has("intermediate_size") && c.integer("intermediate_size", 0) != inner)
+    c.fail("intermediate_size", "differs from expand * hidden_size (" +
+                                    std::to_string(inner) +
+                                    "), which transformers uses");
   bool bias = c.boolean("use_bias", false);
   bool convBias = c.boolean("use_conv_bias", true);
   std::string act = c.string("hidden_act", "silu");
@@ -50,6 +58,8 @@ Value buildMamba2(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
   if (std::optional<std::vector<double>> l = c.numbers("time_step_limit")) {
     if (l->size() != 2)
       c.fail("time_step_limit", "expected [min, max]");
+    else if (!((*l)[0] >= 0.0 && (*l)[0] <= (*l)[1]))
+      c.fail("time_step_limit", "expected 0 <= min <= max");
     else if ((*l)[0] > 0.0 || std::isfinite((*l)[1]))
       limit = {(*l)[0], std::min((*l)[1], 3.0e38)};
   }
@@ -62,7 +72,7 @@ Value buildMamba2(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
   e.beginForward();
   Value table = e.weight("backbone.embeddings.weight", {vocab, hidden});
   Value x = seq::EmbeddingOp::create(b, loc, table, e.ids());
-  for (int64_t i = 0; i < layers; ++i) {
+  for (int64_t i = 0; i < layers && e.error().empty(); ++i) {
     std::string p = "backbone.layers." + std::to_string(i);
     std::string m = p + ".mixer";
     std::string s = "layers." + std::to_string(i);
@@ -111,9 +121,10 @@ Value buildMamba2(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
         b.getI64IntegerAttr(inner / groups), b.getF32FloatAttr(0.0));
     x = e.add(x, e.linear(normed, m + ".out_proj", hidden, inner, bias));
   }
+  if (!e.error().empty())
+    return nullptr;
   x = e.rmsnorm(x, "backbone.norm_f.weight", hidden, eps);
-  std::string head =
-      e.hasWeight("lm_head.weight") ? "lm_head" : "backbone.embeddings";
+  std::string head = e.lmHead(c, "backbone.embeddings", /*tiedByDefault=*/false);
   return e.linear(x, head, vocab, hidden, false);
 }
 

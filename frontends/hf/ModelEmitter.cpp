@@ -2,11 +2,16 @@
 
 #include "frontends/hf/ModelEmitter.h"
 
+#include "frontends/hf/Architectures.h"
+#include "frontends/hf/HfConfig.h"
+
 #include "SafeTensors.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include "llvm/ADT/StringSwitch.h"
 
 using namespace mlir;
 
@@ -56,7 +61,61 @@ bool ModelEmitter::hasWeight(StringRef name) const {
   return weights.find(name.str()) != nullptr;
 }
 
+seq::ActivationKind activationField(HfConfig &config, StringRef key,
+                                    StringRef fallback) {
+  std::string name = config.string(key, fallback);
+  std::optional<seq::ActivationKind> kind =
+      llvm::StringSwitch<std::optional<seq::ActivationKind>>(name)
+          .Case("relu", seq::ActivationKind::relu)
+          .Cases("gelu", "gelu_python", seq::ActivationKind::gelu)
+          .Cases({"gelu_new", "gelu_pytorch_tanh", "gelu_accurate",
+                 "gelu_python_tanh"}, seq::ActivationKind::gelu_tanh)
+          .Cases("silu", "swish", seq::ActivationKind::silu)
+          .Case("sigmoid", seq::ActivationKind::sigmoid)
+          .Case("tanh", seq::ActivationKind::tanh)
+          .Default(std::nullopt);
+  if (!kind) {
+    config.fail(key, "'" + name + "' is not supported (relu, gelu, "
+                     "gelu_python, gelu_new, gelu_pytorch_tanh, gelu_accurate, "
+                     "gelu_python_tanh, silu, swish, sigmoid, tanh are)");
+    return seq::ActivationKind::silu;
+  }
+  return *kind;
+}
+
+std::string ModelEmitter::lmHead(HfConfig &config, StringRef embedding,
+                                 bool tiedByDefault) {
+  bool tied = config.boolean("tie_word_embeddings", tiedByDefault);
+  if (hasWeight("lm_head.weight"))
+    return "lm_head";
+  if (!tied)
+    fail("missing tensor 'lm_head.weight' (tie_word_embeddings is false, so "
+         "the head is not the embedding)");
+  return embedding.str();
+}
+
+void ModelEmitter::checkAllTensorsUsed(StringRef architecture,
+                                       bool (*ignorable)(StringRef)) {
+  std::vector<std::string> unused;
+  for (const seqrt::TensorInfo &t : weights.tensors())
+    if (!usedWeights.count(t.name) && !(ignorable && ignorable(t.name)))
+      unused.push_back("'" + t.name + "'");
+  if (unused.empty())
+    return;
+  std::string list;
+  for (size_t i = 0; i < unused.size() && i < 6; ++i)
+    list += (i ? ", " : "") + unused[i];
+  if (unused.size() > 6)
+    list += " and " + std::to_string(unused.size() - 6) + " more";
+  fail(std::to_string(unused.size()) + " checkpoint tensor" +
+       (unused.size() > 1 ? "s are" : " is") + " not used by the " +
+       architecture.str() + " model the config describes: " + list +
+       " (a feature seqc does not implement, or a config that does not "
+       "match the weights)");
+}
+
 void ModelEmitter::checkWeight(StringRef name, ArrayRef<int64_t> stored) {
+  usedWeights.insert(name.str());
   const seqrt::TensorInfo *info = weights.find(name.str());
   if (!info) {
     fail("missing tensor '" + name.str() + "' (expected shape " +

@@ -17,6 +17,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,8 @@ class WeightStore;
 } // namespace seqrt
 
 namespace seqc::hf {
+
+class HfConfig;
 
 class ModelEmitter {
 public:
@@ -52,6 +55,17 @@ public:
   mlir::Value stackedWeight(llvm::StringRef pattern, int64_t count,
                             llvm::ArrayRef<int64_t> sliceShape);
   bool hasWeight(llvm::StringRef name) const;
+  /// The prefix of the LM head's weight: `lm_head` when the checkpoint has
+  /// one (transformers then uses it even when tied), else `embedding` when
+  /// tie_word_embeddings (default `tiedByDefault`) holds; records an error
+  /// when neither, where transformers would start from random weights.
+  std::string lmHead(HfConfig &config, llvm::StringRef embedding,
+                     bool tiedByDefault);
+  /// Records an error naming the checkpoint tensors no weight() or
+  /// stackedWeight() used, except those `ignorable` accepts (buffers such as
+  /// rotary inv_freq that are not parameters).
+  void checkAllTensorsUsed(llvm::StringRef architecture,
+                           bool (*ignorable)(llvm::StringRef name));
 
   /// x · Wᵀ (+ b) with W = `prefix`.weight [out, in] (and `prefix`.bias).
   mlir::Value linear(mlir::Value x, llvm::StringRef prefix, int64_t out,
@@ -134,6 +148,7 @@ private:
   bool usesRing = false;  ///< calls are limited to maxTokensPerCall tokens
   int64_t maxTokensPerCall = 512;
   std::string firstError;
+  std::set<std::string> usedWeights; ///< checkpoint tensors the model binds
 };
 
 } // namespace seqc::hf
