@@ -169,7 +169,10 @@ OwningOpRef<ModuleOp> importHuggingFace(MLIRContext *context,
           : Value();
   // Every field read or declared irrelevant; every tensor bound or a known
   // buffer. Anything else would be silently ignored.
-  config->checkAccounted(arch);
+  // (Unless the build stopped early at a tensor problem, before reading
+  // every field.)
+  if (emitter.error().empty())
+    config->checkAccounted(arch);
   if (!config->error().empty()) {
     error = config->error();
     return nullptr;

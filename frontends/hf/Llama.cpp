@@ -33,12 +33,15 @@ struct RopeScaling {
 /// of the object must be one the kind reads.
 RopeScaling readRopeScaling(HfConfig &config) {
   RopeScaling r;
-  llvm::StringRef field = "rope_parameters";
-  const llvm::json::Object *obj = config.object(field);
-  if (!obj) {
-    field = "rope_scaling";
-    obj = config.object(field);
+  // transformers folds rope_scaling into rope_parameters: one of them.
+  if (config.has("rope_parameters") && config.has("rope_scaling")) {
+    config.fail("rope_scaling", "given beside rope_parameters; keep one");
+    return r;
   }
+  config.present("rope_scaling"); // null is the default kind
+  llvm::StringRef field =
+      config.present("rope_parameters") ? "rope_parameters" : "rope_scaling";
+  const llvm::json::Object *obj = config.object(field);
   if (!obj) {
     if (config.has("rope_parameters") || config.has("rope_scaling"))
       config.fail(field, "expected an object");

@@ -1,0 +1,303 @@
+#!/usr/bin/env python3
+"""The bad-input corpus of `seqc import hf`: hostile or unsupported model folders.
+
+    hf_corpus.py SEQC GOLDENS_DIR [--list]
+
+Each case starts from a committed golden folder (test/Frontends/hf/goldens),
+changes its config.json or its checkpoint as the case says, and must be
+rejected: exit status 1, an error naming the problem (the case's `expect`
+text), at most a few lines, and no output file. Cases are built in a
+temporary folder at test time, so the corpus costs no committed weights.
+"""
+
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+DELETE = object()  # a config patch value that removes the key
+
+# The base golden of each architecture, and its required size fields.
+ARCHS = {
+    "llama_gqa": ["hidden_size", "num_hidden_layers", "num_attention_heads",
+                  "vocab_size", "intermediate_size"],
+    "mistral_sliding": ["hidden_size", "num_hidden_layers",
+                        "num_attention_heads", "vocab_size",
+                        "intermediate_size"],
+    "qwen2_bias": ["hidden_size", "num_hidden_layers", "num_attention_heads",
+                   "vocab_size", "intermediate_size"],
+    "gpt2": ["n_embd", "n_layer", "n_head", "vocab_size", "n_positions"],
+    "mamba": ["hidden_size", "num_hidden_layers", "vocab_size"],
+    "mamba2": ["hidden_size", "num_hidden_layers", "vocab_size", "num_heads",
+               "head_dim"],
+    "jamba": ["hidden_size", "num_hidden_layers", "vocab_size",
+              "num_attention_heads", "intermediate_size"],
+    "bert": ["hidden_size", "num_hidden_layers", "num_attention_heads",
+             "vocab_size", "intermediate_size", "max_position_embeddings"],
+}
+
+
+def cases():
+    """Yields (name, base, config patch or raw text, tensor edit, expect)."""
+    for base, sizes in ARCHS.items():
+        for key in sizes:
+            yield (f"{base}-{key}-missing", base, {key: DELETE}, None,
+                   f"field '{key}': missing")
+            yield (f"{base}-{key}-zero", base, {key: 0}, None,
+                   f"field '{key}': 0 is outside [1,")
+            yield (f"{base}-{key}-negative", base, {key: -3}, None,
+                   f"field '{key}': -3 is outside [1,")
+            yield (f"{base}-{key}-huge", base, {key: 10**12}, None,
+                   f"field '{key}': 1000000000000 is outside [1,")
+            yield (f"{base}-{key}-string", base, {key: "64"}, None,
+                   f"field '{key}': expected an integer")
+            yield (f"{base}-{key}-fraction", base, {key: 2.5}, None,
+                   f"field '{key}': expected an integer")
+        # A field no importer step knows.
+        yield (f"{base}-unknown-field", base, {"logit_soft_cap": 30.0}, None,
+               "field 'logit_soft_cap' (30) is not supported")
+        yield (f"{base}-unknown-fields", base,
+               {"a_switch": True, "b_switch": "x"}, None,
+               "fields 'a_switch' (true), 'b_switch' (\"x\") are not supported")
+        yield (f"{base}-quantized", base, {"quantization_config": {"bits": 4}},
+               None, "field 'quantization_config': quantized checkpoints")
+        yield (f"{base}-not-causal", base, {"is_causal": False}, None,
+               "field 'is_causal': false is not supported")
+        yield (f"{base}-pruned-heads", base, {"pruned_heads": {"0": [1]}},
+               None, "field 'pruned_heads': pruned attention heads")
+        yield (f"{base}-per-layer-config", base, {"per_layer_config": {}},
+               None, "field 'per_layer_config'")
+        # Checkpoint problems.
+        yield (f"{base}-extra-tensor", base, {}, ("add", "extra.weight", [3]),
+               "1 checkpoint tensor is not used by the")
+        yield (f"{base}-int-tensor", base, {}, ("int", None, None),
+               "weights must be F32, F16, BF16 or F64")
+        yield (f"{base}-missing-tensor", base, {}, ("drop", None, None),
+               "missing tensor")
+        yield (f"{base}-reshaped-tensor", base, {}, ("reshape", None, None),
+               "but the config implies")
+        yield (f"{base}-truncated-file", base, {}, ("truncate", None, None),
+               "model.safetensors")
+        yield (f"{base}-header-too-long", base, {}, ("header-length", None, None),
+               "model.safetensors")
+        yield (f"{base}-offsets-outside", base, {}, ("offsets", None, None),
+               "model.safetensors")
+        yield (f"{base}-unknown-dtype", base, {}, ("dtype", None, None),
+               "model.safetensors")
+        yield (f"{base}-no-weights", base, {}, ("delete-file", None, None),
+               "model.safetensors")
+        # config.json itself.
+        yield (f"{base}-json-truncated", base, "{\"architectures\": [", None,
+               "invalid JSON")
+        yield (f"{base}-json-array", base, "[1, 2]", None,
+               "expected a JSON object")
+        yield (f"{base}-json-deep", base, "[" * 100000 + "]" * 100000, None,
+               "JSON nested deeper than 64 levels")
+        yield (f"{base}-json-bad-utf8", base, b"{\"a\xff\": 1}", None,
+               "invalid JSON")
+        yield (f"{base}-json-empty", base, "", None, "invalid JSON")
+
+    # Switches and values an architecture does not implement.
+    unsupported = [
+        ("llama_gqa", {"hidden_act": "mish"}, "field 'hidden_act': 'mish'"),
+        ("llama_gqa", {"rope_parameters": {"rope_type": "yarn", "factor": 4.0,
+                                           "rope_theta": 10000.0}},
+         "rope_type 'yarn' is not supported"),
+        ("llama_gqa", {"rope_parameters": {"rope_type": "dynamic", "factor": 2.0,
+                                           "rope_theta": 10000.0}},
+         "rope_type 'dynamic' is not supported"),
+        ("llama_gqa", {"rope_parameters": {"rope_type": "longrope",
+                                           "rope_theta": 10000.0}},
+         "rope_type 'longrope' is not supported"),
+        ("llama_gqa", {"rope_parameters": {"rope_type": "linear", "factor": 2.0,
+                                           "rope_theta": 10000.0,
+                                           "beta_fast": 32}},
+         "key 'beta_fast' is not read by rope_type 'linear'"),
+        ("llama_gqa", {"rope_parameters": {"rope_type": "linear", "factor": -2.0,
+                                           "rope_theta": 10000.0}},
+         "'factor' must be a positive number"),
+        ("llama_gqa", {"rope_parameters": {"rope_type": "llama3", "factor": 8.0,
+                                           "rope_theta": 10000.0}},
+         "llama3 scaling needs original_max_position_embeddings"),
+        ("llama_gqa", {"rope_parameters": {"rope_type": "linear", "factor": 2.0,
+                                           "rope_theta": 10000.0,
+                                           "partial_rotary_factor": 0.5}},
+         "partial_rotary_factor != 1 is not supported"),
+        ("llama_gqa", {"rope_parameters": "default"},
+         "field 'rope_parameters': expected an object"),
+        ("llama_gqa", {"rope_parameters": {"rope_type": "default",
+                                           "rope_theta": 0.5}},
+         "field 'rope_theta': must be a finite number > 1"),
+        ("llama_gqa", {"num_key_value_heads": 2}, "must divide num_attention_heads"),
+        ("llama_gqa", {"head_dim": 15}, "field 'head_dim': must be even"),
+        ("llama_gqa", {"rms_norm_eps": -1e-5}, "field 'rms_norm_eps': expected a finite number >= 0"),
+        ("llama_gqa", {"tie_word_embeddings": "yes"}, "field 'tie_word_embeddings': expected true or false"),
+        ("llama_gqa", {"attention_bias": True}, "missing tensor 'model.layers.0.self_attn.q_proj.bias'"),
+        ("llama_gqa", {"mlp_bias": True}, "missing tensor 'model.layers.0.mlp.gate_proj.bias'"),
+        ("llama_gqa", {"num_hidden_layers": 1}, "checkpoint tensors are not used by the LlamaForCausalLM"),
+        ("llama_gqa", {"max_position_embeddings": -1}, "field 'max_position_embeddings': -1 is outside"),
+        ("llama_gqa", {"sliding_window": 4}, "field 'sliding_window' (4) is not supported for LlamaForCausalLM"),
+        ("mistral_sliding", {"sliding_window": 0}, "field 'sliding_window': 0 is outside"),
+        ("mistral_sliding", {"layer_types": ["full_attention", "sliding_attention"]},
+         "per-layer types are not supported for Mistral"),
+        ("mistral_sliding", {"attention_bias": True}, "MistralForCausalLM has no attention_bias switch"),
+        ("qwen2_bias", {"use_sliding_window": True, "sliding_window": 4,
+                        "layer_types": ["full_attention"]},
+         "field 'layer_types': has 1 entries for"),
+        ("qwen2_bias", {"layer_types": ["sliding_attention", "full_attention"]},
+         "slides but no sliding_window is in effect"),
+        ("qwen2_bias", {"layer_types": ["local", "full_attention"]},
+         "'local' is not a layer type"),
+        ("qwen2_bias", {"mlp_bias": True}, "Qwen2ForCausalLM has no mlp_bias switch"),
+        ("gpt2", {"activation_function": "swiglu"}, "field 'activation_function': 'swiglu'"),
+        ("gpt2", {"add_cross_attention": True}, "cross-attention layers are not supported"),
+        ("gpt2", {"n_head": 7}, "field 'n_head': must divide n_embd"),
+        ("gpt2", {"tie_word_embeddings": False}, "missing tensor 'lm_head.weight'"),
+        ("gpt2", {"scale_attn_weights": 1}, "field 'scale_attn_weights': expected true or false"),
+        ("mamba", {"rescale_prenorm_residual": True}, "transformers rescales the loaded out_proj weights"),
+        ("mamba", {"hidden_act": "gelu"}, "field 'hidden_act': 'gelu' is not supported"),
+        ("mamba", {"layer_types": ["mamba"]}, "field 'layer_types'"),
+        ("mamba", {"time_step_rank": "half"}, "field 'time_step_rank': expected an integer"),
+        ("mamba", {"conv_kernel": 0}, "field 'conv_kernel': 0 is outside"),
+        ("mamba2", {"norm_before_gate": True}, "only the gated RMSNorm applied after the gate"),
+        ("mamba2", {"rms_norm": False}, "only the gated RMSNorm applied after the gate"),
+        ("mamba2", {"n_groups": 3}, "field 'n_groups': must divide num_heads"),
+        ("mamba2", {"time_step_limit": [0.5]}, "field 'time_step_limit': expected [min, max]"),
+        ("mamba2", {"time_step_limit": [2.0, 1.0]}, "field 'time_step_limit': expected 0 <= min <= max"),
+        ("mamba2", {"intermediate_size": 7}, "field 'intermediate_size': differs from expand"),
+        ("mamba2", {"tie_word_embeddings": True, "expand": 3}, "field 'num_heads'"),
+        ("jamba", {"sliding_window": 8}, "field 'sliding_window': is not supported for Jamba"),
+        ("jamba", {"num_experts_per_tok": 9}, "field 'num_experts_per_tok'"),
+        ("jamba", {"attn_layer_offset": 9}, "field 'attn_layer_offset': must be in [0, attn_layer_period)"),
+        ("jamba", {"expert_layer_offset": -1}, "field 'expert_layer_offset': must be in [0, expert_layer_period)"),
+        ("jamba", {"hidden_act": "relu"}, "field 'hidden_act': 'relu' is not supported"),
+        ("bert", {"position_embedding_type": "relative_key"}, "field 'position_embedding_type'"),
+        ("bert", {"is_decoder": True}, "BERT as a causal decoder is not supported"),
+        ("bert", {"add_cross_attention": True}, "cross-attention layers are not supported"),
+        ("bert", {"hidden_act": "prelu"}, "field 'hidden_act': 'prelu'"),
+        ("bert", {"layer_norm_eps": "tiny"}, "field 'layer_norm_eps': expected a number"),
+        ("bert", {"architectures": ["BertForMaskedLM"]}, "architecture 'BertForMaskedLM' is not supported"),
+        ("bert", {"architectures": DELETE}, "architecture '' is not supported"),
+    ]
+    for i, (base, patch, expect) in enumerate(unsupported):
+        yield (f"{base}-unsupported-{i}", base, patch, None, expect)
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        blob = f.read()
+    n = struct.unpack("<Q", blob[:8])[0]
+    return json.loads(blob[8:8 + n]), blob[8 + n:]
+
+
+def write_safetensors(path, header, data, length=None):
+    text = json.dumps(header).encode()
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text) if length is None else length))
+        f.write(text)
+        f.write(data)
+
+
+def first_tensor(header):
+    return next(k for k in header if k != "__metadata__")
+
+
+def edit_tensors(path, edit):
+    op, name, shape = edit
+    if op == "delete-file":
+        os.remove(path)
+        return
+    header, data = read_safetensors(path)
+    target = first_tensor(header)
+    if op == "add":
+        count = 1
+        for d in shape:
+            count *= d
+        header[name] = {"dtype": "F32", "shape": shape,
+                        "data_offsets": [len(data), len(data) + 4 * count]}
+        data += b"\0" * (4 * count)
+    elif op == "int":
+        header[target]["dtype"] = "I32"
+    elif op == "drop":
+        del header[target]
+    elif op == "reshape":
+        shape = header[target]["shape"]
+        header[target]["shape"] = [shape[-1]] + shape[:-1] if len(shape) > 1 else [1] + shape
+        if header[target]["shape"] == shape:
+            header[target]["shape"] = shape + [1]
+    elif op == "truncate":
+        data = data[: len(data) // 2]
+    elif op == "header-length":
+        write_safetensors(path, header, data, length=1 << 40)
+        return
+    elif op == "offsets":
+        begin, end = header[target]["data_offsets"]
+        header[target]["data_offsets"] = [begin, len(data) + 64]
+    elif op == "dtype":
+        header[target]["dtype"] = "Q4_K"
+    write_safetensors(path, header, data)
+
+
+def build_case(root, goldens, base, patch, edit):
+    os.makedirs(root)
+    src = os.path.join(goldens, base)
+    config_path = os.path.join(root, "config.json")
+    if isinstance(patch, (str, bytes)):
+        with open(config_path, "wb") as f:
+            f.write(patch.encode() if isinstance(patch, str) else patch)
+    else:
+        with open(os.path.join(src, "config.json")) as f:
+            config = json.load(f)
+        for key, value in patch.items():
+            if value is DELETE:
+                config.pop(key, None)
+            else:
+                config[key] = value
+        with open(config_path, "w") as f:
+            json.dump(config, f)
+    shutil.copy(os.path.join(src, "model.safetensors"), root)
+    if edit:
+        edit_tensors(os.path.join(root, "model.safetensors"), edit)
+
+
+def main():
+    seqc, goldens = sys.argv[1:3]
+    all_cases = list(cases())
+    if "--list" in sys.argv:
+        for name, *_ , expect in all_cases:
+            print(f"{name}: {expect}")
+        return 0
+    failures = 0
+    with tempfile.TemporaryDirectory() as work:
+        for name, base, patch, edit, expect in all_cases:
+            folder = os.path.join(work, name)
+            build_case(folder, goldens, base, patch, edit)
+            out_dir = os.path.join(work, name + "-out")
+            os.makedirs(out_dir)
+            out = os.path.join(out_dir, "model.mlir")
+            proc = subprocess.run([seqc, "import", "hf", folder, "-o", out],
+                                  capture_output=True, text=True,
+                                  errors="replace", timeout=120)
+            err = proc.stderr.strip()
+            problem = None
+            if proc.returncode != 1:
+                problem = f"exit status {proc.returncode} (want 1)"
+            elif expect not in err:
+                problem = f"error lacks {expect!r}"
+            elif len(err.splitlines()) > 4:
+                problem = f"error has {len(err.splitlines())} lines"
+            elif os.listdir(out_dir):
+                problem = f"left files: {os.listdir(out_dir)}"
+            if problem:
+                failures += 1
+                print(f"FAIL {name}: {problem}; stderr: {err[:300]}")
+    print(f"hf corpus: {len(all_cases) - failures}/{len(all_cases)} cases "
+          f"rejected cleanly")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
