@@ -161,6 +161,14 @@ TEST_F(HybridModelTest, RejectsBadTokensAndOverflow) {
             SEQ_ERROR_CAPACITY);
   EXPECT_NE(std::string(seq_last_error()).find("maximum of 64"),
             std::string::npos);
+  // Counts near SIZE_MAX must not wrap the capacity check into a pass (the
+  // runtime would read past `bad`): refused before any token is read.
+  EXPECT_EQ(seq_prefill(s, bad, SIZE_MAX, nullptr), SEQ_ERROR_INVALID_ARGUMENT);
+  ASSERT_EQ(seq_prefill(s, long_.data(), 3, nullptr), SEQ_OK);
+  EXPECT_EQ(seq_prefill(s, bad, SIZE_MAX - 2, nullptr),
+            SEQ_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(seq_prefill(s, long_.data(), 62, nullptr), SEQ_ERROR_CAPACITY);
+  EXPECT_EQ(seq_session_position(s), 3u);
   seq_session_destroy(s);
 }
 

@@ -1,0 +1,104 @@
+//===- DescriptorTest.cpp - the model descriptor parser on hostile input --===//
+//
+// The runtime trusts a parsed descriptor to size session state and to index
+// weights; every bound the parser enforces is checked here with the
+// smallest descriptor that breaks it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ModelDescriptor.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+using namespace seqrt;
+
+namespace {
+
+/// A minimal valid descriptor with `extra` top-level fields, a weight of
+/// `weightShape` named `weightName`, and a state of `stateShape`.
+std::string descriptor(const std::string &extra = "",
+                       const std::string &weightShape = "[4,4]",
+                       const std::string &stateShape = "[1,8]",
+                       const std::string &weightName = "\"w\"") {
+  return "{\"format\":\"seqc-model\",\"abi\":1" + extra +
+         ",\"entries\":[{\"name\":\"prefill\",\"symbol\":\"seq_entry_prefill\","
+         "\"args\":[{\"kind\":\"input\",\"dtype\":\"i64\",\"shape\":[1,-1]},"
+         "{\"kind\":\"state\",\"name\":\"s\",\"dtype\":\"f32\",\"shape\":" +
+         stateShape +
+         "},{\"kind\":\"output\",\"dtype\":\"f32\",\"shape\":[1,-1,4]}],"
+         "\"weights\":[0]}],\"weights\":[{\"name\":" +
+         weightName + ",\"dtype\":\"f32\",\"shape\":" + weightShape + "}]}";
+}
+
+std::string parseError(const std::string &text) {
+  ModelDescriptor d;
+  Error e = parseDescriptor(text.c_str(), "m.so", d);
+  return e ? e.message : "";
+}
+
+TEST(DescriptorTest, MinimalDescriptorParses) {
+  ModelDescriptor d;
+  ASSERT_FALSE(parseDescriptor(descriptor().c_str(), "m.so", d));
+  EXPECT_EQ(d.states.size(), 1u);
+  EXPECT_EQ(d.states[0].spec.staticBytes(), 32u);
+}
+
+TEST(DescriptorTest, SessionLimitsAreBounded) {
+  EXPECT_NE(parseError(descriptor(",\"max_positions\":-1"))
+                .find("'max_positions' is -1, outside [0, 2147483647]"),
+            std::string::npos);
+  EXPECT_NE(parseError(descriptor(",\"max_positions\":4294967296")).find(
+                "max_positions"),
+            std::string::npos);
+  EXPECT_NE(parseError(descriptor(",\"max_tokens_per_call\":-5")).find(
+                "max_tokens_per_call"),
+            std::string::npos);
+  EXPECT_NE(parseError(descriptor(",\"num_threads_default\":100000")).find(
+                "num_threads_default"),
+            std::string::npos);
+  EXPECT_EQ(parseError(descriptor(",\"max_positions\":64")), "");
+}
+
+TEST(DescriptorTest, ShapesAreBounded) {
+  // Rank above the ABI's memref limit.
+  EXPECT_NE(parseError(descriptor("", "[1,1,1,1,1,1,1,1,2]"))
+                .find("rank 9 exceeds the runtime's maximum of 8"),
+            std::string::npos);
+  // A dim past 2^40, and a product that would wrap 64 bits.
+  EXPECT_NE(parseError(descriptor("", "[2199023255553]")).find("[-1, 2^40]"),
+            std::string::npos);
+  EXPECT_NE(parseError(descriptor("", "[1099511627776,1099511627776]"))
+                .find("exceeds 1 TiB"),
+            std::string::npos);
+  EXPECT_NE(parseError(descriptor("", "[4,4]", "[1048576,1048576,1024]"))
+                .find("exceeds 1 TiB"),
+            std::string::npos);
+}
+
+TEST(DescriptorTest, NamesAreCleanAndUnique) {
+  EXPECT_NE(parseError(descriptor("", "[4,4]", "[1,8]", "\"a\\u0000b\""))
+                .find("without NUL"),
+            std::string::npos);
+  EXPECT_NE(parseError(descriptor("", "[4,4]", "[1,8]", "\"\"")).find(
+                "non-empty"),
+            std::string::npos);
+  std::string twice = descriptor();
+  twice.replace(twice.rfind("]}"), 2,
+                ",{\"name\":\"w\",\"dtype\":\"f32\",\"shape\":[2]}]}");
+  EXPECT_NE(parseError(twice).find("weight 'w' is listed twice"),
+            std::string::npos);
+}
+
+TEST(DescriptorTest, StateSizesUseCheckedArithmetic) {
+  // 2^62 f32 elements: the byte count wraps 64 bits unless checked.
+  EXPECT_NE(parseError(descriptor("", "[4,4]", "[4611686018427387904]")).find(
+                "[-1, 2^40]"),
+            std::string::npos);
+  EXPECT_NE(parseError(descriptor("", "[4,4]", "[1073741824,1073741824]"))
+                .find("exceeds 1 TiB"),
+            std::string::npos);
+}
+
+} // namespace
