@@ -182,10 +182,11 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(seqc::createLowerLinalgToLoops(loops));
   if (options.parallel) {
     pm.addPass(createConvertSCFToOpenMPPass());
-    // scf-to-openmp wraps loop bodies in memref.alloca_scope; ours allocate
-    // nothing on the stack, and canonicalization inlines such scopes (a scope
-    // must stay one block, which the scf-to-cf lowering below would break).
+    // scf-to-openmp wraps loop bodies in memref.alloca_scope, which must stay
+    // one block (scf-to-cf below would split it): canonicalization inlines
+    // scopes with nothing on the stack, the rest become stack save/restore.
     pm.addPass(createCanonicalizerPass());
+    pm.addPass(seqc::createLowerAllocaScopes());
   }
   // Strided vector transfers (state columns) become scalar loops; contiguous
   // ones stay vector loads and stores.

@@ -102,6 +102,22 @@ def LowerLinalgToLoops : Pass<"seq-linalg-to-loops", "mlir::func::FuncOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def LowerAllocaScopes : Pass<"seq-lower-alloca-scopes"> {
+  let summary = "Lower memref.alloca_scope to a stack save and restore";
+  let description = [{
+    `convert-scf-to-openmp` wraps each parallel loop body in a
+    `memref.alloca_scope`, whose region must stay one block. Canonicalization
+    inlines scopes that hold no stack allocation, but not those holding an
+    op of unknown effects (the `dealloc_helper` call that ownership-based
+    deallocation inserts), and `convert-scf-to-cf` would then split the
+    scope's body into several blocks, which its verifier rejects. This pass
+    does early what `finalize-memref-to-llvm` does for a scope: the body is
+    inlined between `llvm.intr.stacksave` and `llvm.intr.stackrestore`, so
+    stack memory is still released at the end of each iteration.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
 def ApproximateMath : Pass<"seq-approximate-math"> {
   let summary = "Replace exp, log1p and tanh on vectors with inline polynomials";
   let description = [{

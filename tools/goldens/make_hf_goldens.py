@@ -338,6 +338,136 @@ CASES = [
             "The prompt ids are random and do not contain [CLS]/[SEP]; nothing depends on them.",
         ],
     },
+    {
+        "name": "llama_bias",
+        "class": "LlamaForCausalLM",
+        "config": "LlamaConfig",
+        "seed": 1011,
+        "prompt_len": 12,
+        "kwargs": dict(
+            vocab_size=96, hidden_size=44, intermediate_size=71, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=2, head_dim=10,
+            max_position_embeddings=128, rms_norm_eps=1e-5, rope_theta=10000.0,
+            attention_bias=True, mlp_bias=True, hidden_act="gelu_pytorch_tanh",
+            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2,
+        ),
+        "summary_keys": ["attention_bias", "mlp_bias", "hidden_act"],
+        "notes": [
+            "attention_bias=true: q_proj, k_proj, v_proj AND o_proj all have biases "
+            "(unlike Qwen2, where o_proj has none). The q/k biases are added before RoPE.",
+            "mlp_bias=true: gate_proj, up_proj and down_proj have biases.",
+            "hidden_act gelu_pytorch_tanh = GELU with the tanh approximation "
+            "(the same function as gelu_new): down(act(gate(x)) * up(x)). The exact erf GELU "
+            "instead changes the logits by only ~2e-3 here (no token changes), so compare with a "
+            "tolerance well below that.",
+            "GQA 4 query / 2 KV heads (query head h uses KV head h // 2); head_dim 10 is given "
+            "explicitly and differs from hidden/heads (44/4 = 11): q_proj [40, 44], "
+            "k_proj/v_proj [20, 44], o_proj [44, 40].",
+            "Untied: lm_head.weight is stored (without bias).",
+        ],
+    },
+    {
+        "name": "gpt2_layer_scaled",
+        "class": "GPT2LMHeadModel",
+        "config": "GPT2Config",
+        "seed": 1012,
+        "prompt_len": 12,
+        "kwargs": dict(
+            vocab_size=89, n_embd=36, n_layer=3, n_head=4, n_inner=61, n_positions=64,
+            layer_norm_epsilon=1e-5, activation_function="relu",
+            scale_attn_by_inverse_layer_idx=True, reorder_and_upcast_attn=True,
+            tie_word_embeddings=False, bos_token_id=0, eos_token_id=0,
+        ),
+        "summary_keys": ["activation_function", "scale_attn_weights",
+                         "scale_attn_by_inverse_layer_idx", "reorder_and_upcast_attn"],
+        "notes": [
+            "scale_attn_by_inverse_layer_idx=true: the attention scores of layer i (0-based) are "
+            "multiplied by 1/sqrt(head_dim) / (i + 1), head_dim = 36/4 = 9: layer 0 by 1/3, "
+            "layer 1 by 1/6, layer 2 by 1/9.",
+            "reorder_and_upcast_attn=true: on the eager path the scores are computed as "
+            "baddbmm(q.float(), k.float(), alpha=scale) in float32, then the mask, softmax, "
+            "cast back. For a float32 model this is mathematically the same attention (only the "
+            "rounding differs: ~3e-6 on the logits). Without the 1/(i + 1) factor the logits "
+            "change by ~1.1.",
+            "n_inner=61 is given explicitly (not 4*n_embd = 144): c_fc.weight [36, 61], "
+            "c_proj.weight [61, 36]. activation_function relu.",
+            "tie_word_embeddings=false: lm_head.weight [89, 36] is stored (nn.Linear, [out, in], "
+            "no bias) separately from transformer.wte.weight.",
+        ],
+    },
+    {
+        "name": "gpt2_unscaled",
+        "class": "GPT2LMHeadModel",
+        "config": "GPT2Config",
+        "seed": 1013,
+        "prompt_len": 11,
+        "kwargs": dict(
+            vocab_size=72, n_embd=28, n_layer=2, n_head=2, n_positions=64,
+            layer_norm_epsilon=1e-5, activation_function="gelu", scale_attn_weights=False,
+            bos_token_id=0, eos_token_id=0,
+        ),
+        "summary_keys": ["activation_function", "scale_attn_weights",
+                         "scale_attn_by_inverse_layer_idx", "reorder_and_upcast_attn"],
+        "notes": [
+            "scale_attn_weights=false: the attention scores are the raw q . k (no 1/sqrt(head_dim) "
+            "factor; head_dim = 28/2 = 14), so the softmax is sharper than usual but finite (scores "
+            "up to ~13.5; about a quarter of the rows put > 0.99 on one key). With the 1/sqrt(14) "
+            "factor the logits would change by ~7.",
+            "activation_function gelu = exact erf GELU (not the tanh approximation of gelu_new; "
+            "that one would change the logits by ~3e-3 here).",
+            "n_inner is null -> MLP width 4*n_embd = 112.",
+            "lm_head is tied to transformer.wte.weight and is not stored.",
+        ],
+    },
+    {
+        "name": "qwen2_sliding_layers",
+        "class": "Qwen2ForCausalLM",
+        "config": "Qwen2Config",
+        "seed": 1014,
+        "prompt_len": 13,
+        "kwargs": dict(
+            vocab_size=80, hidden_size=40, intermediate_size=67, num_hidden_layers=3,
+            num_attention_heads=4, num_key_value_heads=2,
+            max_position_embeddings=128, rms_norm_eps=1e-6, rope_theta=10000.0,
+            use_sliding_window=True, sliding_window=4, max_window_layers=1,
+            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2,
+        ),
+        "summary_keys": ["use_sliding_window", "max_window_layers", "layer_types"],
+        "notes": [
+            "use_sliding_window=true, sliding_window=4, max_window_layers=1: layer i slides when "
+            "i >= max_window_layers, so config.json layer_types is ['full_attention', "
+            "'sliding_attention', 'sliding_attention']. A frontend should read layer_types (it is "
+            "written to config.json), not recompute it.",
+            "Sliding layers: query i attends to keys j with i - 4 < j <= i (4 positions including "
+            "itself); layer 0 attends to every j <= i. While decoding the sliding layers' caches "
+            "(DynamicSlidingWindowLayer) keep the last 3 keys/values, layer 0's keeps all.",
+            "The prompt (13) is longer than the window. case.json 'self_check' shows that the "
+            "window changes the result (max_abs_diff_vs_no_window; rows 0..3 identical, later rows "
+            "differ) and that it equals explicit per-layer masks (full for layer 0, "
+            "i-4 < j <= i for layers 1, 2).",
+            "q/k/v biases as in every Qwen2; head_dim = 40/4 = 10.",
+        ],
+    },
+    {
+        "name": "mistral_no_window",
+        "class": "MistralForCausalLM",
+        "config": "MistralConfig",
+        "seed": 1015,
+        "prompt_len": 11,
+        "kwargs": dict(
+            vocab_size=90, hidden_size=35, intermediate_size=59, num_hidden_layers=2,
+            num_attention_heads=5, num_key_value_heads=1, head_dim=12,
+            max_position_embeddings=128, rms_norm_eps=1e-5, rope_theta=10000.0,
+            sliding_window=None, tie_word_embeddings=False, bos_token_id=1, eos_token_id=2,
+        ),
+        "notes": [
+            "sliding_window is null in config.json: plain causal attention in every layer "
+            "(MistralConfig's default would be 4096). The decode cache keeps every position.",
+            "head_dim 12 is given explicitly and differs from hidden/heads (35/5 = 7): q_proj "
+            "[60, 35], k_proj/v_proj [12, 35] (one KV head, multi-query), o_proj [35, 60].",
+            "Untied: lm_head.weight is stored.",
+        ],
+    },
 ]
 
 
@@ -589,7 +719,7 @@ def run_case(case, out_root):
             check["prompt_seed_try"] = prompt_try
             check["logit_abs_max"] = float(dec_logits.abs().max())
 
-            if arch == "MistralForCausalLM":
+            if arch == "MistralForCausalLM" and cfg.sliding_window is not None:
                 # The window must really be applied on the eager path.
                 plain = type(model)._from_config(
                     type(cfg)(**dict(case["kwargs"], sliding_window=None)),
@@ -615,8 +745,42 @@ def run_case(case, out_root):
                 if check["max_abs_diff_vs_explicit_window_mask"] > 1e-5:
                     raise SystemExit(f"{name}: window definition differs from i-{w} < j <= i")
 
+            if arch == "Qwen2ForCausalLM" and cfg.sliding_window is not None:
+                # Per-layer windows (layer_types): must be applied, and only where it says.
+                w = cfg.sliding_window
+                want = ["sliding_attention" if i >= cfg.max_window_layers else "full_attention"
+                        for i in range(cfg.num_hidden_layers)]
+                if list(cfg.layer_types) != want or "full_attention" not in want:
+                    raise SystemExit(f"{name}: unexpected layer_types {cfg.layer_types}")
+                plain = type(model)._from_config(
+                    type(cfg)(**dict(case["kwargs"], use_sliding_window=False)),
+                    dtype=torch.float32, attn_implementation="eager")
+                assert set(plain.config.layer_types) == {"full_attention"}
+                plain.load_state_dict(model.state_dict())
+                plain.eval()
+                nowin = plain(input_ids=ids, use_cache=False).logits[0].float()
+                diff = (nowin - prefill).abs().amax(dim=-1)
+                check["max_abs_diff_vs_no_window"] = float(diff.max())
+                check["rows_identical_without_window"] = [int(i) for i in range(len(prompt))
+                                                          if float(diff[i]) == 0.0]
+                if float(diff[:w].max()) != 0.0 or float(diff[w:].min()) == 0.0:
+                    raise SystemExit(f"{name}: sliding window not applied as expected: {diff.tolist()}")
+                # Explicit per-layer 4D additive masks: causal for full layers, i - w < j <= i
+                # for sliding ones.
+                S = len(prompt)
+                i = torch.arange(S)[:, None]
+                j = torch.arange(S)[None, :]
+                neg = torch.finfo(torch.float32).min
+                masks = {"full_attention": torch.where(j <= i, 0.0, neg)[None, None],
+                         "sliding_attention": torch.where((j <= i) & (j > i - w), 0.0, neg)[None, None]}
+                ref = model(input_ids=ids, attention_mask=masks, use_cache=False).logits[0].float()
+                check["max_abs_diff_vs_explicit_layer_masks"] = float((ref - prefill).abs().max())
+                if check["max_abs_diff_vs_explicit_layer_masks"] > 1e-5:
+                    raise SystemExit(f"{name}: per-layer windows differ from {cfg.layer_types} "
+                                     f"with i-{w} < j <= i")
+
     info["self_check"] = check
-    info["config_summary"] = summarize_config(cfg)
+    info["config_summary"] = summarize_config(cfg, case.get("summary_keys", ()))
     info["files"] = sorted(os.listdir(folder)) + ["case.json"]
     with open(os.path.join(folder, "case.json"), "w") as f:
         json.dump(info, f, indent=1, sort_keys=False)
@@ -626,14 +790,14 @@ def run_case(case, out_root):
     return size
 
 
-def summarize_config(cfg):
+def summarize_config(cfg, extra_keys=()):
     keys = ["vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers",
             "num_attention_heads", "num_key_value_heads", "head_dim", "rms_norm_eps",
             "layer_norm_epsilon", "layer_norm_eps", "rope_parameters", "sliding_window",
             "tie_word_embeddings", "state_size", "expand", "conv_kernel", "time_step_rank",
             "num_heads", "n_groups", "chunk_size", "layers_block_type", "layers_num_experts",
             "num_experts", "num_experts_per_tok", "mamba_dt_rank", "n_inner", "n_positions",
-            "max_position_embeddings"]
+            "max_position_embeddings"] + list(extra_keys)
     out = {}
     for k in keys:
         if hasattr(cfg, k):

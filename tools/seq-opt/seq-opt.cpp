@@ -11,6 +11,7 @@
 #include "passes/Conversion/Passes.h"
 #include "passes/Transforms/Passes.h"
 
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/Extensions/InlinerExtension.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -36,6 +37,8 @@ int main(int argc, char **argv) {
   mlir::registerCSEPass();
   mlir::registerInlinerPass();
   mlir::registerSymbolDCEPass();
+  // For tests of what the CFG lowering meets (seq-lower-alloca-scopes).
+  mlir::registerPass([] { return mlir::createSCFToControlFlowPass(); });
   seqc::registerSeqcConversionPasses();
   seqc::registerSeqcTransformsPasses();
   seqc::registerPipelines();
