@@ -468,6 +468,37 @@ CASES = [
             "Untied: lm_head.weight is stored.",
         ],
     },
+    {
+        "name": "jamba_moe_wide",
+        "class": "JambaForCausalLM",
+        "config": "JambaConfig",
+        "seed": 1016,
+        "prompt_len": 11,
+        "kwargs": dict(
+            vocab_size=64, hidden_size=256, intermediate_size=16, num_hidden_layers=1,
+            num_attention_heads=4, num_key_value_heads=2,
+            attn_layer_period=2, attn_layer_offset=1,
+            expert_layer_period=1, expert_layer_offset=0,
+            num_experts=16, num_experts_per_tok=2,
+            mamba_d_state=8, mamba_d_conv=4, mamba_expand=1,
+            max_position_embeddings=128, rms_norm_eps=1e-6, use_mamba_kernels=False,
+            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=0,
+        ),
+        "notes": [
+            "One layer: Mamba + MoE (layer 0 is Mamba since 0 % attn_layer_period (2) != "
+            "attn_layer_offset (1); MoE since 0 % expert_layer_period (1) == "
+            "expert_layer_offset (0)). The attention sizes are in config.json but no attention "
+            "layer exists.",
+            "Wide MoE: 16 experts of intermediate 16 on hidden 256, top-2: the sizes that once "
+            "broke the OpenMP lowering of the expert loop (many small experts, wide hidden).",
+            "Router: softmax over the 16 expert logits (float32), top-2, weights NOT renormalised.",
+            "Mamba: mamba_expand 1 (mamba intermediate 256), d_state 8, d_conv 4, mamba_dt_rank "
+            "defaulted to ceil(256/16) = 16; dt/B/C RMSNorms after x_proj as in every Jamba.",
+            "model.safetensors stores experts one by one (feed_forward.experts.{j}.gate_proj / "
+            "up_proj / down_proj).",
+            "Untied: lm_head.weight is stored.",
+        ],
+    },
 ]
 
 
