@@ -2,6 +2,7 @@
 
 #include "Model.h"
 
+#include <cmath>
 #include <dlfcn.h>
 #include <unistd.h>
 #include <thread>
@@ -110,6 +111,42 @@ Error bindWeight(seq_model &model, size_t index, const std::string &weightsPath)
   }
   model.converted.push_back(std::move(buffer));
   model.weightData[index] = model.converted.back().data();
+  return Error::ok();
+}
+
+/// The first non-finite value of any bound weight, by name, flat index and
+/// coordinates (seq_model_options.validate_weights).
+Error checkWeightsFinite(const seq_model &model) {
+  for (size_t w = 0; w < model.descriptor.weights.size(); ++w) {
+    const WeightSpec &spec = model.descriptor.weights[w];
+    const float *data = static_cast<const float *>(model.weightData[w]);
+    size_t count = static_cast<size_t>(spec.spec.staticBytes() / sizeof(float));
+    for (size_t i = 0; i < count; ++i) {
+      if (std::isfinite(data[i]))
+        continue;
+      // Coordinates in the compiled layout, innermost dim last.
+      std::string where;
+      size_t rest = i;
+      for (size_t d = spec.spec.shape.size(); d-- > 0;) {
+        size_t dim = static_cast<size_t>(spec.spec.shape[d]);
+        where = std::to_string(rest % dim) + (where.empty() ? "" : ", ") + where;
+        rest /= dim;
+      }
+      std::string name = spec.name;
+      if (spec.stacked) {
+        // Slice i of a stacked weight is its own checkpoint tensor.
+        size_t at = name.find("{}");
+        name = name.substr(0, at) + where.substr(0, where.find(',')) +
+               name.substr(at + 2);
+      }
+      return makeError(SEQ_ERROR_INVALID_WEIGHTS,
+                       "weight '" + name + "' holds " +
+                           (std::isnan(data[i]) ? "NaN" : data[i] > 0 ? "+inf" : "-inf") +
+                           " at index " + std::to_string(i) + " ([" + where +
+                           "] of " + spec.spec.str() +
+                           (spec.transposed ? ", stored transposed" : "") + ")");
+    }
+  }
   return Error::ok();
 }
 
@@ -223,6 +260,9 @@ Error openModel(const char *libraryPath, const char *weightsPath,
     model->converted.reserve(model->descriptor.weights.size());
     for (size_t i = 0; i < model->descriptor.weights.size(); ++i)
       if (Error e = bindWeight(*model, i, weightsPath))
+        return e;
+    if (options.validate_weights)
+      if (Error e = checkWeightsFinite(*model))
         return e;
   }
 

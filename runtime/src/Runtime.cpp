@@ -81,6 +81,7 @@ void seq_model_options_init(seq_model_options *options) {
   options->struct_size = sizeof(*options);
   options->num_threads = 0;
   options->cuda_device = -1;
+  options->validate_weights = 0;
 }
 
 seq_status seq_model_open(const char *library_path, const char *weights_path,
@@ -92,8 +93,8 @@ seq_status seq_model_open(const char *library_path, const char *weights_path,
   *out_model = nullptr;
   seq_model_options defaults;
   seq_model_options_init(&defaults);
-  // Structs from older headers (without cuda_device) keep the newer
-  // fields at their defaults.
+  // Structs from older headers (without cuda_device or validate_weights)
+  // keep the newer fields at their defaults.
   constexpr uint32_t kFirstSize = offsetof(seq_model_options, cuda_device);
   if (options && (options->struct_size < kFirstSize ||
                   options->struct_size > sizeof(seq_model_options)))

@@ -475,10 +475,10 @@ CASES = [
         "seed": 1016,
         "prompt_len": 11,
         "kwargs": dict(
-            vocab_size=64, hidden_size=256, intermediate_size=16, num_hidden_layers=1,
+            vocab_size=64, hidden_size=256, intermediate_size=16, num_hidden_layers=2,
             num_attention_heads=4, num_key_value_heads=2,
             attn_layer_period=2, attn_layer_offset=1,
-            expert_layer_period=1, expert_layer_offset=0,
+            expert_layer_period=2, expert_layer_offset=0,
             num_experts=16, num_experts_per_tok=2,
             mamba_d_state=8, mamba_d_conv=4, mamba_expand=1,
             max_position_embeddings=128, rms_norm_eps=1e-6, use_mamba_kernels=False,
@@ -505,9 +505,11 @@ CASES = [
 # --------------------------------------------------------------------------
 
 
-def randomize_weights(model, seed):
+def randomize_weights(model, seed, scales=None):
     """Deterministic, well-scaled random weights (the default init leaves biases
-    at 0 and norm weights at 1, which would hide frontend bugs)."""
+    at 0 and norm weights at 1, which would hide frontend bugs). scales maps a
+    parameter-name suffix to an extra factor (a case's "weight_scales"); it is
+    applied after drawing, so the random stream is the same with or without."""
     import torch
     from torch import nn
     from transformers.pytorch_utils import Conv1D
@@ -547,6 +549,9 @@ def randomize_weights(model, seed):
                     new = normal(shape, shape[-1] ** -0.5)
                 if full == "lm_head.weight":
                     new = new * 3.0  # sharper logits, larger top-1/top-2 margins
+                for suffix, factor in (scales or {}).items():
+                    if full.endswith(suffix):
+                        new = new * factor
                 param.copy_(new)
 
 
@@ -603,7 +608,7 @@ def build(case):
         extra["experts_implementation"] = "eager"
     model = model_cls._from_config(config, dtype=torch.float32, **extra)
     model.eval()
-    randomize_weights(model, case["seed"] + 7)
+    randomize_weights(model, case["seed"] + 7, case.get("weight_scales"))
     if hasattr(model.config, "_attn_implementation"):
         assert model.config._attn_implementation == "eager", model.config._attn_implementation
     return model

@@ -2,7 +2,7 @@
 //
 //   seq-run model.so --weights PATH --prompt-ids 1,2,3 [--max-new N]
 //           [--greedy | --temperature T --seed S] [--dump-logits out.npy]
-//           [--threads N] [--stats]
+//           [--threads N] [--stats] [--check-weights]
 //
 // Prefill the prompt, then decode up to N tokens. Uses only the public C API
 // (seq/runtime.h), as an application would.
@@ -38,6 +38,7 @@ const char *kUsage =
     "  --dump-logits FILE    write every logits row (prompt positions, then\n"
     "                        one per generated token) as a float32 .npy\n"
     "  --threads N           worker threads (default: $SEQ_NUM_THREADS or all)\n"
+    "  --check-weights       fail on the first NaN or infinity in the weights\n"
     "  --prefill-chunk N     prompt tokens per model call (default 512)\n"
     "  --entry NAME          run entry NAME once on the prompt ids instead of\n"
     "                        generating (e.g. 'embed' of an encoder); prints\n"
@@ -182,6 +183,7 @@ int main(int argc, char **argv) {
   double temperature = 0;
   unsigned long long seed = 0;
   bool stats = false;
+  bool checkWeights = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](const char *name) -> const char * {
@@ -225,6 +227,8 @@ int main(int argc, char **argv) {
       dumpOutputs = value("--dump-outputs");
     } else if (a == "--stats") {
       stats = true;
+    } else if (a == "--check-weights") {
+      checkWeights = true;
     } else if (!a.empty() && a[0] == '-') {
       std::fprintf(stderr, "seq-run: error: unknown option '%s'\n%s", a.c_str(),
                    kUsage);
@@ -243,6 +247,7 @@ int main(int argc, char **argv) {
   seq_model_options options;
   seq_model_options_init(&options);
   options.num_threads = static_cast<int32_t>(threads);
+  options.validate_weights = checkWeights ? 1 : 0;
   seq_model *model = nullptr;
   if (seq_status s = seq_model_open(modelPath, weights, &options, &model))
     return failStatus("opening the model", s);

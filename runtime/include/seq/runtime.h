@@ -70,6 +70,10 @@ typedef struct seq_model_options {
   /* Models compiled with --target=cuda: the GPU to run on; -1 (the
    * default): $SEQ_CUDA_DEVICE, else 0. Ignored for CPU models. */
   int32_t cuda_device;
+  /* Non-zero: check every weight once at open and fail with
+   * SEQ_ERROR_INVALID_WEIGHTS naming the first NaN or infinity (tensor,
+   * flat index and coordinates). Costs one pass over the weights. */
+  int32_t validate_weights;
 } seq_model_options;
 
 /* Fills `options` with defaults. */

@@ -509,3 +509,51 @@ TEST(RuntimeErrors, NullArguments) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(RuntimeWeights, ValidateWeightsNamesTheFirstNonFiniteValue) {
+  // stacked.mlir binds embed [8, 4] and head.{0,1}.weight [4, 4] each.
+  const std::string so = kModels + "/stacked.so";
+  std::vector<float> embed = iota(32, -1.0f, 0.0625f);
+  std::vector<float> head0 = iota(16, 0.5f, -0.125f), head1 = iota(16, 2.0f, 0.25f);
+  embed[11] = std::nanf("");
+  head1[6] = -INFINITY;
+  std::string weights = f32File("nonfinite.safetensors",
+                                {{"embed", {8, 4}, embed},
+                                 {"head.0.weight", {4, 4}, head0},
+                                 {"head.1.weight", {4, 4}, head1}});
+  seq_model_options options;
+  seq_model_options_init(&options);
+  EXPECT_EQ(options.validate_weights, 0);
+  // Off by default: the file opens (the caller did not ask for the pass).
+  seq_model *m = nullptr;
+  ASSERT_EQ(seq_model_open(so.c_str(), weights.c_str(), &options, &m), SEQ_OK)
+      << seq_last_error();
+  seq_model_close(m);
+  options.validate_weights = 1;
+  m = nullptr;
+  EXPECT_EQ(seq_model_open(so.c_str(), weights.c_str(), &options, &m),
+            SEQ_ERROR_INVALID_WEIGHTS);
+  EXPECT_EQ(m, nullptr);
+  EXPECT_NE(std::string(seq_last_error())
+                .find("weight 'embed' holds NaN at index 11 ([2, 3] of f32[8,4])"),
+            std::string::npos)
+      << seq_last_error();
+  // With embed clean, the stacked head's second slice is named as its own
+  // checkpoint tensor.
+  embed[11] = 0.0f;
+  weights = f32File("nonfinite2.safetensors",
+                    {{"embed", {8, 4}, embed},
+                     {"head.0.weight", {4, 4}, head0},
+                     {"head.1.weight", {4, 4}, head1}});
+  EXPECT_EQ(seq_model_open(so.c_str(), weights.c_str(), &options, &m),
+            SEQ_ERROR_INVALID_WEIGHTS);
+  EXPECT_NE(std::string(seq_last_error())
+                .find("weight 'head.1.weight' holds -inf at index 22 ([1, 1, 2] "
+                      "of f32[2,4,4])"),
+            std::string::npos)
+      << seq_last_error();
+}
+
+} // namespace
