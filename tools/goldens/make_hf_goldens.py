@@ -472,8 +472,12 @@ CASES = [
         "name": "jamba_moe_wide",
         "class": "JambaForCausalLM",
         "config": "JambaConfig",
-        "seed": 1016,
+        "seed": 1018,  # 1016/1017 give thinner token and routing margins
         "prompt_len": 11,
+        # 16 experts: with the plain N(0, 1/fan_in) router the 2nd and 3rd routing
+        # probabilities are rarely 0.01 apart; x2 spreads them. lm_head x2 more (x6 in
+        # all) doubles every top-1/top-2 gap without changing a token.
+        "weight_scales": {"feed_forward.router.weight": 2.0, "lm_head.weight": 2.0},
         "kwargs": dict(
             vocab_size=64, hidden_size=256, intermediate_size=16, num_hidden_layers=2,
             num_attention_heads=4, num_key_value_heads=2,
@@ -485,13 +489,19 @@ CASES = [
             tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=0,
         ),
         "notes": [
-            "One layer: Mamba + MoE (layer 0 is Mamba since 0 % attn_layer_period (2) != "
-            "attn_layer_offset (1); MoE since 0 % expert_layer_period (1) == "
-            "expert_layer_offset (0)). The attention sizes are in config.json but no attention "
-            "layer exists.",
-            "Wide MoE: 16 experts of intermediate 16 on hidden 256, top-2: the sizes that once "
-            "broke the OpenMP lowering of the expert loop (many small experts, wide hidden).",
+            "Layers: 0 = Mamba + MoE, 1 = attention + MLP (attention where i % "
+            "attn_layer_period (2) == attn_layer_offset (1), MoE where i % expert_layer_period "
+            "(2) == expert_layer_offset (0)).",
+            "Wide MoE in layer 0: 16 experts of intermediate 16 on hidden 256, top-2: the sizes "
+            "that once broke seqc's OpenMP lowering of the expert loop. Layer 1's MLP is dense "
+            "(intermediate 16).",
+            "Layer 1 (attention) is there because transformers 5.23 cannot decode a Jamba without "
+            "any attention layer: DynamicCache.get_seq_length() raises when every cache layer is "
+            "a Mamba one, in forward(use_cache=True) and in generate().",
+            "Attention: 4 query / 2 KV heads, head_dim = 256/4 = 64, no positional encoding.",
             "Router: softmax over the 16 expert logits (float32), top-2, weights NOT renormalised.",
+            "Weights: router x2 and lm_head x6 (instead of x3) over the usual scales, for clear "
+            "routing and greedy margins.",
             "Mamba: mamba_expand 1 (mamba intermediate 256), d_state 8, d_conv 4, mamba_dt_rank "
             "defaulted to ceil(256/16) = 16; dt/B/C RMSNorms after x_proj as in every Jamba.",
             "model.safetensors stores experts one by one (feed_forward.experts.{j}.gate_proj / "

@@ -1,0 +1,8 @@
+
+
+func.func @ssd_d(%x: tensor<1x8x4x16xf32>, %dt: tensor<1x8x4xf32>, %a: tensor<4xf32>, %b: tensor<1x8x1x32xf32>, %d: tensor<16xf32>) {
+  // expected-error @+1 {{expected D dim 0 (16) to match x dim 2 (4)}}
+  %y, %s = seq.ssd %x, %dt, %a, %b, %b D(%d) : (tensor<1x8x4x16xf32>, tensor<1x8x4xf32>, tensor<4xf32>, tensor<1x8x1x32xf32>, tensor<1x8x1x32xf32>, tensor<16xf32>) -> (tensor<1x8x4x16xf32>, tensor<1x4x16x32xf32>)
+  return
+}
+

@@ -1,0 +1,8 @@
+
+
+func.func @conv_state_channels(%x: tensor<1x8x32xf32>, %w: tensor<32x4xf32>, %st: tensor<1x16x3xf32>) {
+  // expected-error @+1 {{expected state dim 1 (16) to match input dim 2 (32)}}
+  %y, %s = seq.causal_conv1d %x, %w state(%st) : (tensor<1x8x32xf32>, tensor<32x4xf32>, tensor<1x16x3xf32>) -> (tensor<1x8x32xf32>, tensor<1x32x3xf32>)
+  return
+}
+
