@@ -156,6 +156,8 @@ void buildSeqToLinalgPipeline(OpPassManager &pm,
 }
 
 void buildBufferizationPipeline(OpPassManager &pm) {
+  // Splat constants would become globals of every element: keep them scalar.
+  pm.addPass(seqc::createFoldSplatConstants());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;

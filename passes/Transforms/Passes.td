@@ -118,6 +118,21 @@ def LowerAllocaScopes : Pass<"seq-lower-alloca-scopes"> {
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
+def FoldSplatConstants : Pass<"seq-fold-splat-constants"> {
+  let summary = "Keep splat tensor constants as scalars, never as data";
+  let description = [{
+    Bufferization turns a tensor constant into a global holding every
+    element, so `dense<1.0> : tensor<4096x4096xf32>` (a few bytes of IR)
+    becomes 64 MiB of model. This pass keeps splats as splats: a splat that
+    feeds a `linalg.generic` becomes a scalar constant in its body (the
+    operand is dropped), and any other splat of at least 1024 elements
+    becomes `linalg.fill` of a `tensor.empty`.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def ApproximateMath : Pass<"seq-approximate-math"> {
   let summary = "Replace exp, log1p and tanh on vectors with inline polynomials";
   let description = [{
