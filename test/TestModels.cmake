@@ -53,7 +53,16 @@ add_custom_command(
   COMMAND seqc ${STACKED_MLIR} -o ${SEQC_TEST_MODELS_DIR}/stacked.so
   DEPENDS seqc seqc_model_support ${STACKED_MLIR})
 
+# One attention op with a caller-given kv_length (seq_model_run).
+set(ATTENTION_KV_MLIR ${PROJECT_SOURCE_DIR}/test/Driver/Inputs/attention-kv.mlir)
+add_custom_command(
+  OUTPUT ${SEQC_TEST_MODELS_DIR}/attention-kv.so
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${SEQC_TEST_MODELS_DIR}
+  COMMAND seqc ${ATTENTION_KV_MLIR} -o ${SEQC_TEST_MODELS_DIR}/attention-kv.so
+  DEPENDS seqc seqc_model_support ${ATTENTION_KV_MLIR})
+
 add_custom_target(seqc-test-models ALL DEPENDS
+  ${SEQC_TEST_MODELS_DIR}/attention-kv.so
   ${SEQC_TEST_MODELS_DIR}/hybrid-tiny.so
   ${SEQC_TEST_WEIGHT_FILES}
   ${SEQC_TEST_MODELS_DIR}/linear.so

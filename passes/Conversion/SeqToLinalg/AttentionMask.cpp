@@ -31,6 +31,11 @@ std::pair<Value, Value> visibleKeyRange(OpBuilder &b, Location l,
   if (op.getRing()) // slots are not in position order: every filled one
     return {start, arith::MinSIOp::create(
                        b, l, end, c(op.getKey().getType().getDimSize(1)))};
+  // A cache holds at most Skv keys: a kv_length beyond that (a caller's
+  // mistake through seq_model_run) must not read past the buffer.
+  int64_t slots = op.getKey().getType().getDimSize(1);
+  if (!ShapedType::isDynamic(slots))
+    end = arith::MinSIOp::create(b, l, end, c(slots));
   if (op.getCausal())
     end = arith::MinSIOp::create(b, l, end,
                                  arith::AddIOp::create(b, l, lastQ, c(1)));

@@ -557,3 +557,42 @@ TEST(RuntimeWeights, ValidateWeightsNamesTheFirstNonFiniteValue) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(RuntimeRun, KvLengthBeyondTheCacheReadsOnlyTheCache) {
+  // attention-kv.mlir: non-causal attention over a 16-key cache with a
+  // caller-given kv_length. Every key below kv_length is visible, so any
+  // kv_length >= 16 means all 16 keys; a larger one must not read past the
+  // caller's buffers.
+  seq_model *m = nullptr;
+  ASSERT_EQ(seq_model_open((kModels + "/attention-kv.so").c_str(), nullptr,
+                           nullptr, &m),
+            SEQ_OK)
+      << seq_last_error();
+  std::vector<float> q(4 * 4 * 8), k(16 * 2 * 8), v(16 * 2 * 8);
+  for (size_t i = 0; i < q.size(); ++i)
+    q[i] = 0.01f * float(i % 17) - 0.05f;
+  for (size_t i = 0; i < k.size(); ++i) {
+    k[i] = 0.02f * float(i % 13) - 0.1f;
+    v[i] = 0.03f * float(i % 11) - 0.15f;
+  }
+  auto run = [&](int64_t n) {
+    std::vector<float> out(4 * 4 * 8, -1.0f);
+    seq_tensor in[4] = {{q.data(), SEQ_DTYPE_F32, 4, {1, 4, 4, 8}},
+                        {k.data(), SEQ_DTYPE_F32, 4, {1, 16, 2, 8}},
+                        {v.data(), SEQ_DTYPE_F32, 4, {1, 16, 2, 8}},
+                        {&n, SEQ_DTYPE_I64, 0, {}}};
+    seq_tensor res{out.data(), SEQ_DTYPE_F32, 4, {1, 4, 4, 8}};
+    EXPECT_EQ(seq_model_run(m, "run", in, 4, &res, 1), SEQ_OK) << seq_last_error();
+    return out;
+  };
+  std::vector<float> full = run(16);
+  EXPECT_EQ(run(16 + 1000000), full);
+  EXPECT_EQ(run(INT32_MAX), full);
+  // Fewer keys do change the result (the comparison above can fail).
+  EXPECT_NE(run(8), full);
+  seq_model_close(m);
+}
+
+} // namespace
