@@ -11,6 +11,8 @@ packages=(
   libomp-22-dev
   # Sanitizer and libFuzzer runtimes for the weight-reader fuzz test.
   libclang-rt-22-dev
+  # JSON parser of the runtime (header only).
+  nlohmann-json3-dev
   # Build tools and test frameworks.
   cmake ninja-build ccache g++ python3 libgtest-dev pkg-config
 )

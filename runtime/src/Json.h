@@ -1,9 +1,10 @@
-//===- Json.h - a small DOM JSON parser for the runtime ---------*- C++ -*-===//
+//===- Json.h - JSON values, reader and writer for the runtime --*- C++ -*-===//
 //
 // The runtime reads JSON from untrusted files (safetensors headers, sharded
-// weight indexes), so the parser is strict (RFC 8259, UTF-8 only), reports
-// errors as `line:column: what was expected`, never throws, and bounds its
-// recursion so hostile nesting cannot overflow the stack.
+// weight indexes, model descriptors), so the reader is strict (RFC 8259,
+// UTF-8 only; nlohmann/json does the lexing), refuses duplicate keys and
+// nesting past kMaxDepth, reports errors as `line:column: message`, and never
+// throws.
 //
 //===----------------------------------------------------------------------===//
 
@@ -140,9 +141,10 @@ inline const Member *Object::end() const {
 }
 
 /// Parses the UTF-8 JSON document `text` into `out`. On failure returns false
-/// and sets `error` to "line:column: message" (1-based, columns in bytes),
-/// e.g. "1:9: expected ',' or '}' after an object member"; `out` is then
-/// unspecified.
+/// and sets `error` to "line:column: message" (1-based, columns in bytes;
+/// printable ASCII, at most a few hundred bytes), e.g. "1:10: duplicate key
+/// \"a\" in an object"; `out` is then unspecified. A leading UTF-8 byte order
+/// mark is skipped.
 bool parse(std::string_view text, Value &out, std::string &error);
 
 /// Compact JSON text for `value` (members in insertion order). Doubles use
