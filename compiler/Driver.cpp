@@ -262,21 +262,27 @@ static std::optional<std::string> cudaChip(llvm::StringRef target) {
   return target.str();
 }
 
-/// Each kernel module's PTX, in module order, each after a comment line
-/// naming it (one `.version` header per module: split there for ptxas).
+/// The model's kernels as one PTX module (seq-gpu-merge-kernel-modules put
+/// them in one gpu.module), as ptxas and the driver take it.
 static bool writePtx(ModuleOp module, const std::string &path) {
-  std::string text;
+  SmallVector<gpu::ObjectAttr> objects;
   module.walk([&](gpu::BinaryOp binary) {
     for (Attribute object : binary.getObjects())
       if (auto obj = dyn_cast<gpu::ObjectAttr>(object))
-        text += "// seqc kernel module @" + binary.getName().str() + "\n" +
-                obj.getObject().getValue().str() + "\n";
+        objects.push_back(obj);
   });
-  if (text.empty()) {
+  if (objects.empty()) {
     error("the model has no GPU kernels (nothing to write as PTX)");
     return false;
   }
-  return writeText(path, [&](llvm::raw_ostream &os) { os << text; });
+  if (objects.size() != 1) {
+    error("the model's kernels are in " + std::to_string(objects.size()) +
+          " modules, not one (nothing written)");
+    return false;
+  }
+  return writeText(path, [&](llvm::raw_ostream &os) {
+    os << objects.front().getObject().getValue();
+  });
 }
 
 /// Kernels that call libdevice functions nobody linked fail only in ptxas

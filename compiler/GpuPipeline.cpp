@@ -88,6 +88,8 @@ void buildLinalgToGpuPipeline(OpPassManager &pm,
   // Outlining copied the kernels' shared-memory globals into their modules;
   // the host's copies are unused.
   pm.addPass(createSymbolDCEPass());
+  // One kernel module: one PTX file for --emit=ptx, libdevice linked once.
+  pm.addPass(seqc::createGpuMergeKernelModules());
   pm.addNestedPass<gpu::GPUModuleOp>(seqc::createGpuAlignSharedMemory());
   // One stream per entry call: launches, allocations and frees become
   // async ops chained on it (gpu-to-llvm lowers only the async alloc).

@@ -233,4 +233,25 @@ def GpuAlignSharedMemory : Pass<"seq-gpu-align-shared-memory",
   }];
 }
 
+def GpuMergeKernelModules : Pass<"seq-gpu-merge-kernel-modules",
+                                 "mlir::ModuleOp"> {
+  let summary = "Move all kernel modules into one gpu.module";
+  let description = [{
+    Kernel outlining gives every launch its own `gpu.module`. This pass moves
+    every kernel and module-level symbol into one module (named by the
+    `module-name` option, renamed if taken), renaming kernels and symbols
+    whose names collide and rewriting `gpu.launch_func` to match; identical
+    symbol definitions (constants copied into several modules) are kept
+    once. The model then has one PTX module: what `--emit=ptx` writes and
+    ptxas assembles as it is, with libdevice linked and the module
+    loaded once. Run after outlining, before targets are attached.
+  }];
+  let options = [
+    Option<"mergedName", "module-name", "std::string",
+           /*default=*/"\"seq_kernels\"",
+           "Name of the merged kernel module">,
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect"];
+}
+
 #endif // SEQC_PASSES_TRANSFORMS_PASSES_TD

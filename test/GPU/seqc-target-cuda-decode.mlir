@@ -3,7 +3,7 @@
 
 // A decode-sized projection (one row, weights [n, k]) is a warp per output
 // column with a butterfly sum, in f32: no tensor-core products.
-// CHECK: // seqc kernel module @seq_impl_run_kernel
+// CHECK: .visible .entry seq_impl_run_kernel(
 // CHECK-NOT: wmma
 // CHECK: shfl.sync.bfly.b32
 // CHECK-NOT: wmma

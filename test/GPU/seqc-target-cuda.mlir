@@ -1,13 +1,18 @@
 // REQUIRES: libdevice
 // RUN: seqc %s --target=cuda:sm_90 --emit=ptx -o - | FileCheck %s
 
-// RMSNorm, a projection and SiLU become kernels, one PTX module each, for
-// the chip asked for; libdevice resolves the math (no __nv_* externs).
-// CHECK: // seqc kernel module @seq_impl_run_kernel
-// CHECK: .target sm_90
-// CHECK: .visible .entry seq_impl_run_kernel(
+// RMSNorm, a projection and SiLU become kernels in one PTX module (one
+// header), for the chip asked for; libdevice resolves the math (no __nv_*
+// externs). Outlining names every kernel after its function; merging the
+// modules renames them apart.
+// CHECK: .version
+// CHECK-NEXT: .target sm_90
+// CHECK-NOT: .version
 // CHECK-NOT: .extern .func {{.*}}__nv_
-// CHECK: // seqc kernel module @seq_impl_run_kernel_0
+// CHECK: .visible .entry seq_impl_run_kernel(
+// CHECK-NOT: .version
+// CHECK: .visible .entry seq_impl_run_kernel_0(
+// CHECK-NOT: .version
 
 // The projection runs on tensor cores: shared tiles aligned for WMMA and
 // tf32 m16n16k8 products (LLVM rotates the K loop, so no order); --gpu-matmul=simt and pre-Ampere chips keep the
