@@ -2,6 +2,7 @@
 
 #include "frontends/hf/HfConfig.h"
 
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include "llvm/Support/raw_ostream.h"
@@ -52,6 +53,21 @@ std::string brief(const llvm::json::Value &v) {
 
 std::optional<HfConfig> HfConfig::load(const std::string &path,
                                        std::string &error) {
+  // Size and kind before reading: a FIFO or device named config.json would
+  // block or never end, and a huge file is not a configuration.
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(path, status)) {
+    error = path + ": " + ec.message();
+    return std::nullopt;
+  }
+  if (status.type() != llvm::sys::fs::file_type::regular_file) {
+    error = path + ": not a regular file";
+    return std::nullopt;
+  }
+  if (status.getSize() > kMaxConfigBytes) {
+    error = path + ": larger than 16 MiB; not a model configuration";
+    return std::nullopt;
+  }
   auto buffer = llvm::MemoryBuffer::getFile(path);
   if (!buffer) {
     error = path + ": " + buffer.getError().message();
