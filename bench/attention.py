@@ -91,7 +91,7 @@ def main():
                 if a.lowering != "flash":
                     lowered = mlir[:-5] + ".linalg.mlir"
                     subprocess.run([os.path.join(ROOT, "build", "bin", "seq-opt"), mlir,
-                                    f"--convert-seq-to-linalg=attention={a.lowering}",
+                                    f"--seq-lower-for-cpu=attention={a.lowering}",
                                     "-o", lowered], check=True)
                     mlir = lowered
                 subprocess.run([os.path.join(ROOT, "build", "bin", "seqc"), mlir, "-o", so], check=True)

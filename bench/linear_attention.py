@@ -44,7 +44,7 @@ def compile_model(work, name, text, lowering=None):
     if lowering:
         lowered = mlir[:-5] + ".linalg.mlir"
         subprocess.run([os.path.join(ROOT, "build", "bin", "seq-opt"), mlir,
-                        f"--convert-seq-to-linalg={lowering}", "-o", lowered], check=True)
+                        f"--seq-lower-for-cpu={lowering}", "-o", lowered], check=True)
         mlir = lowered
     subprocess.run([os.path.join(ROOT, "build", "bin", "seqc"), mlir, "-o", so], check=True)
     return so

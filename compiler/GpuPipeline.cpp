@@ -13,6 +13,7 @@
 
 #include "compiler/Pipelines.h"
 
+#include "passes/Codegen/GPU/Passes.h"
 #include "passes/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"

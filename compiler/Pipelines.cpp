@@ -3,6 +3,8 @@
 #include "compiler/Pipelines.h"
 
 #include "dialects/seq/IR/SeqDialect.h"
+#include "passes/Codegen/CPU/Passes.h"
+#include "passes/Codegen/GPU/Passes.h"
 #include "passes/Conversion/Passes.h"
 #include "passes/Transforms/Passes.h"
 
@@ -125,19 +127,19 @@ void buildSeqToLinalgPipeline(OpPassManager &pm,
   // The ABI first, while weights are still seq.weight and signatures still
   // speak tensors.
   pm.addPass(seqc::createExportEntryPoints());
-  seqc::ConvertSeqToLinalgOptions toLinalg;
-  toLinalg.scanSegments = options.scanSegments;
-  toLinalg.vectorKernels = options.vectorKernels;
-  if (!options.vectorKernels)
-    toLinalg.attention = "flash-generic";
-  // On a GPU the selective scan is its own kernel (a thread per channel
-  // and state); where that does not apply, each channel tile is a thread,
-  // so one channel per tile gives D threads instead of D / 64.
+  // Each target's kernels where they apply, the target-neutral lowering
+  // for the rest.
   if (options.gpuKernels) {
-    toLinalg.channelTile = 1;
-    toLinalg.gpuKernels = true;
+    // Where the selective-scan kernel does not apply, each channel tile is
+    // a thread: one channel per tile (the pass's default) gives D threads.
+    pm.addPass(seqc::createLowerForGpu());
+  } else if (options.vectorKernels) {
+    seqc::LowerForCpuOptions cpu;
+    cpu.scanSegments = options.scanSegments;
+    pm.addPass(seqc::createLowerForCpu(cpu));
+  } else {
+    pm.addPass(seqc::createConvertSeqToLinalg());
   }
-  pm.addPass(seqc::createConvertSeqToLinalg(toLinalg));
   // Glue arithmetic written on whole tensors (residual adds, -exp(A_log))
   // becomes linalg so that it bufferizes.
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());

@@ -6,6 +6,7 @@
 #include "mlir/Pass/Pass.h"
 
 namespace mlir {
+class ConversionTarget;
 class RewritePatternSet;
 } // namespace mlir
 
@@ -14,17 +15,34 @@ namespace seqc {
 #define GEN_PASS_DECL
 #include "passes/Conversion/Passes.h.inc"
 
-/// Patterns lowering every seq op but seq.weight to linalg/scf/tensor/arith;
-/// `attention`: "flash" (vector kernel where it applies, else the linalg
-/// form), "flash-generic" or "reference".
+namespace lowering {
+class Contractions;
+} // namespace lowering
+
+/// How the target-neutral patterns lower the ops that have several forms.
+struct SeqToLinalgPatternOptions {
+  /// Attention tiled with an online softmax (true) or with its score matrix
+  /// materialised (false: the reference semantics).
+  bool flashAttention = true;
+  int64_t queryTile = 16, keyTile = 64;
+  /// selective_scan over channel tiles, ssd/linear attention chunked (true),
+  /// or every recurrence step by step over whole tensors (false).
+  bool tiledScans = true;
+  int64_t channelTile = 64;
+  int64_t ssdChunk = 64;
+};
+
+/// Patterns lowering every seq op but seq.weight to linalg/scf/tensor/arith,
+/// the dense products inside them through `contractions` (which must outlive
+/// the patterns).
 void populateSeqToLinalgPatterns(mlir::RewritePatternSet &patterns,
-                                 llvm::StringRef attention = "reference",
-                                 int64_t queryTile = 0, int64_t keyTile = 64,
-                                 bool tiledScan = false,
-                                 int64_t channelTile = 64,
-                                 int64_t kvSplits = 8,
-                                 int64_t scanSegments = 1,
-                                 int64_t ssdChunk = 64);
+                                 const SeqToLinalgPatternOptions &options,
+                                 const lowering::Contractions &contractions);
+
+/// Marks what the seq lowerings produce legal and the seq dialect (but
+/// seq.weight, bound by the entry-point export, and seq.yield, gone with its
+/// attention op) illegal.
+void configureSeqToLinalgTarget(mlir::ConversionTarget &target);
 
 #define GEN_PASS_REGISTRATION
 #include "passes/Conversion/Passes.h.inc"

@@ -14,7 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Conversion/SeqToLinalg/AttentionTileVisibility.h"
+#include "passes/Analysis/AttentionTileVisibility.h"
 #include "passes/Transforms/Passes.h"
 
 #include "dialects/seq/IR/SeqOps.h"

@@ -8,6 +8,8 @@
 
 #include "compiler/Pipelines.h"
 #include "dialects/seq/IR/SeqDialect.h"
+#include "passes/Codegen/CPU/Passes.h"
+#include "passes/Codegen/GPU/Passes.h"
 #include "passes/Conversion/Passes.h"
 #include "passes/Transforms/Passes.h"
 
@@ -40,6 +42,8 @@ int main(int argc, char **argv) {
   // For tests of what the CFG lowering meets (seq-lower-alloca-scopes).
   mlir::registerPass([] { return mlir::createSCFToControlFlowPass(); });
   seqc::registerSeqcConversionPasses();
+  seqc::registerSeqcCodegenCPUPasses();
+  seqc::registerSeqcCodegenGPUPasses();
   seqc::registerSeqcTransformsPasses();
   seqc::registerPipelines();
   seqc::registerCompilerDialects(registry);

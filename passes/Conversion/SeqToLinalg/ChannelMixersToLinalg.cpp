@@ -222,7 +222,9 @@ static Value biasOrZeros(OpBuilder &b, Location loc, Value bias,
 }
 
 struct LinearLowering : OpConversionPattern<seq::LinearOp> {
-  using OpConversionPattern::OpConversionPattern;
+  LinearLowering(MLIRContext *ctx, const Contractions &contractions)
+      : OpConversionPattern(ctx), contractions(contractions) {}
+
   LogicalResult
   matchAndRewrite(seq::LinearOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -234,11 +236,14 @@ struct LinearLowering : OpConversionPattern<seq::LinearOp> {
         getSizes(rewriter, loc, adaptor.getWeight())[0]};
     Value init = biasOrZeros(rewriter, loc, adaptor.getBias(), sizes,
                              resultType.getElementType());
-    Value out = matmulTransposedB(rewriter, loc, x, adaptor.getWeight(), init);
+    Value out = matmulTransposedB(rewriter, loc, x, adaptor.getWeight(), init,
+                                  contractions);
     rewriter.replaceOp(op, expandFromMatrix(rewriter, loc, out,
                                             adaptor.getInput(), resultType));
     return success();
   }
+
+  const Contractions &contractions;
 };
 
 //===----------------------------------------------------------------------===//
@@ -679,7 +684,9 @@ static Value expertSlice(OpBuilder &b, Location loc, Value stacked, Value e) {
 }
 
 struct MoeLowering : OpConversionPattern<seq::MoeOp> {
-  using OpConversionPattern::OpConversionPattern;
+  MoeLowering(MLIRContext *ctx, const Contractions &contractions)
+      : OpConversionPattern(ctx), contractions(contractions) {}
+
   LogicalResult
   matchAndRewrite(seq::MoeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -707,9 +714,11 @@ struct MoeLowering : OpConversionPattern<seq::MoeOp> {
         [&](OpBuilder &b, Location l, Value e, ValueRange iter) {
           Value zerosF = filledTensor(b, l, {tokens, b.getIndexAttr(ffn)}, t, 0.0);
           Value g = matmulTransposedB(
-              b, l, x, expertSlice(b, l, adaptor.getGateWeight(), e), zerosF);
+              b, l, x, expertSlice(b, l, adaptor.getGateWeight(), e), zerosF,
+              contractions);
           Value u = matmulTransposedB(
-              b, l, x, expertSlice(b, l, adaptor.getUpWeight(), e), zerosF);
+              b, l, x, expertSlice(b, l, adaptor.getUpWeight(), e), zerosF,
+              contractions);
           Value h = pointwise(b, l, {g, u}, g,
                               [&](OpBuilder &nb, Location nl, ValueRange a) {
                                 Value act = applyActivation(nb, nl, kind, a[0]);
@@ -717,7 +726,8 @@ struct MoeLowering : OpConversionPattern<seq::MoeOp> {
                               });
           Value zerosD = filledTensor(b, l, {tokens, dim}, t, 0.0);
           Value o = matmulTransposedB(
-              b, l, h, expertSlice(b, l, adaptor.getDownWeight(), e), zerosD);
+              b, l, h, expertSlice(b, l, adaptor.getDownWeight(), e), zerosD,
+              contractions);
           auto columnType = RankedTensorType::get(
               {cast<RankedTensorType>(weights.getType()).getDimSize(0)}, t);
           Value column = tensor::ExtractSliceOp::create(
@@ -743,13 +753,17 @@ struct MoeLowering : OpConversionPattern<seq::MoeOp> {
                                             adaptor.getInput(), type));
     return success();
   }
+
+  const Contractions &contractions;
 };
 
 } // namespace
 
-void seqc::populateChannelMixerLoweringPatterns(RewritePatternSet &patterns) {
+void seqc::populateChannelMixerLoweringPatterns(
+    RewritePatternSet &patterns, const lowering::Contractions &contractions) {
   patterns.add<ActivationLowering, GluLowering, SoftmaxLowering,
-               EmbeddingLowering, LinearLowering, RMSNormLowering,
-               LayerNormLowering, RopeLowering, MoeLowering>(
-      patterns.getContext());
+               EmbeddingLowering, RMSNormLowering, LayerNormLowering,
+               RopeLowering>(patterns.getContext());
+  patterns.add<LinearLowering, MoeLowering>(patterns.getContext(),
+                                            contractions);
 }

@@ -31,31 +31,12 @@ namespace seq = seqc::seq;
 
 namespace {
 
-/// out = init + a·b ([M, K]·[K, N]; a read as [K, M] with `transposeA`):
-/// register tiles where they apply, a linalg contraction otherwise.
-Value matmulInto(OpBuilder &b, Location l, Value a, Value bm, Value init,
-                 bool transposeA) {
-  if (Value tiled = vectorMatmul(b, l, a, bm, init, transposeA))
-    return tiled;
-  MLIRContext *ctx = b.getContext();
-  // (m, n, k)
-  AffineMap aMap = transposeA ? dimsMap(ctx, 3, {2, 0}) : dimsMap(ctx, 3, {0, 2});
-  return linalg::GenericOp::create(
-             b, l, init.getType(), ValueRange{a, bm}, init,
-             {aMap, dimsMap(ctx, 3, {2, 1}), dimsMap(ctx, 3, {0, 1})},
-             iterators(2, 1),
-             [](OpBuilder &bb, Location bl, ValueRange x) {
-               Value p = arith::MulFOp::create(bb, bl, x[0], x[1],
-                                               contractionFlags());
-               yieldValue(bb, bl, arith::AddFOp::create(bb, bl, x[2], p,
-                                                        contractionFlags()));
-             })
-      .getResult(0);
-}
 
 struct ChunkedGLALowering : OpConversionPattern<seq::LinearAttentionOp> {
-  ChunkedGLALowering(MLIRContext *ctx, int64_t defaultChunk)
-      : OpConversionPattern(ctx, /*benefit=*/2), defaultChunk(defaultChunk) {}
+  ChunkedGLALowering(MLIRContext *ctx, int64_t defaultChunk,
+                     const Contractions &contractions)
+      : OpConversionPattern(ctx, /*benefit=*/2), defaultChunk(defaultChunk),
+        contractions(contractions) {}
 
   LogicalResult
   matchAndRewrite(seq::LinearAttentionOp op, OpAdaptor adaptor,
@@ -205,10 +186,11 @@ private:
                               bb, bl, arith::MulFOp::create(bb, bl, a[0], scale),
                               math::ExpOp::create(bb, bl, a[1]));
                         });
-          Value yChunk = matmulInto(nb, nl, qDecayed, S,
-                                    filledTensor(nb, nl, {qf, vd}, t, 0.0),
-                                    /*transposeA=*/false);
-          yChunk = matmulInto(nb, nl, A, vc, yChunk, /*transposeA=*/false);
+          Value yChunk = matmul(nb, nl, qDecayed, S,
+                                filledTensor(nb, nl, {qf, vd}, t, 0.0),
+                                /*transposeA=*/false, contractions);
+          yChunk = matmul(nb, nl, A, vc, yChunk, /*transposeA=*/false,
+                          contractions);
           Value y = tensor::InsertSliceOp::create(
               nb, nl, yChunk, iter[1], ArrayRef<OpFoldResult>{c0, zero},
               ArrayRef<OpFoldResult>{qf, vd}, ArrayRef<OpFoldResult>{one, one});
@@ -240,19 +222,22 @@ private:
                                    bb, bl, a[1], math::ExpOp::create(bb, bl, a[0])));
                   })
                   .getResult(0);
-          Value sNew = matmulInto(nb, nl, kDecayed, vc, sDecayed,
-                                  /*transposeA=*/true);
+          Value sNew = matmul(nb, nl, kDecayed, vc, sDecayed,
+                              /*transposeA=*/true, contractions);
           scf::YieldOp::create(nb, nl, ValueRange{sNew, y});
         });
     return {loop.getResult(1), loop.getResult(0)};
   }
 
   int64_t defaultChunk;
+  const Contractions &contractions;
 };
 
 } // namespace
 
-void seqc::populateChunkedGLALoweringPatterns(RewritePatternSet &patterns,
-                                              int64_t defaultChunk) {
-  patterns.add<ChunkedGLALowering>(patterns.getContext(), defaultChunk);
+void seqc::populateChunkedGLALoweringPatterns(
+    RewritePatternSet &patterns, int64_t defaultChunk,
+    const lowering::Contractions &contractions) {
+  patterns.add<ChunkedGLALowering>(patterns.getContext(), defaultChunk,
+                                   contractions);
 }

@@ -35,7 +35,8 @@ namespace {
 std::pair<Value, Value> emitHead(OpBuilder &b, Location l,
                                const ChunkedScanOperands &in, Value ib,
                                Value ih, OpFoldResult length, int64_t perGroup,
-                               int64_t headDim, int64_t state, int64_t chunk) {
+                               int64_t headDim, int64_t state, int64_t chunk,
+                               const Contractions &contractions) {
   MLIRContext *ctx = b.getContext();
   Type t = cast<RankedTensorType>(in.x.getType()).getElementType();
   OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
@@ -62,8 +63,7 @@ std::pair<Value, Value> emitHead(OpBuilder &b, Location l,
   // f32 with P and N multiples of 16: the chunk products run in register
   // tiles (vectorMatmul), with the state carried transposed, [N, P], so
   // that both C·S and the state update read it along P.
-  bool tiled = t.isF32() && headDim % 16 == 0 && state % 16 == 0 &&
-               vectorKernelsEnabled(b);
+  bool tiled = contractions.takesChunkProducts(t, headDim, state);
   Value s0;
   if (Value init = in.initialState) {
     Value part = sliceRank(b, l, init, {ib, ih, zero, zero}, {one, one, p, n}, 2);
@@ -164,7 +164,7 @@ std::pair<Value, Value> emitHead(OpBuilder &b, Location l,
         // y = exp(cum_t)·(S C_t) + M x + D x, all [q, P].
         Value yOff = filledTensor(nb, nl, {qf, p}, t, 0.0);
         if (tiled)
-          yOff = vectorMatmul(nb, nl, cT, S, yOff, /*transposeA=*/false);
+          yOff = contractions.matmul(nb, nl, cT, S, yOff, /*transposeA=*/false);
         else
           yOff = linalg::GenericOp::create(
                    nb, nl, yOff.getType(), ValueRange{cT, S}, yOff,
@@ -189,7 +189,8 @@ std::pair<Value, Value> emitHead(OpBuilder &b, Location l,
                       .getResult(0);
         // (t, s, p): the head dim innermost, contiguous in x and y; f32 with
         // P a multiple of 16 takes the register-tiled form.
-        Value yChunk = vectorMatmul(nb, nl, m, xT, yScaled, /*transposeA=*/false);
+        Value yChunk =
+            contractions.matmul(nb, nl, m, xT, yScaled, /*transposeA=*/false);
         if (!yChunk)
           yChunk =
             linalg::GenericOp::create(
@@ -251,7 +252,8 @@ std::pair<Value, Value> emitHead(OpBuilder &b, Location l,
                        })
                        .getResult(0);
         Value sNew =
-            tiled ? vectorMatmul(nb, nl, bT, xw, sScaled, /*transposeA=*/true)
+            tiled ? contractions.matmul(nb, nl, bT, xw, sScaled,
+                                        /*transposeA=*/true)
                   : Value();
         if (!sNew)
           sNew =
@@ -278,8 +280,10 @@ std::pair<Value, Value> emitHead(OpBuilder &b, Location l,
 }
 
 struct ChunkedSSDLowering : OpConversionPattern<seq::SSDOp> {
-  ChunkedSSDLowering(MLIRContext *ctx, int64_t defaultChunk)
-      : OpConversionPattern(ctx, /*benefit=*/2), defaultChunk(defaultChunk) {}
+  ChunkedSSDLowering(MLIRContext *ctx, int64_t defaultChunk,
+                     const Contractions &contractions)
+      : OpConversionPattern(ctx, /*benefit=*/2), defaultChunk(defaultChunk),
+        contractions(contractions) {}
 
   LogicalResult
   matchAndRewrite(seq::SSDOp op, OpAdaptor adaptor,
@@ -299,7 +303,7 @@ struct ChunkedSSDLowering : OpConversionPattern<seq::SSDOp> {
     int64_t chunk = op.getChunkSize() ? static_cast<int64_t>(*op.getChunkSize())
                                       : defaultChunk;
     FailureOr<std::pair<Value, Value>> result =
-        emitChunkedScan(rewriter, op.getLoc(), in, chunk);
+        emitChunkedScan(rewriter, op.getLoc(), in, chunk, contractions);
     if (failed(result))
       return rewriter.notifyMatchFailure(op, "dynamic heads or dims");
     Value output = tensor::CastOp::create(rewriter, op.getLoc(),
@@ -311,13 +315,15 @@ struct ChunkedSSDLowering : OpConversionPattern<seq::SSDOp> {
   }
 
   int64_t defaultChunk;
+  const Contractions &contractions;
 };
 
 } // namespace
 
 FailureOr<std::pair<Value, Value>>
 seqc::lowering::emitChunkedScan(OpBuilder &rewriter, Location loc,
-                              const ChunkedScanOperands &in, int64_t chunk) {
+                                const ChunkedScanOperands &in, int64_t chunk,
+                                const Contractions &contractions) {
   auto xType = cast<RankedTensorType>(in.x.getType());
   auto bType = cast<RankedTensorType>(in.b.getType());
   int64_t heads = xType.getDimSize(2), groups = bType.getDimSize(2);
@@ -338,7 +344,7 @@ seqc::lowering::emitChunkedScan(OpBuilder &rewriter, Location loc,
       [&](OpBuilder &b, Location l, ValueRange args) {
         Value ib = args[0], ih = args[1];
         auto [y, s] = emitHead(b, l, in, ib, ih, length, heads / groups,
-                               headDim, state, chunk);
+                               headDim, state, chunk, contractions);
         auto inParallel = scf::InParallelOp::create(b, l);
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToStart(inParallel.getBody());
@@ -356,7 +362,9 @@ seqc::lowering::emitChunkedScan(OpBuilder &rewriter, Location loc,
   return std::make_pair(forall.getResult(0), forall.getResult(1));
 }
 
-void seqc::populateChunkedSSDLoweringPatterns(RewritePatternSet &patterns,
-                                              int64_t defaultChunk) {
-  patterns.add<ChunkedSSDLowering>(patterns.getContext(), defaultChunk);
+void seqc::populateChunkedSSDLoweringPatterns(
+    RewritePatternSet &patterns, int64_t defaultChunk,
+    const lowering::Contractions &contractions) {
+  patterns.add<ChunkedSSDLowering>(patterns.getContext(), defaultChunk,
+                                   contractions);
 }

@@ -9,6 +9,8 @@
 #ifndef SEQC_PASSES_CONVERSION_SEQTOLINALG_CHUNKEDSCAN_H
 #define SEQC_PASSES_CONVERSION_SEQTOLINALG_CHUNKEDSCAN_H
 
+#include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/Support/LLVM.h"
 
@@ -36,7 +38,8 @@ struct ChunkedScanOperands {
 /// (types with static H, P, N), or failure when H, G, P or N is dynamic.
 mlir::FailureOr<std::pair<mlir::Value, mlir::Value>>
 emitChunkedScan(mlir::OpBuilder &builder, mlir::Location loc,
-                const ChunkedScanOperands &operands, int64_t chunk);
+                const ChunkedScanOperands &operands, int64_t chunk,
+                const Contractions &contractions);
 
 } // namespace seqc::lowering
 

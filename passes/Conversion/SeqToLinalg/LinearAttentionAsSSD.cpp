@@ -37,8 +37,10 @@ Value swapLastTwo(OpBuilder &b, Location loc, Value x) {
 }
 
 struct LinearAttentionAsSSD : OpConversionPattern<seq::LinearAttentionOp> {
-  LinearAttentionAsSSD(MLIRContext *ctx, int64_t defaultChunk)
-      : OpConversionPattern(ctx, /*benefit=*/2), defaultChunk(defaultChunk) {}
+  LinearAttentionAsSSD(MLIRContext *ctx, int64_t defaultChunk,
+                       const Contractions &contractions)
+      : OpConversionPattern(ctx, /*benefit=*/2), defaultChunk(defaultChunk),
+        contractions(contractions) {}
 
   LogicalResult
   matchAndRewrite(seq::LinearAttentionOp op, OpAdaptor adaptor,
@@ -75,7 +77,7 @@ struct LinearAttentionAsSSD : OpConversionPattern<seq::LinearAttentionOp> {
     int64_t chunk = op.getChunkSize() ? static_cast<int64_t>(*op.getChunkSize())
                                       : defaultChunk;
     FailureOr<std::pair<Value, Value>> scan =
-        emitChunkedScan(rewriter, loc, in, chunk);
+        emitChunkedScan(rewriter, loc, in, chunk, contractions);
     if (failed(scan))
       return rewriter.notifyMatchFailure(op, "dynamic heads or dims");
     Value output = tensor::CastOp::create(rewriter, loc, op.getOutput().getType(),
@@ -88,11 +90,14 @@ struct LinearAttentionAsSSD : OpConversionPattern<seq::LinearAttentionOp> {
   }
 
   int64_t defaultChunk;
+  const Contractions &contractions;
 };
 
 } // namespace
 
-void seqc::populateLinearAttentionAsSSDPatterns(RewritePatternSet &patterns,
-                                                int64_t defaultChunk) {
-  patterns.add<LinearAttentionAsSSD>(patterns.getContext(), defaultChunk);
+void seqc::populateLinearAttentionAsSSDPatterns(
+    RewritePatternSet &patterns, int64_t defaultChunk,
+    const lowering::Contractions &contractions) {
+  patterns.add<LinearAttentionAsSSD>(patterns.getContext(), defaultChunk,
+                                     contractions);
 }

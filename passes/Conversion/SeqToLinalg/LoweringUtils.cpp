@@ -5,7 +5,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <cmath>
 
@@ -139,10 +138,47 @@ Value applyActivation(OpBuilder &b, Location loc, seq::ActivationKind kind,
   llvm_unreachable("unknown activation kind");
 }
 
+Contractions::~Contractions() = default;
+
+Value Contractions::matmulTransposedB(OpBuilder &, Location, Value, Value,
+                                      Value) const {
+  return nullptr;
+}
+
+Value Contractions::matmul(OpBuilder &, Location, Value, Value, Value,
+                           bool) const {
+  return nullptr;
+}
+
+bool Contractions::takesChunkProducts(Type, int64_t, int64_t) const {
+  return false;
+}
+
+Value matmul(OpBuilder &b, Location l, Value a, Value bm, Value init,
+             bool transposeA, const Contractions &contractions) {
+  if (Value kernel = contractions.matmul(b, l, a, bm, init, transposeA))
+    return kernel;
+  MLIRContext *ctx = b.getContext();
+  // (m, n, k)
+  AffineMap aMap =
+      transposeA ? dimsMap(ctx, 3, {2, 0}) : dimsMap(ctx, 3, {0, 2});
+  return linalg::GenericOp::create(
+             b, l, init.getType(), ValueRange{a, bm}, init,
+             {aMap, dimsMap(ctx, 3, {2, 1}), dimsMap(ctx, 3, {0, 1})},
+             iterators(2, 1),
+             [](OpBuilder &nb, Location nl, ValueRange args) {
+               auto fm = contractionFlags();
+               Value prod = arith::MulFOp::create(nb, nl, args[0], args[1], fm);
+               yieldValue(nb, nl,
+                          arith::AddFOp::create(nb, nl, args[2], prod, fm));
+             })
+      .getResult(0);
+}
+
 Value matmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
-                        Value init) {
-  if (Value vectorized = vectorMatmulTransposedB(b, loc, a, w, init))
-    return vectorized;
+                        Value init, const Contractions &contractions) {
+  if (Value kernel = contractions.matmulTransposedB(b, loc, a, w, init))
+    return kernel;
   MLIRContext *ctx = b.getContext();
   // (m, n, k): a[m, k] · w[n, k] -> out[m, n]
   SmallVector<AffineMap> maps = {dimsMap(ctx, 3, {0, 2}),
@@ -220,41 +256,6 @@ Value pointwise(OpBuilder &b, Location loc, ValueRange inputs, Value like,
         yieldValue(nb, nl, result);
       });
   return op.getResult(0);
-}
-
-/// 16 contiguous f32 along the last dim of `src` at `indices`.
-Value readLanes(OpBuilder &b, Location l, Value src, ValueRange indices) {
-  auto map = AffineMap::get(indices.size(), 0,
-                            getAffineDimExpr(indices.size() - 1, b.getContext()));
-  return vector::TransferReadOp::create(
-      b, l, VectorType::get({kVectorLanes}, b.getF32Type()), src, indices,
-      floatConstant(b, l, b.getF32Type(), 0.0), map, ArrayRef<bool>{true});
-}
-
-/// `vec` written along the last dim of `dest` at `indices`.
-Value writeLanes(OpBuilder &b, Location l, Value vec, Value dest,
-                 ValueRange indices) {
-  auto map = AffineMap::get(indices.size(), 0,
-                            getAffineDimExpr(indices.size() - 1, b.getContext()));
-  return vector::TransferWriteOp::create(b, l, vec, dest, indices,
-                                         AffineMapAttr::get(map),
-                                         b.getBoolArrayAttr({true}))
-      .getResult();
-}
-
-static thread_local bool vectorKernelsOff = false;
-
-VectorKernelsOff::VectorKernelsOff(bool active) : previous(vectorKernelsOff) {
-  vectorKernelsOff = vectorKernelsOff || active;
-}
-
-VectorKernelsOff::~VectorKernelsOff() { vectorKernelsOff = previous; }
-
-bool vectorKernelsEnabled(OpBuilder &) { return !vectorKernelsOff; }
-
-Value splatLanes(OpBuilder &b, Location l, Value scalar) {
-  return vector::BroadcastOp::create(
-      b, l, VectorType::get({kVectorLanes}, scalar.getType()), scalar);
 }
 
 } // namespace seqc::lowering

@@ -70,22 +70,47 @@ mlir::Value silu(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
 /// `softplus(x) = log1p(exp(x))`, linear above 20 as in PyTorch.
 mlir::Value softplus(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
 
-/// The register-tiled f32 form of matmulTransposedB (VectorMatmul.cpp), or
-/// null where it does not apply (K % 16, N % 4, f32).
-mlir::Value vectorMatmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
-                                    mlir::Value a, mlir::Value w,
-                                    mlir::Value init);
+/// How a target emits the dense products inside lowered ops (projections,
+/// MoE experts, the chunk products of chunked scans). The target-neutral
+/// patterns ask it first and build a linalg contraction where it returns
+/// null; this base class has no kernels (the generic lowering). A target's
+/// codegen library subclasses it (passes/Codegen/CPU/CpuKernels.h) and
+/// hands it to the populate functions, so no global switch decides.
+class Contractions {
+public:
+  virtual ~Contractions();
 
-/// out[m, n] = init[m, n] + Σ_k a[m, k] · b[k, n] (a[k, m] with
-/// `transposeA`) in f32 register tiles, sequential (for use inside parallel
-/// tasks); null unless N is a static multiple of 16 (VectorMatmul.cpp).
-mlir::Value vectorMatmul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,
-                         mlir::Value bm, mlir::Value init, bool transposeA);
+  /// init[m, n] + Σ_k a[m, k] · w[n, k] (PyTorch weight layout), or null.
+  virtual mlir::Value matmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
+                                        mlir::Value a, mlir::Value w,
+                                        mlir::Value init) const;
+
+  /// init[m, n] + Σ_k a[m, k] · b[k, n] (a read as [k, m] with
+  /// `transposeA`), sequential (for use inside parallel tasks), or null.
+  virtual mlir::Value matmul(mlir::OpBuilder &b, mlir::Location loc,
+                             mlir::Value a, mlir::Value bm, mlir::Value init,
+                             bool transposeA) const;
+
+  /// Whether `matmul` takes every chunk product of a chunked SSD scan of
+  /// this element type, head dim P and state size N when the state is kept
+  /// transposed ([N, P]); the scan then uses that layout and relies on it.
+  virtual bool takesChunkProducts(mlir::Type element, int64_t headDim,
+                                  int64_t state) const;
+};
 
 /// out[m, n] = init[m, n] + Σ_k a[m, k] · w[n, k]: a linear projection in
-/// PyTorch weight layout on 2-D tensors (the vector form where it applies).
+/// PyTorch weight layout on 2-D tensors (the target's kernel where it has
+/// one, else a linalg contraction).
 mlir::Value matmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
-                              mlir::Value a, mlir::Value w, mlir::Value init);
+                              mlir::Value a, mlir::Value w, mlir::Value init,
+                              const Contractions &contractions);
+
+/// out[m, n] = init[m, n] + Σ_k a[m, k] · b[k, n] (a[k, m] with
+/// `transposeA`): the target's kernel where it has one, else a linalg
+/// contraction.
+mlir::Value matmul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,
+                   mlir::Value bm, mlir::Value init, bool transposeA,
+                   const Contractions &contractions);
 
 /// Collapses all leading dims of `x` ([..., n]) into one ([m, n]); a rank-1
 /// `x` becomes [1, n].
@@ -112,38 +137,6 @@ mlir::Value pointwise(
     llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
                                    mlir::ValueRange)>
         body);
-
-/// Lanes of the hand-written vector kernels (one AVX-512 register of f32).
-inline constexpr int64_t kVectorLanes = 16;
-
-/// While alive, convert-seq-to-linalg{vector-kernels=false} (GPU targets)
-/// runs on this thread: the CPU vector kernels step aside for the plain
-/// linalg forms. (A scoped per-thread setting rather than an attribute:
-/// patterns build inside regions not yet attached to the module.)
-class VectorKernelsOff {
-public:
-  explicit VectorKernelsOff(bool active);
-  ~VectorKernelsOff();
-  VectorKernelsOff(const VectorKernelsOff &) = delete;
-  VectorKernelsOff &operator=(const VectorKernelsOff &) = delete;
-
-private:
-  bool previous;
-};
-
-/// Whether the CPU vector kernels may be used by a builder on this thread.
-bool vectorKernelsEnabled(mlir::OpBuilder &b);
-
-/// 16 contiguous f32 along the last dim of `src` at `indices` (in bounds).
-mlir::Value readLanes(mlir::OpBuilder &b, mlir::Location l, mlir::Value src,
-                      mlir::ValueRange indices);
-
-/// `vec` written along the last dim of `dest` at `indices` (in bounds).
-mlir::Value writeLanes(mlir::OpBuilder &b, mlir::Location l, mlir::Value vec,
-                       mlir::Value dest, mlir::ValueRange indices);
-
-/// `scalar` broadcast to 16 lanes.
-mlir::Value splatLanes(mlir::OpBuilder &b, mlir::Location l, mlir::Value scalar);
 
 } // namespace seqc::lowering
 

@@ -1,4 +1,4 @@
-// RUN: seq-opt %s --split-input-file --convert-seq-to-linalg="attention=reference" | FileCheck %s
+// RUN: seq-opt %s --split-input-file --seq-lower-for-cpu="attention=reference" | FileCheck %s
 
 // Tests the reference attention: q split into KV groups, q·kᵀ as a 6-d
 // contraction, the mask, a masked softmax, and p·v.

@@ -1,4 +1,4 @@
-// RUN: seq-opt %s --split-input-file --convert-seq-to-linalg | FileCheck %s
+// RUN: seq-opt %s --split-input-file --seq-lower-for-cpu | FileCheck %s
 
 // Tests that linear is one contraction in PyTorch layout (w indexed [n, k]),
 // accumulating onto the broadcast bias, between a collapse and an expand.

@@ -1,4 +1,4 @@
-// RUN: seq-opt %s --split-input-file --convert-seq-to-linalg="gpu-kernels=true vector-kernels=false attention=flash-generic" | FileCheck %s
+// RUN: seq-opt %s --split-input-file --seq-lower-for-gpu | FileCheck %s
 
 // gpu-kernels (--target=cuda): one gpu.launch per attention op. Grid: query
 // tiles of 128 rows (head dim 64: one thread per row) x query heads x

@@ -1,4 +1,4 @@
-// RUN: seq-opt %s --split-input-file --convert-seq-to-linalg="gpu-kernels=true vector-kernels=false" | FileCheck %s
+// RUN: seq-opt %s --split-input-file --seq-lower-for-gpu | FileCheck %s
 
 // gpu-kernels: a norm is one kernel, a block of 128 threads per row (per
 // group of a grouped RMSNorm). Threads stride over the channels; the sum

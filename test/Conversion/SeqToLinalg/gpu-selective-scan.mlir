@@ -1,4 +1,4 @@
-// RUN: seq-opt %s --split-input-file --convert-seq-to-linalg="gpu-kernels=true vector-kernels=false" | FileCheck %s
+// RUN: seq-opt %s --split-input-file --seq-lower-for-gpu | FileCheck %s
 
 // gpu-kernels (--target=cuda): one kernel, a thread per (channel, state index):
 // 128 / N = 8 channels per block, grid (channel blocks, batch). The time

@@ -1,5 +1,5 @@
-// RUN: seq-opt %s --split-input-file --convert-seq-to-linalg | FileCheck %s
-// RUN: seq-opt %s --split-input-file --seq-sparsify-attention --convert-seq-to-linalg | FileCheck %s --check-prefix=MAP
+// RUN: seq-opt %s --split-input-file --seq-lower-for-cpu | FileCheck %s
+// RUN: seq-opt %s --split-input-file --seq-sparsify-attention --seq-lower-for-cpu | FileCheck %s --check-prefix=MAP
 
 // f32 with a value dim that is a multiple of 16: the register-tiled vector
 // kernel. Queries lie along the lanes: Sᵀ = K·Qᵀ accumulates 16-lane FMAs on

@@ -21,9 +21,10 @@
 
 #include "passes/Conversion/SeqToLinalg/AttentionMask.h"
 #include "passes/Conversion/SeqToLinalg/AttentionShape.h"
-#include "passes/Conversion/SeqToLinalg/AttentionTileVisibility.h"
+#include "passes/Analysis/AttentionTileVisibility.h"
+#include "passes/Codegen/CPU/CpuKernels.h"
+#include "passes/Codegen/CPU/VectorLanes.h"
 #include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
-#include "passes/Conversion/SeqToLinalg/Patterns.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -36,6 +37,7 @@
 
 using namespace mlir;
 using namespace seqc::lowering;
+using namespace seqc::cpu;
 namespace seq = seqc::seq;
 
 namespace {
@@ -102,8 +104,6 @@ struct VectorFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
   LogicalResult
   matchAndRewrite(seq::AttentionOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (!vectorKernelsEnabled(rewriter))
-      return rewriter.notifyMatchFailure(op, "vector kernels are off");
     Location loc = op.getLoc();
     FailureOr<AttentionShape> shape = getAttentionShape(op);
     if (failed(shape))
@@ -873,7 +873,7 @@ private:
 
 } // namespace
 
-void seqc::populateVectorFlashAttentionLoweringPatterns(
+void seqc::cpu::populateVectorFlashAttentionPatterns(
     RewritePatternSet &patterns, int64_t queryTile, int64_t keyTile,
     int64_t kvSplits) {
   patterns.add<VectorFlashAttentionLowering>(patterns.getContext(), queryTile,

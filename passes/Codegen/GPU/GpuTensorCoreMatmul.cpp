@@ -21,8 +21,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Transforms/GpuContraction.h"
-#include "passes/Transforms/Passes.h"
+#include "passes/Codegen/GPU/GpuContraction.h"
+#include "passes/Codegen/GPU/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -35,7 +35,7 @@
 
 namespace seqc {
 #define GEN_PASS_DEF_GPUTENSORCOREMATMUL
-#include "passes/Transforms/Passes.h.inc"
+#include "passes/Codegen/GPU/Passes.h.inc"
 } // namespace seqc
 
 using namespace mlir;

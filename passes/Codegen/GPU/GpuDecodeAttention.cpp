@@ -18,10 +18,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Conversion/SeqToLinalg/GpuDecodeAttention.h"
+#include "passes/Codegen/GPU/GpuDecodeAttention.h"
 
 #include "passes/Conversion/SeqToLinalg/AttentionMask.h"
-#include "passes/Conversion/SeqToLinalg/GpuKernelBuilder.h"
+#include "passes/Codegen/GPU/GpuKernelBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"

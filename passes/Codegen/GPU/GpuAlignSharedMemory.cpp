@@ -8,14 +8,14 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Transforms/Passes.h"
+#include "passes/Codegen/GPU/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 
 namespace seqc {
 #define GEN_PASS_DEF_GPUALIGNSHAREDMEMORY
-#include "passes/Transforms/Passes.h.inc"
+#include "passes/Codegen/GPU/Passes.h.inc"
 } // namespace seqc
 
 using namespace mlir;

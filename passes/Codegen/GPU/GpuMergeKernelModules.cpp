@@ -12,7 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Transforms/Passes.h"
+#include "passes/Codegen/GPU/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/SymbolTable.h"
@@ -22,7 +22,7 @@
 
 namespace seqc {
 #define GEN_PASS_DEF_GPUMERGEKERNELMODULES
-#include "passes/Transforms/Passes.h.inc"
+#include "passes/Codegen/GPU/Passes.h.inc"
 } // namespace seqc
 
 using namespace mlir;

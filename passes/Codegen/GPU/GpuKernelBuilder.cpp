@@ -1,6 +1,6 @@
 //===- GpuKernelBuilder.cpp - helpers for kernels built op by op ----------===//
 
-#include "passes/Conversion/SeqToLinalg/GpuKernelBuilder.h"
+#include "passes/Codegen/GPU/GpuKernelBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"

@@ -18,7 +18,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Transforms/Passes.h"
+#include "passes/Codegen/GPU/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -35,7 +35,7 @@
 
 namespace seqc {
 #define GEN_PASS_DEF_GPUMAPLOOPS
-#include "passes/Transforms/Passes.h.inc"
+#include "passes/Codegen/GPU/Passes.h.inc"
 } // namespace seqc
 
 using namespace mlir;

@@ -18,9 +18,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Conversion/SeqToLinalg/GpuKernelBuilder.h"
+#include "passes/Codegen/GPU/GpuKernelBuilder.h"
 #include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
-#include "passes/Conversion/SeqToLinalg/Patterns.h"
+#include "passes/Codegen/GPU/GpuKernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"

@@ -1,6 +1,6 @@
 //===- GpuDeviceMemory.cpp - host-side buffers become device buffers ------===//
 
-#include "passes/Transforms/Passes.h"
+#include "passes/Codegen/GPU/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -9,7 +9,7 @@
 
 namespace seqc {
 #define GEN_PASS_DEF_GPUDEVICEMEMORY
-#include "passes/Transforms/Passes.h.inc"
+#include "passes/Codegen/GPU/Passes.h.inc"
 } // namespace seqc
 
 using namespace mlir;

@@ -23,10 +23,10 @@
 
 #include "passes/Conversion/SeqToLinalg/AttentionMask.h"
 #include "passes/Conversion/SeqToLinalg/AttentionShape.h"
-#include "passes/Conversion/SeqToLinalg/GpuDecodeAttention.h"
-#include "passes/Conversion/SeqToLinalg/GpuKernelBuilder.h"
+#include "passes/Codegen/GPU/GpuDecodeAttention.h"
+#include "passes/Codegen/GPU/GpuKernelBuilder.h"
 #include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
-#include "passes/Conversion/SeqToLinalg/Patterns.h"
+#include "passes/Codegen/GPU/GpuKernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"

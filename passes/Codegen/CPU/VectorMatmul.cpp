@@ -11,6 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Codegen/CPU/CpuKernels.h"
+#include "passes/Codegen/CPU/VectorLanes.h"
 #include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -21,7 +23,9 @@
 
 using namespace mlir;
 
-namespace seqc::lowering {
+namespace seqc::cpu {
+
+using namespace seqc::lowering;
 
 namespace {
 constexpr int64_t kLanes = kVectorLanes, kRows = 4, kCols = 4;
@@ -34,7 +38,7 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
   auto initType = cast<RankedTensorType>(init.getType());
   Type f32 = b.getF32Type();
   int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
-  if (!vectorKernelsEnabled(b) || aType.getElementType() != f32 ||
+  if (aType.getElementType() != f32 ||
       wType.getElementType() != f32 || initType.getElementType() != f32 ||
       ShapedType::isDynamic(n) || ShapedType::isDynamic(k) || k % kLanes != 0 ||
       n % kCols != 0)
@@ -210,9 +214,11 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
   return forall.getResult(0);
 }
 
-} // namespace seqc::lowering
+} // namespace seqc::cpu
 
-namespace seqc::lowering {
+namespace seqc::cpu {
+
+using namespace seqc::lowering;
 
 /// out[m, n] = init[m, n] + Σ_k a[m, k] · b[k, n] (or a[k, m] with
 /// `transposeA`), b contiguous along n: register tiles of 4 rows × up to 4
@@ -225,7 +231,7 @@ Value vectorMatmul(OpBuilder &b, Location loc, Value a, Value bm, Value init,
   auto initType = cast<RankedTensorType>(init.getType());
   Type f32 = b.getF32Type();
   int64_t n = bType.getDimSize(1);
-  if (!vectorKernelsEnabled(b) || aType.getElementType() != f32 ||
+  if (aType.getElementType() != f32 ||
       bType.getElementType() != f32 || initType.getElementType() != f32 ||
       ShapedType::isDynamic(n) || n % kLanes != 0)
     return nullptr;
@@ -303,4 +309,23 @@ Value vectorMatmul(OpBuilder &b, Location loc, Value a, Value bm, Value init,
   return columns.getResult(0);
 }
 
-} // namespace seqc::lowering
+Value CpuContractions::matmulTransposedB(OpBuilder &b, Location loc, Value a,
+                                         Value w, Value init) const {
+  return vectorMatmulTransposedB(b, loc, a, w, init);
+}
+
+Value CpuContractions::matmul(OpBuilder &b, Location loc, Value a, Value bm,
+                              Value init, bool transposeA) const {
+  return vectorMatmul(b, loc, a, bm, init, transposeA);
+}
+
+bool CpuContractions::takesChunkProducts(Type element, int64_t headDim,
+                                         int64_t state) const {
+  // The chunk products are [*, N]·[N, P] and [N, *]ᵀ·[*, P] with the state
+  // transposed: vectorMatmul takes them when P (its columns) is a multiple
+  // of the lanes; N too, so the state's rows fill whole vectors.
+  return element.isF32() && headDim % kVectorLanes == 0 &&
+         state % kVectorLanes == 0;
+}
+
+} // namespace seqc::cpu

@@ -1,0 +1,36 @@
+// RUN: seq-opt %s --split-input-file --convert-seq-to-linalg | FileCheck %s
+// RUN: seq-opt %s --split-input-file --seq-lower-for-cpu | FileCheck %s --check-prefix=CPU
+
+// The target-neutral lowering has no kernels: shapes the CPU's vector
+// kernels take (f32, dims multiples of 16) stay linalg contractions there,
+// and become 16-lane vector code under seq-lower-for-cpu.
+
+// CHECK-LABEL: func.func @projection
+// CHECK-NOT: vector.
+// CHECK: linalg.generic
+// CHECK-NOT: vector.
+// CPU-LABEL: func.func @projection
+// CPU: vector.transfer_read {{.*}} vector<16xf32>
+func.func @projection(%x: tensor<4x32xf32>, %w: tensor<16x32xf32>) -> tensor<4x16xf32> {
+  %y = seq.linear %x, %w : tensor<4x32xf32>, tensor<16x32xf32> -> tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @attention
+// CHECK-NOT: vector.
+// CHECK: scf.for
+// CHECK-NOT: vector.
+// CPU-LABEL: func.func @attention
+// CPU: vector.
+func.func @attention(%q: tensor<1x32x2x16xf32>, %k: tensor<1x32x2x16xf32>, %v: tensor<1x32x2x16xf32>) -> tensor<1x32x2x16xf32> {
+  %o = seq.attention %q, %k, %v {causal} : tensor<1x32x2x16xf32>, tensor<1x32x2x16xf32>, tensor<1x32x2x16xf32> -> tensor<1x32x2x16xf32>
+  return %o : tensor<1x32x2x16xf32>
+}
+
+// -----
+
+// Options the neutral pass does not know are the CPU pass's.
+// RUN: not seq-opt %s --convert-seq-to-linalg=attention=flash-generic 2>&1 | FileCheck %s --check-prefix=BAD
+// BAD: convert-seq-to-linalg: unknown attention lowering 'flash-generic' (flash, reference)
