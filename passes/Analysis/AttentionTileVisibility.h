@@ -13,8 +13,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef SEQC_PASSES_CONVERSION_SEQTOLINALG_ATTENTIONTILEVISIBILITY_H
-#define SEQC_PASSES_CONVERSION_SEQTOLINALG_ATTENTIONTILEVISIBILITY_H
+#ifndef SEQC_PASSES_ANALYSIS_ATTENTIONTILEVISIBILITY_H
+#define SEQC_PASSES_ANALYSIS_ATTENTIONTILEVISIBILITY_H
 
 #include <algorithm>
 #include <cstdint>
@@ -125,4 +125,4 @@ flashTileSizes(int64_t group, int64_t staticQueries, bool queriesStatic,
 
 } // namespace seqc::lowering
 
-#endif // SEQC_PASSES_CONVERSION_SEQTOLINALG_ATTENTIONTILEVISIBILITY_H
+#endif // SEQC_PASSES_ANALYSIS_ATTENTIONTILEVISIBILITY_H

@@ -1,7 +1,7 @@
 //===- GpuContraction.h - f32 contractions the GPU kernels take -*- C++ -*-===//
 
-#ifndef SEQC_PASSES_TRANSFORMS_GPUCONTRACTION_H
-#define SEQC_PASSES_TRANSFORMS_GPUCONTRACTION_H
+#ifndef SEQC_PASSES_CODEGEN_GPU_GPUCONTRACTION_H
+#define SEQC_PASSES_CODEGEN_GPU_GPUCONTRACTION_H
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
@@ -39,4 +39,4 @@ void buildGemvKernel(mlir::OpBuilder &b, const Contraction &c);
 
 } // namespace seqc::gpu
 
-#endif // SEQC_PASSES_TRANSFORMS_GPUCONTRACTION_H
+#endif // SEQC_PASSES_CODEGEN_GPU_GPUCONTRACTION_H

@@ -1,7 +1,7 @@
 //===- GpuDecodeAttention.h - split-KV decode attention on GPUs -*- C++ -*-===//
 
-#ifndef SEQC_PASSES_CONVERSION_SEQTOLINALG_GPUDECODEATTENTION_H
-#define SEQC_PASSES_CONVERSION_SEQTOLINALG_GPUDECODEATTENTION_H
+#ifndef SEQC_PASSES_CODEGEN_GPU_GPUDECODEATTENTION_H
+#define SEQC_PASSES_CODEGEN_GPU_GPUDECODEATTENTION_H
 
 #include "passes/Conversion/SeqToLinalg/AttentionShape.h"
 
@@ -26,4 +26,4 @@ mlir::Value buildGpuDecodeAttention(mlir::OpBuilder &b, seq::AttentionOp op,
 
 } // namespace seqc::lowering
 
-#endif // SEQC_PASSES_CONVERSION_SEQTOLINALG_GPUDECODEATTENTION_H
+#endif // SEQC_PASSES_CODEGEN_GPU_GPUDECODEATTENTION_H

@@ -5,8 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef SEQC_PASSES_CONVERSION_SEQTOLINALG_GPUKERNELBUILDER_H
-#define SEQC_PASSES_CONVERSION_SEQTOLINALG_GPUKERNELBUILDER_H
+#ifndef SEQC_PASSES_CODEGEN_GPU_GPUKERNELBUILDER_H
+#define SEQC_PASSES_CODEGEN_GPU_GPUKERNELBUILDER_H
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -63,4 +63,4 @@ struct Here {
 
 } // namespace seqc::lowering
 
-#endif // SEQC_PASSES_CONVERSION_SEQTOLINALG_GPUKERNELBUILDER_H
+#endif // SEQC_PASSES_CODEGEN_GPU_GPUKERNELBUILDER_H
