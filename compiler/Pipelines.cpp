@@ -222,15 +222,78 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
+namespace {
+/// Options of phase 2 in seq-opt: what seqc's --target and --scan-segments
+/// set.
+struct LowerToLinalgPipelineOptions
+    : PassPipelineOptions<LowerToLinalgPipelineOptions> {
+  Option<std::string> target{
+      *this, "target",
+      llvm::cl::desc("cpu (vector kernels) or cuda (GPU kernels)"),
+      llvm::cl::init("cpu")};
+  Option<int64_t> scanSegments{
+      *this, "scan-segments",
+      llvm::cl::desc("Time segments of the CPU selective scan"),
+      llvm::cl::init(1)};
+
+  SeqToLinalgOptions get() const {
+    SeqToLinalgOptions options;
+    options.scanSegments = scanSegments;
+    options.vectorKernels = target != "cuda";
+    options.gpuKernels = target == "cuda";
+    return options;
+  }
+};
+
+/// Options of the GPU pipelines in seq-opt: what seqc's
+/// --target=cuda:CHIP and --gpu-matmul set.
+struct GpuPipelineOptions : PassPipelineOptions<GpuPipelineOptions> {
+  Option<std::string> chip{*this, "chip",
+                           llvm::cl::desc("PTX target: sm_80, sm_90, ..."),
+                           llvm::cl::init("sm_80")};
+  Option<std::string> matmul{
+      *this, "matmul",
+      llvm::cl::desc("Tensor-core products: tf32x3, tf32 or simt"),
+      llvm::cl::init("tf32x3")};
+
+  GpuLoweringOptions get() const {
+    GpuLoweringOptions options;
+    options.chip = chip;
+    options.matmul = matmul;
+    options.libdevice = findLibdevice();
+    return options;
+  }
+};
+} // namespace
+
 void registerPipelines() {
   PassPipelineRegistration<>("seqc-seq-passes",
                              "seqc phase 1: seq-level passes",
                              [](OpPassManager &pm) { buildSeqPassPipeline(pm); });
-  PassPipelineRegistration<>("seqc-lower-to-linalg",
-                             "seqc phase 2: ABI export and seq to linalg",
-                             [](OpPassManager &pm) {
-                               buildSeqToLinalgPipeline(pm);
-                             });
+  PassPipelineRegistration<LowerToLinalgPipelineOptions>(
+      "seqc-lower-to-linalg", "seqc phase 2: ABI export and seq to linalg",
+      [](OpPassManager &pm, const LowerToLinalgPipelineOptions &options) {
+        buildSeqToLinalgPipeline(pm, options.get());
+      });
+  PassPipelineRegistration<GpuPipelineOptions>(
+      "seqc-lower-to-gpu",
+      "seqc phase 3 for NVIDIA GPUs: bufferize, map loops onto kernels, "
+      "NVVM, PTX",
+      [](OpPassManager &pm, const GpuPipelineOptions &options) {
+        buildLinalgToGpuPipeline(pm, options.get());
+      });
+  PassPipelineRegistration<GpuPipelineOptions>(
+      "seqc-gpu-pipeline",
+      "seqc --target=cuda: the whole pipeline to the LLVM dialect with "
+      "the kernels as PTX",
+      [](OpPassManager &pm, const GpuPipelineOptions &options) {
+        buildSeqPassPipeline(pm);
+        SeqToLinalgOptions toLinalg;
+        toLinalg.vectorKernels = false;
+        toLinalg.gpuKernels = true;
+        buildSeqToLinalgPipeline(pm, toLinalg);
+        buildLinalgToGpuPipeline(pm, options.get());
+      });
   PassPipelineRegistration<>("seqc-lower-to-llvm",
                              "seqc phase 3: bufferize and lower to LLVM",
                              [](OpPassManager &pm) {
