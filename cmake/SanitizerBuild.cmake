@@ -4,6 +4,7 @@
 # -fsanitize=${SEQC_SANITIZE}. tools/check.sh runs it with address,undefined
 # (every test) and with thread (the concurrent-sessions tests).
 find_package(Threads REQUIRED)
+find_package(nlohmann_json 3.11 REQUIRED)
 find_package(GTest REQUIRED)
 include(GoogleTest)
 
