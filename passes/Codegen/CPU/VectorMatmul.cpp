@@ -144,19 +144,8 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
       ValueRange{init}, std::nullopt,
       [&](OpBuilder &fb, Location, ValueRange args) {
         Value nBase = arith::MulIOp::create(fb, loc, args[0], c(fb, width));
-        // The task's columns of the output are its tile, in place. (A
-        // tensor.empty tile shared by both branches of the scf.if below
-        // left eliminate-empty-tensors a choice it made differently from
-        // run to run: nondeterministic code.)
-        auto newTile = [&](OpBuilder &tb) -> Value {
-          return tensor::ExtractSliceOp::create(
-              tb, loc, args[1],
-              ArrayRef<OpFoldResult>{tb.getIndexAttr(0), nBase},
-              ArrayRef<OpFoldResult>{mSize, tb.getIndexAttr(width)},
-              ArrayRef<OpFoldResult>{tb.getIndexAttr(1), tb.getIndexAttr(1)});
-        };
+        Value tile = emptyTensor(fb, loc, {mSize, fb.getIndexAttr(width)}, f32);
         auto columnByColumn = [&](OpBuilder &cb) -> Value {
-          Value tile = newTile(cb);
           return scf::ForOp::create(
                      cb, loc, c(cb, 0), c(cb, width), c(cb, 1),
                      ValueRange{tile},
@@ -170,7 +159,6 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
         // Full blocks of 4 rows, then the remaining rows one at a time.
         auto tiled = [&](OpBuilder &tb) -> Value {
           OpBuilder &fb = tb;
-          Value tile = newTile(fb);
           Value fullRows = arith::MulIOp::create(
               fb, loc, arith::DivUIOp::create(fb, loc, m, c(fb, kRows)),
               c(fb, kRows));
