@@ -6,7 +6,6 @@
 #include "mlir/Pass/Pass.h"
 
 namespace mlir {
-class ConversionTarget;
 class RewritePatternSet;
 } // namespace mlir
 
@@ -39,10 +38,16 @@ void populateSeqToLinalgPatterns(mlir::RewritePatternSet &patterns,
                                  const SeqToLinalgPatternOptions &options,
                                  const lowering::Contractions &contractions);
 
-/// Marks what the seq lowerings produce legal and the seq dialect (but
-/// seq.weight, bound by the entry-point export, and seq.yield, gone with its
-/// attention op) illegal.
-void configureSeqToLinalgTarget(mlir::ConversionTarget &target);
+/// Lowers every seq op under `root` (but seq.weight, bound by the entry-point
+/// export, and seq.yield, gone with its attention op) with `patterns`: the
+/// conversion all seq lowering passes end with.
+mlir::LogicalResult applySeqLowering(mlir::Operation *root,
+                                     mlir::RewritePatternSet &&patterns);
+
+/// Checks a lowering pass's `scan` option (tiled or reference), reporting on
+/// `root` in the pass's name otherwise.
+mlir::LogicalResult checkScanOption(mlir::Operation *root,
+                                    llvm::StringRef pass, llvm::StringRef scan);
 
 #define GEN_PASS_REGISTRATION
 #include "passes/Conversion/Passes.h.inc"

@@ -16,7 +16,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/Transforms/DialectConversion.h"
+#include "mlir/IR/PatternMatch.h"
 
 namespace seqc {
 #define GEN_PASS_DEF_LOWERFORCPU
@@ -37,11 +37,8 @@ struct LowerForCpuPass : seqc::impl::LowerForCpuBase<LowerForCpuPass> {
           << attention << "' (flash, flash-generic, reference)";
       return signalPassFailure();
     }
-    if (scan != "tiled" && scan != "reference") {
-      getOperation().emitError("seq-lower-for-cpu: unknown scan lowering '")
-          << scan << "' (tiled, reference)";
+    if (failed(seqc::checkScanOption(getOperation(), getArgument(), scan)))
       return signalPassFailure();
-    }
     if (queryTile < 0 || keyTile < 1 || channelTile < 1 || kvSplits < 1 ||
         scanSegments < 1 || ssdChunk < 1) {
       getOperation().emitError("seq-lower-for-cpu: tiles must be >= 1 "
@@ -64,10 +61,7 @@ struct LowerForCpuPass : seqc::impl::LowerForCpuBase<LowerForCpuPass> {
     options.ssdChunk = ssdChunk;
     seqc::cpu::CpuContractions contractions;
     seqc::populateSeqToLinalgPatterns(patterns, options, contractions);
-    ConversionTarget target(getContext());
-    seqc::configureSeqToLinalgTarget(target);
-    if (failed(applyPartialConversion(getOperation(), target,
-                                      std::move(patterns))))
+    if (failed(seqc::applySeqLowering(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
 };

@@ -20,7 +20,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/Transforms/DialectConversion.h"
+#include "mlir/IR/PatternMatch.h"
 
 namespace seqc {
 #define GEN_PASS_DEF_LOWERFORGPU
@@ -40,11 +40,8 @@ struct LowerForGpuPass : seqc::impl::LowerForGpuBase<LowerForGpuPass> {
           << attention << "' (flash, reference)";
       return signalPassFailure();
     }
-    if (scan != "tiled" && scan != "reference") {
-      getOperation().emitError("seq-lower-for-gpu: unknown scan lowering '")
-          << scan << "' (tiled, reference)";
+    if (failed(seqc::checkScanOption(getOperation(), getArgument(), scan)))
       return signalPassFailure();
-    }
     if (channelTile < 1 || ssdChunk < 1) {
       getOperation().emitError("seq-lower-for-gpu: tiles must be >= 1");
       return signalPassFailure();
@@ -61,10 +58,7 @@ struct LowerForGpuPass : seqc::impl::LowerForGpuBase<LowerForGpuPass> {
     options.ssdChunk = ssdChunk;
     seqc::lowering::Contractions generic;
     seqc::populateSeqToLinalgPatterns(patterns, options, generic);
-    ConversionTarget target(getContext());
-    seqc::configureSeqToLinalgTarget(target);
-    if (failed(applyPartialConversion(getOperation(), target,
-                                      std::move(patterns))))
+    if (failed(seqc::applySeqLowering(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
 };

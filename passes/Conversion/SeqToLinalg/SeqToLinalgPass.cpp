@@ -51,7 +51,9 @@ void seqc::populateSeqToLinalgPatterns(
   populateRecurrenceLoweringPatterns(patterns);
 }
 
-void seqc::configureSeqToLinalgTarget(ConversionTarget &target) {
+LogicalResult seqc::applySeqLowering(Operation *root,
+                                     RewritePatternSet &&patterns) {
+  ConversionTarget target(*root->getContext());
   target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                          math::MathDialect, scf::SCFDialect,
                          tensor::TensorDialect, vector::VectorDialect>();
@@ -60,6 +62,15 @@ void seqc::configureSeqToLinalgTarget(ConversionTarget &target) {
   // left are reported there. Yields disappear with their attention op.
   target.addLegalOp<seqc::seq::WeightOp, seqc::seq::YieldOp>();
   target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+  return applyPartialConversion(root, target, std::move(patterns));
+}
+
+LogicalResult seqc::checkScanOption(Operation *root, StringRef pass,
+                                    StringRef scan) {
+  if (scan == "tiled" || scan == "reference")
+    return success();
+  return root->emitError(pass) << ": unknown scan lowering '" << scan
+                               << "' (tiled, reference)";
 }
 
 namespace {
@@ -74,11 +85,8 @@ struct ConvertSeqToLinalgPass
           << attention << "' (flash, reference)";
       return signalPassFailure();
     }
-    if (scan != "tiled" && scan != "reference") {
-      getOperation().emitError("convert-seq-to-linalg: unknown scan lowering '")
-          << scan << "' (tiled, reference)";
+    if (failed(seqc::checkScanOption(getOperation(), getArgument(), scan)))
       return signalPassFailure();
-    }
     if (queryTile < 1 || keyTile < 1 || channelTile < 1 || ssdChunk < 1) {
       getOperation().emitError("convert-seq-to-linalg: tiles must be >= 1");
       return signalPassFailure();
@@ -93,10 +101,7 @@ struct ConvertSeqToLinalgPass
     seqc::lowering::Contractions generic;
     RewritePatternSet patterns(&getContext());
     seqc::populateSeqToLinalgPatterns(patterns, options, generic);
-    ConversionTarget target(getContext());
-    seqc::configureSeqToLinalgTarget(target);
-    if (failed(applyPartialConversion(getOperation(), target,
-                                      std::move(patterns))))
+    if (failed(seqc::applySeqLowering(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
 };
