@@ -89,9 +89,10 @@ def main():
                             f"  return %o : {t}\n}}\n")
                 so = mlir[:-5] + ".so"
                 if a.lowering != "flash":
-                    lowered = mlir[:-5] + ".linalg.mlir"
+                    # The strategy's choice recorded on the op; seqc keeps it.
+                    lowered = mlir[:-5] + ".chosen.mlir"
                     subprocess.run([os.path.join(ROOT, "build", "bin", "seq-opt"), mlir,
-                                    f"--seq-lower-for-cpu=attention={a.lowering}",
+                                    f"--seq-select-lowering=attention={a.lowering}",
                                     "-o", lowered], check=True)
                     mlir = lowered
                 subprocess.run([os.path.join(ROOT, "build", "bin", "seqc"), mlir, "-o", so], check=True)

@@ -3,7 +3,7 @@
 // Parses a synthetic 12.6 MB header (100,000 tensor entries) with the
 // runtime's JSON reader, best of five. Build and run:
 //   clang++-22 -std=c++17 -O2 -Iruntime/src bench/json_header.cpp \
-//     runtime/src/Json.cpp runtime/src/JsonReader.cpp -o /tmp/json_header
+//     runtime/formats/Json.cpp runtime/formats/JsonReader.cpp -o /tmp/json_header
 //   /tmp/json_header
 //
 //===----------------------------------------------------------------------===//

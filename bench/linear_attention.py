@@ -42,9 +42,10 @@ def compile_model(work, name, text, lowering=None):
         f.write(text)
     so = mlir[:-5] + ".so"
     if lowering:
-        lowered = mlir[:-5] + ".linalg.mlir"
+        # The strategy's choice recorded on the ops; seqc keeps it.
+        lowered = mlir[:-5] + ".chosen.mlir"
         subprocess.run([os.path.join(ROOT, "build", "bin", "seq-opt"), mlir,
-                        f"--seq-lower-for-cpu={lowering}", "-o", lowered], check=True)
+                        f"--seq-select-lowering={lowering}", "-o", lowered], check=True)
         mlir = lowered
     subprocess.run([os.path.join(ROOT, "build", "bin", "seqc"), mlir, "-o", so], check=True)
     return so

@@ -1,8 +1,7 @@
 //===- Driver.cpp - seqc's compiler driver --------------------------------===//
 
 #include "compiler/Driver.h"
-
-#include "frontends/hf/Importer.h"
+#include "compiler/OutputFile.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -40,120 +39,6 @@ namespace {
 
 void error(const llvm::Twine &message) {
   llvm::errs() << "seqc: error: " << message << "\n";
-}
-
-/// A file written under a temporary name and renamed into place only when
-/// everything succeeded, so a failed compile never leaves partial output.
-/// Only regular files (or new paths) are replaced by rename; a symlink is
-/// replaced itself, never its target. Character devices, FIFOs and sockets
-/// (`-o /dev/null` as root) are written straight through at commit, from a
-/// temporary file in the system's temporary folder, and left in place.
-class AtomicOutput {
-public:
-  explicit AtomicOutput(std::string path) : path(std::move(path)) {}
-  ~AtomicOutput() {
-    if (!tempPath.empty() && (!committed || writeThrough))
-      llvm::sys::fs::remove(tempPath);
-  }
-  /// Creates the temporary file next to the destination (or in the system's
-  /// temporary folder for a device).
-  bool create() {
-    llvm::sys::fs::file_status status;
-    bool exists = !llvm::sys::fs::status(path, status, /*follow=*/false);
-    if (exists) {
-      switch (status.type()) {
-      case llvm::sys::fs::file_type::regular_file:
-      case llvm::sys::fs::file_type::symlink_file:
-        break;
-      case llvm::sys::fs::file_type::directory_file:
-        error("cannot write '" + path + "': it is a directory");
-        return false;
-      default:
-        writeThrough = true;
-      }
-    }
-    int fd;
-    llvm::SmallString<256> temp;
-    std::error_code ec;
-    if (writeThrough) {
-      ec = llvm::sys::fs::createTemporaryFile("seqc-output", "tmp", fd, temp);
-    } else {
-      llvm::SmallString<256> model(path);
-      model += ".tmp-%%%%%%";
-      ec = llvm::sys::fs::createUniqueFile(model, fd, temp);
-    }
-    if (ec) {
-      error("cannot write '" + path + "': " + ec.message());
-      return false;
-    }
-    llvm::sys::Process::SafelyCloseFileDescriptor(fd);
-    tempPath = std::string(temp);
-    return true;
-  }
-  const std::string &temp() const { return tempPath; }
-  bool commit() {
-    if (writeThrough)
-      return copyToDevice();
-    if (std::error_code ec = llvm::sys::fs::rename(tempPath, path)) {
-      error("cannot write '" + path + "': " + ec.message());
-      return false;
-    }
-    committed = true;
-    return true;
-  }
-
-private:
-  /// Streams the finished temporary file into the device or FIFO at `path`
-  /// (opened without creating or replacing anything).
-  bool copyToDevice() {
-    auto contents = llvm::MemoryBuffer::getFile(tempPath, /*IsText=*/false,
-                                                /*RequiresNullTerminator=*/false);
-    if (!contents) {
-      error("cannot read back '" + tempPath + "': " +
-            contents.getError().message());
-      return false;
-    }
-    std::error_code ec;
-    llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::CD_OpenExisting);
-    if (!ec) {
-      os << (*contents)->getBuffer();
-      os.close();
-      ec = os.error();
-    }
-    if (ec) {
-      os.clear_error();
-      error("cannot write '" + path + "': " + ec.message());
-      return false;
-    }
-    committed = true;
-    return true;
-  }
-
-  std::string path, tempPath;
-  bool committed = false;
-  bool writeThrough = false; ///< a device, FIFO or socket: never replaced
-};
-
-/// Writes `text` through an AtomicOutput.
-bool writeText(const std::string &path,
-               llvm::function_ref<void(llvm::raw_ostream &)> write) {
-  if (path == "-") {
-    write(llvm::outs());
-    return true;
-  }
-  AtomicOutput out(path);
-  if (!out.create())
-    return false;
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(out.temp(), ec);
-    if (ec) {
-      error("cannot write '" + path + "': " + ec.message());
-      return false;
-    }
-    write(os);
-  }
-  return out.commit();
 }
 
 std::unique_ptr<llvm::TargetMachine>
@@ -280,7 +165,7 @@ static bool writePtx(ModuleOp module, const std::string &path) {
           " modules, not one (nothing written)");
     return false;
   }
-  return writeText(path, [&](llvm::raw_ostream &os) {
+  return writeOutputFile(path, [&](llvm::raw_ostream &os) {
     os << objects.front().getObject().getValue();
   });
 }
@@ -389,29 +274,24 @@ bool compile(const CompileOptions &options) {
   std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(options);
   if (!machine)
     return false;
-  SeqPassOptions seqPasses;
-  seqPasses.fuseAttention = options.fuseAttention;
-  buildSeqPassPipeline(pm, seqPasses);
-  if (options.emit >= Phase::Linalg) {
-    SeqToLinalgOptions toLinalg;
-    toLinalg.scanSegments = options.scanSegments;
-    toLinalg.avx512 =
-        !chip && machine->getMCSubtargetInfo()->checkFeatures("+avx512f");
-    toLinalg.vectorKernels = !chip;
-    toLinalg.gpuKernels = chip.has_value();
-    buildSeqToLinalgPipeline(pm, toLinalg);
-  }
-  GpuLoweringOptions gpu;
-  if (chip && options.emit >= Phase::LLVMDialect) {
+  // One options struct per target's pipeline, as seq-opt's
+  // --seqc-cpu-pipeline / --seqc-gpu-pipeline take it.
+  Phase last = std::min(options.emit, Phase::LLVMDialect);
+  GpuPipelineOptions gpu;
+  if (chip) {
+    gpu.fuseAttention = options.fuseAttention;
     gpu.chip = *chip;
     gpu.matmul = options.gpuMatmul;
     gpu.libdevice = findLibdevice();
-    buildLinalgToGpuPipeline(pm, gpu);
-  } else if (options.emit >= Phase::LLVMDialect) {
-    LoweringOptions lowering;
-    lowering.parallel = options.parallel;
-    lowering.parallelThreshold = options.parallelThreshold;
-    buildLinalgToLLVMPipeline(pm, lowering);
+    buildGpuPipeline(pm, gpu, last);
+  } else {
+    CpuPipelineOptions cpu;
+    cpu.fuseAttention = options.fuseAttention;
+    cpu.scanSegments = options.scanSegments;
+    cpu.avx512 = machine->getMCSubtargetInfo()->checkFeatures("+avx512f");
+    cpu.parallel = options.parallel;
+    cpu.parallelThreshold = options.parallelThreshold;
+    buildCpuPipeline(pm, cpu, last);
   }
   if (options.printPipeline) {
     pm.printAsTextualPipeline(llvm::errs());
@@ -421,12 +301,12 @@ bool compile(const CompileOptions &options) {
     return false;
 
   if (chip && options.emit >= Phase::LLVMDialect &&
-      !checkLibdeviceResolved(*module, !gpu.libdevice.empty()))
+      !checkLibdeviceResolved(*module, !gpu.libdevice.getValue().empty()))
     return false;
   if (options.emit == Phase::PTX)
     return writePtx(*module, options.outputPath);
   if (options.emit <= Phase::LLVMDialect)
-    return writeText(options.outputPath,
+    return writeOutputFile(options.outputPath,
                      [&](llvm::raw_ostream &os) { module->print(os); });
 
   llvm::LLVMContext llvmContext;
@@ -445,7 +325,7 @@ bool compile(const CompileOptions &options) {
     return false;
   }
   if (options.emit == Phase::LLVMIR)
-    return writeText(options.outputPath,
+    return writeOutputFile(options.outputPath,
                      [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
 
   if (options.outputPath == "-") {
@@ -469,28 +349,6 @@ bool compile(const CompileOptions &options) {
   return emitObject(*llvmModule, *machine, std::string(objectPath)) &&
          linkSharedLibrary(options, std::string(objectPath), out.temp()) &&
          out.commit();
-}
-
-bool importHuggingFaceModel(const std::string &folder,
-                            const std::string &outputPath,
-                            const hf::ImportOptions &options) {
-  DialectRegistry registry;
-  registerCompilerDialects(registry);
-  MLIRContext context(registry);
-  context.loadAllAvailableDialects();
-  context.printOpOnDiagnostic(false);
-  std::string message;
-  OwningOpRef<ModuleOp> module =
-      hf::importHuggingFace(&context, folder, options, message);
-  if (!module) {
-    error(message);
-    return false;
-  }
-  // An importer bug must not produce a file that fails later.
-  if (failed(verify(*module)))
-    return false;
-  return writeText(outputPath,
-                   [&](llvm::raw_ostream &os) { module->print(os); });
 }
 
 } // namespace seqc

@@ -9,7 +9,6 @@
 #define SEQC_COMPILER_DRIVER_H
 
 #include "compiler/Pipelines.h"
-#include "frontends/hf/Importer.h"
 
 #include <string>
 
@@ -39,11 +38,6 @@ struct CompileOptions {
 /// Compiles one model. Diagnostics (with file:line:col) go to stderr.
 /// On failure nothing is left at `outputPath`.
 bool compile(const CompileOptions &options);
-
-/// `seqc import hf FOLDER -o OUT.mlir`: writes the imported, verified model.
-bool importHuggingFaceModel(const std::string &folder,
-                            const std::string &outputPath,
-                            const hf::ImportOptions &options);
 
 } // namespace seqc
 

@@ -5,6 +5,7 @@
 #include "dialects/seq/IR/SeqDialect.h"
 #include "passes/Codegen/CPU/Passes.h"
 #include "passes/Codegen/GPU/Passes.h"
+#include "passes/Codegen/Strategy/Passes.h"
 #include "passes/Conversion/Passes.h"
 #include "passes/Transforms/Passes.h"
 
@@ -127,19 +128,19 @@ void buildSeqToLinalgPipeline(OpPassManager &pm,
   // The ABI first, while weights are still seq.weight and signatures still
   // speak tensors.
   pm.addPass(seqc::createExportEntryPoints());
-  // Each target's kernels where they apply, the target-neutral lowering
-  // for the rest.
-  if (options.gpuKernels) {
-    // Where the selective-scan kernel does not apply, each channel tile is
-    // a thread: one channel per tile (the pass's default) gives D threads.
+  // Which kernel lowers each op (recorded as #seq.lowering), then the
+  // target's lowering, which only reads that choice.
+  seqc::SelectLoweringOptions strategy;
+  strategy.target = options.target;
+  strategy.scanSegments = options.scanSegments;
+  pm.addPass(seqc::createSelectLowering(strategy));
+  bool gpu = options.target == "cuda";
+  if (gpu)
     pm.addPass(seqc::createLowerForGpu());
-  } else if (options.vectorKernels) {
-    seqc::LowerForCpuOptions cpu;
-    cpu.scanSegments = options.scanSegments;
-    pm.addPass(seqc::createLowerForCpu(cpu));
-  } else {
+  else if (options.target == "cpu")
+    pm.addPass(seqc::createLowerForCpu());
+  else
     pm.addPass(seqc::createConvertSeqToLinalg());
-  }
   // Glue arithmetic written on whole tensors (residual adds, -exp(A_log))
   // becomes linalg so that it bufferizes.
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
@@ -151,7 +152,7 @@ void buildSeqToLinalgPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // GPU: one kernel per elementwise chain instead of one per op.
-  if (options.gpuKernels) {
+  if (gpu) {
     pm.addNestedPass<func::FuncOp>(seqc::createFuseElementwise());
     pm.addPass(createCanonicalizerPass());
   }
@@ -222,6 +223,50 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
+GpuLoweringOptions GpuPipelineOptions::lowering() const {
+  GpuLoweringOptions options;
+  options.chip = chip;
+  options.matmul = matmul;
+  options.libdevice =
+      libdevice.empty() ? findLibdevice() : std::string(libdevice);
+  return options;
+}
+
+void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options,
+                      Phase last) {
+  SeqPassOptions seqPasses;
+  seqPasses.fuseAttention = options.fuseAttention;
+  buildSeqPassPipeline(pm, seqPasses);
+  if (last < Phase::Linalg)
+    return;
+  SeqToLinalgOptions toLinalg;
+  toLinalg.target = "cpu";
+  toLinalg.scanSegments = options.scanSegments;
+  toLinalg.avx512 = options.avx512;
+  buildSeqToLinalgPipeline(pm, toLinalg);
+  if (last < Phase::LLVMDialect)
+    return;
+  LoweringOptions lowering;
+  lowering.parallel = options.parallel;
+  lowering.parallelThreshold = options.parallelThreshold;
+  buildLinalgToLLVMPipeline(pm, lowering);
+}
+
+void buildGpuPipeline(OpPassManager &pm, const GpuPipelineOptions &options,
+                      Phase last) {
+  SeqPassOptions seqPasses;
+  seqPasses.fuseAttention = options.fuseAttention;
+  buildSeqPassPipeline(pm, seqPasses);
+  if (last < Phase::Linalg)
+    return;
+  SeqToLinalgOptions toLinalg;
+  toLinalg.target = "cuda";
+  buildSeqToLinalgPipeline(pm, toLinalg);
+  if (last < Phase::LLVMDialect)
+    return;
+  buildLinalgToGpuPipeline(pm, options.lowering());
+}
+
 namespace {
 /// Options of phase 2 in seq-opt: what seqc's --target and --scan-segments
 /// set.
@@ -229,7 +274,8 @@ struct LowerToLinalgPipelineOptions
     : PassPipelineOptions<LowerToLinalgPipelineOptions> {
   Option<std::string> target{
       *this, "target",
-      llvm::cl::desc("cpu (vector kernels) or cuda (GPU kernels)"),
+      llvm::cl::desc("cpu (vector kernels), cuda (GPU kernels) or generic "
+                     "(the target-neutral forms)"),
       llvm::cl::init("cpu")};
   Option<int64_t> scanSegments{
       *this, "scan-segments",
@@ -239,31 +285,11 @@ struct LowerToLinalgPipelineOptions
   SeqToLinalgOptions get() const {
     SeqToLinalgOptions options;
     options.scanSegments = scanSegments;
-    options.vectorKernels = target != "cuda";
-    options.gpuKernels = target == "cuda";
+    options.target = target;
     return options;
   }
 };
 
-/// Options of the GPU pipelines in seq-opt: what seqc's
-/// --target=cuda:CHIP and --gpu-matmul set.
-struct GpuPipelineOptions : PassPipelineOptions<GpuPipelineOptions> {
-  Option<std::string> chip{*this, "chip",
-                           llvm::cl::desc("PTX target: sm_80, sm_90, ..."),
-                           llvm::cl::init("sm_80")};
-  Option<std::string> matmul{
-      *this, "matmul",
-      llvm::cl::desc("Tensor-core products: tf32x3, tf32 or simt"),
-      llvm::cl::init("tf32x3")};
-
-  GpuLoweringOptions get() const {
-    GpuLoweringOptions options;
-    options.chip = chip;
-    options.matmul = matmul;
-    options.libdevice = findLibdevice();
-    return options;
-  }
-};
 } // namespace
 
 void registerPipelines() {
@@ -280,32 +306,25 @@ void registerPipelines() {
       "seqc phase 3 for NVIDIA GPUs: bufferize, map loops onto kernels, "
       "NVVM, PTX",
       [](OpPassManager &pm, const GpuPipelineOptions &options) {
-        buildLinalgToGpuPipeline(pm, options.get());
+        buildLinalgToGpuPipeline(pm, options.lowering());
       });
   PassPipelineRegistration<GpuPipelineOptions>(
       "seqc-gpu-pipeline",
       "seqc --target=cuda: the whole pipeline to the LLVM dialect with "
       "the kernels as PTX",
       [](OpPassManager &pm, const GpuPipelineOptions &options) {
-        buildSeqPassPipeline(pm);
-        SeqToLinalgOptions toLinalg;
-        toLinalg.vectorKernels = false;
-        toLinalg.gpuKernels = true;
-        buildSeqToLinalgPipeline(pm, toLinalg);
-        buildLinalgToGpuPipeline(pm, options.get());
+        buildGpuPipeline(pm, options);
       });
   PassPipelineRegistration<>("seqc-lower-to-llvm",
                              "seqc phase 3: bufferize and lower to LLVM",
                              [](OpPassManager &pm) {
                                buildLinalgToLLVMPipeline(pm);
                              });
-  PassPipelineRegistration<>("seqc-cpu-pipeline",
-                             "seqc: the whole CPU pipeline to the LLVM dialect",
-                             [](OpPassManager &pm) {
-                               buildSeqPassPipeline(pm);
-                               buildSeqToLinalgPipeline(pm);
-                               buildLinalgToLLVMPipeline(pm);
-                             });
+  PassPipelineRegistration<CpuPipelineOptions>(
+      "seqc-cpu-pipeline", "seqc: the whole CPU pipeline to the LLVM dialect",
+      [](OpPassManager &pm, const CpuPipelineOptions &options) {
+        buildCpuPipeline(pm, options);
+      });
   PassPipelineRegistration<>(
       "seqc-lower-to-llvm-sequential",
       "seqc phase 3 without OpenMP: one thread", [](OpPassManager &pm) {

@@ -10,6 +10,7 @@
 #define SEQC_COMPILER_PIPELINES_H
 
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
 
 #include <optional>
 #include <string>
@@ -50,11 +51,10 @@ struct SeqToLinalgOptions {
   bool avx512 = false;
   /// Time segments of selective scans (two-pass parallel prefix); 1: none.
   int64_t scanSegments = 1;
-  /// The CPU vector kernels (off for GPU targets, which map plain linalg).
-  bool vectorKernels = true;
-  /// GPU kernels (with vectorKernels off): attention as one kernel per op,
-  /// scans one channel per thread, elementwise chains fused.
-  bool gpuKernels = false;
+  /// Whose kernels seq-select-lowering chooses: "cpu" (vector kernels),
+  /// "cuda" (a GPU kernel per op where it applies, elementwise chains
+  /// fused) or "generic" (the target-neutral forms only).
+  std::string target = "cpu";
 };
 
 /// Phase 2: the runtime ABI (entry points, weights, descriptor), then seq
@@ -103,8 +103,68 @@ bool tensorCoresSupported(llvm::StringRef chip);
 void buildLinalgToGpuPipeline(mlir::OpPassManager &pm,
                               const GpuLoweringOptions &options);
 
+/// Everything `seqc` sets for the CPU pipeline, built once by the driver;
+/// `seq-opt --seqc-cpu-pipeline="..."` takes the same options.
+struct CpuPipelineOptions : mlir::PassPipelineOptions<CpuPipelineOptions> {
+  Option<bool> fuseAttention{
+      *this, "fuse-attention",
+      llvm::cl::desc("Rewrite unfused attention graphs into seq.attention"),
+      llvm::cl::init(true)};
+  Option<int64_t> scanSegments{
+      *this, "scan-segments",
+      llvm::cl::desc("Time segments of selective scans (parallel prefix)"),
+      llvm::cl::init(1)};
+  Option<bool> avx512{
+      *this, "avx512",
+      llvm::cl::desc("The target CPU has AVX-512F (vscalefps in exp)"),
+      llvm::cl::init(false)};
+  Option<bool> parallel{*this, "parallel",
+                        llvm::cl::desc("OpenMP loops (the model needs libomp)"),
+                        llvm::cl::init(true)};
+  Option<int64_t> parallelThreshold{
+      *this, "parallel-threshold",
+      llvm::cl::desc("Smallest iteration space run in parallel"),
+      llvm::cl::init(32768)};
+};
+
+/// The CPU pipeline up to and including `last` (Seq, Linalg or
+/// LLVMDialect).
+void buildCpuPipeline(mlir::OpPassManager &pm,
+                      const CpuPipelineOptions &options,
+                      Phase last = Phase::LLVMDialect);
+
+/// Everything `seqc --target=cuda` sets, built once by the driver;
+/// `seq-opt --seqc-gpu-pipeline="..."` takes the same options.
+struct GpuPipelineOptions : mlir::PassPipelineOptions<GpuPipelineOptions> {
+  Option<bool> fuseAttention{
+      *this, "fuse-attention",
+      llvm::cl::desc("Rewrite unfused attention graphs into seq.attention"),
+      llvm::cl::init(true)};
+  Option<std::string> chip{*this, "chip",
+                           llvm::cl::desc("PTX target: sm_80, sm_90, ..."),
+                           llvm::cl::init("sm_80")};
+  Option<std::string> matmul{
+      *this, "matmul",
+      llvm::cl::desc("f32 products: tf32x3, tf32 (tensor cores) or simt"),
+      llvm::cl::init("tf32x3")};
+  Option<std::string> libdevice{
+      *this, "libdevice",
+      llvm::cl::desc("libdevice.10.bc (default: the CUDA toolkit's)"),
+      llvm::cl::init("")};
+
+  /// Phase 3's options, libdevice found when not given.
+  GpuLoweringOptions lowering() const;
+};
+
+/// The GPU pipeline up to and including `last` (Seq, Linalg or
+/// LLVMDialect).
+void buildGpuPipeline(mlir::OpPassManager &pm,
+                      const GpuPipelineOptions &options,
+                      Phase last = Phase::LLVMDialect);
+
 /// Registers the pipelines above (`seqc-seq-passes`, `seqc-lower-to-linalg`,
-/// `seqc-lower-to-llvm`, and all three as `seqc-cpu-pipeline`).
+/// `seqc-lower-to-llvm`, `seqc-lower-to-gpu`, and each target's three
+/// as `seqc-cpu-pipeline` and `seqc-gpu-pipeline`).
 void registerPipelines();
 
 /// gpu.barrier's memory effects (read and write), which the buffer

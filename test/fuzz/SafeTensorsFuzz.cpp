@@ -7,7 +7,7 @@
 //
 // Build and run (the checked-in fixture makes a good seed):
 //   clang++ -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined \
-//     -Iruntime/src runtime/src/Json.cpp runtime/src/SafeTensors.cpp \
+//     -Iruntime/src runtime/formats/Json.cpp runtime/formats/SafeTensors.cpp \
 //     test/fuzz/SafeTensorsFuzz.cpp -o /tmp/safetensors-fuzz
 //   mkdir -p /tmp/corpus && cp test/unit/runtime/Inputs/*.safetensors \
 //     /tmp/corpus && /tmp/safetensors-fuzz -max_total_time=60 /tmp/corpus

@@ -10,6 +10,7 @@
 #include "dialects/seq/IR/SeqDialect.h"
 #include "passes/Codegen/CPU/Passes.h"
 #include "passes/Codegen/GPU/Passes.h"
+#include "passes/Codegen/Strategy/Passes.h"
 #include "passes/Conversion/Passes.h"
 #include "passes/Transforms/Passes.h"
 
@@ -44,6 +45,7 @@ int main(int argc, char **argv) {
   seqc::registerSeqcConversionPasses();
   seqc::registerSeqcCodegenCPUPasses();
   seqc::registerSeqcCodegenGPUPasses();
+  seqc::registerSeqcCodegenStrategyPasses();
   seqc::registerSeqcTransformsPasses();
   seqc::registerPipelines();
   seqc::registerCompilerDialects(registry);

@@ -37,6 +37,11 @@ def Seq_Dialect : Dialect {
   let cppNamespace = "::seqc::seq";
   // seq.max_positions and friends on the module: checked where they are set.
   let hasOperationAttrVerify = 1;
+  // #seq.lowering (SeqAttrs.td).
+  let useDefaultAttributePrinterParser = 1;
+  let extraClassDeclaration = [{
+    void registerAttributes();
+  }];
 }
 
 class Seq_Op<string mnemonic, list<Trait> traits = []>

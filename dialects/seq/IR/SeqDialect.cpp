@@ -35,6 +35,7 @@ void SeqDialect::initialize() {
 #define GET_OP_LIST
 #include "dialects/seq/IR/SeqOps.cpp.inc"
       >();
+  registerAttributes();
   addInterfaces<SeqInlinerInterface>();
 }
 
@@ -52,6 +53,16 @@ LogicalResult SeqDialect::verifyOperationAttribute(Operation *op,
                              << "], got " << value.getInt();
     return success();
   };
+  if (name == kLoweringAttrName) {
+    auto lowering = dyn_cast<LoweringAttr>(attribute.getValue());
+    if (!lowering)
+      return op->emitError() << "'seq.lowering' must be a #seq.lowering";
+    if (!isLoweringOf(op, lowering.getKernel()))
+      return op->emitError()
+             << "'" << op->getName() << "' has no lowering '"
+             << stringifyEnum(lowering.getKernel()) << "'";
+    return success();
+  }
   bool onModule = isa<ModuleOp>(op);
   if (name == "seq.max_positions" || name == "seq.max_tokens_per_call" ||
       name == "seq.num_threads_default" || name == "seq.target") {

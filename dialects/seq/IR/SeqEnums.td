@@ -47,4 +47,28 @@ def Seq_MoeRoutingKind : I32EnumAttr<"MoeRoutingKind",
   let cppNamespace = "::seqc::seq";
 }
 
+// The kernel a seq op is lowered with, chosen by seq-select-lowering and
+// recorded as `seq.lowering = #seq.lowering<...>` (docs/pipeline.md).
+def Seq_LoweringKernel : I32EnumAttr<"LoweringKernel",
+    "how the code generator lowers one op", [
+      // Target-neutral forms (convert-seq-to-linalg).
+      I32EnumAttrCase<"reference", 0>, // scores materialised; scans step by step
+      I32EnumAttrCase<"generic", 1>,   // the one linalg form (norms)
+      I32EnumAttrCase<"flash", 2>,     // attention: key tiles, online softmax
+      I32EnumAttrCase<"tiled", 3>,     // selective_scan over channel tiles
+      I32EnumAttrCase<"chunked", 4>,   // ssd, linear_attention in chunks
+      // CPU kernels (passes/Codegen/CPU).
+      I32EnumAttrCase<"cpu_flash", 5>, // register-tiled flash attention
+      I32EnumAttrCase<"cpu_scan", 6>,  // selective scan state in registers
+      // GPU kernels (passes/Codegen/GPU).
+      I32EnumAttrCase<"gpu_flash", 7>,  // one attention kernel per op
+      I32EnumAttrCase<"gpu_decode", 8>, // split-KV kernel, one query position
+      I32EnumAttrCase<"gpu_scan", 9>,
+      I32EnumAttrCase<"gpu_ssd", 10>,
+      I32EnumAttrCase<"gpu_norm", 11>
+    ]> {
+  let cppNamespace = "::seqc::seq";
+  let genSpecializedAttr = 0;
+}
+
 #endif // SEQC_DIALECT_SEQ_SEQENUMS_TD

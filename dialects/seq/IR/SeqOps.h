@@ -3,6 +3,7 @@
 #ifndef SEQC_DIALECTS_SEQ_IR_SEQOPS_H
 #define SEQC_DIALECTS_SEQ_IR_SEQOPS_H
 
+#include "dialects/seq/IR/SeqAttrs.h"
 #include "dialects/seq/IR/SeqDialect.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -11,8 +12,6 @@
 #include "mlir/Interfaces/ControlFlowInterfaces.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
-
-#include "dialects/seq/IR/SeqEnums.h.inc"
 
 #define GET_OP_CLASSES
 #include "dialects/seq/IR/SeqOps.h.inc"

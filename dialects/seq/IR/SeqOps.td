@@ -9,6 +9,7 @@
 
 include "dialects/seq/IR/SeqBase.td"
 include "dialects/seq/IR/SeqEnums.td"
+include "dialects/seq/IR/SeqAttrs.td"
 include "dialects/seq/IR/ChannelMixerOps.td"
 include "dialects/seq/IR/AttentionOps.td"
 include "dialects/seq/IR/RecurrenceOps.td"

@@ -1,9 +1,9 @@
 //===- CpuKernels.h - the CPU backend's kernels ----------------*- C++ -*-===//
 //
 // Hand-written 16-lane f32 kernels (AVX-512 registers once LLVM lowers the
-// vector dialect): each populate function adds the patterns of one op
-// family, with a higher benefit than the target-neutral lowering they
-// replace where they apply; CpuContractions gives the neutral patterns the
+// vector dialect): each populate function adds the patterns of the ops
+// whose #seq.lowering names its kernel, which CpuLoweringStrategy chooses
+// where they apply; CpuContractions gives the neutral patterns the
 // register-tiled products.
 //
 //===----------------------------------------------------------------------===//
@@ -11,7 +11,11 @@
 #ifndef SEQC_PASSES_CODEGEN_CPU_CPUKERNELS_H
 #define SEQC_PASSES_CODEGEN_CPU_CPUKERNELS_H
 
+#include "dialects/seq/IR/SeqOps.h"
+#include "passes/Conversion/LoweringStrategy.h"
 #include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
 
 namespace mlir {
 class RewritePatternSet;
@@ -46,17 +50,44 @@ mlir::Value vectorMatmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value vectorMatmul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,
                          mlir::Value bm, mlir::Value init, bool transposeA);
 
-/// Register-tiled f32 flash attention (value dims a multiple of 16); the
-/// generic flash lowering remains for the rest. queryTile 0: about 64 rows.
-/// One query tile (decode) splits its keys over `kvSplits` tasks (1: none).
-void populateVectorFlashAttentionPatterns(mlir::RewritePatternSet &patterns,
-                                          int64_t queryTile, int64_t keyTile,
-                                          int64_t kvSplits);
+/// attention `cpu_flash`: register-tiled f32 flash attention; one query
+/// tile (decode) splits its keys over `kv_splits` tasks.
+void populateVectorFlashAttentionPatterns(mlir::RewritePatternSet &patterns);
 
-/// selective_scan with its state in vector registers (D % 16 == 0, N <=
-/// 64); `timeSegments` > 1 runs it as a two-pass parallel prefix.
-void populateVectorSelectiveScanPatterns(mlir::RewritePatternSet &patterns,
-                                         int64_t timeSegments);
+/// Why `cpu_flash` cannot lower `op` (f32, static heads, value dims a
+/// multiple of 16), or "" when it can.
+llvm::StringRef whyNotVectorFlashAttention(seq::AttentionOp op);
+
+/// `cpu_flash`'s tiles for `op`: seq-sparsify-attention's where it left a
+/// block map, else `queryTile` positions (0: about 64 query rows of the
+/// group, at most Sq when static) and keys rounded to 16 up to 256.
+std::pair<int64_t, int64_t> vectorFlashTileSizes(seq::AttentionOp op,
+                                                 int64_t queryTile,
+                                                 int64_t keyTile);
+
+/// seq-sparsify-attention's block map of `op` when it was built for these
+/// tiles, else null.
+mlir::DenseIntElementsAttr tileMapFor(seq::AttentionOp op, int64_t queryTile,
+                                      int64_t keyTile);
+
+/// selective_scan `cpu_scan`: the state in vector registers, `segments` > 1
+/// as a two-pass parallel prefix.
+void populateVectorSelectiveScanPatterns(mlir::RewritePatternSet &patterns);
+
+/// Why `cpu_scan` cannot lower `op` (f32, D a multiple of 16, N <= 64), or
+/// "" when it can.
+llvm::StringRef whyNotVectorSelectiveScan(seq::SelectiveScanOp op);
+
+/// The CPU's strategy: its kernels where they apply, the neutral forms
+/// for the rest.
+class CpuLoweringStrategy : public LoweringStrategy {
+public:
+  llvm::StringRef target() const override { return "cpu"; }
+  seq::LoweringAttr select(mlir::Operation *op,
+                           const LoweringChoices &choices) const override;
+  mlir::LogicalResult check(mlir::Operation *op,
+                            seq::LoweringAttr lowering) const override;
+};
 
 } // namespace seqc::cpu
 

@@ -1,8 +1,8 @@
 //===- LowerForCpu.cpp - the seq-lower-for-cpu pass -----------------------===//
 //
-// The target-neutral seq lowering with the CPU's vector kernels added: the
-// kernel patterns take the ops and shapes they apply to (a higher benefit),
-// CpuContractions gives the neutral ones register-tiled products.
+// Lowers each seq op in the form its #seq.lowering names (the CPU
+// strategy's where none is set): the CPU's vector kernels or the neutral
+// forms, whose products CpuContractions register-tiles.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,37 +30,14 @@ struct LowerForCpuPass : seqc::impl::LowerForCpuBase<LowerForCpuPass> {
   using LowerForCpuBase::LowerForCpuBase;
 
   void runOnOperation() override {
-    if (attention != "flash" && attention != "flash-generic" &&
-        attention != "reference") {
-      getOperation().emitError("seq-lower-for-cpu: unknown attention "
-                               "lowering '")
-          << attention << "' (flash, flash-generic, reference)";
+    seqc::cpu::CpuLoweringStrategy strategy;
+    if (failed(seqc::annotateLowerings(getOperation(), strategy, {})))
       return signalPassFailure();
-    }
-    if (failed(seqc::checkScanOption(getOperation(), getArgument(), scan)))
-      return signalPassFailure();
-    if (queryTile < 0 || keyTile < 1 || channelTile < 1 || kvSplits < 1 ||
-        scanSegments < 1 || ssdChunk < 1) {
-      getOperation().emitError("seq-lower-for-cpu: tiles must be >= 1 "
-                               "(query-tile 0: automatic)");
-      return signalPassFailure();
-    }
     RewritePatternSet patterns(&getContext());
-    bool tiled = scan == "tiled";
-    if (attention == "flash")
-      seqc::cpu::populateVectorFlashAttentionPatterns(patterns, queryTile,
-                                                      keyTile, kvSplits);
-    if (tiled)
-      seqc::cpu::populateVectorSelectiveScanPatterns(patterns, scanSegments);
-    seqc::SeqToLinalgPatternOptions options;
-    options.flashAttention = attention != "reference";
-    options.queryTile = queryTile > 0 ? queryTile : 16;
-    options.keyTile = keyTile;
-    options.tiledScans = tiled;
-    options.channelTile = channelTile;
-    options.ssdChunk = ssdChunk;
+    seqc::cpu::populateVectorFlashAttentionPatterns(patterns);
+    seqc::cpu::populateVectorSelectiveScanPatterns(patterns);
     seqc::cpu::CpuContractions contractions;
-    seqc::populateSeqToLinalgPatterns(patterns, options, contractions);
+    seqc::populateSeqToLinalgPatterns(patterns, contractions);
     if (failed(seqc::applySeqLowering(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

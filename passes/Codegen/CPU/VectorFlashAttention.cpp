@@ -96,44 +96,32 @@ int64_t largestRowBlock(int64_t rows, int64_t vectorsPerRow) {
 }
 
 struct VectorFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
-  VectorFlashAttentionLowering(MLIRContext *ctx, int64_t queryTile,
-                               int64_t keyTile, int64_t kvSplits)
-      : OpConversionPattern(ctx, /*benefit=*/3), queryTile(queryTile),
-        keyTile(keyTile), kvSplits(kvSplits) {}
+  using OpConversionPattern::OpConversionPattern;
 
   LogicalResult
   matchAndRewrite(seq::AttentionOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    seq::LoweringAttr lowering = seq::getLowering(op);
+    if (!lowering || lowering.getKernel() != seq::LoweringKernel::cpu_flash ||
+        !seqc::cpu::whyNotVectorFlashAttention(op).empty())
+      return failure();
     Location loc = op.getLoc();
     FailureOr<AttentionShape> shape = getAttentionShape(op);
-    if (failed(shape))
-      return rewriter.notifyMatchFailure(op, "dynamic head counts or dims");
     auto f32 = rewriter.getF32Type();
-    for (Value x : op->getOperands())
-      if (auto type = dyn_cast<RankedTensorType>(x.getType()))
-        if (type.getElementType() != f32)
-          return rewriter.notifyMatchFailure(op, "not f32");
-    if (shape->valueDim % kLanes != 0)
-      return rewriter.notifyMatchFailure(op, "value dim not a multiple of 16");
+    int64_t kvSplits = lowering.getKvSplits();
 
     Geometry g;
     g.group = shape->group;
     g.headDim = shape->headDim;
     g.valueDim = shape->valueDim;
     auto qType = cast<RankedTensorType>(op.getQuery().getType());
-    std::tie(g.queryTile, g.keyTile) =
-        flashTileSizes(g.group, qType.getDimSize(1),
-                       !qType.isDynamicDim(1), queryTile, keyTile);
-    // A block map from seq-sparsify-attention fixes the tiles it describes.
+    g.queryTile = lowering.getQueryTile();
+    g.keyTile = lowering.getKeyTile();
+    // The block map of seq-sparsify-attention, where it describes these
+    // tiles (the strategy takes its tile sizes when it can).
     Value tileMap;
-    auto sizes = op->getAttrOfType<DenseI64ArrayAttr>(kTileSizesAttr);
-    auto map = op->getAttrOfType<DenseIntElementsAttr>(kTileMapAttr);
-    if (sizes && map && sizes.size() == 2 && sizes[1] % kLanes == 0 &&
-        sizes[1] <= 256 && sizes[0] > 0) {
-      g.queryTile = sizes[0];
-      g.keyTile = sizes[1];
+    if (auto map = tileMapFor(op, g.queryTile, g.keyTile))
       tileMap = arith::ConstantOp::create(rewriter, loc, map);
-    }
     g.rows = (g.queryTile * g.group + kLanes - 1) / kLanes * kLanes;
     g.rbK = largestRowBlock(g.keyTile, g.rows / kLanes);
     g.rbV = largestRowBlock(g.rows, g.valueDim / kLanes);
@@ -868,14 +856,49 @@ private:
         .getResult(0);
   }
 
-  int64_t queryTile, keyTile, kvSplits;
 };
 
 } // namespace
 
 void seqc::cpu::populateVectorFlashAttentionPatterns(
-    RewritePatternSet &patterns, int64_t queryTile, int64_t keyTile,
-    int64_t kvSplits) {
-  patterns.add<VectorFlashAttentionLowering>(patterns.getContext(), queryTile,
-                                             keyTile, kvSplits);
+    RewritePatternSet &patterns) {
+  patterns.add<VectorFlashAttentionLowering>(patterns.getContext());
+}
+
+StringRef seqc::cpu::whyNotVectorFlashAttention(seq::AttentionOp op) {
+  FailureOr<AttentionShape> shape = getAttentionShape(op);
+  if (failed(shape))
+    return "dynamic head counts or dims";
+  for (Value x : op->getOperands())
+    if (auto type = dyn_cast<RankedTensorType>(x.getType()))
+      if (!type.getElementType().isF32())
+        return "operands not f32";
+  if (shape->valueDim % kLanes != 0)
+    return "value dim not a multiple of 16";
+  return "";
+}
+
+DenseIntElementsAttr seqc::cpu::tileMapFor(seq::AttentionOp op,
+                                           int64_t queryTile,
+                                           int64_t keyTile) {
+  auto sizes = op->getAttrOfType<DenseI64ArrayAttr>(kTileSizesAttr);
+  auto map = op->getAttrOfType<DenseIntElementsAttr>(kTileMapAttr);
+  if (!sizes || !map || sizes.size() != 2 || sizes[0] != queryTile ||
+      sizes[1] != keyTile)
+    return {};
+  return map;
+}
+
+std::pair<int64_t, int64_t>
+seqc::cpu::vectorFlashTileSizes(seq::AttentionOp op, int64_t queryTile,
+                                int64_t keyTile) {
+  // A block map from seq-sparsify-attention fixes the tiles it describes.
+  auto sizes = op->getAttrOfType<DenseI64ArrayAttr>(kTileSizesAttr);
+  if (sizes && op->hasAttr(kTileMapAttr) && sizes.size() == 2 &&
+      sizes[1] % kLanes == 0 && sizes[1] <= 256 && sizes[0] > 0)
+    return {sizes[0], sizes[1]};
+  auto qType = cast<RankedTensorType>(op.getQuery().getType());
+  int64_t group = getAttentionShape(op)->group;
+  return flashTileSizes(group, qType.getDimSize(1), !qType.isDynamicDim(1),
+                        queryTile, keyTile);
 }

@@ -50,18 +50,18 @@ struct VectorSelectiveScanLowering : OpConversionPattern<seq::SelectiveScanOp> {
   static constexpr int64_t kLanes = 16;
   static constexpr int64_t kTimeChunk = 64;
 
-  VectorSelectiveScanLowering(MLIRContext *ctx, int64_t segments)
-      : OpConversionPattern(ctx, /*benefit=*/3), segments(segments) {}
+  using OpConversionPattern::OpConversionPattern;
 
   LogicalResult
   matchAndRewrite(seq::SelectiveScanOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    seq::LoweringAttr lowering = seq::getLowering(op);
+    if (!lowering || lowering.getKernel() != seq::LoweringKernel::cpu_scan ||
+        !seqc::cpu::whyNotVectorSelectiveScan(op).empty())
+      return failure();
     auto uType = cast<RankedTensorType>(op.getU().getType());
     auto aType = cast<RankedTensorType>(op.getA().getType());
     int64_t channels = uType.getDimSize(2), n = aType.getDimSize(1);
-    if (ShapedType::isDynamic(channels) || channels % kLanes != 0 ||
-        ShapedType::isDynamic(n) || n > 64 || !uType.getElementType().isF32())
-      return rewriter.notifyMatchFailure(op, "needs D % 16 == 0, N <= 64, f32");
     Location loc = op.getLoc();
     Type t = uType.getElementType();
     // Blocks per tile: up to 8, keeping at least 4 tiles for the threads.
@@ -71,7 +71,8 @@ struct VectorSelectiveScanLowering : OpConversionPattern<seq::SelectiveScanOp> {
         perTile = candidate;
         break;
       }
-    Geometry g{perTile, perTile * kLanes, blocks / perTile, n};
+    Geometry g{perTile, perTile * kLanes, blocks / perTile, n,
+               lowering.getSegments()};
     SmallVector<OpFoldResult> uSizes = getSizes(rewriter, loc, adaptor.getU());
     OpFoldResult batch = uSizes[0], length = uSizes[1];
     Value yInit = emptyTensor(rewriter, loc, uSizes, t);
@@ -80,7 +81,7 @@ struct VectorSelectiveScanLowering : OpConversionPattern<seq::SelectiveScanOp> {
                         rewriter.getIndexAttr(n)},
         t);
     auto [output, finalState] =
-        segments > 1
+        g.segments > 1
             ? emitSegmented(rewriter, loc, op, adaptor, g, batch, length,
                             yInit, sInit)
             : emitSequential(rewriter, loc, op, adaptor, g, batch, length,
@@ -99,6 +100,7 @@ private:
     int64_t width;   // channels per tile
     int64_t tiles;   // tiles per batch row
     int64_t n;       // state size
+    int64_t segments; // time segments (1: one sequential pass)
   };
 
   /// What a run over a time range leaves: y rows (Δ scratch without
@@ -182,9 +184,10 @@ private:
 
   /// Steps [begin, end) of segment `s` of `segments` equal parts.
   std::pair<Value, Value> segmentBounds(OpBuilder &b, Location l, Value s,
-                                        Value lengthV) const {
+                                        Value lengthV,
+                                        const Geometry &g) const {
     Value per = arith::CeilDivUIOp::create(b, l, lengthV,
-                                           indexConstant(b, l, segments));
+                                           indexConstant(b, l, g.segments));
     Value begin = arith::MinUIOp::create(
         b, l, arith::MulIOp::create(b, l, s, per), lengthV);
     Value end = arith::MinUIOp::create(
@@ -237,7 +240,7 @@ private:
                                         OpFoldResult length, Value yInit,
                                         Value sInit) const {
     Type t = b.getF32Type();
-    OpFoldResult segs = attr(b, segments), tiles = attr(b, g.tiles);
+    OpFoldResult segs = attr(b, g.segments), tiles = attr(b, g.tiles);
     OpFoldResult channels = attr(b, g.tiles * g.width);
     // Pass 1: local end states [B, S, tiles, N, width] and ΣΔ [B, S, D].
     Value localInit = emptyTensor(
@@ -251,7 +254,7 @@ private:
           Value c0 =
               arith::MulIOp::create(fb, l, it, indexConstant(fb, l, g.width));
           auto [begin, end] = segmentBounds(
-              fb, l, s, getValueOrCreateConstantIndexOp(fb, l, length));
+              fb, l, s, getValueOrCreateConstantIndexOp(fb, l, length), g);
           RangeResult r = emitRange(
               fb, l, op, adaptor, ib, c0, g, begin, end,
               OpFoldResult(arith::SubIOp::create(fb, l, end, begin).getResult()),
@@ -275,7 +278,7 @@ private:
           Value c0 =
               arith::MulIOp::create(fb, l, it, indexConstant(fb, l, g.width));
           auto [begin, end] = segmentBounds(
-              fb, l, s, getValueOrCreateConstantIndexOp(fb, l, length));
+              fb, l, s, getValueOrCreateConstantIndexOp(fb, l, length), g);
           Value start =
               carryInto(fb, l, adaptor, ib, it, c0, s,
                         initialStateT(fb, l, adaptor, ib, c0, g), local,
@@ -297,7 +300,7 @@ private:
           Value c0 =
               arith::MulIOp::create(fb, l, it, indexConstant(fb, l, g.width));
           Value hT = carryInto(fb, l, adaptor, ib, it, c0,
-                               indexConstant(fb, l, segments),
+                               indexConstant(fb, l, g.segments),
                                initialStateT(fb, l, adaptor, ib, c0, g), local,
                                deltaSum, g);
           Value h = transposed(fb, l, hT, g);
@@ -458,13 +461,25 @@ private:
     return results;
   }
 
-  int64_t segments;
 };
 
 } // namespace
 
-void seqc::cpu::populateVectorSelectiveScanPatterns(RewritePatternSet &patterns,
-                                                    int64_t timeSegments) {
-  patterns.add<VectorSelectiveScanLowering>(patterns.getContext(),
-                                            timeSegments);
+void seqc::cpu::populateVectorSelectiveScanPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<VectorSelectiveScanLowering>(patterns.getContext());
+}
+
+StringRef seqc::cpu::whyNotVectorSelectiveScan(seq::SelectiveScanOp op) {
+  auto uType = cast<RankedTensorType>(op.getU().getType());
+  auto aType = cast<RankedTensorType>(op.getA().getType());
+  int64_t channels = uType.getDimSize(2), n = aType.getDimSize(1);
+  if (ShapedType::isDynamic(channels) || channels % 16 != 0)
+    return "channels not a static multiple of 16";
+  if (ShapedType::isDynamic(n) || n > 64)
+    return "state size dynamic or over 64";
+  for (Value v : op->getOperands())
+    if (!cast<RankedTensorType>(v.getType()).getElementType().isF32())
+      return "operands not f32";
+  return "";
 }

@@ -50,33 +50,35 @@ constexpr int64_t kThreads = 128;
 
 constexpr int64_t kMaxHeadDim = 256;
 
+/// Threads sharing one query row: one per 64 head channels.
+int64_t flashHeadParts(int64_t headDim) {
+  return std::max<int64_t>(1, headDim / 64);
+}
+
 struct GpuFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
   GpuFlashAttentionLowering(MLIRContext *ctx)
-      : OpConversionPattern(ctx, /*benefit=*/3) {}
+      : OpConversionPattern(ctx) {}
 
   LogicalResult
   matchAndRewrite(seq::AttentionOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    bool decode = seqc::loweredAs(op, seq::LoweringKernel::gpu_decode);
+    if (!decode && !seqc::loweredAs(op, seq::LoweringKernel::gpu_flash))
+      return failure();
+    if (!(decode ? seqc::whyNotGpuDecodeAttention(op) : seqc::whyNotGpuFlashAttention(op))
+             .empty())
+      return failure();
     FailureOr<AttentionShape> shape = getAttentionShape(op);
-    if (failed(shape))
-      return rewriter.notifyMatchFailure(op, "dynamic head counts or dims");
     auto resultType = cast<RankedTensorType>(op.getType());
-    for (Value v : {adaptor.getQuery(), adaptor.getKey(), adaptor.getValue()})
-      if (!cast<RankedTensorType>(v.getType()).getElementType().isF32())
-        return rewriter.notifyMatchFailure(op, "f32 only");
     // One query position (decoding): split the keys instead of the rows.
-    if (gpuDecodeAttentionApplies(op, *shape)) {
+    if (decode) {
       rewriter.replaceOp(op, buildGpuDecodeAttention(
                                  rewriter, op, *shape, adaptor.getQuery(),
                                  adaptor.getKey(), adaptor.getValue(),
                                  adaptor.getBias(), adaptor.getKvLength()));
       return success();
     }
-    int64_t d = shape->headDim, dv = shape->valueDim;
-    int64_t parts = std::max<int64_t>(1, d / 64);
-    if (d > kMaxHeadDim || dv > kMaxHeadDim || d % parts || dv % parts ||
-        kThreads % parts)
-      return rewriter.notifyMatchFailure(op, "head dims this kernel splits");
+    int64_t parts = flashHeadParts(shape->headDim);
     Kernel kernel(op, adaptor, *shape, parts, rewriter);
     rewriter.replaceOp(op, kernel.build(resultType));
     return success();
@@ -339,4 +341,38 @@ struct GpuFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
 void seqc::populateGpuFlashAttentionLoweringPatterns(
     RewritePatternSet &patterns) {
   patterns.add<GpuFlashAttentionLowering>(patterns.getContext());
+}
+
+/// f32 and static head counts and dims: what both attention kernels need.
+static StringRef whyNotGpuAttention(seq::AttentionOp op) {
+  if (failed(getAttentionShape(op)))
+    return "dynamic head counts or dims";
+  for (Value v : {op.getQuery(), op.getKey(), op.getValue()})
+    if (!cast<RankedTensorType>(v.getType()).getElementType().isF32())
+      return "operands not f32";
+  return "";
+}
+
+StringRef seqc::whyNotGpuFlashAttention(seq::AttentionOp op) {
+  StringRef why = whyNotGpuAttention(op);
+  if (!why.empty())
+    return why;
+  FailureOr<AttentionShape> shape = getAttentionShape(op);
+  int64_t d = shape->headDim, dv = shape->valueDim;
+  int64_t parts = flashHeadParts(d);
+  if (d > kMaxHeadDim || dv > kMaxHeadDim || d % parts || dv % parts ||
+      kThreads % parts)
+    return "head dims this kernel does not split (at most 256, a multiple "
+           "of the 64-wide parts)";
+  return "";
+}
+
+StringRef seqc::whyNotGpuDecodeAttention(seq::AttentionOp op) {
+  StringRef why = whyNotGpuAttention(op);
+  if (!why.empty())
+    return why;
+  if (!gpuDecodeAttentionApplies(op, *getAttentionShape(op)))
+    return "not one query position with head dims a multiple of 16 up to "
+           "256";
+  return "";
 }

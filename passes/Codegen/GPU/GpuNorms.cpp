@@ -164,15 +164,16 @@ bool allF32(Operation *op) {
 
 struct GpuRMSNormLowering : OpConversionPattern<seq::RMSNormOp> {
   GpuRMSNormLowering(MLIRContext *ctx)
-      : OpConversionPattern(ctx, /*benefit=*/2) {}
+      : OpConversionPattern(ctx) {}
 
   LogicalResult
   matchAndRewrite(seq::RMSNormOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    if (!seqc::loweredAs(op, seq::LoweringKernel::gpu_norm) ||
+        !seqc::whyNotGpuNorm(op).empty())
+      return failure();
     auto type = cast<RankedTensorType>(op.getType());
     int64_t channels = type.getShape().back();
-    if (ShapedType::isDynamic(channels) || !allF32(op))
-      return rewriter.notifyMatchFailure(op, "static channels, f32");
     int64_t group = op.getGroupSize().value_or(channels);
     int64_t groups = channels / group;
     double eps = op.getEpsilon().convertToDouble();
@@ -224,15 +225,16 @@ struct GpuRMSNormLowering : OpConversionPattern<seq::RMSNormOp> {
 
 struct GpuLayerNormLowering : OpConversionPattern<seq::LayerNormOp> {
   GpuLayerNormLowering(MLIRContext *ctx)
-      : OpConversionPattern(ctx, /*benefit=*/2) {}
+      : OpConversionPattern(ctx) {}
 
   LogicalResult
   matchAndRewrite(seq::LayerNormOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    if (!seqc::loweredAs(op, seq::LoweringKernel::gpu_norm) ||
+        !seqc::whyNotGpuNorm(op).empty())
+      return failure();
     auto type = cast<RankedTensorType>(op.getType());
     int64_t channels = type.getShape().back();
-    if (ShapedType::isDynamic(channels) || !allF32(op))
-      return rewriter.notifyMatchFailure(op, "static channels, f32");
     double eps = op.getEpsilon().convertToDouble();
     NormKernel k(rewriter, op);
     Value x = k.rows2d(adaptor.getInput());
@@ -284,4 +286,13 @@ struct GpuLayerNormLowering : OpConversionPattern<seq::LayerNormOp> {
 
 void seqc::populateGpuNormLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<GpuRMSNormLowering, GpuLayerNormLowering>(patterns.getContext());
+}
+
+StringRef seqc::whyNotGpuNorm(Operation *op) {
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  if (ShapedType::isDynamic(type.getShape().back()))
+    return "dynamic channels";
+  if (!allF32(op))
+    return "operands not f32";
+  return "";
 }

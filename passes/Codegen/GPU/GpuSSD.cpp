@@ -41,25 +41,19 @@ constexpr int64_t kThreads = 128;
 constexpr int64_t kMaxStatesPerLane = 8;
 
 struct GpuSSDLowering : OpConversionPattern<seq::SSDOp> {
-  GpuSSDLowering(MLIRContext *ctx) : OpConversionPattern(ctx, /*benefit=*/3) {}
+  GpuSSDLowering(MLIRContext *ctx) : OpConversionPattern(ctx) {}
 
   LogicalResult
   matchAndRewrite(seq::SSDOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    if (!seqc::loweredAs(op, seq::LoweringKernel::gpu_ssd) ||
+        !seqc::whyNotGpuSSD(op).empty())
+      return failure();
     auto xType = cast<RankedTensorType>(adaptor.getX().getType());
     auto bType = cast<RankedTensorType>(adaptor.getB().getType());
     int64_t heads = xType.getDimSize(2), headDim = xType.getDimSize(3);
     int64_t groups = bType.getDimSize(2), state = bType.getDimSize(3);
-    if (ShapedType::isDynamic(heads) || ShapedType::isDynamic(headDim) ||
-        ShapedType::isDynamic(groups) || ShapedType::isDynamic(state))
-      return rewriter.notifyMatchFailure(op, "static heads and dims");
     int64_t lanes = std::min<int64_t>(state, 32);
-    if (!llvm::isPowerOf2_64(lanes) || state % lanes ||
-        state / lanes > kMaxStatesPerLane)
-      return rewriter.notifyMatchFailure(op, "N a power of two or 32·k");
-    for (Value v : op->getOperands())
-      if (!cast<RankedTensorType>(v.getType()).getElementType().isF32())
-        return rewriter.notifyMatchFailure(op, "f32 only");
     Kernel kernel(rewriter, op, adaptor, heads, headDim, groups, state, lanes);
     rewriter.replaceOp(op, kernel.build());
     return success();
@@ -196,4 +190,23 @@ struct GpuSSDLowering : OpConversionPattern<seq::SSDOp> {
 
 void seqc::populateGpuSSDLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<GpuSSDLowering>(patterns.getContext());
+}
+
+StringRef seqc::whyNotGpuSSD(seq::SSDOp op) {
+  auto xType = cast<RankedTensorType>(op.getX().getType());
+  auto bType = cast<RankedTensorType>(op.getB().getType());
+  int64_t heads = xType.getDimSize(2), headDim = xType.getDimSize(3);
+  int64_t groups = bType.getDimSize(2), state = bType.getDimSize(3);
+  if (ShapedType::isDynamic(heads) || ShapedType::isDynamic(headDim) ||
+      ShapedType::isDynamic(groups) || ShapedType::isDynamic(state))
+    return "dynamic heads or dims";
+  int64_t lanes = std::min<int64_t>(state, 32);
+  if (!llvm::isPowerOf2_64(lanes) || state % lanes ||
+      state / lanes > kMaxStatesPerLane)
+    return "state size not a power of two below 32 or a multiple of 32 "
+           "the kernel holds";
+  for (Value v : op->getOperands())
+    if (!cast<RankedTensorType>(v.getType()).getElementType().isF32())
+      return "operands not f32";
+  return "";
 }

@@ -40,19 +40,16 @@ constexpr int64_t kThreads = 128;
 
 struct GpuSelectiveScanLowering : OpConversionPattern<seq::SelectiveScanOp> {
   GpuSelectiveScanLowering(MLIRContext *ctx)
-      : OpConversionPattern(ctx, /*benefit=*/3) {}
+      : OpConversionPattern(ctx) {}
 
   LogicalResult
   matchAndRewrite(seq::SelectiveScanOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    if (!seqc::loweredAs(op, seq::LoweringKernel::gpu_scan) ||
+        !seqc::whyNotGpuSelectiveScan(op).empty())
+      return failure();
     auto aType = cast<RankedTensorType>(adaptor.getA().getType());
     int64_t channels = aType.getDimSize(0), state = aType.getDimSize(1);
-    if (ShapedType::isDynamic(channels) || ShapedType::isDynamic(state) ||
-        state > 32 || !llvm::isPowerOf2_64(state))
-      return rewriter.notifyMatchFailure(op, "d_state a power of two <= 32");
-    for (Value v : op->getOperands())
-      if (!cast<RankedTensorType>(v.getType()).getElementType().isF32())
-        return rewriter.notifyMatchFailure(op, "f32 only");
     Kernel kernel(rewriter, op, adaptor, channels, state);
     rewriter.replaceOp(op, kernel.build());
     return success();
@@ -167,4 +164,16 @@ struct GpuSelectiveScanLowering : OpConversionPattern<seq::SelectiveScanOp> {
 void seqc::populateGpuSelectiveScanLoweringPatterns(
     RewritePatternSet &patterns) {
   patterns.add<GpuSelectiveScanLowering>(patterns.getContext());
+}
+
+StringRef seqc::whyNotGpuSelectiveScan(seq::SelectiveScanOp op) {
+  auto aType = cast<RankedTensorType>(op.getA().getType());
+  int64_t channels = aType.getDimSize(0), state = aType.getDimSize(1);
+  if (ShapedType::isDynamic(channels) || ShapedType::isDynamic(state) ||
+      state > 32 || !llvm::isPowerOf2_64(state))
+    return "d_state not a static power of two up to 32";
+  for (Value v : op->getOperands())
+    if (!cast<RankedTensorType>(v.getType()).getElementType().isF32())
+      return "operands not f32";
+  return "";
 }

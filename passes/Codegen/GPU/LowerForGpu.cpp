@@ -1,8 +1,9 @@
 //===- LowerForGpu.cpp - the seq-lower-for-gpu pass -----------------------===//
 //
-// GPU kernels for the ops and shapes they apply to (a higher benefit), the
-// target-neutral lowering with generic products for the rest; the GPU
-// pipeline maps those loops onto blocks and threads afterwards.
+// Lowers each seq op in the form its #seq.lowering names (the GPU
+// strategy's where none is set): a GPU kernel, or a neutral form with
+// generic products whose loops the GPU pipeline maps onto blocks and
+// threads afterwards.
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,30 +35,16 @@ struct LowerForGpuPass : seqc::impl::LowerForGpuBase<LowerForGpuPass> {
   using LowerForGpuBase::LowerForGpuBase;
 
   void runOnOperation() override {
-    if (attention != "flash" && attention != "reference") {
-      getOperation().emitError("seq-lower-for-gpu: unknown attention "
-                               "lowering '")
-          << attention << "' (flash, reference)";
+    seqc::GpuLoweringStrategy strategy;
+    if (failed(seqc::annotateLowerings(getOperation(), strategy, {})))
       return signalPassFailure();
-    }
-    if (failed(seqc::checkScanOption(getOperation(), getArgument(), scan)))
-      return signalPassFailure();
-    if (channelTile < 1 || ssdChunk < 1) {
-      getOperation().emitError("seq-lower-for-gpu: tiles must be >= 1");
-      return signalPassFailure();
-    }
     RewritePatternSet patterns(&getContext());
     seqc::populateGpuFlashAttentionLoweringPatterns(patterns);
     seqc::populateGpuSelectiveScanLoweringPatterns(patterns);
     seqc::populateGpuSSDLoweringPatterns(patterns);
     seqc::populateGpuNormLoweringPatterns(patterns);
-    seqc::SeqToLinalgPatternOptions options;
-    options.flashAttention = attention == "flash";
-    options.tiledScans = scan == "tiled";
-    options.channelTile = channelTile;
-    options.ssdChunk = ssdChunk;
     seqc::lowering::Contractions generic;
-    seqc::populateSeqToLinalgPatterns(patterns, options, generic);
+    seqc::populateSeqToLinalgPatterns(patterns, generic);
     if (failed(seqc::applySeqLowering(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

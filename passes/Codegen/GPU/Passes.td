@@ -13,25 +13,15 @@ include "mlir/Pass/PassBase.td"
 def LowerForGpu : Pass<"seq-lower-for-gpu", "mlir::ModuleOp"> {
   let summary = "Lower seq ops for NVIDIA GPUs: GPU kernels where they apply";
   let description = [{
-    Attention (flash, and split-KV for decode), selective scans, SSD and the
-    norms become one `gpu.launch` kernel each where the op's shapes allow;
-    every other op and shape takes the target-neutral lowering of
-    `convert-seq-to-linalg` (flash attention in linalg form, scans with one
-    channel per tile so each channel is a thread), whose loops the GPU
-    pipeline then maps onto blocks and threads.
+    Lowers each seq op in the form its `#seq.lowering` names
+    (`seq-select-lowering{target=cuda}`; ops without one get that
+    strategy's default): attention (`gpu_flash`, and `gpu_decode` split-KV
+    for one query position), selective scans (`gpu_scan`), ssd (`gpu_ssd`)
+    and the norms (`gpu_norm`) as one `gpu.launch` kernel each, or the
+    target-neutral forms of `convert-seq-to-linalg` (scans with one channel
+    per tile so each channel is a thread), whose loops the GPU pipeline
+    then maps onto blocks and threads.
   }];
-  let options = [
-    Option<"attention", "attention", "std::string", /*default=*/"\"flash\"",
-           "Attention where no GPU kernel applies: flash (key tiles, online "
-           "softmax) or reference (materialised scores)">,
-    Option<"scan", "scan", "std::string", /*default=*/"\"tiled\"",
-           "Recurrences where no GPU kernel applies: tiled or reference">,
-    Option<"channelTile", "channel-tile", "int64_t", /*default=*/"1",
-           "Channels per selective-scan tile where the scan kernel does "
-           "not apply (1: a thread per channel)">,
-    Option<"ssdChunk", "ssd-chunk", "int64_t", /*default=*/"64",
-           "Chunk length of the chunked SSD when the op sets no chunk_size">,
-  ];
   let dependentDialects = [
     "mlir::arith::ArithDialect",
     "mlir::bufferization::BufferizationDialect",

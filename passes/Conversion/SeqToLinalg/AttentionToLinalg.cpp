@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Conversion/LoweringStrategy.h"
 #include "passes/Conversion/SeqToLinalg/AttentionMask.h"
 #include "passes/Conversion/SeqToLinalg/AttentionShape.h"
 #include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
@@ -33,6 +34,8 @@ struct AttentionLowering : OpConversionPattern<seq::AttentionOp> {
   LogicalResult
   matchAndRewrite(seq::AttentionOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    if (!seqc::loweredAs(op, seq::LoweringKernel::reference))
+      return failure();
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     FailureOr<AttentionShape> shape = getAttentionShape(op);

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Conversion/LoweringStrategy.h"
 #include "passes/Conversion/SeqToLinalg/Patterns.h"
 #include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
 
@@ -311,6 +312,8 @@ struct RMSNormLowering : OpConversionPattern<seq::RMSNormOp> {
   LogicalResult
   matchAndRewrite(seq::RMSNormOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    if (!seqc::loweredAs(op, seq::LoweringKernel::generic))
+      return failure();
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     int64_t channels = type.getShape().back();
@@ -391,6 +394,8 @@ struct LayerNormLowering : OpConversionPattern<seq::LayerNormOp> {
   LogicalResult
   matchAndRewrite(seq::LayerNormOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    if (!seqc::loweredAs(op, seq::LoweringKernel::generic))
+      return failure();
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     int64_t rank = type.getRank();

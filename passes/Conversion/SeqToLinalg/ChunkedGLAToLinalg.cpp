@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Conversion/LoweringStrategy.h"
 #include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
 #include "passes/Conversion/SeqToLinalg/Patterns.h"
 
@@ -33,14 +34,14 @@ namespace {
 
 
 struct ChunkedGLALowering : OpConversionPattern<seq::LinearAttentionOp> {
-  ChunkedGLALowering(MLIRContext *ctx, int64_t defaultChunk,
-                     const Contractions &contractions)
-      : OpConversionPattern(ctx, /*benefit=*/2), defaultChunk(defaultChunk),
-        contractions(contractions) {}
+  ChunkedGLALowering(MLIRContext *ctx, const Contractions &contractions)
+      : OpConversionPattern(ctx), contractions(contractions) {}
 
   LogicalResult
   matchAndRewrite(seq::LinearAttentionOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    if (!seqc::loweredAs(op, seq::LoweringKernel::chunked))
+      return failure();
     Value gates = adaptor.getLogDecay();
     if (!gates || cast<RankedTensorType>(gates.getType()).getRank() != 4)
       return rewriter.notifyMatchFailure(op, "not per-channel gates");
@@ -53,8 +54,7 @@ struct ChunkedGLALowering : OpConversionPattern<seq::LinearAttentionOp> {
       return rewriter.notifyMatchFailure(op, "dynamic heads or dims");
     Location loc = op.getLoc();
     Type t = qType.getElementType();
-    int64_t chunk = op.getChunkSize() ? static_cast<int64_t>(*op.getChunkSize())
-                                      : defaultChunk;
+    int64_t chunk = seq::getLowering(op).getChunk();
     SmallVector<OpFoldResult> qSizes = getSizes(rewriter, loc, adaptor.getQuery());
     OpFoldResult batch = qSizes[0], length = qSizes[1];
     auto idx = [&](int64_t v) -> OpFoldResult { return rewriter.getIndexAttr(v); };
@@ -229,15 +229,13 @@ private:
     return {loop.getResult(1), loop.getResult(0)};
   }
 
-  int64_t defaultChunk;
   const Contractions &contractions;
 };
 
 } // namespace
 
 void seqc::populateChunkedGLALoweringPatterns(
-    RewritePatternSet &patterns, int64_t defaultChunk,
+    RewritePatternSet &patterns,
     const lowering::Contractions &contractions) {
-  patterns.add<ChunkedGLALowering>(patterns.getContext(), defaultChunk,
-                                   contractions);
+  patterns.add<ChunkedGLALowering>(patterns.getContext(), contractions);
 }

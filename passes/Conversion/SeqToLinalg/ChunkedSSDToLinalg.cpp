@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Conversion/LoweringStrategy.h"
 #include "passes/Conversion/SeqToLinalg/ChunkedScan.h"
 #include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
 #include "passes/Conversion/SeqToLinalg/Patterns.h"
@@ -280,14 +281,14 @@ std::pair<Value, Value> emitHead(OpBuilder &b, Location l,
 }
 
 struct ChunkedSSDLowering : OpConversionPattern<seq::SSDOp> {
-  ChunkedSSDLowering(MLIRContext *ctx, int64_t defaultChunk,
-                     const Contractions &contractions)
-      : OpConversionPattern(ctx, /*benefit=*/2), defaultChunk(defaultChunk),
-        contractions(contractions) {}
+  ChunkedSSDLowering(MLIRContext *ctx, const Contractions &contractions)
+      : OpConversionPattern(ctx), contractions(contractions) {}
 
   LogicalResult
   matchAndRewrite(seq::SSDOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    if (!seqc::loweredAs(op, seq::LoweringKernel::chunked))
+      return failure();
     ChunkedScanOperands in;
     in.x = adaptor.getX();
     in.dt = adaptor.getDt();
@@ -300,8 +301,7 @@ struct ChunkedSSDLowering : OpConversionPattern<seq::SSDOp> {
     in.initialState = adaptor.getInitialState();
     in.dtSoftplus = op.getDtSoftplus();
     in.dtLimit = op.getDtLimit();
-    int64_t chunk = op.getChunkSize() ? static_cast<int64_t>(*op.getChunkSize())
-                                      : defaultChunk;
+    int64_t chunk = seq::getLowering(op).getChunk();
     FailureOr<std::pair<Value, Value>> result =
         emitChunkedScan(rewriter, op.getLoc(), in, chunk, contractions);
     if (failed(result))
@@ -314,7 +314,6 @@ struct ChunkedSSDLowering : OpConversionPattern<seq::SSDOp> {
     return success();
   }
 
-  int64_t defaultChunk;
   const Contractions &contractions;
 };
 
@@ -363,8 +362,7 @@ seqc::lowering::emitChunkedScan(OpBuilder &rewriter, Location loc,
 }
 
 void seqc::populateChunkedSSDLoweringPatterns(
-    RewritePatternSet &patterns, int64_t defaultChunk,
+    RewritePatternSet &patterns,
     const lowering::Contractions &contractions) {
-  patterns.add<ChunkedSSDLowering>(patterns.getContext(), defaultChunk,
-                                   contractions);
+  patterns.add<ChunkedSSDLowering>(patterns.getContext(), contractions);
 }

@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Conversion/LoweringStrategy.h"
 #include "passes/Conversion/SeqToLinalg/AttentionMask.h"
 #include "passes/Conversion/SeqToLinalg/AttentionShape.h"
 #include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
@@ -36,13 +37,16 @@ namespace seq = seqc::seq;
 namespace {
 
 struct FlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
-  FlashAttentionLowering(MLIRContext *ctx, int64_t queryTile, int64_t keyTile)
-      : OpConversionPattern(ctx, /*benefit=*/2), queryTile(queryTile),
-        keyTile(keyTile) {}
+  using OpConversionPattern::OpConversionPattern;
 
   LogicalResult
   matchAndRewrite(seq::AttentionOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    seq::LoweringAttr lowering = seq::getLowering(op);
+    if (!lowering || lowering.getKernel() != seq::LoweringKernel::flash)
+      return failure();
+    int64_t queryTile = lowering.getQueryTile();
+    int64_t keyTile = lowering.getKeyTile();
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     FailureOr<AttentionShape> shape = getAttentionShape(op);
@@ -73,7 +77,8 @@ struct FlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value ib = args[0], ih = args[1], it = args[2], outArg = args[3];
           Value tile = emitQueryTile(b, l, op, mask, qg, k, v, ib, ih, it, sqV,
-                                     kvLength, qBase, group, headDim, valueDim);
+                                     kvLength, qBase, group, headDim, valueDim,
+                                     queryTile, keyTile);
           Value i0 = arith::MulIOp::create(b, l, it, tq);
           Value rows = arith::MinSIOp::create(
               b, l, tq, arith::SubIOp::create(b, l, sqV, i0));
@@ -105,7 +110,8 @@ private:
                       const AttentionMask &mask, Value qg, Value k, Value v,
                       Value ib, Value ih, Value it, Value sq, Value kvLength,
                       Value qBase, int64_t group, int64_t headDim,
-                      int64_t valueDim) const {
+                      int64_t valueDim, int64_t queryTile,
+                      int64_t keyTile) const {
     MLIRContext *ctx = b.getContext();
     Type t = cast<RankedTensorType>(qg.getType()).getElementType();
     auto c = [&](int64_t x) { return indexConstant(b, l, x); };
@@ -295,14 +301,11 @@ private:
         .getResult(0);
   }
 
-  int64_t queryTile, keyTile;
 };
 
 } // namespace
 
-void seqc::populateFlashAttentionLoweringPatterns(RewritePatternSet &patterns,
-                                                  int64_t queryTile,
-                                                  int64_t keyTile) {
-  patterns.add<FlashAttentionLowering>(patterns.getContext(), queryTile,
-                                       keyTile);
+void seqc::populateFlashAttentionLoweringPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<FlashAttentionLowering>(patterns.getContext());
 }

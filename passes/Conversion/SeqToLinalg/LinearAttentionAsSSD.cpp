@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Conversion/LoweringStrategy.h"
 #include "passes/Conversion/SeqToLinalg/ChunkedScan.h"
 #include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
 #include "passes/Conversion/SeqToLinalg/Patterns.h"
@@ -37,14 +38,14 @@ Value swapLastTwo(OpBuilder &b, Location loc, Value x) {
 }
 
 struct LinearAttentionAsSSD : OpConversionPattern<seq::LinearAttentionOp> {
-  LinearAttentionAsSSD(MLIRContext *ctx, int64_t defaultChunk,
-                       const Contractions &contractions)
-      : OpConversionPattern(ctx, /*benefit=*/2), defaultChunk(defaultChunk),
-        contractions(contractions) {}
+  LinearAttentionAsSSD(MLIRContext *ctx, const Contractions &contractions)
+      : OpConversionPattern(ctx), contractions(contractions) {}
 
   LogicalResult
   matchAndRewrite(seq::LinearAttentionOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    if (!seqc::loweredAs(op, seq::LoweringKernel::chunked))
+      return failure();
     Value decay = adaptor.getLogDecay();
     int64_t decayRank =
         decay ? cast<RankedTensorType>(decay.getType()).getRank() : 0;
@@ -74,8 +75,7 @@ struct LinearAttentionAsSSD : OpConversionPattern<seq::LinearAttentionOp> {
     }
     if (Value init = adaptor.getInitialState())
       in.initialState = swapLastTwo(rewriter, loc, init);
-    int64_t chunk = op.getChunkSize() ? static_cast<int64_t>(*op.getChunkSize())
-                                      : defaultChunk;
+    int64_t chunk = seq::getLowering(op).getChunk();
     FailureOr<std::pair<Value, Value>> scan =
         emitChunkedScan(rewriter, loc, in, chunk, contractions);
     if (failed(scan))
@@ -89,15 +89,13 @@ struct LinearAttentionAsSSD : OpConversionPattern<seq::LinearAttentionOp> {
     return success();
   }
 
-  int64_t defaultChunk;
   const Contractions &contractions;
 };
 
 } // namespace
 
 void seqc::populateLinearAttentionAsSSDPatterns(
-    RewritePatternSet &patterns, int64_t defaultChunk,
+    RewritePatternSet &patterns,
     const lowering::Contractions &contractions) {
-  patterns.add<LinearAttentionAsSSD>(patterns.getContext(), defaultChunk,
-                                     contractions);
+  patterns.add<LinearAttentionAsSSD>(patterns.getContext(), contractions);
 }

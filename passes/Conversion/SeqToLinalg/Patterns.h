@@ -21,38 +21,39 @@ void populateChannelMixerLoweringPatterns(
     mlir::RewritePatternSet &patterns,
     const lowering::Contractions &contractions);
 
-/// attention (with its mask algebra and modifier regions), materialising the
-/// scores: the reference semantics.
+/// Each family's patterns take the ops whose #seq.lowering names their form
+/// (LoweringStrategy.h) and read their sizes from it.
+
+/// attention `reference` (with its mask algebra and modifier regions),
+/// materialising the scores: the reference semantics.
 void populateAttentionLoweringPatterns(mlir::RewritePatternSet &patterns);
 
-/// attention tiled FlashAttention-style: online softmax over key tiles, no
-/// score matrix, key loop bounded by the mask.
-void populateFlashAttentionLoweringPatterns(mlir::RewritePatternSet &patterns,
-                                            int64_t queryTile, int64_t keyTile);
+/// attention `flash`: online softmax over key tiles, no score matrix, key
+/// loop bounded by the mask.
+void populateFlashAttentionLoweringPatterns(mlir::RewritePatternSet &patterns);
 
-/// selective_scan tiled over (batch, channel tile), each tile running its
+/// selective_scan `tiled` over (batch, channel tile), each tile running its
 /// own time loop on threads.
-void populateTiledScanLoweringPatterns(mlir::RewritePatternSet &patterns,
-                                       int64_t channelTile);
+void populateTiledScanLoweringPatterns(mlir::RewritePatternSet &patterns);
 
-/// ssd in the chunked state-space-duality form (matmuls within chunks of
-/// the op's chunk_size, or `defaultChunk`).
+/// ssd `chunked`: the state-space-duality form (matmuls within chunks).
 void populateChunkedSSDLoweringPatterns(
-    mlir::RewritePatternSet &patterns, int64_t defaultChunk,
+    mlir::RewritePatternSet &patterns,
     const lowering::Contractions &contractions);
 
-/// linear_attention without per-channel gates, lowered through the chunked
-/// SSD scan (chunks of the op's chunk_size, or `defaultChunk`).
+/// linear_attention `chunked` without per-channel gates, through the
+/// chunked SSD scan.
 void populateLinearAttentionAsSSDPatterns(
-    mlir::RewritePatternSet &patterns, int64_t defaultChunk,
+    mlir::RewritePatternSet &patterns,
     const lowering::Contractions &contractions);
 
-/// linear_attention with per-channel gates (GLA) in its chunkwise form.
+/// linear_attention `chunked` with per-channel gates (GLA), chunkwise.
 void populateChunkedGLALoweringPatterns(
-    mlir::RewritePatternSet &patterns, int64_t defaultChunk,
+    mlir::RewritePatternSet &patterns,
     const lowering::Contractions &contractions);
 
-/// selective_scan, ssd, linear_attention, causal_conv1d (step by step).
+/// selective_scan, ssd, linear_attention `reference` (step by step);
+/// causal_conv1d.
 void populateRecurrenceLoweringPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace seqc

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Conversion/LoweringStrategy.h"
 #include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
 #include "passes/Conversion/SeqToLinalg/Patterns.h"
 
@@ -136,6 +137,8 @@ struct SelectiveScanLowering : OpConversionPattern<seq::SelectiveScanOp> {
   LogicalResult
   matchAndRewrite(seq::SelectiveScanOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    if (!seqc::loweredAs(op, seq::LoweringKernel::reference))
+      return failure();
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     Value u = adaptor.getU();
@@ -246,6 +249,8 @@ struct SSDLowering : OpConversionPattern<seq::SSDOp> {
   LogicalResult
   matchAndRewrite(seq::SSDOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    if (!seqc::loweredAs(op, seq::LoweringKernel::reference))
+      return failure();
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     auto xType = cast<RankedTensorType>(op.getX().getType());
@@ -372,6 +377,8 @@ struct LinearAttentionLowering : OpConversionPattern<seq::LinearAttentionOp> {
   LogicalResult
   matchAndRewrite(seq::LinearAttentionOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    if (!seqc::loweredAs(op, seq::LoweringKernel::reference))
+      return failure();
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     Value q = adaptor.getQuery(), k = adaptor.getKey(), v = adaptor.getValue();

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Conversion/LoweringStrategy.h"
 #include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
 #include "passes/Conversion/SeqToLinalg/Patterns.h"
 
@@ -25,12 +26,15 @@ namespace seq = seqc::seq;
 namespace {
 
 struct TiledSelectiveScanLowering : OpConversionPattern<seq::SelectiveScanOp> {
-  TiledSelectiveScanLowering(MLIRContext *ctx, int64_t channelTile)
-      : OpConversionPattern(ctx, /*benefit=*/2), channelTile(channelTile) {}
+  using OpConversionPattern::OpConversionPattern;
 
   LogicalResult
   matchAndRewrite(seq::SelectiveScanOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    seq::LoweringAttr lowering = seq::getLowering(op);
+    if (!lowering || lowering.getKernel() != seq::LoweringKernel::tiled)
+      return failure();
+    int64_t channelTile = lowering.getChannelTile();
     Location loc = op.getLoc();
     Value u = adaptor.getU();
     auto uType = cast<RankedTensorType>(u.getType());
@@ -206,12 +210,10 @@ private:
     return {loop.getResult(1), loop.getResult(0)};
   }
 
-  int64_t channelTile;
 };
 
 } // namespace
 
-void seqc::populateTiledScanLoweringPatterns(RewritePatternSet &patterns,
-                                             int64_t channelTile) {
-  patterns.add<TiledSelectiveScanLowering>(patterns.getContext(), channelTile);
+void seqc::populateTiledScanLoweringPatterns(RewritePatternSet &patterns) {
+  patterns.add<TiledSelectiveScanLowering>(patterns.getContext());
 }

@@ -1,11 +1,13 @@
 //===- SeqToLinalgPass.cpp - the convert-seq-to-linalg pass ---------------===//
 //
 // The target-neutral lowering: every seq op to linalg/scf/tensor on tensors
-// with no target kernels (Contractions' generic products). The CPU and GPU
-// lowerings (passes/Codegen/) add their kernels to the same patterns.
+// in the form its #seq.lowering names (the neutral strategy's where none is
+// set), with Contractions' generic products. The CPU and GPU lowerings
+// (passes/Codegen/) add their kernels to the same patterns.
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Conversion/LoweringStrategy.h"
 #include "passes/Conversion/Passes.h"
 #include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
 #include "passes/Conversion/SeqToLinalg/Patterns.h"
@@ -29,25 +31,14 @@ namespace seqc {
 using namespace mlir;
 
 void seqc::populateSeqToLinalgPatterns(
-    RewritePatternSet &patterns, const SeqToLinalgPatternOptions &options,
-    const lowering::Contractions &contractions) {
+    RewritePatternSet &patterns, const lowering::Contractions &contractions) {
   populateChannelMixerLoweringPatterns(patterns, contractions);
-  if (options.flashAttention)
-    populateFlashAttentionLoweringPatterns(patterns, options.queryTile,
-                                           options.keyTile);
-  else
-    populateAttentionLoweringPatterns(patterns);
-  // The tiled and chunked forms have the higher benefit; the step-by-step
-  // one remains for the other recurrences (and all of them when not tiled).
-  if (options.tiledScans) {
-    populateTiledScanLoweringPatterns(patterns, options.channelTile);
-    populateChunkedSSDLoweringPatterns(patterns, options.ssdChunk,
-                                       contractions);
-    populateLinearAttentionAsSSDPatterns(patterns, options.ssdChunk,
-                                         contractions);
-    populateChunkedGLALoweringPatterns(patterns, /*defaultChunk=*/16,
-                                       contractions);
-  }
+  populateAttentionLoweringPatterns(patterns);
+  populateFlashAttentionLoweringPatterns(patterns);
+  populateTiledScanLoweringPatterns(patterns);
+  populateChunkedSSDLoweringPatterns(patterns, contractions);
+  populateLinearAttentionAsSSDPatterns(patterns, contractions);
+  populateChunkedGLALoweringPatterns(patterns, contractions);
   populateRecurrenceLoweringPatterns(patterns);
 }
 
@@ -65,42 +56,18 @@ LogicalResult seqc::applySeqLowering(Operation *root,
   return applyPartialConversion(root, target, std::move(patterns));
 }
 
-LogicalResult seqc::checkScanOption(Operation *root, StringRef pass,
-                                    StringRef scan) {
-  if (scan == "tiled" || scan == "reference")
-    return success();
-  return root->emitError(pass) << ": unknown scan lowering '" << scan
-                               << "' (tiled, reference)";
-}
-
 namespace {
 struct ConvertSeqToLinalgPass
     : seqc::impl::ConvertSeqToLinalgBase<ConvertSeqToLinalgPass> {
   using ConvertSeqToLinalgBase::ConvertSeqToLinalgBase;
 
   void runOnOperation() override {
-    if (attention != "flash" && attention != "reference") {
-      getOperation().emitError("convert-seq-to-linalg: unknown attention "
-                               "lowering '")
-          << attention << "' (flash, reference)";
+    seqc::LoweringStrategy generic;
+    if (failed(seqc::annotateLowerings(getOperation(), generic, {})))
       return signalPassFailure();
-    }
-    if (failed(seqc::checkScanOption(getOperation(), getArgument(), scan)))
-      return signalPassFailure();
-    if (queryTile < 1 || keyTile < 1 || channelTile < 1 || ssdChunk < 1) {
-      getOperation().emitError("convert-seq-to-linalg: tiles must be >= 1");
-      return signalPassFailure();
-    }
-    seqc::SeqToLinalgPatternOptions options;
-    options.flashAttention = attention == "flash";
-    options.queryTile = queryTile;
-    options.keyTile = keyTile;
-    options.tiledScans = scan == "tiled";
-    options.channelTile = channelTile;
-    options.ssdChunk = ssdChunk;
-    seqc::lowering::Contractions generic;
+    seqc::lowering::Contractions products;
     RewritePatternSet patterns(&getContext());
-    seqc::populateSeqToLinalgPatterns(patterns, options, generic);
+    seqc::populateSeqToLinalgPatterns(patterns, products);
     if (failed(seqc::applySeqLowering(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

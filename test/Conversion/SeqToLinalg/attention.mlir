@@ -1,4 +1,4 @@
-// RUN: seq-opt %s --split-input-file --seq-lower-for-cpu="attention=reference" | FileCheck %s
+// RUN: seq-opt %s --split-input-file --seq-select-lowering="attention=reference" --seq-lower-for-cpu | FileCheck %s
 
 // Tests the reference attention: q split into KV groups, q·kᵀ as a 6-d
 // contraction, the mask, a masked softmax, and p·v.

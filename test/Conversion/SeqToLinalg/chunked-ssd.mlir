@@ -1,5 +1,5 @@
 // RUN: seq-opt %s --seq-lower-for-cpu | FileCheck %s
-// RUN: seq-opt %s --seq-lower-for-cpu=ssd-chunk=16 | FileCheck %s --check-prefix=CHUNK16
+// RUN: seq-opt %s --seq-select-lowering=ssd-chunk=16 --seq-lower-for-cpu | FileCheck %s --check-prefix=CHUNK16
 
 // Tests the chunked SSD lowering: a parallel loop over (batch, head), a loop
 // over chunks of chunk_size steps carrying the head's state — here [N, P],

@@ -1,4 +1,4 @@
-// RUN: seq-opt %s --split-input-file --seq-lower-for-cpu="attention=flash query-tile=16 key-tile=64" | FileCheck %s
+// RUN: seq-opt %s --split-input-file --seq-select-lowering="attention=flash query-tile=16 key-tile=64" --seq-lower-for-cpu | FileCheck %s
 
 // Tests the flash lowering: a parallel loop over (batch, KV head, query
 // tile), a key loop carrying (max, sum, acc) bounded by the causal mask, and

@@ -1,5 +1,5 @@
 // RUN: seq-opt %s --seq-lower-for-cpu | FileCheck %s
-// RUN: seq-opt %s --seq-lower-for-cpu="scan=reference" | FileCheck %s --check-prefix=REF
+// RUN: seq-opt %s --seq-select-lowering="scan=reference" --seq-lower-for-cpu | FileCheck %s --check-prefix=REF
 
 // Linear attention with a constant per-head decay (RetNet), a scalar gate
 // per step and head, or no decay takes the chunked SSD scan: an scf.forall

@@ -1,4 +1,4 @@
-// RUN: seq-opt %s --split-input-file --seq-lower-for-cpu="scan=reference" | FileCheck %s
+// RUN: seq-opt %s --split-input-file --seq-select-lowering="scan=reference" --seq-lower-for-cpu | FileCheck %s
 
 // Tests that the selective scan steps through time, updating the state in
 // place (the state is the generic's output, not a new tensor).

@@ -31,6 +31,7 @@ func.func @attention(%q: tensor<1x32x2x16xf32>, %k: tensor<1x32x2x16xf32>, %v: t
 
 // -----
 
-// Options the neutral pass does not know are the CPU pass's.
-// RUN: not seq-opt %s --convert-seq-to-linalg=attention=flash-generic 2>&1 | FileCheck %s --check-prefix=BAD
-// BAD: convert-seq-to-linalg: unknown attention lowering 'flash-generic' (flash, reference)
+// The neutral pass lowers only the neutral forms: a CPU kernel named by
+// hand is an error at the op.
+// RUN: not seq-opt %s --split-input-file --seq-select-lowering=target=cpu --convert-seq-to-linalg 2>&1 | FileCheck %s --check-prefix=BAD
+// BAD: error: #seq.lowering<cpu_flash> is not a kernel of target 'generic'

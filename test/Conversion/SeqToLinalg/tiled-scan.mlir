@@ -1,4 +1,4 @@
-// RUN: seq-opt %s --seq-lower-for-cpu="scan=tiled channel-tile=64" | FileCheck %s
+// RUN: seq-opt %s --seq-select-lowering="target=cpu scan=tiled channel-tile=64" --seq-lower-for-cpu | FileCheck %s
 
 // Tests the tiled selective scan (150 channels: not a multiple of 16, so not
 // the vector kernel): a parallel loop over (batch, channel tile),

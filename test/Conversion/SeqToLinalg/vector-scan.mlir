@@ -1,5 +1,5 @@
 // RUN: seq-opt %s --seq-lower-for-cpu | FileCheck %s
-// RUN: seq-opt %s --seq-lower-for-cpu=scan-segments=3 | FileCheck %s --check-prefix=SEGMENTS
+// RUN: seq-opt %s --seq-select-lowering=scan-segments=3 --seq-lower-for-cpu | FileCheck %s --check-prefix=SEGMENTS
 
 // Tests the vector selective scan: 32 channels = two blocks of 16 lanes, the
 // N = 4 state vectors carried through the time loop in registers (loop

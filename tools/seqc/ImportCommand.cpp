@@ -1,0 +1,114 @@
+//===- ImportCommand.cpp - `seqc import` ----------------------------------===//
+//
+// The import subcommand: a frontend (Hugging Face folders today) writes the
+// model as verified seq IR. The compiler library does not know frontends;
+// this tool links both.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/seqc/ImportCommand.h"
+
+#include "compiler/OutputFile.h"
+#include "compiler/Pipelines.h"
+#include "frontends/hf/Importer.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <optional>
+
+using namespace mlir;
+
+/// Imports `folder` and writes the verified module to `outputPath`.
+static bool importHuggingFaceModel(const std::string &folder,
+                                   const std::string &outputPath,
+                                   const seqc::hf::ImportOptions &options) {
+  DialectRegistry registry;
+  seqc::registerCompilerDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  context.printOpOnDiagnostic(false);
+  std::string message;
+  OwningOpRef<ModuleOp> module =
+      seqc::hf::importHuggingFace(&context, folder, options, message);
+  if (!module) {
+    llvm::errs() << "seqc: error: " << message << "\n";
+    return false;
+  }
+  // An importer bug must not produce a file that fails later.
+  if (failed(verify(*module)))
+    return false;
+  return seqc::writeOutputFile(
+      outputPath, [&](llvm::raw_ostream &os) { module->print(os); });
+}
+
+static const char *kImportUsage =
+    "usage: seqc import hf MODEL_DIR -o model.mlir [--max-positions N]\n"
+    "                      [--max-tokens-per-call N]\n"
+    "\n"
+    "Imports a Hugging Face model folder (config.json + *.safetensors) into\n"
+    "the seq dialect. Weights stay in the folder; pass it to the runtime.\n"
+    "  --max-positions N   KV-cache capacity (default: the config's\n"
+    "                      max_position_embeddings, at most 4096)\n"
+    "  --max-tokens-per-call N\n"
+    "                      most tokens one model call takes (default 512;\n"
+    "                      the runtime cuts longer prompts). Sliding-window\n"
+    "                      layers keep a ring of window + N - 1 KV slots\n"
+    "                      when that is smaller than --max-positions\n";
+
+/// `seqc import hf DIR -o OUT [--max-positions N] [--max-tokens-per-call N]`.
+int seqc::importCommand(int argc, char **argv) {
+  std::string format, folder, output;
+  seqc::hf::ImportOptions options;
+  for (int i = 0; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      llvm::outs() << kImportUsage;
+      return 0;
+    }
+    if ((a == "-o" || a == "--max-positions" ||
+         a == "--max-tokens-per-call") &&
+        i + 1 < argc) {
+      std::string v = argv[++i];
+      int64_t *number = a == "--max-positions" ? &options.maxPositions
+                                               : &options.maxTokensPerCall;
+      if (a == "-o")
+        output = v;
+      else if (!llvm::to_integer(v, *number) || *number <= 0) {
+        llvm::errs() << "seqc: error: " << a << " expects a positive "
+                        "integer, got '" << v << "'\n";
+        return 1;
+      }
+    } else if (format.empty()) {
+      format = a;
+    } else if (folder.empty()) {
+      folder = a;
+    } else {
+      llvm::errs() << "seqc: error: unexpected argument '" << a << "'\n"
+                   << kImportUsage;
+      return 1;
+    }
+  }
+  if (format != "hf" || folder.empty()) {
+    llvm::errs() << (format.empty() || format == "hf"
+                         ? std::string("seqc: error: missing MODEL_DIR\n")
+                         : "seqc: error: unknown import format '" + format +
+                               "' (supported: hf)\n")
+                 << kImportUsage;
+    return 1;
+  }
+  if (output.empty()) {
+    llvm::SmallString<256> path(llvm::sys::path::filename(
+        llvm::StringRef(folder).rtrim('/')));
+    path += ".mlir";
+    output = std::string(path);
+  }
+  return importHuggingFaceModel(folder, output, options) ? 0 : 1;
+}
+
