@@ -60,41 +60,20 @@ static std::string dtypeName(Type type) {
   return name;
 }
 
-static void writeJsonString(llvm::raw_ostream &os, StringRef s) {
-  os << '"';
-  for (char c : s) {
-    if (c == '"' || c == '\\')
-      os << '\\' << c;
-    else if (static_cast<unsigned char>(c) < 0x20)
-      os << llvm::format("\\u%04x", c);
-    else
-      os << c;
-  }
-  os << '"';
-}
-
-static void writeShape(llvm::raw_ostream &os, ArrayRef<int64_t> shape) {
-  os << '[';
-  llvm::interleaveComma(shape, os, [&](int64_t d) {
-    os << (ShapedType::isDynamic(d) ? -1 : d);
-  });
-  os << ']';
-}
-
-static const char *kindName(AbiArg::Kind kind) {
+/// The descriptor's kind of a non-weight argument.
+static seqrt::EntryArg::Kind abiKind(AbiArg::Kind kind) {
   switch (kind) {
   case AbiArg::Kind::Input:
-    return "input";
+    return seqrt::EntryArg::Kind::Input;
   case AbiArg::Kind::Index:
-    return "index";
+    return seqrt::EntryArg::Kind::Index;
   case AbiArg::Kind::State:
-    return "state";
+    return seqrt::EntryArg::Kind::State;
   case AbiArg::Kind::Output:
-    return "output";
   case AbiArg::Kind::Weight:
-    return "weight";
+    break;
   }
-  llvm_unreachable("unknown kind");
+  return seqrt::EntryArg::Kind::Output;
 }
 
 static MemRefType memrefFor(RankedTensorType type) {
@@ -408,28 +387,29 @@ void ExportEntryPointsPass::runOnOperation() {
   if (stray.wasInterrupted() || failed(checkSessionCapacity(module)))
     return signalPassFailure();
 
-  std::string json;
-  llvm::raw_string_ostream os(json);
-  os << "{\"format\":\"seqc-model\",\"abi\":1";
+  seqrt::ModelDescriptor descriptor;
+  descriptor.abi = 1;
   if (auto maxPositions = module->getAttrOfType<IntegerAttr>("seq.max_positions"))
-    os << ",\"max_positions\":" << maxPositions.getInt();
+    descriptor.maxPositions = maxPositions.getInt();
   // Ring caches hold window + this - 1 slots: the runtime cuts calls to it.
   if (auto tokens =
           module->getAttrOfType<IntegerAttr>("seq.max_tokens_per_call"))
-    os << ",\"max_tokens_per_call\":" << tokens.getInt();
+    descriptor.maxTokensPerCall = tokens.getInt();
   // Set by `seqc --num-threads-default`.
   if (auto threads =
           module->getAttrOfType<IntegerAttr>("seq.num_threads_default"))
-    os << ",\"num_threads_default\":" << threads.getInt();
+    descriptor.numThreadsDefault = threads.getInt();
   // The device the code runs on ("cuda:sm_90"); absent: the CPU.
-  if (auto target = module->getAttrOfType<StringAttr>("seq.target")) {
-    os << ",\"target\":";
-    writeJsonString(os, target.getValue());
-  }
-  os << ",\"entries\":[";
+  if (auto target = module->getAttrOfType<StringAttr>("seq.target"))
+    descriptor.target = target.getValue().str();
+  auto spec = [](ShapedType type) {
+    seqrt::TensorSpec spec;
+    spec.dtype = dtypeName(type.getElementType());
+    for (int64_t d : type.getShape())
+      spec.shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
+    return spec;
+  };
   OpBuilder b(ctx);
-  llvm::StringMap<std::pair<std::string, MemRefType>> states;
-  bool first = true;
   for (func::FuncOp fn : entries) {
     std::string name = fn.getSymName().str();
     SmallVector<AbiArg> abi;
@@ -444,60 +424,33 @@ void ExportEntryPointsPass::runOnOperation() {
     b.setInsertionPointAfter(fn);
     buildWrapper(b, fn, name, abi);
 
-    if (!first)
-      os << ',';
-    first = false;
-    os << "{\"name\":";
-    writeJsonString(os, name);
-    os << ",\"symbol\":";
-    writeJsonString(os, "seq_entry_" + name);
-    os << ",\"args\":[";
-    bool firstArg = true;
+    seqrt::Entry entry;
+    entry.name = name;
+    entry.symbol = "seq_entry_" + name;
     for (const AbiArg &arg : abi) {
-      if (arg.kind == AbiArg::Kind::Weight)
+      if (arg.kind == AbiArg::Kind::Weight) {
+        entry.weights.push_back(arg.weightIndex);
         continue;
-      if (!firstArg)
-        os << ',';
-      firstArg = false;
-      os << "{\"kind\":\"" << kindName(arg.kind) << '"';
-      if (arg.kind == AbiArg::Kind::State) {
-        os << ",\"name\":";
-        writeJsonString(os, arg.name);
-        states[arg.name] = {arg.name, arg.type};
       }
-      if (arg.type) {
-        os << ",\"dtype\":\"" << dtypeName(arg.type.getElementType())
-           << "\",\"shape\":";
-        writeShape(os, arg.type.getShape());
-      }
-      os << '}';
+      seqrt::EntryArg out;
+      out.kind = abiKind(arg.kind);
+      if (arg.kind == AbiArg::Kind::State)
+        out.name = arg.name;
+      if (arg.type)
+        out.spec = spec(arg.type);
+      entry.args.push_back(std::move(out));
     }
-    os << "],\"weights\":[";
-    bool firstWeight = true;
-    for (const AbiArg &arg : abi) {
-      if (arg.kind != AbiArg::Kind::Weight)
-        continue;
-      if (!firstWeight)
-        os << ',';
-      firstWeight = false;
-      os << arg.weightIndex;
-    }
-    os << "]}";
+    descriptor.entries.push_back(std::move(entry));
   }
-  os << "],\"weights\":[";
-  llvm::interleaveComma(weights, os, [&](const WeightInfo &w) {
-    os << "{\"name\":";
-    writeJsonString(os, w.name);
-    os << ",\"dtype\":\"" << dtypeName(w.type.getElementType())
-       << "\",\"shape\":";
-    writeShape(os, w.type.getShape());
-    if (w.transposed)
-      os << ",\"transposed\":true";
-    if (w.stacked)
-      os << ",\"stacked\":true";
-    os << '}';
-  });
-  os << "]}";
+  for (const WeightInfo &w : weights) {
+    seqrt::WeightSpec weight;
+    weight.name = w.name;
+    weight.spec = spec(w.type);
+    weight.transposed = w.transposed;
+    weight.stacked = w.stacked;
+    descriptor.weights.push_back(std::move(weight));
+  }
+  std::string json = seqrt::writeDescriptor(descriptor);
 
   // The runtime's own validation: a model it would refuse to load is a
   // compile error, not a file that fails later.

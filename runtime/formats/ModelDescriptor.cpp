@@ -267,4 +267,78 @@ Error parseDescriptor(const char *text, const std::string &origin,
   return Error::ok();
 }
 
+namespace {
+const char *kindName(EntryArg::Kind kind) {
+  switch (kind) {
+  case EntryArg::Kind::Input:
+    return "input";
+  case EntryArg::Kind::Index:
+    return "index";
+  case EntryArg::Kind::State:
+    return "state";
+  case EntryArg::Kind::Output:
+    return "output";
+  }
+  return "";
+}
+
+void addSpec(json::Object &obj, const TensorSpec &spec) {
+  obj.insert("dtype", spec.dtype);
+  json::Value::ArrayType shape;
+  for (int64_t d : spec.shape)
+    shape.emplace_back(d);
+  obj.insert("shape", std::move(shape));
+}
+} // namespace
+
+std::string writeDescriptor(const ModelDescriptor &d) {
+  json::Object root;
+  root.insert("format", "seqc-model");
+  root.insert("abi", d.abi);
+  if (d.maxPositions > 0)
+    root.insert("max_positions", d.maxPositions);
+  if (d.maxTokensPerCall > 0)
+    root.insert("max_tokens_per_call", d.maxTokensPerCall);
+  if (d.numThreadsDefault > 0)
+    root.insert("num_threads_default", d.numThreadsDefault);
+  if (d.target != "cpu")
+    root.insert("target", d.target);
+  json::Value::ArrayType entries;
+  for (const Entry &e : d.entries) {
+    json::Object entry;
+    entry.insert("name", e.name);
+    entry.insert("symbol", e.symbol);
+    json::Value::ArrayType args;
+    for (const EntryArg &a : e.args) {
+      json::Object arg;
+      arg.insert("kind", kindName(a.kind));
+      if (a.kind == EntryArg::Kind::State)
+        arg.insert("name", a.name);
+      if (a.kind != EntryArg::Kind::Index)
+        addSpec(arg, a.spec);
+      args.emplace_back(std::move(arg));
+    }
+    entry.insert("args", std::move(args));
+    json::Value::ArrayType weights;
+    for (int64_t w : e.weights)
+      weights.emplace_back(w);
+    entry.insert("weights", std::move(weights));
+    entries.emplace_back(std::move(entry));
+  }
+  root.insert("entries", std::move(entries));
+  json::Value::ArrayType weights;
+  for (const WeightSpec &w : d.weights) {
+    json::Object weight;
+    weight.insert("name", w.name);
+    addSpec(weight, w.spec);
+    if (w.transposed)
+      weight.insert("transposed", true);
+    if (w.stacked)
+      weight.insert("stacked", true);
+    weights.emplace_back(std::move(weight));
+  }
+  root.insert("weights", std::move(weights));
+  return json::serialize(json::Value(std::move(root)));
+}
+
 } // namespace seqrt

@@ -2,7 +2,9 @@
 //
 // `seqc` embeds a JSON descriptor (symbol `seq_model_descriptor`) in every
 // model: its weights, its state buffers and, for each entry point, the
-// arguments the runtime must pass. docs/abi.md documents the format.
+// arguments the runtime must pass. docs/abi.md documents the format; this
+// struct is its schema, written by the compiler (writeDescriptor) and read
+// by the runtime (parseDescriptor).
 //
 //===----------------------------------------------------------------------===//
 
@@ -74,6 +76,12 @@ struct ModelDescriptor {
 /// Parses and validates a descriptor; `origin` names the model in messages.
 Error parseDescriptor(const char *text, const std::string &origin,
                       ModelDescriptor &out);
+
+/// The descriptor as the JSON parseDescriptor reads (what seqc embeds): the
+/// one definition of the format's writing side. Defaults are left out
+/// (max_positions 0, target "cpu", ...); `states` is derived on parsing
+/// and not written.
+std::string writeDescriptor(const ModelDescriptor &descriptor);
 
 } // namespace seqrt
 

@@ -16,7 +16,7 @@
 // CHECK-LABEL: func.func @seq_entry_step(%{{.+}}: !llvm.ptr, %{{.+}}: !llvm.ptr, %{{.+}}: !llvm.ptr)
 // CHECK: builtin.unrealized_conversion_cast %{{.+}} : !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)> to memref<1x?xi64>
 // CHECK: call @seq_impl_step
-// CHECK: llvm.mlir.global external constant @seq_model_descriptor("{\22format\22:\22seqc-model\22,\22abi\22:1,\22max_positions\22:16,\22entries\22:[{\22name\22:\22step\22,\22symbol\22:\22seq_entry_step\22,\22args\22:[{\22kind\22:\22input\22,\22dtype\22:\22i64\22,\22shape\22:[1, -1]},{\22kind\22:\22index\22},{\22kind\22:\22state\22,\22name\22:\22h\22,\22dtype\22:\22f32\22,\22shape\22:[1, 4]},{\22kind\22:\22output\22,\22dtype\22:\22f32\22,\22shape\22:[1, -1, 4]}],\22weights\22:[0]}],\22weights\22:[{\22name\22:\22embed\22,\22dtype\22:\22f32\22,\22shape\22:[8, 4]}]}\00")
+// CHECK: llvm.mlir.global external constant @seq_model_descriptor("{\22format\22:\22seqc-model\22,\22abi\22:1,\22max_positions\22:16,\22entries\22:[{\22name\22:\22step\22,\22symbol\22:\22seq_entry_step\22,\22args\22:[{\22kind\22:\22input\22,\22dtype\22:\22i64\22,\22shape\22:[1,-1]},{\22kind\22:\22index\22},{\22kind\22:\22state\22,\22name\22:\22h\22,\22dtype\22:\22f32\22,\22shape\22:[1,4]},{\22kind\22:\22output\22,\22dtype\22:\22f32\22,\22shape\22:[1,-1,4]}],\22weights\22:[0]}],\22weights\22:[{\22name\22:\22embed\22,\22dtype\22:\22f32\22,\22shape\22:[8,4]}]}\00")
 module attributes {seq.max_positions = 16 : i64} {
   func.func @step(%ids: tensor<1x?xi64>, %pos: index, %h: tensor<1x4xf32> {seq.state = "h"})
       -> (tensor<1x?x4xf32>, tensor<1x4xf32> {seq.state = "h"}) {

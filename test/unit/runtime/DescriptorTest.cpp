@@ -102,3 +102,60 @@ TEST(DescriptorTest, StateSizesUseCheckedArithmetic) {
 }
 
 } // namespace
+
+/// The compiler writes what the runtime reads: every field survives
+/// writeDescriptor → parseDescriptor, and the text written by hand in the
+/// minimal descriptor above is exactly what the writer produces for it.
+TEST(DescriptorTest, WriterAndParserShareOneSchema) {
+  ModelDescriptor d;
+  d.abi = 1;
+  d.maxPositions = 4096;
+  d.maxTokensPerCall = 512;
+  d.numThreadsDefault = 2;
+  d.target = "cuda:sm_90";
+  d.weights.push_back({"embed", {"f32", {8, 4}}, /*transposed=*/true,
+                       /*stacked=*/false});
+  d.weights.push_back({"experts.{}.w", {"f16", {2, 4, 4}}, false, true});
+  Entry prefill{"prefill", "seq_entry_prefill", {}, {0, 1}};
+  prefill.args.push_back({EntryArg::Kind::Input, "", {"i64", {1, -1}}});
+  prefill.args.push_back({EntryArg::Kind::Index, "", {}});
+  prefill.args.push_back({EntryArg::Kind::State, "kv \"0\"", {"f32", {2, 8}}});
+  prefill.args.push_back({EntryArg::Kind::Output, "", {"f32", {1, -1, 8}}});
+  d.entries.push_back(prefill);
+
+  std::string text = writeDescriptor(d);
+  ModelDescriptor back;
+  Error e = parseDescriptor(text.c_str(), "m.so", back);
+  ASSERT_FALSE(e) << e.message;
+  EXPECT_EQ(back.abi, 1);
+  EXPECT_EQ(back.maxPositions, 4096);
+  EXPECT_EQ(back.maxTokensPerCall, 512);
+  EXPECT_EQ(back.numThreadsDefault, 2);
+  EXPECT_EQ(back.target, "cuda:sm_90");
+  ASSERT_EQ(back.weights.size(), 2u);
+  EXPECT_EQ(back.weights[0].name, "embed");
+  EXPECT_EQ(back.weights[0].spec.str(), "f32[8,4]");
+  EXPECT_TRUE(back.weights[0].transposed);
+  EXPECT_FALSE(back.weights[0].stacked);
+  EXPECT_EQ(back.weights[1].name, "experts.{}.w");
+  EXPECT_TRUE(back.weights[1].stacked);
+  ASSERT_EQ(back.entries.size(), 1u);
+  const Entry &entry = back.entries[0];
+  EXPECT_EQ(entry.symbol, "seq_entry_prefill");
+  EXPECT_EQ(entry.weights, (std::vector<int64_t>{0, 1}));
+  ASSERT_EQ(entry.args.size(), 4u);
+  EXPECT_EQ(entry.args[0].kind, EntryArg::Kind::Input);
+  EXPECT_EQ(entry.args[0].spec.str(), "i64[1,?]");
+  EXPECT_EQ(entry.args[1].kind, EntryArg::Kind::Index);
+  EXPECT_EQ(entry.args[2].kind, EntryArg::Kind::State);
+  EXPECT_EQ(entry.args[2].name, "kv \"0\"");
+  EXPECT_EQ(entry.args[3].spec.str(), "f32[1,?,8]");
+  ASSERT_EQ(back.states.size(), 1u);
+  EXPECT_EQ(back.states[0].name, "kv \"0\"");
+  EXPECT_EQ(writeDescriptor(back), text);
+
+  // Defaults are left out, in the order the format lists its fields.
+  ModelDescriptor minimal;
+  ASSERT_FALSE(parseDescriptor(descriptor().c_str(), "m.so", minimal));
+  EXPECT_EQ(writeDescriptor(minimal), descriptor());
+}
