@@ -92,3 +92,49 @@ module {
     return
   }
 }
+
+// -----
+
+// expected-error @+1 {{entry point must have a single block}}
+func.func @branches(%x: tensor<4xf32>) -> tensor<4xf32> {
+  cf.br ^next
+^next:
+  return %x : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{two arguments carry seq.state = "h"}}
+func.func @state_twice(%a: tensor<4xf32> {seq.state = "h"}, %b: tensor<4xf32> {seq.state = "h"}) -> (tensor<4xf32> {seq.state = "h"}) {
+  return %a : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{entry point result #0 must be a ranked tensor, got 'f32'}}
+func.func @scalar_result(%x: tensor<4xf32>) -> f32 {
+  %c0 = arith.constant 0 : index
+  %e = tensor.extract %x[%c0] : tensor<4xf32>
+  return %e : f32
+}
+
+// -----
+
+func.func @dynamic_cache(%q: tensor<1x1x2x16xf32>, %k: tensor<1x?x2x16xf32> {seq.state = "k"}, %n: index) -> tensor<1x1x2x16xf32> {
+  // expected-error @+1 {{reads a KV cache (kv_length) of dynamic capacity; state must have a static shape}}
+  %o = seq.attention %q, %k, %k kv_length(%n) {causal} : tensor<1x1x2x16xf32>, tensor<1x?x2x16xf32>, tensor<1x?x2x16xf32> -> tensor<1x1x2x16xf32>
+  return %o : tensor<1x1x2x16xf32>
+}
+
+// -----
+
+// A model the runtime's descriptor parser would refuse (a 4 TiB weight)
+// does not compile.
+// expected-error @+1 {{the runtime would refuse this model: the model: invalid model descriptor: weights[0]: tensor f32[1048576,1048576] exceeds 1 TiB}}
+module {
+  func.func @huge(%x: tensor<1x1048576xf32>) -> tensor<1x1048576xf32> {
+    %w = seq.weight "w" : tensor<1048576x1048576xf32>
+    %y = seq.linear %x, %w : tensor<1x1048576xf32>, tensor<1048576x1048576xf32> -> tensor<1x1048576xf32>
+    return %y : tensor<1x1048576xf32>
+  }
+}
