@@ -54,7 +54,8 @@ def main():
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--arch", default="sm_90")
     a = p.parse_args()
-    seqc = os.path.join(ROOT, "build", "bin", "seqc")
+    # $SEQC: a stand-in (tools/gpu-check.sh replays models compiled elsewhere).
+    seqc = os.environ.get("SEQC", os.path.join(ROOT, "build", "bin", "seqc"))
     work = tempfile.mkdtemp(prefix="seqc-gpu-attention-")
     cases = [(S, D, causal) for S in map(int, a.seqs.split(","))
              for D in map(int, a.head_dims.split(",")) for causal in (True, False)]

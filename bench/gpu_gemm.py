@@ -79,7 +79,8 @@ def main():
     p.add_argument("--arch", default="sm_90")
     p.add_argument("--gpu-matmul", default="tf32x3,tf32,simt")
     a = p.parse_args()
-    seqc = os.path.join(ROOT, "build", "bin", "seqc")
+    # $SEQC: a stand-in (tools/gpu-check.sh replays models compiled elsewhere).
+    seqc = os.environ.get("SEQC", os.path.join(ROOT, "build", "bin", "seqc"))
     work = tempfile.mkdtemp(prefix="seqc-gpu-gemm-")
     rng = np.random.default_rng(0)
     shapes = [tuple(int(v) for v in s.split("x")) for s in a.shapes.split(",")]

@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "test/e2e/SeqcUnderTest.h"
 #include "test/unit/reference/GoldenLoader.h"
 
 #include "seq/runtime.h"
@@ -91,7 +92,7 @@ void checkAgainstTransformers(const std::string &name,
   ASSERT_EQ(std::system(("mkdir -p " + work).c_str()), 0);
   std::string mlir = work + "/model.mlir", so = work + "/model.so";
   std::string log = " 2> " + work + "/seqc.log";
-  ASSERT_EQ(std::system((std::string(SEQC_EXECUTABLE) + " import hf " + dir +
+  ASSERT_EQ(std::system((seqc::test::seqcExecutable() + " import hf " + dir +
                          " -o " + mlir + " --max-positions 64" + importFlags +
                          log)
                             .c_str()),
@@ -99,13 +100,15 @@ void checkAgainstTransformers(const std::string &name,
       << "seqc import failed; see " << work << "/seqc.log";
   // SEQC_TEST_TARGET=cuda runs the same checks on a GPU (docs/gpu.md).
   const char *target = std::getenv("SEQC_TEST_TARGET");
-  ASSERT_EQ(std::system((std::string(SEQC_EXECUTABLE) + " " + mlir + " -o " +
+  ASSERT_EQ(std::system((seqc::test::seqcExecutable() + " " + mlir + " -o " +
                          so +
                          (target ? std::string(" --target=") + target : "") +
                          log)
                             .c_str()),
             0)
       << "seqc failed; see " << work << "/seqc.log";
+  if (seqc::test::compileOnly())
+    GTEST_SKIP() << "compiled only (SEQC_TEST_COMPILE_ONLY)";
   seq_model *model = nullptr;
   ASSERT_EQ(seq_model_open(so.c_str(), dir.c_str(), nullptr, &model), SEQ_OK)
       << seq_last_error();
