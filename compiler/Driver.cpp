@@ -5,9 +5,9 @@
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
-#include "mlir/IR/Verifier.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
@@ -19,13 +19,13 @@
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
-#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
@@ -91,8 +91,8 @@ bool emitObject(llvm::Module &module, llvm::TargetMachine &machine,
   return true;
 }
 
-bool linkSharedLibrary(const CompileOptions &options,
-                       const std::string &object, const std::string &output) {
+bool linkSharedLibrary(const CompileOptions &options, const std::string &object,
+                       const std::string &output) {
   std::string driver = options.linkerDriver;
   if (driver.empty() || !llvm::sys::fs::can_execute(driver)) {
     error("linker driver not found ('" + driver +
@@ -100,8 +100,8 @@ bool linkSharedLibrary(const CompileOptions &options,
     return false;
   }
   // -z defs: every symbol must resolve now, not when the runtime loads it.
-  std::vector<std::string> args = {driver, "-shared", "-fuse-ld=lld",
-                                   "-Wl,-z,defs", "-o", output, object};
+  std::vector<std::string> args = {
+      driver, "-shared", "-fuse-ld=lld", "-Wl,-z,defs", "-o", output, object};
   if (!options.supportLibrary.empty())
     args.push_back(options.supportLibrary);
   bool cuda = llvm::StringRef(options.target).starts_with("cuda");
@@ -116,7 +116,8 @@ bool linkSharedLibrary(const CompileOptions &options,
     args.push_back("-lomp");
   }
   args.push_back("-lm");
-  args.push_back("-lpthread"); // BufferCache.c's lock (in libc since glibc 2.34)
+  args.push_back(
+      "-lpthread"); // BufferCache.c's lock (in libc since glibc 2.34)
   SmallVector<llvm::StringRef> argRefs(args.begin(), args.end());
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(driver, argRefs, std::nullopt, {}, 0, 0,
@@ -188,14 +189,13 @@ static bool checkLibdeviceResolved(ModuleOp module, bool haveLibdevice) {
           if (name == llvm::StringRef::npos)
             continue;
           llvm::StringRef callee = decl.substr(name);
-          callee = callee.take_until([](char c) {
-            return c == '(' || c == ' ' || c == ';';
-          });
+          callee = callee.take_until(
+              [](char c) { return c == '(' || c == ' ' || c == ';'; });
           error("kernel module @" + binary.getName().str() + " calls " +
-              callee.str() +
-              (haveLibdevice ? ", which libdevice did not resolve"
-                             : " but libdevice.10.bc was not found (set "
-                               "CUDA_HOME to the CUDA toolkit)"));
+                callee.str() +
+                (haveLibdevice ? ", which libdevice did not resolve"
+                               : " but libdevice.10.bc was not found (set "
+                                 "CUDA_HOME to the CUDA toolkit)"));
           ok = false;
         }
       }
@@ -245,18 +245,19 @@ bool compile(const CompileOptions &options) {
   // a call to a function without a body could never be resolved.
   for (Operation &op : module->getBody()->getOperations())
     if (auto fn = dyn_cast<FunctionOpInterface>(op); fn && fn.isExternal()) {
-      emitError(fn.getLoc()) << "function '@" << SymbolTable::getSymbolName(fn).getValue()
-                             << "' is declared but has no body; a model "
-                                "cannot call functions defined elsewhere";
+      emitError(fn.getLoc())
+          << "function '@" << SymbolTable::getSymbolName(fn).getValue()
+          << "' is declared but has no body; a model "
+             "cannot call functions defined elsewhere";
       return false;
     }
   if (chip)
     (*module)->setAttr("seq.target",
                        Builder(&context).getStringAttr("cuda:" + *chip));
   if (options.numThreadsDefault > 0)
-    (*module)->setAttr("seq.num_threads_default",
-                       Builder(&context).getI64IntegerAttr(
-                           options.numThreadsDefault));
+    (*module)->setAttr(
+        "seq.num_threads_default",
+        Builder(&context).getI64IntegerAttr(options.numThreadsDefault));
 
   DefaultTimingManager timing;
   timing.setEnabled(options.timing);
@@ -265,10 +266,10 @@ bool compile(const CompileOptions &options) {
   pm.enableTiming(rootTiming);
   if (options.printIRAfterAll) {
     context.disableMultithreading();
-    pm.enableIRPrinting(
-        [](Pass *, Operation *) { return false; },
-        [](Pass *, Operation *) { return true; },
-        /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false);
+    pm.enableIRPrinting([](Pass *, Operation *) { return false; },
+                        [](Pass *, Operation *) { return true; },
+                        /*printModuleScope=*/true,
+                        /*printAfterOnlyOnChange=*/false);
   }
   // The target decides what the lowering may use (AVX-512's vscalefps).
   std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(options);
@@ -307,7 +308,7 @@ bool compile(const CompileOptions &options) {
     return writePtx(*module, options.outputPath);
   if (options.emit <= Phase::LLVMDialect)
     return writeOutputFile(options.outputPath,
-                     [&](llvm::raw_ostream &os) { module->print(os); });
+                           [&](llvm::raw_ostream &os) { module->print(os); });
 
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
@@ -318,15 +319,16 @@ bool compile(const CompileOptions &options) {
   }
   llvmModule->setDataLayout(machine->createDataLayout());
   llvmModule->setTargetTriple(machine->getTargetTriple());
-  auto optimize =
-      makeOptimizingTransformer(options.optLevel, /*sizeLevel=*/0, machine.get());
+  auto optimize = makeOptimizingTransformer(options.optLevel, /*sizeLevel=*/0,
+                                            machine.get());
   if (llvm::Error err = optimize(llvmModule.get())) {
     error("LLVM optimisation failed: " + llvm::toString(std::move(err)));
     return false;
   }
   if (options.emit == Phase::LLVMIR)
-    return writeOutputFile(options.outputPath,
-                     [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
+    return writeOutputFile(options.outputPath, [&](llvm::raw_ostream &os) {
+      llvmModule->print(os, nullptr);
+    });
 
   if (options.outputPath == "-") {
     error("binary output (obj, so) needs a file name (-o)");

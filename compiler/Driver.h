@@ -15,24 +15,24 @@
 namespace seqc {
 
 struct CompileOptions {
-  std::string inputPath;           ///< "-" reads stdin
-  std::string outputPath;          ///< written atomically (temp + rename)
-  Phase emit = Phase::SharedLib;   ///< where to stop
-  std::string target = "cpu";      ///< only "cpu" for now
-  std::string mcpu = "native";     ///< LLVM CPU name, or "native"
-  unsigned optLevel = 3;           ///< LLVM optimisation level 0..3
-  int numThreadsDefault = 0;       ///< recorded in the descriptor; 0: runtime picks
-  bool parallel = true;            ///< OpenMP loops (links libomp)
-  bool fuseAttention = true;       ///< seq-fuse-attention in phase 1
-  int64_t scanSegments = 1;        ///< selective-scan time segments (prefix)
-  std::string gpuMatmul = "tf32x3"; ///< cuda: tf32x3, tf32 or simt
+  std::string inputPath;         ///< "-" reads stdin
+  std::string outputPath;        ///< written atomically (temp + rename)
+  Phase emit = Phase::SharedLib; ///< where to stop
+  std::string target = "cpu";    ///< only "cpu" for now
+  std::string mcpu = "native";   ///< LLVM CPU name, or "native"
+  unsigned optLevel = 3;         ///< LLVM optimisation level 0..3
+  int numThreadsDefault = 0; ///< recorded in the descriptor; 0: runtime picks
+  bool parallel = true;      ///< OpenMP loops (links libomp)
+  bool fuseAttention = true; ///< seq-fuse-attention in phase 1
+  int64_t scanSegments = 1;  ///< selective-scan time segments (prefix)
+  std::string gpuMatmul = "tf32x3";  ///< cuda: tf32x3, tf32 or simt
   int64_t parallelThreshold = 32768; ///< smallest loop nest run in parallel
-  bool printPipeline = false;      ///< print the pass pipeline and continue
-  bool printIRAfterAll = false;    ///< print IR after every pass
-  bool timing = false;             ///< report pass timing
-  std::string supportLibrary;      ///< static library linked into every .so
-  std::string linkerDriver;        ///< clang used to link the .so
-  std::string openmpLibraryDir;    ///< where the model finds libomp at run time
+  bool printPipeline = false;        ///< print the pass pipeline and continue
+  bool printIRAfterAll = false;      ///< print IR after every pass
+  bool timing = false;               ///< report pass timing
+  std::string supportLibrary;        ///< static library linked into every .so
+  std::string linkerDriver;          ///< clang used to link the .so
+  std::string openmpLibraryDir; ///< where the model finds libomp at run time
 };
 
 /// Compiles one model. Diagnostics (with file:line:col) go to stderr.

@@ -1,4 +1,5 @@
-//===- GpuPipeline.cpp - phase 3 for NVIDIA GPUs (NVVM -> PTX) -------------===//
+//===- GpuPipeline.cpp - phase 3 for NVIDIA GPUs (NVVM -> PTX)
+//-------------===//
 //
 // The GPU form of phase 3: the same bufferization as the CPU, then every
 // parallel loop becomes a kernel (grid over the tile loop, threads over the

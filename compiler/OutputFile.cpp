@@ -71,8 +71,8 @@ bool AtomicOutput::copyToDevice() {
   auto contents = llvm::MemoryBuffer::getFile(tempPath, /*IsText=*/false,
                                               /*RequiresNullTerminator=*/false);
   if (!contents) {
-    error("cannot read back '" + tempPath + "': " +
-          contents.getError().message());
+    error("cannot read back '" + tempPath +
+          "': " + contents.getError().message());
     return false;
   }
   std::error_code ec;

@@ -19,17 +19,14 @@
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MathToLibm/MathToLibm.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
-#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/OpenMPToLLVM/ConvertOpenMPToLLVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
+#include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVM.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
-#include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
-#include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/Dialect/Vector/Transforms/BufferizableOpInterfaceImpl.h"
-#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Transforms/BufferDeallocationOpInterfaceImpl.h"
@@ -50,17 +47,20 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/AllocationOpInterfaceImpl.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/BufferDeallocationOpInterfaceImpl.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
-#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Transforms/Passes.h"
 
 #include "mlir/Conversion/GPUToNVVM/GPUToNVVM.h"
@@ -293,9 +293,9 @@ struct LowerToLinalgPipelineOptions
 } // namespace
 
 void registerPipelines() {
-  PassPipelineRegistration<>("seqc-seq-passes",
-                             "seqc phase 1: seq-level passes",
-                             [](OpPassManager &pm) { buildSeqPassPipeline(pm); });
+  PassPipelineRegistration<>(
+      "seqc-seq-passes", "seqc phase 1: seq-level passes",
+      [](OpPassManager &pm) { buildSeqPassPipeline(pm); });
   PassPipelineRegistration<LowerToLinalgPipelineOptions>(
       "seqc-lower-to-linalg", "seqc phase 2: ABI export and seq to linalg",
       [](OpPassManager &pm, const LowerToLinalgPipelineOptions &options) {
@@ -315,23 +315,21 @@ void registerPipelines() {
       [](OpPassManager &pm, const GpuPipelineOptions &options) {
         buildGpuPipeline(pm, options);
       });
-  PassPipelineRegistration<>("seqc-lower-to-llvm",
-                             "seqc phase 3: bufferize and lower to LLVM",
-                             [](OpPassManager &pm) {
-                               buildLinalgToLLVMPipeline(pm);
-                             });
+  PassPipelineRegistration<>(
+      "seqc-lower-to-llvm", "seqc phase 3: bufferize and lower to LLVM",
+      [](OpPassManager &pm) { buildLinalgToLLVMPipeline(pm); });
   PassPipelineRegistration<CpuPipelineOptions>(
       "seqc-cpu-pipeline", "seqc: the whole CPU pipeline to the LLVM dialect",
       [](OpPassManager &pm, const CpuPipelineOptions &options) {
         buildCpuPipeline(pm, options);
       });
-  PassPipelineRegistration<>(
-      "seqc-lower-to-llvm-sequential",
-      "seqc phase 3 without OpenMP: one thread", [](OpPassManager &pm) {
-        LoweringOptions options;
-        options.parallel = false;
-        buildLinalgToLLVMPipeline(pm, options);
-      });
+  PassPipelineRegistration<>("seqc-lower-to-llvm-sequential",
+                             "seqc phase 3 without OpenMP: one thread",
+                             [](OpPassManager &pm) {
+                               LoweringOptions options;
+                               options.parallel = false;
+                               buildLinalgToLLVMPipeline(pm, options);
+                             });
 }
 
 void registerCompilerDialects(DialectRegistry &registry) {

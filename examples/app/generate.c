@@ -34,7 +34,8 @@ int main(int argc, char **argv) {
   }
   int32_t prompt[256];
   size_t n = 0;
-  for (char *tok = strtok(argv[3], ","); tok && n < 256; tok = strtok(NULL, ","))
+  for (char *tok = strtok(argv[3], ","); tok && n < 256;
+       tok = strtok(NULL, ","))
     prompt[n++] = (int32_t)atoi(tok);
   int steps = argc > 4 ? atoi(argv[4]) : 8;
 

@@ -1,4 +1,5 @@
-//===- Bert.cpp - BERT encoders (sentence embeddings) -----------------------===//
+//===- Bert.cpp - BERT encoders (sentence embeddings)
+//-----------------------===//
 //
 // Word + position + token-type(0) embeddings and LayerNorm, then post-LN
 // blocks: x = LN(x + attn(x)); x = LN(x + W2 gelu(W1 x)). Bidirectional
@@ -50,12 +51,13 @@ Value buildBert(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
   e.beginForward();
   auto ids2d = [&](Value v) {
     return tensor::ExpandShapeOp::create(
-        b, loc, RankedTensorType::get({1, ShapedType::kDynamic}, b.getI64Type()),
-        v, SmallVector<ReassociationIndices>{{0, 1}},
+        b, loc,
+        RankedTensorType::get({1, ShapedType::kDynamic}, b.getI64Type()), v,
+        SmallVector<ReassociationIndices>{{0, 1}},
         SmallVector<OpFoldResult>{b.getIndexAttr(1), e.length()});
   };
-  Value words = e.weight(root + "embeddings.word_embeddings.weight",
-                         {vocab, hidden});
+  Value words =
+      e.weight(root + "embeddings.word_embeddings.weight", {vocab, hidden});
   Value pos = e.weight(root + "embeddings.position_embeddings.weight",
                        {positions, hidden});
   Value typ = e.weight(root + "embeddings.token_type_embeddings.weight",
@@ -73,15 +75,15 @@ Value buildBert(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
   x = e.layernorm(x, root + "embeddings.LayerNorm", hidden, eps);
   for (int64_t i = 0; i < layers && e.error().empty(); ++i) {
     std::string p = root + "encoder.layer." + std::to_string(i);
-    Value q = e.splitHeads(e.linear(x, p + ".attention.self.query", hidden,
-                                    hidden, true),
-                           heads, headDim);
-    Value k = e.splitHeads(e.linear(x, p + ".attention.self.key", hidden,
-                                    hidden, true),
-                           heads, headDim);
-    Value v = e.splitHeads(e.linear(x, p + ".attention.self.value", hidden,
-                                    hidden, true),
-                           heads, headDim);
+    Value q = e.splitHeads(
+        e.linear(x, p + ".attention.self.query", hidden, hidden, true), heads,
+        headDim);
+    Value k = e.splitHeads(
+        e.linear(x, p + ".attention.self.key", hidden, hidden, true), heads,
+        headDim);
+    Value v = e.splitHeads(
+        e.linear(x, p + ".attention.self.value", hidden, hidden, true), heads,
+        headDim);
     Value o = seq::AttentionOp::create(b, loc, q, k, v, Value(), Value(),
                                        nullptr, false, nullptr, nullptr,
                                        nullptr, nullptr, nullptr, nullptr);

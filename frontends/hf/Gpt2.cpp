@@ -1,4 +1,5 @@
-//===- Gpt2.cpp - GPT-2 -----------------------------------------------------===//
+//===- Gpt2.cpp - GPT-2
+//-----------------------------------------------------===//
 //
 // Learned positions, pre-LayerNorm blocks, fused q/k/v projection, gelu_new
 // MLP, LM head tied to the token embedding. GPT-2's Conv1D stores weights
@@ -29,7 +30,8 @@ Value buildGpt2(ModelEmitter &e, HfConfig &c, StringRef, int64_t maxPositions) {
       c.size(alias("n_positions", "max_position_embeddings"), INT32_MAX);
   int64_t inner = c.size("n_inner", 4 * hidden, 1 << 24);
   double eps = c.nonNegative("layer_norm_epsilon", 1e-5);
-  seq::ActivationKind act = activationField(c, "activation_function", "gelu_new");
+  seq::ActivationKind act =
+      activationField(c, "activation_function", "gelu_new");
   // scores · 1/sqrt(head_dim) unless scale_attn_weights is false, further
   // divided by (layer + 1) with scale_attn_by_inverse_layer_idx.
   bool scaleWeights = c.boolean("scale_attn_weights", true);
@@ -57,17 +59,15 @@ Value buildGpt2(ModelEmitter &e, HfConfig &c, StringRef, int64_t maxPositions) {
   e.beginForward();
   Value wte = e.weight(t + "wte.weight", {vocab, hidden});
   Value wpe = e.weight(t + "wpe.weight", {positions, hidden});
-  Value x = e.add(seq::EmbeddingOp::create(b, loc, wte, e.ids()),
-                  seq::EmbeddingOp::create(
-                      b, loc, wpe,
-                      tensor::ExpandShapeOp::create(
-                          b, loc,
-                          RankedTensorType::get({1, ShapedType::kDynamic},
-                                                b.getI64Type()),
-                          e.positions(),
-                          SmallVector<ReassociationIndices>{{0, 1}},
-                          SmallVector<OpFoldResult>{b.getIndexAttr(1),
-                                                    e.length()})));
+  Value x = e.add(
+      seq::EmbeddingOp::create(b, loc, wte, e.ids()),
+      seq::EmbeddingOp::create(
+          b, loc, wpe,
+          tensor::ExpandShapeOp::create(
+              b, loc,
+              RankedTensorType::get({1, ShapedType::kDynamic}, b.getI64Type()),
+              e.positions(), SmallVector<ReassociationIndices>{{0, 1}},
+              SmallVector<OpFoldResult>{b.getIndexAttr(1), e.length()})));
   for (int64_t i = 0; i < layers && e.error().empty(); ++i) {
     std::string p = t + "h." + std::to_string(i);
     Value h = e.layernorm(x, p + ".ln_1", hidden, eps);
@@ -75,7 +75,8 @@ Value buildGpt2(ModelEmitter &e, HfConfig &c, StringRef, int64_t maxPositions) {
                          /*transposed=*/true);
     Value q = e.splitHeads(e.sliceLast(qkv, 0, hidden), heads, headDim);
     Value k = e.splitHeads(e.sliceLast(qkv, hidden, hidden), heads, headDim);
-    Value v = e.splitHeads(e.sliceLast(qkv, 2 * hidden, hidden), heads, headDim);
+    Value v =
+        e.splitHeads(e.sliceLast(qkv, 2 * hidden, hidden), heads, headDim);
     std::string kName = "layers." + std::to_string(i) + ".k_cache";
     std::string vName = "layers." + std::to_string(i) + ".v_cache";
     Value kc = e.appendToCache(
@@ -95,8 +96,8 @@ Value buildGpt2(ModelEmitter &e, HfConfig &c, StringRef, int64_t maxPositions) {
     x = e.add(x, e.linear(e.mergeHeads(o), p + ".attn.c_proj", hidden, hidden,
                           true, true));
     h = e.layernorm(x, p + ".ln_2", hidden, eps);
-    Value up = e.activation(act, e.linear(h, p + ".mlp.c_fc", inner, hidden,
-                                          true, true));
+    Value up = e.activation(
+        act, e.linear(h, p + ".mlp.c_fc", inner, hidden, true, true));
     x = e.add(x, e.linear(up, p + ".mlp.c_proj", hidden, inner, true, true));
   }
   if (!e.error().empty())

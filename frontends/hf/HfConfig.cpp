@@ -144,8 +144,8 @@ void HfConfig::requireBoolean(llvm::StringRef key, bool value,
   if (!v)
     fail(key, "expected true or false");
   else if (*v != value)
-    fail(key, std::string(*v ? "true" : "false") + " is not supported: " +
-                  why.str());
+    fail(key, std::string(*v ? "true" : "false") +
+                  " is not supported: " + why.str());
 }
 
 void HfConfig::checkAccounted(llvm::StringRef architecture) {
@@ -181,8 +181,8 @@ int64_t HfConfig::size(llvm::StringRef key, int64_t fallback, int64_t max) {
     return fallback;
   int64_t v = integer(key, fallback);
   if (firstError.empty() && (v < 1 || v > max))
-    fail(key, std::to_string(v) + " is outside [1, " + std::to_string(max) +
-                  "]");
+    fail(key,
+         std::to_string(v) + " is outside [1, " + std::to_string(max) + "]");
   return v;
 }
 
@@ -305,8 +305,7 @@ std::optional<std::vector<double>> HfConfig::numbers(llvm::StringRef key) {
   return out;
 }
 
-std::optional<std::vector<std::string>>
-HfConfig::strings(llvm::StringRef key) {
+std::optional<std::vector<std::string>> HfConfig::strings(llvm::StringRef key) {
   const llvm::json::Value *value = use(key);
   const llvm::json::Array *array = value ? value->getAsArray() : nullptr;
   if (!array)

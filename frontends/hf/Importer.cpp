@@ -58,38 +58,82 @@ const Family kFamilies[] = {
 /// runs in eval mode), initialisers, and the generation settings older
 /// versions stored in config.json. Switches that do change it are checked.
 void acceptGenericFields(HfConfig &c) {
-  c.irrelevant({"architectures", "model_type", "transformers_version",
-                "_name_or_path", "name_or_path", "_commit_hash", "auto_map",
-                "dtype", "torch_dtype", "use_bfloat16", "tf_legacy_loss",
-                "xla_device", "torchscript", "return_dict",
-                "output_hidden_states", "output_attentions", "use_cache",
-                "chunk_size_feed_forward", "is_encoder_decoder",
-                "tie_encoder_decoder", "cross_attention_hidden_size",
-                "decoder_start_token_id", "sep_token_id", "bos_token_id",
-                "eos_token_id", "pad_token_id", "id2label", "label2id",
-                "num_labels", "problem_type", "finetuning_task",
-                "tokenizer_class", "prefix", "task_specific_params",
-                "gradient_checkpointing", "_attn_implementation_autoset",
-                "output_past", "attn_implementation", "experts_implementation",
-                "initializer_range", "tie_last_hidden_states", "is_decoder",
+  c.irrelevant({"architectures",
+                "model_type",
+                "transformers_version",
+                "_name_or_path",
+                "name_or_path",
+                "_commit_hash",
+                "auto_map",
+                "dtype",
+                "torch_dtype",
+                "use_bfloat16",
+                "tf_legacy_loss",
+                "xla_device",
+                "torchscript",
+                "return_dict",
+                "output_hidden_states",
+                "output_attentions",
+                "use_cache",
+                "chunk_size_feed_forward",
+                "is_encoder_decoder",
+                "tie_encoder_decoder",
+                "cross_attention_hidden_size",
+                "decoder_start_token_id",
+                "sep_token_id",
+                "bos_token_id",
+                "eos_token_id",
+                "pad_token_id",
+                "id2label",
+                "label2id",
+                "num_labels",
+                "problem_type",
+                "finetuning_task",
+                "tokenizer_class",
+                "prefix",
+                "task_specific_params",
+                "gradient_checkpointing",
+                "_attn_implementation_autoset",
+                "output_past",
+                "attn_implementation",
+                "experts_implementation",
+                "initializer_range",
+                "tie_last_hidden_states",
+                "is_decoder",
                 "add_cross_attention"});
   // Dropout is the identity at inference.
-  c.irrelevant({"attention_dropout", "hidden_dropout", "dropout",
-                "resid_pdrop", "embd_pdrop", "attn_pdrop",
-                "hidden_dropout_prob", "attention_probs_dropout_prob",
-                "classifier_dropout", "summary_first_dropout",
-                "summary_last_dropout"});
+  c.irrelevant({"attention_dropout", "hidden_dropout", "dropout", "resid_pdrop",
+                "embd_pdrop", "attn_pdrop", "hidden_dropout_prob",
+                "attention_probs_dropout_prob", "classifier_dropout",
+                "summary_first_dropout", "summary_last_dropout"});
   // Generation settings (transformers moves them to generation_config).
-  c.irrelevant({"max_length", "min_length", "do_sample", "early_stopping",
-                "num_beams", "num_beam_groups", "diversity_penalty",
-                "temperature", "top_k", "top_p", "typical_p",
-                "repetition_penalty", "length_penalty", "no_repeat_ngram_size",
-                "encoder_no_repeat_ngram_size", "bad_words_ids",
-                "num_return_sequences", "output_scores",
-                "return_dict_in_generate", "forced_bos_token_id",
-                "forced_eos_token_id", "remove_invalid_values",
-                "exponential_decay_length_penalty", "suppress_tokens",
-                "begin_suppress_tokens", "epsilon_cutoff", "eta_cutoff",
+  c.irrelevant({"max_length",
+                "min_length",
+                "do_sample",
+                "early_stopping",
+                "num_beams",
+                "num_beam_groups",
+                "diversity_penalty",
+                "temperature",
+                "top_k",
+                "top_p",
+                "typical_p",
+                "repetition_penalty",
+                "length_penalty",
+                "no_repeat_ngram_size",
+                "encoder_no_repeat_ngram_size",
+                "bad_words_ids",
+                "num_return_sequences",
+                "output_scores",
+                "return_dict_in_generate",
+                "forced_bos_token_id",
+                "forced_eos_token_id",
+                "remove_invalid_values",
+                "exponential_decay_length_penalty",
+                "suppress_tokens",
+                "begin_suppress_tokens",
+                "epsilon_cutoff",
+                "eta_cutoff",
                 "encoder_repetition_penalty"});
   if (c.has("quantization_config"))
     c.fail("quantization_config",
@@ -138,7 +182,8 @@ OwningOpRef<ModuleOp> importHuggingFace(MLIRContext *context,
     error = std::string(configPath) + ": architecture '" + arch +
             "' is not supported; supported: ";
     for (const Family &f : kFamilies)
-      error += std::string(f.architecture) + (&f != std::end(kFamilies) - 1 ? ", " : "");
+      error += std::string(f.architecture) +
+               (&f != std::end(kFamilies) - 1 ? ", " : "");
     return nullptr;
   }
   std::unique_ptr<seqrt::WeightStore> weights =
@@ -156,17 +201,16 @@ OwningOpRef<ModuleOp> importHuggingFace(MLIRContext *context,
   int64_t maxPositions = options.maxPositions;
   // GPT-2 names it n_positions; state-space models have no limit but a
   // hybrid's caches need one.
-  int64_t limit = config->size(
-      "max_position_embeddings",
-      config->size("n_positions", 4096, INT32_MAX), INT32_MAX);
+  int64_t limit =
+      config->size("max_position_embeddings",
+                   config->size("n_positions", 4096, INT32_MAX), INT32_MAX);
   if (maxPositions <= 0)
     maxPositions = std::min<int64_t>(limit, 4096);
   ModelEmitter emitter(context, *weights, folder);
   emitter.setMaxTokensPerCall(options.maxTokensPerCall);
-  Value logits =
-      config->error().empty()
-          ? family->build(emitter, *config, arch, maxPositions)
-          : Value();
+  Value logits = config->error().empty()
+                     ? family->build(emitter, *config, arch, maxPositions)
+                     : Value();
   // Every field read or declared irrelevant; every tensor bound or a known
   // buffer. Anything else would be silently ignored.
   // (Unless the build stopped early at a tensor problem, before reading

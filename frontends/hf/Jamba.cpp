@@ -1,4 +1,5 @@
-//===- Jamba.cpp - Jamba: attention + Mamba layers with MoE -----------------===//
+//===- Jamba.cpp - Jamba: attention + Mamba layers with MoE
+//-----------------===//
 //
 // Layer i mixes with attention when i % attn_layer_period ==
 // attn_layer_offset (no positional embedding, GQA, causal) and with a Mamba
@@ -29,7 +30,8 @@ Value stackExperts(ModelEmitter &e, const std::string &prefix,
 
 } // namespace
 
-Value buildJamba(ModelEmitter &e, HfConfig &c, StringRef, int64_t maxPositions) {
+Value buildJamba(ModelEmitter &e, HfConfig &c, StringRef,
+                 int64_t maxPositions) {
   int64_t hidden = c.size("hidden_size");
   int64_t layers = c.size("num_hidden_layers", 4096);
   int64_t vocab = c.size("vocab_size");
@@ -120,9 +122,11 @@ Value buildJamba(ModelEmitter &e, HfConfig &c, StringRef, int64_t maxPositions) 
     Value ff;
     if (experts > 1 && i % expertPeriod == expertOffset) {
       Value logits = e.linear(h, f + ".router", experts, hidden, false);
-      Value gate = stackExperts(e, f, "gate_proj.weight", experts, inter, hidden);
+      Value gate =
+          stackExperts(e, f, "gate_proj.weight", experts, inter, hidden);
       Value up = stackExperts(e, f, "up_proj.weight", experts, inter, hidden);
-      Value down = stackExperts(e, f, "down_proj.weight", experts, hidden, inter);
+      Value down =
+          stackExperts(e, f, "down_proj.weight", experts, hidden, inter);
       ff = seq::MoeOp::create(b, loc, h, logits, gate, up, down,
                               static_cast<uint64_t>(topK),
                               seq::MoeRoutingKind::softmax_topk,

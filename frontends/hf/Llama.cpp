@@ -79,8 +79,8 @@ RopeScaling readRopeScaling(HfConfig &config) {
     r.factor = number("factor", 1.0);
     r.low = number("low_freq_factor", 1.0);
     r.high = number("high_freq_factor", 4.0);
-    r.original = static_cast<int64_t>(
-        number("original_max_position_embeddings", 0));
+    r.original =
+        static_cast<int64_t>(number("original_max_position_embeddings", 0));
     known.insert(known.end(), {"factor", "low_freq_factor", "high_freq_factor",
                                "original_max_position_embeddings"});
     if (r.original <= 0)
@@ -100,7 +100,8 @@ RopeScaling readRopeScaling(HfConfig &config) {
     partial = p->getAsNumber().value_or(0.0);
   if (kind != "default" && partial != 1.0)
     config.fail(field, "partial_rotary_factor != 1 is not supported with "
-                       "rope_type '" + kind + "'");
+                       "rope_type '" +
+                           kind + "'");
   for (const auto &member : *obj)
     if (llvm::find(known, llvm::StringRef(member.first)) == known.end())
       config.fail(field, "key '" + member.first.str() +
@@ -153,9 +154,10 @@ std::vector<int64_t> layerWindows(HfConfig &c, llvm::StringRef arch,
     bool sliding;
     if (types) {
       const std::string &t = (*types)[i];
-      if (t != "sliding_attention" && t != "full_attention" && t != "attention") {
-        c.fail("layer_types", "'" + t + "' is not a layer type of " +
-                                  arch.str());
+      if (t != "sliding_attention" && t != "full_attention" &&
+          t != "attention") {
+        c.fail("layer_types",
+               "'" + t + "' is not a layer type of " + arch.str());
         return windows;
       }
       sliding = t == "sliding_attention";
@@ -196,8 +198,7 @@ Value buildLlamaFamily(ModelEmitter &e, HfConfig &c, StringRef arch,
   int64_t kvHeads = c.size("num_key_value_heads", heads, 1 << 24);
   int64_t vocab = c.size("vocab_size");
   int64_t inter = c.size("intermediate_size");
-  int64_t headDim =
-      c.size("head_dim", heads > 0 ? hidden / heads : 0, 1 << 16);
+  int64_t headDim = c.size("head_dim", heads > 0 ? hidden / heads : 0, 1 << 16);
   double eps = c.nonNegative("rms_norm_eps", 1e-6);
   double theta = c.number("rope_theta", 10000.0);
   for (llvm::StringRef key : {"rope_scaling", "rope_parameters"})
@@ -220,16 +221,17 @@ Value buildLlamaFamily(ModelEmitter &e, HfConfig &c, StringRef arch,
   // transformers >= 5 no longer reads it (tensor-parallel pretraining).
   c.irrelevant({"pretraining_tp"});
   if (heads > 0 && kvHeads > 0 && heads % kvHeads != 0)
-    c.fail("num_key_value_heads", "must divide num_attention_heads (" +
-                                      std::to_string(heads) + ")");
+    c.fail("num_key_value_heads",
+           "must divide num_attention_heads (" + std::to_string(heads) + ")");
   // LlamaConfig validates this even when head_dim is given.
   if (llama && heads > 0 && hidden % heads != 0)
-    c.fail("num_attention_heads", "must divide hidden_size (" +
-                                      std::to_string(hidden) + ")");
+    c.fail("num_attention_heads",
+           "must divide hidden_size (" + std::to_string(hidden) + ")");
   if (headDim % 2 != 0)
     c.fail("head_dim", "must be even for rotary embeddings");
-  std::vector<int64_t> windows =
-      c.error().empty() ? layerWindows(c, arch, layers) : std::vector<int64_t>();
+  std::vector<int64_t> windows = c.error().empty()
+                                     ? layerWindows(c, arch, layers)
+                                     : std::vector<int64_t>();
   if (!c.error().empty())
     return nullptr;
 
@@ -242,9 +244,9 @@ Value buildLlamaFamily(ModelEmitter &e, HfConfig &c, StringRef arch,
   for (int64_t i = 0; i < layers && e.error().empty(); ++i) {
     std::string p = "model.layers." + std::to_string(i);
     Value h = e.rmsnorm(x, p + ".input_layernorm.weight", hidden, eps);
-    Value q = e.splitHeads(e.linear(h, p + ".self_attn.q_proj", heads * headDim,
-                                    hidden, qkvBias),
-                           heads, headDim);
+    Value q = e.splitHeads(
+        e.linear(h, p + ".self_attn.q_proj", heads * headDim, hidden, qkvBias),
+        heads, headDim);
     Value k = e.splitHeads(e.linear(h, p + ".self_attn.k_proj",
                                     kvHeads * headDim, hidden, qkvBias),
                            kvHeads, headDim);

@@ -1,4 +1,5 @@
-//===- Mamba.cpp - Mamba (S6) -----------------------------------------------===//
+//===- Mamba.cpp - Mamba (S6)
+//-----------------------------------------------===//
 //
 // Each block: x += out_proj(scan(silu(conv(in_x)), ...) · silu(z)) on
 // rmsnorm(x), where in_proj gives [in_x, z], x_proj gives [dt, B, C], and
@@ -23,8 +24,8 @@ Value emitMambaMixer(ModelEmitter &e, Value x, StringRef prefix,
   OpBuilder &b = e.builder();
   Location loc = e.loc();
   int64_t inner = s.inner, n = s.state, k = s.conv, r = s.dtRank;
-  Value xz = e.linear(x, (prefix + ".in_proj").str(), 2 * inner, s.hidden,
-                      s.bias);
+  Value xz =
+      e.linear(x, (prefix + ".in_proj").str(), 2 * inner, s.hidden, s.bias);
   Value xs = e.sliceLast(xz, 0, inner);
   Value z = e.sliceLast(xz, inner, inner);
 

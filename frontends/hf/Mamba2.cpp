@@ -1,4 +1,5 @@
-//===- Mamba2.cpp - Mamba2 (state-space duality) ----------------------------===//
+//===- Mamba2.cpp - Mamba2 (state-space duality)
+//----------------------------===//
 //
 // Each block: x += out_proj(gated_rmsnorm(ssd(x_h, dt, A, B, C, D), z)) on
 // rmsnorm(x). in_proj gives [z, xBC, dt]; a causal conv (silu) runs over
@@ -77,8 +78,8 @@ Value buildMamba2(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
     std::string m = p + ".mixer";
     std::string s = "layers." + std::to_string(i);
     Value h = e.rmsnorm(x, p + ".norm.weight", hidden, eps);
-    Value proj = e.linear(h, m + ".in_proj", 2 * inner + 2 * groups * state + heads,
-                          hidden, bias);
+    Value proj = e.linear(h, m + ".in_proj",
+                          2 * inner + 2 * groups * state + heads, hidden, bias);
     Value z = e.sliceLast(proj, 0, inner);
     Value xbc = e.sliceLast(proj, inner, convDim);
     Value dt = e.sliceLast(proj, inner + convDim, heads);
@@ -90,12 +91,13 @@ Value buildMamba2(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
     Value convState = e.addState(s + ".conv_state", {1, convDim, kernel - 1});
     auto conv = seq::CausalConv1dOp::create(
         b, loc, xbc, w, cb, convState,
-        seq::ActivationKindAttr::get(b.getContext(), seq::ActivationKind::silu));
+        seq::ActivationKindAttr::get(b.getContext(),
+                                     seq::ActivationKind::silu));
     e.setState(s + ".conv_state", conv.getFinalState());
-    Value xs = e.splitHeads(e.sliceLast(conv.getOutput(), 0, inner), heads,
-                            headDim);
-    Value bm = e.splitHeads(e.sliceLast(conv.getOutput(), inner, groups * state),
-                            groups, state);
+    Value xs =
+        e.splitHeads(e.sliceLast(conv.getOutput(), 0, inner), heads, headDim);
+    Value bm = e.splitHeads(
+        e.sliceLast(conv.getOutput(), inner, groups * state), groups, state);
     Value cm = e.splitHeads(
         e.sliceLast(conv.getOutput(), inner + groups * state, groups * state),
         groups, state);
@@ -107,8 +109,8 @@ Value buildMamba2(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
     Value ssmState = e.addState(s + ".ssm_state", {1, heads, headDim, state});
     DenseF32ArrayAttr limitAttr;
     if (limit)
-      limitAttr = b.getDenseF32ArrayAttr(
-          {float(limit->first), float(limit->second)});
+      limitAttr =
+          b.getDenseF32ArrayAttr({float(limit->first), float(limit->second)});
     auto ssd = seq::SSDOp::create(b, loc, xs, dt, a, bm, cm, d, /*z=*/Value(),
                                   dtBias, ssmState, /*dt_softplus=*/true,
                                   limitAttr, b.getI64IntegerAttr(chunk));
@@ -124,7 +126,8 @@ Value buildMamba2(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
   if (!e.error().empty())
     return nullptr;
   x = e.rmsnorm(x, "backbone.norm_f.weight", hidden, eps);
-  std::string head = e.lmHead(c, "backbone.embeddings", /*tiedByDefault=*/false);
+  std::string head =
+      e.lmHead(c, "backbone.embeddings", /*tiedByDefault=*/false);
   return e.linear(x, head, vocab, hidden, false);
 }
 

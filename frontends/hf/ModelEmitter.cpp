@@ -46,9 +46,9 @@ void ModelEmitter::beginForward() {
   b.setInsertionPointToEnd(module->getBody());
   auto idsType =
       RankedTensorType::get({1, ShapedType::kDynamic}, b.getI64Type());
-  forward = func::FuncOp::create(
-      b, location, "forward",
-      b.getFunctionType({idsType, b.getIndexType()}, {}));
+  forward =
+      func::FuncOp::create(b, location, "forward",
+                           b.getFunctionType({idsType, b.getIndexType()}, {}));
   forward.setPrivate();
   Block *body = forward.addEntryBlock();
   b.setInsertionPointToStart(body);
@@ -69,15 +69,18 @@ seq::ActivationKind activationField(HfConfig &config, StringRef key,
           .Case("relu", seq::ActivationKind::relu)
           .Cases("gelu", "gelu_python", seq::ActivationKind::gelu)
           .Cases({"gelu_new", "gelu_pytorch_tanh", "gelu_accurate",
-                 "gelu_python_tanh"}, seq::ActivationKind::gelu_tanh)
+                  "gelu_python_tanh"},
+                 seq::ActivationKind::gelu_tanh)
           .Cases("silu", "swish", seq::ActivationKind::silu)
           .Case("sigmoid", seq::ActivationKind::sigmoid)
           .Case("tanh", seq::ActivationKind::tanh)
           .Default(std::nullopt);
   if (!kind) {
-    config.fail(key, "'" + name + "' is not supported (relu, gelu, "
-                     "gelu_python, gelu_new, gelu_pytorch_tanh, gelu_accurate, "
-                     "gelu_python_tanh, silu, swish, sigmoid, tanh are)");
+    config.fail(key,
+                "'" + name +
+                    "' is not supported (relu, gelu, "
+                    "gelu_python, gelu_new, gelu_pytorch_tanh, gelu_accurate, "
+                    "gelu_python_tanh, silu, swish, sigmoid, tanh are)");
     return seq::ActivationKind::silu;
   }
   return *kind;
@@ -168,10 +171,9 @@ Value ModelEmitter::linear(Value x, StringRef prefix, int64_t out, int64_t in,
 Value ModelEmitter::rmsnorm(Value x, StringRef weightName, int64_t dim,
                             double epsilon, double weightOffset) {
   Value w = weight(weightName, {dim});
-  return seq::RMSNormOp::create(b, location, x, w, /*gate=*/Value(),
-                                b.getF32FloatAttr(epsilon),
-                                /*group_size=*/nullptr,
-                                b.getF32FloatAttr(weightOffset));
+  return seq::RMSNormOp::create(
+      b, location, x, w, /*gate=*/Value(), b.getF32FloatAttr(epsilon),
+      /*group_size=*/nullptr, b.getF32FloatAttr(weightOffset));
 }
 
 Value ModelEmitter::layernorm(Value x, StringRef prefix, int64_t dim,
@@ -197,8 +199,7 @@ Value ModelEmitter::glu(seq::ActivationKind kind, Value gate, Value up) {
 Value ModelEmitter::splitHeads(Value x, int64_t heads, int64_t dim) {
   auto type = f32({1, ShapedType::kDynamic, heads, dim});
   return tensor::ExpandShapeOp::create(
-      b, location, type, x,
-      SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}},
+      b, location, type, x, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}},
       SmallVector<OpFoldResult>{b.getIndexAttr(1), lengthValue,
                                 b.getIndexAttr(heads), b.getIndexAttr(dim)});
 }
@@ -257,9 +258,9 @@ Value ModelEmitter::appendToRing(Value cache, Value values) {
   Value slots = arith::ConstantIndexOp::create(b, location, type.getDimSize(1));
   Value start = arith::RemUIOp::create(b, location, posArg, slots);
   // The first part runs to the ring's end, the rest wraps to slot 0.
-  Value first = arith::MinUIOp::create(
-      b, location, lengthValue,
-      arith::SubIOp::create(b, location, slots, start));
+  Value first =
+      arith::MinUIOp::create(b, location, lengthValue,
+                             arith::SubIOp::create(b, location, slots, start));
   Value rest = arith::SubIOp::create(b, location, lengthValue, first);
   auto piece = [&](Value offset, Value size, Value at, Value into) {
     SmallVector<OpFoldResult> from(type.getRank(), idx(0)), sizes, dest;
@@ -324,9 +325,8 @@ OwningOpRef<ModuleOp> ModelEmitter::finishEncoder(Value hidden) {
   Value acc = linalg::FillOp::create(eb, location, zerof, init).getResult(0);
   MLIRContext *ctx = eb.getContext();
   auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-  SmallVector<AffineMap> maps = {
-      AffineMap::get(3, 0, {d(0), d(1), d(2)}, ctx),
-      AffineMap::get(3, 0, {d(0), d(2)}, ctx)};
+  SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {d(0), d(1), d(2)}, ctx),
+                                 AffineMap::get(3, 0, {d(0), d(2)}, ctx)};
   Value sum =
       linalg::GenericOp::create(
           eb, location, pooledType, h, acc, maps,
@@ -338,10 +338,11 @@ OwningOpRef<ModuleOp> ModelEmitter::finishEncoder(Value hidden) {
           })
           .getResult(0);
   Value tokens = tensor::DimOp::create(eb, location, body->getArgument(0), 1);
-  Value tokens64 = arith::IndexCastOp::create(eb, location, eb.getI64Type(), tokens);
-  Value count = arith::SIToFPOp::create(eb, location, eb.getF32Type(), tokens64);
-  Value countTensor =
-      tensor::SplatOp::create(eb, location, pooledType, count);
+  Value tokens64 =
+      arith::IndexCastOp::create(eb, location, eb.getI64Type(), tokens);
+  Value count =
+      arith::SIToFPOp::create(eb, location, eb.getF32Type(), tokens64);
+  Value countTensor = tensor::SplatOp::create(eb, location, pooledType, count);
   Value mean = arith::DivFOp::create(eb, location, sum, countTensor);
   func::ReturnOp::create(eb, location, ValueRange{h, mean});
   return std::move(module);
@@ -366,7 +367,8 @@ func::FuncOp ModelEmitter::lastPositionForward() {
       lb, location, rows, arith::ConstantIndexOp::create(lb, location, 1));
   Value row = tensor::ExtractSliceOp::create(
       lb, location,
-      RankedTensorType::get({1, 1, xType.getDimSize(2)}, xType.getElementType()),
+      RankedTensorType::get({1, 1, xType.getDimSize(2)},
+                            xType.getElementType()),
       x,
       ArrayRef<OpFoldResult>{lb.getIndexAttr(0), lastRow, lb.getIndexAttr(0)},
       ArrayRef<OpFoldResult>{lb.getIndexAttr(1), lb.getIndexAttr(1),
@@ -421,8 +423,8 @@ OwningOpRef<ModuleOp> ModelEmitter::finish(Value logits, int64_t maxPositions) {
     const char *name = kind == Prefill  ? "prefill"
                        : kind == Decode ? "decode"
                                         : "prefill_last";
-    auto fn = func::FuncOp::create(b, location, name,
-                                   b.getFunctionType(args, outs));
+    auto fn =
+        func::FuncOp::create(b, location, name, b.getFunctionType(args, outs));
     for (auto [i, s] : llvm::enumerate(states)) {
       fn.setArgAttr(i + 2, "seq.state", b.getStringAttr(s.name));
       fn.setResultAttr(i + 1, "seq.state", b.getStringAttr(s.name));
@@ -430,18 +432,15 @@ OwningOpRef<ModuleOp> ModelEmitter::finish(Value logits, int64_t maxPositions) {
     Block *body = fn.addEntryBlock();
     OpBuilder eb = OpBuilder::atBlockBegin(body);
     SmallVector<Value> callArgs(body->getArguments());
-    callArgs[0] = tensor::CastOp::create(eb, location,
-                                         forward.getArgumentTypes()[0],
-                                         callArgs[0]);
+    callArgs[0] = tensor::CastOp::create(
+        eb, location, forward.getArgumentTypes()[0], callArgs[0]);
     auto call = func::CallOp::create(eb, location, callee, callArgs);
     SmallVector<Value> returned(call.getResults());
-    returned[0] =
-        tensor::CastOp::create(eb, location, logitsType, returned[0]);
+    returned[0] = tensor::CastOp::create(eb, location, logitsType, returned[0]);
     func::ReturnOp::create(eb, location, returned);
   }
   if (usesCache && maxPositions > 0)
-    (*module)->setAttr("seq.max_positions",
-                       b.getI64IntegerAttr(maxPositions));
+    (*module)->setAttr("seq.max_positions", b.getI64IntegerAttr(maxPositions));
   if (usesRing)
     (*module)->setAttr("seq.max_tokens_per_call",
                        b.getI64IntegerAttr(maxTokensPerCall));

@@ -1,4 +1,5 @@
-//===- ModelEmitter.h - build a language model in the seq dialect -*- C++ -*-===//
+//===- ModelEmitter.h - build a language model in the seq dialect -*- C++
+//-*-===//
 //
 // The building blocks every importer shares: weights checked against the
 // checkpoint (a missing tensor or a shape that disagrees with the config is

@@ -63,8 +63,8 @@ template <typename Ops> struct TileVisibility {
       // i - j < w over the rectangle: all at (qb, ja), any at (qa, jb).
       Bounds near{o.lt(o.sub(qa, jb), w), o.lt(o.sub(qb, ja), w)};
       if (!m.causal)
-        near = conj(near, Bounds{o.lt(o.sub(ja, qb), w),
-                                 o.lt(o.sub(jb, qa), w)});
+        near =
+            conj(near, Bounds{o.lt(o.sub(ja, qb), w), o.lt(o.sub(jb, qa), w)});
       local = conj(local, near);
     }
     if (m.dilationRate) {
@@ -76,8 +76,7 @@ template <typename Ops> struct TileVisibility {
       Bool overlap = o.both(o.le(qsa, jsb), o.le(jsa, qsb));
       Bool single = o.constant(false);
       if (*m.dilationRate == 1)
-        single = o.both(o.both(o.eq(qsa, qsb), o.eq(jsa, jsb)),
-                        o.eq(qsa, jsa));
+        single = o.both(o.both(o.eq(qsa, qsb), o.eq(jsa, jsb)), o.eq(qsa, jsa));
       local = conj(local, Bounds{overlap, single});
     }
     if (m.hasBlockLayout) {
@@ -118,8 +117,8 @@ flashTileSizes(int64_t group, int64_t staticQueries, bool queriesStatic,
                              : std::max<int64_t>(1, (64 + group - 1) / group);
   if (queriesStatic)
     tq = std::max<int64_t>(1, std::min(tq, staticQueries));
-  int64_t tk = std::min<int64_t>(256, (std::max<int64_t>(keyTile, 1) + 15) /
-                                          16 * 16);
+  int64_t tk =
+      std::min<int64_t>(256, (std::max<int64_t>(keyTile, 1) + 15) / 16 * 16);
   return {tq, tk};
 }
 

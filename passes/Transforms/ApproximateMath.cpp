@@ -36,7 +36,8 @@ struct ScalefExp : OpRewritePattern<math::ExpOp> {
     Location loc = op.getLoc();
     auto splat = [&](float value) -> Value {
       return arith::ConstantOp::create(
-          rewriter, loc, DenseElementsAttr::get(type, rewriter.getF32FloatAttr(value)));
+          rewriter, loc,
+          DenseElementsAttr::get(type, rewriter.getF32FloatAttr(value)));
     };
     auto fma = [&](Value a, Value b, Value c) -> Value {
       return math::FmaOp::create(rewriter, loc, a, b, c);
@@ -45,22 +46,22 @@ struct ScalefExp : OpRewritePattern<math::ExpOp> {
     // NaN handling).
     auto clamp = [&](Value x, float lo, float hi) -> Value {
       Value l = splat(lo), h = splat(hi);
-      Value below = arith::CmpFOp::create(rewriter, loc,
-                                          arith::CmpFPredicate::OLT, x, l);
+      Value below =
+          arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::OLT, x, l);
       x = arith::SelectOp::create(rewriter, loc, below, l, x);
-      Value above = arith::CmpFOp::create(rewriter, loc,
-                                          arith::CmpFPredicate::OGT, x, h);
+      Value above =
+          arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::OGT, x, h);
       return arith::SelectOp::create(rewriter, loc, above, h, x);
     };
     // Below -104, e^x is 0 in f32; above 89 it is inf.
     Value x = clamp(op.getOperand(), -104.0f, 89.0f);
     Value n = math::RoundEvenOp::create(
-        rewriter, loc, arith::MulFOp::create(rewriter, loc, x, splat(1.44269504f)));
+        rewriter, loc,
+        arith::MulFOp::create(rewriter, loc, x, splat(1.44269504f)));
     Value f = fma(n, splat(-0.693359375f), x);
     f = fma(n, splat(2.12194440e-4f), f);
-    static constexpr float kPoly[] = {1.0f,         1.0f,
-                                      0.49999994f,  0.16666432f,
-                                      0.041668002f, 0.0083741555f,
+    static constexpr float kPoly[] = {1.0f,         1.0f,         0.49999994f,
+                                      0.16666432f,  0.041668002f, 0.0083741555f,
                                       0.0013843646f};
     Value p = splat(kPoly[6]);
     for (int k = 5; k >= 0; --k)
@@ -69,12 +70,12 @@ struct ScalefExp : OpRewritePattern<math::ExpOp> {
     // touches no memory). MLIR 22 hands its operands to
     // llvm.x86.avx512.mask.scalef.ps.512(a, b, passthru, mask, rounding) in
     // the order written, so they go in that order: p · 2^n, all lanes.
-    Value allLanes = arith::ConstantOp::create(
-        rewriter, loc, rewriter.getI16IntegerAttr(-1));
-    Value currentRounding = arith::ConstantOp::create(
-        rewriter, loc, rewriter.getI32IntegerAttr(4));
-    Value scaled = x86vector::MaskScaleFOp::create(
-        rewriter, loc, type, p, n, p, allLanes, currentRounding);
+    Value allLanes = arith::ConstantOp::create(rewriter, loc,
+                                               rewriter.getI16IntegerAttr(-1));
+    Value currentRounding =
+        arith::ConstantOp::create(rewriter, loc, rewriter.getI32IntegerAttr(4));
+    Value scaled = x86vector::MaskScaleFOp::create(rewriter, loc, type, p, n, p,
+                                                   allLanes, currentRounding);
     rewriter.replaceOp(op, scaled);
     return success();
   }
@@ -90,14 +91,13 @@ struct ApproximateMathPass
     // other shapes.
     if (scalef)
       patterns.add<ScalefExp>(&getContext(), /*benefit=*/2);
-    populateMathPolynomialApproximationPatterns(
-        patterns, [](StringRef name) {
-          // MLIR 22 passes full operation names ("math.exp").
-          name.consume_front("math.");
-          // log: what the log1p polynomial is built from.
-          return name == "exp" || name == "log1p" || name == "log" ||
-                 name == "tanh";
-        });
+    populateMathPolynomialApproximationPatterns(patterns, [](StringRef name) {
+      // MLIR 22 passes full operation names ("math.exp").
+      name.consume_front("math.");
+      // log: what the log1p polynomial is built from.
+      return name == "exp" || name == "log1p" || name == "log" ||
+             name == "tanh";
+    });
     // Only vector ops: scalar ones keep their (exact) libm calls.
     FrozenRewritePatternSet frozen(std::move(patterns));
     SmallVector<Operation *> vectorOps;

@@ -40,8 +40,8 @@ namespace {
 struct AbiArg {
   enum class Kind { Input, Index, State, Output, Weight };
   Kind kind;
-  std::string name;       // state name, for states
-  MemRefType type;        // null for Index
+  std::string name;         // state name, for states
+  MemRefType type;          // null for Index
   int64_t weightIndex = -1; // into the model's weight table, for weights
 };
 
@@ -120,8 +120,9 @@ int64_t ExportEntryPointsPass::weightIndex(seqc::seq::WeightOp op) {
   return weights.size() - 1;
 }
 
-LogicalResult ExportEntryPointsPass::rewriteEntry(func::FuncOp fn,
-                                                  SmallVectorImpl<AbiArg> &abi) {
+LogicalResult
+ExportEntryPointsPass::rewriteEntry(func::FuncOp fn,
+                                    SmallVectorImpl<AbiArg> &abi) {
   MLIRContext *ctx = &getContext();
   Location loc = fn.getLoc();
   Block &entry = fn.getBody().front();
@@ -135,8 +136,8 @@ LogicalResult ExportEntryPointsPass::rewriteEntry(func::FuncOp fn,
   b.setInsertionPointToStart(&entry);
   llvm::StringMap<unsigned> stateArgs; // state name -> arg number
   for (BlockArgument arg : entry.getArguments()) {
-    auto stateName = fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
-                                                     "seq.state");
+    auto stateName =
+        fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "seq.state");
     if (isa<IndexType>(arg.getType())) {
       abi.push_back({AbiArg::Kind::Index, "", MemRefType(), -1});
       continue;
@@ -144,8 +145,8 @@ LogicalResult ExportEntryPointsPass::rewriteEntry(func::FuncOp fn,
     auto tensorType = dyn_cast<RankedTensorType>(arg.getType());
     if (!tensorType)
       return fn.emitOpError("entry point argument #")
-             << arg.getArgNumber()
-             << " must be a ranked tensor or index, got " << arg.getType();
+             << arg.getArgNumber() << " must be a ranked tensor or index, got "
+             << arg.getType();
     MemRefType memrefType = memrefFor(tensorType);
     arg.setType(memrefType);
     auto toTensor = bufferization::ToTensorOp::create(
@@ -155,8 +156,7 @@ LogicalResult ExportEntryPointsPass::rewriteEntry(func::FuncOp fn,
     if (stateName) {
       if (!stateArgs.try_emplace(stateName.getValue(), arg.getArgNumber())
                .second)
-        return fn.emitOpError("two arguments carry seq.state = ")
-               << stateName;
+        return fn.emitOpError("two arguments carry seq.state = ") << stateName;
       abi.push_back({AbiArg::Kind::State, stateName.str(), memrefType, -1});
     } else {
       abi.push_back({AbiArg::Kind::Input, "", memrefType, -1});
@@ -180,10 +180,9 @@ LogicalResult ExportEntryPointsPass::rewriteEntry(func::FuncOp fn,
                << " but no argument carries that state";
       dest = entry.getArgument(it->second);
       if (cast<MemRefType>(dest.getType()) != memrefFor(tensorType))
-        return fn.emitOpError("state ")
-               << stateName << " has argument type "
-               << fn.getArgumentTypes()[it->second] << " but result type "
-               << tensorType;
+        return fn.emitOpError("state ") << stateName << " has argument type "
+                                        << fn.getArgumentTypes()[it->second]
+                                        << " but result type " << tensorType;
       statesWritten.insert(stateName.getValue());
     } else {
       MemRefType memrefType = memrefFor(tensorType);
@@ -218,9 +217,9 @@ LogicalResult ExportEntryPointsPass::rewriteEntry(func::FuncOp fn,
                      memrefFor(tensorType), weightIndex(op)});
     }
     b.setInsertionPoint(op);
-    Value tensor = bufferization::ToTensorOp::create(
-        b, op.getLoc(), tensorType, arg, /*restrict=*/true,
-        /*writable=*/false);
+    Value tensor = bufferization::ToTensorOp::create(b, op.getLoc(), tensorType,
+                                                     arg, /*restrict=*/true,
+                                                     /*writable=*/false);
     op.replaceAllUsesWith(tensor);
     op.erase();
   }
@@ -276,7 +275,8 @@ void ExportEntryPointsPass::buildWrapper(OpBuilder &b, func::FuncOp impl,
     int64_t rank = type.getRank();
     SmallVector<Value> sizes;
     for (int64_t d : type.getShape())
-      sizes.push_back(ShapedType::isDynamic(d) && arg.kind != AbiArg::Kind::Weight
+      sizes.push_back(ShapedType::isDynamic(d) &&
+                              arg.kind != AbiArg::Kind::Weight
                           ? loadAt(ints, i64, i64, intSlot++)
                           : constant(d));
     SmallVector<Type> fields = {ptrType, ptrType, i64};
@@ -286,8 +286,10 @@ void ExportEntryPointsPass::buildWrapper(OpBuilder &b, func::FuncOp impl,
     }
     auto descType = LLVM::LLVMStructType::getLiteral(ctx, fields);
     Value desc = LLVM::PoisonOp::create(wb, loc, descType);
-    desc = LLVM::InsertValueOp::create(wb, loc, desc, data, ArrayRef<int64_t>{0});
-    desc = LLVM::InsertValueOp::create(wb, loc, desc, data, ArrayRef<int64_t>{1});
+    desc =
+        LLVM::InsertValueOp::create(wb, loc, desc, data, ArrayRef<int64_t>{0});
+    desc =
+        LLVM::InsertValueOp::create(wb, loc, desc, data, ArrayRef<int64_t>{1});
     desc = LLVM::InsertValueOp::create(wb, loc, desc, constant(0),
                                        ArrayRef<int64_t>{2});
     Value stride = constant(1);
@@ -313,7 +315,8 @@ void ExportEntryPointsPass::buildWrapper(OpBuilder &b, func::FuncOp impl,
 static LogicalResult checkSessionCapacity(ModuleOp module) {
   std::optional<int64_t> capacity;
   Operation *smallest = nullptr;
-  auto tokensAttr = module->getAttrOfType<IntegerAttr>("seq.max_tokens_per_call");
+  auto tokensAttr =
+      module->getAttrOfType<IntegerAttr>("seq.max_tokens_per_call");
   WalkResult walk = module.walk([&](seqc::seq::AttentionOp op) {
     if (!op.getKvLength())
       return WalkResult::advance();
@@ -353,9 +356,9 @@ static LogicalResult checkSessionCapacity(ModuleOp module) {
     return success();
   auto declared = module->getAttrOfType<IntegerAttr>("seq.max_positions");
   if (!declared) {
-    module->setAttr("seq.max_positions",
-                    IntegerAttr::get(IntegerType::get(module.getContext(), 64),
-                                     *capacity));
+    module->setAttr(
+        "seq.max_positions",
+        IntegerAttr::get(IntegerType::get(module.getContext(), 64), *capacity));
     return success();
   }
   if (declared.getInt() > *capacity)
@@ -389,7 +392,8 @@ void ExportEntryPointsPass::runOnOperation() {
 
   seqrt::ModelDescriptor descriptor;
   descriptor.abi = 1;
-  if (auto maxPositions = module->getAttrOfType<IntegerAttr>("seq.max_positions"))
+  if (auto maxPositions =
+          module->getAttrOfType<IntegerAttr>("seq.max_positions"))
     descriptor.maxPositions = maxPositions.getInt();
   // Ring caches hold window + this - 1 slots: the runtime cuts calls to it.
   if (auto tokens =
@@ -455,7 +459,8 @@ void ExportEntryPointsPass::runOnOperation() {
   // The runtime's own validation: a model it would refuse to load is a
   // compile error, not a file that fails later.
   seqrt::ModelDescriptor parsed;
-  if (seqrt::Error e = seqrt::parseDescriptor(json.c_str(), "the model", parsed)) {
+  if (seqrt::Error e =
+          seqrt::parseDescriptor(json.c_str(), "the model", parsed)) {
     module.emitError("the runtime would refuse this model: ") << e.message;
     return signalPassFailure();
   }
@@ -463,8 +468,8 @@ void ExportEntryPointsPass::runOnOperation() {
   // The descriptor, NUL-terminated, exported for dlsym.
   b.setInsertionPointToEnd(module.getBody());
   json.push_back('\0');
-  auto arrayType = LLVM::LLVMArrayType::get(IntegerType::get(ctx, 8),
-                                            json.size());
+  auto arrayType =
+      LLVM::LLVMArrayType::get(IntegerType::get(ctx, 8), json.size());
   LLVM::GlobalOp::create(b, module.getLoc(), arrayType, /*isConstant=*/true,
                          LLVM::Linkage::External, "seq_model_descriptor",
                          b.getStringAttr(json));

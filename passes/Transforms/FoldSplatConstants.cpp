@@ -74,9 +74,8 @@ struct LargeSplatToFill : OpRewritePattern<arith::ConstantOp> {
         type.getNumElements() < 1024)
       return failure();
     Value scalar = arith::ConstantOp::create(rewriter, op.getLoc(), value);
-    Value empty = tensor::EmptyOp::create(rewriter, op.getLoc(),
-                                          type.getShape(),
-                                          type.getElementType());
+    Value empty = tensor::EmptyOp::create(
+        rewriter, op.getLoc(), type.getShape(), type.getElementType());
     rewriter.replaceOpWithNewOp<linalg::FillOp>(op, scalar, empty);
     return success();
   }
@@ -95,8 +94,8 @@ struct FoldSplatConstantsPass
     // Fills are not folded back into constants: no canonicalization here.
     GreedyRewriteConfig config;
     config.enableFolding(false);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(toFills),
-                                     config)))
+    if (failed(
+            applyPatternsGreedily(getOperation(), std::move(toFills), config)))
       return signalPassFailure();
   }
 };

@@ -15,8 +15,8 @@
 //   o = p·V             a contraction over the keys.
 //
 // with [B, H, S, D] (or flattened [B·H, S, D]) operands and GQA's repeat_kv
-// (a broadcast to [B, Hkv, n, S, D] collapsed to [B, Hkv·n, S, D]). The pattern is
-// rooted at p·V and walks up; any step that does not match exactly (softmax
+// (a broadcast to [B, Hkv, n, S, D] collapsed to [B, Hkv·n, S, D]). The pattern
+// is rooted at p·V and walks up; any step that does not match exactly (softmax
 // over the queries, a mask computed from data, a transposed V, a bias added
 // before the scale) leaves the graph alone. The match becomes one
 // seq.attention between layout transposes; the old ops die if unused.
@@ -92,8 +92,8 @@ struct Contraction {
 std::optional<Contraction> matchContraction(Value result) {
   auto op = result.getDefiningOp<linalg::LinalgOp>();
   if (!op || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-      !linalg::isaContractionOpInterface(op) || op.getNumReductionLoops() != 1 ||
-      !isZeroFilled(op.getDpsInits()[0]))
+      !linalg::isaContractionOpInterface(op) ||
+      op.getNumReductionLoops() != 1 || !isZeroFilled(op.getDpsInits()[0]))
     return std::nullopt;
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   auto lhs = dimsOf(maps[0]), rhs = dimsOf(maps[1]), out = dimsOf(maps[2]);
@@ -115,7 +115,8 @@ std::optional<std::pair<Value, OpOperand *>> matchElementwise(Value result) {
   if (!op || !allParallel(op) || op.getNumDpsInits() != 1)
     return std::nullopt;
   auto body = dyn_cast_or_null<BodyOp>(singleBodyOp(op));
-  if (!body || body->getResult(0) != op.getBlock()->getTerminator()->getOperand(0))
+  if (!body ||
+      body->getResult(0) != op.getBlock()->getTerminator()->getOperand(0))
     return std::nullopt;
   AffineMap outMap = op.getIndexingMapsArray().back();
   auto first = dyn_cast<BlockArgument>(body->getOperand(0));
@@ -223,8 +224,8 @@ Value matchSoftmax(Value p, SmallVectorImpl<Operation *> &matched) {
   Value x = expOp.getDpsInputs()[0], max = expOp.getDpsInputs()[1];
   auto maxOp = max.getDefiningOp<linalg::GenericOp>();
   Operation *maxBody = maxOp ? singleBodyOp(maxOp) : nullptr;
-  if (!maxOp || maxOp.getNumDpsInputs() != 1 ||
-      maxOp.getDpsInputs()[0] != x || maxOp.getNumReductionLoops() != 1 ||
+  if (!maxOp || maxOp.getNumDpsInputs() != 1 || maxOp.getDpsInputs()[0] != x ||
+      maxOp.getNumReductionLoops() != 1 ||
       maxOp.getIteratorTypesArray().back() != utils::IteratorType::reduction ||
       !isa_and_nonnull<arith::MaximumFOp, arith::MaxNumFOp>(maxBody))
     return nullptr;
@@ -238,8 +239,7 @@ Value unrepeatKv(Value v) {
   auto collapse = v.getDefiningOp<tensor::CollapseShapeOp>();
   if (!collapse || collapse.getSrcType().getRank() != 5)
     return v;
-  SmallVector<ReassociationIndices> groups =
-      collapse.getReassociationIndices();
+  SmallVector<ReassociationIndices> groups = collapse.getReassociationIndices();
   if (groups.size() != 4 || groups[1] != ReassociationIndices{1, 2})
     return v;
   auto broadcast = collapse.getSrc().getDefiningOp<linalg::BroadcastOp>();
@@ -286,7 +286,8 @@ std::optional<SelectMask> matchSelectMask(Value x) {
       !op.getIndexingMapsArray()[0].isIdentity())
     return std::nullopt;
   Block *body = op.getBlock();
-  auto select = body->getTerminator()->getOperand(0).getDefiningOp<arith::SelectOp>();
+  auto select =
+      body->getTerminator()->getOperand(0).getDefiningOp<arith::SelectOp>();
   if (!select)
     return std::nullopt;
   auto hidden = [](Value v) {
@@ -323,7 +324,7 @@ struct Match {
   double scale = 1.0;
   bool causal = false;
   std::optional<SelectMask> mask; ///< becomes causal or mask_mod
-  unsigned batchDims; ///< 2 for [B, H, S, D], 1 for [B·H, S, D]
+  unsigned batchDims;             ///< 2 for [B, H, S, D], 1 for [B·H, S, D]
   SmallVector<Operation *> ops;
 };
 
@@ -342,8 +343,8 @@ std::optional<Match> matchAttention(Value out) {
     if (pv->lhs[d] != pv->out[d] || pv->rhs[d] != pv->out[d])
       return std::nullopt;
   if (pv->lhs.size() != rank || pv->rhs.size() != rank ||
-      pv->lhs[nb] != pv->out[nb] || pv->lhs[nb + 1] != J ||
-      pv->rhs[nb] != J || pv->rhs[nb + 1] != pv->out[nb + 1])
+      pv->lhs[nb] != pv->out[nb] || pv->lhs[nb + 1] != J || pv->rhs[nb] != J ||
+      pv->rhs[nb + 1] != pv->out[nb + 1])
     return std::nullopt;
   m.ops.push_back(pv->op);
   Value p = pv->op.getDpsInputs()[0];
@@ -405,8 +406,8 @@ std::optional<Match> matchAttention(Value out) {
   for (unsigned d = 0; d < nb; ++d)
     if (qk->lhs[d] != qk->out[d] || qk->rhs[d] != qk->out[d])
       return std::nullopt;
-  if (qk->lhs.size() != rank || qk->rhs.size() != rank ||
-      qk->lhs[nb] != I || qk->lhs[nb + 1] != R)
+  if (qk->lhs.size() != rank || qk->rhs.size() != rank || qk->lhs[nb] != I ||
+      qk->lhs[nb + 1] != R)
     return std::nullopt;
   m.q = qk->op.getDpsInputs()[0];
   m.k = qk->op.getDpsInputs()[1];
@@ -460,8 +461,7 @@ Value toSeqLayout(OpBuilder &b, Location loc, Value x, unsigned batchDims) {
       {type.getDimSize(0), type.getDimSize(1), 1, type.getDimSize(2)},
       type.getElementType());
   return tensor::ExpandShapeOp::create(
-      b, loc, expanded, x,
-      SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}},
+      b, loc, expanded, x, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}},
       SmallVector<OpFoldResult>{sizes[0], sizes[1], b.getIndexAttr(1),
                                 sizes[2]});
 }
@@ -486,8 +486,8 @@ Value toBiasLayout(OpBuilder &b, Location loc, Value bias, unsigned rank) {
     groups = {{0, 1, 2}, {3}};
   }
   return tensor::ExpandShapeOp::create(
-      b, loc, RankedTensorType::get(shape, type.getElementType()), bias,
-      groups, outSizes);
+      b, loc, RankedTensorType::get(shape, type.getElementType()), bias, groups,
+      outSizes);
 }
 
 /// `j <= i` as the mask's visible condition (rows i, keys j): causal.
@@ -519,9 +519,9 @@ void buildMaskMod(OpBuilder &b, seq::AttentionOp attention,
   OpBuilder::InsertionGuard guard(b);
   Location loc = attention.getLoc();
   Type index = b.getIndexType();
-  Block *block = b.createBlock(&attention.getMaskMod(), {},
-                               {index, index, index, index},
-                               {loc, loc, loc, loc});
+  Block *block =
+      b.createBlock(&attention.getMaskMod(), {}, {index, index, index, index},
+                    {loc, loc, loc, loc});
   SmallVector<Value> dims = {block->getArgument(0)};
   if (batchDims == 2)
     dims.push_back(block->getArgument(1));
@@ -555,8 +555,8 @@ void buildMaskMod(OpBuilder &b, seq::AttentionOp attention,
   }
   Value visible = mapping.lookup(mask.cond);
   if (!mask.visibleWhenTrue)
-    visible = arith::XOrIOp::create(
-        b, loc, visible, arith::ConstantIntOp::create(b, loc, 1, 1));
+    visible = arith::XOrIOp::create(b, loc, visible,
+                                    arith::ConstantIntOp::create(b, loc, 1, 1));
   seq::YieldOp::create(b, loc, visible);
 }
 
@@ -584,8 +584,8 @@ struct FuseAttentionPass : seqc::impl::FuseAttentionBase<FuseAttentionPass> {
     Value q = toSeqLayout(b, loc, m.q, m.batchDims);
     Value k = toSeqLayout(b, loc, m.k, m.batchDims);
     Value v = toSeqLayout(b, loc, m.v, m.batchDims);
-    Value bias = m.bias ? toBiasLayout(b, loc, m.bias, m.batchDims + 2)
-                        : Value();
+    Value bias =
+        m.bias ? toBiasLayout(b, loc, m.bias, m.batchDims + 2) : Value();
     auto attention = seq::AttentionOp::create(
         b, loc, q, k, v, bias, /*kv_length=*/Value(),
         b.getF32FloatAttr(static_cast<float>(m.scale)), m.causal,
@@ -600,8 +600,8 @@ struct FuseAttentionPass : seqc::impl::FuseAttentionBase<FuseAttentionPass> {
     if (m.batchDims == 2) {
       SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, o);
       Value init = tensor::EmptyOp::create(
-          b, loc, SmallVector<OpFoldResult>{sizes[0], sizes[2], sizes[1],
-                                            sizes[3]},
+          b, loc,
+          SmallVector<OpFoldResult>{sizes[0], sizes[2], sizes[1], sizes[3]},
           outType.getElementType());
       o = linalg::TransposeOp::create(b, loc, o, init,
                                       ArrayRef<int64_t>{0, 2, 1, 3})

@@ -25,7 +25,8 @@ struct LowerAllocaScopesPass
   void runOnOperation() override {
     // Post-order: inner scopes first, so each body is one block when moved.
     SmallVector<memref::AllocaScopeOp> scopes;
-    getOperation()->walk([&](memref::AllocaScopeOp op) { scopes.push_back(op); });
+    getOperation()->walk(
+        [&](memref::AllocaScopeOp op) { scopes.push_back(op); });
     for (memref::AllocaScopeOp scope : scopes) {
       OpBuilder b(scope);
       Location loc = scope.getLoc();

@@ -56,8 +56,8 @@ struct ConstantOps {
     bool any = false, all = true;
     for (int64_t qblk = qa / *blockSize; qblk <= qb / *blockSize; ++qblk)
       for (int64_t kblk = ja / *blockSize; kblk <= jb / *blockSize; ++kblk) {
-        bool bit = qblk < blocks && kblk < blocks &&
-                   layout[qblk * blocks + kblk];
+        bool bit =
+            qblk < blocks && kblk < blocks && layout[qblk * blocks + kblk];
         any |= bit;
         all &= bit;
       }
@@ -117,7 +117,7 @@ struct SparsifyAttentionPass
         int64_t ja = jt * tk, jb = std::min(skv, (jt + 1) * tk) - 1;
         auto bounds =
             TileVisibility<ConstantOps>::compute(ops, terms, qa, qb, ja, jb);
-        TileKind kind = !bounds.any                ? TileKind::Skip
+        TileKind kind = !bounds.any                 ? TileKind::Skip
                         : bounds.all && !perElement ? TileKind::Full
                                                     : TileKind::Partial;
         kinds.push_back(static_cast<int8_t>(kind));

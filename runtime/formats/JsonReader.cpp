@@ -233,8 +233,8 @@ private:
 
   bool open(Value container) {
     if (open_.size() >= kMaxDepth)
-      return fail(offset(), "nesting deeper than " +
-                                std::to_string(kMaxDepth) + " levels");
+      return fail(offset(), "nesting deeper than " + std::to_string(kMaxDepth) +
+                                " levels");
     // Only the innermost container grows while it is open, so the pointers
     // to its ancestors stay valid.
     open_.push_back(place(std::move(container)));

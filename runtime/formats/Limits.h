@@ -42,8 +42,11 @@ inline bool isCleanUtf8(const std::string &s) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c == 0)
       return false;
-    size_t extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2
-                 : (c >> 3) == 0x1E ? 3 : 4;
+    size_t extra = c < 0x80           ? 0
+                   : (c >> 5) == 0x6  ? 1
+                   : (c >> 4) == 0xE  ? 2
+                   : (c >> 3) == 0x1E ? 3
+                                      : 4;
     if (extra == 4 || (extra > 0 && i + extra >= n))
       return false;
     uint32_t cp = extra == 0 ? c : c & (0x3F >> extra);

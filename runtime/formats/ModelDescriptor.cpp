@@ -39,8 +39,8 @@ uint64_t TensorSpec::staticBytes() const {
 std::string TensorSpec::str() const {
   std::string s = dtype + "[";
   for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? "," : "") + (shape[i] < 0 ? std::string("?")
-                                        : std::to_string(shape[i]));
+    s += (i ? "," : "") +
+         (shape[i] < 0 ? std::string("?") : std::to_string(shape[i]));
   return s + "]";
 }
 
@@ -79,9 +79,9 @@ public:
     return true;
   }
 
-  bool integer(const json::Value &obj, const char *key, const std::string &where,
-               int64_t &out, bool optional = false, int64_t low = INT64_MIN,
-               int64_t high = INT64_MAX) {
+  bool integer(const json::Value &obj, const char *key,
+               const std::string &where, int64_t &out, bool optional = false,
+               int64_t low = INT64_MIN, int64_t high = INT64_MAX) {
     const json::Value *v = obj.find(key);
     if (!v && optional)
       return true;
@@ -130,8 +130,8 @@ Error parseDescriptor(const char *text, const std::string &origin,
   std::string message;
   if (!json::parse(text, root, message))
     return makeError(SEQ_ERROR_INVALID_MODEL,
-                     origin + ": model descriptor is not valid JSON: " +
-                         message);
+                     origin +
+                         ": model descriptor is not valid JSON: " + message);
   Reader r(origin);
   std::string format;
   if (!root.isObject() || !r.string(root, "format", "descriptor", format))
@@ -149,14 +149,15 @@ Error parseDescriptor(const char *text, const std::string &origin,
                          " is not supported by this runtime (version " +
                          std::to_string(SEQ_RUNTIME_API_VERSION) +
                          "); recompile it with a matching seqc");
-  if (!r.integer(root, "max_positions", "descriptor", out.maxPositions, true,
-                 0, kMaxPositions) ||
+  if (!r.integer(root, "max_positions", "descriptor", out.maxPositions, true, 0,
+                 kMaxPositions) ||
       !r.integer(root, "max_tokens_per_call", "descriptor",
                  out.maxTokensPerCall, true, 0, kMaxPositions) ||
       !r.integer(root, "num_threads_default", "descriptor",
                  out.numThreadsDefault, true, 0, kMaxThreads))
     return r.error;
-  if (root.find("target") && !r.string(root, "target", "descriptor", out.target))
+  if (root.find("target") &&
+      !r.string(root, "target", "descriptor", out.target))
     return r.error;
 
   const json::Value *weights = root.find("weights");
@@ -183,8 +184,9 @@ Error parseDescriptor(const char *text, const std::string &origin,
            (spec.spec.shape.size() < 2 || spec.transposed ||
             at == std::string::npos ||
             spec.name.find("{}", at + 2) != std::string::npos)))
-        return r.fail(where, "'stacked' must be a boolean on a weight of rank "
-                             ">= 2, not transposed, whose name holds '{}' once"),
+        return r.fail(where,
+                      "'stacked' must be a boolean on a weight of rank "
+                      ">= 2, not transposed, whose name holds '{}' once"),
                r.error;
       spec.stacked = st->getBool();
     }
@@ -217,7 +219,8 @@ Error parseDescriptor(const char *text, const std::string &origin,
           where + ".args[" + std::to_string(entry.args.size()) + "]";
       std::string kind;
       if (!a.isObject() || !r.string(a, "kind", argWhere, kind))
-        return r.error ? r.error : (r.fail(argWhere, "expected object"), r.error);
+        return r.error ? r.error
+                       : (r.fail(argWhere, "expected object"), r.error);
       EntryArg arg;
       if (kind == "input")
         arg.kind = EntryArg::Kind::Input;

@@ -1,4 +1,5 @@
-//===- ModelDescriptor.h - what a compiled model says about itself -*- C++ -*-===//
+//===- ModelDescriptor.h - what a compiled model says about itself -*- C++
+//-*-===//
 //
 // `seqc` embeds a JSON descriptor (symbol `seq_model_descriptor`) in every
 // model: its weights, its state buffers and, for each entry point, the
@@ -48,7 +49,7 @@ struct Entry {
 
 struct WeightSpec {
   std::string name;
-  TensorSpec spec;        ///< the compiled layout
+  TensorSpec spec;         ///< the compiled layout
   bool transposed = false; ///< stored as the 2-D transpose of `spec`
   /// Stored as shape[0] tensors of shape[1:], named by `name` with its `{}`
   /// replaced by 0, 1, ...

@@ -20,8 +20,8 @@
 #define HIDDEN __attribute__((visibility("hidden")))
 
 enum {
-  kHeader = 16,             /* keeps malloc's 16-byte alignment */
-  kMinCached = 64 * 1024,   /* smaller blocks come from the heap anyway */
+  kHeader = 16,           /* keeps malloc's 16-byte alignment */
+  kMinCached = 64 * 1024, /* smaller blocks come from the heap anyway */
   kPage = 4096,
   kMaxBlocks = 64
 };

@@ -151,7 +151,8 @@ static void load(void) {
 #undef BIND
   *(void **)&cu.memAllocAsync = dlsym(lib, "cuMemAllocAsync");
   *(void **)&cu.memFreeAsync = dlsym(lib, "cuMemFreeAsync");
-  *(void **)&cu.deviceGetDefaultMemPool = dlsym(lib, "cuDeviceGetDefaultMemPool");
+  *(void **)&cu.deviceGetDefaultMemPool =
+      dlsym(lib, "cuDeviceGetDefaultMemPool");
   *(void **)&cu.memPoolSetAttribute = dlsym(lib, "cuMemPoolSetAttribute");
   if (!check(cu.init(0), "cuInit"))
     return;
@@ -170,8 +171,7 @@ static void load(void) {
   }
   CUdevice device;
   if (!check(cu.deviceGet(&device, index), "cuDeviceGet") ||
-      !check(cu.primaryCtxRetain(&context, device),
-             "cuDevicePrimaryCtxRetain"))
+      !check(cu.primaryCtxRetain(&context, device), "cuDevicePrimaryCtxRetain"))
     return;
   void *pool = NULL;
   if (cu.memAllocAsync && cu.memFreeAsync && cu.deviceGetDefaultMemPool &&
@@ -252,16 +252,14 @@ HIDDEN void *mgpuModuleGetFunction(void *module, const char *name) {
     return NULL;
   CUmodule loaded = compiled((LazyModule *)module);
   if (loaded)
-    check(cu.moduleGetFunction(&function, loaded, name),
-          "cuModuleGetFunction");
+    check(cu.moduleGetFunction(&function, loaded, name), "cuModuleGetFunction");
   return function;
 }
 
 HIDDEN void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                              intptr_t gridZ, intptr_t blockX, intptr_t blockY,
-                             intptr_t blockZ, int32_t sharedBytes,
-                             void *stream, void **params, void **extra,
-                             size_t paramCount) {
+                             intptr_t blockZ, int32_t sharedBytes, void *stream,
+                             void **params, void **extra, size_t paramCount) {
   (void)paramCount;
   if (!function || !usable())
     return;
@@ -335,13 +333,12 @@ EXPORT void seq_cuda_free(void *ptr) { mgpuMemFree(ptr, NULL); }
 
 EXPORT int seq_cuda_copy_to_device(void *device, const void *host,
                                    size_t bytes) {
-  return usable() && check(cu.memcpyHtoD((CUdeviceptr)(uintptr_t)device, host,
-                                         bytes),
-                           "cuMemcpyHtoD");
+  return usable() &&
+         check(cu.memcpyHtoD((CUdeviceptr)(uintptr_t)device, host, bytes),
+               "cuMemcpyHtoD");
 }
 
-EXPORT int seq_cuda_copy_to_host(void *host, const void *device,
-                                 size_t bytes) {
+EXPORT int seq_cuda_copy_to_host(void *host, const void *device, size_t bytes) {
   return usable() &&
          check(cu.memcpyDtoH(host, (CUdeviceptr)(uintptr_t)device, bytes),
                "cuMemcpyDtoH");

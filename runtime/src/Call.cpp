@@ -49,14 +49,14 @@ Error bindTensor(const seq_tensor &t, const TensorSpec &spec,
                  const std::string &what, std::vector<int64_t> &ints) {
   if (t.rank < 0 || t.rank > SEQ_MAX_RANK || spec.dtype != dtypeOf(t.dtype) ||
       static_cast<size_t>(t.rank) != spec.shape.size())
-    return makeError(SEQ_ERROR_INVALID_ARGUMENT,
-                     what + " is " + describe(t) + " but the entry expects " +
-                         spec.str());
+    return makeError(SEQ_ERROR_INVALID_ARGUMENT, what + " is " + describe(t) +
+                                                     " but the entry expects " +
+                                                     spec.str());
   for (int32_t d = 0; d < t.rank; ++d) {
     if (t.shape[d] < 0 || (spec.shape[d] >= 0 && spec.shape[d] != t.shape[d]))
       return makeError(SEQ_ERROR_INVALID_ARGUMENT,
-                       what + " is " + describe(t) +
-                           " but the entry expects " + spec.str());
+                       what + " is " + describe(t) + " but the entry expects " +
+                           spec.str());
     if (spec.shape[d] < 0)
       ints.push_back(t.shape[d]);
   }
@@ -90,12 +90,11 @@ Error runEntry(seq_model &model, const char *name, const seq_tensor *inputs,
     (arg.kind == EntryArg::Kind::Output ? wantOut : wantIn)++;
   }
   if (nInputs != wantIn || nOutputs != wantOut)
-    return makeError(SEQ_ERROR_INVALID_ARGUMENT,
-                     std::string("entry '") + name + "' takes " +
-                         std::to_string(wantIn) + " inputs and " +
-                         std::to_string(wantOut) + " outputs, got " +
-                         std::to_string(nInputs) + " and " +
-                         std::to_string(nOutputs));
+    return makeError(
+        SEQ_ERROR_INVALID_ARGUMENT,
+        std::string("entry '") + name + "' takes " + std::to_string(wantIn) +
+            " inputs and " + std::to_string(wantOut) + " outputs, got " +
+            std::to_string(nInputs) + " and " + std::to_string(nOutputs));
   if ((nInputs && !inputs) || (nOutputs && !outputs))
     return makeError(SEQ_ERROR_INVALID_ARGUMENT, "inputs or outputs is NULL");
 
@@ -166,9 +165,10 @@ Error entryTensor(const seq_model &model, const char *name, bool isOutput,
       return Error::ok();
     }
     static const std::pair<const char *, seq_dtype> kTypes[] = {
-        {"f32", SEQ_DTYPE_F32}, {"f16", SEQ_DTYPE_F16}, {"bf16", SEQ_DTYPE_BF16},
-        {"f64", SEQ_DTYPE_F64}, {"i64", SEQ_DTYPE_I64}, {"i32", SEQ_DTYPE_I32},
-        {"i8", SEQ_DTYPE_I8},   {"i1", SEQ_DTYPE_I1}};
+        {"f32", SEQ_DTYPE_F32},   {"f16", SEQ_DTYPE_F16},
+        {"bf16", SEQ_DTYPE_BF16}, {"f64", SEQ_DTYPE_F64},
+        {"i64", SEQ_DTYPE_I64},   {"i32", SEQ_DTYPE_I32},
+        {"i8", SEQ_DTYPE_I8},     {"i1", SEQ_DTYPE_I1}};
     for (auto &[text, dtype] : kTypes)
       if (arg.spec.dtype == text)
         out.dtype = dtype;

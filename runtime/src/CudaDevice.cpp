@@ -29,7 +29,8 @@ Error attachCudaDevice(seq_model &model, int device) {
     return field != nullptr;
   };
   if (!bind(api.init, "seq_cuda_init") || !bind(api.error, "seq_cuda_error") ||
-      !bind(api.alloc, "seq_cuda_alloc") || !bind(api.release, "seq_cuda_free") ||
+      !bind(api.alloc, "seq_cuda_alloc") ||
+      !bind(api.release, "seq_cuda_free") ||
       !bind(api.toDevice, "seq_cuda_copy_to_device") ||
       !bind(api.toHost, "seq_cuda_copy_to_host"))
     return makeError(SEQ_ERROR_INVALID_MODEL,
@@ -51,11 +52,11 @@ Error uploadWeights(seq_model &model) {
     for (int64_t d : spec.shape)
       bytes *= static_cast<size_t>(d);
     void *onDevice = bytes ? api.alloc(bytes) : nullptr;
-    if (bytes && (!onDevice ||
-                  !api.toDevice(onDevice, model.weightData[i], bytes))) {
-      if (Error e = cudaStatus(model, "uploading weight '" +
-                                          model.descriptor.weights[i].name +
-                                          "'"))
+    if (bytes &&
+        (!onDevice || !api.toDevice(onDevice, model.weightData[i], bytes))) {
+      if (Error e =
+              cudaStatus(model, "uploading weight '" +
+                                    model.descriptor.weights[i].name + "'"))
         return e;
       return makeError(SEQ_ERROR_OUT_OF_MEMORY,
                        "cannot allocate " + std::to_string(bytes) +

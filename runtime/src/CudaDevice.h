@@ -50,16 +50,16 @@ Error cudaStatus(const seq_model &model, const std::string &during);
 /// How one host buffer of an entry call travels to the device and back.
 struct StagedBuffer {
   size_t bytes = 0;
-  bool copyIn = false;  ///< inputs and state
-  bool copyOut = false; ///< outputs
+  bool copyIn = false;      ///< inputs and state
+  bool copyOut = false;     ///< outputs
   void *resident = nullptr; ///< already on the device (session state)
 };
 
 /// Calls `fn` with `buffers` (host pointers) staged through device buffers
 /// as `staging` says: copied in, the call (synchronous), copied out;
 /// resident buffers are passed as they are.
-Error callOnDevice(seq_model &model, void (*fn)(void *const *, const int64_t *,
-                                                 void *const *),
+Error callOnDevice(seq_model &model,
+                   void (*fn)(void *const *, const int64_t *, void *const *),
                    const std::vector<void *> &buffers,
                    const std::vector<StagedBuffer> &staging,
                    const int64_t *ints, const std::string &what);

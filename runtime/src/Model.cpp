@@ -4,8 +4,8 @@
 
 #include <cmath>
 #include <dlfcn.h>
-#include <unistd.h>
 #include <thread>
+#include <unistd.h>
 
 namespace seqrt {
 
@@ -32,11 +32,10 @@ Error findWeight(const seq_model &model, const std::string &name,
                  const std::string &weightsPath, const TensorInfo *&info) {
   info = model.store->find(name);
   if (!info)
-    return makeError(SEQ_ERROR_INVALID_WEIGHTS,
-                     "weight '" + name + "' (" +
-                         TensorSpec{spec.spec.dtype, needed}.str() +
-                         ", needed by the model) is missing from " +
-                         weightsPath);
+    return makeError(
+        SEQ_ERROR_INVALID_WEIGHTS,
+        "weight '" + name + "' (" + TensorSpec{spec.spec.dtype, needed}.str() +
+            ", needed by the model) is missing from " + weightsPath);
   if (info->shape != stored) {
     TensorSpec found{dtypeName(info->dtype), info->shape};
     return makeError(SEQ_ERROR_INVALID_WEIGHTS,
@@ -53,20 +52,23 @@ Error findWeight(const seq_model &model, const std::string &name,
 Error bindStackedWeight(seq_model &model, size_t index,
                         const std::string &weightsPath) {
   const WeightSpec &spec = model.descriptor.weights[index];
-  std::vector<int64_t> slice(spec.spec.shape.begin() + 1, spec.spec.shape.end());
+  std::vector<int64_t> slice(spec.spec.shape.begin() + 1,
+                             spec.spec.shape.end());
   size_t sliceCount = 1;
   for (int64_t d : slice)
     sliceCount *= static_cast<size_t>(d);
   size_t at = spec.name.find("{}");
-  std::vector<float> buffer(sliceCount * static_cast<size_t>(spec.spec.shape[0]));
+  std::vector<float> buffer(sliceCount *
+                            static_cast<size_t>(spec.spec.shape[0]));
   for (int64_t i = 0; i < spec.spec.shape[0]; ++i) {
-    std::string name = spec.name.substr(0, at) + std::to_string(i) +
-                       spec.name.substr(at + 2);
+    std::string name =
+        spec.name.substr(0, at) + std::to_string(i) + spec.name.substr(at + 2);
     const TensorInfo *info = nullptr;
-    if (Error e = findWeight(model, name, spec, slice, slice, weightsPath, info))
+    if (Error e =
+            findWeight(model, name, spec, slice, slice, weightsPath, info))
       return e;
-    if (Error e = convertWeight(*info, name,
-                                buffer.data() + static_cast<size_t>(i) * sliceCount))
+    if (Error e = convertWeight(
+            *info, name, buffer.data() + static_cast<size_t>(i) * sliceCount))
       return e;
   }
   model.converted.push_back(std::move(buffer));
@@ -76,7 +78,8 @@ Error bindStackedWeight(seq_model &model, size_t index,
 
 /// Binds descriptor weight `index` to data in the store, converting stored
 /// f16/bf16 to the f32 the compiled code reads.
-Error bindWeight(seq_model &model, size_t index, const std::string &weightsPath) {
+Error bindWeight(seq_model &model, size_t index,
+                 const std::string &weightsPath) {
   const WeightSpec &spec = model.descriptor.weights[index];
   if (spec.spec.dtype != "f32")
     return makeError(SEQ_ERROR_UNSUPPORTED,
@@ -89,7 +92,7 @@ Error bindWeight(seq_model &model, size_t index, const std::string &weightsPath)
     std::swap(stored[0], stored[1]);
   const TensorInfo *info = nullptr;
   if (Error e = findWeight(model, spec.name, spec, spec.spec.shape, stored,
-                            weightsPath, info))
+                           weightsPath, info))
     return e;
   size_t count = static_cast<size_t>(info->numel());
   bool aligned = reinterpret_cast<uintptr_t>(info->data) % alignof(float) == 0;
@@ -102,7 +105,8 @@ Error bindWeight(seq_model &model, size_t index, const std::string &weightsPath)
     return e;
   if (spec.transposed) {
     // Stored [rows, cols]; the compiled code reads [cols, rows].
-    size_t rows = static_cast<size_t>(stored[0]), cols = static_cast<size_t>(stored[1]);
+    size_t rows = static_cast<size_t>(stored[0]),
+           cols = static_cast<size_t>(stored[1]);
     std::vector<float> t(count);
     for (size_t r = 0; r < rows; ++r)
       for (size_t c = 0; c < cols; ++c)
@@ -129,7 +133,8 @@ Error checkWeightsFinite(const seq_model &model) {
       size_t rest = i;
       for (size_t d = spec.spec.shape.size(); d-- > 0;) {
         size_t dim = static_cast<size_t>(spec.spec.shape[d]);
-        where = std::to_string(rest % dim) + (where.empty() ? "" : ", ") + where;
+        where =
+            std::to_string(rest % dim) + (where.empty() ? "" : ", ") + where;
         rest /= dim;
       }
       std::string name = spec.name;
@@ -141,10 +146,13 @@ Error checkWeightsFinite(const seq_model &model) {
       }
       return makeError(SEQ_ERROR_INVALID_WEIGHTS,
                        "weight '" + name + "' holds " +
-                           (std::isnan(data[i]) ? "NaN" : data[i] > 0 ? "+inf" : "-inf") +
+                           (std::isnan(data[i]) ? "NaN"
+                            : data[i] > 0       ? "+inf"
+                                                : "-inf") +
                            " at index " + std::to_string(i) + " ([" + where +
                            "] of " + spec.spec.str() +
-                           (spec.transposed ? ", stored transposed" : "") + ")");
+                           (spec.transposed ? ", stored transposed" : "") +
+                           ")");
     }
   }
   return Error::ok();
@@ -164,7 +172,8 @@ Error checkLmEntry(const Entry &entry, const std::string &origin,
         return makeError(SEQ_ERROR_INVALID_MODEL,
                          origin + ": entry '" + entry.name +
                              "' must take tokens as i64 or i32 [batch, seq], "
-                             "got " + arg.spec.str());
+                             "got " +
+                             arg.spec.str());
     } else if (arg.kind == EntryArg::Kind::Output) {
       ++outputs;
       if (arg.spec.dtype != "f32" || arg.spec.shape.size() != 3 ||
@@ -172,7 +181,8 @@ Error checkLmEntry(const Entry &entry, const std::string &origin,
         return makeError(SEQ_ERROR_INVALID_MODEL,
                          origin + ": entry '" + entry.name +
                              "' must return logits as f32 [batch, seq, vocab] "
-                             "with a static vocab, got " + arg.spec.str());
+                             "with a static vocab, got " +
+                             arg.spec.str());
       vocab = static_cast<size_t>(arg.spec.shape[2]);
     }
   }
@@ -180,7 +190,8 @@ Error checkLmEntry(const Entry &entry, const std::string &origin,
     return makeError(SEQ_ERROR_INVALID_MODEL,
                      origin + ": entry '" + entry.name +
                          "' must have exactly one token input and one logits "
-                         "output (has " + std::to_string(inputs) + " and " +
+                         "output (has " +
+                         std::to_string(inputs) + " and " +
                          std::to_string(outputs) + ")");
   return Error::ok();
 }
@@ -231,11 +242,11 @@ Error openModel(const char *libraryPath, const char *weightsPath,
   if (!model->library) {
     const char *why = dlerror();
     return makeError(SEQ_ERROR_IO, std::string("cannot load model '") +
-                                       libraryPath + "': " +
-                                       (why ? why : "unknown error"));
+                                       libraryPath +
+                                       "': " + (why ? why : "unknown error"));
   }
-  auto *text = static_cast<const char *>(
-      dlsym(model->library, "seq_model_descriptor"));
+  auto *text =
+      static_cast<const char *>(dlsym(model->library, "seq_model_descriptor"));
   if (!text)
     return makeError(SEQ_ERROR_INVALID_MODEL,
                      std::string(libraryPath) +

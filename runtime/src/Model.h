@@ -1,4 +1,5 @@
-//===- Model.h - a loaded model: code, descriptor, bound weights -*- C++ -*-===//
+//===- Model.h - a loaded model: code, descriptor, bound weights -*- C++
+//-*-===//
 
 #ifndef SEQC_RUNTIME_SRC_MODEL_H
 #define SEQC_RUNTIME_SRC_MODEL_H

@@ -161,7 +161,8 @@ seq_status seq_session_create(seq_model *model,
                               const seq_session_options *options,
                               seq_session **out_session) {
   if (!model || !out_session)
-    return invalid("seq_session_create: model and out_session must not be NULL");
+    return invalid(
+        "seq_session_create: model and out_session must not be NULL");
   *out_session = nullptr;
   // Callers built against an older header pass a smaller struct: the
   // fields it lacks keep their defaults.
@@ -169,10 +170,10 @@ seq_status seq_session_create(seq_model *model,
   if (options && options->struct_size < kFirstSize)
     return invalid("seq_session_create: options were not initialised with "
                    "seq_session_options_init");
-  bool lastOnly = options &&
-                  options->struct_size >=
-                      offsetof(seq_session_options, reserved) &&
-                  options->last_logits_only != 0;
+  bool lastOnly =
+      options &&
+      options->struct_size >= offsetof(seq_session_options, reserved) &&
+      options->last_logits_only != 0;
   return guarded([&] {
     auto session = std::make_unique<seq_session>();
     session->prefillChunk = options && options->prefill_chunk
@@ -243,7 +244,8 @@ size_t seq_session_position(const seq_session *session) {
 seq_status seq_session_reset(seq_session *session) {
   if (!session)
     return invalid("seq_session_reset: session is NULL");
-  return guarded([&] { return seqrt::createSession(session->model, *session); });
+  return guarded(
+      [&] { return seqrt::createSession(session->model, *session); });
 }
 
 seq_status seq_session_fork(const seq_session *session,
@@ -278,7 +280,8 @@ seq_status seq_session_restore(seq_session *session,
   if (!session || !snapshot)
     return invalid("seq_session_restore: arguments must not be NULL");
   if (snapshot->model != session->model)
-    return invalid("seq_session_restore: the snapshot comes from another model");
+    return invalid(
+        "seq_session_restore: the snapshot comes from another model");
   return guarded([&] {
     session->states = snapshot->states;
     session->device.hostChanged();

@@ -47,9 +47,9 @@ static Error pushDims(const TensorSpec &spec, size_t n,
     } else if (d < 2 && size != want) {
       return makeError(SEQ_ERROR_INVALID_ARGUMENT,
                        what + " " + spec.str() + " takes exactly " +
-                           std::to_string(size) + (d == 0 ? " sequence(s)" :
-                           " token(s) per call") + ", got " +
-                           std::to_string(want));
+                           std::to_string(size) +
+                           (d == 0 ? " sequence(s)" : " token(s) per call") +
+                           ", got " + std::to_string(want));
     }
   }
   return Error::ok();
@@ -114,9 +114,9 @@ Error callEntry(seq_session &session, const LmEntry &lm, const int32_t *tokens,
     }
     case EntryArg::Kind::Output:
       buffers.push_back(logits);
-      staging.push_back({(returnsLastRowOnly(lm) ? 1 : n) * model.vocabSize *
-                             sizeof(float),
-                         false, true});
+      staging.push_back(
+          {(returnsLastRowOnly(lm) ? 1 : n) * model.vocabSize * sizeof(float),
+           false, true});
       // A last-position entry returns one row whatever n is.
       if (Error e = pushDims(arg.spec, returnsLastRowOnly(lm) ? 1 : n, ints,
                              "logits output"))
@@ -160,9 +160,10 @@ Error runTokens(seq_session &session, const LmEntry &lm, const int32_t *tokens,
     if (tokens[i] < 0 || static_cast<size_t>(tokens[i]) >= model.vocabSize)
       return makeError(SEQ_ERROR_INVALID_ARGUMENT,
                        "token #" + std::to_string(i) + " (" +
-                           std::to_string(tokens[i]) + ") is outside the "
-                           "vocabulary [0, " + std::to_string(model.vocabSize) +
-                           ")");
+                           std::to_string(tokens[i]) +
+                           ") is outside the "
+                           "vocabulary [0, " +
+                           std::to_string(model.vocabSize) + ")");
 
   // Long prompts run in chunks: the model's scratch memory is bounded by
   // the chunk, and each chunk continues from the state the previous one
@@ -185,7 +186,8 @@ Error runTokens(seq_session &session, const LmEntry &lm, const int32_t *tokens,
     chunk = std::min(chunk, size_t(model.descriptor.maxTokensPerCall));
   for (size_t done = 0; done < n; done += chunk) {
     size_t count = std::min(chunk, n - done);
-    float *out = session.logits.data() + (lastOnly ? 0 : done * model.vocabSize);
+    float *out =
+        session.logits.data() + (lastOnly ? 0 : done * model.vocabSize);
     if (Error e = callEntry(session, lm, tokens + done, count, out))
       return e;
   }

@@ -64,9 +64,9 @@ std::string f64(double v) {
 
 int enumValue(const std::string &name) {
   static const std::map<std::string, int> values = {
-      {"relu", 0},        {"gelu", 1},   {"gelu_tanh", 2},   {"silu", 3},
-      {"sigmoid", 4},     {"tanh", 5},   {"softplus", 6},    {"none", 0},
-      {"linear", 1},      {"llama3", 2}, {"softmax_topk", 0}, {"topk_softmax", 1}};
+      {"relu", 0},    {"gelu", 1},   {"gelu_tanh", 2},    {"silu", 3},
+      {"sigmoid", 4}, {"tanh", 5},   {"softplus", 6},     {"none", 0},
+      {"linear", 1},  {"llama3", 2}, {"softmax_topk", 0}, {"topk_softmax", 1}};
   auto it = values.find(name);
   if (it == values.end())
     ADD_FAILURE() << "unknown enum value " << name;
@@ -76,8 +76,9 @@ int enumValue(const std::string &name) {
 /// The body of a named mask_mod/score_mod (make_op_goldens.py MASK_MODS and
 /// SCORE_MODS), written in arith/math over the region's arguments.
 std::string modifierRegion(const std::string &name, bool score) {
-  std::string args = score ? "^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index):\n"
-                           : "^bb0(%b: index, %h: index, %i: index, %j: index):\n";
+  std::string args =
+      score ? "^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index):\n"
+            : "^bb0(%b: index, %h: index, %i: index, %j: index):\n";
   std::string body;
   if (name == "bh_pattern") // (7i + 3j + 5b + h) % 4 != 0
     body = R"(  %c7 = arith.constant 7 : index
@@ -171,28 +172,59 @@ private:
 };
 
 /// The operand order of each op (ODS order) and which are optional.
-const std::map<std::string, std::vector<std::pair<std::string, bool>>> kOperands = {
-    {"embedding", {{"table", false}, {"indices", false}}},
-    {"linear", {{"input", false}, {"weight", false}, {"bias", true}}},
-    {"rmsnorm", {{"input", false}, {"weight", false}, {"gate", true}}},
-    {"layernorm", {{"input", false}, {"weight", false}, {"bias", true}}},
-    {"rope", {{"input", false}, {"positions", false}}},
-    {"activation", {{"input", false}}},
-    {"glu", {{"gate", false}, {"up", false}}},
-    {"softmax", {{"input", false}}},
-    {"moe", {{"input", false}, {"router_logits", false}, {"gate_weight", false},
-             {"up_weight", false}, {"down_weight", false}}},
-    {"attention", {{"query", false}, {"key", false}, {"value", false},
-                   {"bias", true}, {"kv_length", true}}},
-    {"selective_scan", {{"u", false}, {"delta", false}, {"A", false}, {"B", false},
-                        {"C", false}, {"D", true}, {"z", true}, {"delta_bias", true},
-                        {"initial_state", true}}},
-    {"ssd", {{"x", false}, {"dt", false}, {"A", false}, {"B", false}, {"C", false},
-             {"D", true}, {"z", true}, {"dt_bias", true}, {"initial_state", true}}},
-    {"linear_attention", {{"query", false}, {"key", false}, {"value", false},
-                          {"log_decay", true}, {"initial_state", true}}},
-    {"causal_conv1d", {{"input", false}, {"weight", false}, {"bias", true},
-                       {"state", true}}},
+const std::map<std::string, std::vector<std::pair<std::string, bool>>>
+    kOperands = {
+        {"embedding", {{"table", false}, {"indices", false}}},
+        {"linear", {{"input", false}, {"weight", false}, {"bias", true}}},
+        {"rmsnorm", {{"input", false}, {"weight", false}, {"gate", true}}},
+        {"layernorm", {{"input", false}, {"weight", false}, {"bias", true}}},
+        {"rope", {{"input", false}, {"positions", false}}},
+        {"activation", {{"input", false}}},
+        {"glu", {{"gate", false}, {"up", false}}},
+        {"softmax", {{"input", false}}},
+        {"moe",
+         {{"input", false},
+          {"router_logits", false},
+          {"gate_weight", false},
+          {"up_weight", false},
+          {"down_weight", false}}},
+        {"attention",
+         {{"query", false},
+          {"key", false},
+          {"value", false},
+          {"bias", true},
+          {"kv_length", true}}},
+        {"selective_scan",
+         {{"u", false},
+          {"delta", false},
+          {"A", false},
+          {"B", false},
+          {"C", false},
+          {"D", true},
+          {"z", true},
+          {"delta_bias", true},
+          {"initial_state", true}}},
+        {"ssd",
+         {{"x", false},
+          {"dt", false},
+          {"A", false},
+          {"B", false},
+          {"C", false},
+          {"D", true},
+          {"z", true},
+          {"dt_bias", true},
+          {"initial_state", true}}},
+        {"linear_attention",
+         {{"query", false},
+          {"key", false},
+          {"value", false},
+          {"log_decay", true},
+          {"initial_state", true}}},
+        {"causal_conv1d",
+         {{"input", false},
+          {"weight", false},
+          {"bias", true},
+          {"state", true}}},
 };
 
 bool ModelWriter::write(const std::string &path, std::string &error) {
@@ -277,7 +309,8 @@ bool ModelWriter::write(const std::string &path, std::string &error) {
       for (int64_t r = 0; r < n; ++r) {
         rows += r ? ", [" : "[";
         for (int64_t k = 0; k < n; ++k)
-          rows += std::string(k ? ", " : "") + (bits[r * n + k] ? "true" : "false");
+          rows +=
+              std::string(k ? ", " : "") + (bits[r * n + k] ? "true" : "false");
         rows += "]";
       }
       attr("block_layout = dense<[" + rows + "]> : tensor<" +
@@ -337,14 +370,17 @@ bool ModelWriter::write(const std::string &path, std::string &error) {
                             ? resultTypes[0]
                             : "(" + join(resultTypes, ", ") + ")";
   out << "func.func @run(" << join(argDecls, ", ") << ") -> " << results
-      << " {\n  %r" << (resultTypes.size() > 1 ? ":" + std::to_string(resultTypes.size()) : "")
+      << " {\n  %r"
+      << (resultTypes.size() > 1 ? ":" + std::to_string(resultTypes.size())
+                                 : "")
       << " = \"seq." << op << "\"(" << join(operandNames, ", ") << ")";
   if (!attrs.empty())
     out << " <{" << join(attrs, ", ") << "}>";
   out << regions << " : (" << join(operandTypes, ", ") << ") -> " << results
       << "\n  return ";
   for (size_t i = 0; i < resultTypes.size(); ++i)
-    out << (i ? ", " : "") << "%r" << (resultTypes.size() > 1 ? "#" + std::to_string(i) : "");
+    out << (i ? ", " : "") << "%r"
+        << (resultTypes.size() > 1 ? "#" + std::to_string(i) : "");
   out << " : " << join(resultTypes, ", ") << "\n}\n";
   return static_cast<bool>(out);
 }
@@ -354,9 +390,8 @@ class CompiledOpTest : public ::testing::TestWithParam<std::string> {};
 TEST_P(CompiledOpTest, MatchesReference) {
   Case c;
   std::string error;
-  ASSERT_TRUE(golden::loadCase(std::string(SEQC_REFERENCE_GOLDENS_DIR) + "/" +
-                                   GetParam(),
-                               c, error))
+  ASSERT_TRUE(golden::loadCase(
+      std::string(SEQC_REFERENCE_GOLDENS_DIR) + "/" + GetParam(), c, error))
       << error;
   std::string dir = ::testing::TempDir() + "/seqc-op-" + c.name;
   ASSERT_EQ(std::system(("mkdir -p " + dir).c_str()), 0);
@@ -385,11 +420,13 @@ TEST_P(CompiledOpTest, MatchesReference) {
     for (size_t d = 0; d < a.shape.size(); ++d)
       t.shape[d] = a.shape[d];
     if (a.descr == "<f4") {
-      ASSERT_TRUE(golden::loadTensor(c.inputPath(c.inputs[i]), floats[i], error));
+      ASSERT_TRUE(
+          golden::loadTensor(c.inputPath(c.inputs[i]), floats[i], error));
       t.dtype = SEQ_DTYPE_F32;
       t.data = floats[i].data.data();
     } else {
-      ASSERT_TRUE(golden::loadIntTensor(c.inputPath(c.inputs[i]), ints[i], error));
+      ASSERT_TRUE(
+          golden::loadIntTensor(c.inputPath(c.inputs[i]), ints[i], error));
       t.dtype = SEQ_DTYPE_I64;
       t.data = ints[i].data.data();
     }
@@ -449,7 +486,8 @@ TEST_P(CompiledOpTest, MatchesReference) {
   for (size_t k = 0; k < c.outputs.size(); ++k) {
     const Tensor &ref = reference.at(c.outputs[k]);
     Tensor expected;
-    ASSERT_TRUE(golden::loadTensor(c.expectedPath(c.outputs[k]), expected, error));
+    ASSERT_TRUE(
+        golden::loadTensor(c.expectedPath(c.outputs[k]), expected, error));
     double scale = 0, worstRef = 0, worstTorch = 0;
     for (float v : ref.data)
       scale = std::max(scale, std::fabs(static_cast<double>(v)));
@@ -461,10 +499,10 @@ TEST_P(CompiledOpTest, MatchesReference) {
         worstRef = worstTorch = INFINITY;
     }
     double bound = kTolerance * (1 + scale);
-    EXPECT_LE(worstRef, bound) << c.name << ": " << c.outputs[k]
-                               << " differs from the C++ reference";
-    EXPECT_LE(worstTorch, bound) << c.name << ": " << c.outputs[k]
-                                 << " differs from PyTorch";
+    EXPECT_LE(worstRef, bound)
+        << c.name << ": " << c.outputs[k] << " differs from the C++ reference";
+    EXPECT_LE(worstTorch, bound)
+        << c.name << ": " << c.outputs[k] << " differs from PyTorch";
   }
 }
 

@@ -51,8 +51,8 @@ bool haveLibdevice() {
   for (const std::string &root : roots)
     if (std::ifstream(root + "/nvvm/libdevice/libdevice.10.bc"))
       return true;
-  return bool(std::ifstream(
-      "/usr/lib/nvidia-cuda-toolkit/libdevice/libdevice.10.bc"));
+  return bool(
+      std::ifstream("/usr/lib/nvidia-cuda-toolkit/libdevice/libdevice.10.bc"));
 }
 
 std::string compile(const std::string &name, const std::string &flags) {

@@ -143,7 +143,7 @@ MASKING
       text.replace(at, from.size(), to);
   };
   replaceAll("MASKING", form == MaskForm::CausalConstant ? kCausalConstant
-                                                        : kDocumentSelect);
+                                                         : kDocumentSelect);
   replaceAll("MASK", mask.str());
   replaceAll(" X", " " + x);
   replaceAll(" S", " " + s);
@@ -170,7 +170,9 @@ std::vector<float> run(const std::string &so, const std::vector<float> &q,
   seq_tensor ins[3], result;
   const std::vector<float> *data[3] = {&q, &k, &v};
   for (int i = 0; i < 3; ++i)
-    ins[i] = {const_cast<float *>(data[i]->data()), SEQ_DTYPE_F32, 4,
+    ins[i] = {const_cast<float *>(data[i]->data()),
+              SEQ_DTYPE_F32,
+              4,
               {1, kHeads, kSeq, kDim}};
   result = {out.data(), SEQ_DTYPE_F32, 4, {1, kHeads, kSeq, kDim}};
   EXPECT_EQ(seq_model_run(model, "run", ins, 3, &result, 1), SEQ_OK)
@@ -195,9 +197,10 @@ void checkFusedMatchesUnfused(MaskForm form, const std::string &name,
   EXPECT_NE(fusedIR.find("seq.attention"), std::string::npos);
   EXPECT_NE(fusedIR.find(expectedAttr), std::string::npos);
   EXPECT_EQ(fusedIR.find("math.exp"), std::string::npos);
-  ASSERT_EQ(std::system((seqc + " " + mlir + " -o " + work + "/fused.so" + log)
-                            .c_str()),
-            0)
+  ASSERT_EQ(
+      std::system(
+          (seqc + " " + mlir + " -o " + work + "/fused.so" + log).c_str()),
+      0)
       << "see " << work << "/seqc.log";
   ASSERT_EQ(std::system((seqc + " " + mlir + " --fuse-attention=false -o " +
                          work + "/unfused.so" + log)

@@ -92,20 +92,19 @@ void checkAgainstTransformers(const std::string &name,
   ASSERT_EQ(std::system(("mkdir -p " + work).c_str()), 0);
   std::string mlir = work + "/model.mlir", so = work + "/model.so";
   std::string log = " 2> " + work + "/seqc.log";
-  ASSERT_EQ(std::system((seqc::test::seqcExecutable() + " import hf " + dir +
-                         " -o " + mlir + " --max-positions 64" + importFlags +
-                         log)
-                            .c_str()),
-            0)
+  ASSERT_EQ(
+      std::system((seqc::test::seqcExecutable() + " import hf " + dir + " -o " +
+                   mlir + " --max-positions 64" + importFlags + log)
+                      .c_str()),
+      0)
       << "seqc import failed; see " << work << "/seqc.log";
   // SEQC_TEST_TARGET=cuda runs the same checks on a GPU (docs/gpu.md).
   const char *target = std::getenv("SEQC_TEST_TARGET");
-  ASSERT_EQ(std::system((seqc::test::seqcExecutable() + " " + mlir + " -o " +
-                         so +
-                         (target ? std::string(" --target=") + target : "") +
-                         log)
-                            .c_str()),
-            0)
+  ASSERT_EQ(
+      std::system((seqc::test::seqcExecutable() + " " + mlir + " -o " + so +
+                   (target ? std::string(" --target=") + target : "") + log)
+                      .c_str()),
+      0)
       << "seqc failed; see " << work << "/seqc.log";
   if (seqc::test::compileOnly())
     GTEST_SKIP() << "compiled only (SEQC_TEST_COMPILE_ONLY)";
@@ -126,9 +125,9 @@ void checkAgainstTransformers(const std::string &name,
         {pooled.data(), SEQ_DTYPE_F32, 2, {1, dim}}};
     ASSERT_EQ(seq_model_run(model, "embed", &in, 1, outs, 2), SEQ_OK)
         << seq_last_error();
-    EXPECT_LE(relativeError(hidden.data(), floats(hiddenRef).data(),
-                            hidden.size()),
-              kTolerance);
+    EXPECT_LE(
+        relativeError(hidden.data(), floats(hiddenRef).data(), hidden.size()),
+        kTolerance);
     EXPECT_LE(relativeError(pooled.data(),
                             floats(load(dir + "/mean_pooled.npy")).data(), dim),
               kTolerance);
@@ -166,9 +165,9 @@ void checkAgainstTransformers(const std::string &name,
         << seq_last_error();
     const float *chunkedAll;
     size_t chunkedRows, chunkedCols;
-    ASSERT_EQ(seq_session_logits(chunked, &chunkedAll, &chunkedRows,
-                                 &chunkedCols),
-              SEQ_OK);
+    ASSERT_EQ(
+        seq_session_logits(chunked, &chunkedAll, &chunkedRows, &chunkedCols),
+        SEQ_OK);
     ASSERT_EQ(chunkedRows, rows);
     EXPECT_EQ(seq_session_position(chunked), ids.size());
     EXPECT_LE(relativeError(chunkedAll, prefillRef.data(), rows * cols),
@@ -222,21 +221,21 @@ void checkAgainstTransformers(const std::string &name,
     longer.insert(longer.end(), tokens.begin(), tokens.end() - 1);
     seq_session *whole = nullptr;
     ASSERT_EQ(seq_session_create(model, nullptr, &whole), SEQ_OK);
-    ASSERT_EQ(seq_prefill(whole, longer.data(), longer.size(), nullptr),
-              SEQ_OK)
+    ASSERT_EQ(seq_prefill(whole, longer.data(), longer.size(), nullptr), SEQ_OK)
         << seq_last_error();
     const float *wholeAll;
     size_t wholeRows, wholeCols;
     ASSERT_EQ(seq_session_logits(whole, &wholeAll, &wholeRows, &wholeCols),
               SEQ_OK);
     ASSERT_EQ(wholeRows, longer.size());
-    EXPECT_LE(relativeError(wholeAll + (ids.size() - 1) * vocab,
-                            decoded.data(), decoded.size()),
+    EXPECT_LE(relativeError(wholeAll + (ids.size() - 1) * vocab, decoded.data(),
+                            decoded.size()),
               1e-5)
         << "decode steps vs prefill of the longer sequence";
     seq_session_destroy(whole);
   }
-  ::testing::Test::RecordProperty("prefill_error", std::to_string(prefillError));
+  ::testing::Test::RecordProperty("prefill_error",
+                                  std::to_string(prefillError));
   ::testing::Test::RecordProperty("decode_error", std::to_string(decodeError));
   std::printf("%s: prefill %.2e, decode %.2e (relative max error)\n",
               workName.c_str(), prefillError, decodeError);
@@ -279,8 +278,10 @@ TEST(HfGoldenCoverage, EveryArchitectureHasAGolden) {
         << "no golden model for " << arch;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Goldens, HfGoldenTest, ::testing::ValuesIn(goldenModels()),
-    [](const ::testing::TestParamInfo<std::string> &info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Goldens, HfGoldenTest,
+                         ::testing::ValuesIn(goldenModels()),
+                         [](const ::testing::TestParamInfo<std::string> &info) {
+                           return info.param;
+                         });
 
 } // namespace

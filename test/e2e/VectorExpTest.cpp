@@ -45,9 +45,9 @@ func.func @run(%x: tensor<64x16xf32>) -> tensor<64x16xf32> {
 /// overflows, and a dense sweep of [-100, 88].
 std::vector<float> inputs() {
   float inf = std::numeric_limits<float>::infinity();
-  std::vector<float> x = {-inf,  inf,    -1e30f, 1e30f,  -200.0f, -104.5f,
-                          -103.9f, -87.3f, -0.0f,  0.0f,   1e-7f,   -1e-7f,
-                          88.0f,  88.7f,  88.8f,  89.5f,  100.0f,  0.5f};
+  std::vector<float> x = {-inf,    inf,    -1e30f, 1e30f, -200.0f, -104.5f,
+                          -103.9f, -87.3f, -0.0f,  0.0f,  1e-7f,   -1e-7f,
+                          88.0f,   88.7f,  88.8f,  89.5f, 100.0f,  0.5f};
   while (x.size() < size_t(kRows) * 16)
     x.push_back(-100.0f + 188.0f * float(x.size()) / float(kRows * 16));
   return x;
@@ -60,19 +60,19 @@ std::vector<float> compileAndRun(const std::string &name,
   EXPECT_EQ(std::system(("mkdir -p " + work).c_str()), 0);
   std::ofstream(work + "/exp.mlir") << kVectorExp;
   std::string command = std::string(SEQC_EXECUTABLE) + " " + work +
-                        "/exp.mlir " + flags + " -o " + work +
-                        "/exp.so 2> " + work + "/seqc.log";
+                        "/exp.mlir " + flags + " -o " + work + "/exp.so 2> " +
+                        work + "/seqc.log";
   EXPECT_EQ(std::system(command.c_str()), 0) << "see " << work << "/seqc.log";
   std::vector<float> y(x.size(), -1.0f);
   seq_model *model = nullptr;
-  EXPECT_EQ(seq_model_open((work + "/exp.so").c_str(), nullptr, nullptr,
-                           &model),
-            SEQ_OK)
+  EXPECT_EQ(
+      seq_model_open((work + "/exp.so").c_str(), nullptr, nullptr, &model),
+      SEQ_OK)
       << seq_last_error();
   if (!model)
     return y;
-  seq_tensor in = {const_cast<float *>(x.data()), SEQ_DTYPE_F32, 2,
-                   {kRows, 16}};
+  seq_tensor in = {
+      const_cast<float *>(x.data()), SEQ_DTYPE_F32, 2, {kRows, 16}};
   seq_tensor out = {y.data(), SEQ_DTYPE_F32, 2, {kRows, 16}};
   EXPECT_EQ(seq_model_run(model, "run", &in, 1, &out, 1), SEQ_OK)
       << seq_last_error();

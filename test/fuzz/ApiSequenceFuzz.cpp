@@ -84,7 +84,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       o.prefill_chunk = in.next() % 9;
       o.last_logits_only = in.next() & 1;
       seq_session *s = nullptr;
-      seq_status st = seq_session_create(m.hybrid, in.next() & 1 ? &o : nullptr, &s);
+      seq_status st =
+          seq_session_create(m.hybrid, in.next() & 1 ? &o : nullptr, &s);
       expectMessage(st);
       if (st == SEQ_OK)
         sessions.push_back(s);

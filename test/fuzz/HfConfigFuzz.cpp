@@ -30,9 +30,9 @@
 
 namespace {
 
-const char *const kGoldens[] = {"llama_gqa", "mistral_sliding", "qwen2_bias",
-                                "gpt2",      "mamba",           "mamba2",
-                                "jamba",     "bert"};
+const char *const kGoldens[] = {
+    "llama_gqa", "mistral_sliding", "qwen2_bias", "gpt2",
+    "mamba",     "mamba2",          "jamba",      "bert"};
 
 /// A scratch model folder per golden: its weights linked in, config.json
 /// rewritten per input.
@@ -46,8 +46,8 @@ std::string folderFor(size_t which) {
     for (const char *golden : kGoldens) {
       std::string dir = root + "/" + golden;
       ::mkdir(dir.c_str(), 0700);
-      std::string weights =
-          std::string(SEQC_HF_GOLDENS_DIR) + "/" + golden + "/model.safetensors";
+      std::string weights = std::string(SEQC_HF_GOLDENS_DIR) + "/" + golden +
+                            "/model.safetensors";
       ::symlink(weights.c_str(), (dir + "/model.safetensors").c_str());
       folders.push_back(dir);
     }

@@ -25,7 +25,8 @@ void writeFile(const std::string &path, const std::string &bytes) {
   FILE *f = std::fopen(path.c_str(), "wb");
   if (!f)
     std::abort();
-  if (!bytes.empty() && std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size())
+  if (!bytes.empty() &&
+      std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size())
     std::abort();
   std::fclose(f);
 }
@@ -43,8 +44,8 @@ std::string shard(const std::string &name) {
 const std::string &folder() {
   static const std::string dir = [] {
     const char *tmp = std::getenv("TMPDIR");
-    std::string d = std::string(tmp && *tmp ? tmp : "/tmp") + "/seqrt-index-fuzz-" +
-                    std::to_string(::getpid());
+    std::string d = std::string(tmp && *tmp ? tmp : "/tmp") +
+                    "/seqrt-index-fuzz-" + std::to_string(::getpid());
     ::mkdir(d.c_str(), 0700);
     writeFile(d + "/shard-a.safetensors", shard("a.weight"));
     writeFile(d + "/shard-b.safetensors", shard("b.weight"));

@@ -77,8 +77,9 @@ TEST_F(SeqBuilderTest, LinearInfersOutFeaturesAndKeepsDynamicDims) {
 }
 
 TEST_F(SeqBuilderTest, EmbeddingAppendsHiddenDimToIdsShape) {
-  Block *body = startFunction(
-      {tensor({256, 32}), RankedTensorType::get({1, kDyn}, builder.getI64Type())});
+  Block *body =
+      startFunction({tensor({256, 32}),
+                     RankedTensorType::get({1, kDyn}, builder.getI64Type())});
   auto op = EmbeddingOp::create(builder, loc(), body->getArgument(0),
                                 body->getArgument(1));
   EXPECT_EQ(op.getType(), tensor({1, kDyn, 32}));
@@ -106,8 +107,8 @@ TEST_F(SeqBuilderTest, AttentionInfersQueryHeadsAndValueHeadDim) {
 }
 
 TEST_F(SeqBuilderTest, SelectiveScanInfersStateFromChannelsAndA) {
-  Block *body = startFunction({tensor({3, kDyn, 24}), tensor({24, 8}),
-                               tensor({3, kDyn, 8})});
+  Block *body = startFunction(
+      {tensor({3, kDyn, 24}), tensor({24, 8}), tensor({3, kDyn, 8})});
   Value u = body->getArgument(0), a = body->getArgument(1),
         bc = body->getArgument(2);
   auto op = SelectiveScanOp::create(builder, loc(), u, u, a, bc, bc,
@@ -130,7 +131,8 @@ TEST_F(SeqBuilderTest, SSDInfersHeadStateFromXAndB) {
 }
 
 TEST_F(SeqBuilderTest, LinearAttentionStateIsKeyByValue) {
-  Block *body = startFunction({tensor({2, kDyn, 4, 16}), tensor({2, kDyn, 4, 24})});
+  Block *body =
+      startFunction({tensor({2, kDyn, 4, 16}), tensor({2, kDyn, 4, 24})});
   Value q = body->getArgument(0), v = body->getArgument(1);
   auto op = LinearAttentionOp::create(builder, loc(), q, q, v, Value(), Value(),
                                       builder.getF32FloatAttr(1.0f), nullptr);
@@ -140,9 +142,9 @@ TEST_F(SeqBuilderTest, LinearAttentionStateIsKeyByValue) {
 
 TEST_F(SeqBuilderTest, CausalConvKeepsTapsMinusOneInputs) {
   Block *body = startFunction({tensor({1, kDyn, 96}), tensor({96, 4})});
-  auto op = CausalConv1dOp::create(builder, loc(), body->getArgument(0),
-                                   body->getArgument(1), Value(), Value(),
-                                   nullptr);
+  auto op =
+      CausalConv1dOp::create(builder, loc(), body->getArgument(0),
+                             body->getArgument(1), Value(), Value(), nullptr);
   EXPECT_EQ(op.getFinalState().getType(), tensor({1, 96, 3}));
 }
 
@@ -162,7 +164,8 @@ TEST_F(SeqBuilderTest, VerifierRejectsEmptyWeightName) {
   startFunction({});
   WeightOp::create(builder, loc(), tensor({4}), "");
   func::ReturnOp::create(builder, loc());
-  EXPECT_EQ(verifyMessage(), "'seq.weight' op expected a non-empty weight name");
+  EXPECT_EQ(verifyMessage(),
+            "'seq.weight' op expected a non-empty weight name");
 }
 
 } // namespace

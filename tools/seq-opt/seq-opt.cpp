@@ -1,4 +1,5 @@
-//===- seq-opt.cpp - seqc's mlir-opt ---------------------------------------===//
+//===- seq-opt.cpp - seqc's mlir-opt
+//---------------------------------------===//
 //
 // MlirOptMain with the seq dialect, the upstream dialects seq IR is written
 // with, and the passes seqc uses. Registers nothing else: link and start-up
@@ -16,13 +17,13 @@
 
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/Extensions/InlinerExtension.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -34,7 +35,8 @@ int main(int argc, char **argv) {
   registry.insert<seqc::seq::SeqDialect, mlir::arith::ArithDialect,
                   mlir::func::FuncDialect, mlir::linalg::LinalgDialect,
                   mlir::math::MathDialect, mlir::scf::SCFDialect,
-                  mlir::tensor::TensorDialect, mlir::bufferization::BufferizationDialect,
+                  mlir::tensor::TensorDialect,
+                  mlir::bufferization::BufferizationDialect,
                   mlir::LLVM::LLVMDialect, mlir::memref::MemRefDialect>();
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();

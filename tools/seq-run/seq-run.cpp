@@ -37,7 +37,8 @@ const char *kUsage =
     "  --seed S              sampling seed (default 0)\n"
     "  --dump-logits FILE    write every logits row (prompt positions, then\n"
     "                        one per generated token) as a float32 .npy\n"
-    "  --threads N           worker threads (default: $SEQ_NUM_THREADS or all)\n"
+    "  --threads N           worker threads (default: $SEQ_NUM_THREADS or "
+    "all)\n"
     "  --check-weights       fail on the first NaN or infinity in the weights\n"
     "  --prefill-chunk N     prompt tokens per model call (default 512)\n"
     "  --entry NAME          run entry NAME once on the prompt ids instead of\n"
@@ -64,9 +65,8 @@ bool parseIds(const char *text, std::vector<int32_t> &ids) {
   size_t start = 0;
   while (start <= s.size()) {
     size_t comma = s.find(',', start);
-    std::string item = s.substr(start, comma == std::string::npos
-                                           ? std::string::npos
-                                           : comma - start);
+    std::string item = s.substr(
+        start, comma == std::string::npos ? std::string::npos : comma - start);
     char *end = nullptr;
     long v = std::strtol(item.c_str(), &end, 10);
     if (item.empty() || *end != '\0' || v < INT32_MIN || v > INT32_MAX)
@@ -93,11 +93,11 @@ bool writeNpy(const char *path, const std::vector<float> &data, size_t rows,
   header.append((64 - total % 64) % 64, ' ');
   header.push_back('\n');
   uint16_t len = static_cast<uint16_t>(header.size());
-  bool ok = std::fwrite("\x93NUMPY\x01\x00", 1, 8, f) == 8 &&
-            std::fwrite(&len, 2, 1, f) == 1 &&
-            std::fwrite(header.data(), 1, header.size(), f) == header.size() &&
-            std::fwrite(data.data(), sizeof(float), data.size(), f) ==
-                data.size();
+  bool ok =
+      std::fwrite("\x93NUMPY\x01\x00", 1, 8, f) == 8 &&
+      std::fwrite(&len, 2, 1, f) == 1 &&
+      std::fwrite(header.data(), 1, header.size(), f) == header.size() &&
+      std::fwrite(data.data(), sizeof(float), data.size(), f) == data.size();
   return std::fclose(f) == 0 && ok;
 }
 
@@ -158,14 +158,18 @@ int runEntry(seq_model *model, const char *entry,
   for (size_t k = 0; k < nOut; ++k) {
     std::printf("output %zu: f32[", k);
     for (int32_t d = 0; d < outs[k].rank; ++d)
-      std::printf("%s%lld", d ? "," : "", static_cast<long long>(outs[k].shape[d]));
+      std::printf("%s%lld", d ? "," : "",
+                  static_cast<long long>(outs[k].shape[d]));
     std::printf("]:");
     for (size_t i = 0; i < data[k].size() && i < 4; ++i)
       std::printf(" %.6g", data[k][i]);
     std::printf("%s\n", data[k].size() > 4 ? " ..." : "");
     if (dumpPrefix) {
-      size_t cols = outs[k].rank ? static_cast<size_t>(outs[k].shape[outs[k].rank - 1]) : 1;
-      std::string path = std::string(dumpPrefix) + "-" + std::to_string(k) + ".npy";
+      size_t cols = outs[k].rank
+                        ? static_cast<size_t>(outs[k].shape[outs[k].rank - 1])
+                        : 1;
+      std::string path =
+          std::string(dumpPrefix) + "-" + std::to_string(k) + ".npy";
       if (!writeNpy(path.c_str(), data[k], data[k].size() / cols, cols))
         return fail("cannot write the --dump-outputs file");
     }
@@ -294,14 +298,15 @@ int main(int argc, char **argv) {
         break;
       size_t maxPositions = seq_model_max_positions(model);
       if (maxPositions && seq_session_position(session) >= maxPositions) {
-        std::fprintf(stderr, "seq-run: stopping: the model holds at most %zu "
-                             "positions\n", maxPositions);
+        std::fprintf(stderr,
+                     "seq-run: stopping: the model holds at most %zu "
+                     "positions\n",
+                     maxPositions);
         break;
       }
       auto d0 = clock::now();
       s = seq_decode(session, next, &logits);
-      decodeSeconds +=
-          std::chrono::duration<double>(clock::now() - d0).count();
+      decodeSeconds += std::chrono::duration<double>(clock::now() - d0).count();
       if (s) {
         rc = failStatus("decode", s);
         break;

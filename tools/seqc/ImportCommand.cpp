@@ -72,8 +72,7 @@ int seqc::importCommand(int argc, char **argv) {
       llvm::outs() << kImportUsage;
       return 0;
     }
-    if ((a == "-o" || a == "--max-positions" ||
-         a == "--max-tokens-per-call") &&
+    if ((a == "-o" || a == "--max-positions" || a == "--max-tokens-per-call") &&
         i + 1 < argc) {
       std::string v = argv[++i];
       int64_t *number = a == "--max-positions" ? &options.maxPositions
@@ -81,8 +80,10 @@ int seqc::importCommand(int argc, char **argv) {
       if (a == "-o")
         output = v;
       else if (!llvm::to_integer(v, *number) || *number <= 0) {
-        llvm::errs() << "seqc: error: " << a << " expects a positive "
-                        "integer, got '" << v << "'\n";
+        llvm::errs() << "seqc: error: " << a
+                     << " expects a positive "
+                        "integer, got '"
+                     << v << "'\n";
         return 1;
       }
     } else if (format.empty()) {
@@ -104,11 +105,10 @@ int seqc::importCommand(int argc, char **argv) {
     return 1;
   }
   if (output.empty()) {
-    llvm::SmallString<256> path(llvm::sys::path::filename(
-        llvm::StringRef(folder).rtrim('/')));
+    llvm::SmallString<256> path(
+        llvm::sys::path::filename(llvm::StringRef(folder).rtrim('/')));
     path += ".mlir";
     output = std::string(path);
   }
   return importHuggingFaceModel(folder, output, options) ? 0 : 1;
 }
-

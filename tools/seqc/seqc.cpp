@@ -1,4 +1,5 @@
-//===- seqc.cpp - the seqc compiler driver ---------------------------------===//
+//===- seqc.cpp - the seqc compiler driver
+//---------------------------------===//
 //
 //   seqc model.mlir -o model.so [--target=cpu] [--mcpu=NAME|native] [-O3]
 //        [--emit=seq|linalg|llvm-dialect|llvm-ir|obj|so]
@@ -24,8 +25,9 @@ static cl::OptionCategory category("seqc options");
 static cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.mlir>"),
                                       cl::Required, cl::cat(category));
 static cl::opt<std::string>
-    outputPath("o", cl::desc("Output file (default: the input's name with the "
-                             "extension of --emit)"),
+    outputPath("o",
+               cl::desc("Output file (default: the input's name with the "
+                        "extension of --emit)"),
                cl::value_desc("path"), cl::cat(category));
 static cl::opt<std::string>
     emit("emit",
@@ -36,7 +38,7 @@ static cl::opt<std::string> target(
     "target",
     cl::desc("Target: cpu (default), or cuda[:sm_80|sm_90|sm_90a] for NVIDIA "
              "GPUs (kernels as PTX; --emit=ptx writes them)"),
-                                   cl::init("cpu"), cl::cat(category));
+    cl::init("cpu"), cl::cat(category));
 static cl::opt<std::string> gpuMatmul(
     "gpu-matmul",
     cl::desc("f32 matrix products with --target=cuda: tf32x3 (tensor cores, "
@@ -44,16 +46,17 @@ static cl::opt<std::string> gpuMatmul(
              "PyTorch's allow_tf32 accuracy) or simt (no tensor cores)"),
     cl::init("tf32x3"), cl::cat(category));
 static cl::opt<std::string>
-    mcpu("mcpu", cl::desc("CPU to tune and select features for; 'native' is "
-                          "this machine (default)"),
+    mcpu("mcpu",
+         cl::desc("CPU to tune and select features for; 'native' is "
+                  "this machine (default)"),
          cl::init("native"), cl::cat(category));
 enum OptLevel { O0 = 0, O1, O2, O3 };
-static cl::opt<OptLevel> optLevel(cl::desc("LLVM optimisation level:"),
-                                  cl::values(clEnumValN(O0, "O0", "none"),
-                                             clEnumValN(O1, "O1", "less"),
-                                             clEnumValN(O2, "O2", "default"),
-                                             clEnumValN(O3, "O3", "aggressive (default)")),
-                                  cl::init(O3), cl::cat(category));
+static cl::opt<OptLevel> optLevel(
+    cl::desc("LLVM optimisation level:"),
+    cl::values(clEnumValN(O0, "O0", "none"), clEnumValN(O1, "O1", "less"),
+               clEnumValN(O2, "O2", "default"),
+               clEnumValN(O3, "O3", "aggressive (default)")),
+    cl::init(O3), cl::cat(category));
 static cl::opt<int> numThreadsDefault(
     "num-threads-default",
     cl::desc("Threads the runtime uses for this model unless told otherwise "
@@ -149,7 +152,8 @@ int main(int argc, char **argv) {
   options.printIRAfterAll = printIRAfterAll;
   options.timing = timing;
   if (outputPath.empty()) {
-    llvm::SmallString<256> path(inputPath == "-" ? "out" : inputPath.getValue());
+    llvm::SmallString<256> path(inputPath == "-" ? "out"
+                                                 : inputPath.getValue());
     llvm::sys::path::replace_extension(path, extensionOf(*phase));
     options.outputPath = std::string(path);
   } else {
@@ -159,8 +163,8 @@ int main(int argc, char **argv) {
   // and in an installation alike.
   std::string exe = llvm::sys::fs::getMainExecutable(
       argv[0], reinterpret_cast<void *>(&main));
-  llvm::SmallString<256> support(llvm::sys::path::parent_path(
-      llvm::sys::path::parent_path(exe)));
+  llvm::SmallString<256> support(
+      llvm::sys::path::parent_path(llvm::sys::path::parent_path(exe)));
   llvm::sys::path::append(support, "lib", "libseqc_model_support.a");
   options.supportLibrary = std::string(support);
   options.linkerDriver = SEQC_LINKER_DRIVER;

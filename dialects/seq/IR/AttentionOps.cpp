@@ -9,7 +9,8 @@ using namespace mlir;
 using namespace seqc::seq;
 using namespace seqc::seq::detail;
 
-LogicalResult AttentionOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location>,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &results) {
   // [B, Sq, Hq, Dv]: the query's first three dims, the value's head dim.
@@ -25,7 +26,8 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
 double AttentionOp::getEffectiveScale() {
   if (std::optional<APFloat> scale = getScale())
     return scale->convertToDouble();
-  return 1.0 / std::sqrt(static_cast<double>(getQuery().getType().getDimSize(3)));
+  return 1.0 /
+         std::sqrt(static_cast<double>(getQuery().getType().getDimSize(3)));
 }
 
 /// A positive integer attribute, when present.
@@ -57,8 +59,8 @@ static LogicalResult verifyBlockSparse(AttentionOp op, const NamedTensor &key) {
   int64_t blocks = layoutType.getDimSize(0);
   if (!ShapedType::isDynamic(keys) && blocks * *blockSize < keys)
     return op.emitOpError("expected block_layout (")
-           << blocks << " blocks of " << *blockSize
-           << ") to cover key dim 1 (" << keys << ")";
+           << blocks << " blocks of " << *blockSize << ") to cover key dim 1 ("
+           << keys << ")";
   return success();
 }
 
@@ -93,7 +95,8 @@ LogicalResult AttentionOp::verify() {
     std::pair<const NamedTensor *, int64_t> scoreDims[] = {
         {&query, 0}, {&query, 2}, {&query, 1}, {&key, 1}};
     for (auto [i, ref] : llvm::enumerate(scoreDims))
-      if (b.dim(i) != 1 && failed(matchDim(*this, b, i, *ref.first, ref.second)))
+      if (b.dim(i) != 1 &&
+          failed(matchDim(*this, b, i, *ref.first, ref.second)))
         return failure();
   }
 

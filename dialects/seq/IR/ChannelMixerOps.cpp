@@ -32,10 +32,12 @@ LogicalResult WeightOp::verify() {
       return emitOpError("expected a weight to be either transposed or "
                          "stacked, not both");
     if (getType().getRank() < 2)
-      return emitOpError("expected a type of rank >= 2 for a stacked weight, got ")
+      return emitOpError(
+                 "expected a type of rank >= 2 for a stacked weight, got ")
              << getType();
     size_t at = getName().find("{}");
-    if (at == StringRef::npos || getName().find("{}", at + 2) != StringRef::npos)
+    if (at == StringRef::npos ||
+        getName().find("{}", at + 2) != StringRef::npos)
       return emitOpError("expected the name of a stacked weight to hold '{}' "
                          "exactly once, got '")
              << getName() << "'";
@@ -47,7 +49,8 @@ LogicalResult WeightOp::verify() {
 // EmbeddingOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location>,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &results) {
   auto indices = dyn_cast<RankedTensorType>(adaptor.getIndices().getType());
@@ -92,7 +95,8 @@ LogicalResult LinearOp::verify() {
 
 static LogicalResult verifyEpsilon(Operation *op, float epsilon) {
   if (!(epsilon >= 0.0f))
-    return op->emitOpError("expected epsilon >= 0, got ") << formatFloat(epsilon);
+    return op->emitOpError("expected epsilon >= 0, got ")
+           << formatFloat(epsilon);
   return success();
 }
 
@@ -134,7 +138,8 @@ LogicalResult LayerNormOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult RopeOp::verify() {
-  NamedTensor input(getInput(), "input"), positions(getPositions(), "positions");
+  NamedTensor input(getInput(), "input"),
+      positions(getPositions(), "positions");
   // positions is [seq] or [batch, seq].
   if (positions.rank() == 2 && failed(matchDim(*this, positions, 0, input, 0)))
     return failure();
@@ -167,9 +172,11 @@ LogicalResult RopeOp::verify() {
       return success();
     if (needed)
       return emitOpError("expected '")
-             << name << "' for scaling " << stringifyRopeScalingKind(getScaling());
+             << name << "' for scaling "
+             << stringifyRopeScalingKind(getScaling());
     return emitOpError("unexpected '")
-           << name << "' for scaling " << stringifyRopeScalingKind(getScaling());
+           << name << "' for scaling "
+           << stringifyRopeScalingKind(getScaling());
   };
   if (failed(check(getScalingFactor().has_value(), needsFactor,
                    "scaling_factor")) ||
@@ -190,8 +197,8 @@ LogicalResult RopeOp::verify() {
     double low = value(getLowFreqFactor()), high = value(getHighFreqFactor());
     if (!(high > low))
       return emitOpError("expected high_freq_factor (")
-             << formatFloat(high) << ") > low_freq_factor ("
-             << formatFloat(low) << ")";
+             << formatFloat(high) << ") > low_freq_factor (" << formatFloat(low)
+             << ")";
     if (*getOriginalMaxPositions() <= 0)
       return emitOpError("expected original_max_positions > 0, got ")
              << *getOriginalMaxPositions();

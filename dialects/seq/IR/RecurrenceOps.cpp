@@ -39,13 +39,14 @@ static LogicalResult verifyChunkSize(Operation *op,
 // SelectiveScanOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult SelectiveScanOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location>, Adaptor adaptor,
-    SmallVectorImpl<Type> &results) {
+LogicalResult
+SelectiveScanOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                  Adaptor adaptor,
+                                  SmallVectorImpl<Type> &results) {
   Type u = adaptor.getU().getType();
   // final_state [B, D, N]
-  return inferOutputAndState(
-      u, {{u, 0}, {u, 2}, {adaptor.getA().getType(), 1}}, results);
+  return inferOutputAndState(u, {{u, 0}, {u, 2}, {adaptor.getA().getType(), 1}},
+                             results);
 }
 
 LogicalResult SelectiveScanOp::verify() {
@@ -132,9 +133,10 @@ LogicalResult SSDOp::verify() {
 // LinearAttentionOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult LinearAttentionOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location>, Adaptor adaptor,
-    SmallVectorImpl<Type> &results) {
+LogicalResult
+LinearAttentionOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                    Adaptor adaptor,
+                                    SmallVectorImpl<Type> &results) {
   Type q = adaptor.getQuery().getType(), v = adaptor.getValue().getType();
   auto query = dyn_cast<RankedTensorType>(q);
   if (!query || query.getRank() != 4)
@@ -181,9 +183,10 @@ LogicalResult LinearAttentionOp::verify() {
 // CausalConv1dOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult CausalConv1dOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location>, Adaptor adaptor,
-    SmallVectorImpl<Type> &results) {
+LogicalResult CausalConv1dOp::inferReturnTypes(MLIRContext *,
+                                               std::optional<Location>,
+                                               Adaptor adaptor,
+                                               SmallVectorImpl<Type> &results) {
   Type input = adaptor.getInput().getType();
   if (failed(inferOutputAndState(input, {{input, 0}, {input, 2}}, results)))
     return failure();
@@ -191,9 +194,9 @@ LogicalResult CausalConv1dOp::inferReturnTypes(
   auto state = cast<RankedTensorType>(results.back());
   int64_t taps = dimOrDynamic(adaptor.getWeight().getType(), 1);
   int64_t history = ShapedType::isDynamic(taps) ? taps : taps - 1;
-  results.back() = RankedTensorType::get(
-      {state.getDimSize(0), state.getDimSize(1), history},
-      state.getElementType());
+  results.back() =
+      RankedTensorType::get({state.getDimSize(0), state.getDimSize(1), history},
+                            state.getElementType());
   return success();
 }
 

@@ -23,18 +23,18 @@ void SeqDialect::registerAttributes() {
 
 /// Each kernel's sizes must be set (>= 1; a cpu_flash key tile a multiple
 /// of 16 up to 256, what its register tiles hold) and every other size 0.
-LogicalResult
-LoweringAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                     LoweringKernel kernel, int64_t queryTile, int64_t keyTile,
-                     int64_t kvSplits, int64_t channelTile, int64_t chunk,
-                     int64_t segments) {
+LogicalResult LoweringAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                   LoweringKernel kernel, int64_t queryTile,
+                                   int64_t keyTile, int64_t kvSplits,
+                                   int64_t channelTile, int64_t chunk,
+                                   int64_t segments) {
   struct Size {
     const char *name;
     int64_t value;
     bool used;
   };
-  bool flash = kernel == LoweringKernel::flash ||
-               kernel == LoweringKernel::cpu_flash;
+  bool flash =
+      kernel == LoweringKernel::flash || kernel == LoweringKernel::cpu_flash;
   Size sizes[] = {
       {"query_tile", queryTile, flash},
       {"key_tile", keyTile, flash},
@@ -64,8 +64,8 @@ LoweringAttr seqc::seq::getLowering(Operation *op) {
 }
 
 bool seqc::seq::hasLoweringChoice(Operation *op) {
-  return isa<AttentionOp, SelectiveScanOp, SSDOp, LinearAttentionOp,
-             RMSNormOp, LayerNormOp>(op);
+  return isa<AttentionOp, SelectiveScanOp, SSDOp, LinearAttentionOp, RMSNormOp,
+             LayerNormOp>(op);
 }
 
 bool seqc::seq::isLoweringOf(Operation *op, LoweringKernel kernel) {

@@ -58,9 +58,8 @@ LogicalResult SeqDialect::verifyOperationAttribute(Operation *op,
     if (!lowering)
       return op->emitError() << "'seq.lowering' must be a #seq.lowering";
     if (!isLoweringOf(op, lowering.getKernel()))
-      return op->emitError()
-             << "'" << op->getName() << "' has no lowering '"
-             << stringifyEnum(lowering.getKernel()) << "'";
+      return op->emitError() << "'" << op->getName() << "' has no lowering '"
+                             << stringifyEnum(lowering.getKernel()) << "'";
     return success();
   }
   bool onModule = isa<ModuleOp>(op);

@@ -16,9 +16,7 @@ NamedTensor::NamedTensor(Value value, StringRef name)
 NamedTensor::NamedTensor(Type type, StringRef name)
     : type(cast<RankedTensorType>(type)), name(name) {}
 
-int64_t NamedTensor::dim(int64_t i) const {
-  return type.getDimSize(index(i));
-}
+int64_t NamedTensor::dim(int64_t i) const { return type.getDimSize(index(i)); }
 
 static void printDim(InFlightDiagnostic &diag, int64_t size) {
   if (ShapedType::isDynamic(size))

@@ -61,9 +61,8 @@ llvm::StringRef whyNotVectorFlashAttention(seq::AttentionOp op);
 /// `cpu_flash`'s tiles for `op`: seq-sparsify-attention's where it left a
 /// block map, else `queryTile` positions (0: about 64 query rows of the
 /// group, at most Sq when static) and keys rounded to 16 up to 256.
-std::pair<int64_t, int64_t> vectorFlashTileSizes(seq::AttentionOp op,
-                                                 int64_t queryTile,
-                                                 int64_t keyTile);
+std::pair<int64_t, int64_t>
+vectorFlashTileSizes(seq::AttentionOp op, int64_t queryTile, int64_t keyTile);
 
 /// seq-sparsify-attention's block map of `op` when it was built for these
 /// tiles, else null.

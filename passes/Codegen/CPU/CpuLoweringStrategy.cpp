@@ -19,7 +19,8 @@ seqc::cpu::CpuLoweringStrategy::select(Operation *op,
                                        const LoweringChoices &c) const {
   MLIRContext *ctx = op->getContext();
   if (auto attention = dyn_cast<seq::AttentionOp>(op)) {
-    if (c.attention == "flash" && whyNotVectorFlashAttention(attention).empty()) {
+    if (c.attention == "flash" &&
+        whyNotVectorFlashAttention(attention).empty()) {
       auto [queryTile, keyTile] =
           vectorFlashTileSizes(attention, c.queryTile, c.keyTile);
       return LoweringAttr::get(ctx, K::cpu_flash, queryTile, keyTile,
@@ -28,8 +29,7 @@ seqc::cpu::CpuLoweringStrategy::select(Operation *op,
   }
   if (auto scan = dyn_cast<seq::SelectiveScanOp>(op))
     if (c.scan == "tiled" && whyNotVectorSelectiveScan(scan).empty())
-      return LoweringAttr::get(ctx, K::cpu_scan, 0, 0, 0, 0, 0,
-                               c.scanSegments);
+      return LoweringAttr::get(ctx, K::cpu_scan, 0, 0, 0, 0, 0, c.scanSegments);
   return LoweringStrategy::select(op, c);
 }
 

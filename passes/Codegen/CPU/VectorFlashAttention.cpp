@@ -19,11 +19,11 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Conversion/SeqToLinalg/AttentionMask.h"
-#include "passes/Conversion/SeqToLinalg/AttentionShape.h"
 #include "passes/Analysis/AttentionTileVisibility.h"
 #include "passes/Codegen/CPU/CpuKernels.h"
 #include "passes/Codegen/CPU/VectorLanes.h"
+#include "passes/Conversion/SeqToLinalg/AttentionMask.h"
+#include "passes/Conversion/SeqToLinalg/AttentionShape.h"
 #include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -138,11 +138,9 @@ struct VectorFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
     auto idx = [&](int64_t x) { return rewriter.getIndexAttr(x); };
 
     Value qg = splitQueryHeads(rewriter, loc, q, *shape);
-    Value outInit =
-        emptyTensor(rewriter, loc,
-                    {batch, sq, idx(shape->kvHeads), idx(g.group),
-                     idx(g.valueDim)},
-                    f32);
+    Value outInit = emptyTensor(
+        rewriter, loc,
+        {batch, sq, idx(shape->kvHeads), idx(g.group), idx(g.valueDim)}, f32);
     Value tq = indexConstant(rewriter, loc, g.queryTile);
     Value tiles = arith::CeilDivUIOp::create(rewriter, loc, sqV, tq);
     Value qBase = pos.queryBase;
@@ -167,8 +165,8 @@ struct VectorFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
                      emptyTensor(rewriter, loc, accSizes, f32)},
           std::nullopt, [&](OpBuilder &b, Location l, ValueRange args) {
             Value ib = args[0], ih = args[1], is = args[2];
-            TileContext tc{op,   mask, g,   qg,       k,     v,
-                           ib,   ih,   sqV, kvLength, qBase, tileMap};
+            TileContext tc{op, mask, g,   qg,       k,     v,
+                           ib, ih,   sqV, kvLength, qBase, tileMap};
             QueryTile part =
                 emitQueryTile(b, l, tc, indexConstant(b, l, 0), is, splits);
             auto inParallel = scf::InParallelOp::create(b, l);
@@ -194,17 +192,16 @@ struct VectorFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
       int64_t used = sqStatic * g.group;
       Value usedRows = tensor::ExtractSliceOp::create(
           rewriter, loc,
-          RankedTensorType::get({qType.getDimSize(0), shape->kvHeads, used,
-                                 g.valueDim},
-                                f32),
+          RankedTensorType::get(
+              {qType.getDimSize(0), shape->kvHeads, used, g.valueDim}, f32),
           merged, ArrayRef<OpFoldResult>{zero, zero, zero, zero},
           ArrayRef<OpFoldResult>{batch, idx(shape->kvHeads), idx(used),
                                  idx(g.valueDim)},
           ArrayRef<OpFoldResult>(SmallVector<OpFoldResult>(4, one)));
       Value byQuery = tensor::ExpandShapeOp::create(
           rewriter, loc,
-          RankedTensorType::get({qType.getDimSize(0), shape->kvHeads,
-                                 sqStatic, g.group, g.valueDim},
+          RankedTensorType::get({qType.getDimSize(0), shape->kvHeads, sqStatic,
+                                 g.group, g.valueDim},
                                 f32),
           usedRows, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}, {4}},
           SmallVector<OpFoldResult>{batch, idx(shape->kvHeads), idx(sqStatic),
@@ -219,10 +216,10 @@ struct VectorFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
               ArrayRef<int64_t>{0, 2, 1, 3, 4})
               .getResult()[0];
       rewriter.replaceOp(
-          op, tensor::CollapseShapeOp::create(
-                  rewriter, loc, cast<RankedTensorType>(op.getType()),
-                  transposed,
-                  SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}, {4}}));
+          op,
+          tensor::CollapseShapeOp::create(
+              rewriter, loc, cast<RankedTensorType>(op.getType()), transposed,
+              SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}, {4}}));
       return success();
     }
 
@@ -232,8 +229,8 @@ struct VectorFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
         ValueRange{outInit}, std::nullopt,
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value ib = args[0], ih = args[1], it = args[2], outArg = args[3];
-          TileContext tc{op,   mask, g,   qg,       k,     v,
-                         ib,   ih,   sqV, kvLength, qBase, tileMap};
+          TileContext tc{op, mask, g,   qg,       k,     v,
+                         ib, ih,   sqV, kvLength, qBase, tileMap};
           QueryTile qt = emitQueryTile(b, l, tc, it);
           Value tile = qt.tile, i0 = qt.i0, rows = qt.rows;
           auto inParallel = scf::InParallelOp::create(b, l);
@@ -291,8 +288,8 @@ private:
     MLIRContext *ctx = b.getContext();
 
     Value i0 = arith::MulIOp::create(b, l, it, c(g.queryTile));
-    Value rows = arith::MinSIOp::create(
-        b, l, c(g.queryTile), arith::SubIOp::create(b, l, tc.sq, i0));
+    Value rows = arith::MinSIOp::create(b, l, c(g.queryTile),
+                                        arith::SubIOp::create(b, l, tc.sq, i0));
 
     // Q [R, D]: the tile's queries times the scale, zero rows past the end.
     Value qSlice = tensor::ExtractSliceOp::create(
@@ -301,13 +298,13 @@ private:
         ArrayRef<OpFoldResult>{a(1), rows, a(1), a(g.group), a(g.headDim)},
         ArrayRef<OpFoldResult>(SmallVector<OpFoldResult>(5, a(1))));
     Value scale = floatConstant(b, l, t, op.getEffectiveScale());
-    Value scaled = pointwise(b, l, qSlice, qSlice,
-                             [&](OpBuilder &bb, Location bl, ValueRange x) {
-                               return arith::MulFOp::create(bb, bl, x[0], scale);
-                             });
+    Value scaled = pointwise(
+        b, l, qSlice, qSlice, [&](OpBuilder &bb, Location bl, ValueRange x) {
+          return arith::MulFOp::create(bb, bl, x[0], scale);
+        });
     int64_t used = g.queryTile * g.group;
-    Value qPad = filledTensor(b, l, {a(g.queryTile), a(g.group), a(g.headDim)},
-                              t, 0.0);
+    Value qPad =
+        filledTensor(b, l, {a(g.queryTile), a(g.group), a(g.headDim)}, t, 0.0);
     qPad = tensor::InsertSliceOp::create(
         b, l, scaled, qPad, ArrayRef<OpFoldResult>{a(0), a(0), a(0)},
         ArrayRef<OpFoldResult>{rows, a(g.group), a(g.headDim)},
@@ -315,10 +312,11 @@ private:
     Value qRows = tensor::CollapseShapeOp::create(
         b, l, RankedTensorType::get({used, g.headDim}, t), qPad,
         SmallVector<ReassociationIndices>{{0, 1}, {2}});
-    Value qCols = linalg::TransposeOp::create(
-                      b, l, qRows, emptyTensor(b, l, {a(g.headDim), a(used)}, t),
-                      ArrayRef<int64_t>{1, 0})
-                      .getResult()[0];
+    Value qCols =
+        linalg::TransposeOp::create(
+            b, l, qRows, emptyTensor(b, l, {a(g.headDim), a(used)}, t),
+            ArrayRef<int64_t>{1, 0})
+            .getResult()[0];
     Value qt = filledTensor(b, l, {a(g.headDim), a(g.rows)}, t, 0.0);
     qt = tensor::InsertSliceOp::create(
         b, l, qCols, qt, ArrayRef<OpFoldResult>{a(0), a(0)},
@@ -345,8 +343,8 @@ private:
           c(g.keyTile));
       start = arith::AddIOp::create(b, l, start,
                                     arith::MulIOp::create(b, l, split, share));
-      end = arith::MinSIOp::create(
-          b, l, end, arith::AddIOp::create(b, l, start, share));
+      end = arith::MinSIOp::create(b, l, end,
+                                   arith::AddIOp::create(b, l, start, share));
     }
 
     Value m0 = filledTensor(b, l, {a(g.rows)}, t, -INFINITY);
@@ -363,8 +361,8 @@ private:
           Value jLast = arith::SubIOp::create(
               nb, nl, arith::AddIOp::create(nb, nl, j0, kt), c(1));
           IndexOps ops{nb, nl};
-          auto bounds = TileVisibility<IndexOps>::compute(
-              ops, terms, firstQ, lastQ, j0, jLast);
+          auto bounds = TileVisibility<IndexOps>::compute(ops, terms, firstQ,
+                                                          lastQ, j0, jLast);
           if (tc.tileMap) {
             // The compile-time map is exact where the bounds are not
             // (block layouts).
@@ -376,27 +374,24 @@ private:
                   nb, nl, arith::CmpIPredicate::eq, kind,
                   arith::ConstantIntOp::create(nb, nl, int64_t(k), 8));
             };
-            bounds.any = ops.both(bounds.any,
-                                  arith::XOrIOp::create(nb, nl,
-                                                        is(TileKind::Skip),
-                                                        ops.constant(true)));
+            bounds.any = ops.both(
+                bounds.any, arith::XOrIOp::create(nb, nl, is(TileKind::Skip),
+                                                  ops.constant(true)));
             bounds.all = ops.either(bounds.all, is(TileKind::Full));
           }
-          Value whole = arith::CmpIOp::create(
-              nb, nl, arith::CmpIPredicate::eq, kt, c(g.keyTile));
+          Value whole = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq,
+                                              kt, c(g.keyTile));
           Value needMask =
               alwaysGeneric
                   ? ops.constant(true)
-                  : arith::XOrIOp::create(nb, nl,
-                                          ops.both(bounds.all, whole),
+                  : arith::XOrIOp::create(nb, nl, ops.both(bounds.all, whole),
                                           ops.constant(true))
                         .getResult();
           auto ifVisible = scf::IfOp::create(
               nb, nl, bounds.any,
               [&](OpBuilder &ib, Location il) {
-                SmallVector<Value> next =
-                    emitKeyTile(ib, il, tc, qt, qRows, iter, i0, j0, kt,
-                                needMask);
+                SmallVector<Value> next = emitKeyTile(
+                    ib, il, tc, qt, qRows, iter, i0, j0, kt, needMask);
                 scf::YieldOp::create(ib, il, next);
               },
               [&](OpBuilder &ib, Location il) {
@@ -406,7 +401,7 @@ private:
         });
 
     if (split)
-      return {Value(), i0, rows, loop.getResult(0), loop.getResult(1),
+      return {Value(),          i0, rows, loop.getResult(0), loop.getResult(1),
               loop.getResult(2)};
     // out = acc / l; a query with no visible key gives zeros.
     Value lFinal = loop.getResult(1), accFinal = loop.getResult(2);
@@ -418,9 +413,9 @@ private:
              dimsMap(ctx, 2, {0, 1})},
             iterators(2),
             [&](OpBuilder &bb, Location bl, ValueRange x) {
-              Value empty = arith::CmpFOp::create(
-                  bb, bl, arith::CmpFPredicate::OEQ, x[1],
-                  floatConstant(bb, bl, t, 0.0));
+              Value empty =
+                  arith::CmpFOp::create(bb, bl, arith::CmpFPredicate::OEQ, x[1],
+                                        floatConstant(bb, bl, t, 0.0));
               Value o = arith::DivFOp::create(bb, bl, x[0], x[1]);
               yieldValue(bb, bl,
                          arith::SelectOp::create(
@@ -454,47 +449,51 @@ private:
     auto a = [&](int64_t x) -> OpFoldResult { return b.getIndexAttr(x); };
     Value zeroF = floatConstant(b, l, t, 0.0);
     int64_t queryVecs = g.rows / kLanes;
-    Value lastKey = arith::SubIOp::create(
-        b, l, arith::AddIOp::create(b, l, j0, kt), c(1));
+    Value lastKey =
+        arith::SubIOp::create(b, l, arith::AddIOp::create(b, l, j0, kt), c(1));
     Value s0 = emptyTensor(b, l, {a(g.keyTile), a(g.rows)}, t);
     return scf::ForOp::create(
-            b, l, c(0), c(g.keyTile), c(g.rbK), ValueRange{s0},
-            [&](OpBuilder &rb, Location rl, Value jr, ValueRange sIter) {
-              SmallVector<Value> keys;
-              for (int64_t kk = 0; kk < g.rbK; ++kk)
-                keys.push_back(arith::MinSIOp::create(
-                    rb, rl,
-                    arith::AddIOp::create(
-                        rb, rl, j0, arith::AddIOp::create(rb, rl, jr, c(kk))),
-                    lastKey));
-              SmallVector<Value> zeros(g.rbK * queryVecs, splatLanes(rb, rl, zeroF));
-              auto dLoop = scf::ForOp::create(
-                  rb, rl, c(0), c(g.headDim), c(1), zeros,
-                  [&](OpBuilder &db, Location dl, Value d, ValueRange accs) {
-                    SmallVector<Value> qv, next;
-                    for (int64_t cv = 0; cv < queryVecs; ++cv)
-                      qv.push_back(readLanes(db, dl, qt, {d, c(cv * kLanes)}));
-                    for (int64_t kk = 0; kk < g.rbK; ++kk) {
-                      Value kb = splatLanes(
-                          db, dl,
-                          tensor::ExtractOp::create(
-                              db, dl, tc.k,
-                              ValueRange{tc.ib, keys[kk], tc.ih, d}));
-                      for (int64_t cv = 0; cv < queryVecs; ++cv)
-                        next.push_back(math::FmaOp::create(
-                            db, dl, kb, qv[cv], accs[kk * queryVecs + cv]));
-                    }
-                    scf::YieldOp::create(db, dl, next);
-                  });
-              Value st = sIter[0];
-              for (int64_t kk = 0; kk < g.rbK; ++kk)
-                for (int64_t cv = 0; cv < queryVecs; ++cv)
-                  st = writeLanes(rb, rl, dLoop.getResult(kk * queryVecs + cv), st,
-                             {arith::AddIOp::create(rb, rl, jr, c(kk)),
-                              c(cv * kLanes)});
-              scf::YieldOp::create(rb, rl, st);
-            })
-            .getResult(0);
+               b, l, c(0), c(g.keyTile), c(g.rbK), ValueRange{s0},
+               [&](OpBuilder &rb, Location rl, Value jr, ValueRange sIter) {
+                 SmallVector<Value> keys;
+                 for (int64_t kk = 0; kk < g.rbK; ++kk)
+                   keys.push_back(arith::MinSIOp::create(
+                       rb, rl,
+                       arith::AddIOp::create(
+                           rb, rl, j0,
+                           arith::AddIOp::create(rb, rl, jr, c(kk))),
+                       lastKey));
+                 SmallVector<Value> zeros(g.rbK * queryVecs,
+                                          splatLanes(rb, rl, zeroF));
+                 auto dLoop = scf::ForOp::create(
+                     rb, rl, c(0), c(g.headDim), c(1), zeros,
+                     [&](OpBuilder &db, Location dl, Value d, ValueRange accs) {
+                       SmallVector<Value> qv, next;
+                       for (int64_t cv = 0; cv < queryVecs; ++cv)
+                         qv.push_back(
+                             readLanes(db, dl, qt, {d, c(cv * kLanes)}));
+                       for (int64_t kk = 0; kk < g.rbK; ++kk) {
+                         Value kb = splatLanes(
+                             db, dl,
+                             tensor::ExtractOp::create(
+                                 db, dl, tc.k,
+                                 ValueRange{tc.ib, keys[kk], tc.ih, d}));
+                         for (int64_t cv = 0; cv < queryVecs; ++cv)
+                           next.push_back(math::FmaOp::create(
+                               db, dl, kb, qv[cv], accs[kk * queryVecs + cv]));
+                       }
+                       scf::YieldOp::create(db, dl, next);
+                     });
+                 Value st = sIter[0];
+                 for (int64_t kk = 0; kk < g.rbK; ++kk)
+                   for (int64_t cv = 0; cv < queryVecs; ++cv)
+                     st = writeLanes(rb, rl,
+                                     dLoop.getResult(kk * queryVecs + cv), st,
+                                     {arith::AddIOp::create(rb, rl, jr, c(kk)),
+                                      c(cv * kLanes)});
+                 scf::YieldOp::create(rb, rl, st);
+               })
+        .getResult(0);
   }
 
   /// Sᵀ [kt, R] for a few query rows (decode): per key, D/16 vector loads
@@ -519,12 +518,13 @@ private:
                  SmallVector<Value> kv;
                  for (int64_t cv = 0; cv < headVecs; ++cv)
                    kv.push_back(readLanes(jb, jl, tc.k,
-                                     {tc.ib, key, tc.ih, c(cv * kLanes)}));
+                                          {tc.ib, key, tc.ih, c(cv * kLanes)}));
                  Value st = sIter[0];
                  for (int64_t r = 0; r < used; ++r) {
                    Value acc;
                    for (int64_t cv = 0; cv < headVecs; ++cv) {
-                     Value qv = readLanes(jb, jl, qRows, {c(r), c(cv * kLanes)});
+                     Value qv =
+                         readLanes(jb, jl, qRows, {c(r), c(cv * kLanes)});
                      acc = acc ? math::FmaOp::create(jb, jl, qv, kv[cv], acc)
                                      .getResult()
                                : arith::MulFOp::create(jb, jl, qv, kv[cv])
@@ -564,14 +564,14 @@ private:
     auto splatI32 = [&](Value x) {
       return vector::BroadcastOp::create(b, l, lanesI32, x).getResult();
     };
-    Value negInf = splatLanes(b, l, floatConstant(b, l, b.getF32Type(),
-                                                  -INFINITY));
+    Value negInf =
+        splatLanes(b, l, floatConstant(b, l, b.getF32Type(), -INFINITY));
     // qpos of lane r of query vector cv: firstQ + (cv·16 + r) / G.
     Value firstQ = arith::AddIOp::create(b, l, tc.qBase, i0);
     Value lane = arith::IndexCastOp::create(
         b, l, lanesI32,
-        vector::StepOp::create(b, l, VectorType::get({kLanes},
-                                                     b.getIndexType())));
+        vector::StepOp::create(b, l,
+                               VectorType::get({kLanes}, b.getIndexType())));
     SmallVector<Value> qpos;
     for (int64_t cv = 0; cv < g.rows / kLanes; ++cv) {
       Value r = arith::AddIOp::create(
@@ -587,8 +587,8 @@ private:
         [&](OpBuilder &jb, Location jl, Value j, ValueRange it) {
           OpBuilder::InsertionGuard guard(b);
           b.setInsertionPoint(jb.getInsertionBlock(), jb.getInsertionPoint());
-          Value inTile = arith::CmpIOp::create(
-              b, jl, arith::CmpIPredicate::slt, j, kt);
+          Value inTile =
+              arith::CmpIOp::create(b, jl, arith::CmpIPredicate::slt, j, kt);
           Value kpos = splatI32(toI32(arith::AddIOp::create(b, jl, j0, j)));
           Value keep = vector::BroadcastOp::create(
               b, jl, VectorType::get({kLanes}, b.getI1Type()), inTile);
@@ -604,7 +604,8 @@ private:
               both(arith::CmpIPredicate::sge, diff,
                    splatI32(arith::ConstantIntOp::create(b, jl, 0, 32)));
             if (window) {
-              Value w = splatI32(arith::ConstantIntOp::create(b, jl, *window, 32));
+              Value w =
+                  splatI32(arith::ConstantIntOp::create(b, jl, *window, 32));
               both(arith::CmpIPredicate::slt, diff, w);
               if (!op.getCausal())
                 both(arith::CmpIPredicate::slt,
@@ -642,8 +643,8 @@ private:
         b, l, needMask,
         [&](OpBuilder &ib, Location il) {
           if (positionOnlyMask(tc.op)) {
-            scf::YieldOp::create(
-                ib, il, emitPositionMask(ib, il, tc, s, i0, j0, kt));
+            scf::YieldOp::create(ib, il,
+                                 emitPositionMask(ib, il, tc, s, i0, j0, kt));
             return;
           }
           Value init = emptyTensor(ib, il, {a(g.keyTile), a(g.rows)}, t);
@@ -690,7 +691,8 @@ private:
         b, l, c(0), c(g.rows), c(kLanes),
         ValueRange{iter[0], iter[1], p0, corr0},
         [&](OpBuilder &rb, Location rl, Value r, ValueRange it) {
-          Value zeroV = splatLanes(rb, rl, zeroF), negInfV = splatLanes(rb, rl, negInf);
+          Value zeroV = splatLanes(rb, rl, zeroF),
+                negInfV = splatLanes(rb, rl, negInf);
           Value mOld = readLanes(rb, rl, it[0], {r});
           auto maxLoop = scf::ForOp::create(
               rb, rl, c(0), kt, c(1), ValueRange{mOld},
@@ -702,8 +704,8 @@ private:
               });
           Value mNew = maxLoop.getResult(0);
           // Queries that have seen no visible key keep a zero state.
-          Value none = arith::CmpFOp::create(
-              rb, rl, arith::CmpFPredicate::OEQ, mNew, negInfV);
+          Value none = arith::CmpFOp::create(rb, rl, arith::CmpFPredicate::OEQ,
+                                             mNew, negInfV);
           Value mUse = arith::SelectOp::create(rb, rl, none, zeroV, mNew);
           Value corr = math::ExpOp::create(
               rb, rl, arith::SubFOp::create(rb, rl, mOld, mUse));
@@ -721,12 +723,14 @@ private:
                     ValueRange{arith::AddFOp::create(jb, jl, acc[0], p),
                                writeLanes(jb, jl, p, acc[1], {j, r})});
               });
-          Value lNew = math::FmaOp::create(rb, rl, readLanes(rb, rl, it[1], {r}),
-                                           corr, expLoop.getResult(0));
+          Value lNew =
+              math::FmaOp::create(rb, rl, readLanes(rb, rl, it[1], {r}), corr,
+                                  expLoop.getResult(0));
           scf::YieldOp::create(
               rb, rl,
               ValueRange{writeLanes(rb, rl, mNew, it[0], {r}),
-                         writeLanes(rb, rl, lNew, it[1], {r}), expLoop.getResult(1),
+                         writeLanes(rb, rl, lNew, it[1], {r}),
+                         expLoop.getResult(1),
                          writeLanes(rb, rl, corr, it[3], {r})});
         });
     Value mNew = softmax.getResult(0), lNew = softmax.getResult(1);
@@ -742,11 +746,12 @@ private:
               for (int64_t rr = 0; rr < g.rbV; ++rr) {
                 Value row = arith::AddIOp::create(rb, rl, r0, c(rr));
                 rowsIdx.push_back(row);
-                Value cb = splatLanes(rb, rl,
-                                 tensor::ExtractOp::create(rb, rl, corr, row));
+                Value cb = splatLanes(
+                    rb, rl, tensor::ExtractOp::create(rb, rl, corr, row));
                 for (int64_t cv = 0; cv < valueVecs; ++cv)
                   accs.push_back(arith::MulFOp::create(
-                      rb, rl, readLanes(rb, rl, accIter[0], {row, c(cv * kLanes)}),
+                      rb, rl,
+                      readLanes(rb, rl, accIter[0], {row, c(cv * kLanes)}),
                       cb));
               }
               auto jLoop = scf::ForOp::create(
@@ -755,12 +760,13 @@ private:
                     Value key = arith::AddIOp::create(jb, jl, j0, j);
                     SmallVector<Value> vv, next;
                     for (int64_t cv = 0; cv < valueVecs; ++cv)
-                      vv.push_back(readLanes(jb, jl, tc.v,
-                                        {tc.ib, key, tc.ih, c(cv * kLanes)}));
+                      vv.push_back(readLanes(
+                          jb, jl, tc.v, {tc.ib, key, tc.ih, c(cv * kLanes)}));
                     for (int64_t rr = 0; rr < g.rbV; ++rr) {
-                      Value pb = splatLanes(jb, jl,
-                                       tensor::ExtractOp::create(
-                                           jb, jl, p, ValueRange{j, rowsIdx[rr]}));
+                      Value pb = splatLanes(
+                          jb, jl,
+                          tensor::ExtractOp::create(
+                              jb, jl, p, ValueRange{j, rowsIdx[rr]}));
                       for (int64_t cv = 0; cv < valueVecs; ++cv)
                         next.push_back(math::FmaOp::create(
                             jb, jl, pb, vv[cv], av[rr * valueVecs + cv]));
@@ -770,8 +776,8 @@ private:
               Value at = accIter[0];
               for (int64_t rr = 0; rr < g.rbV; ++rr)
                 for (int64_t cv = 0; cv < valueVecs; ++cv)
-                  at = writeLanes(rb, rl, jLoop.getResult(rr * valueVecs + cv), at,
-                             {rowsIdx[rr], c(cv * kLanes)});
+                  at = writeLanes(rb, rl, jLoop.getResult(rr * valueVecs + cv),
+                                  at, {rowsIdx[rr], c(cv * kLanes)});
               scf::YieldOp::create(rb, rl, at);
             })
             .getResult(0);
@@ -791,7 +797,8 @@ private:
     SmallVector<OpFoldResult> outSizes = getSizes(b, l, acc);
     outSizes.erase(outSizes.begin() + 2); // B, Hkv, R, Dv
     Value negInf = floatConstant(b, l, t, -INFINITY);
-    AffineMap part = dimsMap(ctx, 4, {0, 1, 2, 3}), row = dimsMap(ctx, 4, {0, 1, 3});
+    AffineMap part = dimsMap(ctx, 4, {0, 1, 2, 3}),
+              row = dimsMap(ctx, 4, {0, 1, 3});
     auto reduceS = SmallVector<utils::IteratorType>{
         utils::IteratorType::parallel, utils::IteratorType::parallel,
         utils::IteratorType::reduction, utils::IteratorType::parallel};
@@ -805,8 +812,8 @@ private:
             .getResult(0);
     Value weights =
         linalg::GenericOp::create(
-            b, l, m.getType(), ValueRange{m, mMax}, emptyTensor(b, l, partSizes, t),
-            {part, row, part}, iterators(4),
+            b, l, m.getType(), ValueRange{m, mMax},
+            emptyTensor(b, l, partSizes, t), {part, row, part}, iterators(4),
             [&](OpBuilder &bb, Location bl, ValueRange x) {
               Value none = arith::CmpFOp::create(
                   bb, bl, arith::CmpFPredicate::OEQ, x[1], negInf);
@@ -822,8 +829,7 @@ private:
             b, l, mMax.getType(), ValueRange{sums, weights},
             filledTensor(b, l, rowSizes, t, 0.0), {part, part, row}, reduceS,
             [](OpBuilder &bb, Location bl, ValueRange x) {
-              yieldValue(bb, bl,
-                         math::FmaOp::create(bb, bl, x[0], x[1], x[2]));
+              yieldValue(bb, bl, math::FmaOp::create(bb, bl, x[0], x[1], x[2]));
             })
             .getResult(0);
     AffineMap accMap = dimsMap(ctx, 5, {0, 1, 4, 2, 3});
@@ -831,11 +837,11 @@ private:
         linalg::GenericOp::create(
             b, l, emptyTensor(b, l, outSizes, t).getType(),
             ValueRange{acc, weights}, filledTensor(b, l, outSizes, t, 0.0),
-            {accMap, dimsMap(ctx, 5, {0, 1, 4, 2}), dimsMap(ctx, 5, {0, 1, 2, 3})},
+            {accMap, dimsMap(ctx, 5, {0, 1, 4, 2}),
+             dimsMap(ctx, 5, {0, 1, 2, 3})},
             iterators(4, 1),
             [](OpBuilder &bb, Location bl, ValueRange x) {
-              yieldValue(bb, bl,
-                         math::FmaOp::create(bb, bl, x[0], x[1], x[2]));
+              yieldValue(bb, bl, math::FmaOp::create(bb, bl, x[0], x[1], x[2]));
             })
             .getResult(0);
     AffineMap out4 = dimsMap(ctx, 4, {0, 1, 2, 3});
@@ -844,18 +850,17 @@ private:
                emptyTensor(b, l, outSizes, t),
                {out4, dimsMap(ctx, 4, {0, 1, 2}), out4}, iterators(4),
                [&](OpBuilder &bb, Location bl, ValueRange x) {
-                 Value empty = arith::CmpFOp::create(
-                     bb, bl, arith::CmpFPredicate::OEQ, x[1],
-                     floatConstant(bb, bl, t, 0.0));
+                 Value empty =
+                     arith::CmpFOp::create(bb, bl, arith::CmpFPredicate::OEQ,
+                                           x[1], floatConstant(bb, bl, t, 0.0));
                  Value o = arith::DivFOp::create(bb, bl, x[0], x[1]);
-                 yieldValue(bb, bl,
-                            arith::SelectOp::create(
-                                bb, bl, empty, floatConstant(bb, bl, t, 0.0),
-                                o));
+                 yieldValue(
+                     bb, bl,
+                     arith::SelectOp::create(bb, bl, empty,
+                                             floatConstant(bb, bl, t, 0.0), o));
                })
         .getResult(0);
   }
-
 };
 
 } // namespace
@@ -879,8 +884,7 @@ StringRef seqc::cpu::whyNotVectorFlashAttention(seq::AttentionOp op) {
 }
 
 DenseIntElementsAttr seqc::cpu::tileMapFor(seq::AttentionOp op,
-                                           int64_t queryTile,
-                                           int64_t keyTile) {
+                                           int64_t queryTile, int64_t keyTile) {
   auto sizes = op->getAttrOfType<DenseI64ArrayAttr>(kTileSizesAttr);
   auto map = op->getAttrOfType<DenseIntElementsAttr>(kTileMapAttr);
   if (!sizes || !map || sizes.size() != 2 || sizes[0] != queryTile ||
@@ -889,9 +893,9 @@ DenseIntElementsAttr seqc::cpu::tileMapFor(seq::AttentionOp op,
   return map;
 }
 
-std::pair<int64_t, int64_t>
-seqc::cpu::vectorFlashTileSizes(seq::AttentionOp op, int64_t queryTile,
-                                int64_t keyTile) {
+std::pair<int64_t, int64_t> seqc::cpu::vectorFlashTileSizes(seq::AttentionOp op,
+                                                            int64_t queryTile,
+                                                            int64_t keyTile) {
   // A block map from seq-sparsify-attention fixes the tiles it describes.
   auto sizes = op->getAttrOfType<DenseI64ArrayAttr>(kTileSizesAttr);
   if (sizes && op->hasAttr(kTileMapAttr) && sizes.size() == 2 &&

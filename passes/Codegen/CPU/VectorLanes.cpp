@@ -10,8 +10,8 @@ using namespace mlir;
 namespace seqc::cpu {
 
 Value readLanes(OpBuilder &b, Location l, Value src, ValueRange indices) {
-  auto map = AffineMap::get(indices.size(), 0,
-                            getAffineDimExpr(indices.size() - 1, b.getContext()));
+  auto map = AffineMap::get(
+      indices.size(), 0, getAffineDimExpr(indices.size() - 1, b.getContext()));
   return vector::TransferReadOp::create(
       b, l, VectorType::get({kVectorLanes}, b.getF32Type()), src, indices,
       lowering::floatConstant(b, l, b.getF32Type(), 0.0), map,
@@ -20,8 +20,8 @@ Value readLanes(OpBuilder &b, Location l, Value src, ValueRange indices) {
 
 Value writeLanes(OpBuilder &b, Location l, Value vec, Value dest,
                  ValueRange indices) {
-  auto map = AffineMap::get(indices.size(), 0,
-                            getAffineDimExpr(indices.size() - 1, b.getContext()));
+  auto map = AffineMap::get(
+      indices.size(), 0, getAffineDimExpr(indices.size() - 1, b.getContext()));
   return vector::TransferWriteOp::create(b, l, vec, dest, indices,
                                          AffineMapAttr::get(map),
                                          b.getBoolArrayAttr({true}))

@@ -24,7 +24,8 @@ mlir::Value writeLanes(mlir::OpBuilder &b, mlir::Location l, mlir::Value vec,
                        mlir::Value dest, mlir::ValueRange indices);
 
 /// `scalar` broadcast to 16 lanes.
-mlir::Value splatLanes(mlir::OpBuilder &b, mlir::Location l, mlir::Value scalar);
+mlir::Value splatLanes(mlir::OpBuilder &b, mlir::Location l,
+                       mlir::Value scalar);
 
 } // namespace seqc::cpu
 

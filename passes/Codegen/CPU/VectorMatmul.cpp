@@ -38,10 +38,9 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
   auto initType = cast<RankedTensorType>(init.getType());
   Type f32 = b.getF32Type();
   int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
-  if (aType.getElementType() != f32 ||
-      wType.getElementType() != f32 || initType.getElementType() != f32 ||
-      ShapedType::isDynamic(n) || ShapedType::isDynamic(k) || k % kLanes != 0 ||
-      n % kCols != 0)
+  if (aType.getElementType() != f32 || wType.getElementType() != f32 ||
+      initType.getElementType() != f32 || ShapedType::isDynamic(n) ||
+      ShapedType::isDynamic(k) || k % kLanes != 0 || n % kCols != 0)
     return nullptr;
   MLIRContext *ctx = b.getContext();
   auto c = [&](OpBuilder &bb, int64_t x) { return indexConstant(bb, loc, x); };
@@ -231,9 +230,9 @@ Value vectorMatmul(OpBuilder &b, Location loc, Value a, Value bm, Value init,
   auto initType = cast<RankedTensorType>(init.getType());
   Type f32 = b.getF32Type();
   int64_t n = bType.getDimSize(1);
-  if (aType.getElementType() != f32 ||
-      bType.getElementType() != f32 || initType.getElementType() != f32 ||
-      ShapedType::isDynamic(n) || n % kLanes != 0)
+  if (aType.getElementType() != f32 || bType.getElementType() != f32 ||
+      initType.getElementType() != f32 || ShapedType::isDynamic(n) ||
+      n % kLanes != 0)
     return nullptr;
   auto c = [&](OpBuilder &bb, int64_t x) { return indexConstant(bb, loc, x); };
   auto read = [&](OpBuilder &bb, Value src, Value row, Value col) {

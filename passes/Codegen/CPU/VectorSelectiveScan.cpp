@@ -77,29 +77,27 @@ struct VectorSelectiveScanLowering : OpConversionPattern<seq::SelectiveScanOp> {
     OpFoldResult batch = uSizes[0], length = uSizes[1];
     Value yInit = emptyTensor(rewriter, loc, uSizes, t);
     Value sInit = emptyTensor(
-        rewriter, loc, {batch, rewriter.getIndexAttr(channels),
-                        rewriter.getIndexAttr(n)},
-        t);
+        rewriter, loc,
+        {batch, rewriter.getIndexAttr(channels), rewriter.getIndexAttr(n)}, t);
     auto [output, finalState] =
-        g.segments > 1
-            ? emitSegmented(rewriter, loc, op, adaptor, g, batch, length,
-                            yInit, sInit)
-            : emitSequential(rewriter, loc, op, adaptor, g, batch, length,
-                             yInit, sInit);
+        g.segments > 1 ? emitSegmented(rewriter, loc, op, adaptor, g, batch,
+                                       length, yInit, sInit)
+                       : emitSequential(rewriter, loc, op, adaptor, g, batch,
+                                        length, yInit, sInit);
     rewriter.replaceOp(
         op, {tensor::CastOp::create(rewriter, loc, op.getOutput().getType(),
                                     output),
-             tensor::CastOp::create(rewriter, loc,
-                                    op.getFinalState().getType(), finalState)});
+             tensor::CastOp::create(rewriter, loc, op.getFinalState().getType(),
+                                    finalState)});
     return success();
   }
 
 private:
   struct Geometry {
-    int64_t perTile; // 16-channel blocks per tile
-    int64_t width;   // channels per tile
-    int64_t tiles;   // tiles per batch row
-    int64_t n;       // state size
+    int64_t perTile;  // 16-channel blocks per tile
+    int64_t width;    // channels per tile
+    int64_t tiles;    // tiles per batch row
+    int64_t n;        // state size
     int64_t segments; // time segments (1: one sequential pass)
   };
 
@@ -153,12 +151,10 @@ private:
   }
 
   /// One pass over the whole sequence per tile, the state carried along.
-  std::pair<Value, Value> emitSequential(OpBuilder &b, Location loc,
-                                         seq::SelectiveScanOp op,
-                                         OpAdaptor adaptor, const Geometry &g,
-                                         OpFoldResult batch,
-                                         OpFoldResult length, Value yInit,
-                                         Value sInit) const {
+  std::pair<Value, Value>
+  emitSequential(OpBuilder &b, Location loc, seq::SelectiveScanOp op,
+                 OpAdaptor adaptor, const Geometry &g, OpFoldResult batch,
+                 OpFoldResult length, Value yInit, Value sInit) const {
     auto forall = scf::ForallOp::create(
         b, loc, SmallVector<OpFoldResult>{batch, attr(b, g.tiles)},
         ValueRange{yInit, sInit}, std::nullopt,
@@ -167,9 +163,10 @@ private:
           Value c0 = arith::MulIOp::create(fb, l, args[1],
                                            indexConstant(fb, l, g.width));
           Value lengthV = getValueOrCreateConstantIndexOp(fb, l, length);
-          RangeResult r = emitRange(
-              fb, l, op, adaptor, ib, c0, g, indexConstant(fb, l, 0), lengthV,
-              length, initialStateT(fb, l, adaptor, ib, c0, g), /*withOutput=*/true);
+          RangeResult r = emitRange(fb, l, op, adaptor, ib, c0, g,
+                                    indexConstant(fb, l, 0), lengthV, length,
+                                    initialStateT(fb, l, adaptor, ib, c0, g),
+                                    /*withOutput=*/true);
           Value h = transposed(fb, l, r.hT, g);
           auto inParallel = scf::InParallelOp::create(fb, l);
           OpBuilder::InsertionGuard guard(fb);
@@ -209,14 +206,14 @@ private:
         b, l, indexConstant(b, l, 0), sEnd, indexConstant(b, l, 1),
         ValueRange{hT},
         [&](OpBuilder &nb, Location nl, Value s, ValueRange iter) {
-          Value localS = sliceRank(
-              nb, nl, local, {ib, s, it, attr(nb, 0), attr(nb, 0)},
-              {attr(nb, 1), attr(nb, 1), attr(nb, 1), attr(nb, g.n),
-               attr(nb, g.width)},
-              2);
-          Value sumS = sliceRank(nb, nl, deltaSum, {ib, s, c0},
-                                 {attr(nb, 1), attr(nb, 1), attr(nb, g.width)},
-                                 1);
+          Value localS =
+              sliceRank(nb, nl, local, {ib, s, it, attr(nb, 0), attr(nb, 0)},
+                        {attr(nb, 1), attr(nb, 1), attr(nb, 1), attr(nb, g.n),
+                         attr(nb, g.width)},
+                        2);
+          Value sumS =
+              sliceRank(nb, nl, deltaSum, {ib, s, c0},
+                        {attr(nb, 1), attr(nb, 1), attr(nb, g.width)}, 1);
           Value next =
               linalg::GenericOp::create(
                   nb, nl, iter[0].getType(), ValueRange{aT, sumS, localS},
@@ -236,9 +233,8 @@ private:
   std::pair<Value, Value> emitSegmented(OpBuilder &b, Location loc,
                                         seq::SelectiveScanOp op,
                                         OpAdaptor adaptor, const Geometry &g,
-                                        OpFoldResult batch,
-                                        OpFoldResult length, Value yInit,
-                                        Value sInit) const {
+                                        OpFoldResult batch, OpFoldResult length,
+                                        Value yInit, Value sInit) const {
     Type t = b.getF32Type();
     OpFoldResult segs = attr(b, g.segments), tiles = attr(b, g.tiles);
     OpFoldResult channels = attr(b, g.tiles * g.width);
@@ -257,7 +253,8 @@ private:
               fb, l, s, getValueOrCreateConstantIndexOp(fb, l, length), g);
           RangeResult r = emitRange(
               fb, l, op, adaptor, ib, c0, g, begin, end,
-              OpFoldResult(arith::SubIOp::create(fb, l, end, begin).getResult()),
+              OpFoldResult(
+                  arith::SubIOp::create(fb, l, end, begin).getResult()),
               filledTensor(fb, l, {attr(fb, g.n), attr(fb, g.width)}, t, 0.0),
               /*withOutput=*/false);
           auto inParallel = scf::InParallelOp::create(fb, l);
@@ -272,17 +269,17 @@ private:
     Value local = pass1.getResult(0), deltaSum = pass1.getResult(1);
     // Pass 2: every segment again from its true start state, writing y.
     auto pass2 = scf::ForallOp::create(
-        b, loc, SmallVector<OpFoldResult>{batch, tiles, segs}, ValueRange{yInit},
-        std::nullopt, [&](OpBuilder &fb, Location l, ValueRange args) {
+        b, loc, SmallVector<OpFoldResult>{batch, tiles, segs},
+        ValueRange{yInit}, std::nullopt,
+        [&](OpBuilder &fb, Location l, ValueRange args) {
           Value ib = args[0], it = args[1], s = args[2];
           Value c0 =
               arith::MulIOp::create(fb, l, it, indexConstant(fb, l, g.width));
           auto [begin, end] = segmentBounds(
               fb, l, s, getValueOrCreateConstantIndexOp(fb, l, length), g);
-          Value start =
-              carryInto(fb, l, adaptor, ib, it, c0, s,
-                        initialStateT(fb, l, adaptor, ib, c0, g), local,
-                        deltaSum, g);
+          Value start = carryInto(fb, l, adaptor, ib, it, c0, s,
+                                  initialStateT(fb, l, adaptor, ib, c0, g),
+                                  local, deltaSum, g);
           Value rows = arith::SubIOp::create(fb, l, end, begin);
           RangeResult r = emitRange(fb, l, op, adaptor, ib, c0, g, begin, end,
                                     rows, start, /*withOutput=*/true);
@@ -299,10 +296,9 @@ private:
           Value ib = args[0], it = args[1];
           Value c0 =
               arith::MulIOp::create(fb, l, it, indexConstant(fb, l, g.width));
-          Value hT = carryInto(fb, l, adaptor, ib, it, c0,
-                               indexConstant(fb, l, g.segments),
-                               initialStateT(fb, l, adaptor, ib, c0, g), local,
-                               deltaSum, g);
+          Value hT = carryInto(
+              fb, l, adaptor, ib, it, c0, indexConstant(fb, l, g.segments),
+              initialStateT(fb, l, adaptor, ib, c0, g), local, deltaSum, g);
           Value h = transposed(fb, l, hT, g);
           auto inParallel = scf::InParallelOp::create(fb, l);
           OpBuilder::InsertionGuard guard(fb);
@@ -460,7 +456,6 @@ private:
           writeLanes(b, l, deltas.getResult(1), iter[2], {local}));
     return results;
   }
-
 };
 
 } // namespace

@@ -20,8 +20,8 @@
 
 #include "passes/Codegen/GPU/GpuDecodeAttention.h"
 
-#include "passes/Conversion/SeqToLinalg/AttentionMask.h"
 #include "passes/Codegen/GPU/GpuKernelBuilder.h"
+#include "passes/Conversion/SeqToLinalg/AttentionMask.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"

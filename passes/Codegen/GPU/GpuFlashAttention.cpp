@@ -21,12 +21,12 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Conversion/SeqToLinalg/AttentionMask.h"
-#include "passes/Conversion/SeqToLinalg/AttentionShape.h"
 #include "passes/Codegen/GPU/GpuDecodeAttention.h"
 #include "passes/Codegen/GPU/GpuKernelBuilder.h"
-#include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
 #include "passes/Codegen/GPU/GpuKernels.h"
+#include "passes/Conversion/SeqToLinalg/AttentionMask.h"
+#include "passes/Conversion/SeqToLinalg/AttentionShape.h"
+#include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -56,8 +56,7 @@ int64_t flashHeadParts(int64_t headDim) {
 }
 
 struct GpuFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
-  GpuFlashAttentionLowering(MLIRContext *ctx)
-      : OpConversionPattern(ctx) {}
+  GpuFlashAttentionLowering(MLIRContext *ctx) : OpConversionPattern(ctx) {}
 
   LogicalResult
   matchAndRewrite(seq::AttentionOp op, OpAdaptor adaptor,
@@ -65,7 +64,8 @@ struct GpuFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
     bool decode = seqc::loweredAs(op, seq::LoweringKernel::gpu_decode);
     if (!decode && !seqc::loweredAs(op, seq::LoweringKernel::gpu_flash))
       return failure();
-    if (!(decode ? seqc::whyNotGpuDecodeAttention(op) : seqc::whyNotGpuFlashAttention(op))
+    if (!(decode ? seqc::whyNotGpuDecodeAttention(op)
+                 : seqc::whyNotGpuFlashAttention(op))
              .empty())
       return failure();
     FailureOr<AttentionShape> shape = getAttentionShape(op);

@@ -22,13 +22,15 @@ namespace seqc {
 /// attention `gpu_flash` (GpuFlashAttention.cpp): blocks of query rows, key
 /// tiles in shared memory, online softmax in registers; `gpu_decode`:
 /// split-KV kernels for one query position (GpuDecodeAttention.cpp).
-void populateGpuFlashAttentionLoweringPatterns(mlir::RewritePatternSet &patterns);
+void populateGpuFlashAttentionLoweringPatterns(
+    mlir::RewritePatternSet &patterns);
 llvm::StringRef whyNotGpuFlashAttention(seq::AttentionOp op);
 llvm::StringRef whyNotGpuDecodeAttention(seq::AttentionOp op);
 
 /// selective_scan `gpu_scan`, a thread per (channel, state index)
 /// (GpuSelectiveScan.cpp).
-void populateGpuSelectiveScanLoweringPatterns(mlir::RewritePatternSet &patterns);
+void populateGpuSelectiveScanLoweringPatterns(
+    mlir::RewritePatternSet &patterns);
 llvm::StringRef whyNotGpuSelectiveScan(seq::SelectiveScanOp op);
 
 /// rms_norm and layer_norm `gpu_norm`, a block per row (GpuNorms.cpp).

@@ -17,7 +17,9 @@ using K = seq::LoweringKernel;
 LoweringAttr seqc::GpuLoweringStrategy::select(Operation *op,
                                                const LoweringChoices &c) const {
   MLIRContext *ctx = op->getContext();
-  auto kernel = [&](K k) { return LoweringAttr::get(ctx, k, 0, 0, 0, 0, 0, 0); };
+  auto kernel = [&](K k) {
+    return LoweringAttr::get(ctx, k, 0, 0, 0, 0, 0, 0);
+  };
   bool tiled = c.scan == "tiled";
   LoweringAttr chosen =
       TypeSwitch<Operation *, LoweringAttr>(op)

@@ -1,4 +1,5 @@
-//===- GpuMergeKernelModules.cpp - one gpu.module for all of a model's kernels -===//
+//===- GpuMergeKernelModules.cpp - one gpu.module for all of a model's kernels
+//-===//
 //
 // Kernel outlining gives every gpu.launch its own gpu.module, so a model
 // became about a hundred PTX modules: a hundred `.version` headers in the
@@ -61,8 +62,8 @@ struct GpuMergeKernelModulesPass
 
     SymbolTable topTable(top);
     OpBuilder b(modules.front());
-    auto merged = gpu::GPUModuleOp::create(b, modules.front().getLoc(),
-                                           mergedName);
+    auto merged =
+        gpu::GPUModuleOp::create(b, modules.front().getLoc(), mergedName);
     topTable.insert(merged); // renames it if the name is taken
     SymbolTable mergedTable(merged);
 

@@ -12,8 +12,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Codegen/GPU/GpuKernelBuilder.h"
-#include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
 #include "passes/Codegen/GPU/GpuKernels.h"
+#include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -163,8 +163,7 @@ bool allF32(Operation *op) {
 }
 
 struct GpuRMSNormLowering : OpConversionPattern<seq::RMSNormOp> {
-  GpuRMSNormLowering(MLIRContext *ctx)
-      : OpConversionPattern(ctx) {}
+  GpuRMSNormLowering(MLIRContext *ctx) : OpConversionPattern(ctx) {}
 
   LogicalResult
   matchAndRewrite(seq::RMSNormOp op, OpAdaptor adaptor,
@@ -224,8 +223,7 @@ struct GpuRMSNormLowering : OpConversionPattern<seq::RMSNormOp> {
 };
 
 struct GpuLayerNormLowering : OpConversionPattern<seq::LayerNormOp> {
-  GpuLayerNormLowering(MLIRContext *ctx)
-      : OpConversionPattern(ctx) {}
+  GpuLayerNormLowering(MLIRContext *ctx) : OpConversionPattern(ctx) {}
 
   LogicalResult
   matchAndRewrite(seq::LayerNormOp op, OpAdaptor adaptor,

@@ -19,8 +19,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Codegen/GPU/GpuKernelBuilder.h"
-#include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
 #include "passes/Codegen/GPU/GpuKernels.h"
+#include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"

@@ -17,8 +17,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Codegen/GPU/GpuKernelBuilder.h"
-#include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
 #include "passes/Codegen/GPU/GpuKernels.h"
+#include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -39,8 +39,7 @@ namespace {
 constexpr int64_t kThreads = 128;
 
 struct GpuSelectiveScanLowering : OpConversionPattern<seq::SelectiveScanOp> {
-  GpuSelectiveScanLowering(MLIRContext *ctx)
-      : OpConversionPattern(ctx) {}
+  GpuSelectiveScanLowering(MLIRContext *ctx) : OpConversionPattern(ctx) {}
 
   LogicalResult
   matchAndRewrite(seq::SelectiveScanOp op, OpAdaptor adaptor,

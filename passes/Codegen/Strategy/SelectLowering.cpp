@@ -22,8 +22,7 @@ namespace seqc {
 using namespace mlir;
 
 namespace {
-struct SelectLoweringPass
-    : seqc::impl::SelectLoweringBase<SelectLoweringPass> {
+struct SelectLoweringPass : seqc::impl::SelectLoweringBase<SelectLoweringPass> {
   using SelectLoweringBase::SelectLoweringBase;
 
   void runOnOperation() override {

@@ -60,9 +60,10 @@ AttentionPositions getAttentionPositions(OpBuilder &b, Location l, Value query,
   p.batch = qSizes[0];
   p.queries = qSizes[1];
   p.queriesValue = getValueOrCreateConstantIndexOp(b, l, p.queries);
-  p.kvLength = kvLengthOperand ? kvLengthOperand
-                               : getValueOrCreateConstantIndexOp(
-                                     b, l, getSizes(b, l, key)[1]);
+  p.kvLength =
+      kvLengthOperand
+          ? kvLengthOperand
+          : getValueOrCreateConstantIndexOp(b, l, getSizes(b, l, key)[1]);
   p.queryBase = arith::SubIOp::create(b, l, p.kvLength, p.queriesValue);
   return p;
 }
@@ -76,8 +77,8 @@ AttentionMask::AttentionMask(OpBuilder &b, Location loc, seq::AttentionOp op,
 }
 
 Value AttentionMask::score(OpBuilder &b, Location l, Value dot, Value batch,
-                           Value kvHead, Value member, Value row,
-                           Value key, bool prescaled) const {
+                           Value kvHead, Value member, Value row, Value key,
+                           bool prescaled) const {
   Type t = dot.getType();
   seq::AttentionOp op = this->op; // ODS accessors are not const
   double scale = op.getEffectiveScale();
@@ -118,46 +119,40 @@ Value AttentionMask::score(OpBuilder &b, Location l, Value dot, Value batch,
   if (std::optional<int64_t> w = op.getSlidingWindow()) {
     Value near = cmp(P::slt, diff, cIdx(*w));
     if (!op.getCausal())
-      near = both(near, cmp(P::slt, arith::SubIOp::create(
-                                        b, l, kpos, qpos),
-                            cIdx(*w)));
+      near = both(
+          near, cmp(P::slt, arith::SubIOp::create(b, l, kpos, qpos), cIdx(*w)));
     local = both(local, near);
   }
   if (std::optional<int64_t> rate = op.getDilationRate()) {
     Value segment = cIdx(*op.getDilationSegment());
-    Value sameSegment =
-        cmp(P::eq, arith::DivSIOp::create(b, l, qpos, segment),
-            arith::DivSIOp::create(b, l, kpos, segment));
+    Value sameSegment = cmp(P::eq, arith::DivSIOp::create(b, l, qpos, segment),
+                            arith::DivSIOp::create(b, l, kpos, segment));
     Value onStride =
-        cmp(P::eq, arith::RemSIOp::create(b, l, diff, cIdx(*rate)),
-            cIdx(0));
+        cmp(P::eq, arith::RemSIOp::create(b, l, diff, cIdx(*rate)), cIdx(0));
     local = both(local, both(sameSegment, onStride));
   }
   if (layout) {
-    int64_t blocks =
-        cast<ShapedType>(layout.getType()).getDimSize(0);
+    int64_t blocks = cast<ShapedType>(layout.getType()).getDimSize(0);
     Value bs = cIdx(*op.getBlockSize());
     Value qb = arith::DivSIOp::create(b, l, qpos, bs);
     Value kb = arith::DivSIOp::create(b, l, kpos, bs);
-    Value inside = both(cmp(P::slt, qb, cIdx(blocks)),
-                        cmp(P::slt, kb, cIdx(blocks)));
+    Value inside =
+        both(cmp(P::slt, qb, cIdx(blocks)), cmp(P::slt, kb, cIdx(blocks)));
     Value zero = cIdx(0);
     qb = arith::SelectOp::create(b, l, inside, qb, zero);
     kb = arith::SelectOp::create(b, l, inside, kb, zero);
-    Value bit = tensor::ExtractOp::create(b, l, layout,
-                                          ValueRange{qb, kb});
+    Value bit = tensor::ExtractOp::create(b, l, layout, ValueRange{qb, kb});
     local = both(local, both(inside, bit));
   }
   if (std::optional<int64_t> g = op.getGlobalTokens()) {
-    Value global = arith::OrIOp::create(
-        b, l, cmp(P::slt, qpos, cIdx(*g)),
-        cmp(P::slt, kpos, cIdx(*g)));
+    Value global = arith::OrIOp::create(b, l, cmp(P::slt, qpos, cIdx(*g)),
+                                        cmp(P::slt, kpos, cIdx(*g)));
     local = arith::OrIOp::create(b, l, local, global);
   }
   visible = both(visible, local);
   if (!op.getMaskMod().empty())
-    visible = both(visible, inlineModifier(b, op.getMaskMod(),
-                                           {bi, h, qpos, kpos}));
+    visible =
+        both(visible, inlineModifier(b, op.getMaskMod(), {bi, h, qpos, kpos}));
 
   // scale, then score_mod, then the additive bias: the order
   // of Gemma 2's soft-capping before the attention mask.
@@ -174,8 +169,8 @@ Value AttentionMask::score(OpBuilder &b, Location l, Value dot, Value batch,
     for (int d = 0; d < 4; ++d)
       if (biasType.getDimSize(d) == 1)
         indices[d] = cIdx(0);
-    s = arith::AddFOp::create(
-        b, l, s, tensor::ExtractOp::create(b, l, bias, indices));
+    s = arith::AddFOp::create(b, l, s,
+                              tensor::ExtractOp::create(b, l, bias, indices));
   }
   Value negInf = floatConstant(b, l, t, -INFINITY);
   return arith::SelectOp::create(b, l, visible, s, negInf);

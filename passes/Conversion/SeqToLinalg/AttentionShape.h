@@ -1,4 +1,5 @@
-//===- AttentionShape.h - head layout shared by attention lowerings -*- C++ -*-===//
+//===- AttentionShape.h - head layout shared by attention lowerings -*- C++
+//-*-===//
 //
 // Both attention lowerings split the query heads into KV groups
 // ([B, Sq, Hq, D] -> [B, Sq, Hkv, G, D]) so that every access is a plain

@@ -67,14 +67,16 @@ struct AttentionLowering : OpConversionPattern<seq::AttentionOp> {
             [](OpBuilder &b, Location l, ValueRange a) {
               Value p =
                   arith::MulFOp::create(b, l, a[0], a[1], contractionFlags());
-              yieldValue(b, l, arith::AddFOp::create(b, l, a[2], p,
-                                                     contractionFlags()));
+              yieldValue(
+                  b, l,
+                  arith::AddFOp::create(b, l, a[2], p, contractionFlags()));
             })
             .getResult(0);
 
-    Value masked = applyMask(rewriter, loc, op, adaptor, scores, group,
-                             getValueOrCreateConstantIndexOp(rewriter, loc, sq),
-                             getValueOrCreateConstantIndexOp(rewriter, loc, skv));
+    Value masked =
+        applyMask(rewriter, loc, op, adaptor, scores, group,
+                  getValueOrCreateConstantIndexOp(rewriter, loc, sq),
+                  getValueOrCreateConstantIndexOp(rewriter, loc, skv));
     Value probs = maskedSoftmax(rewriter, loc, masked);
 
     // out[b, i, kvh, g, e] = Σ_j p[b, kvh, g, i, j] · v[b, j, kvh, e]
@@ -90,8 +92,9 @@ struct AttentionLowering : OpConversionPattern<seq::AttentionOp> {
             [](OpBuilder &b, Location l, ValueRange a) {
               Value p =
                   arith::MulFOp::create(b, l, a[0], a[1], contractionFlags());
-              yieldValue(b, l, arith::AddFOp::create(b, l, a[2], p,
-                                                     contractionFlags()));
+              yieldValue(
+                  b, l,
+                  arith::AddFOp::create(b, l, a[2], p, contractionFlags()));
             })
             .getResult(0);
     Value result = tensor::CollapseShapeOp::create(
@@ -138,19 +141,20 @@ private:
     AffineMap full = b.getMultiDimIdentityMap(5);
     AffineMap row = dimsMap(ctx, 5, {0, 1, 2, 3});
     Value max = filledTensor(b, loc, rowSizes, t, -INFINITY);
-    max = linalg::GenericOp::create(
-              b, loc, max.getType(), scores, max, {full, row}, iterators(4, 1),
-              [](OpBuilder &nb, Location nl, ValueRange a) {
-                yieldValue(
-                    nb, nl, arith::MaximumFOp::create(nb, nl, a[0], a[1]));
-              })
-              .getResult(0);
+    max =
+        linalg::GenericOp::create(
+            b, loc, max.getType(), scores, max, {full, row}, iterators(4, 1),
+            [](OpBuilder &nb, Location nl, ValueRange a) {
+              yieldValue(nb, nl, arith::MaximumFOp::create(nb, nl, a[0], a[1]));
+            })
+            .getResult(0);
     // exp(s - max), 0 where s is -inf (so a fully masked row yields 0, not
     // NaN from -inf - -inf).
     auto expShifted = [t](OpBuilder &nb, Location nl, Value s, Value m) {
       Value masked = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ, s,
                                            floatConstant(nb, nl, t, -INFINITY));
-      Value e = math::ExpOp::create(nb, nl, arith::SubFOp::create(nb, nl, s, m));
+      Value e =
+          math::ExpOp::create(nb, nl, arith::SubFOp::create(nb, nl, s, m));
       return arith::SelectOp::create(nb, nl, masked,
                                      floatConstant(nb, nl, t, 0.0), e)
           .getResult();
@@ -161,8 +165,7 @@ private:
               {full, row, row}, iterators(4, 1),
               [&](OpBuilder &nb, Location nl, ValueRange a) {
                 Value e = expShifted(nb, nl, a[0], a[1]);
-                yieldValue(nb, nl,
-                                        arith::AddFOp::create(nb, nl, a[2], e));
+                yieldValue(nb, nl, arith::AddFOp::create(nb, nl, a[2], e));
               })
               .getResult(0);
     Value init = emptyTensor(b, loc, getSizes(b, loc, scores), t);
@@ -171,9 +174,9 @@ private:
                {full, row, row, full}, iterators(5),
                [&](OpBuilder &nb, Location nl, ValueRange a) {
                  Value e = expShifted(nb, nl, a[0], a[1]);
-                 Value empty = arith::CmpFOp::create(
-                     nb, nl, arith::CmpFPredicate::OEQ, a[2],
-                     floatConstant(nb, nl, t, 0.0));
+                 Value empty =
+                     arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ,
+                                           a[2], floatConstant(nb, nl, t, 0.0));
                  Value p = arith::DivFOp::create(nb, nl, e, a[2]);
                  yieldValue(
                      nb, nl,

@@ -7,8 +7,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/LoweringStrategy.h"
-#include "passes/Conversion/SeqToLinalg/Patterns.h"
 #include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
+#include "passes/Conversion/SeqToLinalg/Patterns.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -35,11 +35,11 @@ struct ActivationLowering : OpConversionPattern<seq::ActivationOp> {
                   ConversionPatternRewriter &rewriter) const override {
     seq::ActivationKind kind = op.getKind();
     rewriter.replaceOp(
-        op, pointwise(rewriter, op.getLoc(), adaptor.getInput(),
-                      adaptor.getInput(),
-                      [&](OpBuilder &b, Location loc, ValueRange args) {
-                        return applyActivation(b, loc, kind, args[0]);
-                      }));
+        op,
+        pointwise(rewriter, op.getLoc(), adaptor.getInput(), adaptor.getInput(),
+                  [&](OpBuilder &b, Location loc, ValueRange args) {
+                    return applyActivation(b, loc, kind, args[0]);
+                  }));
     return success();
   }
 };
@@ -66,11 +66,10 @@ struct GluLowering : OpConversionPattern<seq::GluOp> {
 //===----------------------------------------------------------------------===//
 
 /// Reduces `input` along `axis` with `combine`, starting from `initValue`.
-static Value reduceAlong(OpBuilder &b, Location loc, Value input, int64_t axis,
-                         double initValue,
-                         function_ref<Value(OpBuilder &, Location, Value,
-                                            Value)>
-                             combine) {
+static Value
+reduceAlong(OpBuilder &b, Location loc, Value input, int64_t axis,
+            double initValue,
+            function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
   auto type = cast<RankedTensorType>(input.getType());
   int64_t rank = type.getRank();
   SmallVector<OpFoldResult> sizes = getSizes(b, loc, input);
@@ -90,8 +89,7 @@ static Value reduceAlong(OpBuilder &b, Location loc, Value input, int64_t axis,
   return linalg::GenericOp::create(
              b, loc, init.getType(), input, init, maps, iters,
              [&](OpBuilder &nb, Location nl, ValueRange args) {
-               yieldValue(nb, nl,
-                                       combine(nb, nl, args[0], args[1]));
+               yieldValue(nb, nl, combine(nb, nl, args[0], args[1]));
              })
       .getResult(0);
 }
@@ -127,20 +125,17 @@ struct SoftmaxLowering : OpConversionPattern<seq::SoftmaxOp> {
         filledTensor(rewriter, loc, reducedSizes, type.getElementType(), 0.0);
     SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
     iters[axis] = utils::IteratorType::reduction;
-    Value sum =
-        linalg::GenericOp::create(
-            rewriter, loc, zero.getType(), ValueRange{x, max}, zero,
-            {identity, reduced, reduced}, iters,
-            [](OpBuilder &b, Location l, ValueRange args) {
-              Value e = math::ExpOp::create(
-                  b, l, arith::SubFOp::create(b, l, args[0], args[1]));
-              yieldValue(b, l,
-                                      arith::AddFOp::create(b, l, e, args[2]));
-            })
-            .getResult(0);
-    Value init =
-        emptyTensor(rewriter, loc, getSizes(rewriter, loc, x),
-                    type.getElementType());
+    Value sum = linalg::GenericOp::create(
+                    rewriter, loc, zero.getType(), ValueRange{x, max}, zero,
+                    {identity, reduced, reduced}, iters,
+                    [](OpBuilder &b, Location l, ValueRange args) {
+                      Value e = math::ExpOp::create(
+                          b, l, arith::SubFOp::create(b, l, args[0], args[1]));
+                      yieldValue(b, l, arith::AddFOp::create(b, l, e, args[2]));
+                    })
+                    .getResult(0);
+    Value init = emptyTensor(rewriter, loc, getSizes(rewriter, loc, x),
+                             type.getElementType());
     Value result =
         linalg::GenericOp::create(
             rewriter, loc, type, ValueRange{x, max, sum}, init,
@@ -148,8 +143,7 @@ struct SoftmaxLowering : OpConversionPattern<seq::SoftmaxOp> {
             [](OpBuilder &b, Location l, ValueRange args) {
               Value e = math::ExpOp::create(
                   b, l, arith::SubFOp::create(b, l, args[0], args[1]));
-              yieldValue(b, l,
-                                      arith::DivFOp::create(b, l, e, args[2]));
+              yieldValue(b, l, arith::DivFOp::create(b, l, e, args[2]));
             })
             .getResult(0);
     rewriter.replaceOp(op, result);
@@ -176,9 +170,8 @@ struct EmbeddingLowering : OpConversionPattern<seq::EmbeddingOp> {
     SmallVector<int64_t> idDims;
     for (int64_t i = 0; i + 1 < rank; ++i)
       idDims.push_back(i);
-    SmallVector<AffineMap> maps = {
-        dimsMap(rewriter.getContext(), rank, idDims),
-        rewriter.getMultiDimIdentityMap(rank)};
+    SmallVector<AffineMap> maps = {dimsMap(rewriter.getContext(), rank, idDims),
+                                   rewriter.getMultiDimIdentityMap(rank)};
     Value vocabLast = arith::SubIOp::create(
         rewriter, loc,
         getValueOrCreateConstantIndexOp(rewriter, loc,
@@ -190,13 +183,13 @@ struct EmbeddingLowering : OpConversionPattern<seq::EmbeddingOp> {
             [&](OpBuilder &b, Location l, ValueRange args) {
               // Clamp so a bad id can never read outside the table; the
               // runtime rejects out-of-range ids before calling.
-              Value id = arith::IndexCastOp::create(b, l, b.getIndexType(),
-                                                    args[0]);
+              Value id =
+                  arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
               id = arith::MaxSIOp::create(b, l, id, indexConstant(b, l, 0));
               id = arith::MinSIOp::create(b, l, id, vocabLast);
               Value col = linalg::IndexOp::create(b, l, rank - 1);
-              Value v = tensor::ExtractOp::create(b, l, table,
-                                                  ValueRange{id, col});
+              Value v =
+                  tensor::ExtractOp::create(b, l, table, ValueRange{id, col});
               yieldValue(b, l, v);
             })
             .getResult(0);
@@ -214,8 +207,7 @@ static Value biasOrZeros(OpBuilder &b, Location loc, Value bias,
   MLIRContext *ctx = b.getContext();
   return linalg::GenericOp::create(
              b, loc, init.getType(), bias, init,
-             {dimsMap(ctx, 2, {1}), b.getMultiDimIdentityMap(2)},
-             iterators(2),
+             {dimsMap(ctx, 2, {1}), b.getMultiDimIdentityMap(2)}, iterators(2),
              [](OpBuilder &nb, Location nl, ValueRange args) {
                yieldValue(nb, nl, args[0]);
              })
@@ -282,10 +274,10 @@ static Value mergeLastDims(OpBuilder &b, Location loc, Value x) {
 }
 
 /// Σ over the last dim of f(x...) into a tensor of the leading dims.
-static Value sumLastDim(OpBuilder &b, Location loc, ValueRange inputs,
-                        ArrayRef<AffineMap> inputMaps,
-                        function_ref<Value(OpBuilder &, Location, ValueRange)>
-                            term) {
+static Value
+sumLastDim(OpBuilder &b, Location loc, ValueRange inputs,
+           ArrayRef<AffineMap> inputMaps,
+           function_ref<Value(OpBuilder &, Location, ValueRange)> term) {
   auto type = cast<RankedTensorType>(inputs[0].getType());
   int64_t rank = type.getRank();
   SmallVector<OpFoldResult> sizes = getSizes(b, loc, inputs[0]);
@@ -297,12 +289,11 @@ static Value sumLastDim(OpBuilder &b, Location loc, ValueRange inputs,
   SmallVector<AffineMap> maps(inputMaps);
   maps.push_back(dimsMap(b.getContext(), rank, lead));
   return linalg::GenericOp::create(
-             b, loc, init.getType(), inputs, init, maps,
-             iterators(rank - 1, 1),
+             b, loc, init.getType(), inputs, init, maps, iterators(rank - 1, 1),
              [&](OpBuilder &nb, Location nl, ValueRange args) {
                Value t = term(nb, nl, args.drop_back());
-               yieldValue(
-                   nb, nl, arith::AddFOp::create(nb, nl, t, args.back()));
+               yieldValue(nb, nl,
+                          arith::AddFOp::create(nb, nl, t, args.back()));
              })
       .getResult(0);
 }
@@ -323,13 +314,14 @@ struct RMSNormLowering : OpConversionPattern<seq::RMSNormOp> {
     // plain norm is one group.
     int64_t groupSize = op.getGroupSize().value_or(channels);
     int64_t groups = channels / groupSize;
-    Value x = splitLastDim(rewriter, loc, adaptor.getInput(), groups, groupSize);
-    Value gate = adaptor.getGate()
-                     ? splitLastDim(rewriter, loc, adaptor.getGate(), groups,
-                                    groupSize)
-                     : Value();
-    auto weightType = RankedTensorType::get({groups, groupSize},
-                                            type.getElementType());
+    Value x =
+        splitLastDim(rewriter, loc, adaptor.getInput(), groups, groupSize);
+    Value gate =
+        adaptor.getGate()
+            ? splitLastDim(rewriter, loc, adaptor.getGate(), groups, groupSize)
+            : Value();
+    auto weightType =
+        RankedTensorType::get({groups, groupSize}, type.getElementType());
     Value weight = tensor::ExpandShapeOp::create(
         rewriter, loc, weightType, adaptor.getWeight(),
         SmallVector<ReassociationIndices>{{0, 1}});
@@ -344,12 +336,12 @@ struct RMSNormLowering : OpConversionPattern<seq::RMSNormOp> {
                         .getResult()
                   : args[0];
     };
-    Value sumSq = sumLastDim(
-        rewriter, loc, inputs, SmallVector<AffineMap>(inputs.size(), identity),
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value v = gated(b, l, args);
-          return arith::MulFOp::create(b, l, v, v);
-        });
+    Value sumSq = sumLastDim(rewriter, loc, inputs,
+                             SmallVector<AffineMap>(inputs.size(), identity),
+                             [&](OpBuilder &b, Location l, ValueRange args) {
+                               Value v = gated(b, l, args);
+                               return arith::MulFOp::create(b, l, v, v);
+                             });
     SmallVector<int64_t> lead;
     for (int64_t i = 0; i + 1 < rank; ++i)
       lead.push_back(i);
@@ -376,9 +368,11 @@ struct RMSNormLowering : OpConversionPattern<seq::RMSNormOp> {
                   b, l, ss, floatConstant(b, l, t, groupSize));
               Value inv = math::RsqrtOp::create(
                   b, l,
-                  arith::AddFOp::create(b, l, mean, floatConstant(b, l, t, eps)));
+                  arith::AddFOp::create(b, l, mean,
+                                        floatConstant(b, l, t, eps)));
               if (offset != 0.0)
-                w = arith::AddFOp::create(b, l, w, floatConstant(b, l, t, offset));
+                w = arith::AddFOp::create(b, l, w,
+                                          floatConstant(b, l, t, offset));
               Value y = arith::MulFOp::create(
                   b, l, arith::MulFOp::create(b, l, v, inv), w);
               yieldValue(b, l, y);
@@ -409,20 +403,19 @@ struct LayerNormLowering : OpConversionPattern<seq::LayerNormOp> {
     for (int64_t i = 0; i + 1 < rank; ++i)
       lead.push_back(i);
     AffineMap leadMap = dimsMap(ctx, rank, lead);
-    Value sum = sumLastDim(rewriter, loc, x, identity,
-                           [](OpBuilder &, Location, ValueRange a) {
-                             return a[0];
-                           });
+    Value sum =
+        sumLastDim(rewriter, loc, x, identity,
+                   [](OpBuilder &, Location, ValueRange a) { return a[0]; });
     double n = static_cast<double>(channels);
     // Biased variance from the centred values (two passes, as PyTorch).
-    Value sumSq = sumLastDim(
-        rewriter, loc, {x, sum}, {identity, leadMap},
-        [&](OpBuilder &b, Location l, ValueRange a) {
-          Value mean =
-              arith::DivFOp::create(b, l, a[1], floatConstant(b, l, a[0].getType(), n));
-          Value d = arith::SubFOp::create(b, l, a[0], mean);
-          return arith::MulFOp::create(b, l, d, d);
-        });
+    Value sumSq =
+        sumLastDim(rewriter, loc, {x, sum}, {identity, leadMap},
+                   [&](OpBuilder &b, Location l, ValueRange a) {
+                     Value mean = arith::DivFOp::create(
+                         b, l, a[1], floatConstant(b, l, a[0].getType(), n));
+                     Value d = arith::SubFOp::create(b, l, a[0], mean);
+                     return arith::MulFOp::create(b, l, d, d);
+                   });
     SmallVector<Value> inputs = {x, sum, sumSq, adaptor.getWeight()};
     SmallVector<AffineMap> maps = {identity, leadMap, leadMap,
                                    dimsMap(ctx, rank, {rank - 1})};
@@ -440,10 +433,14 @@ struct LayerNormLowering : OpConversionPattern<seq::LayerNormOp> {
             rewriter, loc, type, inputs, init, maps, iterators(rank),
             [&](OpBuilder &b, Location l, ValueRange a) {
               Type t = a[0].getType();
-              Value mean = arith::DivFOp::create(b, l, a[1], floatConstant(b, l, t, n));
-              Value var = arith::DivFOp::create(b, l, a[2], floatConstant(b, l, t, n));
+              Value mean =
+                  arith::DivFOp::create(b, l, a[1], floatConstant(b, l, t, n));
+              Value var =
+                  arith::DivFOp::create(b, l, a[2], floatConstant(b, l, t, n));
               Value inv = math::RsqrtOp::create(
-                  b, l, arith::AddFOp::create(b, l, var, floatConstant(b, l, t, eps)));
+                  b, l,
+                  arith::AddFOp::create(b, l, var,
+                                        floatConstant(b, l, t, eps)));
               Value y = arith::MulFOp::create(
                   b, l, arith::SubFOp::create(b, l, a[0], mean), inv);
               y = arith::MulFOp::create(b, l, y, a[3]);
@@ -516,7 +513,8 @@ struct RopeLowering : OpConversionPattern<seq::RopeOp> {
     Value x = adaptor.getInput(), positions = adaptor.getPositions();
     MLIRContext *ctx = rewriter.getContext();
     int64_t posRank = cast<RankedTensorType>(positions.getType()).getRank();
-    AffineMap posMap = posRank == 1 ? dimsMap(ctx, 4, {1}) : dimsMap(ctx, 4, {0, 1});
+    AffineMap posMap =
+        posRank == 1 ? dimsMap(ctx, 4, {1}) : dimsMap(ctx, 4, {0, 1});
     Value init = emptyTensor(rewriter, loc, getSizes(rewriter, loc, x),
                              type.getElementType());
     Value result =
@@ -543,10 +541,11 @@ struct RopeLowering : OpConversionPattern<seq::RopeOp> {
                     b, l, negative, arith::AddIOp::create(b, l, d, cIdx(1)),
                     arith::SubIOp::create(b, l, d, cIdx(1)));
               } else {
-                negative = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
-                                                 d, cIdx(half));
+                negative = arith::CmpIOp::create(
+                    b, l, arith::CmpIPredicate::slt, d, cIdx(half));
                 pair = arith::SelectOp::create(
-                    b, l, negative, d, arith::SubIOp::create(b, l, d, cIdx(half)));
+                    b, l, negative, d,
+                    arith::SubIOp::create(b, l, d, cIdx(half)));
                 partner = arith::SelectOp::create(
                     b, l, negative, arith::AddIOp::create(b, l, d, cIdx(half)),
                     arith::SubIOp::create(b, l, d, cIdx(half)));
@@ -575,8 +574,7 @@ struct RopeLowering : OpConversionPattern<seq::RopeOp> {
                   otherTerm);
               Value y = arith::AddFOp::create(
                   b, l, arith::MulFOp::create(b, l, a[0], cos), otherTerm);
-              yieldValue(
-                  b, l, arith::SelectOp::create(b, l, rotated, y, a[0]));
+              yieldValue(b, l, arith::SelectOp::create(b, l, rotated, y, a[0]));
             })
             .getResult(0);
     rewriter.replaceOp(op, result);
@@ -618,8 +616,7 @@ static Value moeRoutingWeights(OpBuilder &b, Location loc, seq::MoeOp op,
             Value one = floatConstant(nb, nl, t, 1.0);
             Value inc = arith::SelectOp::create(nb, nl, beats, one,
                                                 floatConstant(nb, nl, t, 0.0));
-            yieldValue(nb, nl,
-                                    arith::AddFOp::create(nb, nl, a[2], inc));
+            yieldValue(nb, nl, arith::AddFOp::create(nb, nl, a[2], inc));
           })
           .getResult(0);
   double topK = static_cast<double>(op.getTopK());
@@ -634,8 +631,7 @@ static Value moeRoutingWeights(OpBuilder &b, Location loc, seq::MoeOp op,
   max = linalg::GenericOp::create(
             b, loc, max.getType(), logits, max, {full, row}, iterators(1, 1),
             [](OpBuilder &nb, Location nl, ValueRange a) {
-              yieldValue(
-                  nb, nl, arith::MaximumFOp::create(nb, nl, a[0], a[1]));
+              yieldValue(nb, nl, arith::MaximumFOp::create(nb, nl, a[0], a[1]));
             })
             .getResult(0);
   Value rowZeros = filledTensor(b, loc, rowSizes, t, 0.0);
@@ -660,8 +656,8 @@ static Value moeRoutingWeights(OpBuilder &b, Location loc, seq::MoeOp op,
   Value denom = sums.getResult(fullSum ? 0 : 1);
   Value init = emptyTensor(b, loc, sizes, t);
   return linalg::GenericOp::create(
-             b, loc, init.getType(), ValueRange{logits, rank, max, denom},
-             init, {full, full, row, row, full}, iterators(2),
+             b, loc, init.getType(), ValueRange{logits, rank, max, denom}, init,
+             {full, full, row, row, full}, iterators(2),
              [&](OpBuilder &nb, Location nl, ValueRange a) {
                Value e = math::ExpOp::create(
                    nb, nl, arith::SubFOp::create(nb, nl, a[0], a[2]));
@@ -715,9 +711,9 @@ struct MoeLowering : OpConversionPattern<seq::MoeOp> {
     auto loop = scf::ForOp::create(
         rewriter, loc, indexConstant(rewriter, loc, 0),
         indexConstant(rewriter, loc, experts), indexConstant(rewriter, loc, 1),
-        acc,
-        [&](OpBuilder &b, Location l, Value e, ValueRange iter) {
-          Value zerosF = filledTensor(b, l, {tokens, b.getIndexAttr(ffn)}, t, 0.0);
+        acc, [&](OpBuilder &b, Location l, Value e, ValueRange iter) {
+          Value zerosF =
+              filledTensor(b, l, {tokens, b.getIndexAttr(ffn)}, t, 0.0);
           Value g = matmulTransposedB(
               b, l, x, expertSlice(b, l, adaptor.getGateWeight(), e), zerosF,
               contractions);
@@ -748,8 +744,7 @@ struct MoeLowering : OpConversionPattern<seq::MoeOp> {
                   iterators(2),
                   [](OpBuilder &nb, Location nl, ValueRange a) {
                     Value w = arith::MulFOp::create(nb, nl, a[0], a[1]);
-                    yieldValue(
-                        nb, nl, arith::AddFOp::create(nb, nl, a[2], w));
+                    yieldValue(nb, nl, arith::AddFOp::create(nb, nl, a[2], w));
                   })
                   .getResult(0);
           scf::YieldOp::create(b, l, next);
@@ -766,9 +761,10 @@ struct MoeLowering : OpConversionPattern<seq::MoeOp> {
 
 void seqc::populateChannelMixerLoweringPatterns(
     RewritePatternSet &patterns, const lowering::Contractions &contractions) {
-  patterns.add<ActivationLowering, GluLowering, SoftmaxLowering,
-               EmbeddingLowering, RMSNormLowering, LayerNormLowering,
-               RopeLowering>(patterns.getContext());
+  patterns
+      .add<ActivationLowering, GluLowering, SoftmaxLowering, EmbeddingLowering,
+           RMSNormLowering, LayerNormLowering, RopeLowering>(
+          patterns.getContext());
   patterns.add<LinearLowering, MoeLowering>(patterns.getContext(),
                                             contractions);
 }

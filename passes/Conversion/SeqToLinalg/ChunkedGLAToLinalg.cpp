@@ -32,7 +32,6 @@ namespace seq = seqc::seq;
 
 namespace {
 
-
 struct ChunkedGLALowering : OpConversionPattern<seq::LinearAttentionOp> {
   ChunkedGLALowering(MLIRContext *ctx, const Contractions &contractions)
       : OpConversionPattern(ctx), contractions(contractions) {}
@@ -55,13 +54,16 @@ struct ChunkedGLALowering : OpConversionPattern<seq::LinearAttentionOp> {
     Location loc = op.getLoc();
     Type t = qType.getElementType();
     int64_t chunk = seq::getLowering(op).getChunk();
-    SmallVector<OpFoldResult> qSizes = getSizes(rewriter, loc, adaptor.getQuery());
+    SmallVector<OpFoldResult> qSizes =
+        getSizes(rewriter, loc, adaptor.getQuery());
     OpFoldResult batch = qSizes[0], length = qSizes[1];
-    auto idx = [&](int64_t v) -> OpFoldResult { return rewriter.getIndexAttr(v); };
+    auto idx = [&](int64_t v) -> OpFoldResult {
+      return rewriter.getIndexAttr(v);
+    };
     Value yInit = emptyTensor(rewriter, loc,
                               {batch, length, idx(heads), idx(valueDim)}, t);
-    Value sInit = emptyTensor(rewriter, loc,
-                              {batch, idx(heads), idx(keyDim), idx(valueDim)}, t);
+    Value sInit = emptyTensor(
+        rewriter, loc, {batch, idx(heads), idx(keyDim), idx(valueDim)}, t);
     auto forall = scf::ForallOp::create(
         rewriter, loc, SmallVector<OpFoldResult>{batch, idx(heads)},
         ValueRange{yInit, sInit}, std::nullopt,
@@ -75,7 +77,8 @@ struct ChunkedGLALowering : OpConversionPattern<seq::LinearAttentionOp> {
           OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
           tensor::ParallelInsertSliceOp::create(
               b, l, y, args[2], ArrayRef<OpFoldResult>{ib, zero, ih, zero},
-              ArrayRef<OpFoldResult>{one, length, one, b.getIndexAttr(valueDim)},
+              ArrayRef<OpFoldResult>{one, length, one,
+                                     b.getIndexAttr(valueDim)},
               ArrayRef<OpFoldResult>{one, one, one, one});
           tensor::ParallelInsertSliceOp::create(
               b, l, s, args[3], ArrayRef<OpFoldResult>{ib, ih, zero, zero},
@@ -99,7 +102,8 @@ private:
                                    int64_t keyDim, int64_t valueDim,
                                    int64_t chunk) const {
     MLIRContext *ctx = b.getContext();
-    Type t = cast<RankedTensorType>(adaptor.getQuery().getType()).getElementType();
+    Type t =
+        cast<RankedTensorType>(adaptor.getQuery().getType()).getElementType();
     OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
     OpFoldResult kd = b.getIndexAttr(keyDim), vd = b.getIndexAttr(valueDim);
     auto c = [&](int64_t v) { return indexConstant(b, l, v); };
@@ -109,7 +113,8 @@ private:
     Value scale = floatConstant(b, l, t, op.getScale().convertToDouble());
     Value s0;
     if (Value init = adaptor.getInitialState()) {
-      Value part = sliceRank(b, l, init, {ib, ih, zero, zero}, {one, one, kd, vd}, 2);
+      Value part =
+          sliceRank(b, l, init, {ib, ih, zero, zero}, {one, one, kd, vd}, 2);
       s0 = linalg::CopyOp::create(b, l, part, emptyTensor(b, l, {kd, vd}, t))
                .getResult(0);
     } else {
@@ -135,21 +140,23 @@ private:
           Value gc = slice(adaptor.getLogDecay(), kd);
           // cum[t, k] = Σ_{s ≤ t} g[s, k].
           Value cum = filledTensor(nb, nl, {qf, kd}, t, 0.0);
-          cum = linalg::GenericOp::create(
-                    nb, nl, cum.getType(), gc, cum,
-                    {map(3, {1, 2}), map(3, {0, 2})},
-                    {utils::IteratorType::parallel, utils::IteratorType::reduction,
-                     utils::IteratorType::parallel},
-                    [&](OpBuilder &bb, Location bl, ValueRange a) {
-                      Value ti = linalg::IndexOp::create(bb, bl, 0);
-                      Value si = linalg::IndexOp::create(bb, bl, 1);
-                      Value in = arith::CmpIOp::create(
-                          bb, bl, arith::CmpIPredicate::ule, si, ti);
-                      Value v = arith::SelectOp::create(
-                          bb, bl, in, a[0], floatConstant(bb, bl, t, 0.0));
-                      yieldValue(bb, bl, arith::AddFOp::create(bb, bl, a[1], v));
-                    })
-                    .getResult(0);
+          cum =
+              linalg::GenericOp::create(
+                  nb, nl, cum.getType(), gc, cum,
+                  {map(3, {1, 2}), map(3, {0, 2})},
+                  {utils::IteratorType::parallel,
+                   utils::IteratorType::reduction,
+                   utils::IteratorType::parallel},
+                  [&](OpBuilder &bb, Location bl, ValueRange a) {
+                    Value ti = linalg::IndexOp::create(bb, bl, 0);
+                    Value si = linalg::IndexOp::create(bb, bl, 1);
+                    Value in = arith::CmpIOp::create(
+                        bb, bl, arith::CmpIPredicate::ule, si, ti);
+                    Value v = arith::SelectOp::create(
+                        bb, bl, in, a[0], floatConstant(bb, bl, t, 0.0));
+                    yieldValue(bb, bl, arith::AddFOp::create(bb, bl, a[1], v));
+                  })
+                  .getResult(0);
           // A[t, s] = scale Σ_k q k exp(cum_t - cum_s), s ≤ t.
           Value aInit = filledTensor(nb, nl, {qf, qf}, t, 0.0);
           Value A =
@@ -175,22 +182,23 @@ private:
                     yieldValue(bb, bl, arith::AddFOp::create(bb, bl, a[4], w));
                   })
                   .getResult(0);
-          A = pointwise(nb, nl, A, A, [&](OpBuilder &bb, Location bl, ValueRange a) {
-            return arith::MulFOp::create(bb, bl, a[0], scale);
-          });
-          // q̃ = scale q ⊙ exp(cum): the chunk's view of the incoming state.
-          Value qDecayed =
-              pointwise(nb, nl, ValueRange{qc, cum}, qc,
+          A = pointwise(nb, nl, A, A,
                         [&](OpBuilder &bb, Location bl, ValueRange a) {
-                          return arith::MulFOp::create(
-                              bb, bl, arith::MulFOp::create(bb, bl, a[0], scale),
-                              math::ExpOp::create(bb, bl, a[1]));
+                          return arith::MulFOp::create(bb, bl, a[0], scale);
                         });
+          // q̃ = scale q ⊙ exp(cum): the chunk's view of the incoming state.
+          Value qDecayed = pointwise(
+              nb, nl, ValueRange{qc, cum}, qc,
+              [&](OpBuilder &bb, Location bl, ValueRange a) {
+                return arith::MulFOp::create(
+                    bb, bl, arith::MulFOp::create(bb, bl, a[0], scale),
+                    math::ExpOp::create(bb, bl, a[1]));
+              });
           Value yChunk = matmul(nb, nl, qDecayed, S,
                                 filledTensor(nb, nl, {qf, vd}, t, 0.0),
                                 /*transposeA=*/false, contractions);
-          yChunk = matmul(nb, nl, A, vc, yChunk, /*transposeA=*/false,
-                          contractions);
+          yChunk =
+              matmul(nb, nl, A, vc, yChunk, /*transposeA=*/false, contractions);
           Value y = tensor::InsertSliceOp::create(
               nb, nl, yChunk, iter[1], ArrayRef<OpFoldResult>{c0, zero},
               ArrayRef<OpFoldResult>{qf, vd}, ArrayRef<OpFoldResult>{one, one});
@@ -204,12 +212,13 @@ private:
                   {map(2, {0, 1}), map(2, {0, 1}), map(2, {1}), map(2, {0, 1})},
                   iterators(2),
                   [&](OpBuilder &bb, Location bl, ValueRange a) {
-                    yieldValue(bb, bl,
-                               arith::MulFOp::create(
-                                   bb, bl, a[0],
-                                   math::ExpOp::create(
-                                       bb, bl,
-                                       arith::SubFOp::create(bb, bl, a[2], a[1]))));
+                    yieldValue(
+                        bb, bl,
+                        arith::MulFOp::create(
+                            bb, bl, a[0],
+                            math::ExpOp::create(
+                                bb, bl,
+                                arith::SubFOp::create(bb, bl, a[2], a[1]))));
                   })
                   .getResult(0);
           Value sDecayed =
@@ -217,9 +226,10 @@ private:
                   nb, nl, S.getType(), ValueRange{cumLast}, S,
                   {map(2, {0}), map(2, {0, 1})}, iterators(2),
                   [&](OpBuilder &bb, Location bl, ValueRange a) {
-                    yieldValue(bb, bl,
-                               arith::MulFOp::create(
-                                   bb, bl, a[1], math::ExpOp::create(bb, bl, a[0])));
+                    yieldValue(
+                        bb, bl,
+                        arith::MulFOp::create(
+                            bb, bl, a[1], math::ExpOp::create(bb, bl, a[0])));
                   })
                   .getResult(0);
           Value sNew = matmul(nb, nl, kDecayed, vc, sDecayed,
@@ -235,7 +245,6 @@ private:
 } // namespace
 
 void seqc::populateChunkedGLALoweringPatterns(
-    RewritePatternSet &patterns,
-    const lowering::Contractions &contractions) {
+    RewritePatternSet &patterns, const lowering::Contractions &contractions) {
   patterns.add<ChunkedGLALowering>(patterns.getContext(), contractions);
 }

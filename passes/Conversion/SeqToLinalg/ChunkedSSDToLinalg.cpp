@@ -33,11 +33,10 @@ namespace seq = seqc::seq;
 namespace {
 
 /// y [L, P] and final state [P, N] of head ih of batch ib.
-std::pair<Value, Value> emitHead(OpBuilder &b, Location l,
-                               const ChunkedScanOperands &in, Value ib,
-                               Value ih, OpFoldResult length, int64_t perGroup,
-                               int64_t headDim, int64_t state, int64_t chunk,
-                               const Contractions &contractions) {
+std::pair<Value, Value>
+emitHead(OpBuilder &b, Location l, const ChunkedScanOperands &in, Value ib,
+         Value ih, OpFoldResult length, int64_t perGroup, int64_t headDim,
+         int64_t state, int64_t chunk, const Contractions &contractions) {
   MLIRContext *ctx = b.getContext();
   Type t = cast<RankedTensorType>(in.x.getType()).getElementType();
   OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
@@ -47,16 +46,14 @@ std::pair<Value, Value> emitHead(OpBuilder &b, Location l,
     return floatConstant(bb, bl, t, v);
   };
   Value ig = arith::DivUIOp::create(b, l, ih, c(perGroup));
-  Value aH = in.a ? tensor::ExtractOp::create(b, l, in.a, ValueRange{ih})
-                        .getResult()
-                  : Value();
-  Value dH = in.d
-                 ? tensor::ExtractOp::create(b, l, in.d, ValueRange{ih})
-                       .getResult()
-                 : Value();
+  Value aH =
+      in.a ? tensor::ExtractOp::create(b, l, in.a, ValueRange{ih}).getResult()
+           : Value();
+  Value dH =
+      in.d ? tensor::ExtractOp::create(b, l, in.d, ValueRange{ih}).getResult()
+           : Value();
   Value biasH = in.dtBias
-                    ? tensor::ExtractOp::create(b, l, in.dtBias,
-                                                ValueRange{ih})
+                    ? tensor::ExtractOp::create(b, l, in.dtBias, ValueRange{ih})
                           .getResult()
                     : Value();
   bool softplusOn = in.dtSoftplus;
@@ -67,20 +64,24 @@ std::pair<Value, Value> emitHead(OpBuilder &b, Location l,
   bool tiled = contractions.takesChunkProducts(t, headDim, state);
   Value s0;
   if (Value init = in.initialState) {
-    Value part = sliceRank(b, l, init, {ib, ih, zero, zero}, {one, one, p, n}, 2);
-    s0 = tiled ? linalg::TransposeOp::create(b, l, part,
-                                             emptyTensor(b, l, {n, p}, t),
-                                             ArrayRef<int64_t>{1, 0})
-                     .getResult()[0]
-               : linalg::CopyOp::create(b, l, part, emptyTensor(b, l, {p, n}, t))
-                     .getResult(0);
+    Value part =
+        sliceRank(b, l, init, {ib, ih, zero, zero}, {one, one, p, n}, 2);
+    s0 = tiled
+             ? linalg::TransposeOp::create(b, l, part,
+                                           emptyTensor(b, l, {n, p}, t),
+                                           ArrayRef<int64_t>{1, 0})
+                   .getResult()[0]
+             : linalg::CopyOp::create(b, l, part, emptyTensor(b, l, {p, n}, t))
+                   .getResult(0);
   } else {
     s0 = tiled ? filledTensor(b, l, {n, p}, t, 0.0)
                : filledTensor(b, l, {p, n}, t, 0.0);
   }
   Value y0 = emptyTensor(b, l, {length, p}, t);
   Value lengthV = getValueOrCreateConstantIndexOp(b, l, length);
-  auto map = [&](unsigned dims, ArrayRef<int64_t> r) { return dimsMap(ctx, dims, r); };
+  auto map = [&](unsigned dims, ArrayRef<int64_t> r) {
+    return dimsMap(ctx, dims, r);
+  };
   auto fm = contractionFlags();
 
   auto loop = scf::ForOp::create(
@@ -91,26 +92,30 @@ std::pair<Value, Value> emitHead(OpBuilder &b, Location l,
             nb, nl, c(chunk), arith::SubIOp::create(nb, nl, lengthV, c0));
         OpFoldResult qf = q;
         Value xT = sliceRank(nb, nl, in.x, {ib, c0, ih, zero},
-                             {one, qf, one, p}, 2);              // [q, P]
-        Value dtT = sliceRank(nb, nl, in.dt, {ib, c0, ih},
-                              {one, qf, one}, 1);                // [q]
+                             {one, qf, one, p}, 2); // [q, P]
+        Value dtT =
+            sliceRank(nb, nl, in.dt, {ib, c0, ih}, {one, qf, one}, 1); // [q]
         Value bT = sliceRank(nb, nl, in.b, {ib, c0, ig, zero},
-                             {one, qf, one, n}, 2);              // [q, N]
-        Value cT = sliceRank(nb, nl, in.c, {ib, c0, ig, zero},
-                             {one, qf, one, n}, 2);
+                             {one, qf, one, n}, 2); // [q, N]
+        Value cT =
+            sliceRank(nb, nl, in.c, {ib, c0, ig, zero}, {one, qf, one, n}, 2);
         // Δ and a = Δ·A per step; without A, Δ = 1 and dt is a itself.
         Value deltaInit = emptyTensor(nb, nl, {qf}, t);
         auto steps = linalg::GenericOp::create(
             nb, nl, TypeRange{deltaInit.getType(), deltaInit.getType()}, dtT,
-            ValueRange{deltaInit, deltaInit}, {map(1, {0}), map(1, {0}), map(1, {0})},
-            iterators(1), [&](OpBuilder &bb, Location bl, ValueRange a) {
-              Value d = biasH ? arith::AddFOp::create(bb, bl, a[0], biasH).getResult()
-                              : a[0];
+            ValueRange{deltaInit, deltaInit},
+            {map(1, {0}), map(1, {0}), map(1, {0})}, iterators(1),
+            [&](OpBuilder &bb, Location bl, ValueRange a) {
+              Value d =
+                  biasH ? arith::AddFOp::create(bb, bl, a[0], biasH).getResult()
+                        : a[0];
               if (softplusOn)
                 d = softplus(bb, bl, d);
               if (limit) {
-                d = arith::MaximumFOp::create(bb, bl, d, fc(bb, bl, (*limit)[0]));
-                d = arith::MinimumFOp::create(bb, bl, d, fc(bb, bl, (*limit)[1]));
+                d = arith::MaximumFOp::create(bb, bl, d,
+                                              fc(bb, bl, (*limit)[0]));
+                d = arith::MinimumFOp::create(bb, bl, d,
+                                              fc(bb, bl, (*limit)[1]));
               }
               if (!aH) {
                 linalg::YieldOp::create(bb, bl, ValueRange{fc(bb, bl, 1.0), d});
@@ -124,7 +129,8 @@ std::pair<Value, Value> emitHead(OpBuilder &b, Location l,
         Value cum = filledTensor(nb, nl, {qf}, t, 0.0);
         cum = linalg::GenericOp::create(
                   nb, nl, cum.getType(), aS, cum, {map(2, {1}), map(2, {0})},
-                  iterators(1, 1), [&](OpBuilder &bb, Location bl, ValueRange a) {
+                  iterators(1, 1),
+                  [&](OpBuilder &bb, Location bl, ValueRange a) {
                     Value ti = linalg::IndexOp::create(bb, bl, 0);
                     Value si = linalg::IndexOp::create(bb, bl, 1);
                     Value in = arith::CmpIOp::create(
@@ -138,80 +144,93 @@ std::pair<Value, Value> emitHead(OpBuilder &b, Location l,
         Value g = filledTensor(nb, nl, {qf, qf}, t, 0.0);
         g = linalg::GenericOp::create(
                 nb, nl, g.getType(), ValueRange{cT, bT}, g,
-                {map(3, {0, 2}), map(3, {1, 2}), map(3, {0, 1})}, iterators(2, 1),
+                {map(3, {0, 2}), map(3, {1, 2}), map(3, {0, 1})},
+                iterators(2, 1),
                 [&](OpBuilder &bb, Location bl, ValueRange a) {
                   Value m = arith::MulFOp::create(bb, bl, a[0], a[1], fm);
-                  yieldValue(bb, bl, arith::AddFOp::create(bb, bl, a[2], m, fm));
+                  yieldValue(bb, bl,
+                             arith::AddFOp::create(bb, bl, a[2], m, fm));
                 })
                 .getResult(0);
         Value mInit = emptyTensor(nb, nl, {qf, qf}, t);
-        Value m = linalg::GenericOp::create(
-                      nb, nl, mInit.getType(), ValueRange{g, cum, cum, delta}, mInit,
-                      {map(2, {0, 1}), map(2, {0}), map(2, {1}), map(2, {1}),
-                       map(2, {0, 1})},
-                      iterators(2), [&](OpBuilder &bb, Location bl, ValueRange a) {
-                        Value ti = linalg::IndexOp::create(bb, bl, 0);
-                        Value si = linalg::IndexOp::create(bb, bl, 1);
-                        Value in = arith::CmpIOp::create(
-                            bb, bl, arith::CmpIPredicate::ule, si, ti);
-                        Value w = math::ExpOp::create(
-                            bb, bl, arith::SubFOp::create(bb, bl, a[1], a[2]));
-                        Value v = arith::MulFOp::create(
-                            bb, bl, arith::MulFOp::create(bb, bl, a[0], w), a[3]);
-                        yieldValue(bb, bl, arith::SelectOp::create(
-                                               bb, bl, in, v, fc(bb, bl, 0.0)));
-                      })
-                      .getResult(0);
+        Value m =
+            linalg::GenericOp::create(
+                nb, nl, mInit.getType(), ValueRange{g, cum, cum, delta}, mInit,
+                {map(2, {0, 1}), map(2, {0}), map(2, {1}), map(2, {1}),
+                 map(2, {0, 1})},
+                iterators(2),
+                [&](OpBuilder &bb, Location bl, ValueRange a) {
+                  Value ti = linalg::IndexOp::create(bb, bl, 0);
+                  Value si = linalg::IndexOp::create(bb, bl, 1);
+                  Value in = arith::CmpIOp::create(
+                      bb, bl, arith::CmpIPredicate::ule, si, ti);
+                  Value w = math::ExpOp::create(
+                      bb, bl, arith::SubFOp::create(bb, bl, a[1], a[2]));
+                  Value v = arith::MulFOp::create(
+                      bb, bl, arith::MulFOp::create(bb, bl, a[0], w), a[3]);
+                  yieldValue(
+                      bb, bl,
+                      arith::SelectOp::create(bb, bl, in, v, fc(bb, bl, 0.0)));
+                })
+                .getResult(0);
         // y = exp(cum_t)·(S C_t) + M x + D x, all [q, P].
         Value yOff = filledTensor(nb, nl, {qf, p}, t, 0.0);
         if (tiled)
           yOff = contractions.matmul(nb, nl, cT, S, yOff, /*transposeA=*/false);
         else
           yOff = linalg::GenericOp::create(
-                   nb, nl, yOff.getType(), ValueRange{cT, S}, yOff,
-                   {map(3, {0, 2}), map(3, {1, 2}), map(3, {0, 1})}, iterators(2, 1),
-                   [&](OpBuilder &bb, Location bl, ValueRange a) {
-                     Value v = arith::MulFOp::create(bb, bl, a[0], a[1], fm);
-                     yieldValue(bb, bl, arith::AddFOp::create(bb, bl, a[2], v, fm));
-                   })
-                   .getResult(0);
+                     nb, nl, yOff.getType(), ValueRange{cT, S}, yOff,
+                     {map(3, {0, 2}), map(3, {1, 2}), map(3, {0, 1})},
+                     iterators(2, 1),
+                     [&](OpBuilder &bb, Location bl, ValueRange a) {
+                       Value v = arith::MulFOp::create(bb, bl, a[0], a[1], fm);
+                       yieldValue(bb, bl,
+                                  arith::AddFOp::create(bb, bl, a[2], v, fm));
+                     })
+                     .getResult(0);
         Value yScaled = emptyTensor(nb, nl, {qf, p}, t);
-        yScaled = linalg::GenericOp::create(
-                      nb, nl, yScaled.getType(), ValueRange{yOff, cum, xT}, yScaled,
-                      {map(2, {0, 1}), map(2, {0}), map(2, {0, 1}), map(2, {0, 1})},
-                      iterators(2), [&](OpBuilder &bb, Location bl, ValueRange a) {
-                        Value v = arith::MulFOp::create(
-                            bb, bl, a[0], math::ExpOp::create(bb, bl, a[1]));
-                        if (dH)
-                          v = arith::AddFOp::create(
-                              bb, bl, v, arith::MulFOp::create(bb, bl, dH, a[2]));
-                        yieldValue(bb, bl, v);
-                      })
-                      .getResult(0);
+        yScaled =
+            linalg::GenericOp::create(
+                nb, nl, yScaled.getType(), ValueRange{yOff, cum, xT}, yScaled,
+                {map(2, {0, 1}), map(2, {0}), map(2, {0, 1}), map(2, {0, 1})},
+                iterators(2),
+                [&](OpBuilder &bb, Location bl, ValueRange a) {
+                  Value v = arith::MulFOp::create(
+                      bb, bl, a[0], math::ExpOp::create(bb, bl, a[1]));
+                  if (dH)
+                    v = arith::AddFOp::create(
+                        bb, bl, v, arith::MulFOp::create(bb, bl, dH, a[2]));
+                  yieldValue(bb, bl, v);
+                })
+                .getResult(0);
         // (t, s, p): the head dim innermost, contiguous in x and y; f32 with
         // P a multiple of 16 takes the register-tiled form.
         Value yChunk =
             contractions.matmul(nb, nl, m, xT, yScaled, /*transposeA=*/false);
         if (!yChunk)
-          yChunk =
-            linalg::GenericOp::create(
-                nb, nl, yScaled.getType(), ValueRange{m, xT}, yScaled,
-                {map(3, {0, 1}), map(3, {1, 2}), map(3, {0, 2})},
-                {utils::IteratorType::parallel, utils::IteratorType::reduction,
-                 utils::IteratorType::parallel},
-                [&](OpBuilder &bb, Location bl, ValueRange a) {
-                  Value v = arith::MulFOp::create(bb, bl, a[0], a[1], fm);
-                  yieldValue(bb, bl, arith::AddFOp::create(bb, bl, a[2], v, fm));
-                })
-                .getResult(0);
+          yChunk = linalg::GenericOp::create(
+                       nb, nl, yScaled.getType(), ValueRange{m, xT}, yScaled,
+                       {map(3, {0, 1}), map(3, {1, 2}), map(3, {0, 2})},
+                       {utils::IteratorType::parallel,
+                        utils::IteratorType::reduction,
+                        utils::IteratorType::parallel},
+                       [&](OpBuilder &bb, Location bl, ValueRange a) {
+                         Value v =
+                             arith::MulFOp::create(bb, bl, a[0], a[1], fm);
+                         yieldValue(bb, bl,
+                                    arith::AddFOp::create(bb, bl, a[2], v, fm));
+                       })
+                       .getResult(0);
         if (Value z = in.z) {
-          Value zT = sliceRank(nb, nl, z, {ib, c0, ih, zero}, {one, qf, one, p}, 2);
+          Value zT =
+              sliceRank(nb, nl, z, {ib, c0, ih, zero}, {one, qf, one, p}, 2);
           yChunk = linalg::GenericOp::create(
                        nb, nl, yChunk.getType(), zT, yChunk,
                        {map(2, {0, 1}), map(2, {0, 1})}, iterators(2),
                        [&](OpBuilder &bb, Location bl, ValueRange a) {
-                         yieldValue(bb, bl, arith::MulFOp::create(
-                                                bb, bl, a[1], silu(bb, bl, a[0])));
+                         yieldValue(bb, bl,
+                                    arith::MulFOp::create(bb, bl, a[1],
+                                                          silu(bb, bl, a[0])));
                        })
                        .getResult(0);
         }
@@ -223,52 +242,55 @@ std::pair<Value, Value> emitHead(OpBuilder &b, Location l,
         Value last = tensor::ExtractOp::create(
             nb, nl, cum, ValueRange{arith::SubIOp::create(nb, nl, q, c(1))});
         Value wInit = emptyTensor(nb, nl, {qf}, t);
-        Value w = linalg::GenericOp::create(
-                      nb, nl, wInit.getType(), ValueRange{cum, delta}, wInit,
-                      {map(1, {0}), map(1, {0}), map(1, {0})}, iterators(1),
-                      [&](OpBuilder &bb, Location bl, ValueRange a) {
-                        Value e = math::ExpOp::create(
-                            bb, bl, arith::SubFOp::create(bb, bl, last, a[0]));
-                        yieldValue(bb, bl, arith::MulFOp::create(bb, bl, e, a[1]));
-                      })
-                      .getResult(0);
+        Value w =
+            linalg::GenericOp::create(
+                nb, nl, wInit.getType(), ValueRange{cum, delta}, wInit,
+                {map(1, {0}), map(1, {0}), map(1, {0})}, iterators(1),
+                [&](OpBuilder &bb, Location bl, ValueRange a) {
+                  Value e = math::ExpOp::create(
+                      bb, bl, arith::SubFOp::create(bb, bl, last, a[0]));
+                  yieldValue(bb, bl, arith::MulFOp::create(bb, bl, e, a[1]));
+                })
+                .getResult(0);
         Value decay = math::ExpOp::create(nb, nl, last);
-        Value sScaled = linalg::GenericOp::create(
-                            nb, nl, S.getType(), ValueRange{}, S,
-                            {map(2, {0, 1})}, iterators(2),
-                            [&](OpBuilder &bb, Location bl, ValueRange a) {
-                              yieldValue(bb, bl,
-                                         arith::MulFOp::create(bb, bl, a[0], decay));
-                            })
-                            .getResult(0);
+        Value sScaled =
+            linalg::GenericOp::create(
+                nb, nl, S.getType(), ValueRange{}, S, {map(2, {0, 1})},
+                iterators(2),
+                [&](OpBuilder &bb, Location bl, ValueRange a) {
+                  yieldValue(bb, bl,
+                             arith::MulFOp::create(bb, bl, a[0], decay));
+                })
+                .getResult(0);
         // (p, s, n): the state dim innermost, contiguous in B and S; tiled:
         // Sᵀ += Bᵀ·(x·w) in register tiles along P.
         Value xwInit = emptyTensor(nb, nl, {qf, p}, t);
-        Value xw = linalg::GenericOp::create(
-                       nb, nl, xwInit.getType(), ValueRange{xT, w}, xwInit,
-                       {map(2, {0, 1}), map(2, {0}), map(2, {0, 1})},
-                       iterators(2), [&](OpBuilder &bb, Location bl, ValueRange a) {
-                         yieldValue(bb, bl,
-                                    arith::MulFOp::create(bb, bl, a[0], a[1]));
-                       })
-                       .getResult(0);
-        Value sNew =
-            tiled ? contractions.matmul(nb, nl, bT, xw, sScaled,
-                                        /*transposeA=*/true)
-                  : Value();
-        if (!sNew)
-          sNew =
+        Value xw =
             linalg::GenericOp::create(
-                nb, nl, S.getType(), ValueRange{xT, w, bT}, sScaled,
-                {map(3, {1, 0}), map(3, {1}), map(3, {1, 2}), map(3, {0, 2})},
-                {utils::IteratorType::parallel, utils::IteratorType::reduction,
-                 utils::IteratorType::parallel},
+                nb, nl, xwInit.getType(), ValueRange{xT, w}, xwInit,
+                {map(2, {0, 1}), map(2, {0}), map(2, {0, 1})}, iterators(2),
                 [&](OpBuilder &bb, Location bl, ValueRange a) {
-                  Value xw = arith::MulFOp::create(bb, bl, a[0], a[1]);
-                  Value v = arith::MulFOp::create(bb, bl, xw, a[2], fm);
-                  yieldValue(bb, bl, arith::AddFOp::create(bb, bl, a[3], v, fm));
+                  yieldValue(bb, bl, arith::MulFOp::create(bb, bl, a[0], a[1]));
                 })
                 .getResult(0);
+        Value sNew = tiled ? contractions.matmul(nb, nl, bT, xw, sScaled,
+                                                 /*transposeA=*/true)
+                           : Value();
+        if (!sNew)
+          sNew =
+              linalg::GenericOp::create(
+                  nb, nl, S.getType(), ValueRange{xT, w, bT}, sScaled,
+                  {map(3, {1, 0}), map(3, {1}), map(3, {1, 2}), map(3, {0, 2})},
+                  {utils::IteratorType::parallel,
+                   utils::IteratorType::reduction,
+                   utils::IteratorType::parallel},
+                  [&](OpBuilder &bb, Location bl, ValueRange a) {
+                    Value xw = arith::MulFOp::create(bb, bl, a[0], a[1]);
+                    Value v = arith::MulFOp::create(bb, bl, xw, a[2], fm);
+                    yieldValue(bb, bl,
+                               arith::AddFOp::create(bb, bl, a[3], v, fm));
+                  })
+                  .getResult(0);
         scf::YieldOp::create(nb, nl, ValueRange{sNew, y});
       });
   Value finalState = loop.getResult(0);
@@ -306,8 +328,8 @@ struct ChunkedSSDLowering : OpConversionPattern<seq::SSDOp> {
         emitChunkedScan(rewriter, op.getLoc(), in, chunk, contractions);
     if (failed(result))
       return rewriter.notifyMatchFailure(op, "dynamic heads or dims");
-    Value output = tensor::CastOp::create(rewriter, op.getLoc(),
-                                          op.getOutput().getType(), result->first);
+    Value output = tensor::CastOp::create(
+        rewriter, op.getLoc(), op.getOutput().getType(), result->first);
     Value finalState = tensor::CastOp::create(
         rewriter, op.getLoc(), op.getFinalState().getType(), result->second);
     rewriter.replaceOp(op, {output, finalState});
@@ -333,7 +355,9 @@ seqc::lowering::emitChunkedScan(OpBuilder &rewriter, Location loc,
   Type t = xType.getElementType();
   SmallVector<OpFoldResult> xSizes = getSizes(rewriter, loc, in.x);
   OpFoldResult batch = xSizes[0], length = xSizes[1];
-  auto idx = [&](int64_t v) -> OpFoldResult { return rewriter.getIndexAttr(v); };
+  auto idx = [&](int64_t v) -> OpFoldResult {
+    return rewriter.getIndexAttr(v);
+  };
   Value yInit = emptyTensor(rewriter, loc, xSizes, t);
   Value sInit = emptyTensor(rewriter, loc,
                             {batch, idx(heads), idx(headDim), idx(state)}, t);
@@ -362,7 +386,6 @@ seqc::lowering::emitChunkedScan(OpBuilder &rewriter, Location loc,
 }
 
 void seqc::populateChunkedSSDLoweringPatterns(
-    RewritePatternSet &patterns,
-    const lowering::Contractions &contractions) {
+    RewritePatternSet &patterns, const lowering::Contractions &contractions) {
   patterns.add<ChunkedSSDLowering>(patterns.getContext(), contractions);
 }

@@ -1,4 +1,5 @@
-//===- ChunkedScan.h - the chunked SSD scan, shared by its users -*- C++ -*-===//
+//===- ChunkedScan.h - the chunked SSD scan, shared by its users -*- C++
+//-*-===//
 //
 // The chunked state-space-duality lowering as a builder, so that ops whose
 // recurrence is an SSD (seq.ssd itself; linear attention with scalar gates)
@@ -27,9 +28,9 @@ struct ChunkedScanOperands {
   /// [H]: Δ = dt (after bias, softplus, limit) and a = Δ·A. Null: Δ = 1 and
   /// a = dt, a per-step log decay.
   mlir::Value a;
-  mlir::Value b, c;                   // [B, L, G, N]
-  mlir::Value d, z, dtBias;           // optional
-  mlir::Value initialState;           // optional [B, H, P, N]
+  mlir::Value b, c;         // [B, L, G, N]
+  mlir::Value d, z, dtBias; // optional
+  mlir::Value initialState; // optional [B, H, P, N]
   bool dtSoftplus = false;
   std::optional<llvm::ArrayRef<float>> dtLimit;
 };

@@ -92,8 +92,8 @@ struct FlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
               ArrayRef<OpFoldResult>{b.getIndexAttr(1), rows, b.getIndexAttr(1),
                                      b.getIndexAttr(group),
                                      b.getIndexAttr(valueDim)},
-              ArrayRef<OpFoldResult>(SmallVector<OpFoldResult>(
-                  5, b.getIndexAttr(1))));
+              ArrayRef<OpFoldResult>(
+                  SmallVector<OpFoldResult>(5, b.getIndexAttr(1))));
         });
     Value result = tensor::CollapseShapeOp::create(
         rewriter, loc, cast<RankedTensorType>(op.getType()),
@@ -118,8 +118,8 @@ private:
     auto a = [&](int64_t x) -> OpFoldResult { return b.getIndexAttr(x); };
     int64_t dyn = ShapedType::kDynamic;
     Value i0 = arith::MulIOp::create(b, l, it, c(queryTile));
-    Value rows = arith::MinSIOp::create(
-        b, l, c(queryTile), arith::SubIOp::create(b, l, sq, i0));
+    Value rows = arith::MinSIOp::create(b, l, c(queryTile),
+                                        arith::SubIOp::create(b, l, sq, i0));
     Value qTile = tensor::ExtractSliceOp::create(
         b, l, RankedTensorType::get({dyn, group, headDim}, t), qg,
         ArrayRef<OpFoldResult>{ib, i0, ih, a(0), a(0)},
@@ -167,8 +167,9 @@ private:
                   [](OpBuilder &bb, Location bl, ValueRange x) {
                     Value p = arith::MulFOp::create(bb, bl, x[0], x[1],
                                                     contractionFlags());
-                    yieldValue(bb, bl, arith::AddFOp::create(
-                                           bb, bl, x[2], p, contractionFlags()));
+                    yieldValue(bb, bl,
+                               arith::AddFOp::create(bb, bl, x[2], p,
+                                                     contractionFlags()));
                   })
                   .getResult(0);
           Value sInit = emptyTensor(nb, nl, scoreSizes, t);
@@ -209,10 +210,10 @@ private:
                         floatConstant(bb, bl, t, -INFINITY));
                     Value e = math::ExpOp::create(
                         bb, bl, arith::SubFOp::create(bb, bl, x[0], next));
-                    yieldValue(bb, bl,
-                               arith::SelectOp::create(
-                                   bb, bl, none, floatConstant(bb, bl, t, 1.0),
-                                   e));
+                    yieldValue(
+                        bb, bl,
+                        arith::SelectOp::create(
+                            bb, bl, none, floatConstant(bb, bl, t, 1.0), e));
                   })
                   .getResult(0);
           Value mNew =
@@ -235,10 +236,10 @@ private:
                         floatConstant(bb, bl, t, -INFINITY));
                     Value e = math::ExpOp::create(
                         bb, bl, arith::SubFOp::create(bb, bl, x[0], x[1]));
-                    yieldValue(bb, bl,
-                               arith::SelectOp::create(
-                                   bb, bl, masked, floatConstant(bb, bl, t, 0.0),
-                                   e));
+                    yieldValue(
+                        bb, bl,
+                        arith::SelectOp::create(
+                            bb, bl, masked, floatConstant(bb, bl, t, 0.0), e));
                   })
                   .getResult(0);
           // l = l·c + rowsum(p)
@@ -246,7 +247,8 @@ private:
               linalg::GenericOp::create(
                   nb, nl, sum.getType(), corr, sum, {ig2, ig2}, iterators(2),
                   [](OpBuilder &bb, Location bl, ValueRange x) {
-                    yieldValue(bb, bl, arith::MulFOp::create(bb, bl, x[1], x[0]));
+                    yieldValue(bb, bl,
+                               arith::MulFOp::create(bb, bl, x[1], x[0]));
                   })
                   .getResult(0);
           Value sumNew =
@@ -254,7 +256,8 @@ private:
                   nb, nl, sum.getType(), p, scaledSum, {igj, ig3},
                   iterators(2, 1),
                   [](OpBuilder &bb, Location bl, ValueRange x) {
-                    yieldValue(bb, bl, arith::AddFOp::create(bb, bl, x[1], x[0]));
+                    yieldValue(bb, bl,
+                               arith::AddFOp::create(bb, bl, x[1], x[0]));
                   })
                   .getResult(0);
           // acc = acc·c + p·v, the value dim innermost (contiguous in v).
@@ -262,7 +265,8 @@ private:
               linalg::GenericOp::create(
                   nb, nl, acc.getType(), corr, acc, {ig3, igj}, iterators(3),
                   [](OpBuilder &bb, Location bl, ValueRange x) {
-                    yieldValue(bb, bl, arith::MulFOp::create(bb, bl, x[1], x[0]));
+                    yieldValue(bb, bl,
+                               arith::MulFOp::create(bb, bl, x[1], x[0]));
                   })
                   .getResult(0);
           Value accNew =
@@ -276,8 +280,9 @@ private:
                   [](OpBuilder &bb, Location bl, ValueRange x) {
                     Value pv = arith::MulFOp::create(bb, bl, x[0], x[1],
                                                      contractionFlags());
-                    yieldValue(bb, bl, arith::AddFOp::create(
-                                           bb, bl, x[2], pv, contractionFlags()));
+                    yieldValue(bb, bl,
+                               arith::AddFOp::create(bb, bl, x[2], pv,
+                                                     contractionFlags()));
                   })
                   .getResult(0);
           scf::YieldOp::create(nb, nl, ValueRange{mNew, sumNew, accNew});
@@ -290,22 +295,21 @@ private:
                b, l, outInit.getType(), ValueRange{accFinal, sumFinal}, outInit,
                {igj, ig3, igj}, iterators(3),
                [&](OpBuilder &bb, Location bl, ValueRange x) {
-                 Value empty = arith::CmpFOp::create(
-                     bb, bl, arith::CmpFPredicate::OEQ, x[1],
-                     floatConstant(bb, bl, t, 0.0));
+                 Value empty =
+                     arith::CmpFOp::create(bb, bl, arith::CmpFPredicate::OEQ,
+                                           x[1], floatConstant(bb, bl, t, 0.0));
                  Value o = arith::DivFOp::create(bb, bl, x[0], x[1]);
-                 yieldValue(bb, bl,
-                            arith::SelectOp::create(
-                                bb, bl, empty, floatConstant(bb, bl, t, 0.0), o));
+                 yieldValue(
+                     bb, bl,
+                     arith::SelectOp::create(bb, bl, empty,
+                                             floatConstant(bb, bl, t, 0.0), o));
                })
         .getResult(0);
   }
-
 };
 
 } // namespace
 
-void seqc::populateFlashAttentionLoweringPatterns(
-    RewritePatternSet &patterns) {
+void seqc::populateFlashAttentionLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<FlashAttentionLowering>(patterns.getContext());
 }

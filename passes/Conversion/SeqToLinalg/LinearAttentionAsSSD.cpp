@@ -59,8 +59,8 @@ struct LinearAttentionAsSSD : OpConversionPattern<seq::LinearAttentionOp> {
     if (scale != 1.0)
       q = pointwise(rewriter, loc, q, q,
                     [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-                      return arith::MulFOp::create(b, l, a[0],
-                                                   floatConstant(b, l, t, scale));
+                      return arith::MulFOp::create(
+                          b, l, a[0], floatConstant(b, l, t, scale));
                     });
     ChunkedScanOperands in;
     in.x = adaptor.getValue();
@@ -80,11 +80,11 @@ struct LinearAttentionAsSSD : OpConversionPattern<seq::LinearAttentionOp> {
         emitChunkedScan(rewriter, loc, in, chunk, contractions);
     if (failed(scan))
       return rewriter.notifyMatchFailure(op, "dynamic heads or dims");
-    Value output = tensor::CastOp::create(rewriter, loc, op.getOutput().getType(),
-                                          scan->first);
-    Value finalState = tensor::CastOp::create(rewriter, loc,
-                                              op.getFinalState().getType(),
-                                              swapLastTwo(rewriter, loc, scan->second));
+    Value output = tensor::CastOp::create(
+        rewriter, loc, op.getOutput().getType(), scan->first);
+    Value finalState =
+        tensor::CastOp::create(rewriter, loc, op.getFinalState().getType(),
+                               swapLastTwo(rewriter, loc, scan->second));
     rewriter.replaceOp(op, {output, finalState});
     return success();
   }
@@ -95,7 +95,6 @@ struct LinearAttentionAsSSD : OpConversionPattern<seq::LinearAttentionOp> {
 } // namespace
 
 void seqc::populateLinearAttentionAsSSDPatterns(
-    RewritePatternSet &patterns,
-    const lowering::Contractions &contractions) {
+    RewritePatternSet &patterns, const lowering::Contractions &contractions) {
   patterns.add<LinearAttentionAsSSD>(patterns.getContext(), contractions);
 }

@@ -27,8 +27,7 @@ namespace {
 bool staticHeadDims(ValueRange operands) {
   for (Value v : operands)
     if (auto type = dyn_cast<RankedTensorType>(v.getType()))
-      if (type.getRank() == 4 &&
-          (type.isDynamicDim(2) || type.isDynamicDim(3)))
+      if (type.getRank() == 4 && (type.isDynamicDim(2) || type.isDynamicDim(3)))
         return false;
   return true;
 }
@@ -50,12 +49,12 @@ LogicalResult seqc::verifyLoweringChoices(Operation *root, StringRef pass,
                                           const LoweringChoices &choices) {
   if (choices.attention != "flash" && choices.attention != "flash-generic" &&
       choices.attention != "reference")
-    return root->emitError(pass) << ": unknown attention lowering '"
-                                 << choices.attention
-                                 << "' (flash, flash-generic, reference)";
+    return root->emitError(pass)
+           << ": unknown attention lowering '" << choices.attention
+           << "' (flash, flash-generic, reference)";
   if (choices.scan != "tiled" && choices.scan != "reference")
-    return root->emitError(pass) << ": unknown scan lowering '"
-                                 << choices.scan << "' (tiled, reference)";
+    return root->emitError(pass) << ": unknown scan lowering '" << choices.scan
+                                 << "' (tiled, reference)";
   if (choices.queryTile < 0 || choices.keyTile < 1 || choices.kvSplits < 1 ||
       choices.channelTile < 0 || choices.ssdChunk < 1 ||
       choices.scanSegments < 1)
@@ -75,15 +74,14 @@ LoweringAttr seqc::LoweringStrategy::select(Operation *op,
             failed(lowering::getAttentionShape(attention)))
           return make(ctx, K::reference);
         return LoweringAttr::get(ctx, K::flash,
-                                 c.queryTile > 0 ? c.queryTile : 16,
-                                 c.keyTile, 0, 0, 0, 0);
+                                 c.queryTile > 0 ? c.queryTile : 16, c.keyTile,
+                                 0, 0, 0, 0);
       })
       .Case([&](seq::SelectiveScanOp) {
         if (!tiled)
           return make(ctx, K::reference);
         return LoweringAttr::get(ctx, K::tiled, 0, 0, 0,
-                                 c.channelTile > 0 ? c.channelTile : 64, 0,
-                                 0);
+                                 c.channelTile > 0 ? c.channelTile : 64, 0, 0);
       })
       .Case<seq::SSDOp, seq::LinearAttentionOp>([&](Operation *op) {
         if (!tiled || !chunkedApplies(op))

@@ -41,8 +41,8 @@ Value floatConstant(OpBuilder &b, Location loc, Type type, double value) {
   if (auto vector = dyn_cast<VectorType>(type))
     return arith::ConstantOp::create(
         b, loc,
-        DenseElementsAttr::get(vector, b.getFloatAttr(vector.getElementType(),
-                                                      value)));
+        DenseElementsAttr::get(vector,
+                               b.getFloatAttr(vector.getElementType(), value)));
   return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
 }
 
@@ -112,8 +112,8 @@ Value applyActivation(OpBuilder &b, Location loc, seq::ActivationKind kind,
   }
   case seq::ActivationKind::gelu_tanh: {
     // 0.5 · x · (1 + tanh(√(2/π) · (x + 0.044715 · x³)))
-    Value x3 = arith::MulFOp::create(
-        b, loc, x, arith::MulFOp::create(b, loc, x, x));
+    Value x3 =
+        arith::MulFOp::create(b, loc, x, arith::MulFOp::create(b, loc, x, x));
     Value inner = arith::AddFOp::create(
         b, loc, x, arith::MulFOp::create(b, loc, x3, c(0.044715)));
     Value scaled =
@@ -244,13 +244,12 @@ Value sliceRank(OpBuilder &b, Location loc, Value src,
 Value pointwise(OpBuilder &b, Location loc, ValueRange inputs, Value like,
                 function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
   auto type = cast<RankedTensorType>(like.getType());
-  Value init = emptyTensor(b, loc, getSizes(b, loc, like),
-                           type.getElementType());
+  Value init =
+      emptyTensor(b, loc, getSizes(b, loc, like), type.getElementType());
   AffineMap identity = b.getMultiDimIdentityMap(type.getRank());
   SmallVector<AffineMap> maps(inputs.size() + 1, identity);
   auto op = linalg::GenericOp::create(
-      b, loc, type, inputs, ValueRange{init}, maps,
-      iterators(type.getRank()),
+      b, loc, type, inputs, ValueRange{init}, maps, iterators(type.getRank()),
       [&](OpBuilder &nb, Location nl, ValueRange args) {
         Value result = body(nb, nl, args.drop_back());
         yieldValue(nb, nl, result);

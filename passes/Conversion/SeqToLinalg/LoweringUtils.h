@@ -21,9 +21,8 @@ namespace seqc::lowering {
 
 /// The sizes of a ranked tensor: static sizes as attributes, dynamic ones as
 /// `tensor.dim` values.
-llvm::SmallVector<mlir::OpFoldResult> getSizes(mlir::OpBuilder &b,
-                                               mlir::Location loc,
-                                               mlir::Value tensor);
+llvm::SmallVector<mlir::OpFoldResult>
+getSizes(mlir::OpBuilder &b, mlir::Location loc, mlir::Value tensor);
 
 /// `tensor.empty` with the given mixed static/dynamic sizes.
 mlir::Value emptyTensor(mlir::OpBuilder &b, mlir::Location loc,
@@ -131,12 +130,12 @@ mlir::Value sliceRank(mlir::OpBuilder &b, mlir::Location loc, mlir::Value src,
 
 /// Elementwise generic over tensors of identical shape (`inputs` and the
 /// result share `like`'s shape).
-mlir::Value pointwise(
-    mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange inputs,
-    mlir::Value like,
-    llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
-                                   mlir::ValueRange)>
-        body);
+mlir::Value
+pointwise(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange inputs,
+          mlir::Value like,
+          llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                         mlir::ValueRange)>
+              body);
 
 } // namespace seqc::lowering
 

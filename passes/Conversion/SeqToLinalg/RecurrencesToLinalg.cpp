@@ -103,13 +103,14 @@ static Value contractState(OpBuilder &b, Location loc, Value state,
              b, loc, zeros.getType(), ValueRange{state, c}, zeros,
              {stateMap, cMap, outMap}, iterators(numDims - 1, 1),
              [&](OpBuilder &nb, Location nl, ValueRange a) {
-               Value p =
-                   arith::MulFOp::create(nb, nl, a[0], a[1], contractionFlags());
+               Value p = arith::MulFOp::create(nb, nl, a[0], a[1],
+                                               contractionFlags());
                if (scale != 1.0)
                  p = arith::MulFOp::create(nb, nl, p,
                                            floatConstant(nb, nl, t, scale));
-               yieldValue(nb, nl, arith::AddFOp::create(nb, nl, a[2], p,
-                                                        contractionFlags()));
+               yieldValue(
+                   nb, nl,
+                   arith::AddFOp::create(nb, nl, a[2], p, contractionFlags()));
              })
       .getResult(0);
 }
@@ -122,8 +123,10 @@ static Value stepSize(OpBuilder &b, Location loc, Value dt, Value bias,
     d = softplus(b, loc, d);
   if (limit) {
     Type t = d.getType();
-    d = arith::MaximumFOp::create(b, loc, d, floatConstant(b, loc, t, (*limit)[0]));
-    d = arith::MinimumFOp::create(b, loc, d, floatConstant(b, loc, t, (*limit)[1]));
+    d = arith::MaximumFOp::create(b, loc, d,
+                                  floatConstant(b, loc, t, (*limit)[0]));
+    d = arith::MinimumFOp::create(b, loc, d,
+                                  floatConstant(b, loc, t, (*limit)[1]));
   }
   return d;
 }
@@ -177,17 +180,17 @@ struct SelectiveScanLowering : OpConversionPattern<seq::SelectiveScanOp> {
           maps.push_back(dimsMap(ctx, 3, {0, 1, 2}));
           Value state =
               linalg::GenericOp::create(
-                  b, l, iter[0].getType(), inputs, iter[0], maps,
-                  iterators(3),
+                  b, l, iter[0].getType(), inputs, iter[0], maps, iterators(3),
                   [&](OpBuilder &nb, Location nl, ValueRange a) {
                     // a = (u, dt, A, B, [delta_bias], h)
-                    Value delta = stepSize(nb, nl, a[1],
-                                           deltaBias ? a[4] : Value(),
-                                           softplusOn, std::nullopt);
+                    Value delta =
+                        stepSize(nb, nl, a[1], deltaBias ? a[4] : Value(),
+                                 softplusOn, std::nullopt);
                     Value decay = math::ExpOp::create(
                         nb, nl, arith::MulFOp::create(nb, nl, delta, a[2]));
                     Value input = arith::MulFOp::create(
-                        nb, nl, arith::MulFOp::create(nb, nl, delta, a[3]), a[0]);
+                        nb, nl, arith::MulFOp::create(nb, nl, delta, a[3]),
+                        a[0]);
                     Value h = arith::AddFOp::create(
                         nb, nl, arith::MulFOp::create(nb, nl, decay, a.back()),
                         input);
@@ -265,13 +268,16 @@ struct SSDLowering : OpConversionPattern<seq::SSDOp> {
     Value x = splitDim(rewriter, loc, adaptor.getX(), 2, groups, per);
     Value dt = splitDim(rewriter, loc, adaptor.getDt(), 2, groups, per);
     Value a = splitDim(rewriter, loc, adaptor.getA(), 0, groups, per);
-    Value d = adaptor.getD() ? splitDim(rewriter, loc, adaptor.getD(), 0, groups, per)
-                             : Value();
-    Value dtBias = adaptor.getDtBias()
-                       ? splitDim(rewriter, loc, adaptor.getDtBias(), 0, groups, per)
-                       : Value();
-    Value z = adaptor.getZ() ? splitDim(rewriter, loc, adaptor.getZ(), 2, groups, per)
-                             : Value();
+    Value d = adaptor.getD()
+                  ? splitDim(rewriter, loc, adaptor.getD(), 0, groups, per)
+                  : Value();
+    Value dtBias =
+        adaptor.getDtBias()
+            ? splitDim(rewriter, loc, adaptor.getDtBias(), 0, groups, per)
+            : Value();
+    Value z = adaptor.getZ()
+                  ? splitDim(rewriter, loc, adaptor.getZ(), 2, groups, per)
+                  : Value();
     SmallVector<OpFoldResult> xSizes = getSizes(rewriter, loc, x);
     OpFoldResult n = getSizes(rewriter, loc, adaptor.getB())[3];
     // state [B, G, R, P, N]
@@ -290,8 +296,8 @@ struct SSDLowering : OpConversionPattern<seq::SSDOp> {
         rewriter, loc, indexConstant(rewriter, loc, 0), length,
         indexConstant(rewriter, loc, 1), ValueRange{state0, out0},
         [&](OpBuilder &b, Location l, Value step, ValueRange iter) {
-          Value xt = sliceAtTime(b, l, x, step);   // [B, G, R, P]
-          Value dtt = sliceAtTime(b, l, dt, step); // [B, G, R]
+          Value xt = sliceAtTime(b, l, x, step);              // [B, G, R, P]
+          Value dtt = sliceAtTime(b, l, dt, step);            // [B, G, R]
           Value bt = sliceAtTime(b, l, adaptor.getB(), step); // [B, G, N]
           Value ct = sliceAtTime(b, l, adaptor.getC(), step);
           // (b, g, r, p, n): S = exp(Δ·A)·S + Δ·x·B
@@ -306,20 +312,22 @@ struct SSDLowering : OpConversionPattern<seq::SSDOp> {
           maps.push_back(dimsMap(ctx, 5, {0, 1, 2, 3, 4}));
           Value state =
               linalg::GenericOp::create(
-                  b, l, iter[0].getType(), inputs, iter[0], maps,
-                  iterators(5),
+                  b, l, iter[0].getType(), inputs, iter[0], maps, iterators(5),
                   [&](OpBuilder &nb, Location nl, ValueRange v) {
                     // v = (x, dt, A, B, [dt_bias], S)
-                    Value delta = stepSize(nb, nl, v[1], dtBias ? v[4] : Value(),
-                                           softplusOn, limit);
+                    Value delta =
+                        stepSize(nb, nl, v[1], dtBias ? v[4] : Value(),
+                                 softplusOn, limit);
                     Value decay = math::ExpOp::create(
                         nb, nl, arith::MulFOp::create(nb, nl, delta, v[2]));
                     Value input = arith::MulFOp::create(
-                        nb, nl, arith::MulFOp::create(nb, nl, delta, v[0]), v[3]);
+                        nb, nl, arith::MulFOp::create(nb, nl, delta, v[0]),
+                        v[3]);
                     yieldValue(
                         nb, nl,
                         arith::AddFOp::create(
-                            nb, nl, arith::MulFOp::create(nb, nl, decay, v.back()),
+                            nb, nl,
+                            arith::MulFOp::create(nb, nl, decay, v.back()),
                             input));
                   })
                   .getResult(0);
@@ -353,7 +361,8 @@ struct SSDLowering : OpConversionPattern<seq::SSDOp> {
                             nb, nl, r,
                             arith::MulFOp::create(nb, nl, v[next++], v[1]));
                       if (zt)
-                        r = arith::MulFOp::create(nb, nl, r, silu(nb, nl, v[next]));
+                        r = arith::MulFOp::create(nb, nl, r,
+                                                  silu(nb, nl, v[next]));
                       yieldValue(nb, nl, r);
                     })
                     .getResult(0);
@@ -422,8 +431,7 @@ struct LinearAttentionLowering : OpConversionPattern<seq::LinearAttentionOp> {
           maps.push_back(dimsMap(ctx, 4, {0, 1, 2, 3}));
           Value state =
               linalg::GenericOp::create(
-                  b, l, iter[0].getType(), inputs, iter[0], maps,
-                  iterators(4),
+                  b, l, iter[0].getType(), inputs, iter[0], maps, iterators(4),
                   [&](OpBuilder &nb, Location nl, ValueRange a) {
                     // a = (k, v, [log_decay], S)
                     Value s = a.back();
@@ -431,14 +439,13 @@ struct LinearAttentionLowering : OpConversionPattern<seq::LinearAttentionOp> {
                       s = arith::MulFOp::create(
                           nb, nl, math::ExpOp::create(nb, nl, a[2]), s);
                     Value kv = arith::MulFOp::create(nb, nl, a[0], a[1]);
-                    yieldValue(nb, nl,
-                                            arith::AddFOp::create(nb, nl, s, kv));
+                    yieldValue(nb, nl, arith::AddFOp::create(nb, nl, s, kv));
                   })
                   .getResult(0);
           // y[b, h, v] = Σ_k S[b, h, k, v] · scale · q[b, h, k]
           SmallVector<OpFoldResult> ySizes = {qSizes[0], qSizes[2], vSizes[3]};
-          Value y = contractState(b, l, state, dimsMap(ctx, 4, {0, 1, 3, 2}), qt,
-                                  dimsMap(ctx, 4, {0, 1, 3}),
+          Value y = contractState(b, l, state, dimsMap(ctx, 4, {0, 1, 3, 2}),
+                                  qt, dimsMap(ctx, 4, {0, 1, 3}),
                                   dimsMap(ctx, 4, {0, 1, 2}), ySizes, scale);
           Value out = insertAtTime(b, l, y, iter[1], step);
           scf::YieldOp::create(b, l, ValueRange{state, out});
@@ -473,15 +480,16 @@ struct CausalConv1dLowering : OpConversionPattern<seq::CausalConv1dOp> {
     Value x = adaptor.getInput();
     auto type = cast<RankedTensorType>(x.getType());
     Type t = type.getElementType();
-    int64_t taps = cast<RankedTensorType>(op.getWeight().getType()).getDimSize(1);
+    int64_t taps =
+        cast<RankedTensorType>(op.getWeight().getType()).getDimSize(1);
     if (ShapedType::isDynamic(taps))
       return rewriter.notifyMatchFailure(op, "dynamic tap count");
     int64_t history = taps - 1;
     SmallVector<OpFoldResult> xSizes = getSizes(rewriter, loc, x);
     Value length = getValueOrCreateConstantIndexOp(rewriter, loc, xSizes[1]);
     // xs = concat(state as [B, K-1, C], x) along time.
-    Value extended = arith::AddIOp::create(rewriter, loc, length,
-                                           indexConstant(rewriter, loc, history));
+    Value extended = arith::AddIOp::create(
+        rewriter, loc, length, indexConstant(rewriter, loc, history));
     SmallVector<OpFoldResult> xsSizes = {xSizes[0], extended, xSizes[2]};
     Value xs = filledTensor(rewriter, loc, xsSizes, t, 0.0);
     auto one = rewriter.getIndexAttr(1), zero = rewriter.getIndexAttr(0);
@@ -514,16 +522,15 @@ struct CausalConv1dLowering : OpConversionPattern<seq::CausalConv1dOp> {
     }
     AffineExpr b0 = getAffineDimExpr(0, ctx), t1 = getAffineDimExpr(1, ctx),
                c2 = getAffineDimExpr(2, ctx), j3 = getAffineDimExpr(3, ctx);
-    SmallVector<AffineMap> maps = {
-        AffineMap::get(4, 0, {b0, t1 + j3, c2}, ctx), dimsMap(ctx, 4, {2, 3}),
-        dimsMap(ctx, 4, {0, 1, 2})};
+    SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {b0, t1 + j3, c2}, ctx),
+                                   dimsMap(ctx, 4, {2, 3}),
+                                   dimsMap(ctx, 4, {0, 1, 2})};
     Value out = linalg::GenericOp::create(
                     rewriter, loc, type, ValueRange{xs, adaptor.getWeight()},
                     init, maps, iterators(3, 1),
                     [](OpBuilder &b, Location l, ValueRange a) {
                       Value p = arith::MulFOp::create(b, l, a[0], a[1]);
-                      yieldValue(
-                          b, l, arith::AddFOp::create(b, l, a[2], p));
+                      yieldValue(b, l, arith::AddFOp::create(b, l, a[2], p));
                     })
                     .getResult(0);
     if (std::optional<seq::ActivationKind> kind = op.getActivation())
@@ -533,15 +540,14 @@ struct CausalConv1dLowering : OpConversionPattern<seq::CausalConv1dOp> {
                       });
 
     // The last K-1 inputs, back in [B, C, K-1] layout.
-    SmallVector<OpFoldResult> tailSizes = {xSizes[0],
-                                           rewriter.getIndexAttr(history),
-                                           xSizes[2]};
+    SmallVector<OpFoldResult> tailSizes = {
+        xSizes[0], rewriter.getIndexAttr(history), xSizes[2]};
     Value tail = tensor::ExtractSliceOp::create(
         rewriter, loc, xs, SmallVector<OpFoldResult>{zero, length, zero},
         tailSizes, unit);
     Value finalState = transposeLastTwo(rewriter, loc, tail);
-    finalState = tensor::CastOp::create(rewriter, loc,
-                                        op.getFinalState().getType(), finalState);
+    finalState = tensor::CastOp::create(
+        rewriter, loc, op.getFinalState().getType(), finalState);
     rewriter.replaceOp(op, {out, finalState});
     return success();
   }

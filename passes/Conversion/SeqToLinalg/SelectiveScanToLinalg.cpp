@@ -70,8 +70,8 @@ struct TiledSelectiveScanLowering : OpConversionPattern<seq::SelectiveScanOp> {
               ArrayRef<OpFoldResult>{one, dn, state},
               ArrayRef<OpFoldResult>{one, one, one});
         });
-    Value output = tensor::CastOp::create(rewriter, loc, op.getOutput().getType(),
-                                          forall.getResult(0));
+    Value output = tensor::CastOp::create(
+        rewriter, loc, op.getOutput().getType(), forall.getResult(0));
     Value finalState = tensor::CastOp::create(
         rewriter, loc, op.getFinalState().getType(), forall.getResult(1));
     rewriter.replaceOp(op, {output, finalState});
@@ -148,9 +148,10 @@ private:
                   nb, nl, iter[0].getType(), inputs, iter[0], maps,
                   iterators(2),
                   [&](OpBuilder &bb, Location bl, ValueRange a) {
-                    Value delta = biasT ? arith::AddFOp::create(bb, bl, a[1], a[4])
-                                              .getResult()
-                                        : a[1];
+                    Value delta =
+                        biasT ? arith::AddFOp::create(bb, bl, a[1], a[4])
+                                    .getResult()
+                              : a[1];
                     if (softplusOn)
                       delta = softplus(bb, bl, delta);
                     Value decay = math::ExpOp::create(
@@ -158,26 +159,27 @@ private:
                     Value in = arith::MulFOp::create(
                         bb, bl, arith::MulFOp::create(bb, bl, delta, a[3]),
                         a[0]);
-                    yieldValue(bb, bl,
-                               arith::AddFOp::create(
-                                   bb, bl,
-                                   arith::MulFOp::create(bb, bl, decay, a.back()),
-                                   in));
+                    yieldValue(
+                        bb, bl,
+                        arith::AddFOp::create(
+                            bb, bl,
+                            arith::MulFOp::create(bb, bl, decay, a.back()),
+                            in));
                   })
                   .getResult(0);
           // y = Σ_n h·C (+ D·u) (· silu(z)), written into row `step`.
           Value yZero = filledTensor(nb, nl, {dn}, t, 0.0);
-          Value yt =
-              linalg::GenericOp::create(
-                  nb, nl, yZero.getType(), ValueRange{h, ct}, yZero,
-                  {dnMap, nMap, dMap}, iterators(1, 1),
-                  [](OpBuilder &bb, Location bl, ValueRange a) {
-                    Value p = arith::MulFOp::create(bb, bl, a[0], a[1],
-                                                    contractionFlags());
-                    yieldValue(bb, bl, arith::AddFOp::create(
-                                           bb, bl, a[2], p, contractionFlags()));
-                  })
-                  .getResult(0);
+          Value yt = linalg::GenericOp::create(
+                         nb, nl, yZero.getType(), ValueRange{h, ct}, yZero,
+                         {dnMap, nMap, dMap}, iterators(1, 1),
+                         [](OpBuilder &bb, Location bl, ValueRange a) {
+                           Value p = arith::MulFOp::create(bb, bl, a[0], a[1],
+                                                           contractionFlags());
+                           yieldValue(bb, bl,
+                                      arith::AddFOp::create(
+                                          bb, bl, a[2], p, contractionFlags()));
+                         })
+                         .getResult(0);
           if (dT || zt) {
             SmallVector<Value> post = {ut};
             if (dT)
@@ -204,12 +206,12 @@ private:
           }
           Value y = tensor::InsertSliceOp::create(
               nb, nl, yt, iter[1], ArrayRef<OpFoldResult>{step, zero},
-              ArrayRef<OpFoldResult>{one, dn}, ArrayRef<OpFoldResult>{one, one});
+              ArrayRef<OpFoldResult>{one, dn},
+              ArrayRef<OpFoldResult>{one, one});
           scf::YieldOp::create(nb, nl, ValueRange{h, y});
         });
     return {loop.getResult(1), loop.getResult(0)};
   }
-
 };
 
 } // namespace

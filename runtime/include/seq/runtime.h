@@ -42,11 +42,11 @@ typedef enum seq_status {
   SEQ_ERROR_INVALID_WEIGHTS = 4,  /* corrupt safetensors, missing or
                                      mis-shaped weight */
   SEQ_ERROR_OUT_OF_MEMORY = 5,
-  SEQ_ERROR_CAPACITY = 6,         /* more positions than the model holds */
-  SEQ_ERROR_UNSUPPORTED = 7,      /* a feature this build or model lacks */
+  SEQ_ERROR_CAPACITY = 6,    /* more positions than the model holds */
+  SEQ_ERROR_UNSUPPORTED = 7, /* a feature this build or model lacks */
   SEQ_ERROR_INTERNAL = 8,
-  SEQ_ERROR_DEVICE = 9            /* the model's device is missing or failed
-                                     (no CUDA driver or GPU, a kernel error) */
+  SEQ_ERROR_DEVICE = 9 /* the model's device is missing or failed
+                          (no CUDA driver or GPU, a kernel error) */
 } seq_status;
 
 /* A static string naming `status` ("SEQ_ERROR_IO"). Thread-safe. */

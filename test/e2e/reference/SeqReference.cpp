@@ -1,4 +1,5 @@
-//===- SeqReference.cpp - plain C++ reference semantics of the seq ops -----===//
+//===- SeqReference.cpp - plain C++ reference semantics of the seq ops
+//-----===//
 //
 // Every op is written as the loop nest its .td description states, with no
 // attempt at speed: clarity is the point. See SeqReference.h.
@@ -55,7 +56,8 @@ static int64_t dimOf(const std::vector<int64_t> &shape, int64_t i) {
 }
 
 Tensor::Tensor(std::vector<int64_t> s)
-    : shape(std::move(s)), data(static_cast<size_t>(numElements(shape)), 0.0f) {}
+    : shape(std::move(s)), data(static_cast<size_t>(numElements(shape)), 0.0f) {
+}
 
 Tensor::Tensor(std::vector<int64_t> s, std::vector<float> d)
     : shape(std::move(s)), data(std::move(d)) {
@@ -110,8 +112,8 @@ void checkDim(const char *op, const char *name, int64_t dim, int64_t actual,
               int64_t expected) {
   if (actual != expected)
     fail(std::string(op) + ": expected " + name + " dim " +
-         std::to_string(dim) + " to be " + std::to_string(expected) +
-         ", got " + std::to_string(actual));
+         std::to_string(dim) + " to be " + std::to_string(expected) + ", got " +
+         std::to_string(actual));
 }
 
 /// Number of rows of a [..., last] tensor.
@@ -139,26 +141,38 @@ int64_t floorMod(int64_t a, int64_t b) { return a - floorDiv(a, b) * b; }
 //===----------------------------------------------------------------------===//
 
 Activation parseActivation(const std::string &name) {
-  if (name == "relu") return Activation::relu;
-  if (name == "gelu") return Activation::gelu;
-  if (name == "gelu_tanh") return Activation::gelu_tanh;
-  if (name == "silu") return Activation::silu;
-  if (name == "sigmoid") return Activation::sigmoid;
-  if (name == "tanh") return Activation::tanh;
-  if (name == "softplus") return Activation::softplus;
+  if (name == "relu")
+    return Activation::relu;
+  if (name == "gelu")
+    return Activation::gelu;
+  if (name == "gelu_tanh")
+    return Activation::gelu_tanh;
+  if (name == "silu")
+    return Activation::silu;
+  if (name == "sigmoid")
+    return Activation::sigmoid;
+  if (name == "tanh")
+    return Activation::tanh;
+  if (name == "softplus")
+    return Activation::softplus;
   fail("unknown activation kind '" + name + "'");
 }
 
 RopeScaling parseRopeScaling(const std::string &name) {
-  if (name == "none") return RopeScaling::none;
-  if (name == "linear") return RopeScaling::linear;
-  if (name == "llama3") return RopeScaling::llama3;
+  if (name == "none")
+    return RopeScaling::none;
+  if (name == "linear")
+    return RopeScaling::linear;
+  if (name == "llama3")
+    return RopeScaling::llama3;
   fail("unknown rope scaling kind '" + name + "'");
 }
 
 MoeRouting parseMoeRouting(const std::string &name) {
-  if (name == "softmax_topk") return MoeRouting::softmax_topk;
-  if (name == "topk_softmax") return MoeRouting::topk_softmax;
+  if (name == "softmax_topk")
+    return MoeRouting::softmax_topk;
+  if (name == "topk_softmax")
+    return MoeRouting::topk_softmax;
   fail("unknown moe routing kind '" + name + "'");
 }
 
@@ -329,8 +343,9 @@ std::vector<double> ropeInverseFrequencies(int64_t rotaryDim,
 
   std::vector<double> invFreq(static_cast<size_t>(rotaryDim / 2));
   for (int64_t i = 0; i < rotaryDim / 2; ++i)
-    invFreq[i] = 1.0 / std::pow(options.theta, static_cast<double>(2 * i) /
-                                                   static_cast<double>(rotaryDim));
+    invFreq[i] =
+        1.0 / std::pow(options.theta, static_cast<double>(2 * i) /
+                                          static_cast<double>(rotaryDim));
 
   if (options.scaling == RopeScaling::linear) {
     double factor = *options.scalingFactor;
@@ -464,9 +479,8 @@ moeRoute(const double *logits, int64_t experts, const MoeOptions &options) {
   std::vector<int64_t> order(static_cast<size_t>(experts));
   for (int64_t e = 0; e < experts; ++e)
     order[e] = e;
-  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
-    return logits[a] > logits[b];
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return logits[a] > logits[b]; });
   order.resize(static_cast<size_t>(options.topK));
 
   std::vector<std::pair<int64_t, double>> kept;
@@ -528,8 +542,10 @@ Tensor moe(const Tensor &input, const Tensor &routerLogits,
       for (int64_t f = 0; f < ffn; ++f) {
         double g = 0.0, u = 0.0;
         for (int64_t d = 0; d < dim; ++d) {
-          g += static_cast<double>(gateWeight.data[(e * ffn + f) * dim + d]) * x[d];
-          u += static_cast<double>(upWeight.data[(e * ffn + f) * dim + d]) * x[d];
+          g += static_cast<double>(gateWeight.data[(e * ffn + f) * dim + d]) *
+               x[d];
+          u += static_cast<double>(upWeight.data[(e * ffn + f) * dim + d]) *
+               x[d];
         }
         hidden[f] = activate(options.activation, g) * u;
       }
@@ -558,8 +574,8 @@ bool attentionVisible(const AttentionOptions &o, int64_t kvLength, int64_t b,
   if (o.causal && !(j <= i))
     return false;
 
-  bool global = o.globalTokens ? (i < *o.globalTokens || j < *o.globalTokens)
-                               : false;
+  bool global =
+      o.globalTokens ? (i < *o.globalTokens || j < *o.globalTokens) : false;
   bool window = true;
   if (o.slidingWindow)
     window = o.causal ? (i - j < *o.slidingWindow)
@@ -578,9 +594,9 @@ bool attentionVisible(const AttentionOptions &o, int64_t kvLength, int64_t b,
     int64_t n = *o.blockSize;
     int64_t blocks = static_cast<int64_t>(
         std::llround(std::sqrt(static_cast<double>(o.blockLayout.size()))));
-    check(n > 0 && blocks * blocks == static_cast<int64_t>(o.blockLayout.size()),
-          "attention",
-          "expected block_size > 0 and a square block_layout");
+    check(n > 0 &&
+              blocks * blocks == static_cast<int64_t>(o.blockLayout.size()),
+          "attention", "expected block_size > 0 and a square block_layout");
     int64_t bi = floorDiv(i, n), bj = floorDiv(j, n);
     check(bi >= 0 && bi < blocks && bj >= 0 && bj < blocks, "attention",
           "block_layout (" + std::to_string(blocks) + " blocks of " +
@@ -636,8 +652,8 @@ Tensor attention(const Tensor &query, const Tensor &key, const Tensor &value,
   check(options.blockSize.has_value() == !options.blockLayout.empty(), op,
         "expected block_size and block_layout together");
   if (options.blockSize) {
-    int64_t blocks = static_cast<int64_t>(
-        std::llround(std::sqrt(static_cast<double>(options.blockLayout.size()))));
+    int64_t blocks = static_cast<int64_t>(std::llround(
+        std::sqrt(static_cast<double>(options.blockLayout.size()))));
     check(blocks * *options.blockSize >= Skv, op,
           "expected block_layout to cover key dim 1");
   }
@@ -816,8 +832,9 @@ RecurrenceResult ssd(const Tensor &x, const Tensor &dt, const Tensor &A,
         if (options.dtSoftplus)
           step = softplus(step);
         if (options.dtLimit)
-          step = std::min<double>(std::max<double>(step, options.dtLimit->first),
-                                  options.dtLimit->second);
+          step =
+              std::min<double>(std::max<double>(step, options.dtLimit->first),
+                               options.dtLimit->second);
         double decay = std::exp(step * A.data[h]);
         const float *Bt = &B.data[((b * L + t) * G + g) * N];
         const float *Ct = &C.data[((b * L + t) * G + g) * N];
@@ -895,14 +912,13 @@ RecurrenceResult linear_attention(const Tensor &query, const Tensor &key,
           }
           double decay = std::exp(g);
           for (int64_t vv = 0; vv < V; ++vv)
-            S[kk * V + vv] = decay * S[kk * V + vv] +
-                             static_cast<double>(k[kk]) * v[vv];
+            S[kk * V + vv] =
+                decay * S[kk * V + vv] + static_cast<double>(k[kk]) * v[vv];
         }
         for (int64_t vv = 0; vv < V; ++vv) {
           double y = 0.0;
           for (int64_t kk = 0; kk < K; ++kk)
-            y += S[kk * V + vv] *
-                 (static_cast<double>(options.scale) * q[kk]);
+            y += S[kk * V + vv] * (static_cast<double>(options.scale) * q[kk]);
           r.output.data[bth * V + vv] = static_cast<float>(y);
         }
       }

@@ -1,4 +1,5 @@
-//===- SeqReference.h - plain C++ reference semantics of the seq ops -------===//
+//===- SeqReference.h - plain C++ reference semantics of the seq ops
+//-------===//
 //
 // An independent, deliberately naive implementation of every `seq` dialect op
 // (dialects/seq/IR/*.td are the spec). End-to-end tests compare compiled code
@@ -119,7 +120,8 @@ struct RMSNormOptions {
 /// result = x / sqrt(mean(x^2 over group) + eps) * (weightOffset + weight).
 /// input [..., C], weight [C], gate shaped like input.
 Tensor rmsnorm(const Tensor &input, const Tensor &weight,
-               const Tensor *gate = nullptr, const RMSNormOptions &options = {});
+               const Tensor *gate = nullptr,
+               const RMSNormOptions &options = {});
 
 struct LayerNormOptions {
   float epsilon = 1.0e-5f;

@@ -1,4 +1,5 @@
-//===- GoldenLoader.h - reads the seq-op golden cases ----------------------===//
+//===- GoldenLoader.h - reads the seq-op golden cases
+//----------------------===//
 //
 // The goldens written by tools/goldens/make_op_goldens.py: one folder per
 // case holding `case.txt` and uncompressed .npy files.
@@ -49,7 +50,8 @@ inline bool readFile(const std::string &path, std::vector<char> &out,
     error = "cannot open " + path;
     return false;
   }
-  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  out.assign(std::istreambuf_iterator<char>(in),
+             std::istreambuf_iterator<char>());
   return true;
 }
 
@@ -100,8 +102,8 @@ inline bool loadNpy(const std::string &path, NpyArray &array,
   } else if (major == 2 || major == 3) {
     if (file.size() < 12)
       return bad("truncated header");
-    headerLen = byteAt(8) | (byteAt(9) << 8) | (byteAt(10) << 16) |
-                (byteAt(11) << 24);
+    headerLen =
+        byteAt(8) | (byteAt(9) << 8) | (byteAt(10) << 16) | (byteAt(11) << 24);
     offset = 12;
   } else {
     return bad("unsupported .npy version " + std::to_string(major));
@@ -152,7 +154,8 @@ inline bool loadTensor(const std::string &path, Tensor &tensor,
   if (!loadNpy(path, a, error))
     return false;
   if (a.descr != "<f4" || !hostIsLittleEndian()) {
-    error = path + ": expected little-endian float32 data on a little-endian host";
+    error =
+        path + ": expected little-endian float32 data on a little-endian host";
     return false;
   }
   std::vector<float> data(a.bytes.size() / 4);
@@ -168,7 +171,8 @@ inline bool loadIntTensor(const std::string &path, IntTensor &tensor,
   if (!loadNpy(path, a, error))
     return false;
   if (a.descr != "<i8" || !hostIsLittleEndian()) {
-    error = path + ": expected little-endian int64 data on a little-endian host";
+    error =
+        path + ": expected little-endian int64 data on a little-endian host";
     return false;
   }
   std::vector<int64_t> data(a.bytes.size() / 8);

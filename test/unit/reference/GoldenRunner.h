@@ -1,4 +1,5 @@
-//===- GoldenRunner.h - run the C++ reference on one golden case -*- C++ -*-===//
+//===- GoldenRunner.h - run the C++ reference on one golden case -*- C++
+//-*-===//
 //
 // Loads a golden case's operands (tools/goldens/make_op_goldens.py) and runs
 // the reference op on them. Shared by the reference's own test and by the
@@ -28,8 +29,9 @@ inline int64_t floorDiv(int64_t a, int64_t b) {
 }
 
 /// The named mask_mod callbacks of make_op_goldens.py (MASK_MODS).
-inline bool lookupMaskMod(const std::string &name,
-                   std::function<bool(int64_t, int64_t, int64_t, int64_t)> &fn) {
+inline bool
+lookupMaskMod(const std::string &name,
+              std::function<bool(int64_t, int64_t, int64_t, int64_t)> &fn) {
   if (name == "bh_pattern") {
     fn = [](int64_t b, int64_t h, int64_t i, int64_t j) {
       return (i * 7 + j * 3 + b * 5 + h) % 4 != 0;
@@ -57,8 +59,9 @@ inline bool lookupScoreMod(
   }
   if (name == "alibi_b") {
     fn = [](double s, int64_t b, int64_t h, int64_t i, int64_t j) {
-      return s - std::pow(2.0, -static_cast<double>(h + 1)) *
-                     static_cast<double>(std::llabs(i - j)) +
+      return s -
+             std::pow(2.0, -static_cast<double>(h + 1)) *
+                 static_cast<double>(std::llabs(i - j)) +
              0.25 * static_cast<double>(b);
     };
     return true;
@@ -131,68 +134,84 @@ inline bool Runner::run(std::map<std::string, Tensor> &results) {
   if (op == "embedding") {
     const Tensor &table = in("table");
     const IntTensor &ids = intIn("indices");
-    if (!ready()) return false;
+    if (!ready())
+      return false;
     results["result"] = embedding(table, ids);
   } else if (op == "linear") {
     const Tensor &x = in("input"), &w = in("weight");
     const Tensor *b = opt("bias");
-    if (!ready()) return false;
+    if (!ready())
+      return false;
     results["result"] = linear(x, w, b);
   } else if (op == "rmsnorm") {
     RMSNormOptions o;
-    if (c.has("epsilon")) o.epsilon = static_cast<float>(c.f64("epsilon"));
+    if (c.has("epsilon"))
+      o.epsilon = static_cast<float>(c.f64("epsilon"));
     o.groupSize = optI64<int64_t>("group_size");
     if (c.has("weight_offset"))
       o.weightOffset = static_cast<float>(c.f64("weight_offset"));
     const Tensor &x = in("input"), &w = in("weight");
     const Tensor *gate = opt("gate");
-    if (!ready()) return false;
+    if (!ready())
+      return false;
     results["result"] = rmsnorm(x, w, gate, o);
   } else if (op == "layernorm") {
     LayerNormOptions o;
-    if (c.has("epsilon")) o.epsilon = static_cast<float>(c.f64("epsilon"));
+    if (c.has("epsilon"))
+      o.epsilon = static_cast<float>(c.f64("epsilon"));
     const Tensor &x = in("input"), &w = in("weight");
     const Tensor *b = opt("bias");
-    if (!ready()) return false;
+    if (!ready())
+      return false;
     results["result"] = layernorm(x, w, b, o);
   } else if (op == "rope") {
     RopeOptions o;
-    if (c.has("theta")) o.theta = c.f64("theta");
+    if (c.has("theta"))
+      o.theta = c.f64("theta");
     o.rotaryDim = optI64<int64_t>("rotary_dim");
     o.interleaved = c.has("interleaved") && c.i64("interleaved") != 0;
-    if (c.has("scaling")) o.scaling = parseRopeScaling(c.str("scaling"));
+    if (c.has("scaling"))
+      o.scaling = parseRopeScaling(c.str("scaling"));
     o.scalingFactor = optF64<double>("scaling_factor");
     o.lowFreqFactor = optF64<double>("low_freq_factor");
     o.highFreqFactor = optF64<double>("high_freq_factor");
     o.originalMaxPositions = optI64<int64_t>("original_max_positions");
     const Tensor &x = in("input");
     const IntTensor &pos = intIn("positions");
-    if (!ready()) return false;
+    if (!ready())
+      return false;
     results["result"] = rope(x, pos, o);
   } else if (op == "activation") {
     const Tensor &x = in("input");
-    if (!ready()) return false;
+    if (!ready())
+      return false;
     results["result"] = activation(parseActivation(c.str("kind")), x);
   } else if (op == "glu") {
     const Tensor &gate = in("gate"), &up = in("up");
-    if (!ready()) return false;
+    if (!ready())
+      return false;
     results["result"] = glu(parseActivation(c.str("kind")), gate, up);
   } else if (op == "softmax") {
     SoftmaxOptions o;
-    if (c.has("axis")) o.axis = c.i64("axis");
+    if (c.has("axis"))
+      o.axis = c.i64("axis");
     const Tensor &x = in("input");
-    if (!ready()) return false;
+    if (!ready())
+      return false;
     results["result"] = softmax(x, o);
   } else if (op == "moe") {
     MoeOptions o;
     o.topK = c.i64("top_k");
-    if (c.has("routing")) o.routing = parseMoeRouting(c.str("routing"));
+    if (c.has("routing"))
+      o.routing = parseMoeRouting(c.str("routing"));
     o.normalize = c.has("normalize") && c.i64("normalize") != 0;
-    if (c.has("activation")) o.activation = parseActivation(c.str("activation"));
+    if (c.has("activation"))
+      o.activation = parseActivation(c.str("activation"));
     const Tensor &x = in("input"), &logits = in("router_logits"),
                  &wg = in("gate_weight"), &wu = in("up_weight"),
                  &wd = in("down_weight");
-    if (!ready()) return false;
+    if (!ready())
+      return false;
     results["result"] = moe(x, logits, wg, wu, wd, o);
   } else if (op == "attention") {
     AttentionOptions o;
@@ -213,16 +232,18 @@ inline bool Runner::run(std::map<std::string, Tensor> &results) {
     std::optional<int64_t> kvLength = optI64<int64_t>("kv_length");
     const Tensor &q = in("query"), &k = in("key"), &v = in("value");
     const Tensor *bias = opt("bias");
-    if (!ready()) return false;
+    if (!ready())
+      return false;
     results["result"] = attention(q, k, v, bias, kvLength, o);
   } else if (op == "selective_scan") {
     SelectiveScanOptions o;
     o.deltaSoftplus = c.has("delta_softplus") && c.i64("delta_softplus") != 0;
-    const Tensor &u = in("u"), &delta = in("delta"), &A = in("A"),
-                 &B = in("B"), &C = in("C");
+    const Tensor &u = in("u"), &delta = in("delta"), &A = in("A"), &B = in("B"),
+                 &C = in("C");
     const Tensor *D = opt("D"), *z = opt("z"), *db = opt("delta_bias"),
                  *h0 = opt("initial_state");
-    if (!ready()) return false;
+    if (!ready())
+      return false;
     RecurrenceResult r = selective_scan(u, delta, A, B, C, D, z, db, h0, o);
     results["output"] = r.output;
     results["final_state"] = r.finalState;
@@ -242,17 +263,20 @@ inline bool Runner::run(std::map<std::string, Tensor> &results) {
                  &C = in("C");
     const Tensor *D = opt("D"), *z = opt("z"), *dtb = opt("dt_bias"),
                  *s0 = opt("initial_state");
-    if (!ready()) return false;
+    if (!ready())
+      return false;
     RecurrenceResult r = ssd(x, dt, A, B, C, D, z, dtb, s0, o);
     results["output"] = r.output;
     results["final_state"] = r.finalState;
   } else if (op == "linear_attention") {
     LinearAttentionOptions o;
-    if (c.has("scale")) o.scale = static_cast<float>(c.f64("scale"));
+    if (c.has("scale"))
+      o.scale = static_cast<float>(c.f64("scale"));
     o.chunkSize = optI64<int64_t>("chunk_size");
     const Tensor &q = in("query"), &k = in("key"), &v = in("value");
     const Tensor *g = opt("log_decay"), *s0 = opt("initial_state");
-    if (!ready()) return false;
+    if (!ready())
+      return false;
     RecurrenceResult r = linear_attention(q, k, v, g, s0, o);
     results["output"] = r.output;
     results["final_state"] = r.finalState;
@@ -262,7 +286,8 @@ inline bool Runner::run(std::map<std::string, Tensor> &results) {
       o.activation = parseActivation(c.str("activation"));
     const Tensor &x = in("input"), &w = in("weight");
     const Tensor *b = opt("bias"), *st = opt("state");
-    if (!ready()) return false;
+    if (!ready())
+      return false;
     RecurrenceResult r = causal_conv1d(x, w, b, st, o);
     results["output"] = r.output;
     results["final_state"] = r.finalState;

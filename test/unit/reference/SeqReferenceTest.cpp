@@ -1,4 +1,5 @@
-//===- SeqReferenceTest.cpp - the C++ reference against PyTorch goldens ----===//
+//===- SeqReferenceTest.cpp - the C++ reference against PyTorch goldens
+//----===//
 //
 // Runs the seq-op reference (test/e2e/reference/SeqReference.h) on every
 // golden case written by tools/goldens/make_op_goldens.py and compares each
@@ -52,16 +53,15 @@ std::string goldensDir() {
 const double kRelativeTolerance = 1e-4;
 
 const char *const kOps[] = {
-    "embedding", "linear", "rmsnorm",  "layernorm", "rope",
-    "activation", "glu",   "softmax",  "moe",       "attention",
-    "selective_scan", "ssd", "linear_attention", "causal_conv1d"};
+    "embedding",      "linear", "rmsnorm",          "layernorm",    "rope",
+    "activation",     "glu",    "softmax",          "moe",          "attention",
+    "selective_scan", "ssd",    "linear_attention", "causal_conv1d"};
 
 std::string formatDouble(double x) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3g", x);
   return buf;
 }
-
 
 class GoldenCaseTest : public ::testing::TestWithParam<std::string> {};
 
@@ -82,7 +82,8 @@ TEST_P(GoldenCaseTest, MatchesPyTorch) {
     ASSERT_TRUE(golden::loadTensor(c.expectedPath(name), expected, error))
         << error;
     auto it = results.find(name);
-    ASSERT_NE(it, results.end()) << "the reference produced no '" << name << "'";
+    ASSERT_NE(it, results.end())
+        << "the reference produced no '" << name << "'";
     const Tensor &actual = it->second;
     ASSERT_EQ(shapeToString(actual.shape), shapeToString(expected.shape));
 
@@ -152,7 +153,7 @@ TEST(SeqReference, NoVisibleKeyGivesZeros) {
   o.maskMod = [](int64_t, int64_t, int64_t i, int64_t) { return i != 0; };
   Tensor r = attention(q, k, v, nullptr, std::nullopt, o);
   for (int d = 0; d < 3; ++d) {
-    EXPECT_EQ(r.data[d], 0.0f);        // query 0 sees nothing
+    EXPECT_EQ(r.data[d], 0.0f);           // query 0 sees nothing
     EXPECT_FLOAT_EQ(r.data[3 + d], 1.0f); // query 1 averages ones
   }
 }

@@ -49,14 +49,14 @@ TEST(DescriptorTest, SessionLimitsAreBounded) {
   EXPECT_NE(parseError(descriptor(",\"max_positions\":-1"))
                 .find("'max_positions' is -1, outside [0, 2147483647]"),
             std::string::npos);
-  EXPECT_NE(parseError(descriptor(",\"max_positions\":4294967296")).find(
-                "max_positions"),
+  EXPECT_NE(parseError(descriptor(",\"max_positions\":4294967296"))
+                .find("max_positions"),
             std::string::npos);
-  EXPECT_NE(parseError(descriptor(",\"max_tokens_per_call\":-5")).find(
-                "max_tokens_per_call"),
+  EXPECT_NE(parseError(descriptor(",\"max_tokens_per_call\":-5"))
+                .find("max_tokens_per_call"),
             std::string::npos);
-  EXPECT_NE(parseError(descriptor(",\"num_threads_default\":100000")).find(
-                "num_threads_default"),
+  EXPECT_NE(parseError(descriptor(",\"num_threads_default\":100000"))
+                .find("num_threads_default"),
             std::string::npos);
   EXPECT_EQ(parseError(descriptor(",\"max_positions\":64")), "");
 }
@@ -81,9 +81,9 @@ TEST(DescriptorTest, NamesAreCleanAndUnique) {
   EXPECT_NE(parseError(descriptor("", "[4,4]", "[1,8]", "\"a\\u0000b\""))
                 .find("without NUL"),
             std::string::npos);
-  EXPECT_NE(parseError(descriptor("", "[4,4]", "[1,8]", "\"\"")).find(
-                "non-empty"),
-            std::string::npos);
+  EXPECT_NE(
+      parseError(descriptor("", "[4,4]", "[1,8]", "\"\"")).find("non-empty"),
+      std::string::npos);
   std::string twice = descriptor();
   twice.replace(twice.rfind("]}"), 2,
                 ",{\"name\":\"w\",\"dtype\":\"f32\",\"shape\":[2]}]}");
@@ -93,8 +93,8 @@ TEST(DescriptorTest, NamesAreCleanAndUnique) {
 
 TEST(DescriptorTest, StateSizesUseCheckedArithmetic) {
   // 2^62 f32 elements: the byte count wraps 64 bits unless checked.
-  EXPECT_NE(parseError(descriptor("", "[4,4]", "[4611686018427387904]")).find(
-                "[-1, 2^40]"),
+  EXPECT_NE(parseError(descriptor("", "[4,4]", "[4611686018427387904]"))
+                .find("[-1, 2^40]"),
             std::string::npos);
   EXPECT_NE(parseError(descriptor("", "[4,4]", "[1073741824,1073741824]"))
                 .find("exceeds 1 TiB"),
@@ -113,7 +113,9 @@ TEST(DescriptorTest, WriterAndParserShareOneSchema) {
   d.maxTokensPerCall = 512;
   d.numThreadsDefault = 2;
   d.target = "cuda:sm_90";
-  d.weights.push_back({"embed", {"f32", {8, 4}}, /*transposed=*/true,
+  d.weights.push_back({"embed",
+                       {"f32", {8, 4}},
+                       /*transposed=*/true,
                        /*stacked=*/false});
   d.weights.push_back({"experts.{}.w", {"f16", {2, 4, 4}}, false, true});
   Entry prefill{"prefill", "seq_entry_prefill", {}, {0, 1}};

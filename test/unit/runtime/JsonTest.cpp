@@ -150,11 +150,13 @@ TEST(JsonTest, BadStrings) {
   EXPECT_CONTAINS(parseError("\"\t\""), "control character U+0009");
   EXPECT_CONTAINS(parseError(R"("\q")"),
                   "1:3: invalid string: forbidden character after backslash");
-  EXPECT_CONTAINS(parseError(R"("\x41")"), "forbidden character after backslash");
+  EXPECT_CONTAINS(parseError(R"("\x41")"),
+                  "forbidden character after backslash");
   EXPECT_CONTAINS(parseError(R"("\u12")"),
                   "1:6: invalid string: '\\u' must be followed by 4 hex "
                   "digits");
-  EXPECT_CONTAINS(parseError(R"("\u12G4")"), "must be followed by 4 hex digits");
+  EXPECT_CONTAINS(parseError(R"("\u12G4")"),
+                  "must be followed by 4 hex digits");
   EXPECT_CONTAINS(parseError(R"("\ud83d")"),
                   "1:8: invalid string: surrogate U+D800..U+DBFF must be "
                   "followed by U+DC00..U+DFFF");

@@ -12,11 +12,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdlib>
-#include <unistd.h>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -46,7 +46,8 @@ protected:
 
   seq_session *newSession() {
     seq_session *s = nullptr;
-    EXPECT_EQ(seq_session_create(model, nullptr, &s), SEQ_OK) << seq_last_error();
+    EXPECT_EQ(seq_session_create(model, nullptr, &s), SEQ_OK)
+        << seq_last_error();
     return s;
   }
 
@@ -174,8 +175,9 @@ TEST_F(HybridModelTest, RejectsBadTokensAndOverflow) {
 
 TEST(RuntimeErrors, MissingLibrary) {
   seq_model *m = nullptr;
-  EXPECT_EQ(seq_model_open("/nonexistent/model.so", kWeights.c_str(), nullptr, &m),
-            SEQ_ERROR_IO);
+  EXPECT_EQ(
+      seq_model_open("/nonexistent/model.so", kWeights.c_str(), nullptr, &m),
+      SEQ_ERROR_IO);
   EXPECT_EQ(m, nullptr);
   EXPECT_NE(std::string(seq_last_error()).find("/nonexistent/model.so"),
             std::string::npos);
@@ -250,8 +252,9 @@ TEST(RuntimeErrors, LibraryThatIsNotAModel) {
 
 TEST(RuntimeErrors, MissingWeightsFile) {
   seq_model *m = nullptr;
-  EXPECT_EQ(seq_model_open(kModel.c_str(), "/nonexistent.safetensors", nullptr, &m),
-            SEQ_ERROR_IO);
+  EXPECT_EQ(
+      seq_model_open(kModel.c_str(), "/nonexistent.safetensors", nullptr, &m),
+      SEQ_ERROR_IO);
 }
 
 /// Copies the weights file with the first `keep` bytes, or with a changed
@@ -288,7 +291,8 @@ TEST(RuntimeErrors, CorruptHeader) {
 TEST(RuntimeErrors, MissingWeightIsNamed) {
   // A weights file for another model: the descriptor's first weight is absent.
   std::string path = ::testing::TempDir() + "/other.safetensors";
-  std::string header = R"({"unrelated":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})";
+  std::string header =
+      R"({"unrelated":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})";
   uint64_t n = header.size();
   std::ofstream out(path, std::ios::binary);
   out.write(reinterpret_cast<const char *>(&n), 8);
@@ -307,7 +311,8 @@ TEST(RuntimeErrors, MissingWeightIsNamed) {
 std::vector<float> logitsWith(const std::string &weights,
                               const std::vector<int32_t> &tokens) {
   seq_model *m = nullptr;
-  EXPECT_EQ(seq_model_open(kModel.c_str(), weights.c_str(), nullptr, &m), SEQ_OK)
+  EXPECT_EQ(seq_model_open(kModel.c_str(), weights.c_str(), nullptr, &m),
+            SEQ_OK)
       << seq_last_error();
   if (!m)
     return {};
@@ -328,10 +333,10 @@ TEST(RuntimeWeights, HalfPrecisionStorageConvertsExactly) {
   // to that precision. Conversion is exact, so the logits must be identical.
   std::vector<int32_t> tokens = {5, 6, 7, 8};
   for (const char *half : {"f16", "bf16"}) {
-    std::vector<float> stored =
-        logitsWith(kModels + "/hybrid-tiny.dtype-" + half + ".safetensors", tokens);
-    std::vector<float> rounded =
-        logitsWith(kModels + "/hybrid-tiny.round-to-" + half + ".safetensors", tokens);
+    std::vector<float> stored = logitsWith(
+        kModels + "/hybrid-tiny.dtype-" + half + ".safetensors", tokens);
+    std::vector<float> rounded = logitsWith(
+        kModels + "/hybrid-tiny.round-to-" + half + ".safetensors", tokens);
     ASSERT_FALSE(stored.empty());
     EXPECT_EQ(stored, rounded) << half;
   }
@@ -399,27 +404,34 @@ TEST(RuntimeRun, StatelessEntryAndItsArgumentChecks) {
   const float *all;
   size_t rows, cols;
   ASSERT_EQ(seq_session_logits(s, &all, &rows, &cols), SEQ_OK);
-  EXPECT_EQ(std::vector<float>(all, all + 24), std::vector<float>(logits, logits + 24));
+  EXPECT_EQ(std::vector<float>(all, all + 24),
+            std::vector<float>(logits, logits + 24));
   seq_session_destroy(s);
 
   // Wrong number of tensors, wrong dtype, wrong static dim, unknown entry.
   EXPECT_EQ(seq_model_run(m, "prefill", &in, 1, nullptr, 0),
             SEQ_ERROR_INVALID_ARGUMENT);
-  EXPECT_NE(std::string(seq_last_error()).find("takes 1 inputs and 1 outputs, got 1 and 0"),
-            std::string::npos) << seq_last_error();
+  EXPECT_NE(std::string(seq_last_error())
+                .find("takes 1 inputs and 1 outputs, got 1 and 0"),
+            std::string::npos)
+      << seq_last_error();
   seq_tensor badType{ids, SEQ_DTYPE_I32, 2, {1, 3}};
   EXPECT_EQ(seq_model_run(m, "prefill", &badType, 1, &out, 1),
             SEQ_ERROR_INVALID_ARGUMENT);
-  EXPECT_NE(std::string(seq_last_error()).find("input #0 is i32[1,3] but the entry expects i64[1,?]"),
-            std::string::npos) << seq_last_error();
+  EXPECT_NE(std::string(seq_last_error())
+                .find("input #0 is i32[1,3] but the entry expects i64[1,?]"),
+            std::string::npos)
+      << seq_last_error();
   seq_tensor badOut{logits, SEQ_DTYPE_F32, 3, {1, 3, 9}};
   EXPECT_EQ(seq_model_run(m, "prefill", &in, 1, &badOut, 1),
             SEQ_ERROR_INVALID_ARGUMENT);
-  EXPECT_EQ(seq_model_run(m, "nope", &in, 1, &out, 1), SEQ_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(seq_model_run(m, "nope", &in, 1, &out, 1),
+            SEQ_ERROR_INVALID_ARGUMENT);
   seq_model_close(m);
 
   // Entries with session state must go through a session.
-  ASSERT_EQ(seq_model_open(kModel.c_str(), kWeights.c_str(), nullptr, &m), SEQ_OK);
+  ASSERT_EQ(seq_model_open(kModel.c_str(), kWeights.c_str(), nullptr, &m),
+            SEQ_OK);
   EXPECT_EQ(seq_model_run(m, "decode", nullptr, 0, nullptr, 0),
             SEQ_ERROR_UNSUPPORTED);
   seq_model_close(m);
@@ -431,7 +443,8 @@ struct F32Tensor {
   std::vector<int64_t> shape;
   std::vector<float> values;
 };
-std::string f32File(const std::string &fileName, const std::vector<F32Tensor> &tensors) {
+std::string f32File(const std::string &fileName,
+                    const std::vector<F32Tensor> &tensors) {
   std::string header = "{";
   size_t offset = 0;
   for (const F32Tensor &t : tensors) {
@@ -439,8 +452,9 @@ std::string f32File(const std::string &fileName, const std::vector<F32Tensor> &t
     for (int64_t d : t.shape)
       shape += (shape.empty() ? "" : ",") + std::to_string(d);
     size_t bytes = t.values.size() * 4;
-    header += (header.size() > 1 ? "," : "") + ("\"" + t.name + "\":{\"dtype\":\"F32\",\"shape\":[") +
-              shape + "],\"data_offsets\":[" + std::to_string(offset) + "," +
+    header += (header.size() > 1 ? "," : "") +
+              ("\"" + t.name + "\":{\"dtype\":\"F32\",\"shape\":[") + shape +
+              "],\"data_offsets\":[" + std::to_string(offset) + "," +
               std::to_string(offset + bytes) + "]}";
     offset += bytes;
   }
@@ -451,7 +465,8 @@ std::string f32File(const std::string &fileName, const std::vector<F32Tensor> &t
   out.write(reinterpret_cast<const char *>(&n), 8);
   out << header;
   for (const F32Tensor &t : tensors)
-    out.write(reinterpret_cast<const char *>(t.values.data()), t.values.size() * 4);
+    out.write(reinterpret_cast<const char *>(t.values.data()),
+              t.values.size() * 4);
   return path;
 }
 
@@ -467,11 +482,12 @@ TEST(RuntimeWeights, StackedWeightBindsItsSlicesInOrder) {
   // over head.1.weight [4, 4], bound as one stacked [2, 4, 4] weight.
   const std::string so = kModels + "/stacked.so";
   std::vector<float> embed = iota(32, -1.0f, 0.0625f);
-  std::vector<float> head0 = iota(16, 0.5f, -0.125f), head1 = iota(16, 2.0f, 0.25f);
-  std::string weights = f32File("stacked.safetensors",
-                                {{"embed", {8, 4}, embed},
-                                 {"head.1.weight", {4, 4}, head1},
-                                 {"head.0.weight", {4, 4}, head0}});
+  std::vector<float> head0 = iota(16, 0.5f, -0.125f),
+                     head1 = iota(16, 2.0f, 0.25f);
+  std::string weights =
+      f32File("stacked.safetensors", {{"embed", {8, 4}, embed},
+                                      {"head.1.weight", {4, 4}, head1},
+                                      {"head.0.weight", {4, 4}, head0}});
   seq_model *m = nullptr;
   ASSERT_EQ(seq_model_open(so.c_str(), weights.c_str(), nullptr, &m), SEQ_OK)
       << seq_last_error();
@@ -479,7 +495,8 @@ TEST(RuntimeWeights, StackedWeightBindsItsSlicesInOrder) {
   float logits[2 * 8];
   seq_tensor in{ids, SEQ_DTYPE_I64, 2, {1, 2}};
   seq_tensor out{logits, SEQ_DTYPE_F32, 3, {1, 2, 8}};
-  ASSERT_EQ(seq_model_run(m, "prefill", &in, 1, &out, 1), SEQ_OK) << seq_last_error();
+  ASSERT_EQ(seq_model_run(m, "prefill", &in, 1, &out, 1), SEQ_OK)
+      << seq_last_error();
   seq_model_close(m);
   for (int t = 0; t < 2; ++t)
     for (int o = 0; o < 8; ++o) {
@@ -487,16 +504,19 @@ TEST(RuntimeWeights, StackedWeightBindsItsSlicesInOrder) {
       double expected = 0;
       for (int k = 0; k < 4; ++k)
         expected += double(embed[ids[t] * 4 + k]) * double(w[(o % 4) * 4 + k]);
-      EXPECT_NEAR(logits[t * 8 + o], expected, 1e-5) << "token " << t << " out " << o;
+      EXPECT_NEAR(logits[t * 8 + o], expected, 1e-5)
+          << "token " << t << " out " << o;
     }
 
   // A missing slice is named.
-  std::string partial = f32File("stacked-partial.safetensors",
-                                {{"embed", {8, 4}, embed}, {"head.0.weight", {4, 4}, head0}});
+  std::string partial =
+      f32File("stacked-partial.safetensors",
+              {{"embed", {8, 4}, embed}, {"head.0.weight", {4, 4}, head0}});
   EXPECT_EQ(seq_model_open(so.c_str(), partial.c_str(), nullptr, &m),
             SEQ_ERROR_INVALID_WEIGHTS);
   EXPECT_NE(std::string(seq_last_error())
-                .find("weight 'head.1.weight' (f32[4,4], needed by the model) is missing"),
+                .find("weight 'head.1.weight' (f32[4,4], needed by the model) "
+                      "is missing"),
             std::string::npos)
       << seq_last_error();
 }
@@ -504,7 +524,8 @@ TEST(RuntimeWeights, StackedWeightBindsItsSlicesInOrder) {
 TEST(RuntimeErrors, NullArguments) {
   EXPECT_EQ(seq_model_open(nullptr, nullptr, nullptr, nullptr),
             SEQ_ERROR_INVALID_ARGUMENT);
-  EXPECT_EQ(seq_prefill(nullptr, nullptr, 0, nullptr), SEQ_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(seq_prefill(nullptr, nullptr, 0, nullptr),
+            SEQ_ERROR_INVALID_ARGUMENT);
   EXPECT_STREQ(seq_status_string(SEQ_ERROR_CAPACITY), "SEQ_ERROR_CAPACITY");
 }
 
@@ -516,13 +537,14 @@ TEST(RuntimeWeights, ValidateWeightsNamesTheFirstNonFiniteValue) {
   // stacked.mlir binds embed [8, 4] and head.{0,1}.weight [4, 4] each.
   const std::string so = kModels + "/stacked.so";
   std::vector<float> embed = iota(32, -1.0f, 0.0625f);
-  std::vector<float> head0 = iota(16, 0.5f, -0.125f), head1 = iota(16, 2.0f, 0.25f);
+  std::vector<float> head0 = iota(16, 0.5f, -0.125f),
+                     head1 = iota(16, 2.0f, 0.25f);
   embed[11] = std::nanf("");
   head1[6] = -INFINITY;
-  std::string weights = f32File("nonfinite.safetensors",
-                                {{"embed", {8, 4}, embed},
-                                 {"head.0.weight", {4, 4}, head0},
-                                 {"head.1.weight", {4, 4}, head1}});
+  std::string weights =
+      f32File("nonfinite.safetensors", {{"embed", {8, 4}, embed},
+                                        {"head.0.weight", {4, 4}, head0},
+                                        {"head.1.weight", {4, 4}, head1}});
   seq_model_options options;
   seq_model_options_init(&options);
   EXPECT_EQ(options.validate_weights, 0);
@@ -536,23 +558,25 @@ TEST(RuntimeWeights, ValidateWeightsNamesTheFirstNonFiniteValue) {
   EXPECT_EQ(seq_model_open(so.c_str(), weights.c_str(), &options, &m),
             SEQ_ERROR_INVALID_WEIGHTS);
   EXPECT_EQ(m, nullptr);
-  EXPECT_NE(std::string(seq_last_error())
-                .find("weight 'embed' holds NaN at index 11 ([2, 3] of f32[8,4])"),
-            std::string::npos)
+  EXPECT_NE(
+      std::string(seq_last_error())
+          .find("weight 'embed' holds NaN at index 11 ([2, 3] of f32[8,4])"),
+      std::string::npos)
       << seq_last_error();
   // With embed clean, the stacked head's second slice is named as its own
   // checkpoint tensor.
   embed[11] = 0.0f;
-  weights = f32File("nonfinite2.safetensors",
-                    {{"embed", {8, 4}, embed},
-                     {"head.0.weight", {4, 4}, head0},
-                     {"head.1.weight", {4, 4}, head1}});
+  weights =
+      f32File("nonfinite2.safetensors", {{"embed", {8, 4}, embed},
+                                         {"head.0.weight", {4, 4}, head0},
+                                         {"head.1.weight", {4, 4}, head1}});
   EXPECT_EQ(seq_model_open(so.c_str(), weights.c_str(), &options, &m),
             SEQ_ERROR_INVALID_WEIGHTS);
-  EXPECT_NE(std::string(seq_last_error())
-                .find("weight 'head.1.weight' holds -inf at index 22 ([1, 1, 2] "
-                      "of f32[2,4,4])"),
-            std::string::npos)
+  EXPECT_NE(
+      std::string(seq_last_error())
+          .find("weight 'head.1.weight' holds -inf at index 22 ([1, 1, 2] "
+                "of f32[2,4,4])"),
+      std::string::npos)
       << seq_last_error();
 }
 
@@ -584,7 +608,8 @@ TEST(RuntimeRun, KvLengthBeyondTheCacheReadsOnlyTheCache) {
                         {v.data(), SEQ_DTYPE_F32, 4, {1, 16, 2, 8}},
                         {&n, SEQ_DTYPE_I64, 0, {}}};
     seq_tensor res{out.data(), SEQ_DTYPE_F32, 4, {1, 4, 4, 8}};
-    EXPECT_EQ(seq_model_run(m, "run", in, 4, &res, 1), SEQ_OK) << seq_last_error();
+    EXPECT_EQ(seq_model_run(m, "run", in, 4, &res, 1), SEQ_OK)
+        << seq_last_error();
     return out;
   };
   std::vector<float> full = run(16);
