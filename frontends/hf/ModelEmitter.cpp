@@ -426,8 +426,11 @@ OwningOpRef<ModuleOp> ModelEmitter::finish(Value logits, int64_t maxPositions) {
     auto fn =
         func::FuncOp::create(b, location, name, b.getFunctionType(args, outs));
     for (auto [i, s] : llvm::enumerate(states)) {
-      fn.setArgAttr(i + 2, "seq.state", b.getStringAttr(s.name));
-      fn.setResultAttr(i + 1, "seq.state", b.getStringAttr(s.name));
+      fn.setArgAttr(i + 2, seqc::seq::SeqDialect::StateAttrHelper::getNameStr(),
+                    b.getStringAttr(s.name));
+      fn.setResultAttr(i + 1,
+                       seqc::seq::SeqDialect::StateAttrHelper::getNameStr(),
+                       b.getStringAttr(s.name));
     }
     Block *body = fn.addEntryBlock();
     OpBuilder eb = OpBuilder::atBlockBegin(body);
@@ -440,10 +443,13 @@ OwningOpRef<ModuleOp> ModelEmitter::finish(Value logits, int64_t maxPositions) {
     func::ReturnOp::create(eb, location, returned);
   }
   if (usesCache && maxPositions > 0)
-    (*module)->setAttr("seq.max_positions", b.getI64IntegerAttr(maxPositions));
+    (*module)->setAttr(
+        seqc::seq::SeqDialect::MaxPositionsAttrHelper::getNameStr(),
+        b.getI64IntegerAttr(maxPositions));
   if (usesRing)
-    (*module)->setAttr("seq.max_tokens_per_call",
-                       b.getI64IntegerAttr(maxTokensPerCall));
+    (*module)->setAttr(
+        seqc::seq::SeqDialect::MaxTokensPerCallAttrHelper::getNameStr(),
+        b.getI64IntegerAttr(maxTokensPerCall));
   return std::move(module);
 }
 

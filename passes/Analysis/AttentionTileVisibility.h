@@ -101,11 +101,9 @@ template <typename Ops> struct TileVisibility {
 /// Tile kinds stored in a `seq.tile_map`.
 enum class TileKind : int8_t { Skip = 0, Partial = 1, Full = 2 };
 
-/// Discardable attributes `seq-sparsify-attention` puts on seq.attention:
-/// the tile sizes [query positions, keys] and the [query tiles, key tiles]
-/// map of TileKind (i8) the flash lowering follows.
-inline constexpr const char *kTileSizesAttr = "seq.tile_sizes";
-inline constexpr const char *kTileMapAttr = "seq.tile_map";
+// seq-sparsify-attention records the tile sizes [query positions, keys]
+// and the [query tiles, key tiles] map of TileKind (i8) the flash lowering
+// follows as seq.tile_sizes and seq.tile_map (SeqBase.td).
 
 /// The vector flash kernel's tiles: `queryTile` positions (0: about 64
 /// query rows of the group, at most Sq when static), keys a multiple of 16

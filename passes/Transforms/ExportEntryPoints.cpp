@@ -136,8 +136,9 @@ ExportEntryPointsPass::rewriteEntry(func::FuncOp fn,
   b.setInsertionPointToStart(&entry);
   llvm::StringMap<unsigned> stateArgs; // state name -> arg number
   for (BlockArgument arg : entry.getArguments()) {
-    auto stateName =
-        fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "seq.state");
+    auto stateName = fn.getArgAttrOfType<StringAttr>(
+        arg.getArgNumber(),
+        seqc::seq::SeqDialect::StateAttrHelper::getNameStr());
     if (isa<IndexType>(arg.getType())) {
       abi.push_back({AbiArg::Kind::Index, "", MemRefType(), -1});
       continue;
@@ -172,7 +173,8 @@ ExportEntryPointsPass::rewriteEntry(func::FuncOp fn,
       return fn.emitOpError("entry point result #")
              << i << " must be a ranked tensor, got " << value.getType();
     Value dest;
-    if (auto stateName = fn.getResultAttrOfType<StringAttr>(i, "seq.state")) {
+    if (auto stateName = fn.getResultAttrOfType<StringAttr>(
+            i, seqc::seq::SeqDialect::StateAttrHelper::getNameStr())) {
       auto it = stateArgs.find(stateName.getValue());
       if (it == stateArgs.end())
         return fn.emitOpError("result #")
@@ -315,8 +317,8 @@ void ExportEntryPointsPass::buildWrapper(OpBuilder &b, func::FuncOp impl,
 static LogicalResult checkSessionCapacity(ModuleOp module) {
   std::optional<int64_t> capacity;
   Operation *smallest = nullptr;
-  auto tokensAttr =
-      module->getAttrOfType<IntegerAttr>("seq.max_tokens_per_call");
+  auto tokensAttr = module->getAttrOfType<IntegerAttr>(
+      seqc::seq::SeqDialect::MaxTokensPerCallAttrHelper::getNameStr());
   WalkResult walk = module.walk([&](seqc::seq::AttentionOp op) {
     if (!op.getKvLength())
       return WalkResult::advance();
@@ -354,10 +356,11 @@ static LogicalResult checkSessionCapacity(ModuleOp module) {
     return failure();
   if (!capacity)
     return success();
-  auto declared = module->getAttrOfType<IntegerAttr>("seq.max_positions");
+  auto declared = module->getAttrOfType<IntegerAttr>(
+      seqc::seq::SeqDialect::MaxPositionsAttrHelper::getNameStr());
   if (!declared) {
     module->setAttr(
-        "seq.max_positions",
+        seqc::seq::SeqDialect::MaxPositionsAttrHelper::getNameStr(),
         IntegerAttr::get(IntegerType::get(module.getContext(), 64), *capacity));
     return success();
   }
@@ -392,19 +395,20 @@ void ExportEntryPointsPass::runOnOperation() {
 
   seqrt::ModelDescriptor descriptor;
   descriptor.abi = 1;
-  if (auto maxPositions =
-          module->getAttrOfType<IntegerAttr>("seq.max_positions"))
+  if (auto maxPositions = module->getAttrOfType<IntegerAttr>(
+          seqc::seq::SeqDialect::MaxPositionsAttrHelper::getNameStr()))
     descriptor.maxPositions = maxPositions.getInt();
   // Ring caches hold window + this - 1 slots: the runtime cuts calls to it.
-  if (auto tokens =
-          module->getAttrOfType<IntegerAttr>("seq.max_tokens_per_call"))
+  if (auto tokens = module->getAttrOfType<IntegerAttr>(
+          seqc::seq::SeqDialect::MaxTokensPerCallAttrHelper::getNameStr()))
     descriptor.maxTokensPerCall = tokens.getInt();
   // Set by `seqc --num-threads-default`.
-  if (auto threads =
-          module->getAttrOfType<IntegerAttr>("seq.num_threads_default"))
+  if (auto threads = module->getAttrOfType<IntegerAttr>(
+          seqc::seq::SeqDialect::NumThreadsDefaultAttrHelper::getNameStr()))
     descriptor.numThreadsDefault = threads.getInt();
   // The device the code runs on ("cuda:sm_90"); absent: the CPU.
-  if (auto target = module->getAttrOfType<StringAttr>("seq.target"))
+  if (auto target = module->getAttrOfType<StringAttr>(
+          seqc::seq::SeqDialect::TargetAttrHelper::getNameStr()))
     descriptor.target = target.getValue().str();
   auto spec = [](ShapedType type) {
     seqrt::TensorSpec spec;

@@ -124,8 +124,9 @@ struct SparsifyAttentionPass
       }
     Builder b(op.getContext());
     auto type = RankedTensorType::get({qTiles, kTiles}, b.getIntegerType(8));
-    op->setAttr(kTileSizesAttr, b.getDenseI64ArrayAttr({tq, tk}));
-    op->setAttr(kTileMapAttr,
+    op->setAttr(seqc::seq::SeqDialect::TileSizesAttrHelper::getNameStr(),
+                b.getDenseI64ArrayAttr({tq, tk}));
+    op->setAttr(seqc::seq::SeqDialect::TileMapAttrHelper::getNameStr(),
                 DenseIntElementsAttr::get(type, ArrayRef<int8_t>(kinds)));
   }
 };

@@ -35,8 +35,31 @@ def Seq_Dialect : Dialect {
       operand and comes out as a result, and bufferization updates it in place.
   }];
   let cppNamespace = "::seqc::seq";
-  // seq.max_positions and friends on the module: checked where they are set.
+  // The dialect's discardable attributes, with typed helpers
+  // (SeqDialect::MaxPositionsAttrHelper, ...); SeqDialect.cpp verifies each
+  // (where it may sit, its type and range) and rejects any other `seq.*`.
+  let discardableAttrs = (ins
+    // On the module: the KV-cache capacity a session may fill (positions).
+    "::mlir::IntegerAttr":$max_positions,
+    // On the module: the most tokens one call takes (ring caches need it).
+    "::mlir::IntegerAttr":$max_tokens_per_call,
+    // On the module: the runtime's default thread count (seqc
+    // --num-threads-default).
+    "::mlir::IntegerAttr":$num_threads_default,
+    // On the module: where the code runs, "cpu" or "cuda:sm_NN[a]".
+    "::mlir::StringAttr":$target,
+    // On an entry point's argument and result: the session state it is.
+    "::mlir::StringAttr":$state,
+    // On seq.attention, from seq-sparsify-attention: tile sizes and the
+    // block map of tile kinds over them.
+    "::mlir::DenseI64ArrayAttr":$tile_sizes,
+    "::mlir::DenseIntElementsAttr":$tile_map
+    // seq.lowering (#seq.lowering, SeqAttrs.td) is named by
+    // seq::kLoweringAttrName: its type is defined after the dialect.
+  );
   let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
   // #seq.lowering (SeqAttrs.td).
   let useDefaultAttributePrinterParser = 1;
   let extraClassDeclaration = [{

@@ -7,7 +7,9 @@
 #ifndef SEQC_DIALECTS_SEQ_IR_SEQDIALECT_H
 #define SEQC_DIALECTS_SEQ_IR_SEQDIALECT_H
 
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Dialect.h"
+#include "mlir/IR/Operation.h"
 
 #include "dialects/seq/IR/SeqDialect.h.inc"
 

@@ -885,8 +885,10 @@ StringRef seqc::cpu::whyNotVectorFlashAttention(seq::AttentionOp op) {
 
 DenseIntElementsAttr seqc::cpu::tileMapFor(seq::AttentionOp op,
                                            int64_t queryTile, int64_t keyTile) {
-  auto sizes = op->getAttrOfType<DenseI64ArrayAttr>(kTileSizesAttr);
-  auto map = op->getAttrOfType<DenseIntElementsAttr>(kTileMapAttr);
+  auto sizes = op->getAttrOfType<DenseI64ArrayAttr>(
+      seqc::seq::SeqDialect::TileSizesAttrHelper::getNameStr());
+  auto map = op->getAttrOfType<DenseIntElementsAttr>(
+      seqc::seq::SeqDialect::TileMapAttrHelper::getNameStr());
   if (!sizes || !map || sizes.size() != 2 || sizes[0] != queryTile ||
       sizes[1] != keyTile)
     return {};
@@ -897,9 +899,12 @@ std::pair<int64_t, int64_t> seqc::cpu::vectorFlashTileSizes(seq::AttentionOp op,
                                                             int64_t queryTile,
                                                             int64_t keyTile) {
   // A block map from seq-sparsify-attention fixes the tiles it describes.
-  auto sizes = op->getAttrOfType<DenseI64ArrayAttr>(kTileSizesAttr);
-  if (sizes && op->hasAttr(kTileMapAttr) && sizes.size() == 2 &&
-      sizes[1] % kLanes == 0 && sizes[1] <= 256 && sizes[0] > 0)
+  auto sizes = op->getAttrOfType<DenseI64ArrayAttr>(
+      seqc::seq::SeqDialect::TileSizesAttrHelper::getNameStr());
+  if (sizes &&
+      op->hasAttr(seqc::seq::SeqDialect::TileMapAttrHelper::getNameStr()) &&
+      sizes.size() == 2 && sizes[1] % kLanes == 0 && sizes[1] <= 256 &&
+      sizes[0] > 0)
     return {sizes[0], sizes[1]};
   auto qType = cast<RankedTensorType>(op.getQuery().getType());
   int64_t group = getAttentionShape(op)->group;
