@@ -2,6 +2,7 @@
 
 #include "compiler/Driver.h"
 #include "compiler/OutputFile.h"
+#include "dialects/seq/IR/SeqDialect.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -252,18 +253,20 @@ bool compile(const CompileOptions &options) {
       return false;
     }
   if (chip)
-    (*module)->setAttr("seq.target",
+    (*module)->setAttr(seqc::seq::SeqDialect::TargetAttrHelper::getNameStr(),
                        Builder(&context).getStringAttr("cuda:" + *chip));
   if (options.numThreadsDefault > 0)
     (*module)->setAttr(
-        "seq.num_threads_default",
+        seqc::seq::SeqDialect::NumThreadsDefaultAttrHelper::getNameStr(),
         Builder(&context).getI64IntegerAttr(options.numThreadsDefault));
 
   DefaultTimingManager timing;
   timing.setEnabled(options.timing);
   TimingScope rootTiming = timing.getRootScope();
   PassManager pm(&context);
-  pm.enableTiming(rootTiming);
+  // --time-report: the MLIR passes one by one, then each LLVM phase.
+  TimingScope passesTiming = rootTiming.nest("MLIR passes");
+  pm.enableTiming(passesTiming);
   if (options.printIRAfterAll) {
     context.disableMultithreading();
     pm.enableIRPrinting([](Pass *, Operation *) { return false; },
@@ -300,6 +303,7 @@ bool compile(const CompileOptions &options) {
   }
   if (failed(pm.run(*module)))
     return false;
+  passesTiming.stop();
 
   if (chip && options.emit >= Phase::LLVMDialect &&
       !checkLibdeviceResolved(*module, !gpu.libdevice.getValue().empty()))
@@ -310,9 +314,11 @@ bool compile(const CompileOptions &options) {
     return writeOutputFile(options.outputPath,
                            [&](llvm::raw_ostream &os) { module->print(os); });
 
+  TimingScope translateTiming = rootTiming.nest("translation to LLVM IR");
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(*module, llvmContext);
+  translateTiming.stop();
   if (!llvmModule) {
     error("translation to LLVM IR failed");
     return false;
@@ -321,10 +327,12 @@ bool compile(const CompileOptions &options) {
   llvmModule->setTargetTriple(machine->getTargetTriple());
   auto optimize = makeOptimizingTransformer(options.optLevel, /*sizeLevel=*/0,
                                             machine.get());
+  TimingScope optimizeTiming = rootTiming.nest("LLVM optimisation");
   if (llvm::Error err = optimize(llvmModule.get())) {
     error("LLVM optimisation failed: " + llvm::toString(std::move(err)));
     return false;
   }
+  optimizeTiming.stop();
   if (options.emit == Phase::LLVMIR)
     return writeOutputFile(options.outputPath, [&](llvm::raw_ostream &os) {
       llvmModule->print(os, nullptr);
@@ -337,6 +345,7 @@ bool compile(const CompileOptions &options) {
   AtomicOutput out(options.outputPath);
   if (!out.create())
     return false;
+  TimingScope codegenTiming = rootTiming.nest("LLVM code generation");
   if (options.emit == Phase::Object)
     return emitObject(*llvmModule, *machine, out.temp()) && out.commit();
 
@@ -348,8 +357,11 @@ bool compile(const CompileOptions &options) {
     return false;
   }
   llvm::FileRemover removeObject(objectPath);
-  return emitObject(*llvmModule, *machine, std::string(objectPath)) &&
-         linkSharedLibrary(options, std::string(objectPath), out.temp()) &&
+  if (!emitObject(*llvmModule, *machine, std::string(objectPath)))
+    return false;
+  codegenTiming.stop();
+  TimingScope linkTiming = rootTiming.nest("link");
+  return linkSharedLibrary(options, std::string(objectPath), out.temp()) &&
          out.commit();
 }
 

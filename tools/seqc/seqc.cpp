@@ -88,8 +88,13 @@ static cl::opt<bool> printPipeline("print-pipeline",
 static cl::opt<bool> printIRAfterAll("print-ir-after-all",
                                      cl::desc("Print the IR after every pass"),
                                      cl::cat(category));
-static cl::opt<bool> timing("mlir-timing", cl::desc("Report pass timing"),
-                            cl::cat(category));
+static cl::opt<bool>
+    timing("time-report",
+           cl::desc("Report the time of every MLIR pass and LLVM phase "
+                    "(optimisation, code generation, link)"),
+           cl::cat(category));
+static cl::alias timingAlias("mlir-timing", cl::desc("Alias for --time-report"),
+                             cl::aliasopt(timing), cl::cat(category));
 
 /// The extension of each phase's output.
 static const char *extensionOf(seqc::Phase phase) {
