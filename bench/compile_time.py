@@ -80,8 +80,9 @@ def write_folder(path, shape, layers):
 def phases(report):
     """Seconds per top-level phase of seqc --time-report."""
     out = {}
+    parallel = re.search(r"LLVM optimisation and code generation \(\d+ partitions\)", report)
     for name in ("MLIR passes", "translation to LLVM IR", "LLVM optimisation",
-                 "LLVM code generation", "link"):
+                 "LLVM code generation", "link") + ((parallel.group(0),) if parallel else ()):
         # "  wall (pct)  NAME", or "  user (pct)  wall (pct)  NAME".
         m = re.search(r"^\s*([0-9.]+) \(\s*[0-9.]+%\)(?:\s+([0-9.]+) \(\s*[0-9.]+%\))?\s+"
                       + re.escape(name) + r"\s*$", report, re.M)
@@ -94,6 +95,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--shape", default="tinyllama", choices=sorted(SHAPES))
     p.add_argument("--layers", default="1,2,4")
+    p.add_argument("--seqc-flags", default="",
+                   help="extra seqc flags, e.g. --codegen-parts=1")
     a = p.parse_args()
     seqc = os.environ.get("SEQC", os.path.join(ROOT, "build", "bin", "seqc"))
     work = tempfile.mkdtemp(prefix="seqc-compile-time-")
@@ -104,10 +107,12 @@ def main():
         t0 = time.perf_counter()
         subprocess.run([seqc, "import", "hf", folder, "-o", mlir], check=True)
         t1 = time.perf_counter()
-        run = subprocess.run([seqc, mlir, "-o", so, "--time-report"], check=True,
+        run = subprocess.run([seqc, mlir, "-o", so, "--time-report"] + a.seqc_flags.split(),
+                             check=True,
                              capture_output=True, text=True)
         t2 = time.perf_counter()
         print(json.dumps({"bench": "compile_time", "shape": a.shape, "layers": layers,
+                          "seqc_flags": a.seqc_flags,
                           "import_s": round(t1 - t0, 2), "compile_s": round(t2 - t1, 2),
                           "phases_s": phases(run.stderr)}), flush=True)
 

@@ -2,6 +2,7 @@
 
 #include "compiler/Driver.h"
 #include "compiler/OutputFile.h"
+#include "compiler/ParallelCodegen.h"
 #include "dialects/seq/IR/SeqDialect.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -15,6 +16,7 @@
 #include "mlir/Support/Timing.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
@@ -33,6 +35,8 @@
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
 
+#include <mutex>
+
 using namespace mlir;
 
 namespace seqc {
@@ -44,8 +48,12 @@ void error(const llvm::Twine &message) {
 
 std::unique_ptr<llvm::TargetMachine>
 createTargetMachine(const CompileOptions &options) {
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
+  // Parallel code generation creates a machine per worker thread.
+  static std::once_flag initialized;
+  std::call_once(initialized, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
   llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
   std::string message;
   const llvm::Target *target =
@@ -92,7 +100,8 @@ bool emitObject(llvm::Module &module, llvm::TargetMachine &machine,
   return true;
 }
 
-bool linkSharedLibrary(const CompileOptions &options, const std::string &object,
+bool linkSharedLibrary(const CompileOptions &options,
+                       const std::vector<std::string> &objects,
                        const std::string &output) {
   std::string driver = options.linkerDriver;
   if (driver.empty() || !llvm::sys::fs::can_execute(driver)) {
@@ -101,8 +110,9 @@ bool linkSharedLibrary(const CompileOptions &options, const std::string &object,
     return false;
   }
   // -z defs: every symbol must resolve now, not when the runtime loads it.
-  std::vector<std::string> args = {
-      driver, "-shared", "-fuse-ld=lld", "-Wl,-z,defs", "-o", output, object};
+  std::vector<std::string> args = {driver,        "-shared", "-fuse-ld=lld",
+                                   "-Wl,-z,defs", "-o",      output};
+  args.insert(args.end(), objects.begin(), objects.end());
   if (!options.supportLibrary.empty())
     args.push_back(options.supportLibrary);
   bool cuda = llvm::StringRef(options.target).starts_with("cuda");
@@ -325,14 +335,19 @@ bool compile(const CompileOptions &options) {
   }
   llvmModule->setDataLayout(machine->createDataLayout());
   llvmModule->setTargetTriple(machine->getTargetTriple());
-  auto optimize = makeOptimizingTransformer(options.optLevel, /*sizeLevel=*/0,
-                                            machine.get());
-  TimingScope optimizeTiming = rootTiming.nest("LLVM optimisation");
-  if (llvm::Error err = optimize(llvmModule.get())) {
-    error("LLVM optimisation failed: " + llvm::toString(std::move(err)));
-    return false;
+  // A shared library is optimised and compiled in partitions on every core
+  // (ParallelCodegen.h); LLVM IR and object output stay one module.
+  bool partitioned =
+      options.emit == Phase::SharedLib && options.codegenParts > 1;
+  if (!partitioned) {
+    auto optimize = makeOptimizingTransformer(options.optLevel,
+                                              /*sizeLevel=*/0, machine.get());
+    TimingScope optimizeTiming = rootTiming.nest("LLVM optimisation");
+    if (llvm::Error err = optimize(llvmModule.get())) {
+      error("LLVM optimisation failed: " + llvm::toString(std::move(err)));
+      return false;
+    }
   }
-  optimizeTiming.stop();
   if (options.emit == Phase::LLVMIR)
     return writeOutputFile(options.outputPath, [&](llvm::raw_ostream &os) {
       llvmModule->print(os, nullptr);
@@ -345,24 +360,46 @@ bool compile(const CompileOptions &options) {
   AtomicOutput out(options.outputPath);
   if (!out.create())
     return false;
-  TimingScope codegenTiming = rootTiming.nest("LLVM code generation");
-  if (options.emit == Phase::Object)
+  if (options.emit == Phase::Object) {
+    TimingScope codegenTiming = rootTiming.nest("LLVM code generation");
     return emitObject(*llvmModule, *machine, out.temp()) && out.commit();
-
-  // Object to a temporary file, linked into the (temporary) library.
-  llvm::SmallString<256> objectPath;
-  if (std::error_code ec =
-          llvm::sys::fs::createTemporaryFile("seqc", "o", objectPath)) {
-    error("cannot create a temporary object file: " + ec.message());
-    return false;
   }
-  llvm::FileRemover removeObject(objectPath);
-  if (!emitObject(*llvmModule, *machine, std::string(objectPath)))
-    return false;
-  codegenTiming.stop();
+
+  // Objects in temporary files, linked into the (temporary) library.
+  std::vector<std::string> objects;
+  llvm::scope_exit removeObjects([&] {
+    for (const std::string &object : objects)
+      llvm::sys::fs::remove(object);
+  });
+  if (partitioned) {
+    TimingScope codegenTiming =
+        rootTiming.nest("LLVM optimisation and code generation (" +
+                        std::to_string(options.codegenParts) + " partitions)");
+    ParallelCodegenOptions parallel;
+    parallel.parts = options.codegenParts;
+    parallel.threads = options.codegenThreads;
+    parallel.optLevel = options.optLevel;
+    std::string message;
+    if (!emitObjectsInParallel(
+            *llvmModule, parallel, [&] { return createTargetMachine(options); },
+            objects, message)) {
+      error(message);
+      return false;
+    }
+  } else {
+    TimingScope codegenTiming = rootTiming.nest("LLVM code generation");
+    llvm::SmallString<256> objectPath;
+    if (std::error_code ec =
+            llvm::sys::fs::createTemporaryFile("seqc", "o", objectPath)) {
+      error("cannot create a temporary object file: " + ec.message());
+      return false;
+    }
+    objects.push_back(std::string(objectPath));
+    if (!emitObject(*llvmModule, *machine, objects.back()))
+      return false;
+  }
   TimingScope linkTiming = rootTiming.nest("link");
-  return linkSharedLibrary(options, std::string(objectPath), out.temp()) &&
-         out.commit();
+  return linkSharedLibrary(options, objects, out.temp()) && out.commit();
 }
 
 } // namespace seqc

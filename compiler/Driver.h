@@ -21,6 +21,8 @@ struct CompileOptions {
   std::string target = "cpu";    ///< only "cpu" for now
   std::string mcpu = "native";   ///< LLVM CPU name, or "native"
   unsigned optLevel = 3;         ///< LLVM optimisation level 0..3
+  unsigned codegenParts = 8;     ///< LLVM partitions of a .so (1: whole)
+  unsigned codegenThreads = 0;   ///< threads compiling them; 0: all
   int numThreadsDefault = 0; ///< recorded in the descriptor; 0: runtime picks
   bool parallel = true;      ///< OpenMP loops (links libomp)
   bool fuseAttention = true; ///< seq-fuse-attention in phase 1

@@ -57,6 +57,16 @@ static cl::opt<OptLevel> optLevel(
                clEnumValN(O2, "O2", "default"),
                clEnumValN(O3, "O3", "aggressive (default)")),
     cl::init(O3), cl::cat(category));
+static cl::opt<unsigned> codegenParts(
+    "codegen-parts",
+    cl::desc("Partitions a shared library is optimised and compiled in, in "
+             "parallel (1: the whole module at once; the output depends on "
+             "this, never on the thread count)"),
+    cl::init(8), cl::cat(category));
+static cl::opt<unsigned>
+    codegenThreads("codegen-threads",
+                   cl::desc("Threads compiling the partitions (0: all cores)"),
+                   cl::init(0), cl::cat(category));
 static cl::opt<int> numThreadsDefault(
     "num-threads-default",
     cl::desc("Threads the runtime uses for this model unless told otherwise "
@@ -138,6 +148,12 @@ int main(int argc, char **argv) {
   options.target = target;
   options.mcpu = mcpu;
   options.optLevel = optLevel;
+  if (codegenParts < 1 || codegenParts > 256) {
+    llvm::errs() << "seqc: error: --codegen-parts must be in [1, 256]\n";
+    return 1;
+  }
+  options.codegenParts = codegenParts;
+  options.codegenThreads = codegenThreads;
   options.numThreadsDefault = numThreadsDefault;
   options.parallel = parallel;
   options.parallelThreshold = parallelThreshold;
