@@ -40,8 +40,8 @@ std::string compilePart(
   std::unique_ptr<llvm::TargetMachine> machine = makeMachine();
   if (!machine)
     return "cannot create a target machine";
-  auto optimize = mlir::makeOptimizingTransformer(optLevel, /*sizeLevel=*/0,
-                                                  machine.get());
+  auto optimize =
+      mlir::makeOptimizingTransformer(optLevel, /*sizeLevel=*/0, machine.get());
   if (llvm::Error err = optimize(part->get()))
     return "LLVM optimisation failed: " + llvm::toString(std::move(err));
   std::error_code ec;

@@ -1,4 +1,5 @@
-//===- ParallelCodegen.h - LLVM optimisation and codegen on all cores -*- C++ -*-===//
+//===- ParallelCodegen.h - LLVM optimisation and codegen on all cores -*- C++
+//-*-===//
 //
 // After the MLIR passes, LLVM's optimisation and code generation of one
 // module run on one core and take most of a compile. Here the module is
@@ -29,9 +30,9 @@ class TargetMachine;
 namespace seqc {
 
 struct ParallelCodegenOptions {
-  unsigned parts = 8;     ///< partitions of the module (the output's shape)
-  unsigned threads = 0;   ///< worker threads; 0: one per hardware thread
-  unsigned optLevel = 3;  ///< LLVM -O level of each partition
+  unsigned parts = 8;    ///< partitions of the module (the output's shape)
+  unsigned threads = 0;  ///< worker threads; 0: one per hardware thread
+  unsigned optLevel = 3; ///< LLVM -O level of each partition
 };
 
 /// Optimises and compiles `module` (consumed: its functions move to the
