@@ -301,6 +301,7 @@ bool compile(const CompileOptions &options) {
   } else {
     CpuPipelineOptions cpu;
     cpu.fuseAttention = options.fuseAttention;
+    cpu.outlineLayers = options.outlineLayers;
     cpu.scanSegments = options.scanSegments;
     cpu.avx512 = machine->getMCSubtargetInfo()->checkFeatures("+avx512f");
     cpu.parallel = options.parallel;

@@ -26,6 +26,7 @@ struct CompileOptions {
   int numThreadsDefault = 0; ///< recorded in the descriptor; 0: runtime picks
   bool parallel = true;      ///< OpenMP loops (links libomp)
   bool fuseAttention = true; ///< seq-fuse-attention in phase 1
+  bool outlineLayers = true; ///< one function per distinct seq.layer (CPU)
   int64_t scanSegments = 1;  ///< selective-scan time segments (prefix)
   std::string gpuMatmul = "tf32x3";  ///< cuda: tf32x3, tf32 or simt
   int64_t parallelThreshold = 32768; ///< smallest loop nest run in parallel

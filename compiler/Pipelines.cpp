@@ -114,6 +114,8 @@ void buildSeqPassPipeline(OpPassManager &pm, const SeqPassOptions &options) {
   // seq.weight sits in an entry point and later passes see whole models.
   pm.addPass(createInlinerPass());
   pm.addPass(createSymbolDCEPass());
+  if (!options.keepLayers)
+    pm.addPass(seqc::createInlineLayers());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // Attention written out as matmul/softmax/matmul becomes seq.attention.
@@ -156,6 +158,12 @@ void buildSeqToLinalgPipeline(OpPassManager &pm,
     pm.addNestedPass<func::FuncOp>(seqc::createFuseElementwise());
     pm.addPass(createCanonicalizerPass());
   }
+  // Layers last, once each entry point's static shapes are in their
+  // bodies: equal layers become one function called per layer.
+  if (options.outlineLayers && !gpu)
+    pm.addPass(seqc::createOutlineLayers());
+  else
+    pm.addPass(seqc::createInlineLayers());
 }
 
 void buildBufferizationPipeline(OpPassManager &pm) {
@@ -167,6 +175,9 @@ void buildBufferizationPipeline(OpPassManager &pm) {
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // Layer functions return the states they update in place: those results
+  // are their arguments' buffers, which the callers already hold.
+  pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   pm.addPass(createCanonicalizerPass());
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
@@ -236,11 +247,13 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options,
                       Phase last) {
   SeqPassOptions seqPasses;
   seqPasses.fuseAttention = options.fuseAttention;
+  seqPasses.keepLayers = options.outlineLayers;
   buildSeqPassPipeline(pm, seqPasses);
   if (last < Phase::Linalg)
     return;
   SeqToLinalgOptions toLinalg;
   toLinalg.target = "cpu";
+  toLinalg.outlineLayers = options.outlineLayers;
   toLinalg.scanSegments = options.scanSegments;
   toLinalg.avx512 = options.avx512;
   buildSeqToLinalgPipeline(pm, toLinalg);
@@ -256,6 +269,7 @@ void buildGpuPipeline(OpPassManager &pm, const GpuPipelineOptions &options,
                       Phase last) {
   SeqPassOptions seqPasses;
   seqPasses.fuseAttention = options.fuseAttention;
+  seqPasses.keepLayers = false;
   buildSeqPassPipeline(pm, seqPasses);
   if (last < Phase::Linalg)
     return;
@@ -281,10 +295,16 @@ struct LowerToLinalgPipelineOptions
       *this, "scan-segments",
       llvm::cl::desc("Time segments of the CPU selective scan"),
       llvm::cl::init(1)};
+  Option<bool> outlineLayers{
+      *this, "outline-layers",
+      llvm::cl::desc("One function per distinct seq.layer body (CPU and "
+                     "generic targets); otherwise spliced in place"),
+      llvm::cl::init(true)};
 
   SeqToLinalgOptions get() const {
     SeqToLinalgOptions options;
     options.scanSegments = scanSegments;
+    options.outlineLayers = outlineLayers;
     options.target = target;
     return options;
   }

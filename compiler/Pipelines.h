@@ -39,6 +39,9 @@ llvm::StringRef phaseName(Phase phase);
 struct SeqPassOptions {
   /// Rewrite unfused attention graphs (linalg) into seq.attention.
   bool fuseAttention = true;
+  /// Keep seq.layer ops (phase 2 outlines them); otherwise their bodies are
+  /// spliced in place after inlining (the GPU pipeline).
+  bool keepLayers = true;
 };
 
 /// Phase 1: inlining and cleanup, attention fusion, block maps.
@@ -55,6 +58,10 @@ struct SeqToLinalgOptions {
   /// "cuda" (a GPU kernel per op where it applies, elementwise chains
   /// fused) or "generic" (the target-neutral forms only).
   std::string target = "cpu";
+  /// Each seq.layer as a call of a function shared by equal layers
+  /// (seq-outline-layers); otherwise spliced in place. The GPU target always
+  /// splices.
+  bool outlineLayers = true;
 };
 
 /// Phase 2: the runtime ABI (entry points, weights, descriptor), then seq
@@ -125,6 +132,11 @@ struct CpuPipelineOptions : mlir::PassPipelineOptions<CpuPipelineOptions> {
       *this, "parallel-threshold",
       llvm::cl::desc("Smallest iteration space run in parallel"),
       llvm::cl::init(32768)};
+  Option<bool> outlineLayers{
+      *this, "outline-layers",
+      llvm::cl::desc("One function per distinct seq.layer body, called per "
+                     "layer (otherwise the bodies are spliced in place)"),
+      llvm::cl::init(true)};
 };
 
 /// The CPU pipeline up to and including `last` (Seq, Linalg or

@@ -75,6 +75,7 @@ Value buildBert(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
   x = e.layernorm(x, root + "embeddings.LayerNorm", hidden, eps);
   for (int64_t i = 0; i < layers && e.error().empty(); ++i) {
     std::string p = root + "encoder.layer." + std::to_string(i);
+    e.beginLayer();
     Value q = e.splitHeads(
         e.linear(x, p + ".attention.self.query", hidden, hidden, true), heads,
         headDim);
@@ -94,7 +95,8 @@ Value buildBert(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
     Value up = e.activation(
         act, e.linear(x, p + ".intermediate.dense", inter, hidden, true));
     Value down = e.linear(up, p + ".output.dense", hidden, inter, true);
-    x = e.layernorm(e.add(x, down), p + ".output.LayerNorm", hidden, eps);
+    x = e.endLayer(
+        e.layernorm(e.add(x, down), p + ".output.LayerNorm", hidden, eps));
   }
   return x;
 }

@@ -70,6 +70,7 @@ Value buildGpt2(ModelEmitter &e, HfConfig &c, StringRef, int64_t maxPositions) {
               SmallVector<OpFoldResult>{b.getIndexAttr(1), e.length()})));
   for (int64_t i = 0; i < layers && e.error().empty(); ++i) {
     std::string p = t + "h." + std::to_string(i);
+    e.beginLayer();
     Value h = e.layernorm(x, p + ".ln_1", hidden, eps);
     Value qkv = e.linear(h, p + ".attn.c_attn", 3 * hidden, hidden, true,
                          /*transposed=*/true);
@@ -98,7 +99,8 @@ Value buildGpt2(ModelEmitter &e, HfConfig &c, StringRef, int64_t maxPositions) {
     h = e.layernorm(x, p + ".ln_2", hidden, eps);
     Value up = e.activation(
         act, e.linear(h, p + ".mlp.c_fc", inner, hidden, true, true));
-    x = e.add(x, e.linear(up, p + ".mlp.c_proj", hidden, inner, true, true));
+    x = e.endLayer(
+        e.add(x, e.linear(up, p + ".mlp.c_proj", hidden, inner, true, true)));
   }
   if (!e.error().empty())
     return nullptr;

@@ -90,6 +90,7 @@ Value buildJamba(ModelEmitter &e, HfConfig &c, StringRef,
   for (int64_t i = 0; i < layers && e.error().empty(); ++i) {
     std::string p = "model.layers." + std::to_string(i);
     std::string s = "layers." + std::to_string(i);
+    e.beginLayer();
     Value h = e.rmsnorm(x, p + ".input_layernorm.weight", hidden, eps);
     if (i % attnPeriod == attnOffset) {
       Value q = e.splitHeads(
@@ -137,7 +138,7 @@ Value buildJamba(ModelEmitter &e, HfConfig &c, StringRef,
       ff = e.linear(e.glu(seq::ActivationKind::silu, g, u), f + ".down_proj",
                     hidden, inter, false);
     }
-    x = e.add(x, ff);
+    x = e.endLayer(e.add(x, ff));
   }
   x = e.rmsnorm(x, "model.final_layernorm.weight", hidden, eps);
   if (!e.error().empty())

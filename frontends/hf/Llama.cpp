@@ -243,6 +243,7 @@ Value buildLlamaFamily(ModelEmitter &e, HfConfig &c, StringRef arch,
   Value positions = e.positions();
   for (int64_t i = 0; i < layers && e.error().empty(); ++i) {
     std::string p = "model.layers." + std::to_string(i);
+    e.beginLayer();
     Value h = e.rmsnorm(x, p + ".input_layernorm.weight", hidden, eps);
     Value q = e.splitHeads(
         e.linear(h, p + ".self_attn.q_proj", heads * headDim, hidden, qkvBias),
@@ -282,7 +283,7 @@ Value buildLlamaFamily(ModelEmitter &e, HfConfig &c, StringRef arch,
     Value up = e.linear(h, p + ".mlp.up_proj", inter, hidden, mlpBias);
     Value mlp = e.linear(e.glu(act, gate, up), p + ".mlp.down_proj", hidden,
                          inter, mlpBias);
-    x = e.add(x, mlp);
+    x = e.endLayer(e.add(x, mlp));
   }
   if (!e.error().empty())
     return nullptr;

@@ -118,9 +118,10 @@ Value buildMamba(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
   Value x = seq::EmbeddingOp::create(b, e.loc(), table, e.ids());
   for (int64_t i = 0; i < layers && e.error().empty(); ++i) {
     std::string p = "backbone.layers." + std::to_string(i);
+    e.beginLayer();
     Value h = e.rmsnorm(x, p + ".norm.weight", hidden, eps);
-    x = e.add(x, emitMambaMixer(e, h, p + ".mixer",
-                                "layers." + std::to_string(i), s));
+    x = e.endLayer(e.add(x, emitMambaMixer(e, h, p + ".mixer",
+                                           "layers." + std::to_string(i), s)));
   }
   if (!e.error().empty())
     return nullptr;

@@ -77,6 +77,7 @@ Value buildMamba2(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
     std::string p = "backbone.layers." + std::to_string(i);
     std::string m = p + ".mixer";
     std::string s = "layers." + std::to_string(i);
+    e.beginLayer();
     Value h = e.rmsnorm(x, p + ".norm.weight", hidden, eps);
     Value proj = e.linear(h, m + ".in_proj",
                           2 * inner + 2 * groups * state + heads, hidden, bias);
@@ -121,7 +122,8 @@ Value buildMamba2(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
     Value normed = seq::RMSNormOp::create(
         b, loc, y, nw, z, b.getF32FloatAttr(eps),
         b.getI64IntegerAttr(inner / groups), b.getF32FloatAttr(0.0));
-    x = e.add(x, e.linear(normed, m + ".out_proj", hidden, inner, bias));
+    x = e.endLayer(
+        e.add(x, e.linear(normed, m + ".out_proj", hidden, inner, bias)));
   }
   if (!e.error().empty())
     return nullptr;

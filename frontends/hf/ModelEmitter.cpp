@@ -286,6 +286,34 @@ Value ModelEmitter::appendToRing(Value cache, Value values) {
   return piece(first, rest, zero, cache);
 }
 
+void ModelEmitter::beginLayer() {
+  assert(!layerBody && "layers do not nest");
+  afterLayer = b.saveInsertionPoint();
+  layerBody = new Block();
+  b.setInsertionPointToEnd(layerBody);
+}
+
+Value ModelEmitter::endLayer(Value output) {
+  assert(layerBody && "endLayer without beginLayer");
+  // The layer's results: the output, then each state it set.
+  SmallVector<Value> yielded = {output};
+  SmallVector<State *> updated;
+  for (State &s : states)
+    if (s.out && s.out.getParentBlock() == layerBody) {
+      yielded.push_back(s.out);
+      updated.push_back(&s);
+    }
+  seq::YieldOp::create(b, location, yielded);
+  b.restoreInsertionPoint(afterLayer);
+  auto layer =
+      seq::LayerOp::create(b, location, ValueRange(yielded).getTypes());
+  layer.getBody().push_back(layerBody);
+  layerBody = nullptr;
+  for (auto [s, result] : llvm::zip(updated, layer.getResults().drop_front()))
+    s->out = result;
+  return layer.getResult(0);
+}
+
 Value ModelEmitter::addState(StringRef name, ArrayRef<int64_t> shape) {
   BlockArgument arg =
       forward.getBody().front().addArgument(f32(shape), location);

@@ -103,6 +103,15 @@ public:
   mlir::Value addState(llvm::StringRef name, llvm::ArrayRef<int64_t> shape);
   void setState(llvm::StringRef name, mlir::Value next);
 
+  /// Starts one block of the model (a decoder layer): the ops built until
+  /// endLayer go into a `seq.layer`, which the compiler builds once per
+  /// distinct body instead of once per layer.
+  void beginLayer();
+  /// Ends the block: yields `output` and the states set since beginLayer,
+  /// and returns the layer's `output` (the states' next values become the
+  /// layer's results too).
+  mlir::Value endLayer(mlir::Value output);
+
   /// For encoders: returns the last hidden state [1, S, H] from forward and
   /// adds `embed(ids) -> (hidden [1, S, H], mean over tokens [1, H])`.
   mlir::OwningOpRef<mlir::ModuleOp> finishEncoder(mlir::Value hidden);
@@ -149,6 +158,9 @@ private:
   bool usesRing = false;  ///< calls are limited to maxTokensPerCall tokens
   int64_t maxTokensPerCall = 512;
   std::string firstError;
+  /// The open layer's body and where the layer goes, while one is open.
+  mlir::Block *layerBody = nullptr;
+  mlir::OpBuilder::InsertPoint afterLayer;
   std::set<std::string> usedWeights; ///< checkpoint tensors the model binds
 };
 

@@ -165,4 +165,35 @@ def FuseElementwise : Pass<"seq-fuse-elementwise", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def OutlineLayers : Pass<"seq-outline-layers", "mlir::ModuleOp"> {
+  let summary = "Each seq.layer as a call of a private function; equal "
+                "layers share one";
+  let description = [{
+    Every `seq.layer` becomes a `func.call` of a private function (internal
+    linkage) whose arguments are the values the layer reads from its
+    function (weights, the residual stream, positions, states) and whose
+    results are the layer's; constants are cloned into the function rather
+    than passed. Functions whose bodies are equal (the same ops, types and
+    attributes: the layers of one kind in one entry point, or in entry
+    points with the same shapes) are one function, named after the first
+    entry point and layer that needs it (`prefill_layer_0`). Code generation
+    then grows with the number of distinct layers, not with the depth.
+    Runs after lowering to linalg, so each entry point's static shapes
+    (decode's one token) are already in the bodies.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect",
+                           "mlir::LLVM::LLVMDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
+def InlineLayers : Pass<"seq-inline-layers"> {
+  let summary = "Splice every seq.layer's body in place";
+  let description = [{
+    Replaces each `seq.layer` by the ops of its body and its results by the
+    values its `seq.yield` yields: the model as one straight-line function
+    per entry point (the GPU pipeline, `seqc --outline-layers=false`).
+  }];
+}
+
 #endif // SEQC_PASSES_TRANSFORMS_PASSES_TD

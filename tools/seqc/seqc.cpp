@@ -82,6 +82,12 @@ static cl::opt<bool> fuseAttention(
     cl::desc("Rewrite unfused attention (Q·Kᵀ, scale, mask, softmax, ·V in "
              "linalg) into seq.attention (default on)"),
     cl::init(true), cl::cat(category));
+static cl::opt<bool> outlineLayers(
+    "outline-layers",
+    cl::desc("Compile each distinct layer (seq.layer) once as a function "
+             "called per layer (default on, CPU); --outline-layers=false "
+             "splices every layer into the entry points"),
+    cl::init(true), cl::cat(category));
 static cl::opt<int> scanSegments(
     "scan-segments",
     cl::desc("Cut selective scans into this many time segments run in "
@@ -158,6 +164,7 @@ int main(int argc, char **argv) {
   options.parallel = parallel;
   options.parallelThreshold = parallelThreshold;
   options.fuseAttention = fuseAttention;
+  options.outlineLayers = outlineLayers;
   if (scanSegments < 1) {
     llvm::errs() << "seqc: error: --scan-segments must be at least 1\n";
     return 1;

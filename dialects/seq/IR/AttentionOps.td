@@ -125,11 +125,12 @@ def Seq_AttentionOp : Seq_Op<"attention", [Pure, AttrSizedOperandSegments,
 }
 
 def Seq_YieldOp : Seq_Op<"yield", [Pure, Terminator, ReturnLike,
-    HasParent<"AttentionOp">]> {
-  let summary = "returns a value from a seq.attention modifier region";
+    ParentOneOf<["AttentionOp", "LayerOp"]>]> {
+  let summary = "returns values from a seq.attention modifier region or a "
+                "seq.layer";
   let description = [{
     Terminates the `mask_mod` (one `i1`) and `score_mod` (one score) regions
-    of `seq.attention`.
+    of `seq.attention`, and the body of `seq.layer` (its results).
 
     ```mlir
     seq.yield %visible : i1

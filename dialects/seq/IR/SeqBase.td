@@ -35,6 +35,8 @@ def Seq_Dialect : Dialect {
       operand and comes out as a result, and bufferization updates it in place.
   }];
   let cppNamespace = "::seqc::seq";
+  // seq.layer's canonicalization moves tensor.cast ops.
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
   // The dialect's discardable attributes, with typed helpers
   // (SeqDialect::MaxPositionsAttrHelper, ...); SeqDialect.cpp verifies each
   // (where it may sit, its type and range) and rejects any other `seq.*`.

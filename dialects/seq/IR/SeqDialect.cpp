@@ -3,6 +3,7 @@
 #include "dialects/seq/IR/SeqDialect.h"
 #include "dialects/seq/IR/SeqOps.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Transforms/InliningUtils.h"
 

@@ -13,5 +13,6 @@ include "dialects/seq/IR/SeqAttrs.td"
 include "dialects/seq/IR/ChannelMixerOps.td"
 include "dialects/seq/IR/AttentionOps.td"
 include "dialects/seq/IR/RecurrenceOps.td"
+include "dialects/seq/IR/LayerOps.td"
 
 #endif // SEQC_DIALECT_SEQ_SEQOPS_TD

@@ -50,8 +50,10 @@ LogicalResult seqc::applySeqLowering(Operation *root,
                          tensor::TensorDialect, vector::VectorDialect>();
   target.addIllegalDialect<seqc::seq::SeqDialect>();
   // Weights are bound by the entry-point export, which runs before; any
-  // left are reported there. Yields disappear with their attention op.
-  target.addLegalOp<seqc::seq::WeightOp, seqc::seq::YieldOp>();
+  // left are reported there. Yields disappear with their attention op or
+  // stay with their layer; layers are outlined or spliced after lowering.
+  target.addLegalOp<seqc::seq::WeightOp, seqc::seq::YieldOp,
+                    seqc::seq::LayerOp>();
   target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
   return applyPartialConversion(root, target, std::move(patterns));
 }

@@ -575,7 +575,7 @@ func.func @attention_score_mod_yield(%q: tensor<1x8x4x16xf32>) {
 // -----
 
 func.func @yield_outside_attention(%x: f32) {
-  // expected-error @+1 {{expects parent op 'seq.attention'}}
+  // expected-error @+1 {{expects parent op to be one of 'seq.attention, seq.layer'}}
   seq.yield %x : f32
 }
 
