@@ -151,8 +151,15 @@ void buildSeqToLinalgPipeline(OpPassManager &pm,
   seqc::ApproximateMathOptions approximate;
   approximate.scalef = options.avx512;
   pm.addPass(seqc::createApproximateMath(approximate));
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
+  if (gpu) {
+    // The GPU kernels' modules too.
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  } else {
+    // Per function, so that the entry points are cleaned up on all cores.
+    pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
+    pm.addNestedPass<func::FuncOp>(createCSEPass());
+  }
   // GPU: one kernel per elementwise chain instead of one per op.
   if (gpu) {
     pm.addNestedPass<func::FuncOp>(seqc::createFuseElementwise());
