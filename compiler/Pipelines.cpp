@@ -114,7 +114,7 @@ void buildSeqPassPipeline(OpPassManager &pm, const SeqPassOptions &options) {
   // seq.weight sits in an entry point and later passes see whole models.
   pm.addPass(createInlinerPass());
   pm.addPass(createSymbolDCEPass());
-  if (!options.keepLayers)
+  if (!options.outlineLayers)
     pm.addPass(seqc::createInlineLayers());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -123,6 +123,12 @@ void buildSeqPassPipeline(OpPassManager &pm, const SeqPassOptions &options) {
     pm.addNestedPass<func::FuncOp>(seqc::createFuseAttention());
   // Block maps for attention with positions known at compile time.
   pm.addPass(seqc::createSparsifyAttention());
+  // Each entry point's static shapes into its layers, then one function per
+  // distinct layer: phases 2 and 3 lower and compile each once.
+  if (options.outlineLayers) {
+    pm.addPass(seqc::createRefineShapes());
+    pm.addPass(seqc::createOutlineLayers());
+  }
 }
 
 void buildSeqToLinalgPipeline(OpPassManager &pm,
@@ -165,8 +171,9 @@ void buildSeqToLinalgPipeline(OpPassManager &pm,
     pm.addNestedPass<func::FuncOp>(seqc::createFuseElementwise());
     pm.addPass(createCanonicalizerPass());
   }
-  // Layers last, once each entry point's static shapes are in their
-  // bodies: equal layers become one function called per layer.
+  // Layers still here (phase 1 outlines them unless told not to) become
+  // functions now, once canonicalization has put each entry point's static
+  // shapes in their bodies, or are spliced in place.
   if (options.outlineLayers && !gpu)
     pm.addPass(seqc::createOutlineLayers());
   else
@@ -254,7 +261,7 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options,
                       Phase last) {
   SeqPassOptions seqPasses;
   seqPasses.fuseAttention = options.fuseAttention;
-  seqPasses.keepLayers = options.outlineLayers;
+  seqPasses.outlineLayers = options.outlineLayers;
   buildSeqPassPipeline(pm, seqPasses);
   if (last < Phase::Linalg)
     return;
@@ -276,7 +283,7 @@ void buildGpuPipeline(OpPassManager &pm, const GpuPipelineOptions &options,
                       Phase last) {
   SeqPassOptions seqPasses;
   seqPasses.fuseAttention = options.fuseAttention;
-  seqPasses.keepLayers = false;
+  seqPasses.outlineLayers = false;
   buildSeqPassPipeline(pm, seqPasses);
   if (last < Phase::Linalg)
     return;

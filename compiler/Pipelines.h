@@ -39,9 +39,11 @@ llvm::StringRef phaseName(Phase phase);
 struct SeqPassOptions {
   /// Rewrite unfused attention graphs (linalg) into seq.attention.
   bool fuseAttention = true;
-  /// Keep seq.layer ops (phase 2 outlines them); otherwise their bodies are
-  /// spliced in place after inlining (the GPU pipeline).
-  bool keepLayers = true;
+  /// Static shapes through seq ops (decode's one token), then each
+  /// seq.layer as a call of a function shared by equal layers, so that the
+  /// later phases lower and compile each distinct layer once; otherwise the
+  /// layers are spliced in place after inlining (the GPU pipeline).
+  bool outlineLayers = true;
 };
 
 /// Phase 1: inlining and cleanup, attention fusion, block maps.

@@ -154,6 +154,12 @@ private:
 SmallVector<Value> isolateBody(RewriterBase &rewriter, LayerOp layer) {
   Region &region = layer.getBody();
   Block &body = region.front();
+  // Weights (before the ABI export binds them) are read by name: they go
+  // before the layer and are passed in, so that equal layers stay equal.
+  SmallVector<seqc::seq::WeightOp> weights;
+  region.walk([&](seqc::seq::WeightOp w) { weights.push_back(w); });
+  for (seqc::seq::WeightOp w : weights)
+    rewriter.moveOpBefore(w, layer);
   llvm::SetVector<Value> above;
   getUsedValuesDefinedAbove(region, above);
   rewriter.setInsertionPointToStart(&body);
@@ -173,7 +179,8 @@ SmallVector<Value> isolateBody(RewriterBase &rewriter, LayerOp layer) {
   return captured;
 }
 
-/// "prefill" for the ABI's "seq_impl_prefill".
+/// "prefill" for the ABI's "seq_impl_prefill" (layers outlined after the
+/// export).
 StringRef entryName(func::FuncOp fn) {
   StringRef name = fn.getSymName();
   name.consume_front("seq_impl_");

@@ -176,15 +176,37 @@ def OutlineLayers : Pass<"seq-outline-layers", "mlir::ModuleOp"> {
     than passed. Functions whose bodies are equal (the same ops, types and
     attributes: the layers of one kind in one entry point, or in entry
     points with the same shapes) are one function, named after the first
-    entry point and layer that needs it (`prefill_layer_0`). Code generation
-    then grows with the number of distinct layers, not with the depth.
-    Runs after lowering to linalg, so each entry point's static shapes
-    (decode's one token) are already in the bodies.
+    entry point and layer that needs it (`prefill_layer_0`). `seq.weight`
+    ops in a layer move before its call and are passed in; the sizes of
+    values from outside are resolved to one value wherever they are equal by
+    construction, so the first layer (reading the embedding) matches the
+    rest. The later phases then grow with the number of distinct layers,
+    not with the depth. seqc runs it at the end of phase 1, after
+    `seq-refine-shapes` has given each entry point's layers their static
+    shapes (decode's one token), and again at the end of phase 2 for
+    layers that reach it.
   }];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::func::FuncDialect",
                            "mlir::LLVM::LLVMDialect",
                            "mlir::tensor::TensorDialect"];
+}
+
+def RefineShapes : Pass<"seq-refine-shapes"> {
+  let summary = "Static shapes from tensor.cast sources through seq ops, "
+                "elementwise ops and seq.layer results";
+  let description = [{
+    A seq op (its result types inferred from its operands) that reads a
+    `tensor.cast` to a less static type reads the cast's source instead and
+    takes the result types inferred from it; elementwise ops on tensors
+    whose operands all have (or are cast from) one more static type compute
+    in it; a cast after each changed result keeps the users' types, and
+    canonicalization (run with these patterns) moves the casts on through
+    tensor ops and seq.layer results. After inlining, `decode`'s one-token
+    shapes then reach every op, and each layer body has them before
+    `seq-outline-layers` builds one function per distinct body.
+  }];
+  let dependentDialects = ["mlir::tensor::TensorDialect"];
 }
 
 def InlineLayers : Pass<"seq-inline-layers"> {

@@ -108,6 +108,33 @@ func.func @seq_impl_prefill_last(%x: tensor<1x?x4xf32>) -> tensor<1x?x4xf32> {
 
 // -----
 
+// Before the ABI export, layers read weights by name: the seq.weight ops
+// move before the call and are passed in, so two layers with different
+// weights share one function.
+// CHECK-LABEL: func.func @prefill
+// CHECK: %[[W0:.+]] = seq.weight "layers.0.w" : tensor<4xf32>
+// CHECK: %[[A:.+]] = call @prefill_layer_0(%{{.+}}, %[[W0]])
+// CHECK: %[[W1:.+]] = seq.weight "layers.1.w" : tensor<4xf32>
+// CHECK: call @prefill_layer_0(%[[A]], %[[W1]])
+// CHECK-LABEL: func.func private @prefill_layer_0
+// CHECK-NOT: seq.weight
+// CHECK: return
+func.func @prefill(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %a = seq.layer -> (tensor<4xf32>) {
+    %w = seq.weight "layers.0.w" : tensor<4xf32>
+    %y = arith.mulf %x, %w : tensor<4xf32>
+    seq.yield %y : tensor<4xf32>
+  }
+  %b = seq.layer -> (tensor<4xf32>) {
+    %w = seq.weight "layers.1.w" : tensor<4xf32>
+    %y = arith.mulf %a, %w : tensor<4xf32>
+    seq.yield %y : tensor<4xf32>
+  }
+  return %b : tensor<4xf32>
+}
+
+// -----
+
 func.func @nested(%x: tensor<4xf32>) -> tensor<4xf32> {
   %a = seq.layer -> (tensor<4xf32>) {
     // expected-error @+1 {{'seq.layer' op inside another seq.layer is not supported}}
