@@ -1,6 +1,7 @@
 //===- Driver.cpp - seqc's compiler driver --------------------------------===//
 
 #include "compiler/Driver.h"
+#include "compiler/ObjectCache.h"
 #include "compiler/OutputFile.h"
 #include "compiler/ParallelCodegen.h"
 #include "dialects/seq/IR/SeqDialect.h"
@@ -380,6 +381,16 @@ bool compile(const CompileOptions &options) {
     parallel.parts = options.codegenParts;
     parallel.threads = options.codegenThreads;
     parallel.optLevel = options.optLevel;
+    // A cached object depends on the partition's bitcode and on this.
+    std::unique_ptr<ObjectCache> cache;
+    if (!options.cacheDir.empty()) {
+      cache = std::make_unique<ObjectCache>(
+          options.cacheDir, machine->getTargetTriple().str() + " " +
+                                machine->getTargetCPU().str() + " " +
+                                machine->getTargetFeatureString().str() +
+                                " pic -O" + std::to_string(options.optLevel));
+      parallel.cache = cache.get();
+    }
     std::string message;
     if (!emitObjectsInParallel(
             *llvmModule, parallel, [&] { return createTargetMachine(options); },
@@ -387,6 +398,11 @@ bool compile(const CompileOptions &options) {
       error(message);
       return false;
     }
+    codegenTiming.stop();
+    if (cache && options.timing)
+      llvm::errs() << "seqc: object cache: " << cache->hits() << " of "
+                   << cache->hits() + cache->misses() << " partitions reused ("
+                   << cache->directory() << ")\n";
   } else {
     TimingScope codegenTiming = rootTiming.nest("LLVM code generation");
     llvm::SmallString<256> objectPath;

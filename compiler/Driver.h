@@ -23,6 +23,7 @@ struct CompileOptions {
   unsigned optLevel = 3;         ///< LLVM optimisation level 0..3
   unsigned codegenParts = 8;     ///< LLVM partitions of a .so (1: whole)
   unsigned codegenThreads = 0;   ///< threads compiling them; 0: all
+  std::string cacheDir;      ///< compiled partitions kept here; empty: no cache
   int numThreadsDefault = 0; ///< recorded in the descriptor; 0: runtime picks
   bool parallel = true;      ///< OpenMP loops (links libomp)
   bool fuseAttention = true; ///< seq-fuse-attention in phase 1

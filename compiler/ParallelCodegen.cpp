@@ -2,6 +2,8 @@
 
 #include "compiler/ParallelCodegen.h"
 
+#include "compiler/ObjectCache.h"
+
 #include "mlir/ExecutionEngine/OptUtils.h"
 
 #include "llvm/Bitcode/BitcodeReader.h"
@@ -67,6 +69,10 @@ bool emitObjectsInParallel(
                     [&](std::unique_ptr<llvm::Module> part) {
                       if (part->empty() && part->global_empty())
                         return;
+                      // The input's name is not part of what is compiled
+                      // (nor of the cache key).
+                      part->setModuleIdentifier("seqc-partition");
+                      part->setSourceFileName("seqc-partition");
                       llvm::raw_svector_ostream os(parts.emplace_back());
                       llvm::WriteBitcodeToFile(*part, os);
                     });
@@ -87,8 +93,17 @@ bool emitObjectsInParallel(
   std::mutex mutex;
   for (size_t i = 0; i < parts.size(); ++i)
     pool.async([&, i] {
-      std::string message = compilePart(parts[i], objects[first + i],
-                                        options.optLevel, makeMachine);
+      const std::string &path = objects[first + i];
+      std::string key;
+      if (options.cache) {
+        key = options.cache->key(parts[i].str());
+        if (options.cache->fetch(key, path))
+          return;
+      }
+      std::string message =
+          compilePart(parts[i], path, options.optLevel, makeMachine);
+      if (message.empty() && options.cache)
+        options.cache->store(key, path);
       std::lock_guard<std::mutex> lock(mutex);
       if (!message.empty() && error.empty())
         error = message;

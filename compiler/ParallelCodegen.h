@@ -29,10 +29,14 @@ class TargetMachine;
 
 namespace seqc {
 
+class ObjectCache;
+
 struct ParallelCodegenOptions {
   unsigned parts = 8;    ///< partitions of the module (the output's shape)
   unsigned threads = 0;  ///< worker threads; 0: one per hardware thread
   unsigned optLevel = 3; ///< LLVM -O level of each partition
+  /// Objects of partitions compiled before (ObjectCache.h); null: none.
+  ObjectCache *cache = nullptr;
 };
 
 /// Optimises and compiles `module` (consumed: its functions move to the

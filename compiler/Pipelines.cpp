@@ -183,6 +183,9 @@ void buildSeqToLinalgPipeline(OpPassManager &pm,
 void buildBufferizationPipeline(OpPassManager &pm) {
   // Splat constants would become globals of every element: keep them scalar.
   pm.addPass(seqc::createFoldSplatConstants());
+  // One empty per use: elimination then decides each use alone, the same
+  // way on every run.
+  pm.addPass(seqc::createSplitEmptyTensors());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;

@@ -17,6 +17,8 @@ config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs",
                    "unit"]
 
 llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
+# seqc's object cache: the build tree's, not the user's.
+config.environment["SEQC_CACHE_DIR"] = os.path.join(config.seqc_obj_root, "test-object-cache")
 llvm_config.use_default_substitutions()
 # FileCheck, not and count live in LLVM's versioned bin folder, not on PATH.
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

@@ -209,6 +209,19 @@ def RefineShapes : Pass<"seq-refine-shapes"> {
   let dependentDialects = ["mlir::tensor::TensorDialect"];
 }
 
+def SplitEmptyTensors : Pass<"seq-split-empty-tensors"> {
+  let summary = "One tensor.empty per use";
+  let description = [{
+    Gives each use of a `tensor.empty` its own copy, placed before the user.
+    CSE merges equal empties, and `eliminate-empty-tensors` would then
+    replace a shared one by a destination for only one of its users, chosen
+    by the order of the empty's uses, which differs between runs: with one
+    empty per use the compiled code is the same on every run, and every
+    user can write its destination in place.
+  }];
+  let dependentDialects = ["mlir::tensor::TensorDialect"];
+}
+
 def InlineLayers : Pass<"seq-inline-layers"> {
   let summary = "Splice every seq.layer's body in place";
   let description = [{

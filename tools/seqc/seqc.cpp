@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Driver.h"
+#include "compiler/ObjectCache.h"
 #include "tools/seqc/ImportCommand.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -67,6 +68,16 @@ static cl::opt<unsigned>
     codegenThreads("codegen-threads",
                    cl::desc("Threads compiling the partitions (0: all cores)"),
                    cl::init(0), cl::cat(category));
+static cl::opt<std::string> cacheDir(
+    "cache-dir",
+    cl::desc("Folder of compiled partitions reused by later compiles "
+             "(default: $SEQC_CACHE_DIR, else $XDG_CACHE_HOME/seqc, else "
+             "~/.cache/seqc)"),
+    cl::init(""), cl::cat(category));
+static cl::opt<bool> noCache("no-cache",
+                             cl::desc("Neither read nor fill the cache of "
+                                      "compiled partitions"),
+                             cl::cat(category));
 static cl::opt<int> numThreadsDefault(
     "num-threads-default",
     cl::desc("Threads the runtime uses for this model unless told otherwise "
@@ -160,6 +171,9 @@ int main(int argc, char **argv) {
   }
   options.codegenParts = codegenParts;
   options.codegenThreads = codegenThreads;
+  if (!noCache)
+    options.cacheDir =
+        cacheDir.empty() ? seqc::ObjectCache::defaultDirectory() : cacheDir;
   options.numThreadsDefault = numThreadsDefault;
   options.parallel = parallel;
   options.parallelThreshold = parallelThreshold;
