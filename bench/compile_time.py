@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compile time of a Llama-shaped model against its depth.
 
-    python3 bench/compile_time.py [--shape tinyllama|llama3-8b] [--layers 1,2,4]
+    python3 bench/compile_time.py [--shape tinyllama|llama3-8b] [--layers 1,2,4] [--cache]
 
 For each depth, writes a Hugging Face folder (config.json and a
 model.safetensors whose header lists every tensor at its real size; the
@@ -110,9 +110,14 @@ def main():
     p.add_argument("--layers", default="1,2,4")
     p.add_argument("--seqc-flags", default="",
                    help="extra seqc flags, e.g. --codegen-parts=1")
+    p.add_argument("--cache", action="store_true",
+                   help="one object cache for the run, empty at its start: each "
+                        "depth is compiled after the previous ones filled it "
+                        "(compile_s), then again (warm_s); default: no cache")
     a = p.parse_args()
     seqc = os.environ.get("SEQC", os.path.join(ROOT, "build", "bin", "seqc"))
     work = tempfile.mkdtemp(prefix="seqc-compile-time-")
+    cache = ["--cache-dir=" + os.path.join(work, "cache")] if a.cache else ["--no-cache"]
     for layers in map(int, a.layers.split(",")):
         folder = os.path.join(work, f"{a.shape}-{layers}")
         write_folder(folder, SHAPES[a.shape], layers)
@@ -120,14 +125,20 @@ def main():
         t0 = time.perf_counter()
         subprocess.run([seqc, "import", "hf", folder, "-o", mlir], check=True)
         t1 = time.perf_counter()
-        run = subprocess.run([seqc, mlir, "-o", so, "--time-report"] + a.seqc_flags.split(),
-                             check=True,
-                             capture_output=True, text=True)
+        command = [seqc, mlir, "-o", so, "--time-report"] + cache + a.seqc_flags.split()
+        run = subprocess.run(command, check=True, capture_output=True, text=True)
         t2 = time.perf_counter()
-        print(json.dumps({"bench": "compile_time", "shape": a.shape, "layers": layers,
-                          "seqc_flags": a.seqc_flags,
-                          "import_s": round(t1 - t0, 2), "compile_s": round(t2 - t1, 2),
-                          "phases_s": phases(run.stderr)}), flush=True)
+        result = {"bench": "compile_time", "shape": a.shape, "layers": layers,
+                  "seqc_flags": a.seqc_flags, "cache": a.cache,
+                  "import_s": round(t1 - t0, 2), "compile_s": round(t2 - t1, 2),
+                  "phases_s": phases(run.stderr)}
+        if a.cache:
+            reused = re.search(r"object cache: (\d+) of (\d+)", run.stderr)
+            result["partitions_reused"] = [int(reused.group(1)), int(reused.group(2))]
+            t3 = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True)
+            result["warm_s"] = round(time.perf_counter() - t3, 2)
+        print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":
