@@ -18,7 +18,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
@@ -32,25 +31,7 @@ except ImportError:
     import torch
 
 import seqrt  # noqa: E402
-
-
-def peak(threads):
-    exe = os.path.join(tempfile.gettempdir(), "seqc-bench-peak")
-    subprocess.run(["/usr/lib/llvm-22/bin/clang", "-O3", "-march=native", "-fopenmp",
-                    os.path.join(ROOT, "bench", "peak.c"), "-o", exe,
-                    "-Wl,-rpath,/usr/lib/llvm-22/lib", "-L/usr/lib/llvm-22/lib"], check=True)
-    return json.loads(subprocess.run([exe, str(threads)], check=True, capture_output=True,
-                                     text=True).stdout)
-
-
-def best_time(fn, repeat):
-    fn()  # warm-up
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+from measure import best_time, peak  # noqa: E402,F401  (other benchmarks import them from here)
 
 
 def main():
