@@ -7,6 +7,11 @@
 // rows of a; consecutive groups stream consecutive rows of W); inside,
 // register tiles of 4 rows × 4 columns = 16 accumulators of 16 k-lanes,
 // reduced across lanes once per tile. Decode (one row) streams W once.
+// From 64 rows (N a multiple of 32) each task instead packs its 64 or 32
+// columns of W k-major per block of K and runs an outer-product
+// micro-kernel (6 rows × 4 vectors of accumulators, FMA of a broadcast
+// element of a with a packed vector): 55-72 % of the FMA peak where the
+// dot-product tiles reach 25-30 % (docs/performance.md).
 // Applies to f32 with K a multiple of 16 and N a multiple of 4.
 //
 //===----------------------------------------------------------------------===//
@@ -16,6 +21,7 @@
 #include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -29,6 +35,12 @@ using namespace seqc::lowering;
 
 namespace {
 constexpr int64_t kLanes = kVectorLanes, kRows = 4, kCols = 4;
+/// Rows of the packed outer-product micro-kernel: 6 × 4 accumulators, 4
+/// packed vectors and a broadcast fit AVX-512's 32 registers.
+constexpr int64_t kPackedRows = 6;
+/// Rows from which packing W pays off (bench/projections.py: at 16 rows the
+/// dot-product tiles are twice as fast, at 256 the packed kernel is).
+constexpr int64_t kPackedMinRows = 64;
 } // namespace
 
 Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
@@ -138,6 +150,60 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
       break;
     }
   int64_t width = kCols * groups;
+  // Several rows (prefill): a task packs its columns of W k-major once, then
+  // an outer-product micro-kernel keeps kPackedRows rows × width/16 vectors
+  // of accumulators, each an FMA of a broadcast element of a with a packed
+  // vector (no reduction across lanes). Needs N a multiple of 32.
+  int64_t packedVecs = 0;
+  if (staticRows != 1)
+    for (int64_t v : {4, 2})
+      if (n % (v * kLanes) == 0) {
+        packedVecs = v;
+        break;
+      }
+  if (packedVecs)
+    width = packedVecs * kLanes;
+  // Rows [m0, m0 + rows) of `out` (the task's [M, width] tile, holding init)
+  // += a[m0 .., :] · packed, packed being the task's W columns as [K, width].
+  // K in blocks of kc, so that a packed panel [kc, width] stays in L2.
+  int64_t kc = k;
+  for (int64_t block : {512, 256})
+    if (k % block == 0 && k > block) {
+      kc = block;
+      break;
+    }
+  auto emitPackedTile = [&](OpBuilder &bb, Value packed, Value out, Value m0,
+                            int64_t rows, Value k0) -> Value {
+    SmallVector<Value> rowIdx, accs;
+    for (int64_t r = 0; r < rows; ++r) {
+      rowIdx.push_back(arith::AddIOp::create(bb, loc, m0, c(bb, r)));
+      for (int64_t j = 0; j < packedVecs; ++j)
+        accs.push_back(read(bb, out, rowIdx[r], c(bb, j * kLanes)));
+    }
+    auto kLoop = scf::ForOp::create(
+        bb, loc, c(bb, 0), c(bb, kc), c(bb, 1), accs,
+        [&](OpBuilder &kb, Location, Value kk, ValueRange acc) {
+          SmallVector<Value> wv, next;
+          for (int64_t j = 0; j < packedVecs; ++j)
+            wv.push_back(read(kb, packed, kk, c(kb, j * kLanes)));
+          Value ka = arith::AddIOp::create(kb, loc, k0, kk);
+          for (int64_t r = 0; r < rows; ++r) {
+            Value splat =
+                splatLanes(kb, loc,
+                           tensor::ExtractOp::create(
+                               kb, loc, a, ValueRange{rowIdx[r], ka}));
+            for (int64_t j = 0; j < packedVecs; ++j)
+              next.push_back(math::FmaOp::create(kb, loc, splat, wv[j],
+                                                 acc[r * packedVecs + j]));
+          }
+          scf::YieldOp::create(kb, loc, next);
+        });
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < packedVecs; ++j)
+        out = writeLanes(bb, loc, kLoop.getResult(r * packedVecs + j), out,
+                         ValueRange{rowIdx[r], c(bb, j * kLanes)});
+    return out;
+  };
   auto forall = scf::ForallOp::create(
       b, loc, SmallVector<OpFoldResult>{b.getIndexAttr(n / width)},
       ValueRange{init}, std::nullopt,
@@ -154,6 +220,50 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
                            jb, loc, emitColumn(jb, args[1], it[0], col, j));
                      })
               .getResult(0);
+        };
+        // Pack, then full blocks of kPackedRows rows, then the rest one at
+        // a time.
+        auto packedTiles = [&](OpBuilder &pb) -> Value {
+          auto idx = [&](int64_t v) -> OpFoldResult {
+            return pb.getIndexAttr(v);
+          };
+          Value out = tensor::ExtractSliceOp::create(
+              pb, loc, args[1], ArrayRef<OpFoldResult>{idx(0), nBase},
+              ArrayRef<OpFoldResult>{mSize, idx(width)},
+              ArrayRef<OpFoldResult>{idx(1), idx(1)});
+          Value fullRows = arith::MulIOp::create(
+              pb, loc, arith::DivUIOp::create(pb, loc, m, c(pb, kPackedRows)),
+              c(pb, kPackedRows));
+          auto kBlocks = scf::ForOp::create(
+              pb, loc, c(pb, 0), c(pb, k), c(pb, kc), ValueRange{out},
+              [&](OpBuilder &kb, Location, Value k0, ValueRange kit) {
+                Value slab = tensor::ExtractSliceOp::create(
+                    kb, loc, w, ArrayRef<OpFoldResult>{nBase, k0},
+                    ArrayRef<OpFoldResult>{idx(width), idx(kc)},
+                    ArrayRef<OpFoldResult>{idx(1), idx(1)});
+                Value packed =
+                    linalg::TransposeOp::create(
+                        kb, loc, slab,
+                        emptyTensor(kb, loc, {idx(kc), idx(width)}, f32),
+                        ArrayRef<int64_t>{1, 0})
+                        .getResult()[0];
+                auto blocks = scf::ForOp::create(
+                    kb, loc, c(kb, 0), fullRows, c(kb, kPackedRows), kit,
+                    [&](OpBuilder &mb, Location, Value m0, ValueRange it) {
+                      scf::YieldOp::create(mb, loc,
+                                           emitPackedTile(mb, packed, it[0], m0,
+                                                          kPackedRows, k0));
+                    });
+                auto rest = scf::ForOp::create(
+                    kb, loc, fullRows, m, c(kb, 1), blocks.getResults(),
+                    [&](OpBuilder &mb, Location, Value m0, ValueRange it) {
+                      scf::YieldOp::create(
+                          mb, loc,
+                          emitPackedTile(mb, packed, it[0], m0, 1, k0));
+                    });
+                scf::YieldOp::create(kb, loc, rest.getResults());
+              });
+          return kBlocks.getResult(0);
         };
         // Full blocks of 4 rows, then the remaining rows one at a time.
         auto tiled = [&](OpBuilder &tb) -> Value {
@@ -183,6 +293,24 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
               });
           return perGroup.getResult(0);
         };
+        // Packing pays off from kPackedMinRows rows.
+        auto severalRows = [&](OpBuilder &sb) -> Value {
+          if (!packedVecs)
+            return tiled(sb);
+          if (!ShapedType::isDynamic(staticRows))
+            return staticRows >= kPackedMinRows ? packedTiles(sb) : tiled(sb);
+          Value many = arith::CmpIOp::create(sb, loc, arith::CmpIPredicate::uge,
+                                             m, c(sb, kPackedMinRows));
+          return scf::IfOp::create(
+                     sb, loc, many,
+                     [&](OpBuilder &pb, Location) {
+                       scf::YieldOp::create(pb, loc, packedTiles(pb));
+                     },
+                     [&](OpBuilder &eb, Location) {
+                       scf::YieldOp::create(eb, loc, tiled(eb));
+                     })
+              .getResult(0);
+        };
         Value result;
         if (staticRows == 1) {
           result = columnByColumn(fb);
@@ -195,11 +323,11 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
                          scf::YieldOp::create(tb, loc, columnByColumn(tb));
                        },
                        [&](OpBuilder &eb, Location) {
-                         scf::YieldOp::create(eb, loc, tiled(eb));
+                         scf::YieldOp::create(eb, loc, severalRows(eb));
                        })
                        .getResult(0);
         } else {
-          result = tiled(fb);
+          result = severalRows(fb);
         }
         auto inParallel = scf::InParallelOp::create(fb, loc);
         OpBuilder::InsertionGuard guard(fb);
