@@ -5,6 +5,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SHA256.h"
 
@@ -45,10 +46,20 @@ std::string ObjectCache::key(llvm::StringRef bitcode) const {
   return llvm::toHex(hash.final(), /*LowerCase=*/true);
 }
 
+/// Whether `path` starts like an object file (an entry damaged outside
+/// seqc is a miss, not a link error on every later compile).
+static bool looksLikeObject(const llvm::Twine &path) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                  /*RequiresNullTerminator=*/false);
+  return file && (*file)->getBuffer().starts_with("\x7f"
+                                                  "ELF");
+}
+
 bool ObjectCache::fetch(const std::string &key, const std::string &path) {
   llvm::SmallString<256> entry(dir);
   llvm::sys::path::append(entry, key + ".o");
-  if (llvm::sys::fs::copy_file(entry, path)) {
+  if (!looksLikeObject(entry) || llvm::sys::fs::copy_file(entry, path)) {
     ++missCount;
     return false;
   }
