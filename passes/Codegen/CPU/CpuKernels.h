@@ -45,10 +45,13 @@ mlir::Value vectorMatmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
                                     mlir::Value init);
 
 /// out[m, n] = init[m, n] + Σ_k a[m, k] · b[k, n] (a[k, m] with
-/// `transposeA`) in register tiles, sequential (for use inside parallel
-/// tasks); null unless f32 with N a static multiple of 16.
+/// `transposeA`) in register tiles of `rowsPerTile` rows × up to 4 vectors
+/// of 16 columns, sequential (for use inside parallel tasks; the packed
+/// projections use it on their panels with 6 rows); null unless f32 with N
+/// a static multiple of 16.
 mlir::Value vectorMatmul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,
-                         mlir::Value bm, mlir::Value init, bool transposeA);
+                         mlir::Value bm, mlir::Value init, bool transposeA,
+                         int64_t rowsPerTile = 4);
 
 /// attention `cpu_flash`: register-tiled f32 flash attention; one query
 /// tile (decode) splits its keys over `kv_splits` tasks.

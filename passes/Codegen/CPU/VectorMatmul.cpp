@@ -163,8 +163,6 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
       }
   if (packedVecs)
     width = packedVecs * kLanes;
-  // Rows [m0, m0 + rows) of `out` (the task's [M, width] tile, holding init)
-  // += a[m0 .., :] · packed, packed being the task's W columns as [K, width].
   // K in blocks of kc, so that a packed panel [kc, width] stays in L2.
   int64_t kc = k;
   for (int64_t block : {512, 256})
@@ -172,38 +170,6 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
       kc = block;
       break;
     }
-  auto emitPackedTile = [&](OpBuilder &bb, Value packed, Value out, Value m0,
-                            int64_t rows, Value k0) -> Value {
-    SmallVector<Value> rowIdx, accs;
-    for (int64_t r = 0; r < rows; ++r) {
-      rowIdx.push_back(arith::AddIOp::create(bb, loc, m0, c(bb, r)));
-      for (int64_t j = 0; j < packedVecs; ++j)
-        accs.push_back(read(bb, out, rowIdx[r], c(bb, j * kLanes)));
-    }
-    auto kLoop = scf::ForOp::create(
-        bb, loc, c(bb, 0), c(bb, kc), c(bb, 1), accs,
-        [&](OpBuilder &kb, Location, Value kk, ValueRange acc) {
-          SmallVector<Value> wv, next;
-          for (int64_t j = 0; j < packedVecs; ++j)
-            wv.push_back(read(kb, packed, kk, c(kb, j * kLanes)));
-          Value ka = arith::AddIOp::create(kb, loc, k0, kk);
-          for (int64_t r = 0; r < rows; ++r) {
-            Value splat =
-                splatLanes(kb, loc,
-                           tensor::ExtractOp::create(
-                               kb, loc, a, ValueRange{rowIdx[r], ka}));
-            for (int64_t j = 0; j < packedVecs; ++j)
-              next.push_back(math::FmaOp::create(kb, loc, splat, wv[j],
-                                                 acc[r * packedVecs + j]));
-          }
-          scf::YieldOp::create(kb, loc, next);
-        });
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t j = 0; j < packedVecs; ++j)
-        out = writeLanes(bb, loc, kLoop.getResult(r * packedVecs + j), out,
-                         ValueRange{rowIdx[r], c(bb, j * kLanes)});
-    return out;
-  };
   auto forall = scf::ForallOp::create(
       b, loc, SmallVector<OpFoldResult>{b.getIndexAttr(n / width)},
       ValueRange{init}, std::nullopt,
@@ -231,9 +197,6 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
               pb, loc, args[1], ArrayRef<OpFoldResult>{idx(0), nBase},
               ArrayRef<OpFoldResult>{mSize, idx(width)},
               ArrayRef<OpFoldResult>{idx(1), idx(1)});
-          Value fullRows = arith::MulIOp::create(
-              pb, loc, arith::DivUIOp::create(pb, loc, m, c(pb, kPackedRows)),
-              c(pb, kPackedRows));
           auto kBlocks = scf::ForOp::create(
               pb, loc, c(pb, 0), c(pb, k), c(pb, kc), ValueRange{out},
               [&](OpBuilder &kb, Location, Value k0, ValueRange kit) {
@@ -247,21 +210,14 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
                         emptyTensor(kb, loc, {idx(kc), idx(width)}, f32),
                         ArrayRef<int64_t>{1, 0})
                         .getResult()[0];
-                auto blocks = scf::ForOp::create(
-                    kb, loc, c(kb, 0), fullRows, c(kb, kPackedRows), kit,
-                    [&](OpBuilder &mb, Location, Value m0, ValueRange it) {
-                      scf::YieldOp::create(mb, loc,
-                                           emitPackedTile(mb, packed, it[0], m0,
-                                                          kPackedRows, k0));
-                    });
-                auto rest = scf::ForOp::create(
-                    kb, loc, fullRows, m, c(kb, 1), blocks.getResults(),
-                    [&](OpBuilder &mb, Location, Value m0, ValueRange it) {
-                      scf::YieldOp::create(
-                          mb, loc,
-                          emitPackedTile(mb, packed, it[0], m0, 1, k0));
-                    });
-                scf::YieldOp::create(kb, loc, rest.getResults());
+                Value aBlock = tensor::ExtractSliceOp::create(
+                    kb, loc, a, ArrayRef<OpFoldResult>{idx(0), k0},
+                    ArrayRef<OpFoldResult>{mSize, idx(kc)},
+                    ArrayRef<OpFoldResult>{idx(1), idx(1)});
+                scf::YieldOp::create(
+                    kb, loc,
+                    vectorMatmul(kb, loc, aBlock, packed, kit[0],
+                                 /*transposeA=*/false, kPackedRows));
               });
           return kBlocks.getResult(0);
         };
@@ -352,7 +308,7 @@ using namespace seqc::lowering;
 /// vectors of 16 columns, FMA on a broadcast element of a. Null unless f32
 /// with N a static multiple of 16 (M and K may be dynamic).
 Value vectorMatmul(OpBuilder &b, Location loc, Value a, Value bm, Value init,
-                   bool transposeA) {
+                   bool transposeA, int64_t rowsPerTile) {
   auto aType = cast<RankedTensorType>(a.getType());
   auto bType = cast<RankedTensorType>(bm.getType());
   auto initType = cast<RankedTensorType>(init.getType());
@@ -416,15 +372,16 @@ Value vectorMatmul(OpBuilder &b, Location loc, Value a, Value bm, Value init,
   };
 
   Value fullRows = arith::MulIOp::create(
-      b, loc, arith::DivUIOp::create(b, loc, m, c(b, kRows)), c(b, kRows));
+      b, loc, arith::DivUIOp::create(b, loc, m, c(b, rowsPerTile)),
+      c(b, rowsPerTile));
   auto columns = scf::ForOp::create(
       b, loc, c(b, 0), c(b, n), c(b, colVecs * kLanes), ValueRange{init},
       [&](OpBuilder &nb, Location, Value n0, ValueRange it) {
         auto blocks = scf::ForOp::create(
-            nb, loc, c(nb, 0), fullRows, c(nb, kRows), it,
+            nb, loc, c(nb, 0), fullRows, c(nb, rowsPerTile), it,
             [&](OpBuilder &mb, Location, Value m0, ValueRange out) {
               scf::YieldOp::create(mb, loc,
-                                   emitTile(mb, out[0], m0, kRows, n0));
+                                   emitTile(mb, out[0], m0, rowsPerTile, n0));
             });
         auto rest = scf::ForOp::create(
             nb, loc, fullRows, m, c(nb, 1), blocks.getResults(),
