@@ -2,6 +2,7 @@
 """Compile time of a Llama-shaped model against its depth.
 
     python3 bench/compile_time.py [--shape tinyllama|llama3-8b] [--layers 1,2,4] [--cache]
+    python3 bench/compile_time.py --shape tiny --layers 3 --write DIR   # a runnable folder
 
 For each depth, writes a Hugging Face folder (config.json and a
 model.safetensors whose header lists every tensor at its real size; the
@@ -26,6 +27,7 @@ SHAPES = {
     # hidden, intermediate, heads, kv heads, vocab
     "tinyllama": (2048, 5632, 32, 4, 32000),
     "llama3-8b": (4096, 14336, 32, 8, 128256),
+    "tiny": (32, 48, 4, 2, 64),  # for tests (--write)
 }
 
 
@@ -114,7 +116,13 @@ def main():
                    help="one object cache for the run, empty at its start: each "
                         "depth is compiled after the previous ones filled it "
                         "(compile_s), then again (warm_s); default: no cache")
+    p.add_argument("--write", metavar="DIR",
+                   help="only write the folder of --shape and --layers (one depth) with "
+                        "small deterministic weights to DIR")
     a = p.parse_args()
+    if a.write:
+        write_folder(a.write, SHAPES[a.shape], int(a.layers), fill=True)
+        return
     seqc = os.environ.get("SEQC", os.path.join(ROOT, "build", "bin", "seqc"))
     work = tempfile.mkdtemp(prefix="seqc-compile-time-")
     cache = ["--cache-dir=" + os.path.join(work, "cache")] if a.cache else ["--no-cache"]

@@ -24,11 +24,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 import numpy as np  # noqa: E402
+from measure import best_time  # noqa: E402
 
 
 def chain_model(path, M, N, K, links):
@@ -59,16 +59,6 @@ def write_safetensors(path, tensors):
         f.write(len(blob).to_bytes(8, "little") + blob)
         for a in tensors.values():
             f.write(np.ascontiguousarray(a, dtype=np.float32).tobytes())
-
-
-def best_of(fn, repeat):
-    fn()  # warm-up: JIT, caches
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
 
 
 def main():
@@ -119,7 +109,7 @@ def main():
         for mode in modes:
             model = seqrt.Model(compiled[(M, N, K, mode)], weights=weights)
             y = np.empty((M, N), dtype=f32)
-            seqc_t = best_of(lambda: model.run("run", [x], [y]), a.repeat)
+            seqc_t = best_time(lambda: model.run("run", [x], [y]), a.repeat)
             err = float(np.abs(y - ref).max() / np.abs(ref).max())
             torch.backends.cuda.matmul.allow_tf32 = mode == "tf32"
 
@@ -128,7 +118,7 @@ def main():
                 for w in wt:
                     h = h @ w.T
                 return h.cpu()
-            torch_t = best_of(torch_chain, a.repeat)
+            torch_t = best_time(torch_chain, a.repeat)
             torch_err = float(np.abs(torch_chain().numpy() - ref).max() / np.abs(ref).max())
             print(json.dumps({
                 "bench": "gpu_gemm", "device": torch.cuda.get_device_name(), "arch": a.arch,

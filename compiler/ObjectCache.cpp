@@ -8,6 +8,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SHA256.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
 
@@ -46,25 +47,26 @@ std::string ObjectCache::key(llvm::StringRef bitcode) const {
   return llvm::toHex(hash.final(), /*LowerCase=*/true);
 }
 
-/// Whether `path` starts like an object file (an entry damaged outside
-/// seqc is a miss, not a link error on every later compile).
-static bool looksLikeObject(const llvm::Twine &path) {
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
-      llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                  /*RequiresNullTerminator=*/false);
-  return file && (*file)->getBuffer().starts_with("\x7f"
-                                                  "ELF");
-}
-
 bool ObjectCache::fetch(const std::string &key, const std::string &path) {
   llvm::SmallString<256> entry(dir);
   llvm::sys::path::append(entry, key + ".o");
-  if (!looksLikeObject(entry) || llvm::sys::fs::copy_file(entry, path)) {
-    ++missCount;
-    return false;
+  // Read once: an entry that does not start like an object file (damaged
+  // outside seqc) is a miss, not a link error on every later compile.
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
+      llvm::MemoryBuffer::getFile(entry, /*IsText=*/false,
+                                  /*RequiresNullTerminator=*/false);
+  bool hit = file && (*file)->getBuffer().starts_with("\x7f"
+                                                      "ELF");
+  if (hit) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+    if (!ec)
+      os << (*file)->getBuffer();
+    os.close();
+    hit = !ec && !os.has_error();
   }
-  ++hitCount;
-  return true;
+  ++(hit ? hitCount : missCount);
+  return hit;
 }
 
 void ObjectCache::store(const std::string &key, const std::string &path) {

@@ -41,16 +41,18 @@ namespace {
 /// a new body is compared op by op with few candidates.
 class LayerFunctions {
 public:
-  /// An outlined function with a body equal to `fn`'s, or null.
-  func::FuncOp findEqual(func::FuncOp fn) {
-    for (func::FuncOp other : buckets[keyOf(fn)])
+  /// An outlined function with a body equal to `fn`'s, or null; else `fn`
+  /// is added as the first of its kind.
+  func::FuncOp findOrAdd(func::FuncOp fn) {
+    SmallVector<func::FuncOp> &candidates = buckets[keyOf(fn)];
+    for (func::FuncOp other : candidates)
       if (OperationEquivalence::isRegionEquivalentTo(
               &fn.getBody(), &other.getBody(),
               OperationEquivalence::IgnoreLocations))
         return other;
+    candidates.push_back(fn);
     return nullptr;
   }
-  void add(func::FuncOp fn) { buckets[keyOf(fn)].push_back(fn); }
 
 private:
   static std::pair<Type, int64_t> keyOf(func::FuncOp fn) {
@@ -224,7 +226,7 @@ struct OutlineLayersPass : seqc::impl::OutlineLayersBase<OutlineLayersPass> {
             FunctionType::get(ctx, body.getArgumentTypes(),
                               layer.getResultTypes()));
         callee.getBody().takeBody(layer.getBody());
-        func::FuncOp target = outlined.findEqual(callee);
+        func::FuncOp target = outlined.findOrAdd(callee);
         if (target) {
           callee.erase();
         } else {
@@ -234,7 +236,6 @@ struct OutlineLayersPass : seqc::impl::OutlineLayersBase<OutlineLayersPass> {
           target->setAttr("llvm.linkage",
                           LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
           symbols.insert(target, std::next(Block::iterator(fn)));
-          outlined.add(target);
         }
         rewriter.setInsertionPoint(layer);
         auto call = func::CallOp::create(rewriter, loc, target, captured);

@@ -18,10 +18,13 @@
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <optional>
+
+#include <chrono>
 
 using namespace mlir;
 
@@ -60,17 +63,24 @@ static const char *kImportUsage =
     "                      most tokens one model call takes (default 512;\n"
     "                      the runtime cuts longer prompts). Sliding-window\n"
     "                      layers keep a ring of window + N - 1 KV slots\n"
-    "                      when that is smaller than --max-positions\n";
+    "                      when that is smaller than --max-positions\n"
+    "  --time-report       print how long the import took (the compile's\n"
+    "                      phases: seqc model.mlir --time-report)\n";
 
 /// `seqc import hf DIR -o OUT [--max-positions N] [--max-tokens-per-call N]`.
 int seqc::importCommand(int argc, char **argv) {
   std::string format, folder, output;
   seqc::hf::ImportOptions options;
+  bool timeReport = false;
   for (int i = 0; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--help" || a == "-h") {
       llvm::outs() << kImportUsage;
       return 0;
+    }
+    if (a == "--time-report" || a == "--mlir-timing") {
+      timeReport = true;
+      continue;
     }
     if ((a == "-o" || a == "--max-positions" || a == "--max-tokens-per-call") &&
         i + 1 < argc) {
@@ -110,5 +120,13 @@ int seqc::importCommand(int argc, char **argv) {
     path += ".mlir";
     output = std::string(path);
   }
-  return importHuggingFaceModel(folder, output, options) ? 0 : 1;
+  auto start = std::chrono::steady_clock::now();
+  bool imported = importHuggingFaceModel(folder, output, options);
+  if (imported && timeReport)
+    llvm::errs() << llvm::format(
+        "seqc: import: %.4f s (config, checkpoint header, seq IR, "
+        "verification, output)\n",
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count());
+  return imported ? 0 : 1;
 }
