@@ -18,24 +18,17 @@ and the ratios (> 1: seqc faster). Installs transformers, gguf and
 llama-cpp-python (which builds llama.cpp from source: minutes) when missing.
 """
 import argparse
-import glob
 import json
 import os
-import re
-import subprocess
+import random
 import sys
-import tarfile
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
 WORK = os.path.join(ROOT, "build", "bench-mamba")
 
-
-def ensure(module, package):
-    try:
-        __import__(module)
-    except ImportError:
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)
+from llamacpp_peer import (best, compile_seqc, ensure, f32_gguf,  # noqa: E402
+                           llamacpp_run, seqc_run)
 
 
 def make_model(layers, folder):
@@ -52,58 +45,6 @@ def make_model(layers, folder):
     model.save_pretrained(folder, safe_serialization=True)
 
 
-def converter():
-    """llama.cpp's convert_hf_to_gguf.py from the llama-cpp-python sdist."""
-    src = os.path.join(WORK, "llama-cpp-src")
-    found = glob.glob(os.path.join(src, "llama_cpp_python-*", "vendor", "llama.cpp",
-                                   "convert_hf_to_gguf.py"))
-    if not found:
-        os.makedirs(src, exist_ok=True)
-        import llama_cpp
-        version = llama_cpp.__version__
-        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps",
-                        "--no-binary", ":all:", f"llama-cpp-python=={version}", "-d", src],
-                       check=True)
-        with tarfile.open(glob.glob(os.path.join(src, "*.tar.gz"))[0]) as tar:
-            tar.extractall(src)
-        found = glob.glob(os.path.join(src, "llama_cpp_python-*", "vendor", "llama.cpp",
-                                       "convert_hf_to_gguf.py"))
-    return found[0]
-
-
-def seqc_run(folder, prompt, decode, threads):
-    mlir, so = os.path.join(WORK, "mamba.mlir"), os.path.join(WORK, "mamba.so")
-    bin_dir = os.path.join(ROOT, "build", "bin")
-    max_positions = str(len(prompt) + decode + 8)
-    subprocess.run([os.path.join(bin_dir, "seqc"), "import", "hf", folder, "-o", mlir,
-                    "--max-positions", max_positions], check=True)
-    subprocess.run([os.path.join(bin_dir, "seqc"), mlir, "-o", so], check=True)
-    out = subprocess.run([os.path.join(bin_dir, "seq-run"), so, "--weights", folder,
-                          "--prompt-ids", ",".join(map(str, prompt)),
-                          "--max-new", str(decode), "--threads", str(threads), "--stats"],
-                         check=True, capture_output=True, text=True).stdout
-    prefill = float(re.search(r"prefill: .*\(([\d.]+) tokens/s\)", out).group(1))
-    dec = float(re.search(r"decode: .*\(([\d.]+) tokens/s\)", out).group(1))
-    return prefill, dec
-
-
-def llamacpp_run(gguf, prompt, decode, threads):
-    from llama_cpp import Llama
-    llm = Llama(model_path=gguf, n_threads=threads, n_threads_batch=threads,
-                n_ctx=len(prompt) + decode + 8, n_batch=len(prompt), n_ubatch=len(prompt),
-                verbose=False)
-    llm.reset()
-    t0 = time.perf_counter()
-    llm.eval(prompt)
-    prefill = len(prompt) / (time.perf_counter() - t0)
-    # Decode speed does not depend on which tokens: feed the prompt again.
-    t0 = time.perf_counter()
-    for i in range(decode):
-        llm.eval([prompt[i % len(prompt)]])
-    dec = decode / (time.perf_counter() - t0)
-    return prefill, dec
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--threads", type=int, default=2)
@@ -115,17 +56,11 @@ def main():
     os.makedirs(WORK, exist_ok=True)
     folder = os.path.join(WORK, f"mamba-{a.layers}l")
     make_model(a.layers, folder)
-    ensure("gguf", "gguf")
-    ensure("llama_cpp", "llama-cpp-python")
-    gguf = os.path.join(WORK, f"mamba-{a.layers}l-f32.gguf")
-    if not os.path.exists(gguf):
-        subprocess.run([sys.executable, converter(), folder, "--outtype", "f32",
-                        "--outfile", gguf], check=True, capture_output=True)
-    import random
+    gguf = f32_gguf(folder, os.path.join(WORK, f"mamba-{a.layers}l-f32.gguf"), WORK)
     random.seed(0)
     prompt = [random.randrange(50280) for _ in range(a.prompt)]
-    best = lambda runs: tuple(max(r[i] for r in runs) for i in range(2))
-    seqc = best([seqc_run(folder, prompt, a.decode, a.threads) for _ in range(a.repeat)])
+    so = compile_seqc(folder, os.path.join(WORK, "mamba.so"), a.prompt + a.decode + 8)
+    seqc = best([seqc_run(so, folder, prompt, a.decode, a.threads) for _ in range(a.repeat)])
     llama = best([llamacpp_run(gguf, prompt, a.decode, a.threads) for _ in range(a.repeat)])
     print(json.dumps({
         "bench": "mamba_e2e", "model": f"mamba-130m architecture, {a.layers} layers, random",

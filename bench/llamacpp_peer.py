@@ -1,0 +1,125 @@
+"""llama.cpp (llama-cpp-python) as a peer, and seqc end to end, for the
+model benchmarks (bench/llama_e2e.py, bench/mamba_llamacpp.py).
+
+Both sides run a Hugging Face folder: seqc through `seqc import hf`, `seqc`
+and `seq-run --stats`; llama.cpp through an f32 GGUF written by llama.cpp's
+own convert_hf_to_gguf.py (from the llama-cpp-python source package).
+"""
+import glob
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "build", "bin")
+
+
+def ensure(module, package):
+    """Imports `module`, installing `package` with pip when missing
+    (llama-cpp-python builds llama.cpp from source: minutes)."""
+    try:
+        __import__(module)
+    except ImportError:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)
+
+
+def converter(work):
+    """llama.cpp's convert_hf_to_gguf.py from the llama-cpp-python sdist,
+    unpacked under `work`."""
+    src = os.path.join(work, "llama-cpp-src")
+    pattern = os.path.join(src, "llama_cpp_python-*", "vendor", "llama.cpp",
+                           "convert_hf_to_gguf.py")
+    found = glob.glob(pattern)
+    if not found:
+        os.makedirs(src, exist_ok=True)
+        import llama_cpp
+        version = llama_cpp.__version__
+        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps",
+                        "--no-binary", ":all:", f"llama-cpp-python=={version}", "-d", src],
+                       check=True)
+        with tarfile.open(glob.glob(os.path.join(src, "*.tar.gz"))[0]) as tar:
+            tar.extractall(src)
+        found = glob.glob(pattern)
+    return found[0]
+
+
+# Runs convert_hf_to_gguf.py with the architecture's vocabulary step
+# replaced by "no vocabulary": the benchmark folders hold random weights and
+# no tokenizer, and both sides are fed token ids.
+NO_VOCAB_CONVERT = """
+import os, sys
+script = sys.argv[1]
+sys.path.insert(0, os.path.dirname(script))
+sys.argv = sys.argv[1:]
+import convert_hf_to_gguf as convert
+pick = convert.get_model_class
+def without_vocab(*args, **kwargs):
+    model = pick(*args, **kwargs)
+    model.set_vocab = lambda self: self._set_vocab_none()
+    return model
+convert.get_model_class = without_vocab
+convert.main()
+"""
+
+
+def f32_gguf(folder, gguf, work, vocab=True):
+    """Converts the Hugging Face folder to an f32 GGUF once (`vocab=False`:
+    the folder has no tokenizer; the GGUF gets none)."""
+    ensure("gguf", "gguf")
+    ensure("llama_cpp", "llama-cpp-python")
+    if not os.path.exists(gguf):
+        script = converter(work)
+        prefix = [sys.executable, script] if vocab else [sys.executable, "-c",
+                                                          NO_VOCAB_CONVERT, script]
+        done = subprocess.run(prefix + [folder, "--outtype", "f32", "--outfile", gguf],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.exit(f"convert_hf_to_gguf.py failed:\n{done.stderr[-2000:]}")
+    return gguf
+
+
+def compile_seqc(folder, so, max_positions):
+    mlir = so[:-3] + ".mlir"
+    subprocess.run([os.path.join(BIN, "seqc"), "import", "hf", folder, "-o", mlir,
+                    "--max-positions", str(max_positions)], check=True)
+    subprocess.run([os.path.join(BIN, "seqc"), mlir, "-o", so], check=True)
+    return so
+
+
+def seqc_run(so, folder, prompt, decode, threads):
+    """(prefill, decode) tokens/s of `seq-run --stats`: the prompt in one
+    call, then greedy decode."""
+    out = subprocess.run([os.path.join(BIN, "seq-run"), so, "--weights", folder,
+                          "--prompt-ids", ",".join(map(str, prompt)),
+                          "--max-new", str(decode), "--threads", str(threads), "--stats"],
+                         check=True, capture_output=True, text=True).stdout
+    prefill = float(re.search(r"prefill: .*\(([\d.]+) tokens/s\)", out).group(1))
+    dec = float(re.search(r"decode: .*\(([\d.]+) tokens/s\)", out).group(1))
+    return prefill, dec
+
+
+def llamacpp_run(gguf, prompt, decode, threads):
+    """(prefill, decode) tokens/s: `eval` of the prompt in one batch, then
+    one `eval` per token."""
+    from llama_cpp import Llama
+    llm = Llama(model_path=gguf, n_threads=threads, n_threads_batch=threads,
+                n_ctx=len(prompt) + decode + 8, n_batch=len(prompt), n_ubatch=len(prompt),
+                verbose=False)
+    llm.reset()
+    t0 = time.perf_counter()
+    llm.eval(prompt)
+    prefill = len(prompt) / (time.perf_counter() - t0)
+    # Decode speed does not depend on which tokens: feed the prompt again.
+    t0 = time.perf_counter()
+    for i in range(decode):
+        llm.eval([prompt[i % len(prompt)]])
+    dec = decode / (time.perf_counter() - t0)
+    return prefill, dec
+
+
+def best(runs):
+    """Per column, the best of several (prefill, decode) runs."""
+    return tuple(max(r[i] for r in runs) for i in range(2))
