@@ -2,11 +2,13 @@
 """Projections y = x·Wᵀ (seq.linear, f32): seqc against OpenBLAS on the CPU.
 
     python3 bench/projections.py [--threads 2] [--models tinyllama,llama3-8b,mamba-130m]
-                                 [--rows 1,16,256,2048] [--repeat 3]
+                                 [--rows 1,16,256,2048] [--repeat 3] [--weights file|input]
 
 For each projection of the named models' layers (W is [out, in], PyTorch
-layout) and each row count M, compiles a one-op model with `seqc`, runs it
-through libseqrt (bench/seqrt.py) and times numpy's `x @ W.T` (numpy's
+layout) and each row count M, compiles a one-op model with `seqc` (W is its
+seq.weight, bound from a safetensors file as in a model, so in panels laid
+out at load; `--weights input`: an argument of every call, [out, in]), runs
+it through libseqrt (bench/seqrt.py) and times numpy's `x @ W.T` (numpy's
 bundled OpenBLAS, its AVX-512 kernels where the CPU has them) on the same
 data and thread count; checks both agree; prints one JSON line per case:
 times, ratio (OpenBLAS time / seqc time: > 1 means seqc is faster),
@@ -18,6 +20,7 @@ missing. Run after the README set-up.
 import argparse
 import json
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -36,12 +39,25 @@ MODELS = {
 }
 
 
+def write_safetensors(path, w):
+    """W as the f32 tensor "w" of a safetensors file."""
+    header = json.dumps({"w": {"dtype": "F32", "shape": list(w.shape),
+                               "data_offsets": [0, w.nbytes]}}).encode()
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(header)) + header + w.tobytes())
+    return path
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--models", default="tinyllama,llama3-8b,mamba-130m")
     p.add_argument("--rows", default="1,16,256,2048")
     p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--weights", choices=["file", "input"], default="file",
+                   help="file: W is the model's seq.weight, bound from a safetensors "
+                        "file (as in a model: seqc lays it out in panels at load); "
+                        "input: W is passed on every call, in [out, in] layout")
     a = p.parse_args()
     # OpenBLAS reads its thread count when it loads.
     os.environ["OPENBLAS_NUM_THREADS"] = str(a.threads)
@@ -66,21 +82,28 @@ def main():
                 tx, tw, ty = (f"tensor<{m}x{k}xf32>", f"tensor<{n}x{k}xf32>",
                               f"tensor<{m}x{n}xf32>")
                 mlir = os.path.join(work, f"{model}_{name}_{m}.mlir")
+                bound = a.weights == "file"
                 with open(mlir, "w") as f:
-                    f.write(f"func.func @run(%x: {tx}, %w: {tw}) -> {ty} {{\n"
-                            f"  %y = seq.linear %x, %w : {tx}, {tw} -> {ty}\n"
+                    if bound:
+                        f.write(f"func.func @run(%x: {tx}) -> {ty} {{\n"
+                                f"  %w = seq.weight \"w\" : {tw}\n")
+                    else:
+                        f.write(f"func.func @run(%x: {tx}, %w: {tw}) -> {ty} {{\n")
+                    f.write(f"  %y = seq.linear %x, %w : {tx}, {tw} -> {ty}\n"
                             f"  return %y : {ty}\n}}\n")
                 so = mlir[:-5] + ".so"
                 subprocess.run([seqc, mlir, "-o", so, "--no-cache"], check=True)
-                lib = seqrt.Model(so, threads=a.threads)
+                weights = write_safetensors(mlir[:-5] + ".safetensors", w) if bound else None
+                lib = seqrt.Model(so, weights=weights, threads=a.threads)
                 out = np.empty((m, n), dtype=np.float32)
-                seqc_t = best_time(lambda: lib.run("run", [x, w], [out]), a.repeat)
+                inputs = [x] if bound else [x, w]
+                seqc_t = best_time(lambda: lib.run("run", inputs, [out]), a.repeat)
                 wt = w.T
                 blas_t = best_time(lambda: x @ wt, a.repeat)
                 ref = x @ wt
                 flops = 2.0 * m * n * k
                 case = {"bench": "projection", "model": model, "proj": name, "m": m, "n": n,
-                        "k": k, "threads": a.threads,
+                        "k": k, "threads": a.threads, "weights": a.weights,
                         "seqc_ms": round(seqc_t * 1e3, 3), "openblas_ms": round(blas_t * 1e3, 3),
                         "ratio_openblas_over_seqc": round(blas_t / seqc_t, 3),
                         "seqc_gflops": round(flops / seqc_t / 1e9, 1),

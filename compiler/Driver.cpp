@@ -303,6 +303,7 @@ bool compile(const CompileOptions &options) {
     CpuPipelineOptions cpu;
     cpu.fuseAttention = options.fuseAttention;
     cpu.outlineLayers = options.outlineLayers;
+    cpu.packWeights = options.packWeights;
     cpu.scanSegments = options.scanSegments;
     cpu.avx512 = machine->getMCSubtargetInfo()->checkFeatures("+avx512f");
     cpu.parallel = options.parallel;

@@ -28,6 +28,7 @@ struct CompileOptions {
   bool parallel = true;      ///< OpenMP loops (links libomp)
   bool fuseAttention = true; ///< seq-fuse-attention in phase 1
   bool outlineLayers = true; ///< one function per distinct seq.layer (CPU)
+  bool packWeights = true;   ///< projection weights in panels (CPU)
   int64_t scanSegments = 1;  ///< selective-scan time segments (prefix)
   std::string gpuMatmul = "tf32x3";  ///< cuda: tf32x3, tf32 or simt
   int64_t parallelThreshold = 32768; ///< smallest loop nest run in parallel

@@ -123,6 +123,9 @@ void buildSeqPassPipeline(OpPassManager &pm, const SeqPassOptions &options) {
     pm.addNestedPass<func::FuncOp>(seqc::createFuseAttention());
   // Block maps for attention with positions known at compile time.
   pm.addPass(seqc::createSparsifyAttention());
+  // Weights only projections read, in the panels their kernel streams.
+  if (options.packWeights)
+    pm.addPass(seqc::createPackWeights());
   // Each entry point's static shapes into its layers, then one function per
   // distinct layer: phases 2 and 3 lower and compile each once.
   if (options.outlineLayers) {
@@ -265,6 +268,7 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options,
   SeqPassOptions seqPasses;
   seqPasses.fuseAttention = options.fuseAttention;
   seqPasses.outlineLayers = options.outlineLayers;
+  seqPasses.packWeights = options.packWeights;
   buildSeqPassPipeline(pm, seqPasses);
   if (last < Phase::Linalg)
     return;

@@ -44,6 +44,9 @@ struct SeqPassOptions {
   /// later phases lower and compile each distinct layer once; otherwise the
   /// layers are spliced in place after inlining (the GPU pipeline).
   bool outlineLayers = true;
+  /// Projection weights in panels laid out at load (seq-pack-weights; the
+  /// CPU's projection kernel reads them in place).
+  bool packWeights = false;
 };
 
 /// Phase 1: inlining and cleanup, attention fusion, block maps.
@@ -138,6 +141,11 @@ struct CpuPipelineOptions : mlir::PassPipelineOptions<CpuPipelineOptions> {
       *this, "outline-layers",
       llvm::cl::desc("One function per distinct seq.layer body, called per "
                      "layer (otherwise the bodies are spliced in place)"),
+      llvm::cl::init(true)};
+  Option<bool> packWeights{
+      *this, "pack-weights",
+      llvm::cl::desc("Projection weights in panels the runtime lays out at "
+                     "load (seq-pack-weights)"),
       llvm::cl::init(true)};
 };
 

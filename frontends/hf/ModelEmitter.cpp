@@ -144,7 +144,7 @@ Value ModelEmitter::weight(StringRef name, ArrayRef<int64_t> shape,
     std::swap(stored[0], stored[1]);
   checkWeight(name, stored);
   return seq::WeightOp::create(b, location, f32(shape), name, transposed,
-                               /*stacked=*/false);
+                               /*stacked=*/false, /*panels=*/false);
 }
 
 Value ModelEmitter::stackedWeight(StringRef pattern, int64_t count,
@@ -158,7 +158,8 @@ Value ModelEmitter::stackedWeight(StringRef pattern, int64_t count,
   SmallVector<int64_t> shape{count};
   shape.append(sliceShape.begin(), sliceShape.end());
   return seq::WeightOp::create(b, location, f32(shape), pattern,
-                               /*transposed=*/false, /*stacked=*/true);
+                               /*transposed=*/false, /*stacked=*/true,
+                               /*panels=*/false);
 }
 
 Value ModelEmitter::linear(Value x, StringRef prefix, int64_t out, int64_t in,

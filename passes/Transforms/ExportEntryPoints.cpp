@@ -50,6 +50,7 @@ struct WeightInfo {
   RankedTensorType type;
   bool transposed;
   bool stacked;
+  bool panels;
 };
 
 /// The ABI's name of an element type ("f32", "i64").
@@ -100,22 +101,25 @@ int64_t ExportEntryPointsPass::weightIndex(seqc::seq::WeightOp op) {
   auto type = cast<RankedTensorType>(op.getType());
   if (it != weightIndices.end()) {
     const WeightInfo &other = weights[it->second];
-    auto layout = [](bool transposed, bool stacked) {
-      return transposed ? " (transposed)" : stacked ? " (stacked)" : "";
+    auto layout = [](bool transposed, bool stacked, bool panels) {
+      return transposed ? " (transposed)"
+             : stacked  ? " (stacked)"
+             : panels   ? " (panels)"
+                        : "";
     };
     if (other.type != type || other.transposed != op.getTransposed() ||
-        other.stacked != op.getStacked()) {
+        other.stacked != op.getStacked() || other.panels != op.getPanels()) {
       op.emitOpError("weight '")
           << op.getName() << "' is used with type " << type
-          << layout(op.getTransposed(), op.getStacked())
+          << layout(op.getTransposed(), op.getStacked(), op.getPanels())
           << " but elsewhere with " << other.type
-          << layout(other.transposed, other.stacked);
+          << layout(other.transposed, other.stacked, other.panels);
       weightTypeMismatch = true;
     }
     return it->second;
   }
-  weights.push_back(
-      {op.getName().str(), type, op.getTransposed(), op.getStacked()});
+  weights.push_back({op.getName().str(), type, op.getTransposed(),
+                     op.getStacked(), op.getPanels()});
   weightIndices[op.getName()] = weights.size() - 1;
   return weights.size() - 1;
 }
@@ -456,6 +460,7 @@ void ExportEntryPointsPass::runOnOperation() {
     weight.spec = spec(w.type);
     weight.transposed = w.transposed;
     weight.stacked = w.stacked;
+    weight.panels = w.panels;
     descriptor.weights.push_back(std::move(weight));
   }
   std::string json = seqrt::writeDescriptor(descriptor);

@@ -44,6 +44,17 @@ std::string TensorSpec::str() const {
   return s + "]";
 }
 
+std::vector<int64_t> WeightSpec::storedShape() const {
+  const std::vector<int64_t> &s = spec.shape;
+  if (transposed)
+    return {s[1], s[0]};
+  if (panels)
+    return {s[0] * s[2], s[1]};
+  if (stacked)
+    return std::vector<int64_t>(s.begin() + 1, s.end());
+  return s;
+}
+
 const Entry *ModelDescriptor::findEntry(const std::string &name) const {
   for (const Entry &e : entries)
     if (e.name == name)
@@ -189,6 +200,15 @@ Error parseDescriptor(const char *text, const std::string &origin,
                       ">= 2, not transposed, whose name holds '{}' once"),
                r.error;
       spec.stacked = st->getBool();
+    }
+    if (const json::Value *pn = w.find("panels")) {
+      if (!pn->isBool() ||
+          (pn->getBool() && (spec.spec.shape.size() != 3 || spec.transposed ||
+                             spec.stacked || spec.spec.shape[2] <= 0)))
+        return r.fail(where, "'panels' must be a boolean on a 3-D weight, "
+                             "neither transposed nor stacked"),
+               r.error;
+      spec.panels = pn->getBool();
     }
     for (const WeightSpec &other : out.weights)
       if (other.name == spec.name)
@@ -338,6 +358,8 @@ std::string writeDescriptor(const ModelDescriptor &d) {
       weight.insert("transposed", true);
     if (w.stacked)
       weight.insert("stacked", true);
+    if (w.panels)
+      weight.insert("panels", true);
     weights.emplace_back(std::move(weight));
   }
   root.insert("weights", std::move(weights));

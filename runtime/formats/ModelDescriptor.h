@@ -54,6 +54,11 @@ struct WeightSpec {
   /// Stored as shape[0] tensors of shape[1:], named by `name` with its `{}`
   /// replaced by 0, 1, ...
   bool stacked = false;
+  /// Stored as the 2-D [shape[0]·shape[2], shape[1]] matrix W; compiled as
+  /// its panels of shape[2] rows, k-major: [i, k, j] = W[i·shape[2] + j, k].
+  bool panels = false;
+  /// The stored tensor's shape (of each slice, for a stacked weight).
+  std::vector<int64_t> storedShape() const;
 };
 
 struct StateSpec {

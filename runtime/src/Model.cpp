@@ -87,16 +87,15 @@ Error bindWeight(seq_model &model, size_t index,
                          spec.spec.dtype + " is not supported yet (f32 only)");
   if (spec.stacked)
     return bindStackedWeight(model, index, weightsPath);
-  std::vector<int64_t> stored = spec.spec.shape;
-  if (spec.transposed)
-    std::swap(stored[0], stored[1]);
+  std::vector<int64_t> stored = spec.storedShape();
   const TensorInfo *info = nullptr;
   if (Error e = findWeight(model, spec.name, spec, spec.spec.shape, stored,
                            weightsPath, info))
     return e;
   size_t count = static_cast<size_t>(info->numel());
   bool aligned = reinterpret_cast<uintptr_t>(info->data) % alignof(float) == 0;
-  if (info->dtype == DType::F32 && aligned && !spec.transposed) {
+  if (info->dtype == DType::F32 && aligned && !spec.transposed &&
+      !spec.panels) {
     model.weightData[index] = const_cast<uint8_t *>(info->data);
     return Error::ok();
   }
@@ -111,6 +110,20 @@ Error bindWeight(seq_model &model, size_t index,
     for (size_t r = 0; r < rows; ++r)
       for (size_t c = 0; c < cols; ++c)
         t[c * rows + r] = buffer[r * cols + c];
+    buffer.swap(t);
+  } else if (spec.panels) {
+    // Stored W [N, K]; the compiled code reads panels [N/p, K, p].
+    size_t p = static_cast<size_t>(spec.spec.shape[2]),
+           k = static_cast<size_t>(spec.spec.shape[1]),
+           panels = static_cast<size_t>(spec.spec.shape[0]);
+    std::vector<float> t(count);
+    for (size_t i = 0; i < panels; ++i)
+      for (size_t j = 0; j < p; ++j) {
+        const float *row = buffer.data() + (i * p + j) * k;
+        float *to = t.data() + i * k * p + j;
+        for (size_t kk = 0; kk < k; ++kk)
+          to[kk * p] = row[kk];
+      }
     buffer.swap(t);
   }
   model.converted.push_back(std::move(buffer));
@@ -128,11 +141,20 @@ Error checkWeightsFinite(const seq_model &model) {
     for (size_t i = 0; i < count; ++i) {
       if (std::isfinite(data[i]))
         continue;
-      // Coordinates in the compiled layout, innermost dim last.
+      // Coordinates in the compiled layout, innermost dim last; a weight in
+      // panels is reported in the stored matrix.
+      std::vector<int64_t> shape = spec.spec.shape;
+      size_t index = i;
+      if (spec.panels) {
+        size_t p = static_cast<size_t>(shape[2]),
+               k = static_cast<size_t>(shape[1]);
+        index = (i / (k * p) * p + i % p) * k + i / p % k;
+        shape = spec.storedShape();
+      }
       std::string where;
-      size_t rest = i;
-      for (size_t d = spec.spec.shape.size(); d-- > 0;) {
-        size_t dim = static_cast<size_t>(spec.spec.shape[d]);
+      size_t rest = index;
+      for (size_t d = shape.size(); d-- > 0;) {
+        size_t dim = static_cast<size_t>(shape[d]);
         where =
             std::to_string(rest % dim) + (where.empty() ? "" : ", ") + where;
         rest /= dim;
@@ -144,15 +166,15 @@ Error checkWeightsFinite(const seq_model &model) {
         name = name.substr(0, at) + where.substr(0, where.find(',')) +
                name.substr(at + 2);
       }
-      return makeError(SEQ_ERROR_INVALID_WEIGHTS,
-                       "weight '" + name + "' holds " +
-                           (std::isnan(data[i]) ? "NaN"
-                            : data[i] > 0       ? "+inf"
-                                                : "-inf") +
-                           " at index " + std::to_string(i) + " ([" + where +
-                           "] of " + spec.spec.str() +
-                           (spec.transposed ? ", stored transposed" : "") +
-                           ")");
+      return makeError(
+          SEQ_ERROR_INVALID_WEIGHTS,
+          "weight '" + name + "' holds " +
+              (std::isnan(data[i]) ? "NaN"
+               : data[i] > 0       ? "+inf"
+                                   : "-inf") +
+              " at index " + std::to_string(index) + " ([" + where + "] of " +
+              TensorSpec{spec.spec.dtype, shape}.str() +
+              (spec.transposed ? ", stored transposed" : "") + ")");
     }
   }
   return Error::ok();

@@ -4,13 +4,13 @@
 // seq.linear x·Wᵀ has three CPU kernels, chosen by shape: one row at a time
 // (decode), 4 × 4 dot-product tiles (a few rows), and from 64 rows W's
 // columns packed k-major per task with an outer-product micro-kernel of 6
-// rows (K in blocks of 512 or 256). Each case compiles a one-op model
-// (static rows, or rows only known at run time, which picks the kernel
-// when it runs) and compares it with the plain C++ reference (double
-// precision) on deterministic random inputs, with 1 and 2 threads.
+// rows (K in blocks of at most 2048, the last possibly shorter). Each case
+// compiles a one-op model (static rows, or rows only known at run time, which
+// picks the kernel when it runs) and compares it with the plain C++ reference
+// (double precision) on deterministic random inputs, with 1 and 2 threads.
 //
 // Tolerance: max |compiled - reference| <= 1e-4 · (1 + max |reference|)
-// (float32 sums of up to 512 products are ~1e-6 relative).
+// (float32 sums of up to 2320 products are ~1e-6 relative).
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,6 +24,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 
@@ -34,6 +35,9 @@ namespace {
 struct Shape {
   int64_t rows, out, in;
   bool dynamicRows; // the model's input is tensor<?x in>
+  // W is the model's seq.weight "w", bound from a safetensors file: the
+  // runtime repacks it into panels where seq-pack-weights chose them.
+  bool bound = false;
 };
 
 Tensor random(std::vector<int64_t> shape, unsigned seed, float scale) {
@@ -43,6 +47,23 @@ Tensor random(std::vector<int64_t> shape, unsigned seed, float scale) {
   for (float &v : t.data)
     v = dist(gen);
   return t;
+}
+
+/// A safetensors file holding the f32 tensor `w`.
+std::string writeWeights(const std::string &dir, const Tensor &w) {
+  std::string path = dir + "/w.safetensors";
+  size_t bytes = w.data.size() * sizeof(float);
+  std::string header = "{\"w\":{\"dtype\":\"F32\",\"shape\":[" +
+                       std::to_string(w.shape[0]) + "," +
+                       std::to_string(w.shape[1]) + "],\"data_offsets\":[0," +
+                       std::to_string(bytes) + "]}}";
+  uint64_t n = header.size();
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char *>(&n), sizeof n);
+  out << header;
+  out.write(reinterpret_cast<const char *>(w.data.data()),
+            static_cast<std::streamsize>(bytes));
+  return path;
 }
 
 seq_tensor view(Tensor &t) {
@@ -64,15 +85,20 @@ TEST_P(ProjectionKernelTest, MatchesReference) {
               w = "tensor<" + std::to_string(p.out) + "x" +
                   std::to_string(p.in) + "xf32>",
               y = "tensor<" + rows + "x" + std::to_string(p.out) + "xf32>";
-  std::string dir = ::testing::TempDir() + "/seqc-projection-" + rows + "-" +
+  std::string dir = ::testing::TempDir() + "/seqc-projection-" +
+                    (p.bound ? "bound-" : "") + rows + "-" +
                     std::to_string(p.rows) + "-" + std::to_string(p.out) + "-" +
                     std::to_string(p.in);
   ASSERT_EQ(std::system(("mkdir -p " + dir).c_str()), 0);
   std::string mlir = dir + "/model.mlir", so = dir + "/model.so";
   {
     std::ofstream f(mlir);
-    f << "func.func @run(%x: " << x << ", %w: " << w << ") -> " << y
-      << " {\n  %y = seq.linear %x, %w : " << x << ", " << w << " -> " << y
+    if (p.bound)
+      f << "func.func @run(%x: " << x << ") -> " << y
+        << " {\n  %w = seq.weight \"w\" : " << w;
+    else
+      f << "func.func @run(%x: " << x << ", %w: " << w << ") -> " << y << " {";
+    f << "\n  %y = seq.linear %x, %w : " << x << ", " << w << " -> " << y
       << "\n  return %y : " << y << "\n}\n";
   }
   std::string cmd = seqc::test::seqcExecutable() + " " + mlir + " -o " + so +
@@ -84,6 +110,7 @@ TEST_P(ProjectionKernelTest, MatchesReference) {
   Tensor input = random({p.rows, p.in}, 1, 1.0f);
   Tensor weight = random({p.out, p.in}, 2, 1.0f / std::sqrt(float(p.in)));
   Tensor expected = seqref::linear(input, weight);
+  std::string weights = p.bound ? writeWeights(dir, weight) : "";
   double scale = 0;
   for (float v : expected.data)
     scale = std::max(scale, std::fabs(double(v)));
@@ -92,14 +119,18 @@ TEST_P(ProjectionKernelTest, MatchesReference) {
   for (int threads : {1, 2}) {
     Tensor result({p.rows, p.out});
     seq_tensor inputs[] = {view(input), view(weight)};
+    size_t inputCount = p.bound ? 1 : 2;
     seq_tensor outputs[] = {view(result)};
     seq_model_options options;
     seq_model_options_init(&options);
     options.num_threads = threads;
     seq_model *model = nullptr;
-    ASSERT_EQ(seq_model_open(so.c_str(), nullptr, &options, &model), SEQ_OK)
+    ASSERT_EQ(seq_model_open(so.c_str(), p.bound ? weights.c_str() : nullptr,
+                             &options, &model),
+              SEQ_OK)
         << seq_last_error();
-    ASSERT_EQ(seq_model_run(model, "run", inputs, 2, outputs, 1), SEQ_OK)
+    ASSERT_EQ(seq_model_run(model, "run", inputs, inputCount, outputs, 1),
+              SEQ_OK)
         << seq_last_error();
     seq_model_close(model);
     double worst = 0;
@@ -116,27 +147,86 @@ TEST_P(ProjectionKernelTest, MatchesReference) {
       << "differs between 1 and 2 threads";
 }
 
+TEST(ProjectionWeights, NonFiniteValueOfPanelsIsReportedWhereStored) {
+  // W [64, 16] goes into panels [1, 16, 64]; validate_weights names the
+  // stored element, not its place in the panel.
+  std::string dir = ::testing::TempDir() + "/seqc-projection-nan";
+  ASSERT_EQ(std::system(("mkdir -p " + dir).c_str()), 0);
+  std::string mlir = dir + "/model.mlir", so = dir + "/model.so";
+  {
+    std::ofstream f(mlir);
+    f << "func.func @run(%x: tensor<2x16xf32>) -> tensor<2x64xf32> {\n"
+         "  %w = seq.weight \"w\" : tensor<64x16xf32>\n"
+         "  %y = seq.linear %x, %w : tensor<2x16xf32>, tensor<64x16xf32> -> "
+         "tensor<2x64xf32>\n"
+         "  return %y : tensor<2x64xf32>\n}\n";
+  }
+  ASSERT_EQ(std::system((seqc::test::seqcExecutable() + " " + mlir + " -o " +
+                         so + " --emit=seq -o " + dir + "/packed.mlir")
+                            .c_str()),
+            0);
+  std::ifstream packed(dir + "/packed.mlir");
+  std::string text((std::istreambuf_iterator<char>(packed)),
+                   std::istreambuf_iterator<char>());
+  ASSERT_NE(text.find("seq.weight \"w\" panels : tensor<1x16x64xf32>"),
+            std::string::npos)
+      << text;
+  ASSERT_EQ(std::system((seqc::test::seqcExecutable() + " " + mlir + " -o " +
+                         so + " 2> " + dir + "/seqc.log")
+                            .c_str()),
+            0);
+  if (seqc::test::compileOnly())
+    GTEST_SKIP() << "compiled only (SEQC_TEST_COMPILE_ONLY)";
+  Tensor weight = random({64, 16}, 3, 0.25f);
+  weight.data[37 * 16 + 5] = std::nanf("");
+  std::string weights = writeWeights(dir, weight);
+  seq_model_options options;
+  seq_model_options_init(&options);
+  options.validate_weights = 1;
+  seq_model *model = nullptr;
+  EXPECT_EQ(seq_model_open(so.c_str(), weights.c_str(), &options, &model),
+            SEQ_ERROR_INVALID_WEIGHTS);
+  EXPECT_EQ(model, nullptr);
+  EXPECT_NE(std::string(seq_last_error())
+                .find("weight 'w' holds NaN at index 597 ([37, 5] of "
+                      "f32[64,16])"),
+            std::string::npos)
+      << seq_last_error();
+}
+
 std::string shapeName(const ::testing::TestParamInfo<Shape> &info) {
   const Shape &p = info.param;
-  return std::string(p.dynamicRows ? "dynamic_" : "static_") +
-         std::to_string(p.rows) + "x" + std::to_string(p.out) + "x" +
-         std::to_string(p.in);
+  return std::string(p.bound ? "bound_" : "") +
+         (p.dynamicRows ? "dynamic_" : "static_") + std::to_string(p.rows) +
+         "x" + std::to_string(p.out) + "x" + std::to_string(p.in);
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Shapes, ProjectionKernelTest,
     ::testing::Values(
-        // Packed, 4 vectors of columns, K in 2 blocks of 256; 70 rows =
-        // 11 tiles of 6 + 4 single rows.
+        // Packed, 4 vectors of columns, K in one block; 70 rows = 11 tiles
+        // of 6 + 4 single rows.
         Shape{70, 128, 512, false}, Shape{70, 128, 512, true},
-        // Packed, 2 vectors of columns (N = 96), K in one block.
+        // Packed, 2 vectors of columns (N = 96).
         Shape{67, 96, 48, false},
-        // K in 3 blocks of 512.
-        Shape{64, 64, 1536, true},
+        // K = 2320 in 2 blocks: 1168 deep, then a shorter last one (1152).
+        Shape{64, 64, 2320, true}, Shape{66, 64, 2320, false},
         // Below 64 rows: the dot-product tiles; the same library with 5
         // rows and with 1 (decode).
         Shape{20, 64, 64, false}, Shape{5, 128, 512, true},
         Shape{1, 128, 512, true}),
     shapeName);
+
+// W bound from a file: in panels of 64 (N = 128) or 32 (N = 96) columns,
+// the kernel reading them in place from one row up; N = 100 keeps [N, K].
+INSTANTIATE_TEST_SUITE_P(BoundWeights, ProjectionKernelTest,
+                         ::testing::Values(Shape{70, 128, 512, false, true},
+                                           Shape{67, 96, 48, true, true},
+                                           Shape{66, 64, 2320, false, true},
+                                           Shape{5, 128, 512, true, true},
+                                           Shape{1, 128, 512, true, true},
+                                           Shape{1, 96, 48, false, true},
+                                           Shape{9, 100, 64, false, true}),
+                         shapeName);
 
 } // namespace

@@ -99,6 +99,13 @@ static cl::opt<bool> outlineLayers(
              "called per layer (default on, CPU); --outline-layers=false "
              "splices every layer into the entry points"),
     cl::init(true), cl::cat(category));
+static cl::opt<bool> packWeights(
+    "pack-weights",
+    cl::desc("Lay out projection weights in panels of 64 columns at load "
+             "time, read in place by the projection kernel (default on, "
+             "CPU; the runtime keeps a repacked copy instead of mapping "
+             "the file)"),
+    cl::init(true), cl::cat(category));
 static cl::opt<int> scanSegments(
     "scan-segments",
     cl::desc("Cut selective scans into this many time segments run in "
@@ -179,6 +186,7 @@ int main(int argc, char **argv) {
   options.parallelThreshold = parallelThreshold;
   options.fuseAttention = fuseAttention;
   options.outlineLayers = outlineLayers;
+  options.packWeights = packWeights;
   if (scanSegments < 1) {
     llvm::errs() << "seqc: error: --scan-segments must be at least 1\n";
     return 1;

@@ -24,6 +24,15 @@ LogicalResult WeightOp::verify() {
   // The name crosses the runtime's C API and its JSON descriptor.
   if (getName().contains('\0') || !llvm::json::isUTF8(getName()))
     return emitOpError("expected a weight name in UTF-8 without NUL bytes");
+  if (getPanels()) {
+    if (getTransposed() || getStacked())
+      return emitOpError("expected a weight in panels to be neither "
+                         "transposed nor stacked");
+    if (getType().getRank() != 3)
+      return emitOpError("expected a 3-D type [N/p, K, p] for a weight in "
+                         "panels, got ")
+             << getType();
+  }
   if (getTransposed() && getType().getRank() != 2)
     return emitOpError("expected a 2-D type for a transposed weight, got ")
            << getType();
@@ -74,9 +83,20 @@ LogicalResult LinearOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
   if (!input || input.getRank() == 0)
     return failure();
   SmallVector<int64_t> shape(input.getShape());
-  shape.back() = dimOrDynamic(adaptor.getWeight().getType(), 0);
+  shape.back() = LinearOp::outFeatures(adaptor.getWeight().getType());
   results.push_back(RankedTensorType::get(shape, input.getElementType()));
   return success();
+}
+
+int64_t LinearOp::outFeatures(Type weightType) {
+  int64_t rows = dimOrDynamic(weightType, 0);
+  auto type = dyn_cast<RankedTensorType>(weightType);
+  if (!type || type.getRank() != 3)
+    return rows;
+  int64_t width = type.getDimSize(2);
+  return ShapedType::isDynamic(rows) || ShapedType::isDynamic(width)
+             ? ShapedType::kDynamic
+             : rows * width;
 }
 
 LogicalResult LinearOp::verify() {
@@ -84,8 +104,16 @@ LogicalResult LinearOp::verify() {
   if (failed(verifySameFloatElementType(*this)) ||
       failed(matchDim(*this, weight, 1, input, -1)))
     return failure();
-  if (getBias())
+  if (!getBias())
+    return success();
+  if (weight.type.getRank() == 2)
     return matchDim(*this, NamedTensor(getBias(), "bias"), 0, weight, 0);
+  int64_t out = outFeatures(weight.type);
+  int64_t bias = cast<RankedTensorType>(getBias().getType()).getDimSize(0);
+  if (!ShapedType::isDynamic(out) && !ShapedType::isDynamic(bias) &&
+      out != bias)
+    return emitOpError("expected bias dim 0 to match the weight's ")
+           << out << " output features (panels), got " << bias;
   return success();
 }
 

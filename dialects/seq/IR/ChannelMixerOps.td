@@ -31,17 +31,27 @@ def Seq_WeightOp : Seq_Op<"weight", [Pure]> {
     is the parameter named with `{}` replaced by `i`. The runtime stacks them
     once at load time.
 
+    With `panels`, the checkpoint stores a 2-D `[N, K]` matrix and the
+    compiled code reads it as `[N/p, K, p]`: panels of `p` consecutive rows
+    laid out k-major, `result[i, k, j] = stored[i·p + j, k]`, so that a
+    projection's vector kernel streams each panel contiguously. The runtime
+    repacks once at load time. `seq-pack-weights` chooses this layout for
+    the CPU; `seq.linear` takes such a weight as it is.
+
     ```mlir
     %w = seq.weight "model.layers.0.self_attn.q_proj.weight" : tensor<64x64xf32>
+    %p = seq.weight "model.layers.0.mlp.up_proj.weight" panels : tensor<2x64x64xf32>
     %c = seq.weight "transformer.h.0.attn.c_attn.weight" transposed : tensor<192x64xf32>
     %e = seq.weight "model.layers.1.feed_forward.experts.{}.up_proj.weight" stacked
         : tensor<8x128x64xf32>
     ```
   }];
-  let arguments = (ins StrAttr:$name, UnitAttr:$transposed, UnitAttr:$stacked);
+  let arguments = (ins StrAttr:$name, UnitAttr:$transposed, UnitAttr:$stacked,
+                       UnitAttr:$panels);
   let results = (outs StaticShapeTensorOf<[AnyFloat]>:$result);
   let assemblyFormat = [{
-    $name (`transposed` $transposed^)? (`stacked` $stacked^)? attr-dict `:` type($result)
+    $name (`transposed` $transposed^)? (`stacked` $stacked^)? (`panels` $panels^)?
+    attr-dict `:` type($result)
   }];
   let hasVerifier = 1;
 }
@@ -73,6 +83,8 @@ def Seq_LinearOp : Seq_Op<"linear", [Pure, InferTypeOpAdaptor]> {
     `result = input · weightᵀ (+ bias)` over the last dimension, exactly
     `torch.nn.functional.linear`: `input` is `[..., in]`, `weight` is
     `[out, in]`, the optional `bias` is `[out]`, the result is `[..., out]`.
+    A 3-D `weight` `[out/p, in, p]` is the same matrix in panels (see
+    `seq.weight`): `weight[o/p, i, o mod p]` is element `[o, i]`.
 
     ```mlir
     %q = seq.linear %x, %wq, %bq
@@ -81,7 +93,7 @@ def Seq_LinearOp : Seq_Op<"linear", [Pure, InferTypeOpAdaptor]> {
     ```
   }];
   let arguments = (ins Seq_NonScalarFloatTensor:$input,
-                       Seq_FloatTensorOfRank<[2]>:$weight,
+                       Seq_FloatTensorOfRank<[2, 3]>:$weight,
                        Optional<Seq_FloatTensorOfRank<[1]>>:$bias);
   let results = (outs Seq_FloatTensor:$result);
   let assemblyFormat = [{
@@ -89,6 +101,11 @@ def Seq_LinearOp : Seq_Op<"linear", [Pure, InferTypeOpAdaptor]> {
     type($weight) (`,` type($bias)^)? `->` type($result)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The output features of a weight of this type: dim 0, or dim 0 × dim 2
+    /// for panels; dynamic when unknown.
+    static int64_t outFeatures(::mlir::Type weightType);
+  }];
 }
 
 def Seq_RMSNormOp : Seq_Op<"rmsnorm",

@@ -31,4 +31,18 @@ def LowerForCpu : Pass<"seq-lower-for-cpu", "mlir::ModuleOp"> {
   ];
 }
 
+def PackWeights : Pass<"seq-pack-weights", "mlir::ModuleOp"> {
+  let summary = "Lay out projection weights in panels the CPU kernel streams";
+  let description = [{
+    Gives each f32 `seq.weight` that only `seq.linear` ops read as their
+    weight (in every function that names it) the `panels` layout
+    `[N/p, K, p]`, p = 64 or 32 columns, K a multiple of 16: the runtime
+    repacks it once at load, and the CPU projection kernel runs its
+    outer-product micro-kernel on each panel in place instead of packing W
+    on every call, from one row (decode) up. Weights read by anything else
+    (a tied embedding table, MoE experts, norms) keep their layout. Runs
+    before `seq-outline-layers` and `seq-export-entry-points`.
+  }];
+}
+
 #endif // SEQC_PASSES_CODEGEN_CPU_PASSES_TD

@@ -41,12 +41,91 @@ constexpr int64_t kPackedRows = 6;
 /// Rows from which packing W pays off (bench/projections.py: at 16 rows the
 /// dot-product tiles are twice as fast, at 256 the packed kernel is).
 constexpr int64_t kPackedMinRows = 64;
+/// Deepest packed panel along K: [2048, 64] f32 is 512 KB, a quarter of
+/// this class of core's L2. bench/projections.py at M = 256 / 2048 (% of
+/// FMA peak): panels of 128 deep 57-60 / 58-59, 512 deep 60-67 / 65-72,
+/// 1024-2048 deep 61-63 / 70-80, all of K (3.6 MB at K = 14336) 33 / 35.
+constexpr int64_t kMaxPanelDepth = 2048;
 } // namespace
+
+/// Panels of W laid out at load time ([N/p, K, p], seq.weight `panels`):
+/// one task per panel runs the outer-product kernel on it directly, K in
+/// blocks of at most kMaxPanelDepth; one row (decode) streams the panel
+/// once, p/16 FMAs per element of a with no reduction across lanes.
+static Value vectorMatmulPanels(OpBuilder &b, Location loc, Value a, Value w,
+                                Value init) {
+  auto wType = cast<RankedTensorType>(w.getType());
+  Type f32 = b.getF32Type();
+  int64_t panels = wType.getDimSize(0), k = wType.getDimSize(1),
+          width = wType.getDimSize(2);
+  if (wType.getElementType() != f32 || wType.isDynamicDim(0) ||
+      wType.isDynamicDim(1) || wType.isDynamicDim(2) || width % kLanes != 0 ||
+      width > 4 * kLanes)
+    return nullptr;
+  auto c = [&](OpBuilder &bb, int64_t x) { return indexConstant(bb, loc, x); };
+  OpFoldResult mSize = getSizes(b, loc, a)[0];
+  int64_t kBlocks = (k + kMaxPanelDepth - 1) / kMaxPanelDepth;
+  int64_t kc = ((k + kBlocks - 1) / kBlocks + kLanes - 1) / kLanes * kLanes;
+  auto forall = scf::ForallOp::create(
+      b, loc, SmallVector<OpFoldResult>{b.getIndexAttr(panels)},
+      ValueRange{init}, std::nullopt,
+      [&](OpBuilder &fb, Location, ValueRange args) {
+        auto idx = [&](int64_t v) -> OpFoldResult {
+          return fb.getIndexAttr(v);
+        };
+        Value nBase = arith::MulIOp::create(fb, loc, args[0], c(fb, width));
+        Value out = tensor::ExtractSliceOp::create(
+            fb, loc, args[1], ArrayRef<OpFoldResult>{idx(0), nBase},
+            ArrayRef<OpFoldResult>{mSize, idx(width)},
+            ArrayRef<OpFoldResult>{idx(1), idx(1)});
+        auto kLoop = scf::ForOp::create(
+            fb, loc, c(fb, 0), c(fb, k), c(fb, kc), ValueRange{out},
+            [&](OpBuilder &kb, Location, Value k0, ValueRange kit) {
+              OpFoldResult depth = idx(kc);
+              if (k % kc != 0)
+                depth = arith::MinSIOp::create(
+                            kb, loc, c(kb, kc),
+                            arith::SubIOp::create(kb, loc, c(kb, k), k0))
+                            .getResult();
+              Value panel = tensor::ExtractSliceOp::create(
+                  kb, loc,
+                  RankedTensorType::get(
+                      {k % kc != 0 ? ShapedType::kDynamic : kc, width}, f32),
+                  w, ArrayRef<OpFoldResult>{args[0], k0, idx(0)},
+                  ArrayRef<OpFoldResult>{idx(1), depth, idx(width)},
+                  ArrayRef<OpFoldResult>{idx(1), idx(1), idx(1)});
+              Value aBlock = tensor::ExtractSliceOp::create(
+                  kb, loc, a, ArrayRef<OpFoldResult>{idx(0), k0},
+                  ArrayRef<OpFoldResult>{mSize, depth},
+                  ArrayRef<OpFoldResult>{idx(1), idx(1)});
+              scf::YieldOp::create(kb, loc,
+                                   vectorMatmul(kb, loc, aBlock, panel, kit[0],
+                                                /*transposeA=*/false,
+                                                kPackedRows));
+            });
+        auto inParallel = scf::InParallelOp::create(fb, loc);
+        OpBuilder::InsertionGuard guard(fb);
+        fb.setInsertionPointToStart(inParallel.getBody());
+        tensor::ParallelInsertSliceOp::create(
+            fb, loc, kLoop.getResult(0), args[1],
+            ArrayRef<OpFoldResult>{idx(0), nBase},
+            ArrayRef<OpFoldResult>{mSize, idx(width)},
+            ArrayRef<OpFoldResult>{idx(1), idx(1)});
+      });
+  return forall.getResult(0);
+}
 
 Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
                               Value init) {
   auto aType = cast<RankedTensorType>(a.getType());
   auto wType = cast<RankedTensorType>(w.getType());
+  if (wType.getRank() == 3) {
+    if (aType.getElementType() != b.getF32Type() ||
+        cast<RankedTensorType>(init.getType()).getElementType() !=
+            b.getF32Type())
+      return nullptr;
+    return vectorMatmulPanels(b, loc, a, w, init);
+  }
   auto initType = cast<RankedTensorType>(init.getType());
   Type f32 = b.getF32Type();
   int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
@@ -163,13 +242,11 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
       }
   if (packedVecs)
     width = packedVecs * kLanes;
-  // K in blocks of kc, so that a packed panel [kc, width] stays in L2.
-  int64_t kc = k;
-  for (int64_t block : {512, 256})
-    if (k % block == 0 && k > block) {
-      kc = block;
-      break;
-    }
+  // K in equal blocks of at most kMaxPanelDepth (multiples of 16; the last
+  // may be shorter), so that a packed panel [kc, width] stays in L2 while
+  // the rows stream past it in long runs.
+  int64_t kBlocks = (k + kMaxPanelDepth - 1) / kMaxPanelDepth;
+  int64_t kc = ((k + kBlocks - 1) / kBlocks + kLanes - 1) / kLanes * kLanes;
   auto forall = scf::ForallOp::create(
       b, loc, SmallVector<OpFoldResult>{b.getIndexAttr(n / width)},
       ValueRange{init}, std::nullopt,
@@ -200,19 +277,26 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
           auto kBlocks = scf::ForOp::create(
               pb, loc, c(pb, 0), c(pb, k), c(pb, kc), ValueRange{out},
               [&](OpBuilder &kb, Location, Value k0, ValueRange kit) {
+                // The last block may be shorter.
+                OpFoldResult depth = idx(kc);
+                if (k % kc != 0)
+                  depth = arith::MinSIOp::create(
+                              kb, loc, c(kb, kc),
+                              arith::SubIOp::create(kb, loc, c(kb, k), k0))
+                              .getResult();
                 Value slab = tensor::ExtractSliceOp::create(
                     kb, loc, w, ArrayRef<OpFoldResult>{nBase, k0},
-                    ArrayRef<OpFoldResult>{idx(width), idx(kc)},
+                    ArrayRef<OpFoldResult>{idx(width), depth},
                     ArrayRef<OpFoldResult>{idx(1), idx(1)});
                 Value packed =
                     linalg::TransposeOp::create(
                         kb, loc, slab,
-                        emptyTensor(kb, loc, {idx(kc), idx(width)}, f32),
+                        emptyTensor(kb, loc, {depth, idx(width)}, f32),
                         ArrayRef<int64_t>{1, 0})
                         .getResult()[0];
                 Value aBlock = tensor::ExtractSliceOp::create(
                     kb, loc, a, ArrayRef<OpFoldResult>{idx(0), k0},
-                    ArrayRef<OpFoldResult>{mSize, idx(kc)},
+                    ArrayRef<OpFoldResult>{mSize, depth},
                     ArrayRef<OpFoldResult>{idx(1), idx(1)});
                 scf::YieldOp::create(
                     kb, loc,

@@ -223,10 +223,17 @@ struct LinearLowering : OpConversionPattern<seq::LinearOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto resultType = cast<RankedTensorType>(op.getType());
+    int64_t features =
+        seq::LinearOp::outFeatures(adaptor.getWeight().getType());
+    if (ShapedType::isDynamic(features) &&
+        cast<RankedTensorType>(adaptor.getWeight().getType()).getRank() == 3)
+      return rewriter.notifyMatchFailure(op, "weight panels of dynamic shape");
     Value x = collapseToMatrix(rewriter, loc, adaptor.getInput());
     SmallVector<OpFoldResult> sizes = {
         getSizes(rewriter, loc, x)[0],
-        getSizes(rewriter, loc, adaptor.getWeight())[0]};
+        ShapedType::isDynamic(features)
+            ? getSizes(rewriter, loc, adaptor.getWeight())[0]
+            : OpFoldResult(rewriter.getIndexAttr(features))};
     Value init = biasOrZeros(rewriter, loc, adaptor.getBias(), sizes,
                              resultType.getElementType());
     Value out = matmulTransposedB(rewriter, loc, x, adaptor.getWeight(), init,

@@ -180,9 +180,16 @@ Value matmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
   if (Value kernel = contractions.matmulTransposedB(b, loc, a, w, init))
     return kernel;
   MLIRContext *ctx = b.getContext();
-  // (m, n, k): a[m, k] · w[n, k] -> out[m, n]
-  SmallVector<AffineMap> maps = {dimsMap(ctx, 3, {0, 2}),
-                                 dimsMap(ctx, 3, {1, 2}),
+  // (m, n, k): a[m, k] · w[n, k] -> out[m, n]; w in panels [N/p, K, p]
+  // reads w[n floordiv p, k, n mod p].
+  AffineMap wMap = dimsMap(ctx, 3, {1, 2});
+  auto wType = cast<RankedTensorType>(w.getType());
+  if (wType.getRank() == 3) {
+    int64_t p = wType.getDimSize(2);
+    AffineExpr n = getAffineDimExpr(1, ctx), k = getAffineDimExpr(2, ctx);
+    wMap = AffineMap::get(3, 0, {n.floorDiv(p), k, n % p}, ctx);
+  }
+  SmallVector<AffineMap> maps = {dimsMap(ctx, 3, {0, 2}), wMap,
                                  dimsMap(ctx, 3, {0, 1})};
   auto op = linalg::GenericOp::create(
       b, loc, init.getType(), ValueRange{a, w}, ValueRange{init}, maps,

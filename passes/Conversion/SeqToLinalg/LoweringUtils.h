@@ -79,7 +79,8 @@ class Contractions {
 public:
   virtual ~Contractions();
 
-  /// init[m, n] + Σ_k a[m, k] · w[n, k] (PyTorch weight layout), or null.
+  /// init[m, n] + Σ_k a[m, k] · w[n, k] (PyTorch weight layout, or w in
+  /// panels [N/p, K, p], see seq.weight), or null.
   virtual mlir::Value matmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
                                         mlir::Value a, mlir::Value w,
                                         mlir::Value init) const;
@@ -98,8 +99,8 @@ public:
 };
 
 /// out[m, n] = init[m, n] + Σ_k a[m, k] · w[n, k]: a linear projection in
-/// PyTorch weight layout on 2-D tensors (the target's kernel where it has
-/// one, else a linalg contraction).
+/// PyTorch weight layout on 2-D tensors, or with w in panels [N/p, K, p]
+/// (the target's kernel where it has one, else a linalg contraction).
 mlir::Value matmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
                               mlir::Value a, mlir::Value w, mlir::Value init,
                               const Contractions &contractions);

@@ -18,6 +18,24 @@ func.func @projection(%x: tensor<4x32xf32>, %w: tensor<16x32xf32>) -> tensor<4x1
 
 // -----
 
+// A weight in panels [N/p, K, p]: the neutral contraction reads element
+// [n, k] at [n floordiv p, k, n mod p]; the CPU runs its micro-kernel on
+// each panel in place (one task per panel, no transpose of W).
+// CHECK-DAG: #[[PANEL:.+]] = affine_map<(d0, d1, d2) -> (d1 floordiv 32, d2, d1 mod 32)>
+// CHECK-LABEL: func.func @projection_panels
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PANEL]], #{{.+}}]
+// CPU-LABEL: func.func @projection_panels
+// CPU: scf.forall (%[[P:.+]]) in (2) shared_outs
+// CPU-NOT: linalg.transpose
+// CPU: tensor.extract_slice %{{.+}}[%[[P]], %{{.+}}, 0] [1, 32, 32] [1, 1, 1] : tensor<2x32x32xf32> to tensor<32x32xf32>
+// CPU: math.fma {{.*}} : vector<16xf32>
+func.func @projection_panels(%x: tensor<4x32xf32>, %w: tensor<2x32x32xf32>) -> tensor<4x64xf32> {
+  %y = seq.linear %x, %w : tensor<4x32xf32>, tensor<2x32x32xf32> -> tensor<4x64xf32>
+  return %y : tensor<4x64xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @attention
 // CHECK-NOT: vector.
 // CHECK: scf.for

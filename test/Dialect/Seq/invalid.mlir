@@ -69,6 +69,22 @@ func.func @weight_transposed_rank() {
 
 // -----
 
+func.func @weight_panels_rank() {
+  // expected-error @+1 {{expected a 3-D type [N/p, K, p] for a weight in panels, got 'tensor<64x16xf32>'}}
+  %0 = seq.weight "w" panels : tensor<64x16xf32>
+  return
+}
+
+// -----
+
+func.func @weight_panels_transposed() {
+  // expected-error @+1 {{expected a weight in panels to be neither transposed nor stacked}}
+  %0 = seq.weight "w" transposed panels : tensor<2x16x32xf32>
+  return
+}
+
+// -----
+
 func.func @weight_stacked_name() {
   // expected-error @+1 {{expected the name of a stacked weight to hold '{}' exactly once, got 'experts.{}.{}.w'}}
   %0 = seq.weight "experts.{}.{}.w" stacked : tensor<2x3x4xf32>
@@ -102,6 +118,14 @@ func.func @weight_dynamic_shape() {
 //===----------------------------------------------------------------------===//
 // seq.linear
 //===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @linear_panels_bias(%x: tensor<2x16xf32>, %w: tensor<2x16x32xf32>, %b: tensor<32xf32>) {
+  // expected-error @+1 {{expected bias dim 0 to match the weight's 64 output features (panels), got 32}}
+  %0 = seq.linear %x, %w, %b : tensor<2x16xf32>, tensor<2x16x32xf32>, tensor<32xf32> -> tensor<2x64xf32>
+  return
+}
 
 // -----
 

@@ -91,6 +91,27 @@ TEST(DescriptorTest, NamesAreCleanAndUnique) {
             std::string::npos);
 }
 
+TEST(DescriptorTest, WeightLayoutsAreChecked) {
+  // Panels [N/p, K, p]: stored as the matrix [N, K].
+  ModelDescriptor d;
+  ASSERT_FALSE(parseDescriptor(
+      descriptor("", "[2,4,8],\"panels\":true").c_str(), "m.so", d));
+  ASSERT_EQ(d.weights.size(), 1u);
+  EXPECT_TRUE(d.weights[0].panels);
+  EXPECT_EQ(d.weights[0].storedShape(), (std::vector<int64_t>{16, 4}));
+  for (const char *bad : {"[4,4],\"panels\":true", "[2,4,8],\"panels\":1",
+                          "[2,4,8],\"transposed\":false,\"stacked\":false,"
+                          "\"panels\":\"yes\""})
+    EXPECT_NE(parseError(descriptor("", bad))
+                  .find("'panels' must be a boolean on a 3-D weight"),
+              std::string::npos)
+        << bad;
+  EXPECT_NE(
+      parseError(descriptor("", "[2,4],\"transposed\":true,\"panels\":true"))
+          .find("'panels'"),
+      std::string::npos);
+}
+
 TEST(DescriptorTest, StateSizesUseCheckedArithmetic) {
   // 2^62 f32 elements: the byte count wraps 64 bits unless checked.
   EXPECT_NE(parseError(descriptor("", "[4,4]", "[4611686018427387904]"))
@@ -118,6 +139,7 @@ TEST(DescriptorTest, WriterAndParserShareOneSchema) {
                        /*transposed=*/true,
                        /*stacked=*/false});
   d.weights.push_back({"experts.{}.w", {"f16", {2, 4, 4}}, false, true});
+  d.weights.push_back({"up", {"f32", {2, 4, 32}}, false, false, true});
   Entry prefill{"prefill", "seq_entry_prefill", {}, {0, 1}};
   prefill.args.push_back({EntryArg::Kind::Input, "", {"i64", {1, -1}}});
   prefill.args.push_back({EntryArg::Kind::Index, "", {}});
@@ -134,13 +156,16 @@ TEST(DescriptorTest, WriterAndParserShareOneSchema) {
   EXPECT_EQ(back.maxTokensPerCall, 512);
   EXPECT_EQ(back.numThreadsDefault, 2);
   EXPECT_EQ(back.target, "cuda:sm_90");
-  ASSERT_EQ(back.weights.size(), 2u);
+  ASSERT_EQ(back.weights.size(), 3u);
   EXPECT_EQ(back.weights[0].name, "embed");
   EXPECT_EQ(back.weights[0].spec.str(), "f32[8,4]");
   EXPECT_TRUE(back.weights[0].transposed);
   EXPECT_FALSE(back.weights[0].stacked);
   EXPECT_EQ(back.weights[1].name, "experts.{}.w");
   EXPECT_TRUE(back.weights[1].stacked);
+  EXPECT_FALSE(back.weights[1].panels);
+  EXPECT_TRUE(back.weights[2].panels);
+  EXPECT_EQ(back.weights[2].storedShape(), (std::vector<int64_t>{64, 4}));
   ASSERT_EQ(back.entries.size(), 1u);
   const Entry &entry = back.entries[0];
   EXPECT_EQ(entry.symbol, "seq_entry_prefill");

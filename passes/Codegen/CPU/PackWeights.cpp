@@ -1,0 +1,84 @@
+//===- PackWeights.cpp - the seq-pack-weights pass ------------------------===//
+//
+// Projection weights in panels [N/p, K, p] (seq.weight `panels`), laid out
+// once by the runtime at load: the CPU's x·Wᵀ kernel then reads each panel
+// of p columns k-major in place, where it would otherwise transpose its
+// columns of W on every call (docs/performance.md). A weight name is packed
+// only if every seq.weight of that name is read by seq.linear alone, so that
+// all functions of the model agree on its layout.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Codegen/CPU/Passes.h"
+
+#include "dialects/seq/IR/SeqOps.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include "llvm/ADT/StringMap.h"
+
+namespace seqc {
+#define GEN_PASS_DEF_PACKWEIGHTS
+#include "passes/Codegen/CPU/Passes.h.inc"
+} // namespace seqc
+
+using namespace mlir;
+using seqc::seq::LinearOp;
+using seqc::seq::WeightOp;
+
+namespace {
+
+/// The panel width for `op`, or 0 when its layout stays.
+int64_t panelWidth(WeightOp op) {
+  RankedTensorType type = op.getType();
+  if (op.getTransposed() || op.getStacked() || op.getPanels() ||
+      type.getRank() != 2 || !type.getElementType().isF32() ||
+      type.getDimSize(1) % 16 != 0)
+    return 0;
+  for (Operation *user : op->getUsers()) {
+    auto linear = dyn_cast<LinearOp>(user);
+    if (!linear || linear.getInput() == op.getResult())
+      return 0;
+  }
+  for (int64_t width : {64, 32})
+    if (type.getDimSize(0) % width == 0)
+      return width;
+  return 0;
+}
+
+struct PackWeightsPass : seqc::impl::PackWeightsBase<PackWeightsPass> {
+  void runOnOperation() override {
+    llvm::StringMap<SmallVector<WeightOp>> byName;
+    llvm::StringMap<int64_t> width;
+    getOperation().walk([&](WeightOp op) {
+      int64_t w = panelWidth(op);
+      auto [it, inserted] = width.try_emplace(op.getName(), w);
+      if (!inserted && it->second != w)
+        it->second = 0;
+      byName[op.getName()].push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (auto &entry : byName) {
+      int64_t p = width.lookup(entry.getKey());
+      if (p == 0)
+        continue;
+      for (WeightOp op : entry.getValue()) {
+        RankedTensorType type = op.getType();
+        auto packed = RankedTensorType::get(
+            {type.getDimSize(0) / p, type.getDimSize(1), p},
+            type.getElementType());
+        rewriter.setInsertionPoint(op);
+        auto replacement =
+            WeightOp::create(rewriter, op.getLoc(), packed, op.getName(),
+                             /*transposed=*/false, /*stacked=*/false,
+                             /*panels=*/true);
+        // Only seq.linear reads it, and takes either layout.
+        rewriter.replaceAllUsesWith(op.getResult(), replacement.getResult());
+        rewriter.eraseOp(op);
+      }
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,64 @@
+// RUN: seq-opt %s --split-input-file --seq-pack-weights | FileCheck %s
+
+// Weights only seq.linear reads go into panels of 64 columns (N a multiple
+// of 64) or 32; seq.linear takes them as they are (same result type).
+// CHECK-LABEL: func.func @projections
+// CHECK-DAG: %[[Q:.+]] = seq.weight "q" panels : tensor<2x32x64xf32>
+// CHECK-DAG: %[[K:.+]] = seq.weight "k" panels : tensor<3x32x32xf32>
+// CHECK: seq.linear %{{.+}}, %[[Q]] : tensor<1x?x32xf32>, tensor<2x32x64xf32> -> tensor<1x?x128xf32>
+// CHECK: seq.linear %{{.+}}, %[[K]], %{{.+}} : tensor<1x?x32xf32>, tensor<3x32x32xf32>, tensor<96xf32> -> tensor<1x?x96xf32>
+func.func @projections(%x: tensor<1x?x32xf32>, %b: tensor<96xf32>) -> (tensor<1x?x128xf32>, tensor<1x?x96xf32>) {
+  %wq = seq.weight "q" : tensor<128x32xf32>
+  %wk = seq.weight "k" : tensor<96x32xf32>
+  %q = seq.linear %x, %wq : tensor<1x?x32xf32>, tensor<128x32xf32> -> tensor<1x?x128xf32>
+  %k = seq.linear %x, %wk, %b : tensor<1x?x32xf32>, tensor<96x32xf32>, tensor<96xf32> -> tensor<1x?x96xf32>
+  return %q, %k : tensor<1x?x128xf32>, tensor<1x?x96xf32>
+}
+
+// -----
+
+// Layouts that stay: N not a multiple of 32, K not a multiple of 16, a
+// transposed weight (the runtime already copies it), non-f32.
+// CHECK-LABEL: func.func @kept
+// CHECK: seq.weight "odd_rows" : tensor<100x32xf32>
+// CHECK: seq.weight "odd_cols" : tensor<64x24xf32>
+// CHECK: seq.weight "conv1d" transposed : tensor<64x32xf32>
+// CHECK: seq.weight "half" : tensor<64x32xf16>
+// CHECK-NOT: panels
+func.func @kept(%x: tensor<2x32xf32>, %y: tensor<2x24xf32>, %h: tensor<2x32xf16>)
+    -> (tensor<2x100xf32>, tensor<2x64xf32>, tensor<2x64xf32>, tensor<2x64xf16>) {
+  %a = seq.weight "odd_rows" : tensor<100x32xf32>
+  %b = seq.weight "odd_cols" : tensor<64x24xf32>
+  %c = seq.weight "conv1d" transposed : tensor<64x32xf32>
+  %d = seq.weight "half" : tensor<64x32xf16>
+  %0 = seq.linear %x, %a : tensor<2x32xf32>, tensor<100x32xf32> -> tensor<2x100xf32>
+  %1 = seq.linear %y, %b : tensor<2x24xf32>, tensor<64x24xf32> -> tensor<2x64xf32>
+  %2 = seq.linear %x, %c : tensor<2x32xf32>, tensor<64x32xf32> -> tensor<2x64xf32>
+  %3 = seq.linear %h, %d : tensor<2x32xf16>, tensor<64x32xf16> -> tensor<2x64xf16>
+  return %0, %1, %2, %3 : tensor<2x100xf32>, tensor<2x64xf32>, tensor<2x64xf32>, tensor<2x64xf16>
+}
+
+// -----
+
+// A tied embedding: the table is read by seq.embedding in one function and
+// by the LM head's seq.linear in another; every seq.weight of a name keeps
+// one layout, so neither is packed. A weight another op reads as data
+// (here as the linear's input) stays too.
+// CHECK-LABEL: func.func @embed
+// CHECK: seq.weight "tied" : tensor<64x32xf32>
+// CHECK-LABEL: func.func @head
+// CHECK: seq.weight "tied" : tensor<64x32xf32>
+// CHECK: seq.weight "square" : tensor<32x32xf32>
+// CHECK-NOT: panels
+func.func @embed(%ids: tensor<1x4xi64>) -> tensor<1x4x32xf32> {
+  %t = seq.weight "tied" : tensor<64x32xf32>
+  %e = seq.embedding %t[%ids] : tensor<64x32xf32>, tensor<1x4xi64> -> tensor<1x4x32xf32>
+  return %e : tensor<1x4x32xf32>
+}
+func.func @head(%x: tensor<1x4x32xf32>) -> (tensor<1x4x64xf32>, tensor<32x32xf32>) {
+  %t = seq.weight "tied" : tensor<64x32xf32>
+  %y = seq.linear %x, %t : tensor<1x4x32xf32>, tensor<64x32xf32> -> tensor<1x4x64xf32>
+  %s = seq.weight "square" : tensor<32x32xf32>
+  %z = seq.linear %s, %s : tensor<32x32xf32>, tensor<32x32xf32> -> tensor<32x32xf32>
+  return %y, %z : tensor<1x4x64xf32>, tensor<32x32xf32>
+}
