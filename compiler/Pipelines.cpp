@@ -3,6 +3,7 @@
 #include "compiler/Pipelines.h"
 
 #include "dialects/seq/IR/SeqDialect.h"
+#include "dialects/seq/Transforms/BufferizableOpInterfaceImpl.h"
 #include "passes/Codegen/CPU/Passes.h"
 #include "passes/Codegen/GPU/Passes.h"
 #include "passes/Codegen/Strategy/Passes.h"
@@ -386,6 +387,7 @@ void registerCompilerDialects(DialectRegistry &registry) {
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
   scf::registerBufferizableOpInterfaceExternalModels(registry);
+  seq::registerBufferizableOpInterfaceExternalModels(registry);
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(
       registry);
   memref::registerAllocationOpInterfaceExternalModels(registry);

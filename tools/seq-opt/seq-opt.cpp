@@ -18,6 +18,7 @@
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/Extensions/InlinerExtension.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -44,6 +45,8 @@ int main(int argc, char **argv) {
   mlir::registerSymbolDCEPass();
   // For tests of what the CFG lowering meets (seq-lower-alloca-scopes).
   mlir::registerPass([] { return mlir::createSCFToControlFlowPass(); });
+  // For tests of how seq ops bufferize (seq.prefetch).
+  mlir::bufferization::registerOneShotBufferizePass();
   seqc::registerSeqcConversionPasses();
   seqc::registerSeqcCodegenCPUPasses();
   seqc::registerSeqcCodegenGPUPasses();

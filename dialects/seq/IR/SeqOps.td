@@ -14,5 +14,6 @@ include "dialects/seq/IR/ChannelMixerOps.td"
 include "dialects/seq/IR/AttentionOps.td"
 include "dialects/seq/IR/RecurrenceOps.td"
 include "dialects/seq/IR/LayerOps.td"
+include "dialects/seq/IR/CodegenOps.td"
 
 #endif // SEQC_DIALECT_SEQ_SEQOPS_TD

@@ -43,6 +43,8 @@ namespace seq = seqc::seq;
 namespace {
 
 constexpr int64_t kLanes = kVectorLanes;
+/// f32 elements per 64-byte cache line (one prefetch each).
+constexpr int64_t kLineFloats = 16;
 
 /// TileVisibility policy that emits index arithmetic.
 struct IndexOps {
@@ -124,7 +126,16 @@ struct VectorFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
       tileMap = arith::ConstantOp::create(rewriter, loc, map);
     g.rows = (g.queryTile * g.group + kLanes - 1) / kLanes * kLanes;
     g.rbK = largestRowBlock(g.keyTile, g.rows / kLanes);
-    g.rbV = largestRowBlock(g.rows, g.valueDim / kLanes);
+    // P·V in chunks of up to 4 vectors of Dv, so that a register tile is
+    // 4 queries × 4 vectors (8 loads per 16 FMAs; D = 128 in one piece
+    // would be 2 × 8: 10 loads).
+    g.pvVecs = g.valueDim / kLanes;
+    for (int64_t v : {4, 3, 2, 1})
+      if (g.pvVecs % v == 0) {
+        g.pvVecs = v;
+        break;
+      }
+    g.rbV = largestRowBlock(g.rows, g.pvVecs);
     // P·V skips the padding queries (decode: 1 × group of 16 lanes).
     int64_t used = g.queryTile * g.group;
     g.pvRows = std::min(g.rows, (used + g.rbV - 1) / g.rbV * g.rbV);
@@ -258,6 +269,7 @@ private:
     int64_t queryTile, keyTile;
     int64_t rows;     ///< queryTile · group, padded to a multiple of 16
     int64_t rbK, rbV; ///< register-tile keys of K·Qᵀ, queries of P·V
+    int64_t pvVecs;   ///< vectors of Dv per P·V register tile
     int64_t pvRows;   ///< queries P·V computes: the used ones, rounded to rbV
     bool dotScores;   ///< few queries: scores as dot products along D
   };
@@ -452,17 +464,20 @@ private:
     Value lastKey =
         arith::SubIOp::create(b, l, arith::AddIOp::create(b, l, j0, kt), c(1));
     Value s0 = emptyTensor(b, l, {a(g.keyTile), a(g.rows)}, t);
+    Value lastCached = lastCachedKey(b, l, tc);
     return scf::ForOp::create(
                b, l, c(0), c(g.keyTile), c(g.rbK), ValueRange{s0},
                [&](OpBuilder &rb, Location rl, Value jr, ValueRange sIter) {
                  SmallVector<Value> keys;
-                 for (int64_t kk = 0; kk < g.rbK; ++kk)
+                 for (int64_t kk = 0; kk < g.rbK; ++kk) {
                    keys.push_back(arith::MinSIOp::create(
                        rb, rl,
                        arith::AddIOp::create(
                            rb, rl, j0,
                            arith::AddIOp::create(rb, rl, jr, c(kk))),
                        lastKey));
+                   emitPrefetches(rb, rl, tc, keys.back(), lastCached);
+                 }
                  SmallVector<Value> zeros(g.rbK * queryVecs,
                                           splatLanes(rb, rl, zeroF));
                  auto dLoop = scf::ForOp::create(
@@ -496,6 +511,33 @@ private:
         .getResult(0);
   }
 
+  /// The last key the K and V tensors hold (prefetches stay inside).
+  Value lastCachedKey(OpBuilder &b, Location l, const TileContext &tc) const {
+    return arith::SubIOp::create(b, l, tensor::DimOp::create(b, l, tc.k, 1),
+                                 indexConstant(b, l, 1));
+  }
+
+  /// K and V rows lie a KV-head stride apart (4 KB for 8 heads of 128),
+  /// which the hardware prefetcher does not follow: while a key tile's
+  /// scores are computed, ask for the next tile's row of K (`key` + kt) and
+  /// this key's row of V (P·V reads it after the scores) into L2, one hint
+  /// per cache line.
+  void emitPrefetches(OpBuilder &b, Location l, const TileContext &tc,
+                      Value key, Value lastCached) const {
+    const Geometry &g = tc.g;
+    auto c = [&](int64_t x) { return indexConstant(b, l, x); };
+    Value ahead = arith::MinSIOp::create(
+        b, l, arith::AddIOp::create(b, l, key, c(g.keyTile)), lastCached);
+    for (int64_t line = 0; line < g.headDim; line += kLineFloats)
+      seq::PrefetchOp::create(b, l, tc.k,
+                              ValueRange{tc.ib, ahead, tc.ih, c(line)},
+                              /*locality=*/2);
+    for (int64_t line = 0; line < g.valueDim; line += kLineFloats)
+      seq::PrefetchOp::create(b, l, tc.v,
+                              ValueRange{tc.ib, key, tc.ih, c(line)},
+                              /*locality=*/2);
+  }
+
   /// Sᵀ [kt, R] for a few query rows (decode): per key, D/16 vector loads
   /// of the key and one dot product per used row, reduced across lanes —
   /// D/16 FMAs per row instead of D broadcasts. Unused rows stay 0; keys past
@@ -511,10 +553,12 @@ private:
         arith::FastMathFlagsAttr::get(ctx, arith::FastMathFlags::reassoc);
     int64_t used = g.queryTile * g.group, headVecs = g.headDim / kLanes;
     Value s0 = filledTensor(b, l, {a(g.keyTile), a(g.rows)}, t, 0.0);
+    Value lastCached = lastCachedKey(b, l, tc);
     return scf::ForOp::create(
                b, l, c(0), kt, c(1), ValueRange{s0},
                [&](OpBuilder &jb, Location jl, Value j, ValueRange sIter) {
                  Value key = arith::AddIOp::create(jb, jl, j0, j);
+                 emitPrefetches(jb, jl, tc, key, lastCached);
                  SmallVector<Value> kv;
                  for (int64_t cv = 0; cv < headVecs; ++cv)
                    kv.push_back(readLanes(jb, jl, tc.k,
@@ -736,48 +780,55 @@ private:
     Value mNew = softmax.getResult(0), lNew = softmax.getResult(1);
     Value p = softmax.getResult(2), corr = softmax.getResult(3);
 
-    // acc = acc·c + P·V in register tiles of rbV queries × Dv, V read in
-    // place.
+    // acc = acc·c + P·V in register tiles of rbV queries × pvVecs vectors
+    // of Dv (each chunk of Dv in turn), V read in place.
+    int64_t chunkVecs = g.pvVecs;
     Value accNew =
         scf::ForOp::create(
             b, l, c(0), c(g.pvRows), c(g.rbV), ValueRange{iter[2]},
             [&](OpBuilder &rb, Location rl, Value r0, ValueRange accIter) {
-              SmallVector<Value> rowsIdx, accs;
+              SmallVector<Value> rowsIdx, scales;
               for (int64_t rr = 0; rr < g.rbV; ++rr) {
                 Value row = arith::AddIOp::create(rb, rl, r0, c(rr));
                 rowsIdx.push_back(row);
-                Value cb = splatLanes(
-                    rb, rl, tensor::ExtractOp::create(rb, rl, corr, row));
-                for (int64_t cv = 0; cv < valueVecs; ++cv)
-                  accs.push_back(arith::MulFOp::create(
-                      rb, rl,
-                      readLanes(rb, rl, accIter[0], {row, c(cv * kLanes)}),
-                      cb));
+                scales.push_back(splatLanes(
+                    rb, rl, tensor::ExtractOp::create(rb, rl, corr, row)));
               }
-              auto jLoop = scf::ForOp::create(
-                  rb, rl, c(0), kt, c(1), accs,
-                  [&](OpBuilder &jb, Location jl, Value j, ValueRange av) {
-                    Value key = arith::AddIOp::create(jb, jl, j0, j);
-                    SmallVector<Value> vv, next;
-                    for (int64_t cv = 0; cv < valueVecs; ++cv)
-                      vv.push_back(readLanes(
-                          jb, jl, tc.v, {tc.ib, key, tc.ih, c(cv * kLanes)}));
-                    for (int64_t rr = 0; rr < g.rbV; ++rr) {
-                      Value pb = splatLanes(
-                          jb, jl,
-                          tensor::ExtractOp::create(
-                              jb, jl, p, ValueRange{j, rowsIdx[rr]}));
-                      for (int64_t cv = 0; cv < valueVecs; ++cv)
-                        next.push_back(math::FmaOp::create(
-                            jb, jl, pb, vv[cv], av[rr * valueVecs + cv]));
-                    }
-                    scf::YieldOp::create(jb, jl, next);
-                  });
               Value at = accIter[0];
-              for (int64_t rr = 0; rr < g.rbV; ++rr)
-                for (int64_t cv = 0; cv < valueVecs; ++cv)
-                  at = writeLanes(rb, rl, jLoop.getResult(rr * valueVecs + cv),
-                                  at, {rowsIdx[rr], c(cv * kLanes)});
+              for (int64_t v0 = 0; v0 < valueVecs; v0 += chunkVecs) {
+                SmallVector<Value> accs;
+                for (int64_t rr = 0; rr < g.rbV; ++rr)
+                  for (int64_t cv = v0; cv < v0 + chunkVecs; ++cv)
+                    accs.push_back(arith::MulFOp::create(
+                        rb, rl,
+                        readLanes(rb, rl, at, {rowsIdx[rr], c(cv * kLanes)}),
+                        scales[rr]));
+                auto jLoop = scf::ForOp::create(
+                    rb, rl, c(0), kt, c(1), accs,
+                    [&](OpBuilder &jb, Location jl, Value j, ValueRange av) {
+                      Value key = arith::AddIOp::create(jb, jl, j0, j);
+                      SmallVector<Value> vv, next;
+                      for (int64_t cv = v0; cv < v0 + chunkVecs; ++cv)
+                        vv.push_back(readLanes(jb, jl, tc.v,
+                                               {tc.ib, key, tc.ih,
+                                                c(cv * kLanes)}));
+                      for (int64_t rr = 0; rr < g.rbV; ++rr) {
+                        Value pb = splatLanes(
+                            jb, jl,
+                            tensor::ExtractOp::create(
+                                jb, jl, p, ValueRange{j, rowsIdx[rr]}));
+                        for (int64_t cv = 0; cv < chunkVecs; ++cv)
+                          next.push_back(math::FmaOp::create(
+                              jb, jl, pb, vv[cv], av[rr * chunkVecs + cv]));
+                      }
+                      scf::YieldOp::create(jb, jl, next);
+                    });
+                for (int64_t rr = 0; rr < g.rbV; ++rr)
+                  for (int64_t cv = 0; cv < chunkVecs; ++cv)
+                    at = writeLanes(rb, rl,
+                                    jLoop.getResult(rr * chunkVecs + cv), at,
+                                    {rowsIdx[rr], c((v0 + cv) * kLanes)});
+              }
               scf::YieldOp::create(rb, rl, at);
             })
             .getResult(0);

@@ -52,8 +52,9 @@ LogicalResult seqc::applySeqLowering(Operation *root,
   // Weights are bound by the entry-point export, which runs before; any
   // left are reported there. Yields disappear with their attention op or
   // stay with their layer; layers are outlined or spliced after lowering.
-  target.addLegalOp<seqc::seq::WeightOp, seqc::seq::YieldOp,
-                    seqc::seq::LayerOp>();
+  // Kernels leave prefetch hints for bufferization.
+  target.addLegalOp<seqc::seq::WeightOp, seqc::seq::YieldOp, seqc::seq::LayerOp,
+                    seqc::seq::PrefetchOp>();
   target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
   return applyPartialConversion(root, target, std::move(patterns));
 }

@@ -61,3 +61,28 @@ func.func @bias_uses_scalar_mask(%q: tensor<1x64x2x16xf32>, %k: tensor<1x64x2x16
       -> tensor<1x64x2x16xf32>
   return %o : tensor<1x64x2x16xf32>
 }
+
+// -----
+
+// Decode (one query, 4 query heads per KV head): split-KV tasks, scores as
+// dot products along D; per key, the next key tile's row of K and this
+// key's row of V are prefetched into L2, one hint per 64-byte line (D = 32:
+// two lines each), the K index clamped to the cache's last key.
+// CHECK-LABEL: func.func @decode_prefetch
+// CHECK: scf.forall
+// CHECK: %[[LAST:.+]] = arith.subi %dim{{[_0-9]*}}, %{{.+}} : index
+// CHECK: scf.for
+// CHECK: %[[AHEAD:.+]] = arith.minsi %{{.+}}, %[[LAST]] : index
+// CHECK: seq.prefetch %arg1[%{{.+}}, %[[AHEAD]], %{{.+}}, %{{.+}}] {locality = 2 : i32} : tensor<1x512x2x32xf32>
+// CHECK: seq.prefetch %arg1[%{{.+}}, %[[AHEAD]], %{{.+}}, %{{.+}}] {locality = 2 : i32}
+// CHECK: seq.prefetch %arg2[
+// CHECK: seq.prefetch %arg2[
+// CHECK-NOT: seq.prefetch
+// CHECK: vector.reduction <add>
+func.func @decode_prefetch(%q: tensor<1x1x8x32xf32>, %k: tensor<1x512x2x32xf32>,
+                           %v: tensor<1x512x2x32xf32>) -> tensor<1x1x8x32xf32> {
+  %o = seq.attention %q, %k, %v {causal}
+      : tensor<1x1x8x32xf32>, tensor<1x512x2x32xf32>, tensor<1x512x2x32xf32>
+      -> tensor<1x1x8x32xf32>
+  return %o : tensor<1x1x8x32xf32>
+}
