@@ -6,13 +6,19 @@
 // to a multiple of 16) are packed once, scaled and transposed, as Qᵀ [D, R]:
 // queries lie along the vector lanes. Each key tile of kt keys then runs
 //
-//   Sᵀ = K·Qᵀ   [kt, R], register tiles of rbK keys × R/16 vectors, FMA on
-//               a broadcast key element (K is read in place, never packed);
+//   pack        the tile's rows of K and V copied out of the cache, where
+//               they lie a KV-head stride apart, into [kt, D] / [kt, Dv]
+//               (the next tile's rows prefetched meanwhile);
+//   Sᵀ = K·Qᵀ   [kt, R], register tiles of up to 6 keys × R/16 vectors, FMA
+//               on a broadcast key element;
 //   mask        only on tiles the visibility bounds cannot prove full;
 //   softmax     lane-wise over 16 queries at a time: running max, exp
 //               (inline polynomial), sum and correction stay vectors, no
 //               horizontal reductions;
-//   acc = acc·c + P·V  register tiles of rbV queries × Dv, V read in place.
+//   acc = acc·c + P·V  register tiles of 4 queries × 4 vectors of Dv.
+//
+// Decode (a few query rows) reads K and V in place with prefetch hints and
+// computes the scores as dot products along D.
 //
 // Tiles the bounds prove empty are skipped. Accumulators are vector
 // loop-carried values, so LLVM keeps them in registers.
@@ -43,6 +49,9 @@ namespace seq = seqc::seq;
 namespace {
 
 constexpr int64_t kLanes = kVectorLanes;
+/// K·Qᵀ register tiles: up to 24 accumulators (6 keys × 4 vectors of
+/// queries: 10 loads per 24 FMAs), at most 8 keys.
+constexpr int64_t kScoreAccumulators = 24, kMaxScoreKeys = 8;
 /// f32 elements per 64-byte cache line (one prefetch each).
 constexpr int64_t kLineFloats = 16;
 
@@ -125,7 +134,11 @@ struct VectorFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
     if (auto map = tileMapFor(op, g.queryTile, g.keyTile))
       tileMap = arith::ConstantOp::create(rewriter, loc, map);
     g.rows = (g.queryTile * g.group + kLanes - 1) / kLanes * kLanes;
-    g.rbK = largestRowBlock(g.keyTile, g.rows / kLanes);
+    // K·Qᵀ: rbK keys × R/16 vectors of accumulators, up to 24 (6 keys × 4
+    // vectors: 10 loads per 24 FMAs).
+    g.rbK = std::max<int64_t>(
+        1, std::min<int64_t>(kMaxScoreKeys,
+                             kScoreAccumulators / (g.rows / kLanes)));
     // P·V in chunks of up to 4 vectors of Dv, so that a register tile is
     // 4 queries × 4 vectors (8 loads per 16 FMAs; D = 128 in one piece
     // would be 2 × 8: 10 loads).
@@ -450,65 +463,134 @@ private:
     return {tile, i0, rows, Value(), Value(), Value()};
   }
 
-  /// Sᵀ = K·Qᵀ [kt, R] in register tiles of rbK keys × R (16 accumulators,
-  /// FMA on a broadcast key element); keys past the tile's end read the
-  /// last key (in bounds) and are masked later.
+  /// The key tile's rows of K and V, packed: [kt, D] and [kt, Dv].
+  struct KeyTile {
+    Value k, v;
+  };
+
+  /// Copies the key tile [j0, j0 + kt) of K and V into contiguous [kt, D] /
+  /// [kt, Dv] tensors (keys past the tile's end repeat its last key, masked
+  /// later). In the cache, rows lie a KV-head stride apart (2-4 KB), so a
+  /// tile read in place maps onto a few L1 sets and is evicted between the
+  /// register tiles that reuse it; packed, it stays in L1. The copy also
+  /// prefetches the next tile's rows into L2.
+  KeyTile packKeyTile(OpBuilder &b, Location l, const TileContext &tc, Value j0,
+                      Value kt) const {
+    const Geometry &g = tc.g;
+    Type t = b.getF32Type();
+    auto c = [&](int64_t x) { return indexConstant(b, l, x); };
+    auto a = [&](int64_t x) -> OpFoldResult { return b.getIndexAttr(x); };
+    Value lastKey =
+        arith::SubIOp::create(b, l, arith::AddIOp::create(b, l, j0, kt), c(1));
+    Value lastCached = lastCachedKey(b, l, tc);
+    Value k0 = emptyTensor(b, l, {a(g.keyTile), a(g.headDim)}, t);
+    Value v0 = emptyTensor(b, l, {a(g.keyTile), a(g.valueDim)}, t);
+    auto loop = scf::ForOp::create(
+        b, l, c(0), c(g.keyTile), c(1), ValueRange{k0, v0},
+        [&](OpBuilder &jb, Location jl, Value j, ValueRange it) {
+          Value key = arith::MinSIOp::create(
+              jb, jl, arith::AddIOp::create(jb, jl, j0, j), lastKey);
+          Value next = arith::MinSIOp::create(
+              jb, jl, arith::AddIOp::create(jb, jl, key, c(g.keyTile)),
+              lastCached);
+          SmallVector<Value> out(it);
+          Value sources[2] = {tc.k, tc.v};
+          int64_t widths[2] = {g.headDim, g.valueDim};
+          for (int which = 0; which < 2; ++which)
+            for (int64_t col = 0; col < widths[which]; col += kLanes) {
+              if (col % kLineFloats == 0)
+                seq::PrefetchOp::create(jb, jl, sources[which],
+                                        ValueRange{tc.ib, next, tc.ih, c(col)},
+                                        /*locality=*/2);
+              if (col + kLanes <= widths[which]) {
+                out[which] = writeLanes(jb, jl,
+                                        readLanes(jb, jl, sources[which],
+                                                  {tc.ib, key, tc.ih, c(col)}),
+                                        out[which], {j, c(col)});
+                continue;
+              }
+              // A head dim that is not a multiple of 16: the last lanes
+              // are a masked read and write.
+              auto f32 = jb.getF32Type();
+              MLIRContext *ctx = jb.getContext();
+              auto lastDim = [&](unsigned n) {
+                return AffineMap::get(n, 0, getAffineDimExpr(n - 1, ctx));
+              };
+              Value part = vector::TransferReadOp::create(
+                  jb, jl, VectorType::get({kLanes}, f32), sources[which],
+                  ValueRange{tc.ib, key, tc.ih, c(col)},
+                  floatConstant(jb, jl, f32, 0.0), lastDim(4),
+                  ArrayRef<bool>{false});
+              out[which] = vector::TransferWriteOp::create(
+                               jb, jl, part, out[which], ValueRange{j, c(col)},
+                               AffineMapAttr::get(lastDim(2)),
+                               jb.getBoolArrayAttr({false}))
+                               .getResult();
+            }
+          scf::YieldOp::create(jb, jl, out);
+        });
+    return {loop.getResult(0), loop.getResult(1)};
+  }
+
+  /// Sᵀ = K·Qᵀ [kt, R] in register tiles of rbK keys × R/16 vectors (FMA
+  /// on a broadcast key element of the packed tile).
   Value emitScoresByBroadcast(OpBuilder &b, Location l, const TileContext &tc,
-                              Value qt, Value j0, Value kt) const {
+                              Value qt, Value kTile) const {
     const Geometry &g = tc.g;
     Type t = b.getF32Type();
     auto c = [&](int64_t x) { return indexConstant(b, l, x); };
     auto a = [&](int64_t x) -> OpFoldResult { return b.getIndexAttr(x); };
     Value zeroF = floatConstant(b, l, t, 0.0);
     int64_t queryVecs = g.rows / kLanes;
-    Value lastKey =
-        arith::SubIOp::create(b, l, arith::AddIOp::create(b, l, j0, kt), c(1));
-    Value s0 = emptyTensor(b, l, {a(g.keyTile), a(g.rows)}, t);
-    Value lastCached = lastCachedKey(b, l, tc);
-    return scf::ForOp::create(
-               b, l, c(0), c(g.keyTile), c(g.rbK), ValueRange{s0},
-               [&](OpBuilder &rb, Location rl, Value jr, ValueRange sIter) {
-                 SmallVector<Value> keys;
-                 for (int64_t kk = 0; kk < g.rbK; ++kk) {
-                   keys.push_back(arith::MinSIOp::create(
-                       rb, rl,
-                       arith::AddIOp::create(
-                           rb, rl, j0,
-                           arith::AddIOp::create(rb, rl, jr, c(kk))),
-                       lastKey));
-                   emitPrefetches(rb, rl, tc, keys.back(), lastCached);
-                 }
-                 SmallVector<Value> zeros(g.rbK * queryVecs,
-                                          splatLanes(rb, rl, zeroF));
-                 auto dLoop = scf::ForOp::create(
-                     rb, rl, c(0), c(g.headDim), c(1), zeros,
-                     [&](OpBuilder &db, Location dl, Value d, ValueRange accs) {
-                       SmallVector<Value> qv, next;
-                       for (int64_t cv = 0; cv < queryVecs; ++cv)
-                         qv.push_back(
-                             readLanes(db, dl, qt, {d, c(cv * kLanes)}));
-                       for (int64_t kk = 0; kk < g.rbK; ++kk) {
-                         Value kb = splatLanes(
-                             db, dl,
-                             tensor::ExtractOp::create(
-                                 db, dl, tc.k,
-                                 ValueRange{tc.ib, keys[kk], tc.ih, d}));
-                         for (int64_t cv = 0; cv < queryVecs; ++cv)
-                           next.push_back(math::FmaOp::create(
-                               db, dl, kb, qv[cv], accs[kk * queryVecs + cv]));
-                       }
-                       scf::YieldOp::create(db, dl, next);
-                     });
-                 Value st = sIter[0];
-                 for (int64_t kk = 0; kk < g.rbK; ++kk)
-                   for (int64_t cv = 0; cv < queryVecs; ++cv)
-                     st = writeLanes(rb, rl,
-                                     dLoop.getResult(kk * queryVecs + cv), st,
-                                     {arith::AddIOp::create(rb, rl, jr, c(kk)),
-                                      c(cv * kLanes)});
-                 scf::YieldOp::create(rb, rl, st);
-               })
-        .getResult(0);
+    // rbK need not divide kt: Sᵀ gets rows up to the next multiple, the
+    // first kt of which are the tile's.
+    int64_t padded = (g.keyTile + g.rbK - 1) / g.rbK * g.rbK;
+    Value s0 = emptyTensor(b, l, {a(padded), a(g.rows)}, t);
+    Value scores =
+        scf::ForOp::create(
+            b, l, c(0), c(padded), c(g.rbK), ValueRange{s0},
+            [&](OpBuilder &rb, Location rl, Value jr, ValueRange sIter) {
+              SmallVector<Value> keys;
+              for (int64_t kk = 0; kk < g.rbK; ++kk)
+                keys.push_back(arith::MinSIOp::create(
+                    rb, rl, arith::AddIOp::create(rb, rl, jr, c(kk)),
+                    c(g.keyTile - 1)));
+              SmallVector<Value> zeros(g.rbK * queryVecs,
+                                       splatLanes(rb, rl, zeroF));
+              auto dLoop = scf::ForOp::create(
+                  rb, rl, c(0), c(g.headDim), c(1), zeros,
+                  [&](OpBuilder &db, Location dl, Value d, ValueRange accs) {
+                    SmallVector<Value> qv, next;
+                    for (int64_t cv = 0; cv < queryVecs; ++cv)
+                      qv.push_back(readLanes(db, dl, qt, {d, c(cv * kLanes)}));
+                    for (int64_t kk = 0; kk < g.rbK; ++kk) {
+                      Value kb = splatLanes(
+                          db, dl,
+                          tensor::ExtractOp::create(db, dl, kTile,
+                                                    ValueRange{keys[kk], d}));
+                      for (int64_t cv = 0; cv < queryVecs; ++cv)
+                        next.push_back(math::FmaOp::create(
+                            db, dl, kb, qv[cv], accs[kk * queryVecs + cv]));
+                    }
+                    scf::YieldOp::create(db, dl, next);
+                  });
+              Value st = sIter[0];
+              for (int64_t kk = 0; kk < g.rbK; ++kk)
+                for (int64_t cv = 0; cv < queryVecs; ++cv)
+                  st = writeLanes(rb, rl, dLoop.getResult(kk * queryVecs + cv),
+                                  st,
+                                  {arith::AddIOp::create(rb, rl, jr, c(kk)),
+                                   c(cv * kLanes)});
+              scf::YieldOp::create(rb, rl, st);
+            })
+            .getResult(0);
+    if (padded == g.keyTile)
+      return scores;
+    return tensor::ExtractSliceOp::create(
+        b, l, RankedTensorType::get({g.keyTile, g.rows}, t), scores,
+        ArrayRef<OpFoldResult>{a(0), a(0)},
+        ArrayRef<OpFoldResult>{a(g.keyTile), a(g.rows)},
+        ArrayRef<OpFoldResult>{a(1), a(1)});
   }
 
   /// The last key the K and V tensors hold (prefetches stay inside).
@@ -679,8 +761,13 @@ private:
     Value negInf = floatConstant(b, l, t, -INFINITY);
     int64_t valueVecs = g.valueDim / kLanes;
 
+    // Many query rows (prefill) read the tile's keys and values once per
+    // register tile: copy them out of the strided cache first.
+    KeyTile tile;
+    if (!g.dotScores)
+      tile = packKeyTile(b, l, tc, j0, kt);
     Value s = g.dotScores ? emitScoresByDot(b, l, tc, qRows, j0, kt)
-                          : emitScoresByBroadcast(b, l, tc, qt, j0, kt);
+                          : emitScoresByBroadcast(b, l, tc, qt, tile.k);
 
     // The mask (and bias, score_mod) where the tile is not provably full.
     auto masked = scf::IfOp::create(
@@ -806,12 +893,16 @@ private:
                 auto jLoop = scf::ForOp::create(
                     rb, rl, c(0), kt, c(1), accs,
                     [&](OpBuilder &jb, Location jl, Value j, ValueRange av) {
-                      Value key = arith::AddIOp::create(jb, jl, j0, j);
                       SmallVector<Value> vv, next;
                       for (int64_t cv = v0; cv < v0 + chunkVecs; ++cv)
-                        vv.push_back(readLanes(jb, jl, tc.v,
-                                               {tc.ib, key, tc.ih,
-                                                c(cv * kLanes)}));
+                        vv.push_back(
+                            tile.v
+                                ? readLanes(jb, jl, tile.v, {j, c(cv * kLanes)})
+                                : readLanes(
+                                      jb, jl, tc.v,
+                                      {tc.ib,
+                                       arith::AddIOp::create(jb, jl, j0, j),
+                                       tc.ih, c(cv * kLanes)}));
                       for (int64_t rr = 0; rr < g.rbV; ++rr) {
                         Value pb = splatLanes(
                             jb, jl,
@@ -825,9 +916,9 @@ private:
                     });
                 for (int64_t rr = 0; rr < g.rbV; ++rr)
                   for (int64_t cv = 0; cv < chunkVecs; ++cv)
-                    at = writeLanes(rb, rl,
-                                    jLoop.getResult(rr * chunkVecs + cv), at,
-                                    {rowsIdx[rr], c((v0 + cv) * kLanes)});
+                    at =
+                        writeLanes(rb, rl, jLoop.getResult(rr * chunkVecs + cv),
+                                   at, {rowsIdx[rr], c((v0 + cv) * kLanes)});
               }
               scf::YieldOp::create(rb, rl, at);
             })
