@@ -218,12 +218,14 @@ INSTANTIATE_TEST_SUITE_P(
     shapeName);
 
 // W bound from a file: in panels of 64 (N = 128) or 32 (N = 96) columns,
-// the kernel reading them in place from one row up; N = 100 keeps [N, K].
+// the kernel reading them in place from one row up (rows in tiles of 6,
+// then 2, then 1: 16 = 6 + 6 + 2 + 2, 5 = 2 + 2 + 1); N = 100 keeps [N, K].
 INSTANTIATE_TEST_SUITE_P(BoundWeights, ProjectionKernelTest,
                          ::testing::Values(Shape{70, 128, 512, false, true},
                                            Shape{67, 96, 48, true, true},
                                            Shape{66, 64, 2320, false, true},
                                            Shape{5, 128, 512, true, true},
+                                           Shape{16, 128, 512, false, true},
                                            Shape{1, 128, 512, true, true},
                                            Shape{1, 96, 48, false, true},
                                            Shape{9, 100, 64, false, true}),

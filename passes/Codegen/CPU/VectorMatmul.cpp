@@ -455,24 +455,37 @@ Value vectorMatmul(OpBuilder &b, Location loc, Value a, Value bm, Value init,
     return out;
   };
 
-  Value fullRows = arith::MulIOp::create(
-      b, loc, arith::DivUIOp::create(b, loc, m, c(b, rowsPerTile)),
-      c(b, rowsPerTile));
+  // Rows in tiles of rowsPerTile, then of 2, then 1: each tile reads the
+  // columns of b once, so a remainder of 4 rows takes 2 passes, not 4.
+  auto multipleOf = [&](OpBuilder &bb, Value rows, int64_t step) -> Value {
+    return arith::MulIOp::create(
+        bb, loc, arith::DivUIOp::create(bb, loc, rows, c(bb, step)),
+        c(bb, step));
+  };
+  Value fullRows = multipleOf(b, m, rowsPerTile);
+  Value pairRows = arith::AddIOp::create(
+      b, loc, fullRows,
+      multipleOf(b, arith::SubIOp::create(b, loc, m, fullRows), 2));
   auto columns = scf::ForOp::create(
       b, loc, c(b, 0), c(b, n), c(b, colVecs * kLanes), ValueRange{init},
       [&](OpBuilder &nb, Location, Value n0, ValueRange it) {
-        auto blocks = scf::ForOp::create(
-            nb, loc, c(nb, 0), fullRows, c(nb, rowsPerTile), it,
-            [&](OpBuilder &mb, Location, Value m0, ValueRange out) {
-              scf::YieldOp::create(mb, loc,
-                                   emitTile(mb, out[0], m0, rowsPerTile, n0));
-            });
-        auto rest = scf::ForOp::create(
-            nb, loc, fullRows, m, c(nb, 1), blocks.getResults(),
-            [&](OpBuilder &mb, Location, Value m0, ValueRange out) {
-              scf::YieldOp::create(mb, loc, emitTile(mb, out[0], m0, 1, n0));
-            });
-        scf::YieldOp::create(nb, loc, rest.getResults());
+        ValueRange out = it;
+        Value from = c(nb, 0);
+        for (auto [to, rows] :
+             {std::pair<Value, int64_t>{fullRows, rowsPerTile},
+              {pairRows, rowsPerTile > 2 ? 2 : 1},
+              {m, 1}}) {
+          out = scf::ForOp::create(nb, loc, from, to, c(nb, rows), out,
+                                   [&, rows = rows](OpBuilder &mb, Location,
+                                                    Value m0, ValueRange acc) {
+                                     scf::YieldOp::create(
+                                         mb, loc,
+                                         emitTile(mb, acc[0], m0, rows, n0));
+                                   })
+                    .getResults();
+          from = to;
+        }
+        scf::YieldOp::create(nb, loc, out);
       });
   return columns.getResult(0);
 }
