@@ -2,8 +2,10 @@
 
 #include "Model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <dlfcn.h>
+#include <sys/mman.h>
 #include <thread>
 #include <unistd.h>
 
@@ -76,10 +78,54 @@ Error bindStackedWeight(seq_model &model, size_t index,
   return Error::ok();
 }
 
+/// W [N, K] (rows of `k`) as panels [N/p, K, p]: out[i, kk, j] = W[i·p + j,
+/// kk]. Blocks of kBlock k's keep each block's writes in L1; panels are
+/// split over `threads`.
+void repackPanels(const float *w, float *out, size_t panels, size_t k, size_t p,
+                  int threads) {
+  constexpr size_t kBlock = 64;
+  auto work = [&](size_t first, size_t last) {
+    for (size_t i = first; i < last; ++i)
+      for (size_t k0 = 0; k0 < k; k0 += kBlock) {
+        size_t k1 = std::min(k, k0 + kBlock);
+        for (size_t j = 0; j < p; ++j) {
+          const float *row = w + (i * p + j) * k;
+          float *to = out + i * k * p + j;
+          for (size_t kk = k0; kk < k1; ++kk)
+            to[kk * p] = row[kk];
+        }
+      }
+  };
+  size_t n = std::max<size_t>(
+      1, std::min<size_t>(panels, static_cast<size_t>(std::max(threads, 1))));
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < n; ++t)
+    pool.emplace_back(work, panels * t / n, panels * (t + 1) / n);
+  work(0, panels / n);
+  for (std::thread &t : pool)
+    t.join();
+}
+
+/// Gives back the whole pages of a mapped tensor that was copied out (a
+/// weight repacked at load): the mapping is read-only and private, so the
+/// pages are dropped from this process and would be read again from the
+/// file only if touched.
+void releaseMappedPages(const uint8_t *data, size_t bytes) {
+  long page = sysconf(_SC_PAGESIZE);
+  if (page <= 0)
+    return;
+  uintptr_t first =
+      (reinterpret_cast<uintptr_t>(data) + page - 1) / page * page;
+  uintptr_t last = (reinterpret_cast<uintptr_t>(data) + bytes) / page * page;
+  if (last > first)
+    madvise(reinterpret_cast<void *>(first), last - first, MADV_DONTNEED);
+}
+
 /// Binds descriptor weight `index` to data in the store, converting stored
-/// f16/bf16 to the f32 the compiled code reads.
-Error bindWeight(seq_model &model, size_t index,
-                 const std::string &weightsPath) {
+/// f16/bf16 to the f32 the compiled code reads (panels repacked with
+/// `threads`).
+Error bindWeight(seq_model &model, size_t index, const std::string &weightsPath,
+                 int threads) {
   const WeightSpec &spec = model.descriptor.weights[index];
   if (spec.spec.dtype != "f32")
     return makeError(SEQ_ERROR_UNSUPPORTED,
@@ -99,6 +145,18 @@ Error bindWeight(seq_model &model, size_t index,
     model.weightData[index] = const_cast<uint8_t *>(info->data);
     return Error::ok();
   }
+  if (spec.panels && info->dtype == DType::F32 && aligned) {
+    // Repacked straight from the mapping, whose pages are then released.
+    std::vector<float> packed(count);
+    repackPanels(reinterpret_cast<const float *>(info->data), packed.data(),
+                 static_cast<size_t>(spec.spec.shape[0]),
+                 static_cast<size_t>(spec.spec.shape[1]),
+                 static_cast<size_t>(spec.spec.shape[2]), threads);
+    releaseMappedPages(info->data, count * sizeof(float));
+    model.converted.push_back(std::move(packed));
+    model.weightData[index] = model.converted.back().data();
+    return Error::ok();
+  }
   std::vector<float> buffer(count);
   if (Error e = convertWeight(*info, spec.name, buffer.data()))
     return e;
@@ -112,18 +170,12 @@ Error bindWeight(seq_model &model, size_t index,
         t[c * rows + r] = buffer[r * cols + c];
     buffer.swap(t);
   } else if (spec.panels) {
-    // Stored W [N, K]; the compiled code reads panels [N/p, K, p].
-    size_t p = static_cast<size_t>(spec.spec.shape[2]),
-           k = static_cast<size_t>(spec.spec.shape[1]),
-           panels = static_cast<size_t>(spec.spec.shape[0]);
+    // Stored W [N, K] (converted); the compiled code reads [N/p, K, p].
     std::vector<float> t(count);
-    for (size_t i = 0; i < panels; ++i)
-      for (size_t j = 0; j < p; ++j) {
-        const float *row = buffer.data() + (i * p + j) * k;
-        float *to = t.data() + i * k * p + j;
-        for (size_t kk = 0; kk < k; ++kk)
-          to[kk * p] = row[kk];
-      }
+    repackPanels(buffer.data(), t.data(),
+                 static_cast<size_t>(spec.spec.shape[0]),
+                 static_cast<size_t>(spec.spec.shape[1]),
+                 static_cast<size_t>(spec.spec.shape[2]), threads);
     buffer.swap(t);
   }
   model.converted.push_back(std::move(buffer));
@@ -291,8 +343,9 @@ Error openModel(const char *libraryPath, const char *weightsPath,
                                                : SEQ_ERROR_INVALID_WEIGHTS,
                        message);
     model->converted.reserve(model->descriptor.weights.size());
+    int threads = threadCount(options, model->descriptor);
     for (size_t i = 0; i < model->descriptor.weights.size(); ++i)
-      if (Error e = bindWeight(*model, i, weightsPath))
+      if (Error e = bindWeight(*model, i, weightsPath, threads))
         return e;
     if (options.validate_weights)
       if (Error e = checkWeightsFinite(*model))

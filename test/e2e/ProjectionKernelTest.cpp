@@ -23,6 +23,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -38,7 +39,18 @@ struct Shape {
   // W is the model's seq.weight "w", bound from a safetensors file: the
   // runtime repacks it into panels where seq-pack-weights chose them.
   bool bound = false;
+  // The file stores W as bf16 (converted to f32 at load, then repacked);
+  // the reference uses the same rounded values.
+  bool bf16 = false;
 };
+
+/// `x` rounded to bf16 (nearest, ties to even), as its upper 16 bits.
+uint16_t toBf16(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  bits += 0x7fffu + ((bits >> 16) & 1u);
+  return static_cast<uint16_t>(bits >> 16);
+}
 
 Tensor random(std::vector<int64_t> shape, unsigned seed, float scale) {
   Tensor t(std::move(shape));
@@ -49,11 +61,17 @@ Tensor random(std::vector<int64_t> shape, unsigned seed, float scale) {
   return t;
 }
 
-/// A safetensors file holding the f32 tensor `w`.
-std::string writeWeights(const std::string &dir, const Tensor &w) {
+/// A safetensors file holding the tensor `w`, as f32 or as bf16 (`w` must
+/// then hold bf16 values already).
+std::string writeWeights(const std::string &dir, const Tensor &w,
+                         bool bf16 = false) {
   std::string path = dir + "/w.safetensors";
-  size_t bytes = w.data.size() * sizeof(float);
-  std::string header = "{\"w\":{\"dtype\":\"F32\",\"shape\":[" +
+  size_t bytes = w.data.size() * (bf16 ? 2 : sizeof(float));
+  std::vector<uint16_t> halves;
+  for (float v : w.data)
+    halves.push_back(toBf16(v));
+  std::string header = std::string("{\"w\":{\"dtype\":\"") +
+                       (bf16 ? "BF16" : "F32") + "\",\"shape\":[" +
                        std::to_string(w.shape[0]) + "," +
                        std::to_string(w.shape[1]) + "],\"data_offsets\":[0," +
                        std::to_string(bytes) + "]}}";
@@ -61,7 +79,9 @@ std::string writeWeights(const std::string &dir, const Tensor &w) {
   std::ofstream out(path, std::ios::binary);
   out.write(reinterpret_cast<const char *>(&n), sizeof n);
   out << header;
-  out.write(reinterpret_cast<const char *>(w.data.data()),
+  const void *data = bf16 ? static_cast<const void *>(halves.data())
+                          : static_cast<const void *>(w.data.data());
+  out.write(static_cast<const char *>(data),
             static_cast<std::streamsize>(bytes));
   return path;
 }
@@ -86,9 +106,9 @@ TEST_P(ProjectionKernelTest, MatchesReference) {
                   std::to_string(p.in) + "xf32>",
               y = "tensor<" + rows + "x" + std::to_string(p.out) + "xf32>";
   std::string dir = ::testing::TempDir() + "/seqc-projection-" +
-                    (p.bound ? "bound-" : "") + rows + "-" +
-                    std::to_string(p.rows) + "-" + std::to_string(p.out) + "-" +
-                    std::to_string(p.in);
+                    (p.bound ? "bound-" : "") + (p.bf16 ? "bf16-" : "") + rows +
+                    "-" + std::to_string(p.rows) + "-" + std::to_string(p.out) +
+                    "-" + std::to_string(p.in);
   ASSERT_EQ(std::system(("mkdir -p " + dir).c_str()), 0);
   std::string mlir = dir + "/model.mlir", so = dir + "/model.so";
   {
@@ -109,8 +129,13 @@ TEST_P(ProjectionKernelTest, MatchesReference) {
 
   Tensor input = random({p.rows, p.in}, 1, 1.0f);
   Tensor weight = random({p.out, p.in}, 2, 1.0f / std::sqrt(float(p.in)));
+  if (p.bf16)
+    for (float &v : weight.data) {
+      uint32_t bits = uint32_t(toBf16(v)) << 16;
+      std::memcpy(&v, &bits, sizeof v);
+    }
   Tensor expected = seqref::linear(input, weight);
-  std::string weights = p.bound ? writeWeights(dir, weight) : "";
+  std::string weights = p.bound ? writeWeights(dir, weight, p.bf16) : "";
   double scale = 0;
   for (float v : expected.data)
     scale = std::max(scale, std::fabs(double(v)));
@@ -196,7 +221,7 @@ TEST(ProjectionWeights, NonFiniteValueOfPanelsIsReportedWhereStored) {
 
 std::string shapeName(const ::testing::TestParamInfo<Shape> &info) {
   const Shape &p = info.param;
-  return std::string(p.bound ? "bound_" : "") +
+  return std::string(p.bound ? "bound_" : "") + (p.bf16 ? "bf16_" : "") +
          (p.dynamicRows ? "dynamic_" : "static_") + std::to_string(p.rows) +
          "x" + std::to_string(p.out) + "x" + std::to_string(p.in);
 }
@@ -220,15 +245,16 @@ INSTANTIATE_TEST_SUITE_P(
 // W bound from a file: in panels of 64 (N = 128) or 32 (N = 96) columns,
 // the kernel reading them in place from one row up (rows in tiles of 6,
 // then 2, then 1: 16 = 6 + 6 + 2 + 2, 5 = 2 + 2 + 1); N = 100 keeps [N, K].
-INSTANTIATE_TEST_SUITE_P(BoundWeights, ProjectionKernelTest,
-                         ::testing::Values(Shape{70, 128, 512, false, true},
-                                           Shape{67, 96, 48, true, true},
-                                           Shape{66, 64, 2320, false, true},
-                                           Shape{5, 128, 512, true, true},
-                                           Shape{16, 128, 512, false, true},
-                                           Shape{1, 128, 512, true, true},
-                                           Shape{1, 96, 48, false, true},
-                                           Shape{9, 100, 64, false, true}),
-                         shapeName);
+INSTANTIATE_TEST_SUITE_P(
+    BoundWeights, ProjectionKernelTest,
+    ::testing::Values(
+        Shape{70, 128, 512, false, true}, Shape{67, 96, 48, true, true},
+        Shape{66, 64, 2320, false, true}, Shape{5, 128, 512, true, true},
+        Shape{16, 128, 512, false, true}, Shape{1, 128, 512, true, true},
+        Shape{1, 96, 48, false, true}, Shape{9, 100, 64, false, true},
+        // Stored as bf16: converted, then repacked.
+        Shape{70, 128, 512, false, true, true},
+        Shape{1, 96, 48, false, true, true}),
+    shapeName);
 
 } // namespace
