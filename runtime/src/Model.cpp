@@ -49,6 +49,25 @@ Error findWeight(const seq_model &model, const std::string &name,
   return Error::ok();
 }
 
+/// `count` floats for weight `name`, or an error when they cannot be had.
+Error allocateWeight(size_t count, const std::string &name,
+                     std::unique_ptr<WeightBuffer> &out) {
+  out = std::make_unique<WeightBuffer>(count);
+  if (!out->data())
+    return makeError(SEQ_ERROR_OUT_OF_MEMORY,
+                     "cannot allocate " +
+                         std::to_string(count * sizeof(float)) +
+                         " bytes for weight '" + name + "'");
+  return Error::ok();
+}
+
+/// Keeps `buffer` with the model as the data of descriptor weight `index`.
+void keepWeight(seq_model &model, size_t index,
+                std::unique_ptr<WeightBuffer> buffer) {
+  model.weightData[index] = buffer->data();
+  model.converted.push_back(std::move(buffer));
+}
+
 /// Binds a stacked weight: slice i of dim 0 is the tensor named with the
 /// `{}` of spec.name replaced by i; copied once into one f32 buffer.
 Error bindStackedWeight(seq_model &model, size_t index,
@@ -60,8 +79,11 @@ Error bindStackedWeight(seq_model &model, size_t index,
   for (int64_t d : slice)
     sliceCount *= static_cast<size_t>(d);
   size_t at = spec.name.find("{}");
-  std::vector<float> buffer(sliceCount *
-                            static_cast<size_t>(spec.spec.shape[0]));
+  std::unique_ptr<WeightBuffer> buffer;
+  if (Error e =
+          allocateWeight(sliceCount * static_cast<size_t>(spec.spec.shape[0]),
+                         spec.name, buffer))
+    return e;
   for (int64_t i = 0; i < spec.spec.shape[0]; ++i) {
     std::string name =
         spec.name.substr(0, at) + std::to_string(i) + spec.name.substr(at + 2);
@@ -70,11 +92,10 @@ Error bindStackedWeight(seq_model &model, size_t index,
             findWeight(model, name, spec, slice, slice, weightsPath, info))
       return e;
     if (Error e = convertWeight(
-            *info, name, buffer.data() + static_cast<size_t>(i) * sliceCount))
+            *info, name, buffer->data() + static_cast<size_t>(i) * sliceCount))
       return e;
   }
-  model.converted.push_back(std::move(buffer));
-  model.weightData[index] = model.converted.back().data();
+  keepWeight(model, index, std::move(buffer));
   return Error::ok();
 }
 
@@ -147,39 +168,43 @@ Error bindWeight(seq_model &model, size_t index, const std::string &weightsPath,
   }
   if (spec.panels && info->dtype == DType::F32 && aligned) {
     // Repacked straight from the mapping, whose pages are then released.
-    std::vector<float> packed(count);
-    repackPanels(reinterpret_cast<const float *>(info->data), packed.data(),
+    std::unique_ptr<WeightBuffer> packed;
+    if (Error e = allocateWeight(count, spec.name, packed))
+      return e;
+    repackPanels(reinterpret_cast<const float *>(info->data), packed->data(),
                  static_cast<size_t>(spec.spec.shape[0]),
                  static_cast<size_t>(spec.spec.shape[1]),
                  static_cast<size_t>(spec.spec.shape[2]), threads);
     releaseMappedPages(info->data, count * sizeof(float));
-    model.converted.push_back(std::move(packed));
-    model.weightData[index] = model.converted.back().data();
+    keepWeight(model, index, std::move(packed));
     return Error::ok();
   }
-  std::vector<float> buffer(count);
-  if (Error e = convertWeight(*info, spec.name, buffer.data()))
+  std::unique_ptr<WeightBuffer> buffer;
+  if (Error e = allocateWeight(count, spec.name, buffer))
     return e;
-  if (spec.transposed) {
-    // Stored [rows, cols]; the compiled code reads [cols, rows].
-    size_t rows = static_cast<size_t>(stored[0]),
-           cols = static_cast<size_t>(stored[1]);
-    std::vector<float> t(count);
-    for (size_t r = 0; r < rows; ++r)
-      for (size_t c = 0; c < cols; ++c)
-        t[c * rows + r] = buffer[r * cols + c];
-    buffer.swap(t);
-  } else if (spec.panels) {
-    // Stored W [N, K] (converted); the compiled code reads [N/p, K, p].
-    std::vector<float> t(count);
-    repackPanels(buffer.data(), t.data(),
-                 static_cast<size_t>(spec.spec.shape[0]),
-                 static_cast<size_t>(spec.spec.shape[1]),
-                 static_cast<size_t>(spec.spec.shape[2]), threads);
-    buffer.swap(t);
+  if (Error e = convertWeight(*info, spec.name, buffer->data()))
+    return e;
+  if (spec.transposed || spec.panels) {
+    std::unique_ptr<WeightBuffer> laidOut;
+    if (Error e = allocateWeight(count, spec.name, laidOut))
+      return e;
+    if (spec.transposed) {
+      // Stored [rows, cols]; the compiled code reads [cols, rows].
+      size_t rows = static_cast<size_t>(stored[0]),
+             cols = static_cast<size_t>(stored[1]);
+      for (size_t r = 0; r < rows; ++r)
+        for (size_t c = 0; c < cols; ++c)
+          laidOut->data()[c * rows + r] = buffer->data()[r * cols + c];
+    } else {
+      // Stored W [N, K] (converted); the compiled code reads [N/p, K, p].
+      repackPanels(buffer->data(), laidOut->data(),
+                   static_cast<size_t>(spec.spec.shape[0]),
+                   static_cast<size_t>(spec.spec.shape[1]),
+                   static_cast<size_t>(spec.spec.shape[2]), threads);
+    }
+    buffer = std::move(laidOut);
   }
-  model.converted.push_back(std::move(buffer));
-  model.weightData[index] = model.converted.back().data();
+  keepWeight(model, index, std::move(buffer));
   return Error::ok();
 }
 

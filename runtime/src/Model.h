@@ -8,6 +8,7 @@
 #include "Error.h"
 #include "ModelDescriptor.h"
 #include "SafeTensors.h"
+#include "WeightBuffer.h"
 
 #include <memory>
 #include <vector>
@@ -29,7 +30,7 @@ struct seq_model {
   std::unique_ptr<seqrt::WeightStore> store;
   /// Weights converted to the compiled type (or copied for alignment); the
   /// others point into the mmap'd files.
-  std::vector<std::vector<float>> converted;
+  std::vector<std::unique_ptr<seqrt::WeightBuffer>> converted;
   std::vector<void *> weightData; ///< per descriptor weight
   LmEntry prefill, decode; ///< unset without a 'prefill' entry; decode may
                            ///< alias prefill's
