@@ -1,8 +1,14 @@
 //===- VectorMatmul.cpp - register-tiled x·Wᵀ for f32 ---------------------===//
 //
 // The projections of every model: out[m, n] = init[m, n] + Σ_k a[m, k] ·
-// w[n, k] with W in PyTorch's [N, K] layout, so both operands are
-// contiguous along k. An scf.forall over blocks of up to 32 output columns,
+// w[n, k].
+//
+// W in panels [N/p, K, p] (seq-pack-weights; the runtime lays them out at
+// load): one task per panel runs the outer-product micro-kernel below on
+// it in place, from one row up, K in blocks of up to 2048.
+//
+// W in PyTorch's [N, K] layout (both operands contiguous along k): an
+// scf.forall over blocks of up to 32 output columns,
 // 4 at a time (each group keeps its 4 rows of W in L1 while it walks all
 // rows of a; consecutive groups stream consecutive rows of W); inside,
 // register tiles of 4 rows × 4 columns = 16 accumulators of 16 k-lanes,
@@ -10,8 +16,9 @@
 // From 64 rows (N a multiple of 32) each task instead packs its 64 or 32
 // columns of W k-major per block of K and runs an outer-product
 // micro-kernel (6 rows × 4 vectors of accumulators, FMA of a broadcast
-// element of a with a packed vector): 55-72 % of the FMA peak where the
-// dot-product tiles reach 25-30 % (docs/performance.md).
+// element of a with a packed vector): 55-80 % of the FMA peak where the
+// dot-product tiles reach 25-30 % (docs/performance.md). Rows left after
+// the full tiles go in pairs, then one at a time.
 // Applies to f32 with K a multiple of 16 and N a multiple of 4.
 //
 //===----------------------------------------------------------------------===//
