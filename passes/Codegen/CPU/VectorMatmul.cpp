@@ -55,6 +55,41 @@ constexpr int64_t kPackedMinRows = 64;
 constexpr int64_t kMaxPanelDepth = 2048;
 } // namespace
 
+/// out [M, width] + a [M, K] · panel over K in equal blocks of at most
+/// kMaxPanelDepth (multiples of 16; the last may be shorter), so that a
+/// panel block [kc, width] stays in L2 while the rows of a stream past it
+/// in long runs. `panelBlock(b, k0, depth)` gives the block [depth, width]
+/// (read in place, or packed per call); the micro-kernel takes kPackedRows
+/// rows at a time.
+static Value accumulateKBlocks(
+    OpBuilder &b, Location loc, Value a, Value out, int64_t k,
+    function_ref<Value(OpBuilder &, Value, OpFoldResult)> panelBlock) {
+  auto c = [&](OpBuilder &bb, int64_t x) { return indexConstant(bb, loc, x); };
+  int64_t kBlocks = (k + kMaxPanelDepth - 1) / kMaxPanelDepth;
+  int64_t kc = ((k + kBlocks - 1) / kBlocks + kLanes - 1) / kLanes * kLanes;
+  OpFoldResult mSize = getSizes(b, loc, a)[0];
+  return scf::ForOp::create(
+             b, loc, c(b, 0), c(b, k), c(b, kc), ValueRange{out},
+             [&](OpBuilder &kb, Location, Value k0, ValueRange kit) {
+               OpFoldResult depth = kb.getIndexAttr(kc);
+               if (k % kc != 0)
+                 depth = arith::MinSIOp::create(
+                             kb, loc, c(kb, kc),
+                             arith::SubIOp::create(kb, loc, c(kb, k), k0))
+                             .getResult();
+               Value aBlock = tensor::ExtractSliceOp::create(
+                   kb, loc, a, ArrayRef<OpFoldResult>{kb.getIndexAttr(0), k0},
+                   ArrayRef<OpFoldResult>{mSize, depth},
+                   ArrayRef<OpFoldResult>{kb.getIndexAttr(1),
+                                          kb.getIndexAttr(1)});
+               scf::YieldOp::create(
+                   kb, loc,
+                   vectorMatmul(kb, loc, aBlock, panelBlock(kb, k0, depth),
+                                kit[0], /*transposeA=*/false, kPackedRows));
+             })
+      .getResult(0);
+}
+
 /// Panels of W laid out at load time ([N/p, K, p], seq.weight `panels`):
 /// one task per panel runs the outer-product kernel on it directly, K in
 /// blocks of at most kMaxPanelDepth; one row (decode) streams the panel
@@ -71,8 +106,6 @@ static Value vectorMatmulPanels(OpBuilder &b, Location loc, Value a, Value w,
     return nullptr;
   auto c = [&](OpBuilder &bb, int64_t x) { return indexConstant(bb, loc, x); };
   OpFoldResult mSize = getSizes(b, loc, a)[0];
-  int64_t kBlocks = (k + kMaxPanelDepth - 1) / kMaxPanelDepth;
-  int64_t kc = ((k + kBlocks - 1) / kBlocks + kLanes - 1) / kLanes * kLanes;
   auto forall = scf::ForallOp::create(
       b, loc, SmallVector<OpFoldResult>{b.getIndexAttr(panels)},
       ValueRange{init}, std::nullopt,
@@ -85,37 +118,23 @@ static Value vectorMatmulPanels(OpBuilder &b, Location loc, Value a, Value w,
             fb, loc, args[1], ArrayRef<OpFoldResult>{idx(0), nBase},
             ArrayRef<OpFoldResult>{mSize, idx(width)},
             ArrayRef<OpFoldResult>{idx(1), idx(1)});
-        auto kLoop = scf::ForOp::create(
-            fb, loc, c(fb, 0), c(fb, k), c(fb, kc), ValueRange{out},
-            [&](OpBuilder &kb, Location, Value k0, ValueRange kit) {
-              OpFoldResult depth = idx(kc);
-              if (k % kc != 0)
-                depth = arith::MinSIOp::create(
-                            kb, loc, c(kb, kc),
-                            arith::SubIOp::create(kb, loc, c(kb, k), k0))
-                            .getResult();
-              Value panel = tensor::ExtractSliceOp::create(
+        Value result = accumulateKBlocks(
+            fb, loc, a, out, k,
+            [&](OpBuilder &kb, Value k0, OpFoldResult depth) -> Value {
+              std::optional<int64_t> d = getConstantIntValue(depth);
+              return tensor::ExtractSliceOp::create(
                   kb, loc,
-                  RankedTensorType::get(
-                      {k % kc != 0 ? ShapedType::kDynamic : kc, width}, f32),
+                  RankedTensorType::get({d ? *d : ShapedType::kDynamic, width},
+                                        f32),
                   w, ArrayRef<OpFoldResult>{args[0], k0, idx(0)},
                   ArrayRef<OpFoldResult>{idx(1), depth, idx(width)},
                   ArrayRef<OpFoldResult>{idx(1), idx(1), idx(1)});
-              Value aBlock = tensor::ExtractSliceOp::create(
-                  kb, loc, a, ArrayRef<OpFoldResult>{idx(0), k0},
-                  ArrayRef<OpFoldResult>{mSize, depth},
-                  ArrayRef<OpFoldResult>{idx(1), idx(1)});
-              scf::YieldOp::create(kb, loc,
-                                   vectorMatmul(kb, loc, aBlock, panel, kit[0],
-                                                /*transposeA=*/false,
-                                                kPackedRows));
             });
         auto inParallel = scf::InParallelOp::create(fb, loc);
         OpBuilder::InsertionGuard guard(fb);
         fb.setInsertionPointToStart(inParallel.getBody());
         tensor::ParallelInsertSliceOp::create(
-            fb, loc, kLoop.getResult(0), args[1],
-            ArrayRef<OpFoldResult>{idx(0), nBase},
+            fb, loc, result, args[1], ArrayRef<OpFoldResult>{idx(0), nBase},
             ArrayRef<OpFoldResult>{mSize, idx(width)},
             ArrayRef<OpFoldResult>{idx(1), idx(1)});
       });
@@ -249,11 +268,6 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
       }
   if (packedVecs)
     width = packedVecs * kLanes;
-  // K in equal blocks of at most kMaxPanelDepth (multiples of 16; the last
-  // may be shorter), so that a packed panel [kc, width] stays in L2 while
-  // the rows stream past it in long runs.
-  int64_t kBlocks = (k + kMaxPanelDepth - 1) / kMaxPanelDepth;
-  int64_t kc = ((k + kBlocks - 1) / kBlocks + kLanes - 1) / kLanes * kLanes;
   auto forall = scf::ForallOp::create(
       b, loc, SmallVector<OpFoldResult>{b.getIndexAttr(n / width)},
       ValueRange{init}, std::nullopt,
@@ -281,36 +295,19 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
               pb, loc, args[1], ArrayRef<OpFoldResult>{idx(0), nBase},
               ArrayRef<OpFoldResult>{mSize, idx(width)},
               ArrayRef<OpFoldResult>{idx(1), idx(1)});
-          auto kBlocks = scf::ForOp::create(
-              pb, loc, c(pb, 0), c(pb, k), c(pb, kc), ValueRange{out},
-              [&](OpBuilder &kb, Location, Value k0, ValueRange kit) {
-                // The last block may be shorter.
-                OpFoldResult depth = idx(kc);
-                if (k % kc != 0)
-                  depth = arith::MinSIOp::create(
-                              kb, loc, c(kb, kc),
-                              arith::SubIOp::create(kb, loc, c(kb, k), k0))
-                              .getResult();
+          return accumulateKBlocks(
+              pb, loc, a, out, k,
+              [&](OpBuilder &kb, Value k0, OpFoldResult depth) -> Value {
                 Value slab = tensor::ExtractSliceOp::create(
                     kb, loc, w, ArrayRef<OpFoldResult>{nBase, k0},
                     ArrayRef<OpFoldResult>{idx(width), depth},
                     ArrayRef<OpFoldResult>{idx(1), idx(1)});
-                Value packed =
-                    linalg::TransposeOp::create(
-                        kb, loc, slab,
-                        emptyTensor(kb, loc, {depth, idx(width)}, f32),
-                        ArrayRef<int64_t>{1, 0})
-                        .getResult()[0];
-                Value aBlock = tensor::ExtractSliceOp::create(
-                    kb, loc, a, ArrayRef<OpFoldResult>{idx(0), k0},
-                    ArrayRef<OpFoldResult>{mSize, depth},
-                    ArrayRef<OpFoldResult>{idx(1), idx(1)});
-                scf::YieldOp::create(
-                    kb, loc,
-                    vectorMatmul(kb, loc, aBlock, packed, kit[0],
-                                 /*transposeA=*/false, kPackedRows));
+                return linalg::TransposeOp::create(
+                           kb, loc, slab,
+                           emptyTensor(kb, loc, {depth, idx(width)}, f32),
+                           ArrayRef<int64_t>{1, 0})
+                    .getResult()[0];
               });
-          return kBlocks.getResult(0);
         };
         // Full blocks of 4 rows, then the remaining rows one at a time.
         auto tiled = [&](OpBuilder &tb) -> Value {
