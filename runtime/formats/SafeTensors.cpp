@@ -616,4 +616,33 @@ bool convertToF32(DType dtype, const uint8_t *src, size_t n, float *dst) {
   }
 }
 
+bool convertElements(DType from, const uint8_t *src, size_t n, DType to,
+                     void *dst) {
+  if (to == DType::F32)
+    return convertToF32(from, src, n, static_cast<float *>(dst));
+  if (to != DType::BF16 && to != DType::F16)
+    return false;
+  if (from == to) {
+    if (n)
+      std::memcpy(dst, src, n * 2);
+    return true;
+  }
+  // Through f32 in chunks: widening is exact, so each element is rounded
+  // once (f64 rounds twice, to f32 first; weights do not come that way).
+  constexpr size_t kChunk = 1024;
+  float wide[kChunk];
+  auto *out = static_cast<uint8_t *>(dst);
+  for (size_t i = 0; i < n; i += kChunk) {
+    size_t count = std::min(kChunk, n - i);
+    if (!convertToF32(from, src + i * dtypeSize(from), count, wide))
+      return false;
+    for (size_t j = 0; j < count; ++j) {
+      uint16_t bits =
+          to == DType::BF16 ? f32ToBf16(wide[j]) : f32ToF16(wide[j]);
+      std::memcpy(out + (i + j) * 2, &bits, sizeof(bits));
+    }
+  }
+  return true;
+}
+
 } // namespace seqrt

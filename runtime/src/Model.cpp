@@ -2,9 +2,12 @@
 
 #include "Model.h"
 
+#include "Half.h"
+
 #include <algorithm>
 #include <cmath>
 #include <dlfcn.h>
+#include <optional>
 #include <sys/mman.h>
 #include <thread>
 #include <unistd.h>
@@ -13,16 +16,28 @@ namespace seqrt {
 
 namespace {
 
-/// Converts stored tensor `info` (named `name`) to f32 at `out`.
-Error convertWeight(const TensorInfo &info, const std::string &name,
-                    float *out) {
-  if (!convertToF32(info.dtype, info.data, static_cast<size_t>(info.numel()),
-                    out))
+/// The element type a weight is compiled to read (f32, or bf16/f16 for
+/// projection weights kept narrow), or nullopt for any other.
+std::optional<DType> compiledElement(const WeightSpec &spec) {
+  if (spec.spec.dtype == "f32")
+    return DType::F32;
+  if (spec.spec.dtype == "bf16")
+    return DType::BF16;
+  if (spec.spec.dtype == "f16")
+    return DType::F16;
+  return std::nullopt;
+}
+
+/// Converts stored tensor `info` (named `name`) to `to` at `out`.
+Error convertWeight(const TensorInfo &info, const std::string &name, DType to,
+                    void *out) {
+  if (!convertElements(info.dtype, info.data, static_cast<size_t>(info.numel()),
+                       to, out))
     return makeError(SEQ_ERROR_INVALID_WEIGHTS,
                      "weight '" + name + "' in " + info.file +
                          " is stored as " + dtypeName(info.dtype) +
-                         "; the model needs f32 (f32, f16, bf16 and f64 "
-                         "storage convert)");
+                         "; the model reads " + dtypeName(to) +
+                         " (f32, f16, bf16 and f64 storage convert)");
   return Error::ok();
 }
 
@@ -49,14 +64,16 @@ Error findWeight(const seq_model &model, const std::string &name,
   return Error::ok();
 }
 
-/// `count` floats for weight `name`, or an error when they cannot be had.
-Error allocateWeight(size_t count, const std::string &name,
+/// `count` elements of `size` bytes for weight `name`, or an error when
+/// they cannot be had.
+Error allocateWeight(size_t count, size_t size, const std::string &name,
                      std::unique_ptr<WeightBuffer> &out) {
-  out = std::make_unique<WeightBuffer>(count);
+  size_t bytes = count * size;
+  out = std::make_unique<WeightBuffer>(
+      count != 0 && bytes / size != count ? SIZE_MAX : bytes);
   if (!out->data())
     return makeError(SEQ_ERROR_OUT_OF_MEMORY,
-                     "cannot allocate " +
-                         std::to_string(count * sizeof(float)) +
+                     "cannot allocate " + std::to_string(bytes) +
                          " bytes for weight '" + name + "'");
   return Error::ok();
 }
@@ -69,8 +86,8 @@ void keepWeight(seq_model &model, size_t index,
 }
 
 /// Binds a stacked weight: slice i of dim 0 is the tensor named with the
-/// `{}` of spec.name replaced by i; copied once into one f32 buffer.
-Error bindStackedWeight(seq_model &model, size_t index,
+/// `{}` of spec.name replaced by i; copied once into one buffer.
+Error bindStackedWeight(seq_model &model, size_t index, DType element,
                         const std::string &weightsPath) {
   const WeightSpec &spec = model.descriptor.weights[index];
   std::vector<int64_t> slice(spec.spec.shape.begin() + 1,
@@ -79,10 +96,11 @@ Error bindStackedWeight(seq_model &model, size_t index,
   for (int64_t d : slice)
     sliceCount *= static_cast<size_t>(d);
   size_t at = spec.name.find("{}");
+  size_t size = dtypeSize(element);
   std::unique_ptr<WeightBuffer> buffer;
   if (Error e =
           allocateWeight(sliceCount * static_cast<size_t>(spec.spec.shape[0]),
-                         spec.name, buffer))
+                         size, spec.name, buffer))
     return e;
   for (int64_t i = 0; i < spec.spec.shape[0]; ++i) {
     std::string name =
@@ -91,8 +109,9 @@ Error bindStackedWeight(seq_model &model, size_t index,
     if (Error e =
             findWeight(model, name, spec, slice, slice, weightsPath, info))
       return e;
-    if (Error e = convertWeight(
-            *info, name, buffer->data() + static_cast<size_t>(i) * sliceCount))
+    if (Error e = convertWeight(*info, name, element,
+                                static_cast<uint8_t *>(buffer->data()) +
+                                    static_cast<size_t>(i) * sliceCount * size))
       return e;
   }
   keepWeight(model, index, std::move(buffer));
@@ -102,7 +121,8 @@ Error bindStackedWeight(seq_model &model, size_t index,
 /// W [N, K] (rows of `k`) as panels [N/p, K, p]: out[i, kk, j] = W[i·p + j,
 /// kk]. Blocks of kBlock k's keep each block's writes in L1; panels are
 /// split over `threads`.
-void repackPanels(const float *w, float *out, size_t panels, size_t k, size_t p,
+template <typename T>
+void repackPanels(const T *w, T *out, size_t panels, size_t k, size_t p,
                   int threads) {
   constexpr size_t kBlock = 64;
   auto work = [&](size_t first, size_t last) {
@@ -110,8 +130,8 @@ void repackPanels(const float *w, float *out, size_t panels, size_t k, size_t p,
       for (size_t k0 = 0; k0 < k; k0 += kBlock) {
         size_t k1 = std::min(k, k0 + kBlock);
         for (size_t j = 0; j < p; ++j) {
-          const float *row = w + (i * p + j) * k;
-          float *to = out + i * k * p + j;
+          const T *row = w + (i * p + j) * k;
+          T *to = out + i * k * p + j;
           for (size_t kk = k0; kk < k1; ++kk)
             to[kk * p] = row[kk];
         }
@@ -125,6 +145,38 @@ void repackPanels(const float *w, float *out, size_t panels, size_t k, size_t p,
   work(0, panels / n);
   for (std::thread &t : pool)
     t.join();
+}
+
+/// Stored [rows, cols] to [cols, rows] (GPT-2's Conv1D weights).
+template <typename T>
+void transposeMatrix(const T *in, T *out, size_t rows, size_t cols) {
+  for (size_t r = 0; r < rows; ++r)
+    for (size_t c = 0; c < cols; ++c)
+      out[c * rows + r] = in[r * cols + c];
+}
+
+/// Lays out `in` (stored [N, K] or, transposed, [rows, cols]) as the compiled
+/// code reads it, for elements of `size` bytes.
+void layOut(const WeightSpec &spec, const void *in, void *out, size_t size,
+            int threads) {
+  auto run = [&](auto element) {
+    using T = decltype(element);
+    const T *from = static_cast<const T *>(in);
+    T *to = static_cast<T *>(out);
+    if (spec.transposed) {
+      std::vector<int64_t> stored = spec.storedShape();
+      transposeMatrix(from, to, static_cast<size_t>(stored[0]),
+                      static_cast<size_t>(stored[1]));
+    } else {
+      repackPanels(from, to, static_cast<size_t>(spec.spec.shape[0]),
+                   static_cast<size_t>(spec.spec.shape[1]),
+                   static_cast<size_t>(spec.spec.shape[2]), threads);
+    }
+  };
+  if (size == 4)
+    run(uint32_t{});
+  else
+    run(uint16_t{});
 }
 
 /// Gives back the whole pages of a mapped tensor that was copied out (a
@@ -143,69 +195,63 @@ void releaseMappedPages(const uint8_t *data, size_t bytes) {
 }
 
 /// Binds descriptor weight `index` to data in the store, converting stored
-/// f16/bf16 to the f32 the compiled code reads (panels repacked with
-/// `threads`).
+/// f16/bf16/f32/f64 to the element the compiled code reads (panels
+/// repacked with `threads`).
 Error bindWeight(seq_model &model, size_t index, const std::string &weightsPath,
                  int threads) {
   const WeightSpec &spec = model.descriptor.weights[index];
-  if (spec.spec.dtype != "f32")
+  std::optional<DType> element = compiledElement(spec);
+  if (!element)
     return makeError(SEQ_ERROR_UNSUPPORTED,
                      "weight '" + spec.name + "': compiled element type " +
-                         spec.spec.dtype + " is not supported yet (f32 only)");
+                         spec.spec.dtype +
+                         " is not supported (f32, bf16 and f16 are)");
   if (spec.stacked)
-    return bindStackedWeight(model, index, weightsPath);
+    return bindStackedWeight(model, index, *element, weightsPath);
   std::vector<int64_t> stored = spec.storedShape();
   const TensorInfo *info = nullptr;
   if (Error e = findWeight(model, spec.name, spec, spec.spec.shape, stored,
                            weightsPath, info))
     return e;
   size_t count = static_cast<size_t>(info->numel());
-  bool aligned = reinterpret_cast<uintptr_t>(info->data) % alignof(float) == 0;
-  if (info->dtype == DType::F32 && aligned && !spec.transposed &&
-      !spec.panels) {
+  size_t size = dtypeSize(*element);
+  bool asStored = info->dtype == *element &&
+                  reinterpret_cast<uintptr_t>(info->data) % size == 0;
+  if (asStored && !spec.transposed && !spec.panels) {
     model.weightData[index] = const_cast<uint8_t *>(info->data);
     return Error::ok();
   }
-  if (spec.panels && info->dtype == DType::F32 && aligned) {
-    // Repacked straight from the mapping, whose pages are then released.
-    std::unique_ptr<WeightBuffer> packed;
-    if (Error e = allocateWeight(count, spec.name, packed))
+  std::unique_ptr<WeightBuffer> buffer;
+  if (asStored) {
+    // Laid out straight from the mapping, whose pages are then released.
+    if (Error e = allocateWeight(count, size, spec.name, buffer))
       return e;
-    repackPanels(reinterpret_cast<const float *>(info->data), packed->data(),
-                 static_cast<size_t>(spec.spec.shape[0]),
-                 static_cast<size_t>(spec.spec.shape[1]),
-                 static_cast<size_t>(spec.spec.shape[2]), threads);
-    releaseMappedPages(info->data, count * sizeof(float));
-    keepWeight(model, index, std::move(packed));
+    layOut(spec, info->data, buffer->data(), size, threads);
+    releaseMappedPages(info->data, count * size);
+    keepWeight(model, index, std::move(buffer));
     return Error::ok();
   }
-  std::unique_ptr<WeightBuffer> buffer;
-  if (Error e = allocateWeight(count, spec.name, buffer))
+  if (Error e = allocateWeight(count, size, spec.name, buffer))
     return e;
-  if (Error e = convertWeight(*info, spec.name, buffer->data()))
+  if (Error e = convertWeight(*info, spec.name, *element, buffer->data()))
     return e;
   if (spec.transposed || spec.panels) {
     std::unique_ptr<WeightBuffer> laidOut;
-    if (Error e = allocateWeight(count, spec.name, laidOut))
+    if (Error e = allocateWeight(count, size, spec.name, laidOut))
       return e;
-    if (spec.transposed) {
-      // Stored [rows, cols]; the compiled code reads [cols, rows].
-      size_t rows = static_cast<size_t>(stored[0]),
-             cols = static_cast<size_t>(stored[1]);
-      for (size_t r = 0; r < rows; ++r)
-        for (size_t c = 0; c < cols; ++c)
-          laidOut->data()[c * rows + r] = buffer->data()[r * cols + c];
-    } else {
-      // Stored W [N, K] (converted); the compiled code reads [N/p, K, p].
-      repackPanels(buffer->data(), laidOut->data(),
-                   static_cast<size_t>(spec.spec.shape[0]),
-                   static_cast<size_t>(spec.spec.shape[1]),
-                   static_cast<size_t>(spec.spec.shape[2]), threads);
-    }
+    layOut(spec, buffer->data(), laidOut->data(), size, threads);
     buffer = std::move(laidOut);
   }
   keepWeight(model, index, std::move(buffer));
   return Error::ok();
+}
+
+/// Element `i` of a bound weight of element type `element`, as float.
+float weightValue(const void *data, DType element, size_t i) {
+  if (element == DType::F32)
+    return static_cast<const float *>(data)[i];
+  uint16_t bits = static_cast<const uint16_t *>(data)[i];
+  return element == DType::BF16 ? bf16ToF32(bits) : f16ToF32(bits);
 }
 
 /// The first non-finite value of any bound weight, by name, flat index and
@@ -213,10 +259,13 @@ Error bindWeight(seq_model &model, size_t index, const std::string &weightsPath,
 Error checkWeightsFinite(const seq_model &model) {
   for (size_t w = 0; w < model.descriptor.weights.size(); ++w) {
     const WeightSpec &spec = model.descriptor.weights[w];
-    const float *data = static_cast<const float *>(model.weightData[w]);
-    size_t count = static_cast<size_t>(spec.spec.staticBytes() / sizeof(float));
+    DType element = compiledElement(spec).value_or(DType::F32);
+    const void *data = model.weightData[w];
+    size_t count =
+        static_cast<size_t>(spec.spec.staticBytes() / dtypeSize(element));
     for (size_t i = 0; i < count; ++i) {
-      if (std::isfinite(data[i]))
+      float value = weightValue(data, element, i);
+      if (std::isfinite(value))
         continue;
       // Coordinates in the compiled layout, innermost dim last; a weight in
       // panels is reported in the stored matrix.
@@ -246,9 +295,9 @@ Error checkWeightsFinite(const seq_model &model) {
       return makeError(
           SEQ_ERROR_INVALID_WEIGHTS,
           "weight '" + name + "' holds " +
-              (std::isnan(data[i]) ? "NaN"
-               : data[i] > 0       ? "+inf"
-                                   : "-inf") +
+              (std::isnan(value) ? "NaN"
+               : value > 0       ? "+inf"
+                                 : "-inf") +
               " at index " + std::to_string(index) + " ([" + where + "] of " +
               TensorSpec{spec.spec.dtype, shape}.str() +
               (spec.transposed ? ", stored transposed" : "") + ")");

@@ -12,6 +12,7 @@
 #define SEQC_RUNTIME_SRC_WEIGHTBUFFER_H
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <sys/mman.h>
@@ -20,13 +21,12 @@ namespace seqrt {
 
 class WeightBuffer {
 public:
-  /// `count` floats, or data() == nullptr when they cannot be allocated.
-  explicit WeightBuffer(size_t count) {
+  /// `bytes` of memory, or data() == nullptr when they cannot be had.
+  explicit WeightBuffer(size_t bytes) {
     constexpr size_t kHugePage = size_t(2) << 20;
-    size_t bytes = count * sizeof(float);
-    if (count != 0 && bytes / sizeof(float) != count)
-      return; // overflow
     size_t align = bytes >= kHugePage ? kHugePage : 64;
+    if (bytes > SIZE_MAX - align)
+      return;
     size_t rounded = (bytes + align - 1) / align * align;
     if (rounded == 0)
       rounded = align;
@@ -35,7 +35,7 @@ public:
       madvise(memory.get(), rounded, MADV_HUGEPAGE);
   }
 
-  float *data() const { return static_cast<float *>(memory.get()); }
+  void *data() const { return memory.get(); }
 
 private:
   struct Free {

@@ -17,8 +17,26 @@ func.func @projections(%x: tensor<1x?x32xf32>, %b: tensor<96xf32>) -> (tensor<1x
 
 // -----
 
+// Weights stored narrow (bf16, f16) under an f32 projection go into panels
+// too, keeping their element type.
+// CHECK-LABEL: func.func @narrow
+// CHECK-DAG: %[[B:.+]] = seq.weight "b" panels : tensor<2x32x64xbf16>
+// CHECK-DAG: %[[H:.+]] = seq.weight "h" panels : tensor<1x32x32xf16>
+// CHECK: seq.linear %{{.+}}, %[[B]] : tensor<1x?x32xf32>, tensor<2x32x64xbf16> -> tensor<1x?x128xf32>
+// CHECK: seq.linear %{{.+}}, %[[H]] : tensor<1x?x32xf32>, tensor<1x32x32xf16> -> tensor<1x?x32xf32>
+func.func @narrow(%x: tensor<1x?x32xf32>) -> (tensor<1x?x128xf32>, tensor<1x?x32xf32>) {
+  %wb = seq.weight "b" : tensor<128x32xbf16>
+  %wh = seq.weight "h" : tensor<32x32xf16>
+  %b = seq.linear %x, %wb : tensor<1x?x32xf32>, tensor<128x32xbf16> -> tensor<1x?x128xf32>
+  %h = seq.linear %x, %wh : tensor<1x?x32xf32>, tensor<32x32xf16> -> tensor<1x?x32xf32>
+  return %b, %h : tensor<1x?x128xf32>, tensor<1x?x32xf32>
+}
+
+// -----
+
 // Layouts that stay: N not a multiple of 32, K not a multiple of 16, a
-// transposed weight (the runtime already copies it), non-f32.
+// transposed weight (the runtime already copies it), a projection computed
+// in f16 (the CPU kernel computes in f32).
 // CHECK-LABEL: func.func @kept
 // CHECK: seq.weight "odd_rows" : tensor<100x32xf32>
 // CHECK: seq.weight "odd_cols" : tensor<64x24xf32>

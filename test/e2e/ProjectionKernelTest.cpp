@@ -8,6 +8,8 @@
 // compiles a one-op model (static rows, or rows only known at run time, which
 // picks the kernel when it runs) and compares it with the plain C++ reference
 // (double precision) on deterministic random inputs, with 1 and 2 threads.
+// W bound from a file may be kept in bf16/f16 (widened in registers); the
+// reference then uses W rounded the same way.
 //
 // Tolerance: max |compiled - reference| <= 1e-4 · (1 + max |reference|)
 // (float32 sums of up to 2320 products are ~1e-6 relative).
@@ -39,9 +41,13 @@ struct Shape {
   // W is the model's seq.weight "w", bound from a safetensors file: the
   // runtime repacks it into panels where seq-pack-weights chose them.
   bool bound = false;
-  // The file stores W as bf16 (converted to f32 at load, then repacked);
-  // the reference uses the same rounded values.
-  bool bf16 = false;
+  // The element type the model reads W in ("f32", or "bf16"/"f16": W
+  // stays narrow in memory and is widened in the kernel's registers) and
+  // the one the file stores it in ("F32", "BF16", "F16"; the runtime
+  // converts, rounding to nearest even). The reference uses W rounded to
+  // the narrower of the two.
+  const char *compiled = "f32";
+  const char *file = "F32";
 };
 
 /// `x` rounded to bf16 (nearest, ties to even), as its upper 16 bits.
@@ -50,6 +56,28 @@ uint16_t toBf16(float x) {
   std::memcpy(&bits, &x, sizeof bits);
   bits += 0x7fffu + ((bits >> 16) & 1u);
   return static_cast<uint16_t>(bits >> 16);
+}
+
+/// `x` rounded to IEEE half (the compiler's conversion), as its bits.
+uint16_t toF16(float x) {
+  _Float16 h = static_cast<_Float16>(x);
+  uint16_t bits;
+  std::memcpy(&bits, &h, sizeof bits);
+  return bits;
+}
+
+/// `x` rounded to `dtype` ("bf16", "f16"; anything else leaves it).
+float rounded(float x, const std::string &dtype) {
+  if (dtype == "bf16") {
+    uint32_t bits = uint32_t(toBf16(x)) << 16;
+    std::memcpy(&x, &bits, sizeof x);
+  } else if (dtype == "f16") {
+    _Float16 h;
+    uint16_t bits = toF16(x);
+    std::memcpy(&h, &bits, sizeof h);
+    x = static_cast<float>(h);
+  }
+  return x;
 }
 
 Tensor random(std::vector<int64_t> shape, unsigned seed, float scale) {
@@ -61,25 +89,25 @@ Tensor random(std::vector<int64_t> shape, unsigned seed, float scale) {
   return t;
 }
 
-/// A safetensors file holding the tensor `w`, as f32 or as bf16 (`w` must
-/// then hold bf16 values already).
+/// A safetensors file holding the tensor `w` as `dtype` ("F32", "BF16",
+/// "F16"; `w` must then hold values of that precision already).
 std::string writeWeights(const std::string &dir, const Tensor &w,
-                         bool bf16 = false) {
+                         const std::string &dtype = "F32") {
   std::string path = dir + "/w.safetensors";
-  size_t bytes = w.data.size() * (bf16 ? 2 : sizeof(float));
+  bool half = dtype != "F32";
+  size_t bytes = w.data.size() * (half ? 2 : sizeof(float));
   std::vector<uint16_t> halves;
   for (float v : w.data)
-    halves.push_back(toBf16(v));
-  std::string header = std::string("{\"w\":{\"dtype\":\"") +
-                       (bf16 ? "BF16" : "F32") + "\",\"shape\":[" +
-                       std::to_string(w.shape[0]) + "," +
+    halves.push_back(dtype == "BF16" ? toBf16(v) : toF16(v));
+  std::string header = std::string("{\"w\":{\"dtype\":\"") + dtype +
+                       "\",\"shape\":[" + std::to_string(w.shape[0]) + "," +
                        std::to_string(w.shape[1]) + "],\"data_offsets\":[0," +
                        std::to_string(bytes) + "]}}";
   uint64_t n = header.size();
   std::ofstream out(path, std::ios::binary);
   out.write(reinterpret_cast<const char *>(&n), sizeof n);
   out << header;
-  const void *data = bf16 ? static_cast<const void *>(halves.data())
+  const void *data = half ? static_cast<const void *>(halves.data())
                           : static_cast<const void *>(w.data.data());
   out.write(static_cast<const char *>(data),
             static_cast<std::streamsize>(bytes));
@@ -103,12 +131,12 @@ TEST_P(ProjectionKernelTest, MatchesReference) {
   std::string rows = p.dynamicRows ? "?" : std::to_string(p.rows);
   std::string x = "tensor<" + rows + "x" + std::to_string(p.in) + "xf32>",
               w = "tensor<" + std::to_string(p.out) + "x" +
-                  std::to_string(p.in) + "xf32>",
+                  std::to_string(p.in) + "x" + p.compiled + ">",
               y = "tensor<" + rows + "x" + std::to_string(p.out) + "xf32>";
   std::string dir = ::testing::TempDir() + "/seqc-projection-" +
-                    (p.bound ? "bound-" : "") + (p.bf16 ? "bf16-" : "") + rows +
-                    "-" + std::to_string(p.rows) + "-" + std::to_string(p.out) +
-                    "-" + std::to_string(p.in);
+                    (p.bound ? "bound-" : "") + p.compiled + "-" + p.file +
+                    "-" + rows + "-" + std::to_string(p.rows) + "-" +
+                    std::to_string(p.out) + "-" + std::to_string(p.in);
   ASSERT_EQ(std::system(("mkdir -p " + dir).c_str()), 0);
   std::string mlir = dir + "/model.mlir", so = dir + "/model.so";
   {
@@ -129,13 +157,13 @@ TEST_P(ProjectionKernelTest, MatchesReference) {
 
   Tensor input = random({p.rows, p.in}, 1, 1.0f);
   Tensor weight = random({p.out, p.in}, 2, 1.0f / std::sqrt(float(p.in)));
-  if (p.bf16)
-    for (float &v : weight.data) {
-      uint32_t bits = uint32_t(toBf16(v)) << 16;
-      std::memcpy(&v, &bits, sizeof v);
-    }
+  std::string narrow = std::string(p.file) == "BF16"  ? "bf16"
+                       : std::string(p.file) == "F16" ? "f16"
+                                                      : p.compiled;
+  for (float &v : weight.data)
+    v = rounded(v, narrow);
   Tensor expected = seqref::linear(input, weight);
-  std::string weights = p.bound ? writeWeights(dir, weight, p.bf16) : "";
+  std::string weights = p.bound ? writeWeights(dir, weight, p.file) : "";
   double scale = 0;
   for (float v : expected.data)
     scale = std::max(scale, std::fabs(double(v)));
@@ -221,7 +249,10 @@ TEST(ProjectionWeights, NonFiniteValueOfPanelsIsReportedWhereStored) {
 
 std::string shapeName(const ::testing::TestParamInfo<Shape> &info) {
   const Shape &p = info.param;
-  return std::string(p.bound ? "bound_" : "") + (p.bf16 ? "bf16_" : "") +
+  std::string storage = std::string(p.compiled) == "f32" && p.file[1] == '3'
+                            ? ""
+                            : std::string(p.compiled) + "_from_" + p.file + "_";
+  return std::string(p.bound ? "bound_" : "") + storage +
          (p.dynamicRows ? "dynamic_" : "static_") + std::to_string(p.rows) +
          "x" + std::to_string(p.out) + "x" + std::to_string(p.in);
 }
@@ -253,8 +284,26 @@ INSTANTIATE_TEST_SUITE_P(
         Shape{16, 128, 512, false, true}, Shape{1, 128, 512, true, true},
         Shape{1, 96, 48, false, true}, Shape{9, 100, 64, false, true},
         // Stored as bf16: converted, then repacked.
-        Shape{70, 128, 512, false, true, true},
-        Shape{1, 96, 48, false, true, true}),
+        Shape{70, 128, 512, false, true, "f32", "BF16"},
+        Shape{1, 96, 48, false, true, "f32", "BF16"}),
+    shapeName);
+
+// W kept in bf16 or f16 in memory (as stored, or rounded at load from an
+// f32 file), widened in registers by every kernel: panels of 64 and 32,
+// K in two blocks, rows in tiles of 6 / 2 / 1 and decode, rows known only
+// at run time, and [N, K] (N = 100) on the dot-product tiles.
+INSTANTIATE_TEST_SUITE_P(
+    NarrowWeights, ProjectionKernelTest,
+    ::testing::Values(Shape{70, 128, 512, false, true, "bf16", "BF16"},
+                      Shape{67, 96, 48, true, true, "bf16", "BF16"},
+                      Shape{66, 64, 2320, false, true, "bf16", "BF16"},
+                      Shape{1, 128, 512, true, true, "bf16", "BF16"},
+                      Shape{9, 100, 64, false, true, "bf16", "BF16"},
+                      Shape{1, 100, 64, false, true, "bf16", "BF16"},
+                      Shape{16, 128, 512, false, true, "bf16", "F32"},
+                      Shape{70, 128, 512, false, true, "f16", "F16"},
+                      Shape{1, 96, 48, false, true, "f16", "F16"},
+                      Shape{5, 128, 512, true, true, "f16", "F32"}),
     shapeName);
 
 } // namespace

@@ -101,8 +101,19 @@ int64_t LinearOp::outFeatures(Type weightType) {
 
 LogicalResult LinearOp::verify() {
   NamedTensor input(getInput(), "input"), weight(getWeight(), "weight");
-  if (failed(verifySameFloatElementType(*this)) ||
-      failed(matchDim(*this, weight, 1, input, -1)))
+  // The weight may be stored narrower than the input (bf16 or f16 weights
+  // of an f32 model): the product widens each element in registers.
+  Type element = elementTypeOf(getInput().getType());
+  Type stored = elementTypeOf(getWeight().getType());
+  if (stored != element && !(isa<BFloat16Type, Float16Type>(stored) &&
+                             element.getIntOrFloatBitWidth() > 16))
+    return emitOpError("expected the weight's element type to be the "
+                       "input's (")
+           << element << ") or bf16/f16 stored narrower, got " << stored;
+  if (getBias() && elementTypeOf(getBias().getType()) != element)
+    return emitOpError("expected the bias's element type to be the input's (")
+           << element << "), got " << elementTypeOf(getBias().getType());
+  if (failed(matchDim(*this, weight, 1, input, -1)))
     return failure();
   if (!getBias())
     return success();

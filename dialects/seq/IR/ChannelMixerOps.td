@@ -19,8 +19,10 @@ def Seq_WeightOp : Seq_Op<"weight", [Pure]> {
     References the parameter `name` of the model's weight table. The tensor's
     data is not part of the IR: the runtime binds it by name from the weights
     file (safetensors) when the model is loaded. The type is the parameter's
-    exact shape and the element type the compiled code computes in; the
-    runtime converts stored f16/bf16/f32 data to it.
+    exact shape and the element type the compiled code reads (f32, or
+    bf16/f16 for projection weights kept narrow); the runtime converts
+    stored f16/bf16/f32/f64 data to it, rounding to nearest even when it
+    narrows.
 
     With `transposed`, the checkpoint stores the 2-D tensor transposed (e.g.
     GPT-2's `Conv1D` keeps `[in, out]`); the runtime transposes it once at
@@ -85,6 +87,10 @@ def Seq_LinearOp : Seq_Op<"linear", [Pure, InferTypeOpAdaptor]> {
     `[out, in]`, the optional `bias` is `[out]`, the result is `[..., out]`.
     A 3-D `weight` `[out/p, in, p]` is the same matrix in panels (see
     `seq.weight`): `weight[o/p, i, o mod p]` is element `[o, i]`.
+    The weight may be stored in bf16 or f16 under an f32 (or f64) input:
+    each element is widened exactly and the product computed in the
+    input's type, so a bf16 checkpoint is read at half the bytes and gives
+    the f32 model's numbers.
 
     ```mlir
     %q = seq.linear %x, %wq, %bq

@@ -33,12 +33,16 @@ namespace {
 int64_t panelWidth(WeightOp op) {
   RankedTensorType type = op.getType();
   if (op.getTransposed() || op.getStacked() || op.getPanels() ||
-      type.getRank() != 2 || !type.getElementType().isF32() ||
+      type.getRank() != 2 ||
+      !(type.getElementType().isF32() || type.getElementType().isBF16() ||
+        type.getElementType().isF16()) ||
       type.getDimSize(1) % 16 != 0)
     return 0;
   for (Operation *user : op->getUsers()) {
     auto linear = dyn_cast<LinearOp>(user);
-    if (!linear || linear.getInput() == op.getResult())
+    // The CPU kernel computes in f32 (the weight f32, bf16 or f16).
+    if (!linear || linear.getInput() == op.getResult() ||
+        !cast<ShapedType>(linear.getInput().getType()).getElementType().isF32())
       return 0;
   }
   for (int64_t width : {64, 32})

@@ -3,6 +3,7 @@
 #include "passes/Codegen/CPU/VectorLanes.h"
 #include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
@@ -12,10 +13,14 @@ namespace seqc::cpu {
 Value readLanes(OpBuilder &b, Location l, Value src, ValueRange indices) {
   auto map = AffineMap::get(
       indices.size(), 0, getAffineDimExpr(indices.size() - 1, b.getContext()));
-  return vector::TransferReadOp::create(
-      b, l, VectorType::get({kVectorLanes}, b.getF32Type()), src, indices,
-      lowering::floatConstant(b, l, b.getF32Type(), 0.0), map,
-      ArrayRef<bool>{true});
+  Type element = cast<ShapedType>(src.getType()).getElementType();
+  Value lanes = vector::TransferReadOp::create(
+      b, l, VectorType::get({kVectorLanes}, element), src, indices,
+      lowering::floatConstant(b, l, element, 0.0), map, ArrayRef<bool>{true});
+  if (element.isF32())
+    return lanes;
+  return arith::ExtFOp::create(
+      b, l, VectorType::get({kVectorLanes}, b.getF32Type()), lanes);
 }
 
 Value writeLanes(OpBuilder &b, Location l, Value vec, Value dest,

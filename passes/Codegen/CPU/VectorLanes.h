@@ -15,7 +15,9 @@ namespace seqc::cpu {
 /// Lanes of the hand-written vector kernels (one AVX-512 register of f32).
 inline constexpr int64_t kVectorLanes = 16;
 
-/// 16 contiguous f32 along the last dim of `src` at `indices` (in bounds).
+/// 16 contiguous elements along the last dim of `src` at `indices` (in
+/// bounds), as f32: bf16/f16 sources (weights stored narrow) are widened in
+/// registers.
 mlir::Value readLanes(mlir::OpBuilder &b, mlir::Location l, mlir::Value src,
                       mlir::ValueRange indices);
 

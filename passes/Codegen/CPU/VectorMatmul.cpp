@@ -19,7 +19,9 @@
 // element of a with a packed vector): 55-80 % of the FMA peak where the
 // dot-product tiles reach 25-30 % (docs/performance.md). Rows left after
 // the full tiles go in pairs, then one at a time.
-// Applies to f32 with K a multiple of 16 and N a multiple of 4.
+// Applies to f32 with K a multiple of 16 and N a multiple of 4; W may be
+// stored in bf16 or f16 (widened to f32 in registers as it is loaded: the
+// same FMAs, half the bytes streamed).
 //
 //===----------------------------------------------------------------------===//
 
@@ -53,6 +55,10 @@ constexpr int64_t kPackedMinRows = 64;
 /// FMA peak): panels of 128 deep 57-60 / 58-59, 512 deep 60-67 / 65-72,
 /// 1024-2048 deep 61-63 / 70-80, all of K (3.6 MB at K = 14336) 33 / 35.
 constexpr int64_t kMaxPanelDepth = 2048;
+
+/// Element types a weight operand may have: f32, or bf16/f16 widened to f32
+/// as it is loaded (readLanes), never in memory.
+bool isWeightElement(Type t) { return t.isF32() || t.isBF16() || t.isF16(); }
 } // namespace
 
 /// out [M, width] + a [M, K] · panel over K in equal blocks of at most
@@ -97,10 +103,9 @@ static Value accumulateKBlocks(
 static Value vectorMatmulPanels(OpBuilder &b, Location loc, Value a, Value w,
                                 Value init) {
   auto wType = cast<RankedTensorType>(w.getType());
-  Type f32 = b.getF32Type();
   int64_t panels = wType.getDimSize(0), k = wType.getDimSize(1),
           width = wType.getDimSize(2);
-  if (wType.getElementType() != f32 || wType.isDynamicDim(0) ||
+  if (!isWeightElement(wType.getElementType()) || wType.isDynamicDim(0) ||
       wType.isDynamicDim(1) || wType.isDynamicDim(2) || width % kLanes != 0 ||
       width > 4 * kLanes)
     return nullptr;
@@ -125,7 +130,7 @@ static Value vectorMatmulPanels(OpBuilder &b, Location loc, Value a, Value w,
               return tensor::ExtractSliceOp::create(
                   kb, loc,
                   RankedTensorType::get({d ? *d : ShapedType::kDynamic, width},
-                                        f32),
+                                        wType.getElementType()),
                   w, ArrayRef<OpFoldResult>{args[0], k0, idx(0)},
                   ArrayRef<OpFoldResult>{idx(1), depth, idx(width)},
                   ArrayRef<OpFoldResult>{idx(1), idx(1), idx(1)});
@@ -155,7 +160,8 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
   auto initType = cast<RankedTensorType>(init.getType());
   Type f32 = b.getF32Type();
   int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
-  if (aType.getElementType() != f32 || wType.getElementType() != f32 ||
+  if (aType.getElementType() != f32 ||
+      !isWeightElement(wType.getElementType()) ||
       initType.getElementType() != f32 || ShapedType::isDynamic(n) ||
       ShapedType::isDynamic(k) || k % kLanes != 0 || n % kCols != 0)
     return nullptr;
@@ -304,7 +310,8 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
                     ArrayRef<OpFoldResult>{idx(1), idx(1)});
                 return linalg::TransposeOp::create(
                            kb, loc, slab,
-                           emptyTensor(kb, loc, {depth, idx(width)}, f32),
+                           emptyTensor(kb, loc, {depth, idx(width)},
+                                       wType.getElementType()),
                            ArrayRef<int64_t>{1, 0})
                     .getResult()[0];
               });
@@ -402,7 +409,8 @@ Value vectorMatmul(OpBuilder &b, Location loc, Value a, Value bm, Value init,
   auto initType = cast<RankedTensorType>(init.getType());
   Type f32 = b.getF32Type();
   int64_t n = bType.getDimSize(1);
-  if (aType.getElementType() != f32 || bType.getElementType() != f32 ||
+  if (aType.getElementType() != f32 ||
+      !isWeightElement(bType.getElementType()) ||
       initType.getElementType() != f32 || ShapedType::isDynamic(n) ||
       n % kLanes != 0)
     return nullptr;

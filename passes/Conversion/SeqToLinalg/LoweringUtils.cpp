@@ -195,7 +195,11 @@ Value matmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
       b, loc, init.getType(), ValueRange{a, w}, ValueRange{init}, maps,
       iterators(2, 1), [](OpBuilder &nb, Location nl, ValueRange args) {
         auto fm = contractionFlags();
-        Value prod = arith::MulFOp::create(nb, nl, args[0], args[1], fm);
+        // A weight stored narrower (bf16/f16) is widened exactly.
+        Value weight = args[1];
+        if (weight.getType() != args[0].getType())
+          weight = arith::ExtFOp::create(nb, nl, args[0].getType(), weight);
+        Value prod = arith::MulFOp::create(nb, nl, args[0], weight, fm);
         Value sum = arith::AddFOp::create(nb, nl, args[2], prod, fm);
         yieldValue(nb, nl, sum);
       });

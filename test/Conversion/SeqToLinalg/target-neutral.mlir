@@ -36,6 +36,25 @@ func.func @projection_panels(%x: tensor<4x32xf32>, %w: tensor<2x32x32xf32>) -> t
 
 // -----
 
+// A weight stored in bf16: the neutral contraction widens each element
+// exactly before the f32 product; the CPU kernel loads 16 bf16 lanes and
+// widens them in registers.
+// CHECK-LABEL: func.func @projection_bf16
+// CHECK: linalg.generic
+// CHECK: ^bb0(%[[A:.+]]: f32, %[[W:.+]]: bf16, %[[ACC:.+]]: f32):
+// CHECK: %[[WIDE:.+]] = arith.extf %[[W]] : bf16 to f32
+// CHECK: arith.mulf %[[A]], %[[WIDE]]
+// CPU-LABEL: func.func @projection_bf16
+// CPU: vector.transfer_read {{.*}} : tensor<32x32xbf16>, vector<16xbf16>
+// CPU: arith.extf {{.*}} : vector<16xbf16> to vector<16xf32>
+// CPU: math.fma {{.*}} : vector<16xf32>
+func.func @projection_bf16(%x: tensor<4x32xf32>, %w: tensor<2x32x32xbf16>) -> tensor<4x64xf32> {
+  %y = seq.linear %x, %w : tensor<4x32xf32>, tensor<2x32x32xbf16> -> tensor<4x64xf32>
+  return %y : tensor<4x64xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @attention
 // CHECK-NOT: vector.
 // CHECK: scf.for

@@ -44,6 +44,18 @@ func.func @linear(%x: tensor<1x?x16xf32>, %w: tensor<48x16xf32>, %b: tensor<48xf
 
 // -----
 
+// Tests weights stored narrower than the input (bf16, f16; panels too).
+// CHECK-LABEL: func.func @linear_narrow_weights
+// CHECK: seq.linear %{{.+}}, %{{.+}}, %{{.+}} : tensor<1x?x16xf32>, tensor<48x16xbf16>, tensor<48xf32> -> tensor<1x?x48xf32>
+// CHECK: seq.linear %{{.+}}, %{{.+}} : tensor<1x?x16xf32>, tensor<3x16x16xf16> -> tensor<1x?x48xf32>
+func.func @linear_narrow_weights(%x: tensor<1x?x16xf32>, %w: tensor<48x16xbf16>, %b: tensor<48xf32>, %p: tensor<3x16x16xf16>) {
+  %0 = seq.linear %x, %w, %b : tensor<1x?x16xf32>, tensor<48x16xbf16>, tensor<48xf32> -> tensor<1x?x48xf32>
+  %1 = seq.linear %x, %p : tensor<1x?x16xf32>, tensor<3x16x16xf16> -> tensor<1x?x48xf32>
+  return
+}
+
+// -----
+
 // Tests rmsnorm: default epsilon elided, gated and grouped forms, Gemma offset.
 // CHECK-LABEL: func.func @rmsnorm
 // CHECK-SAME: (%[[X:.+]]: tensor<?x?x64xf16>, %[[W:.+]]: tensor<64xf16>, %[[Z:.+]]: tensor<?x?x64xf16>)

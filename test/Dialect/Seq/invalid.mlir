@@ -6,9 +6,9 @@
 //===----------------------------------------------------------------------===//
 
 // Tests that all float tensors of one op must share an element type.
-func.func @mixed_element_types(%x: tensor<2x16xf32>, %w: tensor<8x16xf16>) {
+func.func @mixed_element_types(%x: tensor<2x16xf32>, %w: tensor<16xf16>) {
   // expected-error @+1 {{expected all floating-point tensors to have element type 'f32', but operand #1 has 'f16'}}
-  %0 = seq.linear %x, %w : tensor<2x16xf32>, tensor<8x16xf16> -> tensor<2x8xf32>
+  %0 = seq.rmsnorm %x, %w : tensor<2x16xf32>, tensor<16xf16>
   return
 }
 
@@ -118,6 +118,31 @@ func.func @weight_dynamic_shape() {
 //===----------------------------------------------------------------------===//
 // seq.linear
 //===----------------------------------------------------------------------===//
+
+// -----
+
+// Tests that a weight may be narrower than the input only as bf16/f16.
+func.func @linear_weight_wider(%x: tensor<2x16xbf16>, %w: tensor<8x16xf32>) {
+  // expected-error @+1 {{expected the weight's element type to be the input's ('bf16') or bf16/f16 stored narrower, got 'f32'}}
+  %0 = seq.linear %x, %w : tensor<2x16xbf16>, tensor<8x16xf32> -> tensor<2x8xbf16>
+  return
+}
+
+// -----
+
+func.func @linear_weight_f8(%x: tensor<2x16xf32>, %w: tensor<8x16xf8E4M3FN>) {
+  // expected-error @+1 {{expected the weight's element type to be the input's ('f32') or bf16/f16 stored narrower, got 'f8E4M3FN'}}
+  %0 = seq.linear %x, %w : tensor<2x16xf32>, tensor<8x16xf8E4M3FN> -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @linear_bias_type(%x: tensor<2x16xf32>, %w: tensor<8x16xbf16>, %b: tensor<8xbf16>) {
+  // expected-error @+1 {{expected the bias's element type to be the input's ('f32'), got 'bf16'}}
+  %0 = seq.linear %x, %w, %b : tensor<2x16xf32>, tensor<8x16xbf16>, tensor<8xbf16> -> tensor<2x8xf32>
+  return
+}
 
 // -----
 
