@@ -6,6 +6,7 @@
 
 #include "SafeTensors.h"
 
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
@@ -151,6 +152,15 @@ void acceptGenericFields(HfConfig &c) {
 
 } // namespace
 
+std::optional<WeightFormat> parseWeightFormat(llvm::StringRef name) {
+  return llvm::StringSwitch<std::optional<WeightFormat>>(name)
+      .Case("auto", WeightFormat::Auto)
+      .Case("f32", WeightFormat::F32)
+      .Case("bf16", WeightFormat::BF16)
+      .Case("f16", WeightFormat::F16)
+      .Default(std::nullopt);
+}
+
 std::vector<std::string> supportedArchitectures() {
   std::vector<std::string> names;
   for (const Family &f : kFamilies)
@@ -208,6 +218,7 @@ OwningOpRef<ModuleOp> importHuggingFace(MLIRContext *context,
     maxPositions = std::min<int64_t>(limit, 4096);
   ModelEmitter emitter(context, *weights, folder);
   emitter.setMaxTokensPerCall(options.maxTokensPerCall);
+  emitter.setProjectionWeights(options.weights);
   Value logits = config->error().empty()
                      ? family->build(emitter, *config, arch, maxPositions)
                      : Value();

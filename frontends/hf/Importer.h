@@ -12,10 +12,26 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
+#include "llvm/ADT/StringRef.h"
+
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace seqc::hf {
+
+/// The element type projection weights (seq.linear, the untied LM head
+/// included) are compiled to read; everything else stays f32. The model
+/// computes in f32 either way.
+enum class WeightFormat {
+  Auto, ///< as the checkpoint stores each one: bf16, f16, else f32
+  F32,  ///< widened to f32 at load
+  BF16, ///< bf16 (rounded to nearest even at load when stored wider)
+  F16,  ///< IEEE half (likewise)
+};
+
+/// Parses "auto", "f32", "bf16" or "f16".
+std::optional<WeightFormat> parseWeightFormat(llvm::StringRef name);
 
 struct ImportOptions {
   /// KV-cache capacity (positions a session holds). 0: the config's
@@ -25,6 +41,8 @@ struct ImportOptions {
   /// Sliding-window layers keep rings of window + maxTokensPerCall - 1 slots
   /// when that is smaller than maxPositions.
   int64_t maxTokensPerCall = 512;
+  /// What projection weights are kept in (--weights).
+  WeightFormat weights = WeightFormat::Auto;
 };
 
 /// Architectures `importHuggingFace` understands ("LlamaForCausalLM", ...).

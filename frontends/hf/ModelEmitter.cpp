@@ -138,13 +138,17 @@ void ModelEmitter::checkWeight(StringRef name, ArrayRef<int64_t> stored) {
 }
 
 Value ModelEmitter::weight(StringRef name, ArrayRef<int64_t> shape,
-                           bool transposed) {
+                           bool transposed, Type element) {
   SmallVector<int64_t> stored(shape);
   if (transposed)
     std::swap(stored[0], stored[1]);
   checkWeight(name, stored);
-  return seq::WeightOp::create(b, location, f32(shape), name, transposed,
-                               /*stacked=*/false, /*panels=*/false);
+  return seq::WeightOp::create(
+      b, location,
+      RankedTensorType::get(shape,
+                            element ? element : Float32Type::get(context)),
+      name, transposed,
+      /*stacked=*/false, /*panels=*/false);
 }
 
 Value ModelEmitter::stackedWeight(StringRef pattern, int64_t count,
@@ -162,9 +166,35 @@ Value ModelEmitter::stackedWeight(StringRef pattern, int64_t count,
                                /*panels=*/false);
 }
 
+Type ModelEmitter::projectionElement(StringRef name) const {
+  Type f32 = Float32Type::get(context);
+  const seqrt::TensorInfo *info = weights.find(name.str());
+  // A tied LM head shares its tensor with the embedding lookup, which
+  // reads f32: one weight name has one element type.
+  if (!info || usedWeights.count(name.str()))
+    return f32;
+  switch (projectionWeights) {
+  case WeightFormat::F32:
+    return f32;
+  case WeightFormat::BF16:
+    return BFloat16Type::get(context);
+  case WeightFormat::F16:
+    return Float16Type::get(context);
+  case WeightFormat::Auto:
+    break;
+  }
+  if (info->dtype == seqrt::DType::BF16)
+    return BFloat16Type::get(context);
+  if (info->dtype == seqrt::DType::F16)
+    return Float16Type::get(context);
+  return f32;
+}
+
 Value ModelEmitter::linear(Value x, StringRef prefix, int64_t out, int64_t in,
                            bool bias, bool transposed) {
-  Value w = weight((prefix + ".weight").str(), {out, in}, transposed);
+  std::string name = (prefix + ".weight").str();
+  Type element = projectionElement(name);
+  Value w = weight(name, {out, in}, transposed, element);
   Value bv = bias ? weight((prefix + ".bias").str(), {out}) : Value();
   return seq::LinearOp::create(b, location, x, w, bv);
 }

@@ -13,6 +13,7 @@
 #define SEQC_FRONTENDS_HF_MODELEMITTER_H
 
 #include "dialects/seq/IR/SeqOps.h"
+#include "frontends/hf/Importer.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -47,9 +48,10 @@ public:
 
   /// A checkpoint tensor of exactly `shape`, bound by name at load time.
   /// With `transposed`, the checkpoint stores the 2-D transpose of `shape`
-  /// (GPT-2's Conv1D) and the runtime transposes it once at load.
+  /// (GPT-2's Conv1D) and the runtime transposes it once at load. The
+  /// element type is f32 unless `element` says otherwise.
   mlir::Value weight(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
-                     bool transposed = false);
+                     bool transposed = false, mlir::Type element = {});
   /// `count` checkpoint tensors of `sliceShape`, named by `pattern` with its
   /// `{}` replaced by 0, 1, ..., stacked along a new dim 0 once at load time
   /// (MoE experts).
@@ -97,6 +99,8 @@ public:
   /// maxTokensPerCall tokens per call (seq.max_tokens_per_call).
   mlir::Value appendToRing(mlir::Value cache, mlir::Value values);
   void setMaxTokensPerCall(int64_t tokens) { maxTokensPerCall = tokens; }
+  /// What linear() keeps its weights in.
+  void setProjectionWeights(WeightFormat format) { projectionWeights = format; }
 
   /// A state buffer of the model (zero at session start); returns its value
   /// at the start of the call. `setState` gives its value at the end.
@@ -137,6 +141,8 @@ private:
   /// Records an error unless checkpoint tensor `name` exists with shape
   /// `stored` and a float dtype.
   void checkWeight(llvm::StringRef name, llvm::ArrayRef<int64_t> stored);
+  /// The element type linear() reads weight `name` in (checked to exist).
+  mlir::Type projectionElement(llvm::StringRef name) const;
 
   struct State {
     std::string name;
@@ -157,6 +163,7 @@ private:
   bool usesCache = false; ///< a KV cache bounds the session length
   bool usesRing = false;  ///< calls are limited to maxTokensPerCall tokens
   int64_t maxTokensPerCall = 512;
+  WeightFormat projectionWeights = WeightFormat::Auto;
   std::string firstError;
   /// The open layer's body and where the layer goes, while one is open.
   mlir::Block *layerBody = nullptr;

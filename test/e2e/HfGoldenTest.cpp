@@ -7,6 +7,7 @@
 //   - each of the 8 decode steps (run incrementally on the session's KV cache
 //     and SSM state) matches, and the greedy continuation is identical.
 // Encoders (BERT) compare their last hidden state and mean pooling instead.
+// A case's import_flags.txt adds `seqc import hf` flags (--weights=bf16).
 //
 // Tolerance, per logits row set: max |seqc - transformers| <=
 // 1e-4 * max(1, max |transformers|): float32 end to end, with seqc's
@@ -244,7 +245,39 @@ void checkAgainstTransformers(const std::string &name,
 }
 
 TEST_P(HfGoldenTest, MatchesTransformers) {
-  checkAgainstTransformers(GetParam(), "", GetParam());
+  // A case may need import flags (import_flags.txt, e.g. --weights=bf16).
+  std::ifstream flagsFile(std::string(SEQC_HF_GOLDENS_DIR) + "/" + GetParam() +
+                          "/import_flags.txt");
+  std::string flags;
+  std::getline(flagsFile, flags);
+  checkAgainstTransformers(GetParam(), flags.empty() ? "" : " " + flags,
+                           GetParam());
+}
+
+// A bf16 checkpoint imported with the default --weights=auto keeps its
+// projections in bf16; --weights=f32 widens them at load: the same numbers.
+TEST(HfGoldenWeights, Bf16CheckpointKeptNarrowOrWidened) {
+  checkAgainstTransformers("llama_bf16", " --weights=f32", "llama_bf16_f32");
+  std::string narrow = ::testing::TempDir() + "/seqc-hf-llama_bf16_auto.mlir";
+  ASSERT_EQ(std::system((seqc::test::seqcExecutable() + " import hf " +
+                         SEQC_HF_GOLDENS_DIR + "/llama_bf16 -o " + narrow)
+                            .c_str()),
+            0);
+  std::ifstream in(narrow);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find("q_proj.weight\" : tensor<64x64xbf16>"),
+            std::string::npos)
+      << "expected bf16 projection weights from --weights=auto";
+  EXPECT_NE(text.str().find("embed_tokens.weight\" : tensor<128x64xf32>"),
+            std::string::npos)
+      << "expected an f32 embedding table";
+  std::ifstream wide(::testing::TempDir() +
+                     "/seqc-hf-llama_bf16_f32/model.mlir");
+  std::stringstream wideText;
+  wideText << wide.rdbuf();
+  EXPECT_EQ(wideText.str().find("bf16"), std::string::npos)
+      << "--weights=f32 left a bf16 weight";
 }
 
 // Mistral's sliding window (5) on ring caches: 3 tokens per call gives

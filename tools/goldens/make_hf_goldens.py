@@ -25,6 +25,7 @@ test/Frontends/hf/goldens/<name>/:
     decode_tokens.npy   int64 [8]            the 8 greedy tokens after the prompt
     decode_logits.npy   float32 [8, vocab]   the logits each token was chosen from
     case.json           architecture, sizes, notes, self-check numbers
+    import_flags.txt    (some cases) extra `seqc import hf` flags the case needs
 (bert: embeddings.npy [S, hidden] and mean_pooled.npy [hidden] instead of
 the logits and decode files.)
 
@@ -509,10 +510,92 @@ CASES = [
             "Untied: lm_head.weight is stored.",
         ],
     },
+    {
+        "name": "llama_bf16",
+        "class": "LlamaForCausalLM",
+        "config": "LlamaConfig",
+        "seed": 1019,
+        "prompt_len": 13,
+        # Saved in bfloat16, as most Hugging Face checkpoints are; the reference is
+        # the float32 forward of exactly those weights (bf16 -> f32 is exact).
+        "stored_dtype": "bfloat16",
+        "kwargs": dict(
+            vocab_size=128, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+            max_position_embeddings=128, rms_norm_eps=1e-5, rope_theta=10000.0,
+            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=None,
+        ),
+        "notes": [
+            "model.safetensors stores every tensor in BF16 (config dtype bfloat16). The logits "
+            "are transformers' float32 forward of those values (the model loaded with "
+            "dtype=torch.float32; widening bf16 is exact): what a runtime that keeps the "
+            "projection weights in bf16 and computes in f32 must give.",
+            "Sizes the CPU's vector kernels take: hidden 64, intermediate 128, vocab 128, "
+            "head_dim 16 (k_proj/v_proj [32, 64]).",
+            "GQA 4 query / 2 KV heads; untied lm_head.",
+        ],
+    },
+    {
+        "name": "qwen2_round_bf16",
+        "class": "Qwen2ForCausalLM",
+        "config": "Qwen2Config",
+        "seed": 1020,
+        "prompt_len": 11,
+        # Saved in float32; the reference rounds the projection weights to bfloat16
+        # first (seqc import hf --weights=bf16 rounds them at load).
+        "round_projections": "bfloat16",
+        "import_flags": "--weights=bf16",
+        "kwargs": dict(
+            vocab_size=128, hidden_size=64, intermediate_size=160, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=2,
+            max_position_embeddings=128, rms_norm_eps=1e-6, rope_theta=1000000.0,
+            tie_word_embeddings=True, bos_token_id=1, eos_token_id=2,
+        ),
+        "notes": [
+            "model.safetensors stores float32. The logits are computed after rounding the "
+            "weight of every nn.Linear inside the decoder layers (q/k/v/o, gate/up/down) to "
+            "bfloat16 (torch's round to nearest even) and back; biases, norms and the "
+            "embedding stay float32. The LM head is tied to the embedding and so stays "
+            "float32 too. Import with --weights=bf16 (import_flags.txt).",
+            "q/k/v biases; head_dim = 64/4 = 16; intermediate 160 (panels of 32 columns).",
+        ],
+    },
 ]
 
 
 # --------------------------------------------------------------------------
+
+
+def apply_storage(case, model):
+    """The model to save and, in place, the one the reference runs: for
+    "stored_dtype" both hold the weights rounded to it (saved in it); for
+    "round_projections" only the reference's nn.Linear weights are rounded
+    (an f32 checkpoint imported with narrow projections)."""
+    import copy
+
+    import torch
+    from torch import nn
+
+    dtype = case.get("stored_dtype")
+    if dtype:
+        # Parameters only: buffers (rotary inv_freq) are computed in float32
+        # when transformers loads the checkpoint with dtype=float32.
+        with torch.no_grad():
+            for param in model.parameters():
+                param.copy_(param.to(getattr(torch, dtype)).float())
+        return copy.deepcopy(model).to(getattr(torch, dtype))
+    dtype = case.get("round_projections")
+    if not dtype:
+        return model
+    saved = copy.deepcopy(model)
+    embedding = model.get_input_embeddings().weight
+    with torch.no_grad():
+        for module in model.modules():
+            # Every projection, an untied LM head too; a tied one is the
+            # embedding table, which stays float32.
+            if isinstance(module, nn.Linear) and module.weight is not embedding:
+                module.weight.copy_(module.weight.to(getattr(torch, dtype)).float())
+    return saved
 
 
 def randomize_weights(model, seed, scales=None):
@@ -670,6 +753,7 @@ def run_case(case, out_root):
 
     name, arch = case["name"], case["class"]
     model = build(case)
+    saved = apply_storage(case, model)
     cfg = model.config
     vocab = cfg.vocab_size
     low = 3 if arch != "BertModel" else 1  # keep clear of bos/eos/pad ids
@@ -703,7 +787,10 @@ def run_case(case, out_root):
     if os.path.isdir(folder):
         shutil.rmtree(folder)
     os.makedirs(folder)
-    model.save_pretrained(folder, safe_serialization=True)
+    saved.save_pretrained(folder, safe_serialization=True)
+    if case.get("import_flags"):
+        with open(os.path.join(folder, "import_flags.txt"), "w") as f:
+            f.write(case["import_flags"] + "\n")
     gen_cfg = os.path.join(folder, "generation_config.json")
     if os.path.exists(gen_cfg):
         os.remove(gen_cfg)

@@ -53,7 +53,7 @@ static bool importHuggingFaceModel(const std::string &folder,
 
 static const char *kImportUsage =
     "usage: seqc import hf MODEL_DIR -o model.mlir [--max-positions N]\n"
-    "                      [--max-tokens-per-call N]\n"
+    "                      [--max-tokens-per-call N] [--weights=FORMAT]\n"
     "\n"
     "Imports a Hugging Face model folder (config.json + *.safetensors) into\n"
     "the seq dialect. Weights stay in the folder; pass it to the runtime.\n"
@@ -64,6 +64,14 @@ static const char *kImportUsage =
     "                      the runtime cuts longer prompts). Sliding-window\n"
     "                      layers keep a ring of window + N - 1 KV slots\n"
     "                      when that is smaller than --max-positions\n"
+    "  --weights=auto|f32|bf16|f16\n"
+    "                      what projection weights (and an untied LM head)\n"
+    "                      are kept in: auto (default) as the checkpoint\n"
+    "                      stores them (bf16 and f16 stay 16-bit, half the\n"
+    "                      memory and decode traffic of f32), f32, or bf16/\n"
+    "                      f16 rounded to nearest even at load. Embeddings,\n"
+    "                      norms and SSM parameters stay f32; the model\n"
+    "                      computes in f32\n"
     "  --time-report       print how long the import took (the compile's\n"
     "                      phases: seqc model.mlir --time-report)\n";
 
@@ -80,6 +88,22 @@ int seqc::importCommand(int argc, char **argv) {
     }
     if (a == "--time-report" || a == "--mlir-timing") {
       timeReport = true;
+      continue;
+    }
+    if (llvm::StringRef(a).starts_with("--weights") &&
+        (a.size() == 9 || a[9] == '=')) {
+      std::string v = a.size() > 9   ? a.substr(10)
+                      : i + 1 < argc ? argv[++i]
+                                     : "";
+      std::optional<seqc::hf::WeightFormat> format =
+          seqc::hf::parseWeightFormat(v);
+      if (!format) {
+        llvm::errs() << "seqc: error: --weights expects auto, f32, bf16 or "
+                        "f16, got '"
+                     << v << "'\n";
+        return 1;
+      }
+      options.weights = *format;
       continue;
     }
     if ((a == "-o" || a == "--max-positions" || a == "--max-tokens-per-call") &&
