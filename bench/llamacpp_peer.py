@@ -65,39 +65,53 @@ convert.main()
 """
 
 
-def f32_gguf(folder, gguf, work, vocab=True):
-    """Converts the Hugging Face folder to an f32 GGUF once (`vocab=False`:
-    the folder has no tokenizer; the GGUF gets none)."""
+def f32_gguf(folder, gguf, work, vocab=True, outtype="f32"):
+    """Converts the Hugging Face folder to a GGUF of `outtype` (f32, bf16,
+    f16, q8_0: llama.cpp's converter's --outtype) once (`vocab=False`: the
+    folder has no tokenizer; the GGUF gets none)."""
     ensure("gguf", "gguf")
     ensure("llama_cpp", "llama-cpp-python")
     if not os.path.exists(gguf):
         script = converter(work)
         prefix = [sys.executable, script] if vocab else [sys.executable, "-c",
                                                           NO_VOCAB_CONVERT, script]
-        done = subprocess.run(prefix + [folder, "--outtype", "f32", "--outfile", gguf],
+        done = subprocess.run(prefix + [folder, "--outtype", outtype, "--outfile", gguf],
                               capture_output=True, text=True)
         if done.returncode != 0:
             sys.exit(f"convert_hf_to_gguf.py failed:\n{done.stderr[-2000:]}")
     return gguf
 
 
-def compile_seqc(folder, so, max_positions):
+def compile_seqc(folder, so, max_positions, import_flags=()):
     mlir = so[:-3] + ".mlir"
     subprocess.run([os.path.join(BIN, "seqc"), "import", "hf", folder, "-o", mlir,
-                    "--max-positions", str(max_positions)], check=True)
+                    "--max-positions", str(max_positions), *import_flags], check=True)
     subprocess.run([os.path.join(BIN, "seqc"), mlir, "-o", so], check=True)
     return so
 
 
-def seqc_run(so, folder, prompt, decode, threads):
+# Runs a command and prints its peak resident memory (KiB) last.
+PEAK_RSS = """
+import resource, subprocess, sys
+done = subprocess.run(sys.argv[1:])
+print("peak_rss_kib", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(done.returncode)
+"""
+
+
+def seqc_run(so, folder, prompt, decode, threads, rss=None):
     """(prefill, decode) tokens/s of `seq-run --stats`: the prompt in one
-    call, then greedy decode."""
-    out = subprocess.run([os.path.join(BIN, "seq-run"), so, "--weights", folder,
+    call, then greedy decode. A list `rss` gets the run's peak resident
+    memory in bytes."""
+    out = subprocess.run([sys.executable, "-c", PEAK_RSS,
+                          os.path.join(BIN, "seq-run"), so, "--weights", folder,
                           "--prompt-ids", ",".join(map(str, prompt)),
                           "--max-new", str(decode), "--threads", str(threads), "--stats"],
                          check=True, capture_output=True, text=True).stdout
     prefill = float(re.search(r"prefill: .*\(([\d.]+) tokens/s\)", out).group(1))
     dec = float(re.search(r"decode: .*\(([\d.]+) tokens/s\)", out).group(1))
+    if rss is not None:
+        rss.append(1024 * int(re.search(r"peak_rss_kib (\d+)", out).group(1)))
     return prefill, dec
 
 

@@ -56,8 +56,6 @@ Value buildBert(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
         SmallVector<ReassociationIndices>{{0, 1}},
         SmallVector<OpFoldResult>{b.getIndexAttr(1), e.length()});
   };
-  Value words =
-      e.weight(root + "embeddings.word_embeddings.weight", {vocab, hidden});
   Value pos = e.weight(root + "embeddings.position_embeddings.weight",
                        {positions, hidden});
   Value typ = e.weight(root + "embeddings.token_type_embeddings.weight",
@@ -69,7 +67,8 @@ Value buildBert(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
         tensor::YieldOp::create(
             nb, l, arith::ConstantIntOp::create(nb, l, 0, 64).getResult());
       });
-  Value x = e.add(seq::EmbeddingOp::create(b, loc, words, e.ids()),
+  Value x = e.add(e.tokenEmbedding(root + "embeddings.word_embeddings.weight",
+                                  vocab, hidden),
                   seq::EmbeddingOp::create(b, loc, pos, ids2d(e.positions())));
   x = e.add(x, seq::EmbeddingOp::create(b, loc, typ, ids2d(zeros)));
   x = e.layernorm(x, root + "embeddings.LayerNorm", hidden, eps);

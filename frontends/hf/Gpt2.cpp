@@ -57,10 +57,9 @@ Value buildGpt2(ModelEmitter &e, HfConfig &c, StringRef, int64_t maxPositions) {
   OpBuilder &b = e.builder();
   Location loc = e.loc();
   e.beginForward();
-  Value wte = e.weight(t + "wte.weight", {vocab, hidden});
   Value wpe = e.weight(t + "wpe.weight", {positions, hidden});
   Value x = e.add(
-      seq::EmbeddingOp::create(b, loc, wte, e.ids()),
+      e.tokenEmbedding(t + "wte.weight", vocab, hidden),
       seq::EmbeddingOp::create(
           b, loc, wpe,
           tensor::ExpandShapeOp::create(

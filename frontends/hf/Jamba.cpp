@@ -85,8 +85,7 @@ Value buildJamba(ModelEmitter &e, HfConfig &c, StringRef,
   OpBuilder &b = e.builder();
   Location loc = e.loc();
   e.beginForward();
-  Value table = e.weight("model.embed_tokens.weight", {vocab, hidden});
-  Value x = seq::EmbeddingOp::create(b, loc, table, e.ids());
+  Value x = e.tokenEmbedding("model.embed_tokens.weight", vocab, hidden);
   for (int64_t i = 0; i < layers && e.error().empty(); ++i) {
     std::string p = "model.layers." + std::to_string(i);
     std::string s = "layers." + std::to_string(i);

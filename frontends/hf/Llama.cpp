@@ -238,8 +238,7 @@ Value buildLlamaFamily(ModelEmitter &e, HfConfig &c, StringRef arch,
   OpBuilder &b = e.builder();
   Location loc = e.loc();
   e.beginForward();
-  Value table = e.weight("model.embed_tokens.weight", {vocab, hidden});
-  Value x = seq::EmbeddingOp::create(b, loc, table, e.ids());
+  Value x = e.tokenEmbedding("model.embed_tokens.weight", vocab, hidden);
   Value positions = e.positions();
   for (int64_t i = 0; i < layers && e.error().empty(); ++i) {
     std::string p = "model.layers." + std::to_string(i);

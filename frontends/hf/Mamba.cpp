@@ -114,8 +114,7 @@ Value buildMamba(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
 
   OpBuilder &b = e.builder();
   e.beginForward();
-  Value table = e.weight("backbone.embeddings.weight", {vocab, hidden});
-  Value x = seq::EmbeddingOp::create(b, e.loc(), table, e.ids());
+  Value x = e.tokenEmbedding("backbone.embeddings.weight", vocab, hidden);
   for (int64_t i = 0; i < layers && e.error().empty(); ++i) {
     std::string p = "backbone.layers." + std::to_string(i);
     e.beginLayer();

@@ -71,8 +71,7 @@ Value buildMamba2(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
   OpBuilder &b = e.builder();
   Location loc = e.loc();
   e.beginForward();
-  Value table = e.weight("backbone.embeddings.weight", {vocab, hidden});
-  Value x = seq::EmbeddingOp::create(b, loc, table, e.ids());
+  Value x = e.tokenEmbedding("backbone.embeddings.weight", vocab, hidden);
   for (int64_t i = 0; i < layers && e.error().empty(); ++i) {
     std::string p = "backbone.layers." + std::to_string(i);
     std::string m = p + ".mixer";

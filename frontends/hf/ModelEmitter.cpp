@@ -143,12 +143,18 @@ Value ModelEmitter::weight(StringRef name, ArrayRef<int64_t> shape,
   if (transposed)
     std::swap(stored[0], stored[1]);
   checkWeight(name, stored);
-  return seq::WeightOp::create(
-      b, location,
-      RankedTensorType::get(shape,
-                            element ? element : Float32Type::get(context)),
-      name, transposed,
-      /*stacked=*/false, /*panels=*/false);
+  if (!element)
+    element = Float32Type::get(context);
+  // One checkpoint tensor, one element type (a tied LM head reads the
+  // embedding table as the lookup does).
+  auto [it, inserted] = weightElements.try_emplace(name, element);
+  if (!inserted && it->second != element)
+    fail("internal error: tensor '" + name.str() +
+         "' is read in two element types");
+  return seq::WeightOp::create(b, location,
+                               RankedTensorType::get(shape, element), name,
+                               transposed,
+                               /*stacked=*/false, /*panels=*/false);
 }
 
 Value ModelEmitter::stackedWeight(StringRef pattern, int64_t count,
@@ -169,9 +175,7 @@ Value ModelEmitter::stackedWeight(StringRef pattern, int64_t count,
 Type ModelEmitter::projectionElement(StringRef name) const {
   Type f32 = Float32Type::get(context);
   const seqrt::TensorInfo *info = weights.find(name.str());
-  // A tied LM head shares its tensor with the embedding lookup, which
-  // reads f32: one weight name has one element type.
-  if (!info || usedWeights.count(name.str()))
+  if (!info)
     return f32;
   switch (projectionWeights) {
   case WeightFormat::F32:
@@ -188,6 +192,20 @@ Type ModelEmitter::projectionElement(StringRef name) const {
   if (info->dtype == seqrt::DType::F16)
     return Float16Type::get(context);
   return f32;
+}
+
+Value ModelEmitter::tokenEmbedding(StringRef name, int64_t vocab,
+                                   int64_t hidden) {
+  Type element = projectionElement(name);
+  Value table = weight(name, {vocab, hidden}, /*transposed=*/false, element);
+  Value rows = seq::EmbeddingOp::create(b, location, table, idsArg);
+  if (element.isF32())
+    return rows;
+  // Rows of a narrow table, widened exactly.
+  auto type = cast<RankedTensorType>(rows.getType());
+  return arith::ExtFOp::create(
+      b, location, RankedTensorType::get(type.getShape(), b.getF32Type()),
+      rows);
 }
 
 Value ModelEmitter::linear(Value x, StringRef prefix, int64_t out, int64_t in,

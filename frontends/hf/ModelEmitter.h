@@ -19,6 +19,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 
+#include "llvm/ADT/StringMap.h"
+
 #include <set>
 #include <string>
 #include <vector>
@@ -70,6 +72,11 @@ public:
   void checkAllTensorsUsed(llvm::StringRef architecture,
                            bool (*ignorable)(llvm::StringRef name));
 
+  /// The rows of token embedding table `name` [vocab, hidden] for ids(),
+  /// as f32; the table is kept in the projection weights' format (so that
+  /// a tied LM head reads the same tensor).
+  mlir::Value tokenEmbedding(llvm::StringRef name, int64_t vocab,
+                             int64_t hidden);
   /// x · Wᵀ (+ b) with W = `prefix`.weight [out, in] (and `prefix`.bias).
   mlir::Value linear(mlir::Value x, llvm::StringRef prefix, int64_t out,
                      int64_t in, bool bias, bool transposed = false);
@@ -164,6 +171,8 @@ private:
   bool usesRing = false;  ///< calls are limited to maxTokensPerCall tokens
   int64_t maxTokensPerCall = 512;
   WeightFormat projectionWeights = WeightFormat::Auto;
+  /// The element type each emitted weight name is read in.
+  llvm::StringMap<mlir::Type> weightElements;
   std::string firstError;
   /// The open layer's body and where the layer goes, while one is open.
   mlir::Block *layerBody = nullptr;

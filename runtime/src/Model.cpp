@@ -235,6 +235,9 @@ Error bindWeight(seq_model &model, size_t index, const std::string &weightsPath,
     return e;
   if (Error e = convertWeight(*info, spec.name, *element, buffer->data()))
     return e;
+  // The stored copy is no longer read (a second reader of the same tensor
+  // faults its pages in from the file again).
+  releaseMappedPages(info->data, info->size);
   if (spec.transposed || spec.panels) {
     std::unique_ptr<WeightBuffer> laidOut;
     if (Error e = allocateWeight(count, size, spec.name, laidOut))

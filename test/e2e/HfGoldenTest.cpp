@@ -269,9 +269,12 @@ TEST(HfGoldenWeights, Bf16CheckpointKeptNarrowOrWidened) {
   EXPECT_NE(text.str().find("q_proj.weight\" : tensor<64x64xbf16>"),
             std::string::npos)
       << "expected bf16 projection weights from --weights=auto";
-  EXPECT_NE(text.str().find("embed_tokens.weight\" : tensor<128x64xf32>"),
+  EXPECT_NE(text.str().find("embed_tokens.weight\" : tensor<128x64xbf16>"),
             std::string::npos)
-      << "expected an f32 embedding table";
+      << "expected a bf16 embedding table";
+  EXPECT_NE(text.str().find("norm.weight\" : tensor<64xf32>"),
+            std::string::npos)
+      << "expected f32 norm weights";
   std::ifstream wide(::testing::TempDir() +
                      "/seqc-hf-llama_bf16_f32/model.mlir");
   std::stringstream wideText;

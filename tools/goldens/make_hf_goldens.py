@@ -553,10 +553,10 @@ CASES = [
         ),
         "notes": [
             "model.safetensors stores float32. The logits are computed after rounding the "
-            "weight of every nn.Linear inside the decoder layers (q/k/v/o, gate/up/down) to "
-            "bfloat16 (torch's round to nearest even) and back; biases, norms and the "
-            "embedding stay float32. The LM head is tied to the embedding and so stays "
-            "float32 too. Import with --weights=bf16 (import_flags.txt).",
+            "weight of every nn.Linear (q/k/v/o, gate/up/down) and the token embedding table "
+            "(which the tied LM head shares) to bfloat16 (torch's round to nearest even) and "
+            "back; biases and norms stay float32. Import with --weights=bf16 "
+            "(import_flags.txt).",
             "q/k/v biases; head_dim = 64/4 = 16; intermediate 160 (panels of 32 columns).",
         ],
     },
@@ -569,8 +569,9 @@ CASES = [
 def apply_storage(case, model):
     """The model to save and, in place, the one the reference runs: for
     "stored_dtype" both hold the weights rounded to it (saved in it); for
-    "round_projections" only the reference's nn.Linear weights are rounded
-    (an f32 checkpoint imported with narrow projections)."""
+    "round_projections" only the reference's nn.Linear weights and token
+    embedding table are rounded (an f32 checkpoint imported with narrow
+    projections)."""
     import copy
 
     import torch
@@ -588,13 +589,13 @@ def apply_storage(case, model):
     if not dtype:
         return model
     saved = copy.deepcopy(model)
-    embedding = model.get_input_embeddings().weight
     with torch.no_grad():
-        for module in model.modules():
-            # Every projection, an untied LM head too; a tied one is the
-            # embedding table, which stays float32.
-            if isinstance(module, nn.Linear) and module.weight is not embedding:
-                module.weight.copy_(module.weight.to(getattr(torch, dtype)).float())
+        # Every projection (the LM head too) and the token embedding table.
+        weights = {id(m.weight): m.weight for m in model.modules() if isinstance(m, nn.Linear)}
+        table = model.get_input_embeddings().weight
+        weights[id(table)] = table
+        for weight in weights.values():
+            weight.copy_(weight.to(getattr(torch, dtype)).float())
     return saved
 
 

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Low-precision weights end to end: seqc against llama.cpp, format by format.
+
+    python3 bench/quant.py [--formats f32,bf16] [--threads 2] [--prompt 256]
+                           [--decode 32] [--layers 6] [--repeat 2]
+
+The Llama-shaped model of bench/llama_e2e.py (TinyLlama-1.1B layer shapes,
+random weights, `--layers` layers) in each weight format, on both sides from
+the same values:
+  f32   the f32 folder; seqc `--weights=f32`, llama.cpp `--outtype f32`;
+  bf16  the folder saved in bf16 (what Hugging Face checkpoints hold); seqc
+        keeps its projections bf16 (`--weights=auto`), llama.cpp
+        `--outtype bf16`.
+Each side prefills the same prompt in one call and decodes greedily with the
+same threads. Prints the machine's limits (bench/peak.c), then one JSON line
+per format: tokens/s, ratios (> 1: seqc faster), prefill GFLOP/s as a
+fraction of the FMA peak, decode weight bytes streamed per second as a
+fraction of the triad bandwidth, and seqc's peak resident memory next to
+the size of the weights file.
+"""
+import argparse
+import json
+import os
+import random
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+WORK = os.path.join(ROOT, "build", "bench-llama")
+
+from llama_e2e import SHAPES, counts, make_model  # noqa: E402
+from llamacpp_peer import (best, compile_seqc, ensure, f32_gguf,  # noqa: E402
+                           llamacpp_run, seqc_run)
+from measure import peak  # noqa: E402
+
+# Bytes per projection weight element in each format.
+BYTES = {"f32": 4, "bf16": 2}
+
+
+def folder_in(fmt, f32_folder):
+    """The Hugging Face folder holding the weights in `fmt`'s storage."""
+    if fmt == "f32":
+        return f32_folder
+    folder = f32_folder + "-" + fmt
+    if not os.path.exists(os.path.join(folder, "model.safetensors")):
+        ensure("transformers", "transformers")
+        import torch
+        from transformers import LlamaForCausalLM
+        model = LlamaForCausalLM.from_pretrained(f32_folder, dtype=torch.bfloat16)
+        model.save_pretrained(folder, safe_serialization=True)
+    return folder
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--formats", default="f32,bf16")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--prompt", type=int, default=256)
+    p.add_argument("--decode", type=int, default=32)
+    p.add_argument("--layers", type=int, default=6)
+    p.add_argument("--shape", choices=sorted(SHAPES), default="tinyllama")
+    p.add_argument("--repeat", type=int, default=2)
+    a = p.parse_args()
+    formats = a.formats.split(",")
+    for fmt in formats:
+        if fmt not in BYTES:
+            sys.exit(f"quant.py: unknown format {fmt} (have {', '.join(BYTES)})")
+    os.makedirs(WORK, exist_ok=True)
+    limits = peak(a.threads)
+    print(json.dumps(limits), flush=True)
+    name = f"{a.shape}-{a.layers}l"
+    f32_folder = os.path.join(WORK, name)
+    make_model(a.shape, a.layers, f32_folder)
+    random.seed(0)
+    prompt = [random.randrange(SHAPES[a.shape]["vocab_size"]) for _ in range(a.prompt)]
+    macs, f32_bytes = counts(a.shape, a.layers, a.prompt)
+    for fmt in formats:
+        folder = folder_in(fmt, f32_folder)
+        gguf = f32_gguf(folder, os.path.join(WORK, f"{name}-{fmt}.gguf"), WORK,
+                        vocab=False, outtype=fmt)
+        flags = ["--weights=f32"] if fmt == "f32" else ["--weights=auto"]
+        so = compile_seqc(folder, os.path.join(WORK, f"{name}-{fmt}.so"),
+                          a.prompt + a.decode + 8, flags)
+        rss = []
+        seqc = best([seqc_run(so, folder, prompt, a.decode, a.threads, rss)
+                     for _ in range(a.repeat)])
+        llama = best([llamacpp_run(gguf, prompt, a.decode, a.threads)
+                       for _ in range(a.repeat)])
+        weight_bytes = f32_bytes * BYTES[fmt] / 4
+        gflops = lambda tok_s: 2 * macs * tok_s / 1e9
+        gbs = lambda tok_s: weight_bytes * tok_s / 1e9
+        file_bytes = os.path.getsize(os.path.join(folder, "model.safetensors"))
+        print(json.dumps({
+            "bench": "quant", "format": fmt,
+            "model": f"{a.shape} shapes, {a.layers} layers, random",
+            "threads": a.threads, "prompt": a.prompt, "decode": a.decode,
+            "seqc_prefill_tok_s": round(seqc[0], 1),
+            "llamacpp_prefill_tok_s": round(llama[0], 1),
+            "prefill_ratio_seqc_over_llamacpp": round(seqc[0] / llama[0], 2),
+            "seqc_prefill_fraction_of_peak": round(gflops(seqc[0]) / limits["fma_gflops"], 3),
+            "seqc_decode_tok_s": round(seqc[1], 1),
+            "llamacpp_decode_tok_s": round(llama[1], 1),
+            "decode_ratio_seqc_over_llamacpp": round(seqc[1] / llama[1], 2),
+            "seqc_decode_fraction_of_triad": round(gbs(seqc[1]) / limits["triad_gbs"], 3),
+            "llamacpp_decode_fraction_of_triad": round(gbs(llama[1]) / limits["triad_gbs"], 3),
+            "seqc_peak_rss_mb": round(max(rss) / 2**20),
+            "weights_file_mb": round(file_bytes / 2**20)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
