@@ -68,7 +68,7 @@ Value buildBert(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
             nb, l, arith::ConstantIntOp::create(nb, l, 0, 64).getResult());
       });
   Value x = e.add(e.tokenEmbedding(root + "embeddings.word_embeddings.weight",
-                                  vocab, hidden),
+                                   vocab, hidden),
                   seq::EmbeddingOp::create(b, loc, pos, ids2d(e.positions())));
   x = e.add(x, seq::EmbeddingOp::create(b, loc, typ, ids2d(zeros)));
   x = e.layernorm(x, root + "embeddings.LayerNorm", hidden, eps);

@@ -151,10 +151,9 @@ Value ModelEmitter::weight(StringRef name, ArrayRef<int64_t> shape,
   if (!inserted && it->second != element)
     fail("internal error: tensor '" + name.str() +
          "' is read in two element types");
-  return seq::WeightOp::create(b, location,
-                               RankedTensorType::get(shape, element), name,
-                               transposed,
-                               /*stacked=*/false, /*panels=*/false);
+  return seq::WeightOp::create(
+      b, location, RankedTensorType::get(shape, element), name, transposed,
+      /*stacked=*/false, /*panels=*/false);
 }
 
 Value ModelEmitter::stackedWeight(StringRef pattern, int64_t count,

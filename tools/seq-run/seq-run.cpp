@@ -3,14 +3,18 @@
 //   seq-run model.so --weights PATH --prompt-ids 1,2,3 [--max-new N]
 //           [--greedy | --temperature T --seed S] [--dump-logits out.npy]
 //           [--threads N] [--stats] [--check-weights]
+//   seq-run test.so --weights PATH --prompt-ids ... --compare-to ref.so
+//           [--compare-weights PATH] [--max-kl X]
 //
-// Prefill the prompt, then decode up to N tokens. Uses only the public C API
-// (seq/runtime.h), as an application would.
+// Prefill the prompt, then decode up to N tokens; or compare the logits of
+// two builds of one model (e.g. bf16 weights against f32) over the prompt.
+// Uses only the public C API (seq/runtime.h), as an application would.
 //
 //===----------------------------------------------------------------------===//
 
 #include "seq/runtime.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -47,6 +51,16 @@ const char *kUsage =
     "                        output #K to --dump-outputs PREFIX-K.npy\n"
     "  --dump-outputs PREFIX with --entry: the .npy files' prefix\n"
     "  --stats               print prefill and decode tokens/s\n"
+    "  --compare-to REF.so   instead of generating, run the prompt through\n"
+    "                        MODEL.so and REF.so (e.g. a low-precision build\n"
+    "                        against the f32 one) and report, over every\n"
+    "                        prompt position, the mean and max KL divergence\n"
+    "                        KL(ref || model) of the next-token\n"
+    "                        distributions, top-1 agreement, and the max and\n"
+    "                        RMS logit error\n"
+    "  --compare-weights P   REF.so's weights (default: --weights)\n"
+    "  --max-kl X            with --compare-to: exit 1 when the mean KL\n"
+    "                        exceeds X\n"
     "  --help                this text\n";
 
 int fail(const char *what) {
@@ -99,6 +113,109 @@ bool writeNpy(const char *path, const std::vector<float> &data, size_t rows,
       std::fwrite(header.data(), 1, header.size(), f) == header.size() &&
       std::fwrite(data.data(), sizeof(float), data.size(), f) == data.size();
   return std::fclose(f) == 0 && ok;
+}
+
+/// Every prompt position's logits of `modelPath` (rows × vocab), or an
+/// exit status (non-zero) after printing why.
+int promptLogits(const char *modelPath, const char *weights, long threads,
+                 long prefillChunk, const std::vector<int32_t> &prompt,
+                 std::vector<float> &out, size_t &vocab) {
+  seq_model_options options;
+  seq_model_options_init(&options);
+  options.num_threads = static_cast<int32_t>(threads);
+  seq_model *model = nullptr;
+  if (seq_status s = seq_model_open(modelPath, weights, &options, &model))
+    return failStatus(modelPath, s);
+  seq_session_options sessionOptions;
+  seq_session_options_init(&sessionOptions);
+  sessionOptions.prefill_chunk = static_cast<uint32_t>(prefillChunk);
+  seq_session *session = nullptr;
+  seq_status s = seq_session_create(model, &sessionOptions, &session);
+  if (!s)
+    s = seq_prefill(session, prompt.data(), prompt.size(), nullptr);
+  int rc = 0;
+  if (s) {
+    rc = failStatus(modelPath, s);
+  } else {
+    const float *all;
+    size_t rows;
+    seq_session_logits(session, &all, &rows, &vocab);
+    out.assign(all, all + rows * vocab);
+  }
+  seq_session_destroy(session);
+  seq_model_close(model);
+  return rc;
+}
+
+/// log softmax of `n` logits, in double.
+std::vector<double> logSoftmax(const float *logits, size_t n) {
+  double top = logits[0];
+  for (size_t i = 1; i < n; ++i)
+    top = std::max(top, double(logits[i]));
+  double sum = 0;
+  for (size_t i = 0; i < n; ++i)
+    sum += std::exp(double(logits[i]) - top);
+  double norm = top + std::log(sum);
+  std::vector<double> out(n);
+  for (size_t i = 0; i < n; ++i)
+    out[i] = double(logits[i]) - norm;
+  return out;
+}
+
+/// --compare-to: the prompt through both builds, position by position.
+int compareModels(const char *modelPath, const char *weights,
+                  const char *refPath, const char *refWeights, long threads,
+                  long prefillChunk, const std::vector<int32_t> &prompt,
+                  double maxKl) {
+  std::vector<float> test, ref;
+  size_t vocab = 0, refVocab = 0;
+  if (int rc = promptLogits(modelPath, weights, threads, prefillChunk, prompt,
+                            test, vocab))
+    return rc;
+  if (int rc = promptLogits(refPath, refWeights, threads, prefillChunk, prompt,
+                            ref, refVocab))
+    return rc;
+  if (vocab != refVocab || test.size() != ref.size())
+    return fail("--compare-to: the two models' logits differ in shape");
+  size_t rows = vocab ? test.size() / vocab : 0;
+  double klSum = 0, klMax = 0, errMax = 0, errSquares = 0;
+  size_t agree = 0;
+  for (size_t r = 0; r < rows; ++r) {
+    const float *t = &test[r * vocab], *f = &ref[r * vocab];
+    std::vector<double> lt = logSoftmax(t, vocab), lf = logSoftmax(f, vocab);
+    double kl = 0;
+    size_t bestT = 0, bestF = 0;
+    for (size_t i = 0; i < vocab; ++i) {
+      kl += std::exp(lf[i]) * (lf[i] - lt[i]);
+      double err = double(t[i]) - f[i];
+      errMax = std::max(errMax, std::fabs(err));
+      errSquares += err * err;
+      if (t[i] > t[bestT])
+        bestT = i;
+      if (f[i] > f[bestF])
+        bestF = i;
+    }
+    kl = std::max(kl, 0.0); // rounding can leave -1e-17
+    klSum += kl;
+    klMax = std::max(klMax, kl);
+    agree += bestT == bestF;
+  }
+  double klMean = rows ? klSum / rows : 0;
+  std::printf("compared %zu positions of %zu logits against %s\n", rows, vocab,
+              refPath);
+  std::printf("KL divergence: mean %.3e, max %.3e\n", klMean, klMax);
+  std::printf("top-1 agreement: %zu / %zu (%.2f %%)\n", agree, rows,
+              rows ? 100.0 * agree / rows : 100.0);
+  std::printf("logit error: max %.3e, RMS %.3e\n", errMax,
+              rows ? std::sqrt(errSquares / (rows * vocab)) : 0.0);
+  if (maxKl >= 0 && !(klMean <= maxKl)) {
+    std::fprintf(stderr,
+                 "seq-run: error: mean KL divergence %.3e exceeds --max-kl "
+                 "%.3e\n",
+                 klMean, maxKl);
+    return 1;
+  }
+  return 0;
 }
 
 int32_t pick(const float *logits, size_t vocab, double temperature,
@@ -182,6 +299,8 @@ int runEntry(seq_model *model, const char *entry,
 int main(int argc, char **argv) {
   const char *modelPath = nullptr, *weights = nullptr, *dump = nullptr;
   const char *entryName = nullptr, *dumpOutputs = nullptr;
+  const char *compareTo = nullptr, *compareWeights = nullptr;
+  double maxKl = -1;
   std::vector<int32_t> prompt;
   long maxNew = 16, threads = 0, prefillChunk = 0;
   double temperature = 0;
@@ -231,6 +350,16 @@ int main(int argc, char **argv) {
       dumpOutputs = value("--dump-outputs");
     } else if (a == "--stats") {
       stats = true;
+    } else if (a == "--compare-to") {
+      compareTo = value("--compare-to");
+    } else if (a == "--compare-weights") {
+      compareWeights = value("--compare-weights");
+    } else if (a == "--max-kl") {
+      char *end = nullptr;
+      const char *v = value("--max-kl");
+      maxKl = std::strtod(v, &end);
+      if (*end != '\0' || !(maxKl >= 0))
+        return fail("--max-kl expects a number >= 0");
     } else if (a == "--check-weights") {
       checkWeights = true;
     } else if (!a.empty() && a[0] == '-') {
@@ -247,6 +376,13 @@ int main(int argc, char **argv) {
     std::fputs(kUsage, stderr);
     return fail("MODEL.so, --weights and --prompt-ids are required");
   }
+
+  if ((compareWeights || maxKl >= 0) && !compareTo)
+    return fail("--compare-weights and --max-kl need --compare-to");
+  if (compareTo)
+    return compareModels(modelPath, weights, compareTo,
+                         compareWeights ? compareWeights : weights, threads,
+                         prefillChunk, prompt, maxKl);
 
   seq_model_options options;
   seq_model_options_init(&options);
