@@ -67,11 +67,11 @@ seq::ActivationKind activationField(HfConfig &config, StringRef key,
   std::optional<seq::ActivationKind> kind =
       llvm::StringSwitch<std::optional<seq::ActivationKind>>(name)
           .Case("relu", seq::ActivationKind::relu)
-          .Cases("gelu", "gelu_python", seq::ActivationKind::gelu)
+          .Cases({"gelu", "gelu_python"}, seq::ActivationKind::gelu)
           .Cases({"gelu_new", "gelu_pytorch_tanh", "gelu_accurate",
                   "gelu_python_tanh"},
                  seq::ActivationKind::gelu_tanh)
-          .Cases("silu", "swish", seq::ActivationKind::silu)
+          .Cases({"silu", "swish"}, seq::ActivationKind::silu)
           .Case("sigmoid", seq::ActivationKind::sigmoid)
           .Case("tanh", seq::ActivationKind::tanh)
           .Default(std::nullopt);
