@@ -68,13 +68,13 @@ Error findWeight(const seq_model &model, const std::string &name,
 /// they cannot be had.
 Error allocateWeight(size_t count, size_t size, const std::string &name,
                      std::unique_ptr<WeightBuffer> &out) {
-  size_t bytes = count * size;
-  out = std::make_unique<WeightBuffer>(
-      count != 0 && bytes / size != count ? SIZE_MAX : bytes);
+  bool overflows = count != 0 && count * size / size != count;
+  out = std::make_unique<WeightBuffer>(overflows ? SIZE_MAX : count * size);
   if (!out->data())
     return makeError(SEQ_ERROR_OUT_OF_MEMORY,
-                     "cannot allocate " + std::to_string(bytes) +
-                         " bytes for weight '" + name + "'");
+                     "cannot allocate " + std::to_string(count) + " × " +
+                         std::to_string(size) + " bytes for weight '" + name +
+                         "'");
   return Error::ok();
 }
 

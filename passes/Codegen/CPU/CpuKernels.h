@@ -44,6 +44,10 @@ mlir::Value vectorMatmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
                                     mlir::Value a, mlir::Value w,
                                     mlir::Value init);
 
+/// Element types the projection kernels take for a weight: f32, or bf16/f16
+/// widened to f32 as it is loaded (readLanes), never in memory.
+bool isWeightElement(mlir::Type t);
+
 /// out[m, n] = init[m, n] + Σ_k a[m, k] · b[k, n] (a[k, m] with
 /// `transposeA`) in register tiles of `rowsPerTile` rows × up to 4 vectors
 /// of 16 columns, sequential (for use inside parallel tasks; the packed

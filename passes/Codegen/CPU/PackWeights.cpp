@@ -12,6 +12,7 @@
 #include "passes/Codegen/CPU/Passes.h"
 
 #include "dialects/seq/IR/SeqOps.h"
+#include "passes/Codegen/CPU/CpuKernels.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/PatternMatch.h"
@@ -34,8 +35,7 @@ int64_t panelWidth(WeightOp op) {
   RankedTensorType type = op.getType();
   if (op.getTransposed() || op.getStacked() || op.getPanels() ||
       type.getRank() != 2 ||
-      !(type.getElementType().isF32() || type.getElementType().isBF16() ||
-        type.getElementType().isF16()) ||
+      !seqc::cpu::isWeightElement(type.getElementType()) ||
       type.getDimSize(1) % 16 != 0)
     return 0;
   for (Operation *user : op->getUsers()) {

@@ -55,11 +55,9 @@ constexpr int64_t kPackedMinRows = 64;
 /// FMA peak): panels of 128 deep 57-60 / 58-59, 512 deep 60-67 / 65-72,
 /// 1024-2048 deep 61-63 / 70-80, all of K (3.6 MB at K = 14336) 33 / 35.
 constexpr int64_t kMaxPanelDepth = 2048;
-
-/// Element types a weight operand may have: f32, or bf16/f16 widened to f32
-/// as it is loaded (readLanes), never in memory.
-bool isWeightElement(Type t) { return t.isF32() || t.isBF16() || t.isF16(); }
 } // namespace
+
+bool isWeightElement(Type t) { return t.isF32() || t.isBF16() || t.isF16(); }
 
 /// out [M, width] + a [M, K] · panel over K in equal blocks of at most
 /// kMaxPanelDepth (multiples of 16; the last may be shorter), so that a
