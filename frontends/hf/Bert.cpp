@@ -69,8 +69,10 @@ Value buildBert(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
       });
   Value x = e.add(e.tokenEmbedding(root + "embeddings.word_embeddings.weight",
                                    vocab, hidden),
-                  seq::EmbeddingOp::create(b, loc, pos, ids2d(e.positions())));
-  x = e.add(x, seq::EmbeddingOp::create(b, loc, typ, ids2d(zeros)));
+                  seq::EmbeddingOp::create(b, loc, pos, ids2d(e.positions()),
+                                           /*scales=*/Value()));
+  x = e.add(x, seq::EmbeddingOp::create(b, loc, typ, ids2d(zeros),
+                                        /*scales=*/Value()));
   x = e.layernorm(x, root + "embeddings.LayerNorm", hidden, eps);
   for (int64_t i = 0; i < layers && e.error().empty(); ++i) {
     std::string p = root + "encoder.layer." + std::to_string(i);

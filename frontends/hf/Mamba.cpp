@@ -112,7 +112,6 @@ Value buildMamba(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
   if (!c.error().empty())
     return nullptr;
 
-  OpBuilder &b = e.builder();
   e.beginForward();
   Value x = e.tokenEmbedding("backbone.embeddings.weight", vocab, hidden);
   for (int64_t i = 0; i < layers && e.error().empty(); ++i) {

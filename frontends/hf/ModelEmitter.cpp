@@ -197,7 +197,8 @@ Value ModelEmitter::tokenEmbedding(StringRef name, int64_t vocab,
                                    int64_t hidden) {
   Type element = projectionElement(name);
   Value table = weight(name, {vocab, hidden}, /*transposed=*/false, element);
-  Value rows = seq::EmbeddingOp::create(b, location, table, idsArg);
+  Value rows =
+      seq::EmbeddingOp::create(b, location, table, idsArg, /*scales=*/Value());
   if (element.isF32())
     return rows;
   // Rows of a narrow table, widened exactly.
@@ -213,7 +214,7 @@ Value ModelEmitter::linear(Value x, StringRef prefix, int64_t out, int64_t in,
   Type element = projectionElement(name);
   Value w = weight(name, {out, in}, transposed, element);
   Value bv = bias ? weight((prefix + ".bias").str(), {out}) : Value();
-  return seq::LinearOp::create(b, location, x, w, bv);
+  return seq::LinearOp::create(b, location, x, w, bv, /*scales=*/Value());
 }
 
 Value ModelEmitter::rmsnorm(Value x, StringRef weightName, int64_t dim,
@@ -452,7 +453,7 @@ func::FuncOp ModelEmitter::lastPositionForward() {
       ArrayRef<OpFoldResult>{lb.getIndexAttr(1), lb.getIndexAttr(1),
                              lb.getIndexAttr(1)});
   auto oneRow = seq::LinearOp::create(lb, location, row, lastHead.getWeight(),
-                                      lastHead.getBias());
+                                      lastHead.getBias(), lastHead.getScales());
   lastRet->setOperand(0, oneRow.getResult());
   lastHead.erase();
   last.setType(FunctionType::get(context, last.getArgumentTypes(),

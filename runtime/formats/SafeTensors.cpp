@@ -620,6 +620,11 @@ bool convertElements(DType from, const uint8_t *src, size_t n, DType to,
                      void *dst) {
   if (to == DType::F32)
     return convertToF32(from, src, n, static_cast<float *>(dst));
+  if (from == to && to == DType::I8) {
+    if (n)
+      std::memcpy(dst, src, n);
+    return true;
+  }
   if (to != DType::BF16 && to != DType::F16)
     return false;
   if (from == to) {

@@ -16,9 +16,12 @@ namespace seqrt {
 
 namespace {
 
-/// The element type a weight is compiled to read (f32, or bf16/f16 for
-/// projection weights kept narrow), or nullopt for any other.
+/// The element type a weight is compiled to read (f32, bf16/f16 for
+/// projection weights kept narrow, i8 for the values of block-quantized
+/// ones), or nullopt for any other.
 std::optional<DType> compiledElement(const WeightSpec &spec) {
+  if (spec.spec.dtype == "i8")
+    return DType::I8;
   if (spec.spec.dtype == "f32")
     return DType::F32;
   if (spec.spec.dtype == "bf16")
@@ -33,11 +36,13 @@ Error convertWeight(const TensorInfo &info, const std::string &name, DType to,
                     void *out) {
   if (!convertElements(info.dtype, info.data, static_cast<size_t>(info.numel()),
                        to, out))
-    return makeError(SEQ_ERROR_INVALID_WEIGHTS,
-                     "weight '" + name + "' in " + info.file +
-                         " is stored as " + dtypeName(info.dtype) +
-                         "; the model reads " + dtypeName(to) +
-                         " (f32, f16, bf16 and f64 storage convert)");
+    return makeError(
+        SEQ_ERROR_INVALID_WEIGHTS,
+        "weight '" + name + "' in " + info.file + " is stored as " +
+            dtypeName(info.dtype) + "; the model reads " + dtypeName(to) +
+            (to == DType::I8 ? " (the values of a block-quantized weight, "
+                               "bound from I8 data only)"
+                             : " (f32, f16, bf16 and f64 storage convert)"));
   return Error::ok();
 }
 
@@ -175,8 +180,10 @@ void layOut(const WeightSpec &spec, const void *in, void *out, size_t size,
   };
   if (size == 4)
     run(uint32_t{});
-  else
+  else if (size == 2)
     run(uint16_t{});
+  else
+    run(uint8_t{});
 }
 
 /// Gives back the whole pages of a mapped tensor that was copied out (a
@@ -205,7 +212,7 @@ Error bindWeight(seq_model &model, size_t index, const std::string &weightsPath,
     return makeError(SEQ_ERROR_UNSUPPORTED,
                      "weight '" + spec.name + "': compiled element type " +
                          spec.spec.dtype +
-                         " is not supported (f32, bf16 and f16 are)");
+                         " is not supported (f32, bf16, f16 and i8 are)");
   if (spec.stacked)
     return bindStackedWeight(model, index, *element, weightsPath);
   std::vector<int64_t> stored = spec.storedShape();
@@ -263,6 +270,8 @@ Error checkWeightsFinite(const seq_model &model) {
   for (size_t w = 0; w < model.descriptor.weights.size(); ++w) {
     const WeightSpec &spec = model.descriptor.weights[w];
     DType element = compiledElement(spec).value_or(DType::F32);
+    if (element == DType::I8)
+      continue; // integers, always finite
     const void *data = model.weightData[w];
     size_t count =
         static_cast<size_t>(spec.spec.staticBytes() / dtypeSize(element));

@@ -34,6 +34,28 @@ func.func @narrow(%x: tensor<1x?x32xf32>) -> (tensor<1x?x128xf32>, tensor<1x?x32
 
 // -----
 
+// A block-quantized weight's values and scales go into panels together;
+// a table the embedding also reads (tied head) keeps its layout, values
+// and scales alike.
+// CHECK-LABEL: func.func @quantized
+// CHECK-DAG: %[[Q:.+]] = seq.weight "q" panels : tensor<2x64x64xi8>
+// CHECK-DAG: %[[S:.+]] = seq.weight "q_scale" panels : tensor<2x2x64xf16>
+// CHECK-DAG: seq.weight "table" : tensor<64x64xi8>
+// CHECK-DAG: seq.weight "table_scale" : tensor<64x2xf16>
+// CHECK: seq.linear %{{.+}}, %[[Q]] scales %[[S]] : tensor<1x?x64xf32>, tensor<2x64x64xi8> scales tensor<2x2x64xf16> -> tensor<1x?x128xf32>
+func.func @quantized(%x: tensor<1x?x64xf32>, %ids: tensor<1x?xi64>) -> (tensor<1x?x128xf32>, tensor<1x?x64xf32>, tensor<1x?x64xf32>) {
+  %q = seq.weight "q" : tensor<128x64xi8>
+  %s = seq.weight "q_scale" : tensor<128x2xf16>
+  %t = seq.weight "table" : tensor<64x64xi8>
+  %ts = seq.weight "table_scale" : tensor<64x2xf16>
+  %y = seq.linear %x, %q scales %s : tensor<1x?x64xf32>, tensor<128x64xi8> scales tensor<128x2xf16> -> tensor<1x?x128xf32>
+  %e = seq.embedding %t[%ids] scales %ts : tensor<64x64xi8>, tensor<1x?xi64> scales tensor<64x2xf16> -> tensor<1x?x64xf32>
+  %h = seq.linear %x, %t scales %ts : tensor<1x?x64xf32>, tensor<64x64xi8> scales tensor<64x2xf16> -> tensor<1x?x64xf32>
+  return %y, %e, %h : tensor<1x?x128xf32>, tensor<1x?x64xf32>, tensor<1x?x64xf32>
+}
+
+// -----
+
 // Layouts that stay: N not a multiple of 32, K not a multiple of 16, a
 // transposed weight (the runtime already copies it), a projection computed
 // in f16 (the CPU kernel computes in f32).

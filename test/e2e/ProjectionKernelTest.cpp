@@ -247,6 +247,178 @@ TEST(ProjectionWeights, NonFiniteValueOfPanelsIsReportedWhereStored) {
       << seq_last_error();
 }
 
+// Block-quantized W (seq.linear `scales`): i8 values [N, K] and scales
+// [N, K/block] in a file, dequantized by the kernels in registers (panels:
+// one row streams the values with the scales applied per block, several
+// rows dequantize a panel block into f32 once per task) or by the generic
+// contraction ([N, K] when N is not a multiple of 32). The reference is the
+// double-precision product with W = value · scale, the scale taken as
+// stored (rounded to its dtype).
+struct QuantizedShape {
+  int64_t rows, out, in;
+  bool dynamicRows;
+  int64_t block;
+  const char *scaleDtype; // "F16", "BF16" or "F32"
+};
+
+/// One tensor of a safetensors file.
+struct StoredTensor {
+  std::string name, dtype;
+  std::vector<int64_t> shape;
+  std::vector<uint8_t> bytes;
+};
+
+std::string writeSafetensors(const std::string &path,
+                             const std::vector<StoredTensor> &tensors) {
+  std::string header = "{";
+  size_t offset = 0;
+  for (const StoredTensor &t : tensors) {
+    std::string dims;
+    for (int64_t d : t.shape)
+      dims += (dims.empty() ? "" : ",") + std::to_string(d);
+    header += (offset || header.size() > 1 ? "," : "") + std::string("\"") +
+              t.name + "\":{\"dtype\":\"" + t.dtype + "\",\"shape\":[" + dims +
+              "],\"data_offsets\":[" + std::to_string(offset) + "," +
+              std::to_string(offset + t.bytes.size()) + "]}";
+    offset += t.bytes.size();
+  }
+  header += "}";
+  uint64_t n = header.size();
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char *>(&n), sizeof n);
+  out << header;
+  for (const StoredTensor &t : tensors)
+    out.write(reinterpret_cast<const char *>(t.bytes.data()),
+              static_cast<std::streamsize>(t.bytes.size()));
+  return path;
+}
+
+class QuantizedProjectionTest
+    : public ::testing::TestWithParam<QuantizedShape> {};
+
+TEST_P(QuantizedProjectionTest, MatchesReference) {
+  const QuantizedShape &p = GetParam();
+  int64_t groups = p.in / p.block;
+  std::string scaleType = std::string(p.scaleDtype) == "F16"    ? "f16"
+                          : std::string(p.scaleDtype) == "BF16" ? "bf16"
+                                                                : "f32";
+  std::string rows = p.dynamicRows ? "?" : std::to_string(p.rows);
+  std::string x = "tensor<" + rows + "x" + std::to_string(p.in) + "xf32>",
+              w = "tensor<" + std::to_string(p.out) + "x" +
+                  std::to_string(p.in) + "xi8>",
+              sc = "tensor<" + std::to_string(p.out) + "x" +
+                   std::to_string(groups) + "x" + scaleType + ">",
+              y = "tensor<" + rows + "x" + std::to_string(p.out) + "xf32>";
+  std::string dir = ::testing::TempDir() + "/seqc-projection-q" +
+                    std::to_string(p.block) + "-" + scaleType + "-" + rows +
+                    "-" + std::to_string(p.rows) + "-" + std::to_string(p.out) +
+                    "-" + std::to_string(p.in);
+  ASSERT_EQ(std::system(("mkdir -p " + dir).c_str()), 0);
+  std::string mlir = dir + "/model.mlir", so = dir + "/model.so";
+  {
+    std::ofstream f(mlir);
+    f << "func.func @run(%x: " << x << ") -> " << y
+      << " {\n  %w = seq.weight \"w\" : " << w
+      << "\n  %s = seq.weight \"w_scale\" : " << sc
+      << "\n  %y = seq.linear %x, %w scales %s : " << x << ", " << w
+      << " scales " << sc << " -> " << y << "\n  return %y : " << y << "\n}\n";
+  }
+  std::string cmd = seqc::test::seqcExecutable() + " " + mlir + " -o " + so +
+                    " --parallel-threshold=1 2> " + dir + "/seqc.log";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << "see " << dir << "/seqc.log";
+  if (seqc::test::compileOnly())
+    GTEST_SKIP() << "compiled only (SEQC_TEST_COMPILE_ONLY)";
+
+  std::mt19937 gen(7);
+  std::uniform_int_distribution<int> value(-127, 127);
+  std::uniform_real_distribution<float> spread(0.5f, 1.5f);
+  StoredTensor values{"w", "I8", {p.out, p.in}, {}};
+  StoredTensor scales{"w_scale", p.scaleDtype, {p.out, groups}, {}};
+  std::vector<float> scale(static_cast<size_t>(p.out * groups));
+  for (float &s : scale) {
+    s = rounded(spread(gen) / (127.0f * std::sqrt(float(p.in))), scaleType);
+    uint32_t bits32;
+    std::memcpy(&bits32, &s, sizeof bits32);
+    uint16_t bits16 = scaleType == "bf16" ? toBf16(s) : toF16(s);
+    const uint8_t *from = scaleType == "f32"
+                              ? reinterpret_cast<const uint8_t *>(&bits32)
+                              : reinterpret_cast<const uint8_t *>(&bits16);
+    scales.bytes.insert(scales.bytes.end(), from,
+                        from + (scaleType == "f32" ? 4 : 2));
+  }
+  Tensor weight({p.out, p.in});
+  for (int64_t n = 0; n < p.out; ++n)
+    for (int64_t k = 0; k < p.in; ++k) {
+      int q = value(gen);
+      values.bytes.push_back(static_cast<uint8_t>(static_cast<int8_t>(q)));
+      weight.data[n * p.in + k] = float(q) * scale[n * groups + k / p.block];
+    }
+  std::string weights =
+      writeSafetensors(dir + "/w.safetensors", {values, scales});
+  Tensor input = random({p.rows, p.in}, 1, 1.0f);
+  Tensor expected = seqref::linear(input, weight);
+  double bound = 0;
+  for (float v : expected.data)
+    bound = std::max(bound, std::fabs(double(v)));
+
+  std::vector<Tensor> results;
+  for (int threads : {1, 2}) {
+    Tensor result({p.rows, p.out});
+    seq_tensor inputs[] = {view(input)};
+    seq_tensor outputs[] = {view(result)};
+    seq_model_options options;
+    seq_model_options_init(&options);
+    options.num_threads = threads;
+    options.validate_weights = 1;
+    seq_model *model = nullptr;
+    ASSERT_EQ(seq_model_open(so.c_str(), weights.c_str(), &options, &model),
+              SEQ_OK)
+        << seq_last_error();
+    ASSERT_EQ(seq_model_run(model, "run", inputs, 1, outputs, 1), SEQ_OK)
+        << seq_last_error();
+    seq_model_close(model);
+    double worst = 0;
+    for (size_t i = 0; i < expected.data.size(); ++i) {
+      double got = result.data[i];
+      worst = std::isnan(got)
+                  ? INFINITY
+                  : std::max(worst, std::fabs(got - expected.data[i]));
+    }
+    EXPECT_LE(worst, 1e-4 * (1 + bound)) << threads << " thread(s)";
+    results.push_back(std::move(result));
+  }
+  EXPECT_EQ(results[0].data, results[1].data)
+      << "differs between 1 and 2 threads";
+}
+
+std::string
+quantizedName(const ::testing::TestParamInfo<QuantizedShape> &info) {
+  const QuantizedShape &p = info.param;
+  return std::string("q") + std::to_string(p.block) + "_" + p.scaleDtype +
+         (p.dynamicRows ? "_dynamic_" : "_static_") + std::to_string(p.rows) +
+         "x" + std::to_string(p.out) + "x" + std::to_string(p.in);
+}
+
+// Blocks of 32 with f16 scales (ggml's Q8_0) in panels of 64 (N = 128) and
+// 32 (N = 96): one row, rows known only at run time (5, 70: tiles of 6, 2,
+// 1), K = 2336 in two dequantized blocks (1168 deep: the second starts
+// inside a scale block); other block sizes (3, 1, 128) and scale types
+// (bf16, f32); [N, K] (N = 100) on the generic contraction.
+INSTANTIATE_TEST_SUITE_P(
+    Blocks, QuantizedProjectionTest,
+    ::testing::Values(QuantizedShape{1, 128, 512, false, 32, "F16"},
+                      QuantizedShape{1, 96, 64, true, 32, "F16"},
+                      QuantizedShape{5, 128, 512, true, 32, "F16"},
+                      QuantizedShape{70, 128, 512, true, 32, "F16"},
+                      QuantizedShape{67, 96, 2336, false, 32, "F16"},
+                      QuantizedShape{1, 64, 2336, false, 32, "F16"},
+                      QuantizedShape{3, 64, 96, false, 3, "BF16"},
+                      QuantizedShape{1, 64, 96, false, 1, "F32"},
+                      QuantizedShape{66, 64, 128, false, 128, "F32"},
+                      QuantizedShape{9, 100, 64, false, 32, "F16"},
+                      QuantizedShape{1, 100, 64, false, 32, "F16"}),
+    quantizedName);
+
 std::string shapeName(const ::testing::TestParamInfo<Shape> &info) {
   const Shape &p = info.param;
   std::string storage = std::string(p.compiled) == "f32" && p.file[1] == '3'

@@ -55,6 +55,46 @@ LogicalResult WeightOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// Block-quantized weights (seq.linear / seq.embedding `scales`)
+//===----------------------------------------------------------------------===//
+
+/// Checks that `values` (i8 [N, K], or panels [N/p, K, p]) and `scales`
+/// ([N, K/block], or [N/p, K/block, p]) describe one block-quantized matrix,
+/// and that values are i8 exactly when scales are given.
+static LogicalResult verifyBlockScales(Operation *op, Value values,
+                                       Value scales) {
+  NamedTensor v(values, "weight");
+  bool quantized = v.type.getElementType().isInteger(8);
+  if (!scales) {
+    if (quantized)
+      return op->emitOpError("expected scales for an i8 (block-quantized) ")
+             << v.name;
+    return success();
+  }
+  if (!quantized)
+    return op->emitOpError("expected an i8 ")
+           << v.name << " with scales, got " << v.type.getElementType();
+  NamedTensor s(scales, "scales");
+  Type scale = s.type.getElementType();
+  if (!isa<Float16Type, BFloat16Type, Float32Type>(scale))
+    return op->emitOpError("expected f16, bf16 or f32 scales, got ") << scale;
+  if (s.rank() != v.rank())
+    return op->emitOpError("expected scales of rank ")
+           << v.rank() << " like the " << v.name << ", got " << s.type;
+  for (int64_t d : {int64_t(0), v.rank() - 1})
+    if (d != 1 && failed(matchDim(op, s, d, v, d)))
+      return failure();
+  int64_t k = v.dim(1), blocks = s.dim(1);
+  if (ShapedType::isDynamic(k) || ShapedType::isDynamic(blocks))
+    return success();
+  if (blocks <= 0 || k % blocks != 0)
+    return op->emitOpError("expected scales dim 1 (")
+           << blocks << ") to divide the " << v.name << "'s " << k
+           << " input features into equal blocks";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // EmbeddingOp
 //===----------------------------------------------------------------------===//
 
@@ -68,8 +108,15 @@ LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *,
     return failure();
   SmallVector<int64_t> shape(indices.getShape());
   shape.push_back(dimOrDynamic(adaptor.getTable().getType(), 1));
+  // Rows of a block-quantized (i8) table are dequantized to f32.
+  if (adaptor.getScales() || element.isInteger(8))
+    element = Float32Type::get(element.getContext());
   results.push_back(RankedTensorType::get(shape, element));
   return success();
+}
+
+LogicalResult EmbeddingOp::verify() {
+  return verifyBlockScales(*this, getTable(), getScales());
 }
 
 //===----------------------------------------------------------------------===//
@@ -99,14 +146,31 @@ int64_t LinearOp::outFeatures(Type weightType) {
              : rows * width;
 }
 
+int64_t LinearOp::blockSize() {
+  if (!getScales())
+    return 0;
+  int64_t k = cast<RankedTensorType>(getWeight().getType()).getDimSize(1);
+  int64_t blocks = cast<RankedTensorType>(getScales().getType()).getDimSize(1);
+  return ShapedType::isDynamic(k) || ShapedType::isDynamic(blocks)
+             ? ShapedType::kDynamic
+             : k / blocks;
+}
+
 LogicalResult LinearOp::verify() {
   NamedTensor input(getInput(), "input"), weight(getWeight(), "weight");
   // The weight may be stored narrower than the input (bf16 or f16 weights
   // of an f32 model): the product widens each element in registers.
   Type element = elementTypeOf(getInput().getType());
   Type stored = elementTypeOf(getWeight().getType());
-  if (stored != element && !(isa<BFloat16Type, Float16Type>(stored) &&
-                             element.getIntOrFloatBitWidth() > 16))
+  if (failed(verifyBlockScales(*this, getWeight(), getScales())))
+    return failure();
+  if (getScales() && !element.isF32())
+    return emitOpError("expected an f32 input for a block-quantized "
+                       "weight, got ")
+           << element;
+  if (stored != element && !getScales() &&
+      !(isa<BFloat16Type, Float16Type>(stored) &&
+        element.getIntOrFloatBitWidth() > 16))
     return emitOpError("expected the weight's element type to be the "
                        "input's (")
            << element << ") or bf16/f16 stored narrower, got " << stored;

@@ -22,7 +22,9 @@ def Seq_WeightOp : Seq_Op<"weight", [Pure]> {
     exact shape and the element type the compiled code reads (f32, or
     bf16/f16 for projection weights kept narrow); the runtime converts
     stored f16/bf16/f32/f64 data to it, rounding to nearest even when it
-    narrows.
+    narrows. An i8 weight is the values of a block-quantized matrix, read
+    with its scales by `seq.linear`/`seq.embedding` (`scales`); the runtime
+    binds it only from i8 data.
 
     With `transposed`, the checkpoint stores the 2-D tensor transposed (e.g.
     GPT-2's `Conv1D` keeps `[in, out]`); the runtime transposes it once at
@@ -50,7 +52,7 @@ def Seq_WeightOp : Seq_Op<"weight", [Pure]> {
   }];
   let arguments = (ins StrAttr:$name, UnitAttr:$transposed, UnitAttr:$stacked,
                        UnitAttr:$panels);
-  let results = (outs StaticShapeTensorOf<[AnyFloat]>:$result);
+  let results = (outs StaticShapeTensorOf<[AnyFloat, I8]>:$result);
   let assemblyFormat = [{
     $name (`transposed` $transposed^)? (`stacked` $stacked^)? (`panels` $panels^)?
     attr-dict `:` type($result)
@@ -65,21 +67,32 @@ def Seq_EmbeddingOp : Seq_Op<"embedding", [Pure, InferTypeOpAdaptor]> {
     the result has the shape of `indices` followed by `dim`. Out-of-range ids
     are a runtime error, not undefined behaviour.
 
+    With `scales`, the table is block-quantized like a `seq.linear` weight:
+    an i8 table `[vocab, dim]` with `scales` `[vocab, dim / block]`, row
+    element `d` being `f32(table[v, d]) · f32(scales[v, d / block])`; the
+    result is f32.
+
     ```mlir
     %h = seq.embedding %table[%ids]
         : tensor<32000x64xf32>, tensor<1x?xi64> -> tensor<1x?x64xf32>
+    %g = seq.embedding %q[%ids] scales %s
+        : tensor<32000x64xi8>, tensor<1x?xi64> scales tensor<32000x2xf16>
+        -> tensor<1x?x64xf32>
     ```
   }];
-  let arguments = (ins Seq_FloatTensorOfRank<[2]>:$table,
-                       Seq_IntTensor:$indices);
+  let arguments = (ins Seq_WeightTensorOfRank<[2]>:$table,
+                       Seq_IntTensor:$indices,
+                       Optional<Seq_FloatTensorOfRank<[2]>>:$scales);
   let results = (outs Seq_FloatTensor:$result);
   let assemblyFormat = [{
-    $table `[` $indices `]` attr-dict `:` type($table) `,` type($indices)
-    `->` type($result)
+    $table `[` $indices `]` (`scales` $scales^)? attr-dict `:` type($table)
+    `,` type($indices) (`scales` type($scales)^)? `->` type($result)
   }];
+  let hasVerifier = 1;
 }
 
-def Seq_LinearOp : Seq_Op<"linear", [Pure, InferTypeOpAdaptor]> {
+def Seq_LinearOp : Seq_Op<"linear", [Pure, InferTypeOpAdaptor,
+                                     AttrSizedOperandSegments]> {
   let summary = "affine projection of the last dimension, PyTorch weight layout";
   let description = [{
     `result = input · weightᵀ (+ bias)` over the last dimension, exactly
@@ -92,25 +105,39 @@ def Seq_LinearOp : Seq_Op<"linear", [Pure, InferTypeOpAdaptor]> {
     input's type, so a bf16 checkpoint is read at half the bytes and gives
     the f32 model's numbers.
 
+    With `scales`, the weight is block-quantized: i8 values `[out, in]` and
+    float scales `[out, in / block]` (panels: `[out/p, in, p]` and
+    `[out/p, in / block, p]`), element `[o, i]` being
+    `f32(weight[o, i]) · f32(scales[o, i / block])` — symmetric 8-bit blocks
+    of 32 with an f16 scale are ggml's Q8_0. The block size is
+    `in / scales dim 1`; the input must be f32.
+
     ```mlir
     %q = seq.linear %x, %wq, %bq
         : tensor<1x?x64xf32>, tensor<128x64xf32>, tensor<128xf32>
         -> tensor<1x?x128xf32>
+    %u = seq.linear %x, %q8 scales %d
+        : tensor<1x?x64xf32>, tensor<128x64xi8> scales tensor<128x2xf16>
+        -> tensor<1x?x128xf32>
     ```
   }];
   let arguments = (ins Seq_NonScalarFloatTensor:$input,
-                       Seq_FloatTensorOfRank<[2, 3]>:$weight,
-                       Optional<Seq_FloatTensorOfRank<[1]>>:$bias);
+                       Seq_WeightTensorOfRank<[2, 3]>:$weight,
+                       Optional<Seq_FloatTensorOfRank<[1]>>:$bias,
+                       Optional<Seq_FloatTensorOfRank<[2, 3]>>:$scales);
   let results = (outs Seq_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `,` $weight (`,` $bias^)? attr-dict `:` type($input) `,`
-    type($weight) (`,` type($bias)^)? `->` type($result)
+    $input `,` $weight (`,` $bias^)? (`scales` $scales^)? attr-dict `:`
+    type($input) `,` type($weight) (`,` type($bias)^)?
+    (`scales` type($scales)^)? `->` type($result)
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// The output features of a weight of this type: dim 0, or dim 0 × dim 2
     /// for panels; dynamic when unknown.
     static int64_t outFeatures(::mlir::Type weightType);
+    /// Elements per scale of a block-quantized weight, or 0 without scales.
+    int64_t blockSize();
   }];
 }
 

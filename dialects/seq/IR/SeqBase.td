@@ -80,6 +80,10 @@ def Seq_NonScalarFloatTensor
     : RankedTensorOf<[AnyFloat], [HasRankGreaterOrEqualPred<1>],
                      "ranked tensor of rank >= 1">;
 class Seq_FloatTensorOfRank<list<int> ranks> : TensorRankOf<[AnyFloat], ranks>;
+// A projection weight or embedding table as stored: float, or 8-bit
+// integers read with block scales (`scales` of seq.linear/seq.embedding).
+class Seq_WeightTensorOfRank<list<int> ranks>
+    : TensorRankOf<[AnyFloat, I8], ranks>;
 class Seq_IntTensorOfRank<list<int> ranks>
     : TensorRankOf<[AnySignlessInteger], ranks>;
 

@@ -29,6 +29,7 @@ public:
   /// f32 with K a multiple of 16 and N of 4.
   mlir::Value matmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
                                 mlir::Value a, mlir::Value w,
+                                mlir::Value scales,
                                 mlir::Value init) const override;
   /// f32 with N a static multiple of 16.
   mlir::Value matmul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,
@@ -42,11 +43,31 @@ public:
 /// null where it does not apply (f32, K % 16, N % 4).
 mlir::Value vectorMatmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
                                     mlir::Value a, mlir::Value w,
-                                    mlir::Value init);
+                                    mlir::Value scales, mlir::Value init);
+
+/// out [M, width] + a [M, K] · B [K, width], B given block by block along
+/// K by `panelBlock(b, k0, depth)` ([depth, width]: read in place, or
+/// packed or dequantized per call) and multiplied with vectorMatmul's
+/// outer-product micro-kernel (VectorMatmul.cpp).
+mlir::Value
+accumulateKBlocks(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,
+                  mlir::Value out, int64_t k,
+                  llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Value,
+                                                 mlir::OpFoldResult)>
+                      panelBlock);
+
+/// x·Wᵀ with W block-quantized in panels (values [N/p, K, p] i8, scales
+/// [N/p, K/block, p]): dequantized in registers (VectorQuantizedMatmul.cpp),
+/// or null where it does not apply (f32 input, static shapes, p a multiple
+/// of 16 up to 64).
+mlir::Value vectorMatmulQuantizedPanels(mlir::OpBuilder &b, mlir::Location loc,
+                                        mlir::Value a, mlir::Value w,
+                                        mlir::Value scales, mlir::Value init);
 
 /// Element types the projection kernels take for a weight: f32, or bf16/f16
-/// widened to f32 as it is loaded (readLanes), never in memory.
-bool isWeightElement(mlir::Type t);
+/// widened to f32 as it is loaded (readLanes), never in memory; with
+/// `blockScales`, i8 values of a block-quantized weight.
+bool isWeightElement(mlir::Type t, bool blockScales = false);
 
 /// out[m, n] = init[m, n] + Σ_k a[m, k] · b[k, n] (a[k, m] with
 /// `transposeA`) in register tiles of `rowsPerTile` rows × up to 4 vectors

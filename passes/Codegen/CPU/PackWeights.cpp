@@ -34,15 +34,23 @@ namespace {
 int64_t panelWidth(WeightOp op) {
   RankedTensorType type = op.getType();
   if (op.getTransposed() || op.getStacked() || op.getPanels() ||
-      type.getRank() != 2 ||
-      !seqc::cpu::isWeightElement(type.getElementType()) ||
-      type.getDimSize(1) % 16 != 0)
+      type.getRank() != 2)
     return 0;
   for (Operation *user : op->getUsers()) {
     auto linear = dyn_cast<LinearOp>(user);
-    // The CPU kernel computes in f32 (the weight f32, bf16 or f16).
+    // The CPU kernel computes in f32 (the weight f32, bf16, f16 or i8 with
+    // scales).
     if (!linear || linear.getInput() == op.getResult() ||
+        linear.getBias() == op.getResult() ||
         !cast<ShapedType>(linear.getInput().getType()).getElementType().isF32())
+      return 0;
+    bool values = linear.getWeight() == op.getResult();
+    bool scales = linear.getScales() == op.getResult();
+    if (values == scales) // both roles
+      return 0;
+    if (values && (type.getDimSize(1) % 16 != 0 ||
+                   !seqc::cpu::isWeightElement(type.getElementType(),
+                                               linear.getScales() != nullptr)))
       return 0;
   }
   for (int64_t width : {64, 32})
@@ -62,6 +70,27 @@ struct PackWeightsPass : seqc::impl::PackWeightsBase<PackWeightsPass> {
         it->second = 0;
       byName[op.getName()].push_back(op);
     });
+    // A block-quantized weight's values and scales take panels together.
+    for (bool changed = true; changed;) {
+      changed = false;
+      getOperation().walk([&](LinearOp linear) {
+        auto values = linear.getWeight().getDefiningOp<WeightOp>();
+        auto scales = linear.getScales()
+                          ? linear.getScales().getDefiningOp<WeightOp>()
+                          : WeightOp();
+        if (!linear.getScales())
+          return;
+        int64_t v = values ? width.lookup(values.getName()) : 0;
+        int64_t s = scales ? width.lookup(scales.getName()) : 0;
+        if (v == s)
+          return;
+        if (values)
+          width[values.getName()] = 0;
+        if (scales)
+          width[scales.getName()] = 0;
+        changed = true;
+      });
+    }
     IRRewriter rewriter(&getContext());
     for (auto &entry : byName) {
       int64_t p = width.lookup(entry.getKey());
@@ -77,7 +106,8 @@ struct PackWeightsPass : seqc::impl::PackWeightsBase<PackWeightsPass> {
             WeightOp::create(rewriter, op.getLoc(), packed, op.getName(),
                              /*transposed=*/false, /*stacked=*/false,
                              /*panels=*/true);
-        // Only seq.linear reads it, and takes either layout.
+        // Only seq.linear reads it (as weight or scales), and takes either
+        // layout.
         rewriter.replaceAllUsesWith(op.getResult(), replacement.getResult());
         rewriter.eraseOp(op);
       }

@@ -14,13 +14,20 @@ Value readLanes(OpBuilder &b, Location l, Value src, ValueRange indices) {
   auto map = AffineMap::get(
       indices.size(), 0, getAffineDimExpr(indices.size() - 1, b.getContext()));
   Type element = cast<ShapedType>(src.getType()).getElementType();
+  bool integer = isa<IntegerType>(element);
+  Value padding =
+      integer ? arith::ConstantOp::create(b, l, b.getIntegerAttr(element, 0))
+                    .getResult()
+              : lowering::floatConstant(b, l, element, 0.0);
   Value lanes = vector::TransferReadOp::create(
-      b, l, VectorType::get({kVectorLanes}, element), src, indices,
-      lowering::floatConstant(b, l, element, 0.0), map, ArrayRef<bool>{true});
+      b, l, VectorType::get({kVectorLanes}, element), src, indices, padding,
+      map, ArrayRef<bool>{true});
   if (element.isF32())
     return lanes;
-  return arith::ExtFOp::create(
-      b, l, VectorType::get({kVectorLanes}, b.getF32Type()), lanes);
+  auto wide = VectorType::get({kVectorLanes}, b.getF32Type());
+  if (integer) // vpmovsxbd + vcvtdq2ps for i8
+    return arith::SIToFPOp::create(b, l, wide, lanes);
+  return arith::ExtFOp::create(b, l, wide, lanes);
 }
 
 Value writeLanes(OpBuilder &b, Location l, Value vec, Value dest,

@@ -17,7 +17,7 @@ inline constexpr int64_t kVectorLanes = 16;
 
 /// 16 contiguous elements along the last dim of `src` at `indices` (in
 /// bounds), as f32: bf16/f16 sources (weights stored narrow) are widened in
-/// registers.
+/// registers, signed integers (block-quantized values) converted.
 mlir::Value readLanes(mlir::OpBuilder &b, mlir::Location l, mlir::Value src,
                       mlir::ValueRange indices);
 

@@ -57,15 +57,17 @@ constexpr int64_t kPackedMinRows = 64;
 constexpr int64_t kMaxPanelDepth = 2048;
 } // namespace
 
-bool isWeightElement(Type t) { return t.isF32() || t.isBF16() || t.isF16(); }
+bool isWeightElement(Type t, bool blockScales) {
+  if (blockScales)
+    return t.isInteger(8);
+  return t.isF32() || t.isBF16() || t.isF16();
+}
 
-/// out [M, width] + a [M, K] · panel over K in equal blocks of at most
-/// kMaxPanelDepth (multiples of 16; the last may be shorter), so that a
-/// panel block [kc, width] stays in L2 while the rows of a stream past it
-/// in long runs. `panelBlock(b, k0, depth)` gives the block [depth, width]
-/// (read in place, or packed per call); the micro-kernel takes kPackedRows
-/// rows at a time.
-static Value accumulateKBlocks(
+// K in equal blocks of at most kMaxPanelDepth (multiples of 16; the last
+// may be shorter), so that a panel block [kc, width] stays in L2 while the
+// rows of a stream past it in long runs; the micro-kernel takes
+// kPackedRows rows at a time.
+Value accumulateKBlocks(
     OpBuilder &b, Location loc, Value a, Value out, int64_t k,
     function_ref<Value(OpBuilder &, Value, OpFoldResult)> panelBlock) {
   auto c = [&](OpBuilder &bb, int64_t x) { return indexConstant(bb, loc, x); };
@@ -145,7 +147,11 @@ static Value vectorMatmulPanels(OpBuilder &b, Location loc, Value a, Value w,
 }
 
 Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
-                              Value init) {
+                              Value scales, Value init) {
+  if (scales)
+    return cast<RankedTensorType>(w.getType()).getRank() == 3
+               ? vectorMatmulQuantizedPanels(b, loc, a, w, scales, init)
+               : nullptr;
   auto aType = cast<RankedTensorType>(a.getType());
   auto wType = cast<RankedTensorType>(w.getType());
   if (wType.getRank() == 3) {
@@ -501,8 +507,9 @@ Value vectorMatmul(OpBuilder &b, Location loc, Value a, Value bm, Value init,
 }
 
 Value CpuContractions::matmulTransposedB(OpBuilder &b, Location loc, Value a,
-                                         Value w, Value init) const {
-  return vectorMatmulTransposedB(b, loc, a, w, init);
+                                         Value w, Value scales,
+                                         Value init) const {
+  return vectorMatmulTransposedB(b, loc, a, w, scales, init);
 }
 
 Value CpuContractions::matmul(OpBuilder &b, Location loc, Value a, Value bm,

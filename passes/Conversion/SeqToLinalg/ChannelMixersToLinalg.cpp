@@ -161,8 +161,17 @@ struct EmbeddingLowering : OpConversionPattern<seq::EmbeddingOp> {
   matchAndRewrite(seq::EmbeddingOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    Value table = adaptor.getTable(), ids = adaptor.getIndices();
+    Value table = adaptor.getTable(), ids = adaptor.getIndices(),
+          scales = adaptor.getScales();
     auto resultType = cast<RankedTensorType>(op.getType());
+    int64_t blockSize = 0;
+    if (scales) {
+      int64_t dim = cast<RankedTensorType>(table.getType()).getDimSize(1);
+      int64_t blocks = cast<RankedTensorType>(scales.getType()).getDimSize(1);
+      if (ShapedType::isDynamic(dim) || ShapedType::isDynamic(blocks))
+        return rewriter.notifyMatchFailure(op, "scales of dynamic shape");
+      blockSize = dim / blocks;
+    }
     int64_t rank = resultType.getRank();
     SmallVector<OpFoldResult> sizes = getSizes(rewriter, loc, ids);
     sizes.push_back(getSizes(rewriter, loc, table)[1]);
@@ -190,6 +199,13 @@ struct EmbeddingLowering : OpConversionPattern<seq::EmbeddingOp> {
               Value col = linalg::IndexOp::create(b, l, rank - 1);
               Value v =
                   tensor::ExtractOp::create(b, l, table, ValueRange{id, col});
+              if (scales) {
+                Value block = arith::DivUIOp::create(
+                    b, l, col, indexConstant(b, l, blockSize));
+                v = dequantize(b, l, v,
+                               tensor::ExtractOp::create(
+                                   b, l, scales, ValueRange{id, block}));
+              }
               yieldValue(b, l, v);
             })
             .getResult(0);
@@ -236,8 +252,10 @@ struct LinearLowering : OpConversionPattern<seq::LinearOp> {
             : OpFoldResult(rewriter.getIndexAttr(features))};
     Value init = biasOrZeros(rewriter, loc, adaptor.getBias(), sizes,
                              resultType.getElementType());
-    Value out = matmulTransposedB(rewriter, loc, x, adaptor.getWeight(), init,
-                                  contractions);
+    if (adaptor.getScales() && ShapedType::isDynamic(op.blockSize()))
+      return rewriter.notifyMatchFailure(op, "scales of dynamic shape");
+    Value out = matmulTransposedB(rewriter, loc, x, adaptor.getWeight(),
+                                  adaptor.getScales(), init, contractions);
     rewriter.replaceOp(op, expandFromMatrix(rewriter, loc, out,
                                             adaptor.getInput(), resultType));
     return success();
@@ -722,11 +740,11 @@ struct MoeLowering : OpConversionPattern<seq::MoeOp> {
           Value zerosF =
               filledTensor(b, l, {tokens, b.getIndexAttr(ffn)}, t, 0.0);
           Value g = matmulTransposedB(
-              b, l, x, expertSlice(b, l, adaptor.getGateWeight(), e), zerosF,
-              contractions);
+              b, l, x, expertSlice(b, l, adaptor.getGateWeight(), e),
+              /*scales=*/Value(), zerosF, contractions);
           Value u = matmulTransposedB(
-              b, l, x, expertSlice(b, l, adaptor.getUpWeight(), e), zerosF,
-              contractions);
+              b, l, x, expertSlice(b, l, adaptor.getUpWeight(), e),
+              /*scales=*/Value(), zerosF, contractions);
           Value h = pointwise(b, l, {g, u}, g,
                               [&](OpBuilder &nb, Location nl, ValueRange a) {
                                 Value act = applyActivation(nb, nl, kind, a[0]);
@@ -734,8 +752,8 @@ struct MoeLowering : OpConversionPattern<seq::MoeOp> {
                               });
           Value zerosD = filledTensor(b, l, {tokens, dim}, t, 0.0);
           Value o = matmulTransposedB(
-              b, l, h, expertSlice(b, l, adaptor.getDownWeight(), e), zerosD,
-              contractions);
+              b, l, h, expertSlice(b, l, adaptor.getDownWeight(), e),
+              /*scales=*/Value(), zerosD, contractions);
           auto columnType = RankedTensorType::get(
               {cast<RankedTensorType>(weights.getType()).getDimSize(0)}, t);
           Value column = tensor::ExtractSliceOp::create(

@@ -141,7 +141,7 @@ Value applyActivation(OpBuilder &b, Location loc, seq::ActivationKind kind,
 Contractions::~Contractions() = default;
 
 Value Contractions::matmulTransposedB(OpBuilder &, Location, Value, Value,
-                                      Value) const {
+                                      Value, Value) const {
   return nullptr;
 }
 
@@ -175,32 +175,53 @@ Value matmul(OpBuilder &b, Location l, Value a, Value bm, Value init,
       .getResult(0);
 }
 
+Value dequantize(OpBuilder &b, Location loc, Value q, Value scale) {
+  Type f32 = b.getF32Type();
+  Value value = arith::SIToFPOp::create(b, loc, f32, q);
+  if (!scale.getType().isF32())
+    scale = arith::ExtFOp::create(b, loc, f32, scale);
+  return arith::MulFOp::create(b, loc, value, scale);
+}
+
 Value matmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
-                        Value init, const Contractions &contractions) {
-  if (Value kernel = contractions.matmulTransposedB(b, loc, a, w, init))
+                        Value scales, Value init,
+                        const Contractions &contractions) {
+  if (Value kernel = contractions.matmulTransposedB(b, loc, a, w, scales, init))
     return kernel;
   MLIRContext *ctx = b.getContext();
   // (m, n, k): a[m, k] · w[n, k] -> out[m, n]; w in panels [N/p, K, p]
-  // reads w[n floordiv p, k, n mod p].
-  AffineMap wMap = dimsMap(ctx, 3, {1, 2});
+  // reads w[n floordiv p, k, n mod p]; scales [N, K/block] (or panels
+  // [N/p, K/block, p]) read at k floordiv block.
   auto wType = cast<RankedTensorType>(w.getType());
-  if (wType.getRank() == 3) {
+  AffineExpr n = getAffineDimExpr(1, ctx), k = getAffineDimExpr(2, ctx);
+  auto weightMap = [&](AffineExpr kk) {
+    if (wType.getRank() == 2)
+      return AffineMap::get(3, 0, {n, kk}, ctx);
     int64_t p = wType.getDimSize(2);
-    AffineExpr n = getAffineDimExpr(1, ctx), k = getAffineDimExpr(2, ctx);
-    wMap = AffineMap::get(3, 0, {n.floorDiv(p), k, n % p}, ctx);
+    return AffineMap::get(3, 0, {n.floorDiv(p), kk, n % p}, ctx);
+  };
+  SmallVector<Value> inputs = {a, w};
+  SmallVector<AffineMap> maps = {dimsMap(ctx, 3, {0, 2}), weightMap(k)};
+  if (scales) {
+    int64_t block = wType.getDimSize(1) /
+                    cast<RankedTensorType>(scales.getType()).getDimSize(1);
+    inputs.push_back(scales);
+    maps.push_back(weightMap(k.floorDiv(block)));
   }
-  SmallVector<AffineMap> maps = {dimsMap(ctx, 3, {0, 2}), wMap,
-                                 dimsMap(ctx, 3, {0, 1})};
+  maps.push_back(dimsMap(ctx, 3, {0, 1}));
   auto op = linalg::GenericOp::create(
-      b, loc, init.getType(), ValueRange{a, w}, ValueRange{init}, maps,
-      iterators(2, 1), [](OpBuilder &nb, Location nl, ValueRange args) {
+      b, loc, init.getType(), inputs, ValueRange{init}, maps, iterators(2, 1),
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
         auto fm = contractionFlags();
-        // A weight stored narrower (bf16/f16) is widened exactly.
+        // A weight stored narrower (bf16/f16) is widened exactly; a
+        // block-quantized one is dequantized.
         Value weight = args[1];
-        if (weight.getType() != args[0].getType())
+        if (scales)
+          weight = dequantize(nb, nl, weight, args[2]);
+        else if (weight.getType() != args[0].getType())
           weight = arith::ExtFOp::create(nb, nl, args[0].getType(), weight);
         Value prod = arith::MulFOp::create(nb, nl, args[0], weight, fm);
-        Value sum = arith::AddFOp::create(nb, nl, args[2], prod, fm);
+        Value sum = arith::AddFOp::create(nb, nl, args.back(), prod, fm);
         yieldValue(nb, nl, sum);
       });
   return op.getResult(0);

@@ -80,9 +80,12 @@ public:
   virtual ~Contractions();
 
   /// init[m, n] + Σ_k a[m, k] · w[n, k] (PyTorch weight layout, or w in
-  /// panels [N/p, K, p], see seq.weight), or null.
+  /// panels [N/p, K, p], see seq.weight), or null. With `scales` (else
+  /// null), w is block-quantized: i8 values read as w[n, k] · scales[n,
+  /// k / block] (see seq.linear).
   virtual mlir::Value matmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
                                         mlir::Value a, mlir::Value w,
+                                        mlir::Value scales,
                                         mlir::Value init) const;
 
   /// init[m, n] + Σ_k a[m, k] · b[k, n] (a read as [k, m] with
@@ -99,11 +102,17 @@ public:
 };
 
 /// out[m, n] = init[m, n] + Σ_k a[m, k] · w[n, k]: a linear projection in
-/// PyTorch weight layout on 2-D tensors, or with w in panels [N/p, K, p]
-/// (the target's kernel where it has one, else a linalg contraction).
+/// PyTorch weight layout on 2-D tensors, or with w in panels [N/p, K, p],
+/// block-quantized with `scales` when not null (the target's kernel where
+/// it has one, else a linalg contraction).
 mlir::Value matmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
-                              mlir::Value a, mlir::Value w, mlir::Value init,
+                              mlir::Value a, mlir::Value w, mlir::Value scales,
+                              mlir::Value init,
                               const Contractions &contractions);
+
+/// `f32(q) · f32(scale)`: one element of a block-quantized weight.
+mlir::Value dequantize(mlir::OpBuilder &b, mlir::Location loc, mlir::Value q,
+                       mlir::Value scale);
 
 /// out[m, n] = init[m, n] + Σ_k a[m, k] · b[k, n] (a[k, m] with
 /// `transposeA`): the target's kernel where it has one, else a linalg

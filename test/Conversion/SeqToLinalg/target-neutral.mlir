@@ -55,6 +55,29 @@ func.func @projection_bf16(%x: tensor<4x32xf32>, %w: tensor<2x32x32xbf16>) -> te
 
 // -----
 
+// A block-quantized weight (i8 values, f16 scales per 32): the neutral
+// contraction dequantizes each element (value · scale of its block); the
+// CPU kernel converts 16 i8 lanes in registers and applies the block's
+// scales once per block.
+// CHECK: #[[SCALES:.+]] = affine_map<(d0, d1, d2) -> (d1 floordiv 32, d2 floordiv 32, d1 mod 32)>
+// CHECK-LABEL: func.func @projection_q8
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #{{.+}}, #[[SCALES]], #{{.+}}]
+// CHECK: ^bb0(%[[A:.+]]: f32, %[[Q:.+]]: i8, %[[S:.+]]: f16, %[[ACC:.+]]: f32):
+// CHECK: %[[V:.+]] = arith.sitofp %[[Q]] : i8 to f32
+// CHECK: %[[SW:.+]] = arith.extf %[[S]] : f16 to f32
+// CHECK: %[[W:.+]] = arith.mulf %[[V]], %[[SW]]
+// CHECK: arith.mulf %[[A]], %[[W]]
+// CPU-LABEL: func.func @projection_q8
+// CPU: vector.transfer_read {{.*}} : tensor<2x64x32xi8>, vector<16xi8>
+// CPU: arith.sitofp {{.*}} : vector<16xi8> to vector<16xf32>
+// CPU: math.fma {{.*}} : vector<16xf32>
+func.func @projection_q8(%x: tensor<4x64xf32>, %w: tensor<2x64x32xi8>, %s: tensor<2x2x32xf16>) -> tensor<4x64xf32> {
+  %y = seq.linear %x, %w scales %s : tensor<4x64xf32>, tensor<2x64x32xi8> scales tensor<2x2x32xf16> -> tensor<4x64xf32>
+  return %y : tensor<4x64xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @attention
 // CHECK-NOT: vector.
 // CHECK: scf.for

@@ -26,7 +26,7 @@ func.func @wrong_result_type(%x: tensor<2x16xf32>, %w: tensor<8x16xf32>) {
 
 // Tests that ranks are enforced by the operand constraints.
 func.func @wrong_rank(%t: tensor<32xf32>, %ids: tensor<4xi64>) {
-  // expected-error @+1 {{operand #0 must be 2D tensor of floating-point values, but got 'tensor<32xf32>'}}
+  // expected-error @+1 {{operand #0 must be 2D tensor of floating-point or 8-bit signless integer values, but got 'tensor<32xf32>'}}
   %0 = seq.embedding %t[%ids] : tensor<32xf32>, tensor<4xi64> -> tensor<4x32xf32>
   return
 }
@@ -110,7 +110,7 @@ func.func @weight_stacked_transposed() {
 // -----
 
 func.func @weight_dynamic_shape() {
-  // expected-error @+1 {{result #0 must be statically shaped tensor of floating-point values, but got 'tensor<?x4xf32>'}}
+  // expected-error @+1 {{result #0 must be statically shaped tensor of floating-point or 8-bit signless integer values, but got 'tensor<?x4xf32>'}}
   %0 = seq.weight "w" : tensor<?x4xf32>
   return
 }
@@ -133,6 +133,80 @@ func.func @linear_weight_wider(%x: tensor<2x16xbf16>, %w: tensor<8x16xf32>) {
 func.func @linear_weight_f8(%x: tensor<2x16xf32>, %w: tensor<8x16xf8E4M3FN>) {
   // expected-error @+1 {{expected the weight's element type to be the input's ('f32') or bf16/f16 stored narrower, got 'f8E4M3FN'}}
   %0 = seq.linear %x, %w : tensor<2x16xf32>, tensor<8x16xf8E4M3FN> -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+// Tests the block-quantized forms: i8 values exactly with scales, and the
+// scales' type and shape.
+func.func @linear_i8_without_scales(%x: tensor<2x64xf32>, %w: tensor<8x64xi8>) {
+  // expected-error @+1 {{expected scales for an i8 (block-quantized) weight}}
+  %0 = seq.linear %x, %w : tensor<2x64xf32>, tensor<8x64xi8> -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @linear_scales_of_float(%x: tensor<2x64xf32>, %w: tensor<8x64xf32>, %s: tensor<8x2xf16>) {
+  // expected-error @+1 {{expected an i8 weight with scales, got 'f32'}}
+  %0 = seq.linear %x, %w scales %s : tensor<2x64xf32>, tensor<8x64xf32> scales tensor<8x2xf16> -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @linear_scales_type(%x: tensor<2x64xf32>, %w: tensor<8x64xi8>, %s: tensor<8x2xf64>) {
+  // expected-error @+1 {{expected f16, bf16 or f32 scales, got 'f64'}}
+  %0 = seq.linear %x, %w scales %s : tensor<2x64xf32>, tensor<8x64xi8> scales tensor<8x2xf64> -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @linear_scales_rows(%x: tensor<2x64xf32>, %w: tensor<8x64xi8>, %s: tensor<4x2xf16>) {
+  // expected-error @+1 {{expected scales dim 0 (4) to match weight dim 0 (8)}}
+  %0 = seq.linear %x, %w scales %s : tensor<2x64xf32>, tensor<8x64xi8> scales tensor<4x2xf16> -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @linear_scales_blocks(%x: tensor<2x64xf32>, %w: tensor<8x64xi8>, %s: tensor<8x3xf16>) {
+  // expected-error @+1 {{expected scales dim 1 (3) to divide the weight's 64 input features into equal blocks}}
+  %0 = seq.linear %x, %w scales %s : tensor<2x64xf32>, tensor<8x64xi8> scales tensor<8x3xf16> -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @linear_scales_rank(%x: tensor<2x64xf32>, %w: tensor<1x64x8xi8>, %s: tensor<8x2xf16>) {
+  // expected-error @+1 {{expected scales of rank 3 like the weight, got 'tensor<8x2xf16>'}}
+  %0 = seq.linear %x, %w scales %s : tensor<2x64xf32>, tensor<1x64x8xi8> scales tensor<8x2xf16> -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @linear_quantized_f64_input(%x: tensor<2x64xf64>, %w: tensor<8x64xi8>, %s: tensor<8x2xf16>) {
+  // expected-error @+1 {{expected an f32 input for a block-quantized weight, got 'f64'}}
+  %0 = seq.linear %x, %w scales %s : tensor<2x64xf64>, tensor<8x64xi8> scales tensor<8x2xf16> -> tensor<2x8xf64>
+  return
+}
+
+// -----
+
+func.func @embedding_i8_without_scales(%t: tensor<100x64xi8>, %ids: tensor<1x4xi64>) {
+  // expected-error @+1 {{expected scales for an i8 (block-quantized) weight}}
+  %0 = seq.embedding %t[%ids] : tensor<100x64xi8>, tensor<1x4xi64> -> tensor<1x4x64xf32>
+  return
+}
+
+// -----
+
+func.func @embedding_scales_vocab(%t: tensor<100x64xi8>, %ids: tensor<1x4xi64>, %s: tensor<99x2xf16>) {
+  // expected-error @+1 {{expected scales dim 0 (99) to match weight dim 0 (100)}}
+  %0 = seq.embedding %t[%ids] scales %s : tensor<100x64xi8>, tensor<1x4xi64> scales tensor<99x2xf16> -> tensor<1x4x64xf32>
   return
 }
 

@@ -1,0 +1,201 @@
+//===- VectorQuantizedMatmul.cpp - x·Wᵀ with W in 8-bit blocks ------------===//
+//
+// Projections whose weight is block-quantized (seq.linear `scales`): i8
+// values in panels [N/p, K, p] and scales [N/p, K/block, p], element
+// [n, k] = values[n/p, k, n%p] · scales[n/p, k/block, n%p]. One task per
+// panel, as for float panels (VectorMatmul.cpp):
+//
+//  - one row (decode, bound by the bytes of W streamed): per block, FMAs of
+//    the broadcast input element with the panel's values converted to f32
+//    in registers (vpmovsxbd + vcvtdq2ps) into block accumulators, then one
+//    FMA of those with the block's p column scales — contiguous in the
+//    panel layout — into the totals. W is read once, 1 byte per weight
+//    plus 2 per block of p·block for the scales.
+//  - several rows (prefill, bound by the FMAs): each block of the panel
+//    (up to [2048, p]) is dequantized into an f32 scratch once per task in
+//    16-lane vectors and multiplied by the float panels' micro-kernel, so
+//    the dequantization costs 1/M of the FMAs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Codegen/CPU/CpuKernels.h"
+#include "passes/Codegen/CPU/VectorLanes.h"
+#include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+
+namespace seqc::cpu {
+
+using namespace seqc::lowering;
+
+namespace {
+
+/// One panel's view of a block-quantized weight.
+struct QuantizedPanel {
+  Value values, scales, panel;
+  int64_t k, block, vectors;
+};
+
+/// out [1, width] + a [1, K] · panelᵀ with the scales applied once per
+/// block: block accumulators of `vectors` lanes, kept in two sets over
+/// alternate elements when the block is even (two FMA chains per vector).
+Value oneRow(OpBuilder &b, Location loc, Value a, Value out,
+             const QuantizedPanel &q) {
+  auto c = [&](OpBuilder &bb, int64_t x) { return indexConstant(bb, loc, x); };
+  Value zero = splatLanes(b, loc, floatConstant(b, loc, b.getF32Type(), 0.0));
+  int64_t sets = q.block % 2 == 0 ? 2 : 1;
+  SmallVector<Value> totals(q.vectors, zero);
+  auto groups = scf::ForOp::create(
+      b, loc, c(b, 0), c(b, q.k / q.block), c(b, 1), totals,
+      [&](OpBuilder &gb, Location, Value g, ValueRange total) {
+        Value k0 = arith::MulIOp::create(gb, loc, g, c(gb, q.block));
+        SmallVector<Value> zeros(sets * q.vectors, zero);
+        auto inner = scf::ForOp::create(
+            gb, loc, c(gb, 0), c(gb, q.block), c(gb, sets), zeros,
+            [&](OpBuilder &kb, Location, Value kk, ValueRange acc) {
+              SmallVector<Value> next;
+              for (int64_t s = 0; s < sets; ++s) {
+                Value at = arith::AddIOp::create(
+                    kb, loc, k0, arith::AddIOp::create(kb, loc, kk, c(kb, s)));
+                Value x = splatLanes(
+                    kb, loc,
+                    tensor::ExtractOp::create(kb, loc, a,
+                                              ValueRange{c(kb, 0), at}));
+                for (int64_t j = 0; j < q.vectors; ++j)
+                  next.push_back(math::FmaOp::create(
+                      kb, loc, x,
+                      readLanes(kb, loc, q.values,
+                                ValueRange{q.panel, at, c(kb, j * kVectorLanes)}),
+                      acc[s * q.vectors + j]));
+              }
+              scf::YieldOp::create(kb, loc, next);
+            });
+        SmallVector<Value> next;
+        for (int64_t j = 0; j < q.vectors; ++j) {
+          Value sum = inner.getResult(j);
+          if (sets == 2)
+            sum = arith::AddFOp::create(gb, loc, sum,
+                                        inner.getResult(q.vectors + j));
+          Value scale = readLanes(
+              gb, loc, q.scales, ValueRange{q.panel, g, c(gb, j * kVectorLanes)});
+          next.push_back(math::FmaOp::create(gb, loc, sum, scale, total[j]));
+        }
+        scf::YieldOp::create(gb, loc, next);
+      });
+  Value row0 = c(b, 0);
+  for (int64_t j = 0; j < q.vectors; ++j) {
+    Value col = c(b, j * kVectorLanes);
+    Value sum = arith::AddFOp::create(
+        b, loc, readLanes(b, loc, out, ValueRange{row0, col}),
+        groups.getResult(j));
+    out = writeLanes(b, loc, sum, out, ValueRange{row0, col});
+  }
+  return out;
+}
+
+/// The panel's rows [k0, k0 + depth) dequantized to f32 [depth, width].
+Value dequantizedBlock(OpBuilder &b, Location loc, const QuantizedPanel &q,
+                       Value k0, OpFoldResult depth) {
+  auto c = [&](OpBuilder &bb, int64_t x) { return indexConstant(bb, loc, x); };
+  int64_t width = q.vectors * kVectorLanes;
+  Value scratch =
+      emptyTensor(b, loc, {depth, b.getIndexAttr(width)}, b.getF32Type());
+  return scf::ForOp::create(
+             b, loc, c(b, 0), getValueOrCreateConstantIndexOp(b, loc, depth),
+             c(b, 1), ValueRange{scratch},
+             [&](OpBuilder &kb, Location, Value kk, ValueRange it) {
+               Value at = arith::AddIOp::create(kb, loc, k0, kk);
+               Value g = arith::DivUIOp::create(kb, loc, at, c(kb, q.block));
+               Value tile = it[0];
+               for (int64_t j = 0; j < q.vectors; ++j) {
+                 Value col = c(kb, j * kVectorLanes);
+                 Value v = arith::MulFOp::create(
+                     kb, loc,
+                     readLanes(kb, loc, q.values, ValueRange{q.panel, at, col}),
+                     readLanes(kb, loc, q.scales, ValueRange{q.panel, g, col}));
+                 tile = writeLanes(kb, loc, v, tile, ValueRange{kk, col});
+               }
+               scf::YieldOp::create(kb, loc, tile);
+             })
+      .getResult(0);
+}
+
+} // namespace
+
+Value vectorMatmulQuantizedPanels(OpBuilder &b, Location loc, Value a, Value w,
+                                  Value scales, Value init) {
+  auto aType = cast<RankedTensorType>(a.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  auto sType = cast<RankedTensorType>(scales.getType());
+  Type f32 = b.getF32Type();
+  if (aType.getElementType() != f32 ||
+      cast<RankedTensorType>(init.getType()).getElementType() != f32 ||
+      !wType.getElementType().isInteger(8) || wType.getRank() != 3 ||
+      !wType.hasStaticShape() || !sType.hasStaticShape())
+    return nullptr;
+  int64_t panels = wType.getDimSize(0), k = wType.getDimSize(1),
+          width = wType.getDimSize(2), groups = sType.getDimSize(1);
+  if (width % kVectorLanes != 0 || width > 4 * kVectorLanes || groups <= 0 ||
+      k % groups != 0)
+    return nullptr;
+  auto c = [&](OpBuilder &bb, int64_t x) { return indexConstant(bb, loc, x); };
+  OpFoldResult mSize = getSizes(b, loc, a)[0];
+  int64_t staticRows = aType.getDimSize(0);
+  auto forall = scf::ForallOp::create(
+      b, loc, SmallVector<OpFoldResult>{b.getIndexAttr(panels)},
+      ValueRange{init}, std::nullopt,
+      [&](OpBuilder &fb, Location, ValueRange args) {
+        auto idx = [&](int64_t v) -> OpFoldResult {
+          return fb.getIndexAttr(v);
+        };
+        QuantizedPanel q{w, scales, args[0], k, k / groups,
+                         width / kVectorLanes};
+        Value nBase = arith::MulIOp::create(fb, loc, args[0], c(fb, width));
+        Value out = tensor::ExtractSliceOp::create(
+            fb, loc, args[1], ArrayRef<OpFoldResult>{idx(0), nBase},
+            ArrayRef<OpFoldResult>{mSize, idx(width)},
+            ArrayRef<OpFoldResult>{idx(1), idx(1)});
+        auto severalRows = [&](OpBuilder &sb) {
+          return accumulateKBlocks(
+              sb, loc, a, out, k,
+              [&](OpBuilder &kb, Value k0, OpFoldResult depth) {
+                return dequantizedBlock(kb, loc, q, k0, depth);
+              });
+        };
+        Value result;
+        if (staticRows == 1) {
+          result = oneRow(fb, loc, a, out, q);
+        } else if (ShapedType::isDynamic(staticRows)) {
+          // A layer body shared by prefill and decode: decided per call.
+          Value m = getValueOrCreateConstantIndexOp(fb, loc, mSize);
+          Value one = arith::CmpIOp::create(fb, loc, arith::CmpIPredicate::eq,
+                                            m, c(fb, 1));
+          result = scf::IfOp::create(
+                       fb, loc, one,
+                       [&](OpBuilder &tb, Location) {
+                         scf::YieldOp::create(tb, loc, oneRow(tb, loc, a, out, q));
+                       },
+                       [&](OpBuilder &eb, Location) {
+                         scf::YieldOp::create(eb, loc, severalRows(eb));
+                       })
+                       .getResult(0);
+        } else {
+          result = severalRows(fb);
+        }
+        auto inParallel = scf::InParallelOp::create(fb, loc);
+        OpBuilder::InsertionGuard guard(fb);
+        fb.setInsertionPointToStart(inParallel.getBody());
+        tensor::ParallelInsertSliceOp::create(
+            fb, loc, result, args[1], ArrayRef<OpFoldResult>{idx(0), nBase},
+            ArrayRef<OpFoldResult>{mSize, idx(width)},
+            ArrayRef<OpFoldResult>{idx(1), idx(1)});
+      });
+  return forall.getResult(0);
+}
+
+} // namespace seqc::cpu
