@@ -158,6 +158,7 @@ std::optional<WeightFormat> parseWeightFormat(llvm::StringRef name) {
       .Case("f32", WeightFormat::F32)
       .Case("bf16", WeightFormat::BF16)
       .Case("f16", WeightFormat::F16)
+      .Case("q8_0", WeightFormat::Q8_0)
       .Default(std::nullopt);
 }
 
@@ -168,10 +169,10 @@ std::vector<std::string> supportedArchitectures() {
   return names;
 }
 
-OwningOpRef<ModuleOp> importHuggingFace(MLIRContext *context,
-                                        const std::string &folder,
-                                        const ImportOptions &options,
-                                        std::string &error) {
+OwningOpRef<ModuleOp>
+importHuggingFace(MLIRContext *context, const std::string &folder,
+                  const ImportOptions &options, std::string &error,
+                  std::unique_ptr<RewrittenWeights> *rewritten) {
   if (!llvm::sys::fs::is_directory(folder)) {
     error = folder + ": not a model folder (expected config.json and "
                      "*.safetensors)";
@@ -244,6 +245,15 @@ OwningOpRef<ModuleOp> importHuggingFace(MLIRContext *context,
   if (!emitter.error().empty()) {
     error = folder + ": " + emitter.error();
     return nullptr;
+  }
+  WeightsFile file = emitter.takeWeightsFile();
+  if (file.rewritesWeights()) {
+    if (!rewritten) {
+      error = "internal error: quantized weights but nowhere to write them";
+      return nullptr;
+    }
+    *rewritten = std::make_unique<RewrittenWeights>(
+        RewrittenWeights{std::move(weights), std::move(file)});
   }
   return module;
 }

@@ -9,11 +9,14 @@
 #ifndef SEQC_FRONTENDS_HF_IMPORTER_H
 #define SEQC_FRONTENDS_HF_IMPORTER_H
 
+#include "frontends/hf/WeightsFile.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
 #include "llvm/ADT/StringRef.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,9 +31,12 @@ enum class WeightFormat {
   F32,  ///< widened to f32 at load
   BF16, ///< bf16 (rounded to nearest even at load when stored wider)
   F16,  ///< IEEE half (likewise)
+  /// ggml's Q8_0: 8-bit values in blocks of 32 along the input features
+  /// with an f16 scale each, written by the import to a new weights file
+  Q8_0,
 };
 
-/// Parses "auto", "f32", "bf16" or "f16".
+/// Parses "auto", "f32", "bf16", "f16" or "q8_0".
 std::optional<WeightFormat> parseWeightFormat(llvm::StringRef name);
 
 struct ImportOptions {
@@ -48,11 +54,22 @@ struct ImportOptions {
 /// Architectures `importHuggingFace` understands ("LlamaForCausalLM", ...).
 std::vector<std::string> supportedArchitectures();
 
+/// The weights file an import writes when it quantizes weights: the
+/// checkpoint it reads from and what to write.
+struct RewrittenWeights {
+  std::unique_ptr<seqrt::WeightStore> checkpoint;
+  WeightsFile file;
+};
+
 /// Imports the model in `folder`. On failure returns null and sets `error`
-/// to a message naming the file, field or tensor at fault.
+/// to a message naming the file, field or tensor at fault. When the
+/// import quantizes weights (--weights=q8_0), `rewritten` (required then)
+/// receives the weights file to write; the model reads its weights from
+/// that file, not from the checkpoint.
 mlir::OwningOpRef<mlir::ModuleOp>
 importHuggingFace(mlir::MLIRContext *context, const std::string &folder,
-                  const ImportOptions &options, std::string &error);
+                  const ImportOptions &options, std::string &error,
+                  std::unique_ptr<RewrittenWeights> *rewritten = nullptr);
 
 } // namespace seqc::hf
 

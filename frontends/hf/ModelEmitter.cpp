@@ -3,6 +3,7 @@
 #include "frontends/hf/ModelEmitter.h"
 
 #include "frontends/hf/Architectures.h"
+#include "frontends/hf/BlockQuantization.h"
 #include "frontends/hf/HfConfig.h"
 
 #include "SafeTensors.h"
@@ -145,6 +146,8 @@ Value ModelEmitter::weight(StringRef name, ArrayRef<int64_t> shape,
   checkWeight(name, stored);
   if (!element)
     element = Float32Type::get(context);
+  if (const seqrt::TensorInfo *info = weights.find(name.str()))
+    rewritten.copy(*info);
   // One checkpoint tensor, one element type (a tied LM head reads the
   // embedding table as the lookup does).
   auto [it, inserted] = weightElements.try_emplace(name, element);
@@ -159,11 +162,14 @@ Value ModelEmitter::weight(StringRef name, ArrayRef<int64_t> shape,
 Value ModelEmitter::stackedWeight(StringRef pattern, int64_t count,
                                   ArrayRef<int64_t> sliceShape) {
   size_t at = pattern.find("{}");
-  for (int64_t i = 0; i < count; ++i)
-    checkWeight((pattern.take_front(at) + std::to_string(i) +
-                 pattern.drop_front(at + 2))
-                    .str(),
-                sliceShape);
+  for (int64_t i = 0; i < count; ++i) {
+    std::string name = (pattern.take_front(at) + std::to_string(i) +
+                        pattern.drop_front(at + 2))
+                           .str();
+    checkWeight(name, sliceShape);
+    if (const seqrt::TensorInfo *info = weights.find(name))
+      rewritten.copy(*info);
+  }
   SmallVector<int64_t> shape{count};
   shape.append(sliceShape.begin(), sliceShape.end());
   return seq::WeightOp::create(b, location, f32(shape), pattern,
@@ -171,12 +177,18 @@ Value ModelEmitter::stackedWeight(StringRef pattern, int64_t count,
                                /*panels=*/false);
 }
 
-Type ModelEmitter::projectionElement(StringRef name) const {
+Type ModelEmitter::projectionElement(StringRef name, int64_t in) const {
   Type f32 = Float32Type::get(context);
   const seqrt::TensorInfo *info = weights.find(name.str());
   if (!info)
     return f32;
   switch (projectionWeights) {
+  case WeightFormat::Q8_0:
+    // Blocks run along the input features; a weight they do not divide
+    // stays as stored (as llama.cpp keeps such tensors unquantized).
+    if (in % static_cast<int64_t>(kQ8_0Block) == 0)
+      return IntegerType::get(context, 8);
+    break;
   case WeightFormat::F32:
     return f32;
   case WeightFormat::BF16:
@@ -193,9 +205,43 @@ Type ModelEmitter::projectionElement(StringRef name) const {
   return f32;
 }
 
+std::pair<Value, Value> ModelEmitter::quantizedWeight(StringRef name,
+                                                      ArrayRef<int64_t> shape,
+                                                      bool transposed) {
+  SmallVector<int64_t> stored(shape);
+  if (transposed)
+    std::swap(stored[0], stored[1]);
+  checkWeight(name, stored);
+  Type i8 = IntegerType::get(context, 8);
+  auto [it, inserted] = weightElements.try_emplace(name, i8);
+  if (!inserted && it->second != i8)
+    fail("internal error: tensor '" + name.str() +
+         "' is read in two element types");
+  const seqrt::TensorInfo *info = weights.find(name.str());
+  if (info && ArrayRef<int64_t>(info->shape) == ArrayRef<int64_t>(stored))
+    rewritten.quantizeQ8_0(*info, transposed);
+  // The import writes them [out, in], whatever the checkpoint's layout.
+  Value values = seq::WeightOp::create(
+      b, location, RankedTensorType::get(shape, i8), name,
+      /*transposed=*/false, /*stacked=*/false, /*panels=*/false);
+  Value scales = seq::WeightOp::create(
+      b, location,
+      RankedTensorType::get(
+          {shape[0], shape[1] / static_cast<int64_t>(kQ8_0Block)},
+          Float16Type::get(context)),
+      WeightsFile::scalesName(name.str()), /*transposed=*/false,
+      /*stacked=*/false, /*panels=*/false);
+  return {values, scales};
+}
+
 Value ModelEmitter::tokenEmbedding(StringRef name, int64_t vocab,
                                    int64_t hidden) {
-  Type element = projectionElement(name);
+  Type element = projectionElement(name, hidden);
+  if (element.isInteger(8)) {
+    auto [values, scales] =
+        quantizedWeight(name, {vocab, hidden}, /*transposed=*/false);
+    return seq::EmbeddingOp::create(b, location, values, idsArg, scales);
+  }
   Value table = weight(name, {vocab, hidden}, /*transposed=*/false, element);
   Value rows =
       seq::EmbeddingOp::create(b, location, table, idsArg, /*scales=*/Value());
@@ -211,10 +257,14 @@ Value ModelEmitter::tokenEmbedding(StringRef name, int64_t vocab,
 Value ModelEmitter::linear(Value x, StringRef prefix, int64_t out, int64_t in,
                            bool bias, bool transposed) {
   std::string name = (prefix + ".weight").str();
-  Type element = projectionElement(name);
-  Value w = weight(name, {out, in}, transposed, element);
+  Type element = projectionElement(name, in);
+  Value w, scales;
+  if (element.isInteger(8))
+    std::tie(w, scales) = quantizedWeight(name, {out, in}, transposed);
+  else
+    w = weight(name, {out, in}, transposed, element);
   Value bv = bias ? weight((prefix + ".bias").str(), {out}) : Value();
-  return seq::LinearOp::create(b, location, x, w, bv, /*scales=*/Value());
+  return seq::LinearOp::create(b, location, x, w, bv, scales);
 }
 
 Value ModelEmitter::rmsnorm(Value x, StringRef weightName, int64_t dim,

@@ -15,8 +15,10 @@
 #include "dialects/seq/IR/SeqOps.h"
 #include "frontends/hf/Importer.h"
 
+#include "frontends/hf/WeightsFile.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+
 #include "mlir/IR/BuiltinOps.h"
 
 #include "llvm/ADT/StringMap.h"
@@ -108,6 +110,9 @@ public:
   void setMaxTokensPerCall(int64_t tokens) { maxTokensPerCall = tokens; }
   /// What linear() keeps its weights in.
   void setProjectionWeights(WeightFormat format) { projectionWeights = format; }
+  /// The tensors the model reads, as the weights file to write when some
+  /// are quantized (WeightsFile::rewritesWeights).
+  WeightsFile takeWeightsFile() { return std::move(rewritten); }
 
   /// A state buffer of the model (zero at session start); returns its value
   /// at the start of the call. `setState` gives its value at the end.
@@ -148,8 +153,15 @@ private:
   /// Records an error unless checkpoint tensor `name` exists with shape
   /// `stored` and a float dtype.
   void checkWeight(llvm::StringRef name, llvm::ArrayRef<int64_t> stored);
-  /// The element type linear() reads weight `name` in (checked to exist).
-  mlir::Type projectionElement(llvm::StringRef name) const;
+  /// The element type linear() reads weight `name` in (checked to exist),
+  /// i8 for a block-quantized one (`in`, its input features, a multiple of
+  /// the block).
+  mlir::Type projectionElement(llvm::StringRef name, int64_t in) const;
+  /// Block-quantized weight `name` [out, in] (stored [in, out] when
+  /// `transposed`): its values and scales, written by the import.
+  std::pair<mlir::Value, mlir::Value>
+  quantizedWeight(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
+                  bool transposed);
 
   struct State {
     std::string name;
@@ -178,6 +190,9 @@ private:
   mlir::Block *layerBody = nullptr;
   mlir::OpBuilder::InsertPoint afterLayer;
   std::set<std::string> usedWeights; ///< checkpoint tensors the model binds
+  /// Every tensor the model reads, for the file written when weights are
+  /// quantized.
+  WeightsFile rewritten;
 };
 
 } // namespace seqc::hf

@@ -7,7 +7,8 @@
 //   - each of the 8 decode steps (run incrementally on the session's KV cache
 //     and SSM state) matches, and the greedy continuation is identical.
 // Encoders (BERT) compare their last hidden state and mean pooling instead.
-// A case's import_flags.txt adds `seqc import hf` flags (--weights=bf16).
+// A case's import_flags.txt adds `seqc import hf` flags (--weights=bf16;
+// --weights=q8_0, which runs with the weights file the import writes).
 //
 // Tolerance, per logits row set: max |seqc - transformers| <=
 // 1e-4 * max(1, max |transformers|): float32 end to end, with seqc's
@@ -93,6 +94,10 @@ void checkAgainstTransformers(const std::string &name,
   ASSERT_EQ(std::system(("mkdir -p " + work).c_str()), 0);
   std::string mlir = work + "/model.mlir", so = work + "/model.so";
   std::string log = " 2> " + work + "/seqc.log";
+  // --weights=q8_0 writes the quantized weights next to the model; the
+  // model then runs with that file instead of the checkpoint.
+  std::string quantized = work + "/model.q8_0.safetensors";
+  fs::remove(quantized);
   ASSERT_EQ(
       std::system((seqc::test::seqcExecutable() + " import hf " + dir + " -o " +
                    mlir + " --max-positions 64" + importFlags + log)
@@ -110,7 +115,11 @@ void checkAgainstTransformers(const std::string &name,
   if (seqc::test::compileOnly())
     GTEST_SKIP() << "compiled only (SEQC_TEST_COMPILE_ONLY)";
   seq_model *model = nullptr;
-  ASSERT_EQ(seq_model_open(so.c_str(), dir.c_str(), nullptr, &model), SEQ_OK)
+  std::string weights = fs::exists(quantized) ? quantized : dir;
+  ASSERT_EQ(importFlags.find("q8_0") != std::string::npos, weights == quantized)
+      << "--weights=q8_0 must write " << quantized << " (and only it)";
+  ASSERT_EQ(seq_model_open(so.c_str(), weights.c_str(), nullptr, &model),
+            SEQ_OK)
       << seq_last_error();
   std::vector<int64_t> prompt = ints(load(dir + "/prompt.npy"));
 

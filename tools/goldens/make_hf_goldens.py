@@ -10,6 +10,7 @@ different, unless --no-install):
     transformers==5.23.0
     safetensors==0.8.0
     numpy==2.4.6
+    gguf==0.19.0           (llama.cpp's own Q8_0 quantizer, for q8_0 cases)
 
 For each case it builds a tiny float32 model from a config with a fixed seed,
 replaces the weights with deterministic random values (so that biases and
@@ -57,6 +58,7 @@ PINS = {
     "transformers": "5.23.0",
     "safetensors": "0.8.0",
     "numpy": "2.4.6",
+    "gguf": "0.19.0",
 }
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -560,6 +562,59 @@ CASES = [
             "q/k/v biases; head_dim = 64/4 = 16; intermediate 160 (panels of 32 columns).",
         ],
     },
+    {
+        "name": "gpt2_q8_0",
+        "class": "GPT2LMHeadModel",
+        "config": "GPT2Config",
+        "seed": 1022,
+        "prompt_len": 13,
+        "round_projections": "q8_0",
+        "import_flags": "--weights=q8_0",
+        "kwargs": dict(
+            vocab_size=100, n_embd=64, n_layer=2, n_head=4, n_positions=64,
+            layer_norm_epsilon=1e-5, activation_function="gelu_new",
+            bos_token_id=0, eos_token_id=0,
+        ),
+        "notes": [
+            "model.safetensors stores float32. The logits are computed after quantizing every "
+            "Conv1D weight (stored [in, out]: blocks of 32 run along `in`) and the tied token "
+            "embedding table to ggml's Q8_0 and back with gguf.quants; biases, layer norms and "
+            "the position table (wpe) stay float32. Import with --weights=q8_0 "
+            "(import_flags.txt): seqc writes the quantized weights [out, in].",
+            "c_attn [64, 192], c_fc [64, 256] and c_proj [256, 64] / [64, 64] in panels of 64; "
+            "the tied head [100, 64] keeps [N, K].",
+        ],
+    },
+    {
+        "name": "qwen2_q8_0",
+        "class": "Qwen2ForCausalLM",
+        "config": "Qwen2Config",
+        "seed": 1021,
+        "prompt_len": 11,
+        # Saved in float32; the reference quantizes the projection weights and the
+        # embedding table to Q8_0 and back with gguf's quantizer first (seqc import
+        # hf --weights=q8_0 writes them quantized with ggml's rounding).
+        "round_projections": "q8_0",
+        "import_flags": "--weights=q8_0",
+        "kwargs": dict(
+            vocab_size=128, hidden_size=64, intermediate_size=80, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=2,
+            max_position_embeddings=128, rms_norm_eps=1e-6, rope_theta=1000000.0,
+            tie_word_embeddings=True, bos_token_id=1, eos_token_id=2,
+        ),
+        "notes": [
+            "model.safetensors stores float32. The logits are computed after quantizing the "
+            "weight of every nn.Linear and the token embedding table (which the tied LM head "
+            "shares) to ggml's Q8_0 (blocks of 32 along the input features, f16 scale) and "
+            "back with gguf.quants (llama.cpp's Python quantizer); down_proj (80 input "
+            "features, not a multiple of 32) stays float32, as llama.cpp keeps such tensors. "
+            "Import with --weights=q8_0 (import_flags.txt): seqc writes model.q8_0.safetensors "
+            "and runs with it.",
+            "q/k/v biases; q/k/v/o in panels of 64/32 columns (the CPU's quantized kernels); "
+            "gate/up [80, 64] and the tied head keep [N, K] (the generic contraction); the "
+            "embedding lookup dequantizes rows.",
+        ],
+    },
 ]
 
 
@@ -591,12 +646,40 @@ def apply_storage(case, model):
     saved = copy.deepcopy(model)
     with torch.no_grad():
         # Every projection (the LM head too) and the token embedding table.
+        from transformers.pytorch_utils import Conv1D
         weights = {id(m.weight): m.weight for m in model.modules() if isinstance(m, nn.Linear)}
         table = model.get_input_embeddings().weight
         weights[id(table)] = table
         for weight in weights.values():
-            weight.copy_(weight.to(getattr(torch, dtype)).float())
+            if dtype == "q8_0":
+                weight.copy_(q8_0_round_trip(weight))
+            else:
+                weight.copy_(weight.to(getattr(torch, dtype)).float())
+        # GPT-2's Conv1D stores [in, out]: blocks run along `in`.
+        for m in model.modules():
+            if isinstance(m, Conv1D) and dtype == "q8_0":
+                m.weight.copy_(q8_0_round_trip(m.weight.t()).t())
+            elif isinstance(m, Conv1D):
+                m.weight.copy_(m.weight.to(getattr(torch, dtype)).float())
     return saved
+
+
+def q8_0_round_trip(weight):
+    """`weight` [out, in] quantized to ggml's Q8_0 and back by llama.cpp's own
+    Python quantizer (gguf.quants): blocks of 32 along `in`, an f16 scale
+    each. A weight whose `in` is not a multiple of 32 is returned as is
+    (kept unquantized)."""
+    import numpy as np
+    import torch
+    from gguf.constants import GGMLQuantizationType
+    from gguf.quants import dequantize, quantize
+
+    x = weight.detach().float().numpy()
+    if x.shape[-1] % 32 != 0:
+        return weight
+    q = quantize(np.ascontiguousarray(x), GGMLQuantizationType.Q8_0)
+    back = dequantize(q, GGMLQuantizationType.Q8_0).reshape(x.shape)
+    return torch.from_numpy(back.astype(np.float32))
 
 
 def randomize_weights(model, seed, scales=None):

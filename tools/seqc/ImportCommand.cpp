@@ -28,9 +28,47 @@
 
 using namespace mlir;
 
-/// Imports `folder` and writes the verified module to `outputPath`.
+/// Writes the weights an import quantized to `path`, whole or not at all.
+static bool writeRewrittenWeights(const seqc::hf::RewrittenWeights &rewritten,
+                                  const std::string &folder,
+                                  const std::string &path) {
+  seqc::AtomicOutput output(path);
+  if (!output.create())
+    return false;
+  std::error_code ec;
+  std::string error;
+  {
+    llvm::raw_fd_ostream os(output.temp(), ec);
+    if (ec) {
+      llvm::errs() << "seqc: error: cannot write " << output.temp() << ": "
+                   << ec.message() << "\n";
+      return false;
+    }
+    if (!rewritten.file.write(os, folder, error)) {
+      llvm::errs() << "seqc: error: " << folder << ": " << error << "\n";
+      return false;
+    }
+    os.close();
+    if (os.has_error()) {
+      llvm::errs() << "seqc: error: cannot write " << path << ": "
+                   << os.error().message() << "\n";
+      os.clear_error();
+      return false;
+    }
+  }
+  if (!output.commit())
+    return false;
+  llvm::errs() << llvm::format(
+      "seqc: wrote %s (%.1f MB); run the model with --weights %s\n",
+      path.c_str(), rewritten.file.bytes() / 1e6, path.c_str());
+  return true;
+}
+
+/// Imports `folder` and writes the verified module to `outputPath` (and
+/// quantized weights to `weightsPath`).
 static bool importHuggingFaceModel(const std::string &folder,
                                    const std::string &outputPath,
+                                   const std::string &weightsPath,
                                    const seqc::hf::ImportOptions &options) {
   DialectRegistry registry;
   seqc::registerCompilerDialects(registry);
@@ -38,8 +76,9 @@ static bool importHuggingFaceModel(const std::string &folder,
   context.loadAllAvailableDialects();
   context.printOpOnDiagnostic(false);
   std::string message;
-  OwningOpRef<ModuleOp> module =
-      seqc::hf::importHuggingFace(&context, folder, options, message);
+  std::unique_ptr<seqc::hf::RewrittenWeights> rewritten;
+  OwningOpRef<ModuleOp> module = seqc::hf::importHuggingFace(
+      &context, folder, options, message, &rewritten);
   if (!module) {
     llvm::errs() << "seqc: error: " << message << "\n";
     return false;
@@ -47,6 +86,12 @@ static bool importHuggingFaceModel(const std::string &folder,
   // An importer bug must not produce a file that fails later.
   if (failed(verify(*module)))
     return false;
+  if (rewritten && !writeRewrittenWeights(*rewritten, folder, weightsPath))
+    return false;
+  if (!rewritten && options.weights == seqc::hf::WeightFormat::Q8_0)
+    llvm::errs() << "seqc: note: no projection weight has a multiple of 32 "
+                    "input features; nothing was quantized, the model reads "
+                 << folder << " as it is\n";
   return seqc::writeOutputFile(
       outputPath, [&](llvm::raw_ostream &os) { module->print(os); });
 }
@@ -54,9 +99,11 @@ static bool importHuggingFaceModel(const std::string &folder,
 static const char *kImportUsage =
     "usage: seqc import hf MODEL_DIR -o model.mlir [--max-positions N]\n"
     "                      [--max-tokens-per-call N] [--weights=FORMAT]\n"
+    "                      [--weights-out FILE]\n"
     "\n"
     "Imports a Hugging Face model folder (config.json + *.safetensors) into\n"
-    "the seq dialect. Weights stay in the folder; pass it to the runtime.\n"
+    "the seq dialect. Weights stay in the folder; pass it to the runtime\n"
+    "(quantized weights go to a new file instead, see --weights).\n"
     "  --max-positions N   KV-cache capacity (default: the config's\n"
     "                      max_position_embeddings, at most 4096)\n"
     "  --max-tokens-per-call N\n"
@@ -64,20 +111,28 @@ static const char *kImportUsage =
     "                      the runtime cuts longer prompts). Sliding-window\n"
     "                      layers keep a ring of window + N - 1 KV slots\n"
     "                      when that is smaller than --max-positions\n"
-    "  --weights=auto|f32|bf16|f16\n"
+    "  --weights=auto|f32|bf16|f16|q8_0\n"
     "                      what projection weights (LM head included) and\n"
     "                      the token embedding table are kept in: auto\n"
     "                      (default) as the checkpoint stores them (bf16 and\n"
     "                      f16 stay 16-bit: half the memory and decode\n"
     "                      traffic of f32), f32, or bf16/f16 rounded to\n"
-    "                      nearest even at load. Norms, biases and SSM\n"
-    "                      parameters stay f32; the model computes in f32\n"
+    "                      nearest even at load; q8_0 quantizes them to\n"
+    "                      8-bit blocks of 32 with an f16 scale (llama.cpp's\n"
+    "                      Q8_0, same rounding; a weight whose input size is\n"
+    "                      not a multiple of 32 stays as stored) into a new\n"
+    "                      weights file, which the model then runs with.\n"
+    "                      Norms, biases and SSM parameters stay f32; the\n"
+    "                      model computes in f32\n"
+    "  --weights-out FILE  where --weights=q8_0 writes the weights\n"
+    "                      (default: the output's name with .q8_0.safetensors\n"
+    "                      in place of .mlir)\n"
     "  --time-report       print how long the import took (the compile's\n"
     "                      phases: seqc model.mlir --time-report)\n";
 
 /// `seqc import hf DIR -o OUT [--max-positions N] [--max-tokens-per-call N]`.
 int seqc::importCommand(int argc, char **argv) {
-  std::string format, folder, output;
+  std::string format, folder, output, weightsOut;
   seqc::hf::ImportOptions options;
   bool timeReport = false;
   for (int i = 0; i < argc; ++i) {
@@ -98,12 +153,18 @@ int seqc::importCommand(int argc, char **argv) {
       std::optional<seqc::hf::WeightFormat> format =
           seqc::hf::parseWeightFormat(v);
       if (!format) {
-        llvm::errs() << "seqc: error: --weights expects auto, f32, bf16 or "
-                        "f16, got '"
+        llvm::errs() << "seqc: error: --weights expects auto, f32, bf16, "
+                        "f16 or q8_0, got '"
                      << v << "'\n";
         return 1;
       }
       options.weights = *format;
+      continue;
+    }
+    if ((a == "--weights-out" ||
+         llvm::StringRef(a).starts_with("--weights-out=")) &&
+        (a.size() > 13 || i + 1 < argc)) {
+      weightsOut = a.size() > 13 ? a.substr(14) : argv[++i];
       continue;
     }
     if ((a == "-o" || a == "--max-positions" || a == "--max-tokens-per-call") &&
@@ -144,8 +205,32 @@ int seqc::importCommand(int argc, char **argv) {
     path += ".mlir";
     output = std::string(path);
   }
+  if (options.weights == seqc::hf::WeightFormat::Q8_0 && weightsOut.empty()) {
+    if (output == "-") {
+      llvm::errs() << "seqc: error: --weights=q8_0 writes a weights file: "
+                      "name it with --weights-out when the model goes to "
+                      "stdout\n";
+      return 1;
+    }
+    llvm::SmallString<256> path(output);
+    if (llvm::sys::path::extension(path) == ".mlir")
+      llvm::sys::path::replace_extension(path, "");
+    path += ".q8_0.safetensors";
+    weightsOut = std::string(path);
+  }
+  if (!weightsOut.empty() && options.weights != seqc::hf::WeightFormat::Q8_0) {
+    llvm::errs() << "seqc: error: --weights-out names the file "
+                    "--weights=q8_0 writes; other formats read the "
+                    "checkpoint as it is\n";
+    return 1;
+  }
+  if (!weightsOut.empty() && weightsOut == output) {
+    llvm::errs() << "seqc: error: --weights-out names the model's output ("
+                 << output << ")\n";
+    return 1;
+  }
   auto start = std::chrono::steady_clock::now();
-  bool imported = importHuggingFaceModel(folder, output, options);
+  bool imported = importHuggingFaceModel(folder, output, weightsOut, options);
   if (imported && timeReport)
     llvm::errs() << llvm::format(
         "seqc: import: %.4f s (config, checkpoint header, seq IR, "

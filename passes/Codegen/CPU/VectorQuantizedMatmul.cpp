@@ -49,7 +49,16 @@ Value oneRow(OpBuilder &b, Location loc, Value a, Value out,
   auto c = [&](OpBuilder &bb, int64_t x) { return indexConstant(bb, loc, x); };
   Value zero = splatLanes(b, loc, floatConstant(b, loc, b.getF32Type(), 0.0));
   int64_t sets = q.block % 2 == 0 ? 2 : 1;
-  SmallVector<Value> totals(q.vectors, zero);
+  // Every lane of `out` is read before any is written: two projections
+  // reading one (CSE'd) zero init must not see each other's writes, which
+  // one-shot bufferization does not guard against when a read of the
+  // partially written tensor follows a write (measured: a decode step of
+  // two layers read the first layer's result as its init).
+  SmallVector<Value> initial;
+  for (int64_t j = 0; j < q.vectors; ++j)
+    initial.push_back(
+        readLanes(b, loc, out, ValueRange{c(b, 0), c(b, j * kVectorLanes)}));
+  SmallVector<Value> totals(initial);
   auto groups = scf::ForOp::create(
       b, loc, c(b, 0), c(b, q.k / q.block), c(b, 1), totals,
       [&](OpBuilder &gb, Location, Value g, ValueRange total) {
@@ -62,15 +71,15 @@ Value oneRow(OpBuilder &b, Location loc, Value a, Value out,
               for (int64_t s = 0; s < sets; ++s) {
                 Value at = arith::AddIOp::create(
                     kb, loc, k0, arith::AddIOp::create(kb, loc, kk, c(kb, s)));
-                Value x = splatLanes(
-                    kb, loc,
-                    tensor::ExtractOp::create(kb, loc, a,
-                                              ValueRange{c(kb, 0), at}));
+                Value x = splatLanes(kb, loc,
+                                     tensor::ExtractOp::create(
+                                         kb, loc, a, ValueRange{c(kb, 0), at}));
                 for (int64_t j = 0; j < q.vectors; ++j)
                   next.push_back(math::FmaOp::create(
                       kb, loc, x,
-                      readLanes(kb, loc, q.values,
-                                ValueRange{q.panel, at, c(kb, j * kVectorLanes)}),
+                      readLanes(
+                          kb, loc, q.values,
+                          ValueRange{q.panel, at, c(kb, j * kVectorLanes)}),
                       acc[s * q.vectors + j]));
               }
               scf::YieldOp::create(kb, loc, next);
@@ -81,20 +90,16 @@ Value oneRow(OpBuilder &b, Location loc, Value a, Value out,
           if (sets == 2)
             sum = arith::AddFOp::create(gb, loc, sum,
                                         inner.getResult(q.vectors + j));
-          Value scale = readLanes(
-              gb, loc, q.scales, ValueRange{q.panel, g, c(gb, j * kVectorLanes)});
+          Value scale =
+              readLanes(gb, loc, q.scales,
+                        ValueRange{q.panel, g, c(gb, j * kVectorLanes)});
           next.push_back(math::FmaOp::create(gb, loc, sum, scale, total[j]));
         }
         scf::YieldOp::create(gb, loc, next);
       });
-  Value row0 = c(b, 0);
-  for (int64_t j = 0; j < q.vectors; ++j) {
-    Value col = c(b, j * kVectorLanes);
-    Value sum = arith::AddFOp::create(
-        b, loc, readLanes(b, loc, out, ValueRange{row0, col}),
-        groups.getResult(j));
-    out = writeLanes(b, loc, sum, out, ValueRange{row0, col});
-  }
+  for (int64_t j = 0; j < q.vectors; ++j)
+    out = writeLanes(b, loc, groups.getResult(j), out,
+                     ValueRange{c(b, 0), c(b, j * kVectorLanes)});
   return out;
 }
 
@@ -153,8 +158,8 @@ Value vectorMatmulQuantizedPanels(OpBuilder &b, Location loc, Value a, Value w,
         auto idx = [&](int64_t v) -> OpFoldResult {
           return fb.getIndexAttr(v);
         };
-        QuantizedPanel q{w, scales, args[0], k, k / groups,
-                         width / kVectorLanes};
+        QuantizedPanel q{w, scales,     args[0],
+                         k, k / groups, width / kVectorLanes};
         Value nBase = arith::MulIOp::create(fb, loc, args[0], c(fb, width));
         Value out = tensor::ExtractSliceOp::create(
             fb, loc, args[1], ArrayRef<OpFoldResult>{idx(0), nBase},
@@ -175,15 +180,16 @@ Value vectorMatmulQuantizedPanels(OpBuilder &b, Location loc, Value a, Value w,
           Value m = getValueOrCreateConstantIndexOp(fb, loc, mSize);
           Value one = arith::CmpIOp::create(fb, loc, arith::CmpIPredicate::eq,
                                             m, c(fb, 1));
-          result = scf::IfOp::create(
-                       fb, loc, one,
-                       [&](OpBuilder &tb, Location) {
-                         scf::YieldOp::create(tb, loc, oneRow(tb, loc, a, out, q));
-                       },
-                       [&](OpBuilder &eb, Location) {
-                         scf::YieldOp::create(eb, loc, severalRows(eb));
-                       })
-                       .getResult(0);
+          result =
+              scf::IfOp::create(
+                  fb, loc, one,
+                  [&](OpBuilder &tb, Location) {
+                    scf::YieldOp::create(tb, loc, oneRow(tb, loc, a, out, q));
+                  },
+                  [&](OpBuilder &eb, Location) {
+                    scf::YieldOp::create(eb, loc, severalRows(eb));
+                  })
+                  .getResult(0);
         } else {
           result = severalRows(fb);
         }

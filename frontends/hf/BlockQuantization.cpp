@@ -1,0 +1,33 @@
+//===- BlockQuantization.cpp - weights in 8-bit blocks --------------------===//
+
+#include "frontends/hf/BlockQuantization.h"
+
+#include "Half.h"
+
+#include <cmath>
+
+namespace seqc::hf {
+
+bool quantizeQ8_0(const float *x, size_t n, int8_t *values, uint16_t *scales) {
+  for (size_t block = 0; block < n / kQ8_0Block; ++block) {
+    const float *in = x + block * kQ8_0Block;
+    float amax = 0.0f;
+    for (size_t j = 0; j < kQ8_0Block; ++j) {
+      if (!std::isfinite(in[j]))
+        return false;
+      amax = std::fmax(amax, std::fabs(in[j]));
+    }
+    // The same f32 operations as ggml, in the same order.
+    float d = amax / 127.0f;
+    float id = d != 0.0f ? 1.0f / d : 0.0f;
+    scales[block] = seqrt::f32ToF16(d);
+    if ((scales[block] & 0x7C00) == 0x7C00)
+      return false;
+    for (size_t j = 0; j < kQ8_0Block; ++j)
+      values[block * kQ8_0Block + j] =
+          static_cast<int8_t>(std::round(in[j] * id));
+  }
+  return true;
+}
+
+} // namespace seqc::hf

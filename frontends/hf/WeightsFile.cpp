@@ -1,0 +1,129 @@
+//===- WeightsFile.cpp - the weights an import rewrites -------------------===//
+
+#include "frontends/hf/WeightsFile.h"
+
+#include "frontends/hf/BlockQuantization.h"
+
+#include "llvm/Support/JSON.h"
+
+#include <algorithm>
+
+namespace seqc::hf {
+
+std::string WeightsFile::scalesName(const std::string &name) {
+  return name + "_scale";
+}
+
+uint64_t WeightsFile::Entry::size() const {
+  uint64_t count = 1;
+  for (int64_t d : shape)
+    count *= static_cast<uint64_t>(d);
+  return count * seqrt::dtypeSize(dtype);
+}
+
+void WeightsFile::copy(const seqrt::TensorInfo &tensor) {
+  if (!names.insert(tensor.name).second)
+    return;
+  entries.push_back(
+      {tensor.name, Kind::Copy, &tensor, false, tensor.dtype, tensor.shape});
+}
+
+void WeightsFile::quantizeQ8_0(const seqrt::TensorInfo &tensor,
+                               bool transposed) {
+  if (!names.insert(tensor.name).second)
+    return;
+  int64_t out = tensor.shape[transposed ? 1 : 0],
+          in = tensor.shape[transposed ? 0 : 1];
+  entries.push_back({tensor.name, Kind::Values, &tensor, transposed,
+                     seqrt::DType::I8, std::vector<int64_t>{out, in}});
+  entries.push_back(
+      {scalesName(tensor.name), Kind::Scales, &tensor, transposed,
+       seqrt::DType::F16,
+       std::vector<int64_t>{out, in / static_cast<int64_t>(kQ8_0Block)}});
+  ++quantized;
+}
+
+std::vector<WeightsFile::Entry> WeightsFile::ordered() const {
+  std::vector<Entry> sorted = entries;
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const Entry &a, const Entry &b) {
+                     return seqrt::dtypeSize(a.dtype) >
+                            seqrt::dtypeSize(b.dtype);
+                   });
+  return sorted;
+}
+
+uint64_t WeightsFile::bytes() const {
+  uint64_t total = 0;
+  for (const Entry &e : entries)
+    total += e.size();
+  return total; // plus the header
+}
+
+std::vector<float> WeightsFile::rowsOf(const Entry &entry) {
+  const seqrt::TensorInfo &t = *entry.tensor;
+  std::vector<float> stored(static_cast<size_t>(t.numel()));
+  seqrt::convertToF32(t.dtype, t.data, stored.size(), stored.data());
+  if (!entry.transposed)
+    return stored;
+  size_t rows = static_cast<size_t>(t.shape[0]),
+         cols = static_cast<size_t>(t.shape[1]);
+  std::vector<float> rowsOut(stored.size());
+  for (size_t r = 0; r < rows; ++r)
+    for (size_t c = 0; c < cols; ++c)
+      rowsOut[c * rows + r] = stored[r * cols + c];
+  return rowsOut;
+}
+
+bool WeightsFile::write(llvm::raw_ostream &os, const std::string &source,
+                        std::string &error) const {
+  std::vector<Entry> sorted = ordered();
+  llvm::json::Object header;
+  uint64_t offset = 0;
+  for (const Entry &e : sorted) {
+    llvm::json::Array shape;
+    for (int64_t d : e.shape)
+      shape.push_back(d);
+    header[e.name] = llvm::json::Object{
+        {"dtype", seqrt::dtypeName(e.dtype)},
+        {"shape", std::move(shape)},
+        {"data_offsets", llvm::json::Array{offset, offset + e.size()}}};
+    offset += e.size();
+  }
+  header["__metadata__"] = llvm::json::Object{
+      {"format", "pt"}, {"seqc.weights", "q8_0"}, {"seqc.source", source}};
+  std::string text;
+  llvm::raw_string_ostream(text) << llvm::json::Value(std::move(header));
+  // Padded with spaces so the data starts 8-byte aligned.
+  text.append((8 - text.size() % 8) % 8, ' ');
+  uint64_t length = text.size();
+  char prefix[8];
+  for (int i = 0; i < 8; ++i)
+    prefix[i] = static_cast<char>(length >> (8 * i));
+  os.write(prefix, 8);
+  os << text;
+  for (const Entry &e : sorted) {
+    if (e.kind == Kind::Copy) {
+      os.write(reinterpret_cast<const char *>(e.tensor->data), e.size());
+      continue;
+    }
+    std::vector<float> rows = rowsOf(e);
+    std::vector<int8_t> values(rows.size());
+    std::vector<uint16_t> scales(rows.size() / kQ8_0Block);
+    if (!seqc::hf::quantizeQ8_0(rows.data(), rows.size(), values.data(),
+                                scales.data())) {
+      error = "cannot quantize '" + e.tensor->name + "' (" + e.tensor->file +
+              ") to q8_0: it holds a non-finite value or one beyond f16's "
+              "range × 127";
+      return false;
+    }
+    if (e.kind == Kind::Values)
+      os.write(reinterpret_cast<const char *>(values.data()), values.size());
+    else
+      os.write(reinterpret_cast<const char *>(scales.data()),
+               scales.size() * sizeof(uint16_t));
+  }
+  return true;
+}
+
+} // namespace seqc::hf

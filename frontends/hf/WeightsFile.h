@@ -1,0 +1,69 @@
+//===- WeightsFile.h - the weights an import rewrites -----------*- C++ -*-===//
+//
+// `seqc import hf --weights=q8_0` quantizes projection weights, which then
+// no longer match the checkpoint: the import writes one safetensors file
+// with every tensor the model reads — quantized weights as i8 values under
+// their own name plus `<name>_scale`, the rest copied as stored — and the
+// model is run with that file as its weights.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SEQC_FRONTENDS_HF_WEIGHTSFILE_H
+#define SEQC_FRONTENDS_HF_WEIGHTSFILE_H
+
+#include "SafeTensors.h"
+
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace seqc::hf {
+
+class WeightsFile {
+public:
+  /// The name of the scales of quantized weight `name`.
+  static std::string scalesName(const std::string &name);
+
+  /// Keeps checkpoint tensor `name` as stored (once, however often called).
+  void copy(const seqrt::TensorInfo &tensor);
+  /// Quantizes checkpoint tensor `name` to Q8_0 blocks along its input
+  /// features: [out, in] as stored, or stored [in, out] when `transposed`.
+  void quantizeQ8_0(const seqrt::TensorInfo &tensor, bool transposed);
+  /// Whether any tensor is quantized (else the checkpoint serves as is).
+  bool rewritesWeights() const { return quantized > 0; }
+  /// The file's size in bytes.
+  uint64_t bytes() const;
+  /// Writes the safetensors file (its `__metadata__` names `source`).
+  /// Returns false with `error` naming the tensor when a weight cannot be
+  /// quantized (a non-finite value, a scale beyond f16).
+  bool write(llvm::raw_ostream &os, const std::string &source,
+             std::string &error) const;
+
+private:
+  enum class Kind { Copy, Values, Scales };
+  struct Entry {
+    std::string name;
+    Kind kind;
+    const seqrt::TensorInfo *tensor;
+    bool transposed;
+    seqrt::DType dtype;
+    std::vector<int64_t> shape;
+    uint64_t size() const;
+  };
+  /// Entries in file order: 8-, 4-, 2-byte elements, then 1-byte ones, so
+  /// that every tensor starts aligned to its element size.
+  std::vector<Entry> ordered() const;
+  /// The quantized tensor as f32 [out, in].
+  static std::vector<float> rowsOf(const Entry &entry);
+
+  std::vector<Entry> entries;
+  llvm::StringSet<> names;
+  int quantized = 0;
+};
+
+} // namespace seqc::hf
+
+#endif // SEQC_FRONTENDS_HF_WEIGHTSFILE_H

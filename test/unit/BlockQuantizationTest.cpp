@@ -1,0 +1,97 @@
+//===- BlockQuantizationTest.cpp - Q8_0 rounding against llama.cpp's ------===//
+//
+// seqc import --weights=q8_0 must hold the numbers a llama.cpp Q8_0 file
+// holds: every block of test/unit/goldens/q8_0_reference.txt (written by
+// tools/goldens/make_q8_0_reference.py with gguf's own quantizer: zeros,
+// exact rounding ties, subnormal scales, random blocks) must come out bit
+// for bit the same. Non-finite input is refused.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/hf/BlockQuantization.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct Block {
+  std::vector<float> x;
+  uint16_t d = 0;
+  std::vector<int> q;
+};
+
+std::vector<Block> loadReference() {
+  std::ifstream in(SEQC_UNIT_GOLDENS_DIR "/q8_0_reference.txt");
+  std::vector<Block> blocks;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line.substr(2));
+    if (line[0] == 'x') {
+      blocks.emplace_back();
+      std::string hex;
+      while (fields >> hex) {
+        uint32_t bits = static_cast<uint32_t>(std::stoul(hex, nullptr, 16));
+        float v;
+        std::memcpy(&v, &bits, sizeof v);
+        blocks.back().x.push_back(v);
+      }
+    } else if (line[0] == 'd') {
+      std::string hex;
+      fields >> hex;
+      blocks.back().d = static_cast<uint16_t>(std::stoul(hex, nullptr, 16));
+    } else if (line[0] == 'q') {
+      int v;
+      while (fields >> v)
+        blocks.back().q.push_back(v);
+    }
+  }
+  return blocks;
+}
+
+TEST(BlockQuantization, Q8_0MatchesLlamaCppBitForBit) {
+  std::vector<Block> blocks = loadReference();
+  ASSERT_EQ(blocks.size(), 30u) << "missing or truncated reference file";
+  // All blocks in one call, as a weight row is quantized.
+  std::vector<float> x;
+  for (const Block &b : blocks) {
+    ASSERT_EQ(b.x.size(), 32u);
+    ASSERT_EQ(b.q.size(), 32u);
+    x.insert(x.end(), b.x.begin(), b.x.end());
+  }
+  std::vector<int8_t> values(x.size());
+  std::vector<uint16_t> scales(blocks.size());
+  ASSERT_TRUE(seqc::hf::quantizeQ8_0(x.data(), x.size(), values.data(),
+                                     scales.data()));
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    EXPECT_EQ(scales[i], blocks[i].d) << "scale of block " << i;
+    for (size_t j = 0; j < 32; ++j)
+      EXPECT_EQ(values[i * 32 + j], blocks[i].q[j])
+          << "block " << i << " element " << j << " (x = " << blocks[i].x[j]
+          << ")";
+  }
+}
+
+TEST(BlockQuantization, Q8_0RefusesNonFiniteValues) {
+  std::vector<float> x(64, 0.5f);
+  std::vector<int8_t> values(64);
+  std::vector<uint16_t> scales(2);
+  x[40] = INFINITY;
+  EXPECT_FALSE(
+      seqc::hf::quantizeQ8_0(x.data(), 64, values.data(), scales.data()));
+  x[40] = NAN;
+  EXPECT_FALSE(
+      seqc::hf::quantizeQ8_0(x.data(), 64, values.data(), scales.data()));
+  // A block whose scale overflows f16 (max |x| / 127 > 65504).
+  x[40] = 1e10f;
+  EXPECT_FALSE(
+      seqc::hf::quantizeQ8_0(x.data(), 64, values.data(), scales.data()));
+}
+
+} // namespace
