@@ -115,13 +115,28 @@ def seqc_run(so, folder, prompt, decode, threads, rss=None):
     return prefill, dec
 
 
-def llamacpp_run(gguf, prompt, decode, threads):
+def llamacpp_run(gguf, prompt, decode, threads, extra_bufts=True):
     """(prefill, decode) tokens/s: `eval` of the prompt in one batch, then
-    one `eval` per token."""
+    one `eval` per token. `extra_bufts=False` turns off llama.cpp's extra
+    weight buffer types (the AMX and repacked-weight kernels): with them,
+    llama-cpp-python 0.3.36 crashes (SIGSEGV in decode) on Q8_0 models on
+    this AMX machine, so Q8_0 is measured on its plain CPU kernels."""
+    import llama_cpp
     from llama_cpp import Llama
-    llm = Llama(model_path=gguf, n_threads=threads, n_threads_batch=threads,
-                n_ctx=len(prompt) + decode + 8, n_batch=len(prompt), n_ubatch=len(prompt),
-                verbose=False)
+    defaults = llama_cpp.llama_model_default_params
+
+    def params():
+        p = defaults()
+        p.use_extra_bufts = extra_bufts
+        return p
+
+    llama_cpp.llama.llama_cpp.llama_model_default_params = params
+    try:
+        llm = Llama(model_path=gguf, n_threads=threads, n_threads_batch=threads,
+                    n_ctx=len(prompt) + decode + 8, n_batch=len(prompt),
+                    n_ubatch=len(prompt), verbose=False)
+    finally:
+        llama_cpp.llama.llama_cpp.llama_model_default_params = defaults
     llm.reset()
     t0 = time.perf_counter()
     llm.eval(prompt)
