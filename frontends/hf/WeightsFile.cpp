@@ -45,11 +45,10 @@ void WeightsFile::quantizeQ8_0(const seqrt::TensorInfo &tensor,
 
 std::vector<WeightsFile::Entry> WeightsFile::ordered() const {
   std::vector<Entry> sorted = entries;
-  std::stable_sort(sorted.begin(), sorted.end(),
-                   [](const Entry &a, const Entry &b) {
-                     return seqrt::dtypeSize(a.dtype) >
-                            seqrt::dtypeSize(b.dtype);
-                   });
+  std::stable_sort(
+      sorted.begin(), sorted.end(), [](const Entry &a, const Entry &b) {
+        return seqrt::dtypeSize(a.dtype) > seqrt::dtypeSize(b.dtype);
+      });
   return sorted;
 }
 

@@ -175,7 +175,11 @@ private:
 const std::map<std::string, std::vector<std::pair<std::string, bool>>>
     kOperands = {
         {"embedding", {{"table", false}, {"indices", false}}},
-        {"linear", {{"input", false}, {"weight", false}, {"bias", true}}},
+        {"linear",
+         {{"input", false},
+          {"weight", false},
+          {"bias", true},
+          {"scales", true}}},
         {"rmsnorm", {{"input", false}, {"weight", false}, {"gate", true}}},
         {"layernorm", {{"input", false}, {"weight", false}, {"bias", true}}},
         {"rope", {{"input", false}, {"positions", false}}},
@@ -342,7 +346,8 @@ bool ModelWriter::write(const std::string &path, std::string &error) {
     enumeration("activation");
   }
   bool segmented = op == "attention" || op == "selective_scan" || op == "ssd" ||
-                   op == "linear_attention" || op == "causal_conv1d";
+                   op == "linear_attention" || op == "causal_conv1d" ||
+                   op == "linear";
   if (segmented) {
     std::string s = "operandSegmentSizes = array<i32: ";
     for (size_t i = 0; i < segments.size(); ++i)

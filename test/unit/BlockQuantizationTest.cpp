@@ -67,8 +67,8 @@ TEST(BlockQuantization, Q8_0MatchesLlamaCppBitForBit) {
   }
   std::vector<int8_t> values(x.size());
   std::vector<uint16_t> scales(blocks.size());
-  ASSERT_TRUE(seqc::hf::quantizeQ8_0(x.data(), x.size(), values.data(),
-                                     scales.data()));
+  ASSERT_TRUE(
+      seqc::hf::quantizeQ8_0(x.data(), x.size(), values.data(), scales.data()));
   for (size_t i = 0; i < blocks.size(); ++i) {
     EXPECT_EQ(scales[i], blocks[i].d) << "scale of block " << i;
     for (size_t j = 0; j < 32; ++j)
