@@ -503,7 +503,8 @@ func::FuncOp ModelEmitter::lastPositionForward() {
       ArrayRef<OpFoldResult>{lb.getIndexAttr(1), lb.getIndexAttr(1),
                              lb.getIndexAttr(1)});
   auto oneRow = seq::LinearOp::create(lb, location, row, lastHead.getWeight(),
-                                      lastHead.getBias(), lastHead.getScales());
+                                      lastHead.getBias(), lastHead.getScales(),
+                                      lastHead.getBits());
   lastRet->setOperand(0, oneRow.getResult());
   lastHead.erase();
   last.setType(FunctionType::get(context, last.getArgumentTypes(),

@@ -259,6 +259,7 @@ struct QuantizedShape {
   bool dynamicRows;
   int64_t block;
   const char *scaleDtype; // "F16", "BF16" or "F32"
+  int bits = 8;           // 4: two values per byte, (nibble - 8) · scale
 };
 
 /// One tensor of a safetensors file.
@@ -303,16 +304,18 @@ TEST_P(QuantizedProjectionTest, MatchesReference) {
                           : std::string(p.scaleDtype) == "BF16" ? "bf16"
                                                                 : "f32";
   std::string rows = p.dynamicRows ? "?" : std::to_string(p.rows);
+  int64_t stored = p.bits == 4 ? p.in / 2 : p.in;
   std::string x = "tensor<" + rows + "x" + std::to_string(p.in) + "xf32>",
               w = "tensor<" + std::to_string(p.out) + "x" +
-                  std::to_string(p.in) + "xi8>",
+                  std::to_string(stored) + "xi8>",
               sc = "tensor<" + std::to_string(p.out) + "x" +
                    std::to_string(groups) + "x" + scaleType + ">",
               y = "tensor<" + rows + "x" + std::to_string(p.out) + "xf32>";
   std::string dir = ::testing::TempDir() + "/seqc-projection-q" +
-                    std::to_string(p.block) + "-" + scaleType + "-" + rows +
-                    "-" + std::to_string(p.rows) + "-" + std::to_string(p.out) +
-                    "-" + std::to_string(p.in);
+                    std::to_string(p.bits) + "b" + std::to_string(p.block) +
+                    "-" + scaleType + "-" + rows + "-" +
+                    std::to_string(p.rows) + "-" + std::to_string(p.out) + "-" +
+                    std::to_string(p.in);
   ASSERT_EQ(std::system(("mkdir -p " + dir).c_str()), 0);
   std::string mlir = dir + "/model.mlir", so = dir + "/model.so";
   {
@@ -320,7 +323,8 @@ TEST_P(QuantizedProjectionTest, MatchesReference) {
     f << "func.func @run(%x: " << x << ") -> " << y
       << " {\n  %w = seq.weight \"w\" : " << w
       << "\n  %s = seq.weight \"w_scale\" : " << sc
-      << "\n  %y = seq.linear %x, %w scales %s : " << x << ", " << w
+      << "\n  %y = seq.linear %x, %w scales %s"
+      << (p.bits == 4 ? " {bits = 4}" : "") << " : " << x << ", " << w
       << " scales " << sc << " -> " << y << "\n  return %y : " << y << "\n}\n";
   }
   std::string cmd = seqc::test::seqcExecutable() + " " + mlir + " -o " + so +
@@ -330,9 +334,9 @@ TEST_P(QuantizedProjectionTest, MatchesReference) {
     GTEST_SKIP() << "compiled only (SEQC_TEST_COMPILE_ONLY)";
 
   std::mt19937 gen(7);
-  std::uniform_int_distribution<int> value(-127, 127);
+  std::uniform_int_distribution<int> value(-127, 127), nibble(0, 15);
   std::uniform_real_distribution<float> spread(0.5f, 1.5f);
-  StoredTensor values{"w", "I8", {p.out, p.in}, {}};
+  StoredTensor values{"w", "I8", {p.out, stored}, {}};
   StoredTensor scales{"w_scale", p.scaleDtype, {p.out, groups}, {}};
   std::vector<float> scale(static_cast<size_t>(p.out * groups));
   for (float &s : scale) {
@@ -349,9 +353,20 @@ TEST_P(QuantizedProjectionTest, MatchesReference) {
   Tensor weight({p.out, p.in});
   for (int64_t n = 0; n < p.out; ++n)
     for (int64_t k = 0; k < p.in; ++k) {
+      float s = scale[n * groups + k / p.block];
+      if (p.bits == 4) {
+        // Element k: the low nibble of byte k / 2 when k is even.
+        int q = nibble(gen);
+        if (k % 2 == 0)
+          values.bytes.push_back(static_cast<uint8_t>(q));
+        else
+          values.bytes.back() |= static_cast<uint8_t>(q << 4);
+        weight.data[n * p.in + k] = float(q - 8) * s;
+        continue;
+      }
       int q = value(gen);
       values.bytes.push_back(static_cast<uint8_t>(static_cast<int8_t>(q)));
-      weight.data[n * p.in + k] = float(q) * scale[n * groups + k / p.block];
+      weight.data[n * p.in + k] = float(q) * s;
     }
   std::string weights =
       writeSafetensors(dir + "/w.safetensors", {values, scales});
@@ -394,9 +409,10 @@ TEST_P(QuantizedProjectionTest, MatchesReference) {
 std::string
 quantizedName(const ::testing::TestParamInfo<QuantizedShape> &info) {
   const QuantizedShape &p = info.param;
-  return std::string("q") + std::to_string(p.block) + "_" + p.scaleDtype +
-         (p.dynamicRows ? "_dynamic_" : "_static_") + std::to_string(p.rows) +
-         "x" + std::to_string(p.out) + "x" + std::to_string(p.in);
+  return std::string(p.bits == 4 ? "q4_" : "q") + std::to_string(p.block) +
+         "_" + p.scaleDtype + (p.dynamicRows ? "_dynamic_" : "_static_") +
+         std::to_string(p.rows) + "x" + std::to_string(p.out) + "x" +
+         std::to_string(p.in);
 }
 
 // Blocks of 32 with f16 scales (ggml's Q8_0) in panels of 64 (N = 128) and
@@ -416,7 +432,17 @@ INSTANTIATE_TEST_SUITE_P(
                       QuantizedShape{1, 64, 96, false, 1, "F32"},
                       QuantizedShape{66, 64, 128, false, 128, "F32"},
                       QuantizedShape{9, 100, 64, false, 32, "F16"},
-                      QuantizedShape{1, 100, 64, false, 32, "F16"}),
+                      QuantizedShape{1, 100, 64, false, 32, "F16"},
+                      // 4-bit values (Q4_0: blocks of 32, f16 scales), the
+                      // same kernels and layouts.
+                      QuantizedShape{1, 128, 512, false, 32, "F16", 4},
+                      QuantizedShape{1, 96, 64, true, 32, "F16", 4},
+                      QuantizedShape{70, 128, 512, true, 32, "F16", 4},
+                      QuantizedShape{67, 96, 2336, false, 32, "F16", 4},
+                      QuantizedShape{1, 64, 2336, false, 32, "F16", 4},
+                      QuantizedShape{3, 64, 96, false, 2, "BF16", 4},
+                      QuantizedShape{9, 100, 64, false, 32, "F16", 4},
+                      QuantizedShape{1, 100, 64, false, 32, "F16", 4}),
     quantizedName);
 
 std::string shapeName(const ::testing::TestParamInfo<Shape> &info) {

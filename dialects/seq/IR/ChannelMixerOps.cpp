@@ -62,9 +62,13 @@ LogicalResult WeightOp::verify() {
 /// ([N, K/block], or [N/p, K/block, p]) describe one block-quantized matrix,
 /// and that values are i8 exactly when scales are given.
 static LogicalResult verifyBlockScales(Operation *op, Value values,
-                                       Value scales) {
+                                       Value scales, int64_t bits) {
   NamedTensor v(values, "weight");
   bool quantized = v.type.getElementType().isInteger(8);
+  if (bits != 8 && bits != 4)
+    return op->emitOpError("expected bits = 8 or 4, got ") << bits;
+  if (bits == 4 && !scales)
+    return op->emitOpError("expected scales for 4-bit values");
   if (!scales) {
     if (quantized)
       return op->emitOpError("expected scales for an i8 (block-quantized) ")
@@ -87,6 +91,7 @@ static LogicalResult verifyBlockScales(Operation *op, Value values,
   int64_t k = v.dim(1), blocks = s.dim(1);
   if (ShapedType::isDynamic(k) || ShapedType::isDynamic(blocks))
     return success();
+  k *= 8 / bits; // two 4-bit values per byte
   if (blocks <= 0 || k % blocks != 0)
     return op->emitOpError("expected scales dim 1 (")
            << blocks << ") to divide the " << v.name << "'s " << k
@@ -107,7 +112,10 @@ LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *,
   if (!indices || !element)
     return failure();
   SmallVector<int64_t> shape(indices.getShape());
-  shape.push_back(dimOrDynamic(adaptor.getTable().getType(), 1));
+  int64_t dim = dimOrDynamic(adaptor.getTable().getType(), 1);
+  if (adaptor.getBits() == 4 && !ShapedType::isDynamic(dim))
+    dim *= 2; // two 4-bit values per byte
+  shape.push_back(dim);
   // Rows of a block-quantized (i8) table are dequantized to f32.
   if (adaptor.getScales() || element.isInteger(8))
     element = Float32Type::get(element.getContext());
@@ -116,7 +124,7 @@ LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *,
 }
 
 LogicalResult EmbeddingOp::verify() {
-  return verifyBlockScales(*this, getTable(), getScales());
+  return verifyBlockScales(*this, getTable(), getScales(), getBits());
 }
 
 //===----------------------------------------------------------------------===//
@@ -153,7 +161,7 @@ int64_t LinearOp::blockSize() {
   int64_t blocks = cast<RankedTensorType>(getScales().getType()).getDimSize(1);
   return ShapedType::isDynamic(k) || ShapedType::isDynamic(blocks)
              ? ShapedType::kDynamic
-             : k / blocks;
+             : k * valuesPerElement() / blocks;
 }
 
 LogicalResult LinearOp::verify() {
@@ -162,7 +170,7 @@ LogicalResult LinearOp::verify() {
   // of an f32 model): the product widens each element in registers.
   Type element = elementTypeOf(getInput().getType());
   Type stored = elementTypeOf(getWeight().getType());
-  if (failed(verifyBlockScales(*this, getWeight(), getScales())))
+  if (failed(verifyBlockScales(*this, getWeight(), getScales(), getBits())))
     return failure();
   if (getScales() && !element.isF32())
     return emitOpError("expected an f32 input for a block-quantized "
@@ -177,8 +185,16 @@ LogicalResult LinearOp::verify() {
   if (getBias() && elementTypeOf(getBias().getType()) != element)
     return emitOpError("expected the bias's element type to be the input's (")
            << element << "), got " << elementTypeOf(getBias().getType());
-  if (failed(matchDim(*this, weight, 1, input, -1)))
+  if (getBits() == 4) {
+    int64_t bytes = weight.dim(1), in = input.dim(-1);
+    if (!ShapedType::isDynamic(bytes) && !ShapedType::isDynamic(in) &&
+        bytes * 2 != in)
+      return emitOpError("expected weight dim 1 (")
+             << bytes << ") to hold the input's " << in
+             << " features two 4-bit values per byte";
+  } else if (failed(matchDim(*this, weight, 1, input, -1))) {
     return failure();
+  }
   if (!getBias())
     return success();
   if (weight.type.getRank() == 2)

@@ -70,7 +70,8 @@ def Seq_EmbeddingOp : Seq_Op<"embedding", [Pure, InferTypeOpAdaptor]> {
     With `scales`, the table is block-quantized like a `seq.linear` weight:
     an i8 table `[vocab, dim]` with `scales` `[vocab, dim / block]`, row
     element `d` being `f32(table[v, d]) · f32(scales[v, d / block])`; the
-    result is f32.
+    result is f32. With `bits = 4` the table is `[vocab, dim / 2]`, two
+    4-bit values per byte as for `seq.linear`.
 
     ```mlir
     %h = seq.embedding %table[%ids]
@@ -82,7 +83,8 @@ def Seq_EmbeddingOp : Seq_Op<"embedding", [Pure, InferTypeOpAdaptor]> {
   }];
   let arguments = (ins Seq_WeightTensorOfRank<[2]>:$table,
                        Seq_IntTensor:$indices,
-                       Optional<Seq_FloatTensorOfRank<[2]>>:$scales);
+                       Optional<Seq_FloatTensorOfRank<[2]>>:$scales,
+                       DefaultValuedAttr<I64Attr, "8">:$bits);
   let results = (outs Seq_FloatTensor:$result);
   let assemblyFormat = [{
     $table `[` $indices `]` (`scales` $scales^)? attr-dict `:` type($table)
@@ -112,6 +114,12 @@ def Seq_LinearOp : Seq_Op<"linear", [Pure, InferTypeOpAdaptor,
     of 32 with an f16 scale are ggml's Q8_0. The block size is
     `in / scales dim 1`; the input must be f32.
 
+    With `bits = 4`, each i8 of the weight holds two 4-bit values: the
+    weight is `[out, in / 2]` (panels `[out/p, in / 2, p]`), element
+    `[o, i]` is the low nibble of byte `[o, i / 2]` for even `i`, the high
+    nibble for odd `i`, read unsigned and offset by -8 (ggml's Q4_0 values,
+    `(q - 8) · scale`).
+
     ```mlir
     %q = seq.linear %x, %wq, %bq
         : tensor<1x?x64xf32>, tensor<128x64xf32>, tensor<128xf32>
@@ -124,7 +132,8 @@ def Seq_LinearOp : Seq_Op<"linear", [Pure, InferTypeOpAdaptor,
   let arguments = (ins Seq_NonScalarFloatTensor:$input,
                        Seq_WeightTensorOfRank<[2, 3]>:$weight,
                        Optional<Seq_FloatTensorOfRank<[1]>>:$bias,
-                       Optional<Seq_FloatTensorOfRank<[2, 3]>>:$scales);
+                       Optional<Seq_FloatTensorOfRank<[2, 3]>>:$scales,
+                       DefaultValuedAttr<I64Attr, "8">:$bits);
   let results = (outs Seq_FloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $weight (`,` $bias^)? (`scales` $scales^)? attr-dict `:`
@@ -138,6 +147,8 @@ def Seq_LinearOp : Seq_Op<"linear", [Pure, InferTypeOpAdaptor,
     static int64_t outFeatures(::mlir::Type weightType);
     /// Elements per scale of a block-quantized weight, or 0 without scales.
     int64_t blockSize();
+    /// Weight elements per stored element along dim 1: 2 for 4-bit values.
+    int64_t valuesPerElement() { return getBits() == 4 ? 2 : 1; }
   }];
 }
 

@@ -29,7 +29,7 @@ public:
   /// f32 with K a multiple of 16 and N of 4.
   mlir::Value matmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
                                 mlir::Value a, mlir::Value w,
-                                mlir::Value scales,
+                                mlir::Value scales, int64_t bits,
                                 mlir::Value init) const override;
   /// f32 with N a static multiple of 16.
   mlir::Value matmul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,
@@ -43,7 +43,8 @@ public:
 /// null where it does not apply (f32, K % 16, N % 4).
 mlir::Value vectorMatmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
                                     mlir::Value a, mlir::Value w,
-                                    mlir::Value scales, mlir::Value init);
+                                    mlir::Value scales, int64_t bits,
+                                    mlir::Value init);
 
 /// out [M, width] + a [M, K] · B [K, width], B given block by block along
 /// K by `panelBlock(b, k0, depth)` ([depth, width]: read in place, or
@@ -56,13 +57,14 @@ accumulateKBlocks(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,
                                                  mlir::OpFoldResult)>
                       panelBlock);
 
-/// x·Wᵀ with W block-quantized in panels (values [N/p, K, p] i8, scales
-/// [N/p, K/block, p]): dequantized in registers (VectorQuantizedMatmul.cpp),
-/// or null where it does not apply (f32 input, static shapes, p a multiple
-/// of 16 up to 64).
+/// x·Wᵀ with W block-quantized in panels (values [N/p, K, p] i8, or
+/// [N/p, K/2, p] with `bits` = 4; scales [N/p, K/block, p]): dequantized in
+/// registers (VectorQuantizedMatmul.cpp), or null where it does not apply
+/// (f32 input, static shapes, p a multiple of 16 up to 64).
 mlir::Value vectorMatmulQuantizedPanels(mlir::OpBuilder &b, mlir::Location loc,
                                         mlir::Value a, mlir::Value w,
-                                        mlir::Value scales, mlir::Value init);
+                                        mlir::Value scales, int64_t bits,
+                                        mlir::Value init);
 
 /// Element types the projection kernels take for a weight: f32, or bf16/f16
 /// widened to f32 as it is loaded (readLanes), never in memory; with

@@ -147,10 +147,10 @@ static Value vectorMatmulPanels(OpBuilder &b, Location loc, Value a, Value w,
 }
 
 Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
-                              Value scales, Value init) {
+                              Value scales, int64_t bits, Value init) {
   if (scales)
     return cast<RankedTensorType>(w.getType()).getRank() == 3
-               ? vectorMatmulQuantizedPanels(b, loc, a, w, scales, init)
+               ? vectorMatmulQuantizedPanels(b, loc, a, w, scales, bits, init)
                : nullptr;
   auto aType = cast<RankedTensorType>(a.getType());
   auto wType = cast<RankedTensorType>(w.getType());
@@ -507,9 +507,9 @@ Value vectorMatmul(OpBuilder &b, Location loc, Value a, Value bm, Value init,
 }
 
 Value CpuContractions::matmulTransposedB(OpBuilder &b, Location loc, Value a,
-                                         Value w, Value scales,
+                                         Value w, Value scales, int64_t bits,
                                          Value init) const {
-  return vectorMatmulTransposedB(b, loc, a, w, scales, init);
+  return vectorMatmulTransposedB(b, loc, a, w, scales, bits, init);
 }
 
 Value CpuContractions::matmul(OpBuilder &b, Location loc, Value a, Value bm,

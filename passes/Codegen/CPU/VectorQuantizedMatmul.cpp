@@ -2,15 +2,18 @@
 //
 // Projections whose weight is block-quantized (seq.linear `scales`): i8
 // values in panels [N/p, K, p] and scales [N/p, K/block, p], element
-// [n, k] = values[n/p, k, n%p] · scales[n/p, k/block, n%p]. One task per
-// panel, as for float panels (VectorMatmul.cpp):
+// [n, k] = values[n/p, k, n%p] · scales[n/p, k/block, n%p]; with 4-bit
+// values ([N/p, K/2, p], bits = 4) byte [n/p, k/2, n%p] holds elements k
+// (low nibble) and k+1 (high), each (nibble - 8). One task per panel, as
+// for float panels (VectorMatmul.cpp):
 //
 //  - one row (decode, bound by the bytes of W streamed): per block, FMAs of
 //    the broadcast input element with the panel's values converted to f32
-//    in registers (vpmovsxbd + vcvtdq2ps) into block accumulators, then one
-//    FMA of those with the block's p column scales — contiguous in the
-//    panel layout — into the totals. W is read once, 1 byte per weight
-//    plus 2 per block of p·block for the scales.
+//    in registers (vpmovsxbd + vcvtdq2ps; 4-bit: one vpmovzxbd, an and and
+//    a shift give two rows) into block accumulators, then one FMA of those
+//    with the block's p column scales — contiguous in the panel layout —
+//    into the totals (4-bit: the -8 offset applied per block as -8 · Σx).
+//    W is read once, prefetched 4 KB ahead.
 //  - several rows (prefill, bound by the FMAs): each block of the panel
 //    (up to [2048, p]) is dequantized into an f32 scratch once per task in
 //    16-lane vectors and multiplied by the float panels' micro-kernel, so
@@ -28,6 +31,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
 
@@ -47,7 +51,46 @@ constexpr int64_t kPrefetchRows = 64;
 struct QuantizedPanel {
   Value values, scales, panel;
   int64_t k, block, vectors;
+  bool nibbles; ///< 4-bit values, two per byte
 };
+
+/// Elements k and k+1 (k even) of vector j of the panel's columns, as f32:
+/// two rows of i8 values, or the low and high nibbles of one row of bytes
+/// (minus 8 when `offset`; without it the caller applies the offset).
+std::pair<Value, Value> elementPair(OpBuilder &b, Location loc,
+                                    const QuantizedPanel &q, Value k, int64_t j,
+                                    bool offset) {
+  auto c = [&](int64_t x) { return indexConstant(b, loc, x); };
+  Value col = c(j * kVectorLanes);
+  if (!q.nibbles)
+    return {readLanes(b, loc, q.values, ValueRange{q.panel, k, col}),
+            readLanes(b, loc, q.values,
+                      ValueRange{q.panel,
+                                 arith::AddIOp::create(b, loc, k, c(1)), col})};
+  Type i8 = b.getI8Type(), i32 = b.getI32Type();
+  auto bytesType = VectorType::get({kVectorLanes}, i8);
+  auto wordsType = VectorType::get({kVectorLanes}, i32);
+  auto map = AffineMap::get(3, 0, getAffineDimExpr(2, b.getContext()));
+  Value bytes = vector::TransferReadOp::create(
+      b, loc, bytesType, q.values,
+      ValueRange{q.panel, arith::DivUIOp::create(b, loc, k, c(2)), col},
+      arith::ConstantOp::create(b, loc, b.getIntegerAttr(i8, 0)), map,
+      ArrayRef<bool>{true});
+  Value words = arith::ExtUIOp::create(b, loc, wordsType, bytes);
+  auto splat = [&](int64_t v) {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(wordsType, b.getI32IntegerAttr(v)));
+  };
+  Value low = arith::AndIOp::create(b, loc, words, splat(15));
+  Value high = arith::ShRUIOp::create(b, loc, words, splat(4));
+  if (offset) {
+    low = arith::SubIOp::create(b, loc, low, splat(8));
+    high = arith::SubIOp::create(b, loc, high, splat(8));
+  }
+  auto f32s = VectorType::get({kVectorLanes}, b.getF32Type());
+  return {arith::SIToFPOp::create(b, loc, f32s, low),
+          arith::SIToFPOp::create(b, loc, f32s, high)};
+}
 
 /// out [1, width] + a [1, K] · panelᵀ with the scales applied once per
 /// block: block accumulators of `vectors` lanes, kept in two sets over
@@ -80,49 +123,85 @@ Value oneRow(OpBuilder &b, Location loc, Value a, Value out,
           valuesType.getShape(), valuesType.getElementType(),
           StridedLayoutAttr::get(ctx, ShapedType::kDynamic, dynamicStrides)),
       q.values, /*read_only=*/true);
-  Value lastRow = c(b, q.k - 1);
+  int64_t perByte = q.nibbles ? 2 : 1;
+  Value lastRow = c(b, q.k / perByte - 1);
+  Type f32 = b.getF32Type();
   auto groups = scf::ForOp::create(
       b, loc, c(b, 0), c(b, q.k / q.block), c(b, 1), totals,
       [&](OpBuilder &gb, Location, Value g, ValueRange total) {
         Value k0 = arith::MulIOp::create(gb, loc, g, c(gb, q.block));
         SmallVector<Value> zeros(sets * q.vectors, zero);
+        // 4-bit: Σx over the block, for the -8 offset.
+        zeros.push_back(floatConstant(gb, loc, f32, 0.0));
         auto inner = scf::ForOp::create(
             gb, loc, c(gb, 0), c(gb, q.block), c(gb, sets), zeros,
             [&](OpBuilder &kb, Location, Value kk, ValueRange acc) {
-              SmallVector<Value> next;
-              for (int64_t s = 0; s < sets; ++s) {
-                Value ahead = arith::MinUIOp::create(
-                    kb, loc,
-                    arith::AddIOp::create(
-                        kb, loc, k0,
-                        arith::AddIOp::create(kb, loc, kk,
-                                              c(kb, s + kPrefetchRows))),
+              Value at = arith::AddIOp::create(kb, loc, k0, kk);
+              Value ahead = arith::MinUIOp::create(
+                  kb, loc,
+                  arith::AddIOp::create(
+                      kb, loc,
+                      arith::DivUIOp::create(kb, loc, at, c(kb, perByte)),
+                      c(kb, kPrefetchRows)),
+                  lastRow);
+              memref::PrefetchOp::create(kb, loc, stream,
+                                         ValueRange{q.panel, ahead, c(kb, 0)},
+                                         /*isWrite=*/false, /*localityHint=*/3,
+                                         /*isDataCache=*/true);
+              if (!q.nibbles && sets == 2) {
+                // A second row: prefetch it too (one 64-byte row each).
+                Value second = arith::MinUIOp::create(
+                    kb, loc, arith::AddIOp::create(kb, loc, ahead, c(kb, 1)),
                     lastRow);
                 memref::PrefetchOp::create(
-                    kb, loc, stream, ValueRange{q.panel, ahead, c(kb, 0)},
+                    kb, loc, stream, ValueRange{q.panel, second, c(kb, 0)},
                     /*isWrite=*/false, /*localityHint=*/3,
                     /*isDataCache=*/true);
-                Value at = arith::AddIOp::create(
-                    kb, loc, k0, arith::AddIOp::create(kb, loc, kk, c(kb, s)));
-                Value x = splatLanes(kb, loc,
-                                     tensor::ExtractOp::create(
-                                         kb, loc, a, ValueRange{c(kb, 0), at}));
-                for (int64_t j = 0; j < q.vectors; ++j)
-                  next.push_back(math::FmaOp::create(
-                      kb, loc, x,
-                      readLanes(
-                          kb, loc, q.values,
-                          ValueRange{q.panel, at, c(kb, j * kVectorLanes)}),
-                      acc[s * q.vectors + j]));
               }
+              SmallVector<Value> xs;
+              for (int64_t s = 0; s < sets; ++s)
+                xs.push_back(tensor::ExtractOp::create(
+                    kb, loc, a,
+                    ValueRange{c(kb, 0),
+                               arith::AddIOp::create(kb, loc, at, c(kb, s))}));
+              SmallVector<Value> next(sets * q.vectors);
+              for (int64_t j = 0; j < q.vectors; ++j) {
+                if (sets == 1) {
+                  Value w = readLanes(
+                      kb, loc, q.values,
+                      ValueRange{q.panel, at, c(kb, j * kVectorLanes)});
+                  next[j] = math::FmaOp::create(
+                      kb, loc, splatLanes(kb, loc, xs[0]), w, acc[j]);
+                  continue;
+                }
+                auto [w0, w1] = elementPair(kb, loc, q, at, j, false);
+                next[j] = math::FmaOp::create(
+                    kb, loc, splatLanes(kb, loc, xs[0]), w0, acc[j]);
+                next[q.vectors + j] =
+                    math::FmaOp::create(kb, loc, splatLanes(kb, loc, xs[1]), w1,
+                                        acc[q.vectors + j]);
+              }
+              Value sum = acc.back();
+              if (q.nibbles)
+                for (Value x : xs)
+                  sum = arith::AddFOp::create(kb, loc, sum, x);
+              next.push_back(sum);
               scf::YieldOp::create(kb, loc, next);
             });
         SmallVector<Value> next;
+        Value offset;
+        if (q.nibbles) // -8 · Σx
+          offset = splatLanes(
+              gb, loc,
+              arith::MulFOp::create(gb, loc, inner.getResults().back(),
+                                    floatConstant(gb, loc, f32, -8.0)));
         for (int64_t j = 0; j < q.vectors; ++j) {
           Value sum = inner.getResult(j);
           if (sets == 2)
             sum = arith::AddFOp::create(gb, loc, sum,
                                         inner.getResult(q.vectors + j));
+          if (offset)
+            sum = arith::AddFOp::create(gb, loc, sum, offset);
           Value scale =
               readLanes(gb, loc, q.scales,
                         ValueRange{q.panel, g, c(gb, j * kVectorLanes)});
@@ -136,27 +215,43 @@ Value oneRow(OpBuilder &b, Location loc, Value a, Value out,
   return out;
 }
 
-/// The panel's rows [k0, k0 + depth) dequantized to f32 [depth, width].
+/// The panel's rows [k0, k0 + depth) dequantized to f32 [depth, width]
+/// (4-bit: k0 and depth even, two rows per byte row).
 Value dequantizedBlock(OpBuilder &b, Location loc, const QuantizedPanel &q,
                        Value k0, OpFoldResult depth) {
   auto c = [&](OpBuilder &bb, int64_t x) { return indexConstant(bb, loc, x); };
-  int64_t width = q.vectors * kVectorLanes;
+  int64_t width = q.vectors * kVectorLanes, step = q.nibbles ? 2 : 1;
   Value scratch =
       emptyTensor(b, loc, {depth, b.getIndexAttr(width)}, b.getF32Type());
   return scf::ForOp::create(
              b, loc, c(b, 0), getValueOrCreateConstantIndexOp(b, loc, depth),
-             c(b, 1), ValueRange{scratch},
+             c(b, step), ValueRange{scratch},
              [&](OpBuilder &kb, Location, Value kk, ValueRange it) {
                Value at = arith::AddIOp::create(kb, loc, k0, kk);
+               // Both rows of a 4-bit pair share a block (blocks are even).
                Value g = arith::DivUIOp::create(kb, loc, at, c(kb, q.block));
                Value tile = it[0];
                for (int64_t j = 0; j < q.vectors; ++j) {
                  Value col = c(kb, j * kVectorLanes);
-                 Value v = arith::MulFOp::create(
-                     kb, loc,
-                     readLanes(kb, loc, q.values, ValueRange{q.panel, at, col}),
-                     readLanes(kb, loc, q.scales, ValueRange{q.panel, g, col}));
-                 tile = writeLanes(kb, loc, v, tile, ValueRange{kk, col});
+                 Value scale =
+                     readLanes(kb, loc, q.scales, ValueRange{q.panel, g, col});
+                 if (!q.nibbles) {
+                   Value v = arith::MulFOp::create(
+                       kb, loc,
+                       readLanes(kb, loc, q.values,
+                                 ValueRange{q.panel, at, col}),
+                       scale);
+                   tile = writeLanes(kb, loc, v, tile, ValueRange{kk, col});
+                   continue;
+                 }
+                 auto [w0, w1] = elementPair(kb, loc, q, at, j, true);
+                 tile = writeLanes(kb, loc,
+                                   arith::MulFOp::create(kb, loc, w0, scale),
+                                   tile, ValueRange{kk, col});
+                 tile = writeLanes(
+                     kb, loc, arith::MulFOp::create(kb, loc, w1, scale), tile,
+                     ValueRange{arith::AddIOp::create(kb, loc, kk, c(kb, 1)),
+                                col});
                }
                scf::YieldOp::create(kb, loc, tile);
              })
@@ -166,7 +261,7 @@ Value dequantizedBlock(OpBuilder &b, Location loc, const QuantizedPanel &q,
 } // namespace
 
 Value vectorMatmulQuantizedPanels(OpBuilder &b, Location loc, Value a, Value w,
-                                  Value scales, Value init) {
+                                  Value scales, int64_t bits, Value init) {
   auto aType = cast<RankedTensorType>(a.getType());
   auto wType = cast<RankedTensorType>(w.getType());
   auto sType = cast<RankedTensorType>(scales.getType());
@@ -176,10 +271,12 @@ Value vectorMatmulQuantizedPanels(OpBuilder &b, Location loc, Value a, Value w,
       !wType.getElementType().isInteger(8) || wType.getRank() != 3 ||
       !wType.hasStaticShape() || !sType.hasStaticShape())
     return nullptr;
-  int64_t panels = wType.getDimSize(0), k = wType.getDimSize(1),
+  bool nibbles = bits == 4;
+  int64_t panels = wType.getDimSize(0),
+          k = wType.getDimSize(1) * (nibbles ? 2 : 1),
           width = wType.getDimSize(2), groups = sType.getDimSize(1);
   if (width % kVectorLanes != 0 || width > 4 * kVectorLanes || groups <= 0 ||
-      k % groups != 0)
+      k % groups != 0 || (nibbles && (k / groups) % 2 != 0))
     return nullptr;
   auto c = [&](OpBuilder &bb, int64_t x) { return indexConstant(bb, loc, x); };
   OpFoldResult mSize = getSizes(b, loc, a)[0];
@@ -191,8 +288,8 @@ Value vectorMatmulQuantizedPanels(OpBuilder &b, Location loc, Value a, Value w,
         auto idx = [&](int64_t v) -> OpFoldResult {
           return fb.getIndexAttr(v);
         };
-        QuantizedPanel q{w, scales,     args[0],
-                         k, k / groups, width / kVectorLanes};
+        QuantizedPanel q{
+            w, scales, args[0], k, k / groups, width / kVectorLanes, nibbles};
         Value nBase = arith::MulIOp::create(fb, loc, args[0], c(fb, width));
         Value out = tensor::ExtractSliceOp::create(
             fb, loc, args[1], ArrayRef<OpFoldResult>{idx(0), nBase},

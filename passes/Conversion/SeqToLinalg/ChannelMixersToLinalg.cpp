@@ -164,9 +164,10 @@ struct EmbeddingLowering : OpConversionPattern<seq::EmbeddingOp> {
     Value table = adaptor.getTable(), ids = adaptor.getIndices(),
           scales = adaptor.getScales();
     auto resultType = cast<RankedTensorType>(op.getType());
-    int64_t blockSize = 0;
+    int64_t blockSize = 0, perByte = op.getBits() == 4 ? 2 : 1;
     if (scales) {
-      int64_t dim = cast<RankedTensorType>(table.getType()).getDimSize(1);
+      int64_t dim =
+          cast<RankedTensorType>(table.getType()).getDimSize(1) * perByte;
       int64_t blocks = cast<RankedTensorType>(scales.getType()).getDimSize(1);
       if (ShapedType::isDynamic(dim) || ShapedType::isDynamic(blocks))
         return rewriter.notifyMatchFailure(op, "scales of dynamic shape");
@@ -174,7 +175,9 @@ struct EmbeddingLowering : OpConversionPattern<seq::EmbeddingOp> {
     }
     int64_t rank = resultType.getRank();
     SmallVector<OpFoldResult> sizes = getSizes(rewriter, loc, ids);
-    sizes.push_back(getSizes(rewriter, loc, table)[1]);
+    sizes.push_back(rewriter.getIndexAttr(resultType.getShape().back()));
+    if (resultType.isDynamicDim(rank - 1))
+      return rewriter.notifyMatchFailure(op, "a table of dynamic width");
     Value init = emptyTensor(rewriter, loc, sizes, resultType.getElementType());
     SmallVector<int64_t> idDims;
     for (int64_t i = 0; i + 1 < rank; ++i)
@@ -197,8 +200,20 @@ struct EmbeddingLowering : OpConversionPattern<seq::EmbeddingOp> {
               id = arith::MaxSIOp::create(b, l, id, indexConstant(b, l, 0));
               id = arith::MinSIOp::create(b, l, id, vocabLast);
               Value col = linalg::IndexOp::create(b, l, rank - 1);
-              Value v =
-                  tensor::ExtractOp::create(b, l, table, ValueRange{id, col});
+              Value v;
+              if (perByte == 2) {
+                Value two = indexConstant(b, l, 2);
+                Value byte = tensor::ExtractOp::create(
+                    b, l, table,
+                    ValueRange{id, arith::DivUIOp::create(b, l, col, two)});
+                Value odd = arith::CmpIOp::create(
+                    b, l, arith::CmpIPredicate::ne,
+                    arith::RemUIOp::create(b, l, col, two),
+                    indexConstant(b, l, 0));
+                v = unpackNibble(b, l, byte, odd);
+              } else {
+                v = tensor::ExtractOp::create(b, l, table, ValueRange{id, col});
+              }
               if (scales) {
                 Value block = arith::DivUIOp::create(
                     b, l, col, indexConstant(b, l, blockSize));
@@ -255,7 +270,8 @@ struct LinearLowering : OpConversionPattern<seq::LinearOp> {
     if (adaptor.getScales() && ShapedType::isDynamic(op.blockSize()))
       return rewriter.notifyMatchFailure(op, "scales of dynamic shape");
     Value out = matmulTransposedB(rewriter, loc, x, adaptor.getWeight(),
-                                  adaptor.getScales(), init, contractions);
+                                  adaptor.getScales(), op.getBits(), init,
+                                  contractions);
     rewriter.replaceOp(op, expandFromMatrix(rewriter, loc, out,
                                             adaptor.getInput(), resultType));
     return success();
@@ -741,10 +757,10 @@ struct MoeLowering : OpConversionPattern<seq::MoeOp> {
               filledTensor(b, l, {tokens, b.getIndexAttr(ffn)}, t, 0.0);
           Value g = matmulTransposedB(
               b, l, x, expertSlice(b, l, adaptor.getGateWeight(), e),
-              /*scales=*/Value(), zerosF, contractions);
+              /*scales=*/Value(), /*bits=*/8, zerosF, contractions);
           Value u = matmulTransposedB(
               b, l, x, expertSlice(b, l, adaptor.getUpWeight(), e),
-              /*scales=*/Value(), zerosF, contractions);
+              /*scales=*/Value(), /*bits=*/8, zerosF, contractions);
           Value h = pointwise(b, l, {g, u}, g,
                               [&](OpBuilder &nb, Location nl, ValueRange a) {
                                 Value act = applyActivation(nb, nl, kind, a[0]);
@@ -753,7 +769,7 @@ struct MoeLowering : OpConversionPattern<seq::MoeOp> {
           Value zerosD = filledTensor(b, l, {tokens, dim}, t, 0.0);
           Value o = matmulTransposedB(
               b, l, h, expertSlice(b, l, adaptor.getDownWeight(), e),
-              /*scales=*/Value(), zerosD, contractions);
+              /*scales=*/Value(), /*bits=*/8, zerosD, contractions);
           auto columnType = RankedTensorType::get(
               {cast<RankedTensorType>(weights.getType()).getDimSize(0)}, t);
           Value column = tensor::ExtractSliceOp::create(

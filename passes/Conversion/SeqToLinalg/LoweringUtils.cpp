@@ -141,7 +141,7 @@ Value applyActivation(OpBuilder &b, Location loc, seq::ActivationKind kind,
 Contractions::~Contractions() = default;
 
 Value Contractions::matmulTransposedB(OpBuilder &, Location, Value, Value,
-                                      Value, Value) const {
+                                      Value, int64_t, Value) const {
   return nullptr;
 }
 
@@ -183,10 +183,22 @@ Value dequantize(OpBuilder &b, Location loc, Value q, Value scale) {
   return arith::MulFOp::create(b, loc, value, scale);
 }
 
+Value unpackNibble(OpBuilder &b, Location loc, Value packed, Value high) {
+  Type i8 = b.getI8Type();
+  auto c = [&](int64_t v) {
+    return arith::ConstantOp::create(b, loc, b.getIntegerAttr(i8, v));
+  };
+  Value shifted = arith::ShRUIOp::create(b, loc, packed, c(4));
+  Value nibble = arith::SelectOp::create(
+      b, loc, high, shifted, arith::AndIOp::create(b, loc, packed, c(15)));
+  return arith::SubIOp::create(b, loc, nibble, c(8));
+}
+
 Value matmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
-                        Value scales, Value init,
+                        Value scales, int64_t bits, Value init,
                         const Contractions &contractions) {
-  if (Value kernel = contractions.matmulTransposedB(b, loc, a, w, scales, init))
+  if (Value kernel =
+          contractions.matmulTransposedB(b, loc, a, w, scales, bits, init))
     return kernel;
   MLIRContext *ctx = b.getContext();
   // (m, n, k): a[m, k] · w[n, k] -> out[m, n]; w in panels [N/p, K, p]
@@ -200,10 +212,13 @@ Value matmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
     int64_t p = wType.getDimSize(2);
     return AffineMap::get(3, 0, {n.floorDiv(p), kk, n % p}, ctx);
   };
+  // 4-bit values: two per byte along k.
+  int64_t perByte = bits == 4 ? 2 : 1;
   SmallVector<Value> inputs = {a, w};
-  SmallVector<AffineMap> maps = {dimsMap(ctx, 3, {0, 2}), weightMap(k)};
+  SmallVector<AffineMap> maps = {dimsMap(ctx, 3, {0, 2}),
+                                 weightMap(k.floorDiv(perByte))};
   if (scales) {
-    int64_t block = wType.getDimSize(1) /
+    int64_t block = wType.getDimSize(1) * perByte /
                     cast<RankedTensorType>(scales.getType()).getDimSize(1);
     inputs.push_back(scales);
     maps.push_back(weightMap(k.floorDiv(block)));
@@ -216,6 +231,14 @@ Value matmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
         // A weight stored narrower (bf16/f16) is widened exactly; a
         // block-quantized one is dequantized.
         Value weight = args[1];
+        if (perByte == 2) {
+          Value kk = linalg::IndexOp::create(nb, nl, 2);
+          Value odd = arith::CmpIOp::create(
+              nb, nl, arith::CmpIPredicate::ne,
+              arith::RemUIOp::create(nb, nl, kk, indexConstant(nb, nl, 2)),
+              indexConstant(nb, nl, 0));
+          weight = unpackNibble(nb, nl, weight, odd);
+        }
         if (scales)
           weight = dequantize(nb, nl, weight, args[2]);
         else if (weight.getType() != args[0].getType())

@@ -82,10 +82,10 @@ public:
   /// init[m, n] + Σ_k a[m, k] · w[n, k] (PyTorch weight layout, or w in
   /// panels [N/p, K, p], see seq.weight), or null. With `scales` (else
   /// null), w is block-quantized: i8 values read as w[n, k] · scales[n,
-  /// k / block] (see seq.linear).
+  /// k / block], or with `bits` = 4 two values per byte (see seq.linear).
   virtual mlir::Value matmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
                                         mlir::Value a, mlir::Value w,
-                                        mlir::Value scales,
+                                        mlir::Value scales, int64_t bits,
                                         mlir::Value init) const;
 
   /// init[m, n] + Σ_k a[m, k] · b[k, n] (a read as [k, m] with
@@ -107,12 +107,17 @@ public:
 /// it has one, else a linalg contraction).
 mlir::Value matmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
                               mlir::Value a, mlir::Value w, mlir::Value scales,
-                              mlir::Value init,
+                              int64_t bits, mlir::Value init,
                               const Contractions &contractions);
 
 /// `f32(q) · f32(scale)`: one element of a block-quantized weight.
 mlir::Value dequantize(mlir::OpBuilder &b, mlir::Location loc, mlir::Value q,
                        mlir::Value scale);
+
+/// The 4-bit value `(nibble - 8)` of byte `packed` (i8) as i8: the low
+/// nibble when `high` (i1) is false, else the high one (seq.linear bits=4).
+mlir::Value unpackNibble(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value packed, mlir::Value high);
 
 /// out[m, n] = init[m, n] + Σ_k a[m, k] · b[k, n] (a[k, m] with
 /// `transposeA`): the target's kernel where it has one, else a linalg

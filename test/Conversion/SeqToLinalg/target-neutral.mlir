@@ -78,6 +78,29 @@ func.func @projection_q8(%x: tensor<4x64xf32>, %w: tensor<2x64x32xi8>, %s: tenso
 
 // -----
 
+// 4-bit values (two per byte): the contraction reads byte k floordiv 2 and
+// takes its low or high nibble, minus 8; the CPU kernel zero-extends 16
+// bytes and splits them into two rows.
+// CHECK-LABEL: func.func @projection_q4
+// CHECK: linalg.generic
+// CHECK: linalg.index 2
+// CHECK: arith.shrui
+// CHECK: arith.andi
+// CHECK: arith.select
+// CHECK: arith.subi
+// CHECK: arith.sitofp
+// CPU-LABEL: func.func @projection_q4
+// CPU: vector.transfer_read {{.*}} : tensor<2x32x32xi8>, vector<16xi8>
+// CPU: arith.extui {{.*}} : vector<16xi8> to vector<16xi32>
+// CPU: arith.andi
+// CPU: arith.shrui
+func.func @projection_q4(%x: tensor<4x64xf32>, %w: tensor<2x32x32xi8>, %s: tensor<2x2x32xf16>) -> tensor<4x64xf32> {
+  %y = seq.linear %x, %w scales %s {bits = 4} : tensor<4x64xf32>, tensor<2x32x32xi8> scales tensor<2x2x32xf16> -> tensor<4x64xf32>
+  return %y : tensor<4x64xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @attention
 // CHECK-NOT: vector.
 // CHECK: scf.for

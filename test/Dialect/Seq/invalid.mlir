@@ -196,6 +196,30 @@ func.func @linear_quantized_f64_input(%x: tensor<2x64xf64>, %w: tensor<8x64xi8>,
 
 // -----
 
+func.func @linear_bits(%x: tensor<2x64xf32>, %w: tensor<8x64xi8>, %s: tensor<8x2xf16>) {
+  // expected-error @+1 {{expected bits = 8 or 4, got 2}}
+  %0 = seq.linear %x, %w scales %s {bits = 2} : tensor<2x64xf32>, tensor<8x64xi8> scales tensor<8x2xf16> -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @linear_4bit_width(%x: tensor<2x64xf32>, %w: tensor<8x64xi8>, %s: tensor<8x2xf16>) {
+  // expected-error @+1 {{expected weight dim 1 (64) to hold the input's 64 features two 4-bit values per byte}}
+  %0 = seq.linear %x, %w scales %s {bits = 4} : tensor<2x64xf32>, tensor<8x64xi8> scales tensor<8x2xf16> -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @linear_4bit_float(%x: tensor<2x64xf32>, %w: tensor<8x64xf32>) {
+  // expected-error @+1 {{expected scales for 4-bit values}}
+  %0 = seq.linear %x, %w {bits = 4} : tensor<2x64xf32>, tensor<8x64xf32> -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
 func.func @embedding_i8_without_scales(%t: tensor<100x64xi8>, %ids: tensor<1x4xi64>) {
   // expected-error @+1 {{expected scales for an i8 (block-quantized) weight}}
   %0 = seq.embedding %t[%ids] : tensor<100x64xi8>, tensor<1x4xi64> -> tensor<1x4x64xf32>
