@@ -24,6 +24,18 @@ inline constexpr size_t kQ8_0Block = 32;
 /// one, when a value is not finite or a scale overflows f16.
 bool quantizeQ8_0(const float *x, size_t n, int8_t *values, uint16_t *scales);
 
+/// Elements per block of Q4_0.
+inline constexpr size_t kQ4_0Block = 32;
+
+/// ggml's Q4_0 (quantize_row_q4_0_ref): per block of 32, m = the value of
+/// largest magnitude (the first such), d = m / -8, q = min(15, trunc(x ·
+/// (1/d) + 8.5)) in 0..15 (the value is (q - 8) · d), d kept as f16.
+/// Packed as seq.linear {bits = 4} reads it: byte i holds elements 2i (low
+/// nibble) and 2i + 1 (high) — not ggml's in-block order. `n` must be a
+/// multiple of 32; writes n / 2 bytes and n / 32 scales. Returns false like
+/// quantizeQ8_0.
+bool quantizeQ4_0(const float *x, size_t n, uint8_t *packed, uint16_t *scales);
+
 } // namespace seqc::hf
 
 #endif // SEQC_FRONTENDS_HF_BLOCKQUANTIZATION_H

@@ -159,6 +159,7 @@ std::optional<WeightFormat> parseWeightFormat(llvm::StringRef name) {
       .Case("bf16", WeightFormat::BF16)
       .Case("f16", WeightFormat::F16)
       .Case("q8_0", WeightFormat::Q8_0)
+      .Case("q4_0", WeightFormat::Q4_0)
       .Default(std::nullopt);
 }
 

@@ -34,9 +34,12 @@ enum class WeightFormat {
   /// ggml's Q8_0: 8-bit values in blocks of 32 along the input features
   /// with an f16 scale each, written by the import to a new weights file
   Q8_0,
+  /// ggml's Q4_0: 4-bit values (q - 8) in blocks of 32, f16 scale each;
+  /// written like Q8_0
+  Q4_0,
 };
 
-/// Parses "auto", "f32", "bf16", "f16" or "q8_0".
+/// Parses "auto", "f32", "bf16", "f16", "q8_0" or "q4_0".
 std::optional<WeightFormat> parseWeightFormat(llvm::StringRef name);
 
 struct ImportOptions {

@@ -184,6 +184,7 @@ Type ModelEmitter::projectionElement(StringRef name, int64_t in) const {
     return f32;
   switch (projectionWeights) {
   case WeightFormat::Q8_0:
+  case WeightFormat::Q4_0:
     // Blocks run along the input features; a weight they do not divide
     // stays as stored (as llama.cpp keeps such tensors unquantized).
     if (in % static_cast<int64_t>(kQ8_0Block) == 0)
@@ -218,11 +219,16 @@ std::pair<Value, Value> ModelEmitter::quantizedWeight(StringRef name,
     fail("internal error: tensor '" + name.str() +
          "' is read in two element types");
   const seqrt::TensorInfo *info = weights.find(name.str());
+  bool q4 = projectionWeights == WeightFormat::Q4_0;
   if (info && ArrayRef<int64_t>(info->shape) == ArrayRef<int64_t>(stored))
-    rewritten.quantizeQ8_0(*info, transposed);
-  // The import writes them [out, in], whatever the checkpoint's layout.
+    rewritten.quantize(*info, transposed,
+                       q4 ? WeightsFile::Format::Q4_0
+                          : WeightsFile::Format::Q8_0);
+  // The import writes them [out, in] (4-bit: [out, in / 2]), whatever the
+  // checkpoint's layout.
   Value values = seq::WeightOp::create(
-      b, location, RankedTensorType::get(shape, i8), name,
+      b, location,
+      RankedTensorType::get({shape[0], q4 ? shape[1] / 2 : shape[1]}, i8), name,
       /*transposed=*/false, /*stacked=*/false, /*panels=*/false);
   Value scales = seq::WeightOp::create(
       b, location,
@@ -240,7 +246,8 @@ Value ModelEmitter::tokenEmbedding(StringRef name, int64_t vocab,
   if (element.isInteger(8)) {
     auto [values, scales] =
         quantizedWeight(name, {vocab, hidden}, /*transposed=*/false);
-    return seq::EmbeddingOp::create(b, location, values, idsArg, scales);
+    return seq::EmbeddingOp::create(b, location, values, idsArg, scales,
+                                    quantizedBits());
   }
   Value table = weight(name, {vocab, hidden}, /*transposed=*/false, element);
   Value rows =
@@ -264,7 +271,8 @@ Value ModelEmitter::linear(Value x, StringRef prefix, int64_t out, int64_t in,
   else
     w = weight(name, {out, in}, transposed, element);
   Value bv = bias ? weight((prefix + ".bias").str(), {out}) : Value();
-  return seq::LinearOp::create(b, location, x, w, bv, scales);
+  return seq::LinearOp::create(b, location, x, w, bv, scales,
+                               scales ? quantizedBits() : 8);
 }
 
 Value ModelEmitter::rmsnorm(Value x, StringRef weightName, int64_t dim,

@@ -157,6 +157,10 @@ private:
   /// i8 for a block-quantized one (`in`, its input features, a multiple of
   /// the block).
   mlir::Type projectionElement(llvm::StringRef name, int64_t in) const;
+  /// Bits per value of quantized weights (--weights=q4_0: 4, else 8).
+  int64_t quantizedBits() const {
+    return projectionWeights == WeightFormat::Q4_0 ? 4 : 8;
+  }
   /// Block-quantized weight `name` [out, in] (stored [in, out] when
   /// `transposed`): its values and scales, written by the import.
   std::pair<mlir::Value, mlir::Value>

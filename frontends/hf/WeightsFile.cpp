@@ -28,14 +28,17 @@ void WeightsFile::copy(const seqrt::TensorInfo &tensor) {
       {tensor.name, Kind::Copy, &tensor, false, tensor.dtype, tensor.shape});
 }
 
-void WeightsFile::quantizeQ8_0(const seqrt::TensorInfo &tensor,
-                               bool transposed) {
+void WeightsFile::quantize(const seqrt::TensorInfo &tensor, bool transposed,
+                           Format as) {
   if (!names.insert(tensor.name).second)
     return;
+  format = as;
   int64_t out = tensor.shape[transposed ? 1 : 0],
           in = tensor.shape[transposed ? 0 : 1];
+  // 4-bit values two per byte.
+  int64_t stored = as == Format::Q4_0 ? in / 2 : in;
   entries.push_back({tensor.name, Kind::Values, &tensor, transposed,
-                     seqrt::DType::I8, std::vector<int64_t>{out, in}});
+                     seqrt::DType::I8, std::vector<int64_t>{out, stored}});
   entries.push_back(
       {scalesName(tensor.name), Kind::Scales, &tensor, transposed,
        seqrt::DType::F16,
@@ -90,7 +93,9 @@ bool WeightsFile::write(llvm::raw_ostream &os, const std::string &source,
     offset += e.size();
   }
   header["__metadata__"] = llvm::json::Object{
-      {"format", "pt"}, {"seqc.weights", "q8_0"}, {"seqc.source", source}};
+      {"format", "pt"},
+      {"seqc.weights", format == Format::Q4_0 ? "q4_0" : "q8_0"},
+      {"seqc.source", source}};
   std::string text;
   llvm::raw_string_ostream(text) << llvm::json::Value(std::move(header));
   // Padded with spaces so the data starts 8-byte aligned.
@@ -107,13 +112,20 @@ bool WeightsFile::write(llvm::raw_ostream &os, const std::string &source,
       continue;
     }
     std::vector<float> rows = rowsOf(e);
-    std::vector<int8_t> values(rows.size());
+    bool q4 = format == Format::Q4_0;
+    std::vector<int8_t> values(q4 ? rows.size() / 2 : rows.size());
     std::vector<uint16_t> scales(rows.size() / kQ8_0Block);
-    if (!seqc::hf::quantizeQ8_0(rows.data(), rows.size(), values.data(),
-                                scales.data())) {
+    bool ok =
+        q4 ? seqc::hf::quantizeQ4_0(rows.data(), rows.size(),
+                                    reinterpret_cast<uint8_t *>(values.data()),
+                                    scales.data())
+           : seqc::hf::quantizeQ8_0(rows.data(), rows.size(), values.data(),
+                                    scales.data());
+    if (!ok) {
       error = "cannot quantize '" + e.tensor->name + "' (" + e.tensor->file +
-              ") to q8_0: it holds a non-finite value or one beyond f16's "
-              "range × 127";
+              ") to " + (q4 ? "q4_0" : "q8_0") +
+              ": it holds a non-finite value or one beyond f16's range × " +
+              (q4 ? "8" : "127");
       return false;
     }
     if (e.kind == Kind::Values)

@@ -1,6 +1,6 @@
 //===- WeightsFile.h - the weights an import rewrites -----------*- C++ -*-===//
 //
-// `seqc import hf --weights=q8_0` quantizes projection weights, which then
+// `seqc import hf --weights=q8_0|q4_0` quantizes projection weights, which then
 // no longer match the checkpoint: the import writes one safetensors file
 // with every tensor the model reads — quantized weights as i8 values under
 // their own name plus `<name>_scale`, the rest copied as stored — and the
@@ -29,9 +29,13 @@ public:
 
   /// Keeps checkpoint tensor `name` as stored (once, however often called).
   void copy(const seqrt::TensorInfo &tensor);
-  /// Quantizes checkpoint tensor `name` to Q8_0 blocks along its input
-  /// features: [out, in] as stored, or stored [in, out] when `transposed`.
-  void quantizeQ8_0(const seqrt::TensorInfo &tensor, bool transposed);
+  /// The block formats a weight can be quantized to.
+  enum class Format { Q8_0, Q4_0 };
+  /// Quantizes checkpoint tensor `name` to `format` blocks along its input
+  /// features: [out, in] as stored, or stored [in, out] when `transposed`
+  /// (one format per file).
+  void quantize(const seqrt::TensorInfo &tensor, bool transposed,
+                Format format);
   /// Whether any tensor is quantized (else the checkpoint serves as is).
   bool rewritesWeights() const { return quantized > 0; }
   /// The file's size in bytes.
@@ -62,6 +66,7 @@ private:
   std::vector<Entry> entries;
   llvm::StringSet<> names;
   int quantized = 0;
+  Format format = Format::Q8_0;
 };
 
 } // namespace seqc::hf

@@ -8,7 +8,7 @@
 //     and SSM state) matches, and the greedy continuation is identical.
 // Encoders (BERT) compare their last hidden state and mean pooling instead.
 // A case's import_flags.txt adds `seqc import hf` flags (--weights=bf16;
-// --weights=q8_0, which runs with the weights file the import writes).
+// --weights=q8_0|q4_0, which run with the weights file the import writes).
 //
 // Tolerance, per logits row set: max |seqc - transformers| <=
 // 1e-4 * max(1, max |transformers|): float32 end to end, with seqc's
@@ -96,7 +96,9 @@ void checkAgainstTransformers(const std::string &name,
   std::string log = " 2> " + work + "/seqc.log";
   // --weights=q8_0 writes the quantized weights next to the model; the
   // model then runs with that file instead of the checkpoint.
-  std::string quantized = work + "/model.q8_0.safetensors";
+  std::string format =
+      importFlags.find("q4_0") != std::string::npos ? "q4_0" : "q8_0";
+  std::string quantized = work + "/model." + format + ".safetensors";
   fs::remove(quantized);
   ASSERT_EQ(
       std::system((seqc::test::seqcExecutable() + " import hf " + dir + " -o " +
@@ -116,8 +118,9 @@ void checkAgainstTransformers(const std::string &name,
     GTEST_SKIP() << "compiled only (SEQC_TEST_COMPILE_ONLY)";
   seq_model *model = nullptr;
   std::string weights = fs::exists(quantized) ? quantized : dir;
-  ASSERT_EQ(importFlags.find("q8_0") != std::string::npos, weights == quantized)
-      << "--weights=q8_0 must write " << quantized << " (and only it)";
+  ASSERT_EQ(importFlags.find(format) != std::string::npos, weights == quantized)
+      << "--weights=" << format << " must write " << quantized
+      << " (and only it)";
   ASSERT_EQ(seq_model_open(so.c_str(), weights.c_str(), nullptr, &model),
             SEQ_OK)
       << seq_last_error();

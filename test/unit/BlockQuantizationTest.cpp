@@ -1,10 +1,11 @@
-//===- BlockQuantizationTest.cpp - Q8_0 rounding against llama.cpp's ------===//
+//===- BlockQuantizationTest.cpp - Q8_0/Q4_0 rounding against llama.cpp ---===//
 //
-// seqc import --weights=q8_0 must hold the numbers a llama.cpp Q8_0 file
-// holds: every block of test/unit/goldens/q8_0_reference.txt (written by
-// tools/goldens/make_q8_0_reference.py with gguf's own quantizer: zeros,
-// exact rounding ties, subnormal scales, random blocks) must come out bit
-// for bit the same. Non-finite input is refused.
+// seqc import --weights=q8_0|q4_0 must hold the numbers a llama.cpp file of
+// that type holds: every block of test/unit/goldens/{q8_0,q4_0}_reference.txt
+// (written by tools/goldens/make_block_quant_reference.py with gguf's own
+// quantizer: zeros, exact rounding ties, subnormal scales, ties of the
+// largest magnitude, random blocks) must come out bit for bit the same.
+// Non-finite input is refused.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,8 +28,8 @@ struct Block {
   std::vector<int> q;
 };
 
-std::vector<Block> loadReference() {
-  std::ifstream in(SEQC_UNIT_GOLDENS_DIR "/q8_0_reference.txt");
+std::vector<Block> loadReference(const std::string &format) {
+  std::ifstream in(SEQC_UNIT_GOLDENS_DIR "/" + format + "_reference.txt");
   std::vector<Block> blocks;
   std::string line;
   while (std::getline(in, line)) {
@@ -56,7 +57,7 @@ std::vector<Block> loadReference() {
 }
 
 TEST(BlockQuantization, Q8_0MatchesLlamaCppBitForBit) {
-  std::vector<Block> blocks = loadReference();
+  std::vector<Block> blocks = loadReference("q8_0");
   ASSERT_EQ(blocks.size(), 30u) << "missing or truncated reference file";
   // All blocks in one call, as a weight row is quantized.
   std::vector<float> x;
@@ -76,6 +77,40 @@ TEST(BlockQuantization, Q8_0MatchesLlamaCppBitForBit) {
           << "block " << i << " element " << j << " (x = " << blocks[i].x[j]
           << ")";
   }
+}
+
+TEST(BlockQuantization, Q4_0MatchesLlamaCppBitForBit) {
+  std::vector<Block> blocks = loadReference("q4_0");
+  ASSERT_EQ(blocks.size(), 33u) << "missing or truncated reference file";
+  std::vector<float> x;
+  for (const Block &b : blocks) {
+    ASSERT_EQ(b.x.size(), 32u);
+    ASSERT_EQ(b.q.size(), 32u);
+    x.insert(x.end(), b.x.begin(), b.x.end());
+  }
+  std::vector<uint8_t> packed(x.size() / 2);
+  std::vector<uint16_t> scales(blocks.size());
+  ASSERT_TRUE(
+      seqc::hf::quantizeQ4_0(x.data(), x.size(), packed.data(), scales.data()));
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    EXPECT_EQ(scales[i], blocks[i].d) << "scale of block " << i;
+    for (size_t j = 0; j < 32; ++j) {
+      // Element k of the row: byte k / 2, low nibble when k is even.
+      size_t k = i * 32 + j;
+      int q = (packed[k / 2] >> (k % 2 ? 4 : 0)) & 15;
+      EXPECT_EQ(q, blocks[i].q[j]) << "block " << i << " element " << j
+                                   << " (x = " << blocks[i].x[j] << ")";
+    }
+  }
+}
+
+TEST(BlockQuantization, Q4_0RefusesNonFiniteValues) {
+  std::vector<float> x(64, 0.5f);
+  std::vector<uint8_t> packed(32);
+  std::vector<uint16_t> scales(2);
+  x[3] = -INFINITY;
+  EXPECT_FALSE(
+      seqc::hf::quantizeQ4_0(x.data(), 64, packed.data(), scales.data()));
 }
 
 TEST(BlockQuantization, Q8_0RefusesNonFiniteValues) {

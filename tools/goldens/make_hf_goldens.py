@@ -563,6 +563,30 @@ CASES = [
         ],
     },
     {
+        "name": "llama_q4_0",
+        "class": "LlamaForCausalLM",
+        "config": "LlamaConfig",
+        "seed": 1023,
+        "prompt_len": 13,
+        "round_projections": "q4_0",
+        "import_flags": "--weights=q4_0",
+        "kwargs": dict(
+            vocab_size=128, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+            max_position_embeddings=128, rms_norm_eps=1e-5, rope_theta=10000.0,
+            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=None,
+        ),
+        "notes": [
+            "model.safetensors stores float32. The logits are computed after quantizing the "
+            "weight of every nn.Linear (the untied lm_head too) and the token embedding table "
+            "to ggml's Q4_0 (blocks of 32 along the input features: 4-bit q, value (q - 8) * d, "
+            "f16 d) and back with gguf.quants; norms stay float32. Import with --weights=q4_0 "
+            "(import_flags.txt): seqc writes model.q4_0.safetensors (two values per byte) and "
+            "runs with it.",
+            "Every projection in panels of 64/32 columns (the CPU's 4-bit kernels); GQA 4 / 2.",
+        ],
+    },
+    {
         "name": "gpt2_q8_0",
         "class": "GPT2LMHeadModel",
         "config": "GPT2Config",
@@ -651,24 +675,24 @@ def apply_storage(case, model):
         table = model.get_input_embeddings().weight
         weights[id(table)] = table
         for weight in weights.values():
-            if dtype == "q8_0":
-                weight.copy_(q8_0_round_trip(weight))
+            if dtype in ("q8_0", "q4_0"):
+                weight.copy_(block_round_trip(weight, dtype))
             else:
                 weight.copy_(weight.to(getattr(torch, dtype)).float())
         # GPT-2's Conv1D stores [in, out]: blocks run along `in`.
         for m in model.modules():
-            if isinstance(m, Conv1D) and dtype == "q8_0":
-                m.weight.copy_(q8_0_round_trip(m.weight.t()).t())
+            if isinstance(m, Conv1D) and dtype in ("q8_0", "q4_0"):
+                m.weight.copy_(block_round_trip(m.weight.t(), dtype).t())
             elif isinstance(m, Conv1D):
                 m.weight.copy_(m.weight.to(getattr(torch, dtype)).float())
     return saved
 
 
-def q8_0_round_trip(weight):
-    """`weight` [out, in] quantized to ggml's Q8_0 and back by llama.cpp's own
-    Python quantizer (gguf.quants): blocks of 32 along `in`, an f16 scale
-    each. A weight whose `in` is not a multiple of 32 is returned as is
-    (kept unquantized)."""
+def block_round_trip(weight, kind):
+    """`weight` [out, in] quantized to ggml's Q8_0 or Q4_0 (`kind`) and back
+    by llama.cpp's own Python quantizer (gguf.quants): blocks of 32 along
+    `in`, an f16 scale each. A weight whose `in` is not a multiple of 32 is
+    returned as is (kept unquantized)."""
     import numpy as np
     import torch
     from gguf.constants import GGMLQuantizationType
@@ -677,8 +701,9 @@ def q8_0_round_trip(weight):
     x = weight.detach().float().numpy()
     if x.shape[-1] % 32 != 0:
         return weight
-    q = quantize(np.ascontiguousarray(x), GGMLQuantizationType.Q8_0)
-    back = dequantize(q, GGMLQuantizationType.Q8_0).reshape(x.shape)
+    qtype = GGMLQuantizationType.Q8_0 if kind == "q8_0" else GGMLQuantizationType.Q4_0
+    q = quantize(np.ascontiguousarray(x), qtype)
+    back = dequantize(q, qtype).reshape(x.shape)
     return torch.from_numpy(back.astype(np.float32))
 
 

@@ -88,7 +88,8 @@ static bool importHuggingFaceModel(const std::string &folder,
     return false;
   if (rewritten && !writeRewrittenWeights(*rewritten, folder, weightsPath))
     return false;
-  if (!rewritten && options.weights == seqc::hf::WeightFormat::Q8_0)
+  if (!rewritten && (options.weights == seqc::hf::WeightFormat::Q8_0 ||
+                     options.weights == seqc::hf::WeightFormat::Q4_0))
     llvm::errs() << "seqc: note: no projection weight has a multiple of 32 "
                     "input features; nothing was quantized, the model reads "
                  << folder << " as it is\n";
@@ -111,7 +112,7 @@ static const char *kImportUsage =
     "                      the runtime cuts longer prompts). Sliding-window\n"
     "                      layers keep a ring of window + N - 1 KV slots\n"
     "                      when that is smaller than --max-positions\n"
-    "  --weights=auto|f32|bf16|f16|q8_0\n"
+    "  --weights=auto|f32|bf16|f16|q8_0|q4_0\n"
     "                      what projection weights (LM head included) and\n"
     "                      the token embedding table are kept in: auto\n"
     "                      (default) as the checkpoint stores them (bf16 and\n"
@@ -121,12 +122,15 @@ static const char *kImportUsage =
     "                      8-bit blocks of 32 with an f16 scale (llama.cpp's\n"
     "                      Q8_0, same rounding; a weight whose input size is\n"
     "                      not a multiple of 32 stays as stored) into a new\n"
-    "                      weights file, which the model then runs with.\n"
+    "                      weights file, which the model then runs with;\n"
+    "                      q4_0 likewise to 4-bit values in blocks of 32\n"
+    "                      (llama.cpp's Q4_0, same rounding).\n"
     "                      Norms, biases and SSM parameters stay f32; the\n"
     "                      model computes in f32\n"
-    "  --weights-out FILE  where --weights=q8_0 writes the weights\n"
-    "                      (default: the output's name with .q8_0.safetensors\n"
-    "                      in place of .mlir)\n"
+    "  --weights-out FILE  where --weights=q8_0|q4_0 writes the weights\n"
+    "                      (default: the output's name with\n"
+    "                      .q8_0.safetensors / .q4_0.safetensors in place of\n"
+    "                      .mlir)\n"
     "  --time-report       print how long the import took (the compile's\n"
     "                      phases: seqc model.mlir --time-report)\n";
 
@@ -154,7 +158,7 @@ int seqc::importCommand(int argc, char **argv) {
           seqc::hf::parseWeightFormat(v);
       if (!format) {
         llvm::errs() << "seqc: error: --weights expects auto, f32, bf16, "
-                        "f16 or q8_0, got '"
+                        "f16, q8_0 or q4_0, got '"
                      << v << "'\n";
         return 1;
       }
@@ -205,22 +209,28 @@ int seqc::importCommand(int argc, char **argv) {
     path += ".mlir";
     output = std::string(path);
   }
-  if (options.weights == seqc::hf::WeightFormat::Q8_0 && weightsOut.empty()) {
+  bool quantized = options.weights == seqc::hf::WeightFormat::Q8_0 ||
+                   options.weights == seqc::hf::WeightFormat::Q4_0;
+  const char *suffix = options.weights == seqc::hf::WeightFormat::Q4_0
+                           ? ".q4_0.safetensors"
+                           : ".q8_0.safetensors";
+  if (quantized && weightsOut.empty()) {
     if (output == "-") {
-      llvm::errs() << "seqc: error: --weights=q8_0 writes a weights file: "
-                      "name it with --weights-out when the model goes to "
-                      "stdout\n";
+      llvm::errs() << "seqc: error: --weights="
+                   << llvm::StringRef(suffix + 1).take_front(4)
+                   << " writes a weights file: name it with --weights-out "
+                      "when the model goes to stdout\n";
       return 1;
     }
     llvm::SmallString<256> path(output);
     if (llvm::sys::path::extension(path) == ".mlir")
       llvm::sys::path::replace_extension(path, "");
-    path += ".q8_0.safetensors";
+    path += suffix;
     weightsOut = std::string(path);
   }
-  if (!weightsOut.empty() && options.weights != seqc::hf::WeightFormat::Q8_0) {
+  if (!weightsOut.empty() && !quantized) {
     llvm::errs() << "seqc: error: --weights-out names the file "
-                    "--weights=q8_0 writes; other formats read the "
+                    "--weights=q8_0|q4_0 writes; other formats read the "
                     "checkpoint as it is\n";
     return 1;
   }
