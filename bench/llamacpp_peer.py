@@ -82,6 +82,23 @@ def f32_gguf(folder, gguf, work, vocab=True, outtype="f32"):
     return gguf
 
 
+def quantized_gguf(source, gguf, ftype):
+    """`source` (an f32 GGUF) quantized by llama.cpp's own quantizer, as
+    `llama-quantize --pure` does (every 2-D weight, the embedding table and
+    the head included, in `ftype`, e.g. LLAMA_FTYPE_MOSTLY_Q4_0), once."""
+    ensure("llama_cpp", "llama-cpp-python")
+    import llama_cpp
+    if not os.path.exists(gguf):
+        params = llama_cpp.llama_model_quantize_default_params()
+        params.ftype = ftype
+        params.pure = True
+        params.nthread = os.cpu_count() or 1
+        if llama_cpp.llama_model_quantize(source.encode(), gguf.encode(),
+                                          params) != 0:
+            sys.exit(f"llama_model_quantize failed on {source}")
+    return gguf
+
+
 def compile_seqc(folder, so, max_positions, import_flags=()):
     mlir = so[:-3] + ".mlir"
     subprocess.run([os.path.join(BIN, "seqc"), "import", "hf", folder, "-o", mlir,

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Low-precision weights end to end: seqc against llama.cpp, format by format.
 
-    python3 bench/quant.py [--formats f32,bf16,q8_0] [--threads 2] [--prompt 256]
+    python3 bench/quant.py [--formats f32,bf16,q8_0,q4_0] [--threads 2] [--prompt 256]
                            [--decode 32] [--layers 6] [--repeat 2]
 
 The Llama-shaped model of bench/llama_e2e.py (TinyLlama-1.1B layer shapes,
@@ -14,7 +14,10 @@ the same values:
   q8_0  the f32 folder quantized to 8-bit blocks of 32 with an f16 scale by
         each side: seqc `--weights=q8_0` (its own weights file), llama.cpp's
         converter `--outtype q8_0` (gguf's quantizer: the same rounding, every
-        2-D weight including the embedding table and the head in Q8_0).
+        2-D weight including the embedding table and the head in Q8_0);
+  q4_0  likewise with 4-bit values: seqc `--weights=q4_0`, llama.cpp's
+        f32 GGUF quantized by `llama_model_quantize` with `pure` (what
+        `llama-quantize --pure ... Q4_0` does).
 Each side prefills the same prompt in one call and decodes greedily with the
 same threads. Prints the machine's limits (bench/peak.c), then one JSON line
 per format: tokens/s, ratios (> 1: seqc faster), prefill GFLOP/s as a
@@ -34,17 +37,17 @@ WORK = os.path.join(ROOT, "build", "bench-llama")
 
 from llama_e2e import SHAPES, counts, make_model  # noqa: E402
 from llamacpp_peer import (best, compile_seqc, ensure, f32_gguf,  # noqa: E402
-                           llamacpp_run, seqc_run)
+                           llamacpp_run, quantized_gguf, seqc_run)
 from measure import peak  # noqa: E402
 
 # Bytes per projection weight element in each format (Q8_0: 32 values and
 # an f16 scale per block).
-BYTES = {"f32": 4, "bf16": 2, "q8_0": 34 / 32}
+BYTES = {"f32": 4, "bf16": 2, "q8_0": 34 / 32, "q4_0": 18 / 32}
 
 
 def folder_in(fmt, f32_folder):
     """The Hugging Face folder holding the weights in `fmt`'s storage."""
-    if fmt in ("f32", "q8_0"):
+    if fmt in ("f32", "q8_0", "q4_0"):
         return f32_folder
     folder = f32_folder + "-" + fmt
     if not os.path.exists(os.path.join(folder, "model.safetensors")):
@@ -58,7 +61,7 @@ def folder_in(fmt, f32_folder):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--formats", default="f32,bf16,q8_0")
+    p.add_argument("--formats", default="f32,bf16,q8_0,q4_0")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--prompt", type=int, default=256)
     p.add_argument("--decode", type=int, default=32)
@@ -81,26 +84,34 @@ def main():
     macs, f32_bytes = counts(a.shape, a.layers, a.prompt)
     for fmt in formats:
         folder = folder_in(fmt, f32_folder)
-        gguf = f32_gguf(folder, os.path.join(WORK, f"{name}-{fmt}.gguf"), WORK,
-                        vocab=False, outtype=fmt)
-        flags = {"f32": ["--weights=f32"], "q8_0": ["--weights=q8_0"]}.get(
-            fmt, ["--weights=auto"])
+        if fmt == "q4_0":
+            import llama_cpp
+            source = f32_gguf(folder, os.path.join(WORK, f"{name}-f32.gguf"), WORK,
+                              vocab=False, outtype="f32")
+            gguf = quantized_gguf(source, os.path.join(WORK, f"{name}-q4_0.gguf"),
+                                  llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_0)
+        else:
+            gguf = f32_gguf(folder, os.path.join(WORK, f"{name}-{fmt}.gguf"), WORK,
+                            vocab=False, outtype=fmt)
+        flags = {"f32": ["--weights=f32"], "q8_0": ["--weights=q8_0"],
+                 "q4_0": ["--weights=q4_0"]}.get(fmt, ["--weights=auto"])
         so = compile_seqc(folder, os.path.join(WORK, f"{name}-{fmt}.so"),
                           a.prompt + a.decode + 8, flags)
         # --weights=q8_0 writes the quantized weights next to the model.
-        weights = so[:-3] + ".q8_0.safetensors" if fmt == "q8_0" else folder
+        quantized = fmt in ("q8_0", "q4_0")
+        weights = so[:-3] + f".{fmt}.safetensors" if quantized else folder
         rss = []
         seqc = best([seqc_run(so, weights, prompt, a.decode, a.threads, rss)
                      for _ in range(a.repeat)])
-        # llama.cpp's AMX/repack weight buffers crash on Q8_0 here (see
-        # llamacpp_run): Q8_0 runs on its plain CPU kernels.
-        extra_bufts = fmt != "q8_0"
+        # llama.cpp's AMX/repack weight buffers crash on Q8_0 and Q4_0 here
+        # (see llamacpp_run): those run on its plain CPU kernels.
+        extra_bufts = not quantized
         llama = best([llamacpp_run(gguf, prompt, a.decode, a.threads, extra_bufts)
                        for _ in range(a.repeat)])
         weight_bytes = f32_bytes * BYTES[fmt] / 4
         gflops = lambda tok_s: 2 * macs * tok_s / 1e9
         gbs = lambda tok_s: weight_bytes * tok_s / 1e9
-        file_bytes = os.path.getsize(weights if fmt == "q8_0" else
+        file_bytes = os.path.getsize(weights if quantized else
                                      os.path.join(folder, "model.safetensors"))
         print(json.dumps({
             "bench": "quant", "format": fmt,
