@@ -34,15 +34,17 @@ func.func @narrow(%x: tensor<1x?x32xf32>) -> (tensor<1x?x128xf32>, tensor<1x?x32
 
 // -----
 
-// A block-quantized weight's values and scales go into panels together;
-// a table the embedding also reads (tied head) keeps its layout, values
-// and scales alike.
+// A block-quantized weight's values and scales go into panels together,
+// also for a table the embedding reads as well (a tied head): the lookup
+// reads panels too.
 // CHECK-LABEL: func.func @quantized
 // CHECK-DAG: %[[Q:.+]] = seq.weight "q" panels : tensor<2x64x64xi8>
 // CHECK-DAG: %[[S:.+]] = seq.weight "q_scale" panels : tensor<2x2x64xf16>
-// CHECK-DAG: seq.weight "table" : tensor<64x64xi8>
-// CHECK-DAG: seq.weight "table_scale" : tensor<64x2xf16>
+// CHECK-DAG: %[[T:.+]] = seq.weight "table" panels : tensor<1x64x64xi8>
+// CHECK-DAG: %[[TS:.+]] = seq.weight "table_scale" panels : tensor<1x2x64xf16>
 // CHECK: seq.linear %{{.+}}, %[[Q]] scales %[[S]] : tensor<1x?x64xf32>, tensor<2x64x64xi8> scales tensor<2x2x64xf16> -> tensor<1x?x128xf32>
+// CHECK: seq.embedding %[[T]][%{{.+}}] scales %[[TS]] : tensor<1x64x64xi8>, tensor<1x?xi64> scales tensor<1x2x64xf16> -> tensor<1x?x64xf32>
+// CHECK: seq.linear %{{.+}}, %[[T]] scales %[[TS]] : tensor<1x?x64xf32>, tensor<1x64x64xi8> scales tensor<1x2x64xf16> -> tensor<1x?x64xf32>
 func.func @quantized(%x: tensor<1x?x64xf32>, %ids: tensor<1x?xi64>) -> (tensor<1x?x128xf32>, tensor<1x?x64xf32>, tensor<1x?x64xf32>) {
   %q = seq.weight "q" : tensor<128x64xi8>
   %s = seq.weight "q_scale" : tensor<128x2xf16>
@@ -81,19 +83,22 @@ func.func @kept(%x: tensor<2x32xf32>, %y: tensor<2x24xf32>, %h: tensor<2x32xf16>
 // -----
 
 // A tied embedding: the table is read by seq.embedding in one function and
-// by the LM head's seq.linear in another; every seq.weight of a name keeps
-// one layout, so neither is packed. A weight another op reads as data
-// (here as the linear's input) stays too.
+// by the LM head's seq.linear in another; every seq.weight of a name takes
+// the same layout, panels (the lookup reads them too). A weight another op
+// reads as data (here as the linear's input) stays, and so does a table
+// only looked up.
 // CHECK-LABEL: func.func @embed
-// CHECK: seq.weight "tied" : tensor<64x32xf32>
+// CHECK: seq.weight "tied" panels : tensor<1x32x64xf32>
+// CHECK: seq.weight "lookup_only" : tensor<64x32xf32>
 // CHECK-LABEL: func.func @head
-// CHECK: seq.weight "tied" : tensor<64x32xf32>
+// CHECK: seq.weight "tied" panels : tensor<1x32x64xf32>
 // CHECK: seq.weight "square" : tensor<32x32xf32>
-// CHECK-NOT: panels
-func.func @embed(%ids: tensor<1x4xi64>) -> tensor<1x4x32xf32> {
+func.func @embed(%ids: tensor<1x4xi64>) -> (tensor<1x4x32xf32>, tensor<1x4x32xf32>) {
   %t = seq.weight "tied" : tensor<64x32xf32>
   %e = seq.embedding %t[%ids] : tensor<64x32xf32>, tensor<1x4xi64> -> tensor<1x4x32xf32>
-  return %e : tensor<1x4x32xf32>
+  %l = seq.weight "lookup_only" : tensor<64x32xf32>
+  %f = seq.embedding %l[%ids] : tensor<64x32xf32>, tensor<1x4xi64> -> tensor<1x4x32xf32>
+  return %e, %f : tensor<1x4x32xf32>, tensor<1x4x32xf32>
 }
 func.func @head(%x: tensor<1x4x32xf32>) -> (tensor<1x4x64xf32>, tensor<32x32xf32>) {
   %t = seq.weight "tied" : tensor<64x32xf32>

@@ -71,7 +71,9 @@ def Seq_EmbeddingOp : Seq_Op<"embedding", [Pure, InferTypeOpAdaptor]> {
     an i8 table `[vocab, dim]` with `scales` `[vocab, dim / block]`, row
     element `d` being `f32(table[v, d]) · f32(scales[v, d / block])`; the
     result is f32. With `bits = 4` the table is `[vocab, dim / 2]`, two
-    4-bit values per byte as for `seq.linear`.
+    4-bit values per byte as for `seq.linear`. A 3-D table `[vocab/p, dim,
+    p]` (and scales `[vocab/p, dim / block, p]`) is the same table in
+    panels (`seq.weight panels`), as a tied LM head reads it.
 
     ```mlir
     %h = seq.embedding %table[%ids]
@@ -81,9 +83,9 @@ def Seq_EmbeddingOp : Seq_Op<"embedding", [Pure, InferTypeOpAdaptor]> {
         -> tensor<1x?x64xf32>
     ```
   }];
-  let arguments = (ins Seq_WeightTensorOfRank<[2]>:$table,
+  let arguments = (ins Seq_WeightTensorOfRank<[2, 3]>:$table,
                        Seq_IntTensor:$indices,
-                       Optional<Seq_FloatTensorOfRank<[2]>>:$scales,
+                       Optional<Seq_FloatTensorOfRank<[2, 3]>>:$scales,
                        DefaultValuedAttr<I64Attr, "8">:$bits);
   let results = (outs Seq_FloatTensor:$result);
   let assemblyFormat = [{

@@ -4,8 +4,9 @@
 // once by the runtime at load: the CPU's x·Wᵀ kernel then reads each panel
 // of p columns k-major in place, where it would otherwise transpose its
 // columns of W on every call (docs/performance.md). A weight name is packed
-// only if every seq.weight of that name is read by seq.linear alone, so that
-// all functions of the model agree on its layout.
+// only if every seq.weight of that name is read by seq.linear (or, for a
+// tied head's table, seq.embedding, which reads panels too), so that all
+// functions of the model agree on its layout.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +19,7 @@
 #include "mlir/IR/PatternMatch.h"
 
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 
 namespace seqc {
 #define GEN_PASS_DEF_PACKWEIGHTS
@@ -25,18 +27,29 @@ namespace seqc {
 } // namespace seqc
 
 using namespace mlir;
+using seqc::seq::EmbeddingOp;
 using seqc::seq::LinearOp;
 using seqc::seq::WeightOp;
 
 namespace {
 
-/// The panel width for `op`, or 0 when its layout stays.
-int64_t panelWidth(WeightOp op) {
+/// The panel width for `op`, or 0 when its layout stays; `readByLinear`
+/// tells whether a seq.linear reads it (a table only looked up is packed
+/// only when a seq.weight of the same name feeds a head).
+int64_t panelWidth(WeightOp op, bool &readByLinear) {
   RankedTensorType type = op.getType();
   if (op.getTransposed() || op.getStacked() || op.getPanels() ||
       type.getRank() != 2)
     return 0;
+  readByLinear = false;
   for (Operation *user : op->getUsers()) {
+    // A tied head's table: the lookup reads panels too (row v at
+    // [v / p, :, v mod p]), so the head gets the projection kernel.
+    if (auto lookup = dyn_cast<EmbeddingOp>(user)) {
+      if (lookup.getIndices() == op.getResult())
+        return 0;
+      continue;
+    }
     auto linear = dyn_cast<LinearOp>(user);
     // The CPU kernel computes in f32 (the weight f32, bf16, f16 or i8 with
     // scales).
@@ -52,6 +65,7 @@ int64_t panelWidth(WeightOp op) {
                    !seqc::cpu::isWeightElement(type.getElementType(),
                                                linear.getScales() != nullptr)))
       return 0;
+    readByLinear = true;
   }
   for (int64_t width : {64, 32})
     if (type.getDimSize(0) % width == 0)
@@ -63,22 +77,29 @@ struct PackWeightsPass : seqc::impl::PackWeightsBase<PackWeightsPass> {
   void runOnOperation() override {
     llvm::StringMap<SmallVector<WeightOp>> byName;
     llvm::StringMap<int64_t> width;
+    llvm::StringSet<> readByLinear;
     getOperation().walk([&](WeightOp op) {
-      int64_t w = panelWidth(op);
+      bool linear = false;
+      int64_t w = panelWidth(op, linear);
       auto [it, inserted] = width.try_emplace(op.getName(), w);
       if (!inserted && it->second != w)
         it->second = 0;
+      if (linear)
+        readByLinear.insert(op.getName());
       byName[op.getName()].push_back(op);
     });
+    // A table only looked up keeps the file's layout (mapped, not copied).
+    for (auto &entry : width)
+      if (!readByLinear.contains(entry.getKey()))
+        entry.second = 0;
     // A block-quantized weight's values and scales take panels together.
     for (bool changed = true; changed;) {
       changed = false;
-      getOperation().walk([&](LinearOp linear) {
-        auto values = linear.getWeight().getDefiningOp<WeightOp>();
-        auto scales = linear.getScales()
-                          ? linear.getScales().getDefiningOp<WeightOp>()
-                          : WeightOp();
-        if (!linear.getScales())
+      auto pair = [&](Value valuesOperand, Value scalesOperand) {
+        auto values = valuesOperand.getDefiningOp<WeightOp>();
+        auto scales = scalesOperand ? scalesOperand.getDefiningOp<WeightOp>()
+                                    : WeightOp();
+        if (!scalesOperand)
           return;
         int64_t v = values ? width.lookup(values.getName()) : 0;
         int64_t s = scales ? width.lookup(scales.getName()) : 0;
@@ -89,6 +110,12 @@ struct PackWeightsPass : seqc::impl::PackWeightsBase<PackWeightsPass> {
         if (scales)
           width[scales.getName()] = 0;
         changed = true;
+      };
+      getOperation().walk([&](Operation *op) {
+        if (auto linear = dyn_cast<LinearOp>(op))
+          pair(linear.getWeight(), linear.getScales());
+        else if (auto lookup = dyn_cast<EmbeddingOp>(op))
+          pair(lookup.getTable(), lookup.getScales());
       });
     }
     IRRewriter rewriter(&getContext());
@@ -106,8 +133,8 @@ struct PackWeightsPass : seqc::impl::PackWeightsBase<PackWeightsPass> {
             WeightOp::create(rewriter, op.getLoc(), packed, op.getName(),
                              /*transposed=*/false, /*stacked=*/false,
                              /*panels=*/true);
-        // Only seq.linear reads it (as weight or scales), and takes either
-        // layout.
+        // Only seq.linear (weight or scales) and seq.embedding (table or
+        // scales) read it, and take either layout.
         rewriter.replaceAllUsesWith(op.getResult(), replacement.getResult());
         rewriter.eraseOp(op);
       }

@@ -184,11 +184,18 @@ struct EmbeddingLowering : OpConversionPattern<seq::EmbeddingOp> {
       idDims.push_back(i);
     SmallVector<AffineMap> maps = {dimsMap(rewriter.getContext(), rank, idDims),
                                    rewriter.getMultiDimIdentityMap(rank)};
-    Value vocabLast = arith::SubIOp::create(
-        rewriter, loc,
-        getValueOrCreateConstantIndexOp(rewriter, loc,
-                                        getSizes(rewriter, loc, table)[0]),
-        indexConstant(rewriter, loc, 1));
+    // A table in panels [V/p, D, p] (a tied head's layout): row v is
+    // table[v / p, :, v mod p].
+    auto tableType = cast<RankedTensorType>(table.getType());
+    int64_t panel = tableType.getRank() == 3 ? tableType.getDimSize(2) : 0;
+    if (panel && (tableType.isDynamicDim(0) || ShapedType::isDynamic(panel)))
+      return rewriter.notifyMatchFailure(op, "table panels of dynamic shape");
+    Value vocab = getValueOrCreateConstantIndexOp(
+        rewriter, loc, getSizes(rewriter, loc, table)[0]);
+    if (panel)
+      vocab = indexConstant(rewriter, loc, tableType.getDimSize(0) * panel);
+    Value vocabLast = arith::SubIOp::create(rewriter, loc, vocab,
+                                            indexConstant(rewriter, loc, 1));
     Value result =
         linalg::GenericOp::create(
             rewriter, loc, resultType, ids, init, maps, iterators(rank),
@@ -200,26 +207,33 @@ struct EmbeddingLowering : OpConversionPattern<seq::EmbeddingOp> {
               id = arith::MaxSIOp::create(b, l, id, indexConstant(b, l, 0));
               id = arith::MinSIOp::create(b, l, id, vocabLast);
               Value col = linalg::IndexOp::create(b, l, rank - 1);
+              // Indices of (row id, column c) in the table or its scales.
+              auto at = [&](Value c) -> SmallVector<Value> {
+                if (!panel)
+                  return {id, c};
+                Value p = indexConstant(b, l, panel);
+                return {arith::DivUIOp::create(b, l, id, p), c,
+                        arith::RemUIOp::create(b, l, id, p)};
+              };
               Value v;
               if (perByte == 2) {
                 Value two = indexConstant(b, l, 2);
                 Value byte = tensor::ExtractOp::create(
-                    b, l, table,
-                    ValueRange{id, arith::DivUIOp::create(b, l, col, two)});
+                    b, l, table, at(arith::DivUIOp::create(b, l, col, two)));
                 Value odd = arith::CmpIOp::create(
                     b, l, arith::CmpIPredicate::ne,
                     arith::RemUIOp::create(b, l, col, two),
                     indexConstant(b, l, 0));
                 v = unpackNibble(b, l, byte, odd);
               } else {
-                v = tensor::ExtractOp::create(b, l, table, ValueRange{id, col});
+                v = tensor::ExtractOp::create(b, l, table, at(col));
               }
               if (scales) {
                 Value block = arith::DivUIOp::create(
                     b, l, col, indexConstant(b, l, blockSize));
                 v = dequantize(b, l, v,
-                               tensor::ExtractOp::create(
-                                   b, l, scales, ValueRange{id, block}));
+                               tensor::ExtractOp::create(b, l, scales,
+                                                         at(block)));
               }
               yieldValue(b, l, v);
             })
