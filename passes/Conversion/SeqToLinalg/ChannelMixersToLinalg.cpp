@@ -231,9 +231,9 @@ struct EmbeddingLowering : OpConversionPattern<seq::EmbeddingOp> {
               if (scales) {
                 Value block = arith::DivUIOp::create(
                     b, l, col, indexConstant(b, l, blockSize));
-                v = dequantize(b, l, v,
-                               tensor::ExtractOp::create(b, l, scales,
-                                                         at(block)));
+                v = dequantize(
+                    b, l, v,
+                    tensor::ExtractOp::create(b, l, scales, at(block)));
               }
               yieldValue(b, l, v);
             })
