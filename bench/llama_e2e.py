@@ -54,8 +54,9 @@ def make_model(shape, layers, folder):
 
 def counts(shape, layers, prompt):
     """(multiply-adds per prompt token, f32 weight bytes read per decoded
-    token): the projections and the LM head; prefill attention adds its
-    causal half."""
+    token): the projections, and the LM head once per prompt (prefill runs
+    `prefill_last`, the head on the last position only, as llama.cpp's eval
+    does); prefill attention adds its causal half."""
     s = SHAPES[shape]
     h, f, v = s["hidden_size"], s["intermediate_size"], s["vocab_size"]
     d = h // s["num_attention_heads"]
@@ -63,7 +64,8 @@ def counts(shape, layers, prompt):
     per_layer = h * h * 2 + h * kv * 2 + 3 * h * f
     weights = layers * per_layer + v * h
     attention = layers * s["num_attention_heads"] * d * 2 * (prompt + 1) / 2
-    return weights + attention, 4 * weights
+    prefill = layers * per_layer + v * h / prompt + attention
+    return prefill, 4 * weights
 
 
 def main():
