@@ -132,12 +132,13 @@ def seqc_run(so, folder, prompt, decode, threads, rss=None):
     return prefill, dec
 
 
-def llamacpp_run(gguf, prompt, decode, threads, extra_bufts=True):
-    """(prefill, decode) tokens/s: `eval` of the prompt in one batch, then
-    one `eval` per token. `extra_bufts=False` turns off llama.cpp's extra
-    weight buffer types (the AMX and repacked-weight kernels): with them,
-    llama-cpp-python 0.3.36 crashes (SIGSEGV in decode) on Q8_0 models on
-    this AMX machine, so Q8_0 is measured on its plain CPU kernels."""
+def open_llamacpp(gguf, threads, n_ctx, n_batch, extra_bufts=True,
+                  logits_all=False):
+    """A llama_cpp.Llama on `gguf`. `extra_bufts=False` turns off llama.cpp's
+    extra weight buffer types (the AMX and repacked-weight kernels): with
+    them, llama-cpp-python 0.3.36 crashes (SIGSEGV in the first eval) on
+    Q8_0 and Q4_0 models on this AMX machine, so those are measured on its
+    plain CPU kernels."""
     import llama_cpp
     from llama_cpp import Llama
     defaults = llama_cpp.llama_model_default_params
@@ -149,11 +150,18 @@ def llamacpp_run(gguf, prompt, decode, threads, extra_bufts=True):
 
     llama_cpp.llama.llama_cpp.llama_model_default_params = params
     try:
-        llm = Llama(model_path=gguf, n_threads=threads, n_threads_batch=threads,
-                    n_ctx=len(prompt) + decode + 8, n_batch=len(prompt),
-                    n_ubatch=len(prompt), verbose=False)
+        return Llama(model_path=gguf, n_threads=threads, n_threads_batch=threads,
+                     n_ctx=n_ctx, n_batch=n_batch, n_ubatch=n_batch,
+                     logits_all=logits_all, verbose=False)
     finally:
         llama_cpp.llama.llama_cpp.llama_model_default_params = defaults
+
+
+def llamacpp_run(gguf, prompt, decode, threads, extra_bufts=True):
+    """(prefill, decode) tokens/s: `eval` of the prompt in one batch, then
+    one `eval` per token (see open_llamacpp for `extra_bufts`)."""
+    llm = open_llamacpp(gguf, threads, len(prompt) + decode + 8, len(prompt),
+                        extra_bufts)
     llm.reset()
     t0 = time.perf_counter()
     llm.eval(prompt)

@@ -33,7 +33,8 @@ WORK = os.path.join(ROOT, "build", "bench-llama")
 BIN = os.path.join(ROOT, "build", "bin")
 
 from llama_e2e import SHAPES, make_model  # noqa: E402
-from llamacpp_peer import compile_seqc, f32_gguf, quantized_gguf  # noqa: E402
+from llamacpp_peer import (compile_seqc, f32_gguf, open_llamacpp,  # noqa: E402
+                           quantized_gguf)
 
 
 def seqc_logits(so, weights, prompt, out):
@@ -44,22 +45,8 @@ def seqc_logits(so, weights, prompt, out):
 
 
 def llamacpp_logits(gguf, prompt, threads):
-    import llama_cpp
-    from llama_cpp import Llama
-    defaults = llama_cpp.llama_model_default_params
-
-    def params():
-        p = defaults()
-        p.use_extra_bufts = False
-        return p
-
-    llama_cpp.llama.llama_cpp.llama_model_default_params = params
-    try:
-        llm = Llama(model_path=gguf, n_threads=threads, n_threads_batch=threads,
-                    n_ctx=len(prompt) + 8, n_batch=len(prompt), n_ubatch=len(prompt),
-                    logits_all=True, verbose=False)
-    finally:
-        llama_cpp.llama.llama_cpp.llama_model_default_params = defaults
+    llm = open_llamacpp(gguf, threads, len(prompt) + 8, len(prompt),
+                        extra_bufts=False, logits_all=True)
     llm.eval(prompt)
     return np.array(llm.scores[:len(prompt)], dtype=np.float64)
 

@@ -57,6 +57,15 @@ accumulateKBlocks(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,
                                                  mlir::OpFoldResult)>
                       panelBlock);
 
+/// `oneRow(b)` when the product has one row (decode) — known statically,
+/// or checked at run time for `rows` when `staticRows` is dynamic (a layer
+/// body shared by prefill and decode) — else `severalRows(b)`.
+mlir::Value
+byRowCount(mlir::OpBuilder &b, mlir::Location loc, int64_t staticRows,
+           mlir::OpFoldResult rows,
+           llvm::function_ref<mlir::Value(mlir::OpBuilder &)> oneRow,
+           llvm::function_ref<mlir::Value(mlir::OpBuilder &)> severalRows);
+
 /// x·Wᵀ with W block-quantized in panels (values [N/p, K, p] i8, or
 /// [N/p, K/2, p] with `bits` = 4; scales [N/p, K/block, p]): dequantized in
 /// registers (VectorQuantizedMatmul.cpp), or null where it does not apply

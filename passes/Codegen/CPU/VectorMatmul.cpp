@@ -57,6 +57,27 @@ constexpr int64_t kPackedMinRows = 64;
 constexpr int64_t kMaxPanelDepth = 2048;
 } // namespace
 
+Value byRowCount(OpBuilder &b, Location loc, int64_t staticRows,
+                 OpFoldResult rows, function_ref<Value(OpBuilder &)> oneRow,
+                 function_ref<Value(OpBuilder &)> severalRows) {
+  if (staticRows == 1)
+    return oneRow(b);
+  if (!ShapedType::isDynamic(staticRows))
+    return severalRows(b);
+  Value one = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::eq,
+      getValueOrCreateConstantIndexOp(b, loc, rows), indexConstant(b, loc, 1));
+  return scf::IfOp::create(
+             b, loc, one,
+             [&](OpBuilder &tb, Location) {
+               scf::YieldOp::create(tb, loc, oneRow(tb));
+             },
+             [&](OpBuilder &eb, Location) {
+               scf::YieldOp::create(eb, loc, severalRows(eb));
+             })
+      .getResult(0);
+}
+
 bool isWeightElement(Type t, bool blockScales) {
   if (blockScales)
     return t.isInteger(8);
@@ -366,24 +387,8 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
                      })
               .getResult(0);
         };
-        Value result;
-        if (staticRows == 1) {
-          result = columnByColumn(fb);
-        } else if (ShapedType::isDynamic(staticRows)) {
-          Value one = arith::CmpIOp::create(fb, loc, arith::CmpIPredicate::eq,
-                                            m, c(fb, 1));
-          result = scf::IfOp::create(
-                       fb, loc, one,
-                       [&](OpBuilder &tb, Location) {
-                         scf::YieldOp::create(tb, loc, columnByColumn(tb));
-                       },
-                       [&](OpBuilder &eb, Location) {
-                         scf::YieldOp::create(eb, loc, severalRows(eb));
-                       })
-                       .getResult(0);
-        } else {
-          result = severalRows(fb);
-        }
+        Value result =
+            byRowCount(fb, loc, staticRows, mSize, columnByColumn, severalRows);
         auto inParallel = scf::InParallelOp::create(fb, loc);
         OpBuilder::InsertionGuard guard(fb);
         fb.setInsertionPointToStart(inParallel.getBody());

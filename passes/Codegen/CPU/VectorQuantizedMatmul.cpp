@@ -302,27 +302,10 @@ Value vectorMatmulQuantizedPanels(OpBuilder &b, Location loc, Value a, Value w,
                 return dequantizedBlock(kb, loc, q, k0, depth);
               });
         };
-        Value result;
-        if (staticRows == 1) {
-          result = oneRow(fb, loc, a, out, q);
-        } else if (ShapedType::isDynamic(staticRows)) {
-          // A layer body shared by prefill and decode: decided per call.
-          Value m = getValueOrCreateConstantIndexOp(fb, loc, mSize);
-          Value one = arith::CmpIOp::create(fb, loc, arith::CmpIPredicate::eq,
-                                            m, c(fb, 1));
-          result =
-              scf::IfOp::create(
-                  fb, loc, one,
-                  [&](OpBuilder &tb, Location) {
-                    scf::YieldOp::create(tb, loc, oneRow(tb, loc, a, out, q));
-                  },
-                  [&](OpBuilder &eb, Location) {
-                    scf::YieldOp::create(eb, loc, severalRows(eb));
-                  })
-                  .getResult(0);
-        } else {
-          result = severalRows(fb);
-        }
+        Value result = byRowCount(
+            fb, loc, staticRows, mSize,
+            [&](OpBuilder &ob) { return oneRow(ob, loc, a, out, q); },
+            severalRows);
         auto inParallel = scf::InParallelOp::create(fb, loc);
         OpBuilder::InsertionGuard guard(fb);
         fb.setInsertionPointToStart(inParallel.getBody());
