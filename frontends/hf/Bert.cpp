@@ -67,12 +67,14 @@ Value buildBert(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
         tensor::YieldOp::create(
             nb, l, arith::ConstantIntOp::create(nb, l, 0, 64).getResult());
       });
-  Value x = e.add(e.tokenEmbedding(root + "embeddings.word_embeddings.weight",
-                                   vocab, hidden),
-                  seq::EmbeddingOp::create(b, loc, pos, ids2d(e.positions()),
-                                           /*scales=*/Value()));
-  x = e.add(x, seq::EmbeddingOp::create(b, loc, typ, ids2d(zeros),
-                                        /*scales=*/Value()));
+  Value x =
+      e.add(e.tokenEmbedding(root + "embeddings.word_embeddings.weight", vocab,
+                             hidden),
+            seq::EmbeddingOp::create(b, loc, pos, ids2d(e.positions()),
+                                     /*scales=*/Value(), /*offsets=*/Value()));
+  x = e.add(x,
+            seq::EmbeddingOp::create(b, loc, typ, ids2d(zeros),
+                                     /*scales=*/Value(), /*offsets=*/Value()));
   x = e.layernorm(x, root + "embeddings.LayerNorm", hidden, eps);
   for (int64_t i = 0; i < layers && e.error().empty(); ++i) {
     std::string p = root + "encoder.layer." + std::to_string(i);

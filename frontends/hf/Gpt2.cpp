@@ -67,7 +67,7 @@ Value buildGpt2(ModelEmitter &e, HfConfig &c, StringRef, int64_t maxPositions) {
               RankedTensorType::get({1, ShapedType::kDynamic}, b.getI64Type()),
               e.positions(), SmallVector<ReassociationIndices>{{0, 1}},
               SmallVector<OpFoldResult>{b.getIndexAttr(1), e.length()}),
-          /*scales=*/Value()));
+          /*scales=*/Value(), /*offsets=*/Value()));
   for (int64_t i = 0; i < layers && e.error().empty(); ++i) {
     std::string p = t + "h." + std::to_string(i);
     e.beginLayer();

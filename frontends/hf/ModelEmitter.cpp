@@ -247,11 +247,12 @@ Value ModelEmitter::tokenEmbedding(StringRef name, int64_t vocab,
     auto [values, scales] =
         quantizedWeight(name, {vocab, hidden}, /*transposed=*/false);
     return seq::EmbeddingOp::create(b, location, values, idsArg, scales,
-                                    quantizedBits());
+                                    /*offsets=*/Value(), quantizedBits());
   }
   Value table = weight(name, {vocab, hidden}, /*transposed=*/false, element);
   Value rows =
-      seq::EmbeddingOp::create(b, location, table, idsArg, /*scales=*/Value());
+      seq::EmbeddingOp::create(b, location, table, idsArg, /*scales=*/Value(),
+                               /*offsets=*/Value());
   if (element.isF32())
     return rows;
   // Rows of a narrow table, widened exactly.
@@ -272,6 +273,7 @@ Value ModelEmitter::linear(Value x, StringRef prefix, int64_t out, int64_t in,
     w = weight(name, {out, in}, transposed, element);
   Value bv = bias ? weight((prefix + ".bias").str(), {out}) : Value();
   return seq::LinearOp::create(b, location, x, w, bv, scales,
+                               /*offsets=*/Value(),
                                scales ? quantizedBits() : 8);
 }
 
@@ -510,9 +512,9 @@ func::FuncOp ModelEmitter::lastPositionForward() {
                              lb.getIndexAttr(xType.getDimSize(2))},
       ArrayRef<OpFoldResult>{lb.getIndexAttr(1), lb.getIndexAttr(1),
                              lb.getIndexAttr(1)});
-  auto oneRow = seq::LinearOp::create(lb, location, row, lastHead.getWeight(),
-                                      lastHead.getBias(), lastHead.getScales(),
-                                      lastHead.getBits());
+  auto oneRow = seq::LinearOp::create(
+      lb, location, row, lastHead.getWeight(), lastHead.getBias(),
+      lastHead.getScales(), lastHead.getOffsets(), lastHead.getBits());
   lastRet->setOperand(0, oneRow.getResult());
   lastHead.erase();
   last.setType(FunctionType::get(context, last.getArgumentTypes(),

@@ -174,12 +174,17 @@ private:
 /// The operand order of each op (ODS order) and which are optional.
 const std::map<std::string, std::vector<std::pair<std::string, bool>>>
     kOperands = {
-        {"embedding", {{"table", false}, {"indices", false}}},
+        {"embedding",
+         {{"table", false},
+          {"indices", false},
+          {"scales", true},
+          {"offsets", true}}},
         {"linear",
          {{"input", false},
           {"weight", false},
           {"bias", true},
-          {"scales", true}}},
+          {"scales", true},
+          {"offsets", true}}},
         {"rmsnorm", {{"input", false}, {"weight", false}, {"gate", true}}},
         {"layernorm", {{"input", false}, {"weight", false}, {"bias", true}}},
         {"rope", {{"input", false}, {"positions", false}}},
@@ -347,7 +352,7 @@ bool ModelWriter::write(const std::string &path, std::string &error) {
   }
   bool segmented = op == "attention" || op == "selective_scan" || op == "ssd" ||
                    op == "linear_attention" || op == "causal_conv1d" ||
-                   op == "linear";
+                   op == "linear" || op == "embedding";
   if (segmented) {
     std::string s = "operandSegmentSizes = array<i32: ";
     for (size_t i = 0; i < segments.size(); ++i)

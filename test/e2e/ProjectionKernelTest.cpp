@@ -260,6 +260,7 @@ struct QuantizedShape {
   int64_t block;
   const char *scaleDtype; // "F16", "BF16" or "F32"
   int bits = 8;           // 4: two values per byte, (nibble - 8) · scale
+  bool affine = false;    // offsets: q · scale + offset (4-bit q unsigned)
 };
 
 /// One tensor of a safetensors file.
@@ -312,20 +313,24 @@ TEST_P(QuantizedProjectionTest, MatchesReference) {
                    std::to_string(groups) + "x" + scaleType + ">",
               y = "tensor<" + rows + "x" + std::to_string(p.out) + "xf32>";
   std::string dir = ::testing::TempDir() + "/seqc-projection-q" +
-                    std::to_string(p.bits) + "b" + std::to_string(p.block) +
-                    "-" + scaleType + "-" + rows + "-" +
-                    std::to_string(p.rows) + "-" + std::to_string(p.out) + "-" +
-                    std::to_string(p.in);
+                    std::to_string(p.bits) + (p.affine ? "a" : "b") +
+                    std::to_string(p.block) + "-" + scaleType + "-" + rows +
+                    "-" + std::to_string(p.rows) + "-" + std::to_string(p.out) +
+                    "-" + std::to_string(p.in);
   ASSERT_EQ(std::system(("mkdir -p " + dir).c_str()), 0);
   std::string mlir = dir + "/model.mlir", so = dir + "/model.so";
   {
     std::ofstream f(mlir);
     f << "func.func @run(%x: " << x << ") -> " << y
       << " {\n  %w = seq.weight \"w\" : " << w
-      << "\n  %s = seq.weight \"w_scale\" : " << sc
-      << "\n  %y = seq.linear %x, %w scales %s"
-      << (p.bits == 4 ? " {bits = 4}" : "") << " : " << x << ", " << w
-      << " scales " << sc << " -> " << y << "\n  return %y : " << y << "\n}\n";
+      << "\n  %s = seq.weight \"w_scale\" : " << sc;
+    if (p.affine)
+      f << "\n  %m = seq.weight \"w_offset\" : " << sc;
+    f << "\n  %y = seq.linear %x, %w scales %s"
+      << (p.affine ? " offsets %m" : "") << (p.bits == 4 ? " {bits = 4}" : "")
+      << " : " << x << ", " << w << " scales " << sc
+      << (p.affine ? " offsets " + sc : "") << " -> " << y
+      << "\n  return %y : " << y << "\n}\n";
   }
   std::string cmd = seqc::test::seqcExecutable() + " " + mlir + " -o " + so +
                     " --parallel-threshold=1 2> " + dir + "/seqc.log";
@@ -338,7 +343,22 @@ TEST_P(QuantizedProjectionTest, MatchesReference) {
   std::uniform_real_distribution<float> spread(0.5f, 1.5f);
   StoredTensor values{"w", "I8", {p.out, stored}, {}};
   StoredTensor scales{"w_scale", p.scaleDtype, {p.out, groups}, {}};
-  std::vector<float> scale(static_cast<size_t>(p.out * groups));
+  StoredTensor offsets{"w_offset", p.scaleDtype, {p.out, groups}, {}};
+  std::vector<float> scale(static_cast<size_t>(p.out * groups)),
+      offset(scale.size(), 0.0f);
+  for (float &m : offset) {
+    if (!p.affine)
+      break;
+    m = rounded((spread(gen) - 1.0f) / std::sqrt(float(p.in)), scaleType);
+    uint32_t bits32;
+    std::memcpy(&bits32, &m, sizeof bits32);
+    uint16_t bits16 = scaleType == "bf16" ? toBf16(m) : toF16(m);
+    const uint8_t *from = scaleType == "f32"
+                              ? reinterpret_cast<const uint8_t *>(&bits32)
+                              : reinterpret_cast<const uint8_t *>(&bits16);
+    offsets.bytes.insert(offsets.bytes.end(), from,
+                         from + (scaleType == "f32" ? 4 : 2));
+  }
   for (float &s : scale) {
     s = rounded(spread(gen) / (127.0f * std::sqrt(float(p.in))), scaleType);
     uint32_t bits32;
@@ -354,22 +374,27 @@ TEST_P(QuantizedProjectionTest, MatchesReference) {
   for (int64_t n = 0; n < p.out; ++n)
     for (int64_t k = 0; k < p.in; ++k) {
       float s = scale[n * groups + k / p.block];
+      float m = offset[n * groups + k / p.block];
       if (p.bits == 4) {
-        // Element k: the low nibble of byte k / 2 when k is even.
+        // Element k: the low nibble of byte k / 2 when k is even; -8 unless
+        // affine.
         int q = nibble(gen);
         if (k % 2 == 0)
           values.bytes.push_back(static_cast<uint8_t>(q));
         else
           values.bytes.back() |= static_cast<uint8_t>(q << 4);
-        weight.data[n * p.in + k] = float(q - 8) * s;
+        weight.data[n * p.in + k] =
+            p.affine ? float(q) * s + m : float(q - 8) * s;
         continue;
       }
       int q = value(gen);
       values.bytes.push_back(static_cast<uint8_t>(static_cast<int8_t>(q)));
-      weight.data[n * p.in + k] = float(q) * s;
+      weight.data[n * p.in + k] = float(q) * s + m;
     }
-  std::string weights =
-      writeSafetensors(dir + "/w.safetensors", {values, scales});
+  std::vector<StoredTensor> files{values, scales};
+  if (p.affine)
+    files.push_back(offsets);
+  std::string weights = writeSafetensors(dir + "/w.safetensors", files);
   Tensor input = random({p.rows, p.in}, 1, 1.0f);
   Tensor expected = seqref::linear(input, weight);
   double bound = 0;
@@ -409,10 +434,10 @@ TEST_P(QuantizedProjectionTest, MatchesReference) {
 std::string
 quantizedName(const ::testing::TestParamInfo<QuantizedShape> &info) {
   const QuantizedShape &p = info.param;
-  return std::string(p.bits == 4 ? "q4_" : "q") + std::to_string(p.block) +
-         "_" + p.scaleDtype + (p.dynamicRows ? "_dynamic_" : "_static_") +
-         std::to_string(p.rows) + "x" + std::to_string(p.out) + "x" +
-         std::to_string(p.in);
+  return std::string(p.bits == 4 ? "q4_" : "q") + (p.affine ? "affine_" : "") +
+         std::to_string(p.block) + "_" + p.scaleDtype +
+         (p.dynamicRows ? "_dynamic_" : "_static_") + std::to_string(p.rows) +
+         "x" + std::to_string(p.out) + "x" + std::to_string(p.in);
 }
 
 // Blocks of 32 with f16 scales (ggml's Q8_0) in panels of 64 (N = 128) and
@@ -442,7 +467,14 @@ INSTANTIATE_TEST_SUITE_P(
                       QuantizedShape{1, 64, 2336, false, 32, "F16", 4},
                       QuantizedShape{3, 64, 96, false, 2, "BF16", 4},
                       QuantizedShape{9, 100, 64, false, 32, "F16", 4},
-                      QuantizedShape{1, 100, 64, false, 32, "F16", 4}),
+                      QuantizedShape{1, 100, 64, false, 32, "F16", 4},
+                      // Affine blocks (offsets): Q4_1 / GPTQ-style 4-bit
+                      // groups of 32 and 128, and 8-bit.
+                      QuantizedShape{1, 128, 512, false, 32, "F16", 4, true},
+                      QuantizedShape{70, 128, 512, true, 128, "F16", 4, true},
+                      QuantizedShape{1, 96, 256, true, 128, "BF16", 4, true},
+                      QuantizedShape{9, 100, 64, false, 32, "F32", 4, true},
+                      QuantizedShape{5, 64, 96, true, 32, "F16", 8, true}),
     quantizedName);
 
 std::string shapeName(const ::testing::TestParamInfo<Shape> &info) {

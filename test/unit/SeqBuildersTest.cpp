@@ -70,7 +70,7 @@ protected:
 TEST_F(SeqBuilderTest, LinearInfersOutFeaturesAndKeepsDynamicDims) {
   Block *body = startFunction({tensor({2, kDyn, 64}), tensor({128, 64})});
   auto op = LinearOp::create(builder, loc(), body->getArgument(0),
-                             body->getArgument(1), Value(), Value());
+                             body->getArgument(1), Value(), Value(), Value());
   EXPECT_EQ(op.getType(), tensor({2, kDyn, 128}));
   func::ReturnOp::create(builder, loc());
   EXPECT_EQ(verifyMessage(), "");
@@ -81,7 +81,8 @@ TEST_F(SeqBuilderTest, EmbeddingAppendsHiddenDimToIdsShape) {
       startFunction({tensor({256, 32}),
                      RankedTensorType::get({1, kDyn}, builder.getI64Type())});
   auto op = EmbeddingOp::create(builder, loc(), body->getArgument(0),
-                                body->getArgument(1), /*scales=*/Value());
+                                body->getArgument(1), /*scales=*/Value(),
+                                /*offsets=*/Value());
   EXPECT_EQ(op.getType(), tensor({1, kDyn, 32}));
 }
 

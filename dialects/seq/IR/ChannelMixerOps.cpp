@@ -62,7 +62,13 @@ LogicalResult WeightOp::verify() {
 /// ([N, K/block], or [N/p, K/block, p]) describe one block-quantized matrix,
 /// and that values are i8 exactly when scales are given.
 static LogicalResult verifyBlockScales(Operation *op, Value values,
-                                       Value scales, int64_t bits) {
+                                       Value scales, Value offsets,
+                                       int64_t bits) {
+  if (offsets && !scales)
+    return op->emitOpError("expected scales with offsets");
+  if (offsets && offsets.getType() != scales.getType())
+    return op->emitOpError("expected offsets of the scales' type ")
+           << scales.getType() << ", got " << offsets.getType();
   NamedTensor v(values, "weight");
   bool quantized = v.type.getElementType().isInteger(8);
   if (bits != 8 && bits != 4)
@@ -124,7 +130,8 @@ LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *,
 }
 
 LogicalResult EmbeddingOp::verify() {
-  return verifyBlockScales(*this, getTable(), getScales(), getBits());
+  return verifyBlockScales(*this, getTable(), getScales(), getOffsets(),
+                           getBits());
 }
 
 //===----------------------------------------------------------------------===//
@@ -170,7 +177,8 @@ LogicalResult LinearOp::verify() {
   // of an f32 model): the product widens each element in registers.
   Type element = elementTypeOf(getInput().getType());
   Type stored = elementTypeOf(getWeight().getType());
-  if (failed(verifyBlockScales(*this, getWeight(), getScales(), getBits())))
+  if (failed(verifyBlockScales(*this, getWeight(), getScales(), getOffsets(),
+                               getBits())))
     return failure();
   if (getScales() && !element.isF32())
     return emitOpError("expected an f32 input for a block-quantized "

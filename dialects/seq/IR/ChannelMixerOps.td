@@ -60,7 +60,8 @@ def Seq_WeightOp : Seq_Op<"weight", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Seq_EmbeddingOp : Seq_Op<"embedding", [Pure, InferTypeOpAdaptor]> {
+def Seq_EmbeddingOp : Seq_Op<"embedding", [Pure, InferTypeOpAdaptor,
+                                           AttrSizedOperandSegments]> {
   let summary = "row lookup of token ids in an embedding table";
   let description = [{
     `result[i..., :] = table[indices[i...], :]`. The table is `[vocab, dim]`;
@@ -73,7 +74,8 @@ def Seq_EmbeddingOp : Seq_Op<"embedding", [Pure, InferTypeOpAdaptor]> {
     result is f32. With `bits = 4` the table is `[vocab, dim / 2]`, two
     4-bit values per byte as for `seq.linear`. A 3-D table `[vocab/p, dim,
     p]` (and scales `[vocab/p, dim / block, p]`) is the same table in
-    panels (`seq.weight panels`), as a tied LM head reads it.
+    panels (`seq.weight panels`), as a tied LM head reads it. `offsets` as
+    for `seq.linear`.
 
     ```mlir
     %h = seq.embedding %table[%ids]
@@ -86,11 +88,13 @@ def Seq_EmbeddingOp : Seq_Op<"embedding", [Pure, InferTypeOpAdaptor]> {
   let arguments = (ins Seq_WeightTensorOfRank<[2, 3]>:$table,
                        Seq_IntTensor:$indices,
                        Optional<Seq_FloatTensorOfRank<[2, 3]>>:$scales,
+                       Optional<Seq_FloatTensorOfRank<[2, 3]>>:$offsets,
                        DefaultValuedAttr<I64Attr, "8">:$bits);
   let results = (outs Seq_FloatTensor:$result);
   let assemblyFormat = [{
-    $table `[` $indices `]` (`scales` $scales^)? attr-dict `:` type($table)
-    `,` type($indices) (`scales` type($scales)^)? `->` type($result)
+    $table `[` $indices `]` (`scales` $scales^)? (`offsets` $offsets^)?
+    attr-dict `:` type($table) `,` type($indices) (`scales` type($scales)^)?
+    (`offsets` type($offsets)^)? `->` type($result)
   }];
   let hasVerifier = 1;
 }
@@ -122,6 +126,12 @@ def Seq_LinearOp : Seq_Op<"linear", [Pure, InferTypeOpAdaptor,
     nibble for odd `i`, read unsigned and offset by -8 (ggml's Q4_0 values,
     `(q - 8) · scale`).
 
+    With `offsets` (the shape and type of `scales`), blocks are affine:
+    element `[o, i]` is `f32(q) · scale + offset` with `q` the stored i8, or
+    with `bits = 4` the unsigned nibble (no -8): ggml's Q4_1 (`offset` its
+    `m`), and the `(q - zero) · scale` groups of GPTQ/AWQ checkpoints
+    (`offset = -zero · scale`).
+
     ```mlir
     %q = seq.linear %x, %wq, %bq
         : tensor<1x?x64xf32>, tensor<128x64xf32>, tensor<128xf32>
@@ -135,12 +145,14 @@ def Seq_LinearOp : Seq_Op<"linear", [Pure, InferTypeOpAdaptor,
                        Seq_WeightTensorOfRank<[2, 3]>:$weight,
                        Optional<Seq_FloatTensorOfRank<[1]>>:$bias,
                        Optional<Seq_FloatTensorOfRank<[2, 3]>>:$scales,
+                       Optional<Seq_FloatTensorOfRank<[2, 3]>>:$offsets,
                        DefaultValuedAttr<I64Attr, "8">:$bits);
   let results = (outs Seq_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `,` $weight (`,` $bias^)? (`scales` $scales^)? attr-dict `:`
-    type($input) `,` type($weight) (`,` type($bias)^)?
-    (`scales` type($scales)^)? `->` type($result)
+    $input `,` $weight (`,` $bias^)? (`scales` $scales^)?
+    (`offsets` $offsets^)? attr-dict `:` type($input) `,` type($weight)
+    (`,` type($bias)^)? (`scales` type($scales)^)? (`offsets` type($offsets)^)?
+    `->` type($result)
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{

@@ -29,7 +29,7 @@ public:
   /// f32 with K a multiple of 16 and N of 4.
   mlir::Value matmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
                                 mlir::Value a, mlir::Value w,
-                                mlir::Value scales, int64_t bits,
+                                const lowering::BlockQuantization &quant,
                                 mlir::Value init) const override;
   /// f32 with N a static multiple of 16.
   mlir::Value matmul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,
@@ -43,7 +43,7 @@ public:
 /// null where it does not apply (f32, K % 16, N % 4).
 mlir::Value vectorMatmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
                                     mlir::Value a, mlir::Value w,
-                                    mlir::Value scales, int64_t bits,
+                                    const lowering::BlockQuantization &quant,
                                     mlir::Value init);
 
 /// out [M, width] + a [M, K] · B [K, width], B given block by block along
@@ -67,13 +67,12 @@ byRowCount(mlir::OpBuilder &b, mlir::Location loc, int64_t staticRows,
            llvm::function_ref<mlir::Value(mlir::OpBuilder &)> severalRows);
 
 /// x·Wᵀ with W block-quantized in panels (values [N/p, K, p] i8, or
-/// [N/p, K/2, p] with `bits` = 4; scales [N/p, K/block, p]): dequantized in
-/// registers (VectorQuantizedMatmul.cpp), or null where it does not apply
-/// (f32 input, static shapes, p a multiple of 16 up to 64).
-mlir::Value vectorMatmulQuantizedPanels(mlir::OpBuilder &b, mlir::Location loc,
-                                        mlir::Value a, mlir::Value w,
-                                        mlir::Value scales, int64_t bits,
-                                        mlir::Value init);
+/// [N/p, K/2, p] with 4 bits; scales and offsets [N/p, K/block, p]):
+/// dequantized in registers (VectorQuantizedMatmul.cpp), or null where it
+/// does not apply (f32 input, static shapes, p a multiple of 16 up to 64).
+mlir::Value vectorMatmulQuantizedPanels(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::Value a, mlir::Value w,
+    const lowering::BlockQuantization &quant, mlir::Value init);
 
 /// Element types the projection kernels take for a weight: f32, or bf16/f16
 /// widened to f32 as it is loaded (readLanes), never in memory; with

@@ -58,7 +58,8 @@ int64_t panelWidth(WeightOp op, bool &readByLinear) {
         !cast<ShapedType>(linear.getInput().getType()).getElementType().isF32())
       return 0;
     bool values = linear.getWeight() == op.getResult();
-    bool scales = linear.getScales() == op.getResult();
+    bool scales = linear.getScales() == op.getResult() ||
+                  linear.getOffsets() == op.getResult();
     if (values == scales) // both roles
       return 0;
     if (values && (type.getDimSize(1) % 16 != 0 ||
@@ -95,27 +96,27 @@ struct PackWeightsPass : seqc::impl::PackWeightsBase<PackWeightsPass> {
     // A block-quantized weight's values and scales take panels together.
     for (bool changed = true; changed;) {
       changed = false;
-      auto pair = [&](Value valuesOperand, Value scalesOperand) {
-        auto values = valuesOperand.getDefiningOp<WeightOp>();
-        auto scales = scalesOperand ? scalesOperand.getDefiningOp<WeightOp>()
-                                    : WeightOp();
-        if (!scalesOperand)
+      // Values, scales and offsets of one weight take one layout.
+      auto group = [&](ValueRange operands) {
+        SmallVector<WeightOp> ops;
+        for (Value v : operands)
+          if (v)
+            if (auto w = v.getDefiningOp<WeightOp>())
+              ops.push_back(w);
+        bool same = llvm::all_of(ops, [&](WeightOp w) {
+          return width.lookup(w.getName()) == width.lookup(ops[0].getName());
+        });
+        if (ops.size() < 2 || same)
           return;
-        int64_t v = values ? width.lookup(values.getName()) : 0;
-        int64_t s = scales ? width.lookup(scales.getName()) : 0;
-        if (v == s)
-          return;
-        if (values)
-          width[values.getName()] = 0;
-        if (scales)
-          width[scales.getName()] = 0;
+        for (WeightOp w : ops)
+          width[w.getName()] = 0;
         changed = true;
       };
       getOperation().walk([&](Operation *op) {
         if (auto linear = dyn_cast<LinearOp>(op))
-          pair(linear.getWeight(), linear.getScales());
+          group({linear.getWeight(), linear.getScales(), linear.getOffsets()});
         else if (auto lookup = dyn_cast<EmbeddingOp>(op))
-          pair(lookup.getTable(), lookup.getScales());
+          group({lookup.getTable(), lookup.getScales(), lookup.getOffsets()});
       });
     }
     IRRewriter rewriter(&getContext());

@@ -168,10 +168,10 @@ static Value vectorMatmulPanels(OpBuilder &b, Location loc, Value a, Value w,
 }
 
 Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
-                              Value scales, int64_t bits, Value init) {
-  if (scales)
+                              const BlockQuantization &quant, Value init) {
+  if (quant)
     return cast<RankedTensorType>(w.getType()).getRank() == 3
-               ? vectorMatmulQuantizedPanels(b, loc, a, w, scales, bits, init)
+               ? vectorMatmulQuantizedPanels(b, loc, a, w, quant, init)
                : nullptr;
   auto aType = cast<RankedTensorType>(a.getType());
   auto wType = cast<RankedTensorType>(w.getType());
@@ -512,9 +512,10 @@ Value vectorMatmul(OpBuilder &b, Location loc, Value a, Value bm, Value init,
 }
 
 Value CpuContractions::matmulTransposedB(OpBuilder &b, Location loc, Value a,
-                                         Value w, Value scales, int64_t bits,
+                                         Value w,
+                                         const BlockQuantization &quant,
                                          Value init) const {
-  return vectorMatmulTransposedB(b, loc, a, w, scales, bits, init);
+  return vectorMatmulTransposedB(b, loc, a, w, quant, init);
 }
 
 Value CpuContractions::matmul(OpBuilder &b, Location loc, Value a, Value bm,

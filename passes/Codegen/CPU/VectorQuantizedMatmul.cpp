@@ -49,7 +49,7 @@ constexpr int64_t kPrefetchRows = 64;
 
 /// One panel's view of a block-quantized weight.
 struct QuantizedPanel {
-  Value values, scales, panel;
+  Value values, scales, offsets, panel; ///< offsets: null unless affine
   int64_t k, block, vectors;
   bool nibbles; ///< 4-bit values, two per byte
 };
@@ -131,8 +131,9 @@ Value oneRow(OpBuilder &b, Location loc, Value a, Value out,
       [&](OpBuilder &gb, Location, Value g, ValueRange total) {
         Value k0 = arith::MulIOp::create(gb, loc, g, c(gb, q.block));
         SmallVector<Value> zeros(sets * q.vectors, zero);
-        // 4-bit: Σx over the block, for the -8 offset.
+        // Σx over the block, for the 4-bit -8 or the affine offsets.
         zeros.push_back(floatConstant(gb, loc, f32, 0.0));
+        bool sumInputs = q.nibbles || q.offsets;
         auto inner = scf::ForOp::create(
             gb, loc, c(gb, 0), c(gb, q.block), c(gb, sets), zeros,
             [&](OpBuilder &kb, Location, Value kk, ValueRange acc) {
@@ -182,19 +183,20 @@ Value oneRow(OpBuilder &b, Location loc, Value a, Value out,
                                         acc[q.vectors + j]);
               }
               Value sum = acc.back();
-              if (q.nibbles)
+              if (sumInputs)
                 for (Value x : xs)
                   sum = arith::AddFOp::create(kb, loc, sum, x);
               next.push_back(sum);
               scf::YieldOp::create(kb, loc, next);
             });
         SmallVector<Value> next;
-        Value offset;
-        if (q.nibbles) // -8 · Σx
-          offset = splatLanes(
-              gb, loc,
-              arith::MulFOp::create(gb, loc, inner.getResults().back(),
-                                    floatConstant(gb, loc, f32, -8.0)));
+        Value offset, inputSum;
+        if (sumInputs)
+          inputSum = splatLanes(gb, loc, inner.getResults().back());
+        if (q.nibbles && !q.offsets) // -8 · Σx
+          offset = arith::MulFOp::create(
+              gb, loc, inputSum,
+              splatLanes(gb, loc, floatConstant(gb, loc, f32, -8.0)));
         for (int64_t j = 0; j < q.vectors; ++j) {
           Value sum = inner.getResult(j);
           if (sets == 2)
@@ -202,10 +204,13 @@ Value oneRow(OpBuilder &b, Location loc, Value a, Value out,
                                         inner.getResult(q.vectors + j));
           if (offset)
             sum = arith::AddFOp::create(gb, loc, sum, offset);
-          Value scale =
-              readLanes(gb, loc, q.scales,
-                        ValueRange{q.panel, g, c(gb, j * kVectorLanes)});
-          next.push_back(math::FmaOp::create(gb, loc, sum, scale, total[j]));
+          ValueRange at{q.panel, g, c(gb, j * kVectorLanes)};
+          Value scale = readLanes(gb, loc, q.scales, at);
+          Value t = math::FmaOp::create(gb, loc, sum, scale, total[j]);
+          if (q.offsets) // + offset · Σx
+            t = math::FmaOp::create(gb, loc, inputSum,
+                                    readLanes(gb, loc, q.offsets, at), t);
+          next.push_back(t);
         }
         scf::YieldOp::create(gb, loc, next);
       });
@@ -233,23 +238,29 @@ Value dequantizedBlock(OpBuilder &b, Location loc, const QuantizedPanel &q,
                Value tile = it[0];
                for (int64_t j = 0; j < q.vectors; ++j) {
                  Value col = c(kb, j * kVectorLanes);
-                 Value scale =
-                     readLanes(kb, loc, q.scales, ValueRange{q.panel, g, col});
+                 ValueRange blockAt{q.panel, g, col};
+                 Value scale = readLanes(kb, loc, q.scales, blockAt);
+                 Value offset = q.offsets
+                                    ? readLanes(kb, loc, q.offsets, blockAt)
+                                    : Value();
+                 // value · scale (+ offset)
+                 auto element = [&](Value w) -> Value {
+                   if (offset)
+                     return math::FmaOp::create(kb, loc, w, scale, offset);
+                   return arith::MulFOp::create(kb, loc, w, scale);
+                 };
                  if (!q.nibbles) {
-                   Value v = arith::MulFOp::create(
-                       kb, loc,
-                       readLanes(kb, loc, q.values,
-                                 ValueRange{q.panel, at, col}),
-                       scale);
-                   tile = writeLanes(kb, loc, v, tile, ValueRange{kk, col});
+                   Value w = readLanes(kb, loc, q.values,
+                                       ValueRange{q.panel, at, col});
+                   tile = writeLanes(kb, loc, element(w), tile,
+                                     ValueRange{kk, col});
                    continue;
                  }
-                 auto [w0, w1] = elementPair(kb, loc, q, at, j, true);
-                 tile = writeLanes(kb, loc,
-                                   arith::MulFOp::create(kb, loc, w0, scale),
-                                   tile, ValueRange{kk, col});
+                 auto [w0, w1] = elementPair(kb, loc, q, at, j, !q.offsets);
+                 tile = writeLanes(kb, loc, element(w0), tile,
+                                   ValueRange{kk, col});
                  tile = writeLanes(
-                     kb, loc, arith::MulFOp::create(kb, loc, w1, scale), tile,
+                     kb, loc, element(w1), tile,
                      ValueRange{arith::AddIOp::create(kb, loc, kk, c(kb, 1)),
                                 col});
                }
@@ -261,7 +272,8 @@ Value dequantizedBlock(OpBuilder &b, Location loc, const QuantizedPanel &q,
 } // namespace
 
 Value vectorMatmulQuantizedPanels(OpBuilder &b, Location loc, Value a, Value w,
-                                  Value scales, int64_t bits, Value init) {
+                                  const BlockQuantization &quant, Value init) {
+  Value scales = quant.scales;
   auto aType = cast<RankedTensorType>(a.getType());
   auto wType = cast<RankedTensorType>(w.getType());
   auto sType = cast<RankedTensorType>(scales.getType());
@@ -271,7 +283,7 @@ Value vectorMatmulQuantizedPanels(OpBuilder &b, Location loc, Value a, Value w,
       !wType.getElementType().isInteger(8) || wType.getRank() != 3 ||
       !wType.hasStaticShape() || !sType.hasStaticShape())
     return nullptr;
-  bool nibbles = bits == 4;
+  bool nibbles = quant.bits == 4;
   int64_t panels = wType.getDimSize(0),
           k = wType.getDimSize(1) * (nibbles ? 2 : 1),
           width = wType.getDimSize(2), groups = sType.getDimSize(1);
@@ -288,8 +300,8 @@ Value vectorMatmulQuantizedPanels(OpBuilder &b, Location loc, Value a, Value w,
         auto idx = [&](int64_t v) -> OpFoldResult {
           return fb.getIndexAttr(v);
         };
-        QuantizedPanel q{
-            w, scales, args[0], k, k / groups, width / kVectorLanes, nibbles};
+        QuantizedPanel q{w, scales,     quant.offsets,        args[0],
+                         k, k / groups, width / kVectorLanes, nibbles};
         Value nBase = arith::MulIOp::create(fb, loc, args[0], c(fb, width));
         Value out = tensor::ExtractSliceOp::create(
             fb, loc, args[1], ArrayRef<OpFoldResult>{idx(0), nBase},

@@ -162,7 +162,7 @@ struct EmbeddingLowering : OpConversionPattern<seq::EmbeddingOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value table = adaptor.getTable(), ids = adaptor.getIndices(),
-          scales = adaptor.getScales();
+          scales = adaptor.getScales(), offsets = adaptor.getOffsets();
     auto resultType = cast<RankedTensorType>(op.getType());
     int64_t blockSize = 0, perByte = op.getBits() == 4 ? 2 : 1;
     if (scales) {
@@ -224,7 +224,7 @@ struct EmbeddingLowering : OpConversionPattern<seq::EmbeddingOp> {
                     b, l, arith::CmpIPredicate::ne,
                     arith::RemUIOp::create(b, l, col, two),
                     indexConstant(b, l, 0));
-                v = unpackNibble(b, l, byte, odd);
+                v = unpackNibble(b, l, byte, odd, !offsets);
               } else {
                 v = tensor::ExtractOp::create(b, l, table, at(col));
               }
@@ -232,8 +232,11 @@ struct EmbeddingLowering : OpConversionPattern<seq::EmbeddingOp> {
                 Value block = arith::DivUIOp::create(
                     b, l, col, indexConstant(b, l, blockSize));
                 v = dequantize(
-                    b, l, v,
-                    tensor::ExtractOp::create(b, l, scales, at(block)));
+                    b, l, v, tensor::ExtractOp::create(b, l, scales, at(block)),
+                    offsets
+                        ? tensor::ExtractOp::create(b, l, offsets, at(block))
+                              .getResult()
+                        : Value());
               }
               yieldValue(b, l, v);
             })
@@ -283,9 +286,10 @@ struct LinearLowering : OpConversionPattern<seq::LinearOp> {
                              resultType.getElementType());
     if (adaptor.getScales() && ShapedType::isDynamic(op.blockSize()))
       return rewriter.notifyMatchFailure(op, "scales of dynamic shape");
-    Value out = matmulTransposedB(rewriter, loc, x, adaptor.getWeight(),
-                                  adaptor.getScales(), op.getBits(), init,
-                                  contractions);
+    BlockQuantization quant{adaptor.getScales(), adaptor.getOffsets(),
+                            static_cast<int64_t>(op.getBits())};
+    Value out = matmulTransposedB(rewriter, loc, x, adaptor.getWeight(), quant,
+                                  init, contractions);
     rewriter.replaceOp(op, expandFromMatrix(rewriter, loc, out,
                                             adaptor.getInput(), resultType));
     return success();
@@ -771,10 +775,10 @@ struct MoeLowering : OpConversionPattern<seq::MoeOp> {
               filledTensor(b, l, {tokens, b.getIndexAttr(ffn)}, t, 0.0);
           Value g = matmulTransposedB(
               b, l, x, expertSlice(b, l, adaptor.getGateWeight(), e),
-              /*scales=*/Value(), /*bits=*/8, zerosF, contractions);
+              BlockQuantization(), zerosF, contractions);
           Value u = matmulTransposedB(
               b, l, x, expertSlice(b, l, adaptor.getUpWeight(), e),
-              /*scales=*/Value(), /*bits=*/8, zerosF, contractions);
+              BlockQuantization(), zerosF, contractions);
           Value h = pointwise(b, l, {g, u}, g,
                               [&](OpBuilder &nb, Location nl, ValueRange a) {
                                 Value act = applyActivation(nb, nl, kind, a[0]);
@@ -783,7 +787,7 @@ struct MoeLowering : OpConversionPattern<seq::MoeOp> {
           Value zerosD = filledTensor(b, l, {tokens, dim}, t, 0.0);
           Value o = matmulTransposedB(
               b, l, h, expertSlice(b, l, adaptor.getDownWeight(), e),
-              /*scales=*/Value(), /*bits=*/8, zerosD, contractions);
+              BlockQuantization(), zerosD, contractions);
           auto columnType = RankedTensorType::get(
               {cast<RankedTensorType>(weights.getType()).getDimSize(0)}, t);
           Value column = tensor::ExtractSliceOp::create(

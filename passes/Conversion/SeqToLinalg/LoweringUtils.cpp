@@ -141,7 +141,7 @@ Value applyActivation(OpBuilder &b, Location loc, seq::ActivationKind kind,
 Contractions::~Contractions() = default;
 
 Value Contractions::matmulTransposedB(OpBuilder &, Location, Value, Value,
-                                      Value, int64_t, Value) const {
+                                      const BlockQuantization &, Value) const {
   return nullptr;
 }
 
@@ -175,15 +175,21 @@ Value matmul(OpBuilder &b, Location l, Value a, Value bm, Value init,
       .getResult(0);
 }
 
-Value dequantize(OpBuilder &b, Location loc, Value q, Value scale) {
+Value dequantize(OpBuilder &b, Location loc, Value q, Value scale,
+                 Value offset) {
   Type f32 = b.getF32Type();
-  Value value = arith::SIToFPOp::create(b, loc, f32, q);
-  if (!scale.getType().isF32())
-    scale = arith::ExtFOp::create(b, loc, f32, scale);
-  return arith::MulFOp::create(b, loc, value, scale);
+  auto wide = [&](Value v) {
+    return v.getType().isF32() ? v : arith::ExtFOp::create(b, loc, f32, v);
+  };
+  Value value = arith::MulFOp::create(
+      b, loc, arith::SIToFPOp::create(b, loc, f32, q), wide(scale));
+  if (!offset)
+    return value;
+  return arith::AddFOp::create(b, loc, value, wide(offset));
 }
 
-Value unpackNibble(OpBuilder &b, Location loc, Value packed, Value high) {
+Value unpackNibble(OpBuilder &b, Location loc, Value packed, Value high,
+                   bool signedOffset) {
   Type i8 = b.getI8Type();
   auto c = [&](int64_t v) {
     return arith::ConstantOp::create(b, loc, b.getIntegerAttr(i8, v));
@@ -191,15 +197,16 @@ Value unpackNibble(OpBuilder &b, Location loc, Value packed, Value high) {
   Value shifted = arith::ShRUIOp::create(b, loc, packed, c(4));
   Value nibble = arith::SelectOp::create(
       b, loc, high, shifted, arith::AndIOp::create(b, loc, packed, c(15)));
-  return arith::SubIOp::create(b, loc, nibble, c(8));
+  return signedOffset ? arith::SubIOp::create(b, loc, nibble, c(8)).getResult()
+                      : nibble;
 }
 
 Value matmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
-                        Value scales, int64_t bits, Value init,
+                        const BlockQuantization &quant, Value init,
                         const Contractions &contractions) {
-  if (Value kernel =
-          contractions.matmulTransposedB(b, loc, a, w, scales, bits, init))
+  if (Value kernel = contractions.matmulTransposedB(b, loc, a, w, quant, init))
     return kernel;
+  Value scales = quant.scales, offsets = quant.offsets;
   MLIRContext *ctx = b.getContext();
   // (m, n, k): a[m, k] · w[n, k] -> out[m, n]; w in panels [N/p, K, p]
   // reads w[n floordiv p, k, n mod p]; scales [N, K/block] (or panels
@@ -213,7 +220,7 @@ Value matmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
     return AffineMap::get(3, 0, {n.floorDiv(p), kk, n % p}, ctx);
   };
   // 4-bit values: two per byte along k.
-  int64_t perByte = bits == 4 ? 2 : 1;
+  int64_t perByte = quant.bits == 4 ? 2 : 1;
   SmallVector<Value> inputs = {a, w};
   SmallVector<AffineMap> maps = {dimsMap(ctx, 3, {0, 2}),
                                  weightMap(k.floorDiv(perByte))};
@@ -222,6 +229,10 @@ Value matmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
                     cast<RankedTensorType>(scales.getType()).getDimSize(1);
     inputs.push_back(scales);
     maps.push_back(weightMap(k.floorDiv(block)));
+    if (offsets) {
+      inputs.push_back(offsets);
+      maps.push_back(weightMap(k.floorDiv(block)));
+    }
   }
   maps.push_back(dimsMap(ctx, 3, {0, 1}));
   auto op = linalg::GenericOp::create(
@@ -237,10 +248,11 @@ Value matmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
               nb, nl, arith::CmpIPredicate::ne,
               arith::RemUIOp::create(nb, nl, kk, indexConstant(nb, nl, 2)),
               indexConstant(nb, nl, 0));
-          weight = unpackNibble(nb, nl, weight, odd);
+          weight = unpackNibble(nb, nl, weight, odd, !offsets);
         }
         if (scales)
-          weight = dequantize(nb, nl, weight, args[2]);
+          weight =
+              dequantize(nb, nl, weight, args[2], offsets ? args[3] : Value());
         else if (weight.getType() != args[0].getType())
           weight = arith::ExtFOp::create(nb, nl, args[0].getType(), weight);
         Value prod = arith::MulFOp::create(nb, nl, args[0], weight, fm);

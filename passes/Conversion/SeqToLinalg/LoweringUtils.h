@@ -69,6 +69,16 @@ mlir::Value silu(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
 /// `softplus(x) = log1p(exp(x))`, linear above 20 as in PyTorch.
 mlir::Value softplus(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
 
+/// How a block-quantized weight is read (seq.linear / seq.embedding
+/// `scales`, `offsets`, `bits`): element = f32(q) · scale (+ offset), q the
+/// stored i8, or with bits = 4 a nibble (nibble - 8 without offsets, the
+/// unsigned nibble with them). Empty (no scales) for a float weight.
+struct BlockQuantization {
+  mlir::Value scales, offsets;
+  int64_t bits = 8;
+  explicit operator bool() const { return static_cast<bool>(scales); }
+};
+
 /// How a target emits the dense products inside lowered ops (projections,
 /// MoE experts, the chunk products of chunked scans). The target-neutral
 /// patterns ask it first and build a linalg contraction where it returns
@@ -80,12 +90,11 @@ public:
   virtual ~Contractions();
 
   /// init[m, n] + Σ_k a[m, k] · w[n, k] (PyTorch weight layout, or w in
-  /// panels [N/p, K, p], see seq.weight), or null. With `scales` (else
-  /// null), w is block-quantized: i8 values read as w[n, k] · scales[n,
-  /// k / block], or with `bits` = 4 two values per byte (see seq.linear).
+  /// panels [N/p, K, p], see seq.weight), or null; `quant` says how a
+  /// block-quantized w is read.
   virtual mlir::Value matmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
                                         mlir::Value a, mlir::Value w,
-                                        mlir::Value scales, int64_t bits,
+                                        const BlockQuantization &quant,
                                         mlir::Value init) const;
 
   /// init[m, n] + Σ_k a[m, k] · b[k, n] (a read as [k, m] with
@@ -103,21 +112,24 @@ public:
 
 /// out[m, n] = init[m, n] + Σ_k a[m, k] · w[n, k]: a linear projection in
 /// PyTorch weight layout on 2-D tensors, or with w in panels [N/p, K, p],
-/// block-quantized with `scales` when not null (the target's kernel where
-/// it has one, else a linalg contraction).
+/// block-quantized as `quant` says (the target's kernel where it has one,
+/// else a linalg contraction).
 mlir::Value matmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
-                              mlir::Value a, mlir::Value w, mlir::Value scales,
-                              int64_t bits, mlir::Value init,
+                              mlir::Value a, mlir::Value w,
+                              const BlockQuantization &quant, mlir::Value init,
                               const Contractions &contractions);
 
-/// `f32(q) · f32(scale)`: one element of a block-quantized weight.
+/// `f32(q) · f32(scale) (+ f32(offset))`: one element of a block-quantized
+/// weight (`offset` may be null).
 mlir::Value dequantize(mlir::OpBuilder &b, mlir::Location loc, mlir::Value q,
-                       mlir::Value scale);
+                       mlir::Value scale, mlir::Value offset = nullptr);
 
-/// The 4-bit value `(nibble - 8)` of byte `packed` (i8) as i8: the low
-/// nibble when `high` (i1) is false, else the high one (seq.linear bits=4).
+/// The 4-bit value of byte `packed` (i8) as i8: the low nibble when `high`
+/// (i1) is false, else the high one; minus 8 when `signedOffset` (seq.linear
+/// bits = 4 without offsets).
 mlir::Value unpackNibble(mlir::OpBuilder &b, mlir::Location loc,
-                         mlir::Value packed, mlir::Value high);
+                         mlir::Value packed, mlir::Value high,
+                         bool signedOffset = true);
 
 /// out[m, n] = init[m, n] + Σ_k a[m, k] · b[k, n] (a[k, m] with
 /// `transposeA`): the target's kernel where it has one, else a linalg

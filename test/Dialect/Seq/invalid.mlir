@@ -220,6 +220,14 @@ func.func @linear_4bit_float(%x: tensor<2x64xf32>, %w: tensor<8x64xf32>) {
 
 // -----
 
+func.func @linear_offsets_type(%x: tensor<2x64xf32>, %w: tensor<8x64xi8>, %s: tensor<8x2xf16>, %m: tensor<8x2xf32>) {
+  // expected-error @+1 {{expected offsets of the scales' type 'tensor<8x2xf16>', got 'tensor<8x2xf32>'}}
+  %0 = seq.linear %x, %w scales %s offsets %m : tensor<2x64xf32>, tensor<8x64xi8> scales tensor<8x2xf16> offsets tensor<8x2xf32> -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
 func.func @embedding_i8_without_scales(%t: tensor<100x64xi8>, %ids: tensor<1x4xi64>) {
   // expected-error @+1 {{expected scales for an i8 (block-quantized) weight}}
   %0 = seq.embedding %t[%ids] : tensor<100x64xi8>, tensor<1x4xi64> -> tensor<1x4x64xf32>
