@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace seqc::hf {
 
@@ -53,6 +54,36 @@ bool quantizeQ4_0(const float *x, size_t n, uint8_t *packed, uint16_t *scales) {
           15, static_cast<int>(static_cast<int8_t>(in[j] * id + 8.5f)));
       int q1 = std::min(
           15, static_cast<int>(static_cast<int8_t>(in[j + 1] * id + 8.5f)));
+      packed[(block * kQ4_0Block + j) / 2] =
+          static_cast<uint8_t>(q0 | (q1 << 4));
+    }
+  }
+  return true;
+}
+
+bool quantizeQ4_1(const float *x, size_t n, uint8_t *packed, uint16_t *scales,
+                  uint16_t *offsets) {
+  for (size_t block = 0; block < n / kQ4_0Block; ++block) {
+    const float *in = x + block * kQ4_0Block;
+    float min = std::numeric_limits<float>::max(), max = -min;
+    for (size_t j = 0; j < kQ4_0Block; ++j) {
+      if (!std::isfinite(in[j]))
+        return false;
+      min = std::min(min, in[j]);
+      max = std::max(max, in[j]);
+    }
+    float d = (max - min) / 15.0f;
+    float id = d != 0.0f ? 1.0f / d : 0.0f;
+    scales[block] = seqrt::f32ToF16(d);
+    offsets[block] = seqrt::f32ToF16(min);
+    if ((scales[block] & 0x7C00) == 0x7C00 ||
+        (offsets[block] & 0x7C00) == 0x7C00)
+      return false;
+    for (size_t j = 0; j < kQ4_0Block; j += 2) {
+      int q0 = std::min(
+          15, static_cast<int>(static_cast<int8_t>((in[j] - min) * id + 0.5f)));
+      int q1 = std::min(15, static_cast<int>(static_cast<int8_t>(
+                                (in[j + 1] - min) * id + 0.5f)));
       packed[(block * kQ4_0Block + j) / 2] =
           static_cast<uint8_t>(q0 | (q1 << 4));
     }

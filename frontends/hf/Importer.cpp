@@ -160,6 +160,7 @@ std::optional<WeightFormat> parseWeightFormat(llvm::StringRef name) {
       .Case("f16", WeightFormat::F16)
       .Case("q8_0", WeightFormat::Q8_0)
       .Case("q4_0", WeightFormat::Q4_0)
+      .Case("q4_1", WeightFormat::Q4_1)
       .Default(std::nullopt);
 }
 

@@ -37,9 +37,11 @@ enum class WeightFormat {
   /// ggml's Q4_0: 4-bit values (q - 8) in blocks of 32, f16 scale each;
   /// written like Q8_0
   Q4_0,
+  /// ggml's Q4_1: affine 4-bit blocks of 32, q · d + m (f16 d, m)
+  Q4_1,
 };
 
-/// Parses "auto", "f32", "bf16", "f16", "q8_0" or "q4_0".
+/// Parses "auto", "f32", "bf16", "f16", "q8_0", "q4_0" or "q4_1".
 std::optional<WeightFormat> parseWeightFormat(llvm::StringRef name);
 
 struct ImportOptions {

@@ -185,6 +185,7 @@ Type ModelEmitter::projectionElement(StringRef name, int64_t in) const {
   switch (projectionWeights) {
   case WeightFormat::Q8_0:
   case WeightFormat::Q4_0:
+  case WeightFormat::Q4_1:
     // Blocks run along the input features; a weight they do not divide
     // stays as stored (as llama.cpp keeps such tensors unquantized).
     if (in % static_cast<int64_t>(kQ8_0Block) == 0)
@@ -206,9 +207,9 @@ Type ModelEmitter::projectionElement(StringRef name, int64_t in) const {
   return f32;
 }
 
-std::pair<Value, Value> ModelEmitter::quantizedWeight(StringRef name,
-                                                      ArrayRef<int64_t> shape,
-                                                      bool transposed) {
+ModelEmitter::QuantizedWeight
+ModelEmitter::quantizedWeight(StringRef name, ArrayRef<int64_t> shape,
+                              bool transposed) {
   SmallVector<int64_t> stored(shape);
   if (transposed)
     std::swap(stored[0], stored[1]);
@@ -219,35 +220,41 @@ std::pair<Value, Value> ModelEmitter::quantizedWeight(StringRef name,
     fail("internal error: tensor '" + name.str() +
          "' is read in two element types");
   const seqrt::TensorInfo *info = weights.find(name.str());
-  bool q4 = projectionWeights == WeightFormat::Q4_0;
+  bool q4 = quantizedBits() == 4,
+       affine = projectionWeights == WeightFormat::Q4_1;
   if (info && ArrayRef<int64_t>(info->shape) == ArrayRef<int64_t>(stored))
     rewritten.quantize(*info, transposed,
-                       q4 ? WeightsFile::Format::Q4_0
-                          : WeightsFile::Format::Q8_0);
+                       affine ? WeightsFile::Format::Q4_1
+                       : q4   ? WeightsFile::Format::Q4_0
+                              : WeightsFile::Format::Q8_0);
   // The import writes them [out, in] (4-bit: [out, in / 2]), whatever the
   // checkpoint's layout.
   Value values = seq::WeightOp::create(
       b, location,
       RankedTensorType::get({shape[0], q4 ? shape[1] / 2 : shape[1]}, i8), name,
       /*transposed=*/false, /*stacked=*/false, /*panels=*/false);
+  auto perBlock = RankedTensorType::get(
+      {shape[0], shape[1] / static_cast<int64_t>(kQ8_0Block)},
+      Float16Type::get(context));
   Value scales = seq::WeightOp::create(
-      b, location,
-      RankedTensorType::get(
-          {shape[0], shape[1] / static_cast<int64_t>(kQ8_0Block)},
-          Float16Type::get(context)),
-      WeightsFile::scalesName(name.str()), /*transposed=*/false,
-      /*stacked=*/false, /*panels=*/false);
-  return {values, scales};
+      b, location, perBlock, WeightsFile::scalesName(name.str()),
+      /*transposed=*/false, /*stacked=*/false, /*panels=*/false);
+  Value offsets;
+  if (affine)
+    offsets = seq::WeightOp::create(
+        b, location, perBlock, WeightsFile::offsetsName(name.str()),
+        /*transposed=*/false, /*stacked=*/false, /*panels=*/false);
+  return {values, scales, offsets};
 }
 
 Value ModelEmitter::tokenEmbedding(StringRef name, int64_t vocab,
                                    int64_t hidden) {
   Type element = projectionElement(name, hidden);
   if (element.isInteger(8)) {
-    auto [values, scales] =
+    QuantizedWeight q =
         quantizedWeight(name, {vocab, hidden}, /*transposed=*/false);
-    return seq::EmbeddingOp::create(b, location, values, idsArg, scales,
-                                    /*offsets=*/Value(), quantizedBits());
+    return seq::EmbeddingOp::create(b, location, q.values, idsArg, q.scales,
+                                    q.offsets, quantizedBits());
   }
   Value table = weight(name, {vocab, hidden}, /*transposed=*/false, element);
   Value rows =
@@ -266,15 +273,14 @@ Value ModelEmitter::linear(Value x, StringRef prefix, int64_t out, int64_t in,
                            bool bias, bool transposed) {
   std::string name = (prefix + ".weight").str();
   Type element = projectionElement(name, in);
-  Value w, scales;
+  QuantizedWeight q;
   if (element.isInteger(8))
-    std::tie(w, scales) = quantizedWeight(name, {out, in}, transposed);
+    q = quantizedWeight(name, {out, in}, transposed);
   else
-    w = weight(name, {out, in}, transposed, element);
+    q.values = weight(name, {out, in}, transposed, element);
   Value bv = bias ? weight((prefix + ".bias").str(), {out}) : Value();
-  return seq::LinearOp::create(b, location, x, w, bv, scales,
-                               /*offsets=*/Value(),
-                               scales ? quantizedBits() : 8);
+  return seq::LinearOp::create(b, location, x, q.values, bv, q.scales,
+                               q.offsets, q.scales ? quantizedBits() : 8);
 }
 
 Value ModelEmitter::rmsnorm(Value x, StringRef weightName, int64_t dim,

@@ -157,15 +157,19 @@ private:
   /// i8 for a block-quantized one (`in`, its input features, a multiple of
   /// the block).
   mlir::Type projectionElement(llvm::StringRef name, int64_t in) const;
-  /// Bits per value of quantized weights (--weights=q4_0: 4, else 8).
+  /// Bits per value of quantized weights (--weights=q4_0|q4_1: 4, else 8).
   int64_t quantizedBits() const {
-    return projectionWeights == WeightFormat::Q4_0 ? 4 : 8;
+    return projectionWeights == WeightFormat::Q8_0 ? 8 : 4;
   }
+  /// The seq.weight ops of a block-quantized weight.
+  struct QuantizedWeight {
+    mlir::Value values, scales, offsets; ///< offsets: q4_1 only
+  };
   /// Block-quantized weight `name` [out, in] (stored [in, out] when
-  /// `transposed`): its values and scales, written by the import.
-  std::pair<mlir::Value, mlir::Value>
-  quantizedWeight(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
-                  bool transposed);
+  /// `transposed`): its values, scales (and offsets), written by the import.
+  QuantizedWeight quantizedWeight(llvm::StringRef name,
+                                  llvm::ArrayRef<int64_t> shape,
+                                  bool transposed);
 
   struct State {
     std::string name;

@@ -14,6 +14,10 @@ std::string WeightsFile::scalesName(const std::string &name) {
   return name + "_scale";
 }
 
+std::string WeightsFile::offsetsName(const std::string &name) {
+  return name + "_offset";
+}
+
 uint64_t WeightsFile::Entry::size() const {
   uint64_t count = 1;
   for (int64_t d : shape)
@@ -36,13 +40,18 @@ void WeightsFile::quantize(const seqrt::TensorInfo &tensor, bool transposed,
   int64_t out = tensor.shape[transposed ? 1 : 0],
           in = tensor.shape[transposed ? 0 : 1];
   // 4-bit values two per byte.
-  int64_t stored = as == Format::Q4_0 ? in / 2 : in;
+  int64_t stored = as == Format::Q8_0 ? in : in / 2;
   entries.push_back({tensor.name, Kind::Values, &tensor, transposed,
                      seqrt::DType::I8, std::vector<int64_t>{out, stored}});
   entries.push_back(
       {scalesName(tensor.name), Kind::Scales, &tensor, transposed,
        seqrt::DType::F16,
        std::vector<int64_t>{out, in / static_cast<int64_t>(kQ8_0Block)}});
+  if (as == Format::Q4_1)
+    entries.push_back(
+        {offsetsName(tensor.name), Kind::Offsets, &tensor, transposed,
+         seqrt::DType::F16,
+         std::vector<int64_t>{out, in / static_cast<int64_t>(kQ8_0Block)}});
   ++quantized;
 }
 
@@ -53,6 +62,18 @@ std::vector<WeightsFile::Entry> WeightsFile::ordered() const {
         return seqrt::dtypeSize(a.dtype) > seqrt::dtypeSize(b.dtype);
       });
   return sorted;
+}
+
+const char *WeightsFile::formatName() const {
+  switch (format) {
+  case Format::Q8_0:
+    return "q8_0";
+  case Format::Q4_0:
+    return "q4_0";
+  case Format::Q4_1:
+    return "q4_1";
+  }
+  return "q8_0";
 }
 
 uint64_t WeightsFile::bytes() const {
@@ -92,10 +113,9 @@ bool WeightsFile::write(llvm::raw_ostream &os, const std::string &source,
         {"data_offsets", llvm::json::Array{offset, offset + e.size()}}};
     offset += e.size();
   }
-  header["__metadata__"] = llvm::json::Object{
-      {"format", "pt"},
-      {"seqc.weights", format == Format::Q4_0 ? "q4_0" : "q8_0"},
-      {"seqc.source", source}};
+  header["__metadata__"] = llvm::json::Object{{"format", "pt"},
+                                              {"seqc.weights", formatName()},
+                                              {"seqc.source", source}};
   std::string text;
   llvm::raw_string_ostream(text) << llvm::json::Value(std::move(header));
   // Padded with spaces so the data starts 8-byte aligned.
@@ -112,26 +132,29 @@ bool WeightsFile::write(llvm::raw_ostream &os, const std::string &source,
       continue;
     }
     std::vector<float> rows = rowsOf(e);
-    bool q4 = format == Format::Q4_0;
+    bool q4 = format != Format::Q8_0;
     std::vector<int8_t> values(q4 ? rows.size() / 2 : rows.size());
-    std::vector<uint16_t> scales(rows.size() / kQ8_0Block);
-    bool ok =
-        q4 ? seqc::hf::quantizeQ4_0(rows.data(), rows.size(),
-                                    reinterpret_cast<uint8_t *>(values.data()),
-                                    scales.data())
-           : seqc::hf::quantizeQ8_0(rows.data(), rows.size(), values.data(),
-                                    scales.data());
+    std::vector<uint16_t> scales(rows.size() / kQ8_0Block),
+        offsets(scales.size());
+    auto *packed = reinterpret_cast<uint8_t *>(values.data());
+    bool ok = format == Format::Q4_1
+                  ? seqc::hf::quantizeQ4_1(rows.data(), rows.size(), packed,
+                                           scales.data(), offsets.data())
+              : q4 ? seqc::hf::quantizeQ4_0(rows.data(), rows.size(), packed,
+                                            scales.data())
+                   : seqc::hf::quantizeQ8_0(rows.data(), rows.size(),
+                                            values.data(), scales.data());
     if (!ok) {
       error = "cannot quantize '" + e.tensor->name + "' (" + e.tensor->file +
-              ") to " + (q4 ? "q4_0" : "q8_0") +
-              ": it holds a non-finite value or one beyond f16's range × " +
-              (q4 ? "8" : "127");
+              ") to " + formatName() +
+              ": it holds a non-finite value or a scale beyond f16's range";
       return false;
     }
     if (e.kind == Kind::Values)
       os.write(reinterpret_cast<const char *>(values.data()), values.size());
     else
-      os.write(reinterpret_cast<const char *>(scales.data()),
+      os.write(reinterpret_cast<const char *>(
+                   (e.kind == Kind::Scales ? scales : offsets).data()),
                scales.size() * sizeof(uint16_t));
   }
   return true;

@@ -26,11 +26,13 @@ class WeightsFile {
 public:
   /// The name of the scales of quantized weight `name`.
   static std::string scalesName(const std::string &name);
+  /// The name of the offsets of affine-quantized weight `name`.
+  static std::string offsetsName(const std::string &name);
 
   /// Keeps checkpoint tensor `name` as stored (once, however often called).
   void copy(const seqrt::TensorInfo &tensor);
   /// The block formats a weight can be quantized to.
-  enum class Format { Q8_0, Q4_0 };
+  enum class Format { Q8_0, Q4_0, Q4_1 };
   /// Quantizes checkpoint tensor `name` to `format` blocks along its input
   /// features: [out, in] as stored, or stored [in, out] when `transposed`
   /// (one format per file).
@@ -40,6 +42,8 @@ public:
   bool rewritesWeights() const { return quantized > 0; }
   /// The file's size in bytes.
   uint64_t bytes() const;
+  /// "q8_0", "q4_0" or "q4_1".
+  const char *formatName() const;
   /// Writes the safetensors file (its `__metadata__` names `source`).
   /// Returns false with `error` naming the tensor when a weight cannot be
   /// quantized (a non-finite value, a scale beyond f16).
@@ -47,7 +51,7 @@ public:
              std::string &error) const;
 
 private:
-  enum class Kind { Copy, Values, Scales };
+  enum class Kind { Copy, Values, Scales, Offsets };
   struct Entry {
     std::string name;
     Kind kind;

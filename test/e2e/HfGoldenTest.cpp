@@ -96,8 +96,10 @@ void checkAgainstTransformers(const std::string &name,
   std::string log = " 2> " + work + "/seqc.log";
   // --weights=q8_0 writes the quantized weights next to the model; the
   // model then runs with that file instead of the checkpoint.
-  std::string format =
-      importFlags.find("q4_0") != std::string::npos ? "q4_0" : "q8_0";
+  std::string format = "q8_0";
+  for (const char *f : {"q4_0", "q4_1"})
+    if (importFlags.find(f) != std::string::npos)
+      format = f;
   std::string quantized = work + "/model." + format + ".safetensors";
   fs::remove(quantized);
   ASSERT_EQ(

@@ -1,7 +1,7 @@
 //===- BlockQuantizationTest.cpp - Q8_0/Q4_0 rounding against llama.cpp ---===//
 //
-// seqc import --weights=q8_0|q4_0 must hold the numbers a llama.cpp file of
-// that type holds: every block of test/unit/goldens/{q8_0,q4_0}_reference.txt
+// seqc import --weights=q8_0|q4_0|q4_1 must hold the numbers a llama.cpp file
+// of that type holds: every block of test/unit/goldens/<type>_reference.txt
 // (written by tools/goldens/make_block_quant_reference.py with gguf's own
 // quantizer: zeros, exact rounding ties, subnormal scales, ties of the
 // largest magnitude, random blocks) must come out bit for bit the same.
@@ -24,7 +24,7 @@ namespace {
 
 struct Block {
   std::vector<float> x;
-  uint16_t d = 0;
+  uint16_t d = 0, m = 0; ///< m: Q4_1's min
   std::vector<int> q;
 };
 
@@ -47,6 +47,8 @@ std::vector<Block> loadReference(const std::string &format) {
       std::string hex;
       fields >> hex;
       blocks.back().d = static_cast<uint16_t>(std::stoul(hex, nullptr, 16));
+      if (fields >> hex)
+        blocks.back().m = static_cast<uint16_t>(std::stoul(hex, nullptr, 16));
     } else if (line[0] == 'q') {
       int v;
       while (fields >> v)
@@ -96,6 +98,31 @@ TEST(BlockQuantization, Q4_0MatchesLlamaCppBitForBit) {
     EXPECT_EQ(scales[i], blocks[i].d) << "scale of block " << i;
     for (size_t j = 0; j < 32; ++j) {
       // Element k of the row: byte k / 2, low nibble when k is even.
+      size_t k = i * 32 + j;
+      int q = (packed[k / 2] >> (k % 2 ? 4 : 0)) & 15;
+      EXPECT_EQ(q, blocks[i].q[j]) << "block " << i << " element " << j
+                                   << " (x = " << blocks[i].x[j] << ")";
+    }
+  }
+}
+
+TEST(BlockQuantization, Q4_1MatchesLlamaCppBitForBit) {
+  std::vector<Block> blocks = loadReference("q4_1");
+  ASSERT_EQ(blocks.size(), 33u) << "missing or truncated reference file";
+  std::vector<float> x;
+  for (const Block &b : blocks) {
+    ASSERT_EQ(b.x.size(), 32u);
+    ASSERT_EQ(b.q.size(), 32u);
+    x.insert(x.end(), b.x.begin(), b.x.end());
+  }
+  std::vector<uint8_t> packed(x.size() / 2);
+  std::vector<uint16_t> scales(blocks.size()), offsets(blocks.size());
+  ASSERT_TRUE(seqc::hf::quantizeQ4_1(x.data(), x.size(), packed.data(),
+                                     scales.data(), offsets.data()));
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    EXPECT_EQ(scales[i], blocks[i].d) << "scale of block " << i;
+    EXPECT_EQ(offsets[i], blocks[i].m) << "min of block " << i;
+    for (size_t j = 0; j < 32; ++j) {
       size_t k = i * 32 + j;
       int q = (packed[k / 2] >> (k % 2 ? 4 : 0)) & 15;
       EXPECT_EQ(q, blocks[i].q[j]) << "block " << i << " element " << j

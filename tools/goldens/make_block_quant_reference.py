@@ -1,15 +1,15 @@
 #!/usr/bin/env python3
-"""Q8_0 and Q4_0 blocks quantized by llama.cpp's own Python quantizer, for the
+"""Q8_0, Q4_0 and Q4_1 blocks quantized by llama.cpp's own Python quantizer, for the
 C++ test of seqc's quantizers (test/unit/BlockQuantizationTest.cpp).
 
     python3 tools/goldens/make_block_quant_reference.py
 
-Needs gguf==0.19.0 and numpy (PyPI). Writes test/unit/goldens/q8_0_reference.txt
-and q4_0_reference.txt: one block per three lines,
+Needs gguf==0.19.0 and numpy (PyPI). Writes test/unit/goldens/q8_0_reference.txt,
+q4_0_reference.txt and q4_1_reference.txt: one block per three lines,
     x <32 float32 bit patterns, hex>
-    d <the f16 scale's bit pattern, hex>
+    d <the f16 scale's bit pattern, hex> [<Q4_1: the f16 min m, hex>]
     q <32 values: Q8_0 signed 8-bit; Q4_0 the 4-bit q in 0..15 (value
-       (q - 8) · d), in element order>
+       (q - 8) · d); Q4_1 q in 0..15 (value q · d + m); in element order>
 Blocks: all zeros; one nonzero value; values on exact rounding ties of x/d;
 negative maxima; tiny values (subnormal f16 scales); large values; and
 random normal blocks at several scales.
@@ -57,18 +57,23 @@ def q4_blocks():
 
 def main():
     for name, kind, source in (("q8_0", GGMLQuantizationType.Q8_0, blocks),
-                               ("q4_0", GGMLQuantizationType.Q4_0, q4_blocks)):
+                               ("q4_0", GGMLQuantizationType.Q4_0, q4_blocks),
+                               ("q4_1", GGMLQuantizationType.Q4_1, q4_blocks)):
         lines = []
         for x in source():
             q = quantize(x.reshape(1, 32), kind).reshape(-1)
             d = int(q[:2].view(np.uint16)[0])
+            m = None
             if kind == GGMLQuantizationType.Q8_0:
                 qs = q[2:].view(np.int8)
             else:  # byte j: element j (low nibble), element j + 16 (high)
+                if kind == GGMLQuantizationType.Q4_1:  # d, m, then the nibbles
+                    m = int(q[2:4].view(np.uint16)[0])
+                    q = np.concatenate([q[:2], q[4:]])
                 packed = q[2:]
                 qs = np.concatenate([packed & 15, packed >> 4])
             lines.append("x " + " ".join(f"{int(v):08x}" for v in x.view(np.uint32)))
-            lines.append(f"d {d:04x}")
+            lines.append(f"d {d:04x}" + (f" {m:04x}" if m is not None else ""))
             lines.append("q " + " ".join(str(int(v)) for v in qs))
         out = OUT.format(name)
         os.makedirs(os.path.dirname(out), exist_ok=True)

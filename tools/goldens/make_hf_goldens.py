@@ -587,6 +587,30 @@ CASES = [
         ],
     },
     {
+        "name": "qwen2_q4_1",
+        "class": "Qwen2ForCausalLM",
+        "config": "Qwen2Config",
+        "seed": 1024,
+        "prompt_len": 11,
+        "round_projections": "q4_1",
+        "import_flags": "--weights=q4_1",
+        "kwargs": dict(
+            vocab_size=128, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=2,
+            max_position_embeddings=128, rms_norm_eps=1e-6, rope_theta=1000000.0,
+            tie_word_embeddings=True, bos_token_id=1, eos_token_id=2,
+        ),
+        "notes": [
+            "model.safetensors stores float32. The logits are computed after quantizing the "
+            "weight of every nn.Linear and the token embedding table (which the tied LM head "
+            "shares) to ggml's Q4_1 (affine blocks of 32: q * d + m, f16 d and m) and back with "
+            "gguf.quants; biases and norms stay float32. Import with --weights=q4_1 "
+            "(import_flags.txt): seqc writes model.q4_1.safetensors (values, _scale, _offset).",
+            "q/k/v biases; every projection and the tied table in panels (the lookup reads "
+            "panels too).",
+        ],
+    },
+    {
         "name": "gpt2_q8_0",
         "class": "GPT2LMHeadModel",
         "config": "GPT2Config",
@@ -675,13 +699,13 @@ def apply_storage(case, model):
         table = model.get_input_embeddings().weight
         weights[id(table)] = table
         for weight in weights.values():
-            if dtype in ("q8_0", "q4_0"):
+            if dtype in ("q8_0", "q4_0", "q4_1"):
                 weight.copy_(block_round_trip(weight, dtype))
             else:
                 weight.copy_(weight.to(getattr(torch, dtype)).float())
         # GPT-2's Conv1D stores [in, out]: blocks run along `in`.
         for m in model.modules():
-            if isinstance(m, Conv1D) and dtype in ("q8_0", "q4_0"):
+            if isinstance(m, Conv1D) and dtype in ("q8_0", "q4_0", "q4_1"):
                 m.weight.copy_(block_round_trip(m.weight.t(), dtype).t())
             elif isinstance(m, Conv1D):
                 m.weight.copy_(m.weight.to(getattr(torch, dtype)).float())
@@ -689,7 +713,7 @@ def apply_storage(case, model):
 
 
 def block_round_trip(weight, kind):
-    """`weight` [out, in] quantized to ggml's Q8_0 or Q4_0 (`kind`) and back
+    """`weight` [out, in] quantized to ggml's Q8_0, Q4_0 or Q4_1 (`kind`) and back
     by llama.cpp's own Python quantizer (gguf.quants): blocks of 32 along
     `in`, an f16 scale each. A weight whose `in` is not a multiple of 32 is
     returned as is (kept unquantized)."""
@@ -701,7 +725,8 @@ def block_round_trip(weight, kind):
     x = weight.detach().float().numpy()
     if x.shape[-1] % 32 != 0:
         return weight
-    qtype = GGMLQuantizationType.Q8_0 if kind == "q8_0" else GGMLQuantizationType.Q4_0
+    qtype = {"q8_0": GGMLQuantizationType.Q8_0, "q4_0": GGMLQuantizationType.Q4_0,
+             "q4_1": GGMLQuantizationType.Q4_1}[kind]
     q = quantize(np.ascontiguousarray(x), qtype)
     back = dequantize(q, qtype).reshape(x.shape)
     return torch.from_numpy(back.astype(np.float32))

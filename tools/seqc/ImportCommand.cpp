@@ -89,7 +89,8 @@ static bool importHuggingFaceModel(const std::string &folder,
   if (rewritten && !writeRewrittenWeights(*rewritten, folder, weightsPath))
     return false;
   if (!rewritten && (options.weights == seqc::hf::WeightFormat::Q8_0 ||
-                     options.weights == seqc::hf::WeightFormat::Q4_0))
+                     options.weights == seqc::hf::WeightFormat::Q4_0 ||
+                     options.weights == seqc::hf::WeightFormat::Q4_1))
     llvm::errs() << "seqc: note: no projection weight has a multiple of 32 "
                     "input features; nothing was quantized, the model reads "
                  << folder << " as it is\n";
@@ -112,7 +113,7 @@ static const char *kImportUsage =
     "                      the runtime cuts longer prompts). Sliding-window\n"
     "                      layers keep a ring of window + N - 1 KV slots\n"
     "                      when that is smaller than --max-positions\n"
-    "  --weights=auto|f32|bf16|f16|q8_0|q4_0\n"
+    "  --weights=auto|f32|bf16|f16|q8_0|q4_0|q4_1\n"
     "                      what projection weights (LM head included) and\n"
     "                      the token embedding table are kept in: auto\n"
     "                      (default) as the checkpoint stores them (bf16 and\n"
@@ -124,13 +125,13 @@ static const char *kImportUsage =
     "                      not a multiple of 32 stays as stored) into a new\n"
     "                      weights file, which the model then runs with;\n"
     "                      q4_0 likewise to 4-bit values in blocks of 32\n"
-    "                      (llama.cpp's Q4_0, same rounding).\n"
+    "                      (llama.cpp's Q4_0, same rounding); q4_1 to affine\n"
+    "                      4-bit blocks of 32, q·d + m (llama.cpp's Q4_1).\n"
     "                      Norms, biases and SSM parameters stay f32; the\n"
     "                      model computes in f32\n"
-    "  --weights-out FILE  where --weights=q8_0|q4_0 writes the weights\n"
+    "  --weights-out FILE  where --weights=q8_0|q4_0|q4_1 writes the weights\n"
     "                      (default: the output's name with\n"
-    "                      .q8_0.safetensors / .q4_0.safetensors in place of\n"
-    "                      .mlir)\n"
+    "                      .<format>.safetensors in place of .mlir)\n"
     "  --time-report       print how long the import took (the compile's\n"
     "                      phases: seqc model.mlir --time-report)\n";
 
@@ -158,7 +159,7 @@ int seqc::importCommand(int argc, char **argv) {
           seqc::hf::parseWeightFormat(v);
       if (!format) {
         llvm::errs() << "seqc: error: --weights expects auto, f32, bf16, "
-                        "f16, q8_0 or q4_0, got '"
+                        "f16, q8_0, q4_0 or q4_1, got '"
                      << v << "'\n";
         return 1;
       }
@@ -210,10 +211,12 @@ int seqc::importCommand(int argc, char **argv) {
     output = std::string(path);
   }
   bool quantized = options.weights == seqc::hf::WeightFormat::Q8_0 ||
-                   options.weights == seqc::hf::WeightFormat::Q4_0;
-  const char *suffix = options.weights == seqc::hf::WeightFormat::Q4_0
-                           ? ".q4_0.safetensors"
-                           : ".q8_0.safetensors";
+                   options.weights == seqc::hf::WeightFormat::Q4_0 ||
+                   options.weights == seqc::hf::WeightFormat::Q4_1;
+  const char *suffix =
+      options.weights == seqc::hf::WeightFormat::Q4_0   ? ".q4_0.safetensors"
+      : options.weights == seqc::hf::WeightFormat::Q4_1 ? ".q4_1.safetensors"
+                                                        : ".q8_0.safetensors";
   if (quantized && weightsOut.empty()) {
     if (output == "-") {
       llvm::errs() << "seqc: error: --weights="
@@ -230,7 +233,7 @@ int seqc::importCommand(int argc, char **argv) {
   }
   if (!weightsOut.empty() && !quantized) {
     llvm::errs() << "seqc: error: --weights-out names the file "
-                    "--weights=q8_0|q4_0 writes; other formats read the "
+                    "--weights=q8_0|q4_0|q4_1 writes; other formats read the "
                     "checkpoint as it is\n";
     return 1;
   }
