@@ -17,7 +17,8 @@ the same values:
         2-D weight including the embedding table and the head in Q8_0);
   q4_0  likewise with 4-bit values: seqc `--weights=q4_0`, llama.cpp's
         f32 GGUF quantized by `llama_model_quantize` with `pure` (what
-        `llama-quantize --pure ... Q4_0` does).
+        `llama-quantize --pure ... Q4_0` does);
+  q4_1  the same with affine 4-bit blocks (Q4_1).
 Each side prefills the same prompt in one call and decodes greedily with the
 same threads. Prints the machine's limits (bench/peak.c), then one JSON line
 per format: tokens/s, ratios (> 1: seqc faster), prefill GFLOP/s as a
@@ -42,12 +43,12 @@ from measure import peak  # noqa: E402
 
 # Bytes per projection weight element in each format (Q8_0: 32 values and
 # an f16 scale per block).
-BYTES = {"f32": 4, "bf16": 2, "q8_0": 34 / 32, "q4_0": 18 / 32}
+BYTES = {"f32": 4, "bf16": 2, "q8_0": 34 / 32, "q4_0": 18 / 32, "q4_1": 20 / 32}
 
 
 def folder_in(fmt, f32_folder):
     """The Hugging Face folder holding the weights in `fmt`'s storage."""
-    if fmt in ("f32", "q8_0", "q4_0"):
+    if fmt in ("f32", "q8_0", "q4_0", "q4_1"):
         return f32_folder
     folder = f32_folder + "-" + fmt
     if not os.path.exists(os.path.join(folder, "model.safetensors")):
@@ -61,7 +62,7 @@ def folder_in(fmt, f32_folder):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--formats", default="f32,bf16,q8_0,q4_0")
+    p.add_argument("--formats", default="f32,bf16,q8_0,q4_0,q4_1")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--prompt", type=int, default=256)
     p.add_argument("--decode", type=int, default=32)
@@ -84,21 +85,21 @@ def main():
     macs, f32_bytes = counts(a.shape, a.layers, a.prompt)
     for fmt in formats:
         folder = folder_in(fmt, f32_folder)
-        if fmt == "q4_0":
+        if fmt in ("q4_0", "q4_1"):
             import llama_cpp
             source = f32_gguf(folder, os.path.join(WORK, f"{name}-f32.gguf"), WORK,
                               vocab=False, outtype="f32")
-            gguf = quantized_gguf(source, os.path.join(WORK, f"{name}-q4_0.gguf"),
-                                  llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_0)
+            ftype = {"q4_0": llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_0,
+                     "q4_1": llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_1}[fmt]
+            gguf = quantized_gguf(source, os.path.join(WORK, f"{name}-{fmt}.gguf"), ftype)
         else:
             gguf = f32_gguf(folder, os.path.join(WORK, f"{name}-{fmt}.gguf"), WORK,
                             vocab=False, outtype=fmt)
-        flags = {"f32": ["--weights=f32"], "q8_0": ["--weights=q8_0"],
-                 "q4_0": ["--weights=q4_0"]}.get(fmt, ["--weights=auto"])
+        flags = ["--weights=auto"] if fmt == "bf16" else [f"--weights={fmt}"]
         so = compile_seqc(folder, os.path.join(WORK, f"{name}-{fmt}.so"),
                           a.prompt + a.decode + 8, flags)
         # --weights=q8_0 writes the quantized weights next to the model.
-        quantized = fmt in ("q8_0", "q4_0")
+        quantized = fmt in ("q8_0", "q4_0", "q4_1")
         weights = so[:-3] + f".{fmt}.safetensors" if quantized else folder
         rss = []
         seqc = best([seqc_run(so, weights, prompt, a.decode, a.threads, rss)
