@@ -138,6 +138,15 @@ void ModelEmitter::checkWeight(StringRef name, ArrayRef<int64_t> stored) {
   }
 }
 
+void ModelEmitter::claimElement(StringRef name, Type element) {
+  // One checkpoint tensor, one element type (a tied LM head reads the
+  // embedding table as the lookup does).
+  auto [it, inserted] = weightElements.try_emplace(name, element);
+  if (!inserted && it->second != element)
+    fail("internal error: tensor '" + name.str() +
+         "' is read in two element types");
+}
+
 Value ModelEmitter::weight(StringRef name, ArrayRef<int64_t> shape,
                            bool transposed, Type element) {
   SmallVector<int64_t> stored(shape);
@@ -148,12 +157,7 @@ Value ModelEmitter::weight(StringRef name, ArrayRef<int64_t> shape,
     element = Float32Type::get(context);
   if (const seqrt::TensorInfo *info = weights.find(name.str()))
     rewritten.copy(*info);
-  // One checkpoint tensor, one element type (a tied LM head reads the
-  // embedding table as the lookup does).
-  auto [it, inserted] = weightElements.try_emplace(name, element);
-  if (!inserted && it->second != element)
-    fail("internal error: tensor '" + name.str() +
-         "' is read in two element types");
+  claimElement(name, element);
   return seq::WeightOp::create(
       b, location, RankedTensorType::get(shape, element), name, transposed,
       /*stacked=*/false, /*panels=*/false);
@@ -215,10 +219,7 @@ ModelEmitter::quantizedWeight(StringRef name, ArrayRef<int64_t> shape,
     std::swap(stored[0], stored[1]);
   checkWeight(name, stored);
   Type i8 = IntegerType::get(context, 8);
-  auto [it, inserted] = weightElements.try_emplace(name, i8);
-  if (!inserted && it->second != i8)
-    fail("internal error: tensor '" + name.str() +
-         "' is read in two element types");
+  claimElement(name, i8);
   const seqrt::TensorInfo *info = weights.find(name.str());
   bool q4 = quantizedBits() == 4,
        affine = projectionWeights == WeightFormat::Q4_1;

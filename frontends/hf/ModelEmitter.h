@@ -153,6 +153,8 @@ private:
   /// Records an error unless checkpoint tensor `name` exists with shape
   /// `stored` and a float dtype.
   void checkWeight(llvm::StringRef name, llvm::ArrayRef<int64_t> stored);
+  /// Records that tensor `name` is read as `element` (one type per name).
+  void claimElement(llvm::StringRef name, mlir::Type element);
   /// The element type linear() reads weight `name` in (checked to exist),
   /// i8 for a block-quantized one (`in`, its input features, a multiple of
   /// the block).

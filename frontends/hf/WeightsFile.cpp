@@ -6,8 +6,6 @@
 
 #include "llvm/Support/JSON.h"
 
-#include <algorithm>
-
 namespace seqc::hf {
 
 std::string WeightsFile::scalesName(const std::string &name) {
@@ -56,11 +54,11 @@ void WeightsFile::quantize(const seqrt::TensorInfo &tensor, bool transposed,
 }
 
 std::vector<WeightsFile::Entry> WeightsFile::ordered() const {
-  std::vector<Entry> sorted = entries;
-  std::stable_sort(
-      sorted.begin(), sorted.end(), [](const Entry &a, const Entry &b) {
-        return seqrt::dtypeSize(a.dtype) > seqrt::dtypeSize(b.dtype);
-      });
+  std::vector<Entry> sorted;
+  for (size_t size : {8, 4, 2, 1})
+    for (const Entry &e : entries)
+      if (seqrt::dtypeSize(e.dtype) == size)
+        sorted.push_back(e);
   return sorted;
 }
 
@@ -98,6 +96,26 @@ std::vector<float> WeightsFile::rowsOf(const Entry &entry) {
   return rowsOut;
 }
 
+bool WeightsFile::quantize(const Entry &entry, Blocks &out) const {
+  std::vector<float> rows = rowsOf(entry);
+  bool q4 = format != Format::Q8_0;
+  out.values.assign(q4 ? rows.size() / 2 : rows.size(), 0);
+  out.scales.assign(rows.size() / kQ8_0Block, 0);
+  out.offsets.assign(format == Format::Q4_1 ? out.scales.size() : 0, 0);
+  auto *packed = reinterpret_cast<uint8_t *>(out.values.data());
+  switch (format) {
+  case Format::Q4_1:
+    return quantizeQ4_1(rows.data(), rows.size(), packed, out.scales.data(),
+                        out.offsets.data());
+  case Format::Q4_0:
+    return quantizeQ4_0(rows.data(), rows.size(), packed, out.scales.data());
+  case Format::Q8_0:
+    break;
+  }
+  return quantizeQ8_0(rows.data(), rows.size(), out.values.data(),
+                      out.scales.data());
+}
+
 bool WeightsFile::write(llvm::raw_ostream &os, const std::string &source,
                         std::string &error) const {
   std::vector<Entry> sorted = ordered();
@@ -126,36 +144,32 @@ bool WeightsFile::write(llvm::raw_ostream &os, const std::string &source,
     prefix[i] = static_cast<char>(length >> (8 * i));
   os.write(prefix, 8);
   os << text;
+  const seqrt::TensorInfo *quantizedFrom = nullptr;
+  Blocks blocks;
   for (const Entry &e : sorted) {
     if (e.kind == Kind::Copy) {
       os.write(reinterpret_cast<const char *>(e.tensor->data), e.size());
       continue;
     }
-    std::vector<float> rows = rowsOf(e);
-    bool q4 = format != Format::Q8_0;
-    std::vector<int8_t> values(q4 ? rows.size() / 2 : rows.size());
-    std::vector<uint16_t> scales(rows.size() / kQ8_0Block),
-        offsets(scales.size());
-    auto *packed = reinterpret_cast<uint8_t *>(values.data());
-    bool ok = format == Format::Q4_1
-                  ? seqc::hf::quantizeQ4_1(rows.data(), rows.size(), packed,
-                                           scales.data(), offsets.data())
-              : q4 ? seqc::hf::quantizeQ4_0(rows.data(), rows.size(), packed,
-                                            scales.data())
-                   : seqc::hf::quantizeQ8_0(rows.data(), rows.size(),
-                                            values.data(), scales.data());
-    if (!ok) {
-      error = "cannot quantize '" + e.tensor->name + "' (" + e.tensor->file +
-              ") to " + formatName() +
-              ": it holds a non-finite value or a scale beyond f16's range";
-      return false;
+    // Scales and offsets are written next to each other (same element
+    // size): one quantization serves both; the values come later.
+    if (e.tensor != quantizedFrom) {
+      quantizedFrom = e.tensor;
+      if (!quantize(e, blocks)) {
+        error = "cannot quantize '" + e.tensor->name + "' (" + e.tensor->file +
+                ") to " + formatName() +
+                ": it holds a non-finite value or a scale beyond f16's range";
+        return false;
+      }
     }
     if (e.kind == Kind::Values)
-      os.write(reinterpret_cast<const char *>(values.data()), values.size());
+      os.write(reinterpret_cast<const char *>(blocks.values.data()),
+               blocks.values.size());
     else
-      os.write(reinterpret_cast<const char *>(
-                   (e.kind == Kind::Scales ? scales : offsets).data()),
-               scales.size() * sizeof(uint16_t));
+      os.write(
+          reinterpret_cast<const char *>(
+              (e.kind == Kind::Scales ? blocks.scales : blocks.offsets).data()),
+          blocks.scales.size() * sizeof(uint16_t));
   }
   return true;
 }

@@ -66,6 +66,13 @@ private:
   std::vector<Entry> ordered() const;
   /// The quantized tensor as f32 [out, in].
   static std::vector<float> rowsOf(const Entry &entry);
+  /// One tensor in `format`: values, scales, offsets (Q4_1 only).
+  struct Blocks {
+    std::vector<int8_t> values;
+    std::vector<uint16_t> scales, offsets;
+  };
+  /// Quantizes `entry`'s tensor; false when a value cannot be.
+  bool quantize(const Entry &entry, Blocks &out) const;
 
   std::vector<Entry> entries;
   llvm::StringSet<> names;

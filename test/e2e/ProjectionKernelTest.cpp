@@ -124,6 +124,45 @@ seq_tensor view(Tensor &t) {
   return s;
 }
 
+/// Runs entry "run" of `so` on `inputs` with 1 and 2 threads and expects
+/// each result within 1e-4 · (1 + max |expected|) of `expected` (NaN never
+/// is) and both identical.
+void expectMatches(const std::string &so, const char *weights,
+                   std::vector<seq_tensor> inputs, const Tensor &expected,
+                   bool validate) {
+  double scale = 0;
+  for (float v : expected.data)
+    scale = std::max(scale, std::fabs(double(v)));
+  std::vector<Tensor> results;
+  for (int threads : {1, 2}) {
+    Tensor result(expected.shape);
+    seq_tensor outputs[] = {view(result)};
+    seq_model_options options;
+    seq_model_options_init(&options);
+    options.num_threads = threads;
+    options.validate_weights = validate;
+    seq_model *model = nullptr;
+    ASSERT_EQ(seq_model_open(so.c_str(), weights, &options, &model), SEQ_OK)
+        << seq_last_error();
+    ASSERT_EQ(
+        seq_model_run(model, "run", inputs.data(), inputs.size(), outputs, 1),
+        SEQ_OK)
+        << seq_last_error();
+    seq_model_close(model);
+    double worst = 0;
+    for (size_t i = 0; i < expected.data.size(); ++i) {
+      double got = result.data[i];
+      worst = std::isnan(got)
+                  ? INFINITY
+                  : std::max(worst, std::fabs(got - expected.data[i]));
+    }
+    EXPECT_LE(worst, 1e-4 * (1 + scale)) << threads << " thread(s)";
+    results.push_back(std::move(result));
+  }
+  EXPECT_EQ(results[0].data, results[1].data)
+      << "differs between 1 and 2 threads";
+}
+
 class ProjectionKernelTest : public ::testing::TestWithParam<Shape> {};
 
 TEST_P(ProjectionKernelTest, MatchesReference) {
@@ -164,40 +203,11 @@ TEST_P(ProjectionKernelTest, MatchesReference) {
     v = rounded(v, narrow);
   Tensor expected = seqref::linear(input, weight);
   std::string weights = p.bound ? writeWeights(dir, weight, p.file) : "";
-  double scale = 0;
-  for (float v : expected.data)
-    scale = std::max(scale, std::fabs(double(v)));
-
-  std::vector<Tensor> results;
-  for (int threads : {1, 2}) {
-    Tensor result({p.rows, p.out});
-    seq_tensor inputs[] = {view(input), view(weight)};
-    size_t inputCount = p.bound ? 1 : 2;
-    seq_tensor outputs[] = {view(result)};
-    seq_model_options options;
-    seq_model_options_init(&options);
-    options.num_threads = threads;
-    seq_model *model = nullptr;
-    ASSERT_EQ(seq_model_open(so.c_str(), p.bound ? weights.c_str() : nullptr,
-                             &options, &model),
-              SEQ_OK)
-        << seq_last_error();
-    ASSERT_EQ(seq_model_run(model, "run", inputs, inputCount, outputs, 1),
-              SEQ_OK)
-        << seq_last_error();
-    seq_model_close(model);
-    double worst = 0;
-    for (size_t i = 0; i < expected.data.size(); ++i) {
-      double got = result.data[i];
-      worst = std::isnan(got)
-                  ? INFINITY
-                  : std::max(worst, std::fabs(got - expected.data[i]));
-    }
-    EXPECT_LE(worst, 1e-4 * (1 + scale)) << threads << " thread(s)";
-    results.push_back(std::move(result));
-  }
-  EXPECT_EQ(results[0].data, results[1].data)
-      << "differs between 1 and 2 threads";
+  std::vector<seq_tensor> inputs = {view(input)};
+  if (!p.bound)
+    inputs.push_back(view(weight));
+  expectMatches(so, p.bound ? weights.c_str() : nullptr, inputs, expected,
+                /*validate=*/false);
 }
 
 TEST(ProjectionWeights, NonFiniteValueOfPanelsIsReportedWhereStored) {
@@ -397,38 +407,8 @@ TEST_P(QuantizedProjectionTest, MatchesReference) {
   std::string weights = writeSafetensors(dir + "/w.safetensors", files);
   Tensor input = random({p.rows, p.in}, 1, 1.0f);
   Tensor expected = seqref::linear(input, weight);
-  double bound = 0;
-  for (float v : expected.data)
-    bound = std::max(bound, std::fabs(double(v)));
-
-  std::vector<Tensor> results;
-  for (int threads : {1, 2}) {
-    Tensor result({p.rows, p.out});
-    seq_tensor inputs[] = {view(input)};
-    seq_tensor outputs[] = {view(result)};
-    seq_model_options options;
-    seq_model_options_init(&options);
-    options.num_threads = threads;
-    options.validate_weights = 1;
-    seq_model *model = nullptr;
-    ASSERT_EQ(seq_model_open(so.c_str(), weights.c_str(), &options, &model),
-              SEQ_OK)
-        << seq_last_error();
-    ASSERT_EQ(seq_model_run(model, "run", inputs, 1, outputs, 1), SEQ_OK)
-        << seq_last_error();
-    seq_model_close(model);
-    double worst = 0;
-    for (size_t i = 0; i < expected.data.size(); ++i) {
-      double got = result.data[i];
-      worst = std::isnan(got)
-                  ? INFINITY
-                  : std::max(worst, std::fabs(got - expected.data[i]));
-    }
-    EXPECT_LE(worst, 1e-4 * (1 + bound)) << threads << " thread(s)";
-    results.push_back(std::move(result));
-  }
-  EXPECT_EQ(results[0].data, results[1].data)
-      << "differs between 1 and 2 threads";
+  expectMatches(so, weights.c_str(), {view(input)}, expected,
+                /*validate=*/true);
 }
 
 std::string

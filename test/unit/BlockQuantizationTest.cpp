@@ -58,16 +58,27 @@ std::vector<Block> loadReference(const std::string &format) {
   return blocks;
 }
 
+/// Every block's inputs, one row after the other (blocks of 32 checked).
+std::vector<float> inputsOf(const std::vector<Block> &blocks) {
+  std::vector<float> x;
+  for (const Block &b : blocks) {
+    EXPECT_EQ(b.x.size(), 32u);
+    EXPECT_EQ(b.q.size(), 32u);
+    x.insert(x.end(), b.x.begin(), b.x.end());
+  }
+  return x;
+}
+
+/// Element k of a packed 4-bit row: byte k / 2, the low nibble for even k.
+int nibble(const std::vector<uint8_t> &packed, size_t k) {
+  return (packed[k / 2] >> (k % 2 ? 4 : 0)) & 15;
+}
+
 TEST(BlockQuantization, Q8_0MatchesLlamaCppBitForBit) {
   std::vector<Block> blocks = loadReference("q8_0");
   ASSERT_EQ(blocks.size(), 30u) << "missing or truncated reference file";
   // All blocks in one call, as a weight row is quantized.
-  std::vector<float> x;
-  for (const Block &b : blocks) {
-    ASSERT_EQ(b.x.size(), 32u);
-    ASSERT_EQ(b.q.size(), 32u);
-    x.insert(x.end(), b.x.begin(), b.x.end());
-  }
+  std::vector<float> x = inputsOf(blocks);
   std::vector<int8_t> values(x.size());
   std::vector<uint16_t> scales(blocks.size());
   ASSERT_TRUE(
@@ -84,12 +95,7 @@ TEST(BlockQuantization, Q8_0MatchesLlamaCppBitForBit) {
 TEST(BlockQuantization, Q4_0MatchesLlamaCppBitForBit) {
   std::vector<Block> blocks = loadReference("q4_0");
   ASSERT_EQ(blocks.size(), 33u) << "missing or truncated reference file";
-  std::vector<float> x;
-  for (const Block &b : blocks) {
-    ASSERT_EQ(b.x.size(), 32u);
-    ASSERT_EQ(b.q.size(), 32u);
-    x.insert(x.end(), b.x.begin(), b.x.end());
-  }
+  std::vector<float> x = inputsOf(blocks);
   std::vector<uint8_t> packed(x.size() / 2);
   std::vector<uint16_t> scales(blocks.size());
   ASSERT_TRUE(
@@ -97,11 +103,9 @@ TEST(BlockQuantization, Q4_0MatchesLlamaCppBitForBit) {
   for (size_t i = 0; i < blocks.size(); ++i) {
     EXPECT_EQ(scales[i], blocks[i].d) << "scale of block " << i;
     for (size_t j = 0; j < 32; ++j) {
-      // Element k of the row: byte k / 2, low nibble when k is even.
-      size_t k = i * 32 + j;
-      int q = (packed[k / 2] >> (k % 2 ? 4 : 0)) & 15;
-      EXPECT_EQ(q, blocks[i].q[j]) << "block " << i << " element " << j
-                                   << " (x = " << blocks[i].x[j] << ")";
+      EXPECT_EQ(nibble(packed, i * 32 + j), blocks[i].q[j])
+          << "block " << i << " element " << j << " (x = " << blocks[i].x[j]
+          << ")";
     }
   }
 }
@@ -109,12 +113,7 @@ TEST(BlockQuantization, Q4_0MatchesLlamaCppBitForBit) {
 TEST(BlockQuantization, Q4_1MatchesLlamaCppBitForBit) {
   std::vector<Block> blocks = loadReference("q4_1");
   ASSERT_EQ(blocks.size(), 33u) << "missing or truncated reference file";
-  std::vector<float> x;
-  for (const Block &b : blocks) {
-    ASSERT_EQ(b.x.size(), 32u);
-    ASSERT_EQ(b.q.size(), 32u);
-    x.insert(x.end(), b.x.begin(), b.x.end());
-  }
+  std::vector<float> x = inputsOf(blocks);
   std::vector<uint8_t> packed(x.size() / 2);
   std::vector<uint16_t> scales(blocks.size()), offsets(blocks.size());
   ASSERT_TRUE(seqc::hf::quantizeQ4_1(x.data(), x.size(), packed.data(),
@@ -123,10 +122,9 @@ TEST(BlockQuantization, Q4_1MatchesLlamaCppBitForBit) {
     EXPECT_EQ(scales[i], blocks[i].d) << "scale of block " << i;
     EXPECT_EQ(offsets[i], blocks[i].m) << "min of block " << i;
     for (size_t j = 0; j < 32; ++j) {
-      size_t k = i * 32 + j;
-      int q = (packed[k / 2] >> (k % 2 ? 4 : 0)) & 15;
-      EXPECT_EQ(q, blocks[i].q[j]) << "block " << i << " element " << j
-                                   << " (x = " << blocks[i].x[j] << ")";
+      EXPECT_EQ(nibble(packed, i * 32 + j), blocks[i].q[j])
+          << "block " << i << " element " << j << " (x = " << blocks[i].x[j]
+          << ")";
     }
   }
 }

@@ -57,6 +57,15 @@ accumulateKBlocks(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,
                                                  mlir::OpFoldResult)>
                       panelBlock);
 
+/// init [M, panels · width] with each panel's columns [M, width] replaced by
+/// `body(b, panel, out)` (`out`: that slice of init), one parallel task per
+/// panel: the skeleton of the kernels over W in panels.
+mlir::Value forEachPanel(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::Value a, mlir::Value init,
+    int64_t panels, int64_t width,
+    llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Value, mlir::Value)>
+        body);
+
 /// `oneRow(b)` when the product has one row (decode) — known statically,
 /// or checked at run time for `rows` when `staticRows` is dynamic (a layer
 /// body shared by prefill and decode) — else `severalRows(b)`.

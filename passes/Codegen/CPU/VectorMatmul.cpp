@@ -57,6 +57,34 @@ constexpr int64_t kPackedMinRows = 64;
 constexpr int64_t kMaxPanelDepth = 2048;
 } // namespace
 
+Value forEachPanel(OpBuilder &b, Location loc, Value a, Value init,
+                   int64_t panels, int64_t width,
+                   function_ref<Value(OpBuilder &, Value, Value)> body) {
+  OpFoldResult mSize = getSizes(b, loc, a)[0];
+  auto forall = scf::ForallOp::create(
+      b, loc, SmallVector<OpFoldResult>{b.getIndexAttr(panels)},
+      ValueRange{init}, std::nullopt,
+      [&](OpBuilder &fb, Location, ValueRange args) {
+        auto idx = [&](int64_t v) -> OpFoldResult {
+          return fb.getIndexAttr(v);
+        };
+        Value nBase = arith::MulIOp::create(fb, loc, args[0],
+                                            indexConstant(fb, loc, width));
+        SmallVector<OpFoldResult> offsets = {idx(0), nBase},
+                                  sizes = {mSize, idx(width)},
+                                  strides = {idx(1), idx(1)};
+        Value out = tensor::ExtractSliceOp::create(fb, loc, args[1], offsets,
+                                                   sizes, strides);
+        Value result = body(fb, args[0], out);
+        auto inParallel = scf::InParallelOp::create(fb, loc);
+        OpBuilder::InsertionGuard guard(fb);
+        fb.setInsertionPointToStart(inParallel.getBody());
+        tensor::ParallelInsertSliceOp::create(fb, loc, result, args[1], offsets,
+                                              sizes, strides);
+      });
+  return forall.getResult(0);
+}
+
 Value byRowCount(OpBuilder &b, Location loc, int64_t staticRows,
                  OpFoldResult rows, function_ref<Value(OpBuilder &)> oneRow,
                  function_ref<Value(OpBuilder &)> severalRows) {
@@ -130,21 +158,13 @@ static Value vectorMatmulPanels(OpBuilder &b, Location loc, Value a, Value w,
       wType.isDynamicDim(1) || wType.isDynamicDim(2) || width % kLanes != 0 ||
       width > 4 * kLanes)
     return nullptr;
-  auto c = [&](OpBuilder &bb, int64_t x) { return indexConstant(bb, loc, x); };
-  OpFoldResult mSize = getSizes(b, loc, a)[0];
-  auto forall = scf::ForallOp::create(
-      b, loc, SmallVector<OpFoldResult>{b.getIndexAttr(panels)},
-      ValueRange{init}, std::nullopt,
-      [&](OpBuilder &fb, Location, ValueRange args) {
+  return forEachPanel(
+      b, loc, a, init, panels, width,
+      [&](OpBuilder &fb, Value panel, Value out) {
         auto idx = [&](int64_t v) -> OpFoldResult {
           return fb.getIndexAttr(v);
         };
-        Value nBase = arith::MulIOp::create(fb, loc, args[0], c(fb, width));
-        Value out = tensor::ExtractSliceOp::create(
-            fb, loc, args[1], ArrayRef<OpFoldResult>{idx(0), nBase},
-            ArrayRef<OpFoldResult>{mSize, idx(width)},
-            ArrayRef<OpFoldResult>{idx(1), idx(1)});
-        Value result = accumulateKBlocks(
+        return accumulateKBlocks(
             fb, loc, a, out, k,
             [&](OpBuilder &kb, Value k0, OpFoldResult depth) -> Value {
               std::optional<int64_t> d = getConstantIntValue(depth);
@@ -152,19 +172,11 @@ static Value vectorMatmulPanels(OpBuilder &b, Location loc, Value a, Value w,
                   kb, loc,
                   RankedTensorType::get({d ? *d : ShapedType::kDynamic, width},
                                         wType.getElementType()),
-                  w, ArrayRef<OpFoldResult>{args[0], k0, idx(0)},
+                  w, ArrayRef<OpFoldResult>{panel, k0, idx(0)},
                   ArrayRef<OpFoldResult>{idx(1), depth, idx(width)},
                   ArrayRef<OpFoldResult>{idx(1), idx(1), idx(1)});
             });
-        auto inParallel = scf::InParallelOp::create(fb, loc);
-        OpBuilder::InsertionGuard guard(fb);
-        fb.setInsertionPointToStart(inParallel.getBody());
-        tensor::ParallelInsertSliceOp::create(
-            fb, loc, result, args[1], ArrayRef<OpFoldResult>{idx(0), nBase},
-            ArrayRef<OpFoldResult>{mSize, idx(width)},
-            ArrayRef<OpFoldResult>{idx(1), idx(1)});
       });
-  return forall.getResult(0);
 }
 
 Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,

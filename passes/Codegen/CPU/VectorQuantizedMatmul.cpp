@@ -204,7 +204,7 @@ Value oneRow(OpBuilder &b, Location loc, Value a, Value out,
                                         inner.getResult(q.vectors + j));
           if (offset)
             sum = arith::AddFOp::create(gb, loc, sum, offset);
-          ValueRange at{q.panel, g, c(gb, j * kVectorLanes)};
+          SmallVector<Value, 3> at = {q.panel, g, c(gb, j * kVectorLanes)};
           Value scale = readLanes(gb, loc, q.scales, at);
           Value t = math::FmaOp::create(gb, loc, sum, scale, total[j]);
           if (q.offsets) // + offset · Σx
@@ -238,7 +238,7 @@ Value dequantizedBlock(OpBuilder &b, Location loc, const QuantizedPanel &q,
                Value tile = it[0];
                for (int64_t j = 0; j < q.vectors; ++j) {
                  Value col = c(kb, j * kVectorLanes);
-                 ValueRange blockAt{q.panel, g, col};
+                 SmallVector<Value, 3> blockAt = {q.panel, g, col};
                  Value scale = readLanes(kb, loc, q.scales, blockAt);
                  Value offset = q.offsets
                                     ? readLanes(kb, loc, q.offsets, blockAt)
@@ -290,43 +290,23 @@ Value vectorMatmulQuantizedPanels(OpBuilder &b, Location loc, Value a, Value w,
   if (width % kVectorLanes != 0 || width > 4 * kVectorLanes || groups <= 0 ||
       k % groups != 0 || (nibbles && (k / groups) % 2 != 0))
     return nullptr;
-  auto c = [&](OpBuilder &bb, int64_t x) { return indexConstant(bb, loc, x); };
-  OpFoldResult mSize = getSizes(b, loc, a)[0];
   int64_t staticRows = aType.getDimSize(0);
-  auto forall = scf::ForallOp::create(
-      b, loc, SmallVector<OpFoldResult>{b.getIndexAttr(panels)},
-      ValueRange{init}, std::nullopt,
-      [&](OpBuilder &fb, Location, ValueRange args) {
-        auto idx = [&](int64_t v) -> OpFoldResult {
-          return fb.getIndexAttr(v);
-        };
-        QuantizedPanel q{w, scales,     quant.offsets,        args[0],
+  return forEachPanel(
+      b, loc, a, init, panels, width,
+      [&](OpBuilder &fb, Value panel, Value out) {
+        QuantizedPanel q{w, scales,     quant.offsets,        panel,
                          k, k / groups, width / kVectorLanes, nibbles};
-        Value nBase = arith::MulIOp::create(fb, loc, args[0], c(fb, width));
-        Value out = tensor::ExtractSliceOp::create(
-            fb, loc, args[1], ArrayRef<OpFoldResult>{idx(0), nBase},
-            ArrayRef<OpFoldResult>{mSize, idx(width)},
-            ArrayRef<OpFoldResult>{idx(1), idx(1)});
-        auto severalRows = [&](OpBuilder &sb) {
-          return accumulateKBlocks(
-              sb, loc, a, out, k,
-              [&](OpBuilder &kb, Value k0, OpFoldResult depth) {
-                return dequantizedBlock(kb, loc, q, k0, depth);
-              });
-        };
-        Value result = byRowCount(
-            fb, loc, staticRows, mSize,
+        return byRowCount(
+            fb, loc, staticRows, getSizes(fb, loc, a)[0],
             [&](OpBuilder &ob) { return oneRow(ob, loc, a, out, q); },
-            severalRows);
-        auto inParallel = scf::InParallelOp::create(fb, loc);
-        OpBuilder::InsertionGuard guard(fb);
-        fb.setInsertionPointToStart(inParallel.getBody());
-        tensor::ParallelInsertSliceOp::create(
-            fb, loc, result, args[1], ArrayRef<OpFoldResult>{idx(0), nBase},
-            ArrayRef<OpFoldResult>{mSize, idx(width)},
-            ArrayRef<OpFoldResult>{idx(1), idx(1)});
+            [&](OpBuilder &sb) {
+              return accumulateKBlocks(
+                  sb, loc, a, out, k,
+                  [&](OpBuilder &kb, Value k0, OpFoldResult depth) {
+                    return dequantizedBlock(kb, loc, q, k0, depth);
+                  });
+            });
       });
-  return forall.getResult(0);
 }
 
 } // namespace seqc::cpu
