@@ -305,6 +305,18 @@ std::string writeSafetensors(const std::string &path,
   return path;
 }
 
+/// `x` (already of `dtype`'s precision) appended to `bytes` as f32, bf16 or
+/// f16 ("f32", "bf16", "f16"), little-endian.
+void appendAs(std::vector<uint8_t> &bytes, float x, const std::string &dtype) {
+  uint32_t bits32;
+  std::memcpy(&bits32, &x, sizeof bits32);
+  uint16_t bits16 = dtype == "bf16" ? toBf16(x) : toF16(x);
+  const uint8_t *from = dtype == "f32"
+                            ? reinterpret_cast<const uint8_t *>(&bits32)
+                            : reinterpret_cast<const uint8_t *>(&bits16);
+  bytes.insert(bytes.end(), from, from + (dtype == "f32" ? 4 : 2));
+}
+
 class QuantizedProjectionTest
     : public ::testing::TestWithParam<QuantizedShape> {};
 
@@ -360,25 +372,11 @@ TEST_P(QuantizedProjectionTest, MatchesReference) {
     if (!p.affine)
       break;
     m = rounded((spread(gen) - 1.0f) / std::sqrt(float(p.in)), scaleType);
-    uint32_t bits32;
-    std::memcpy(&bits32, &m, sizeof bits32);
-    uint16_t bits16 = scaleType == "bf16" ? toBf16(m) : toF16(m);
-    const uint8_t *from = scaleType == "f32"
-                              ? reinterpret_cast<const uint8_t *>(&bits32)
-                              : reinterpret_cast<const uint8_t *>(&bits16);
-    offsets.bytes.insert(offsets.bytes.end(), from,
-                         from + (scaleType == "f32" ? 4 : 2));
+    appendAs(offsets.bytes, m, scaleType);
   }
   for (float &s : scale) {
     s = rounded(spread(gen) / (127.0f * std::sqrt(float(p.in))), scaleType);
-    uint32_t bits32;
-    std::memcpy(&bits32, &s, sizeof bits32);
-    uint16_t bits16 = scaleType == "bf16" ? toBf16(s) : toF16(s);
-    const uint8_t *from = scaleType == "f32"
-                              ? reinterpret_cast<const uint8_t *>(&bits32)
-                              : reinterpret_cast<const uint8_t *>(&bits16);
-    scales.bytes.insert(scales.bytes.end(), from,
-                        from + (scaleType == "f32" ? 4 : 2));
+    appendAs(scales.bytes, s, scaleType);
   }
   Tensor weight({p.out, p.in});
   for (int64_t n = 0; n < p.out; ++n)
