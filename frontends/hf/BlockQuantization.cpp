@@ -61,12 +61,12 @@ bool quantizeQ4_0(const float *x, size_t n, uint8_t *packed, uint16_t *scales) {
   return true;
 }
 
-bool quantizeQ4_1(const float *x, size_t n, uint8_t *packed, uint16_t *scales,
-                  uint16_t *offsets) {
-  for (size_t block = 0; block < n / kQ4_0Block; ++block) {
-    const float *in = x + block * kQ4_0Block;
+bool quantizeQ4Affine(const float *x, size_t n, size_t size, uint8_t *packed,
+                      uint16_t *scales, uint16_t *offsets) {
+  for (size_t block = 0; block < n / size; ++block) {
+    const float *in = x + block * size;
     float min = std::numeric_limits<float>::max(), max = -min;
-    for (size_t j = 0; j < kQ4_0Block; ++j) {
+    for (size_t j = 0; j < size; ++j) {
       if (!std::isfinite(in[j]))
         return false;
       min = std::min(min, in[j]);
@@ -79,13 +79,12 @@ bool quantizeQ4_1(const float *x, size_t n, uint8_t *packed, uint16_t *scales,
     if ((scales[block] & 0x7C00) == 0x7C00 ||
         (offsets[block] & 0x7C00) == 0x7C00)
       return false;
-    for (size_t j = 0; j < kQ4_0Block; j += 2) {
+    for (size_t j = 0; j < size; j += 2) {
       int q0 = std::min(
           15, static_cast<int>(static_cast<int8_t>((in[j] - min) * id + 0.5f)));
       int q1 = std::min(15, static_cast<int>(static_cast<int8_t>(
                                 (in[j + 1] - min) * id + 0.5f)));
-      packed[(block * kQ4_0Block + j) / 2] =
-          static_cast<uint8_t>(q0 | (q1 << 4));
+      packed[(block * size + j) / 2] = static_cast<uint8_t>(q0 | (q1 << 4));
     }
   }
   return true;

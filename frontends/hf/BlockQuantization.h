@@ -36,11 +36,19 @@ inline constexpr size_t kQ4_0Block = 32;
 /// quantizeQ8_0.
 bool quantizeQ4_0(const float *x, size_t n, uint8_t *packed, uint16_t *scales);
 
-/// ggml's Q4_1 (quantize_row_q4_1_ref): per block of 32, d = (max - min) /
-/// 15, q = min(15, trunc((x - min) · (1/d) + 0.5)), the value q · d + min;
-/// d and min kept as f16 (`scales`, `offsets`). Packed like quantizeQ4_0.
-bool quantizeQ4_1(const float *x, size_t n, uint8_t *packed, uint16_t *scales,
-                  uint16_t *offsets);
+/// ggml's Q4_1 (quantize_row_q4_1_ref) on blocks of `block` (32 in ggml;
+/// --weights=q4_g128 uses 128): d = (max - min) / 15, q = min(15,
+/// trunc((x - min) · (1/d) + 0.5)), the value q · d + min; d and min kept
+/// as f16 (`scales`, `offsets`). Packed like quantizeQ4_0; `n` a multiple
+/// of `block` (even).
+bool quantizeQ4Affine(const float *x, size_t n, size_t block, uint8_t *packed,
+                      uint16_t *scales, uint16_t *offsets);
+
+/// Q4_1 itself: quantizeQ4Affine on blocks of 32.
+inline bool quantizeQ4_1(const float *x, size_t n, uint8_t *packed,
+                         uint16_t *scales, uint16_t *offsets) {
+  return quantizeQ4Affine(x, n, 32, packed, scales, offsets);
+}
 
 } // namespace seqc::hf
 

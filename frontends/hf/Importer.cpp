@@ -136,10 +136,6 @@ void acceptGenericFields(HfConfig &c) {
                 "epsilon_cutoff",
                 "eta_cutoff",
                 "encoder_repetition_penalty"});
-  if (c.has("quantization_config"))
-    c.fail("quantization_config",
-           "quantized checkpoints are not supported yet; use an f32, f16 or "
-           "bf16 checkpoint");
   if (const llvm::json::Object *pruned = c.object("pruned_heads"))
     if (!pruned->empty())
       c.fail("pruned_heads", "pruned attention heads are not supported");
@@ -161,6 +157,7 @@ std::optional<WeightFormat> parseWeightFormat(llvm::StringRef name) {
       .Case("q8_0", WeightFormat::Q8_0)
       .Case("q4_0", WeightFormat::Q4_0)
       .Case("q4_1", WeightFormat::Q4_1)
+      .Case("q4_g128", WeightFormat::Q4_G128)
       .Default(std::nullopt);
 }
 
@@ -222,6 +219,19 @@ importHuggingFace(MLIRContext *context, const std::string &folder,
   ModelEmitter emitter(context, *weights, folder);
   emitter.setMaxTokensPerCall(options.maxTokensPerCall);
   emitter.setProjectionWeights(options.weights);
+  // GPTQ/AWQ checkpoints: read as they are packed, never requantized.
+  if (std::optional<PackedInt4Format> packed = readPackedInt4Format(*config)) {
+    emitter.setPackedInt4Format(*packed);
+    if (options.weights != WeightFormat::Auto &&
+        options.weights != WeightFormat::F32 &&
+        options.weights != WeightFormat::BF16 &&
+        options.weights != WeightFormat::F16)
+      config->fail("quantization_config",
+                   std::string("the checkpoint is already quantized (") +
+                       packed->name() +
+                       "); import it with --weights=auto (f32, bf16 or f16 "
+                       "apply to its unpacked layers), not a block format");
+  }
   Value logits = config->error().empty()
                      ? family->build(emitter, *config, arch, maxPositions)
                      : Value();
@@ -237,6 +247,10 @@ importHuggingFace(MLIRContext *context, const std::string &folder,
   }
   if (emitter.error().empty() && logits)
     emitter.checkAllTensorsUsed(arch, family->ignorable);
+  if (emitter.error().empty() && logits &&
+      config->object("quantization_config") && emitter.packedLayerCount() == 0)
+    emitter.fail("quantization_config describes packed weights but no "
+                 "layer has them (no '<layer>.qweight' tensor)");
   if (!emitter.error().empty() || !logits) {
     error = folder + ": " + emitter.error();
     return nullptr;

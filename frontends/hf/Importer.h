@@ -39,9 +39,12 @@ enum class WeightFormat {
   Q4_0,
   /// ggml's Q4_1: affine 4-bit blocks of 32, q · d + m (f16 d, m)
   Q4_1,
+  /// Q4_1's rounding on affine groups of 128 (the group GPTQ and AWQ use)
+  Q4_G128,
 };
 
-/// Parses "auto", "f32", "bf16", "f16", "q8_0", "q4_0" or "q4_1".
+/// Parses "auto", "f32", "bf16", "f16", "q8_0", "q4_0", "q4_1" or
+/// "q4_g128".
 std::optional<WeightFormat> parseWeightFormat(llvm::StringRef name);
 
 struct ImportOptions {

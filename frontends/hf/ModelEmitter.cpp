@@ -14,6 +14,9 @@
 
 #include "llvm/ADT/StringSwitch.h"
 
+#include <cmath>
+#include <cstring>
+
 using namespace mlir;
 
 namespace seqc::hf {
@@ -122,8 +125,17 @@ void ModelEmitter::checkWeight(StringRef name, ArrayRef<int64_t> stored) {
   usedWeights.insert(name.str());
   const seqrt::TensorInfo *info = weights.find(name.str());
   if (!info) {
-    fail("missing tensor '" + name.str() + "' (expected shape " +
-         shapeString(stored) + " from the config)");
+    StringRef layer = name;
+    if (layer.consume_back(".weight") &&
+        weights.find((layer + ".qweight").str()))
+      fail("tensor '" + layer.str() + ".qweight' holds packed 4-bit weights " +
+           (packedFormat ? "where seqc reads float ones (packed expert "
+                           "weights are not supported)"
+                         : "but config.json has no quantization_config "
+                           "saying how (GPTQ or AWQ)"));
+    else
+      fail("missing tensor '" + name.str() + "' (expected shape " +
+           shapeString(stored) + " from the config)");
   } else if (ArrayRef<int64_t>(info->shape) != stored) {
     fail("tensor '" + name.str() + "' in " + info->file + " has shape " +
          shapeString(info->shape) + " but the config implies " +
@@ -190,9 +202,10 @@ Type ModelEmitter::projectionElement(StringRef name, int64_t in) const {
   case WeightFormat::Q8_0:
   case WeightFormat::Q4_0:
   case WeightFormat::Q4_1:
+  case WeightFormat::Q4_G128:
     // Blocks run along the input features; a weight they do not divide
     // stays as stored (as llama.cpp keeps such tensors unquantized).
-    if (in % static_cast<int64_t>(kQ8_0Block) == 0)
+    if (in % WeightsFile::blockSize(blockFormat()) == 0)
       return IntegerType::get(context, 8);
     break;
   case WeightFormat::F32:
@@ -221,13 +234,12 @@ ModelEmitter::quantizedWeight(StringRef name, ArrayRef<int64_t> shape,
   Type i8 = IntegerType::get(context, 8);
   claimElement(name, i8);
   const seqrt::TensorInfo *info = weights.find(name.str());
+  WeightsFile::Format format = blockFormat();
   bool q4 = quantizedBits() == 4,
-       affine = projectionWeights == WeightFormat::Q4_1;
+       affine = format == WeightsFile::Format::Q4_1 ||
+                format == WeightsFile::Format::Q4_G128;
   if (info && ArrayRef<int64_t>(info->shape) == ArrayRef<int64_t>(stored))
-    rewritten.quantize(*info, transposed,
-                       affine ? WeightsFile::Format::Q4_1
-                       : q4   ? WeightsFile::Format::Q4_0
-                              : WeightsFile::Format::Q8_0);
+    rewritten.quantize(*info, transposed, format);
   // The import writes them [out, in] (4-bit: [out, in / 2]), whatever the
   // checkpoint's layout.
   Value values = seq::WeightOp::create(
@@ -235,7 +247,7 @@ ModelEmitter::quantizedWeight(StringRef name, ArrayRef<int64_t> shape,
       RankedTensorType::get({shape[0], q4 ? shape[1] / 2 : shape[1]}, i8), name,
       /*transposed=*/false, /*stacked=*/false, /*panels=*/false);
   auto perBlock = RankedTensorType::get(
-      {shape[0], shape[1] / static_cast<int64_t>(kQ8_0Block)},
+      {shape[0], shape[1] / WeightsFile::blockSize(format)},
       Float16Type::get(context));
   Value scales = seq::WeightOp::create(
       b, location, perBlock, WeightsFile::scalesName(name.str()),
@@ -245,7 +257,120 @@ ModelEmitter::quantizedWeight(StringRef name, ArrayRef<int64_t> shape,
     offsets = seq::WeightOp::create(
         b, location, perBlock, WeightsFile::offsetsName(name.str()),
         /*transposed=*/false, /*stacked=*/false, /*panels=*/false);
-  return {values, scales, offsets};
+  return {values, scales, offsets, quantizedBits()};
+}
+
+WeightsFile::Format ModelEmitter::blockFormat() const {
+  switch (projectionWeights) {
+  case WeightFormat::Q4_0:
+    return WeightsFile::Format::Q4_0;
+  case WeightFormat::Q4_1:
+    return WeightsFile::Format::Q4_1;
+  case WeightFormat::Q4_G128:
+    return WeightsFile::Format::Q4_G128;
+  default:
+    return WeightsFile::Format::Q8_0;
+  }
+}
+
+const seqrt::TensorInfo *ModelEmitter::packedTensor(const std::string &name,
+                                                    ArrayRef<int64_t> stored,
+                                                    bool words) {
+  usedWeights.insert(name);
+  const seqrt::TensorInfo *info = weights.find(name);
+  if (!info) {
+    fail("missing tensor '" + name + "' (expected shape " +
+         shapeString(stored) + " from the config)");
+    return nullptr;
+  }
+  if (ArrayRef<int64_t>(info->shape) != stored) {
+    fail("tensor '" + name + "' in " + info->file + " has shape " +
+         shapeString(info->shape) + " but the config implies " +
+         shapeString(stored));
+    return nullptr;
+  }
+  bool ok = words ? info->dtype == seqrt::DType::I32
+                  : info->dtype == seqrt::DType::F16 ||
+                        info->dtype == seqrt::DType::BF16 ||
+                        info->dtype == seqrt::DType::F32;
+  if (!ok) {
+    fail("tensor '" + name + "' in " + info->file + " is " +
+         seqrt::dtypeName(info->dtype) + "; expected " +
+         (words ? "I32 words of packed 4-bit values" : "F16, BF16 or F32"));
+    return nullptr;
+  }
+  return info;
+}
+
+ModelEmitter::QuantizedWeight
+ModelEmitter::packedWeight(StringRef prefix, int64_t out, int64_t in) {
+  PackedInt4Weight w;
+  w.format = *packedFormat;
+  w.out = out;
+  w.in = in;
+  std::string base = prefix.str();
+  std::string kind =
+      w.format.layout == PackedInt4Format::Layout::Gptq ? "GPTQ" : "AWQ";
+  if (in % 8 || out % 8 || in % w.group() || w.group() % 2) {
+    fail(kind + " layer '" + base + "' is " + std::to_string(out) + " x " +
+         std::to_string(in) + ": inputs and outputs must be multiples of 8 " +
+         "and the inputs of group_size " + std::to_string(w.group()));
+    return {};
+  }
+  w.qweight = packedTensor(base + ".qweight", w.qweightShape(), true);
+  w.qzeros = packedTensor(base + ".qzeros", w.qzerosShape(), true);
+  w.scales = packedTensor(base + ".scales", w.scalesShape(), false);
+  if (!w.qweight || !w.qzeros || !w.scales)
+    return {};
+  for (float s : w.rowScales())
+    if (!std::isfinite(s)) {
+      fail("tensor '" + base + ".scales' in " + w.scales->file +
+           " holds a non-finite scale");
+      return {};
+    }
+  if (w.format.layout == PackedInt4Format::Layout::Gptq) {
+    // g_idx maps each input to its group; seqc reads groups of contiguous
+    // inputs, so act-order checkpoints (desc_act with a permuted g_idx)
+    // are rejected rather than read wrongly.
+    const seqrt::TensorInfo *groups = packedTensor(base + ".g_idx", {in}, true);
+    if (!groups)
+      return {};
+    for (int64_t i = 0; i < in; ++i) {
+      int32_t g;
+      std::memcpy(&g, groups->data + 4 * i, 4);
+      if (g != i / w.group()) {
+        fail("tensor '" + base + ".g_idx' in " + groups->file + " puts input " +
+             std::to_string(i) + " in group " + std::to_string(g) + ", not " +
+             std::to_string(i / w.group()) +
+             ": act-order (desc_act) GPTQ checkpoints are not supported");
+        return {};
+      }
+    }
+  }
+  std::string name = base + ".weight";
+  Type i8 = IntegerType::get(context, 8);
+  claimElement(name, i8);
+  rewritten.unpack(name, w);
+  Type scaleType = w.scalesType() == seqrt::DType::F16
+                       ? Type(Float16Type::get(context))
+                       : Type(Float32Type::get(context));
+  auto weightOp = [&](const std::string &n, ArrayRef<int64_t> shape,
+                      Type element) -> Value {
+    return seq::WeightOp::create(b, location,
+                                 RankedTensorType::get(shape, element), n,
+                                 /*transposed=*/false, /*stacked=*/false,
+                                 /*panels=*/false);
+  };
+  ++packedLayers;
+  QuantizedWeight q;
+  q.bits = 4;
+  q.values = weightOp(name, {out, in / 2}, i8);
+  q.scales =
+      weightOp(WeightsFile::scalesName(name), {out, w.groups()}, scaleType);
+  if (!w.symmetric())
+    q.offsets = weightOp(WeightsFile::offsetsName(name), {out, w.groups()},
+                         Float32Type::get(context));
+  return q;
 }
 
 Value ModelEmitter::tokenEmbedding(StringRef name, int64_t vocab,
@@ -255,7 +380,7 @@ Value ModelEmitter::tokenEmbedding(StringRef name, int64_t vocab,
     QuantizedWeight q =
         quantizedWeight(name, {vocab, hidden}, /*transposed=*/false);
     return seq::EmbeddingOp::create(b, location, q.values, idsArg, q.scales,
-                                    q.offsets, quantizedBits());
+                                    q.offsets, q.bits);
   }
   Value table = weight(name, {vocab, hidden}, /*transposed=*/false, element);
   Value rows =
@@ -273,15 +398,25 @@ Value ModelEmitter::tokenEmbedding(StringRef name, int64_t vocab,
 Value ModelEmitter::linear(Value x, StringRef prefix, int64_t out, int64_t in,
                            bool bias, bool transposed) {
   std::string name = (prefix + ".weight").str();
-  Type element = projectionElement(name, in);
   QuantizedWeight q;
-  if (element.isInteger(8))
-    q = quantizedWeight(name, {out, in}, transposed);
-  else
-    q.values = weight(name, {out, in}, transposed, element);
+  // A GPTQ/AWQ layer is packed whatever its layout was ([in, out] Conv1D
+  // included); other layers of the checkpoint keep their weight.
+  if (packedFormat && weights.find((prefix + ".qweight").str())) {
+    q = packedWeight(prefix, out, in);
+    if (!q.values) // the error is recorded; build on with a stand-in
+      q.values = seq::WeightOp::create(b, location, f32({out, in}), name,
+                                       /*transposed=*/false, /*stacked=*/false,
+                                       /*panels=*/false);
+  } else {
+    Type element = projectionElement(name, in);
+    if (element.isInteger(8))
+      q = quantizedWeight(name, {out, in}, transposed);
+    else
+      q.values = weight(name, {out, in}, transposed, element);
+  }
   Value bv = bias ? weight((prefix + ".bias").str(), {out}) : Value();
   return seq::LinearOp::create(b, location, x, q.values, bv, q.scales,
-                               q.offsets, q.scales ? quantizedBits() : 8);
+                               q.offsets, q.bits);
 }
 
 Value ModelEmitter::rmsnorm(Value x, StringRef weightName, int64_t dim,

@@ -23,6 +23,7 @@
 
 #include "llvm/ADT/StringMap.h"
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -110,6 +111,13 @@ public:
   void setMaxTokensPerCall(int64_t tokens) { maxTokensPerCall = tokens; }
   /// What linear() keeps its weights in.
   void setProjectionWeights(WeightFormat format) { projectionWeights = format; }
+  /// A GPTQ/AWQ checkpoint: linear() reads `<prefix>.qweight`, `.qzeros`,
+  /// `.scales` (and `.g_idx`) where the checkpoint has them.
+  void setPackedInt4Format(const PackedInt4Format &format) {
+    packedFormat = format;
+  }
+  /// How many layers were read packed.
+  int packedLayerCount() const { return packedLayers; }
   /// The tensors the model reads, as the weights file to write when some
   /// are quantized (WeightsFile::rewritesWeights).
   WeightsFile takeWeightsFile() { return std::move(rewritten); }
@@ -159,19 +167,31 @@ private:
   /// i8 for a block-quantized one (`in`, its input features, a multiple of
   /// the block).
   mlir::Type projectionElement(llvm::StringRef name, int64_t in) const;
-  /// Bits per value of quantized weights (--weights=q4_0|q4_1: 4, else 8).
+  /// Bits per value of quantized weights (--weights=q8_0: 8, else 4).
   int64_t quantizedBits() const {
     return projectionWeights == WeightFormat::Q8_0 ? 8 : 4;
   }
+  /// The --weights= block format (Q8_0 .. Q4_G128).
+  WeightsFile::Format blockFormat() const;
   /// The seq.weight ops of a block-quantized weight.
   struct QuantizedWeight {
-    mlir::Value values, scales, offsets; ///< offsets: q4_1 only
+    mlir::Value values, scales, offsets; ///< offsets: affine formats only
+    int64_t bits = 8;
   };
   /// Block-quantized weight `name` [out, in] (stored [in, out] when
   /// `transposed`): its values, scales (and offsets), written by the import.
   QuantizedWeight quantizedWeight(llvm::StringRef name,
                                   llvm::ArrayRef<int64_t> shape,
                                   bool transposed);
+  /// GPTQ/AWQ layer `prefix` [out, in], unpacked by the import into values
+  /// `<prefix>.weight`, its scales and (unless symmetric) offsets.
+  QuantizedWeight packedWeight(llvm::StringRef prefix, int64_t out, int64_t in);
+  /// Checkpoint tensor `name` of a packed layer, checked to have shape
+  /// `stored` and dtype I32 (`words`) or F16/BF16/F32; null (with the error
+  /// recorded) otherwise.
+  const seqrt::TensorInfo *packedTensor(const std::string &name,
+                                        llvm::ArrayRef<int64_t> stored,
+                                        bool words);
 
   struct State {
     std::string name;
@@ -193,6 +213,8 @@ private:
   bool usesRing = false;  ///< calls are limited to maxTokensPerCall tokens
   int64_t maxTokensPerCall = 512;
   WeightFormat projectionWeights = WeightFormat::Auto;
+  std::optional<PackedInt4Format> packedFormat;
+  int packedLayers = 0;
   /// The element type each emitted weight name is read in.
   llvm::StringMap<mlir::Type> weightElements;
   std::string firstError;

@@ -4,7 +4,11 @@
 
 #include "frontends/hf/BlockQuantization.h"
 
+#include "Half.h"
+
 #include "llvm/Support/JSON.h"
+
+#include <cstring>
 
 namespace seqc::hf {
 
@@ -26,8 +30,8 @@ uint64_t WeightsFile::Entry::size() const {
 void WeightsFile::copy(const seqrt::TensorInfo &tensor) {
   if (!names.insert(tensor.name).second)
     return;
-  entries.push_back(
-      {tensor.name, Kind::Copy, &tensor, false, tensor.dtype, tensor.shape});
+  entries.push_back({tensor.name, Kind::Copy, &tensor, false, nullptr,
+                     tensor.dtype, tensor.shape});
 }
 
 void WeightsFile::quantize(const seqrt::TensorInfo &tensor, bool transposed,
@@ -39,17 +43,33 @@ void WeightsFile::quantize(const seqrt::TensorInfo &tensor, bool transposed,
           in = tensor.shape[transposed ? 0 : 1];
   // 4-bit values two per byte.
   int64_t stored = as == Format::Q8_0 ? in : in / 2;
-  entries.push_back({tensor.name, Kind::Values, &tensor, transposed,
+  std::vector<int64_t> perBlock{out, in / blockSize(as)};
+  entries.push_back({tensor.name, Kind::Values, &tensor, transposed, nullptr,
                      seqrt::DType::I8, std::vector<int64_t>{out, stored}});
-  entries.push_back(
-      {scalesName(tensor.name), Kind::Scales, &tensor, transposed,
-       seqrt::DType::F16,
-       std::vector<int64_t>{out, in / static_cast<int64_t>(kQ8_0Block)}});
-  if (as == Format::Q4_1)
-    entries.push_back(
-        {offsetsName(tensor.name), Kind::Offsets, &tensor, transposed,
-         seqrt::DType::F16,
-         std::vector<int64_t>{out, in / static_cast<int64_t>(kQ8_0Block)}});
+  entries.push_back({scalesName(tensor.name), Kind::Scales, &tensor, transposed,
+                     nullptr, seqrt::DType::F16, perBlock});
+  if (as == Format::Q4_1 || as == Format::Q4_G128)
+    entries.push_back({offsetsName(tensor.name), Kind::Offsets, &tensor,
+                       transposed, nullptr, seqrt::DType::F16, perBlock});
+  ++quantized;
+}
+
+void WeightsFile::unpack(const std::string &name,
+                         const PackedInt4Weight &weight) {
+  if (!names.insert(name).second)
+    return;
+  format = weight.format.layout == PackedInt4Format::Layout::Gptq ? Format::Gptq
+                                                                  : Format::Awq;
+  auto packed = std::make_shared<const PackedInt4Weight>(weight);
+  std::vector<int64_t> perBlock{weight.out, weight.groups()};
+  entries.push_back({name, Kind::Values, weight.qweight, false, packed,
+                     seqrt::DType::I8,
+                     std::vector<int64_t>{weight.out, weight.in / 2}});
+  entries.push_back({scalesName(name), Kind::Scales, weight.qweight, false,
+                     packed, weight.scalesType(), perBlock});
+  if (!weight.symmetric())
+    entries.push_back({offsetsName(name), Kind::Offsets, weight.qweight, false,
+                       packed, seqrt::DType::F32, perBlock});
   ++quantized;
 }
 
@@ -70,6 +90,12 @@ const char *WeightsFile::formatName() const {
     return "q4_0";
   case Format::Q4_1:
     return "q4_1";
+  case Format::Q4_G128:
+    return "q4_g128";
+  case Format::Gptq:
+    return "gptq";
+  case Format::Awq:
+    return "awq";
   }
   return "q8_0";
 }
@@ -96,24 +122,60 @@ std::vector<float> WeightsFile::rowsOf(const Entry &entry) {
   return rowsOut;
 }
 
+/// The bytes of `values` (f32) in `dtype` (F16 or F32; exact when the
+/// values came from it).
+static std::vector<uint8_t> bytesOf(const std::vector<float> &values,
+                                    seqrt::DType dtype) {
+  std::vector<uint8_t> bytes(values.size() * seqrt::dtypeSize(dtype));
+  if (dtype == seqrt::DType::F32) {
+    std::memcpy(bytes.data(), values.data(), bytes.size());
+    return bytes;
+  }
+  for (size_t i = 0; i < values.size(); ++i) {
+    uint16_t h = seqrt::f32ToF16(values[i]);
+    std::memcpy(bytes.data() + 2 * i, &h, 2);
+  }
+  return bytes;
+}
+
 bool WeightsFile::quantize(const Entry &entry, Blocks &out) const {
+  if (entry.packed) {
+    const PackedInt4Weight &w = *entry.packed;
+    out.values = w.nibbles();
+    out.scales = bytesOf(w.rowScales(), w.scalesType());
+    out.offsets = w.symmetric() ? std::vector<uint8_t>()
+                                : bytesOf(w.rowOffsets(), seqrt::DType::F32);
+    return true;
+  }
   std::vector<float> rows = rowsOf(entry);
   bool q4 = format != Format::Q8_0;
+  size_t block = static_cast<size_t>(blockSize(format));
   out.values.assign(q4 ? rows.size() / 2 : rows.size(), 0);
-  out.scales.assign(rows.size() / kQ8_0Block, 0);
-  out.offsets.assign(format == Format::Q4_1 ? out.scales.size() : 0, 0);
-  auto *packed = reinterpret_cast<uint8_t *>(out.values.data());
+  std::vector<uint16_t> scales(rows.size() / block), offsets;
+  bool ok;
   switch (format) {
   case Format::Q4_1:
-    return quantizeQ4_1(rows.data(), rows.size(), packed, out.scales.data(),
-                        out.offsets.data());
-  case Format::Q4_0:
-    return quantizeQ4_0(rows.data(), rows.size(), packed, out.scales.data());
-  case Format::Q8_0:
+  case Format::Q4_G128:
+    offsets.assign(scales.size(), 0);
+    ok = quantizeQ4Affine(rows.data(), rows.size(), block, out.values.data(),
+                          scales.data(), offsets.data());
     break;
+  case Format::Q4_0:
+    ok = quantizeQ4_0(rows.data(), rows.size(), out.values.data(),
+                      scales.data());
+    break;
+  default:
+    ok = quantizeQ8_0(rows.data(), rows.size(),
+                      reinterpret_cast<int8_t *>(out.values.data()),
+                      scales.data());
   }
-  return quantizeQ8_0(rows.data(), rows.size(), out.values.data(),
-                      out.scales.data());
+  auto bytes = [](const std::vector<uint16_t> &halves) {
+    const auto *p = reinterpret_cast<const uint8_t *>(halves.data());
+    return std::vector<uint8_t>(p, p + 2 * halves.size());
+  };
+  out.scales = bytes(scales);
+  out.offsets = bytes(offsets);
+  return ok;
 }
 
 bool WeightsFile::write(llvm::raw_ostream &os, const std::string &source,
@@ -162,14 +224,17 @@ bool WeightsFile::write(llvm::raw_ostream &os, const std::string &source,
         return false;
       }
     }
-    if (e.kind == Kind::Values)
-      os.write(reinterpret_cast<const char *>(blocks.values.data()),
-               blocks.values.size());
-    else
-      os.write(
-          reinterpret_cast<const char *>(
-              (e.kind == Kind::Scales ? blocks.scales : blocks.offsets).data()),
-          blocks.scales.size() * sizeof(uint16_t));
+    const std::vector<uint8_t> &bytes = e.kind == Kind::Values ? blocks.values
+                                        : e.kind == Kind::Scales
+                                            ? blocks.scales
+                                            : blocks.offsets;
+    if (bytes.size() != e.size()) {
+      error = "internal error: '" + e.name + "' has " +
+              std::to_string(bytes.size()) + " bytes, its header " +
+              std::to_string(e.size());
+      return false;
+    }
+    os.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
   }
   return true;
 }

@@ -63,7 +63,27 @@ def cases():
                {"a_switch": True, "b_switch": "x"}, None,
                "fields 'a_switch' (true), 'b_switch' (\"x\") are not supported")
         yield (f"{base}-quantized", base, {"quantization_config": {"bits": 4}},
-               None, "field 'quantization_config': quantized checkpoints")
+               None, "field 'quantization_config': quant_method '(none)' is not supported")
+        gptq = {"quant_method": "gptq", "bits": 4, "group_size": 32}
+        yield (f"{base}-gptq-8bit", base,
+               {"quantization_config": dict(gptq, bits=8)}, None,
+               "field 'quantization_config': only 4-bit gptq checkpoints")
+        yield (f"{base}-gptq-unknown-key", base,
+               {"quantization_config": dict(gptq, act_order_v3=True)}, None,
+               "field 'quantization_config': key 'act_order_v3' is not read")
+        yield (f"{base}-gptq-marlin", base,
+               {"quantization_config": dict(gptq, checkpoint_format="marlin")},
+               None, "GPTQ checkpoint_format 'marlin' is not supported")
+        yield (f"{base}-gptq-group", base,
+               {"quantization_config": dict(gptq, group_size=0)}, None,
+               "'group_size' must be -1 or a positive multiple of 8")
+        yield (f"{base}-awq-gemv", base,
+               {"quantization_config": {"quant_method": "awq", "bits": 4,
+                                        "group_size": 32, "version": "gemv"}},
+               None, "AWQ version 'gemv' is not supported")
+        yield (f"{base}-gptq-no-packed-layer", base,
+               {"quantization_config": gptq}, None,
+               "quantization_config describes packed weights but no layer has them")
         yield (f"{base}-not-causal", base, {"is_causal": False}, None,
                "field 'is_causal': false is not supported")
         yield (f"{base}-pruned-heads", base, {"pruned_heads": {"0": [1]}},
@@ -185,6 +205,37 @@ def cases():
     for i, (base, patch, expect) in enumerate(unsupported):
         yield (f"{base}-unsupported-{i}", base, patch, None, expect)
 
+    # GPTQ/AWQ checkpoints whose packed tensors or config do not agree.
+    layer = "model.layers.0.self_attn.q_proj"
+    gptq = {"quant_method": "gptq", "bits": 4, "group_size": 32, "desc_act": False,
+            "sym": False, "checkpoint_format": "gptq"}
+    packed = [
+        ("llama_gptq", {}, ("drop", f"{layer}.qzeros", None),
+         f"missing tensor '{layer}.qzeros'"),
+        ("llama_gptq", {}, ("float", f"{layer}.qweight", None),
+         "model.safetensors is F32; expected I32 words of packed 4-bit values"),
+        ("llama_gptq", {}, ("reshape", f"{layer}.scales", None),
+         f"tensor '{layer}.scales' in"),
+        ("llama_gptq", {}, ("f16-inf", f"{layer}.scales", None),
+         "model.safetensors holds a non-finite scale"),
+        ("llama_gptq", {}, ("act-order", f"{layer}.g_idx", None),
+         "act-order (desc_act) GPTQ checkpoints are not supported"),
+        ("llama_gptq", {}, ("drop", f"{layer}.g_idx", None),
+         f"missing tensor '{layer}.g_idx'"),
+        ("llama_gptq", {"quantization_config": DELETE}, None,
+         f"tensor '{layer}.qweight' holds packed 4-bit weights but config.json has no "
+         "quantization_config"),
+        ("llama_gptq", {"quantization_config": dict(gptq, group_size=64)}, None,
+         f"tensor '{layer}.qzeros' in"),
+        ("mistral_awq", {"quantization_config": gptq}, None,
+         f"tensor '{layer}.qweight' in"),
+        ("mistral_awq", {"quantization_config": {"quant_method": "awq", "bits": 4,
+                                                 "group_size": 32, "zero_point": False}},
+         None, "AWQ without zero points is not supported"),
+    ]
+    for i, (base, patch, edit, expect) in enumerate(packed):
+        yield (f"{base}-packed-{i}", base, patch, edit, expect)
+
 
 def read_safetensors(path):
     with open(path, "rb") as f:
@@ -211,7 +262,7 @@ def edit_tensors(path, edit):
         os.remove(path)
         return
     header, data = read_safetensors(path)
-    target = first_tensor(header)
+    target = name if name and op != "add" else first_tensor(header)
     if op == "add":
         count = 1
         for d in shape:
@@ -238,6 +289,14 @@ def edit_tensors(path, edit):
         header[target]["data_offsets"] = [begin, len(data) + 64]
     elif op == "dtype":
         header[target]["dtype"] = "Q4_K"
+    elif op == "float":  # I32 words read as F32 (same size)
+        header[target]["dtype"] = "F32"
+    elif op == "f16-inf":  # the first element of an F16 tensor
+        begin = header[target]["data_offsets"][0]
+        data = data[:begin] + b"\x00\x7c" + data[begin + 2:]
+    elif op == "act-order":  # I32 g_idx: input 0 moved to group 1
+        begin = header[target]["data_offsets"][0]
+        data = data[:begin] + struct.pack("<i", 1) + data[begin + 4:]
     write_safetensors(path, header, data)
 
 

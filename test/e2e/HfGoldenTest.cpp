@@ -8,7 +8,8 @@
 //     and SSM state) matches, and the greedy continuation is identical.
 // Encoders (BERT) compare their last hidden state and mean pooling instead.
 // A case's import_flags.txt adds `seqc import hf` flags (--weights=bf16;
-// --weights=q8_0|q4_0, which run with the weights file the import writes).
+// --weights=q8_0|q4_0|..., which run with the weights file the import
+// writes, as GPTQ and AWQ checkpoints do).
 //
 // Tolerance, per logits row set: max |seqc - transformers| <=
 // 1e-4 * max(1, max |transformers|): float32 end to end, with seqc's
@@ -94,14 +95,24 @@ void checkAgainstTransformers(const std::string &name,
   ASSERT_EQ(std::system(("mkdir -p " + work).c_str()), 0);
   std::string mlir = work + "/model.mlir", so = work + "/model.so";
   std::string log = " 2> " + work + "/seqc.log";
-  // --weights=q8_0 writes the quantized weights next to the model; the
-  // model then runs with that file instead of the checkpoint.
-  std::string format = "q8_0";
-  for (const char *f : {"q4_0", "q4_1"})
-    if (importFlags.find(f) != std::string::npos)
+  // --weights=q8_0 (and a GPTQ/AWQ checkpoint) writes the quantized weights
+  // next to the model; the model then runs with that file instead of the
+  // checkpoint.
+  std::ifstream configFile(dir + "/config.json");
+  std::string config((std::istreambuf_iterator<char>(configFile)),
+                     std::istreambuf_iterator<char>());
+  std::string format;
+  for (const char *f : {"q8_0", "q4_0", "q4_1", "q4_g128"})
+    if (importFlags.find(std::string("--weights=") + f) != std::string::npos)
       format = f;
-  std::string quantized = work + "/model." + format + ".safetensors";
-  fs::remove(quantized);
+  for (const char *f : {"gptq", "awq"})
+    if (config.find(std::string("\"quant_method\": \"") + f + "\"") !=
+        std::string::npos)
+      format = f;
+  for (const char *f : {"q8_0", "q4_0", "q4_1", "q4_g128", "gptq", "awq"})
+    fs::remove(work + "/model." + f + ".safetensors");
+  std::string quantized =
+      format.empty() ? "" : work + "/model." + format + ".safetensors";
   ASSERT_EQ(
       std::system((seqc::test::seqcExecutable() + " import hf " + dir + " -o " +
                    mlir + " --max-positions 64" + importFlags + log)
@@ -119,10 +130,16 @@ void checkAgainstTransformers(const std::string &name,
   if (seqc::test::compileOnly())
     GTEST_SKIP() << "compiled only (SEQC_TEST_COMPILE_ONLY)";
   seq_model *model = nullptr;
-  std::string weights = fs::exists(quantized) ? quantized : dir;
-  ASSERT_EQ(importFlags.find(format) != std::string::npos, weights == quantized)
-      << "--weights=" << format << " must write " << quantized
-      << " (and only it)";
+  std::string weights = dir;
+  if (!format.empty()) {
+    ASSERT_TRUE(fs::exists(quantized))
+        << "a " << format << " import must write " << quantized;
+    weights = quantized;
+  }
+  for (const auto &entry : fs::directory_iterator(work))
+    if (entry.path().extension() == ".safetensors")
+      ASSERT_EQ(entry.path().string(), quantized)
+          << "the import wrote an unexpected weights file";
   ASSERT_EQ(seq_model_open(so.c_str(), weights.c_str(), nullptr, &model),
             SEQ_OK)
       << seq_last_error();

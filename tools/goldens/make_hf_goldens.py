@@ -611,6 +611,106 @@ CASES = [
         ],
     },
     {
+        "name": "llama_q4_g128",
+        "class": "LlamaForCausalLM",
+        "config": "LlamaConfig",
+        "seed": 1028,
+        "prompt_len": 13,
+        "round_projections": "q4_g128",
+        "import_flags": "--weights=q4_g128",
+        "kwargs": dict(
+            vocab_size=128, hidden_size=128, intermediate_size=128, num_hidden_layers=1,
+            num_attention_heads=4, num_key_value_heads=1, head_dim=32,
+            max_position_embeddings=128, rms_norm_eps=1e-5, rope_theta=10000.0,
+            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=None,
+        ),
+        "notes": [
+            "model.safetensors stores float32. The logits are computed after rounding the "
+            "weight of every nn.Linear (the untied lm_head too) and the token embedding table "
+            "with Q4_1's formula on affine groups of 128 (q * d + min, f16 d and min; numpy, "
+            "checked against gguf's Q4_1 at 32) and back; norms stay float32. Import with "
+            "--weights=q4_g128 (import_flags.txt): seqc writes model.q4_g128.safetensors.",
+        ],
+    },
+    {
+        "name": "llama_gptq",
+        "class": "LlamaForCausalLM",
+        "config": "LlamaConfig",
+        "seed": 1025,
+        "prompt_len": 13,
+        "packed": {
+            "quant_method": "gptq", "bits": 4, "group_size": 32, "desc_act": False,
+            "sym": False, "static_groups": False, "true_sequential": True,
+            "damp_percent": 0.01, "model_name_or_path": None,
+            "model_file_base_name": "model", "checkpoint_format": "gptq",
+        },
+        "kwargs": dict(
+            vocab_size=128, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+            max_position_embeddings=128, rms_norm_eps=1e-5, rope_theta=10000.0,
+            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=None,
+        ),
+        "notes": [
+            "A GPTQ checkpoint as AutoGPTQ writes it: every decoder-layer nn.Linear replaced "
+            "by qweight [in/8, out] (int32 words of eight 4-bit values along the inputs), "
+            "qzeros [groups, out/8] (z - 1: checkpoint_format gptq, v1), f16 scales "
+            "[groups, out] and g_idx, packed by AutoGPTQ 0.7.1's own QuantLinear.pack() "
+            "(tools/goldens/packed_int4.py) from round-to-nearest asymmetric groups of 32; "
+            "embeddings, norms and lm_head stay float32. The logits are those of the model "
+            "running AutoGPTQ's QuantLinear forward (its CPU path) in each layer. seqc "
+            "import writes model.gptq.safetensors (values, _scale, _offset) and runs with it.",
+        ],
+    },
+    {
+        "name": "qwen2_gptq_sym",
+        "class": "Qwen2ForCausalLM",
+        "config": "Qwen2Config",
+        "seed": 1026,
+        "prompt_len": 11,
+        "packed": {
+            "quant_method": "gptq", "bits": 4, "group_size": -1, "desc_act": False,
+            "sym": True, "static_groups": False, "true_sequential": True,
+            "damp_percent": 0.01, "checkpoint_format": "gptq",
+        },
+        "kwargs": dict(
+            vocab_size=128, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=2,
+            max_position_embeddings=128, rms_norm_eps=1e-6, rope_theta=1000000.0,
+            tie_word_embeddings=True, bos_token_id=1, eos_token_id=2,
+        ),
+        "notes": [
+            "A symmetric GPTQ checkpoint (sym: every zero point 8) with one group per row "
+            "(group_size -1) and q/k/v biases, packed by AutoGPTQ's QuantLinear.pack(); the "
+            "tied embedding stays float32. seqc reads it as (q - 8) * s blocks with the f16 "
+            "scales as stored (no offsets). Logits from AutoGPTQ's QuantLinear forward.",
+        ],
+    },
+    {
+        "name": "mistral_awq",
+        "class": "MistralForCausalLM",
+        "config": "MistralConfig",
+        "seed": 1027,
+        "prompt_len": 13,
+        "packed": {
+            "quant_method": "awq", "bits": 4, "group_size": 32, "zero_point": True,
+            "version": "gemm", "modules_to_not_convert": None,
+        },
+        "kwargs": dict(
+            vocab_size=128, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+            max_position_embeddings=128, rms_norm_eps=1e-5, rope_theta=10000.0,
+            sliding_window=None, tie_word_embeddings=False, bos_token_id=1, eos_token_id=2,
+        ),
+        "notes": [
+            "An AWQ (GEMM) checkpoint as AutoAWQ writes it: qweight [in, out/8] and qzeros "
+            "[groups, out/8] with eight 4-bit values per int32 in AutoAWQ's 0,2,4,6,1,3,5,7 "
+            "order, f16 scales [groups, out], packed by AutoAWQ 0.2.9's own "
+            "WQLinear_GEMM.from_linear from round-to-nearest asymmetric groups of 32. The "
+            "logits are those of the model whose layers hold AutoAWQ's dequantize_gemm() "
+            "weights (float32). seqc import writes model.awq.safetensors.",
+        ],
+    },
+    {
         "name": "gpt2_q8_0",
         "class": "GPT2LMHeadModel",
         "config": "GPT2Config",
@@ -680,6 +780,8 @@ def apply_storage(case, model):
     import torch
     from torch import nn
 
+    if case.get("packed"):
+        return pack_layers(case, model)
     dtype = case.get("stored_dtype")
     if dtype:
         # Parameters only: buffers (rotary inv_freq) are computed in float32
@@ -699,17 +801,74 @@ def apply_storage(case, model):
         table = model.get_input_embeddings().weight
         weights[id(table)] = table
         for weight in weights.values():
-            if dtype in ("q8_0", "q4_0", "q4_1"):
+            if dtype in ("q8_0", "q4_0", "q4_1", "q4_g128"):
                 weight.copy_(block_round_trip(weight, dtype))
             else:
                 weight.copy_(weight.to(getattr(torch, dtype)).float())
         # GPT-2's Conv1D stores [in, out]: blocks run along `in`.
         for m in model.modules():
-            if isinstance(m, Conv1D) and dtype in ("q8_0", "q4_0", "q4_1"):
+            if isinstance(m, Conv1D) and dtype in ("q8_0", "q4_0", "q4_1", "q4_g128"):
                 m.weight.copy_(block_round_trip(m.weight.t(), dtype).t())
             elif isinstance(m, Conv1D):
                 m.weight.copy_(m.weight.to(getattr(torch, dtype)).float())
     return saved
+
+
+def pack_layers(case, model):
+    """A GPTQ/AWQ case: every nn.Linear of the decoder layers (not the LM head,
+    as both tools leave it) is quantized to 4-bit groups and packed by the
+    tool's own code (packed_int4.py). The reference `model` then runs GPTQ's
+    QuantLinear in place of each layer (AWQ: nn.Linear holding AutoAWQ's
+    dequantized weights); the returned float copy is what save_pretrained
+    writes, and write_packed() swaps its layers' weights for the packed
+    tensors. Records the tensors in case["_packed"]."""
+    import copy
+
+    import torch
+    from torch import nn
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import packed_int4
+
+    spec = case["packed"]
+    saved = copy.deepcopy(model)
+    packed = {}
+    for name, module in list(model.named_modules()):
+        if not isinstance(module, nn.Linear) or ".layers." not in f".{name}":
+            continue
+        group = spec["group_size"] if spec["group_size"] > 0 else module.in_features
+        parent = model.get_submodule(name.rsplit(".", 1)[0])
+        if spec["quant_method"] == "gptq":
+            q = packed_int4.pack_gptq(module, group, spec["sym"])
+            packed[name] = packed_int4.gptq_tensors(q)
+            setattr(parent, name.rsplit(".", 1)[1], q)
+        else:
+            packed[name], weight = packed_int4.pack_awq(module, group)
+            with torch.no_grad():
+                module.weight.copy_(weight)
+    case["_packed"] = packed
+    return saved
+
+
+def write_packed(case, folder):
+    """Replaces each packed layer's weight in folder/model.safetensors with its
+    packed tensors and adds the case's quantization_config to config.json."""
+    from safetensors.torch import load_file, save_file
+
+    path = os.path.join(folder, "model.safetensors")
+    tensors = load_file(path)
+    for name, layer in case["_packed"].items():
+        del tensors[f"{name}.weight"]
+        for key, value in layer.items():
+            tensors[f"{name}.{key}"] = value.detach().contiguous()
+    save_file(tensors, path, metadata={"format": "pt"})
+    config_path = os.path.join(folder, "config.json")
+    with open(config_path) as f:
+        config = json.load(f)
+    config["quantization_config"] = case["packed"]
+    with open(config_path, "w") as f:
+        json.dump(config, f, indent=2, sort_keys=True)
+        f.write("\n")
 
 
 def block_round_trip(weight, kind):
@@ -723,6 +882,8 @@ def block_round_trip(weight, kind):
     from gguf.quants import dequantize, quantize
 
     x = weight.detach().float().numpy()
+    if kind == "q4_g128":
+        return affine_round_trip(x, 128) if x.shape[-1] % 128 == 0 else weight
     if x.shape[-1] % 32 != 0:
         return weight
     qtype = {"q8_0": GGMLQuantizationType.Q8_0, "q4_0": GGMLQuantizationType.Q4_0,
@@ -730,6 +891,32 @@ def block_round_trip(weight, kind):
     q = quantize(np.ascontiguousarray(x), qtype)
     back = dequantize(q, qtype).reshape(x.shape)
     return torch.from_numpy(back.astype(np.float32))
+
+
+def affine_round_trip(x, block):
+    """`x` [out, in] through ggml's Q4_1 rounding (quantize_row_q4_1_ref, as
+    gguf.quants.Q4_1 writes it in numpy) on blocks of `block` and back: d =
+    (max - min) / 15, q = min(15, trunc((x - min) / d + 0.5)), d and min
+    kept as f16, value q * d + min. Checked against gguf's Q4_1 at 32."""
+    import numpy as np
+    import torch
+
+    def round_trip(a, size):
+        b = a.reshape(-1, size).astype(np.float32)
+        low = b.min(axis=-1, keepdims=True)
+        d = (b.max(axis=-1, keepdims=True) - low) / np.float32(15)
+        with np.errstate(divide="ignore"):
+            inv = np.where(d == 0, np.float32(0), np.float32(1) / d).astype(np.float32)
+        q = np.minimum(15, np.trunc((b - low) * inv + np.float32(0.5)).astype(np.int8))
+        d16 = d.astype(np.float16).astype(np.float32)
+        low16 = low.astype(np.float16).astype(np.float32)
+        return (q.astype(np.float32) * d16 + low16).reshape(a.shape)
+
+    probe = np.linspace(-1.3, 2.1, 4 * 32, dtype=np.float32).reshape(4, 32) ** 3
+    if not np.array_equal(round_trip(probe, 32),
+                          block_round_trip(torch.from_numpy(probe), "q4_1").numpy()):
+        raise SystemExit("affine_round_trip differs from gguf's Q4_1")
+    return torch.from_numpy(round_trip(x, block))
 
 
 def randomize_weights(model, seed, scales=None):
@@ -922,6 +1109,8 @@ def run_case(case, out_root):
         shutil.rmtree(folder)
     os.makedirs(folder)
     saved.save_pretrained(folder, safe_serialization=True)
+    if case.get("packed"):
+        write_packed(case, folder)
     if case.get("import_flags"):
         with open(os.path.join(folder, "import_flags.txt"), "w") as f:
             f.write(case["import_flags"] + "\n")

@@ -64,11 +64,19 @@ static bool writeRewrittenWeights(const seqc::hf::RewrittenWeights &rewritten,
   return true;
 }
 
+/// Whether `format` quantizes weights into a new file.
+static bool isBlockFormat(seqc::hf::WeightFormat format) {
+  using seqc::hf::WeightFormat;
+  return format == WeightFormat::Q8_0 || format == WeightFormat::Q4_0 ||
+         format == WeightFormat::Q4_1 || format == WeightFormat::Q4_G128;
+}
+
 /// Imports `folder` and writes the verified module to `outputPath` (and
-/// quantized weights to `weightsPath`).
+/// the weights it quantized or unpacked to `weightsPath`, by default the
+/// output's name with .<format>.safetensors).
 static bool importHuggingFaceModel(const std::string &folder,
                                    const std::string &outputPath,
-                                   const std::string &weightsPath,
+                                   std::string weightsPath,
                                    const seqc::hf::ImportOptions &options) {
   DialectRegistry registry;
   seqc::registerCompilerDialects(registry);
@@ -86,13 +94,42 @@ static bool importHuggingFaceModel(const std::string &folder,
   // An importer bug must not produce a file that fails later.
   if (failed(verify(*module)))
     return false;
+  if (rewritten && weightsPath.empty()) {
+    if (outputPath == "-") {
+      llvm::errs() << "seqc: error: this import writes a weights file ("
+                   << rewritten->file.formatName()
+                   << "): name it with --weights-out when the model goes to "
+                      "stdout\n";
+      return false;
+    }
+    llvm::SmallString<256> path(outputPath);
+    if (llvm::sys::path::extension(path) == ".mlir")
+      llvm::sys::path::replace_extension(path, "");
+    path += ".";
+    path += rewritten->file.formatName();
+    path += ".safetensors";
+    weightsPath = std::string(path);
+  }
+  if (rewritten && weightsPath == outputPath) {
+    llvm::errs() << "seqc: error: --weights-out names the model's output ("
+                 << outputPath << ")\n";
+    return false;
+  }
+  if (!rewritten && !weightsPath.empty()) {
+    llvm::errs() << "seqc: error: --weights-out names a file this import "
+                    "does not write: the checkpoint is read as it is (only "
+                    "--weights=q8_0|q4_0|q4_1|q4_g128 and GPTQ/AWQ "
+                    "checkpoints write one)\n";
+    return false;
+  }
   if (rewritten && !writeRewrittenWeights(*rewritten, folder, weightsPath))
     return false;
-  if (!rewritten && (options.weights == seqc::hf::WeightFormat::Q8_0 ||
-                     options.weights == seqc::hf::WeightFormat::Q4_0 ||
-                     options.weights == seqc::hf::WeightFormat::Q4_1))
-    llvm::errs() << "seqc: note: no projection weight has a multiple of 32 "
-                    "input features; nothing was quantized, the model reads "
+  if (!rewritten && isBlockFormat(options.weights))
+    llvm::errs() << "seqc: note: no projection weight has a multiple of "
+                 << (options.weights == seqc::hf::WeightFormat::Q4_G128 ? 128
+                                                                        : 32)
+                 << " input features; nothing was quantized, the model "
+                    "reads "
                  << folder << " as it is\n";
   return seqc::writeOutputFile(
       outputPath, [&](llvm::raw_ostream &os) { module->print(os); });
@@ -113,7 +150,7 @@ static const char *kImportUsage =
     "                      the runtime cuts longer prompts). Sliding-window\n"
     "                      layers keep a ring of window + N - 1 KV slots\n"
     "                      when that is smaller than --max-positions\n"
-    "  --weights=auto|f32|bf16|f16|q8_0|q4_0|q4_1\n"
+    "  --weights=auto|f32|bf16|f16|q8_0|q4_0|q4_1|q4_g128\n"
     "                      what projection weights (LM head included) and\n"
     "                      the token embedding table are kept in: auto\n"
     "                      (default) as the checkpoint stores them (bf16 and\n"
@@ -126,10 +163,15 @@ static const char *kImportUsage =
     "                      weights file, which the model then runs with;\n"
     "                      q4_0 likewise to 4-bit values in blocks of 32\n"
     "                      (llama.cpp's Q4_0, same rounding); q4_1 to affine\n"
-    "                      4-bit blocks of 32, q·d + m (llama.cpp's Q4_1).\n"
+    "                      4-bit blocks of 32, q·d + m (llama.cpp's Q4_1);\n"
+    "                      q4_g128 likewise on groups of 128.\n"
     "                      Norms, biases and SSM parameters stay f32; the\n"
-    "                      model computes in f32\n"
-    "  --weights-out FILE  where --weights=q8_0|q4_0|q4_1 writes the weights\n"
+    "                      model computes in f32. GPTQ and AWQ 4-bit\n"
+    "                      checkpoints (quantization_config) are read as\n"
+    "                      packed: the import unpacks their layers into a\n"
+    "                      new weights file (.gptq/.awq.safetensors)\n"
+    "  --weights-out FILE  where --weights=q8_0|q4_0|q4_1|q4_g128 (or a\n"
+    "                      GPTQ/AWQ import) writes the weights\n"
     "                      (default: the output's name with\n"
     "                      .<format>.safetensors in place of .mlir)\n"
     "  --time-report       print how long the import took (the compile's\n"
@@ -159,7 +201,7 @@ int seqc::importCommand(int argc, char **argv) {
           seqc::hf::parseWeightFormat(v);
       if (!format) {
         llvm::errs() << "seqc: error: --weights expects auto, f32, bf16, "
-                        "f16, q8_0, q4_0 or q4_1, got '"
+                        "f16, q8_0, q4_0, q4_1 or q4_g128, got '"
                      << v << "'\n";
         return 1;
       }
@@ -209,38 +251,6 @@ int seqc::importCommand(int argc, char **argv) {
         llvm::sys::path::filename(llvm::StringRef(folder).rtrim('/')));
     path += ".mlir";
     output = std::string(path);
-  }
-  bool quantized = options.weights == seqc::hf::WeightFormat::Q8_0 ||
-                   options.weights == seqc::hf::WeightFormat::Q4_0 ||
-                   options.weights == seqc::hf::WeightFormat::Q4_1;
-  const char *suffix =
-      options.weights == seqc::hf::WeightFormat::Q4_0   ? ".q4_0.safetensors"
-      : options.weights == seqc::hf::WeightFormat::Q4_1 ? ".q4_1.safetensors"
-                                                        : ".q8_0.safetensors";
-  if (quantized && weightsOut.empty()) {
-    if (output == "-") {
-      llvm::errs() << "seqc: error: --weights="
-                   << llvm::StringRef(suffix + 1).take_front(4)
-                   << " writes a weights file: name it with --weights-out "
-                      "when the model goes to stdout\n";
-      return 1;
-    }
-    llvm::SmallString<256> path(output);
-    if (llvm::sys::path::extension(path) == ".mlir")
-      llvm::sys::path::replace_extension(path, "");
-    path += suffix;
-    weightsOut = std::string(path);
-  }
-  if (!weightsOut.empty() && !quantized) {
-    llvm::errs() << "seqc: error: --weights-out names the file "
-                    "--weights=q8_0|q4_0|q4_1 writes; other formats read the "
-                    "checkpoint as it is\n";
-    return 1;
-  }
-  if (!weightsOut.empty() && weightsOut == output) {
-    llvm::errs() << "seqc: error: --weights-out names the model's output ("
-                 << output << ")\n";
-    return 1;
   }
   auto start = std::chrono::steady_clock::now();
   bool imported = importHuggingFaceModel(folder, output, weightsOut, options);
