@@ -44,8 +44,8 @@ constexpr llvm::StringLiteral kGptqProcessKeys[] = {
     "lm_head",
 };
 constexpr llvm::StringLiteral kAwqProcessKeys[] = {
-    "do_fuse",       "fuse_max_seq_len", "modules_to_fuse", "backend",
-    "exllama_config", "modules_to_not_convert",
+    "do_fuse", "fuse_max_seq_len", "modules_to_fuse",
+    "backend", "exllama_config",   "modules_to_not_convert",
 };
 
 uint32_t word(const seqrt::TensorInfo &t, int64_t index) {
@@ -72,8 +72,8 @@ std::optional<PackedInt4Format> readPackedInt4Format(HfConfig &config) {
   std::vector<llvm::StringRef> known = {"quant_method", "bits", "group_size"};
   if (method == "gptq") {
     format.layout = PackedInt4Format::Layout::Gptq;
-    known.insert(known.end(), {"desc_act", "sym", "checkpoint_format",
-                               "format", "pack_dtype"});
+    known.insert(known.end(), {"desc_act", "sym", "checkpoint_format", "format",
+                               "pack_dtype"});
     known.insert(known.end(), std::begin(kGptqProcessKeys),
                  std::end(kGptqProcessKeys));
     // transformers writes checkpoint_format, GPTQModel format.

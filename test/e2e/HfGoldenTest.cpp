@@ -329,20 +329,32 @@ TEST(HfGoldenRing, MistralSlidingWindowOnRingCaches) {
   EXPECT_NE(text.str().find("seq.max_tokens_per_call = 3"), std::string::npos);
 }
 
+// Every architecture has a golden, and one whose projections are
+// block-quantized (--weights=q8_0/q4_*, or a GPTQ/AWQ checkpoint).
 TEST(HfGoldenCoverage, EveryArchitectureHasAGolden) {
-  std::string configs;
+  std::string configs, quantized;
   for (const std::string &model : goldenModels()) {
-    std::ifstream in(std::string(SEQC_HF_GOLDENS_DIR) + "/" + model +
-                     "/config.json");
-    configs.append(std::istreambuf_iterator<char>(in),
-                   std::istreambuf_iterator<char>());
+    std::string dir = std::string(SEQC_HF_GOLDENS_DIR) + "/" + model;
+    std::ifstream in(dir + "/config.json"), flags(dir + "/import_flags.txt");
+    std::string config((std::istreambuf_iterator<char>(in)),
+                       std::istreambuf_iterator<char>());
+    std::string flag;
+    std::getline(flags, flag);
+    configs += config;
+    if (flag.find("--weights=q") != std::string::npos ||
+        config.find("\"quantization_config\"") != std::string::npos)
+      quantized += config;
   }
   for (const char *arch :
        {"LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM",
         "GPT2LMHeadModel", "MambaForCausalLM", "Mamba2ForCausalLM",
-        "JambaForCausalLM", "BertModel"})
-    EXPECT_NE(configs.find(std::string("\"") + arch + "\""), std::string::npos)
+        "JambaForCausalLM", "BertModel"}) {
+    std::string quoted = std::string("\"") + arch + "\"";
+    EXPECT_NE(configs.find(quoted), std::string::npos)
         << "no golden model for " << arch;
+    EXPECT_NE(quantized.find(quoted), std::string::npos)
+        << "no block-quantized golden model for " << arch;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Goldens, HfGoldenTest,

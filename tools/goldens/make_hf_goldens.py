@@ -633,6 +633,92 @@ CASES = [
         ],
     },
     {
+        "name": "mamba_q8_0",
+        "class": "MambaForCausalLM",
+        "config": "MambaConfig",
+        "seed": 1029,
+        "prompt_len": 13,
+        "round_projections": "q8_0",
+        "import_flags": "--weights=q8_0",
+        "kwargs": dict(
+            vocab_size=128, hidden_size=64, state_size=16, num_hidden_layers=2, expand=2,
+            conv_kernel=4, time_step_rank=8, layer_norm_epsilon=1e-5,
+            bos_token_id=0, eos_token_id=0, pad_token_id=0,
+        ),
+        "notes": [
+            "model.safetensors stores float32. The logits are computed after quantizing every "
+            "nn.Linear weight whose input size is a multiple of 32 (in_proj [256, 64], x_proj "
+            "[40, 128], out_proj [64, 128]; dt_proj has 8 inputs and stays float32) and the "
+            "tied embedding table to ggml's Q8_0 and back with gguf.quants; A_log, D, conv1d "
+            "and norms stay float32. Import with --weights=q8_0.",
+        ],
+    },
+    {
+        "name": "mamba2_q4_0",
+        "class": "Mamba2ForCausalLM",
+        "config": "Mamba2Config",
+        "seed": 1030,
+        "prompt_len": 13,
+        "round_projections": "q4_0",
+        "import_flags": "--weights=q4_0",
+        "kwargs": dict(
+            vocab_size=128, hidden_size=64, state_size=16, num_hidden_layers=2, expand=2,
+            num_heads=8, head_dim=16, n_groups=2, chunk_size=8, conv_kernel=4,
+            layer_norm_epsilon=1e-5, bos_token_id=0, eos_token_id=2, pad_token_id=1,
+        ),
+        "notes": [
+            "model.safetensors stores float32. The logits are computed after quantizing in_proj, "
+            "out_proj, the untied lm_head and the embedding table to ggml's Q4_0 and back with "
+            "gguf.quants; the SSM parameters, conv1d and the gated norm stay float32. Import "
+            "with --weights=q4_0.",
+        ],
+    },
+    {
+        "name": "jamba_q4_1",
+        "class": "JambaForCausalLM",
+        "config": "JambaConfig",
+        "seed": 1033,
+        "prompt_len": 11,
+        "round_projections": "q4_1",
+        "import_flags": "--weights=q4_1",
+        "kwargs": dict(
+            vocab_size=128, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=2,
+            attn_layer_period=2, attn_layer_offset=1,
+            expert_layer_period=2, expert_layer_offset=1, num_experts=1, num_experts_per_tok=1,
+            mamba_d_state=16, mamba_d_conv=4, mamba_expand=2, mamba_dt_rank=4,
+            max_position_embeddings=128, rms_norm_eps=1e-6, use_mamba_kernels=False,
+            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=0,
+        ),
+        "notes": [
+            "Layers: 0 = Mamba + MLP, 1 = attention + MLP (one expert: dense). model.safetensors "
+            "stores float32; the logits are computed after quantizing every nn.Linear weight with "
+            "a multiple of 32 inputs (attention, MLP, Mamba in/x/out projections, lm_head; "
+            "dt_proj has 4 inputs) and the embedding table to ggml's Q4_1 and back with "
+            "gguf.quants. Import with --weights=q4_1.",
+        ],
+    },
+    {
+        "name": "bert_q8_0",
+        "class": "BertModel",
+        "config": "BertConfig",
+        "seed": 1032,
+        "prompt_len": 13,
+        "round_projections": "q8_0",
+        "import_flags": "--weights=q8_0",
+        "kwargs": dict(
+            vocab_size=96, hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
+            intermediate_size=128, max_position_embeddings=64, type_vocab_size=2,
+            layer_norm_eps=1e-12, hidden_act="gelu", pad_token_id=0,
+        ),
+        "notes": [
+            "Encoder only (embeddings.npy, mean_pooled.npy). model.safetensors stores float32; "
+            "the outputs are computed after quantizing every nn.Linear weight and the word "
+            "embedding table to ggml's Q8_0 and back with gguf.quants; position and token-type "
+            "tables and layer norms stay float32. Import with --weights=q8_0.",
+        ],
+    },
+    {
         "name": "llama_gptq",
         "class": "LlamaForCausalLM",
         "config": "LlamaConfig",
