@@ -81,9 +81,9 @@ Value buildGpt2(ModelEmitter &e, HfConfig &c, StringRef, int64_t maxPositions) {
     std::string kName = "layers." + std::to_string(i) + ".k_cache";
     std::string vName = "layers." + std::to_string(i) + ".v_cache";
     Value kc = e.appendToCache(
-        e.addState(kName, {1, maxPositions, heads, headDim}), k);
+        e.addKvCache(kName, {1, maxPositions, heads, headDim}), k);
     Value vc = e.appendToCache(
-        e.addState(vName, {1, maxPositions, heads, headDim}), v);
+        e.addKvCache(vName, {1, maxPositions, heads, headDim}), v);
     e.setState(kName, kc);
     e.setState(vName, vc);
     Value kvLength = arith::AddIOp::create(b, loc, e.position(), e.length());

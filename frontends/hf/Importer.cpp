@@ -219,6 +219,15 @@ importHuggingFace(MLIRContext *context, const std::string &folder,
   ModelEmitter emitter(context, *weights, folder);
   emitter.setMaxTokensPerCall(options.maxTokensPerCall);
   emitter.setProjectionWeights(options.weights);
+  if (options.kvCache == "bf16")
+    emitter.setKvCacheElement(BFloat16Type::get(context));
+  else if (options.kvCache == "f16")
+    emitter.setKvCacheElement(Float16Type::get(context));
+  else if (options.kvCache != "f32") {
+    error =
+        "--kv-cache expects f32, bf16 or f16, got '" + options.kvCache + "'";
+    return nullptr;
+  }
   // GPTQ/AWQ checkpoints: read as they are packed, never requantized.
   if (std::optional<PackedInt4Format> packed = readPackedInt4Format(*config)) {
     emitter.setPackedInt4Format(*packed);
@@ -247,6 +256,10 @@ importHuggingFace(MLIRContext *context, const std::string &folder,
   }
   if (emitter.error().empty() && logits)
     emitter.checkAllTensorsUsed(arch, family->ignorable);
+  if (emitter.error().empty() && logits && options.kvCache != "f32" &&
+      !emitter.hasKvCache())
+    emitter.fail("--kv-cache=" + options.kvCache + ": the " + arch +
+                 " model has no attention KV cache");
   if (emitter.error().empty() && logits &&
       config->object("quantization_config") && emitter.packedLayerCount() == 0)
     emitter.fail("quantization_config describes packed weights but no "

@@ -57,6 +57,8 @@ struct ImportOptions {
   int64_t maxTokensPerCall = 512;
   /// What projection weights are kept in (--weights).
   WeightFormat weights = WeightFormat::Auto;
+  /// What attention KV caches hold (--kv-cache): "f32", "bf16" or "f16".
+  std::string kvCache = "f32";
 };
 
 /// Architectures `importHuggingFace` understands ("LlamaForCausalLM", ...).

@@ -102,9 +102,9 @@ Value buildJamba(ModelEmitter &e, HfConfig &c, StringRef,
                                       kvHeads * headDim, hidden, false),
                              kvHeads, headDim);
       Value kc = e.appendToCache(
-          e.addState(s + ".k_cache", {1, maxPositions, kvHeads, headDim}), k);
+          e.addKvCache(s + ".k_cache", {1, maxPositions, kvHeads, headDim}), k);
       Value vc = e.appendToCache(
-          e.addState(s + ".v_cache", {1, maxPositions, kvHeads, headDim}), v);
+          e.addKvCache(s + ".v_cache", {1, maxPositions, kvHeads, headDim}), v);
       e.setState(s + ".k_cache", kc);
       e.setState(s + ".v_cache", vc);
       Value kvLength = arith::AddIOp::create(b, loc, e.position(), e.length());

@@ -262,8 +262,8 @@ Value buildLlamaFamily(ModelEmitter &e, HfConfig &c, StringRef arch,
     int64_t window = windows[i];
     int64_t ring = e.ringSlots(window, maxPositions);
     int64_t slots = ring ? ring : maxPositions;
-    Value kState = e.addState(kName, {1, slots, kvHeads, headDim});
-    Value vState = e.addState(vName, {1, slots, kvHeads, headDim});
+    Value kState = e.addKvCache(kName, {1, slots, kvHeads, headDim});
+    Value vState = e.addKvCache(vName, {1, slots, kvHeads, headDim});
     Value kc = ring ? e.appendToRing(kState, k) : e.appendToCache(kState, k);
     Value vc = ring ? e.appendToRing(vState, v) : e.appendToCache(vState, v);
     e.setState(kName, kc);

@@ -482,8 +482,20 @@ Value ModelEmitter::positions() {
       });
 }
 
+/// `values` in the element type of `cache` (new keys and values rounded to
+/// a narrow KV cache, to nearest even).
+static Value inCacheElement(OpBuilder &b, Location loc, Value values,
+                            Value cache) {
+  auto type = cast<RankedTensorType>(values.getType());
+  Type element = cast<RankedTensorType>(cache.getType()).getElementType();
+  if (type.getElementType() == element)
+    return values;
+  return arith::TruncFOp::create(b, loc, type.clone(element), values);
+}
+
 Value ModelEmitter::appendToCache(Value cache, Value values) {
   usesCache = true;
+  values = inCacheElement(b, location, values, cache);
   auto type = cast<RankedTensorType>(cache.getType());
   SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
   offsets[1] = posArg;
@@ -503,6 +515,7 @@ int64_t ModelEmitter::ringSlots(int64_t window, int64_t maxPositions) const {
 
 Value ModelEmitter::appendToRing(Value cache, Value values) {
   usesRing = true;
+  values = inCacheElement(b, location, values, cache);
   auto type = cast<RankedTensorType>(cache.getType());
   auto valuesType = cast<RankedTensorType>(values.getType());
   auto idx = [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
@@ -565,11 +578,18 @@ Value ModelEmitter::endLayer(Value output) {
   return layer.getResult(0);
 }
 
-Value ModelEmitter::addState(StringRef name, ArrayRef<int64_t> shape) {
-  BlockArgument arg =
-      forward.getBody().front().addArgument(f32(shape), location);
-  states.push_back({name.str(), f32(shape), arg, Value()});
+Value ModelEmitter::addState(StringRef name, ArrayRef<int64_t> shape,
+                             Type element) {
+  auto type = RankedTensorType::get(
+      shape, element ? element : Type(Float32Type::get(context)));
+  BlockArgument arg = forward.getBody().front().addArgument(type, location);
+  states.push_back({name.str(), type, arg, Value()});
   return arg;
+}
+
+Value ModelEmitter::addKvCache(StringRef name, ArrayRef<int64_t> shape) {
+  ++kvCaches;
+  return addState(name, shape, kvElement);
 }
 
 void ModelEmitter::setState(StringRef name, Value next) {

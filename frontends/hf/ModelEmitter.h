@@ -124,7 +124,15 @@ public:
 
   /// A state buffer of the model (zero at session start); returns its value
   /// at the start of the call. `setState` gives its value at the end.
-  mlir::Value addState(llvm::StringRef name, llvm::ArrayRef<int64_t> shape);
+  mlir::Value addState(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
+                       mlir::Type element = {});
+  /// An attention KV cache [1, slots, heads, dim]: a state in the KV-cache
+  /// element type (f32, or bf16/f16 with --kv-cache; appendToCache and
+  /// appendToRing round the new keys and values to it).
+  mlir::Value addKvCache(llvm::StringRef name, llvm::ArrayRef<int64_t> shape);
+  void setKvCacheElement(mlir::Type element) { kvElement = element; }
+  /// Whether the model has a KV cache.
+  bool hasKvCache() const { return kvCaches > 0; }
   void setState(llvm::StringRef name, mlir::Value next);
 
   /// Starts one block of the model (a decoder layer): the ops built until
@@ -214,6 +222,8 @@ private:
   int64_t maxTokensPerCall = 512;
   WeightFormat projectionWeights = WeightFormat::Auto;
   std::optional<PackedInt4Format> packedFormat;
+  mlir::Type kvElement;
+  int kvCaches = 0;
   int packedLayers = 0;
   /// The element type each emitted weight name is read in.
   llvm::StringMap<mlir::Type> weightElements;

@@ -719,6 +719,47 @@ CASES = [
         ],
     },
     {
+        "name": "llama_kv_bf16",
+        "class": "LlamaForCausalLM",
+        "config": "LlamaConfig",
+        "seed": 1034,
+        "prompt_len": 13,
+        "kv_cache": "bfloat16",
+        "import_flags": "--kv-cache=bf16",
+        "kwargs": dict(
+            vocab_size=128, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+            max_position_embeddings=128, rms_norm_eps=1e-5, rope_theta=10000.0,
+            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=None,
+        ),
+        "notes": [
+            "model.safetensors stores float32. The logits are those of transformers with "
+            "eager attention reading keys (after RoPE) and values rounded to bfloat16 and "
+            "back (a patched eager_attention_forward): what a bf16 KV cache holds. Import "
+            "with --kv-cache=bf16.",
+        ],
+    },
+    {
+        "name": "mistral_ring_kv_f16",
+        "class": "MistralForCausalLM",
+        "config": "MistralConfig",
+        "seed": 1035,
+        "prompt_len": 13,
+        "kv_cache": "float16",
+        "import_flags": "--kv-cache=f16 --max-tokens-per-call 3",
+        "kwargs": dict(
+            vocab_size=128, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+            max_position_embeddings=128, rms_norm_eps=1e-5, rope_theta=10000.0,
+            sliding_window=5, tie_word_embeddings=False, bos_token_id=1, eos_token_id=2,
+        ),
+        "notes": [
+            "Sliding window 5 with --max-tokens-per-call 3: ring KV caches of 7 slots, held in "
+            "f16 (--kv-cache=f16). The logits are those of transformers with eager attention "
+            "reading keys and values rounded to float16 and back.",
+        ],
+    },
+    {
         "name": "llama_gptq",
         "class": "LlamaForCausalLM",
         "config": "LlamaConfig",
@@ -898,6 +939,39 @@ def apply_storage(case, model):
             elif isinstance(m, Conv1D):
                 m.weight.copy_(m.weight.to(getattr(torch, dtype)).float())
     return saved
+
+
+class KvRounding:
+    """For a case with "kv_cache": the reference model's eager attention reads
+    keys and values rounded to that dtype (to nearest even) and back, as a
+    narrow KV cache stores them; with or without transformers' own cache
+    (rounding is idempotent), so the cache-free forward agrees too. Patches
+    the modeling module's eager_attention_forward, restored on exit."""
+
+    def __init__(self, case):
+        self.case, self.module, self.original = case, None, None
+
+    def __enter__(self):
+        dtype = self.case.get("kv_cache")
+        if not dtype:
+            return self
+        import torch
+        import transformers
+
+        self.module = sys.modules[getattr(transformers, self.case["class"]).__module__]
+        self.original = original = self.module.eager_attention_forward
+        narrow = getattr(torch, dtype)
+
+        def rounded(module, query, key, value, *args, **kwargs):
+            return original(module, query, key.to(narrow).float(), value.to(narrow).float(),
+                            *args, **kwargs)
+
+        self.module.eager_attention_forward = rounded
+        return self
+
+    def __exit__(self, *exc):
+        if self.module is not None:
+            self.module.eager_attention_forward = self.original
 
 
 def pack_layers(case, model):
@@ -1155,6 +1229,11 @@ def greedy(model, arch, prompt):
 
 
 def run_case(case, out_root):
+    with KvRounding(case):
+        return run_case_body(case, out_root)
+
+
+def run_case_body(case, out_root):
     import numpy as np
     import torch
 

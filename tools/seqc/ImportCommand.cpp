@@ -138,7 +138,7 @@ static bool importHuggingFaceModel(const std::string &folder,
 static const char *kImportUsage =
     "usage: seqc import hf MODEL_DIR -o model.mlir [--max-positions N]\n"
     "                      [--max-tokens-per-call N] [--weights=FORMAT]\n"
-    "                      [--weights-out FILE]\n"
+    "                      [--weights-out FILE] [--kv-cache=f32|bf16|f16]\n"
     "\n"
     "Imports a Hugging Face model folder (config.json + *.safetensors) into\n"
     "the seq dialect. Weights stay in the folder; pass it to the runtime\n"
@@ -174,6 +174,11 @@ static const char *kImportUsage =
     "                      GPTQ/AWQ import) writes the weights\n"
     "                      (default: the output's name with\n"
     "                      .<format>.safetensors in place of .mlir)\n"
+    "  --kv-cache=f32|bf16|f16\n"
+    "                      what attention KV caches hold (default f32):\n"
+    "                      bf16/f16 halve their memory and decode traffic;\n"
+    "                      new keys and values are rounded to nearest even\n"
+    "                      as they are stored, attention computes in f32\n"
     "  --time-report       print how long the import took (the compile's\n"
     "                      phases: seqc model.mlir --time-report)\n";
 
@@ -206,6 +211,20 @@ int seqc::importCommand(int argc, char **argv) {
         return 1;
       }
       options.weights = *format;
+      continue;
+    }
+    if (llvm::StringRef(a).starts_with("--kv-cache") &&
+        (a.size() == 10 || a[10] == '=')) {
+      std::string v = a.size() > 10  ? a.substr(11)
+                      : i + 1 < argc ? argv[++i]
+                                     : "";
+      if (v != "f32" && v != "bf16" && v != "f16") {
+        llvm::errs() << "seqc: error: --kv-cache expects f32, bf16 or f16, "
+                        "got '"
+                     << v << "'\n";
+        return 1;
+      }
+      options.kvCache = v;
       continue;
     }
     if ((a == "--weights-out" ||

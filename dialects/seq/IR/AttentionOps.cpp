@@ -67,8 +67,23 @@ static LogicalResult verifyBlockSparse(AttentionOp op, const NamedTensor &key) {
 LogicalResult AttentionOp::verify() {
   NamedTensor query(getQuery(), "query"), key(getKey(), "key"),
       value(getValue(), "value");
-  if (failed(verifySameFloatElementType(*this)))
-    return failure();
+  // A narrow KV cache: key and value may be bf16/f16 (read widened) under
+  // an f32 query; everything else shares the query's element type.
+  Type element = query.type.getElementType(),
+       kvElement = key.type.getElementType();
+  if (kvElement != element &&
+      !(element.isF32() && (kvElement.isBF16() || kvElement.isF16())))
+    return emitOpError("expected key of the query's element type ")
+           << element << " (or bf16/f16 under an f32 query), got " << kvElement;
+  if (value.type.getElementType() != kvElement)
+    return emitOpError("expected value of the key's element type ")
+           << kvElement << ", got " << value.type.getElementType();
+  if (getBias() &&
+      cast<ShapedType>(getBias().getType()).getElementType() != element)
+    return emitOpError("expected bias of the query's element type ") << element;
+  if (getResult().getType().getElementType() != element)
+    return emitOpError("expected result of the query's element type ")
+           << element;
   // Batch, sequence, heads and head dims across q/k/v.
   if (failed(matchDim(*this, key, 0, query, 0)) ||
       failed(matchDim(*this, value, 0, query, 0)) ||

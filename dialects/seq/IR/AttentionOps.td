@@ -36,6 +36,11 @@ def Seq_AttentionOp : Seq_Op<"attention", [Pure, AttrSizedOperandSegments,
     sliding-window layer keeps `Skv ≥ w + Sq - 1` slots, so memory is
     independent of the conversation's length.
 
+    **Narrow KV caches.** Under an f32 query, key and value may both be bf16
+    or both f16 (a cache kept at half the memory and decode traffic): they
+    are widened exactly as they are read; scores, softmax, the output and
+    `bias` stay f32.
+
     **Mask algebra.** Key `j` is visible to query `i` (absolute positions) iff
     ```
     (!causal || j <= i) &&

@@ -64,9 +64,9 @@ struct AttentionLowering : OpConversionPattern<seq::AttentionOp> {
             {dimsMap(ctx, 6, {0, 3, 1, 2, 5}), dimsMap(ctx, 6, {0, 4, 1, 5}),
              dimsMap(ctx, 6, {0, 1, 2, 3, 4})},
             iterators(5, 1),
-            [](OpBuilder &b, Location l, ValueRange a) {
-              Value p =
-                  arith::MulFOp::create(b, l, a[0], a[1], contractionFlags());
+            [&](OpBuilder &b, Location l, ValueRange a) {
+              Value p = arith::MulFOp::create(b, l, a[0], widen(b, l, a[1], t),
+                                              contractionFlags());
               yieldValue(
                   b, l,
                   arith::AddFOp::create(b, l, a[2], p, contractionFlags()));
@@ -89,9 +89,9 @@ struct AttentionLowering : OpConversionPattern<seq::AttentionOp> {
             {dimsMap(ctx, 6, {0, 1, 2, 3, 5}), dimsMap(ctx, 6, {0, 5, 1, 4}),
              dimsMap(ctx, 6, {0, 3, 1, 2, 4})},
             iterators(5, 1),
-            [](OpBuilder &b, Location l, ValueRange a) {
-              Value p =
-                  arith::MulFOp::create(b, l, a[0], a[1], contractionFlags());
+            [&](OpBuilder &b, Location l, ValueRange a) {
+              Value p = arith::MulFOp::create(b, l, a[0], widen(b, l, a[1], t),
+                                              contractionFlags());
               yieldValue(
                   b, l,
                   arith::AddFOp::create(b, l, a[2], p, contractionFlags()));

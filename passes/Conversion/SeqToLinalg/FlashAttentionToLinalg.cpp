@@ -146,9 +146,13 @@ private:
           Value m = iter[0], sum = iter[1], acc = iter[2];
           Value kt = arith::MinSIOp::create(
               nb, nl, c(keyTile), arith::SubIOp::create(nb, nl, end, j0));
+          // K/V tiles in the cache's element type (a bf16/f16 cache is
+          // widened as the contractions read it).
           auto slice = [&](Value src, int64_t dim) {
+            Type element =
+                cast<RankedTensorType>(src.getType()).getElementType();
             return tensor::ExtractSliceOp::create(
-                nb, nl, RankedTensorType::get({dyn, dim}, t), src,
+                nb, nl, RankedTensorType::get({dyn, dim}, element), src,
                 ArrayRef<OpFoldResult>{ib, j0, ih, a(0)},
                 ArrayRef<OpFoldResult>{a(1), kt, a(1), a(dim)},
                 ArrayRef<OpFoldResult>(SmallVector<OpFoldResult>(4, a(1))));
@@ -164,8 +168,9 @@ private:
                   {dimsMap(ctx, 4, {0, 1, 3}), dimsMap(ctx, 4, {2, 3}),
                    dimsMap(ctx, 4, {0, 1, 2})},
                   iterators(3, 1),
-                  [](OpBuilder &bb, Location bl, ValueRange x) {
-                    Value p = arith::MulFOp::create(bb, bl, x[0], x[1],
+                  [&](OpBuilder &bb, Location bl, ValueRange x) {
+                    Value p = arith::MulFOp::create(bb, bl, x[0],
+                                                    widen(bb, bl, x[1], t),
                                                     contractionFlags());
                     yieldValue(bb, bl,
                                arith::AddFOp::create(bb, bl, x[2], p,
@@ -277,8 +282,9 @@ private:
                   {utils::IteratorType::parallel, utils::IteratorType::parallel,
                    utils::IteratorType::reduction,
                    utils::IteratorType::parallel},
-                  [](OpBuilder &bb, Location bl, ValueRange x) {
-                    Value pv = arith::MulFOp::create(bb, bl, x[0], x[1],
+                  [&](OpBuilder &bb, Location bl, ValueRange x) {
+                    Value pv = arith::MulFOp::create(bb, bl, x[0],
+                                                     widen(bb, bl, x[1], t),
                                                      contractionFlags());
                     yieldValue(bb, bl,
                                arith::AddFOp::create(bb, bl, x[2], pv,

@@ -175,6 +175,10 @@ Value matmul(OpBuilder &b, Location l, Value a, Value bm, Value init,
       .getResult(0);
 }
 
+Value widen(OpBuilder &b, Location loc, Value x, Type to) {
+  return x.getType() == to ? x : arith::ExtFOp::create(b, loc, to, x);
+}
+
 Value dequantize(OpBuilder &b, Location loc, Value q, Value scale,
                  Value offset) {
   Type f32 = b.getF32Type();

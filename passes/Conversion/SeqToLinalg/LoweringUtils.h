@@ -121,6 +121,11 @@ mlir::Value matmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
 
 /// `f32(q) · f32(scale) (+ f32(offset))`: one element of a block-quantized
 /// weight (`offset` may be null).
+/// Scalar `x` widened exactly to float type `to` (itself when already so):
+/// bf16/f16 KV caches and weights read in f32.
+mlir::Value widen(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                  mlir::Type to);
+
 mlir::Value dequantize(mlir::OpBuilder &b, mlir::Location loc, mlir::Value q,
                        mlir::Value scale, mlir::Value offset = nullptr);
 

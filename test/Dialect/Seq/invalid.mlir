@@ -528,6 +528,32 @@ func.func @moe_top_k_too_big(%x: tensor<1x?x16xf32>, %l: tensor<1x?x4xf32>, %g: 
 
 // -----
 
+// A narrow KV cache: bf16/f16 keys and values only under an f32 query,
+// keys and values of one type, bias and result of the query's.
+func.func @attention_kv_under_bf16_query(%q: tensor<1x?x8x64xbf16>, %k: tensor<1x?x2x64xf16>, %v: tensor<1x?x2x64xf16>) {
+  // expected-error @+1 {{expected key of the query's element type 'bf16' (or bf16/f16 under an f32 query), got 'f16'}}
+  %0 = seq.attention %q, %k, %v : tensor<1x?x8x64xbf16>, tensor<1x?x2x64xf16>, tensor<1x?x2x64xf16> -> tensor<1x?x8x64xbf16>
+  return
+}
+
+// -----
+
+func.func @attention_kv_types_differ(%q: tensor<1x?x8x64xf32>, %k: tensor<1x?x2x64xbf16>, %v: tensor<1x?x2x64xf16>) {
+  // expected-error @+1 {{expected value of the key's element type 'bf16', got 'f16'}}
+  %0 = seq.attention %q, %k, %v : tensor<1x?x8x64xf32>, tensor<1x?x2x64xbf16>, tensor<1x?x2x64xf16> -> tensor<1x?x8x64xf32>
+  return
+}
+
+// -----
+
+func.func @attention_bias_type(%q: tensor<1x4x8x64xf32>, %k: tensor<1x4x2x64xbf16>, %v: tensor<1x4x2x64xbf16>, %b: tensor<1x1x1x4xbf16>) {
+  // expected-error @+1 {{expected bias of the query's element type 'f32'}}
+  %0 = seq.attention %q, %k, %v bias(%b) : tensor<1x4x8x64xf32>, tensor<1x4x2x64xbf16>, tensor<1x4x2x64xbf16>, tensor<1x1x1x4xbf16> -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
 func.func @attention_head_dim(%q: tensor<1x?x8x64xf32>, %k: tensor<1x?x2x32xf32>, %v: tensor<1x?x2x64xf32>) {
   // expected-error @+1 {{expected key dim 3 (32) to match query dim 3 (64)}}
   %0 = seq.attention %q, %k, %v : tensor<1x?x8x64xf32>, tensor<1x?x2x32xf32>, tensor<1x?x2x64xf32> -> tensor<1x?x8x64xf32>
