@@ -2,6 +2,7 @@
 """Decode attention (one query against a KV cache): seqc against PyTorch SDPA.
 
     python3 bench/attention_decode.py [--threads 2] [--lengths 4096,16384,32768]
+                                      [--kv-dtypes f32,f16]
 
 For each case (B=1, 32 query heads over 8 KV heads, head dim 128, f32, one
 query at the last position of a KV cache of L entries) compiles a one-op
@@ -10,7 +11,10 @@ torch.nn.functional.scaled_dot_product_attention (GQA expanded, as a model
 does) on the same data, threads and dtype; checks both outputs agree; prints
 one JSON line per case with the KV bytes read per call, the achieved GB/s and
 the fraction of this machine's triad bandwidth (bench/peak.c, same run).
-Installs numpy/torch with pip when missing. Run after the README set-up.
+With --kv-dtypes f16 the cache is held in f16 (what `seqc import hf
+--kv-cache=f16|bf16` builds: half the bytes; bf16 reads the same way) and
+SDPA runs in f32 on the same values. Installs numpy/torch with pip when
+missing. Run after the README set-up.
 """
 import argparse
 import json
@@ -34,6 +38,7 @@ def main():
     p.add_argument("--kv-heads", type=int, default=8)
     p.add_argument("--head-dim", type=int, default=128)
     p.add_argument("--repeat", type=int, default=20)
+    p.add_argument("--kv-dtypes", default="f32", help="f32 and/or f16, comma-separated")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     limits = peak(a.threads)
@@ -42,40 +47,49 @@ def main():
     rng = np.random.default_rng(0)
     H, Hkv, D = a.heads, a.kv_heads, a.head_dim
     for L in (int(x) for x in a.lengths.split(",")):
-        tq = f"tensor<1x1x{H}x{D}xf32>"
-        tkv = f"tensor<1x{L}x{Hkv}x{D}xf32>"
-        mlir = os.path.join(work, f"decode_{L}.mlir")
-        with open(mlir, "w") as f:
-            f.write(f"func.func @run(%q: {tq}, %k: {tkv}, %v: {tkv}) -> {tq} {{\n"
-                    f"  %o = seq.attention %q, %k, %v {{causal}} : {tq}, {tkv}, {tkv} -> {tq}\n"
-                    f"  return %o : {tq}\n}}\n")
-        so = mlir[:-5] + ".so"
-        subprocess.run([os.path.join(ROOT, "build", "bin", "seqc"), mlir, "-o", so], check=True)
-        model = seqrt.Model(so, threads=a.threads)
-        q = rng.standard_normal((1, 1, H, D), dtype=np.float32)
-        k, v = (rng.standard_normal((1, L, Hkv, D), dtype=np.float32) for _ in range(2))
-        out = np.empty_like(q)
-        seqc_t = best_time(lambda: model.run("run", [q, k, v], [out]), a.repeat)
-        # PyTorch: [B, H, S, D] with the KV heads repeated for GQA.
-        tq_, tk, tv = (torch.from_numpy(x).transpose(1, 2).contiguous() for x in (q, k, v))
-        tk = tk.repeat_interleave(H // Hkv, dim=1)
-        tv = tv.repeat_interleave(H // Hkv, dim=1)
-        with torch.no_grad():
-            ref = torch.nn.functional.scaled_dot_product_attention(tq_, tk, tv)
-            torch_t = best_time(lambda: torch.nn.functional.scaled_dot_product_attention(
-                tq_, tk, tv), a.repeat)
-        err = float(np.abs(ref.transpose(1, 2).numpy() - out).max())
-        kv_bytes = 2 * L * Hkv * D * 4
-        print(json.dumps({
-            "bench": "attention_decode", "dtype": "f32", "kv_length": L, "heads": H,
-            "kv_heads": Hkv, "head_dim": D, "threads": a.threads,
-            "seqc_ms": round(seqc_t * 1e3, 3), "torch_ms": round(torch_t * 1e3, 3),
-            "ratio_torch_over_seqc": round(torch_t / seqc_t, 3),
-            "kv_mbytes": round(kv_bytes / 1e6, 1),
-            "seqc_gbs": round(kv_bytes / seqc_t / 1e9, 1),
-            "seqc_fraction_of_triad": round(kv_bytes / seqc_t / 1e9 / limits["triad_gbs"], 3),
-            "max_abs_diff": err}), flush=True)
-        del model
+        for kv_dtype in a.kv_dtypes.split(","):
+            run_case(a, work, rng, limits, L, kv_dtype)
+
+
+def run_case(a, work, rng, limits, L, kv_dtype):
+    H, Hkv, D = a.heads, a.kv_heads, a.head_dim
+    tq = f"tensor<1x1x{H}x{D}xf32>"
+    tkv = f"tensor<1x{L}x{Hkv}x{D}x{kv_dtype}>"
+    mlir = os.path.join(work, f"decode_{L}_{kv_dtype}.mlir")
+    with open(mlir, "w") as f:
+        f.write(f"func.func @run(%q: {tq}, %k: {tkv}, %v: {tkv}) -> {tq} {{\n"
+                f"  %o = seq.attention %q, %k, %v {{causal}} : {tq}, {tkv}, {tkv} -> {tq}\n"
+                f"  return %o : {tq}\n}}\n")
+    so = mlir[:-5] + ".so"
+    subprocess.run([os.path.join(ROOT, "build", "bin", "seqc"), mlir, "-o", so], check=True)
+    model = seqrt.Model(so, threads=a.threads)
+    narrow = {"f32": np.float32, "f16": np.float16}[kv_dtype]
+    q = rng.standard_normal((1, 1, H, D), dtype=np.float32)
+    k, v = (rng.standard_normal((1, L, Hkv, D), dtype=np.float32).astype(narrow)
+            for _ in range(2))
+    out = np.empty_like(q)
+    seqc_t = best_time(lambda: model.run("run", [q, k, v], [out]), a.repeat)
+    # PyTorch: [B, H, S, D] in f32 with the KV heads repeated for GQA.
+    tq_, tk, tv = (torch.from_numpy(x.astype(np.float32)).transpose(1, 2).contiguous()
+                   for x in (q, k, v))
+    tk = tk.repeat_interleave(H // Hkv, dim=1)
+    tv = tv.repeat_interleave(H // Hkv, dim=1)
+    with torch.no_grad():
+        ref = torch.nn.functional.scaled_dot_product_attention(tq_, tk, tv)
+        torch_t = best_time(lambda: torch.nn.functional.scaled_dot_product_attention(
+            tq_, tk, tv), a.repeat)
+    err = float(np.abs(ref.transpose(1, 2).numpy() - out).max())
+    kv_bytes = 2 * L * Hkv * D * np.dtype(narrow).itemsize
+    print(json.dumps({
+        "bench": "attention_decode", "dtype": "f32", "kv_dtype": kv_dtype, "kv_length": L,
+        "heads": H, "kv_heads": Hkv, "head_dim": D, "threads": a.threads,
+        "seqc_ms": round(seqc_t * 1e3, 3), "torch_f32_ms": round(torch_t * 1e3, 3),
+        "ratio_torch_over_seqc": round(torch_t / seqc_t, 3),
+        "kv_mbytes": round(kv_bytes / 1e6, 1),
+        "seqc_gbs": round(kv_bytes / seqc_t / 1e9, 1),
+        "seqc_fraction_of_triad": round(kv_bytes / seqc_t / 1e9 / limits["triad_gbs"], 3),
+        "max_abs_diff": err}), flush=True)
+    del model
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "test/e2e/HalfFloats.h"
 #include "test/e2e/SeqcUnderTest.h"
 #include "test/e2e/reference/SeqReference.h"
 
@@ -35,6 +36,10 @@ using seqref::Tensor;
 
 namespace {
 
+using seqc::test::rounded;
+using seqc::test::toBf16;
+using seqc::test::toF16;
+
 struct Shape {
   int64_t rows, out, in;
   bool dynamicRows; // the model's input is tensor<?x in>
@@ -49,36 +54,6 @@ struct Shape {
   const char *compiled = "f32";
   const char *file = "F32";
 };
-
-/// `x` rounded to bf16 (nearest, ties to even), as its upper 16 bits.
-uint16_t toBf16(float x) {
-  uint32_t bits;
-  std::memcpy(&bits, &x, sizeof bits);
-  bits += 0x7fffu + ((bits >> 16) & 1u);
-  return static_cast<uint16_t>(bits >> 16);
-}
-
-/// `x` rounded to IEEE half (the compiler's conversion), as its bits.
-uint16_t toF16(float x) {
-  _Float16 h = static_cast<_Float16>(x);
-  uint16_t bits;
-  std::memcpy(&bits, &h, sizeof bits);
-  return bits;
-}
-
-/// `x` rounded to `dtype` ("bf16", "f16"; anything else leaves it).
-float rounded(float x, const std::string &dtype) {
-  if (dtype == "bf16") {
-    uint32_t bits = uint32_t(toBf16(x)) << 16;
-    std::memcpy(&x, &bits, sizeof x);
-  } else if (dtype == "f16") {
-    _Float16 h;
-    uint16_t bits = toF16(x);
-    std::memcpy(&h, &bits, sizeof h);
-    x = static_cast<float>(h);
-  }
-  return x;
-}
 
 Tensor random(std::vector<int64_t> shape, unsigned seed, float scale) {
   Tensor t(std::move(shape));

@@ -1,7 +1,8 @@
 //===- VectorFlashAttention.cpp - register-tiled flash attention (f32) ----===//
 //
 // The flash-attention forward pass written directly in 16-lane vectors, for
-// f32 with a value dim that is a multiple of 16. Per (batch, KV head, query
+// f32 (keys and values may be a bf16/f16 cache, widened as they are read)
+// with a value dim that is a multiple of 16. Per (batch, KV head, query
 // tile), the tile's R query vectors (query positions × group members, padded
 // to a multiple of 16) are packed once, scaled and transposed, as Qᵀ [D, R]:
 // queries lie along the vector lanes. Each key tile of kt keys then runs
@@ -52,8 +53,13 @@ constexpr int64_t kLanes = kVectorLanes;
 /// K·Qᵀ register tiles: up to 24 accumulators (6 keys × 4 vectors of
 /// queries: 10 loads per 24 FMAs), at most 8 keys.
 constexpr int64_t kScoreAccumulators = 24, kMaxScoreKeys = 8;
-/// f32 elements per 64-byte cache line (one prefetch each).
-constexpr int64_t kLineFloats = 16;
+/// Elements of `tensor` per 64-byte cache line, one prefetch each (16 f32,
+/// 32 for a bf16/f16 cache).
+int64_t lineElements(Value tensor) {
+  return 512 / cast<RankedTensorType>(tensor.getType())
+                   .getElementType()
+                   .getIntOrFloatBitWidth();
+}
 
 /// TileVisibility policy that emits index arithmetic.
 struct IndexOps {
@@ -498,7 +504,7 @@ private:
           int64_t widths[2] = {g.headDim, g.valueDim};
           for (int which = 0; which < 2; ++which)
             for (int64_t col = 0; col < widths[which]; col += kLanes) {
-              if (col % kLineFloats == 0)
+              if (col % lineElements(sources[which]) == 0)
                 seq::PrefetchOp::create(jb, jl, sources[which],
                                         ValueRange{tc.ib, next, tc.ih, c(col)},
                                         /*locality=*/2);
@@ -516,11 +522,16 @@ private:
               auto lastDim = [&](unsigned n) {
                 return AffineMap::get(n, 0, getAffineDimExpr(n - 1, ctx));
               };
+              Type stored = cast<RankedTensorType>(sources[which].getType())
+                                .getElementType();
               Value part = vector::TransferReadOp::create(
-                  jb, jl, VectorType::get({kLanes}, f32), sources[which],
+                  jb, jl, VectorType::get({kLanes}, stored), sources[which],
                   ValueRange{tc.ib, key, tc.ih, c(col)},
-                  floatConstant(jb, jl, f32, 0.0), lastDim(4),
+                  floatConstant(jb, jl, stored, 0.0), lastDim(4),
                   ArrayRef<bool>{false});
+              if (stored != f32) // a bf16/f16 cache, widened exactly
+                part = arith::ExtFOp::create(
+                    jb, jl, VectorType::get({kLanes}, f32), part);
               out[which] = vector::TransferWriteOp::create(
                                jb, jl, part, out[which], ValueRange{j, c(col)},
                                AffineMapAttr::get(lastDim(2)),
@@ -610,11 +621,11 @@ private:
     auto c = [&](int64_t x) { return indexConstant(b, l, x); };
     Value ahead = arith::MinSIOp::create(
         b, l, arith::AddIOp::create(b, l, key, c(g.keyTile)), lastCached);
-    for (int64_t line = 0; line < g.headDim; line += kLineFloats)
+    for (int64_t line = 0; line < g.headDim; line += lineElements(tc.k))
       seq::PrefetchOp::create(b, l, tc.k,
                               ValueRange{tc.ib, ahead, tc.ih, c(line)},
                               /*locality=*/2);
-    for (int64_t line = 0; line < g.valueDim; line += kLineFloats)
+    for (int64_t line = 0; line < g.valueDim; line += lineElements(tc.v))
       seq::PrefetchOp::create(b, l, tc.v,
                               ValueRange{tc.ib, key, tc.ih, c(line)},
                               /*locality=*/2);
@@ -1016,10 +1027,13 @@ StringRef seqc::cpu::whyNotVectorFlashAttention(seq::AttentionOp op) {
   FailureOr<AttentionShape> shape = getAttentionShape(op);
   if (failed(shape))
     return "dynamic head counts or dims";
+  // Keys and values may be a bf16/f16 cache: readLanes widens them.
   for (Value x : op->getOperands())
     if (auto type = dyn_cast<RankedTensorType>(x.getType()))
-      if (!type.getElementType().isF32())
-        return "operands not f32";
+      if (!type.getElementType().isF32() &&
+          !((x == op.getKey() || x == op.getValue()) &&
+            (type.getElementType().isBF16() || type.getElementType().isF16())))
+        return "operands not f32 (or a bf16/f16 KV cache)";
   if (shape->valueDim % kLanes != 0)
     return "value dim not a multiple of 16";
   return "";
