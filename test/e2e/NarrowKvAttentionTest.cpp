@@ -34,7 +34,7 @@ namespace {
 struct KvShape {
   const char *name;
   int64_t sq, slots, kvLength, hq, hkv, dk, dv;
-  const char *kv; ///< "bf16" or "f16"
+  const char *kv;   ///< "bf16" or "f16"
   int64_t ring = 0; ///< a ring cache with this sliding window, or 0
 };
 
