@@ -68,6 +68,17 @@ func.func @half(%q: tensor<1x16x2x64xf16>) -> tensor<1x16x2x64xf16> {
   return %o : tensor<1x16x2x64xf16>
 }
 
+// A bf16 KV cache under an f32 query: the CPU kernel widens it as it reads;
+// the GPU kernels are f32 only.
+// CPU-LABEL: func.func @narrow_kv
+// CPU: seq.lowering = #seq.lowering<cpu_flash
+// GPU-LABEL: func.func @narrow_kv
+// GPU: seq.lowering = #seq.lowering<flash, query_tile = 16, key_tile = 64>
+func.func @narrow_kv(%q: tensor<1x16x2x64xf32>, %kv: tensor<1x16x2x64xbf16>) -> tensor<1x16x2x64xf32> {
+  %o = seq.attention %q, %kv, %kv {causal} : tensor<1x16x2x64xf32>, tensor<1x16x2x64xbf16>, tensor<1x16x2x64xbf16> -> tensor<1x16x2x64xf32>
+  return %o : tensor<1x16x2x64xf32>
+}
+
 // Mamba's scan at D = 64, N = 16: both targets' scan kernels.
 // CPU-LABEL: func.func @scan
 // CPU: seq.lowering = #seq.lowering<cpu_scan, segments = 1>

@@ -1027,13 +1027,16 @@ StringRef seqc::cpu::whyNotVectorFlashAttention(seq::AttentionOp op) {
   FailureOr<AttentionShape> shape = getAttentionShape(op);
   if (failed(shape))
     return "dynamic head counts or dims";
-  // Keys and values may be a bf16/f16 cache: readLanes widens them.
-  for (Value x : op->getOperands())
-    if (auto type = dyn_cast<RankedTensorType>(x.getType()))
-      if (!type.getElementType().isF32() &&
-          !((x == op.getKey() || x == op.getValue()) &&
-            (type.getElementType().isBF16() || type.getElementType().isF16())))
-        return "operands not f32 (or a bf16/f16 KV cache)";
+  // Keys and values may be a bf16/f16 cache (readLanes widens them); the
+  // query, bias and result are f32.
+  auto element = [](Value x) {
+    return cast<RankedTensorType>(x.getType()).getElementType();
+  };
+  Type kv = element(op.getKey());
+  if (!element(op.getQuery()).isF32() ||
+      (op.getBias() && !element(op.getBias()).isF32()) ||
+      !(kv.isF32() || kv.isBF16() || kv.isF16()))
+    return "operands not f32 (or a bf16/f16 KV cache)";
   if (shape->valueDim % kLanes != 0)
     return "value dim not a multiple of 16";
   return "";
