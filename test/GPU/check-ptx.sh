@@ -1,7 +1,8 @@
 #!/bin/sh
 # check-ptx.sh SEQC MODEL ARCH WORKDIR
 # What the README tells a GPU user to do: compile MODEL (a .mlir file, or a
-# Hugging Face folder imported first) with seqc --target=cuda:ARCH
+# Hugging Face folder imported first, with its import_flags.txt if it has
+# one) with seqc --target=cuda:ARCH
 # --emit=ptx, then assemble the file with ptxas -arch=ARCH as it is. Exit 77
 # (skipped) when the machine has no ptxas.
 set -e
@@ -17,7 +18,12 @@ if [ -z "$ptxas" ]; then
   exit 77
 fi
 if [ -d "$model" ]; then
-  "$seqc" import hf "$model" -o "$work/model.mlir"
+  # A golden's import flags (--weights=q8_0, --kv-cache=bf16, ...): the
+  # GPU target must take every format the CPU one does.
+  flags=""
+  [ -f "$model/import_flags.txt" ] && flags=$(cat "$model/import_flags.txt")
+  # shellcheck disable=SC2086
+  "$seqc" import hf "$model" -o "$work/model.mlir" $flags
   model="$work/model.mlir"
 fi
 "$seqc" "$model" --target="cuda:$arch" --emit=ptx -o "$work/model.ptx"
