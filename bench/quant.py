@@ -19,6 +19,13 @@ the same values:
         f32 GGUF quantized by `llama_model_quantize` with `pure` (what
         `llama-quantize --pure ... Q4_0` does);
   q4_1  the same with affine 4-bit blocks (Q4_1).
+  q4_g128  seqc `--weights=q4_g128` (Q4_1's rounding on groups of 128,
+        f16 scale and offset); llama.cpp has no such format: its peer is
+        Q4_1 (affine blocks of 32).
+  gptq  a GPTQ checkpoint of the same model (every linear, the head too, packed by
+        AutoGPTQ's own QuantLinear.pack() from round-to-nearest asymmetric
+        groups of 128: tools/goldens/packed_int4.py), which seqc imports as
+        packed (f32 scales and offsets); peer again llama.cpp's Q4_1.
 Each side prefills the same prompt in one call and decodes greedily with the
 same threads. Prints the machine's limits (bench/peak.c), then one JSON line
 per format: tokens/s, ratios (> 1: seqc faster), prefill GFLOP/s as a
@@ -43,20 +50,66 @@ from measure import peak  # noqa: E402
 
 # Bytes per projection weight element in each format (Q8_0: 32 values and
 # an f16 scale per block).
-BYTES = {"f32": 4, "bf16": 2, "q8_0": 34 / 32, "q4_0": 18 / 32, "q4_1": 20 / 32}
+BYTES = {"f32": 4, "bf16": 2, "q8_0": 34 / 32, "q4_0": 18 / 32, "q4_1": 20 / 32,
+         "q4_g128": (64 + 4) / 128, "gptq": (64 + 8) / 128}
+# The llama.cpp format each one is compared with.
+PEER = {"q4_g128": "q4_1", "gptq": "q4_1"}
+# Formats whose import writes its own weights file.
+REWRITTEN = ("q8_0", "q4_0", "q4_1", "q4_g128", "gptq")
 
 
 def folder_in(fmt, f32_folder):
     """The Hugging Face folder holding the weights in `fmt`'s storage."""
-    if fmt in ("f32", "q8_0", "q4_0", "q4_1"):
+    if fmt in ("f32", "q8_0", "q4_0", "q4_1", "q4_g128"):
         return f32_folder
     folder = f32_folder + "-" + fmt
+    if fmt == "gptq":
+        return gptq_folder(f32_folder, folder)
     if not os.path.exists(os.path.join(folder, "model.safetensors")):
         ensure("transformers", "transformers")
         import torch
         from transformers import LlamaForCausalLM
         model = LlamaForCausalLM.from_pretrained(f32_folder, dtype=torch.bfloat16)
         model.save_pretrained(folder, safe_serialization=True)
+    return folder
+
+
+def gptq_folder(f32_folder, folder, group=128):
+    """`f32_folder` as a GPTQ checkpoint (groups of `group`), made once."""
+    if os.path.exists(os.path.join(folder, "model.safetensors")):
+        return folder
+    ensure("transformers", "transformers")
+    import shutil
+
+    import torch
+    from safetensors.torch import save_file
+    from torch import nn
+    from transformers import LlamaForCausalLM
+    sys.path.insert(0, os.path.join(ROOT, "tools", "goldens"))
+    import packed_int4
+
+    model = LlamaForCausalLM.from_pretrained(f32_folder, dtype=torch.float32)
+    tensors = {k: v.contiguous() for k, v in model.state_dict().items()}
+    for name, module in model.named_modules():
+        # The head too (GPTQModel's lm_head: true), so that decode streams
+        # 4-bit weights as the other formats do; the table stays f32.
+        if isinstance(module, nn.Linear) and (".layers." in f".{name}" or name == "lm_head"):
+            del tensors[f"{name}.weight"]
+            q = packed_int4.pack_gptq(module, group, sym=False)
+            for key, value in packed_int4.gptq_tensors(q).items():
+                tensors[f"{name}.{key}"] = value.contiguous()
+    os.makedirs(folder, exist_ok=True)
+    save_file(tensors, os.path.join(folder, "model.safetensors"), metadata={"format": "pt"})
+    with open(os.path.join(f32_folder, "config.json")) as f:
+        config = json.load(f)
+    config["quantization_config"] = {"quant_method": "gptq", "bits": 4, "group_size": group,
+                                     "desc_act": False, "sym": False, "lm_head": True,
+                                     "checkpoint_format": "gptq"}
+    with open(os.path.join(folder, "config.json"), "w") as f:
+        json.dump(config, f, indent=2)
+    for extra in os.listdir(f32_folder):
+        if extra.startswith("tokenizer") or extra == "generation_config.json":
+            shutil.copy(os.path.join(f32_folder, extra), folder)
     return folder
 
 
@@ -85,21 +138,22 @@ def main():
     macs, f32_bytes = counts(a.shape, a.layers, a.prompt)
     for fmt in formats:
         folder = folder_in(fmt, f32_folder)
-        if fmt in ("q4_0", "q4_1"):
+        peer = PEER.get(fmt, fmt)
+        if peer in ("q4_0", "q4_1"):
             import llama_cpp
-            source = f32_gguf(folder, os.path.join(WORK, f"{name}-f32.gguf"), WORK,
+            source = f32_gguf(f32_folder, os.path.join(WORK, f"{name}-f32.gguf"), WORK,
                               vocab=False, outtype="f32")
             ftype = {"q4_0": llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_0,
-                     "q4_1": llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_1}[fmt]
-            gguf = quantized_gguf(source, os.path.join(WORK, f"{name}-{fmt}.gguf"), ftype)
+                     "q4_1": llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_1}[peer]
+            gguf = quantized_gguf(source, os.path.join(WORK, f"{name}-{peer}.gguf"), ftype)
         else:
             gguf = f32_gguf(folder, os.path.join(WORK, f"{name}-{fmt}.gguf"), WORK,
                             vocab=False, outtype=fmt)
-        flags = ["--weights=auto"] if fmt == "bf16" else [f"--weights={fmt}"]
+        flags = ["--weights=auto"] if fmt in ("bf16", "gptq") else [f"--weights={fmt}"]
         so = compile_seqc(folder, os.path.join(WORK, f"{name}-{fmt}.so"),
                           a.prompt + a.decode + 8, flags)
         # --weights=q8_0 writes the quantized weights next to the model.
-        quantized = fmt in ("q8_0", "q4_0", "q4_1")
+        quantized = fmt in REWRITTEN
         weights = so[:-3] + f".{fmt}.safetensors" if quantized else folder
         rss = []
         seqc = best([seqc_run(so, weights, prompt, a.decode, a.threads, rss)
@@ -115,7 +169,7 @@ def main():
         file_bytes = os.path.getsize(weights if quantized else
                                      os.path.join(folder, "model.safetensors"))
         print(json.dumps({
-            "bench": "quant", "format": fmt,
+            "bench": "quant", "format": fmt, "llamacpp_format": peer,
             "model": f"{a.shape} shapes, {a.layers} layers, random",
             "threads": a.threads, "prompt": a.prompt, "decode": a.decode,
             "seqc_prefill_tok_s": round(seqc[0], 1),

@@ -93,7 +93,9 @@ seq::ActivationKind activationField(HfConfig &config, StringRef key,
 std::string ModelEmitter::lmHead(HfConfig &config, StringRef embedding,
                                  bool tiedByDefault) {
   bool tied = config.boolean("tie_word_embeddings", tiedByDefault);
-  if (hasWeight("lm_head.weight"))
+  // A GPTQ checkpoint may pack the head too (GPTQModel's lm_head: true).
+  if (hasWeight("lm_head.weight") ||
+      (packedFormat && hasWeight("lm_head.qweight")))
     return "lm_head";
   if (!tied)
     fail("missing tensor 'lm_head.weight' (tie_word_embeddings is false, so "
@@ -257,7 +259,7 @@ ModelEmitter::quantizedWeight(StringRef name, ArrayRef<int64_t> shape,
     offsets = seq::WeightOp::create(
         b, location, perBlock, WeightsFile::offsetsName(name.str()),
         /*transposed=*/false, /*stacked=*/false, /*panels=*/false);
-  return {values, scales, offsets, quantizedBits()};
+  return {values, scales, offsets, Value(), quantizedBits()};
 }
 
 WeightsFile::Format ModelEmitter::blockFormat() const {
@@ -329,22 +331,15 @@ ModelEmitter::packedWeight(StringRef prefix, int64_t out, int64_t in) {
       return {};
     }
   if (w.format.layout == PackedInt4Format::Layout::Gptq) {
-    // g_idx maps each input to its group; seqc reads groups of contiguous
-    // inputs, so act-order checkpoints (desc_act with a permuted g_idx)
-    // are rejected rather than read wrongly.
+    // g_idx maps each input to its group; act-order checkpoints (desc_act)
+    // permute them, and the layer then reads its input sorted by group.
     const seqrt::TensorInfo *groups = packedTensor(base + ".g_idx", {in}, true);
     if (!groups)
       return {};
-    for (int64_t i = 0; i < in; ++i) {
-      int32_t g;
-      std::memcpy(&g, groups->data + 4 * i, 4);
-      if (g != i / w.group()) {
-        fail("tensor '" + base + ".g_idx' in " + groups->file + " puts input " +
-             std::to_string(i) + " in group " + std::to_string(g) + ", not " +
-             std::to_string(i / w.group()) +
-             ": act-order (desc_act) GPTQ checkpoints are not supported");
-        return {};
-      }
+    std::string why;
+    if (!w.readGroupIndex(*groups, why)) {
+      fail("tensor '" + base + ".g_idx' in " + groups->file + " " + why);
+      return {};
     }
   }
   std::string name = base + ".weight";
@@ -370,7 +365,52 @@ ModelEmitter::packedWeight(StringRef prefix, int64_t out, int64_t in) {
   if (!w.symmetric())
     q.offsets = weightOp(WeightsFile::offsetsName(name), {out, w.groups()},
                          Float32Type::get(context));
+  if (!w.order.empty()) {
+    Type i32 = IntegerType::get(context, 32);
+    claimElement(WeightsFile::orderName(name), i32);
+    q.order = weightOp(WeightsFile::orderName(name), {in}, i32);
+    packedOrders[q.order.getAsOpaquePointer()] = w.order;
+  }
   return q;
+}
+
+Value ModelEmitter::inOrder(Value x, Value order,
+                            const std::vector<int32_t> &values) {
+  auto key = std::make_pair(x.getAsOpaquePointer(), values);
+  auto found = gathered.find(key);
+  if (found != gathered.end())
+    return found->second;
+  // result[b, s, j] = x[b, s, order[j]]
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<Value> dynamic;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      dynamic.push_back(tensor::DimOp::create(b, location, x, d));
+  Value init = tensor::EmptyOp::create(b, location, type, dynamic);
+  MLIRContext *ctx = context;
+  auto dims = [&](ArrayRef<unsigned> at) {
+    SmallVector<AffineExpr> exprs;
+    for (unsigned d : at)
+      exprs.push_back(getAffineDimExpr(d, ctx));
+    return AffineMap::get(3, 0, exprs, ctx);
+  };
+  Value result =
+      linalg::GenericOp::create(
+          b, location, type, ValueRange{order}, ValueRange{init},
+          ArrayRef<AffineMap>{dims({2}), dims({0, 1, 2})},
+          SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            Value batch = linalg::IndexOp::create(nb, nl, 0);
+            Value row = linalg::IndexOp::create(nb, nl, 1);
+            Value feature =
+                arith::IndexCastOp::create(nb, nl, nb.getIndexType(), args[0]);
+            Value v = tensor::ExtractOp::create(
+                nb, nl, x, ValueRange{batch, row, feature});
+            linalg::YieldOp::create(nb, nl, v);
+          })
+          .getResult(0);
+  gathered[key] = result;
+  return result;
 }
 
 Value ModelEmitter::tokenEmbedding(StringRef name, int64_t vocab,
@@ -414,6 +454,8 @@ Value ModelEmitter::linear(Value x, StringRef prefix, int64_t out, int64_t in,
     else
       q.values = weight(name, {out, in}, transposed, element);
   }
+  if (q.order)
+    x = inOrder(x, q.order, packedOrders[q.order.getAsOpaquePointer()]);
   Value bv = bias ? weight((prefix + ".bias").str(), {out}) : Value();
   return seq::LinearOp::create(b, location, x, q.values, bv, q.scales,
                                q.offsets, q.bits);

@@ -23,6 +23,7 @@
 
 #include "llvm/ADT/StringMap.h"
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -184,6 +185,8 @@ private:
   /// The seq.weight ops of a block-quantized weight.
   struct QuantizedWeight {
     mlir::Value values, scales, offsets; ///< offsets: affine formats only
+    /// Act-order GPTQ: the order (i32 [in]) the layer reads its input in.
+    mlir::Value order;
     int64_t bits = 8;
   };
   /// Block-quantized weight `name` [out, in] (stored [in, out] when
@@ -194,6 +197,10 @@ private:
   /// GPTQ/AWQ layer `prefix` [out, in], unpacked by the import into values
   /// `<prefix>.weight`, its scales and (unless symmetric) offsets.
   QuantizedWeight packedWeight(llvm::StringRef prefix, int64_t out, int64_t in);
+  /// `x` [1, S, in] with its features in `order` (i32 [in]): one gather
+  /// per input and order, shared by the layers that read both.
+  mlir::Value inOrder(mlir::Value x, mlir::Value order,
+                      const std::vector<int32_t> &values);
   /// Checkpoint tensor `name` of a packed layer, checked to have shape
   /// `stored` and dtype I32 (`words`) or F16/BF16/F32; null (with the error
   /// recorded) otherwise.
@@ -222,6 +229,10 @@ private:
   int64_t maxTokensPerCall = 512;
   WeightFormat projectionWeights = WeightFormat::Auto;
   std::optional<PackedInt4Format> packedFormat;
+  /// inOrder's gathers by input and order.
+  std::map<std::pair<void *, std::vector<int32_t>>, mlir::Value> gathered;
+  /// The order each act-order weight's `order` op holds.
+  llvm::DenseMap<void *, std::vector<int32_t>> packedOrders;
   mlir::Type kvElement;
   int kvCaches = 0;
   int packedLayers = 0;

@@ -177,17 +177,53 @@ seqrt::DType PackedInt4Weight::scalesType() const {
                                                            : seqrt::DType::F32;
 }
 
+bool PackedInt4Weight::readGroupIndex(const seqrt::TensorInfo &gIdx,
+                                      std::string &error) {
+  std::vector<int32_t> groupOf(static_cast<size_t>(in));
+  std::memcpy(groupOf.data(), gIdx.data, groupOf.size() * 4);
+  bool trivial = true;
+  std::vector<int64_t> members(static_cast<size_t>(groups()), 0);
+  for (int64_t i = 0; i < in; ++i) {
+    int32_t g = groupOf[i];
+    if (g < 0 || g >= groups()) {
+      error = "puts input " + std::to_string(i) + " in group " +
+              std::to_string(g) + " of " + std::to_string(groups());
+      return false;
+    }
+    trivial &= g == i / group();
+    ++members[g];
+  }
+  for (int64_t g = 0; g < groups(); ++g)
+    if (members[g] != group()) {
+      error = "puts " + std::to_string(members[g]) + " inputs in group " +
+              std::to_string(g) + ", not group_size " + std::to_string(group());
+      return false;
+    }
+  order.clear();
+  if (trivial)
+    return true;
+  // Inputs by group, in checkpoint order within a group (stable).
+  order.resize(static_cast<size_t>(in));
+  std::vector<int64_t> next(static_cast<size_t>(groups()));
+  for (int64_t g = 0; g < groups(); ++g)
+    next[g] = g * group();
+  for (int64_t i = 0; i < in; ++i)
+    order[next[groupOf[i]]++] = static_cast<int32_t>(i);
+  return true;
+}
+
 std::vector<uint8_t> PackedInt4Weight::nibbles() const {
   std::vector<uint8_t> packed(static_cast<size_t>(out * in / 2), 0);
   bool gptq = format.layout == PackedInt4Format::Layout::Gptq;
-  for (int64_t i = 0; i < in; ++i)
+  for (int64_t j = 0; j < in; ++j)
     for (int64_t o = 0; o < out; ++o) {
+      int64_t i = order.empty() ? j : order[j];
       uint32_t w = gptq ? word(*qweight, (i / 8) * out + o)
                         : word(*qweight, i * (out / 8) + o / 8);
       int nibble = gptq ? static_cast<int>(i % 8) : kAwqNibble[o % 8];
       uint8_t q = static_cast<uint8_t>((w >> (4 * nibble)) & 15);
-      packed[static_cast<size_t>(o * in + i) / 2] |=
-          static_cast<uint8_t>(i % 2 ? q << 4 : q);
+      packed[static_cast<size_t>(o * in + j) / 2] |=
+          static_cast<uint8_t>(j % 2 ? q << 4 : q);
     }
   return packed;
 }

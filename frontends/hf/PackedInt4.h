@@ -7,6 +7,10 @@
 // so and unpacks one layer into the layout seq.linear {bits = 4} reads:
 // nibbles [out, in / 2] with scales (and offsets -z·s) [out, in / group].
 //
+// Act-order GPTQ (desc_act) assigns groups over a permutation of the
+// inputs (g_idx); the import sorts the inputs by group, so that groups are
+// contiguous again, and the model gathers the layer's input in that order.
+//
 // Layouts, as the packages that write them define them:
 //  - GPTQ (AutoGPTQ / GPTQModel / optimum): qweight [in / 8, out], value i
 //    of a column in bits 4·(i % 8) of word i / 8; qzeros [groups, out / 8]
@@ -53,6 +57,11 @@ struct PackedInt4Weight {
   const seqrt::TensorInfo *qweight = nullptr, *qzeros = nullptr,
                           *scales = nullptr;
   int64_t out = 0, in = 0;
+  /// Act-order checkpoints: input column j of the unpacked weight is the
+  /// checkpoint's input order[j] (inputs sorted by group, so that groups
+  /// are contiguous); the layer then reads its input in that order. Empty
+  /// when g_idx is already i / group.
+  std::vector<int32_t> order;
 
   int64_t group() const { return format.group ? format.group : in; }
   int64_t groups() const { return in / group(); }
@@ -68,7 +77,12 @@ struct PackedInt4Weight {
   /// What the scales are written in: as stored when f16 and symmetric
   /// (exact), else f32 (beside f32 offsets, so that q·s - z·s is exact).
   seqrt::DType scalesType() const;
-  /// Nibbles [out, in / 2] (element 2i in the low half of byte i).
+  /// Reads GPTQ's g_idx (I32 [in]): sets `order` when it is not i / group.
+  /// Returns false with `error` when its groups are not `group` inputs each
+  /// (the only layout act-order GPTQ writes).
+  bool readGroupIndex(const seqrt::TensorInfo &gIdx, std::string &error);
+  /// Nibbles [out, in / 2] (element 2i in the low half of byte i), input
+  /// columns in `order`.
   std::vector<uint8_t> nibbles() const;
   /// Scales [out, groups] in f32 (stored f16/bf16/f32 widened exactly).
   std::vector<float> rowScales() const;

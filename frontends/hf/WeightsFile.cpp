@@ -20,6 +20,10 @@ std::string WeightsFile::offsetsName(const std::string &name) {
   return name + "_offset";
 }
 
+std::string WeightsFile::orderName(const std::string &name) {
+  return name + "_order";
+}
+
 uint64_t WeightsFile::Entry::size() const {
   uint64_t count = 1;
   for (int64_t d : shape)
@@ -70,6 +74,10 @@ void WeightsFile::unpack(const std::string &name,
   if (!weight.symmetric())
     entries.push_back({offsetsName(name), Kind::Offsets, weight.qweight, false,
                        packed, seqrt::DType::F32, perBlock});
+  if (!weight.order.empty())
+    entries.push_back({orderName(name), Kind::Order, weight.qweight, false,
+                       packed, seqrt::DType::I32,
+                       std::vector<int64_t>{weight.in}});
   ++quantized;
 }
 
@@ -145,6 +153,8 @@ bool WeightsFile::quantize(const Entry &entry, Blocks &out) const {
     out.scales = bytesOf(w.rowScales(), w.scalesType());
     out.offsets = w.symmetric() ? std::vector<uint8_t>()
                                 : bytesOf(w.rowOffsets(), seqrt::DType::F32);
+    const auto *order = reinterpret_cast<const uint8_t *>(w.order.data());
+    out.order.assign(order, order + 4 * w.order.size());
     return true;
   }
   std::vector<float> rows = rowsOf(entry);
@@ -224,9 +234,10 @@ bool WeightsFile::write(llvm::raw_ostream &os, const std::string &source,
         return false;
       }
     }
-    const std::vector<uint8_t> &bytes = e.kind == Kind::Values ? blocks.values
-                                        : e.kind == Kind::Scales
-                                            ? blocks.scales
+    const std::vector<uint8_t> &bytes = e.kind == Kind::Values   ? blocks.values
+                                        : e.kind == Kind::Scales ? blocks.scales
+                                        : e.kind == Kind::Order
+                                            ? blocks.order
                                             : blocks.offsets;
     if (bytes.size() != e.size()) {
       error = "internal error: '" + e.name + "' has " +

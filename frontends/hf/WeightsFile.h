@@ -32,6 +32,8 @@ public:
   static std::string scalesName(const std::string &name);
   /// The name of the offsets of affine-quantized weight `name`.
   static std::string offsetsName(const std::string &name);
+  /// The name of the input order of act-order GPTQ weight `name`.
+  static std::string orderName(const std::string &name);
 
   /// Keeps checkpoint tensor `name` as stored (once, however often called).
   void copy(const seqrt::TensorInfo &tensor);
@@ -49,7 +51,8 @@ public:
   void quantize(const seqrt::TensorInfo &tensor, bool transposed,
                 Format format);
   /// Writes packed layer `weight` as values `name` [out, in / 2], scales
-  /// (weight.scalesType()) and, unless symmetric, f32 offsets.
+  /// (weight.scalesType()), unless symmetric f32 offsets, and for act-order
+  /// layers the input order (I32 [in]).
   void unpack(const std::string &name, const PackedInt4Weight &weight);
   /// Whether any tensor is quantized (else the checkpoint serves as is).
   bool rewritesWeights() const { return quantized > 0; }
@@ -64,7 +67,7 @@ public:
              std::string &error) const;
 
 private:
-  enum class Kind { Copy, Values, Scales, Offsets };
+  enum class Kind { Copy, Values, Scales, Offsets, Order };
   struct Entry {
     std::string name;
     Kind kind;
@@ -85,7 +88,7 @@ private:
   /// One tensor's values, scales and offsets (affine formats only), as the
   /// bytes the file holds.
   struct Blocks {
-    std::vector<uint8_t> values, scales, offsets;
+    std::vector<uint8_t> values, scales, offsets, order;
   };
   /// Quantizes (or unpacks) `entry`'s tensor; false when a value cannot be
   /// quantized.

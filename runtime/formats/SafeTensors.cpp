@@ -620,9 +620,9 @@ bool convertElements(DType from, const uint8_t *src, size_t n, DType to,
                      void *dst) {
   if (to == DType::F32)
     return convertToF32(from, src, n, static_cast<float *>(dst));
-  if (from == to && to == DType::I8) {
+  if (from == to && (to == DType::I8 || to == DType::I32)) {
     if (n)
-      std::memcpy(dst, src, n);
+      std::memcpy(dst, src, n * dtypeSize(to));
     return true;
   }
   if (to != DType::BF16 && to != DType::F16)

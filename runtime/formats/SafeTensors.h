@@ -136,8 +136,9 @@ bool convertToF32(DType dtype, const uint8_t *src, size_t n, float *dst);
 
 /// Converts `n` elements of F32, F16, BF16 or F64 data at `src` to `to`
 /// (F32, BF16 or F16) at `dst`, rounding to nearest even where it narrows
-/// (as torch's `.to(torch.bfloat16)` does); I8 data only to I8, as it is
-/// (block-quantized values). Returns false for other dtypes.
+/// (as torch's `.to(torch.bfloat16)` does); I8 data only to I8 and I32
+/// only to I32, as they are (block-quantized values, index tables). Returns
+/// false for other dtypes.
 bool convertElements(DType from, const uint8_t *src, size_t n, DType to,
                      void *dst);
 

@@ -22,6 +22,8 @@ namespace {
 std::optional<DType> compiledElement(const WeightSpec &spec) {
   if (spec.spec.dtype == "i8")
     return DType::I8;
+  if (spec.spec.dtype == "i32") // index tables (a GPTQ layer's input order)
+    return DType::I32;
   if (spec.spec.dtype == "f32")
     return DType::F32;
   if (spec.spec.dtype == "bf16")
@@ -40,9 +42,10 @@ Error convertWeight(const TensorInfo &info, const std::string &name, DType to,
         SEQ_ERROR_INVALID_WEIGHTS,
         "weight '" + name + "' in " + info.file + " is stored as " +
             dtypeName(info.dtype) + "; the model reads " + dtypeName(to) +
-            (to == DType::I8 ? " (the values of a block-quantized weight, "
-                               "bound from I8 data only)"
-                             : " (f32, f16, bf16 and f64 storage convert)"));
+            (to == DType::I8    ? " (the values of a block-quantized weight, "
+                                  "bound from I8 data only)"
+             : to == DType::I32 ? " (an index table, bound from I32 data only)"
+                                : " (f32, f16, bf16 and f64 storage convert)"));
   return Error::ok();
 }
 
@@ -270,7 +273,7 @@ Error checkWeightsFinite(const seq_model &model) {
   for (size_t w = 0; w < model.descriptor.weights.size(); ++w) {
     const WeightSpec &spec = model.descriptor.weights[w];
     DType element = compiledElement(spec).value_or(DType::F32);
-    if (element == DType::I8)
+    if (element == DType::I8 || element == DType::I32)
       continue; // integers, always finite
     const void *data = model.weightData[w];
     size_t count =

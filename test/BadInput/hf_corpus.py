@@ -219,7 +219,7 @@ def cases():
         ("llama_gptq", {}, ("f16-inf", f"{layer}.scales", None),
          "model.safetensors holds a non-finite scale"),
         ("llama_gptq", {}, ("act-order", f"{layer}.g_idx", None),
-         "act-order (desc_act) GPTQ checkpoints are not supported"),
+         f"tensor '{layer}.g_idx' in"),
         ("llama_gptq", {}, ("drop", f"{layer}.g_idx", None),
          f"missing tensor '{layer}.g_idx'"),
         ("llama_gptq", {"quantization_config": DELETE}, None,
@@ -294,7 +294,7 @@ def edit_tensors(path, edit):
     elif op == "f16-inf":  # the first element of an F16 tensor
         begin = header[target]["data_offsets"][0]
         data = data[:begin] + b"\x00\x7c" + data[begin + 2:]
-    elif op == "act-order":  # I32 g_idx: input 0 moved to group 1
+    elif op == "act-order":  # I32 g_idx: input 0 moved to group 1 (33 in it)
         begin = header[target]["data_offsets"][0]
         data = data[:begin] + struct.pack("<i", 1) + data[begin + 4:]
     write_safetensors(path, header, data)

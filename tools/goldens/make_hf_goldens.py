@@ -789,6 +789,33 @@ CASES = [
         ],
     },
     {
+        "name": "llama_gptq_act_order",
+        "class": "LlamaForCausalLM",
+        "config": "LlamaConfig",
+        "seed": 1036,
+        "prompt_len": 13,
+        "packed": {
+            "quant_method": "gptq", "bits": 4, "group_size": 32, "desc_act": True,
+            "sym": False, "static_groups": False, "true_sequential": True, "lm_head": True,
+            "damp_percent": 0.01, "checkpoint_format": "gptq",
+        },
+        "kwargs": dict(
+            vocab_size=128, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+            max_position_embeddings=128, rms_norm_eps=1e-5, rope_theta=10000.0,
+            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=None,
+        ),
+        "notes": [
+            "An act-order GPTQ checkpoint (desc_act): each packed layer's groups of 32 are "
+            "taken over a random permutation of its inputs (g_idx[order[j]] = j // 32, as "
+            "GPTQ's Hessian sort produces), packed by AutoGPTQ 0.7.1's g_idx-aware "
+            "QuantLinear (qlinear_cuda.py) pack(); the head is packed too (lm_head: true, as "
+            "GPTQModel writes it). Logits from that QuantLinear's forward (CPU path: "
+            "scales[g_idx] * (q - zeros[g_idx])). seqc sorts each layer's inputs by group and "
+            "gathers the layer's input in that order.",
+        ],
+    },
+    {
         "name": "qwen2_gptq_sym",
         "class": "Qwen2ForCausalLM",
         "config": "Qwen2Config",
@@ -994,14 +1021,20 @@ def pack_layers(case, model):
     saved = copy.deepcopy(model)
     packed = {}
     for name, module in list(model.named_modules()):
-        if not isinstance(module, nn.Linear) or ".layers." not in f".{name}":
+        head = name == "lm_head" and spec.get("lm_head")
+        if not isinstance(module, nn.Linear) or (".layers." not in f".{name}" and not head):
             continue
         group = spec["group_size"] if spec["group_size"] > 0 else module.in_features
-        parent = model.get_submodule(name.rsplit(".", 1)[0])
+        parent = model.get_submodule(name.rsplit(".", 1)[0]) if "." in name else model
         if spec["quant_method"] == "gptq":
-            q = packed_int4.pack_gptq(module, group, spec["sym"])
+            order = None
+            if spec.get("desc_act"):
+                # Act-order: each layer's own input permutation.
+                gen = torch.Generator().manual_seed(case["seed"] + len(packed))
+                order = torch.randperm(module.in_features, generator=gen)
+            q = packed_int4.pack_gptq(module, group, spec["sym"], order)
             packed[name] = packed_int4.gptq_tensors(q)
-            setattr(parent, name.rsplit(".", 1)[1], q)
+            setattr(parent, name.rsplit(".", 1)[-1], q)
         else:
             packed[name], weight = packed_int4.pack_awq(module, group)
             with torch.no_grad():

@@ -30,7 +30,8 @@ import types
 import zipfile
 
 SOURCES = {
-    "auto-gptq": ("0.7.1", "auto_gptq/nn_modules/qlinear/qlinear_cuda_old.py"),
+    "auto-gptq": ("0.7.1", ("auto_gptq/nn_modules/qlinear/qlinear_cuda_old.py",
+                            "auto_gptq/nn_modules/qlinear/qlinear_cuda.py")),
     "autoawq": ("0.2.9", ("awq/utils/packing_utils.py", "awq/modules/linear/gemm.py")),
 }
 CACHE = os.path.join(os.path.expanduser("~"), ".cache", "seqc-goldens")
@@ -65,11 +66,14 @@ def _load(name, text):
     return module
 
 
-def gptq_quant_linear():
-    """AutoGPTQ's QuantLinear (the "cuda-old" layout every GPTQ checkpoint uses)."""
-    if "auto_gptq_qlinear_cuda_old" not in sys.modules:
-        _load("auto_gptq_qlinear_cuda_old", _member("auto-gptq", SOURCES["auto-gptq"][1]))
-    return sys.modules["auto_gptq_qlinear_cuda_old"].QuantLinear
+def gptq_quant_linear(act_order=False):
+    """AutoGPTQ's QuantLinear: "cuda-old" (groups of consecutive inputs), or
+    "cuda" whose pack() and forward follow g_idx (act-order). Both write the
+    same checkpoint layout."""
+    name = "auto_gptq_qlinear_cuda" if act_order else "auto_gptq_qlinear_cuda_old"
+    if name not in sys.modules:
+        _load(name, _member("auto-gptq", SOURCES["auto-gptq"][1][int(act_order)]))
+    return sys.modules[name].QuantLinear
 
 
 def awq_modules():
@@ -130,16 +134,31 @@ def clamped(linear, scale, zero, group):
     return c
 
 
-def pack_gptq(linear, group, sym):
-    """`linear` (nn.Linear) as AutoGPTQ's QuantLinear, packed by its pack()."""
+def pack_gptq(linear, group, sym, order=None):
+    """`linear` (nn.Linear) as AutoGPTQ's QuantLinear, packed by its pack().
+    With `order` (a permutation of the inputs, as act-order's Hessian sort
+    gives), input order[j] falls in group j // group: g_idx[order[j]]."""
+    import copy
+
     import torch
 
-    QuantLinear = gptq_quant_linear()
-    scale, zero = round_to_nearest(linear.weight, group, sym)
-    q = QuantLinear(4, group, linear.in_features, linear.out_features, linear.bias is not None,
+    QuantLinear = gptq_quant_linear(act_order=order is not None)
+    inputs = linear.in_features
+    order = torch.arange(inputs) if order is None else order
+    # The groups' ranges over their members, and the weights clamped into them.
+    grouped = copy.deepcopy(linear)
+    with torch.no_grad():
+        grouped.weight.copy_(linear.weight[:, order])
+    scale, zero = round_to_nearest(grouped.weight, group, sym)
+    grouped = clamped(grouped, scale, zero, group)
+    source = copy.deepcopy(linear)
+    with torch.no_grad():
+        source.weight[:, order] = grouped.weight
+    g_idx = torch.empty(inputs, dtype=torch.int32)
+    g_idx[order] = torch.arange(inputs, dtype=torch.int32) // group
+    q = QuantLinear(4, group, inputs, linear.out_features, linear.bias is not None,
                     weight_dtype=torch.float32)
-    g_idx = torch.tensor([i // group for i in range(linear.in_features)], dtype=torch.int32)
-    q.pack(clamped(linear, scale, zero, group), scale, zero, g_idx)
+    q.pack(source, scale, zero, g_idx)
     q.eval()
     return q
 

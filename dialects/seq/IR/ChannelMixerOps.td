@@ -24,7 +24,8 @@ def Seq_WeightOp : Seq_Op<"weight", [Pure]> {
     stored f16/bf16/f32/f64 data to it, rounding to nearest even when it
     narrows. An i8 weight is the values of a block-quantized matrix, read
     with its scales by `seq.linear`/`seq.embedding` (`scales`); the runtime
-    binds it only from i8 data.
+    binds it only from i8 data. An i32 weight is an index table (the input
+    order of an act-order GPTQ layer), bound only from i32 data.
 
     With `transposed`, the checkpoint stores the 2-D tensor transposed (e.g.
     GPT-2's `Conv1D` keeps `[in, out]`); the runtime transposes it once at
@@ -52,7 +53,7 @@ def Seq_WeightOp : Seq_Op<"weight", [Pure]> {
   }];
   let arguments = (ins StrAttr:$name, UnitAttr:$transposed, UnitAttr:$stacked,
                        UnitAttr:$panels);
-  let results = (outs StaticShapeTensorOf<[AnyFloat, I8]>:$result);
+  let results = (outs StaticShapeTensorOf<[AnyFloat, I8, I32]>:$result);
   let assemblyFormat = [{
     $name (`transposed` $transposed^)? (`stacked` $stacked^)? (`panels` $panels^)?
     attr-dict `:` type($result)

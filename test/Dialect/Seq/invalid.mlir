@@ -110,7 +110,7 @@ func.func @weight_stacked_transposed() {
 // -----
 
 func.func @weight_dynamic_shape() {
-  // expected-error @+1 {{result #0 must be statically shaped tensor of floating-point or 8-bit signless integer values, but got 'tensor<?x4xf32>'}}
+  // expected-error @+1 {{result #0 must be statically shaped tensor of floating-point or 8-bit signless integer or 32-bit signless integer values, but got 'tensor<?x4xf32>'}}
   %0 = seq.weight "w" : tensor<?x4xf32>
   return
 }
