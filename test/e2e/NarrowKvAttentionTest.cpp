@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "test/e2e/ExpectMatches.h"
 #include "test/e2e/HalfFloats.h"
 #include "test/e2e/SeqcUnderTest.h"
 #include "test/e2e/reference/SeqReference.h"
@@ -104,55 +105,17 @@ TEST_P(NarrowKvAttentionTest, MatchesReference) {
   Tensor expected =
       seqref::attention(query, key, value, nullptr, p.kvLength, options);
 
-  auto view = [](const Tensor &t, void *data, seq_dtype dtype) {
-    seq_tensor s{};
-    s.dtype = dtype;
-    s.rank = static_cast<int32_t>(t.shape.size());
-    for (size_t d = 0; d < t.shape.size(); ++d)
-      s.shape[d] = t.shape[d];
-    s.data = data;
-    return s;
-  };
   seq_dtype narrow =
       std::string(p.kv) == "bf16" ? SEQ_DTYPE_BF16 : SEQ_DTYPE_F16;
   int64_t kvLength = p.kvLength;
   seq_tensor length{};
   length.dtype = SEQ_DTYPE_I64;
   length.data = &kvLength;
-  std::vector<seq_tensor> inputs = {
-      view(query, query.data.data(), SEQ_DTYPE_F32),
-      view(key, keyBits.data(), narrow), view(value, valueBits.data(), narrow),
-      length};
-  double scale = 0;
-  for (float x : expected.data)
-    scale = std::max(scale, std::fabs(double(x)));
-  std::vector<Tensor> results;
-  for (int threads : {1, 2}) {
-    Tensor result(expected.shape);
-    seq_tensor outputs[] = {view(result, result.data.data(), SEQ_DTYPE_F32)};
-    seq_model_options opts;
-    seq_model_options_init(&opts);
-    opts.num_threads = threads;
-    seq_model *model = nullptr;
-    ASSERT_EQ(seq_model_open(so.c_str(), nullptr, &opts, &model), SEQ_OK)
-        << seq_last_error();
-    ASSERT_EQ(
-        seq_model_run(model, "run", inputs.data(), inputs.size(), outputs, 1),
-        SEQ_OK)
-        << seq_last_error();
-    seq_model_close(model);
-    double worst = 0;
-    for (size_t i = 0; i < expected.data.size(); ++i) {
-      double got = result.data[i];
-      worst = std::isnan(got)
-                  ? INFINITY
-                  : std::max(worst, std::fabs(got - expected.data[i]));
-    }
-    EXPECT_LE(worst, 1e-4 * (1 + scale)) << threads << " thread(s)";
-    results.push_back(std::move(result));
-  }
-  EXPECT_EQ(results[0].data, results[1].data)
-      << "differs between 1 and 2 threads";
+  seqc::test::expectMatches(
+      so, nullptr,
+      {seqc::test::view(query), seqc::test::view(key, keyBits.data(), narrow),
+       seqc::test::view(value, valueBits.data(), narrow), length},
+      expected);
 }
 
 INSTANTIATE_TEST_SUITE_P(

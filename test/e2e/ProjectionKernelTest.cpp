@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "test/e2e/ExpectMatches.h"
 #include "test/e2e/HalfFloats.h"
 #include "test/e2e/SeqcUnderTest.h"
 #include "test/e2e/reference/SeqReference.h"
@@ -36,9 +37,11 @@ using seqref::Tensor;
 
 namespace {
 
+using seqc::test::expectMatches;
 using seqc::test::rounded;
 using seqc::test::toBf16;
 using seqc::test::toF16;
+using seqc::test::view;
 
 struct Shape {
   int64_t rows, out, in;
@@ -87,55 +90,6 @@ std::string writeWeights(const std::string &dir, const Tensor &w,
   out.write(static_cast<const char *>(data),
             static_cast<std::streamsize>(bytes));
   return path;
-}
-
-seq_tensor view(Tensor &t) {
-  seq_tensor s{};
-  s.dtype = SEQ_DTYPE_F32;
-  s.rank = static_cast<int32_t>(t.shape.size());
-  for (size_t d = 0; d < t.shape.size(); ++d)
-    s.shape[d] = t.shape[d];
-  s.data = t.data.data();
-  return s;
-}
-
-/// Runs entry "run" of `so` on `inputs` with 1 and 2 threads and expects
-/// each result within 1e-4 · (1 + max |expected|) of `expected` (NaN never
-/// is) and both identical.
-void expectMatches(const std::string &so, const char *weights,
-                   std::vector<seq_tensor> inputs, const Tensor &expected,
-                   bool validate) {
-  double scale = 0;
-  for (float v : expected.data)
-    scale = std::max(scale, std::fabs(double(v)));
-  std::vector<Tensor> results;
-  for (int threads : {1, 2}) {
-    Tensor result(expected.shape);
-    seq_tensor outputs[] = {view(result)};
-    seq_model_options options;
-    seq_model_options_init(&options);
-    options.num_threads = threads;
-    options.validate_weights = validate;
-    seq_model *model = nullptr;
-    ASSERT_EQ(seq_model_open(so.c_str(), weights, &options, &model), SEQ_OK)
-        << seq_last_error();
-    ASSERT_EQ(
-        seq_model_run(model, "run", inputs.data(), inputs.size(), outputs, 1),
-        SEQ_OK)
-        << seq_last_error();
-    seq_model_close(model);
-    double worst = 0;
-    for (size_t i = 0; i < expected.data.size(); ++i) {
-      double got = result.data[i];
-      worst = std::isnan(got)
-                  ? INFINITY
-                  : std::max(worst, std::fabs(got - expected.data[i]));
-    }
-    EXPECT_LE(worst, 1e-4 * (1 + scale)) << threads << " thread(s)";
-    results.push_back(std::move(result));
-  }
-  EXPECT_EQ(results[0].data, results[1].data)
-      << "differs between 1 and 2 threads";
 }
 
 class ProjectionKernelTest : public ::testing::TestWithParam<Shape> {};
