@@ -102,6 +102,15 @@ def ensure_pins(allow_install):
 # intermediate sizes that are not multiples of 8, prompt lengths 11/13/37.
 # --------------------------------------------------------------------------
 
+# The Llama sizes the CPU's vector and quantized kernels take (hidden 64,
+# intermediate 128, vocab 128, GQA 4 / 2, untied), shared by the format cases.
+SMALL_LLAMA = dict(
+    vocab_size=128, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+    num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+    max_position_embeddings=128, rms_norm_eps=1e-5, rope_theta=10000.0,
+    tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=None,
+)
+
 CASES = [
     {
         "name": "llama_gqa",
@@ -521,12 +530,7 @@ CASES = [
         # Saved in bfloat16, as most Hugging Face checkpoints are; the reference is
         # the float32 forward of exactly those weights (bf16 -> f32 is exact).
         "stored_dtype": "bfloat16",
-        "kwargs": dict(
-            vocab_size=128, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-            num_attention_heads=4, num_key_value_heads=2, head_dim=16,
-            max_position_embeddings=128, rms_norm_eps=1e-5, rope_theta=10000.0,
-            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=None,
-        ),
+        "kwargs": dict(SMALL_LLAMA),
         "notes": [
             "model.safetensors stores every tensor in BF16 (config dtype bfloat16). The logits "
             "are transformers' float32 forward of those values (the model loaded with "
@@ -570,12 +574,7 @@ CASES = [
         "prompt_len": 13,
         "round_projections": "q4_0",
         "import_flags": "--weights=q4_0",
-        "kwargs": dict(
-            vocab_size=128, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-            num_attention_heads=4, num_key_value_heads=2, head_dim=16,
-            max_position_embeddings=128, rms_norm_eps=1e-5, rope_theta=10000.0,
-            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=None,
-        ),
+        "kwargs": dict(SMALL_LLAMA),
         "notes": [
             "model.safetensors stores float32. The logits are computed after quantizing the "
             "weight of every nn.Linear (the untied lm_head too) and the token embedding table "
@@ -726,12 +725,7 @@ CASES = [
         "prompt_len": 13,
         "kv_cache": "bfloat16",
         "import_flags": "--kv-cache=bf16",
-        "kwargs": dict(
-            vocab_size=128, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-            num_attention_heads=4, num_key_value_heads=2, head_dim=16,
-            max_position_embeddings=128, rms_norm_eps=1e-5, rope_theta=10000.0,
-            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=None,
-        ),
+        "kwargs": dict(SMALL_LLAMA),
         "notes": [
             "model.safetensors stores float32. The logits are those of transformers with "
             "eager attention reading keys (after RoPE) and values rounded to bfloat16 and "
@@ -771,12 +765,7 @@ CASES = [
             "damp_percent": 0.01, "model_name_or_path": None,
             "model_file_base_name": "model", "checkpoint_format": "gptq",
         },
-        "kwargs": dict(
-            vocab_size=128, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-            num_attention_heads=4, num_key_value_heads=2, head_dim=16,
-            max_position_embeddings=128, rms_norm_eps=1e-5, rope_theta=10000.0,
-            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=None,
-        ),
+        "kwargs": dict(SMALL_LLAMA),
         "notes": [
             "A GPTQ checkpoint as AutoGPTQ writes it: every decoder-layer nn.Linear replaced "
             "by qweight [in/8, out] (int32 words of eight 4-bit values along the inputs), "
@@ -799,12 +788,7 @@ CASES = [
             "sym": False, "static_groups": False, "true_sequential": True, "lm_head": True,
             "damp_percent": 0.01, "checkpoint_format": "gptq",
         },
-        "kwargs": dict(
-            vocab_size=128, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-            num_attention_heads=4, num_key_value_heads=2, head_dim=16,
-            max_position_embeddings=128, rms_norm_eps=1e-5, rope_theta=10000.0,
-            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=None,
-        ),
+        "kwargs": dict(SMALL_LLAMA),
         "notes": [
             "An act-order GPTQ checkpoint (desc_act): each packed layer's groups of 32 are "
             "taken over a random permutation of its inputs (g_idx[order[j]] = j // 32, as "
@@ -1465,7 +1449,8 @@ def summarize_config(cfg, extra_keys=()):
 def compare_trees(a, b):
     """Bitwise comparison of two golden trees (npy arrays and safetensors tensors)."""
     import numpy as np
-    from safetensors.numpy import load_file
+    import torch
+    from safetensors.torch import load_file  # numpy has no bfloat16
 
     bad = []
     for name in sorted(os.listdir(a)):
@@ -1487,7 +1472,10 @@ def compare_trees(a, b):
                         bad.append(f"{name}/{f}: differs")
             elif f.endswith(".safetensors"):
                 x, y = load_file(fa), load_file(fb)
-                if x.keys() != y.keys() or any(x[k].tobytes() != y[k].tobytes() for k in x):
+                if x.keys() != y.keys() or any(
+                        x[k].dtype != y[k].dtype or x[k].shape != y[k].shape
+                        or x[k].contiguous().view(-1).view(torch.uint8).tolist()
+                        != y[k].contiguous().view(-1).view(torch.uint8).tolist() for k in x):
                     bad.append(f"{name}/{f}: differs")
     return bad
 
