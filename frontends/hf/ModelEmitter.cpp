@@ -324,6 +324,7 @@ ModelEmitter::packedWeight(StringRef prefix, int64_t out, int64_t in) {
   w.scales = packedTensor(base + ".scales", w.scalesShape(), false);
   if (!w.qweight || !w.qzeros || !w.scales)
     return {};
+  w.symmetric = w.zerosAllEight();
   for (float s : w.rowScales())
     if (!std::isfinite(s)) {
       fail("tensor '" + base + ".scales' in " + w.scales->file +
@@ -362,7 +363,7 @@ ModelEmitter::packedWeight(StringRef prefix, int64_t out, int64_t in) {
   q.values = weightOp(name, {out, in / 2}, i8);
   q.scales =
       weightOp(WeightsFile::scalesName(name), {out, w.groups()}, scaleType);
-  if (!w.symmetric())
+  if (!w.symmetric)
     q.offsets = weightOp(WeightsFile::offsetsName(name), {out, w.groups()},
                          Float32Type::get(context));
   if (!w.order.empty()) {

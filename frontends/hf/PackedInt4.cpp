@@ -164,7 +164,7 @@ int PackedInt4Weight::zero(int64_t g, int64_t o) const {
   return format.zerosMinusOne ? (z + 1) & 15 : z;
 }
 
-bool PackedInt4Weight::symmetric() const {
+bool PackedInt4Weight::zerosAllEight() const {
   for (int64_t g = 0; g < groups(); ++g)
     for (int64_t o = 0; o < out; ++o)
       if (zero(g, o) != 8)
@@ -173,8 +173,8 @@ bool PackedInt4Weight::symmetric() const {
 }
 
 seqrt::DType PackedInt4Weight::scalesType() const {
-  return scales->dtype == seqrt::DType::F16 && symmetric() ? seqrt::DType::F16
-                                                           : seqrt::DType::F32;
+  return scales->dtype == seqrt::DType::F16 && symmetric ? seqrt::DType::F16
+                                                         : seqrt::DType::F32;
 }
 
 bool PackedInt4Weight::readGroupIndex(const seqrt::TensorInfo &gIdx,

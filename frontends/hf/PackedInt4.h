@@ -57,6 +57,8 @@ struct PackedInt4Weight {
   const seqrt::TensorInfo *qweight = nullptr, *qzeros = nullptr,
                           *scales = nullptr;
   int64_t out = 0, in = 0;
+  /// zerosAllEight(), found once the tensors are (it scans every zero).
+  bool symmetric = false;
   /// Act-order checkpoints: input column j of the unpacked weight is the
   /// checkpoint's input order[j] (inputs sorted by group, so that groups
   /// are contiguous); the layer then reads its input in that order. Empty
@@ -73,7 +75,7 @@ struct PackedInt4Weight {
   int zero(int64_t group, int64_t o) const;
   /// Whether every zero point is 8: values (q - 8)·s, Q4_0's form, need no
   /// offsets.
-  bool symmetric() const;
+  bool zerosAllEight() const;
   /// What the scales are written in: as stored when f16 and symmetric
   /// (exact), else f32 (beside f32 offsets, so that q·s - z·s is exact).
   seqrt::DType scalesType() const;

@@ -71,7 +71,7 @@ void WeightsFile::unpack(const std::string &name,
                      std::vector<int64_t>{weight.out, weight.in / 2}});
   entries.push_back({scalesName(name), Kind::Scales, weight.qweight, false,
                      packed, weight.scalesType(), perBlock});
-  if (!weight.symmetric())
+  if (!weight.symmetric)
     entries.push_back({offsetsName(name), Kind::Offsets, weight.qweight, false,
                        packed, seqrt::DType::F32, perBlock});
   if (!weight.order.empty())
@@ -151,8 +151,8 @@ bool WeightsFile::quantize(const Entry &entry, Blocks &out) const {
     const PackedInt4Weight &w = *entry.packed;
     out.values = w.nibbles();
     out.scales = bytesOf(w.rowScales(), w.scalesType());
-    out.offsets = w.symmetric() ? std::vector<uint8_t>()
-                                : bytesOf(w.rowOffsets(), seqrt::DType::F32);
+    out.offsets = w.symmetric ? std::vector<uint8_t>()
+                              : bytesOf(w.rowOffsets(), seqrt::DType::F32);
     const auto *order = reinterpret_cast<const uint8_t *>(w.order.data());
     out.order.assign(order, order + 4 * w.order.size());
     return true;
