@@ -38,6 +38,11 @@
 
 #include <mutex>
 
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 using namespace mlir;
 
 namespace seqc {
@@ -81,6 +86,20 @@ createTargetMachine(const CompileOptions &options) {
   if (!machine)
     error("cannot create a target machine for CPU '" + cpu + "'");
   return machine;
+}
+
+/// Whether the CPU kernels may use AMX-BF16 tiles: the target has them and,
+/// on Linux, the kernel grants this process the tile state (the runtime
+/// asks again for the process that loads the model).
+bool amxUsable(const llvm::TargetMachine &machine) {
+  if (!machine.getMCSubtargetInfo()->checkFeatures("+amx-bf16,+amx-tile"))
+    return false;
+#if defined(__linux__) && defined(__x86_64__)
+  constexpr long kRequestPermission = 0x1023, kTileData = 18;
+  if (syscall(SYS_arch_prctl, kRequestPermission, kTileData) != 0)
+    return false;
+#endif
+  return true;
 }
 
 bool emitObject(llvm::Module &module, llvm::TargetMachine &machine,
@@ -306,6 +325,7 @@ bool compile(const CompileOptions &options) {
     cpu.packWeights = options.packWeights;
     cpu.scanSegments = options.scanSegments;
     cpu.avx512 = machine->getMCSubtargetInfo()->checkFeatures("+avx512f");
+    cpu.amx = amxUsable(*machine);
     cpu.parallel = options.parallel;
     cpu.parallelThreshold = options.parallelThreshold;
     buildCpuPipeline(pm, cpu, last);

@@ -28,6 +28,7 @@
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVM.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/AMX/AMXDialect.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Transforms/BufferDeallocationOpInterfaceImpl.h"
@@ -150,7 +151,7 @@ void buildSeqToLinalgPipeline(OpPassManager &pm,
   if (gpu)
     pm.addPass(seqc::createLowerForGpu());
   else if (options.target == "cpu")
-    pm.addPass(seqc::createLowerForCpu());
+    pm.addPass(seqc::createLowerForCpu({options.amx}));
   else
     pm.addPass(seqc::createConvertSeqToLinalg());
   // Glue arithmetic written on whole tensors (residual adds, -exp(A_log))
@@ -231,10 +232,11 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  // x86vector ops (vscalefps in exp, AVX-512 targets only) become LLVM
-  // intrinsics here.
+  // x86vector ops (vscalefps in exp, AVX-512 targets only) and AMX tile ops
+  // (AMX targets only) become LLVM intrinsics here.
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.x86Vector = true;
+  vectorToLLVM.amx = true;
   pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   pm.addPass(createConvertMathToLLVMPass());
   // What LLVM has no intrinsic for (erf) becomes a libm call.
@@ -278,6 +280,7 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options,
   toLinalg.outlineLayers = options.outlineLayers;
   toLinalg.scanSegments = options.scanSegments;
   toLinalg.avx512 = options.avx512;
+  toLinalg.amx = options.amx;
   buildSeqToLinalgPipeline(pm, toLinalg);
   if (last < Phase::LLVMDialect)
     return;
@@ -380,7 +383,7 @@ void registerCompilerDialects(DialectRegistry &registry) {
                   func::FuncDialect, linalg::LinalgDialect, LLVM::LLVMDialect,
                   math::MathDialect, memref::MemRefDialect, scf::SCFDialect,
                   tensor::TensorDialect, vector::VectorDialect,
-                  x86vector::X86VectorDialect>();
+                  x86vector::X86VectorDialect, amx::AMXDialect>();
   func::registerInlinerExtension(registry);
   vector::registerBufferizableOpInterfaceExternalModels(registry);
   arith::registerBufferizableOpInterfaceExternalModels(registry);

@@ -57,6 +57,9 @@ void buildSeqPassPipeline(mlir::OpPassManager &pm,
 struct SeqToLinalgOptions {
   /// AVX-512F: vector exp uses vscalefps (seq-approximate-math{scalef}).
   bool avx512 = false;
+  /// AMX-BF16 tiles: block-quantized prefill projections run on them
+  /// (seq-lower-for-cpu{amx}).
+  bool amx = false;
   /// Time segments of selective scans (two-pass parallel prefix); 1: none.
   int64_t scanSegments = 1;
   /// Whose kernels seq-select-lowering chooses: "cpu" (vector kernels),
@@ -129,6 +132,11 @@ struct CpuPipelineOptions : mlir::PassPipelineOptions<CpuPipelineOptions> {
   Option<bool> avx512{
       *this, "avx512",
       llvm::cl::desc("The target CPU has AVX-512F (vscalefps in exp)"),
+      llvm::cl::init(false)};
+  Option<bool> amx{
+      *this, "amx",
+      llvm::cl::desc("The target CPU has AMX-BF16 tiles (block-quantized "
+                     "prefill projections on them)"),
       llvm::cl::init(false)};
   Option<bool> parallel{*this, "parallel",
                         llvm::cl::desc("OpenMP loops (the model needs libomp)"),

@@ -9,6 +9,7 @@
 #include <dlfcn.h>
 #include <optional>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <thread>
 #include <unistd.h>
 
@@ -388,6 +389,17 @@ int threadCount(const seq_model_options &options, const ModelDescriptor &d) {
   return hw ? static_cast<int>(hw) : 1;
 }
 
+/// Linux hands a process AMX's tile state only on request; a model whose
+/// kernels use the tiles would otherwise die of SIGILL at the first one.
+bool grantAmxTiles() {
+#if defined(__linux__) && defined(__x86_64__)
+  constexpr long kRequestPermission = 0x1023, kTileData = 18;
+  return syscall(SYS_arch_prctl, kRequestPermission, kTileData) == 0;
+#else
+  return false;
+#endif
+}
+
 } // namespace
 
 Error openModel(const char *libraryPath, const char *weightsPath,
@@ -416,6 +428,12 @@ Error openModel(const char *libraryPath, const char *weightsPath,
                          " is not a seqc model (no seq_model_descriptor)");
   if (Error e = parseDescriptor(text, libraryPath, model->descriptor))
     return e;
+  if (dlsym(model->library, "seq_uses_amx") && !grantAmxTiles())
+    return makeError(SEQ_ERROR_INVALID_MODEL,
+                     std::string(libraryPath) +
+                         " runs on AMX tiles, which this system does not "
+                         "grant (arch_prctl ARCH_REQ_XCOMP_PERM); recompile "
+                         "it here");
 
   model->weightData.assign(model->descriptor.weights.size(), nullptr);
   if (!model->descriptor.weights.empty()) {

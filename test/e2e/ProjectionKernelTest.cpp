@@ -347,6 +347,9 @@ quantizedName(const ::testing::TestParamInfo<QuantizedShape> &info) {
          "x" + std::to_string(p.out) + "x" + std::to_string(p.in);
 }
 
+// On a host with AMX-BF16 (seqc compiles for the host) the cases of
+// several rows with symmetric blocks of a multiple of 32 run the AMX
+// kernel (AmxQuantizedMatmul.cpp), the others the vector FMA kernels.
 // Blocks of 32 with f16 scales (ggml's Q8_0) in panels of 64 (N = 128) and
 // 32 (N = 96): one row, rows known only at run time (5, 70: tiles of 6, 2,
 // 1), K = 2336 in two dequantized blocks (1168 deep: the second starts
@@ -363,6 +366,10 @@ INSTANTIATE_TEST_SUITE_P(
                       QuantizedShape{3, 64, 96, false, 3, "BF16"},
                       QuantizedShape{1, 64, 96, false, 1, "F32"},
                       QuantizedShape{66, 64, 128, false, 128, "F32"},
+                      // Past two AMX chunks of 2048 (33 rows: one full
+                      // 32-row step and one row).
+                      QuantizedShape{33, 64, 4160, true, 32, "F16"},
+                      QuantizedShape{33, 64, 4160, true, 32, "F16", 4},
                       QuantizedShape{9, 100, 64, false, 32, "F16"},
                       QuantizedShape{1, 100, 64, false, 32, "F16"},
                       // 4-bit values (Q4_0: blocks of 32, f16 scales), the

@@ -26,6 +26,10 @@ namespace seqc::cpu {
 /// The register-tiled f32 products (VectorMatmul.cpp).
 class CpuContractions : public lowering::Contractions {
 public:
+  /// `amx`: the target has AMX-BF16 tiles (block-quantized prefill runs on
+  /// them).
+  explicit CpuContractions(bool amx = false) : amx(amx) {}
+
   /// f32 with K a multiple of 16 and N of 4.
   mlir::Value matmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
                                 mlir::Value a, mlir::Value w,
@@ -37,6 +41,9 @@ public:
                      bool transposeA) const override;
   bool takesChunkProducts(mlir::Type element, int64_t headDim,
                           int64_t state) const override;
+
+private:
+  bool amx;
 };
 
 /// out[m, n] = init[m, n] + Σ_k a[m, k] · w[n, k] in register tiles, or
@@ -44,7 +51,7 @@ public:
 mlir::Value vectorMatmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
                                     mlir::Value a, mlir::Value w,
                                     const lowering::BlockQuantization &quant,
-                                    mlir::Value init);
+                                    mlir::Value init, bool amx = false);
 
 /// out [M, width] + a [M, K] · B [K, width], B given block by block along
 /// K by `panelBlock(b, k0, depth)` ([depth, width]: read in place, or
@@ -78,10 +85,13 @@ byRowCount(mlir::OpBuilder &b, mlir::Location loc, int64_t staticRows,
 /// x·Wᵀ with W block-quantized in panels (values [N/p, K, p] i8, or
 /// [N/p, K/2, p] with 4 bits; scales and offsets [N/p, K/block, p]):
 /// dequantized in registers (VectorQuantizedMatmul.cpp), or null where it
-/// does not apply (f32 input, static shapes, p a multiple of 16 up to 64).
-mlir::Value vectorMatmulQuantizedPanels(
-    mlir::OpBuilder &b, mlir::Location loc, mlir::Value a, mlir::Value w,
-    const lowering::BlockQuantization &quant, mlir::Value init);
+/// does not apply (f32 input, static shapes, p a multiple of 16 up to 64);
+/// with `amx`, several rows run on AMX tiles where amxTakesQuantizedPanels.
+mlir::Value
+vectorMatmulQuantizedPanels(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::Value a, mlir::Value w,
+                            const lowering::BlockQuantization &quant,
+                            mlir::Value init, bool amx = false);
 
 /// Element types the projection kernels take for a weight: f32, or bf16/f16
 /// widened to f32 as it is loaded (readLanes), never in memory; with

@@ -10,9 +10,13 @@
 #include "passes/Codegen/CPU/Passes.h"
 #include "passes/Conversion/Passes.h"
 
+#include "mlir/Dialect/AMX/AMXDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -36,10 +40,32 @@ struct LowerForCpuPass : seqc::impl::LowerForCpuBase<LowerForCpuPass> {
     RewritePatternSet patterns(&getContext());
     seqc::cpu::populateVectorFlashAttentionPatterns(patterns);
     seqc::cpu::populateVectorSelectiveScanPatterns(patterns);
-    seqc::cpu::CpuContractions contractions;
+    seqc::cpu::CpuContractions contractions(amx);
     seqc::populateSeqToLinalgPatterns(patterns, contractions);
     if (failed(seqc::applySeqLowering(getOperation(), std::move(patterns))))
-      signalPassFailure();
+      return signalPassFailure();
+    markAmxUse(getOperation());
+  }
+
+  /// `seq_uses_amx` (an exported byte) where a kernel uses AMX tiles: Linux
+  /// hands a process the tile state only on request (arch_prctl), which
+  /// the runtime makes when it loads such a model.
+  static void markAmxUse(ModuleOp module) {
+    bool uses = module
+                    .walk([](Operation *op) {
+                      return isa<amx::AMXDialect>(op->getDialect())
+                                 ? WalkResult::interrupt()
+                                 : WalkResult::advance();
+                    })
+                    .wasInterrupted();
+    if (!uses || module.lookupSymbol("seq_uses_amx"))
+      return;
+    OpBuilder b(module.getBodyRegion());
+    b.setInsertionPointToStart(module.getBody());
+    Type i8 = b.getI8Type();
+    LLVM::GlobalOp::create(b, module.getLoc(), i8, /*isConstant=*/true,
+                           LLVM::Linkage::External, "seq_uses_amx",
+                           b.getIntegerAttr(i8, 1));
   }
 };
 } // namespace

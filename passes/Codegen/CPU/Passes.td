@@ -19,9 +19,20 @@ def LowerForCpu : Pass<"seq-lower-for-cpu", "mlir::ModuleOp"> {
     a multiple of 16; decode splits its keys over threads), the selective
     scan with its state in vector registers (`cpu_scan`), or the neutral
     forms of `convert-seq-to-linalg`, with register-tiled products for
-    projections, MoE experts and the chunk products of chunked scans.
+    projections, MoE experts and the chunk products of chunked scans. With
+    `amx`, block-quantized projections of several rows run on AMX bf16
+    tiles, and the module defines `seq_uses_amx` so that the runtime asks
+    the kernel for the tile state before running it.
   }];
+  let options = [
+    Option<"amx", "amx", "bool", /*default=*/"false",
+           "The target has AMX-BF16 tiles">,
+  ];
   let dependentDialects = [
+    "mlir::amx::AMXDialect",
+    "mlir::bufferization::BufferizationDialect",
+    "mlir::LLVM::LLVMDialect",
+    "mlir::memref::MemRefDialect",
     "mlir::arith::ArithDialect",
     "mlir::linalg::LinalgDialect",
     "mlir::math::MathDialect",

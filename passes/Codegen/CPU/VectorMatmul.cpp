@@ -180,10 +180,11 @@ static Value vectorMatmulPanels(OpBuilder &b, Location loc, Value a, Value w,
 }
 
 Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
-                              const BlockQuantization &quant, Value init) {
+                              const BlockQuantization &quant, Value init,
+                              bool amx) {
   if (quant)
     return cast<RankedTensorType>(w.getType()).getRank() == 3
-               ? vectorMatmulQuantizedPanels(b, loc, a, w, quant, init)
+               ? vectorMatmulQuantizedPanels(b, loc, a, w, quant, init, amx)
                : nullptr;
   auto aType = cast<RankedTensorType>(a.getType());
   auto wType = cast<RankedTensorType>(w.getType());
@@ -527,7 +528,7 @@ Value CpuContractions::matmulTransposedB(OpBuilder &b, Location loc, Value a,
                                          Value w,
                                          const BlockQuantization &quant,
                                          Value init) const {
-  return vectorMatmulTransposedB(b, loc, a, w, quant, init);
+  return vectorMatmulTransposedB(b, loc, a, w, quant, init, amx);
 }
 
 Value CpuContractions::matmul(OpBuilder &b, Location loc, Value a, Value bm,

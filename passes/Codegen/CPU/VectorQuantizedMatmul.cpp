@@ -22,6 +22,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Codegen/CPU/CpuKernels.h"
+#include "passes/Codegen/CPU/QuantizedPanel.h"
 #include "passes/Codegen/CPU/VectorLanes.h"
 #include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
 
@@ -47,16 +48,8 @@ namespace {
 /// GB/s at 8 / 16 / 32 / 64 / 128 / 256 rows ahead.
 constexpr int64_t kPrefetchRows = 64;
 
-/// One panel's view of a block-quantized weight.
-struct QuantizedPanel {
-  Value values, scales, offsets, panel; ///< offsets: null unless affine
-  int64_t k, block, vectors;
-  bool nibbles; ///< 4-bit values, two per byte
-};
+} // namespace
 
-/// Elements k and k+1 (k even) of vector j of the panel's columns, as f32:
-/// two rows of i8 values, or the low and high nibbles of one row of bytes
-/// (minus 8 when `offset`; without it the caller applies the offset).
 std::pair<Value, Value> elementPair(OpBuilder &b, Location loc,
                                     const QuantizedPanel &q, Value k, int64_t j,
                                     bool offset) {
@@ -91,6 +84,8 @@ std::pair<Value, Value> elementPair(OpBuilder &b, Location loc,
   return {arith::SIToFPOp::create(b, loc, f32s, low),
           arith::SIToFPOp::create(b, loc, f32s, high)};
 }
+
+namespace {
 
 /// out [1, width] + a [1, K] · panelᵀ with the scales applied once per
 /// block: block accumulators of `vectors` lanes, kept in two sets over
@@ -272,7 +267,8 @@ Value dequantizedBlock(OpBuilder &b, Location loc, const QuantizedPanel &q,
 } // namespace
 
 Value vectorMatmulQuantizedPanels(OpBuilder &b, Location loc, Value a, Value w,
-                                  const BlockQuantization &quant, Value init) {
+                                  const BlockQuantization &quant, Value init,
+                                  bool amx) {
   Value scales = quant.scales;
   auto aType = cast<RankedTensorType>(a.getType());
   auto wType = cast<RankedTensorType>(w.getType());
@@ -291,21 +287,38 @@ Value vectorMatmulQuantizedPanels(OpBuilder &b, Location loc, Value a, Value w,
       k % groups != 0 || (nibbles && (k / groups) % 2 != 0))
     return nullptr;
   int64_t staticRows = aType.getDimSize(0);
-  return forEachPanel(
-      b, loc, a, init, panels, width,
-      [&](OpBuilder &fb, Value panel, Value out) {
-        QuantizedPanel q{w, scales,     quant.offsets,        panel,
-                         k, k / groups, width / kVectorLanes, nibbles};
-        return byRowCount(
-            fb, loc, staticRows, getSizes(fb, loc, a)[0],
-            [&](OpBuilder &ob) { return oneRow(ob, loc, a, out, q); },
-            [&](OpBuilder &sb) {
-              return accumulateKBlocks(
-                  sb, loc, a, out, k,
-                  [&](OpBuilder &kb, Value k0, OpFoldResult depth) {
-                    return dequantizedBlock(kb, loc, q, k0, depth);
-                  });
-            });
+  QuantizedPanel shape{w, scales,     quant.offsets,        Value(),
+                       k, k / groups, width / kVectorLanes, nibbles};
+  auto inPanels = [&](OpBuilder &pb, bool oneRowOnly) {
+    return forEachPanel(
+        pb, loc, a, init, panels, width,
+        [&](OpBuilder &fb, Value panel, Value out) {
+          QuantizedPanel q = shape;
+          q.panel = panel;
+          auto several = [&](OpBuilder &sb) {
+            return accumulateKBlocks(
+                sb, loc, a, out, k,
+                [&](OpBuilder &kb, Value k0, OpFoldResult depth) {
+                  return dequantizedBlock(kb, loc, q, k0, depth);
+                });
+          };
+          if (oneRowOnly)
+            return oneRow(fb, loc, a, out, q);
+          return byRowCount(
+              fb, loc, staticRows, getSizes(fb, loc, a)[0],
+              [&](OpBuilder &ob) { return oneRow(ob, loc, a, out, q); },
+              several);
+        });
+  };
+  if (!amx || staticRows == 1 || !amxTakesQuantizedPanels(shape))
+    return inPanels(b, /*oneRowOnly=*/false);
+  // Several rows on AMX tiles; the row count decided once per call, not per
+  // panel, so that decode splits no input.
+  return byRowCount(
+      b, loc, staticRows, getSizes(b, loc, a)[0],
+      [&](OpBuilder &ob) { return inPanels(ob, /*oneRowOnly=*/true); },
+      [&](OpBuilder &sb) {
+        return amxMatmulQuantizedPanels(sb, loc, a, shape, panels, init);
       });
 }
 

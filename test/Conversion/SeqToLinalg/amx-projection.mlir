@@ -1,0 +1,52 @@
+// RUN: seq-opt %s --split-input-file --seq-lower-for-cpu="amx=true" | FileCheck %s
+// RUN: seq-opt %s --split-input-file --seq-lower-for-cpu | FileCheck %s --check-prefix=NOAMX
+
+// Several rows of a block-quantized projection on an AMX target: the input
+// split into two bf16 terms (hi, and what hi leaves) laid out in 16x32
+// tiles, each panel repacked into bf16 pairs, tdpbf16ps of both terms into
+// four f32 tiles per block of 32, the tiles scaled into the accumulators;
+// the module marks itself for the runtime (seq_uses_amx). Without amx the
+// vector FMA kernel runs and nothing is marked.
+// CHECK: llvm.mlir.global external constant @seq_uses_amx(1 : i8)
+// CHECK-LABEL: func.func @prefill_q8
+// CHECK: arith.truncf {{.*}} : vector<16xf32> to vector<16xbf16>
+// CHECK: arith.subf
+// CHECK: arith.truncf {{.*}} : vector<16xf32> to vector<16xbf16>
+// CHECK: scf.forall
+// CHECK: vector.interleave {{.*}} : vector<16xbf16>
+// CHECK: amx.tile_zero : !amx.tile<16x16xf32>
+// CHECK: amx.tile_load {{.*}} into !amx.tile<16x32xbf16>
+// CHECK: amx.tile_mulf {{.*}} : !amx.tile<16x32xbf16>, !amx.tile<16x32xbf16>, !amx.tile<16x16xf32>
+// CHECK: amx.tile_store
+// CHECK: math.fma {{.*}} : vector<16xf32>
+// NOAMX-NOT: seq_uses_amx
+// NOAMX-LABEL: func.func @prefill_q8
+// NOAMX-NOT: amx.
+func.func @prefill_q8(%x: tensor<40x64xf32>, %w: tensor<2x64x32xi8>, %s: tensor<2x2x32xf16>) -> tensor<40x64xf32> {
+  %y = seq.linear %x, %w scales %s : tensor<40x64xf32>, tensor<2x64x32xi8> scales tensor<2x2x32xf16> -> tensor<40x64xf32>
+  return %y : tensor<40x64xf32>
+}
+
+// -----
+
+// One row (decode) keeps the vector kernel, which streams the weight once;
+// blocks that are not a multiple of 32 and affine blocks (offsets) too.
+// CHECK-NOT: seq_uses_amx
+// CHECK-LABEL: func.func @decode_q8
+// CHECK-NOT: amx.
+// CHECK-LABEL: func.func @blocks_of_16
+// CHECK-NOT: amx.
+// CHECK-LABEL: func.func @affine_q4
+// CHECK-NOT: amx.
+func.func @decode_q8(%x: tensor<1x64xf32>, %w: tensor<2x64x32xi8>, %s: tensor<2x2x32xf16>) -> tensor<1x64xf32> {
+  %y = seq.linear %x, %w scales %s : tensor<1x64xf32>, tensor<2x64x32xi8> scales tensor<2x2x32xf16> -> tensor<1x64xf32>
+  return %y : tensor<1x64xf32>
+}
+func.func @blocks_of_16(%x: tensor<40x64xf32>, %w: tensor<2x64x32xi8>, %s: tensor<2x4x32xf16>) -> tensor<40x64xf32> {
+  %y = seq.linear %x, %w scales %s : tensor<40x64xf32>, tensor<2x64x32xi8> scales tensor<2x4x32xf16> -> tensor<40x64xf32>
+  return %y : tensor<40x64xf32>
+}
+func.func @affine_q4(%x: tensor<40x64xf32>, %w: tensor<2x32x32xi8>, %s: tensor<2x2x32xf16>, %m: tensor<2x2x32xf16>) -> tensor<40x64xf32> {
+  %y = seq.linear %x, %w scales %s offsets %m {bits = 4} : tensor<40x64xf32>, tensor<2x32x32xi8> scales tensor<2x2x32xf16> offsets tensor<2x2x32xf16> -> tensor<40x64xf32>
+  return %y : tensor<40x64xf32>
+}
