@@ -1,8 +1,8 @@
 //===- AmxQuantizedMatmul.cpp - prefill x·Wᵀ on AMX tiles -----------------===//
 //
-// Several rows of x times a block-quantized W (symmetric 8- or 4-bit
-// blocks of 32 or a multiple of 32) on Intel AMX's bf16 tiles, keeping f32
-// accuracy:
+// Several rows of x times a block-quantized W (8- or 4-bit blocks of 32
+// or a multiple of 32, symmetric or affine) on Intel AMX's bf16 tiles,
+// keeping f32 accuracy:
 //
 //  - W's integer values are exact in bf16. Each task repacks its panel,
 //    2048 deep at a time, into the tiles' pair-interleaved layout
@@ -14,7 +14,8 @@
 //  - Per block of 32 k: tdpbf16ps of the 16x32 hi and lo tiles of 32 rows
 //    with 32x16 tiles of the panel into four 16x16 f32 tiles (exact
 //    products, f32 sums); the tiles are stored and added into the f32
-//    accumulators times the block's column scales.
+//    accumulators times the block's column scales (affine blocks: plus
+//    their offsets times the block's Σx, summed once per call).
 //
 // Measured on one core of an AMX host, M = 256, N = 5632, K = 2048
 // (bench/int8_gemm.c): 287 GFLOP/s against 129 for f32 FMAs on the
@@ -119,6 +120,59 @@ std::pair<Value, Value> splitInput(OpBuilder &b, Location loc, Value a,
   return {rows.getResult(0), rows.getResult(1)};
 }
 
+/// Σx over each block of `block` inputs of each row, [Mp, K/block] f32
+/// (padding rows zero): the affine blocks' offsets multiply it.
+Value blockSums(OpBuilder &b, Location loc, Value a, int64_t k, int64_t block) {
+  auto c = [&](OpBuilder &bb, int64_t x) { return indexConstant(bb, loc, x); };
+  Value m = getValueOrCreateConstantIndexOp(b, loc, getSizes(b, loc, a)[0]);
+  Value padded = arith::MulIOp::create(
+      b, loc,
+      arith::DivUIOp::create(b, loc,
+                             arith::AddIOp::create(b, loc, m, c(b, kRows - 1)),
+                             c(b, kRows)),
+      c(b, kRows));
+  Type f32 = b.getF32Type();
+  auto type = RankedTensorType::get({ShapedType::kDynamic, k / block}, f32);
+  Value zero = floatConstant(b, loc, f32, 0.0);
+  Value sums =
+      linalg::FillOp::create(
+          b, loc, zero,
+          tensor::EmptyOp::create(b, loc, type, ValueRange{padded}).getResult())
+          .getResult(0);
+  return scf::ForOp::create(
+             b, loc, c(b, 0), m, c(b, 1), ValueRange{sums},
+             [&](OpBuilder &rb, Location, Value row, ValueRange rowIt) {
+               auto groups = scf::ForOp::create(
+                   rb, loc, c(rb, 0), c(rb, k / block), c(rb, 1), rowIt,
+                   [&](OpBuilder &gb, Location, Value g, ValueRange it) {
+                     Value k0 = arith::MulIOp::create(gb, loc, g, c(gb, block));
+                     auto lanes = scf::ForOp::create(
+                         gb, loc, c(gb, 0), c(gb, block), c(gb, kVectorLanes),
+                         ValueRange{splatLanes(gb, loc, zero)},
+                         [&](OpBuilder &kb, Location, Value kk, ValueRange s) {
+                           Value x =
+                               readLanes(kb, loc, a,
+                                         ValueRange{row, arith::AddIOp::create(
+                                                             kb, loc, k0, kk)});
+                           scf::YieldOp::create(
+                               kb, loc,
+                               arith::AddFOp::create(kb, loc, s[0], x)
+                                   .getResult());
+                         });
+                     Value total = vector::ReductionOp::create(
+                         gb, loc, vector::CombiningKind::ADD,
+                         lanes.getResult(0));
+                     scf::YieldOp::create(
+                         gb, loc,
+                         tensor::InsertOp::create(gb, loc, total, it[0],
+                                                  ValueRange{row, g})
+                             .getResult());
+                   });
+               scf::YieldOp::create(rb, loc, groups.getResults());
+             })
+      .getResult(0);
+}
+
 /// Panel rows [k0, k0 + depth) (depth even) as bf16 pairs into `packed`
 /// [kChunk/2, 2·width]: element (k, n) at [(k - k0)/2, 2n + (k - k0)%2].
 void repackChunk(OpBuilder &b, Location loc, const QuantizedPanel &q,
@@ -131,6 +185,10 @@ void repackChunk(OpBuilder &b, Location loc, const QuantizedPanel &q,
         Value at = arith::AddIOp::create(kb, loc, k0, kk);
         Value row = arith::DivUIOp::create(kb, loc, kk, c(kb, 2));
         for (int64_t j = 0; j < q.vectors; ++j) {
+          // 4-bit values as nibble - 8, affine ones too (their offsets take
+          // + 8 · scale): centred values keep the products small where
+          // offset · Σx would cancel most of them (the split input's
+          // rounding then stays at the symmetric blocks' 1e-6 relative).
           auto [w0, w1] = elementPair(kb, loc, q, at, j, /*offset=*/true);
           Value pairs = vector::InterleaveOp::create(
               kb, loc, arith::TruncFOp::create(kb, loc, lanes, w0),
@@ -144,7 +202,7 @@ void repackChunk(OpBuilder &b, Location loc, const QuantizedPanel &q,
 
 /// out [M, width] + x · panelᵀ for one panel, M > 1.
 Value amxPanel(OpBuilder &b, Location loc, const QuantizedPanel &q, Value hi,
-               Value lo, Value out) {
+               Value lo, Value sums, Value out) {
   auto c = [&](OpBuilder &bb, int64_t x) { return indexConstant(bb, loc, x); };
   MLIRContext *ctx = b.getContext();
   Type f32 = b.getF32Type(), bf16 = b.getBF16Type();
@@ -264,13 +322,22 @@ Value amxPanel(OpBuilder &b, Location loc, const QuantizedPanel &q, Value hi,
                                 ValueRange{c(gb, 16 * i), c(gb, 0)}, cs[i],
                                 c(gb, 16));
                           // acc += tile · the block's column scales.
-                          Value scale[2];
-                          for (int t = 0; t < 2; ++t)
-                            scale[t] = readLanes(
-                                gb, loc, q.scales,
-                                ValueRange{q.panel, g,
-                                           arith::AddIOp::create(
-                                               gb, loc, n0, c(gb, 16 * t))});
+                          Value scale[2], offset[2];
+                          for (int t = 0; t < 2; ++t) {
+                            SmallVector<Value, 3> at = {
+                                q.panel, g,
+                                arith::AddIOp::create(gb, loc, n0,
+                                                      c(gb, 16 * t))};
+                            scale[t] = readLanes(gb, loc, q.scales, at);
+                            if (q.offsets)
+                              offset[t] = readLanes(gb, loc, q.offsets, at);
+                            if (q.offsets && q.nibbles)
+                              offset[t] = math::FmaOp::create(
+                                  gb, loc, scale[t],
+                                  splatLanes(gb, loc,
+                                             floatConstant(gb, loc, f32, 8.0)),
+                                  offset[t]);
+                          }
                           for (int i = 0; i < 2; ++i)
                             scf::ForOp::create(
                                 gb, loc, c(gb, 0), c(gb, 16), c(gb, 1),
@@ -279,6 +346,16 @@ Value amxPanel(OpBuilder &b, Location loc, const QuantizedPanel &q, Value hi,
                                     ValueRange) {
                                   Value r = arith::AddIOp::create(
                                       sb, loc, rr, c(sb, 16 * i));
+                                  // + offset · Σx of the row's block.
+                                  Value rowSum;
+                                  if (q.offsets)
+                                    rowSum = splatLanes(
+                                        sb, loc,
+                                        tensor::ExtractOp::create(
+                                            sb, loc, sums,
+                                            ValueRange{arith::AddIOp::create(
+                                                           sb, loc, m0, r),
+                                                       g}));
                                   for (int t = 0; t < 2; ++t) {
                                     Value tileRow = arith::AddIOp::create(
                                         sb, loc, rr, c(sb, 16 * (2 * i + t)));
@@ -289,11 +366,13 @@ Value amxPanel(OpBuilder &b, Location loc, const QuantizedPanel &q, Value hi,
                                                                 c(sb, 16 * t)};
                                     Value sum = vector::LoadOp::create(
                                         sb, loc, wide, acc, at);
-                                    vector::StoreOp::create(
-                                        sb, loc,
-                                        math::FmaOp::create(sb, loc, product,
-                                                            scale[t], sum),
-                                        acc, at);
+                                    Value next = math::FmaOp::create(
+                                        sb, loc, product, scale[t], sum);
+                                    if (q.offsets)
+                                      next = math::FmaOp::create(
+                                          sb, loc, rowSum, offset[t], next);
+                                    vector::StoreOp::create(sb, loc, next, acc,
+                                                            at);
                                   }
                                   scf::YieldOp::create(sb, loc);
                                 });
@@ -328,7 +407,7 @@ Value amxPanel(OpBuilder &b, Location loc, const QuantizedPanel &q, Value hi,
 } // namespace
 
 bool amxTakesQuantizedPanels(const QuantizedPanel &q) {
-  return !q.offsets && q.block % kDepth == 0 && q.k % kDepth == 0 &&
+  return q.block % kDepth == 0 && q.k % kDepth == 0 &&
          (q.vectors * kVectorLanes) % kColumns == 0;
 }
 
@@ -337,11 +416,13 @@ Value amxMatmulQuantizedPanels(OpBuilder &b, Location loc, Value a,
                                Value init) {
   std::pair<Value, Value> terms = splitInput(b, loc, a, shape.k);
   Value hi = terms.first, lo = terms.second;
+  Value sums =
+      shape.offsets ? blockSums(b, loc, a, shape.k, shape.block) : Value();
   return forEachPanel(b, loc, a, init, panels, shape.vectors * kVectorLanes,
                       [&](OpBuilder &fb, Value panel, Value out) {
                         QuantizedPanel q = shape;
                         q.panel = panel;
-                        return amxPanel(fb, loc, q, hi, lo, out);
+                        return amxPanel(fb, loc, q, hi, lo, sums, out);
                       });
 }
 

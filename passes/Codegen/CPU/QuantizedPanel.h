@@ -30,8 +30,8 @@ std::pair<mlir::Value, mlir::Value>
 elementPair(mlir::OpBuilder &b, mlir::Location loc, const QuantizedPanel &q,
             mlir::Value k, int64_t j, bool offset);
 
-/// Whether the AMX kernel takes the panels (symmetric blocks of a multiple
-/// of 32, K a multiple of 32, p a multiple of 32).
+/// Whether the AMX kernel takes the panels (blocks of a multiple of 32, K
+/// a multiple of 32, p a multiple of 32).
 bool amxTakesQuantizedPanels(const QuantizedPanel &q);
 
 /// init [M, panels · p] + a [M, K] · Wᵀ on AMX bf16 tiles, M > 1, one task

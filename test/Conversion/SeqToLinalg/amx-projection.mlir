@@ -30,14 +30,17 @@ func.func @prefill_q8(%x: tensor<40x64xf32>, %w: tensor<2x64x32xi8>, %s: tensor<
 // -----
 
 // One row (decode) keeps the vector kernel, which streams the weight once;
-// blocks that are not a multiple of 32 and affine blocks (offsets) too.
-// CHECK-NOT: seq_uses_amx
+// blocks that are not a multiple of 32 too. Affine blocks (offsets) add
+// offset · Σx of the block per row: Σx summed once per call.
 // CHECK-LABEL: func.func @decode_q8
 // CHECK-NOT: amx.
 // CHECK-LABEL: func.func @blocks_of_16
 // CHECK-NOT: amx.
 // CHECK-LABEL: func.func @affine_q4
-// CHECK-NOT: amx.
+// CHECK: vector.reduction <add>
+// CHECK: amx.tile_mulf
+// CHECK: math.fma
+// CHECK: math.fma
 func.func @decode_q8(%x: tensor<1x64xf32>, %w: tensor<2x64x32xi8>, %s: tensor<2x2x32xf16>) -> tensor<1x64xf32> {
   %y = seq.linear %x, %w scales %s : tensor<1x64xf32>, tensor<2x64x32xi8> scales tensor<2x2x32xf16> -> tensor<1x64xf32>
   return %y : tensor<1x64xf32>
