@@ -445,6 +445,12 @@ INSTANTIATE_TEST_SUITE_P(
                       Shape{9, 100, 64, false, true, "bf16", "BF16"},
                       Shape{1, 100, 64, false, true, "bf16", "BF16"},
                       Shape{16, 128, 512, false, true, "bf16", "F32"},
+                      // On an AMX host, several rows of bf16 panels run on
+                      // the tiles: K past two chunks of 2048 (blocks of 64
+                      // k per store), blocks of 32 (K = 2336) in panels of
+                      // 32; K = 2320 above is not a multiple of 32 (FMAs).
+                      Shape{33, 64, 4160, true, true, "bf16", "BF16"},
+                      Shape{40, 96, 2336, false, true, "bf16", "BF16"},
                       Shape{70, 128, 512, false, true, "f16", "F16"},
                       Shape{1, 96, 48, false, true, "f16", "F16"},
                       Shape{5, 128, 512, true, true, "f16", "F32"}),

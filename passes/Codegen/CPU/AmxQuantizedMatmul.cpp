@@ -189,10 +189,26 @@ void repackChunk(OpBuilder &b, Location loc, const QuantizedPanel &q,
           // + 8 · scale): centred values keep the products small where
           // offset · Σx would cancel most of them (the split input's
           // rounding then stays at the symmetric blocks' 1e-6 relative).
-          auto [w0, w1] = elementPair(kb, loc, q, at, j, /*offset=*/true);
-          Value pairs = vector::InterleaveOp::create(
-              kb, loc, arith::TruncFOp::create(kb, loc, lanes, w0),
-              arith::TruncFOp::create(kb, loc, lanes, w1));
+          Value pairs;
+          if (!q.scales) { // bf16 as stored: two rows interleaved
+            auto map =
+                AffineMap::get(3, 0, getAffineDimExpr(2, kb.getContext()));
+            Value pad = floatConstant(kb, loc, kb.getBF16Type(), 0.0);
+            Value col = c(kb, j * kVectorLanes);
+            auto rowAt = [&](Value k) -> Value {
+              return vector::TransferReadOp::create(
+                  kb, loc, lanes, q.values, ValueRange{q.panel, k, col}, pad,
+                  map, ArrayRef<bool>{true});
+            };
+            pairs = vector::InterleaveOp::create(
+                kb, loc, rowAt(at),
+                rowAt(arith::AddIOp::create(kb, loc, at, c(kb, 1))));
+          } else {
+            auto [w0, w1] = elementPair(kb, loc, q, at, j, /*offset=*/true);
+            pairs = vector::InterleaveOp::create(
+                kb, loc, arith::TruncFOp::create(kb, loc, lanes, w0),
+                arith::TruncFOp::create(kb, loc, lanes, w1));
+          }
           vector::StoreOp::create(kb, loc, pairs, packed,
                                   ValueRange{row, c(kb, 2 * j * kVectorLanes)});
         }
@@ -323,7 +339,7 @@ Value amxPanel(OpBuilder &b, Location loc, const QuantizedPanel &q, Value hi,
                                 c(gb, 16));
                           // acc += tile · the block's column scales.
                           Value scale[2], offset[2];
-                          for (int t = 0; t < 2; ++t) {
+                          for (int t = 0; t < 2 && q.scales; ++t) {
                             SmallVector<Value, 3> at = {
                                 q.panel, g,
                                 arith::AddIOp::create(gb, loc, n0,
@@ -366,8 +382,15 @@ Value amxPanel(OpBuilder &b, Location loc, const QuantizedPanel &q, Value hi,
                                                                 c(sb, 16 * t)};
                                     Value sum = vector::LoadOp::create(
                                         sb, loc, wide, acc, at);
-                                    Value next = math::FmaOp::create(
-                                        sb, loc, product, scale[t], sum);
+                                    Value next =
+                                        q.scales
+                                            ? math::FmaOp::create(sb, loc,
+                                                                  product,
+                                                                  scale[t], sum)
+                                                  .getResult()
+                                            : arith::AddFOp::create(
+                                                  sb, loc, product, sum)
+                                                  .getResult();
                                     if (q.offsets)
                                       next = math::FmaOp::create(
                                           sb, loc, rowSum, offset[t], next);
@@ -424,6 +447,27 @@ Value amxMatmulQuantizedPanels(OpBuilder &b, Location loc, Value a,
                         q.panel = panel;
                         return amxPanel(fb, loc, q, hi, lo, sums, out);
                       });
+}
+
+Value amxMatmulBf16Panels(OpBuilder &b, Location loc, Value a, Value w,
+                          Value init) {
+  auto wType = cast<RankedTensorType>(w.getType());
+  int64_t panels = wType.getDimSize(0), k = wType.getDimSize(1),
+          width = wType.getDimSize(2);
+  if (!wType.getElementType().isBF16() || !wType.hasStaticShape() ||
+      k % kDepth != 0 || width % kColumns != 0 || width > 4 * kVectorLanes)
+    return nullptr;
+  // No scales: the f32 tiles run over `block` k before they are added into
+  // the accumulators (one store per 256 k instead of per 32).
+  int64_t block = kDepth;
+  for (int64_t d : {256, 128, 64})
+    if (k % d == 0) {
+      block = d;
+      break;
+    }
+  QuantizedPanel shape{
+      w, Value(), Value(), Value(), k, block, width / kVectorLanes, false};
+  return amxMatmulQuantizedPanels(b, loc, a, shape, panels, init);
 }
 
 } // namespace seqc::cpu

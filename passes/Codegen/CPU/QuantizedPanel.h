@@ -41,6 +41,12 @@ mlir::Value amxMatmulQuantizedPanels(mlir::OpBuilder &b, mlir::Location loc,
                                      mlir::Value a, const QuantizedPanel &shape,
                                      int64_t panels, mlir::Value init);
 
+/// init [M, panels · p] + a [M, K] · Wᵀ for W in bf16 panels [N/p, K, p]
+/// (bf16 as stored: exact in the tiles) on AMX tiles, M > 1, or null where
+/// it does not apply (static shapes, K and p multiples of 32, p <= 64).
+mlir::Value amxMatmulBf16Panels(mlir::OpBuilder &b, mlir::Location loc,
+                                mlir::Value a, mlir::Value w, mlir::Value init);
+
 } // namespace seqc::cpu
 
 #endif // SEQC_PASSES_CODEGEN_CPU_QUANTIZEDPANEL_H

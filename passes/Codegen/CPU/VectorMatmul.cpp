@@ -26,6 +26,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Codegen/CPU/CpuKernels.h"
+#include "passes/Codegen/CPU/QuantizedPanel.h"
 #include "passes/Codegen/CPU/VectorLanes.h"
 #include "passes/Conversion/SeqToLinalg/LoweringUtils.h"
 
@@ -150,7 +151,7 @@ Value accumulateKBlocks(
 /// blocks of at most kMaxPanelDepth; one row (decode) streams the panel
 /// once, p/16 FMAs per element of a with no reduction across lanes.
 static Value vectorMatmulPanels(OpBuilder &b, Location loc, Value a, Value w,
-                                Value init) {
+                                Value init, bool amx) {
   auto wType = cast<RankedTensorType>(w.getType());
   int64_t panels = wType.getDimSize(0), k = wType.getDimSize(1),
           width = wType.getDimSize(2);
@@ -158,6 +159,24 @@ static Value vectorMatmulPanels(OpBuilder &b, Location loc, Value a, Value w,
       wType.isDynamicDim(1) || wType.isDynamicDim(2) || width % kLanes != 0 ||
       width > 4 * kLanes)
     return nullptr;
+  int64_t staticRows = cast<RankedTensorType>(a.getType()).getDimSize(0);
+  if (amx && staticRows != 1 && wType.getElementType().isBF16()) {
+    // Several rows of a bf16 weight on AMX tiles (AmxQuantizedMatmul.cpp),
+    // the row count decided once per call.
+    Value viaTiles;
+    Value result = byRowCount(
+        b, loc, staticRows, getSizes(b, loc, a)[0],
+        [&](OpBuilder &ob) {
+          return vectorMatmulPanels(ob, loc, a, w, init, /*amx=*/false);
+        },
+        [&](OpBuilder &sb) {
+          viaTiles = amxMatmulBf16Panels(sb, loc, a, w, init);
+          return viaTiles ? viaTiles
+                          : vectorMatmulPanels(sb, loc, a, w, init,
+                                               /*amx=*/false);
+        });
+    return result;
+  }
   return forEachPanel(
       b, loc, a, init, panels, width,
       [&](OpBuilder &fb, Value panel, Value out) {
@@ -193,7 +212,7 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
         cast<RankedTensorType>(init.getType()).getElementType() !=
             b.getF32Type())
       return nullptr;
-    return vectorMatmulPanels(b, loc, a, w, init);
+    return vectorMatmulPanels(b, loc, a, w, init, amx);
   }
   auto initType = cast<RankedTensorType>(init.getType());
   Type f32 = b.getF32Type();

@@ -53,3 +53,22 @@ func.func @affine_q4(%x: tensor<40x64xf32>, %w: tensor<2x32x32xi8>, %s: tensor<2
   %y = seq.linear %x, %w scales %s offsets %m {bits = 4} : tensor<40x64xf32>, tensor<2x32x32xi8> scales tensor<2x2x32xf16> offsets tensor<2x2x32xf16> -> tensor<40x64xf32>
   return %y : tensor<40x64xf32>
 }
+
+// -----
+
+// A bf16 weight in panels (kept as stored): the panel's rows are
+// interleaved as they are (no conversion), the tiles run over 64 k (K's
+// largest block of 256/128/64 that divides it) before they are added into
+// the accumulators, with no scales.
+// CHECK-LABEL: func.func @prefill_bf16
+// CHECK: scf.forall
+// CHECK: vector.transfer_read {{.*}} : tensor<2x64x32xbf16>, vector<16xbf16>
+// CHECK: vector.interleave
+// CHECK-COUNT-8: amx.tile_mulf
+// CHECK: amx.tile_store
+// CHECK-NOT: math.fma
+// CHECK: arith.addf {{.*}} : vector<16xf32>
+func.func @prefill_bf16(%x: tensor<40x64xf32>, %w: tensor<2x64x32xbf16>) -> tensor<40x64xf32> {
+  %y = seq.linear %x, %w : tensor<40x64xf32>, tensor<2x64x32xbf16> -> tensor<40x64xf32>
+  return %y : tensor<40x64xf32>
+}
