@@ -157,6 +157,9 @@ void buildSeqToLinalgPipeline(OpPassManager &pm,
   // Glue arithmetic written on whole tensors (residual adds, -exp(A_log))
   // becomes linalg so that it bufferizes.
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
+  // CPU: elementwise ops as 16-lane vector loops (not scalar libm calls).
+  if (options.target == "cpu")
+    pm.addNestedPass<func::FuncOp>(seqc::createVectorizeElementwise());
   // Vector kernels' exp/log1p/tanh as inline polynomials (LLVM would emit one
   // libm call per lane).
   seqc::ApproximateMathOptions approximate;

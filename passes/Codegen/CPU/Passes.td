@@ -42,6 +42,26 @@ def LowerForCpu : Pass<"seq-lower-for-cpu", "mlir::ModuleOp"> {
   ];
 }
 
+def VectorizeElementwise
+    : Pass<"seq-vectorize-elementwise", "mlir::func::FuncOp"> {
+  let summary = "Elementwise linalg.generic ops as 16-lane vector loops";
+  let description = [{
+    Rewrites each elementwise `linalg.generic` on tensors (two dims or
+    more, f32 operands, the last dim static, a multiple of 16 and
+    contiguous in every operand that uses it, a body of arith/math ops) as
+    an `scf.forall` over the outer dims with the last dim 16 lanes at a
+    time: the body's ops on `vector<16xf32>`, inputs that do not use the
+    last dim broadcast. Scalar loops would call libm's `expf` per element
+    (SiLU), which LLVM does not vectorise; `seq-approximate-math` then
+    gives the vector exp its polynomial. Runs before bufferization.
+  }];
+  let dependentDialects = [
+    "mlir::scf::SCFDialect",
+    "mlir::tensor::TensorDialect",
+    "mlir::vector::VectorDialect",
+  ];
+}
+
 def PackWeights : Pass<"seq-pack-weights", "mlir::ModuleOp"> {
   let summary = "Lay out projection weights in panels the CPU kernel streams";
   let description = [{
