@@ -70,6 +70,16 @@ Value readBuffer(OpBuilder &b, Location loc, Value tensor) {
       /*read_only=*/true);
 }
 
+/// M rounded up to whole steps of kRows rows (the row count of the kernel's
+/// input copies).
+Value paddedRows(OpBuilder &b, Location loc, Value m) {
+  Value step = indexConstant(b, loc, kRows);
+  Value steps = arith::DivUIOp::create(
+      b, loc,
+      arith::AddIOp::create(b, loc, m, indexConstant(b, loc, kRows - 1)), step);
+  return arith::MulIOp::create(b, loc, steps, step);
+}
+
 /// x [M, K] f32 as two bf16 terms in tiles, [Mp/16, K/32, 16, 32] with Mp
 /// = M rounded up to 32 (the padding rows zero): each tile's 1 KB is
 /// contiguous (rows 4 KB apart would share L1 sets: bench/int8_gemm.c
@@ -78,12 +88,8 @@ std::pair<Value, Value> splitInput(OpBuilder &b, Location loc, Value a,
                                    int64_t k) {
   auto c = [&](OpBuilder &bb, int64_t x) { return indexConstant(bb, loc, x); };
   Value m = getValueOrCreateConstantIndexOp(b, loc, getSizes(b, loc, a)[0]);
-  Value tileRows = arith::MulIOp::create(
-      b, loc,
-      arith::DivUIOp::create(b, loc,
-                             arith::AddIOp::create(b, loc, m, c(b, kRows - 1)),
-                             c(b, kRows)),
-      c(b, kRows / 16));
+  Value tileRows =
+      arith::DivUIOp::create(b, loc, paddedRows(b, loc, m), c(b, 16));
   Type bf16 = b.getBF16Type();
   auto type = RankedTensorType::get(
       {ShapedType::kDynamic, k / kDepth, 16, kDepth}, bf16);
@@ -125,12 +131,7 @@ std::pair<Value, Value> splitInput(OpBuilder &b, Location loc, Value a,
 Value blockSums(OpBuilder &b, Location loc, Value a, int64_t k, int64_t block) {
   auto c = [&](OpBuilder &bb, int64_t x) { return indexConstant(bb, loc, x); };
   Value m = getValueOrCreateConstantIndexOp(b, loc, getSizes(b, loc, a)[0]);
-  Value padded = arith::MulIOp::create(
-      b, loc,
-      arith::DivUIOp::create(b, loc,
-                             arith::AddIOp::create(b, loc, m, c(b, kRows - 1)),
-                             c(b, kRows)),
-      c(b, kRows));
+  Value padded = paddedRows(b, loc, m);
   Type f32 = b.getF32Type();
   auto type = RankedTensorType::get({ShapedType::kDynamic, k / block}, f32);
   Value zero = floatConstant(b, loc, f32, 0.0);
@@ -220,7 +221,6 @@ void repackChunk(OpBuilder &b, Location loc, const QuantizedPanel &q,
 Value amxPanel(OpBuilder &b, Location loc, const QuantizedPanel &q, Value hi,
                Value lo, Value sums, Value out) {
   auto c = [&](OpBuilder &bb, int64_t x) { return indexConstant(bb, loc, x); };
-  MLIRContext *ctx = b.getContext();
   Type f32 = b.getF32Type(), bf16 = b.getBF16Type();
   int64_t width = q.vectors * kVectorLanes;
   int64_t chunk = std::min(q.k, kChunk / q.block * q.block);
@@ -243,7 +243,6 @@ Value amxPanel(OpBuilder &b, Location loc, const QuantizedPanel &q, Value hi,
   auto cTile = amx::TileType::get({16, 16}, f32);
   auto wide = VectorType::get({kVectorLanes}, f32);
   Value aStride = c(b, kDepth), bStride = c(b, 2 * width);
-  (void)ctx;
   auto chunks = scf::ForOp::create(
       b, loc, c(b, 0), c(b, q.k), c(b, chunk), ValueRange{out},
       [&](OpBuilder &cb, Location, Value k0, ValueRange chunkIt) {

@@ -163,19 +163,16 @@ static Value vectorMatmulPanels(OpBuilder &b, Location loc, Value a, Value w,
   if (amx && staticRows != 1 && wType.getElementType().isBF16()) {
     // Several rows of a bf16 weight on AMX tiles (AmxQuantizedMatmul.cpp),
     // the row count decided once per call.
-    Value viaTiles;
-    Value result = byRowCount(
+    return byRowCount(
         b, loc, staticRows, getSizes(b, loc, a)[0],
         [&](OpBuilder &ob) {
           return vectorMatmulPanels(ob, loc, a, w, init, /*amx=*/false);
         },
         [&](OpBuilder &sb) {
-          viaTiles = amxMatmulBf16Panels(sb, loc, a, w, init);
-          return viaTiles ? viaTiles
-                          : vectorMatmulPanels(sb, loc, a, w, init,
-                                               /*amx=*/false);
+          if (Value viaTiles = amxMatmulBf16Panels(sb, loc, a, w, init))
+            return viaTiles;
+          return vectorMatmulPanels(sb, loc, a, w, init, /*amx=*/false);
         });
-    return result;
   }
   return forEachPanel(
       b, loc, a, init, panels, width,
