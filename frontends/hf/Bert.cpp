@@ -89,8 +89,9 @@ Value buildBert(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
         e.linear(x, p + ".attention.self.value", hidden, hidden, true), heads,
         headDim);
     Value o = seq::AttentionOp::create(b, loc, q, k, v, Value(), Value(),
-                                       nullptr, false, nullptr, nullptr,
-                                       nullptr, nullptr, nullptr, nullptr);
+                                       /*key_scales=*/Value(), Value(), nullptr,
+                                       false, nullptr, nullptr, nullptr,
+                                       nullptr, nullptr, nullptr);
     Value attn = e.linear(e.mergeHeads(o), p + ".attention.output.dense",
                           hidden, hidden, true);
     x = e.layernorm(e.add(x, attn), p + ".attention.output.LayerNorm", hidden,

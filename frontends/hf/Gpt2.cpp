@@ -78,22 +78,16 @@ Value buildGpt2(ModelEmitter &e, HfConfig &c, StringRef, int64_t maxPositions) {
     Value k = e.splitHeads(e.sliceLast(qkv, hidden, hidden), heads, headDim);
     Value v =
         e.splitHeads(e.sliceLast(qkv, 2 * hidden, hidden), heads, headDim);
-    std::string kName = "layers." + std::to_string(i) + ".k_cache";
-    std::string vName = "layers." + std::to_string(i) + ".v_cache";
-    Value kc = e.appendToCache(
-        e.addKvCache(kName, {1, maxPositions, heads, headDim}), k);
-    Value vc = e.appendToCache(
-        e.addKvCache(vName, {1, maxPositions, heads, headDim}), v);
-    e.setState(kName, kc);
-    e.setState(vName, vc);
+    ModelEmitter::KvCache cache = e.cacheKeysValues(
+        "layers." + std::to_string(i), k, v, maxPositions, /*ring=*/false);
     Value kvLength = arith::AddIOp::create(b, loc, e.position(), e.length());
     double scale = scaleWeights ? 1.0 / std::sqrt(double(headDim)) : 1.0;
     if (byLayer)
       scale /= double(i + 1);
     Value o = seq::AttentionOp::create(
-        b, loc, q, kc, vc, Value(), kvLength,
-        b.getF32FloatAttr(static_cast<float>(scale)), true, nullptr, nullptr,
-        nullptr, nullptr, nullptr, nullptr);
+        b, loc, q, cache.keys, cache.values, Value(), kvLength, cache.keyScales,
+        cache.valueScales, b.getF32FloatAttr(static_cast<float>(scale)), true,
+        nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
     x = e.add(x, e.linear(e.mergeHeads(o), p + ".attn.c_proj", hidden, hidden,
                           true, true));
     h = e.layernorm(x, p + ".ln_2", hidden, eps);

@@ -223,9 +223,11 @@ importHuggingFace(MLIRContext *context, const std::string &folder,
     emitter.setKvCacheElement(BFloat16Type::get(context));
   else if (options.kvCache == "f16")
     emitter.setKvCacheElement(Float16Type::get(context));
+  else if (options.kvCache == "q8")
+    emitter.setKvCacheElement(IntegerType::get(context, 8));
   else if (options.kvCache != "f32") {
-    error =
-        "--kv-cache expects f32, bf16 or f16, got '" + options.kvCache + "'";
+    error = "--kv-cache expects f32, bf16, f16 or q8, got '" + options.kvCache +
+            "'";
     return nullptr;
   }
   // GPTQ/AWQ checkpoints: read as they are packed, never requantized.

@@ -57,7 +57,8 @@ struct ImportOptions {
   int64_t maxTokensPerCall = 512;
   /// What projection weights are kept in (--weights).
   WeightFormat weights = WeightFormat::Auto;
-  /// What attention KV caches hold (--kv-cache): "f32", "bf16" or "f16".
+  /// What attention KV caches hold (--kv-cache): "f32", "bf16", "f16" or
+  /// "q8" (8-bit blocks with f16 scales).
   std::string kvCache = "f32";
 };
 

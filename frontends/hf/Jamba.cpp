@@ -101,16 +101,13 @@ Value buildJamba(ModelEmitter &e, HfConfig &c, StringRef,
       Value v = e.splitHeads(e.linear(h, p + ".self_attn.v_proj",
                                       kvHeads * headDim, hidden, false),
                              kvHeads, headDim);
-      Value kc = e.appendToCache(
-          e.addKvCache(s + ".k_cache", {1, maxPositions, kvHeads, headDim}), k);
-      Value vc = e.appendToCache(
-          e.addKvCache(s + ".v_cache", {1, maxPositions, kvHeads, headDim}), v);
-      e.setState(s + ".k_cache", kc);
-      e.setState(s + ".v_cache", vc);
+      ModelEmitter::KvCache cache =
+          e.cacheKeysValues(s, k, v, maxPositions, /*ring=*/false);
       Value kvLength = arith::AddIOp::create(b, loc, e.position(), e.length());
-      Value o = seq::AttentionOp::create(b, loc, q, kc, vc, Value(), kvLength,
-                                         nullptr, true, nullptr, nullptr,
-                                         nullptr, nullptr, nullptr, nullptr);
+      Value o = seq::AttentionOp::create(
+          b, loc, q, cache.keys, cache.values, Value(), kvLength,
+          cache.keyScales, cache.valueScales, nullptr, true, nullptr, nullptr,
+          nullptr, nullptr, nullptr, nullptr);
       x = e.add(x, e.linear(e.mergeHeads(o), p + ".self_attn.o_proj", hidden,
                             heads * headDim, false));
     } else {

@@ -255,22 +255,17 @@ Value buildLlamaFamily(ModelEmitter &e, HfConfig &c, StringRef arch,
                            kvHeads, headDim);
     q = rope(e, q, positions, theta, scaling);
     k = rope(e, k, positions, theta, scaling);
-    std::string kName = "layers." + std::to_string(i) + ".k_cache";
-    std::string vName = "layers." + std::to_string(i) + ".v_cache";
     // Sliding-window layers keep a ring of window + tokens-per-call - 1
     // slots when that is smaller than the session's positions.
     int64_t window = windows[i];
     int64_t ring = e.ringSlots(window, maxPositions);
     int64_t slots = ring ? ring : maxPositions;
-    Value kState = e.addKvCache(kName, {1, slots, kvHeads, headDim});
-    Value vState = e.addKvCache(vName, {1, slots, kvHeads, headDim});
-    Value kc = ring ? e.appendToRing(kState, k) : e.appendToCache(kState, k);
-    Value vc = ring ? e.appendToRing(vState, v) : e.appendToCache(vState, v);
-    e.setState(kName, kc);
-    e.setState(vName, vc);
+    ModelEmitter::KvCache cache =
+        e.cacheKeysValues("layers." + std::to_string(i), k, v, slots, ring > 0);
     Value kvLength = arith::AddIOp::create(b, loc, e.position(), e.length());
     Value o = seq::AttentionOp::create(
-        b, loc, q, kc, vc, /*bias=*/Value(), kvLength, /*scale=*/nullptr,
+        b, loc, q, cache.keys, cache.values, /*bias=*/Value(), kvLength,
+        cache.keyScales, cache.valueScales, /*scale=*/nullptr,
         /*causal=*/true,
         window > 0 ? b.getI64IntegerAttr(window) : IntegerAttr(), nullptr,
         nullptr, nullptr, nullptr, nullptr, /*ring=*/ring > 0);

@@ -10,6 +10,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include "llvm/ADT/StringSwitch.h"
@@ -633,6 +634,127 @@ Value ModelEmitter::addState(StringRef name, ArrayRef<int64_t> shape,
 Value ModelEmitter::addKvCache(StringRef name, ArrayRef<int64_t> shape) {
   ++kvCaches;
   return addState(name, shape, kvElement);
+}
+
+/// Elements per scale of an 8-bit cache over head dim `dim`: ggml's blocks
+/// of 32, or the whole head vector when 32 does not divide it.
+static int64_t cacheBlock(int64_t dim) { return dim % 32 == 0 ? 32 : dim; }
+
+/// `values` [1, S, H, D] f32 as symmetric 8-bit blocks of `block` along D,
+/// rounded as ggml's quantize_row_q8_0_ref: d = amax / 127, q = x · (1/d)
+/// rounded half away from zero, the scale stored as f16(d). Returns the i8
+/// values [1, S, H, D] and the f16 scales [1, S, H, D / block].
+static std::pair<Value, Value> quantizeBlocks(OpBuilder &b, Location loc,
+                                              Value values, int64_t block) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(values.getType());
+  int64_t dim = type.getDimSize(3), blocks = dim / block;
+  Type f32 = b.getF32Type(), f16 = b.getF16Type(), i8 = b.getI8Type();
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, values);
+  SmallVector<OpFoldResult> blockSizes(sizes.begin(), sizes.begin() + 3);
+  blockSizes.push_back(b.getIndexAttr(blocks));
+  SmallVector<OpFoldResult> splitSizes(blockSizes);
+  splitSizes.push_back(b.getIndexAttr(block));
+  SmallVector<int64_t> blockShape(type.getShape().take_front(3));
+  blockShape.push_back(blocks);
+  SmallVector<int64_t> splitShape(blockShape);
+  splitShape.push_back(block);
+  SmallVector<ReassociationIndices> lastSplit = {{0}, {1}, {2}, {3, 4}};
+  Value split = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(splitShape, f32), values, lastSplit,
+      splitSizes);
+
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  AffineMap all = AffineMap::get(5, 0, {d(0), d(1), d(2), d(3), d(4)}, ctx);
+  AffineMap perBlock = AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx);
+  AffineMap blockId = AffineMap::get(4, 0, {d(0), d(1), d(2), d(3)}, ctx);
+  auto parallel = utils::IteratorType::parallel;
+  SmallVector<utils::IteratorType> reduceLast(4, parallel);
+  reduceLast.push_back(utils::IteratorType::reduction);
+  auto constant = [&](OpBuilder &nb, Location l, float v) {
+    return arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(v)).getResult();
+  };
+  // d = amax / 127 per block.
+  Value init = tensor::EmptyOp::create(b, loc, blockSizes, f32);
+  Value zeros =
+      linalg::FillOp::create(b, loc, constant(b, loc, 0), init).getResult(0);
+  Value amax =
+      linalg::GenericOp::create(
+          b, loc, zeros.getType(), split, zeros, {all, perBlock}, reduceLast,
+          [](OpBuilder &nb, Location l, ValueRange a) {
+            Value m = arith::MaximumFOp::create(
+                nb, l, a[1], math::AbsFOp::create(nb, l, a[0]));
+            linalg::YieldOp::create(nb, l, m);
+          })
+          .getResult(0);
+  Value scaleInit = tensor::EmptyOp::create(b, loc, blockSizes, f32);
+  Value scale =
+      linalg::GenericOp::create(
+          b, loc, scaleInit.getType(), amax, scaleInit, {blockId, blockId},
+          SmallVector<utils::IteratorType>(4, parallel),
+          [&](OpBuilder &nb, Location l, ValueRange a) {
+            linalg::YieldOp::create(nb, l,
+                                    ValueRange{arith::DivFOp::create(
+                                        nb, l, a[0], constant(nb, l, 127))});
+          })
+          .getResult(0);
+  Value scales16 = arith::TruncFOp::create(
+                       b, loc, RankedTensorType::get(blockShape, f16), scale)
+                       .getResult();
+  Value qInit = tensor::EmptyOp::create(b, loc, splitSizes, i8);
+  Value q =
+      linalg::GenericOp::create(
+          b, loc, qInit.getType(), ValueRange{split, scale}, qInit,
+          {all, perBlock, all}, SmallVector<utils::IteratorType>(5, parallel),
+          [&](OpBuilder &nb, Location l, ValueRange a) {
+            Value zero = constant(nb, l, 0);
+            Value isZero = arith::CmpFOp::create(
+                nb, l, arith::CmpFPredicate::OEQ, a[1], zero);
+            Value inverse = arith::SelectOp::create(
+                nb, l, isZero, zero,
+                arith::DivFOp::create(nb, l, constant(nb, l, 1), a[1]));
+            Value r = math::RoundOp::create(
+                nb, l, arith::MulFOp::create(nb, l, a[0], inverse));
+            linalg::YieldOp::create(
+                nb, l, ValueRange{arith::FPToSIOp::create(nb, l, i8, r)});
+          })
+          .getResult(0);
+  SmallVector<int64_t> shape(type.getShape());
+  Value packed = tensor::CollapseShapeOp::create(
+      b, loc, RankedTensorType::get(shape, i8), q, lastSplit);
+  return {packed, scales16};
+}
+
+ModelEmitter::KvCache ModelEmitter::cacheKeysValues(StringRef prefix, Value k,
+                                                    Value v, int64_t slots,
+                                                    bool ring) {
+  KvCache cache;
+  auto write = [&](StringRef suffix, Value values, Type element) {
+    auto type = cast<RankedTensorType>(values.getType());
+    SmallVector<int64_t> shape = {1, slots, type.getDimSize(2),
+                                  type.getDimSize(3)};
+    std::string name = (prefix + suffix).str();
+    Value state =
+        element ? addState(name, shape, element) : addKvCache(name, shape);
+    Value next =
+        ring ? appendToRing(state, values) : appendToCache(state, values);
+    setState(name, next);
+    return next;
+  };
+  if (!kvElement || !kvElement.isInteger(8)) {
+    cache.keys = write(".k_cache", k, Type());
+    cache.values = write(".v_cache", v, Type());
+    return cache;
+  }
+  auto quantized = [&](StringRef name, Value x, Value &values, Value &scales) {
+    int64_t dim = cast<RankedTensorType>(x.getType()).getDimSize(3);
+    auto [q, s] = quantizeBlocks(b, location, x, cacheBlock(dim));
+    values = write((name + "_cache").str(), q, Type());
+    scales = write((name + "_scales").str(), s, b.getF16Type());
+  };
+  quantized(".k", k, cache.keys, cache.keyScales);
+  quantized(".v", v, cache.values, cache.valueScales);
+  return cache;
 }
 
 void ModelEmitter::setState(StringRef name, Value next) {

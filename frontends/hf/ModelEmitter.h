@@ -131,7 +131,22 @@ public:
   /// element type (f32, or bf16/f16 with --kv-cache; appendToCache and
   /// appendToRing round the new keys and values to it).
   mlir::Value addKvCache(llvm::StringRef name, llvm::ArrayRef<int64_t> shape);
+  /// The KV caches' element type: f32, bf16, f16, or i8 for 8-bit blocks
+  /// with f16 scales (cacheKeysValues).
   void setKvCacheElement(mlir::Type element) { kvElement = element; }
+
+  /// One attention layer's caches after this call's keys and values are
+  /// written: what seq.attention reads (the scales null unless 8-bit).
+  struct KvCache {
+    mlir::Value keys, values, keyScales, valueScales;
+  };
+  /// Adds the states `<prefix>.k_cache` and `.v_cache` [1, slots, heads,
+  /// dim] (8-bit caches also `.k_scales` and `.v_scales`, a scale per
+  /// block of 32 along dim, or per head vector when 32 does not divide
+  /// it), writes `k` and `v` [1, S, heads, dim] at this call's positions
+  /// (into a ring with `ring`) and sets the states.
+  KvCache cacheKeysValues(llvm::StringRef prefix, mlir::Value k, mlir::Value v,
+                          int64_t slots, bool ring);
   /// Whether the model has a KV cache.
   bool hasKvCache() const { return kvCaches > 0; }
   void setState(llvm::StringRef name, mlir::Value next);

@@ -588,6 +588,7 @@ struct FuseAttentionPass : seqc::impl::FuseAttentionBase<FuseAttentionPass> {
         m.bias ? toBiasLayout(b, loc, m.bias, m.batchDims + 2) : Value();
     auto attention = seq::AttentionOp::create(
         b, loc, q, k, v, bias, /*kv_length=*/Value(),
+        /*key_scales=*/Value(), /*value_scales=*/Value(),
         b.getF32FloatAttr(static_cast<float>(m.scale)), m.causal,
         /*sliding_window=*/nullptr, nullptr, nullptr, nullptr, nullptr,
         nullptr);

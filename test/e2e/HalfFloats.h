@@ -30,16 +30,20 @@ inline uint16_t toF16(float x) {
   return bits;
 }
 
+/// The value of IEEE half bits `bits`.
+inline float fromF16(uint16_t bits) {
+  _Float16 h;
+  std::memcpy(&h, &bits, sizeof h);
+  return static_cast<float>(h);
+}
+
 /// `x` rounded to `dtype` ("bf16", "f16"; anything else leaves it).
 inline float rounded(float x, const std::string &dtype) {
   if (dtype == "bf16") {
     uint32_t bits = uint32_t(toBf16(x)) << 16;
     std::memcpy(&x, &bits, sizeof x);
   } else if (dtype == "f16") {
-    _Float16 h;
-    uint16_t bits = toF16(x);
-    std::memcpy(&h, &bits, sizeof h);
-    x = static_cast<float>(h);
+    x = fromF16(toF16(x));
   }
   return x;
 }

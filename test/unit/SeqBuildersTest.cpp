@@ -93,6 +93,7 @@ TEST_F(SeqBuilderTest, AttentionInfersQueryHeadsAndValueHeadDim) {
   auto op = AttentionOp::create(builder, loc(), body->getArgument(0),
                                 body->getArgument(1), body->getArgument(2),
                                 /*bias=*/Value(), /*kv_length=*/Value(),
+                                /*key_scales=*/Value(), Value(),
                                 /*scale=*/nullptr, /*causal=*/nullptr,
                                 /*sliding_window=*/nullptr,
                                 /*dilation_rate=*/nullptr,
@@ -153,9 +154,9 @@ TEST_F(SeqBuilderTest, VerifierNamesMismatchedDims) {
   // A GQA layout whose query heads are not a multiple of the KV heads.
   Block *body = startFunction({tensor({1, 8, 6, 16}), tensor({1, 8, 4, 16})});
   Value q = body->getArgument(0), kv = body->getArgument(1);
-  AttentionOp::create(builder, loc(), q, kv, kv, Value(), Value(), nullptr,
-                      builder.getUnitAttr(), nullptr, nullptr, nullptr, nullptr,
-                      nullptr, nullptr, /*ring=*/nullptr);
+  AttentionOp::create(builder, loc(), q, kv, kv, Value(), Value(), Value(),
+                      Value(), nullptr, builder.getUnitAttr(), nullptr, nullptr,
+                      nullptr, nullptr, nullptr, nullptr, /*ring=*/nullptr);
   func::ReturnOp::create(builder, loc());
   EXPECT_EQ(verifyMessage(), "'seq.attention' op expected query heads (6) to "
                              "be a multiple of key/value heads (4)");

@@ -754,6 +754,63 @@ CASES = [
         ],
     },
     {
+        "name": "llama_kv_q8",
+        "class": "LlamaForCausalLM",
+        "config": "LlamaConfig",
+        "seed": 1040,
+        "prompt_len": 13,
+        "kv_cache": "q8",
+        "import_flags": "--kv-cache=q8",
+        "kwargs": dict(SMALL_LLAMA, head_dim=32),
+        "notes": [
+            "model.safetensors stores float32. The logits are those of transformers with "
+            "eager attention reading keys (after RoPE) and values quantized to ggml's Q8_0 "
+            "along the head dim (blocks of 32, f16 scale; gguf.quants, llama.cpp's own "
+            "Python quantizer) and back: what an 8-bit KV cache holds. Import with "
+            "--kv-cache=q8.",
+        ],
+    },
+    {
+        "name": "mistral_ring_kv_q8",
+        "class": "MistralForCausalLM",
+        "config": "MistralConfig",
+        "seed": 1041,
+        "prompt_len": 13,
+        "kv_cache": "q8",
+        "import_flags": "--kv-cache=q8 --max-tokens-per-call 3",
+        "kwargs": dict(
+            vocab_size=128, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=2, head_dim=32,
+            max_position_embeddings=128, rms_norm_eps=1e-5, rope_theta=10000.0,
+            sliding_window=5, tie_word_embeddings=False, bos_token_id=1, eos_token_id=2,
+        ),
+        "notes": [
+            "Sliding window 5 with --max-tokens-per-call 3: ring KV caches of 7 slots held "
+            "as 8-bit blocks (--kv-cache=q8), their scales in rings beside them. The logits "
+            "are those of transformers with eager attention reading keys and values through "
+            "ggml's Q8_0 along the head dim and back.",
+        ],
+    },
+    {
+        "name": "gpt2_kv_q8",
+        "class": "GPT2LMHeadModel",
+        "config": "GPT2Config",
+        "seed": 1042,
+        "prompt_len": 13,
+        "kv_cache": "q8",
+        "import_flags": "--kv-cache=q8",
+        "kwargs": dict(
+            vocab_size=100, n_embd=64, n_layer=2, n_head=2, n_positions=64,
+            layer_norm_epsilon=1e-5, activation_function="gelu_new",
+            bos_token_id=0, eos_token_id=0,
+        ),
+        "notes": [
+            "Head dim 32. The logits are those of transformers with eager attention reading "
+            "keys and values through ggml's Q8_0 along the head dim and back "
+            "(--kv-cache=q8).",
+        ],
+    },
+    {
         "name": "llama_gptq",
         "class": "LlamaForCausalLM",
         "config": "LlamaConfig",
@@ -954,8 +1011,9 @@ def apply_storage(case, model):
 
 class KvRounding:
     """For a case with "kv_cache": the reference model's eager attention reads
-    keys and values rounded to that dtype (to nearest even) and back, as a
-    narrow KV cache stores them; with or without transformers' own cache
+    keys and values rounded to that dtype (to nearest even; "q8": ggml's Q8_0
+    blocks of 32 along the head dim) and back, as a narrow KV cache stores
+    them; with or without transformers' own cache
     (rounding is idempotent), so the cache-free forward agrees too. Patches
     the modeling module's eager_attention_forward, restored on exit."""
 
@@ -971,11 +1029,18 @@ class KvRounding:
 
         self.module = sys.modules[getattr(transformers, self.case["class"]).__module__]
         self.original = original = self.module.eager_attention_forward
-        narrow = getattr(torch, dtype)
+
+        if dtype == "q8":
+            def narrow(x):  # ggml's Q8_0 along the head dim, and back
+                assert x.shape[-1] % 32 == 0, "q8 goldens need head dims of 32k"
+                flat = x.detach().reshape(-1, x.shape[-1])
+                return block_round_trip(flat, "q8_0").reshape(x.shape)
+        else:
+            def narrow(x):
+                return x.to(getattr(torch, dtype)).float()
 
         def rounded(module, query, key, value, *args, **kwargs):
-            return original(module, query, key.to(narrow).float(), value.to(narrow).float(),
-                            *args, **kwargs)
+            return original(module, query, narrow(key), narrow(value), *args, **kwargs)
 
         self.module.eager_attention_forward = rounded
         return self

@@ -138,7 +138,8 @@ static bool importHuggingFaceModel(const std::string &folder,
 static const char *kImportUsage =
     "usage: seqc import hf MODEL_DIR -o model.mlir [--max-positions N]\n"
     "                      [--max-tokens-per-call N] [--weights=FORMAT]\n"
-    "                      [--weights-out FILE] [--kv-cache=f32|bf16|f16]\n"
+    "                      [--weights-out FILE]\n"
+    "                      [--kv-cache=f32|bf16|f16|q8]\n"
     "\n"
     "Imports a Hugging Face model folder (config.json + *.safetensors) into\n"
     "the seq dialect. Weights stay in the folder; pass it to the runtime\n"
@@ -174,11 +175,15 @@ static const char *kImportUsage =
     "                      GPTQ/AWQ import) writes the weights\n"
     "                      (default: the output's name with\n"
     "                      .<format>.safetensors in place of .mlir)\n"
-    "  --kv-cache=f32|bf16|f16\n"
+    "  --kv-cache=f32|bf16|f16|q8\n"
     "                      what attention KV caches hold (default f32):\n"
-    "                      bf16/f16 halve their memory and decode traffic;\n"
-    "                      new keys and values are rounded to nearest even\n"
-    "                      as they are stored, attention computes in f32\n"
+    "                      bf16/f16 halve their memory and decode traffic\n"
+    "                      (new keys and values rounded to nearest even as\n"
+    "                      they are stored); q8 keeps 8-bit values with an\n"
+    "                      f16 scale per block of 32 along the head dim\n"
+    "                      (llama.cpp's q8_0 cache; one scale per head\n"
+    "                      vector when 32 does not divide it): about a\n"
+    "                      quarter of f32. Attention computes in f32\n"
     "  --time-report       print how long the import took (the compile's\n"
     "                      phases: seqc model.mlir --time-report)\n";
 
@@ -218,9 +223,9 @@ int seqc::importCommand(int argc, char **argv) {
       std::string v = a.size() > 10  ? a.substr(11)
                       : i + 1 < argc ? argv[++i]
                                      : "";
-      if (v != "f32" && v != "bf16" && v != "f16") {
-        llvm::errs() << "seqc: error: --kv-cache expects f32, bf16 or f16, "
-                        "got '"
+      if (v != "f32" && v != "bf16" && v != "f16" && v != "q8") {
+        llvm::errs() << "seqc: error: --kv-cache expects f32, bf16, f16 or "
+                        "q8, got '"
                      << v << "'\n";
         return 1;
       }

@@ -64,17 +64,61 @@ static LogicalResult verifyBlockSparse(AttentionOp op, const NamedTensor &key) {
   return success();
 }
 
+/// An 8-bit KV cache: i8 key and value with both scales, f32 query, and
+/// scales [B, Skv, Hkv, D / block] of a float type, block dividing D.
+static LogicalResult verifyCacheScales(AttentionOp op, const NamedTensor &query,
+                                       const NamedTensor &key,
+                                       const NamedTensor &value) {
+  bool quantized = key.type.getElementType().isInteger(8);
+  if (bool(op.getKeyScales()) != bool(op.getValueScales()))
+    return op.emitOpError("expected key and value scales together");
+  if (!op.getKeyScales()) {
+    if (quantized || value.type.getElementType().isInteger(8))
+      return op.emitOpError("expected scales for an i8 (8-bit) KV cache");
+    return success();
+  }
+  if (!quantized || !value.type.getElementType().isInteger(8))
+    return op.emitOpError("expected i8 key and value with scales, got ")
+           << key.type.getElementType() << " and "
+           << value.type.getElementType();
+  if (!query.type.getElementType().isF32())
+    return op.emitOpError("expected an f32 query over an 8-bit KV cache");
+  for (auto [scales, values] :
+       {std::pair{NamedTensor(op.getKeyScales(), "key scales"), &key},
+        std::pair{NamedTensor(op.getValueScales(), "value scales"), &value}}) {
+    if (!isa<Float16Type, BFloat16Type, Float32Type>(
+            scales.type.getElementType()))
+      return op.emitOpError("expected f16, bf16 or f32 ")
+             << scales.name << ", got " << scales.type.getElementType();
+    for (int64_t d = 0; d < 3; ++d)
+      if (failed(matchDim(op, scales, d, *values, d)))
+        return failure();
+    int64_t dim = values->dim(3), blocks = scales.dim(3);
+    if (!ShapedType::isDynamic(dim) && !ShapedType::isDynamic(blocks) &&
+        (blocks <= 0 || dim % blocks != 0))
+      return op.emitOpError("expected ")
+             << scales.name << " dim 3 (" << blocks << ") to divide the "
+             << values->name << "'s head dim (" << dim << ") into equal blocks";
+  }
+  return success();
+}
+
 LogicalResult AttentionOp::verify() {
   NamedTensor query(getQuery(), "query"), key(getKey(), "key"),
       value(getValue(), "value");
-  // A narrow KV cache: key and value may be bf16/f16 (read widened) under
-  // an f32 query; everything else shares the query's element type.
+  // A narrow KV cache: key and value may be bf16/f16 (read widened) or i8
+  // with scales under an f32 query; everything else shares the query's
+  // element type.
   Type element = query.type.getElementType(),
        kvElement = key.type.getElementType();
+  if (failed(verifyCacheScales(*this, query, key, value)))
+    return failure();
   if (kvElement != element &&
-      !(element.isF32() && (kvElement.isBF16() || kvElement.isF16())))
+      !(element.isF32() &&
+        (kvElement.isBF16() || kvElement.isF16() || kvElement.isInteger(8))))
     return emitOpError("expected key of the query's element type ")
-           << element << " (or bf16/f16 under an f32 query), got " << kvElement;
+           << element << " (or bf16/f16/i8 under an f32 query), got "
+           << kvElement;
   if (value.type.getElementType() != kvElement)
     return emitOpError("expected value of the key's element type ")
            << kvElement << ", got " << value.type.getElementType();

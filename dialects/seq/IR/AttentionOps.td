@@ -41,6 +41,13 @@ def Seq_AttentionOp : Seq_Op<"attention", [Pure, AttrSizedOperandSegments,
     are widened exactly as they are read; scores, softmax, the output and
     `bias` stay f32.
 
+    **8-bit KV caches.** With `scales(%ks, %vs)`, key and value are i8 in
+    symmetric blocks along their head dim: key element `[b, j, h, d]` is
+    `f32(key[b, j, h, d]) · f32(ks[b, j, h, d / block])` with
+    `block = Dk / (ks dim 3)`, and likewise value with `vs` and `Dv`. Blocks
+    of 32 with f16 scales are ggml's q8_0 cache; one block per head vector
+    is a scale per (position, head). The query is f32.
+
     **Mask algebra.** Key `j` is visible to query `i` (absolute positions) iff
     ```
     (!causal || j <= i) &&
@@ -83,6 +90,11 @@ def Seq_AttentionOp : Seq_Op<"attention", [Pure, AttrSizedOperandSegments,
     %d = seq.attention %q1, %kc, %vc kv_length(%n) {causal, sliding_window = 1024 : i64}
         : tensor<1x1x8x64xf32>, tensor<1x4096x2x64xf32>, tensor<1x4096x2x64xf32>
         -> tensor<1x1x8x64xf32>
+    // Decode against an 8-bit cache, blocks of 32 with f16 scales.
+    %e = seq.attention %q1, %k8, %v8 kv_length(%n) scales(%ks, %vs) {causal}
+        : tensor<1x1x8x64xf32>, tensor<1x4096x2x64xi8>, tensor<1x4096x2x64xi8>
+          scales tensor<1x4096x2x2xf16>, tensor<1x4096x2x2xf16>
+        -> tensor<1x1x8x64xf32>
     // Tanh soft-capping of scores (Gemma 2).
     %c = seq.attention %q, %k, %v {causal}
         : tensor<1x?x8x64xf32>, tensor<1x?x8x64xf32>, tensor<1x?x8x64xf32>
@@ -98,10 +110,12 @@ def Seq_AttentionOp : Seq_Op<"attention", [Pure, AttrSizedOperandSegments,
     ```
   }];
   let arguments = (ins Seq_FloatTensorOfRank<[4]>:$query,
-                       Seq_FloatTensorOfRank<[4]>:$key,
-                       Seq_FloatTensorOfRank<[4]>:$value,
+                       Seq_CacheTensorOfRank<[4]>:$key,
+                       Seq_CacheTensorOfRank<[4]>:$value,
                        Optional<Seq_FloatTensorOfRank<[4]>>:$bias,
                        Optional<Index>:$kv_length,
+                       Optional<Seq_FloatTensorOfRank<[4]>>:$key_scales,
+                       Optional<Seq_FloatTensorOfRank<[4]>>:$value_scales,
                        OptionalAttr<F32Attr>:$scale,
                        UnitAttr:$causal,
                        OptionalAttr<I64Attr>:$sliding_window,
@@ -116,8 +130,10 @@ def Seq_AttentionOp : Seq_Op<"attention", [Pure, AttrSizedOperandSegments,
                         MaxSizedRegion<1>:$score_mod);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`bias` `(` $bias^ `)`)?
-    (`kv_length` `(` $kv_length^ `)`)? attr-dict
+    (`kv_length` `(` $kv_length^ `)`)?
+    (`scales` `(` $key_scales^ `,` $value_scales `)`)? attr-dict
     `:` type($query) `,` type($key) `,` type($value) (`,` type($bias)^)?
+    (`scales` type($key_scales)^ `,` type($value_scales))?
     `->` type($result)
     (`mask_mod` $mask_mod^)? (`score_mod` $score_mod^)?
   }];

@@ -84,6 +84,10 @@ class Seq_FloatTensorOfRank<list<int> ranks> : TensorRankOf<[AnyFloat], ranks>;
 // integers read with block scales (`scales` of seq.linear/seq.embedding).
 class Seq_WeightTensorOfRank<list<int> ranks>
     : TensorRankOf<[AnyFloat, I8], ranks>;
+// A KV cache as stored: float, or 8-bit integers read with block scales
+// (`scales` of seq.attention).
+class Seq_CacheTensorOfRank<list<int> ranks>
+    : TensorRankOf<[AnyFloat, I8], ranks>;
 class Seq_IntTensorOfRank<list<int> ranks>
     : TensorRankOf<[AnySignlessInteger], ranks>;
 

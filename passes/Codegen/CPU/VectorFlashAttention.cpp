@@ -1,7 +1,8 @@
 //===- VectorFlashAttention.cpp - register-tiled flash attention (f32) ----===//
 //
 // The flash-attention forward pass written directly in 16-lane vectors, for
-// f32 (keys and values may be a bf16/f16 cache, widened as they are read)
+// f32 (keys and values may be a bf16/f16 cache, widened as they are read, or
+// 8-bit blocks of 16k elements, scaled as they are read)
 // with a value dim that is a multiple of 16. Per (batch, KV head, query
 // tile), the tile's R query vectors (query positions × group members, padded
 // to a multiple of 16) are packed once, scaled and transposed, as Qᵀ [D, R]:
@@ -161,6 +162,7 @@ struct VectorFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
     g.dotScores = used <= 8 && g.headDim % kLanes == 0;
 
     Value q = adaptor.getQuery(), k = adaptor.getKey(), v = adaptor.getValue();
+    Value kScales = adaptor.getKeyScales(), vScales = adaptor.getValueScales();
     AttentionPositions pos =
         getAttentionPositions(rewriter, loc, q, k, adaptor.getKvLength());
     OpFoldResult batch = pos.batch, sq = pos.queries;
@@ -195,8 +197,8 @@ struct VectorFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
                      emptyTensor(rewriter, loc, accSizes, f32)},
           std::nullopt, [&](OpBuilder &b, Location l, ValueRange args) {
             Value ib = args[0], ih = args[1], is = args[2];
-            TileContext tc{op, mask, g,   qg,       k,     v,
-                           ib, ih,   sqV, kvLength, qBase, tileMap};
+            TileContext tc{op,      mask, g,  qg,  k,        v,     kScales,
+                           vScales, ib,   ih, sqV, kvLength, qBase, tileMap};
             QueryTile part =
                 emitQueryTile(b, l, tc, indexConstant(b, l, 0), is, splits);
             auto inParallel = scf::InParallelOp::create(b, l);
@@ -259,8 +261,8 @@ struct VectorFlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
         ValueRange{outInit}, std::nullopt,
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value ib = args[0], ih = args[1], it = args[2], outArg = args[3];
-          TileContext tc{op, mask, g,   qg,       k,     v,
-                         ib, ih,   sqV, kvLength, qBase, tileMap};
+          TileContext tc{op,      mask, g,  qg,  k,        v,     kScales,
+                         vScales, ib,   ih, sqV, kvLength, qBase, tileMap};
           QueryTile qt = emitQueryTile(b, l, tc, it);
           Value tile = qt.tile, i0 = qt.i0, rows = qt.rows;
           auto inParallel = scf::InParallelOp::create(b, l);
@@ -296,9 +298,30 @@ private:
     seq::AttentionOp op;
     const AttentionMask &mask;
     const Geometry &g;
-    Value qg, k, v, ib, ih, sq, kvLength, qBase;
+    Value qg, k, v;
+    Value kScales, vScales; ///< block scales of an 8-bit cache, or null
+    Value ib, ih, sq, kvLength, qBase;
     Value tileMap; ///< [query tiles, key tiles] TileKind, or null
   };
+
+  /// 16 lanes of key (`value` false) or value row `key` from column `col`
+  /// as f32: a bf16/f16 cache widened, an 8-bit one converted and times its
+  /// block's scale (blocks are multiples of 16 lanes).
+  static Value readCacheLanes(OpBuilder &b, Location l, const TileContext &tc,
+                              bool value, Value key, int64_t col) {
+    Value src = value ? tc.v : tc.k, scales = value ? tc.vScales : tc.kScales;
+    Value lanes =
+        readLanes(b, l, src, {tc.ib, key, tc.ih, indexConstant(b, l, col)});
+    if (!scales)
+      return lanes;
+    int64_t block = cast<RankedTensorType>(src.getType()).getDimSize(3) /
+                    cast<RankedTensorType>(scales.getType()).getDimSize(3);
+    Value scale = tensor::ExtractOp::create(
+        b, l, scales,
+        ValueRange{tc.ib, key, tc.ih, indexConstant(b, l, col / block)});
+    return arith::MulFOp::create(
+        b, l, lanes, splatLanes(b, l, widen(b, l, scale, b.getF32Type())));
+  }
 
   struct QueryTile {
     Value tile, i0, rows; ///< normalised output [rows, G, Dv], first row, count
@@ -509,12 +532,12 @@ private:
                                         ValueRange{tc.ib, next, tc.ih, c(col)},
                                         /*locality=*/2);
               if (col + kLanes <= widths[which]) {
-                out[which] = writeLanes(jb, jl,
-                                        readLanes(jb, jl, sources[which],
-                                                  {tc.ib, key, tc.ih, c(col)}),
-                                        out[which], {j, c(col)});
+                out[which] = writeLanes(
+                    jb, jl, readCacheLanes(jb, jl, tc, which == 1, key, col),
+                    out[which], {j, c(col)});
                 continue;
               }
+              assert(!tc.kScales && "8-bit caches have whole vectors");
               // A head dim that is not a multiple of 16: the last lanes
               // are a masked read and write.
               auto f32 = jb.getF32Type();
@@ -654,8 +677,8 @@ private:
                  emitPrefetches(jb, jl, tc, key, lastCached);
                  SmallVector<Value> kv;
                  for (int64_t cv = 0; cv < headVecs; ++cv)
-                   kv.push_back(readLanes(jb, jl, tc.k,
-                                          {tc.ib, key, tc.ih, c(cv * kLanes)}));
+                   kv.push_back(readCacheLanes(jb, jl, tc, /*value=*/false, key,
+                                               cv * kLanes));
                  Value st = sIter[0];
                  for (int64_t r = 0; r < used; ++r) {
                    Value acc;
@@ -909,11 +932,10 @@ private:
                         vv.push_back(
                             tile.v
                                 ? readLanes(jb, jl, tile.v, {j, c(cv * kLanes)})
-                                : readLanes(
-                                      jb, jl, tc.v,
-                                      {tc.ib,
-                                       arith::AddIOp::create(jb, jl, j0, j),
-                                       tc.ih, c(cv * kLanes)}));
+                                : readCacheLanes(
+                                      jb, jl, tc, /*value=*/true,
+                                      arith::AddIOp::create(jb, jl, j0, j),
+                                      cv * kLanes));
                       for (int64_t rr = 0; rr < g.rbV; ++rr) {
                         Value pb = splatLanes(
                             jb, jl,
@@ -1027,18 +1049,26 @@ StringRef seqc::cpu::whyNotVectorFlashAttention(seq::AttentionOp op) {
   FailureOr<AttentionShape> shape = getAttentionShape(op);
   if (failed(shape))
     return "dynamic head counts or dims";
-  // Keys and values may be a bf16/f16 cache (readLanes widens them); the
-  // query, bias and result are f32.
+  // Keys and values may be a bf16/f16 cache (readLanes widens them) or an
+  // 8-bit one (readCacheLanes scales them); the query, bias and result are
+  // f32.
   auto element = [](Value x) {
     return cast<RankedTensorType>(x.getType()).getElementType();
   };
   Type kv = element(op.getKey());
   if (!element(op.getQuery()).isF32() ||
       (op.getBias() && !element(op.getBias()).isF32()) ||
-      !(kv.isF32() || kv.isBF16() || kv.isF16()))
-    return "operands not f32 (or a bf16/f16 KV cache)";
+      !(kv.isF32() || kv.isBF16() || kv.isF16() || kv.isInteger(8)))
+    return "operands not f32 (or a bf16/f16/8-bit KV cache)";
   if (shape->valueDim % kLanes != 0)
     return "value dim not a multiple of 16";
+  auto dim3 = [](Value x) {
+    return cast<RankedTensorType>(x.getType()).getDimSize(3);
+  };
+  if (op.getKeyScales() &&
+      ((dim3(op.getKey()) / dim3(op.getKeyScales())) % kLanes != 0 ||
+       (dim3(op.getValue()) / dim3(op.getValueScales())) % kLanes != 0))
+    return "8-bit cache blocks not a multiple of 16";
   return "";
 }
 

@@ -47,6 +47,10 @@ struct AttentionLowering : OpConversionPattern<seq::AttentionOp> {
     auto resultType = cast<RankedTensorType>(op.getType());
 
     Value q = adaptor.getQuery(), k = adaptor.getKey(), v = adaptor.getValue();
+    if (adaptor.getKeyScales()) { // an 8-bit cache, read whole as f32
+      k = dequantizeBlocks(rewriter, loc, k, adaptor.getKeyScales());
+      v = dequantizeBlocks(rewriter, loc, v, adaptor.getValueScales());
+    }
     SmallVector<OpFoldResult> qSizes = getSizes(rewriter, loc, q);
     SmallVector<OpFoldResult> kSizes = getSizes(rewriter, loc, k);
     OpFoldResult batch = qSizes[0], sq = qSizes[1], skv = kSizes[1];

@@ -76,9 +76,11 @@ struct FlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
         ValueRange{outInit}, std::nullopt,
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value ib = args[0], ih = args[1], it = args[2], outArg = args[3];
-          Value tile = emitQueryTile(b, l, op, mask, qg, k, v, ib, ih, it, sqV,
-                                     kvLength, qBase, group, headDim, valueDim,
-                                     queryTile, keyTile);
+          Value tile = emitQueryTile(
+              b, l, op, mask, qg,
+              {k, v, adaptor.getKeyScales(), adaptor.getValueScales()}, ib, ih,
+              it, sqV, kvLength, qBase, group, headDim, valueDim, queryTile,
+              keyTile);
           Value i0 = arith::MulIOp::create(b, l, it, tq);
           Value rows = arith::MinSIOp::create(
               b, l, tq, arith::SubIOp::create(b, l, sqV, i0));
@@ -105,9 +107,14 @@ struct FlashAttentionLowering : OpConversionPattern<seq::AttentionOp> {
   }
 
 private:
+  /// Keys and values as stored, and their block scales (8-bit caches).
+  struct Cache {
+    Value k, v, kScales, vScales;
+  };
+
   /// The output [rows, G, Dv] of query tile `it` of (batch ib, KV head ih).
   Value emitQueryTile(OpBuilder &b, Location l, seq::AttentionOp op,
-                      const AttentionMask &mask, Value qg, Value k, Value v,
+                      const AttentionMask &mask, Value qg, const Cache &cache,
                       Value ib, Value ih, Value it, Value sq, Value kvLength,
                       Value qBase, int64_t group, int64_t headDim,
                       int64_t valueDim, int64_t queryTile,
@@ -147,17 +154,27 @@ private:
           Value kt = arith::MinSIOp::create(
               nb, nl, c(keyTile), arith::SubIOp::create(nb, nl, end, j0));
           // K/V tiles in the cache's element type (a bf16/f16 cache is
-          // widened as the contractions read it).
-          auto slice = [&](Value src, int64_t dim) {
-            Type element =
-                cast<RankedTensorType>(src.getType()).getElementType();
+          // widened as the contractions read it; an 8-bit one dequantized
+          // per tile).
+          auto slice = [&](Value src) {
+            auto type = cast<RankedTensorType>(src.getType());
+            int64_t dim = type.getDimSize(3);
             return tensor::ExtractSliceOp::create(
-                nb, nl, RankedTensorType::get({dyn, dim}, element), src,
-                ArrayRef<OpFoldResult>{ib, j0, ih, a(0)},
-                ArrayRef<OpFoldResult>{a(1), kt, a(1), a(dim)},
-                ArrayRef<OpFoldResult>(SmallVector<OpFoldResult>(4, a(1))));
+                       nb, nl,
+                       RankedTensorType::get({dyn, dim}, type.getElementType()),
+                       src, ArrayRef<OpFoldResult>{ib, j0, ih, a(0)},
+                       ArrayRef<OpFoldResult>{a(1), kt, a(1), a(dim)},
+                       ArrayRef<OpFoldResult>(
+                           SmallVector<OpFoldResult>(4, a(1))))
+                .getResult();
           };
-          Value kTile = slice(k, headDim), vTile = slice(v, valueDim);
+          auto tileOf = [&](Value src, Value scales) {
+            Value tile = slice(src);
+            return scales ? dequantizeBlocks(nb, nl, tile, slice(scales))
+                          : tile;
+          };
+          Value kTile = tileOf(cache.k, cache.kScales);
+          Value vTile = tileOf(cache.v, cache.vScales);
 
           // s[i, g, j] = Σ_d q[i, g, d] · k[j, d], then the mask.
           SmallVector<OpFoldResult> scoreSizes = {rows, a(group), kt};

@@ -192,6 +192,43 @@ Value dequantize(OpBuilder &b, Location loc, Value q, Value scale,
   return arith::AddFOp::create(b, loc, value, wide(offset));
 }
 
+Value dequantizeBlocks(OpBuilder &b, Location loc, Value values, Value scales) {
+  auto type = cast<RankedTensorType>(values.getType());
+  auto scalesType = cast<RankedTensorType>(scales.getType());
+  int64_t rank = type.getRank(), dim = type.getShape().back();
+  int64_t blocks = scalesType.getShape().back(), block = dim / blocks;
+  // [..., D] as [..., blocks, block], so that each map is a projection.
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, values);
+  sizes.back() = b.getIndexAttr(blocks);
+  sizes.push_back(b.getIndexAttr(block));
+  SmallVector<int64_t> shape(type.getShape());
+  shape.back() = blocks;
+  shape.push_back(block);
+  SmallVector<ReassociationIndices> split;
+  for (int64_t d = 0; d + 1 < rank; ++d)
+    split.push_back({d});
+  split.push_back({rank - 1, rank});
+  Value blocked = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), values,
+      split, sizes);
+  MLIRContext *ctx = b.getContext();
+  SmallVector<int64_t> leading;
+  for (int64_t d = 0; d < rank; ++d)
+    leading.push_back(d);
+  AffineMap all = b.getMultiDimIdentityMap(rank + 1);
+  AffineMap perBlock = dimsMap(ctx, rank + 1, leading);
+  Value init = emptyTensor(b, loc, sizes, b.getF32Type());
+  Value wide = linalg::GenericOp::create(
+                   b, loc, init.getType(), ValueRange{blocked, scales}, init,
+                   {all, perBlock, all}, iterators(rank + 1),
+                   [](OpBuilder &nb, Location nl, ValueRange a) {
+                     yieldValue(nb, nl, dequantize(nb, nl, a[0], a[1]));
+                   })
+                   .getResult(0);
+  return tensor::CollapseShapeOp::create(b, loc, type.clone(b.getF32Type()),
+                                         wide, split);
+}
+
 Value unpackNibble(OpBuilder &b, Location loc, Value packed, Value high,
                    bool signedOffset) {
   Type i8 = b.getI8Type();

@@ -119,15 +119,21 @@ mlir::Value matmulTransposedB(mlir::OpBuilder &b, mlir::Location loc,
                               const BlockQuantization &quant, mlir::Value init,
                               const Contractions &contractions);
 
-/// `f32(q) · f32(scale) (+ f32(offset))`: one element of a block-quantized
-/// weight (`offset` may be null).
 /// Scalar `x` widened exactly to float type `to` (itself when already so):
 /// bf16/f16 KV caches and weights read in f32.
 mlir::Value widen(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                   mlir::Type to);
 
+/// `f32(q) · f32(scale) (+ f32(offset))`: one element of a block-quantized
+/// weight (`offset` may be null).
 mlir::Value dequantize(mlir::OpBuilder &b, mlir::Location loc, mlir::Value q,
                        mlir::Value scale, mlir::Value offset = nullptr);
+
+/// The f32 tensor of i8 `values` [..., D] in blocks along the last dim,
+/// element [..., d] times `scales` [..., d / (D / blocks)]: an 8-bit KV
+/// cache (or a slice of it) read as f32.
+mlir::Value dequantizeBlocks(mlir::OpBuilder &b, mlir::Location loc,
+                             mlir::Value values, mlir::Value scales);
 
 /// The 4-bit value of byte `packed` (i8) as i8: the low nibble when `high`
 /// (i1) is false, else the high one; minus 8 when `signedOffset` (seq.linear

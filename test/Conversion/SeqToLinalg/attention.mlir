@@ -39,3 +39,20 @@ func.func @modifiers(%q: tensor<1x8x2x4xf32>) -> tensor<1x8x2x4xf32> {
   }
   return %0 : tensor<1x8x2x4xf32>
 }
+
+// -----
+
+// Tests an 8-bit KV cache: keys and values dequantized whole ([.., D] split
+// into blocks of 4, each i8 times its f16 scale) before the contraction.
+// CHECK-LABEL: func.func @q8_cache
+// CHECK: tensor.expand_shape %{{.+}} {{\[}}[0], [1], [2], [3, 4]] output_shape [1, 16, 2, 2, 4] : tensor<1x16x2x8xi8> into tensor<1x16x2x2x4xi8>
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #{{.+}}, #{{.+}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%{{.+}}, %{{.+}} : tensor<1x16x2x2x4xi8>, tensor<1x16x2x2xf16>)
+// CHECK: arith.sitofp %{{.+}} : i8 to f32
+// CHECK: arith.extf %{{.+}} : f16 to f32
+// CHECK: arith.mulf
+// CHECK: tensor.collapse_shape %{{.+}} {{\[}}[0], [1], [2], [3, 4]] : tensor<1x16x2x2x4xf32> into tensor<1x16x2x8xf32>
+// CHECK: linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction"]
+func.func @q8_cache(%q: tensor<1x3x6x8xf32>, %k: tensor<1x16x2x8xi8>, %v: tensor<1x16x2x8xi8>, %ks: tensor<1x16x2x2xf16>, %vs: tensor<1x16x2x2xf16>, %n: index) -> tensor<1x3x6x8xf32> {
+  %0 = seq.attention %q, %k, %v kv_length(%n) scales(%ks, %vs) {causal} : tensor<1x3x6x8xf32>, tensor<1x16x2x8xi8>, tensor<1x16x2x8xi8> scales tensor<1x16x2x2xf16>, tensor<1x16x2x2xf16> -> tensor<1x3x6x8xf32>
+  return %0 : tensor<1x3x6x8xf32>
+}

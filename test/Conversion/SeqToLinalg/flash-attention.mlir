@@ -30,3 +30,21 @@ func.func @window(%q: tensor<1x?x2x8xf32>) -> tensor<1x?x2x8xf32> {
   %0 = seq.attention %q, %q, %q {causal, sliding_window = 32 : i64} : tensor<1x?x2x8xf32>, tensor<1x?x2x8xf32>, tensor<1x?x2x8xf32> -> tensor<1x?x2x8xf32>
   return %0 : tensor<1x?x2x8xf32>
 }
+
+// -----
+
+// Tests an 8-bit KV cache in the flash form (blocks of 8, which the vector
+// kernel does not take): each key tile's rows of K and of their scales
+// sliced, then dequantized (i8 times its f16 block scale) for the tile's
+// contraction.
+// CHECK-LABEL: func.func @q8_cache
+// CHECK: scf.for
+// CHECK: tensor.extract_slice %{{.+}} : tensor<1x128x2x32xi8> to tensor<?x32xi8>
+// CHECK: tensor.extract_slice %{{.+}} : tensor<1x128x2x4xf16> to tensor<?x4xf16>
+// CHECK: arith.sitofp %{{.+}} : i8 to f32
+// CHECK: arith.extf %{{.+}} : f16 to f32
+// CHECK: arith.mulf
+func.func @q8_cache(%q: tensor<1x1x4x32xf32>, %k: tensor<1x128x2x32xi8>, %ks: tensor<1x128x2x4xf16>, %n: index) -> tensor<1x1x4x32xf32> {
+  %0 = seq.attention %q, %k, %k kv_length(%n) scales(%ks, %ks) {causal} : tensor<1x1x4x32xf32>, tensor<1x128x2x32xi8>, tensor<1x128x2x32xi8> scales tensor<1x128x2x4xf16>, tensor<1x128x2x4xf16> -> tensor<1x1x4x32xf32>
+  return %0 : tensor<1x1x4x32xf32>
+}

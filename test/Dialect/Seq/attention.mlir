@@ -14,6 +14,17 @@ func.func @causal_gqa(%q: tensor<?x?x8x64xf32>, %k: tensor<?x?x2x64xf32>, %v: te
 
 // -----
 
+// Tests an 8-bit KV cache: i8 keys and values read with f16 block scales
+// (blocks of 32 for keys, one per head vector for values).
+// CHECK-LABEL: func.func @decode_q8
+// CHECK: seq.attention %{{.+}}, %{{.+}}, %{{.+}} kv_length(%{{.+}}) scales(%{{.+}}, %{{.+}}) {causal} : tensor<1x1x8x64xf32>, tensor<1x256x2x64xi8>, tensor<1x256x2x64xi8> scales tensor<1x256x2x2xf16>, tensor<1x256x2x1xf16> -> tensor<1x1x8x64xf32>
+func.func @decode_q8(%q: tensor<1x1x8x64xf32>, %k: tensor<1x256x2x64xi8>, %v: tensor<1x256x2x64xi8>, %n: index, %ks: tensor<1x256x2x2xf16>, %vs: tensor<1x256x2x1xf16>) -> tensor<1x1x8x64xf32> {
+  %0 = seq.attention %q, %k, %v kv_length(%n) scales(%ks, %vs) {causal} : tensor<1x1x8x64xf32>, tensor<1x256x2x64xi8>, tensor<1x256x2x64xi8> scales tensor<1x256x2x2xf16>, tensor<1x256x2x1xf16> -> tensor<1x1x8x64xf32>
+  return %0 : tensor<1x1x8x64xf32>
+}
+
+// -----
+
 // Tests MQA with a value head dim that differs from the key head dim, and an
 // explicit scale.
 // CHECK-LABEL: func.func @mqa_scale

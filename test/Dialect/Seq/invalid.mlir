@@ -531,8 +531,58 @@ func.func @moe_top_k_too_big(%x: tensor<1x?x16xf32>, %l: tensor<1x?x4xf32>, %g: 
 // A narrow KV cache: bf16/f16 keys and values only under an f32 query,
 // keys and values of one type, bias and result of the query's.
 func.func @attention_kv_under_bf16_query(%q: tensor<1x?x8x64xbf16>, %k: tensor<1x?x2x64xf16>, %v: tensor<1x?x2x64xf16>) {
-  // expected-error @+1 {{expected key of the query's element type 'bf16' (or bf16/f16 under an f32 query), got 'f16'}}
+  // expected-error @+1 {{expected key of the query's element type 'bf16' (or bf16/f16/i8 under an f32 query), got 'f16'}}
   %0 = seq.attention %q, %k, %v : tensor<1x?x8x64xbf16>, tensor<1x?x2x64xf16>, tensor<1x?x2x64xf16> -> tensor<1x?x8x64xbf16>
+  return
+}
+
+// -----
+
+// An 8-bit KV cache: i8 key and value with both scales, an f32 query, scales
+// [B, Skv, Hkv, blocks] of a float type whose blocks divide the head dim.
+func.func @attention_i8_without_scales(%q: tensor<1x?x8x64xf32>, %k: tensor<1x?x2x64xi8>, %v: tensor<1x?x2x64xi8>) {
+  // expected-error @+1 {{expected scales for an i8 (8-bit) KV cache}}
+  %0 = seq.attention %q, %k, %v : tensor<1x?x8x64xf32>, tensor<1x?x2x64xi8>, tensor<1x?x2x64xi8> -> tensor<1x?x8x64xf32>
+  return
+}
+
+// -----
+
+func.func @attention_scales_on_floats(%q: tensor<1x?x8x64xf32>, %k: tensor<1x?x2x64xf32>, %v: tensor<1x?x2x64xf32>, %s: tensor<1x?x2x2xf16>) {
+  // expected-error @+1 {{expected i8 key and value with scales, got 'f32' and 'f32'}}
+  %0 = seq.attention %q, %k, %v scales(%s, %s) : tensor<1x?x8x64xf32>, tensor<1x?x2x64xf32>, tensor<1x?x2x64xf32> scales tensor<1x?x2x2xf16>, tensor<1x?x2x2xf16> -> tensor<1x?x8x64xf32>
+  return
+}
+
+// -----
+
+func.func @attention_i8_under_f16_query(%q: tensor<1x?x8x64xf16>, %k: tensor<1x?x2x64xi8>, %v: tensor<1x?x2x64xi8>, %s: tensor<1x?x2x2xf16>) {
+  // expected-error @+1 {{expected an f32 query over an 8-bit KV cache}}
+  %0 = seq.attention %q, %k, %v scales(%s, %s) : tensor<1x?x8x64xf16>, tensor<1x?x2x64xi8>, tensor<1x?x2x64xi8> scales tensor<1x?x2x2xf16>, tensor<1x?x2x2xf16> -> tensor<1x?x8x64xf16>
+  return
+}
+
+// -----
+
+func.func @attention_scales_blocks(%q: tensor<1x4x8x64xf32>, %k: tensor<1x4x2x64xi8>, %v: tensor<1x4x2x64xi8>, %ks: tensor<1x4x2x3xf16>, %vs: tensor<1x4x2x2xf16>) {
+  // expected-error @+1 {{expected key scales dim 3 (3) to divide the key's head dim (64) into equal blocks}}
+  %0 = seq.attention %q, %k, %v scales(%ks, %vs) : tensor<1x4x8x64xf32>, tensor<1x4x2x64xi8>, tensor<1x4x2x64xi8> scales tensor<1x4x2x3xf16>, tensor<1x4x2x2xf16> -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+func.func @attention_scales_positions(%q: tensor<1x4x8x64xf32>, %k: tensor<1x4x2x64xi8>, %v: tensor<1x4x2x64xi8>, %ks: tensor<1x4x2x2xf16>, %vs: tensor<1x5x2x2xf16>) {
+  // expected-error @+1 {{expected value scales dim 1 (5) to match value dim 1 (4)}}
+  %0 = seq.attention %q, %k, %v scales(%ks, %vs) : tensor<1x4x8x64xf32>, tensor<1x4x2x64xi8>, tensor<1x4x2x64xi8> scales tensor<1x4x2x2xf16>, tensor<1x5x2x2xf16> -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+func.func @attention_scales_type(%q: tensor<1x4x8x64xf32>, %k: tensor<1x4x2x64xi8>, %v: tensor<1x4x2x64xi8>, %ks: tensor<1x4x2x2xf64>) {
+  // expected-error @+1 {{expected f16, bf16 or f32 key scales, got 'f64'}}
+  %0 = seq.attention %q, %k, %v scales(%ks, %ks) : tensor<1x4x8x64xf32>, tensor<1x4x2x64xi8>, tensor<1x4x2x64xi8> scales tensor<1x4x2x2xf64>, tensor<1x4x2x2xf64> -> tensor<1x4x8x64xf32>
   return
 }
 
