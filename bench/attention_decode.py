@@ -13,7 +13,9 @@ one JSON line per case with the KV bytes read per call, the achieved GB/s and
 the fraction of this machine's triad bandwidth (bench/peak.c, same run).
 With --kv-dtypes f16 the cache is held in f16 (what `seqc import hf
 --kv-cache=f16|bf16` builds: half the bytes; bf16 reads the same way) and
-SDPA runs in f32 on the same values. Installs numpy/torch with pip when
+SDPA runs in f32 on the same values; with q8 it is held in 8-bit blocks of
+32 along the head dim with f16 scales (`--kv-cache=q8`: 34 bytes per 32
+values) and SDPA runs on the values they stand for. Installs numpy/torch with pip when
 missing. Run after the README set-up.
 """
 import argparse
@@ -38,7 +40,8 @@ def main():
     p.add_argument("--kv-heads", type=int, default=8)
     p.add_argument("--head-dim", type=int, default=128)
     p.add_argument("--repeat", type=int, default=20)
-    p.add_argument("--kv-dtypes", default="f32", help="f32 and/or f16, comma-separated")
+    p.add_argument("--kv-dtypes", default="f32",
+                   help="f32, f16 and/or q8, comma-separated")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     limits = peak(a.threads)
@@ -53,22 +56,39 @@ def main():
 
 def run_case(a, work, rng, limits, L, kv_dtype):
     H, Hkv, D = a.heads, a.kv_heads, a.head_dim
+    q8 = kv_dtype == "q8"
     tq = f"tensor<1x1x{H}x{D}xf32>"
-    tkv = f"tensor<1x{L}x{Hkv}x{D}x{kv_dtype}>"
+    tkv = f"tensor<1x{L}x{Hkv}x{D}x{'i8' if q8 else kv_dtype}>"
+    ts = f"tensor<1x{L}x{Hkv}x{D // 32}xf16>"
     mlir = os.path.join(work, f"decode_{L}_{kv_dtype}.mlir")
+    scales = f" scales(%ks, %vs)" if q8 else ""
     with open(mlir, "w") as f:
-        f.write(f"func.func @run(%q: {tq}, %k: {tkv}, %v: {tkv}) -> {tq} {{\n"
-                f"  %o = seq.attention %q, %k, %v {{causal}} : {tq}, {tkv}, {tkv} -> {tq}\n"
+        f.write(f"func.func @run(%q: {tq}, %k: {tkv}, %v: {tkv}"
+                + (f", %ks: {ts}, %vs: {ts}" if q8 else "") + f") -> {tq} {{\n"
+                f"  %o = seq.attention %q, %k, %v{scales} {{causal}} : {tq}, {tkv}, {tkv}"
+                + (f" scales {ts}, {ts}" if q8 else "") + f" -> {tq}\n"
                 f"  return %o : {tq}\n}}\n")
     so = mlir[:-5] + ".so"
     subprocess.run([os.path.join(ROOT, "build", "bin", "seqc"), mlir, "-o", so], check=True)
     model = seqrt.Model(so, threads=a.threads)
-    narrow = {"f32": np.float32, "f16": np.float16}[kv_dtype]
     q = rng.standard_normal((1, 1, H, D), dtype=np.float32)
-    k, v = (rng.standard_normal((1, L, Hkv, D), dtype=np.float32).astype(narrow)
-            for _ in range(2))
+    if q8:
+        # Codes in [-127, 127] and scales of a unit-variance cache.
+        k8, v8 = (rng.integers(-127, 128, (1, L, Hkv, D), dtype=np.int8) for _ in range(2))
+        ks, vs = (np.full((1, L, Hkv, D // 32), 3.0 / 127, dtype=np.float16) for _ in range(2))
+        inputs = [q, k8, v8, ks, vs]
+        k, v = ((c.reshape(1, L, Hkv, D // 32, 32).astype(np.float32)
+                 * s[..., None].astype(np.float32)).reshape(1, L, Hkv, D)
+                for c, s in ((k8, ks), (v8, vs)))
+        kv_bytes = 2 * L * Hkv * (D + 2 * (D // 32))
+    else:
+        narrow = {"f32": np.float32, "f16": np.float16}[kv_dtype]
+        k, v = (rng.standard_normal((1, L, Hkv, D), dtype=np.float32).astype(narrow)
+                for _ in range(2))
+        inputs = [q, k, v]
+        kv_bytes = 2 * L * Hkv * D * np.dtype(narrow).itemsize
     out = np.empty_like(q)
-    seqc_t = best_time(lambda: model.run("run", [q, k, v], [out]), a.repeat)
+    seqc_t = best_time(lambda: model.run("run", inputs, [out]), a.repeat)
     # PyTorch: [B, H, S, D] in f32 with the KV heads repeated for GQA.
     tq_, tk, tv = (torch.from_numpy(x.astype(np.float32)).transpose(1, 2).contiguous()
                    for x in (q, k, v))
@@ -79,7 +99,6 @@ def run_case(a, work, rng, limits, L, kv_dtype):
         torch_t = best_time(lambda: torch.nn.functional.scaled_dot_product_attention(
             tq_, tk, tv), a.repeat)
     err = float(np.abs(ref.transpose(1, 2).numpy() - out).max())
-    kv_bytes = 2 * L * Hkv * D * np.dtype(narrow).itemsize
     print(json.dumps({
         "bench": "attention_decode", "dtype": "f32", "kv_dtype": kv_dtype, "kv_length": L,
         "heads": H, "kv_heads": Hkv, "head_dim": D, "threads": a.threads,

@@ -133,12 +133,13 @@ def seqc_run(so, folder, prompt, decode, threads, rss=None):
 
 
 def open_llamacpp(gguf, threads, n_ctx, n_batch, extra_bufts=True,
-                  logits_all=False):
+                  logits_all=False, kv_q8=False):
     """A llama_cpp.Llama on `gguf`. `extra_bufts=False` turns off llama.cpp's
     extra weight buffer types (the AMX and repacked-weight kernels): with
     them, llama-cpp-python 0.3.36 crashes (SIGSEGV in the first eval) on
     Q8_0 and Q4_0 models on this AMX machine, so those are measured on its
-    plain CPU kernels."""
+    plain CPU kernels. `kv_q8` keeps its KV cache in Q8_0 (`-ctk q8_0 -ctv
+    q8_0`, which needs flash attention)."""
     import llama_cpp
     from llama_cpp import Llama
     defaults = llama_cpp.llama_model_default_params
@@ -150,9 +151,11 @@ def open_llamacpp(gguf, threads, n_ctx, n_batch, extra_bufts=True,
 
     llama_cpp.llama.llama_cpp.llama_model_default_params = params
     try:
+        cache = dict(flash_attn=True, type_k=llama_cpp.GGML_TYPE_Q8_0,
+                     type_v=llama_cpp.GGML_TYPE_Q8_0) if kv_q8 else {}
         return Llama(model_path=gguf, n_threads=threads, n_threads_batch=threads,
                      n_ctx=n_ctx, n_batch=n_batch, n_ubatch=n_batch,
-                     logits_all=logits_all, verbose=False)
+                     logits_all=logits_all, verbose=False, **cache)
     finally:
         llama_cpp.llama.llama_cpp.llama_model_default_params = defaults
 

@@ -12,7 +12,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _lib = ctypes.CDLL(os.path.join(ROOT, "build", "lib", "libseqrt.so"))
 
 _DTYPES = {np.dtype(np.float32): 0, np.dtype(np.float16): 1, np.dtype(np.float64): 3,
-           np.dtype(np.int64): 4, np.dtype(np.int32): 5}
+           np.dtype(np.int64): 4, np.dtype(np.int32): 5, np.dtype(np.int8): 6}
 
 
 class Tensor(ctypes.Structure):
