@@ -83,7 +83,8 @@ Value paddedRows(OpBuilder &b, Location loc, Value m) {
 /// x [M, K] f32 as two bf16 terms in tiles, [Mp/16, K/32, 16, 32] with Mp
 /// = M rounded up to 32 (the padding rows zero): each tile's 1 KB is
 /// contiguous (rows 4 KB apart would share L1 sets: bench/int8_gemm.c
-/// TILED_A=1, 14 % faster).
+/// TILED_A=1, 14 % faster). One task per 16 rows: done on one thread, the
+/// split of a 256-token prompt's inputs was a sixth of the prefill.
 std::pair<Value, Value> splitInput(OpBuilder &b, Location loc, Value a,
                                    int64_t k) {
   auto c = [&](OpBuilder &bb, int64_t x) { return indexConstant(bb, loc, x); };
@@ -91,8 +92,9 @@ std::pair<Value, Value> splitInput(OpBuilder &b, Location loc, Value a,
   Value tileRows =
       arith::DivUIOp::create(b, loc, paddedRows(b, loc, m), c(b, 16));
   Type bf16 = b.getBF16Type();
-  auto type = RankedTensorType::get(
-      {ShapedType::kDynamic, k / kDepth, 16, kDepth}, bf16);
+  int64_t dyn = ShapedType::kDynamic, tiles = k / kDepth;
+  auto type = RankedTensorType::get({dyn, tiles, 16, kDepth}, bf16);
+  auto tileRowType = RankedTensorType::get({tiles, 16, kDepth}, bf16);
   Value zero = floatConstant(b, loc, bf16, 0.0);
   auto zeros = [&] {
     Value empty = tensor::EmptyOp::create(b, loc, type, ValueRange{tileRows});
@@ -100,30 +102,54 @@ std::pair<Value, Value> splitInput(OpBuilder &b, Location loc, Value a,
   };
   auto lanes = VectorType::get({kVectorLanes}, bf16);
   auto wide = VectorType::get({kVectorLanes}, b.getF32Type());
-  auto rows = scf::ForOp::create(
-      b, loc, c(b, 0), m, c(b, 1), ValueRange{zeros(), zeros()},
-      [&](OpBuilder &rb, Location, Value row, ValueRange terms) {
-        auto cols = scf::ForOp::create(
-            rb, loc, c(rb, 0), c(rb, k), c(rb, kVectorLanes), terms,
-            [&](OpBuilder &kb, Location, Value col, ValueRange t) {
-              Value x = readLanes(kb, loc, a, ValueRange{row, col});
-              Value hi = arith::TruncFOp::create(kb, loc, lanes, x);
-              Value rest = arith::SubFOp::create(
-                  kb, loc, x, arith::ExtFOp::create(kb, loc, wide, hi));
-              Value lo = arith::TruncFOp::create(kb, loc, lanes, rest);
-              SmallVector<Value, 4> at = {
-                  arith::DivUIOp::create(kb, loc, row, c(kb, 16)),
-                  arith::DivUIOp::create(kb, loc, col, c(kb, kDepth)),
-                  arith::RemUIOp::create(kb, loc, row, c(kb, 16)),
-                  arith::RemUIOp::create(kb, loc, col, c(kb, kDepth))};
-              scf::YieldOp::create(
-                  kb, loc,
-                  ValueRange{writeLanes(kb, loc, hi, t[0], at),
-                             writeLanes(kb, loc, lo, t[1], at)});
+  auto forall = scf::ForallOp::create(
+      b, loc, SmallVector<OpFoldResult>{tileRows}, ValueRange{zeros(), zeros()},
+      std::nullopt, [&](OpBuilder &fb, Location, ValueRange args) {
+        Value tr = args[0];
+        auto idx = [&](int64_t v) -> OpFoldResult {
+          return fb.getIndexAttr(v);
+        };
+        SmallVector<OpFoldResult> offsets = {tr, idx(0), idx(0), idx(0)},
+                                  sizes = {idx(1), idx(tiles), idx(16),
+                                           idx(kDepth)},
+                                  strides(4, idx(1));
+        SmallVector<Value> slices;
+        for (Value out : args.drop_front())
+          slices.push_back(tensor::ExtractSliceOp::create(
+              fb, loc, tileRowType, out, offsets, sizes, strides));
+        Value first = arith::MulIOp::create(fb, loc, tr, c(fb, 16));
+        Value last = arith::MinUIOp::create(
+            fb, loc, m, arith::AddIOp::create(fb, loc, first, c(fb, 16)));
+        auto rows = scf::ForOp::create(
+            fb, loc, first, last, c(fb, 1), slices,
+            [&](OpBuilder &rb, Location, Value row, ValueRange terms) {
+              Value r = arith::SubIOp::create(rb, loc, row, first);
+              auto cols = scf::ForOp::create(
+                  rb, loc, c(rb, 0), c(rb, k), c(rb, kVectorLanes), terms,
+                  [&](OpBuilder &kb, Location, Value col, ValueRange t) {
+                    Value x = readLanes(kb, loc, a, ValueRange{row, col});
+                    Value hi = arith::TruncFOp::create(kb, loc, lanes, x);
+                    Value rest = arith::SubFOp::create(
+                        kb, loc, x, arith::ExtFOp::create(kb, loc, wide, hi));
+                    Value lo = arith::TruncFOp::create(kb, loc, lanes, rest);
+                    SmallVector<Value, 3> at = {
+                        arith::DivUIOp::create(kb, loc, col, c(kb, kDepth)), r,
+                        arith::RemUIOp::create(kb, loc, col, c(kb, kDepth))};
+                    scf::YieldOp::create(
+                        kb, loc,
+                        ValueRange{writeLanes(kb, loc, hi, t[0], at),
+                                   writeLanes(kb, loc, lo, t[1], at)});
+                  });
+              scf::YieldOp::create(rb, loc, cols.getResults());
             });
-        scf::YieldOp::create(rb, loc, cols.getResults());
+        auto inParallel = scf::InParallelOp::create(fb, loc);
+        OpBuilder::InsertionGuard guard(fb);
+        fb.setInsertionPointToStart(inParallel.getBody());
+        for (auto [tile, out] : llvm::zip(rows.getResults(), args.drop_front()))
+          tensor::ParallelInsertSliceOp::create(fb, loc, tile, out, offsets,
+                                                sizes, strides);
       });
-  return {rows.getResult(0), rows.getResult(1)};
+  return {forall.getResult(0), forall.getResult(1)};
 }
 
 /// Σx over each block of `block` inputs of each row, [Mp, K/block] f32
