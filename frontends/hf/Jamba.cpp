@@ -22,10 +22,13 @@ namespace {
 
 /// Per-expert [rows, cols] weights, stacked into [experts, rows, cols] by
 /// the runtime when it binds them.
-Value stackExperts(ModelEmitter &e, const std::string &prefix,
-                   const std::string &leaf, int64_t experts, int64_t rows,
-                   int64_t cols) {
-  return e.stackedWeight(prefix + ".experts.{}." + leaf, experts, {rows, cols});
+ModelEmitter::StackedWeights stackExperts(ModelEmitter &e,
+                                          const std::string &prefix,
+                                          const std::string &leaf,
+                                          int64_t experts, int64_t rows,
+                                          int64_t cols, bool quantize) {
+  return e.stackedWeights(prefix + ".experts.{}." + leaf, experts, rows, cols,
+                          quantize);
 }
 
 } // namespace
@@ -118,16 +121,21 @@ Value buildJamba(ModelEmitter &e, HfConfig &c, StringRef,
     std::string f = p + ".feed_forward";
     Value ff;
     if (experts > 1 && i % expertPeriod == expertOffset) {
-      Value logits = e.linear(h, f + ".router", experts, hidden, false);
-      Value gate =
-          stackExperts(e, f, "gate_proj.weight", experts, inter, hidden);
-      Value up = stackExperts(e, f, "up_proj.weight", experts, inter, hidden);
-      Value down =
-          stackExperts(e, f, "down_proj.weight", experts, hidden, inter);
-      ff = seq::MoeOp::create(b, loc, h, logits, gate, up, down,
-                              static_cast<uint64_t>(topK),
-                              seq::MoeRoutingKind::softmax_topk,
-                              /*normalize=*/false, seq::ActivationKind::silu);
+      Value logits = e.router(h, f + ".router", experts, hidden);
+      // Experts are quantized all three or none (as seq.moe reads them):
+      // blocks must divide both the hidden size and the experts' width.
+      bool quantize = e.blockQuantizes(hidden) && e.blockQuantizes(inter);
+      auto gate = stackExperts(e, f, "gate_proj.weight", experts, inter, hidden,
+                               quantize);
+      auto up = stackExperts(e, f, "up_proj.weight", experts, inter, hidden,
+                             quantize);
+      auto down = stackExperts(e, f, "down_proj.weight", experts, hidden, inter,
+                               quantize);
+      ff = seq::MoeOp::create(
+          b, loc, h, logits, gate.values, up.values, down.values, gate.scales,
+          up.scales, down.scales, gate.offsets, up.offsets, down.offsets,
+          static_cast<uint64_t>(topK), seq::MoeRoutingKind::softmax_topk,
+          /*normalize=*/false, seq::ActivationKind::silu, gate.bits);
     } else {
       Value g = e.linear(h, f + ".gate_proj", inter, hidden, false);
       Value u = e.linear(h, f + ".up_proj", inter, hidden, false);

@@ -178,53 +178,97 @@ Value ModelEmitter::weight(StringRef name, ArrayRef<int64_t> shape,
       /*stacked=*/false, /*panels=*/false);
 }
 
-Value ModelEmitter::stackedWeight(StringRef pattern, int64_t count,
-                                  ArrayRef<int64_t> sliceShape) {
+ModelEmitter::StackedWeights
+ModelEmitter::stackedWeights(StringRef pattern, int64_t count, int64_t rows,
+                             int64_t cols, bool quantize) {
   size_t at = pattern.find("{}");
+  auto nameOf = [&](int64_t i) {
+    return (pattern.take_front(at) + std::to_string(i) +
+            pattern.drop_front(at + 2))
+        .str();
+  };
+  WeightsFile::Format format = blockFormat();
+  Type element = quantize ? Type(IntegerType::get(context, 8))
+                          : floatProjectionElement(nameOf(0));
   for (int64_t i = 0; i < count; ++i) {
-    std::string name = (pattern.take_front(at) + std::to_string(i) +
-                        pattern.drop_front(at + 2))
-                           .str();
-    checkWeight(name, sliceShape);
-    if (const seqrt::TensorInfo *info = weights.find(name))
+    std::string name = nameOf(i);
+    checkWeight(name, {rows, cols});
+    claimElement(name, element);
+    const seqrt::TensorInfo *info = weights.find(name);
+    if (!info)
+      continue;
+    if (!quantize)
       rewritten.copy(*info);
+    else if (ArrayRef<int64_t>(info->shape) == ArrayRef<int64_t>{rows, cols})
+      rewritten.quantize(*info, /*transposed=*/false, format);
   }
-  SmallVector<int64_t> shape{count};
-  shape.append(sliceShape.begin(), sliceShape.end());
-  return seq::WeightOp::create(b, location, f32(shape), pattern,
-                               /*transposed=*/false, /*stacked=*/true,
-                               /*panels=*/false);
+  auto stacked = [&](const std::string &name, ArrayRef<int64_t> slice,
+                     Type type) -> Value {
+    SmallVector<int64_t> shape{count};
+    shape.append(slice.begin(), slice.end());
+    return seq::WeightOp::create(b, location,
+                                 RankedTensorType::get(shape, type), name,
+                                 /*transposed=*/false, /*stacked=*/true,
+                                 /*panels=*/false);
+  };
+  StackedWeights w;
+  if (!quantize) {
+    w.values = stacked(pattern.str(), {rows, cols}, element);
+    return w;
+  }
+  w.bits = quantizedBits();
+  w.values =
+      stacked(pattern.str(), {rows, w.bits == 4 ? cols / 2 : cols}, element);
+  SmallVector<int64_t> perBlock = {rows, cols / WeightsFile::blockSize(format)};
+  w.scales = stacked(WeightsFile::scalesName(pattern.str()), perBlock,
+                     Float16Type::get(context));
+  if (format == WeightsFile::Format::Q4_1 ||
+      format == WeightsFile::Format::Q4_G128)
+    w.offsets = stacked(WeightsFile::offsetsName(pattern.str()), perBlock,
+                        Float16Type::get(context));
+  return w;
 }
 
-Type ModelEmitter::projectionElement(StringRef name, int64_t in) const {
-  Type f32 = Float32Type::get(context);
-  const seqrt::TensorInfo *info = weights.find(name.str());
-  if (!info)
-    return f32;
+bool ModelEmitter::blockQuantizes(int64_t in) const {
   switch (projectionWeights) {
   case WeightFormat::Q8_0:
   case WeightFormat::Q4_0:
   case WeightFormat::Q4_1:
   case WeightFormat::Q4_G128:
-    // Blocks run along the input features; a weight they do not divide
-    // stays as stored (as llama.cpp keeps such tensors unquantized).
-    if (in % WeightsFile::blockSize(blockFormat()) == 0)
-      return IntegerType::get(context, 8);
-    break;
+    return in % WeightsFile::blockSize(blockFormat()) == 0;
+  default:
+    return false;
+  }
+}
+
+Type ModelEmitter::floatProjectionElement(StringRef name) const {
+  Type f32 = Float32Type::get(context);
+  switch (projectionWeights) {
   case WeightFormat::F32:
     return f32;
   case WeightFormat::BF16:
     return BFloat16Type::get(context);
   case WeightFormat::F16:
     return Float16Type::get(context);
-  case WeightFormat::Auto:
+  default: // auto, and block formats where the blocks do not apply
     break;
   }
-  if (info->dtype == seqrt::DType::BF16)
+  const seqrt::TensorInfo *info = weights.find(name.str());
+  if (info && info->dtype == seqrt::DType::BF16)
     return BFloat16Type::get(context);
-  if (info->dtype == seqrt::DType::F16)
+  if (info && info->dtype == seqrt::DType::F16)
     return Float16Type::get(context);
   return f32;
+}
+
+Type ModelEmitter::projectionElement(StringRef name, int64_t in) const {
+  if (!weights.find(name.str()))
+    return Float32Type::get(context);
+  // Blocks run along the input features; a weight they do not divide stays
+  // as stored (as llama.cpp keeps such tensors unquantized).
+  if (blockQuantizes(in))
+    return IntegerType::get(context, 8);
+  return floatProjectionElement(name);
 }
 
 ModelEmitter::QuantizedWeight
@@ -461,6 +505,15 @@ Value ModelEmitter::linear(Value x, StringRef prefix, int64_t out, int64_t in,
   Value bv = bias ? weight((prefix + ".bias").str(), {out}) : Value();
   return seq::LinearOp::create(b, location, x, q.values, bv, q.scales,
                                q.offsets, q.bits);
+}
+
+Value ModelEmitter::router(Value x, StringRef prefix, int64_t experts,
+                           int64_t in) {
+  std::string name = (prefix + ".weight").str();
+  Value w = weight(name, {experts, in}, /*transposed=*/false,
+                   floatProjectionElement(name));
+  return seq::LinearOp::create(b, location, x, w, /*bias=*/Value(),
+                               /*scales=*/Value(), /*offsets=*/Value(), 8);
 }
 
 Value ModelEmitter::rmsnorm(Value x, StringRef weightName, int64_t dim,

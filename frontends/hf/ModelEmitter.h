@@ -58,11 +58,21 @@ public:
   /// element type is f32 unless `element` says otherwise.
   mlir::Value weight(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
                      bool transposed = false, mlir::Type element = {});
-  /// `count` checkpoint tensors of `sliceShape`, named by `pattern` with its
+  /// MoE experts' weights: what seq.moe reads for one of gate, up, down.
+  struct StackedWeights {
+    mlir::Value values, scales, offsets; ///< scales: block-quantized only
+    int64_t bits = 8;
+  };
+  /// `count` checkpoint tensors [rows, cols], named by `pattern` with its
   /// `{}` replaced by 0, 1, ..., stacked along a new dim 0 once at load time
-  /// (MoE experts).
-  mlir::Value stackedWeight(llvm::StringRef pattern, int64_t count,
-                            llvm::ArrayRef<int64_t> sliceShape);
+  /// (MoE experts). With `quantize`, each is block-quantized in the
+  /// --weights format (blockQuantizes(cols) must hold); otherwise kept as
+  /// --weights keeps float projections (bf16/f16 as stored under auto).
+  StackedWeights stackedWeights(llvm::StringRef pattern, int64_t count,
+                                int64_t rows, int64_t cols, bool quantize);
+  /// Whether --weights quantizes a projection of `in` input features (a
+  /// block format whose blocks divide them).
+  bool blockQuantizes(int64_t in) const;
   bool hasWeight(llvm::StringRef name) const;
   /// The prefix of the LM head's weight: `lm_head` when the checkpoint has
   /// one (transformers then uses it even when tied), else `embedding` when
@@ -71,7 +81,7 @@ public:
   std::string lmHead(HfConfig &config, llvm::StringRef embedding,
                      bool tiedByDefault);
   /// Records an error naming the checkpoint tensors no weight() or
-  /// stackedWeight() used, except those `ignorable` accepts (buffers such as
+  /// stackedWeights() used, except those `ignorable` accepts (buffers such as
   /// rotary inv_freq that are not parameters).
   void checkAllTensorsUsed(llvm::StringRef architecture,
                            bool (*ignorable)(llvm::StringRef name));
@@ -84,6 +94,11 @@ public:
   /// x · Wᵀ (+ b) with W = `prefix`.weight [out, in] (and `prefix`.bias).
   mlir::Value linear(mlir::Value x, llvm::StringRef prefix, int64_t out,
                      int64_t in, bool bias, bool transposed = false);
+  /// An MoE router x · Wᵀ, W = `prefix`.weight [experts, in]: never
+  /// block-quantized (as llama.cpp keeps ffn_gate_inp), since the expert
+  /// choice turns on small logit gaps; bf16/f16 as --weights says.
+  mlir::Value router(mlir::Value x, llvm::StringRef prefix, int64_t experts,
+                     int64_t in);
   mlir::Value rmsnorm(mlir::Value x, llvm::StringRef weightName, int64_t dim,
                       double epsilon, double weightOffset = 0.0);
   mlir::Value layernorm(mlir::Value x, llvm::StringRef prefix, int64_t dim,
@@ -191,6 +206,9 @@ private:
   /// i8 for a block-quantized one (`in`, its input features, a multiple of
   /// the block).
   mlir::Type projectionElement(llvm::StringRef name, int64_t in) const;
+  /// The float type a projection weight `name` is kept in when not block
+  /// quantized: f32, bf16 or f16 as --weights says (auto: as stored).
+  mlir::Type floatProjectionElement(llvm::StringRef name) const;
   /// Bits per value of quantized weights (--weights=q8_0: 8, else 4).
   int64_t quantizedBits() const {
     return projectionWeights == WeightFormat::Q8_0 ? 8 : 4;

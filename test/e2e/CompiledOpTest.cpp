@@ -196,7 +196,13 @@ const std::map<std::string, std::vector<std::pair<std::string, bool>>>
           {"router_logits", false},
           {"gate_weight", false},
           {"up_weight", false},
-          {"down_weight", false}}},
+          {"down_weight", false},
+          {"gate_scales", true},
+          {"up_scales", true},
+          {"down_scales", true},
+          {"gate_offsets", true},
+          {"up_offsets", true},
+          {"down_offsets", true}}},
         {"attention",
          {{"query", false},
           {"key", false},
@@ -352,9 +358,9 @@ bool ModelWriter::write(const std::string &path, std::string &error) {
   } else if (op == "causal_conv1d") {
     enumeration("activation");
   }
-  bool segmented = op == "attention" || op == "selective_scan" || op == "ssd" ||
-                   op == "linear_attention" || op == "causal_conv1d" ||
-                   op == "linear" || op == "embedding";
+  bool segmented = op == "attention" || op == "moe" || op == "selective_scan" ||
+                   op == "ssd" || op == "linear_attention" ||
+                   op == "causal_conv1d" || op == "linear" || op == "embedding";
   if (segmented) {
     std::string s = "operandSegmentSizes = array<i32: ";
     for (size_t i = 0; i < segments.size(); ++i)

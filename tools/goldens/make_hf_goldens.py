@@ -754,6 +754,58 @@ CASES = [
         ],
     },
     {
+        "name": "jamba_moe_q8_0",
+        "class": "JambaForCausalLM",
+        "config": "JambaConfig",
+        "seed": 1043,
+        "prompt_len": 11,
+        "round_projections": "q8_0",
+        "import_flags": "--weights=q8_0",
+        "weight_scales": {"feed_forward.router.weight": 2.0, "lm_head.weight": 2.0},
+        "kwargs": dict(
+            vocab_size=64, hidden_size=64, intermediate_size=64, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=2,
+            attn_layer_period=2, attn_layer_offset=1,
+            expert_layer_period=2, expert_layer_offset=0,
+            num_experts=4, num_experts_per_tok=2,
+            mamba_d_state=8, mamba_d_conv=4, mamba_expand=1,
+            max_position_embeddings=128, rms_norm_eps=1e-6, use_mamba_kernels=False,
+            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=0,
+        ),
+        "notes": [
+            "Layer 0 = Mamba + MoE (4 experts of intermediate 64 on hidden 64, top-2), layer 1 "
+            "= attention + MLP. model.safetensors stores float32; the logits are computed after "
+            "quantizing every nn.Linear weight with a multiple of 32 inputs, the embedding "
+            "table and every expert's gate, up and down weights (transformers' fused "
+            "gate_up_proj / down_proj, blocks along each weight's inputs) to ggml's Q8_0 and "
+            "back with gguf.quants. Import with --weights=q8_0.",
+        ],
+    },
+    {
+        "name": "jamba_moe_q4_1",
+        "class": "JambaForCausalLM",
+        "config": "JambaConfig",
+        "seed": 1044,
+        "prompt_len": 11,
+        "round_projections": "q4_1",
+        "import_flags": "--weights=q4_1",
+        "weight_scales": {"feed_forward.router.weight": 2.0, "lm_head.weight": 2.0},
+        "kwargs": dict(
+            vocab_size=64, hidden_size=64, intermediate_size=64, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=2,
+            attn_layer_period=2, attn_layer_offset=1,
+            expert_layer_period=2, expert_layer_offset=0,
+            num_experts=4, num_experts_per_tok=2,
+            mamba_d_state=8, mamba_d_conv=4, mamba_expand=1,
+            max_position_embeddings=128, rms_norm_eps=1e-6, use_mamba_kernels=False,
+            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=0,
+        ),
+        "notes": [
+            "As jamba_moe_q8_0 with ggml's Q4_1 (affine 4-bit blocks of 32): the experts "
+            "read 4-bit values with scales and offsets. Import with --weights=q4_1.",
+        ],
+    },
+    {
         "name": "llama_kv_q8",
         "class": "LlamaForCausalLM",
         "config": "LlamaConfig",
@@ -1000,6 +1052,21 @@ def apply_storage(case, model):
                 weight.copy_(block_round_trip(weight, dtype))
             else:
                 weight.copy_(weight.to(getattr(torch, dtype)).float())
+        # Fused MoE experts ([E, out, in] gate_up_proj and down_proj): every
+        # expert's rows in blocks along `in`, all of them or none (as the
+        # import quantizes them).
+        for m in model.modules():
+            experts = [getattr(m, n, None) for n in ("gate_up_proj", "down_proj")]
+            if not all(isinstance(w, nn.Parameter) and w.dim() == 3 for w in experts):
+                continue
+            if dtype in ("q8_0", "q4_0", "q4_1", "q4_g128"):
+                if all(w.shape[-1] % 32 == 0 for w in experts):
+                    for w in experts:
+                        w.copy_(block_round_trip(w.reshape(-1, w.shape[-1]), dtype)
+                                .reshape(w.shape))
+            else:
+                for w in experts:
+                    w.copy_(w.to(getattr(torch, dtype)).float())
         # GPT-2's Conv1D stores [in, out]: blocks run along `in`.
         for m in model.modules():
             if isinstance(m, Conv1D) and dtype in ("q8_0", "q4_0", "q4_1", "q4_g128"):

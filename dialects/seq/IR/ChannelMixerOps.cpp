@@ -350,12 +350,75 @@ LogicalResult SoftmaxOp::verify() {
 // MoeOp
 //===----------------------------------------------------------------------===//
 
+/// The stacked expert weights as stored: float (any width, read widened),
+/// or i8 values with scales for all three (and offsets for all three or
+/// none), scales [E, out, in / block] with block dividing the inputs.
+static LogicalResult verifyExpertWeights(MoeOp op) {
+  Value weights[] = {op.getGateWeight(), op.getUpWeight(), op.getDownWeight()};
+  Value scales[] = {op.getGateScales(), op.getUpScales(), op.getDownScales()};
+  Value offsets[] = {op.getGateOffsets(), op.getUpOffsets(),
+                     op.getDownOffsets()};
+  const char *names[] = {"gate_weight", "up_weight", "down_weight"};
+  int64_t bits = op.getBits();
+  if (bits != 8 && bits != 4)
+    return op.emitOpError("expected bits = 8 or 4, got ") << bits;
+  bool quantized = bool(scales[0]);
+  if (bool(offsets[0]) && !quantized)
+    return op.emitOpError("expected scales with offsets");
+  if (bits == 4 && !quantized)
+    return op.emitOpError("expected scales for 4-bit experts");
+  for (int i = 0; i < 3; ++i) {
+    NamedTensor w(weights[i], names[i]);
+    bool isInt = w.type.getElementType().isInteger(8);
+    Type element = w.type.getElementType(),
+         inputElement = op.getInput().getType().getElementType();
+    if (isInt != quantized)
+      return op.emitOpError(quantized ? "expected an i8 "
+                                      : "expected scales "
+                                        "for an i8 ")
+             << names[i] << (quantized ? " with scales, got " : ", got ")
+             << element;
+    if (!quantized) {
+      // As stored: the input's type, or bf16/f16 under an f32 input.
+      if (element != inputElement &&
+          !(inputElement.isF32() && (element.isBF16() || element.isF16())))
+        return op.emitOpError("expected ")
+               << names[i] << " of the input's element type " << inputElement
+               << " (or bf16/f16 under an f32 input), got " << element;
+      continue;
+    }
+    if (!inputElement.isF32())
+      return op.emitOpError("expected an f32 input with quantized experts");
+    NamedTensor s(scales[i], "scales");
+    if (!isa<Float16Type, BFloat16Type, Float32Type>(s.type.getElementType()))
+      return op.emitOpError("expected f16, bf16 or f32 scales, got ")
+             << s.type.getElementType();
+    if (offsets[i] && offsets[i].getType() != scales[i].getType())
+      return op.emitOpError("expected offsets of the scales' type ")
+             << scales[i].getType() << ", got " << offsets[i].getType();
+    if (failed(matchDim(op, s, 0, w, 0)) || failed(matchDim(op, s, 1, w, 1)))
+      return failure();
+    int64_t in = w.dim(2), blocks = s.dim(2);
+    if (ShapedType::isDynamic(in) || ShapedType::isDynamic(blocks))
+      continue;
+    in *= op.valuesPerElement();
+    if (blocks <= 0 || in % blocks != 0)
+      return op.emitOpError("expected scales dim 2 (")
+             << blocks << ") to divide the " << names[i] << "'s " << in
+             << " inputs into equal blocks";
+  }
+  return success();
+}
+
 LogicalResult MoeOp::verify() {
   NamedTensor input(getInput(), "input"),
       logits(getRouterLogits(), "router_logits"),
       gate(getGateWeight(), "gate_weight"), up(getUpWeight(), "up_weight"),
       down(getDownWeight(), "down_weight");
-  if (failed(verifySameFloatElementType(*this)))
+  if (logits.type.getElementType() != input.type.getElementType())
+    return emitOpError("expected router_logits of the input's element type ")
+           << input.type.getElementType();
+  if (failed(verifyExpertWeights(*this)))
     return failure();
   // router_logits is input's shape with the feature dim replaced by experts.
   if (logits.rank() != input.rank())
@@ -364,15 +427,30 @@ LogicalResult MoeOp::verify() {
   for (int64_t i = 0; i + 1 < input.rank(); ++i)
     if (failed(matchDim(*this, logits, i, input, i)))
       return failure();
-  // gate/up [E, F, D], down [E, D, F].
+  // gate/up [E, F, D], down [E, D, F]; a last dim of 4-bit values holds
+  // two inputs per byte.
+  int64_t per = getGateScales() ? valuesPerElement() : 1;
+  auto inputs = [&](const NamedTensor &w) {
+    int64_t d = w.dim(2);
+    return ShapedType::isDynamic(d) ? d : d * per;
+  };
+  auto matchInputs = [&](const NamedTensor &w, int64_t expected,
+                         StringRef what) -> LogicalResult {
+    int64_t got = inputs(w);
+    if (ShapedType::isDynamic(got) || ShapedType::isDynamic(expected) ||
+        got == expected)
+      return success();
+    return emitOpError("expected ") << w.name << " to take " << expected
+                                    << " inputs (" << what << "), got " << got;
+  };
   if (failed(matchDim(*this, gate, 0, logits, -1)) ||
       failed(matchDim(*this, up, 0, logits, -1)) ||
       failed(matchDim(*this, down, 0, logits, -1)) ||
-      failed(matchDim(*this, gate, 2, input, -1)) ||
-      failed(matchDim(*this, up, 2, input, -1)) ||
+      failed(matchInputs(gate, input.dim(-1), "the input's last dim")) ||
+      failed(matchInputs(up, input.dim(-1), "the input's last dim")) ||
       failed(matchDim(*this, down, 1, input, -1)) ||
       failed(matchDim(*this, up, 1, gate, 1)) ||
-      failed(matchDim(*this, down, 2, gate, 1)))
+      failed(matchInputs(down, gate.dim(1), "gate_weight dim 1")))
     return failure();
   int64_t experts = logits.dim(-1);
   int64_t topK = getTopK();

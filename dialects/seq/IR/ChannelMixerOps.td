@@ -314,7 +314,8 @@ def Seq_SoftmaxOp : Seq_Op<"softmax",
   let hasVerifier = 1;
 }
 
-def Seq_MoeOp : Seq_Op<"moe", [Pure, AllTypesMatch<["input", "result"]>]> {
+def Seq_MoeOp : Seq_Op<"moe", [Pure, AllTypesMatch<["input", "result"]>,
+                                AttrSizedOperandSegments]> {
   let summary = "mixture of gated feed-forward experts with top-k routing";
   let description = [{
     For each token: `p = route(router_logits)` picks `top_k` experts `e` with
@@ -323,32 +324,61 @@ def Seq_MoeOp : Seq_Op<"moe", [Pure, AllTypesMatch<["input", "result"]>]> {
     `result = Σ_e p_e · down_e(activation(gate_e(x)) · up_e(x))`.
     Expert weights are stacked on a leading expert dimension in PyTorch
     layout: `gate_weight`, `up_weight` are `[experts, ffn, dim]`,
-    `down_weight` is `[experts, dim, ffn]`.
+    `down_weight` is `[experts, dim, ffn]`. They may be stored in bf16 or
+    f16 (widened exactly as they are read).
+
+    With `scales(%gs, %us, %ds)`, all three are block-quantized as
+    `seq.linear` weights are, expert by expert: i8 values, float scales
+    `[experts, out, in / block]`, optional `offsets(...)` of the scales'
+    types (affine blocks), and `bits = 4` for two 4-bit values per byte
+    along the last dim (`[experts, out, in / 2]`).
 
     ```mlir
     %y = seq.moe %x, %logits, %wg, %wu, %wd {top_k = 2 : i64}
         : tensor<1x?x64xf32>, tensor<1x?x4xf32>, tensor<4x128x64xf32>,
           tensor<4x128x64xf32>, tensor<4x64x128xf32>
+    // Q8_0 experts: blocks of 32 along each weight's inputs.
+    %q = seq.moe %x, %logits, %qg, %qu, %qd scales(%sg, %su, %sd)
+        {top_k = 2 : i64}
+        : tensor<1x?x64xf32>, tensor<1x?x4xf32>, tensor<4x128x64xi8>,
+          tensor<4x128x64xi8>, tensor<4x64x128xi8>
+          scales tensor<4x128x2xf16>, tensor<4x128x2xf16>, tensor<4x64x4xf16>
     ```
   }];
   let arguments = (ins Seq_NonScalarFloatTensor:$input,
                        Seq_NonScalarFloatTensor:$router_logits,
-                       Seq_FloatTensorOfRank<[3]>:$gate_weight,
-                       Seq_FloatTensorOfRank<[3]>:$up_weight,
-                       Seq_FloatTensorOfRank<[3]>:$down_weight,
+                       Seq_WeightTensorOfRank<[3]>:$gate_weight,
+                       Seq_WeightTensorOfRank<[3]>:$up_weight,
+                       Seq_WeightTensorOfRank<[3]>:$down_weight,
+                       Optional<Seq_FloatTensorOfRank<[3]>>:$gate_scales,
+                       Optional<Seq_FloatTensorOfRank<[3]>>:$up_scales,
+                       Optional<Seq_FloatTensorOfRank<[3]>>:$down_scales,
+                       Optional<Seq_FloatTensorOfRank<[3]>>:$gate_offsets,
+                       Optional<Seq_FloatTensorOfRank<[3]>>:$up_offsets,
+                       Optional<Seq_FloatTensorOfRank<[3]>>:$down_offsets,
                        I64Attr:$top_k,
                        DefaultValuedAttr<Seq_MoeRoutingKind,
                          "::seqc::seq::MoeRoutingKind::softmax_topk">:$routing,
                        UnitAttr:$normalize,
                        DefaultValuedAttr<Seq_ActivationKind,
-                         "::seqc::seq::ActivationKind::silu">:$activation);
+                         "::seqc::seq::ActivationKind::silu">:$activation,
+                       DefaultValuedAttr<I64Attr, "8">:$bits);
   let results = (outs Seq_FloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $router_logits `,` $gate_weight `,` $up_weight `,` $down_weight
+    (`scales` `(` $gate_scales^ `,` $up_scales `,` $down_scales `)`)?
+    (`offsets` `(` $gate_offsets^ `,` $up_offsets `,` $down_offsets `)`)?
     (`routing` $routing^)? (`activation` $activation^)? attr-dict `:` type($input) `,` type($router_logits) `,` type($gate_weight)
     `,` type($up_weight) `,` type($down_weight)
+    (`scales` type($gate_scales)^ `,` type($up_scales) `,` type($down_scales))?
+    (`offsets` type($gate_offsets)^ `,` type($up_offsets) `,` type($down_offsets))?
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Weight elements per stored element along the last dim: 2 for 4-bit
+    /// values.
+    int64_t valuesPerElement() { return getBits() == 4 ? 2 : 1; }
+  }];
 }
 
 #endif // SEQC_DIALECT_SEQ_CHANNELMIXEROPS_TD

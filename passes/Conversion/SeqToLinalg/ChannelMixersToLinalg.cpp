@@ -764,6 +764,7 @@ struct MoeLowering : OpConversionPattern<seq::MoeOp> {
     OpFoldResult dim = getSizes(rewriter, loc, x)[1];
     Value acc = filledTensor(rewriter, loc, {tokens, dim}, t, 0.0);
     seq::ActivationKind kind = op.getActivation();
+    uint64_t bits = op.getBits();
     MLIRContext *ctx = rewriter.getContext();
     // Dense reference: every expert sees every token, weighted by its
     // (possibly zero) routing weight.
@@ -771,23 +772,34 @@ struct MoeLowering : OpConversionPattern<seq::MoeOp> {
         rewriter, loc, indexConstant(rewriter, loc, 0),
         indexConstant(rewriter, loc, experts), indexConstant(rewriter, loc, 1),
         acc, [&](OpBuilder &b, Location l, Value e, ValueRange iter) {
+          // Expert e's weight (and block scales and offsets, if quantized).
+          auto expert = [&](Value w, Value scales, Value offsets) {
+            auto slice = [&](Value v) {
+              return v ? expertSlice(b, l, v, e) : Value();
+            };
+            return std::pair{slice(w),
+                             BlockQuantization{slice(scales), slice(offsets),
+                                               static_cast<int64_t>(bits)}};
+          };
+          auto [gw, gq] =
+              expert(adaptor.getGateWeight(), adaptor.getGateScales(),
+                     adaptor.getGateOffsets());
+          auto [uw, uq] = expert(adaptor.getUpWeight(), adaptor.getUpScales(),
+                                 adaptor.getUpOffsets());
+          auto [dw, dq] =
+              expert(adaptor.getDownWeight(), adaptor.getDownScales(),
+                     adaptor.getDownOffsets());
           Value zerosF =
               filledTensor(b, l, {tokens, b.getIndexAttr(ffn)}, t, 0.0);
-          Value g = matmulTransposedB(
-              b, l, x, expertSlice(b, l, adaptor.getGateWeight(), e),
-              BlockQuantization(), zerosF, contractions);
-          Value u = matmulTransposedB(
-              b, l, x, expertSlice(b, l, adaptor.getUpWeight(), e),
-              BlockQuantization(), zerosF, contractions);
+          Value g = matmulTransposedB(b, l, x, gw, gq, zerosF, contractions);
+          Value u = matmulTransposedB(b, l, x, uw, uq, zerosF, contractions);
           Value h = pointwise(b, l, {g, u}, g,
                               [&](OpBuilder &nb, Location nl, ValueRange a) {
                                 Value act = applyActivation(nb, nl, kind, a[0]);
                                 return arith::MulFOp::create(nb, nl, act, a[1]);
                               });
           Value zerosD = filledTensor(b, l, {tokens, dim}, t, 0.0);
-          Value o = matmulTransposedB(
-              b, l, h, expertSlice(b, l, adaptor.getDownWeight(), e),
-              BlockQuantization(), zerosD, contractions);
+          Value o = matmulTransposedB(b, l, h, dw, dq, zerosD, contractions);
           auto columnType = RankedTensorType::get(
               {cast<RankedTensorType>(weights.getType()).getDimSize(0)}, t);
           Value column = tensor::ExtractSliceOp::create(

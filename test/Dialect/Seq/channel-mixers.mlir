@@ -132,6 +132,18 @@ func.func @pointwise(%x: tensor<?x8xbf16>, %y: tensor<?x8xbf16>) {
 
 // -----
 
+// Tests moe with 4-bit affine experts (scales and offsets) and bf16 ones.
+// CHECK-LABEL: func.func @moe_quantized
+// CHECK: seq.moe %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} scales(%{{.+}}, %{{.+}}, %{{.+}}) offsets(%{{.+}}, %{{.+}}, %{{.+}}) {bits = 4 : i64, top_k = 2 : i64} : tensor<1x?x64xf32>, tensor<1x?x4xf32>, tensor<4x32x32xi8>, tensor<4x32x32xi8>, tensor<4x64x16xi8> scales tensor<4x32x2xf16>, tensor<4x32x2xf16>, tensor<4x64x1xf16> offsets tensor<4x32x2xf16>, tensor<4x32x2xf16>, tensor<4x64x1xf16>
+// CHECK: seq.moe {{.+}} : tensor<1x?x64xf32>, tensor<1x?x4xf32>, tensor<4x32x64xbf16>, tensor<4x32x64xbf16>, tensor<4x64x32xbf16>
+func.func @moe_quantized(%x: tensor<1x?x64xf32>, %logits: tensor<1x?x4xf32>, %g: tensor<4x32x32xi8>, %d: tensor<4x64x16xi8>, %sg: tensor<4x32x2xf16>, %sd: tensor<4x64x1xf16>, %bg: tensor<4x32x64xbf16>, %bd: tensor<4x64x32xbf16>) {
+  %0 = seq.moe %x, %logits, %g, %g, %d scales(%sg, %sg, %sd) offsets(%sg, %sg, %sd) {top_k = 2 : i64, bits = 4 : i64} : tensor<1x?x64xf32>, tensor<1x?x4xf32>, tensor<4x32x32xi8>, tensor<4x32x32xi8>, tensor<4x64x16xi8> scales tensor<4x32x2xf16>, tensor<4x32x2xf16>, tensor<4x64x1xf16> offsets tensor<4x32x2xf16>, tensor<4x32x2xf16>, tensor<4x64x1xf16>
+  %1 = seq.moe %x, %logits, %bg, %bg, %bd {top_k = 2 : i64} : tensor<1x?x64xf32>, tensor<1x?x4xf32>, tensor<4x32x64xbf16>, tensor<4x32x64xbf16>, tensor<4x64x32xbf16>
+  return
+}
+
+// -----
+
 // Tests moe with default routing and activation elided, then both overridden.
 // CHECK-LABEL: func.func @moe
 // CHECK-SAME: (%[[X:.+]]: tensor<1x?x16xf32>, %[[L:.+]]: tensor<1x?x4xf32>, %[[G:.+]]: tensor<4x32x16xf32>, %[[U:.+]]: tensor<4x32x16xf32>, %[[D:.+]]: tensor<4x16x32xf32>)

@@ -501,8 +501,50 @@ func.func @moe_expert_count(%x: tensor<1x?x16xf32>, %l: tensor<1x?x4xf32>, %g: t
 // -----
 
 func.func @moe_ffn_dim(%x: tensor<1x?x16xf32>, %l: tensor<1x?x4xf32>, %g: tensor<4x32x16xf32>, %d: tensor<4x16x24xf32>) {
-  // expected-error @+1 {{expected down_weight dim 2 (24) to match gate_weight dim 1 (32)}}
+  // expected-error @+1 {{expected down_weight to take 32 inputs (gate_weight dim 1), got 24}}
   %0 = seq.moe %x, %l, %g, %g, %d {top_k = 2 : i64} : tensor<1x?x16xf32>, tensor<1x?x4xf32>, tensor<4x32x16xf32>, tensor<4x32x16xf32>, tensor<4x16x24xf32>
+  return
+}
+
+// -----
+
+// Quantized experts: i8 values with scales for all three weights, blocks
+// dividing each weight's inputs (4-bit: two per byte).
+func.func @moe_scales_on_floats(%x: tensor<1x?x64xf32>, %l: tensor<1x?x4xf32>, %g: tensor<4x32x64xf32>, %d: tensor<4x64x32xf32>, %sg: tensor<4x32x2xf16>, %sd: tensor<4x64x1xf16>) {
+  // expected-error @+1 {{expected an i8 gate_weight with scales, got 'f32'}}
+  %0 = seq.moe %x, %l, %g, %g, %d scales(%sg, %sg, %sd) {top_k = 2 : i64} : tensor<1x?x64xf32>, tensor<1x?x4xf32>, tensor<4x32x64xf32>, tensor<4x32x64xf32>, tensor<4x64x32xf32> scales tensor<4x32x2xf16>, tensor<4x32x2xf16>, tensor<4x64x1xf16>
+  return
+}
+
+// -----
+
+func.func @moe_i8_without_scales(%x: tensor<1x?x64xf32>, %l: tensor<1x?x4xf32>, %g: tensor<4x32x64xi8>, %d: tensor<4x64x32xi8>) {
+  // expected-error @+1 {{expected scales for an i8 gate_weight, got 'i8'}}
+  %0 = seq.moe %x, %l, %g, %g, %d {top_k = 2 : i64} : tensor<1x?x64xf32>, tensor<1x?x4xf32>, tensor<4x32x64xi8>, tensor<4x32x64xi8>, tensor<4x64x32xi8>
+  return
+}
+
+// -----
+
+func.func @moe_scales_blocks(%x: tensor<1x?x64xf32>, %l: tensor<1x?x4xf32>, %g: tensor<4x32x64xi8>, %d: tensor<4x64x32xi8>, %sg: tensor<4x32x2xf16>, %sd: tensor<4x64x3xf16>) {
+  // expected-error @+1 {{expected scales dim 2 (3) to divide the down_weight's 32 inputs into equal blocks}}
+  %0 = seq.moe %x, %l, %g, %g, %d scales(%sg, %sg, %sd) {top_k = 2 : i64} : tensor<1x?x64xf32>, tensor<1x?x4xf32>, tensor<4x32x64xi8>, tensor<4x32x64xi8>, tensor<4x64x32xi8> scales tensor<4x32x2xf16>, tensor<4x32x2xf16>, tensor<4x64x3xf16>
+  return
+}
+
+// -----
+
+func.func @moe_nibbles_inputs(%x: tensor<1x?x64xf32>, %l: tensor<1x?x4xf32>, %g: tensor<4x32x64xi8>, %d: tensor<4x64x16xi8>, %sg: tensor<4x32x2xf16>, %sd: tensor<4x64x1xf16>) {
+  // expected-error @+1 {{expected gate_weight to take 64 inputs (the input's last dim), got 128}}
+  %0 = seq.moe %x, %l, %g, %g, %d scales(%sg, %sg, %sd) {top_k = 2 : i64, bits = 4 : i64} : tensor<1x?x64xf32>, tensor<1x?x4xf32>, tensor<4x32x64xi8>, tensor<4x32x64xi8>, tensor<4x64x16xi8> scales tensor<4x32x2xf16>, tensor<4x32x2xf16>, tensor<4x64x1xf16>
+  return
+}
+
+// -----
+
+func.func @moe_bf16_input_f16_experts(%x: tensor<1x?x64xbf16>, %l: tensor<1x?x4xbf16>, %g: tensor<4x32x64xf16>, %d: tensor<4x64x32xf16>) {
+  // expected-error @+1 {{expected gate_weight of the input's element type 'bf16' (or bf16/f16 under an f32 input), got 'f16'}}
+  %0 = seq.moe %x, %l, %g, %g, %d {top_k = 2 : i64} : tensor<1x?x64xbf16>, tensor<1x?x4xbf16>, tensor<4x32x64xf16>, tensor<4x32x64xf16>, tensor<4x64x32xf16>
   return
 }
 
