@@ -213,6 +213,66 @@ SEQ_API seq_status seq_session_restore(seq_session *session,
                                        const seq_snapshot *snapshot);
 SEQ_API void seq_snapshot_destroy(seq_snapshot *snapshot);
 
+/*===----------------------------------------------------------------------===*
+ * Tokenizers: a Hugging Face tokenizer.json, text <-> token ids exactly as
+ * the tokenizers library computes them. Implemented: byte-level BPE (GPT-2,
+ * Llama-3, Qwen2-style pre-tokenizer regexes) without a normalizer, added
+ * and special tokens, TemplateProcessing, the ByteLevel decoder; other
+ * kinds are refused by seq_tokenizer_open with SEQ_ERROR_UNSUPPORTED and a
+ * message naming the field. A tokenizer may be shared by threads.
+ *===----------------------------------------------------------------------===*/
+
+typedef struct seq_tokenizer seq_tokenizer;
+typedef struct seq_detokenizer seq_detokenizer;
+
+/* Loads `path`: a tokenizer.json file or a model folder holding one. */
+SEQ_API seq_status seq_tokenizer_open(const char *path,
+                                      seq_tokenizer **out_tokenizer);
+SEQ_API void seq_tokenizer_close(seq_tokenizer *tokenizer);
+
+/* One past the largest token id. */
+SEQ_API size_t seq_tokenizer_vocab_size(const seq_tokenizer *tokenizer);
+
+/* The ids of `text` (`length` bytes of UTF-8; invalid UTF-8 is
+ * SEQ_ERROR_INVALID_ARGUMENT), with the post-processor's special tokens
+ * (a BOS, say) when `add_special_tokens`. *out_count is set to the number of
+ * ids; at most `capacity` are written, so a call with capacity 0 sizes the
+ * buffer (SEQ_ERROR_CAPACITY when they do not fit). */
+SEQ_API seq_status seq_tokenizer_encode(const seq_tokenizer *tokenizer,
+                                        const char *text, size_t length,
+                                        int add_special_tokens, int32_t *ids,
+                                        size_t capacity, size_t *out_count);
+
+/* The UTF-8 text of `ids` (special tokens left out with
+ * `skip_special_tokens`; invalid byte sequences become U+FFFD), NUL
+ * terminated. *out_length is set to its length without the NUL; with
+ * capacity <= *out_length nothing usable is written and the status is
+ * SEQ_ERROR_CAPACITY. */
+SEQ_API seq_status seq_tokenizer_decode(const seq_tokenizer *tokenizer,
+                                        const int32_t *ids, size_t count,
+                                        int skip_special_tokens, char *text,
+                                        size_t capacity, size_t *out_length);
+
+/* Streaming decode for generation: each pushed id yields the text it
+ * completes, never part of a UTF-8 character; the pieces of a stream,
+ * with the final flush, equal seq_tokenizer_decode of all its ids. The
+ * tokenizer must outlive it. */
+SEQ_API seq_status seq_detokenizer_create(const seq_tokenizer *tokenizer,
+                                          int skip_special_tokens,
+                                          seq_detokenizer **out_detokenizer);
+/* Sets *out_text to the text completed by `id` (NUL terminated, possibly
+ * empty; owned by the detokenizer, valid until its next call) and
+ * *out_length to its length. */
+SEQ_API seq_status seq_detokenizer_push(seq_detokenizer *detokenizer,
+                                        int32_t id, const char **out_text,
+                                        size_t *out_length);
+/* Likewise with what is still held back (an incomplete character, as
+ * U+FFFD); the next push starts a new stream. */
+SEQ_API seq_status seq_detokenizer_flush(seq_detokenizer *detokenizer,
+                                         const char **out_text,
+                                         size_t *out_length);
+SEQ_API void seq_detokenizer_destroy(seq_detokenizer *detokenizer);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

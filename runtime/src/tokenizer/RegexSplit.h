@@ -1,0 +1,45 @@
+//===- RegexSplit.h - pre-tokenization by a regular expression --*- C++ -*-===//
+//
+// Pre-tokenizers split text at the matches of a regex written for
+// Oniguruma (the tokenizers library's engine): Unicode classes (\p{L},
+// \p{N}), case-insensitive groups, look-ahead. PCRE2 (Debian's libpcre2-8,
+// UTF and Unicode-property mode) runs them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SEQC_RUNTIME_SRC_TOKENIZER_REGEXSPLIT_H
+#define SEQC_RUNTIME_SRC_TOKENIZER_REGEXSPLIT_H
+
+#include "Error.h"
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace seqrt::tokenizer {
+
+/// GPT-2's pre-tokenization pattern (ByteLevel with use_regex).
+extern const char *const kGpt2Pattern;
+
+class RegexSplit {
+public:
+  ~RegexSplit();
+  /// Compiles `pattern`; an error quotes PCRE2's message and offset.
+  static Error compile(const std::string &pattern,
+                       std::unique_ptr<RegexSplit> &out);
+
+  /// Splits `text` (valid UTF-8) into the matches and the text between
+  /// them, in order, none empty (the tokenizers library's "Isolated"
+  /// behaviour).
+  Error split(std::string_view text,
+              std::vector<std::string_view> &pieces) const;
+
+private:
+  RegexSplit() = default;
+  void *code = nullptr; ///< pcre2_code_8
+};
+
+} // namespace seqrt::tokenizer
+
+#endif // SEQC_RUNTIME_SRC_TOKENIZER_REGEXSPLIT_H

@@ -1,0 +1,266 @@
+//===- TokenizerTest.cpp - tokenizer.json against the tokenizers wheel ----===//
+//
+// For byte-level BPE tokenizers trained with the `tokenizers` wheel on a
+// multilingual corpus (tools/goldens/make_tokenizer_goldens.py: GPT-2's
+// regex with and without a prefix space, Llama-3's and Qwen2's split
+// regexes with a BOS template): every corpus text encodes to the wheel's
+// ids exactly; decoding the ids without special tokens added gives the text
+// back (byte-level BPE is lossless; not with add_prefix_space); streaming
+// decode equals full decode.
+// Plus the refusals: missing files, malformed JSON, kinds not implemented,
+// invalid UTF-8, ids out of range, buffers too small.
+//
+//===----------------------------------------------------------------------===//
+
+#include "seq/runtime.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+namespace {
+
+const std::string kDir = SEQC_TOKENIZER_GOLDENS_DIR;
+
+std::vector<std::string> corpus() {
+  std::vector<std::string> texts;
+  std::ifstream in(kDir + "/corpus.jsonl");
+  for (std::string line; std::getline(in, line);)
+    texts.push_back(nlohmann::json::parse(line).get<std::string>());
+  return texts;
+}
+
+template <typename T> std::vector<T> readBinary(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)),
+                          std::istreambuf_iterator<char>());
+  std::vector<T> out(bytes.size() / sizeof(T));
+  std::memcpy(out.data(), bytes.data(), out.size() * sizeof(T));
+  return out;
+}
+
+struct Tok {
+  seq_tokenizer *t = nullptr;
+  ~Tok() { seq_tokenizer_close(t); }
+};
+
+std::vector<int32_t> encode(seq_tokenizer *t, const std::string &text,
+                            bool special) {
+  size_t count = 0;
+  seq_status s = seq_tokenizer_encode(t, text.data(), text.size(), special,
+                                      nullptr, 0, &count);
+  std::vector<int32_t> ids(count);
+  if (count)
+    EXPECT_EQ(s, SEQ_ERROR_CAPACITY);
+  EXPECT_EQ(seq_tokenizer_encode(t, text.data(), text.size(), special,
+                                 ids.data(), ids.size(), &count),
+            SEQ_OK)
+      << seq_last_error();
+  return ids;
+}
+
+std::string decode(seq_tokenizer *t, const std::vector<int32_t> &ids,
+                   bool skipSpecial) {
+  size_t length = 0;
+  seq_tokenizer_decode(t, ids.data(), ids.size(), skipSpecial, nullptr, 0,
+                       &length);
+  std::string text(length + 1, '\0');
+  EXPECT_EQ(seq_tokenizer_decode(t, ids.data(), ids.size(), skipSpecial,
+                                 text.data(), text.size(), &length),
+            SEQ_OK)
+      << seq_last_error();
+  text.resize(length);
+  return text;
+}
+
+class TokenizerGoldenTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TokenizerGoldenTest, MatchesTheWheel) {
+  std::string dir = kDir + "/" + GetParam();
+  Tok tok;
+  ASSERT_EQ(seq_tokenizer_open(dir.c_str(), &tok.t), SEQ_OK)
+      << seq_last_error();
+  EXPECT_EQ(seq_tokenizer_vocab_size(tok.t), 1200u);
+  std::vector<std::string> texts = corpus();
+  ASSERT_GE(texts.size(), 5000u);
+  std::vector<uint16_t> ids = readBinary<uint16_t>(dir + "/ids.u16");
+  std::vector<uint32_t> counts = readBinary<uint32_t>(dir + "/counts.u32");
+  ASSERT_EQ(counts.size(), texts.size());
+  size_t at = 0, mismatches = 0;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    std::vector<int32_t> expected(ids.begin() + at,
+                                  ids.begin() + at + counts[i]);
+    at += counts[i];
+    std::vector<int32_t> got = encode(tok.t, texts[i], true);
+    if (got != expected && ++mismatches <= 5)
+      ADD_FAILURE() << GetParam() << " text " << i << " '" << texts[i]
+                    << "': " << got.size() << " ids, expected "
+                    << expected.size();
+    // Lossless: the text back from its ids without the template's tokens
+    // (add_prefix_space puts a space before each segment, kept by the
+    // ByteLevel decoder as the library keeps it).
+    if (GetParam() != "gpt2_prefix_space") {
+      std::vector<int32_t> plain = encode(tok.t, texts[i], false);
+      ASSERT_EQ(decode(tok.t, plain, false), texts[i]) << "text " << i;
+    }
+    // Streaming decode equals full decode.
+    seq_detokenizer *stream = nullptr;
+    ASSERT_EQ(seq_detokenizer_create(tok.t, 0, &stream), SEQ_OK);
+    std::string pieces;
+    for (int32_t id : got) {
+      const char *piece = nullptr;
+      size_t length = 0;
+      ASSERT_EQ(seq_detokenizer_push(stream, id, &piece, &length), SEQ_OK);
+      pieces.append(piece, length);
+    }
+    const char *rest = nullptr;
+    size_t length = 0;
+    ASSERT_EQ(seq_detokenizer_flush(stream, &rest, &length), SEQ_OK);
+    pieces.append(rest, length);
+    seq_detokenizer_destroy(stream);
+    EXPECT_EQ(pieces, decode(tok.t, got, false)) << "text " << i;
+  }
+  EXPECT_EQ(mismatches, 0u) << "texts whose ids differ from the wheel's";
+}
+
+INSTANTIATE_TEST_SUITE_P(Kinds, TokenizerGoldenTest,
+                         ::testing::Values("gpt2", "gpt2_prefix_space",
+                                           "llama3", "qwen2"));
+
+/// Writes `json` to a temporary tokenizer.json; returns its path.
+std::string writeTokenizer(const std::string &name, const std::string &json) {
+  std::string path = ::testing::TempDir() + "/seqc-tokenizer-" + name + ".json";
+  std::ofstream(path) << json;
+  return path;
+}
+
+/// The gpt2 golden's JSON with `edit` applied.
+std::string edited(const std::function<void(nlohmann::json &)> &edit) {
+  std::ifstream in(kDir + "/gpt2/tokenizer.json");
+  nlohmann::json j = nlohmann::json::parse(in);
+  edit(j);
+  return j.dump();
+}
+
+std::string refusal(const std::string &path) {
+  seq_tokenizer *t = nullptr;
+  seq_status s = seq_tokenizer_open(path.c_str(), &t);
+  EXPECT_NE(s, SEQ_OK);
+  EXPECT_EQ(t, nullptr);
+  seq_tokenizer_close(t);
+  return seq_last_error();
+}
+
+TEST(TokenizerRefusalTest, NamesTheProblem) {
+  EXPECT_NE(refusal("/nonexistent/dir").find("cannot read"), std::string::npos);
+  EXPECT_NE(refusal(writeTokenizer("malformed", "{\"model\": [1, 2"))
+                .find("malformed"),
+            std::string::npos);
+  EXPECT_NE(refusal(writeTokenizer("wordpiece", edited([](nlohmann::json &j) {
+                                     j["model"]["type"] = "WordPiece";
+                                   })))
+                .find("model type 'WordPiece'"),
+            std::string::npos);
+  EXPECT_NE(refusal(writeTokenizer("nfc", edited([](nlohmann::json &j) {
+                                     j["normalizer"] = {{"type", "NFC"}};
+                                   })))
+                .find("normalizer 'NFC'"),
+            std::string::npos);
+  EXPECT_NE(refusal(writeTokenizer("truncation", edited([](nlohmann::json &j) {
+                                     j["truncation"] = {{"max_length", 8}};
+                                   })))
+                .find("'truncation' is set"),
+            std::string::npos);
+  EXPECT_NE(refusal(writeTokenizer("lstrip", edited([](nlohmann::json &j) {
+                                     j["added_tokens"][0]["lstrip"] = true;
+                                   })))
+                .find("sets 'lstrip'"),
+            std::string::npos);
+  EXPECT_NE(refusal(writeTokenizer("merge", edited([](nlohmann::json &j) {
+                                     j["model"]["merges"].push_back("zzq qqz");
+                                   })))
+                .find("merge 'zzq qqz'"),
+            std::string::npos);
+  EXPECT_NE(refusal(writeTokenizer("regex", edited([](nlohmann::json &j) {
+                                     j["pre_tokenizer"] = {
+                                         {"type", "Sequence"},
+                                         {"pretokenizers",
+                                          {{{"type", "Split"},
+                                            {"pattern", {{"Regex", "(("}}},
+                                            {"behavior", "Isolated"},
+                                            {"invert", false}},
+                                           {{"type", "ByteLevel"},
+                                            {"use_regex", false}}}}};
+                                   })))
+                .find("pre-tokenizer regex '(('"),
+            std::string::npos);
+}
+
+TEST(TokenizerRefusalTest, BadArguments) {
+  Tok tok;
+  ASSERT_EQ(seq_tokenizer_open((kDir + "/gpt2").c_str(), &tok.t), SEQ_OK);
+  int32_t ids[4];
+  size_t count = 0;
+  std::string invalid = "ab\xff\xfe";
+  EXPECT_EQ(seq_tokenizer_encode(tok.t, invalid.data(), invalid.size(), 1, ids,
+                                 4, &count),
+            SEQ_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(seq_last_error()).find("not valid UTF-8"),
+            std::string::npos);
+  int32_t outOfRange[] = {5, 100000};
+  char text[64];
+  size_t length = 0;
+  EXPECT_EQ(
+      seq_tokenizer_decode(tok.t, outOfRange, 2, 0, text, sizeof text, &length),
+      SEQ_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(seq_last_error()).find("token id 100000"),
+            std::string::npos);
+  int32_t some[] = {5, 6, 7};
+  EXPECT_EQ(seq_tokenizer_decode(tok.t, some, 3, 0, text, 1, &length),
+            SEQ_ERROR_CAPACITY);
+  EXPECT_EQ(seq_tokenizer_encode(nullptr, "a", 1, 1, ids, 4, &count),
+            SEQ_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(seq_tokenizer_open(nullptr, &tok.t), SEQ_ERROR_INVALID_ARGUMENT);
+}
+
+TEST(TokenizerDecodeTest, RepairsInvalidBytesAsTheLibraryDoes) {
+  Tok tok;
+  ASSERT_EQ(seq_tokenizer_open((kDir + "/gpt2").c_str(), &tok.t), SEQ_OK);
+  // Byte-level tokens for single bytes: the two halves of "é" (C3 A9) and a
+  // lone continuation byte. Their ids are those of the byte's character.
+  auto idOf = [&](const std::string &text) {
+    std::vector<int32_t> ids = encode(tok.t, text, false);
+    EXPECT_EQ(ids.size(), 1u) << text;
+    return ids.empty() ? 0 : ids[0];
+  };
+  int32_t e = idOf("e");
+  std::vector<int32_t> eacute = encode(tok.t, "\xc3\xa9", false);
+  // An incomplete character at the end decodes to U+FFFD; streaming holds
+  // it back until flushed.
+  std::string full = decode(tok.t, {eacute[0]}, false);
+  if (eacute.size() == 2)
+    EXPECT_EQ(full, "\xef\xbf\xbd");
+  seq_detokenizer *stream = nullptr;
+  ASSERT_EQ(seq_detokenizer_create(tok.t, 0, &stream), SEQ_OK);
+  const char *piece = nullptr;
+  size_t length = 0;
+  std::string out;
+  for (int32_t id : eacute) {
+    ASSERT_EQ(seq_detokenizer_push(stream, id, &piece, &length), SEQ_OK);
+    out.append(piece, length);
+  }
+  ASSERT_EQ(seq_detokenizer_push(stream, e, &piece, &length), SEQ_OK);
+  out.append(piece, length);
+  ASSERT_EQ(seq_detokenizer_flush(stream, &piece, &length), SEQ_OK);
+  out.append(piece, length);
+  seq_detokenizer_destroy(stream);
+  EXPECT_EQ(out, "\xc3\xa9"
+                 "e");
+}
+
+} // namespace

@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Tokenizer goldens: a multilingual corpus, tokenizers trained on it with the
+`tokenizers` wheel (no network), and the ids that wheel gives for each text.
+
+    python3 tools/goldens/make_tokenizer_goldens.py [--out test/tokenizer]
+
+Writes
+  corpus.jsonl          one JSON string per line (>= 5000 texts): English
+                        prose, Cyrillic, Greek, Arabic, Devanagari, CJK,
+                        emoji with ZWJ sequences and skin tones, combining
+                        marks, whitespace runs (tabs, newlines, NBSP,
+                        ideographic spaces), digits, contractions, special
+                        tokens inside text;
+  <kind>/tokenizer.json a byte-level BPE trained on the corpus, for each kind:
+                        gpt2 (ByteLevel pre-tokenizer with GPT-2's regex),
+                        gpt2_prefix_space (the same with add_prefix_space),
+                        llama3 (Split with Llama-3's regex, then ByteLevel
+                        without regex; ignore_merges; a BOS template),
+                        qwen2 (Qwen2's regex: single digits);
+  <kind>/ids.u16, <kind>/counts.u32
+                        the wheel's ids for every corpus text
+                        (encode(text), special tokens added), concatenated
+                        as little-endian uint16, and the count per text.
+Deterministic: the same files on every run.
+"""
+import argparse
+import json
+import os
+import random
+import struct
+
+LLAMA3 = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?"
+          r"[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+QWEN2 = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?"
+         r"[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+
+WORDS = ("the of and to in is was for on that with as by at from it be this are "
+         "which or an have not but had they one were their all there been can has "
+         "more when will would who so if out no time up about into than some could "
+         "them other then now only its over also new years after first two may "
+         "tokenizer compiler model sequence attention state cache layer decode "
+         "prefill byte merge vocabulary Unicode Hello World OpenAI Llama Mistral").split()
+CONTRACTIONS = ["don't", "I'LL", "we've", "she'd", "it's", "they're", "I'm", "You'RE"]
+SCRIPTS = {
+    "cyrillic": (0x0410, 0x044F), "greek": (0x0391, 0x03C9), "arabic": (0x0621, 0x064A),
+    "devanagari": (0x0905, 0x0939), "cjk": (0x4E00, 0x4FFF), "hiragana": (0x3041, 0x3096),
+    "hangul": (0xAC00, 0xAD00), "hebrew": (0x05D0, 0x05EA), "thai": (0x0E01, 0x0E2E),
+}
+EMOJI = ["\U0001F600", "\U0001F680", "\U0001F44D\U0001F3FD", "\U0001F469\u200D\U0001F4BB",
+         "\U0001F468\u200D\U0001F469\u200D\U0001F467\u200D\U0001F466",
+         "\U0001F3F3\uFE0F\u200D\U0001F308", "\u2764\uFE0F", "\U0001F1EB\U0001F1F7", "\u2603"]
+SPACES = [" ", "  ", "\t", "\n", "\r\n", "\n\n", "   ", "\u00A0", "\u3000", " \t ", "\u2009"]
+COMBINING = ["e\u0301", "a\u0308", "n\u0303", "\u0915\u094D\u0937", "o\u0302\u0323"]
+SPECIAL = ["<|endoftext|>", "<|begin_of_text|>", "<|eot_id|>"]
+
+
+def word(rng, script):
+    if script == "latin":
+        w = rng.choice(WORDS)
+        return w.capitalize() if rng.random() < 0.2 else w
+    lo, hi = SCRIPTS[script]
+    return "".join(chr(rng.randint(lo, hi)) for _ in range(rng.randint(1, 6)))
+
+
+def text(rng):
+    script = rng.choice(["latin"] * 5 + list(SCRIPTS))
+    parts = []
+    for _ in range(rng.randint(1, 14)):
+        r = rng.random()
+        if r < 0.55:
+            parts.append(word(rng, script if rng.random() < 0.8 else "latin"))
+        elif r < 0.62:
+            parts.append(rng.choice(CONTRACTIONS))
+        elif r < 0.70:
+            parts.append(str(rng.randint(0, 10 ** rng.randint(1, 12))))
+        elif r < 0.77:
+            parts.append(rng.choice(EMOJI))
+        elif r < 0.82:
+            parts.append(rng.choice(COMBINING))
+        elif r < 0.90:
+            parts.append(rng.choice(",.;:!?-()[]\"'/@#$%&*+=<>~`^_{}|\\"))
+        elif r < 0.93:
+            parts.append(rng.choice(SPECIAL))
+        else:
+            parts.append(rng.choice(SPACES))
+        parts.append(rng.choice([" "] * 8 + SPACES))
+    s = "".join(parts)
+    return s.strip() if rng.random() < 0.5 else s
+
+
+def corpus(n=5200):
+    rng = random.Random(20261207)
+    texts = [text(rng) for _ in range(n)]
+    # Edge cases, always present.
+    texts[:0] = ["", " ", "a", "  leading and trailing  ", "\n", "x\ty", "1234567890",
+                 "<|endoftext|>", "text<|endoftext|>text", "<|begin_of_text|>Hi",
+                 "I'LL don't WE'VE", "\u00e9\u0065\u0301", "\U0001F468\u200D\U0001F469",
+                 "a" * 300, " " * 50 + "b", "\u3000\u3000x"]
+    return texts
+
+
+def train(kind, texts):
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    alphabet = pre_tokenizers.ByteLevel.alphabet()
+    if kind.startswith("gpt2"):
+        tok = Tokenizer(models.BPE())
+        tok.pre_tokenizer = pre_tokenizers.ByteLevel(
+            add_prefix_space=kind == "gpt2_prefix_space", use_regex=True)
+        tok.post_processor = processors.ByteLevel(trim_offsets=True)
+        special = ["<|endoftext|>"]
+    else:
+        tok = Tokenizer(models.BPE(ignore_merges=kind == "llama3"))
+        tok.pre_tokenizer = pre_tokenizers.Sequence([
+            pre_tokenizers.Split(Regex(LLAMA3 if kind == "llama3" else QWEN2), "isolated"),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
+        special = ["<|begin_of_text|>", "<|endoftext|>", "<|eot_id|>"]
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=1200, special_tokens=special,
+                                  initial_alphabet=alphabet, show_progress=False)
+    tok.train_from_iterator(texts, trainer)
+    if kind == "llama3":
+        bos = tok.token_to_id("<|begin_of_text|>")
+        tok.post_processor = processors.Sequence([
+            processors.ByteLevel(trim_offsets=False),
+            processors.TemplateProcessing(single="<|begin_of_text|> $A",
+                                          special_tokens=[("<|begin_of_text|>", bos)])])
+    return tok
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default=os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "test", "tokenizer"))
+    a = ap.parse_args()
+    texts = corpus()
+    os.makedirs(a.out, exist_ok=True)
+    with open(os.path.join(a.out, "corpus.jsonl"), "w", encoding="utf-8") as f:
+        for t in texts:
+            f.write(json.dumps(t, ensure_ascii=False) + "\n")
+    for kind in ("gpt2", "gpt2_prefix_space", "llama3", "qwen2"):
+        tok = train(kind, texts)
+        d = os.path.join(a.out, kind)
+        os.makedirs(d, exist_ok=True)
+        tok.save(os.path.join(d, "tokenizer.json"), pretty=False)
+        counts, ids = [], []
+        for t in texts:
+            e = tok.encode(t).ids
+            counts.append(len(e))
+            ids.extend(e)
+        assert max(ids) < 65536
+        with open(os.path.join(d, "ids.u16"), "wb") as f:
+            f.write(struct.pack(f"<{len(ids)}H", *ids))
+        with open(os.path.join(d, "counts.u32"), "wb") as f:
+            f.write(struct.pack(f"<{len(counts)}I", *counts))
+        print(f"make_tokenizer_goldens: {kind}: vocab {tok.get_vocab_size()}, "
+              f"{len(ids)} ids for {len(texts)} texts")
+
+
+if __name__ == "__main__":
+    main()
