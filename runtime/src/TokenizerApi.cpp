@@ -79,6 +79,10 @@ size_t seq_tokenizer_vocab_size(const seq_tokenizer *tokenizer) {
   return tokenizer ? tokenizer->impl->vocabSize() : 0;
 }
 
+int seq_tokenizer_is_special(const seq_tokenizer *tokenizer, int32_t id) {
+  return tokenizer && tokenizer->impl->isSpecial(id) ? 1 : 0;
+}
+
 seq_status seq_tokenizer_encode(const seq_tokenizer *tokenizer,
                                 const char *text, size_t length,
                                 int add_special_tokens, int32_t *ids,

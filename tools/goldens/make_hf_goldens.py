@@ -754,6 +754,29 @@ CASES = [
         ],
     },
     {
+        "name": "llama_text",
+        "class": "LlamaForCausalLM",
+        "config": "LlamaConfig",
+        "seed": 1045,
+        "tokenizer": "llama3",
+        "prompt_texts": ["Hello world, 世界! 👋 don't stop", "The cache holds 1234 tokens.",
+                         "Привет, мир — καλημέρα", "<|begin_of_text|>x\ty  z"],
+        "kwargs": dict(
+            vocab_size=1200, hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+            num_attention_heads=2, num_key_value_heads=1, head_dim=16,
+            max_position_embeddings=128, rms_norm_eps=1e-5, rope_theta=10000.0,
+            tie_word_embeddings=True, bos_token_id=0, eos_token_id=1, pad_token_id=None,
+        ),
+        "notes": [
+            "Text in, text out: tokenizer.json is test/tokenizer/llama3's (byte-level BPE with "
+            "Llama-3's split regex and a BOS template, trained on the tokenizer corpus). "
+            "prompt.txt is the prompt as text; prompt.npy its ids from the tokenizers wheel. "
+            "expected_text.txt is what `seq-run --prompt-file prompt.txt --max-new 8` prints: "
+            "the wheel's decode (special tokens skipped) of the greedy tokens up to the first "
+            "special one, then a newline.",
+        ],
+    },
+    {
         "name": "jamba_moe_q8_0",
         "class": "JambaForCausalLM",
         "config": "JambaConfig",
@@ -1117,6 +1140,17 @@ class KvRounding:
             self.module.eager_attention_forward = self.original
 
 
+def tokenizer_file(case):
+    """The tokenizer.json of a text case: test/tokenizer/<kind>'s."""
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "test",
+                        "tokenizer", case["tokenizer"], "tokenizer.json")
+
+
+def text_tokenizer(case):
+    from tokenizers import Tokenizer
+    return Tokenizer.from_file(tokenizer_file(case))
+
+
 def pack_layers(case, model):
     """A GPTQ/AWQ case: every nn.Linear of the decoder layers (not the LM head,
     as both tools leave it) is quantized to 4-bit groups and packed by the
@@ -1394,8 +1428,13 @@ def run_case_body(case, out_root):
     low = 3 if arch != "BertModel" else 1  # keep clear of bos/eos/pad ids
 
     def make_prompt(k):
+        if case.get("tokenizer"):
+            return text_tokenizer(case).encode(prompt_text(k)).ids
         pgen = torch.Generator().manual_seed(case["seed"] * 100 + k)
         return torch.randint(low, vocab, (case["prompt_len"],), generator=pgen).tolist()
+
+    def prompt_text(k):
+        return case["prompt_texts"][k % len(case["prompt_texts"])]
 
     # Pick the first prompt whose greedy choices (and, for MoE, expert choices)
     # are clear-cut, so that float rounding in another implementation cannot
@@ -1432,6 +1471,10 @@ def run_case_body(case, out_root):
     if os.path.exists(gen_cfg):
         os.remove(gen_cfg)
     np.save(os.path.join(folder, "prompt.npy"), np.asarray(prompt, dtype=np.int64))
+    if case.get("tokenizer"):
+        shutil.copy(tokenizer_file(case), os.path.join(folder, "tokenizer.json"))
+        with open(os.path.join(folder, "prompt.txt"), "w", encoding="utf-8") as f:
+            f.write(prompt_text(prompt_try))
 
     info = {"architecture": arch, "notes": case["notes"], "prompt_len": len(prompt),
             "seed": case["seed"], "made_with": dict(PINS, attn_implementation="eager", threads=1)}
@@ -1483,6 +1526,19 @@ def run_case_body(case, out_root):
                 (full[len(prompt) - 1:] - dec_logits).abs().max())
             if check["max_abs_diff_decode_vs_full_recompute"] > 1e-3:
                 raise SystemExit(f"{name}: cached decode disagrees with the full forward: {check}")
+
+            if case.get("tokenizer"):
+                # What seq-run --prompt prints: text up to the first special token.
+                tok = text_tokenizer(case)
+                special = {t.content for t in tok.get_added_tokens_decoder().values() if t.special}
+                shown = []
+                for t in tokens:
+                    if tok.id_to_token(t) in special:
+                        break
+                    shown.append(t)
+                with open(os.path.join(folder, "expected_text.txt"), "w", encoding="utf-8",
+                          newline="") as f:
+                    f.write(tok.decode(shown, skip_special_tokens=True) + "\n")
 
             # 3. Greedy margins: how robust the tokens are to float noise.
             check.update(margins)

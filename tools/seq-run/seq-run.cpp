@@ -21,6 +21,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -28,12 +30,21 @@
 namespace {
 
 const char *kUsage =
-    "usage: seq-run MODEL.so --weights PATH --prompt-ids ID,ID,... [options]\n"
+    "usage: seq-run MODEL.so --weights PATH (--prompt TEXT | --prompt-ids "
+    "ID,...)\n"
+    "               [options]\n"
     "\n"
     "Runs a model compiled by seqc: prefills the prompt, then generates.\n"
     "\n"
     "  --weights PATH        .safetensors file, or a folder with\n"
     "                        model.safetensors[.index.json]\n"
+    "  --prompt TEXT         the prompt as text, encoded by the tokenizer\n"
+    "                        (with its special tokens, e.g. a BOS); the\n"
+    "                        generated text is streamed to stdout, and\n"
+    "                        generation stops at a special token (EOS)\n"
+    "  --prompt-file FILE    the prompt as text, read from FILE (as is)\n"
+    "  --tokenizer PATH      tokenizer.json, or a folder with one (default:\n"
+    "                        the --weights folder's)\n"
     "  --prompt-ids LIST     comma-separated token ids\n"
     "  --max-new N           tokens to generate (default 16)\n"
     "  --greedy              pick the most likely token (default)\n"
@@ -294,12 +305,71 @@ int runEntry(seq_model *model, const char *entry,
   return 0;
 }
 
+/// The tokenizer of a text prompt: encodes it, and prints generated text
+/// as it comes (special tokens left out).
+class Tokenizer {
+public:
+  ~Tokenizer() {
+    seq_detokenizer_destroy(stream_);
+    seq_tokenizer_close(tokenizer);
+  }
+  explicit operator bool() const { return tokenizer != nullptr; }
+  /// Opens `path` (a file or folder); a folder without tokenizer.json is
+  /// an error only when named by --tokenizer.
+  int open(const char *path, bool named) {
+    if (seq_status s = seq_tokenizer_open(path, &tokenizer))
+      return failStatus(named ? "reading --tokenizer"
+                              : "reading the "
+                                "tokenizer of --weights",
+                        s);
+    if (seq_status s = seq_detokenizer_create(tokenizer, 1, &stream_))
+      return failStatus("creating the detokenizer", s);
+    return 0;
+  }
+  int encode(const char *text, std::vector<int32_t> &ids) {
+    size_t count = 0, length = std::strlen(text);
+    seq_tokenizer_encode(tokenizer, text, length, 1, nullptr, 0, &count);
+    ids.resize(count);
+    if (seq_status s = seq_tokenizer_encode(tokenizer, text, length, 1,
+                                            ids.data(), ids.size(), &count))
+      return failStatus("encoding --prompt", s);
+    return 0;
+  }
+  size_t vocabSize() const { return seq_tokenizer_vocab_size(tokenizer); }
+  bool isSpecial(int32_t id) const {
+    return seq_tokenizer_is_special(tokenizer, id) != 0;
+  }
+  /// Prints the text `id` completes; nonzero on failure.
+  int stream(int32_t id) {
+    const char *text = nullptr;
+    size_t length = 0;
+    if (seq_status s = seq_detokenizer_push(stream_, id, &text, &length))
+      return failStatus("decoding", s);
+    std::fwrite(text, 1, length, stdout);
+    std::fflush(stdout);
+    return 0;
+  }
+  void finish() {
+    const char *text = nullptr;
+    size_t length = 0;
+    if (seq_detokenizer_flush(stream_, &text, &length) == SEQ_OK)
+      std::fwrite(text, 1, length, stdout);
+    std::fputc('\n', stdout);
+  }
+
+private:
+  seq_tokenizer *tokenizer = nullptr;
+  seq_detokenizer *stream_ = nullptr;
+};
+
 } // namespace
 
 int main(int argc, char **argv) {
   const char *modelPath = nullptr, *weights = nullptr, *dump = nullptr;
   const char *entryName = nullptr, *dumpOutputs = nullptr;
   const char *compareTo = nullptr, *compareWeights = nullptr;
+  const char *promptText = nullptr, *tokenizerPath = nullptr;
+  std::string promptFileText;
   double maxKl = -1;
   std::vector<int32_t> prompt;
   long maxNew = 16, threads = 0, prefillChunk = 0;
@@ -321,6 +391,18 @@ int main(int argc, char **argv) {
       return 0;
     } else if (a == "--weights") {
       weights = value("--weights");
+    } else if (a == "--prompt") {
+      promptText = value("--prompt");
+    } else if (a == "--prompt-file") {
+      const char *path = value("--prompt-file");
+      std::ifstream in(path, std::ios::binary);
+      if (!in)
+        return fail("cannot read --prompt-file");
+      promptFileText.assign(std::istreambuf_iterator<char>(in),
+                            std::istreambuf_iterator<char>());
+      promptText = promptFileText.c_str();
+    } else if (a == "--tokenizer") {
+      tokenizerPath = value("--tokenizer");
     } else if (a == "--prompt-ids") {
       if (!parseIds(value("--prompt-ids"), prompt))
         return fail("--prompt-ids expects comma-separated integers");
@@ -372,9 +454,26 @@ int main(int argc, char **argv) {
       return fail("more than one model given");
     }
   }
+  if (promptText && !prompt.empty())
+    return fail("give --prompt or --prompt-ids, not both");
+  // A text prompt (or --tokenizer) brings a tokenizer: the generated text
+  // is printed, streamed.
+  Tokenizer tokenizer;
+  if (promptText || tokenizerPath) {
+    if (!weights && !tokenizerPath)
+      return fail("--prompt needs --tokenizer or a --weights folder");
+    if (int rc = tokenizer.open(tokenizerPath ? tokenizerPath : weights,
+                                tokenizerPath != nullptr))
+      return rc;
+    if (promptText && tokenizer.encode(promptText, prompt))
+      return 1;
+    if (promptText && prompt.empty())
+      return fail("--prompt encodes to no tokens");
+  }
   if (!modelPath || !weights || prompt.empty()) {
     std::fputs(kUsage, stderr);
-    return fail("MODEL.so, --weights and --prompt-ids are required");
+    return fail("MODEL.so, --weights and --prompt or --prompt-ids are "
+                "required");
   }
 
   if ((compareWeights || maxKl >= 0) && !compareTo)
@@ -407,6 +506,15 @@ int main(int argc, char **argv) {
     return failStatus("creating a session", s);
   }
   size_t vocab = seq_model_vocab_size(model);
+  if (tokenizer && tokenizer.vocabSize() > vocab) {
+    seq_session_destroy(session);
+    seq_model_close(model);
+    std::fprintf(stderr,
+                 "seq-run: error: the tokenizer has %zu tokens but the model "
+                 "only %zu logits: they do not belong together\n",
+                 tokenizer.vocabSize(), vocab);
+    return 1;
+  }
   std::vector<float> dumped;
   std::mt19937_64 rng(seed);
   int rc = 0;
@@ -430,6 +538,12 @@ int main(int argc, char **argv) {
     for (long step = 0; step < maxNew; ++step) {
       int32_t next = pick(logits, vocab, temperature, rng);
       generated.push_back(next);
+      if (tokenizer) {
+        if ((rc = tokenizer.stream(next)))
+          break;
+        if (tokenizer.isSpecial(next)) // end of generation
+          break;
+      }
       if (step + 1 == maxNew)
         break;
       size_t maxPositions = seq_model_max_positions(model);
@@ -451,11 +565,15 @@ int main(int argc, char **argv) {
         dumped.insert(dumped.end(), logits, logits + vocab);
     }
   }
-  if (rc == 0) {
+  if (rc == 0 && tokenizer) {
+    tokenizer.finish();
+  } else if (rc == 0) {
     std::printf("generated:");
     for (int32_t id : generated)
       std::printf(" %d", id);
     std::printf("\n");
+  }
+  if (rc == 0) {
     if (stats) {
       double prefill = std::chrono::duration<double>(t1 - t0).count();
       size_t decoded = generated.empty() ? 0 : generated.size() - 1;

@@ -233,6 +233,11 @@ SEQ_API void seq_tokenizer_close(seq_tokenizer *tokenizer);
 /* One past the largest token id. */
 SEQ_API size_t seq_tokenizer_vocab_size(const seq_tokenizer *tokenizer);
 
+/* 1 when `id` is one of the file's special added tokens (BOS, EOS, chat
+ * markers), else 0. */
+SEQ_API int seq_tokenizer_is_special(const seq_tokenizer *tokenizer,
+                                     int32_t id);
+
 /* The ids of `text` (`length` bytes of UTF-8; invalid UTF-8 is
  * SEQ_ERROR_INVALID_ARGUMENT), with the post-processor's special tokens
  * (a BOS, say) when `add_special_tokens`. *out_count is set to the number of

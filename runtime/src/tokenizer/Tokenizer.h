@@ -50,6 +50,11 @@ public:
 
   /// One past the largest id.
   size_t vocabSize() const { return size; }
+  /// Whether `id` is a special added token.
+  bool isSpecial(int32_t id) const {
+    auto found = addedById.find(id);
+    return found != addedById.end() && added[found->second].special;
+  }
 
 private:
   Error read(const json::Value &root, const std::string &file);
