@@ -13,7 +13,8 @@ shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(seqrt-safetensors-fuzz seqrt-index-fuzz seqrt-descriptor-fuzz
-           seqrt-api-fuzz seqc-hf-config-fuzz seqc-mlir-fuzz)
+           seqrt-api-fuzz seqrt-tokenizer-fuzz seqc-hf-config-fuzz
+           seqc-mlir-fuzz)
 fi
 bash tools/build.sh "${targets[@]}" >/dev/null
 mkdir -p test/fuzz/crashers

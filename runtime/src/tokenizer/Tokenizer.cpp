@@ -58,12 +58,17 @@ Error Tokenizer::load(const std::string &path,
     return makeError(SEQ_ERROR_IO, "cannot read " + file);
   std::stringstream buffer;
   buffer << in.rdbuf();
+  return parse(buffer.str(), file, out);
+}
+
+Error Tokenizer::parse(std::string_view text, const std::string &name,
+                       std::unique_ptr<Tokenizer> &out) {
   json::Value root;
   std::string error;
-  if (!json::parse(buffer.str(), root, error))
-    return invalid(file + ":" + error);
+  if (!json::parse(text, root, error))
+    return invalid(name + ":" + error);
   auto tokenizer = std::unique_ptr<Tokenizer>(new Tokenizer());
-  if (Error e = tokenizer->read(root, file))
+  if (Error e = tokenizer->read(root, name))
     return e;
   out = std::move(tokenizer);
   return Error::ok();

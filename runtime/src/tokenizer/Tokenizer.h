@@ -34,6 +34,10 @@ class Tokenizer {
 public:
   /// Reads `path`: a tokenizer.json file, or a folder holding one.
   static Error load(const std::string &path, std::unique_ptr<Tokenizer> &out);
+  /// Builds a tokenizer from the JSON text of a tokenizer.json (`name`
+  /// prefixes error messages).
+  static Error parse(std::string_view json, const std::string &name,
+                     std::unique_ptr<Tokenizer> &out);
 
   /// Appends the ids of `text` (UTF-8; invalid UTF-8 is an error), with the
   /// post-processor's special tokens when `addSpecial`.
