@@ -49,6 +49,11 @@ const char *kUsage =
     "  --max-new N           tokens to generate (default 16)\n"
     "  --greedy              pick the most likely token (default)\n"
     "  --temperature T       sample from softmax(logits / T) instead\n"
+    "  --top-k K             sample among the K most likely tokens\n"
+    "  --top-p P             sample among the most likely tokens of mass P\n"
+    "  --min-p P             drop tokens under P times the most likely's\n"
+    "  --repeat-penalty R    divide the logits of tokens seen so far by R\n"
+    "                        (transformers' repetition_penalty; 1: off)\n"
     "  --seed S              sampling seed (default 0)\n"
     "  --dump-logits FILE    write every logits row (prompt positions, then\n"
     "                        one per generated token) as a float32 .npy\n"
@@ -229,26 +234,6 @@ int compareModels(const char *modelPath, const char *weights,
   return 0;
 }
 
-int32_t pick(const float *logits, size_t vocab, double temperature,
-             std::mt19937_64 &rng) {
-  size_t best = 0;
-  for (size_t i = 1; i < vocab; ++i)
-    if (logits[i] > logits[best])
-      best = i;
-  if (temperature <= 0)
-    return static_cast<int32_t>(best);
-  std::vector<double> p(vocab);
-  double sum = 0;
-  for (size_t i = 0; i < vocab; ++i)
-    sum += p[i] = std::exp((logits[i] - logits[best]) / temperature);
-  std::uniform_real_distribution<double> u(0.0, sum);
-  double r = u(rng);
-  for (size_t i = 0; i < vocab; ++i)
-    if ((r -= p[i]) <= 0)
-      return static_cast<int32_t>(i);
-  return static_cast<int32_t>(vocab - 1);
-}
-
 /// --entry: one call of a stateless entry whose only input is the ids.
 int runEntry(seq_model *model, const char *entry,
              const std::vector<int32_t> &prompt, const char *dumpPrefix) {
@@ -373,8 +358,8 @@ int main(int argc, char **argv) {
   double maxKl = -1;
   std::vector<int32_t> prompt;
   long maxNew = 16, threads = 0, prefillChunk = 0;
-  double temperature = 0;
-  unsigned long long seed = 0;
+  seq_sampler_options sampling;
+  seq_sampler_options_init(&sampling);
   bool stats = false;
   bool checkWeights = false;
   for (int i = 1; i < argc; ++i) {
@@ -411,11 +396,21 @@ int main(int argc, char **argv) {
       if (maxNew < 0)
         return fail("--max-new must be >= 0");
     } else if (a == "--greedy") {
-      temperature = 0;
+      sampling.temperature = 0;
     } else if (a == "--temperature") {
-      temperature = std::strtod(value("--temperature"), nullptr);
+      sampling.temperature = std::strtof(value("--temperature"), nullptr);
+    } else if (a == "--top-k") {
+      sampling.top_k =
+          static_cast<int32_t>(std::strtol(value("--top-k"), nullptr, 10));
+    } else if (a == "--top-p") {
+      sampling.top_p = std::strtof(value("--top-p"), nullptr);
+    } else if (a == "--min-p") {
+      sampling.min_p = std::strtof(value("--min-p"), nullptr);
+    } else if (a == "--repeat-penalty") {
+      sampling.repetition_penalty =
+          std::strtof(value("--repeat-penalty"), nullptr);
     } else if (a == "--seed") {
-      seed = std::strtoull(value("--seed"), nullptr, 10);
+      sampling.seed = std::strtoull(value("--seed"), nullptr, 10);
     } else if (a == "--dump-logits") {
       dump = value("--dump-logits");
     } else if (a == "--prefill-chunk") {
@@ -516,7 +511,14 @@ int main(int argc, char **argv) {
     return 1;
   }
   std::vector<float> dumped;
-  std::mt19937_64 rng(seed);
+  seq_sampler *sampler = nullptr;
+  if (seq_status s = seq_sampler_create(&sampling, &sampler)) {
+    seq_session_destroy(session);
+    seq_model_close(model);
+    return failStatus("the sampling options", s);
+  }
+  // What the repetition penalty looks at: the prompt, then each new token.
+  std::vector<int32_t> history = prompt;
   int rc = 0;
   using clock = std::chrono::steady_clock;
 
@@ -536,8 +538,14 @@ int main(int argc, char **argv) {
       dumped.insert(dumped.end(), all, all + rows * cols);
     }
     for (long step = 0; step < maxNew; ++step) {
-      int32_t next = pick(logits, vocab, temperature, rng);
+      int32_t next = 0;
+      if ((s = seq_sampler_sample(sampler, logits, vocab, history.data(),
+                                  history.size(), &next))) {
+        rc = failStatus("sampling", s);
+        break;
+      }
       generated.push_back(next);
+      history.push_back(next);
       if (tokenizer) {
         if ((rc = tokenizer.stream(next)))
           break;
@@ -586,6 +594,7 @@ int main(int argc, char **argv) {
     if (dump && !writeNpy(dump, dumped, dumped.size() / vocab, vocab))
       rc = fail("cannot write the --dump-logits file");
   }
+  seq_sampler_destroy(sampler);
   seq_session_destroy(session);
   seq_model_close(model);
   return rc;

@@ -214,6 +214,41 @@ SEQ_API seq_status seq_session_restore(seq_session *session,
 SEQ_API void seq_snapshot_destroy(seq_snapshot *snapshot);
 
 /*===----------------------------------------------------------------------===*
+ * Sampling: the next token from a logits row, with the logits processors of
+ * transformers' generate() applied in its order: repetition penalty, then
+ * temperature, top-k, top-p and min-p, then a draw from the softmax (or the
+ * arg max when temperature is 0). Deterministic for a seed.
+ *===----------------------------------------------------------------------===*/
+
+typedef struct seq_sampler_options {
+  uint32_t struct_size;     /* set by seq_sampler_options_init */
+  float temperature;        /* 0 (default): greedy, the first arg max */
+  int32_t top_k;            /* keep the k most likely; 0 (default): all */
+  float top_p;              /* keep the smallest set of mass >= p; 1: all */
+  float min_p;              /* drop p < min_p · max p; 0 (default): off */
+  float repetition_penalty; /* > 1 penalises tokens of the history: logit
+                               / penalty if positive, else · penalty;
+                               1 (default): off */
+  uint64_t seed;            /* of the sampler's generator (default 0) */
+} seq_sampler_options;
+
+typedef struct seq_sampler seq_sampler;
+
+SEQ_API void seq_sampler_options_init(seq_sampler_options *options);
+/* Checks the options (temperature >= 0, top_k >= 0, 0 < top_p <= 1,
+ * 0 <= min_p <= 1, repetition_penalty > 0, all finite). */
+SEQ_API seq_status seq_sampler_create(const seq_sampler_options *options,
+                                      seq_sampler **out_sampler);
+/* The next token from `logits` [vocab]; `history` (the prompt and the tokens
+ * generated so far, may be NULL when empty) is what the repetition penalty
+ * looks at. Ids in the history outside the vocabulary are an error. */
+SEQ_API seq_status seq_sampler_sample(seq_sampler *sampler, const float *logits,
+                                      size_t vocab, const int32_t *history,
+                                      size_t history_length,
+                                      int32_t *out_token);
+SEQ_API void seq_sampler_destroy(seq_sampler *sampler);
+
+/*===----------------------------------------------------------------------===*
  * Tokenizers: a Hugging Face tokenizer.json, text <-> token ids exactly as
  * the tokenizers library computes them. Implemented: byte-level BPE (GPT-2,
  * Llama-3, Qwen2-style pre-tokenizer regexes) without a normalizer, added
