@@ -13,8 +13,8 @@ packages=(
   libclang-rt-22-dev
   # JSON parser of the runtime (header only).
   nlohmann-json3-dev
-  # Regexes of the runtime's tokenizers (pre-tokenizer patterns).
-  libpcre2-dev
+  # Regexes and Unicode normalization of the runtime's tokenizers.
+  libpcre2-dev libicu-dev
   # The C++ format check (tools/format-check.sh, .clang-format).
   clang-format-22
   # Build tools and test frameworks.

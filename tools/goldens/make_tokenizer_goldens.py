@@ -16,7 +16,8 @@ Writes
                         gpt2_prefix_space (the same with add_prefix_space),
                         llama3 (Split with Llama-3's regex, then ByteLevel
                         without regex; ignore_merges; a BOS template),
-                        qwen2 (Qwen2's regex: single digits);
+                        qwen2 (Qwen2's regex: single digits),
+                        qwen2_nfc (the same with Qwen2's NFC normalizer);
   <kind>/ids.u16, <kind>/counts.u32
                         the wheel's ids for every corpus text
                         (encode(text), special tokens added), concatenated
@@ -100,7 +101,8 @@ def corpus(n=5200):
 
 
 def train(kind, texts):
-    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    from tokenizers import (Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers,
+                            processors, trainers)
     alphabet = pre_tokenizers.ByteLevel.alphabet()
     if kind.startswith("gpt2"):
         tok = Tokenizer(models.BPE())
@@ -114,6 +116,8 @@ def train(kind, texts):
             pre_tokenizers.Split(Regex(LLAMA3 if kind == "llama3" else QWEN2), "isolated"),
             pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
         special = ["<|begin_of_text|>", "<|endoftext|>", "<|eot_id|>"]
+        if kind == "qwen2_nfc":
+            tok.normalizer = normalizers.NFC()
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(vocab_size=1200, special_tokens=special,
                                   initial_alphabet=alphabet, show_progress=False)
@@ -137,7 +141,7 @@ def main():
     with open(os.path.join(a.out, "corpus.jsonl"), "w", encoding="utf-8") as f:
         for t in texts:
             f.write(json.dumps(t, ensure_ascii=False) + "\n")
-    for kind in ("gpt2", "gpt2_prefix_space", "llama3", "qwen2"):
+    for kind in ("gpt2", "gpt2_prefix_space", "llama3", "qwen2", "qwen2_nfc"):
         tok = train(kind, texts)
         d = os.path.join(a.out, kind)
         os.makedirs(d, exist_ok=True)

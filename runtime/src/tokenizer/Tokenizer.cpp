@@ -4,6 +4,7 @@
 
 #include "Json.h"
 #include "tokenizer/ByteLevel.h"
+#include "tokenizer/Normalizer.h"
 #include "tokenizer/Utf8.h"
 
 #include <algorithm>
@@ -85,10 +86,13 @@ Error Tokenizer::read(const json::Value &root, const std::string &file) {
       return where(unsupported(std::string("'") + key +
                                "' is set; seqc encodes whole texts (set it "
                                "to null)"));
-  if (!isOff(root, "normalizer"))
-    return where(unsupported(
-        "normalizer '" + stringField(*root.find("normalizer"), "type") +
-        "' is not implemented yet (byte-level BPE without a normalizer is)"));
+  if (!isOff(root, "normalizer")) {
+    const json::Value &spec = *root.find("normalizer");
+    if (!spec.isObject())
+      return where(invalid("'normalizer' is not an object"));
+    if (Error e = Normalizer::create(stringField(spec, "type"), normalizer))
+      return where(e);
+  }
   const json::Value *model = root.find("model");
   if (!model || !model->isObject())
     return where(invalid("no 'model' object"));
@@ -109,6 +113,13 @@ Error Tokenizer::read(const json::Value &root, const std::string &file) {
         if (!isOff(token, flag))
           return where(unsupported("added token '" + content + "' sets '" +
                                    flag + "', which is not implemented yet"));
+      // Tokens matched after normalization (normalized: true) would need the
+      // normalized text's matching pass; the raw text's is implemented.
+      if (!isOff(token, "normalized") && !isOff(root, "normalizer"))
+        return where(unsupported("added token '" + content +
+                                 "' is matched after normalization "
+                                 "('normalized': true), which is not "
+                                 "implemented yet"));
       const json::Value *special = token.find("special");
       AddedToken t{content, static_cast<int32_t>(id->getInt()),
                    special && special->isBool() && special->getBool()};
@@ -302,6 +313,12 @@ Error Tokenizer::readPostProcessor(const json::Value &post) {
 
 Error Tokenizer::encodeSegment(std::string_view segment,
                                std::vector<int32_t> &ids) const {
+  std::string normalized;
+  if (normalizer) {
+    if (Error e = normalizer->apply(segment, normalized))
+      return e;
+    segment = normalized;
+  }
   std::vector<std::string_view> pieces = {segment}, next;
   for (const auto &split : splits) {
     next.clear();

@@ -2,7 +2,7 @@
 //
 // Text to token ids and back, as the tokenizers library computes them for
 // the tokenizer.json kinds implemented here: byte-level BPE (GPT-2,
-// Llama-3, Qwen2-style pre-tokenizer regexes, no normalizer), added and
+// Llama-3, Qwen2-style pre-tokenizer regexes, Unicode normalization), added and
 // special tokens, TemplateProcessing post-processors, the ByteLevel
 // decoder. Anything else in the file (another model, a normalizer,
 // truncation, token flags that change matching) is refused with an error
@@ -15,6 +15,7 @@
 
 #include "Error.h"
 #include "tokenizer/Bpe.h"
+#include "tokenizer/Normalizer.h"
 #include "tokenizer/RegexSplit.h"
 
 #include <cstdint>
@@ -80,6 +81,7 @@ private:
   /// Added tokens by first byte, longest first (leftmost-longest matching).
   std::vector<std::vector<size_t>> addedByFirstByte =
       std::vector<std::vector<size_t>>(256);
+  std::unique_ptr<Normalizer> normalizer;          ///< or null
   std::vector<std::unique_ptr<RegexSplit>> splits; ///< applied in order
   std::unique_ptr<RegexSplit> byteLevelSplit;      ///< GPT-2's, or null
   bool addPrefixSpace = false;

@@ -3,7 +3,8 @@
 // For byte-level BPE tokenizers trained with the `tokenizers` wheel on a
 // multilingual corpus (tools/goldens/make_tokenizer_goldens.py: GPT-2's
 // regex with and without a prefix space, Llama-3's and Qwen2's split
-// regexes with a BOS template): every corpus text encodes to the wheel's
+// regexes with a BOS template, Qwen2's with its NFC normalizer): every
+// corpus text encodes to the wheel's
 // ids exactly; decoding the ids without special tokens added gives the text
 // back (byte-level BPE is lossless; not with add_prefix_space); streaming
 // decode equals full decode.
@@ -103,8 +104,8 @@ TEST_P(TokenizerGoldenTest, MatchesTheWheel) {
                     << expected.size();
     // Lossless: the text back from its ids without the template's tokens
     // (add_prefix_space puts a space before each segment, kept by the
-    // ByteLevel decoder as the library keeps it).
-    if (GetParam() != "gpt2_prefix_space") {
+    // ByteLevel decoder as the library keeps it; NFC changes the text).
+    if (GetParam() != "gpt2_prefix_space" && GetParam() != "qwen2_nfc") {
       std::vector<int32_t> plain = encode(tok.t, texts[i], false);
       ASSERT_EQ(decode(tok.t, plain, false), texts[i]) << "text " << i;
     }
@@ -130,7 +131,7 @@ TEST_P(TokenizerGoldenTest, MatchesTheWheel) {
 
 INSTANTIATE_TEST_SUITE_P(Kinds, TokenizerGoldenTest,
                          ::testing::Values("gpt2", "gpt2_prefix_space",
-                                           "llama3", "qwen2"));
+                                           "llama3", "qwen2", "qwen2_nfc"));
 
 /// Writes `json` to a temporary tokenizer.json; returns its path.
 std::string writeTokenizer(const std::string &name, const std::string &json) {
@@ -166,10 +167,17 @@ TEST(TokenizerRefusalTest, NamesTheProblem) {
                                    })))
                 .find("model type 'WordPiece'"),
             std::string::npos);
-  EXPECT_NE(refusal(writeTokenizer("nfc", edited([](nlohmann::json &j) {
-                                     j["normalizer"] = {{"type", "NFC"}};
+  EXPECT_NE(refusal(writeTokenizer("bert", edited([](nlohmann::json &j) {
+                                     j["normalizer"] = {
+                                         {"type", "BertNormalizer"}};
                                    })))
-                .find("normalizer 'NFC'"),
+                .find("normalizer 'BertNormalizer'"),
+            std::string::npos);
+  EXPECT_NE(refusal(writeTokenizer("normalized", edited([](nlohmann::json &j) {
+                                     j["normalizer"] = {{"type", "NFC"}};
+                                     j["added_tokens"][0]["normalized"] = true;
+                                   })))
+                .find("matched after normalization"),
             std::string::npos);
   EXPECT_NE(refusal(writeTokenizer("truncation", edited([](nlohmann::json &j) {
                                      j["truncation"] = {{"max_length", 8}};
