@@ -9,6 +9,7 @@
 
 #include <cstddef>
 
+#include "ApiGuard.h"
 #include "Error.h"
 #include "Model.h"
 #include "Session.h"
@@ -20,23 +21,8 @@
 namespace {
 thread_local std::string lastError;
 
-seq_status invalid(const char *what) {
-  return seqrt::report(
-      seqrt::makeError(SEQ_ERROR_INVALID_ARGUMENT, std::string(what)));
-}
-
-/// Runs `body`, turning allocation failure into a status.
-template <typename Fn> seq_status guarded(Fn body) {
-  try {
-    return seqrt::report(body());
-  } catch (const std::bad_alloc &) {
-    return seqrt::report(
-        seqrt::makeError(SEQ_ERROR_OUT_OF_MEMORY, "out of memory"));
-  } catch (...) {
-    return seqrt::report(
-        seqrt::makeError(SEQ_ERROR_INTERNAL, "unexpected internal error"));
-  }
-}
+seq_status invalid(const char *what) { return seqrt::invalidArgument(what); }
+using seqrt::guarded;
 } // namespace
 
 seq_status seqrt::report(const Error &error) {

@@ -9,6 +9,7 @@
 
 #include "seq/runtime.h"
 
+#include "ApiGuard.h"
 #include "Error.h"
 
 #include <algorithm>
@@ -33,7 +34,7 @@ namespace {
 constexpr float kMasked = -std::numeric_limits<float>::infinity();
 
 seq_status invalid(const std::string &what) {
-  return seqrt::report(seqrt::makeError(SEQ_ERROR_INVALID_ARGUMENT, what));
+  return seqrt::invalidArgument(what);
 }
 
 /// Softmax of the unmasked scores, in `probs` (masked: 0).

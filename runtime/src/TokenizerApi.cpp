@@ -7,6 +7,7 @@
 
 #include "seq/runtime.h"
 
+#include "ApiGuard.h"
 #include "Error.h"
 #include "tokenizer/Tokenizer.h"
 
@@ -25,22 +26,8 @@ struct seq_detokenizer {
 
 namespace {
 
-seq_status invalid(const char *what) {
-  return seqrt::report(
-      seqrt::makeError(SEQ_ERROR_INVALID_ARGUMENT, std::string(what)));
-}
-
-template <typename Fn> seq_status guarded(Fn body) {
-  try {
-    return seqrt::report(body());
-  } catch (const std::bad_alloc &) {
-    return seqrt::report(
-        seqrt::makeError(SEQ_ERROR_OUT_OF_MEMORY, "out of memory"));
-  } catch (...) {
-    return seqrt::report(
-        seqrt::makeError(SEQ_ERROR_INTERNAL, "unexpected internal error"));
-  }
-}
+seq_status invalid(const char *what) { return seqrt::invalidArgument(what); }
+using seqrt::guarded;
 
 /// Copies `text` with a NUL into `out` when it fits.
 seqrt::Error copyOut(const std::string &text, char *out, size_t capacity,

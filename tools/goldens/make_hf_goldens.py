@@ -111,6 +111,18 @@ SMALL_LLAMA = dict(
     tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=None,
 )
 
+# Jamba with a small MoE layer whose blocks of 32 divide hidden and width.
+SMALL_JAMBA_MOE = dict(
+    vocab_size=64, hidden_size=64, intermediate_size=64, num_hidden_layers=2,
+    num_attention_heads=4, num_key_value_heads=2,
+    attn_layer_period=2, attn_layer_offset=1,
+    expert_layer_period=2, expert_layer_offset=0,
+    num_experts=4, num_experts_per_tok=2,
+    mamba_d_state=8, mamba_d_conv=4, mamba_expand=1,
+    max_position_embeddings=128, rms_norm_eps=1e-6, use_mamba_kernels=False,
+    tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=0,
+)
+
 CASES = [
     {
         "name": "llama_gqa",
@@ -785,16 +797,7 @@ CASES = [
         "round_projections": "q8_0",
         "import_flags": "--weights=q8_0",
         "weight_scales": {"feed_forward.router.weight": 2.0, "lm_head.weight": 2.0},
-        "kwargs": dict(
-            vocab_size=64, hidden_size=64, intermediate_size=64, num_hidden_layers=2,
-            num_attention_heads=4, num_key_value_heads=2,
-            attn_layer_period=2, attn_layer_offset=1,
-            expert_layer_period=2, expert_layer_offset=0,
-            num_experts=4, num_experts_per_tok=2,
-            mamba_d_state=8, mamba_d_conv=4, mamba_expand=1,
-            max_position_embeddings=128, rms_norm_eps=1e-6, use_mamba_kernels=False,
-            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=0,
-        ),
+        "kwargs": dict(SMALL_JAMBA_MOE),
         "notes": [
             "Layer 0 = Mamba + MoE (4 experts of intermediate 64 on hidden 64, top-2), layer 1 "
             "= attention + MLP. model.safetensors stores float32; the logits are computed after "
@@ -813,16 +816,7 @@ CASES = [
         "round_projections": "q4_1",
         "import_flags": "--weights=q4_1",
         "weight_scales": {"feed_forward.router.weight": 2.0, "lm_head.weight": 2.0},
-        "kwargs": dict(
-            vocab_size=64, hidden_size=64, intermediate_size=64, num_hidden_layers=2,
-            num_attention_heads=4, num_key_value_heads=2,
-            attn_layer_period=2, attn_layer_offset=1,
-            expert_layer_period=2, expert_layer_offset=0,
-            num_experts=4, num_experts_per_tok=2,
-            mamba_d_state=8, mamba_d_conv=4, mamba_expand=1,
-            max_position_embeddings=128, rms_norm_eps=1e-6, use_mamba_kernels=False,
-            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=0,
-        ),
+        "kwargs": dict(SMALL_JAMBA_MOE),
         "notes": [
             "As jamba_moe_q8_0 with ggml's Q4_1 (affine 4-bit blocks of 32): the experts "
             "read 4-bit values with scales and offsets. Import with --weights=q4_1.",

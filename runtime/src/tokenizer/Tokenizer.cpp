@@ -208,17 +208,26 @@ Error Tokenizer::readModel(const json::Value &model) {
   return Error::ok();
 }
 
+/// The steps of a pre-tokenizer or post-processor: the members of
+/// `listKey` of a Sequence, else `spec` itself.
+static Error stepsOf(const json::Value &spec, const char *listKey,
+                     std::vector<const json::Value *> &steps) {
+  if (stringField(spec, "type") != "Sequence") {
+    steps.push_back(&spec);
+    return Error::ok();
+  }
+  const json::Value *list = spec.find(listKey);
+  if (!list || !list->isArray())
+    return invalid(std::string("a Sequence without '") + listKey + "'");
+  for (const json::Value &step : list->getArray())
+    steps.push_back(&step);
+  return Error::ok();
+}
+
 Error Tokenizer::readPreTokenizer(const json::Value &pre) {
   std::vector<const json::Value *> steps;
-  if (stringField(pre, "type") == "Sequence") {
-    const json::Value *list = pre.find("pretokenizers");
-    if (!list || !list->isArray())
-      return invalid("Sequence pre_tokenizer without 'pretokenizers'");
-    for (const json::Value &step : list->getArray())
-      steps.push_back(&step);
-  } else {
-    steps.push_back(&pre);
-  }
+  if (Error e = stepsOf(pre, "pretokenizers", steps))
+    return e;
   for (size_t i = 0; i < steps.size(); ++i) {
     const json::Value &step = *steps[i];
     std::string type = stringField(step, "type");
@@ -260,15 +269,8 @@ Error Tokenizer::readPreTokenizer(const json::Value &pre) {
 
 Error Tokenizer::readPostProcessor(const json::Value &post) {
   std::vector<const json::Value *> steps;
-  if (stringField(post, "type") == "Sequence") {
-    const json::Value *list = post.find("processors");
-    if (!list || !list->isArray())
-      return invalid("Sequence post_processor without 'processors'");
-    for (const json::Value &step : list->getArray())
-      steps.push_back(&step);
-  } else {
-    steps.push_back(&post);
-  }
+  if (Error e = stepsOf(post, "processors", steps))
+    return e;
   for (const json::Value *step : steps) {
     std::string type = stringField(*step, "type");
     if (type == "ByteLevel")
