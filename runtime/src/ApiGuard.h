@@ -1,4 +1,5 @@
-//===- ApiGuard.h - the C API's argument errors and exception fence -*- C++ -*-===//
+//===- ApiGuard.h - the C API's argument errors and exception fence -*- C++
+//-*-===//
 //
 // Every extern "C" entry of libseqrt returns a seq_status and records the
 // message for seq_last_error (seqrt::report); no exception crosses the C
