@@ -2,7 +2,7 @@
 """Tokenizer throughput: libseqrt's seq_tokenizer_encode against the
 `tokenizers` wheel, one thread each, on the tokenizer test corpus.
 
-    python3 bench/tokenizer.py [--kinds gpt2,llama3,qwen2] [--repeat 5]
+    python3 bench/tokenizer.py [--kinds gpt2,llama2,bert,...] [--repeat 5]
 
 For each trained tokenizer of test/tokenizer (tools/goldens/
 make_tokenizer_goldens.py) encodes every corpus text (special tokens added)
@@ -29,7 +29,7 @@ LIB.seq_last_error.restype = ctypes.c_char_p
 def main():
     from tokenizers import Tokenizer
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--kinds", default="gpt2,llama3,qwen2")
+    ap.add_argument("--kinds", default="gpt2,llama3,qwen2,llama2,mistral,bert,bert_cased")
     ap.add_argument("--repeat", type=int, default=5)
     a = ap.parse_args()
     folder = os.path.join(ROOT, "test", "tokenizer")

@@ -11,17 +11,39 @@ Writes
                         marks, whitespace runs (tabs, newlines, NBSP,
                         ideographic spaces), digits, contractions, special
                         tokens inside text;
-  <kind>/tokenizer.json a byte-level BPE trained on the corpus, for each kind:
-                        gpt2 (ByteLevel pre-tokenizer with GPT-2's regex),
+  <kind>/tokenizer.json a tokenizer trained on the corpus, for each kind:
+                        gpt2 (byte-level BPE: ByteLevel pre-tokenizer with
+                        GPT-2's regex),
                         gpt2_prefix_space (the same with add_prefix_space),
                         llama3 (Split with Llama-3's regex, then ByteLevel
                         without regex; ignore_merges; a BOS template),
                         qwen2 (Qwen2's regex: single digits),
-                        qwen2_nfc (the same with Qwen2's NFC normalizer);
+                        qwen2_nfc (the same with Qwen2's NFC normalizer),
+                        llama2 (a SentencePiece BPE model with byte
+                        fallback, trained by the sentencepiece wheel and
+                        written as transformers' LlamaConverter writes it
+                        with legacy=True: Prepend/Replace normalizer,
+                        Replace/ByteFallback/Fuse/Strip decoder; its ids
+                        equal sentencepiece's own on every text, checked
+                        here),
+                        mistral (the same model as LlamaConverter writes it
+                        with legacy=False: a Metaspace pre-tokenizer with
+                        prepend_scheme "first"),
+                        bert (WordPiece with the BertNormalizer lowercasing
+                        and stripping accents, BertPreTokenizer, a
+                        [CLS] $A [SEP] template, the WordPiece decoder),
+                        bert_cased (the same without lowercasing, with a
+                        BertProcessing post-processor);
   <kind>/ids.u16, <kind>/counts.u32
                         the wheel's ids for every corpus text
                         (encode(text), special tokens added), concatenated
-                        as little-endian uint16, and the count per text.
+                        as little-endian uint16, and the count per text;
+  <kind>/decode.jsonl   the wheel's decode(ids, skip_special_tokens) of the
+                        ids of every 16th corpus text and of 300 random id
+                        sequences (a third of them byte tokens where the
+                        vocabulary has them: runs a model may emit that are
+                        not valid UTF-8), skipping special tokens for every
+                        other sequence.
 Deterministic: the same files on every run.
 """
 import argparse
@@ -96,13 +118,83 @@ def corpus(n=5200):
     texts[:0] = ["", " ", "a", "  leading and trailing  ", "\n", "x\ty", "1234567890",
                  "<|endoftext|>", "text<|endoftext|>text", "<|begin_of_text|>Hi",
                  "I'LL don't WE'VE", "\u00e9\u0065\u0301", "\U0001F468\u200D\U0001F469",
-                 "a" * 300, " " * 50 + "b", "\u3000\u3000x"]
+                 "a" * 300, " " * 50 + "b", "\u3000\u3000x",
+                 # Special tokens of the SentencePiece and WordPiece kinds,
+                 # case mapping, controls and format characters.
+                 "<s>Hello</s>", "</s> <s>x", " <s> y", "[CLS] hi [SEP] [MASK]x",
+                 "\u00c9COLE Stra\u00dfe \u0130stanbul \u03a3\u038a\u03a3\u03a5\u03a6\u039f\u03a3",
+                 "a\u200db\u00adc\u0000d\u0007e\ufffdf", "x\u0085y\u2028z",
+                 "don't do not I'm it's we've they're n't ' ,.?!", "word" * 40]
     return texts
+
+
+def train_sentencepiece(kind, texts):
+    """A SentencePiece BPE model as Llama-2 has (byte fallback, digits split,
+    no normalization), written as transformers' LlamaConverter writes it."""
+    import io
+
+    import sentencepiece as spm
+    from tokenizers import AddedToken, Tokenizer, decoders, models, normalizers, pre_tokenizers
+    from tokenizers import processors
+    from transformers.tokenization_utils_base import generate_merges
+    model = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter([t for t in texts if t.strip() and "\0" not in t]),
+        model_writer=model, model_type="bpe", vocab_size=1500, byte_fallback=True,
+        character_coverage=0.99, normalization_rule_name="identity",
+        remove_extra_whitespaces=False, add_dummy_prefix=True, split_digits=True,
+        allow_whitespace_only_pieces=True, unk_id=0, bos_id=1, eos_id=2, pad_id=-1,
+        max_sentence_length=100000, minloglevel=2, num_threads=1)
+    sp = spm.SentencePieceProcessor(model_proto=model.getvalue())
+    vocab = {sp.id_to_piece(i): i for i in range(sp.get_piece_size())}
+    tok = Tokenizer(models.BPE(vocab, generate_merges(vocab), unk_token="<unk>", fuse_unk=True,
+                               byte_fallback=True))
+    tok.add_special_tokens([AddedToken(t, normalized=False, special=True)
+                            for t in ("<unk>", "<s>", "</s>")])
+    if kind == "llama2":
+        tok.normalizer = normalizers.Sequence([normalizers.Prepend("\u2581"),
+                                               normalizers.Replace(" ", "\u2581")])
+    else:
+        tok.pre_tokenizer = pre_tokenizers.Metaspace("\u2581", prepend_scheme="first",
+                                                     split=False)
+    tok.decoder = decoders.Sequence([decoders.Replace("\u2581", " "), decoders.ByteFallback(),
+                                     decoders.Fuse(), decoders.Strip(" ", 1, 0)])
+    tok.post_processor = processors.TemplateProcessing(single="<s> $A",
+                                                       special_tokens=[("<s>", 1)])
+    if kind == "llama2":  # the legacy form is sentencepiece's own encoding
+        for t in texts:
+            if "<s>" not in t and "</s>" not in t:
+                assert tok.encode(t).ids == [1] + sp.encode(t), t
+    return tok
+
+
+def train_wordpiece(kind, texts):
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+    from tokenizers import trainers
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=kind == "bert")
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    trainer = trainers.WordPieceTrainer(
+        vocab_size=1200, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"],
+        show_progress=False)
+    tok.train_from_iterator(texts, trainer)
+    cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    if kind == "bert":
+        tok.post_processor = processors.TemplateProcessing(
+            single="[CLS] $A [SEP]", special_tokens=[("[CLS]", cls), ("[SEP]", sep)])
+    else:
+        tok.post_processor = processors.BertProcessing(("[SEP]", sep), ("[CLS]", cls))
+    tok.decoder = decoders.WordPiece()
+    return tok
 
 
 def train(kind, texts):
     from tokenizers import (Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers,
                             processors, trainers)
+    if kind in ("llama2", "mistral"):
+        return train_sentencepiece(kind, texts)
+    if kind.startswith("bert"):
+        return train_wordpiece(kind, texts)
     alphabet = pre_tokenizers.ByteLevel.alphabet()
     if kind.startswith("gpt2"):
         tok = Tokenizer(models.BPE())
@@ -131,6 +223,23 @@ def train(kind, texts):
     return tok
 
 
+def write_decodes(tok, texts, path):
+    rng = random.Random(7)
+    vocab = tok.get_vocab_size()
+    byte_ids = [i for t, i in tok.get_vocab().items() if len(t) == 6 and t.startswith("<0x")]
+    sequences = [tok.encode(t).ids for t in texts[::16]]
+    for _ in range(300):
+        n = rng.randint(1, 24)
+        sequences.append([rng.choice(byte_ids) if byte_ids and rng.random() < 0.33
+                          else rng.randrange(vocab) for _ in range(n)])
+    with open(path, "w", encoding="utf-8") as f:
+        for k, ids in enumerate(sequences):
+            skip = k % 2 == 1
+            f.write(json.dumps({"ids": ids, "skip": skip,
+                                "text": tok.decode(ids, skip_special_tokens=skip)},
+                               ensure_ascii=False) + "\n")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=os.path.join(
@@ -141,7 +250,8 @@ def main():
     with open(os.path.join(a.out, "corpus.jsonl"), "w", encoding="utf-8") as f:
         for t in texts:
             f.write(json.dumps(t, ensure_ascii=False) + "\n")
-    for kind in ("gpt2", "gpt2_prefix_space", "llama3", "qwen2", "qwen2_nfc"):
+    for kind in ("gpt2", "gpt2_prefix_space", "llama3", "qwen2", "qwen2_nfc", "llama2", "mistral",
+                 "bert", "bert_cased"):
         tok = train(kind, texts)
         d = os.path.join(a.out, kind)
         os.makedirs(d, exist_ok=True)
@@ -156,6 +266,7 @@ def main():
             f.write(struct.pack(f"<{len(ids)}H", *ids))
         with open(os.path.join(d, "counts.u32"), "wb") as f:
             f.write(struct.pack(f"<{len(counts)}I", *counts))
+        write_decodes(tok, texts, os.path.join(d, "decode.jsonl"))
         print(f"make_tokenizer_goldens: {kind}: vocab {tok.get_vocab_size()}, "
               f"{len(ids)} ids for {len(texts)} texts")
 

@@ -21,15 +21,9 @@ constexpr size_t kCacheEntries = 1 << 16;
 
 } // namespace
 
-void Bpe::addToken(const std::string &text, int32_t id) {
-  ids[text] = id;
-  if (static_cast<size_t>(id) >= tokens.size())
-    tokens.resize(static_cast<size_t>(id) + 1);
-  tokens[static_cast<size_t>(id)] = text;
-}
-
 Error Bpe::addMerge(const std::string &left, const std::string &right) {
-  int32_t l = find(left), r = find(right), result = find(left + right);
+  int32_t l = vocab.find(left), r = vocab.find(right),
+          result = vocab.find(left + right);
   const char *missing = l < 0        ? "its left side"
                         : r < 0      ? "its right side"
                         : result < 0 ? "its result"
@@ -44,15 +38,48 @@ Error Bpe::addMerge(const std::string &left, const std::string &right) {
   return Error::ok();
 }
 
-int32_t Bpe::find(std::string_view text) const {
-  auto it = ids.find(std::string(text));
-  return it == ids.end() ? -1 : it->second;
-}
-
-const std::string *Bpe::text(int32_t id) const {
-  if (id < 0 || static_cast<size_t>(id) >= tokens.size())
-    return nullptr;
-  return &tokens[static_cast<size_t>(id)];
+Error Bpe::symbolsOf(std::string_view piece,
+                     std::vector<int32_t> &symbols) const {
+  // As BPE::merge_word: a pending unknown token is written when a known
+  // character follows (byte tokens do not flush it) or at the end.
+  int32_t pendingUnknown = -1;
+  for (size_t at = 0; at < piece.size();) {
+    size_t start = at;
+    nextCodePoint(piece, at);
+    std::string_view ch = piece.substr(start, at - start);
+    if (int32_t id = vocab.find(ch); id >= 0) {
+      if (pendingUnknown >= 0)
+        symbols.push_back(pendingUnknown), pendingUnknown = -1;
+      symbols.push_back(id);
+      continue;
+    }
+    if (byteFallback) {
+      std::vector<int32_t> bytes;
+      for (unsigned char b : ch) {
+        static const char digits[] = "0123456789ABCDEF";
+        char name[] = {'<', '0', 'x', digits[b >> 4], digits[b & 15], '>'};
+        int32_t id = vocab.find(std::string_view(name, sizeof name));
+        if (id < 0)
+          break;
+        bytes.push_back(id);
+      }
+      if (bytes.size() == ch.size()) {
+        symbols.insert(symbols.end(), bytes.begin(), bytes.end());
+        continue;
+      }
+    }
+    if (unknown < 0)
+      return makeError(SEQ_ERROR_INVALID_ARGUMENT,
+                       "character '" + std::string(ch) +
+                           "' is not in the tokenizer's vocabulary (and it "
+                           "has no unknown token)");
+    if (pendingUnknown >= 0 && !fuseUnknown)
+      symbols.push_back(pendingUnknown);
+    pendingUnknown = unknown;
+  }
+  if (pendingUnknown >= 0)
+    symbols.push_back(pendingUnknown);
+  return Error::ok();
 }
 
 Error Bpe::encode(std::string_view piece, std::vector<int32_t> &out) const {
@@ -68,7 +95,7 @@ Error Bpe::encode(std::string_view piece, std::vector<int32_t> &out) const {
     }
   }
   std::vector<int32_t> result;
-  int32_t whole = ignoreMerges ? find(piece) : -1;
+  int32_t whole = ignoreMerges ? vocab.find(piece) : -1;
   if (whole >= 0) {
     result.push_back(whole);
   } else {
@@ -79,17 +106,11 @@ Error Bpe::encode(std::string_view piece, std::vector<int32_t> &out) const {
       int prev, next; ///< -1 at the ends
       bool alive;
     };
+    std::vector<int32_t> initial;
+    if (Error e = symbolsOf(piece, initial))
+      return e;
     std::vector<Symbol> symbols;
-    for (size_t at = 0; at < piece.size();) {
-      size_t start = at;
-      nextCodePoint(piece, at);
-      std::string_view ch = piece.substr(start, at - start);
-      int32_t id = find(ch);
-      if (id < 0)
-        return makeError(SEQ_ERROR_INVALID_ARGUMENT,
-                         "character '" + std::string(ch) +
-                             "' is not in the tokenizer's vocabulary (and it "
-                             "has no unknown token)");
+    for (int32_t id : initial) {
       int index = static_cast<int>(symbols.size());
       symbols.push_back({id, index - 1, -1, true});
       if (index > 0)

@@ -1,8 +1,10 @@
-//===- Normalizer.h - Unicode normalization of tokenizer input --*- C++ -*-===//
+//===- Normalizer.h - a tokenizer.json normalizer ---------------*- C++ -*-===//
 //
-// The tokenizer.json normalizers implemented: NFC, NFD, NFKC, NFKD
-// (Qwen2's is NFC), run by ICU (Debian's libicu-dev), the Unicode
-// library the tokenizers library's own normalization agrees with.
+// The text rewriting run before pre-tokenization, as the tokenizers
+// library's normalizers compute it: NFC, NFD, NFKC, NFKD (ICU, Debian's
+// libicu-dev), Prepend and Replace (SentencePiece-style "▁" for spaces),
+// Lowercase, Strip, StripAccents, BertNormalizer, and Sequences of them.
+// Others are refused with an error naming them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,19 +16,29 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
+
+namespace seqrt::json {
+class Value;
+}
 
 namespace seqrt::tokenizer {
 
 class Normalizer {
 public:
-  /// The normalizer of type `type` ("NFC", ...); an error for others.
-  static Error create(const std::string &type,
+  Normalizer();
+  ~Normalizer();
+  /// The normalizer a tokenizer.json's "normalizer" object describes.
+  static Error create(const json::Value &spec,
                       std::unique_ptr<Normalizer> &out);
   /// `text` (valid UTF-8) normalized.
   Error apply(std::string_view text, std::string &out) const;
 
+  struct Step;
+
 private:
-  const void *icu = nullptr; ///< icu::Normalizer2, owned by ICU
+  Error addStep(const json::Value &spec);
+  std::vector<std::unique_ptr<Step>> steps;
 };
 
 } // namespace seqrt::tokenizer

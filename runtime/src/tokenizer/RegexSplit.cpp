@@ -34,14 +34,15 @@ Error RegexSplit::compile(const std::string &pattern,
   return Error::ok();
 }
 
-Error RegexSplit::split(std::string_view text,
-                        std::vector<std::string_view> &pieces) const {
+Error RegexSplit::findMatches(
+    std::string_view text,
+    std::vector<std::pair<size_t, size_t>> &spans) const {
   auto *re = static_cast<pcre2_code *>(code);
   pcre2_match_data *match = pcre2_match_data_create_from_pattern(re, nullptr);
   if (!match)
     return makeError(SEQ_ERROR_OUT_OF_MEMORY, "out of memory");
   auto subject = reinterpret_cast<PCRE2_SPTR>(text.data());
-  size_t at = 0, last = 0;
+  size_t at = 0;
   Error error = Error::ok();
   while (at <= text.size()) {
     int rc = pcre2_match(re, subject, text.size(), at, PCRE2_NO_UTF_CHECK,
@@ -58,11 +59,7 @@ Error RegexSplit::split(std::string_view text,
     }
     PCRE2_SIZE *span = pcre2_get_ovector_pointer(match);
     size_t start = span[0], end = span[1];
-    if (start > last)
-      pieces.push_back(text.substr(last, start - last));
-    if (end > start)
-      pieces.push_back(text.substr(start, end - start));
-    last = end;
+    spans.emplace_back(start, end);
     if (end == start) {
       // An empty match: step over one character.
       if (end >= text.size())
@@ -75,8 +72,6 @@ Error RegexSplit::split(std::string_view text,
     }
     at = end;
   }
-  if (last < text.size() && !error)
-    pieces.push_back(text.substr(last));
   pcre2_match_data_free(match);
   return error;
 }

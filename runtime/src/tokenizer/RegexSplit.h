@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace seqrt::tokenizer {
@@ -29,11 +30,11 @@ public:
   static Error compile(const std::string &pattern,
                        std::unique_ptr<RegexSplit> &out);
 
-  /// Splits `text` (valid UTF-8) into the matches and the text between
-  /// them, in order, none empty (the tokenizers library's "Isolated"
-  /// behaviour).
-  Error split(std::string_view text,
-              std::vector<std::string_view> &pieces) const;
+  /// Appends the [start, end) byte spans of the matches in `text` (valid
+  /// UTF-8), left to right, an empty match included, as the tokenizers
+  /// library's find_iter visits them.
+  Error findMatches(std::string_view text,
+                    std::vector<std::pair<size_t, size_t>> &spans) const;
 
 private:
   RegexSplit() = default;

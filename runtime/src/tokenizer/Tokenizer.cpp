@@ -3,9 +3,10 @@
 #include "tokenizer/Tokenizer.h"
 
 #include "Json.h"
-#include "tokenizer/ByteLevel.h"
-#include "tokenizer/Normalizer.h"
+#include "tokenizer/Bpe.h"
+#include "tokenizer/Spec.h"
 #include "tokenizer/Utf8.h"
+#include "tokenizer/WordPiece.h"
 
 #include <algorithm>
 #include <fstream>
@@ -13,37 +14,38 @@
 #include <sys/stat.h>
 
 namespace seqrt::tokenizer {
+
+using namespace spec;
+
 namespace {
 
-Error invalid(const std::string &message) {
-  return makeError(SEQ_ERROR_INVALID_MODEL, message);
-}
-Error unsupported(const std::string &message) {
-  return makeError(SEQ_ERROR_UNSUPPORTED, message);
-}
-
-/// `object[key]` when it is a string, else "".
-std::string stringField(const json::Value &object, const char *key) {
-  const json::Value *v = object.find(key);
-  return v && v->isString() ? v->getString() : std::string();
-}
-
-/// Whether `object[key]` is absent, null, false or "" (a setting left off).
-bool isOff(const json::Value &object, const char *key) {
-  const json::Value *v = object.find(key);
-  return !v || v->isNull() || (v->isBool() && !v->getBool()) ||
-         (v->isString() && v->getString().empty());
-}
-
-/// `s` as a regex matching it literally.
-std::string escapeRegex(const std::string &s) {
-  std::string out;
-  for (char c : s) {
-    if (std::string_view("\\^$.|?*+()[]{}").find(c) != std::string_view::npos)
-      out.push_back('\\');
-    out.push_back(c);
+/// Reads `model["vocab"]` (token → id) into `add`.
+template <typename Add>
+Error readVocab(const json::Value &model, const std::string &what, Add add,
+                size_t &size) {
+  const json::Value *vocab = model.find("vocab");
+  if (!vocab || !vocab->isObject())
+    return invalid(what + " 'vocab' is not an object");
+  for (const json::Member &entry : vocab->getObject()) {
+    const json::Value &id = entry.value;
+    if (!id.isInt() || id.getInt() < 0 || id.getInt() > INT32_MAX)
+      return invalid("vocab entry '" + entry.key + "' has no valid id");
+    add(entry.key, static_cast<int32_t>(id.getInt()));
+    size = std::max(size, static_cast<size_t>(id.getInt()) + 1);
   }
-  return out;
+  return Error::ok();
+}
+
+/// A [token, id] pair of BertProcessing/RobertaProcessing.
+Error processingToken(const json::Value &post, const char *key, int32_t &id) {
+  const json::Value *pair = post.find(key);
+  if (!pair || !pair->isArray() || pair->getArray().size() != 2 ||
+      !pair->getArray()[1].isInt() || pair->getArray()[1].getInt() < 0 ||
+      pair->getArray()[1].getInt() > INT32_MAX)
+    return invalid(std::string("post_processor '") + key +
+                   "' is not a [token, id] pair");
+  id = static_cast<int32_t>(pair->getArray()[1].getInt());
+  return Error::ok();
 }
 
 } // namespace
@@ -81,109 +83,137 @@ Error Tokenizer::read(const json::Value &root, const std::string &file) {
   };
   if (!root.isObject())
     return where(invalid("expected a JSON object"));
+  if (Error e = onlyKeys(root,
+                         {"version", "truncation", "padding", "added_tokens",
+                          "normalizer", "pre_tokenizer", "model",
+                          "post_processor", "decoder"},
+                         "the tokenizer"))
+    return where(e);
   for (const char *key : {"truncation", "padding"})
     if (!isOff(root, key))
       return where(unsupported(std::string("'") + key +
                                "' is set; seqc encodes whole texts (set it "
                                "to null)"));
-  if (!isOff(root, "normalizer")) {
-    const json::Value &spec = *root.find("normalizer");
-    if (!spec.isObject())
-      return where(invalid("'normalizer' is not an object"));
-    if (Error e = Normalizer::create(stringField(spec, "type"), normalizer))
+  if (!isOff(root, "normalizer"))
+    if (Error e = Normalizer::create(*root.find("normalizer"), normalizer))
       return where(e);
-  }
-  const json::Value *model = root.find("model");
-  if (!model || !model->isObject())
+  if (!isOff(root, "pre_tokenizer"))
+    if (Error e = PreTokenizer::create(*root.find("pre_tokenizer"), pre))
+      return where(e);
+  const json::Value *modelSpec = root.find("model");
+  if (!modelSpec || !modelSpec->isObject())
     return where(invalid("no 'model' object"));
-  if (Error e = readModel(*model))
+  if (Error e = readModel(*modelSpec))
     return where(e);
-
-  // Added tokens: matched in the raw text before anything else.
-  if (const json::Value *list = root.find("added_tokens")) {
-    if (!list->isArray())
-      return where(invalid("'added_tokens' is not an array"));
-    for (const json::Value &token : list->getArray()) {
-      const json::Value *id = token.find("id");
-      std::string content = stringField(token, "content");
-      if (!id || !id->isInt() || id->getInt() < 0 || id->getInt() > INT32_MAX ||
-          content.empty())
-        return where(invalid("an added token without an id or content"));
-      for (const char *flag : {"single_word", "lstrip", "rstrip"})
-        if (!isOff(token, flag))
-          return where(unsupported("added token '" + content + "' sets '" +
-                                   flag + "', which is not implemented yet"));
-      // Tokens matched after normalization (normalized: true) would need the
-      // normalized text's matching pass; the raw text's is implemented.
-      if (!isOff(token, "normalized") && !isOff(root, "normalizer"))
-        return where(unsupported("added token '" + content +
-                                 "' is matched after normalization "
-                                 "('normalized': true), which is not "
-                                 "implemented yet"));
-      const json::Value *special = token.find("special");
-      AddedToken t{content, static_cast<int32_t>(id->getInt()),
-                   special && special->isBool() && special->getBool()};
-      addedById[t.id] = added.size();
-      added.push_back(t);
-      size = std::max(size, static_cast<size_t>(t.id) + 1);
-    }
-    for (size_t i = 0; i < added.size(); ++i)
-      addedByFirstByte[static_cast<unsigned char>(added[i].content[0])]
-          .push_back(i);
-    for (auto &candidates : addedByFirstByte)
-      std::stable_sort(
-          candidates.begin(), candidates.end(), [&](size_t a, size_t b) {
-            return added[a].content.size() > added[b].content.size();
-          });
-  }
-
-  const json::Value *pre = root.find("pre_tokenizer");
-  if (!pre || !pre->isObject())
-    return where(unsupported("no byte-level pre_tokenizer (only byte-level "
-                             "BPE is implemented yet)"));
-  if (Error e = readPreTokenizer(*pre))
-    return where(e);
+  if (const json::Value *list = root.find("added_tokens"))
+    if (Error e = readAddedTokens(*list, normalizer != nullptr))
+      return where(e);
   if (const json::Value *post = root.find("post_processor");
       post && !post->isNull())
     if (Error e = readPostProcessor(*post))
       return where(e);
-
-  const json::Value *decoder = root.find("decoder");
-  std::string decoderType =
-      decoder && decoder->isObject() ? stringField(*decoder, "type") : "";
-  if (decoderType != "ByteLevel")
-    return where(unsupported("decoder '" + decoderType +
-                             "': only the ByteLevel decoder is implemented "
-                             "yet"));
+  if (Error e = Decoder::create(root.find("decoder"), decoding))
+    return where(e);
   return Error::ok();
 }
 
-Error Tokenizer::readModel(const json::Value &model) {
-  std::string type = stringField(model, "type");
+Error Tokenizer::readAddedTokens(const json::Value &list, bool normalizes) {
+  // Matched in the raw text before anything else.
+  if (!list.isArray())
+    return invalid("'added_tokens' is not an array");
+  for (const json::Value &token : list.getArray()) {
+    const json::Value *id = token.find("id");
+    std::string content = token.isObject() ? stringField(token, "content") : "";
+    if (!id || !id->isInt() || id->getInt() < 0 || id->getInt() > INT32_MAX ||
+        content.empty())
+      return invalid("an added token without an id or content");
+    for (const char *flag : {"single_word", "lstrip", "rstrip"})
+      if (!isOff(token, flag))
+        return unsupported("added token '" + content + "' sets '" + flag +
+                           "', which is not implemented yet");
+    // Tokens matched after normalization (normalized: true) would need the
+    // normalized text's matching pass; the raw text's is implemented.
+    if (!isOff(token, "normalized") && normalizes)
+      return unsupported("added token '" + content +
+                         "' is matched after normalization "
+                         "('normalized': true), which is not "
+                         "implemented yet");
+    AddedToken t{content, static_cast<int32_t>(id->getInt()),
+                 boolField(token, "special", false)};
+    addedById[t.id] = added.size();
+    added.push_back(t);
+    size = std::max(size, static_cast<size_t>(t.id) + 1);
+  }
+  for (size_t i = 0; i < added.size(); ++i)
+    addedByFirstByte[static_cast<unsigned char>(added[i].content[0])].push_back(
+        i);
+  for (auto &candidates : addedByFirstByte)
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [&](size_t a, size_t b) {
+                       return added[a].content.size() > added[b].content.size();
+                     });
+  return Error::ok();
+}
+
+Error Tokenizer::readModel(const json::Value &spec) {
+  std::string type = stringField(spec, "type");
+  std::string what = "model '" + type + "'";
+  if (type == "WordPiece") {
+    if (Error e = onlyKeys(spec,
+                           {"unk_token", "continuing_subword_prefix",
+                            "max_input_chars_per_word", "vocab"},
+                           what))
+      return e;
+    auto wordPiece = std::make_unique<WordPiece>();
+    if (Error e = readVocab(
+            spec, what,
+            [&](const std::string &t, int32_t id) {
+              wordPiece->addToken(t, id);
+            },
+            size))
+      return e;
+    const json::Value *prefix = spec.find("continuing_subword_prefix");
+    const json::Value *maxChars = spec.find("max_input_chars_per_word");
+    if (maxChars && (!maxChars->isInt() || maxChars->getInt() < 0))
+      return invalid(what + " 'max_input_chars_per_word' is not a count");
+    if (Error e = wordPiece->configure(
+            isOff(spec, "unk_token") ? "[UNK]" : stringField(spec, "unk_token"),
+            prefix && prefix->isString() ? prefix->getString() : "##",
+            maxChars ? static_cast<size_t>(maxChars->getInt()) : 100))
+      return e;
+    model = std::move(wordPiece);
+    return Error::ok();
+  }
   if (type != "BPE")
-    return unsupported("model type '" + type +
-                       "': only BPE is implemented yet");
-  for (const char *key : {"dropout", "continuing_subword_prefix",
-                          "end_of_word_suffix", "byte_fallback"})
-    if (!isOff(model, key))
+    return unsupported(what + " is not implemented yet (BPE and WordPiece "
+                              "are)");
+  if (Error e = onlyKeys(spec,
+                         {"dropout", "unk_token", "continuing_subword_prefix",
+                          "end_of_word_suffix", "fuse_unk", "byte_fallback",
+                          "ignore_merges", "vocab", "merges"},
+                         what))
+    return e;
+  for (const char *key : {"continuing_subword_prefix", "end_of_word_suffix"})
+    if (!isOff(spec, key))
       return unsupported(std::string("BPE '") + key +
                          "' is set; it is not implemented yet");
-  if (!isOff(model, "unk_token"))
-    return unsupported("BPE 'unk_token' is set; byte-level vocabularies "
-                       "need none, and it is not implemented yet");
-  const json::Value *ignore = model.find("ignore_merges");
-  bpe.setIgnoreMerges(ignore && ignore->isBool() && ignore->getBool());
-  const json::Value *vocab = model.find("vocab");
-  if (!vocab || !vocab->isObject())
-    return invalid("BPE 'vocab' is not an object");
-  for (const json::Member &entry : vocab->getObject()) {
-    const json::Value &id = entry.value;
-    if (!id.isInt() || id.getInt() < 0 || id.getInt() > INT32_MAX)
-      return invalid("vocab entry '" + entry.key + "' has no valid id");
-    bpe.addToken(entry.key, static_cast<int32_t>(id.getInt()));
-    size = std::max(size, static_cast<size_t>(id.getInt()) + 1);
-  }
-  const json::Value *merges = model.find("merges");
+  if (const json::Value *dropout = spec.find("dropout");
+      dropout && !dropout->isNull() &&
+      !(dropout->isNumber() && dropout->getNumber() == 0))
+    return unsupported("BPE 'dropout' is set; seqc encodes deterministically "
+                       "(set it to null)");
+  auto bpe = std::make_unique<Bpe>();
+  bpe->setIgnoreMerges(boolField(spec, "ignore_merges", false));
+  bpe->setByteFallback(boolField(spec, "byte_fallback", false));
+  if (Error e = readVocab(
+          spec, what,
+          [&](const std::string &t, int32_t id) { bpe->addToken(t, id); },
+          size))
+    return e;
+  if (!isOff(spec, "unk_token"))
+    bpe->setUnknown(bpe->vocabulary().find(stringField(spec, "unk_token")),
+                    boolField(spec, "fuse_unk", false));
+  const json::Value *merges = spec.find("merges");
   if (!merges || !merges->isArray())
     return invalid("BPE 'merges' is not an array");
   for (const json::Value &merge : merges->getArray()) {
@@ -202,68 +232,10 @@ Error Tokenizer::readModel(const json::Value &model) {
     } else {
       return invalid("a merge is neither \"a b\" nor [\"a\", \"b\"]");
     }
-    if (Error e = bpe.addMerge(left, right))
+    if (Error e = bpe->addMerge(left, right))
       return e;
   }
-  return Error::ok();
-}
-
-/// The steps of a pre-tokenizer or post-processor: the members of
-/// `listKey` of a Sequence, else `spec` itself.
-static Error stepsOf(const json::Value &spec, const char *listKey,
-                     std::vector<const json::Value *> &steps) {
-  if (stringField(spec, "type") != "Sequence") {
-    steps.push_back(&spec);
-    return Error::ok();
-  }
-  const json::Value *list = spec.find(listKey);
-  if (!list || !list->isArray())
-    return invalid(std::string("a Sequence without '") + listKey + "'");
-  for (const json::Value &step : list->getArray())
-    steps.push_back(&step);
-  return Error::ok();
-}
-
-Error Tokenizer::readPreTokenizer(const json::Value &pre) {
-  std::vector<const json::Value *> steps;
-  if (Error e = stepsOf(pre, "pretokenizers", steps))
-    return e;
-  for (size_t i = 0; i < steps.size(); ++i) {
-    const json::Value &step = *steps[i];
-    std::string type = stringField(step, "type");
-    if (type == "Split" && i + 1 < steps.size()) {
-      const json::Value *pattern = step.find("pattern");
-      std::string regex;
-      if (pattern && pattern->isObject() && pattern->find("Regex"))
-        regex = stringField(*pattern, "Regex");
-      else if (pattern && pattern->isObject() && pattern->find("String"))
-        regex = escapeRegex(stringField(*pattern, "String"));
-      else
-        return invalid("Split pre_tokenizer without a pattern");
-      if (stringField(step, "behavior") != "Isolated" || !isOff(step, "invert"))
-        return unsupported("Split pre_tokenizer behavior '" +
-                           stringField(step, "behavior") +
-                           "' (or invert): only Isolated is implemented yet");
-      std::unique_ptr<RegexSplit> split;
-      if (Error e = RegexSplit::compile(regex, split))
-        return e;
-      splits.push_back(std::move(split));
-      continue;
-    }
-    if (type == "ByteLevel" && i + 1 == steps.size()) {
-      addPrefixSpace = !isOff(step, "add_prefix_space");
-      const json::Value *useRegex = step.find("use_regex");
-      if (!useRegex || (useRegex->isBool() && useRegex->getBool()))
-        if (Error e = RegexSplit::compile(kGpt2Pattern, byteLevelSplit))
-          return e;
-      continue;
-    }
-    return unsupported("pre_tokenizer '" + type +
-                       "' here: byte-level BPE (Split steps, then ByteLevel) "
-                       "is implemented yet");
-  }
-  if (steps.empty() || stringField(*steps.back(), "type") != "ByteLevel")
-    return unsupported("the pre_tokenizer does not end in ByteLevel");
+  model = std::move(bpe);
   return Error::ok();
 }
 
@@ -273,12 +245,33 @@ Error Tokenizer::readPostProcessor(const json::Value &post) {
     return e;
   for (const json::Value *step : steps) {
     std::string type = stringField(*step, "type");
-    if (type == "ByteLevel")
+    std::string what = "post_processor '" + type + "'";
+    if (type == "ByteLevel") {
+      if (Error e = onlyKeys(
+              *step, {"add_prefix_space", "trim_offsets", "use_regex"}, what))
+        return e;
       continue; // offsets only
+    }
+    if (type == "BertProcessing" || type == "RobertaProcessing") {
+      // [CLS] $A [SEP] (<s> $A </s>); the rest concerns offsets.
+      if (Error e = onlyKeys(
+              *step, {"sep", "cls", "trim_offsets", "add_prefix_space"}, what))
+        return e;
+      int32_t cls = 0, sep = 0;
+      if (Error e = processingToken(*step, "cls", cls))
+        return e;
+      if (Error e = processingToken(*step, "sep", sep))
+        return e;
+      prefix.push_back(cls);
+      suffix.insert(suffix.begin(), sep);
+      continue;
+    }
     if (type != "TemplateProcessing")
-      return unsupported("post_processor '" + type +
-                         "': ByteLevel and TemplateProcessing are "
-                         "implemented yet");
+      return unsupported(what + " is not implemented yet (ByteLevel, "
+                                "TemplateProcessing, BertProcessing and "
+                                "RobertaProcessing are)");
+    if (Error e = onlyKeys(*step, {"single", "pair", "special_tokens"}, what))
+      return e;
     const json::Value *single = step->find("single");
     const json::Value *special = step->find("special_tokens");
     if (!single || !single->isArray() || !special || !special->isObject())
@@ -313,41 +306,18 @@ Error Tokenizer::readPostProcessor(const json::Value &post) {
   return Error::ok();
 }
 
-Error Tokenizer::encodeSegment(std::string_view segment,
+Error Tokenizer::encodeSegment(std::string_view segment, bool atStart,
                                std::vector<int32_t> &ids) const {
-  std::string normalized;
-  if (normalizer) {
-    if (Error e = normalizer->apply(segment, normalized))
+  std::vector<Piece> pieces(1, Piece{std::string(segment), atStart});
+  if (normalizer)
+    if (Error e = normalizer->apply(segment, pieces[0].text))
       return e;
-    segment = normalized;
-  }
-  std::vector<std::string_view> pieces = {segment}, next;
-  for (const auto &split : splits) {
-    next.clear();
-    for (std::string_view piece : pieces)
-      if (Error e = split->split(piece, next))
-        return e;
-    pieces.swap(next);
-  }
-  std::vector<std::string_view> words;
-  std::string prefixed;
-  for (std::string_view piece : pieces) {
-    std::string_view text = piece;
-    if (addPrefixSpace && (text.empty() || text[0] != ' ')) {
-      prefixed = " " + std::string(piece);
-      text = prefixed;
-    }
-    words.clear();
-    if (byteLevelSplit) {
-      if (Error e = byteLevelSplit->split(text, words))
-        return e;
-    } else {
-      words.push_back(text);
-    }
-    for (std::string_view word : words)
-      if (Error e = bpe.encode(toByteLevel(word), ids))
-        return e;
-  }
+  if (pre)
+    if (Error e = pre->apply(pieces))
+      return e;
+  for (const Piece &piece : pieces)
+    if (Error e = model->encode(piece.text, ids))
+      return e;
   return Error::ok();
 }
 
@@ -370,62 +340,71 @@ Error Tokenizer::encode(std::string_view text, bool addSpecial,
       continue;
     }
     if (at > last)
-      if (Error e = encodeSegment(text.substr(last, at - last), ids))
+      if (Error e = encodeSegment(text.substr(last, at - last), last == 0, ids))
         return e;
     ids.push_back(match->id);
     at += match->content.size();
     last = at;
   }
   if (last < text.size())
-    if (Error e = encodeSegment(text.substr(last), ids))
+    if (Error e = encodeSegment(text.substr(last), last == 0, ids))
       return e;
   if (addSpecial)
     ids.insert(ids.end(), suffix.begin(), suffix.end());
   return Error::ok();
 }
 
-Error Tokenizer::decodeBytes(const int32_t *ids, size_t count, bool skipSpecial,
-                             std::string &bytes) const {
-  for (size_t i = 0; i < count; ++i) {
-    int32_t id = ids[i];
-    auto found = addedById.find(id);
-    if (found != addedById.end()) {
-      const AddedToken &token = added[found->second];
-      if (!(skipSpecial && token.special))
-        bytes += fromByteLevel(token.content);
-      continue;
-    }
-    const std::string *text = bpe.text(id);
-    if (!text || text->empty())
-      return makeError(SEQ_ERROR_INVALID_ARGUMENT,
-                       "token id " + std::to_string(id) +
-                           " is not in the tokenizer's vocabulary");
-    bytes += fromByteLevel(*text);
+Error Tokenizer::tokenOf(int32_t id, bool skipSpecial,
+                         std::vector<std::string> &tokens) const {
+  auto found = addedById.find(id);
+  if (found != addedById.end()) {
+    const AddedToken &token = added[found->second];
+    if (!(skipSpecial && token.special))
+      tokens.push_back(token.content);
+    return Error::ok();
   }
+  const std::string *text = model->vocabulary().text(id);
+  if (!text || text->empty())
+    return makeError(SEQ_ERROR_INVALID_ARGUMENT,
+                     "token id " + std::to_string(id) +
+                         " is not in the tokenizer's vocabulary");
+  tokens.push_back(*text);
   return Error::ok();
 }
 
 Error Tokenizer::decode(const int32_t *ids, size_t count, bool skipSpecial,
                         std::string &text) const {
-  std::string bytes;
-  if (Error e = decodeBytes(ids, count, skipSpecial, bytes))
-    return e;
-  text = repairUtf8(bytes);
+  std::vector<std::string> tokens;
+  tokens.reserve(count);
+  for (size_t i = 0; i < count; ++i)
+    if (Error e = tokenOf(ids[i], skipSpecial, tokens))
+      return e;
+  text = decoding->decode(std::move(tokens), /*first=*/true);
   return Error::ok();
 }
 
 Error Detokenizer::push(int32_t id, std::string &text) {
-  if (Error e = tokenizer.decodeBytes(&id, 1, skipSpecial, pending))
+  text.clear();
+  if (Error e = tokenizer.tokenOf(id, skipSpecial, window))
     return e;
-  size_t tail = 0;
-  text = repairUtf8(pending, /*keepTail=*/true, &tail);
-  pending.erase(0, pending.size() - tail);
+  if (window.empty())
+    return Error::ok();
+  bool stable = false;
+  std::string decoded = tokenizer.decoder().decode(window, first, &stable);
+  if (stable) {
+    text = std::move(decoded);
+    window.clear();
+    first = false;
+  }
   return Error::ok();
 }
 
 std::string Detokenizer::flush() {
-  std::string text = repairUtf8(pending);
-  pending.clear();
+  if (window.empty())
+    return std::string();
+  std::string text = tokenizer.decoder().decode(window, first);
+  window.clear();
+  first = false;
   return text;
 }
 

@@ -1,12 +1,14 @@
 //===- Tokenizer.h - a Hugging Face tokenizer.json -------------*- C++ -*-===//
 //
-// Text to token ids and back, as the tokenizers library computes them for
-// the tokenizer.json kinds implemented here: byte-level BPE (GPT-2,
-// Llama-3, Qwen2-style pre-tokenizer regexes, Unicode normalization), added and
-// special tokens, TemplateProcessing post-processors, the ByteLevel
-// decoder. Anything else in the file (another model, a normalizer,
-// truncation, token flags that change matching) is refused with an error
-// naming it: a tokenizer that runs must give the library's ids.
+// Text to token ids and back, as the tokenizers library computes them:
+// added and special tokens matched in the raw text, then for the text
+// between them a normalizer, a pre-tokenizer and a model (BPE: byte-level
+// as GPT-2, Llama-3 and Qwen2, or SentencePiece-style with byte fallback
+// as Llama-2 and Mistral; WordPiece as BERT), a post-processor's special
+// tokens, and a decoder back to text. Anything else in the file (another
+// model, truncation, token flags that change matching, an unknown setting)
+// is refused with an error naming it: a tokenizer that runs must give the
+// library's ids.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,9 +16,10 @@
 #define SEQC_RUNTIME_SRC_TOKENIZER_TOKENIZER_H
 
 #include "Error.h"
-#include "tokenizer/Bpe.h"
+#include "tokenizer/Decoder.h"
+#include "tokenizer/Model.h"
 #include "tokenizer/Normalizer.h"
-#include "tokenizer/RegexSplit.h"
+#include "tokenizer/PreTokenizer.h"
 
 #include <cstdint>
 #include <memory>
@@ -45,13 +48,14 @@ public:
   Error encode(std::string_view text, bool addSpecial,
                std::vector<int32_t> &ids) const;
 
-  /// The bytes `ids` decode to before UTF-8 repair (special tokens left
-  /// out with `skipSpecial`); an error names an id out of range.
-  Error decodeBytes(const int32_t *ids, size_t count, bool skipSpecial,
-                    std::string &bytes) const;
-  /// decodeBytes as valid UTF-8 (the library's lossy conversion).
+  /// The text of `ids` (special tokens left out with `skipSpecial`); an
+  /// error names an id out of range.
   Error decode(const int32_t *ids, size_t count, bool skipSpecial,
                std::string &text) const;
+  /// Appends the token string of `id` to `tokens` unless it is skipped.
+  Error tokenOf(int32_t id, bool skipSpecial,
+                std::vector<std::string> &tokens) const;
+  const Decoder &decoder() const { return *decoding; }
 
   /// One past the largest id.
   size_t vocabSize() const { return size; }
@@ -64,13 +68,14 @@ public:
 private:
   Error read(const json::Value &root, const std::string &file);
   Error readModel(const json::Value &model);
-  Error readPreTokenizer(const json::Value &pre);
+  Error readAddedTokens(const json::Value &list, bool normalizes);
   Error readPostProcessor(const json::Value &post);
-  /// Appends the ids of `segment`, text between added tokens.
-  Error encodeSegment(std::string_view segment,
+  /// Appends the ids of `segment`, text between added tokens (`atStart`:
+  /// it begins the text).
+  Error encodeSegment(std::string_view segment, bool atStart,
                       std::vector<int32_t> &ids) const;
 
-  Bpe bpe;
+  std::unique_ptr<Model> model;
   struct AddedToken {
     std::string content;
     int32_t id;
@@ -81,10 +86,9 @@ private:
   /// Added tokens by first byte, longest first (leftmost-longest matching).
   std::vector<std::vector<size_t>> addedByFirstByte =
       std::vector<std::vector<size_t>>(256);
-  std::unique_ptr<Normalizer> normalizer;          ///< or null
-  std::vector<std::unique_ptr<RegexSplit>> splits; ///< applied in order
-  std::unique_ptr<RegexSplit> byteLevelSplit;      ///< GPT-2's, or null
-  bool addPrefixSpace = false;
+  std::unique_ptr<Normalizer> normalizer; ///< or null
+  std::unique_ptr<PreTokenizer> pre;      ///< or null
+  std::unique_ptr<Decoder> decoding;
   std::vector<int32_t> prefix, suffix; ///< around the sequence (template)
   size_t size = 0;
 };
@@ -103,7 +107,9 @@ public:
 private:
   const Tokenizer &tokenizer;
   bool skipSpecial;
-  std::string pending;
+  /// Tokens whose text is not final yet, and whether they begin the text.
+  std::vector<std::string> window;
+  bool first = true;
 };
 
 } // namespace seqrt::tokenizer

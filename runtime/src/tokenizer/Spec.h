@@ -1,0 +1,58 @@
+//===- Spec.h - reading a tokenizer.json's component objects ----*- C++ -*-===//
+//
+// Each component of a tokenizer.json (normalizer, pre-tokenizer, model,
+// post-processor, decoder) is an object with a "type" and its settings.
+// These helpers read settings and fail closed: a key the reader does not
+// know is an error naming it, since a setting seqc ignored could change the
+// ids.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SEQC_RUNTIME_SRC_TOKENIZER_SPEC_H
+#define SEQC_RUNTIME_SRC_TOKENIZER_SPEC_H
+
+#include "Error.h"
+#include "Json.h"
+
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+namespace seqrt::tokenizer::spec {
+
+inline Error invalid(const std::string &message) {
+  return makeError(SEQ_ERROR_INVALID_MODEL, message);
+}
+inline Error unsupported(const std::string &message) {
+  return makeError(SEQ_ERROR_UNSUPPORTED, message);
+}
+
+/// `object[key]` when it is a string, else "".
+std::string stringField(const json::Value &object, const char *key);
+/// `object[key]` when it is a bool, else `otherwise`.
+bool boolField(const json::Value &object, const char *key, bool otherwise);
+/// Whether `object[key]` is absent, null, false or "" (a setting left off).
+bool isOff(const json::Value &object, const char *key);
+
+/// An error naming the first key of `object` outside "type" and `known`
+/// (`what` names the component, e.g. "normalizer 'Replace'").
+Error onlyKeys(const json::Value &object,
+               std::initializer_list<const char *> known,
+               const std::string &what);
+
+/// The members of `listKey` when `spec` is a Sequence, else `spec` alone.
+Error stepsOf(const json::Value &spec, const char *listKey,
+              std::vector<const json::Value *> &steps);
+
+/// A {"String": s} pattern's text; an error for a {"Regex": r} pattern
+/// (`what` names the component).
+Error literalPattern(const json::Value &object, const std::string &what,
+                     std::string &literal);
+
+/// A one-character setting (Metaspace's replacement, Strip's content).
+Error charField(const json::Value &object, const char *key,
+                const std::string &what, uint32_t &c);
+
+} // namespace seqrt::tokenizer::spec
+
+#endif // SEQC_RUNTIME_SRC_TOKENIZER_SPEC_H
