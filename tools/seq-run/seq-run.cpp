@@ -42,6 +42,8 @@ const char *kUsage =
     "                        (with its special tokens, e.g. a BOS); the\n"
     "                        generated text is streamed to stdout, and\n"
     "                        generation stops at a special token (EOS)\n"
+    "  --text TEXT           the same as --prompt (reads better with\n"
+    "                        --entry: 'seq-run m.so --entry embed --text ..')\n"
     "  --prompt-file FILE    the prompt as text, read from FILE (as is)\n"
     "  --tokenizer PATH      tokenizer.json, or a folder with one (default:\n"
     "                        the --weights folder's)\n"
@@ -61,8 +63,9 @@ const char *kUsage =
     "all)\n"
     "  --check-weights       fail on the first NaN or infinity in the weights\n"
     "  --prefill-chunk N     prompt tokens per model call (default 512)\n"
-    "  --entry NAME          run entry NAME once on the prompt ids instead of\n"
-    "                        generating (e.g. 'embed' of an encoder); prints\n"
+    "  --entry NAME          run entry NAME once on the prompt's ids instead\n"
+    "                        of generating (e.g. 'embed' of an encoder); "
+    "prints\n"
     "                        each output's shape and first values and writes\n"
     "                        output #K to --dump-outputs PREFIX-K.npy\n"
     "  --dump-outputs PREFIX with --entry: the .npy files' prefix\n"
@@ -376,8 +379,8 @@ int main(int argc, char **argv) {
       return 0;
     } else if (a == "--weights") {
       weights = value("--weights");
-    } else if (a == "--prompt") {
-      promptText = value("--prompt");
+    } else if (a == "--prompt" || a == "--text") {
+      promptText = value(a.c_str());
     } else if (a == "--prompt-file") {
       const char *path = value("--prompt-file");
       std::ifstream in(path, std::ios::binary);

@@ -89,11 +89,18 @@ Error Tokenizer::read(const json::Value &root, const std::string &file) {
                           "post_processor", "decoder"},
                          "the tokenizer"))
     return where(e);
-  for (const char *key : {"truncation", "padding"})
-    if (!isOff(root, key))
-      return where(unsupported(std::string("'") + key +
-                               "' is set; seqc encodes whole texts (set it "
-                               "to null)"));
+  if (!isOff(root, "truncation"))
+    if (Error e = readTruncation(*root.find("truncation")))
+      return where(e);
+  // Padding fills a batch to one length with tokens its attention mask
+  // hides; seqc encodes one text at a time, and its ids are the wheel's
+  // without the padding.
+  if (!isOff(root, "padding"))
+    if (Error e = onlyKeys(*root.find("padding"),
+                           {"strategy", "direction", "pad_to_multiple_of",
+                            "pad_id", "pad_type_id", "pad_token"},
+                           "'padding'"))
+      return where(e);
   if (!isOff(root, "normalizer"))
     if (Error e = Normalizer::create(*root.find("normalizer"), normalizer))
       return where(e);
@@ -114,6 +121,29 @@ Error Tokenizer::read(const json::Value &root, const std::string &file) {
       return where(e);
   if (Error e = Decoder::create(root.find("decoder"), decoding))
     return where(e);
+  return Error::ok();
+}
+
+Error Tokenizer::readTruncation(const json::Value &spec) {
+  if (Error e =
+          onlyKeys(spec, {"max_length", "strategy", "stride", "direction"},
+                   "'truncation'"))
+    return e;
+  const json::Value *maxLength = spec.find("max_length");
+  if (!maxLength || !maxLength->isInt() || maxLength->getInt() < 0)
+    return invalid("'truncation' has no valid 'max_length'");
+  // One text: LongestFirst and OnlyFirst cut it; OnlySecond has nothing
+  // to cut (the library fails).
+  std::string strategy = stringField(spec, "strategy");
+  if (strategy != "LongestFirst" && strategy != "OnlyFirst")
+    return unsupported("'truncation' strategy '" + strategy +
+                       "' on a single text (LongestFirst and OnlyFirst are "
+                       "implemented)");
+  std::string direction = stringField(spec, "direction");
+  if (direction != "Right" && direction != "Left" && !direction.empty())
+    return invalid("'truncation' direction '" + direction + "'");
+  truncateTo = static_cast<size_t>(maxLength->getInt());
+  truncateLeft = direction == "Left";
   return Error::ok();
 }
 
@@ -325,8 +355,7 @@ Error Tokenizer::encode(std::string_view text, bool addSpecial,
                         std::vector<int32_t> &ids) const {
   if (!isValidUtf8(text))
     return makeError(SEQ_ERROR_INVALID_ARGUMENT, "the text is not valid UTF-8");
-  if (addSpecial)
-    ids.insert(ids.end(), prefix.begin(), prefix.end());
+  size_t begin = ids.size();
   size_t last = 0;
   for (size_t at = 0; at < text.size();) {
     const AddedToken *match = nullptr;
@@ -349,8 +378,21 @@ Error Tokenizer::encode(std::string_view text, bool addSpecial,
   if (last < text.size())
     if (Error e = encodeSegment(text.substr(last), last == 0, ids))
       return e;
-  if (addSpecial)
+  // Truncation keeps room for the template's tokens.
+  size_t specials = addSpecial ? prefix.size() + suffix.size() : 0;
+  size_t keep = truncateTo > specials ? truncateTo - specials : 0;
+  if (ids.size() - begin > keep) {
+    if (truncateLeft)
+      ids.erase(ids.begin() + static_cast<std::ptrdiff_t>(begin),
+                ids.end() - static_cast<std::ptrdiff_t>(keep));
+    else
+      ids.resize(begin + keep);
+  }
+  if (addSpecial) {
+    ids.insert(ids.begin() + static_cast<std::ptrdiff_t>(begin), prefix.begin(),
+               prefix.end());
     ids.insert(ids.end(), suffix.begin(), suffix.end());
+  }
   return Error::ok();
 }
 

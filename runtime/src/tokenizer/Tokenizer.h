@@ -6,7 +6,8 @@
 // as GPT-2, Llama-3 and Qwen2, or SentencePiece-style with byte fallback
 // as Llama-2 and Mistral; WordPiece as BERT), a post-processor's special
 // tokens, and a decoder back to text. Anything else in the file (another
-// model, truncation, token flags that change matching, an unknown setting)
+// model, a truncation strategy for pairs, token flags that change
+// matching, an unknown setting)
 // is refused with an error naming it: a tokenizer that runs must give the
 // library's ids.
 //
@@ -69,6 +70,7 @@ private:
   Error read(const json::Value &root, const std::string &file);
   Error readModel(const json::Value &model);
   Error readAddedTokens(const json::Value &list, bool normalizes);
+  Error readTruncation(const json::Value &spec);
   Error readPostProcessor(const json::Value &post);
   /// Appends the ids of `segment`, text between added tokens (`atStart`:
   /// it begins the text).
@@ -90,6 +92,10 @@ private:
   std::unique_ptr<PreTokenizer> pre;      ///< or null
   std::unique_ptr<Decoder> decoding;
   std::vector<int32_t> prefix, suffix; ///< around the sequence (template)
+  /// Truncation: at most this many ids, the template's included, cut from
+  /// the end (or the start with `truncateLeft`).
+  size_t truncateTo = SIZE_MAX;
+  bool truncateLeft = false;
   size_t size = 0;
 };
 

@@ -247,9 +247,13 @@ TEST(TokenizerRefusalTest, NamesTheProblem) {
                 .find("matched after normalization"),
             std::string::npos);
   EXPECT_NE(refusal(writeTokenizer("truncation", edited([](nlohmann::json &j) {
-                                     j["truncation"] = {{"max_length", 8}};
+                                     j["truncation"] = {
+                                         {"max_length", 8},
+                                         {"strategy", "OnlySecond"},
+                                         {"stride", 0},
+                                         {"direction", "Right"}};
                                    })))
-                .find("'truncation' is set"),
+                .find("strategy 'OnlySecond'"),
             std::string::npos);
   EXPECT_NE(refusal(writeTokenizer("lstrip", edited([](nlohmann::json &j) {
                                      j["added_tokens"][0]["lstrip"] = true;
@@ -274,6 +278,52 @@ TEST(TokenizerRefusalTest, NamesTheProblem) {
                                    })))
                 .find("pre-tokenizer regex '(('"),
             std::string::npos);
+}
+
+// Truncation as the library applies it to one text: the template's tokens
+// kept, the text's ids cut at the end (Right) or the start (Left); padding
+// is the batch's business and leaves the ids alone.
+TEST(TokenizerTruncationTest, CutsAsTheLibrary) {
+  Tok full;
+  ASSERT_EQ(seq_tokenizer_open((kDir + "/llama2").c_str(), &full.t), SEQ_OK);
+  std::string text = "The compiler turns a model into machine code, fast.";
+  std::vector<int32_t> all = encode(full.t, text, true);
+  ASSERT_GT(all.size(), 8u);
+  ASSERT_EQ(all[0], 1); // the <s> of the template
+  for (const char *direction : {"Right", "Left"}) {
+    std::ifstream in(kDir + "/llama2/tokenizer.json");
+    nlohmann::json j = nlohmann::json::parse(in);
+    j["truncation"] = {{"max_length", 6},
+                       {"strategy", "LongestFirst"},
+                       {"stride", 0},
+                       {"direction", direction}};
+    j["padding"] = {{"strategy", {{"Fixed", 16}}},
+                    {"direction", "Right"},
+                    {"pad_to_multiple_of", nullptr},
+                    {"pad_id", 0},
+                    {"pad_type_id", 0},
+                    {"pad_token", "<unk>"}};
+    Tok cut;
+    ASSERT_EQ(
+        seq_tokenizer_open(
+            writeTokenizer(std::string("trunc") + direction, j.dump()).c_str(),
+            &cut.t),
+        SEQ_OK)
+        << seq_last_error();
+    std::vector<int32_t> expected = {1};
+    if (std::string(direction) == "Right")
+      expected.insert(expected.end(), all.begin() + 1, all.begin() + 6);
+    else
+      expected.insert(expected.end(), all.end() - 5, all.end());
+    EXPECT_EQ(encode(cut.t, text, true), expected) << direction;
+    // Without the template's tokens all six places go to the text.
+    std::vector<int32_t> plain = encode(full.t, text, false);
+    std::vector<int32_t> plainCut =
+        std::string(direction) == "Right"
+            ? std::vector<int32_t>(plain.begin(), plain.begin() + 6)
+            : std::vector<int32_t>(plain.end() - 6, plain.end());
+    EXPECT_EQ(encode(cut.t, text, false), plainCut) << direction;
+  }
 }
 
 TEST(TokenizerRefusalTest, BadArguments) {

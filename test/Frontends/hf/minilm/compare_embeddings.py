@@ -3,10 +3,13 @@
 
     compare_embeddings.py SEQ_RUN MODEL.so WEIGHTS_DIR GOLDEN_DIR WORK_DIR
 
-Runs the compiled model's `embed` entry on each golden sentence's token ids
-(seq-run --entry embed), reads the mean-pooled output, and requires cosine
-similarity >= 0.9999 with the golden embedding (sentence-transformers
-normalises; cosine does not care). Standard library only.
+Runs the compiled model's `embed` entry on each golden sentence as text
+(seq-run --entry embed --text: the model folder's own tokenizer.json, a
+WordPiece/BERT tokenizer with truncation and padding set), and again on the
+token ids sentence-transformers made, reads the mean-pooled outputs, and
+requires both to have cosine similarity >= 0.9999 with the golden
+embedding (sentence-transformers normalises; cosine does not care).
+Standard library only.
 """
 import json
 import math
@@ -35,17 +38,21 @@ def main():
     shape, golden = read_npy(os.path.join(goldens, "embeddings.npy"))
     dim = shape[1]
     worst = 1.0
-    for k, ids in enumerate(cases["input_ids"]):
-        prefix = os.path.join(work, f"sentence{k}")
-        subprocess.run([seq_run, model, "--weights", weights, "--entry", "embed",
-                        "--prompt-ids", ",".join(map(str, ids)), "--dump-outputs", prefix],
-                       check=True, stdout=subprocess.DEVNULL)
-        _, ours = read_npy(prefix + "-1.npy")
+    for k, (text, ids) in enumerate(zip(cases["sentences"], cases["input_ids"])):
         ref = golden[k * dim:(k + 1) * dim]
-        dot = sum(a * b for a, b in zip(ours, ref))
-        cos = dot / (math.sqrt(sum(a * a for a in ours)) * math.sqrt(sum(b * b for b in ref)))
-        worst = min(worst, cos)
-        print(f"sentence {k} ({len(ids)} tokens): cosine {cos:.7f}")
+        cosines = []
+        for how, arg in (("--text", text), ("--prompt-ids", ",".join(map(str, ids)))):
+            prefix = os.path.join(work, f"sentence{k}{how}")
+            subprocess.run([seq_run, model, "--weights", weights, "--entry", "embed",
+                            how, arg, "--dump-outputs", prefix],
+                           check=True, stdout=subprocess.DEVNULL)
+            _, ours = read_npy(prefix + "-1.npy")
+            dot = sum(a * b for a, b in zip(ours, ref))
+            cosines.append(dot / (math.sqrt(sum(a * a for a in ours)) *
+                                  math.sqrt(sum(b * b for b in ref))))
+        worst = min(worst, *cosines)
+        print(f"sentence {k} ({len(ids)} tokens): cosine {cosines[0]:.7f} from text, "
+              f"{cosines[1]:.7f} from ids")
     print(f"worst cosine {worst:.7f}")
     if worst < 0.9999:
         sys.exit("FAIL: an embedding differs from sentence-transformers (cosine < 0.9999)")
