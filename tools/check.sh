@@ -20,12 +20,17 @@ status=0
 # ctest also registers the lit suite as one test ("lit"); it just ran above.
 ctest --test-dir build --output-on-failure -E '^lit$' 2>&1 | tee "$unit_log" || status=1
 
+# The Python package: pip install . into build/venv, then its pytest suite.
+python_log=$(mktemp)
+trap 'rm -f "$lit_log" "$unit_log" "$python_log"' EXIT
+bash tools/python-check.sh 2>&1 | tee "$python_log" || status=1
+
 # The runtime and the tests that drive it again, under AddressSanitizer +
 # UndefinedBehaviorSanitizer (every runtime, unit and end-to-end test) and
 # ThreadSanitizer (the concurrent-sessions tests); models are compiled by
 # the main build's seqc. SEQC_SANITIZERS=0 skips them (a quick local run).
 sanitize_log=$(mktemp)
-trap 'rm -f "$lit_log" "$unit_log" "$sanitize_log"' EXIT
+trap 'rm -f "$lit_log" "$unit_log" "$python_log" "$sanitize_log"' EXIT
 sanitizer_summary="skipped"
 if [ "${SEQC_SANITIZERS:-1}" != 0 ]; then
   sanitizer_summary="ok"
@@ -55,6 +60,7 @@ fi
 lit_passed=$(grep -oE 'Passed *: *[0-9]+' "$lit_log" | grep -oE '[0-9]+$' || echo 0)
 lit_total=$(grep -oE 'Total Discovered Tests: *[0-9]+' "$lit_log" | grep -oE '[0-9]+$' || echo "?")
 unit_summary=$(grep -E 'tests passed|tests failed' "$unit_log" | tail -1)
+python_summary=$(grep -E '[0-9]+ (passed|failed)' "$python_log" | tail -1 || echo "did not run")
 if [ $status -eq 0 ]; then verdict=PASS; else verdict=FAIL; fi
-echo "seqc tests $verdict: lit $lit_passed/$lit_total passed; unit: $unit_summary; sanitizers (ASan+UBSan, TSan): $sanitizer_summary"
+echo "seqc tests $verdict: lit $lit_passed/$lit_total passed; unit: $unit_summary; python: $python_summary; sanitizers (ASan+UBSan, TSan): $sanitizer_summary"
 exit $status

@@ -19,6 +19,9 @@ packages=(
   clang-format-22
   # Build tools and test frameworks.
   cmake ninja-build ccache g++ python3 libgtest-dev pkg-config
+  # The Python package (tools/python-check.sh): headers for the extension, a
+  # virtual environment to install it into, NumPy and pytest.
+  python3-dev python3-venv python3-numpy python3-pytest
 )
 
 missing=()
