@@ -4,6 +4,7 @@
 #include "compiler/ObjectCache.h"
 #include "compiler/OutputFile.h"
 #include "compiler/ParallelCodegen.h"
+#include "compiler/Progress.h"
 #include "dialects/seq/IR/SeqDialect.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -49,6 +50,7 @@ namespace seqc {
 namespace {
 
 void error(const llvm::Twine &message) {
+  Progress::eraseActive();
   llvm::errs() << "seqc: error: " << message << "\n";
 }
 
@@ -250,6 +252,16 @@ bool compile(const CompileOptions &options) {
     return false;
   }
 
+  // Phases: parse, MLIR passes, then as far as --emit goes: translation,
+  // LLVM optimisation and code generation, link.
+  unsigned phases =
+      options.emit <= Phase::LLVMDialect || options.emit == Phase::PTX ? 2
+      : options.emit == Phase::LLVMIR                                  ? 4
+      : options.emit == Phase::Object                                  ? 4
+                                                                       : 5;
+  Progress progress("seqc", options.verbose, phases);
+  progress.begin("parsing " + options.inputPath);
+
   DialectRegistry registry;
   registerCompilerDialects(registry);
   MLIRContext context(registry);
@@ -268,6 +280,12 @@ bool compile(const CompileOptions &options) {
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  // Runs before it (handlers run last registered first): a diagnostic
+  // starts on a clean line, then falls through to be printed.
+  context.getDiagEngine().registerHandler([](Diagnostic &) {
+    Progress::eraseActive();
+    return failure();
+  });
   // Parsing also verifies: syntax and verifier errors carry file:line:col.
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!module)
@@ -334,6 +352,7 @@ bool compile(const CompileOptions &options) {
     pm.printAsTextualPipeline(llvm::errs());
     llvm::errs() << "\n";
   }
+  progress.begin("MLIR passes (" + std::to_string(pm.size()) + ")");
   if (failed(pm.run(*module)))
     return false;
   passesTiming.stop();
@@ -341,12 +360,19 @@ bool compile(const CompileOptions &options) {
   if (chip && options.emit >= Phase::LLVMDialect &&
       !checkLibdeviceResolved(*module, !gpu.libdevice.getValue().empty()))
     return false;
-  if (options.emit == Phase::PTX)
-    return writePtx(*module, options.outputPath);
-  if (options.emit <= Phase::LLVMDialect)
-    return writeOutputFile(options.outputPath,
-                           [&](llvm::raw_ostream &os) { module->print(os); });
+  if (options.emit == Phase::PTX || options.emit <= Phase::LLVMDialect) {
+    bool written =
+        options.emit == Phase::PTX
+            ? writePtx(*module, options.outputPath)
+            : writeOutputFile(options.outputPath, [&](llvm::raw_ostream &os) {
+                module->print(os);
+              });
+    if (written)
+      progress.finish();
+    return written;
+  }
 
+  progress.begin("translation to LLVM IR");
   TimingScope translateTiming = rootTiming.nest("translation to LLVM IR");
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
@@ -363,6 +389,7 @@ bool compile(const CompileOptions &options) {
   bool partitioned =
       options.emit == Phase::SharedLib && options.codegenParts > 1;
   if (!partitioned) {
+    progress.begin("LLVM optimisation");
     auto optimize = makeOptimizingTransformer(options.optLevel,
                                               /*sizeLevel=*/0, machine.get());
     TimingScope optimizeTiming = rootTiming.nest("LLVM optimisation");
@@ -371,10 +398,14 @@ bool compile(const CompileOptions &options) {
       return false;
     }
   }
-  if (options.emit == Phase::LLVMIR)
-    return writeOutputFile(options.outputPath, [&](llvm::raw_ostream &os) {
-      llvmModule->print(os, nullptr);
-    });
+  if (options.emit == Phase::LLVMIR) {
+    if (!writeOutputFile(options.outputPath, [&](llvm::raw_ostream &os) {
+          llvmModule->print(os, nullptr);
+        }))
+      return false;
+    progress.finish();
+    return true;
+  }
 
   if (options.outputPath == "-") {
     error("binary output (obj, so) needs a file name (-o)");
@@ -384,8 +415,12 @@ bool compile(const CompileOptions &options) {
   if (!out.create())
     return false;
   if (options.emit == Phase::Object) {
+    progress.begin("LLVM code generation");
     TimingScope codegenTiming = rootTiming.nest("LLVM code generation");
-    return emitObject(*llvmModule, *machine, out.temp()) && out.commit();
+    if (!emitObject(*llvmModule, *machine, out.temp()) || !out.commit())
+      return false;
+    progress.finish();
+    return true;
   }
 
   // Objects in temporary files, linked into the (temporary) library.
@@ -398,8 +433,12 @@ bool compile(const CompileOptions &options) {
     TimingScope codegenTiming =
         rootTiming.nest("LLVM optimisation and code generation (" +
                         std::to_string(options.codegenParts) + " partitions)");
+    progress.begin("LLVM optimisation and code generation");
     ParallelCodegenOptions parallel;
     parallel.parts = options.codegenParts;
+    parallel.onPartDone = [&](unsigned done, unsigned total) {
+      progress.step(done, total, "partitions");
+    };
     parallel.threads = options.codegenThreads;
     parallel.optLevel = options.optLevel;
     // A cached object depends on the partition's bitcode and on this.
@@ -425,6 +464,7 @@ bool compile(const CompileOptions &options) {
                    << cache->hits() + cache->misses() << " partitions reused ("
                    << cache->directory() << ")\n";
   } else {
+    progress.begin("LLVM code generation");
     TimingScope codegenTiming = rootTiming.nest("LLVM code generation");
     llvm::SmallString<256> objectPath;
     if (std::error_code ec =
@@ -436,8 +476,13 @@ bool compile(const CompileOptions &options) {
     if (!emitObject(*llvmModule, *machine, objects.back()))
       return false;
   }
+  progress.begin("link");
   TimingScope linkTiming = rootTiming.nest("link");
-  return linkSharedLibrary(options, objects, out.temp()) && out.commit();
+  if (!linkSharedLibrary(options, objects, out.temp()) || !out.commit())
+    return false;
+  linkTiming.stop();
+  progress.finish();
+  return true;
 }
 
 } // namespace seqc

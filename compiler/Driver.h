@@ -35,6 +35,7 @@ struct CompileOptions {
   bool printPipeline = false;        ///< print the pass pipeline and continue
   bool printIRAfterAll = false;      ///< print IR after every pass
   bool timing = false;               ///< report pass timing
+  bool verbose = false;              ///< -v: each phase and its time on stderr
   std::string supportLibrary;        ///< static library linked into every .so
   std::string linkerDriver;          ///< clang used to link the .so
   std::string openmpLibraryDir; ///< where the model finds libomp at run time

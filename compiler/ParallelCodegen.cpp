@@ -212,22 +212,34 @@ bool emitObjectsInParallel(
                       : llvm::heavyweight_hardware_concurrency();
   llvm::DefaultThreadPool pool(strategy);
   std::mutex mutex;
+  unsigned done = 0, total = static_cast<unsigned>(parts.size());
+  auto partDone = [&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    ++done;
+    if (options.onPartDone)
+      options.onPartDone(done, total);
+  };
   for (size_t i = 0; i < parts.size(); ++i)
     pool.async([&, i] {
       const std::string &path = objects[first + i];
       std::string key;
       if (options.cache) {
         key = options.cache->key(parts[i].str());
-        if (options.cache->fetch(key, path))
+        if (options.cache->fetch(key, path)) {
+          partDone();
           return;
+        }
       }
       std::string message =
           compilePart(parts[i], path, options.optLevel, makeMachine);
       if (message.empty() && options.cache)
         options.cache->store(key, path);
-      std::lock_guard<std::mutex> lock(mutex);
-      if (!message.empty() && error.empty())
-        error = message;
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!message.empty() && error.empty())
+          error = message;
+      }
+      partDone();
     });
   pool.wait();
   return error.empty();

@@ -37,6 +37,8 @@ struct ParallelCodegenOptions {
   unsigned optLevel = 3; ///< LLVM -O level of each partition
   /// Objects of partitions compiled before (ObjectCache.h); null: none.
   ObjectCache *cache = nullptr;
+  /// Called from the workers as partitions finish (done of total).
+  std::function<void(unsigned done, unsigned total)> onPartDone;
 };
 
 /// Optimises and compiles `module` (consumed: its functions move to the

@@ -188,8 +188,9 @@ bool WeightsFile::quantize(const Entry &entry, Blocks &out) const {
   return ok;
 }
 
-bool WeightsFile::write(llvm::raw_ostream &os, const std::string &source,
-                        std::string &error) const {
+bool WeightsFile::write(
+    llvm::raw_ostream &os, const std::string &source, std::string &error,
+    const std::function<void(uint64_t, uint64_t)> &progress) const {
   std::vector<Entry> sorted = ordered();
   llvm::json::Object header;
   uint64_t offset = 0;
@@ -218,7 +219,11 @@ bool WeightsFile::write(llvm::raw_ostream &os, const std::string &source,
   os << text;
   const seqrt::TensorInfo *quantizedFrom = nullptr;
   Blocks blocks;
+  uint64_t written = 0;
   for (const Entry &e : sorted) {
+    if (progress)
+      progress(written, offset);
+    written += e.size();
     if (e.kind == Kind::Copy) {
       os.write(reinterpret_cast<const char *>(e.tensor->data), e.size());
       continue;
@@ -247,6 +252,8 @@ bool WeightsFile::write(llvm::raw_ostream &os, const std::string &source,
     }
     os.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
   }
+  if (progress)
+    progress(written, offset);
   return true;
 }
 

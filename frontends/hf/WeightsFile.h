@@ -20,6 +20,7 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -63,8 +64,11 @@ public:
   /// Writes the safetensors file (its `__metadata__` names `source`).
   /// Returns false with `error` naming the tensor when a weight cannot be
   /// quantized (a non-finite value, a scale beyond f16).
-  bool write(llvm::raw_ostream &os, const std::string &source,
-             std::string &error) const;
+  /// `progress` (optional) hears the bytes written so far and in all.
+  bool
+  write(llvm::raw_ostream &os, const std::string &source, std::string &error,
+        const std::function<void(uint64_t done, uint64_t total)> &progress =
+            nullptr) const;
 
 private:
   enum class Kind { Copy, Values, Scales, Offsets, Order };

@@ -9,17 +9,18 @@ The compiler is the `seqc` driver installed with this package (bin/seqc);
 the runtime is libseqrt through the `_seqc` extension. Errors raise
 seqc.Error with the message the compiler or runtime gave.
 """
+import json
 import os
 import subprocess
 import tempfile
 
 import numpy as np
 
-from ._seqc import Detokenizer, Error, Sampler, Tokenizer
+from ._seqc import ChatTemplate, Detokenizer, Error, Sampler, Tokenizer
 from ._seqc import Model as _Model
 from ._seqc import Session as _Session
 
-__all__ = ["Error", "Model", "Session", "Tokenizer", "Detokenizer", "Sampler",
+__all__ = ["Error", "Model", "Session", "Tokenizer", "Detokenizer", "Sampler", "ChatTemplate",
            "import_hf", "compile", "driver"]
 
 _QUANTIZED = ("q8_0", "q4_0", "q4_1", "q4_g128")
@@ -153,6 +154,22 @@ class Model:
                 os.path.exists(os.path.join(os.fspath(weights), "tokenizer.json")):
             tokenizer = weights
         self.tokenizer = Tokenizer(os.fspath(tokenizer)) if tokenizer else None
+        # The chat template sits beside tokenizer.json (read when first used).
+        self._chat_folder = None
+        if tokenizer:
+            path = os.fspath(tokenizer)
+            self._chat_folder = path if os.path.isdir(path) else os.path.dirname(path) or "."
+        self._chat_template = None
+
+    def apply_chat_template(self, messages, add_generation_prompt=True):
+        """`messages` ([{"role": ..., "content": ...}, ...]) as the text the
+        folder's chat template renders (transformers' apply_chat_template
+        with tokenize=False)."""
+        if self._chat_template is None:
+            if self._chat_folder is None:
+                raise Error("this model has no tokenizer folder, so no chat template")
+            self._chat_template = ChatTemplate(self._chat_folder)
+        return self._chat_template.apply(json.dumps(list(messages)), add_generation_prompt)
 
     @property
     def vocab_size(self):
@@ -201,14 +218,21 @@ class Model:
     def generate(self, prompt, max_new_tokens=16, *, temperature=0.0, top_k=0,
                  top_p=1.0, min_p=0.0, repetition_penalty=1.0, seed=0,
                  stop=(), prefill_chunk=0):
-        """Generates from `prompt` (text, encoded with the tokenizer's special
-        tokens, or a list of token ids) and yields the text as it comes, as
-        `seq-run --prompt` prints it: greedy by default, sampling as
-        transformers' generate() with the options given; stops at a special
-        token, after `max_new_tokens`, or before the first of the `stop`
-        strings."""
+        """Generates from `prompt` and yields the text as it comes, as
+        `seq-run --prompt` prints it. `prompt` is text (encoded with the
+        tokenizer's special tokens), a conversation ([{"role": "user",
+        "content": ...}, ...]: rendered with the chat template and encoded
+        without adding special tokens, as `seq-run --chat`), or token ids.
+        Greedy by default, sampling as transformers' generate() with the
+        options given; stops at a special token, after `max_new_tokens`, or
+        before the first of the `stop` strings."""
         tokenizer = self._need_tokenizer()
-        ids = tokenizer.encode(prompt, True) if isinstance(prompt, str) else list(prompt)
+        if isinstance(prompt, str):
+            ids = tokenizer.encode(prompt, True)
+        elif prompt and all(isinstance(m, dict) for m in prompt):
+            ids = tokenizer.encode(self.apply_chat_template(prompt), False)
+        else:
+            ids = [int(i) for i in prompt]
         if not ids:
             raise Error("the prompt encodes to no tokens")
         if tokenizer.vocab_size > self.vocab_size:

@@ -2,10 +2,10 @@
 //
 // nanobind classes over libseqrt's C API (<seq/runtime.h>): models, sessions
 // with logits as read-only NumPy views of the session's buffer (no copy),
-// tokenizers, streaming detokenizers and samplers. Errors raise seqc.Error
-// with the runtime's message; the GIL is released while a model computes.
-// The Python layer (seqc/__init__.py) builds generation and embedding on
-// these.
+// tokenizers, streaming detokenizers, chat templates and samplers. Errors raise
+// seqc.Error with the runtime's message; the GIL is released while a model
+// computes. The Python layer (seqc/__init__.py) builds generation and embedding
+// on these.
 //
 //===----------------------------------------------------------------------===//
 
@@ -233,6 +233,36 @@ public:
   seq_detokenizer *stream = nullptr;
 };
 
+class ChatTemplate {
+public:
+  explicit ChatTemplate(const std::string &path) {
+    check(seq_chat_template_open(path.c_str(), &chat),
+          "reading the chat template");
+  }
+  ~ChatTemplate() { seq_chat_template_close(chat); }
+  ChatTemplate(const ChatTemplate &) = delete;
+  ChatTemplate &operator=(const ChatTemplate &) = delete;
+
+  std::string apply(const std::string &messagesJson, bool addGenerationPrompt) {
+    size_t length = 0;
+    std::string text(messagesJson.size() * 2 + 256, '\0');
+    seq_status s =
+        seq_chat_template_apply(chat, messagesJson.c_str(), addGenerationPrompt,
+                                text.data(), text.size(), &length);
+    if (s == SEQ_ERROR_CAPACITY) {
+      text.assign(length + 1, '\0');
+      s = seq_chat_template_apply(chat, messagesJson.c_str(),
+                                  addGenerationPrompt, text.data(), text.size(),
+                                  &length);
+    }
+    check(s, "applying the chat template");
+    text.resize(length);
+    return text;
+  }
+
+  seq_chat_template *chat = nullptr;
+};
+
 class Sampler {
 public:
   Sampler(float temperature, int32_t topK, float topP, float minP,
@@ -332,6 +362,11 @@ NB_MODULE(_seqc, m) {
            nb::arg("skip_special_tokens") = true)
       .def("push", &Detokenizer::push, nb::arg("id"))
       .def("flush", &Detokenizer::flush);
+
+  nb::class_<ChatTemplate>(m, "ChatTemplate")
+      .def(nb::init<const std::string &>(), nb::arg("path"))
+      .def("apply", &ChatTemplate::apply, nb::arg("messages_json"),
+           nb::arg("add_generation_prompt") = true);
 
   nb::class_<Sampler>(m, "Sampler")
       .def(nb::init<float, int32_t, float, float, float, uint64_t>(),

@@ -81,6 +81,22 @@ def test_logits_equal_transformers_full_forward(llama):
     assert session.position == len(prompt) + len(tokens) - 1
 
 
+def test_chat_equals_transformers(tmp_path):
+    folder = os.path.join(GOLDENS, "llama_chat")
+    model = seqc.compile(folder, output=str(tmp_path / "chat.so"))
+    with open(os.path.join(folder, "prompt.txt"), encoding="utf-8") as f:
+        user = f.read()
+    with open(os.path.join(folder, "system.txt"), encoding="utf-8") as f:
+        system = f.read()
+    messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    # The ids transformers' apply_chat_template(tokenize=True) gave.
+    expected_ids = np.load(os.path.join(folder, "prompt.npy")).tolist()
+    assert model.tokenizer.encode(model.apply_chat_template(messages), False) == expected_ids
+    with open(os.path.join(folder, "expected_text.txt"), encoding="utf-8") as f:
+        expected = f.read()[:-1]
+    assert "".join(model.generate(messages, max_new_tokens=8)) == expected
+
+
 def test_stop_strings_cut_before_the_first_match(llama):
     options = {"temperature": 1.0, "seed": 3, "max_new_tokens": 24}
     full = "".join(llama.generate(prompt_text(), **options))
@@ -88,6 +104,10 @@ def test_stop_strings_cut_before_the_first_match(llama):
     stop = full[len(full) // 2:len(full) // 2 + 2]
     cut = "".join(llama.generate(prompt_text(), stop=["\x00never", stop], **options))
     assert cut == full[:full.find(stop)]
+    # seq-run's --stop cuts the same text.
+    theirs = seq_run(llama.library, "--prompt", prompt_text(), "--max-new", "24",
+                     "--temperature", "1.0", "--seed", "3", "--stop", stop)
+    assert theirs == cut + "\n"
 
 
 def test_tokenizer_equals_the_wheel():

@@ -12,6 +12,7 @@
 
 #include "Error.h"
 
+#include <cstring>
 #include <new>
 #include <string>
 
@@ -32,6 +33,21 @@ template <typename Fn> seq_status guarded(Fn body) {
   } catch (...) {
     return report(makeError(SEQ_ERROR_INTERNAL, "unexpected internal error"));
   }
+}
+
+/// Copies `text` with a NUL into `out` (`capacity` bytes) when it fits;
+/// `*length` is the text's length either way (a call with capacity 0 sizes
+/// the buffer).
+inline Error copyText(const std::string &text, char *out, size_t capacity,
+                      size_t *length) {
+  *length = text.size();
+  if (capacity <= text.size())
+    return makeError(SEQ_ERROR_CAPACITY,
+                     "the text needs " + std::to_string(text.size() + 1) +
+                         " bytes; the buffer has " + std::to_string(capacity));
+  std::memcpy(out, text.data(), text.size());
+  out[text.size()] = '\0';
+  return Error::ok();
 }
 
 } // namespace seqrt

@@ -29,19 +29,7 @@ namespace {
 seq_status invalid(const char *what) { return seqrt::invalidArgument(what); }
 using seqrt::guarded;
 
-/// Copies `text` with a NUL into `out` when it fits.
-seqrt::Error copyOut(const std::string &text, char *out, size_t capacity,
-                     size_t *length) {
-  *length = text.size();
-  if (capacity <= text.size())
-    return seqrt::makeError(
-        SEQ_ERROR_CAPACITY,
-        "the text needs " + std::to_string(text.size() + 1) +
-            " bytes; the buffer has " + std::to_string(capacity));
-  std::memcpy(out, text.data(), text.size());
-  out[text.size()] = '\0';
-  return seqrt::Error::ok();
-}
+using seqrt::copyText;
 
 } // namespace
 
@@ -109,7 +97,7 @@ seq_status seq_tokenizer_decode(const seq_tokenizer *tokenizer,
     if (seqrt::Error e = tokenizer->impl->decode(
             ids, count, skip_special_tokens != 0, decoded))
       return e;
-    return copyOut(decoded, text, capacity, out_length);
+    return copyText(decoded, text, capacity, out_length);
   });
 }
 

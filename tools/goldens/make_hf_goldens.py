@@ -789,6 +789,39 @@ CASES = [
         ],
     },
     {
+        "name": "llama_chat",
+        "class": "LlamaForCausalLM",
+        "config": "LlamaConfig",
+        "seed": 1046,
+        "tokenizer": "llama3",
+        "chat": {
+            # Compact (the test compiles goldens for 64 positions): a BOS, then
+            # "role: content" turns closed by the end-of-turn token.
+            "template": (
+                "{{ bos_token }}{% for message in messages %}{{ message['role'] + ': ' + "
+                "message['content'] | trim }}{{ eos_token }}{% endfor %}"
+                "{% if add_generation_prompt %}{{ 'assistant:' }}{% endif %}"),
+            "bos_token": "<|begin_of_text|>", "eos_token": "<|eot_id|>",
+            "system": "Be brief.",
+        },
+        "prompt_texts": ["Capital of France?", "Name a colour.", "Say hi.", "Count to 3."],
+        "kwargs": dict(
+            vocab_size=1200, hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+            num_attention_heads=2, num_key_value_heads=1, head_dim=16,
+            max_position_embeddings=128, rms_norm_eps=1e-5, rope_theta=10000.0,
+            tie_word_embeddings=True, bos_token_id=0, eos_token_id=2, pad_token_id=None,
+        ),
+        "notes": [
+            "Chat: tokenizer.json is test/tokenizer/llama3's; chat_template.jinja a compact "
+            "chat template (BOS, 'role: content' turns ended by <|eot_id|>) and "
+            "tokenizer_config.json its special tokens. prompt.txt is the user "
+            "message, system.txt the system message; prompt.npy the ids transformers' "
+            "apply_chat_template(tokenize=True, add_generation_prompt=True) gives for them. "
+            "expected_text.txt is what `seq-run --chat --system \"$(cat system.txt)\" "
+            "--prompt-file prompt.txt --max-new 8` prints.",
+        ],
+    },
+    {
         "name": "jamba_moe_q8_0",
         "class": "JambaForCausalLM",
         "config": "JambaConfig",
@@ -1145,6 +1178,27 @@ def text_tokenizer(case):
     return Tokenizer.from_file(tokenizer_file(case))
 
 
+def chat_tokenizer(case):
+    """transformers' tokenizer over the case's tokenizer.json, with its chat
+    template and special tokens."""
+    from transformers import PreTrainedTokenizerFast
+    chat = case["chat"]
+    tok = PreTrainedTokenizerFast(tokenizer_object=text_tokenizer(case),
+                                  bos_token=chat["bos_token"], eos_token=chat["eos_token"])
+    tok.chat_template = chat["template"]
+    return tok
+
+
+def chat_prompt(case, text):
+    """The ids apply_chat_template gives for the system message and `text`."""
+    messages = [{"role": "system", "content": case["chat"]["system"]},
+                {"role": "user", "content": text}]
+    out = chat_tokenizer(case).apply_chat_template(messages, add_generation_prompt=True,
+                                                   tokenize=True)
+    ids = out["input_ids"] if isinstance(out, dict) or hasattr(out, "keys") else out
+    return list(ids)
+
+
 def pack_layers(case, model):
     """A GPTQ/AWQ case: every nn.Linear of the decoder layers (not the LM head,
     as both tools leave it) is quantized to 4-bit groups and packed by the
@@ -1422,6 +1476,8 @@ def run_case_body(case, out_root):
     low = 3 if arch != "BertModel" else 1  # keep clear of bos/eos/pad ids
 
     def make_prompt(k):
+        if case.get("chat"):
+            return chat_prompt(case, prompt_text(k))
         if case.get("tokenizer"):
             return text_tokenizer(case).encode(prompt_text(k)).ids
         pgen = torch.Generator().manual_seed(case["seed"] * 100 + k)
@@ -1469,6 +1525,11 @@ def run_case_body(case, out_root):
         shutil.copy(tokenizer_file(case), os.path.join(folder, "tokenizer.json"))
         with open(os.path.join(folder, "prompt.txt"), "w", encoding="utf-8") as f:
             f.write(prompt_text(prompt_try))
+    if case.get("chat"):
+        chat_tokenizer(case).save_pretrained(folder)  # tokenizer_config.json, template
+        shutil.copy(tokenizer_file(case), os.path.join(folder, "tokenizer.json"))
+        with open(os.path.join(folder, "system.txt"), "w", encoding="utf-8") as f:
+            f.write(case["chat"]["system"])
 
     info = {"architecture": arch, "notes": case["notes"], "prompt_len": len(prompt),
             "seed": case["seed"], "made_with": dict(PINS, attn_implementation="eager", threads=1)}

@@ -14,6 +14,8 @@
 
 #include "seq/runtime.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -26,6 +28,8 @@
 #include <random>
 #include <string>
 #include <vector>
+
+#include <sys/stat.h>
 
 namespace {
 
@@ -45,10 +49,19 @@ const char *kUsage =
     "  --text TEXT           the same as --prompt (reads better with\n"
     "                        --entry: 'seq-run m.so --entry embed --text ..')\n"
     "  --prompt-file FILE    the prompt as text, read from FILE (as is)\n"
+    "  --chat                the prompt is a user message: render it with the\n"
+    "                        folder's chat template (tokenizer_config.json or\n"
+    "                        chat_template.jinja, as transformers'\n"
+    "                        apply_chat_template with the generation prompt)\n"
+    "                        and encode that without adding special tokens\n"
+    "  --system TEXT         with --chat: a system message first\n"
     "  --tokenizer PATH      tokenizer.json, or a folder with one (default:\n"
     "                        the --weights folder's)\n"
     "  --prompt-ids LIST     comma-separated token ids\n"
     "  --max-new N           tokens to generate (default 16)\n"
+    "  --stop TEXT           with a text prompt: end before TEXT (repeat the\n"
+    "                        option for several; text that may begin one is\n"
+    "                        held back until it cannot)\n"
     "  --greedy              pick the most likely token (default)\n"
     "  --temperature T       sample from softmax(logits / T) instead\n"
     "  --top-k K             sample among the K most likely tokens\n"
@@ -314,12 +327,15 @@ public:
       return failStatus("creating the detokenizer", s);
     return 0;
   }
-  int encode(const char *text, std::vector<int32_t> &ids) {
-    size_t count = 0, length = std::strlen(text);
-    seq_tokenizer_encode(tokenizer, text, length, 1, nullptr, 0, &count);
+  int encode(const std::string &text, bool addSpecial,
+             std::vector<int32_t> &ids) {
+    size_t count = 0;
+    seq_tokenizer_encode(tokenizer, text.data(), text.size(), addSpecial,
+                         nullptr, 0, &count);
     ids.resize(count);
-    if (seq_status s = seq_tokenizer_encode(tokenizer, text, length, 1,
-                                            ids.data(), ids.size(), &count))
+    if (seq_status s =
+            seq_tokenizer_encode(tokenizer, text.data(), text.size(),
+                                 addSpecial, ids.data(), ids.size(), &count))
       return failStatus("encoding --prompt", s);
     return 0;
   }
@@ -327,28 +343,93 @@ public:
   bool isSpecial(int32_t id) const {
     return seq_tokenizer_is_special(tokenizer, id) != 0;
   }
-  /// Prints the text `id` completes; nonzero on failure.
+  /// Prints the text `id` completes, up to a stop string; nonzero on
+  /// failure.
   int stream(int32_t id) {
     const char *text = nullptr;
     size_t length = 0;
     if (seq_status s = seq_detokenizer_push(stream_, id, &text, &length))
       return failStatus("decoding", s);
-    std::fwrite(text, 1, length, stdout);
-    std::fflush(stdout);
+    print(std::string(text, length), false);
     return 0;
   }
   void finish() {
     const char *text = nullptr;
     size_t length = 0;
     if (seq_detokenizer_flush(stream_, &text, &length) == SEQ_OK)
-      std::fwrite(text, 1, length, stdout);
+      print(std::string(text, length), true);
     std::fputc('\n', stdout);
   }
+  /// Generation ends before the first of these strings.
+  void addStop(const char *text) {
+    if (*text)
+      stops.emplace_back(text);
+  }
+  bool stopped() const { return stopped_; }
 
 private:
+  /// Prints `text` after what was held back, except what may still begin a
+  /// stop string (unless `final`) and anything from a stop string on.
+  void print(const std::string &text, bool final) {
+    if (stopped_)
+      return;
+    held += text;
+    size_t cut = std::string::npos;
+    for (const std::string &stop : stops)
+      cut = std::min(cut, held.find(stop));
+    size_t keep = 0;
+    if (cut != std::string::npos) {
+      stopped_ = true;
+    } else if (!final) {
+      for (const std::string &stop : stops)
+        for (size_t n = std::min(stop.size() - 1, held.size()); n > keep; --n)
+          if (held.compare(held.size() - n, n, stop, 0, n) == 0) {
+            keep = n;
+            break;
+          }
+    }
+    size_t shown = cut != std::string::npos ? cut : held.size() - keep;
+    std::fwrite(held.data(), 1, shown, stdout);
+    std::fflush(stdout);
+    held.erase(0, shown);
+  }
+
   seq_tokenizer *tokenizer = nullptr;
   seq_detokenizer *stream_ = nullptr;
+  std::vector<std::string> stops;
+  std::string held; ///< text that may begin a stop string
+  bool stopped_ = false;
 };
+
+/// --chat: `text` as a user message (after `system`, if given) rendered
+/// with the chat template of `path` (a folder, or a tokenizer.json whose
+/// folder holds the template).
+int chatText(std::string path, const char *system, std::string &text) {
+  struct stat info;
+  if (stat(path.c_str(), &info) == 0 && !S_ISDIR(info.st_mode)) {
+    size_t slash = path.rfind('/');
+    path = slash == std::string::npos ? "." : path.substr(0, slash);
+  }
+  seq_chat_template *chat = nullptr;
+  if (seq_status s = seq_chat_template_open(path.c_str(), &chat))
+    return failStatus("--chat", s);
+  nlohmann::json messages = nlohmann::json::array();
+  if (system)
+    messages.push_back({{"role", "system"}, {"content", system}});
+  messages.push_back({{"role", "user"}, {"content", text}});
+  std::string json = messages.dump();
+  size_t length = 0;
+  seq_chat_template_apply(chat, json.c_str(), 1, nullptr, 0, &length);
+  std::string rendered(length + 1, '\0');
+  seq_status s = seq_chat_template_apply(chat, json.c_str(), 1, rendered.data(),
+                                         rendered.size(), &length);
+  seq_chat_template_close(chat);
+  if (s)
+    return failStatus("--chat", s);
+  rendered.resize(length);
+  text = rendered;
+  return 0;
+}
 
 } // namespace
 
@@ -357,6 +438,9 @@ int main(int argc, char **argv) {
   const char *entryName = nullptr, *dumpOutputs = nullptr;
   const char *compareTo = nullptr, *compareWeights = nullptr;
   const char *promptText = nullptr, *tokenizerPath = nullptr;
+  std::vector<const char *> stops;
+  bool chat = false;
+  const char *systemText = nullptr;
   std::string promptFileText;
   double maxKl = -1;
   std::vector<int32_t> prompt;
@@ -394,6 +478,12 @@ int main(int argc, char **argv) {
     } else if (a == "--prompt-ids") {
       if (!parseIds(value("--prompt-ids"), prompt))
         return fail("--prompt-ids expects comma-separated integers");
+    } else if (a == "--chat") {
+      chat = true;
+    } else if (a == "--system") {
+      systemText = value("--system");
+    } else if (a == "--stop") {
+      stops.push_back(value("--stop"));
     } else if (a == "--max-new") {
       maxNew = std::strtol(value("--max-new"), nullptr, 10);
       if (maxNew < 0)
@@ -463,11 +553,28 @@ int main(int argc, char **argv) {
     if (int rc = tokenizer.open(tokenizerPath ? tokenizerPath : weights,
                                 tokenizerPath != nullptr))
       return rc;
-    if (promptText && tokenizer.encode(promptText, prompt))
+    std::string text = promptText ? promptText : "";
+    if (chat) {
+      if (!promptText)
+        return fail("--chat needs --prompt or --prompt-file");
+      std::string folder = tokenizerPath ? tokenizerPath : weights;
+      if (int rc = chatText(folder, systemText, text))
+        return rc;
+    }
+    // A chat template writes the special tokens itself.
+    if (promptText && tokenizer.encode(text, !chat, prompt))
       return 1;
     if (promptText && prompt.empty())
       return fail("--prompt encodes to no tokens");
+    for (const char *stop : stops)
+      tokenizer.addStop(stop);
   }
+  if ((chat || systemText) && !promptText)
+    return fail("--chat and --system need a text prompt");
+  if (systemText && !chat)
+    return fail("--system needs --chat");
+  if (!stops.empty() && !tokenizer)
+    return fail("--stop needs a text prompt (or --tokenizer)");
   if (!modelPath || !weights || prompt.empty()) {
     std::fputs(kUsage, stderr);
     return fail("MODEL.so, --weights and --prompt or --prompt-ids are "
@@ -552,7 +659,7 @@ int main(int argc, char **argv) {
       if (tokenizer) {
         if ((rc = tokenizer.stream(next)))
           break;
-        if (tokenizer.isSpecial(next)) // end of generation
+        if (tokenizer.isSpecial(next) || tokenizer.stopped()) // the end
           break;
       }
       if (step + 1 == maxNew)

@@ -10,6 +10,7 @@
 
 #include "compiler/OutputFile.h"
 #include "compiler/Pipelines.h"
+#include "compiler/Progress.h"
 #include "frontends/hf/Importer.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -31,7 +32,8 @@ using namespace mlir;
 /// Writes the weights an import quantized to `path`, whole or not at all.
 static bool writeRewrittenWeights(const seqc::hf::RewrittenWeights &rewritten,
                                   const std::string &folder,
-                                  const std::string &path) {
+                                  const std::string &path,
+                                  seqc::Progress &progress) {
   seqc::AtomicOutput output(path);
   if (!output.create())
     return false;
@@ -44,7 +46,10 @@ static bool writeRewrittenWeights(const seqc::hf::RewrittenWeights &rewritten,
                    << ec.message() << "\n";
       return false;
     }
-    if (!rewritten.file.write(os, folder, error)) {
+    auto step = [&](uint64_t done, uint64_t total) {
+      progress.step(done >> 20, total >> 20, "MiB");
+    };
+    if (!rewritten.file.write(os, folder, error, step)) {
       llvm::errs() << "seqc: error: " << folder << ": " << error << "\n";
       return false;
     }
@@ -58,6 +63,7 @@ static bool writeRewrittenWeights(const seqc::hf::RewrittenWeights &rewritten,
   }
   if (!output.commit())
     return false;
+  seqc::Progress::eraseActive();
   llvm::errs() << llvm::format(
       "seqc: wrote %s (%.1f MB); run the model with --weights %s\n",
       path.c_str(), rewritten.file.bytes() / 1e6, path.c_str());
@@ -77,7 +83,12 @@ static bool isBlockFormat(seqc::hf::WeightFormat format) {
 static bool importHuggingFaceModel(const std::string &folder,
                                    const std::string &outputPath,
                                    std::string weightsPath,
-                                   const seqc::hf::ImportOptions &options) {
+                                   const seqc::hf::ImportOptions &options,
+                                   bool verbose) {
+  // Phases: the import (config, checkpoint, seq IR), verification, the
+  // quantized weights when there are any, the output.
+  seqc::Progress progress("seqc import", verbose, 3);
+  progress.begin("reading " + folder);
   DialectRegistry registry;
   seqc::registerCompilerDialects(registry);
   MLIRContext context(registry);
@@ -88,10 +99,14 @@ static bool importHuggingFaceModel(const std::string &folder,
   OwningOpRef<ModuleOp> module = seqc::hf::importHuggingFace(
       &context, folder, options, message, &rewritten);
   if (!module) {
+    seqc::Progress::eraseActive();
     llvm::errs() << "seqc: error: " << message << "\n";
     return false;
   }
   // An importer bug must not produce a file that fails later.
+  if (rewritten)
+    progress.setPhases(4);
+  progress.begin("verifying the seq IR");
   if (failed(verify(*module)))
     return false;
   if (rewritten && weightsPath.empty()) {
@@ -122,7 +137,10 @@ static bool importHuggingFaceModel(const std::string &folder,
                     "checkpoints write one)\n";
     return false;
   }
-  if (rewritten && !writeRewrittenWeights(*rewritten, folder, weightsPath))
+  if (rewritten)
+    progress.begin("writing " + weightsPath);
+  if (rewritten &&
+      !writeRewrittenWeights(*rewritten, folder, weightsPath, progress))
     return false;
   if (!rewritten && isBlockFormat(options.weights))
     llvm::errs() << "seqc: note: no projection weight has a multiple of "
@@ -131,8 +149,12 @@ static bool importHuggingFaceModel(const std::string &folder,
                  << " input features; nothing was quantized, the model "
                     "reads "
                  << folder << " as it is\n";
-  return seqc::writeOutputFile(
-      outputPath, [&](llvm::raw_ostream &os) { module->print(os); });
+  progress.begin("writing " + outputPath);
+  if (!seqc::writeOutputFile(outputPath,
+                             [&](llvm::raw_ostream &os) { module->print(os); }))
+    return false;
+  progress.finish();
+  return true;
 }
 
 static const char *kImportUsage =
@@ -185,13 +207,16 @@ static const char *kImportUsage =
     "                      vector when 32 does not divide it): about a\n"
     "                      quarter of f32. Attention computes in f32\n"
     "  --time-report       print how long the import took (the compile's\n"
-    "                      phases: seqc model.mlir --time-report)\n";
+    "                      phases: seqc model.mlir --time-report)\n"
+    "  -v, --verbose       print each phase (reading, verifying, writing the\n"
+    "                      weights and the model) and its time; without it a\n"
+    "                      terminal shows one progress line\n";
 
 /// `seqc import hf DIR -o OUT [--max-positions N] [--max-tokens-per-call N]`.
 int seqc::importCommand(int argc, char **argv) {
   std::string format, folder, output, weightsOut;
   seqc::hf::ImportOptions options;
-  bool timeReport = false;
+  bool timeReport = false, verbose = false;
   for (int i = 0; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--help" || a == "-h") {
@@ -200,6 +225,10 @@ int seqc::importCommand(int argc, char **argv) {
     }
     if (a == "--time-report" || a == "--mlir-timing") {
       timeReport = true;
+      continue;
+    }
+    if (a == "-v" || a == "--verbose") {
+      verbose = true;
       continue;
     }
     if (llvm::StringRef(a).starts_with("--weights") &&
@@ -277,7 +306,8 @@ int seqc::importCommand(int argc, char **argv) {
     output = std::string(path);
   }
   auto start = std::chrono::steady_clock::now();
-  bool imported = importHuggingFaceModel(folder, output, weightsOut, options);
+  bool imported =
+      importHuggingFaceModel(folder, output, weightsOut, options, verbose);
   if (imported && timeReport)
     llvm::errs() << llvm::format(
         "seqc: import: %.4f s (config, checkpoint header, seq IR, "

@@ -129,6 +129,14 @@ static cl::opt<bool>
            cl::cat(category));
 static cl::alias timingAlias("mlir-timing", cl::desc("Alias for --time-report"),
                              cl::aliasopt(timing), cl::cat(category));
+static cl::opt<bool>
+    verbose("verbose",
+            cl::desc("Print each phase (parse, passes, translation, code "
+                     "generation, link) and its time; without it a terminal "
+                     "shows one progress line"),
+            cl::cat(category));
+static cl::alias verboseAlias("v", cl::desc("Alias for --verbose"),
+                              cl::aliasopt(verbose), cl::cat(category));
 
 /// The extension of each phase's output.
 static const char *extensionOf(seqc::Phase phase) {
@@ -201,6 +209,7 @@ int main(int argc, char **argv) {
   options.printPipeline = printPipeline;
   options.printIRAfterAll = printIRAfterAll;
   options.timing = timing;
+  options.verbose = verbose;
   if (outputPath.empty()) {
     llvm::SmallString<256> path(inputPath == "-" ? "out"
                                                  : inputPath.getValue());

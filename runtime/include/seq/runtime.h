@@ -250,11 +250,13 @@ SEQ_API void seq_sampler_destroy(seq_sampler *sampler);
 
 /*===----------------------------------------------------------------------===*
  * Tokenizers: a Hugging Face tokenizer.json, text <-> token ids exactly as
- * the tokenizers library computes them. Implemented: byte-level BPE (GPT-2,
- * Llama-3, Qwen2-style pre-tokenizer regexes) without a normalizer, added
- * and special tokens, TemplateProcessing, the ByteLevel decoder; other
- * kinds are refused by seq_tokenizer_open with SEQ_ERROR_UNSUPPORTED and a
- * message naming the field. A tokenizer may be shared by threads.
+ * the tokenizers library computes them. Implemented: BPE (byte-level as
+ * GPT-2, Llama-3 and Qwen2; SentencePiece-style with byte fallback as
+ * Llama-2 and Mistral) and WordPiece (BERT), with their normalizers,
+ * pre-tokenizers, post-processors and decoders, added and special tokens,
+ * truncation (docs/tokenizers.md); anything else is refused by
+ * seq_tokenizer_open with SEQ_ERROR_UNSUPPORTED and a message naming the
+ * field. A tokenizer may be shared by threads.
  *===----------------------------------------------------------------------===*/
 
 typedef struct seq_tokenizer seq_tokenizer;
@@ -312,6 +314,31 @@ SEQ_API seq_status seq_detokenizer_flush(seq_detokenizer *detokenizer,
                                          const char **out_text,
                                          size_t *out_length);
 SEQ_API void seq_detokenizer_destroy(seq_detokenizer *detokenizer);
+
+/*===----------------------------------------------------------------------===*
+ * Chat templates: a conversation as the text a chat model was trained on,
+ * rendered as transformers' apply_chat_template(tokenize=False) renders it
+ * (the folder's Jinja template with its special tokens). Encode the text
+ * without the tokenizer's special tokens: the template writes them.
+ *===----------------------------------------------------------------------===*/
+
+typedef struct seq_chat_template seq_chat_template;
+
+/* Loads the chat template of `path`: a model folder (chat_template.jinja,
+ * else tokenizer_config.json's "chat_template"), a tokenizer_config.json,
+ * or a .jinja file. A folder without one is SEQ_ERROR_UNSUPPORTED. */
+SEQ_API seq_status seq_chat_template_open(const char *path,
+                                          seq_chat_template **out_template);
+SEQ_API void seq_chat_template_close(seq_chat_template *chat_template);
+
+/* Renders `messages_json`, a JSON array of message objects ({"role":
+ * "user", "content": "..."}, ...), with the assistant's turn opened when
+ * `add_generation_prompt`. Text out as seq_tokenizer_decode. A template
+ * that raises (roles out of order, say) is SEQ_ERROR_INVALID_ARGUMENT with
+ * its message. */
+SEQ_API seq_status seq_chat_template_apply(
+    const seq_chat_template *chat_template, const char *messages_json,
+    int add_generation_prompt, char *text, size_t capacity, size_t *out_length);
 
 #ifdef __cplusplus
 } /* extern "C" */
