@@ -437,7 +437,9 @@ bool compile(const CompileOptions &options) {
     ParallelCodegenOptions parallel;
     parallel.parts = options.codegenParts;
     parallel.onPartDone = [&](unsigned done, unsigned total) {
-      progress.step(done, total, "partitions");
+      progress.step(std::to_string(done) + "/" + std::to_string(total) +
+                        " partitions",
+                    done == total);
     };
     parallel.threads = options.codegenThreads;
     parallel.optLevel = options.optLevel;

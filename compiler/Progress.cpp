@@ -41,26 +41,24 @@ void Progress::begin(const std::string &name) {
   endPhase();
   phase = name;
   ++current;
-  phaseStart = Clock::now();
+  phaseStart = lastDraw = Clock::now();
   if (terminal)
     draw(tool + ": [" + std::to_string(current) + "/" + std::to_string(phases) +
          "] " + phase);
 }
 
-void Progress::step(uint64_t done, uint64_t total, const char *unit) {
+void Progress::step(const std::string &detail, bool last) {
   if (!terminal)
     return;
   std::lock_guard<std::mutex> guard(lock);
-  // A terminal is redrawn at most ten times a second.
   Clock::time_point now = Clock::now();
-  if (done < total && now - lastDraw < std::chrono::milliseconds(100))
+  if (!last && now - lastDraw < std::chrono::milliseconds(100))
     return;
   lastDraw = now;
   std::string line;
   llvm::raw_string_ostream os(line);
   os << tool << ": [" << current << "/" << phases << "] " << phase << ": "
-     << done << "/" << total << " " << unit
-     << llvm::format(" %.0f s", seconds(now - phaseStart));
+     << detail << llvm::format(" (%.0f s)", seconds(now - phaseStart));
   draw(line);
 }
 

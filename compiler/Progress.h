@@ -29,8 +29,9 @@ public:
   void setPhases(unsigned count) { phases = count; }
   /// Ends the current phase (if any) and starts `phase`.
   void begin(const std::string &phase);
-  /// Within the current phase: `done` of `total` `unit` (thread-safe).
-  void step(uint64_t done, uint64_t total, const char *unit);
+  /// Within the current phase: how far it is ("3/8 partitions"; shown at
+  /// most ten times a second, and always when `last`). Thread-safe.
+  void step(const std::string &detail, bool last);
   /// Ends the last phase; with -v prints the total time.
   void finish();
   /// Erases the status line of the Progress alive now, if any, so that an

@@ -20,6 +20,7 @@
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -47,7 +48,8 @@ static bool writeRewrittenWeights(const seqc::hf::RewrittenWeights &rewritten,
       return false;
     }
     auto step = [&](uint64_t done, uint64_t total) {
-      progress.step(done >> 20, total >> 20, "MiB");
+      progress.step(llvm::formatv("{0:F1}/{1:F1} MB", done / 1e6, total / 1e6),
+                    done == total);
     };
     if (!rewritten.file.write(os, folder, error, step)) {
       llvm::errs() << "seqc: error: " << folder << ": " << error << "\n";
