@@ -1,9 +1,10 @@
 //===- TokenizerFuzz.cpp - libFuzzer target for tokenizers ----------------===//
 //
-// The first byte chooses: 0 mod 4, the rest is a tokenizer.json, parsed
+// The first byte chooses: 0 mod 5, the rest is a tokenizer.json, parsed
 // and, if accepted, used to encode and decode a fixed text; otherwise the
 // rest is text encoded by one of the trained tokenizers of test/tokenizer
-// (byte-level gpt2, SentencePiece-style mistral, WordPiece bert), and
+// (byte-level gpt2, SentencePiece-style mistral, WordPiece bert, Unigram
+// t5 with its precompiled character map), and
 // bytes read as ids decoded, streamed too. Every input must give ids or an
 // error, never a crash.
 //
@@ -46,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   std::string_view rest(reinterpret_cast<const char *>(data + 1), size - 1);
   std::unique_ptr<Tokenizer> t;
-  if (data[0] % 4 == 0) {
+  if (data[0] % 5 == 0) {
     if (!Tokenizer::parse(rest, "fuzz", t))
       exercise(*t, "Hello world, 世界 don't 123!", data + 1, size - 1);
     return 0;
@@ -58,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return loaded;
   };
   static std::unique_ptr<Tokenizer> trained[] = {load("gpt2"), load("mistral"),
-                                                 load("bert")};
-  exercise(*trained[data[0] % 4 - 1], rest, data + 1, size - 1);
+                                                 load("bert"), load("t5")};
+  exercise(*trained[data[0] % 5 - 1], rest, data + 1, size - 1);
   return 0;
 }

@@ -36,7 +36,15 @@ Writes
                         bert_cased (the same without lowercasing, with a
                         BertProcessing post-processor, truncation to 32
                         ids and padding to 48, as sentence-transformers
-                        folders ship them);
+                        folders ship them),
+                        unigram (a SentencePiece Unigram model with its
+                        NFKC character map, as tokenizers'
+                        SentencePieceUnigramTokenizer.from_spm converts it:
+                        Precompiled and regex Replace normalizers,
+                        Metaspace),
+                        t5 (the same with byte fallback as transformers'
+                        SpmConverter writes T5: Strip, Replace with "▁",
+                        an EOS template);
   <kind>/ids.u16, <kind>/counts.u32
                         the wheel's ids for every corpus text
                         (encode(text), special tokens added; padding left
@@ -174,6 +182,46 @@ def train_sentencepiece(kind, texts):
     return tok
 
 
+def train_unigram(kind, texts):
+    """A SentencePiece Unigram model with its NFKC character map, as
+    tokenizers' SentencePieceUnigramTokenizer.from_spm converts it (unigram)
+    or as transformers' SpmConverter does for T5 (t5: byte fallback, Strip,
+    an EOS template)."""
+    import io
+
+    import sentencepiece as spm
+    from sentencepiece import sentencepiece_model_pb2
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers
+    from tokenizers import pre_tokenizers, processors
+    model = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter([t for t in texts if t.strip() and "\0" not in t]),
+        model_writer=model, model_type="unigram", vocab_size=1500,
+        character_coverage=0.99, normalization_rule_name="nmt_nfkc",
+        byte_fallback=kind == "t5", pad_id=0, eos_id=1, unk_id=2, bos_id=-1,
+        max_sentence_length=100000, minloglevel=2, num_threads=1)
+    proto = sentencepiece_model_pb2.ModelProto()
+    proto.ParseFromString(model.getvalue())
+    charsmap = proto.normalizer_spec.precompiled_charsmap
+    vocab = [(p.piece, p.score) for p in proto.pieces]
+    tok = Tokenizer(models.Unigram(vocab, proto.trainer_spec.unk_id,
+                                   proto.trainer_spec.byte_fallback))
+    if kind == "unigram":
+        tok.normalizer = normalizers.Sequence([normalizers.Precompiled(charsmap),
+                                               normalizers.Replace(Regex(" {2,}"), " ")])
+    else:
+        tok.normalizer = normalizers.Sequence([
+            normalizers.Precompiled(charsmap), normalizers.Strip(left=False, right=True),
+            normalizers.Replace(Regex(" {2,}"), "\u2581")])
+        tok.add_special_tokens([AddedToken(t, normalized=False, special=True)
+                                for t in ("<pad>", "</s>", "<unk>")])
+        tok.post_processor = processors.TemplateProcessing(single="$A </s>",
+                                                           special_tokens=[("</s>", 1)])
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always")
+    tok.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="always")
+    return tok
+
+
 def train_wordpiece(kind, texts):
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
     from tokenizers import trainers
@@ -210,6 +258,8 @@ def train(kind, texts):
         return train_sentencepiece(kind, texts)
     if kind.startswith("bert"):
         return train_wordpiece(kind, texts)
+    if kind in ("unigram", "t5"):
+        return train_unigram(kind, texts)
     alphabet = pre_tokenizers.ByteLevel.alphabet()
     if kind.startswith("gpt2"):
         tok = Tokenizer(models.BPE())
@@ -266,7 +316,7 @@ def main():
         for t in texts:
             f.write(json.dumps(t, ensure_ascii=False) + "\n")
     for kind in ("gpt2", "gpt2_prefix_space", "llama3", "qwen2", "qwen2_nfc", "llama2", "mistral",
-                 "bert", "bert_cased"):
+                 "bert", "bert_cased", "unigram", "t5"):
         tok = train(kind, texts)
         d = os.path.join(a.out, kind)
         os.makedirs(d, exist_ok=True)

@@ -252,7 +252,8 @@ SEQ_API void seq_sampler_destroy(seq_sampler *sampler);
  * Tokenizers: a Hugging Face tokenizer.json, text <-> token ids exactly as
  * the tokenizers library computes them. Implemented: BPE (byte-level as
  * GPT-2, Llama-3 and Qwen2; SentencePiece-style with byte fallback as
- * Llama-2 and Mistral) and WordPiece (BERT), with their normalizers,
+ * Llama-2 and Mistral), WordPiece (BERT) and Unigram (T5, with
+ * SentencePiece's precompiled character map), with their normalizers,
  * pre-tokenizers, post-processors and decoders, added and special tokens,
  * truncation (docs/tokenizers.md); anything else is refused by
  * seq_tokenizer_open with SEQ_ERROR_UNSUPPORTED and a message naming the

@@ -3,11 +3,15 @@
 #include "tokenizer/Normalizer.h"
 
 #include "tokenizer/CharClass.h"
+#include "tokenizer/Precompiled.h"
+#include "tokenizer/RegexSplit.h"
 #include "tokenizer/Spec.h"
 #include "tokenizer/Utf8.h"
 
 #include <unicode/normalizer2.h>
 #include <unicode/unistr.h>
+
+#include "Json.h"
 
 namespace seqrt::tokenizer {
 
@@ -87,6 +91,41 @@ struct Replace : Normalizer::Step {
     if (last == 0)
       return Error::ok();
     out.append(text, last, std::string::npos);
+    text.swap(out);
+    return Error::ok();
+  }
+};
+
+/// Replace with a regex pattern: every match, left to right.
+struct RegexReplace : Normalizer::Step {
+  std::unique_ptr<RegexSplit> regex;
+  std::string content;
+  Error apply(std::string &text) const override {
+    std::vector<std::pair<size_t, size_t>> matches;
+    if (Error e = regex->findMatches(text, matches))
+      return e;
+    if (matches.empty())
+      return Error::ok();
+    std::string out;
+    size_t last = 0;
+    for (auto [start, end] : matches) {
+      out.append(text, last, start - last);
+      out += content;
+      last = end;
+    }
+    out.append(text, last, std::string::npos);
+    text.swap(out);
+    return Error::ok();
+  }
+};
+
+/// SentencePiece's character map (Precompiled.h).
+struct PrecompiledStep : Normalizer::Step {
+  std::unique_ptr<Precompiled> map;
+  Error apply(std::string &text) const override {
+    std::string out;
+    if (Error e = map->apply(text, out))
+      return e;
     text.swap(out);
     return Error::ok();
   }
@@ -216,11 +255,31 @@ Error Normalizer::addStep(const json::Value &spec) {
   } else if (type == "Replace") {
     if (Error e = onlyKeys(spec, {"pattern", "content"}, what))
       return e;
-    auto replace = std::make_unique<Replace>();
-    if (Error e = literalPattern(spec, what, replace->pattern))
+    const json::Value *pattern = spec.find("pattern");
+    if (pattern && pattern->isObject() && pattern->find("Regex")) {
+      auto replace = std::make_unique<RegexReplace>();
+      if (Error e = RegexSplit::compile(stringField(*pattern, "Regex"),
+                                        replace->regex))
+        return e;
+      replace->content = stringField(spec, "content");
+      step = std::move(replace);
+    } else {
+      auto replace = std::make_unique<Replace>();
+      if (Error e = literalPattern(spec, what, replace->pattern))
+        return e;
+      replace->content = stringField(spec, "content");
+      step = std::move(replace);
+    }
+  } else if (type == "Precompiled") {
+    if (Error e = onlyKeys(spec, {"precompiled_charsmap"}, what))
       return e;
-    replace->content = stringField(spec, "content");
-    step = std::move(replace);
+    const json::Value *map = spec.find("precompiled_charsmap");
+    if (!map || !map->isString())
+      return invalid(what + " has no precompiled_charsmap");
+    auto precompiled = std::make_unique<PrecompiledStep>();
+    if (Error e = Precompiled::parse(map->getString(), precompiled->map))
+      return e;
+    step = std::move(precompiled);
   } else if (type == "Lowercase") {
     if (Error e = onlyKeys(spec, {}, what))
       return e;
@@ -254,8 +313,8 @@ Error Normalizer::addStep(const json::Value &spec) {
   } else {
     return unsupported(what +
                        " is not implemented yet (NFC, NFD, NFKC, NFKD, "
-                       "Prepend, Replace, Lowercase, Strip, StripAccents, "
-                       "BertNormalizer and Sequence are)");
+                       "Prepend, Replace, Precompiled, Lowercase, Strip, "
+                       "StripAccents, BertNormalizer and Sequence are)");
   }
   steps.push_back(std::move(step));
   return Error::ok();

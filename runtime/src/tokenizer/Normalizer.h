@@ -2,7 +2,8 @@
 //
 // The text rewriting run before pre-tokenization, as the tokenizers
 // library's normalizers compute it: NFC, NFD, NFKC, NFKD (ICU, Debian's
-// libicu-dev), Prepend and Replace (SentencePiece-style "▁" for spaces),
+// libicu-dev), Prepend and Replace (SentencePiece-style "▁" for spaces; a
+// literal or regex pattern), Precompiled (SentencePiece's character map),
 // Lowercase, Strip, StripAccents, BertNormalizer, and Sequences of them.
 // Others are refused with an error naming them.
 //

@@ -195,7 +195,7 @@ struct ByteLevelStep : PreTokenizer::Step {
   Error apply(std::vector<Piece> &pieces) const override {
     if (addPrefixSpace)
       for (Piece &piece : pieces)
-        if (piece.text.empty() || piece.text[0] != ' ')
+        if (!piece.text.empty() && piece.text[0] != ' ')
           piece.text.insert(0, " ");
     if (gpt2)
       if (Error e = gpt2->apply(pieces))
@@ -223,7 +223,9 @@ struct MetaspaceStep : PreTokenizer::Step {
         else
           text.push_back(c);
       }
-      bool prepend = text.compare(0, replacement.size(), replacement) != 0 &&
+      // Prepending to an empty string does nothing (NormalizedString).
+      bool prepend = !text.empty() &&
+                     text.compare(0, replacement.size(), replacement) != 0 &&
                      (scheme == Scheme::Always ||
                       (scheme == Scheme::First && piece.atStart));
       if (prepend)

@@ -5,6 +5,7 @@
 #include "Json.h"
 #include "tokenizer/Bpe.h"
 #include "tokenizer/Spec.h"
+#include "tokenizer/Unigram.h"
 #include "tokenizer/Utf8.h"
 #include "tokenizer/WordPiece.h"
 
@@ -214,9 +215,33 @@ Error Tokenizer::readModel(const json::Value &spec) {
     model = std::move(wordPiece);
     return Error::ok();
   }
+  if (type == "Unigram") {
+    if (Error e = onlyKeys(spec, {"unk_id", "vocab", "byte_fallback"}, what))
+      return e;
+    auto unigram = std::make_unique<Unigram>();
+    const json::Value *vocab = spec.find("vocab");
+    if (!vocab || !vocab->isArray())
+      return invalid(what + " 'vocab' is not an array");
+    for (const json::Value &entry : vocab->getArray()) {
+      if (!entry.isArray() || entry.getArray().size() != 2 ||
+          !entry.getArray()[0].isString() || !entry.getArray()[1].isNumber())
+        return invalid(what + " has a vocab entry that is not [piece, score]");
+      unigram->addToken(entry.getArray()[0].getString(),
+                        entry.getArray()[1].getNumber());
+    }
+    size = std::max(size, unigram->vocabulary().size());
+    const json::Value *unk = spec.find("unk_id");
+    if (unk && !unk->isNull() && (!unk->isInt() || unk->getInt() < 0))
+      return invalid(what + " 'unk_id' is not an index");
+    if (Error e = unigram->configure(unk && unk->isInt() ? unk->getInt() : -1,
+                                     boolField(spec, "byte_fallback", false)))
+      return e;
+    model = std::move(unigram);
+    return Error::ok();
+  }
   if (type != "BPE")
-    return unsupported(what + " is not implemented yet (BPE and WordPiece "
-                              "are)");
+    return unsupported(what + " is not implemented yet (BPE, WordPiece and "
+                              "Unigram are)");
   if (Error e = onlyKeys(spec,
                          {"dropout", "unk_token", "continuing_subword_prefix",
                           "end_of_word_suffix", "fuse_unk", "byte_fallback",

@@ -4,7 +4,8 @@
 // added and special tokens matched in the raw text, then for the text
 // between them a normalizer, a pre-tokenizer and a model (BPE: byte-level
 // as GPT-2, Llama-3 and Qwen2, or SentencePiece-style with byte fallback
-// as Llama-2 and Mistral; WordPiece as BERT), a post-processor's special
+// as Llama-2 and Mistral; WordPiece as BERT; Unigram as T5), a
+// post-processor's special
 // tokens, and a decoder back to text. Anything else in the file (another
 // model, a truncation strategy for pairs, token flags that change
 // matching, an unknown setting)

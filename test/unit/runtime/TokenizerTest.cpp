@@ -5,13 +5,15 @@
 // byte-level BPE (GPT-2's regex with and without a prefix space, Llama-3's
 // and Qwen2's split regexes with a BOS template, Qwen2's with its NFC
 // normalizer), SentencePiece BPE with byte fallback (Llama-2's legacy
-// normalizer form, Mistral's Metaspace form) and WordPiece (BERT uncased
-// and cased): every corpus text encodes to the wheel's ids exactly; ids
-// (of corpus texts and random sequences) decode to the wheel's text;
-// decoding the ids without special tokens added gives the text back where
-// the tokenizer is lossless; streaming decode equals full decode.
-// Plus the refusals: missing files, malformed JSON, kinds not implemented,
-// invalid UTF-8, ids out of range, buffers too small.
+// normalizer form, Mistral's Metaspace form), WordPiece (BERT uncased and
+// cased) and SentencePiece Unigram with its precompiled NFKC map (as
+// tokenizers' from_spm and as transformers' T5 conversion write it): every
+// corpus text encodes to the wheel's ids exactly; ids (of corpus texts and
+// random sequences) decode to the wheel's text; decoding the ids without
+// special tokens added gives the text back where the tokenizer is lossless;
+// streaming decode equals full decode. Plus the refusals: missing files,
+// malformed JSON, kinds not implemented, invalid UTF-8, ids out of range,
+// buffers too small.
 //
 //===----------------------------------------------------------------------===//
 
@@ -181,7 +183,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Kind{"qwen2_nfc", 1200, false},
                       Kind{"llama2", 1500, true, {"<s>", "</s>"}},
                       Kind{"mistral", 1500, false}, Kind{"bert", 1273, false},
-                      Kind{"bert_cased", 1956, false}),
+                      Kind{"bert_cased", 1956, false},
+                      Kind{"unigram", 1500, false}, Kind{"t5", 1500, false}),
     [](const ::testing::TestParamInfo<Kind> &info) {
       return std::string(info.param.name);
     });
@@ -215,16 +218,22 @@ TEST(TokenizerRefusalTest, NamesTheProblem) {
   EXPECT_NE(refusal(writeTokenizer("malformed", "{\"model\": [1, 2"))
                 .find("malformed"),
             std::string::npos);
-  EXPECT_NE(refusal(writeTokenizer("unigram", edited([](nlohmann::json &j) {
-                                     j["model"]["type"] = "Unigram";
+  EXPECT_NE(refusal(writeTokenizer("wordlevel", edited([](nlohmann::json &j) {
+                                     j["model"]["type"] = "WordLevel";
                                    })))
-                .find("model 'Unigram' is not implemented"),
+                .find("model 'WordLevel' is not implemented"),
             std::string::npos);
-  EXPECT_NE(refusal(writeTokenizer("precompiled", edited([](nlohmann::json &j) {
-                                     j["normalizer"] = {
-                                         {"type", "Precompiled"}};
+  EXPECT_NE(refusal(writeTokenizer("nmt", edited([](nlohmann::json &j) {
+                                     j["normalizer"] = {{"type", "Nmt"}};
                                    })))
-                .find("normalizer 'Precompiled'"),
+                .find("normalizer 'Nmt'"),
+            std::string::npos);
+  EXPECT_NE(refusal(writeTokenizer("charsmap", edited([](nlohmann::json &j) {
+                                     j["normalizer"] = {
+                                         {"type", "Precompiled"},
+                                         {"precompiled_charsmap", "AAAA!"}};
+                                   })))
+                .find("not base64"),
             std::string::npos);
   // A setting seqc does not know is refused, not ignored.
   EXPECT_NE(refusal(writeTokenizer("setting", edited([](nlohmann::json &j) {

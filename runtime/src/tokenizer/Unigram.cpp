@@ -1,0 +1,117 @@
+//===- Unigram.cpp - Unigram model (SentencePiece) ------------------------===//
+
+#include "tokenizer/Unigram.h"
+
+#include "tokenizer/Utf8.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace seqrt::tokenizer {
+
+void Unigram::addToken(const std::string &text, double score) {
+  int32_t id = static_cast<int32_t>(scores.size());
+  vocab.add(text, id);
+  scores.push_back(score);
+  minScore = scores.size() == 1 ? score : std::min(minScore, score);
+  longest = std::max(longest, text.size());
+}
+
+Error Unigram::configure(int64_t unknownId, bool fallback) {
+  if (unknownId >= static_cast<int64_t>(scores.size()))
+    return makeError(SEQ_ERROR_INVALID_MODEL,
+                     "Unigram unk_id " + std::to_string(unknownId) +
+                         " is not in its vocabulary of " +
+                         std::to_string(scores.size()));
+  unknown = static_cast<int32_t>(unknownId);
+  byteFallback = fallback;
+  return Error::ok();
+}
+
+Error Unigram::encode(std::string_view piece, std::vector<int32_t> &ids) const {
+  if (piece.empty())
+    return Error::ok();
+  const double unknownScore = minScore - 10.0;
+  struct Node {
+    double score = 0;
+    int64_t start = -1; ///< where the best path's last entry starts
+    int32_t id = 0;
+  };
+  std::vector<Node> best(piece.size() + 1);
+  for (size_t start = 0; start < piece.size();) {
+    size_t next = start;
+    nextCodePoint(piece, next);
+    size_t charLength = next - start;
+    double here = best[start].score;
+    bool single = false;
+    size_t limit = std::min(longest, piece.size() - start);
+    for (size_t length = 1; length <= limit; ++length) {
+      int32_t id = vocab.find(piece.substr(start, length));
+      if (id < 0)
+        continue;
+      Node &target = best[start + length];
+      double candidate = here + scores[static_cast<size_t>(id)];
+      if (target.start < 0 || candidate > target.score)
+        target = {candidate, static_cast<int64_t>(start), id};
+      single = single || length == charLength;
+    }
+    if (!single) {
+      if (unknown < 0)
+        return makeError(SEQ_ERROR_INVALID_ARGUMENT,
+                         "character '" +
+                             std::string(piece.substr(start, charLength)) +
+                             "' is not in the tokenizer's vocabulary (and it "
+                             "has no unknown token)");
+      Node &target = best[next];
+      double candidate = here + unknownScore;
+      if (target.start < 0 || candidate > target.score)
+        target = {candidate, static_cast<int64_t>(start), unknown};
+    }
+    start = next;
+  }
+  // Back from the end; runs of unknowns fuse into one piece.
+  std::vector<std::string_view> pieces;
+  size_t end = piece.size(), fusedEnd = 0;
+  bool fusing = false;
+  while (end > 0) {
+    const Node &node = best[end];
+    size_t start = static_cast<size_t>(node.start);
+    if (node.id == unknown) {
+      if (!fusing)
+        fusedEnd = end, fusing = true;
+    } else {
+      if (fusing)
+        pieces.push_back(piece.substr(end, fusedEnd - end)), fusing = false;
+      pieces.push_back(piece.substr(start, end - start));
+    }
+    end = start;
+  }
+  if (fusing)
+    pieces.push_back(piece.substr(0, fusedEnd));
+  std::reverse(pieces.begin(), pieces.end());
+  for (std::string_view p : pieces) {
+    if (int32_t id = vocab.find(p); id >= 0) {
+      ids.push_back(id);
+      continue;
+    }
+    if (byteFallback) {
+      std::vector<int32_t> bytes;
+      for (unsigned char b : p) {
+        static const char digits[] = "0123456789ABCDEF";
+        char name[] = {'<', '0', 'x', digits[b >> 4], digits[b & 15], '>'};
+        int32_t id = vocab.find(std::string_view(name, sizeof name));
+        if (id < 0)
+          break;
+        bytes.push_back(id);
+      }
+      if (bytes.size() == p.size()) {
+        ids.insert(ids.end(), bytes.begin(), bytes.end());
+        continue;
+      }
+    }
+    ids.push_back(unknown);
+  }
+  return Error::ok();
+}
+
+} // namespace seqrt::tokenizer
