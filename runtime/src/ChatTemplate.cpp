@@ -209,7 +209,11 @@ Error ChatTemplate::apply(std::string_view messages, bool addGenerationPrompt,
     values["tools"] = nullptr;
     values["documents"] = nullptr;
     values["add_generation_prompt"] = addGenerationPrompt;
-    auto context = minja::Context::make(minja::Value(values));
+    // One set of builtins for every render: minja's builtins hold a
+    // reference cycle, so building them per render would leak each time.
+    static const std::shared_ptr<minja::Context> builtins =
+        minja::Context::builtins();
+    auto context = minja::Context::make(minja::Value(values), builtins);
     auto now = std::chrono::system_clock::now();
     context->set(
         "strftime_now",
@@ -223,6 +227,16 @@ Error ChatTemplate::apply(std::string_view messages, bool addGenerationPrompt,
           out << std::put_time(&local, format.c_str());
           return out.str();
         }));
+    // A macro the template defines holds the context it was defined in,
+    // and the context holds the macro: drop the context's values after
+    // rendering (or failing) so that the cycle is freed.
+    struct Release {
+      std::shared_ptr<minja::Context> context;
+      ~Release() {
+        for (const minja::Value &key : context->keys())
+          context->set(key, minja::Value());
+      }
+    } release{context};
     addFilters(*context);
     text = impl->root->render(context);
   } catch (const std::exception &e) {

@@ -32,7 +32,9 @@ Writes
                         the left),
                         bert (WordPiece with the BertNormalizer lowercasing
                         and stripping accents, BertPreTokenizer, a
-                        [CLS] $A [SEP] template, the WordPiece decoder),
+                        [CLS] $A [SEP] template, the WordPiece decoder;
+                        added tokens with lstrip, rstrip, single_word and
+                        normalized set),
                         bert_cased (the same without lowercasing, with a
                         BertProcessing post-processor, truncation to 32
                         ids and padding to 48, as sentence-transformers
@@ -136,7 +138,10 @@ def corpus(n=5200):
                  "<s>Hello</s>", "</s> <s>x", " <s> y", "[CLS] hi [SEP] [MASK]x",
                  "\u00c9COLE Stra\u00dfe \u0130stanbul \u03a3\u038a\u03a3\u03a5\u03a6\u039f\u03a3",
                  "a\u200db\u00adc\u0000d\u0007e\ufffdf", "x\u0085y\u2028z",
-                 "don't do not I'm it's we've they're n't ' ,.?!", "word" * 40]
+                 "don't do not I'm it's we've they're n't ' ,.?!", "word" * 40,
+                 # Added tokens with lstrip, rstrip, single_word, normalized.
+                 "a  <mask>  b<end>   c", "<end> <mask><mask>", "aHello Hello! HELLO hello_x",
+                 "the COMPILER  MODEL and compiler model"]
     return texts
 
 
@@ -245,6 +250,12 @@ def train_wordpiece(kind, texts):
     else:
         tok.post_processor = processors.BertProcessing(("[SEP]", sep), ("[CLS]", cls))
     tok.decoder = decoders.WordPiece()
+    if kind == "bert":  # added tokens with every matching flag
+        from tokenizers import AddedToken
+        tok.add_tokens([AddedToken("<mask>", lstrip=True, normalized=False, special=True),
+                        AddedToken("<end>", rstrip=True, normalized=False),
+                        AddedToken("Hello", single_word=True, normalized=True),
+                        AddedToken("compiler model", normalized=True)])
     if kind == "bert_cased":  # as sentence-transformers folders ship it
         tok.enable_truncation(max_length=32)
         tok.enable_padding(length=48, pad_id=0, pad_token="[PAD]")

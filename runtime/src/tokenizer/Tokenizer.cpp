@@ -4,6 +4,7 @@
 
 #include "Json.h"
 #include "tokenizer/Bpe.h"
+#include "tokenizer/CharClass.h"
 #include "tokenizer/Spec.h"
 #include "tokenizer/Unigram.h"
 #include "tokenizer/Utf8.h"
@@ -13,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
+#include <unicode/uchar.h>
 
 namespace seqrt::tokenizer {
 
@@ -114,7 +116,7 @@ Error Tokenizer::read(const json::Value &root, const std::string &file) {
   if (Error e = readModel(*modelSpec))
     return where(e);
   if (const json::Value *list = root.find("added_tokens"))
-    if (Error e = readAddedTokens(*list, normalizer != nullptr))
+    if (Error e = readAddedTokens(*list))
       return where(e);
   if (const json::Value *post = root.find("post_processor");
       post && !post->isNull())
@@ -148,7 +150,7 @@ Error Tokenizer::readTruncation(const json::Value &spec) {
   return Error::ok();
 }
 
-Error Tokenizer::readAddedTokens(const json::Value &list, bool normalizes) {
+Error Tokenizer::readAddedTokens(const json::Value &list) {
   // Matched in the raw text before anything else.
   if (!list.isArray())
     return invalid("'added_tokens' is not an array");
@@ -158,36 +160,55 @@ Error Tokenizer::readAddedTokens(const json::Value &list, bool normalizes) {
     if (!id || !id->isInt() || id->getInt() < 0 || id->getInt() > INT32_MAX ||
         content.empty())
       return invalid("an added token without an id or content");
-    for (const char *flag : {"single_word", "lstrip", "rstrip"})
-      if (!isOff(token, flag))
-        return unsupported("added token '" + content + "' sets '" + flag +
-                           "', which is not implemented yet");
-    // Tokens matched after normalization (normalized: true) would need the
-    // normalized text's matching pass; the raw text's is implemented.
-    if (!isOff(token, "normalized") && normalizes)
-      return unsupported("added token '" + content +
-                         "' is matched after normalization "
-                         "('normalized': true), which is not "
-                         "implemented yet");
-    AddedToken t{content, static_cast<int32_t>(id->getInt()),
-                 boolField(token, "special", false)};
+    if (Error e = onlyKeys(token,
+                           {"id", "content", "single_word", "lstrip", "rstrip",
+                            "normalized", "special"},
+                           "added token '" + content + "'"))
+      return e;
+    bool special = boolField(token, "special", false);
+    AddedToken t{content,
+                 static_cast<int32_t>(id->getInt()),
+                 special,
+                 boolField(token, "single_word", false),
+                 boolField(token, "lstrip", false),
+                 boolField(token, "rstrip", false),
+                 boolField(token, "normalized", !special),
+                 content};
+    // A normalized token is looked for in normalized text as its content
+    // normalized.
+    if (t.normalized && normalizer)
+      if (Error e = normalizer->apply(content, t.pattern))
+        return e;
+    if (t.pattern.empty())
+      return invalid("added token '" + content + "' normalizes to nothing");
     addedById[t.id] = added.size();
     added.push_back(t);
     size = std::max(size, static_cast<size_t>(t.id) + 1);
   }
   for (size_t i = 0; i < added.size(); ++i)
-    addedByFirstByte[static_cast<unsigned char>(added[i].content[0])].push_back(
-        i);
-  for (auto &candidates : addedByFirstByte)
-    std::stable_sort(candidates.begin(), candidates.end(),
-                     [&](size_t a, size_t b) {
-                       return added[a].content.size() > added[b].content.size();
-                     });
+    addedByFirstByte[added[i].normalized]
+                    [static_cast<unsigned char>(added[i].pattern[0])]
+                        .push_back(i);
+  for (auto &pass : addedByFirstByte)
+    for (auto &candidates : pass)
+      std::stable_sort(
+          candidates.begin(), candidates.end(), [&](size_t a, size_t b) {
+            return added[a].pattern.size() > added[b].pattern.size();
+          });
   return Error::ok();
 }
 
 Error Tokenizer::readModel(const json::Value &spec) {
   std::string type = stringField(spec, "type");
+  // Files from older versions of the library may leave the type out; it
+  // then reads the model as the first kind whose fields fit.
+  if (!spec.find("type")) {
+    const json::Value *vocab = spec.find("vocab");
+    type = spec.find("merges")                     ? "BPE"
+           : vocab && vocab->isArray()             ? "Unigram"
+           : spec.find("max_input_chars_per_word") ? "WordPiece"
+                                                   : "WordLevel";
+  }
   std::string what = "model '" + type + "'";
   if (type == "WordPiece") {
     if (Error e = onlyKeys(spec,
@@ -361,18 +382,106 @@ Error Tokenizer::readPostProcessor(const json::Value &post) {
   return Error::ok();
 }
 
+namespace {
+
+/// Rust regex's \w: alphabetic, marks, decimal digits, connector
+/// punctuation, joiners.
+bool isWordChar(uint32_t c) {
+  auto u = static_cast<UChar32>(c);
+  return u_hasBinaryProperty(u, UCHAR_ALPHABETIC) ||
+         (U_GET_GC_MASK(u) & (U_GC_M_MASK | U_GC_ND_MASK | U_GC_PC_MASK)) ||
+         c == 0x200C || c == 0x200D;
+}
+
+/// Where the code point ending at `end` of valid UTF-8 `s` starts.
+size_t previousStart(std::string_view s, size_t end) {
+  size_t at = end - 1;
+  while (at > 0 && (static_cast<unsigned char>(s[at]) & 0xC0) == 0x80)
+    --at;
+  return at;
+}
+
+} // namespace
+
+void Tokenizer::splitAdded(std::string_view text, bool normalizedPass,
+                           std::vector<Split> &splits) const {
+  const auto &byFirst = addedByFirstByte[normalizedPass];
+  size_t last = 0; // where the text not yet split starts
+  for (size_t at = 0; at < text.size();) {
+    const AddedToken *match = nullptr;
+    for (size_t i : byFirst[static_cast<unsigned char>(text[at])])
+      if (text.compare(at, added[i].pattern.size(), added[i].pattern) == 0) {
+        match = &added[i];
+        break;
+      }
+    if (!match) {
+      ++at;
+      continue;
+    }
+    size_t start = at, stop = at + match->pattern.size();
+    at = stop; // the next match is looked for after this one
+    if (match->singleWord) {
+      size_t before = start ? previousStart(text, start) : 0, after = stop;
+      bool wordBefore = start > 0 && isWordChar(nextCodePoint(text, before));
+      bool wordAfter =
+          stop < text.size() && isWordChar(nextCodePoint(text, after));
+      if (wordBefore || wordAfter)
+        continue;
+    }
+    if (match->lstrip) {
+      size_t newStart = start;
+      while (newStart > 0) {
+        size_t previous = previousStart(text, newStart), probe = previous;
+        if (!isWhitespace(nextCodePoint(text, probe)))
+          break;
+        newStart = previous;
+      }
+      start = std::max(newStart, last);
+    }
+    if (match->rstrip)
+      for (size_t probe = stop; probe < text.size();) {
+        if (!isWhitespace(nextCodePoint(text, probe)))
+          break;
+        stop = probe;
+      }
+    if (start < last)
+      continue; // inside what an earlier token's rstrip took
+    if (last < start)
+      splits.push_back({last, start, nullptr});
+    splits.push_back({start, stop, match});
+    last = stop;
+    at = std::max(at, stop);
+  }
+  if (last < text.size())
+    splits.push_back({last, text.size(), nullptr});
+}
+
 Error Tokenizer::encodeSegment(std::string_view segment, bool atStart,
                                std::vector<int32_t> &ids) const {
-  std::vector<Piece> pieces(1, Piece{std::string(segment), atStart});
-  if (normalizer)
-    if (Error e = normalizer->apply(segment, pieces[0].text))
+  std::string normalized;
+  if (normalizer) {
+    if (Error e = normalizer->apply(segment, normalized))
       return e;
-  if (pre)
-    if (Error e = pre->apply(pieces))
-      return e;
-  for (const Piece &piece : pieces)
-    if (Error e = model->encode(piece.text, ids))
-      return e;
+    segment = normalized;
+  }
+  std::vector<Split> splits;
+  splitAdded(segment, /*normalizedPass=*/true, splits);
+  for (const Split &split : splits) {
+    if (split.token) {
+      ids.push_back(split.token->id);
+      continue;
+    }
+    std::vector<Piece> pieces(
+        1,
+        Piece{std::string(segment.substr(split.start, split.end - split.start)),
+              atStart && split.start == 0});
+    if (pre)
+      if (Error e = pre->apply(pieces))
+        return e;
+    for (const Piece &piece : pieces)
+      if (Error e = model->encode(piece.text, ids))
+        return e;
+  }
   return Error::ok();
 }
 
@@ -381,28 +490,18 @@ Error Tokenizer::encode(std::string_view text, bool addSpecial,
   if (!isValidUtf8(text))
     return makeError(SEQ_ERROR_INVALID_ARGUMENT, "the text is not valid UTF-8");
   size_t begin = ids.size();
-  size_t last = 0;
-  for (size_t at = 0; at < text.size();) {
-    const AddedToken *match = nullptr;
-    for (size_t i : addedByFirstByte[static_cast<unsigned char>(text[at])])
-      if (text.compare(at, added[i].content.size(), added[i].content) == 0) {
-        match = &added[i];
-        break;
-      }
-    if (!match) {
-      ++at;
+  std::vector<Split> splits;
+  splitAdded(text, /*normalizedPass=*/false, splits);
+  for (const Split &split : splits) {
+    if (split.token) {
+      ids.push_back(split.token->id);
       continue;
     }
-    if (at > last)
-      if (Error e = encodeSegment(text.substr(last, at - last), last == 0, ids))
-        return e;
-    ids.push_back(match->id);
-    at += match->content.size();
-    last = at;
-  }
-  if (last < text.size())
-    if (Error e = encodeSegment(text.substr(last), last == 0, ids))
+    if (Error e =
+            encodeSegment(text.substr(split.start, split.end - split.start),
+                          split.start == 0, ids))
       return e;
+  }
   // Truncation keeps room for the template's tokens.
   size_t specials = addSpecial ? prefix.size() + suffix.size() : 0;
   size_t keep = truncateTo > specials ? truncateTo - specials : 0;
@@ -426,8 +525,10 @@ Error Tokenizer::tokenOf(int32_t id, bool skipSpecial,
   auto found = addedById.find(id);
   if (found != addedById.end()) {
     const AddedToken &token = added[found->second];
+    // A normalized token reads back as its normalized form, as the
+    // library's id_to_token gives it.
     if (!(skipSpecial && token.special))
-      tokens.push_back(token.content);
+      tokens.push_back(token.pattern);
     return Error::ok();
   }
   const std::string *text = model->vocabulary().text(id);

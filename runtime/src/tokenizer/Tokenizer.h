@@ -1,15 +1,14 @@
 //===- Tokenizer.h - a Hugging Face tokenizer.json -------------*- C++ -*-===//
 //
 // Text to token ids and back, as the tokenizers library computes them:
-// added and special tokens matched in the raw text, then for the text
-// between them a normalizer, a pre-tokenizer and a model (BPE: byte-level
-// as GPT-2, Llama-3 and Qwen2, or SentencePiece-style with byte fallback
-// as Llama-2 and Mistral; WordPiece as BERT; Unigram as T5), a
-// post-processor's special
-// tokens, and a decoder back to text. Anything else in the file (another
-// model, a truncation strategy for pairs, token flags that change
-// matching, an unknown setting)
-// is refused with an error naming it: a tokenizer that runs must give the
+// added tokens matched in the raw text (and, for normalized ones, in the
+// normalized text), then for the text between them a normalizer, a
+// pre-tokenizer and a model (BPE: byte-level as GPT-2, Llama-3 and Qwen2,
+// or SentencePiece-style with byte fallback as Llama-2 and Mistral;
+// WordPiece as BERT; Unigram as T5), a post-processor's special tokens,
+// truncation, and a decoder back to text. Anything else in the file
+// (another model, a truncation strategy for pairs, an unknown setting) is
+// refused with an error naming it: a tokenizer that runs must give the
 // library's ids.
 //
 //===----------------------------------------------------------------------===//
@@ -70,7 +69,7 @@ public:
 private:
   Error read(const json::Value &root, const std::string &file);
   Error readModel(const json::Value &model);
-  Error readAddedTokens(const json::Value &list, bool normalizes);
+  Error readAddedTokens(const json::Value &list);
   Error readTruncation(const json::Value &spec);
   Error readPostProcessor(const json::Value &post);
   /// Appends the ids of `segment`, text between added tokens (`atStart`:
@@ -83,12 +82,29 @@ private:
     std::string content;
     int32_t id;
     bool special;
+    bool singleWord, lstrip, rstrip;
+    /// Matched in the normalized text, as `pattern` (the content
+    /// normalized), rather than in the raw text.
+    bool normalized;
+    std::string pattern;
   };
+  /// A stretch of text between added tokens, or an added token.
+  struct Split {
+    size_t start, end;
+    const AddedToken *token; ///< null for text
+  };
+  /// Cuts `text` at the added tokens of one pass (raw or normalized), as
+  /// the library's AddedVocabulary::find_matches: leftmost-longest matches,
+  /// single_word, lstrip and rstrip applied.
+  void splitAdded(std::string_view text, bool normalizedPass,
+                  std::vector<Split> &splits) const;
   std::vector<AddedToken> added;
   std::unordered_map<int32_t, size_t> addedById;
-  /// Added tokens by first byte, longest first (leftmost-longest matching).
-  std::vector<std::vector<size_t>> addedByFirstByte =
-      std::vector<std::vector<size_t>>(256);
+  /// Added tokens by the first byte of their pattern, longest first
+  /// (leftmost-longest matching); [0] raw, [1] normalized.
+  std::vector<std::vector<size_t>> addedByFirstByte[2] = {
+      std::vector<std::vector<size_t>>(256),
+      std::vector<std::vector<size_t>>(256)};
   std::unique_ptr<Normalizer> normalizer; ///< or null
   std::unique_ptr<PreTokenizer> pre;      ///< or null
   std::unique_ptr<Decoder> decoding;
