@@ -125,13 +125,19 @@ const char *Precompiled::transform(std::string_view chunk,
 
 Error Precompiled::apply(std::string_view text, std::string &out) const {
   out.clear();
-  UErrorCode status = U_ZERO_ERROR;
-  std::unique_ptr<icu::BreakIterator> graphemes(
-      icu::BreakIterator::createCharacterInstance(icu::Locale::getRoot(),
-                                                  status));
-  if (U_FAILURE(status))
-    return makeError(SEQ_ERROR_INTERNAL, std::string("ICU grapheme breaks: ") +
-                                             u_errorName(status));
+  // A break iterator is costly to create and not shareable: one per thread.
+  static thread_local std::unique_ptr<icu::BreakIterator> graphemes;
+  if (!graphemes) {
+    UErrorCode status = U_ZERO_ERROR;
+    graphemes.reset(icu::BreakIterator::createCharacterInstance(
+        icu::Locale::getRoot(), status));
+    if (U_FAILURE(status) || !graphemes) {
+      graphemes.reset();
+      return makeError(SEQ_ERROR_INTERNAL,
+                       std::string("ICU grapheme breaks: ") +
+                           u_errorName(status));
+    }
+  }
   icu::UnicodeString u = icu::UnicodeString::fromUTF8(
       icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
   graphemes->setText(u);

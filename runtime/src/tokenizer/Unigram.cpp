@@ -14,7 +14,50 @@ void Unigram::addToken(const std::string &text, double score) {
   vocab.add(text, id);
   scores.push_back(score);
   minScore = scores.size() == 1 ? score : std::min(minScore, score);
-  longest = std::max(longest, text.size());
+}
+
+void Unigram::buildTrie() {
+  // Entries sorted by bytes: each node's children are then added in byte
+  // order and contiguously, breadth by breadth of the sorted list.
+  const Vocabulary &v = vocabulary();
+  std::vector<std::pair<std::string, int32_t>> entries;
+  for (size_t id = 0; id < scores.size(); ++id) {
+    const std::string *text = v.text(static_cast<int32_t>(id));
+    // A repeated entry keeps its last id, as the vocabulary does.
+    if (text && !text->empty() && v.find(*text) == static_cast<int32_t>(id))
+      entries.emplace_back(*text, static_cast<int32_t>(id));
+  }
+  std::sort(entries.begin(), entries.end());
+  // Children per node first (a map from node to its sorted child bytes),
+  // then laid out flat.
+  std::vector<std::vector<std::pair<uint8_t, uint32_t>>> children(1);
+  std::vector<int32_t> ids(1, -1);
+  for (const auto &[text, id] : entries) {
+    uint32_t node = 0;
+    for (unsigned char b : text) {
+      auto &list = children[node];
+      auto it = std::lower_bound(list.begin(), list.end(), b,
+                                 [](const std::pair<uint8_t, uint32_t> &e,
+                                    uint8_t x) { return e.first < x; });
+      if (it == list.end() || it->first != b) {
+        uint32_t child = static_cast<uint32_t>(children.size());
+        it = list.insert(it, {b, child});
+        children.emplace_back();
+        ids.push_back(-1);
+      }
+      node = it->second;
+    }
+    ids[node] = id;
+  }
+  nodes.assign(children.size(), TrieNode());
+  edges.clear();
+  for (size_t n = 0; n < children.size(); ++n) {
+    nodes[n].id = ids[n];
+    nodes[n].firstEdge = static_cast<uint32_t>(edges.size());
+    nodes[n].edgeCount = static_cast<uint32_t>(children[n].size());
+    for (const auto &[b, child] : children[n])
+      edges.push_back({b, child});
+  }
 }
 
 Error Unigram::configure(int64_t unknownId, bool fallback) {
@@ -25,6 +68,7 @@ Error Unigram::configure(int64_t unknownId, bool fallback) {
                          std::to_string(scores.size()));
   unknown = static_cast<int32_t>(unknownId);
   byteFallback = fallback;
+  buildTrie();
   return Error::ok();
 }
 
@@ -44,9 +88,19 @@ Error Unigram::encode(std::string_view piece, std::vector<int32_t> &ids) const {
     size_t charLength = next - start;
     double here = best[start].score;
     bool single = false;
-    size_t limit = std::min(longest, piece.size() - start);
-    for (size_t length = 1; length <= limit; ++length) {
-      int32_t id = vocab.find(piece.substr(start, length));
+    // Every entry that begins here, shortest first (the trie's walk).
+    uint32_t node = 0;
+    for (size_t length = 1; start + length <= piece.size(); ++length) {
+      auto b = static_cast<uint8_t>(piece[start + length - 1]);
+      const TrieNode &from = nodes[node];
+      const Edge *first = edges.data() + from.firstEdge,
+                 *last = first + from.edgeCount;
+      const Edge *edge = std::lower_bound(
+          first, last, b, [](const Edge &e, uint8_t x) { return e.byte < x; });
+      if (edge == last || edge->byte != b)
+        break;
+      node = edge->child;
+      int32_t id = nodes[node].id;
       if (id < 0)
         continue;
       Node &target = best[start + length];

@@ -29,9 +29,23 @@ public:
                std::vector<int32_t> &ids) const override;
 
 private:
+  /// Builds the trie of the entries (once, at configure).
+  void buildTrie();
+
   std::vector<double> scores;
   double minScore = 0;
-  size_t longest = 0; ///< bytes of the longest entry
+  /// A byte trie of the entries: each node's children are a sorted run of
+  /// `edges` (byte, child); `id` is the entry ending there, or -1.
+  struct TrieNode {
+    int32_t id = -1;
+    uint32_t firstEdge = 0, edgeCount = 0;
+  };
+  struct Edge {
+    uint8_t byte;
+    uint32_t child;
+  };
+  std::vector<TrieNode> nodes;
+  std::vector<Edge> edges;
   int32_t unknown = -1;
   bool byteFallback = false;
 };
