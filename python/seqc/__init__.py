@@ -11,6 +11,7 @@ seqc.Error with the message the compiler or runtime gave.
 """
 import json
 import os
+import re
 import subprocess
 import tempfile
 
@@ -22,9 +23,6 @@ from ._seqc import Session as _Session
 
 __all__ = ["Error", "Model", "Session", "Tokenizer", "Detokenizer", "Sampler", "ChatTemplate",
            "import_hf", "compile", "driver"]
-
-_QUANTIZED = ("q8_0", "q4_0", "q4_1", "q4_g128")
-
 
 def driver():
     """Path of the seqc compiler driver this package runs."""
@@ -75,11 +73,11 @@ def import_hf(model_dir, output=None, *, weights_format=None, kv_cache=None,
     args += _flags(options)
     if weights_out is not None:
         args += ["--weights-out", os.fspath(weights_out)]
-    _run_driver(args)
-    weights = os.fspath(model_dir)
-    if weights_format in _QUANTIZED:
-        weights = os.fspath(weights_out) if weights_out else \
-            os.path.splitext(os.fspath(output))[0] + f".{weights_format}.safetensors"
+    done = _run_driver(args)
+    # An import that writes weights (a quantizing format, a GPTQ/AWQ
+    # checkpoint) names the file the model runs with.
+    wrote = re.search(r"run the model with --weights (.+)$", done.stderr, re.M)
+    weights = wrote.group(1).strip() if wrote else os.fspath(model_dir)
     return os.fspath(output), weights
 
 

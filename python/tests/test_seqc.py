@@ -97,6 +97,17 @@ def test_chat_equals_transformers(tmp_path):
     assert "".join(model.generate(messages, max_new_tokens=8)) == expected
 
 
+def test_quantized_import_runs_with_its_weights(tmp_path):
+    mlir, weights = seqc.import_hf(TEXT, str(tmp_path / "q8.mlir"), weights_format="q8_0")
+    assert weights == str(tmp_path / "q8.q8_0.safetensors") and os.path.exists(weights)
+    model = seqc.compile(mlir, weights=weights, tokenizer=TEXT)
+    assert model.weights == weights
+    # 8-bit weights: the greedy text of the f32 golden, whose margins are wide.
+    with open(os.path.join(TEXT, "expected_text.txt"), encoding="utf-8") as f:
+        expected = f.read().rstrip("\n")
+    assert "".join(model.generate(prompt_text(), max_new_tokens=8)) == expected
+
+
 def test_stop_strings_cut_before_the_first_match(llama):
     options = {"temperature": 1.0, "seed": 3, "max_new_tokens": 24}
     full = "".join(llama.generate(prompt_text(), **options))
