@@ -53,21 +53,8 @@ Error Bpe::symbolsOf(std::string_view piece,
       symbols.push_back(id);
       continue;
     }
-    if (byteFallback) {
-      std::vector<int32_t> bytes;
-      for (unsigned char b : ch) {
-        static const char digits[] = "0123456789ABCDEF";
-        char name[] = {'<', '0', 'x', digits[b >> 4], digits[b & 15], '>'};
-        int32_t id = vocab.find(std::string_view(name, sizeof name));
-        if (id < 0)
-          break;
-        bytes.push_back(id);
-      }
-      if (bytes.size() == ch.size()) {
-        symbols.insert(symbols.end(), bytes.begin(), bytes.end());
-        continue;
-      }
-    }
+    if (byteFallback && vocab.appendByteTokens(ch, symbols))
+      continue;
     if (unknown < 0)
       return makeError(SEQ_ERROR_INVALID_ARGUMENT,
                        "character '" + std::string(ch) +

@@ -25,22 +25,6 @@ struct Decoder::Step {
 
 namespace {
 
-void replaceAll(std::string &s, const std::string &from,
-                const std::string &to) {
-  std::string out;
-  size_t last = 0;
-  for (size_t at = s.find(from); at != std::string::npos;
-       at = s.find(from, last)) {
-    out.append(s, last, at - last);
-    out += to;
-    last = at + from.size();
-  }
-  if (last == 0)
-    return;
-  out.append(s, last, std::string::npos);
-  s.swap(out);
-}
-
 /// ByteLevel: every token's characters back to bytes, all of them one
 /// string, invalid UTF-8 replaced (Rust's from_utf8_lossy).
 struct ByteLevelStep : Decoder::Step {
@@ -246,20 +230,12 @@ Error Decoder::addStep(const json::Value &spec) {
     strip->start = static_cast<size_t>(start->getInt());
     step = std::move(strip);
   } else if (type == "Metaspace") {
-    if (Error e = onlyKeys(spec,
-                           {"replacement", "prepend_scheme", "split",
-                            "add_prefix_space", "str_rep"},
-                           what))
+    spec::Metaspace settings;
+    if (Error e = readMetaspace(spec, what, settings))
       return e;
     auto meta = std::make_unique<MetaspaceStep>();
-    uint32_t c = 0;
-    if (Error e = charField(spec, "replacement", what, c))
-      return e;
-    meta->replacement = stringField(spec, "replacement");
-    std::string scheme = stringField(spec, "prepend_scheme");
-    const json::Value *prefix = spec.find("add_prefix_space");
-    meta->prepends = scheme != "never" &&
-                     !(prefix && prefix->isBool() && !prefix->getBool());
+    meta->replacement = settings.replacement;
+    meta->prepends = settings.scheme != spec::Metaspace::Scheme::Never;
     step = std::move(meta);
   } else if (type == "WordPiece") {
     if (Error e = onlyKeys(spec, {"prefix", "cleanup"}, what))

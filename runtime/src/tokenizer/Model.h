@@ -40,6 +40,24 @@ public:
     return &tokens[static_cast<size_t>(id)];
   }
   size_t size() const { return tokens.size(); }
+  /// Appends the ids of the "<0xAB>" byte tokens of `text` (byte fallback)
+  /// and returns true, or appends nothing and returns false when one is
+  /// missing.
+  bool appendByteTokens(std::string_view text,
+                        std::vector<int32_t> &out) const {
+    size_t before = out.size();
+    for (unsigned char b : text) {
+      static const char digits[] = "0123456789ABCDEF";
+      char name[] = {'<', '0', 'x', digits[b >> 4], digits[b & 15], '>'};
+      int32_t id = find(std::string_view(name, sizeof name));
+      if (id < 0) {
+        out.resize(before);
+        return false;
+      }
+      out.push_back(id);
+    }
+    return true;
+  }
 
 private:
   std::unordered_map<std::string, int32_t> ids;

@@ -80,18 +80,7 @@ struct Prepend : Normalizer::Step {
 struct Replace : Normalizer::Step {
   std::string pattern, content;
   Error apply(std::string &text) const override {
-    std::string out;
-    size_t last = 0;
-    for (size_t at = text.find(pattern); at != std::string::npos;
-         at = text.find(pattern, last)) {
-      out.append(text, last, at - last);
-      out += content;
-      last = at + pattern.size();
-    }
-    if (last == 0)
-      return Error::ok();
-    out.append(text, last, std::string::npos);
-    text.swap(out);
+    replaceAll(text, pattern, content);
     return Error::ok();
   }
 };

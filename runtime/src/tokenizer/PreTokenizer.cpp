@@ -209,33 +209,32 @@ struct ByteLevelStep : PreTokenizer::Step {
 /// Metaspace: spaces become the replacement character, which is prepended
 /// by the scheme and, with `split`, starts each word.
 struct MetaspaceStep : PreTokenizer::Step {
-  std::string replacement;
-  uint32_t replacementChar = 0;
-  enum class Scheme { Always, First, Never } scheme = Scheme::Always;
-  bool split = true;
+  spec::Metaspace settings;
   Error apply(std::vector<Piece> &pieces) const override {
     std::vector<Piece> out;
     for (Piece &piece : pieces) {
       std::string text;
       for (char c : piece.text) {
         if (c == ' ')
-          text += replacement;
+          text += settings.replacement;
         else
           text.push_back(c);
       }
       // Prepending to an empty string does nothing (NormalizedString).
-      bool prepend = !text.empty() &&
-                     text.compare(0, replacement.size(), replacement) != 0 &&
-                     (scheme == Scheme::Always ||
-                      (scheme == Scheme::First && piece.atStart));
+      bool prepend =
+          !text.empty() &&
+          text.compare(0, settings.replacement.size(), settings.replacement) !=
+              0 &&
+          (settings.scheme == Metaspace::Scheme::Always ||
+           (settings.scheme == Metaspace::Scheme::First && piece.atStart));
       if (prepend)
-        text.insert(0, replacement);
+        text.insert(0, settings.replacement);
       Piece rewritten{std::move(text), piece.atStart};
-      if (!split) {
+      if (!settings.split) {
         out.push_back(std::move(rewritten));
         continue;
       }
-      uint32_t r = replacementChar;
+      uint32_t r = settings.replacementChar;
       splitPiece(rewritten,
                  charSpans(rewritten.text, [r](uint32_t c) { return c == r; }),
                  Behavior::MergedWithNext, out);
@@ -315,32 +314,9 @@ Error PreTokenizer::addStep(const json::Value &spec) {
     }
     step = std::move(byteLevel);
   } else if (type == "Metaspace") {
-    if (Error e = onlyKeys(spec,
-                           {"replacement", "prepend_scheme", "split",
-                            "add_prefix_space", "str_rep"},
-                           what))
-      return e;
     auto meta = std::make_unique<MetaspaceStep>();
-    if (Error e = charField(spec, "replacement", what, meta->replacementChar))
+    if (Error e = readMetaspace(spec, what, meta->settings))
       return e;
-    meta->replacement = stringField(spec, "replacement");
-    std::string scheme = stringField(spec, "prepend_scheme");
-    if (scheme == "first")
-      meta->scheme = MetaspaceStep::Scheme::First;
-    else if (scheme == "never")
-      meta->scheme = MetaspaceStep::Scheme::Never;
-    else if (scheme != "always" && !scheme.empty())
-      return invalid(what + " has an unknown prepend_scheme '" + scheme + "'");
-    const json::Value *prefix = spec.find("add_prefix_space");
-    if (prefix && prefix->isBool() && !prefix->getBool()) {
-      if (meta->scheme != MetaspaceStep::Scheme::Never && !scheme.empty())
-        return invalid(what +
-                       ": add_prefix_space false contradicts "
-                       "prepend_scheme '" +
-                       scheme + "'");
-      meta->scheme = MetaspaceStep::Scheme::Never;
-    }
-    meta->split = boolField(spec, "split", true);
     step = std::move(meta);
   } else if (type == "BertPreTokenizer") {
     if (Error e = onlyKeys(spec, {}, what))

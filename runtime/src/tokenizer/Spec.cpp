@@ -84,4 +84,36 @@ Error charField(const json::Value &object, const char *key,
   return Error::ok();
 }
 
+Error readMetaspace(const json::Value &spec, const std::string &what,
+                    Metaspace &out) {
+  if (Error e = onlyKeys(spec,
+                         {"replacement", "prepend_scheme", "split",
+                          "add_prefix_space", "str_rep"},
+                         what))
+    return e;
+  if (Error e = charField(spec, "replacement", what, out.replacementChar))
+    return e;
+  out.replacement = stringField(spec, "replacement");
+  std::string scheme = stringField(spec, "prepend_scheme");
+  if (scheme == "first")
+    out.scheme = Metaspace::Scheme::First;
+  else if (scheme == "never")
+    out.scheme = Metaspace::Scheme::Never;
+  else if (scheme == "always" || scheme.empty())
+    out.scheme = Metaspace::Scheme::Always;
+  else
+    return invalid(what + " has an unknown prepend_scheme '" + scheme + "'");
+  const json::Value *prefix = spec.find("add_prefix_space");
+  if (prefix && prefix->isBool() && !prefix->getBool()) {
+    if (out.scheme != Metaspace::Scheme::Never && !scheme.empty())
+      return invalid(what +
+                     ": add_prefix_space false contradicts "
+                     "prepend_scheme '" +
+                     scheme + "'");
+    out.scheme = Metaspace::Scheme::Never;
+  }
+  out.split = boolField(spec, "split", true);
+  return Error::ok();
+}
+
 } // namespace seqrt::tokenizer::spec

@@ -53,6 +53,19 @@ Error literalPattern(const json::Value &object, const std::string &what,
 Error charField(const json::Value &object, const char *key,
                 const std::string &what, uint32_t &c);
 
+/// Metaspace's settings, shared by its pre-tokenizer and decoder forms.
+struct Metaspace {
+  std::string replacement; ///< one character, UTF-8
+  uint32_t replacementChar = 0;
+  enum class Scheme { Always, First, Never } scheme = Scheme::Always;
+  bool split = true;
+};
+/// Reads a "Metaspace" object as the library does: prepend_scheme
+/// (default "always"), the older add_prefix_space (false means "never";
+/// contradicting a scheme is an error), split (default true).
+Error readMetaspace(const json::Value &spec, const std::string &what,
+                    Metaspace &out);
+
 } // namespace seqrt::tokenizer::spec
 
 #endif // SEQC_RUNTIME_SRC_TOKENIZER_SPEC_H

@@ -148,21 +148,8 @@ Error Unigram::encode(std::string_view piece, std::vector<int32_t> &ids) const {
       ids.push_back(id);
       continue;
     }
-    if (byteFallback) {
-      std::vector<int32_t> bytes;
-      for (unsigned char b : p) {
-        static const char digits[] = "0123456789ABCDEF";
-        char name[] = {'<', '0', 'x', digits[b >> 4], digits[b & 15], '>'};
-        int32_t id = vocab.find(std::string_view(name, sizeof name));
-        if (id < 0)
-          break;
-        bytes.push_back(id);
-      }
-      if (bytes.size() == p.size()) {
-        ids.insert(ids.end(), bytes.begin(), bytes.end());
-        continue;
-      }
-    }
+    if (byteFallback && vocab.appendByteTokens(p, ids))
+      continue;
     ids.push_back(unknown);
   }
   return Error::ok();

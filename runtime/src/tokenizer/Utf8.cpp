@@ -107,6 +107,21 @@ std::string repairUtf8(std::string_view bytes, bool keepTail, size_t *tail) {
   return out;
 }
 
+void replaceAll(std::string &s, std::string_view from, std::string_view to) {
+  size_t at = s.find(from);
+  if (from.empty() || at == std::string::npos)
+    return;
+  std::string out;
+  size_t last = 0;
+  for (; at != std::string::npos; at = s.find(from, last)) {
+    out.append(s, last, at - last);
+    out += to;
+    last = at + from.size();
+  }
+  out.append(s, last, std::string::npos);
+  s.swap(out);
+}
+
 bool isValidUtf8(std::string_view s) {
   for (size_t at = 0; at < s.size();) {
     int length = validSequence(s, at);

@@ -29,6 +29,10 @@ int validSequence(std::string_view s, size_t at);
 std::string repairUtf8(std::string_view bytes, bool keepTail = false,
                        size_t *tail = nullptr);
 
+/// `s` with every occurrence of non-empty `from`, left to right, replaced
+/// by `to`.
+void replaceAll(std::string &s, std::string_view from, std::string_view to);
+
 /// Whether `s` is valid UTF-8.
 bool isValidUtf8(std::string_view s);
 
