@@ -124,6 +124,13 @@ std::optional<HfConfig> HfConfig::load(const std::string &path,
   return config;
 }
 
+HfConfig HfConfig::fromObject(llvm::json::Object root, std::string origin) {
+  HfConfig config;
+  config.file = std::move(origin);
+  config.root = std::move(root);
+  return config;
+}
+
 const llvm::json::Value *HfConfig::use(llvm::StringRef key) const {
   accounted.insert(key);
   return root.get(key);

@@ -26,6 +26,9 @@ public:
   /// Parses `path`; on failure returns nullopt and sets `error`.
   static std::optional<HfConfig> load(const std::string &path,
                                       std::string &error);
+  /// A configuration built by another frontend (a GGUF file's metadata);
+  /// errors are prefixed with `origin`.
+  static HfConfig fromObject(llvm::json::Object root, std::string origin);
 
   /// The first entry of "architectures" (or "" when absent).
   std::string architecture() const;

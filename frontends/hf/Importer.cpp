@@ -146,6 +146,21 @@ void acceptGenericFields(HfConfig &c) {
                    "seqc builds the causal decoder the architecture defines");
 }
 
+/// The family of config.architecture(), or null with `error` listing the
+/// supported ones.
+const Family *findFamily(const HfConfig &config, std::string &error) {
+  std::string arch = config.architecture();
+  for (const Family &f : kFamilies)
+    if (arch == f.architecture)
+      return &f;
+  error = config.path() + ": architecture '" + arch +
+          "' is not supported; supported: ";
+  for (const Family &f : kFamilies)
+    error += std::string(f.architecture) +
+             (&f != std::end(kFamilies) - 1 ? ", " : "");
+  return nullptr;
+}
+
 } // namespace
 
 std::optional<WeightFormat> parseWeightFormat(llvm::StringRef name) {
@@ -183,22 +198,24 @@ importHuggingFace(MLIRContext *context, const std::string &folder,
       HfConfig::load(std::string(configPath), error);
   if (!config)
     return nullptr;
-  std::string arch = config->architecture();
-  const Family *family = nullptr;
-  for (const Family &f : kFamilies)
-    if (arch == f.architecture)
-      family = &f;
-  if (!family) {
-    error = std::string(configPath) + ": architecture '" + arch +
-            "' is not supported; supported: ";
-    for (const Family &f : kFamilies)
-      error += std::string(f.architecture) +
-               (&f != std::end(kFamilies) - 1 ? ", " : "");
+  if (!findFamily(*config, error))
     return nullptr;
-  }
   std::unique_ptr<seqrt::WeightStore> weights =
       seqrt::WeightStore::open(folder, error);
   if (!weights)
+    return nullptr;
+  return importModel(context, *config, std::move(weights), folder, options,
+                     error, rewritten);
+}
+
+OwningOpRef<ModuleOp>
+importModel(MLIRContext *context, HfConfig &config,
+            std::unique_ptr<seqrt::WeightStore> weights,
+            const std::string &origin, const ImportOptions &options,
+            std::string &error, std::unique_ptr<RewrittenWeights> *rewritten) {
+  std::string arch = config.architecture();
+  const Family *family = findFamily(config, error);
+  if (!family)
     return nullptr;
 
   if (options.maxPositions < 0 || options.maxPositions > INT32_MAX ||
@@ -207,16 +224,16 @@ importHuggingFace(MLIRContext *context, const std::string &folder,
             "in [1, 2^31)";
     return nullptr;
   }
-  acceptGenericFields(*config);
+  acceptGenericFields(config);
   int64_t maxPositions = options.maxPositions;
   // GPT-2 names it n_positions; state-space models have no limit but a
   // hybrid's caches need one.
   int64_t limit =
-      config->size("max_position_embeddings",
-                   config->size("n_positions", 4096, INT32_MAX), INT32_MAX);
+      config.size("max_position_embeddings",
+                  config.size("n_positions", 4096, INT32_MAX), INT32_MAX);
   if (maxPositions <= 0)
     maxPositions = std::min<int64_t>(limit, 4096);
-  ModelEmitter emitter(context, *weights, folder);
+  ModelEmitter emitter(context, *weights, origin);
   emitter.setMaxTokensPerCall(options.maxTokensPerCall);
   emitter.setProjectionWeights(options.weights);
   if (options.kvCache == "bf16")
@@ -231,29 +248,29 @@ importHuggingFace(MLIRContext *context, const std::string &folder,
     return nullptr;
   }
   // GPTQ/AWQ checkpoints: read as they are packed, never requantized.
-  if (std::optional<PackedInt4Format> packed = readPackedInt4Format(*config)) {
+  if (std::optional<PackedInt4Format> packed = readPackedInt4Format(config)) {
     emitter.setPackedInt4Format(*packed);
     if (options.weights != WeightFormat::Auto &&
         options.weights != WeightFormat::F32 &&
         options.weights != WeightFormat::BF16 &&
         options.weights != WeightFormat::F16)
-      config->fail("quantization_config",
-                   std::string("the checkpoint is already quantized (") +
-                       packed->name() +
-                       "); import it with --weights=auto (f32, bf16 or f16 "
-                       "apply to its unpacked layers), not a block format");
+      config.fail("quantization_config",
+                  std::string("the checkpoint is already quantized (") +
+                      packed->name() +
+                      "); import it with --weights=auto (f32, bf16 or f16 "
+                      "apply to its unpacked layers), not a block format");
   }
-  Value logits = config->error().empty()
-                     ? family->build(emitter, *config, arch, maxPositions)
+  Value logits = config.error().empty()
+                     ? family->build(emitter, config, arch, maxPositions)
                      : Value();
   // Every field read or declared irrelevant; every tensor bound or a known
   // buffer. Anything else would be silently ignored.
   // (Unless the build stopped early at a tensor problem, before reading
   // every field.)
   if (emitter.error().empty())
-    config->checkAccounted(arch);
-  if (!config->error().empty()) {
-    error = config->error();
+    config.checkAccounted(arch);
+  if (!config.error().empty()) {
+    error = config.error();
     return nullptr;
   }
   if (emitter.error().empty() && logits)
@@ -263,18 +280,18 @@ importHuggingFace(MLIRContext *context, const std::string &folder,
     emitter.fail("--kv-cache=" + options.kvCache + ": the " + arch +
                  " model has no attention KV cache");
   if (emitter.error().empty() && logits &&
-      config->object("quantization_config") && emitter.packedLayerCount() == 0)
+      config.object("quantization_config") && emitter.packedLayerCount() == 0)
     emitter.fail("quantization_config describes packed weights but no "
                  "layer has them (no '<layer>.qweight' tensor)");
   if (!emitter.error().empty() || !logits) {
-    error = folder + ": " + emitter.error();
+    error = origin + ": " + emitter.error();
     return nullptr;
   }
   OwningOpRef<ModuleOp> module = family->encoder
                                      ? emitter.finishEncoder(logits)
                                      : emitter.finish(logits, maxPositions);
   if (!emitter.error().empty()) {
-    error = folder + ": " + emitter.error();
+    error = origin + ": " + emitter.error();
     return nullptr;
   }
   WeightsFile file = emitter.takeWeightsFile();

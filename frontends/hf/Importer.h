@@ -82,6 +82,18 @@ importHuggingFace(mlir::MLIRContext *context, const std::string &folder,
                   const ImportOptions &options, std::string &error,
                   std::unique_ptr<RewrittenWeights> *rewritten = nullptr);
 
+class HfConfig;
+
+/// The import after its inputs are read: `config` (config.json, or what
+/// another frontend derives from its file) and the checkpoint `weights`;
+/// `origin` names them in errors.
+mlir::OwningOpRef<mlir::ModuleOp>
+importModel(mlir::MLIRContext *context, HfConfig &config,
+            std::unique_ptr<seqrt::WeightStore> weights,
+            const std::string &origin, const ImportOptions &options,
+            std::string &error,
+            std::unique_ptr<RewrittenWeights> *rewritten = nullptr);
+
 } // namespace seqc::hf
 
 #endif // SEQC_FRONTENDS_HF_IMPORTER_H

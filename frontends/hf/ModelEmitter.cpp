@@ -261,9 +261,20 @@ Type ModelEmitter::floatProjectionElement(StringRef name) const {
   return f32;
 }
 
+const seqrt::TensorInfo *ModelEmitter::storedQuantized(StringRef name) const {
+  const seqrt::TensorInfo *info = weights.find(name.str());
+  if (info && info->dtype == seqrt::DType::I8 &&
+      weights.find(WeightsFile::scalesName(name.str())))
+    return info;
+  return nullptr;
+}
+
 Type ModelEmitter::projectionElement(StringRef name, int64_t in) const {
   if (!weights.find(name.str()))
     return Float32Type::get(context);
+  // Blocks the checkpoint already holds (a GGUF file's) are read as stored.
+  if (storedQuantized(name))
+    return IntegerType::get(context, 8);
   // Blocks run along the input features; a weight they do not divide stays
   // as stored (as llama.cpp keeps such tensors unquantized).
   if (blockQuantizes(in))
@@ -272,8 +283,74 @@ Type ModelEmitter::projectionElement(StringRef name, int64_t in) const {
 }
 
 ModelEmitter::QuantizedWeight
+ModelEmitter::storedQuantizedWeight(StringRef name, ArrayRef<int64_t> shape) {
+  // Values [out, in] (8 bits) or [out, in / 2] (4 bits), scales and, for
+  // affine blocks, offsets [out, in / block] of one float type.
+  QuantizedWeight q;
+  std::string valuesName = name.str(),
+              scalesName = WeightsFile::scalesName(valuesName),
+              offsetsName = WeightsFile::offsetsName(valuesName);
+  const seqrt::TensorInfo *values = weights.find(valuesName),
+                          *scales = weights.find(scalesName),
+                          *offsets = weights.find(offsetsName);
+  usedWeights.insert(valuesName);
+  usedWeights.insert(scalesName);
+  if (offsets)
+    usedWeights.insert(offsetsName);
+  int64_t out = shape[0], in = shape[1];
+  auto fail = [&](const std::string &why) {
+    this->fail("tensor '" + valuesName + "' in " + values->file + " " + why);
+    // The error is recorded; build on with a float stand-in.
+    QuantizedWeight standIn;
+    standIn.values = seq::WeightOp::create(b, location, f32({out, in}),
+                                           valuesName, /*transposed=*/false,
+                                           /*stacked=*/false, /*panels=*/false);
+    return standIn;
+  };
+  if (values->shape.size() != 2 || values->shape[0] != out ||
+      (values->shape[1] != in && values->shape[1] * 2 != in))
+    return fail("holds block-quantized values of shape " +
+                shapeString(values->shape) + " but the config implies " +
+                shapeString({out, in}) + " (or " + shapeString({out, in / 2}) +
+                " at 4 bits)");
+  q.bits = values->shape[1] == in ? 8 : 4;
+  auto floatType = [&](const seqrt::TensorInfo &t) -> Type {
+    if (t.dtype == seqrt::DType::F16)
+      return Float16Type::get(context);
+    if (t.dtype == seqrt::DType::F32)
+      return Float32Type::get(context);
+    return Type();
+  };
+  Type scaleType = floatType(*scales);
+  if (!scaleType || scales->shape.size() != 2 || scales->shape[0] != out ||
+      scales->shape[1] <= 0 || in % scales->shape[1] != 0)
+    return fail("has scales '" + scalesName + "' of " +
+                seqrt::dtypeName(scales->dtype) + " " +
+                shapeString(scales->shape) +
+                "; expected F16 or F32 [out, in / block]");
+  if (offsets &&
+      (offsets->shape != scales->shape || offsets->dtype != scales->dtype))
+    return fail("has offsets '" + offsetsName + "' unlike its scales");
+  claimElement(valuesName, IntegerType::get(context, 8));
+  auto weightOp = [&](const std::string &n, ArrayRef<int64_t> dims,
+                      Type element) -> Value {
+    return seq::WeightOp::create(b, location,
+                                 RankedTensorType::get(dims, element), n,
+                                 /*transposed=*/false, /*stacked=*/false,
+                                 /*panels=*/false);
+  };
+  q.values = weightOp(valuesName, values->shape, IntegerType::get(context, 8));
+  q.scales = weightOp(scalesName, scales->shape, scaleType);
+  if (offsets)
+    q.offsets = weightOp(offsetsName, offsets->shape, scaleType);
+  return q;
+}
+
+ModelEmitter::QuantizedWeight
 ModelEmitter::quantizedWeight(StringRef name, ArrayRef<int64_t> shape,
                               bool transposed) {
+  if (!transposed && storedQuantized(name))
+    return storedQuantizedWeight(name, shape);
   SmallVector<int64_t> stored(shape);
   if (transposed)
     std::swap(stored[0], stored[1]);

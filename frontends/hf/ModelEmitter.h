@@ -216,6 +216,13 @@ private:
   /// The --weights= block format (Q8_0 .. Q4_G128).
   WeightsFile::Format blockFormat() const;
   /// The seq.weight ops of a block-quantized weight.
+  /// The values of a weight the checkpoint holds block-quantized (I8 with
+  /// `_scale`, as a GGUF file's are seen), or null.
+  const seqrt::TensorInfo *storedQuantized(llvm::StringRef name) const;
+  struct QuantizedWeight;
+  /// Such a weight of logical `shape` [out, in], read as stored.
+  QuantizedWeight storedQuantizedWeight(llvm::StringRef name,
+                                        llvm::ArrayRef<int64_t> shape);
   struct QuantizedWeight {
     mlir::Value values, scales, offsets; ///< offsets: affine formats only
     /// Act-order GPTQ: the order (i32 [in]) the layer reads its input in.

@@ -8,8 +8,10 @@
 
 #include "SafeTensors.h"
 
+#include "GgufCheckpoint.h"
 #include "Half.h"
 #include "Json.h"
+#include "MappedFile.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -87,72 +89,6 @@ std::string errnoMessage(int err) {
   // std::error_code's message is thread-safe, unlike strerror.
   return std::generic_category().message(err);
 }
-
-/// A whole file mapped read-only; unmapped on destruction unless released.
-class MappedFile {
-public:
-  MappedFile() = default;
-  MappedFile(const MappedFile &) = delete;
-  MappedFile &operator=(const MappedFile &) = delete;
-  ~MappedFile() {
-    if (address)
-      ::munmap(address, length);
-  }
-
-  /// Maps `path`. On failure sets `error` ("path: cannot open: reason").
-  bool map(const std::string &path, std::string &error) {
-    // O_NONBLOCK so a FIFO in place of a weight file cannot hang the open.
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-      error = path + ": cannot open: " + errnoMessage(errno);
-      return false;
-    }
-    struct stat st;
-    if (::fstat(fd, &st) != 0) {
-      error = path + ": cannot stat: " + errnoMessage(errno);
-      ::close(fd);
-      return false;
-    }
-    if (!S_ISREG(st.st_mode)) {
-      error = path + ": cannot open: not a regular file";
-      ::close(fd);
-      return false;
-    }
-    if (static_cast<uint64_t>(st.st_size) >
-        std::numeric_limits<size_t>::max()) {
-      error = path + ": cannot map: file too large";
-      ::close(fd);
-      return false;
-    }
-    length = static_cast<size_t>(st.st_size);
-    // mmap rejects length 0; an empty file is reported by the caller.
-    if (length != 0) {
-      void *p = ::mmap(nullptr, length, PROT_READ, MAP_PRIVATE, fd, 0);
-      if (p == MAP_FAILED) {
-        error = path + ": cannot map: " + errnoMessage(errno);
-        length = 0;
-        ::close(fd);
-        return false;
-      }
-      address = p;
-    }
-    ::close(fd);
-    return true;
-  }
-
-  const uint8_t *data() const { return static_cast<const uint8_t *>(address); }
-  size_t size() const { return length; }
-
-  /// Gives up ownership of the mapping.
-  void release() {
-    address = nullptr;
-    length = 0;
-  }
-
-private:
-  void *address = nullptr;
-  size_t length = 0;
-};
 
 bool exists(const std::string &path) {
   struct stat st;
@@ -252,6 +188,8 @@ public:
     }
     if (endsWith(path, ".json"))
       return loadIndex(path);
+    if (gguf::File::hasMagic(path))
+      return loadGguf(path);
     return loadFile(path);
   }
 
@@ -466,6 +404,18 @@ private:
     return true;
   }
 
+  /// Loads a GGUF file as the checkpoint it was converted from.
+  bool loadGguf(const std::string &path) {
+    std::unique_ptr<gguf::File> file = gguf::File::open(path, error);
+    if (!file)
+      return false;
+    if (!ggufCheckpointTensors(*file, store.tensorList, error))
+      return false;
+    store.fileList.push_back(WeightFile{path, {}});
+    store.gguf = std::move(file);
+    return true;
+  }
+
   /// Loads a sharded checkpoint from its index file.
   bool loadIndex(const std::string &indexPath) {
     MappedFile file;
@@ -583,6 +533,26 @@ const std::string *WeightStore::findMetadata(std::string_view key) const {
 //===----------------------------------------------------------------------===//
 // Conversion
 //===----------------------------------------------------------------------===//
+
+bool readTensor(const TensorInfo &info, DType to, void *dst) {
+  size_t n = static_cast<size_t>(info.numel());
+  if (!info.derived)
+    return convertElements(info.dtype, info.data, n, to, dst);
+  if (to == info.dtype) {
+    readGgufTensor(info, dst);
+    return true;
+  }
+  std::vector<uint8_t> decoded(info.size);
+  readGgufTensor(info, decoded.data());
+  return convertElements(info.dtype, decoded.data(), n, to, dst);
+}
+
+std::pair<const uint8_t *, size_t> storedBytes(const TensorInfo &info) {
+  if (info.derived)
+    return {info.derived->tensor->data,
+            static_cast<size_t>(info.derived->tensor->bytes)};
+  return {info.data, info.size};
+}
 
 bool convertToF32(DType dtype, const uint8_t *src, size_t n, float *dst) {
   switch (dtype) {

@@ -26,6 +26,11 @@
 
 namespace seqrt {
 
+namespace gguf {
+class File;
+} // namespace gguf
+struct GgufSource;
+
 /// Element types the runtime reads. The safetensors names are in dtypeName.
 enum class DType { F64, F32, F16, BF16, I64, I32, I16, I8, U8, Bool };
 
@@ -54,6 +59,11 @@ struct TensorInfo {
   size_t size = 0;
   /// Path of the file that holds the tensor.
   std::string file;
+  /// Set for a tensor a GGUF file holds in another form (the values,
+  /// scales or offsets of a block-quantized tensor, or rows stored in
+  /// llama.cpp's rotary order): `data` is null and readTensor() produces
+  /// the elements (GgufCheckpoint.h).
+  std::shared_ptr<const GgufSource> derived;
 
   /// The number of elements (1 for a scalar, shape []). Validated at open
   /// time not to overflow.
@@ -82,6 +92,9 @@ class WeightStore {
 public:
   /// Opens weights from `path`, which is one of:
   ///  - a .safetensors file;
+  ///  - a GGUF file (recognised by its magic), whose tensors are seen under
+  ///    the names of the Hugging Face checkpoint it was converted from
+  ///    (GgufCheckpoint.h);
   ///  - a folder holding model.safetensors;
   ///  - a folder holding model.safetensors.index.json, a sharded checkpoint in
   ///    the Hugging Face layout: {"metadata": {...}, "weight_map": {tensor:
@@ -114,6 +127,9 @@ public:
   /// nullptr.
   const std::string *findMetadata(std::string_view key) const;
 
+  /// The GGUF file the store reads, or null for safetensors.
+  const gguf::File *ggufFile() const { return gguf.get(); }
+
 private:
   WeightStore() = default;
   struct Mapping {
@@ -123,11 +139,21 @@ private:
   class Loader;
 
   std::vector<Mapping> mappings;
+  std::shared_ptr<const gguf::File> gguf;
   std::vector<TensorInfo> tensorList;
   std::vector<WeightFile> fileList;
   /// Views of the names in `tensorList`, which is not changed after open.
   std::unordered_map<std::string_view, size_t> byName;
 };
+
+/// Writes all of `info`'s elements as `to` at `dst` (convertElements on the
+/// stored data, or a derived tensor's decoding). Returns false, writing
+/// nothing, for a conversion convertElements refuses.
+bool readTensor(const TensorInfo &info, DType to, void *dst);
+
+/// The mapped bytes `info` is read from (for a derived tensor, its GGUF
+/// tensor's), which a caller that copied them out may give back.
+std::pair<const uint8_t *, size_t> storedBytes(const TensorInfo &info);
 
 /// Converts `n` elements of F32, F16, BF16 or F64 data at `src` (little-endian,
 /// any alignment) to float at `dst`. F64 values round to nearest. Returns

@@ -37,8 +37,7 @@ std::optional<DType> compiledElement(const WeightSpec &spec) {
 /// Converts stored tensor `info` (named `name`) to `to` at `out`.
 Error convertWeight(const TensorInfo &info, const std::string &name, DType to,
                     void *out) {
-  if (!convertElements(info.dtype, info.data, static_cast<size_t>(info.numel()),
-                       to, out))
+  if (!readTensor(info, to, out))
     return makeError(
         SEQ_ERROR_INVALID_WEIGHTS,
         "weight '" + name + "' in " + info.file + " is stored as " +
@@ -226,7 +225,7 @@ Error bindWeight(seq_model &model, size_t index, const std::string &weightsPath,
     return e;
   size_t count = static_cast<size_t>(info->numel());
   size_t size = dtypeSize(*element);
-  bool asStored = info->dtype == *element &&
+  bool asStored = info->data && info->dtype == *element &&
                   reinterpret_cast<uintptr_t>(info->data) % size == 0;
   if (asStored && !spec.transposed && !spec.panels) {
     model.weightData[index] = const_cast<uint8_t *>(info->data);
@@ -248,7 +247,8 @@ Error bindWeight(seq_model &model, size_t index, const std::string &weightsPath,
     return e;
   // The stored copy is no longer read (a second reader of the same tensor
   // faults its pages in from the file again).
-  releaseMappedPages(info->data, info->size);
+  auto [mapped, mappedSize] = storedBytes(*info);
+  releaseMappedPages(mapped, mappedSize);
   if (spec.transposed || spec.panels) {
     std::unique_ptr<WeightBuffer> laidOut;
     if (Error e = allocateWeight(count, size, spec.name, laidOut))

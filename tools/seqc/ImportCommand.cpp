@@ -11,6 +11,7 @@
 #include "compiler/OutputFile.h"
 #include "compiler/Pipelines.h"
 #include "compiler/Progress.h"
+#include "frontends/gguf/GgufImporter.h"
 #include "frontends/hf/Importer.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -82,11 +83,9 @@ static bool isBlockFormat(seqc::hf::WeightFormat format) {
 /// Imports `folder` and writes the verified module to `outputPath` (and
 /// the weights it quantized or unpacked to `weightsPath`, by default the
 /// output's name with .<format>.safetensors).
-static bool importHuggingFaceModel(const std::string &folder,
-                                   const std::string &outputPath,
-                                   std::string weightsPath,
-                                   const seqc::hf::ImportOptions &options,
-                                   bool verbose) {
+static bool importModel(const std::string &format, const std::string &folder,
+                        const std::string &outputPath, std::string weightsPath,
+                        const seqc::hf::ImportOptions &options, bool verbose) {
   // Phases: the import (config, checkpoint, seq IR), verification, the
   // quantized weights when there are any, the output.
   seqc::Progress progress("seqc import", verbose, 3);
@@ -98,8 +97,11 @@ static bool importHuggingFaceModel(const std::string &folder,
   context.printOpOnDiagnostic(false);
   std::string message;
   std::unique_ptr<seqc::hf::RewrittenWeights> rewritten;
-  OwningOpRef<ModuleOp> module = seqc::hf::importHuggingFace(
-      &context, folder, options, message, &rewritten);
+  OwningOpRef<ModuleOp> module =
+      format == "gguf"
+          ? seqc::gguf::importGguf(&context, folder, options, message)
+          : seqc::hf::importHuggingFace(&context, folder, options, message,
+                                        &rewritten);
   if (!module) {
     seqc::Progress::eraseActive();
     llvm::errs() << "seqc: error: " << message << "\n";
@@ -164,10 +166,17 @@ static const char *kImportUsage =
     "                      [--max-tokens-per-call N] [--weights=FORMAT]\n"
     "                      [--weights-out FILE]\n"
     "                      [--kv-cache=f32|bf16|f16|q8]\n"
+    "       seqc import gguf MODEL.gguf -o model.mlir [--max-positions N]\n"
+    "                      [--max-tokens-per-call N] [--kv-cache=...]\n"
     "\n"
     "Imports a Hugging Face model folder (config.json + *.safetensors) into\n"
     "the seq dialect. Weights stay in the folder; pass it to the runtime\n"
     "(quantized weights go to a new file instead, see --weights).\n"
+    "A llama.cpp GGUF file (architectures llama and qwen2) is imported\n"
+    "likewise: its metadata gives the architecture, and the model reads its\n"
+    "tensors from the file in the formats the file stores (F32, F16, BF16,\n"
+    "Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL,\n"
+    "IQ4_XS); pass the .gguf to the runtime as the weights.\n"
     "  --max-positions N   KV-cache capacity (default: the config's\n"
     "                      max_position_embeddings, at most 4096)\n"
     "  --max-tokens-per-call N\n"
@@ -293,23 +302,27 @@ int seqc::importCommand(int argc, char **argv) {
       return 1;
     }
   }
-  if (format != "hf" || folder.empty()) {
+  if ((format != "hf" && format != "gguf") || folder.empty()) {
     llvm::errs() << (format.empty() || format == "hf"
                          ? std::string("seqc: error: missing MODEL_DIR\n")
+                     : format == "gguf"
+                         ? std::string("seqc: error: missing MODEL.gguf\n")
                          : "seqc: error: unknown import format '" + format +
-                               "' (supported: hf)\n")
+                               "' (supported: hf, gguf)\n")
                  << kImportUsage;
     return 1;
   }
   if (output.empty()) {
     llvm::SmallString<256> path(
         llvm::sys::path::filename(llvm::StringRef(folder).rtrim('/')));
+    if (format == "gguf" && llvm::sys::path::extension(path) == ".gguf")
+      llvm::sys::path::replace_extension(path, "");
     path += ".mlir";
     output = std::string(path);
   }
   auto start = std::chrono::steady_clock::now();
   bool imported =
-      importHuggingFaceModel(folder, output, weightsOut, options, verbose);
+      importModel(format, folder, output, weightsOut, options, verbose);
   if (imported && timeReport)
     llvm::errs() << llvm::format(
         "seqc: import: %.4f s (config, checkpoint header, seq IR, "

@@ -166,7 +166,8 @@ int main(int argc, char **argv) {
       argc, argv,
       "seqc: compile a seq-dialect model to a shared library\n\n"
       "  seqc model.mlir -o model.so\n"
-      "  seqc import hf MODEL_DIR -o model.mlir   (see seqc import --help)\n");
+      "  seqc import hf MODEL_DIR -o model.mlir   (see seqc import --help)\n"
+      "  seqc import gguf MODEL.gguf -o model.mlir\n");
 
   std::optional<seqc::Phase> phase = seqc::parsePhase(emit);
   if (!phase) {

@@ -1,0 +1,257 @@
+//===- GgufImporter.cpp - seqc import gguf --------------------------------===//
+//
+// The file's metadata becomes the config.json transformers would build from
+// it (transformers' own GGUF loader maps the same keys), and the Hugging
+// Face importer does the rest on the file's tensors. Fail closed: every
+// metadata key is read, or known not to change the computation (general.*
+// descriptions, the tokenizer's keys, which the runtime's tokenizer reads,
+// imatrix provenance), or the import stops naming it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/gguf/GgufImporter.h"
+
+#include "frontends/hf/HfConfig.h"
+
+#include "Gguf.h"
+#include "SafeTensors.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/JSON.h"
+
+#include <set>
+
+using namespace mlir;
+
+namespace seqc::gguf {
+
+namespace {
+
+using seqrt::gguf::Value;
+using seqrt::gguf::ValueType;
+
+/// Typed reads of the metadata that remember what was read; the first
+/// problem is kept, naming its key.
+class Metadata {
+public:
+  explicit Metadata(const seqrt::gguf::File &file) : file(file) {}
+
+  const std::string &error() const { return firstError; }
+  void fail(const std::string &key, const std::string &why) {
+    if (firstError.empty())
+      firstError = file.path() + ": metadata '" + key + "' " + why;
+  }
+
+  const Value *find(const std::string &key) {
+    used.insert(key);
+    return file.find(key);
+  }
+
+  /// An integer >= `min`; `fallback` when absent (nullopt: required).
+  int64_t integer(const std::string &key, std::optional<int64_t> fallback,
+                  int64_t min = 1) {
+    const Value *v = find(key);
+    if (!v) {
+      if (!fallback)
+        fail(key, "is missing");
+      return fallback.value_or(min);
+    }
+    if (!v->isInteger() || v->type == ValueType::Bool || v->integer < min) {
+      fail(key, "must be an integer >= " + std::to_string(min) + ", got " +
+                    v->describe());
+      return min;
+    }
+    return v->integer;
+  }
+
+  /// A finite number (f32, f64 or an integer); `fallback` when absent.
+  double number(const std::string &key, std::optional<double> fallback) {
+    const Value *v = find(key);
+    if (!v) {
+      if (!fallback)
+        fail(key, "is missing");
+      return fallback.value_or(0);
+    }
+    double d = v->isFloat() ? v->real : static_cast<double>(v->integer);
+    if ((!v->isFloat() && !v->isInteger()) || !std::isfinite(d)) {
+      fail(key, "must be a finite number, got " + v->describe());
+      return fallback.value_or(0);
+    }
+    return d;
+  }
+
+  std::string string(const std::string &key, const std::string &fallback) {
+    const Value *v = find(key);
+    if (!v)
+      return fallback;
+    if (v->type != ValueType::String) {
+      fail(key, "must be a string, got " + v->describe());
+      return fallback;
+    }
+    return v->string;
+  }
+
+  /// Records an error for the first key neither read nor under one of
+  /// `prefixes` (keys that describe, not compute).
+  void checkAccounted(std::initializer_list<llvm::StringRef> prefixes,
+                      const std::string &arch) {
+    for (const auto &[key, value] : file.metadata()) {
+      if (used.count(key))
+        continue;
+      bool described = false;
+      for (llvm::StringRef p : prefixes)
+        described |= llvm::StringRef(key).starts_with(p);
+      if (!described)
+        fail(key, "(" + value.describe() + ") is not read by seqc's " + arch +
+                      " import; it may change what the model computes");
+    }
+  }
+
+private:
+  const seqrt::gguf::File &file;
+  std::set<std::string> used;
+  std::string firstError;
+};
+
+/// What a GGUF architecture becomes.
+struct Architecture {
+  const char *gguf, *transformers, *modelType;
+};
+constexpr Architecture kArchitectures[] = {
+    {"llama", "LlamaForCausalLM", "llama"},
+    {"qwen2", "Qwen2ForCausalLM", "qwen2"},
+};
+
+/// The config.json of a Llama-family file (llama.cpp's LLM_KV_* keys).
+llvm::json::Object llamaConfig(Metadata &m, const Architecture &a,
+                               const seqrt::WeightStore &weights) {
+  std::string p = std::string(a.gguf) + ".";
+  llvm::json::Object c;
+  c["architectures"] = llvm::json::Array{a.transformers};
+  c["model_type"] = a.modelType;
+  int64_t hidden = m.integer(p + "embedding_length", std::nullopt);
+  int64_t heads = m.integer(p + "attention.head_count", std::nullopt);
+  int64_t kvHeads = m.integer(p + "attention.head_count_kv", heads);
+  c["hidden_size"] = hidden;
+  c["intermediate_size"] = m.integer(p + "feed_forward_length", std::nullopt);
+  c["num_hidden_layers"] = m.integer(p + "block_count", std::nullopt);
+  c["num_attention_heads"] = heads;
+  c["num_key_value_heads"] = kvHeads;
+  c["max_position_embeddings"] = m.integer(p + "context_length", std::nullopt);
+  c["rms_norm_eps"] =
+      m.number(p + "attention.layer_norm_rms_epsilon", std::nullopt);
+  c["rope_theta"] = m.number(p + "rope.freq_base", 10000.0);
+  c["hidden_act"] = "silu";
+  int64_t headDim =
+      m.integer(p + "attention.key_length", heads > 0 ? hidden / heads : 1);
+  if (m.integer(p + "attention.value_length", headDim) != headDim)
+    m.fail(p + "attention.value_length",
+           "differs from the key length; seqc's attention has one head size");
+  c["head_dim"] = headDim;
+  if (m.integer(p + "rope.dimension_count", headDim) != headDim)
+    m.fail(p + "rope.dimension_count",
+           "differs from the head size " + std::to_string(headDim) +
+               " (partial rotary embeddings are not supported for " + a.gguf +
+               ")");
+  if (m.integer(p + "expert_count", 0, 0) > 0 ||
+      m.integer(p + "expert_used_count", 0, 0) > 0)
+    m.fail(p + "expert_count", "is not 0: mixture-of-experts " +
+                                   std::string(a.gguf) +
+                                   " models are not supported");
+  std::string scaling = m.string(p + "rope.scaling.type", "none");
+  if (scaling == "linear") {
+    llvm::json::Object rope;
+    rope["rope_type"] = "linear";
+    rope["factor"] = m.number(p + "rope.scaling.factor", std::nullopt);
+    c["rope_scaling"] = std::move(rope);
+  } else if (scaling != "none") {
+    m.fail(p + "rope.scaling.type",
+           "'" + scaling + "' is not supported (none and linear are)");
+  }
+  // Whether a file fine-tuned with scaling: informational in llama.cpp.
+  m.find(p + "rope.scaling.finetuned");
+  const seqrt::TensorInfo *embedding =
+      weights.find("model.embed_tokens.weight");
+  int64_t vocab = embedding && !embedding->shape.empty()
+                      ? embedding->shape[0]
+                      : m.integer(p + "vocab_size", std::nullopt);
+  if (m.integer(p + "vocab_size", vocab) != vocab)
+    m.fail(p + "vocab_size", "differs from the " + std::to_string(vocab) +
+                                 " rows of token_embd.weight");
+  c["vocab_size"] = vocab;
+  c["tie_word_embeddings"] = weights.find("lm_head.weight") == nullptr;
+  if (std::string(a.gguf) == "llama") {
+    c["attention_bias"] =
+        weights.find("model.layers.0.self_attn.q_proj.bias") != nullptr;
+    c["mlp_bias"] = false;
+  } else {
+    c["use_sliding_window"] = false;
+  }
+  return c;
+}
+
+} // namespace
+
+std::vector<std::string> supportedArchitectures() {
+  std::vector<std::string> names;
+  for (const Architecture &a : kArchitectures)
+    names.push_back(a.gguf);
+  return names;
+}
+
+OwningOpRef<ModuleOp> importGguf(MLIRContext *context, const std::string &path,
+                                 const hf::ImportOptions &options,
+                                 std::string &error) {
+  if (options.weights != hf::WeightFormat::Auto) {
+    error = "--weights applies to Hugging Face folders; a GGUF file's "
+            "tensors are read in the formats it stores";
+    return nullptr;
+  }
+  if (!seqrt::gguf::File::hasMagic(path)) {
+    error = path + ": not a GGUF file (no 'GGUF' magic)";
+    return nullptr;
+  }
+  std::unique_ptr<seqrt::WeightStore> weights =
+      seqrt::WeightStore::open(path, error);
+  if (!weights)
+    return nullptr;
+  const seqrt::gguf::File &file = *weights->ggufFile();
+  Metadata metadata(file);
+  std::string arch = metadata.string("general.architecture", "");
+  const Architecture *architecture = nullptr;
+  for (const Architecture &a : kArchitectures)
+    if (arch == a.gguf)
+      architecture = &a;
+  if (!architecture) {
+    error =
+        path + ": architecture '" + arch + "' is not supported; supported: ";
+    for (const Architecture &a : kArchitectures)
+      error += std::string(a.gguf) +
+               (&a != std::end(kArchitectures) - 1 ? ", " : "");
+    return nullptr;
+  }
+  // A model split over several files (llama-gguf-split) is read whole.
+  if (metadata.integer("split.count", 1) != 1)
+    metadata.fail("split.count",
+                  "is not 1: merge the parts first (llama-gguf-split --merge)");
+  metadata.integer("split.no", 0, 0);
+  metadata.integer("split.tensors.count", 0, 0);
+  metadata.find("general.alignment"); // read by the file reader
+  if (weights->find("rope_freqs.weight"))
+    metadata.fail(arch + ".rope",
+                  "scaling with a rope_freqs tensor (Llama 3.1's) is not "
+                  "supported yet");
+  llvm::json::Object root = llamaConfig(metadata, *architecture, *weights);
+  metadata.checkAccounted({"general.", "tokenizer.", "quantize.imatrix."},
+                          arch);
+  if (!metadata.error().empty()) {
+    error = metadata.error();
+    return nullptr;
+  }
+  hf::HfConfig config =
+      hf::HfConfig::fromObject(std::move(root), path + " (metadata)");
+  return hf::importModel(context, config, std::move(weights), path, options,
+                         error);
+}
+
+} // namespace seqc::gguf

@@ -1,0 +1,238 @@
+//===- GgufCheckpoint.cpp - a GGUF file seen as its HF checkpoint ---------===//
+
+#include "GgufCheckpoint.h"
+
+#include "GgmlBlocks.h"
+
+#include <cstring>
+#include <optional>
+
+namespace seqrt {
+
+namespace {
+
+/// llama.cpp's names of one decoder layer's tensors (llm_tensor names,
+/// without the `blk.N.` prefix and the `.weight`/`.bias` suffix) and the
+/// transformers names of the Llama family's.
+struct LayerName {
+  const char *gguf, *hf;
+};
+constexpr LayerName kLlamaLayer[] = {
+    {"attn_norm", "input_layernorm"},
+    {"attn_q", "self_attn.q_proj"},
+    {"attn_k", "self_attn.k_proj"},
+    {"attn_v", "self_attn.v_proj"},
+    {"attn_output", "self_attn.o_proj"},
+    {"ffn_norm", "post_attention_layernorm"},
+    {"ffn_gate", "mlp.gate_proj"},
+    {"ffn_up", "mlp.up_proj"},
+    {"ffn_down", "mlp.down_proj"},
+};
+
+/// Architectures whose files name tensors like llama's.
+bool llamaNamed(const std::string &arch) {
+  return arch == "llama" || arch == "qwen2";
+}
+
+/// Whether the converter reordered the query/key rows (LlamaModel's
+/// permute; Qwen2 keeps transformers' order: ggml's NeoX rotary there).
+bool rotaryPermuted(const std::string &arch) { return arch == "llama"; }
+
+std::optional<int64_t> metadataInt(const gguf::File &file,
+                                   const std::string &key) {
+  const gguf::Value *v = file.find(key);
+  if (!v || !v->isInteger() || v->type == gguf::ValueType::Bool)
+    return std::nullopt;
+  return v->integer;
+}
+
+} // namespace
+
+std::string huggingFaceName(const std::string &arch, const std::string &name) {
+  if (!llamaNamed(arch))
+    return "";
+  if (name == "token_embd.weight")
+    return "model.embed_tokens.weight";
+  if (name == "output_norm.weight")
+    return "model.norm.weight";
+  if (name == "output.weight")
+    return "lm_head.weight";
+  std::string_view rest = name;
+  if (rest.substr(0, 4) != "blk.")
+    return "";
+  rest.remove_prefix(4);
+  size_t dot = rest.find('.');
+  if (dot == std::string_view::npos || dot == 0 || dot > 6)
+    return "";
+  std::string_view layer = rest.substr(0, dot);
+  for (char c : layer)
+    if (c < '0' || c > '9')
+      return "";
+  rest.remove_prefix(dot + 1);
+  for (std::string_view suffix : {".weight", ".bias"}) {
+    if (rest.size() <= suffix.size() ||
+        rest.substr(rest.size() - suffix.size()) != suffix)
+      continue;
+    std::string_view base = rest.substr(0, rest.size() - suffix.size());
+    for (const LayerName &n : kLlamaLayer)
+      if (base == n.gguf)
+        return "model.layers." + std::string(layer) + "." + n.hf +
+               std::string(suffix);
+  }
+  return "";
+}
+
+bool ggufCheckpointTensors(const gguf::File &file, std::vector<TensorInfo> &out,
+                           std::string &error) {
+  std::string arch;
+  if (const gguf::Value *a = file.find("general.architecture"))
+    if (a->type == gguf::ValueType::String)
+      arch = a->string;
+  bool permuted = rotaryPermuted(arch);
+  int64_t heads = 0, kvHeads = 0;
+  if (permuted) {
+    std::optional<int64_t> h =
+        metadataInt(file, arch + ".attention.head_count");
+    std::optional<int64_t> kv =
+        metadataInt(file, arch + ".attention.head_count_kv");
+    if (!h || *h <= 0) {
+      error = file.path() + ": metadata '" + arch +
+              ".attention.head_count' must be a positive integer (the query "
+              "rows are stored in rotary order by heads)";
+      return false;
+    }
+    heads = *h;
+    kvHeads = kv ? *kv : heads;
+    if (kvHeads <= 0) {
+      error = file.path() + ": metadata '" + arch +
+              ".attention.head_count_kv' must be a positive integer";
+      return false;
+    }
+  }
+  for (const gguf::Tensor &t : file.tensors()) {
+    const ggml::TypeInfo *type = ggml::typeInfo(t.type);
+    std::string name = huggingFaceName(arch, t.name);
+    if (name.empty())
+      name = t.name;
+    int64_t permuteHeads = 0;
+    if (permuted) {
+      auto endsWith = [&](std::string_view s) {
+        return t.name.size() > s.size() &&
+               t.name.compare(t.name.size() - s.size(), s.size(), s) == 0;
+      };
+      if (endsWith(".attn_q.weight") || endsWith(".attn_q.bias"))
+        permuteHeads = heads;
+      else if (endsWith(".attn_k.weight") || endsWith(".attn_k.bias"))
+        permuteHeads = kvHeads;
+      int64_t rows = t.shape.size() == 1 ? t.shape[0] : t.shape.front();
+      if (permuteHeads &&
+          (t.shape.size() > 2 || rows % (2 * permuteHeads) != 0)) {
+        error = file.path() + ": tensor '" + t.name + "' has " +
+                std::to_string(rows) + " rows, not two halves of " +
+                std::to_string(permuteHeads) + " heads";
+        return false;
+      }
+    }
+    auto derived = [&](GgufSource::Part part) {
+      auto source = std::make_shared<GgufSource>();
+      source->tensor = &t;
+      source->part = part;
+      source->permuteHeads = permuteHeads;
+      return source;
+    };
+    TensorInfo info;
+    info.file = file.path() + " (tensor " + t.name + ")";
+    if (type->plain) {
+      info.name = name;
+      info.dtype = *type->plain;
+      info.shape = t.shape;
+      info.size = static_cast<size_t>(t.bytes);
+      if (permuteHeads)
+        info.derived = derived(GgufSource::Part::Elements);
+      else
+        info.data = t.data;
+      out.push_back(std::move(info));
+      continue;
+    }
+    if (!type->readable) {
+      error = file.path() + ": tensor '" + t.name + "' is " + type->name +
+              ", which seqc does not read (it reads F32, F16, BF16 and " +
+              ggml::readableBlockTypes() + ")";
+      return false;
+    }
+    if (t.shape.size() != 2) {
+      error = file.path() + ": tensor '" + t.name + "' is " + type->name +
+              " with " + std::to_string(t.shape.size()) +
+              " dimensions; seqc reads block-quantized matrices only";
+      return false;
+    }
+    ggml::BlockForm form = ggml::blockForm(t.type);
+    int64_t rows = t.shape[0], cols = t.shape[1];
+    info.name = name;
+    info.dtype = DType::I8;
+    info.shape = {rows, form.bits == 4 ? cols / 2 : cols};
+    info.size = static_cast<size_t>(rows * info.shape[1]);
+    info.derived = derived(GgufSource::Part::Values);
+    out.push_back(info);
+    TensorInfo scales = info;
+    scales.name = quantizedScalesName(name);
+    scales.dtype = form.scaleType;
+    scales.shape = {rows, cols / form.block};
+    scales.size = static_cast<size_t>(rows * (cols / form.block)) *
+                  dtypeSize(form.scaleType);
+    scales.derived = derived(GgufSource::Part::Scales);
+    out.push_back(scales);
+    if (form.affine) {
+      TensorInfo offsets = scales;
+      offsets.name = quantizedOffsetsName(name);
+      offsets.derived = derived(GgufSource::Part::Offsets);
+      out.push_back(offsets);
+    }
+  }
+  return true;
+}
+
+void readGgufTensor(const TensorInfo &info, void *dst) {
+  const GgufSource &source = *info.derived;
+  const gguf::Tensor &t = *source.tensor;
+  const ggml::TypeInfo *type = ggml::typeInfo(t.type);
+  // Rows of the stored tensor (a 1-D tensor: its elements, rows of one).
+  bool vector = t.shape.size() == 1;
+  int64_t rows = vector ? t.shape[0] : t.numel() / t.shape.back();
+  int64_t cols = vector ? 1 : t.shape.back();
+  size_t rowBytes =
+      static_cast<size_t>(cols) / type->blockElements * type->blockBytes;
+  size_t outRowBytes = info.size / static_cast<size_t>(rows);
+  // Output row r is stored row h·D + 2i + j for r = h·D + j·D/2 + i.
+  auto storedRow = [&](int64_t r) {
+    if (!source.permuteHeads)
+      return r;
+    int64_t d = rows / source.permuteHeads, half = d / 2;
+    int64_t h = r / d, j = r % d / half, i = r % half;
+    return h * d + 2 * i + j;
+  };
+  auto *out = static_cast<uint8_t *>(dst);
+  for (int64_t r = 0; r < rows; ++r) {
+    const uint8_t *src = t.data + static_cast<size_t>(storedRow(r)) * rowBytes;
+    uint8_t *to = out + static_cast<size_t>(r) * outRowBytes;
+    switch (source.part) {
+    case GgufSource::Part::Elements:
+      std::memcpy(to, src, rowBytes);
+      break;
+    case GgufSource::Part::Values:
+      ggml::decodeRow(t.type, src, static_cast<size_t>(cols), to, nullptr,
+                      nullptr);
+      break;
+    case GgufSource::Part::Scales:
+      ggml::decodeRow(t.type, src, static_cast<size_t>(cols), nullptr, to,
+                      nullptr);
+      break;
+    case GgufSource::Part::Offsets:
+      ggml::decodeRow(t.type, src, static_cast<size_t>(cols), nullptr, nullptr,
+                      to);
+      break;
+    }
+  }
+}
+
+} // namespace seqrt
