@@ -14,6 +14,7 @@
 #include "frontends/hf/HfConfig.h"
 
 #include "Gguf.h"
+#include "GgufCheckpoint.h"
 #include "SafeTensors.h"
 
 #include "llvm/ADT/StringRef.h"
@@ -190,6 +191,28 @@ llvm::json::Object llamaConfig(Metadata &m, const Architecture &a,
   return c;
 }
 
+/// `message` with each quoted Hugging Face tensor name followed by the
+/// name it has (or would have) in the GGUF file.
+std::string withGgufNames(const std::string &message, const std::string &arch) {
+  std::string out;
+  size_t at = 0;
+  while (true) {
+    size_t open = message.find('\'', at);
+    size_t close =
+        open == std::string::npos ? open : message.find('\'', open + 1);
+    if (close == std::string::npos) {
+      out += message.substr(at);
+      return out;
+    }
+    std::string name = message.substr(open + 1, close - open - 1);
+    out += message.substr(at, close + 1 - at);
+    std::string gguf = seqrt::ggufTensorName(arch, name);
+    if (!gguf.empty())
+      out += " (GGUF '" + gguf + "')";
+    at = close + 1;
+  }
+}
+
 } // namespace
 
 std::vector<std::string> supportedArchitectures() {
@@ -237,10 +260,12 @@ OwningOpRef<ModuleOp> importGguf(MLIRContext *context, const std::string &path,
   metadata.integer("split.no", 0, 0);
   metadata.integer("split.tensors.count", 0, 0);
   metadata.find("general.alignment"); // read by the file reader
-  if (weights->find("rope_freqs.weight"))
-    metadata.fail(arch + ".rope",
-                  "scaling with a rope_freqs tensor (Llama 3.1's) is not "
-                  "supported yet");
+  if (weights->find("rope_freqs.weight")) {
+    error = path + ": tensor 'rope_freqs.weight' holds per-frequency rotary "
+                   "factors (Llama 3.1's scaling), which seqc does not read "
+                   "yet";
+    return nullptr;
+  }
   llvm::json::Object root = llamaConfig(metadata, *architecture, *weights);
   metadata.checkAccounted({"general.", "tokenizer.", "quantize.imatrix."},
                           arch);
@@ -250,8 +275,11 @@ OwningOpRef<ModuleOp> importGguf(MLIRContext *context, const std::string &path,
   }
   hf::HfConfig config =
       hf::HfConfig::fromObject(std::move(root), path + " (metadata)");
-  return hf::importModel(context, config, std::move(weights), path, options,
-                         error);
+  OwningOpRef<ModuleOp> module = hf::importModel(
+      context, config, std::move(weights), path, options, error);
+  if (!module)
+    error = withGgufNames(error, arch);
+  return module;
 }
 
 } // namespace seqc::gguf

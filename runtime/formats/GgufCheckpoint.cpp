@@ -82,6 +82,43 @@ std::string huggingFaceName(const std::string &arch, const std::string &name) {
   return "";
 }
 
+std::string ggufTensorName(const std::string &arch, const std::string &name) {
+  if (!llamaNamed(arch))
+    return "";
+  std::string base = name;
+  for (const char *part : {"_scale", "_offset"})
+    if (base.size() > std::strlen(part) &&
+        base.compare(base.size() - std::strlen(part), std::string::npos,
+                     part) == 0)
+      base.resize(base.size() - std::strlen(part));
+  if (base == "model.embed_tokens.weight")
+    return "token_embd.weight";
+  if (base == "model.norm.weight")
+    return "output_norm.weight";
+  if (base == "lm_head.weight")
+    return "output.weight";
+  std::string_view rest = base;
+  std::string_view prefix = "model.layers.";
+  if (rest.substr(0, prefix.size()) != prefix)
+    return "";
+  rest.remove_prefix(prefix.size());
+  size_t dot = rest.find('.');
+  if (dot == std::string_view::npos)
+    return "";
+  std::string layer(rest.substr(0, dot));
+  rest.remove_prefix(dot + 1);
+  for (std::string_view suffix : {".weight", ".bias"}) {
+    if (rest.size() <= suffix.size() ||
+        rest.substr(rest.size() - suffix.size()) != suffix)
+      continue;
+    std::string_view hf = rest.substr(0, rest.size() - suffix.size());
+    for (const LayerName &n : kLlamaLayer)
+      if (hf == n.hf)
+        return "blk." + layer + "." + n.gguf + std::string(suffix);
+  }
+  return "";
+}
+
 bool ggufCheckpointTensors(const gguf::File &file, std::vector<TensorInfo> &out,
                            std::string &error) {
   std::string arch;

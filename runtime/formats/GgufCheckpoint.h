@@ -46,6 +46,11 @@ inline std::string quantizedOffsetsName(const std::string &name) {
 /// `arch`, or "" when seqc does not know it (it is then seen as it is).
 std::string huggingFaceName(const std::string &arch, const std::string &name);
 
+/// The GGUF name of Hugging Face tensor `name` in a file of architecture
+/// `arch` (huggingFaceName's inverse; block-quantized parts name their
+/// tensor), or "" when there is none. For messages about missing tensors.
+std::string ggufTensorName(const std::string &arch, const std::string &name);
+
 /// The tensors of `file` under their Hugging Face names. Fails with `error`
 /// naming the tensor when one is in a block type seqc does not read.
 bool ggufCheckpointTensors(const gguf::File &file, std::vector<TensorInfo> &out,

@@ -1,0 +1,167 @@
+//===- GgufImportTest.cpp - seqc import gguf fails closed -----------------===//
+//
+// A tiny Llama GGUF file built in the test (GgufBuilder.h, f32 tensors)
+// imports; each variation that changes what the model computes in a way
+// seqc does not implement — an unknown metadata key, experts, Llama 3.1's
+// rope_freqs, an unknown architecture, a missing or unused tensor, a
+// --weights format — is refused with a message naming the key or tensor,
+// a non-zero exit and no output file.
+//
+//===----------------------------------------------------------------------===//
+
+#include "test/e2e/SeqcUnderTest.h"
+#include "test/unit/runtime/GgufBuilder.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+using seqc::test::GgufBuilder;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Options {
+  std::string arch = "llama";
+  bool dropFfnUp = false;
+  std::vector<std::pair<std::string, uint32_t>> extraKeys;
+  std::vector<std::string> extraTensors;
+};
+
+std::string tinyLlama(const Options &o) {
+  GgufBuilder b;
+  std::string p = o.arch + ".";
+  b.string("general.architecture", o.arch)
+      .string("general.name", "tiny")
+      .u32(p + "context_length", 64)
+      .u32(p + "embedding_length", 32)
+      .u32(p + "block_count", 1)
+      .u32(p + "feed_forward_length", 64)
+      .u32(p + "attention.head_count", 2)
+      .u32(p + "attention.head_count_kv", 1)
+      .f32(p + "attention.layer_norm_rms_epsilon", 1e-5f)
+      .f32(p + "rope.freq_base", 10000.0f)
+      .strings("tokenizer.ggml.tokens", {"a", "b"});
+  for (const auto &[key, value] : o.extraKeys)
+    b.u32(key, value);
+  auto t = [&](const std::string &name, std::vector<uint64_t> ne) {
+    size_t n = 1;
+    for (uint64_t d : ne)
+      n *= d;
+    std::vector<float> v(n);
+    for (size_t i = 0; i < n; ++i)
+      v[i] = 0.01f * static_cast<float>((i * 7) % 13) - 0.05f;
+    b.f32Tensor(name, ne, v);
+  };
+  t("token_embd.weight", {32, 16});
+  t("output_norm.weight", {32});
+  t("output.weight", {32, 16});
+  t("blk.0.attn_norm.weight", {32});
+  t("blk.0.attn_q.weight", {32, 32});
+  t("blk.0.attn_k.weight", {32, 16});
+  t("blk.0.attn_v.weight", {32, 16});
+  t("blk.0.attn_output.weight", {32, 32});
+  t("blk.0.ffn_norm.weight", {32});
+  t("blk.0.ffn_gate.weight", {32, 64});
+  if (!o.dropFfnUp)
+    t("blk.0.ffn_up.weight", {32, 64});
+  t("blk.0.ffn_down.weight", {64, 32});
+  for (const std::string &name : o.extraTensors)
+    t(name, {32});
+  return b.build();
+}
+
+/// Runs `seqc import gguf` on `bytes` (+ `flags`); returns the exit status
+/// and what it printed.
+std::pair<int, std::string> import(const std::string &bytes,
+                                   const std::string &flags = "") {
+  std::string dir = ::testing::TempDir() + "/seqc-gguf-import";
+  fs::create_directories(dir);
+  std::string gguf = dir + "/m.gguf", out = dir + "/m.mlir",
+              log = dir + "/log.txt";
+  fs::remove(out);
+  GgufBuilder::write(gguf, bytes);
+  int status = std::system((seqc::test::seqcExecutable() + " import gguf " +
+                            gguf + " -o " + out + flags + " > " + log + " 2>&1")
+                               .c_str());
+  std::ifstream in(log);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (status != 0)
+    EXPECT_FALSE(fs::exists(out)) << "a failed import left " << out;
+  return {status, text.str()};
+}
+
+#define EXPECT_REFUSED(result, needle)                                         \
+  do {                                                                         \
+    auto r_ = (result);                                                        \
+    EXPECT_NE(r_.first, 0);                                                    \
+    EXPECT_NE(r_.second.find(needle), std::string::npos)                       \
+        << "\"" << r_.second << "\" does not contain \"" << (needle) << "\"";  \
+  } while (false)
+
+TEST(GgufImportTest, ImportsATinyLlama) {
+  auto [status, text] = import(tinyLlama({}));
+  EXPECT_EQ(status, 0) << text;
+}
+
+TEST(GgufImportTest, RefusesUnknownMetadata) {
+  Options o;
+  o.extraKeys = {{"llama.attention.clamp_kqv", 8}};
+  EXPECT_REFUSED(import(tinyLlama(o)),
+                 "metadata 'llama.attention.clamp_kqv' (8) is not read");
+}
+
+TEST(GgufImportTest, RefusesExperts) {
+  Options o;
+  o.extraKeys = {{"llama.expert_count", 8}, {"llama.expert_used_count", 2}};
+  EXPECT_REFUSED(import(tinyLlama(o)), "mixture-of-experts");
+}
+
+TEST(GgufImportTest, RefusesRopeFreqs) {
+  Options o;
+  o.extraTensors = {"rope_freqs.weight"};
+  EXPECT_REFUSED(import(tinyLlama(o)), "rope_freqs");
+}
+
+TEST(GgufImportTest, RefusesUnknownArchitecture) {
+  Options o;
+  o.arch = "phi3";
+  EXPECT_REFUSED(import(tinyLlama(o)),
+                 "architecture 'phi3' is not supported; supported: llama, "
+                 "qwen2");
+}
+
+TEST(GgufImportTest, NamesMissingTensorsBothWays) {
+  Options o;
+  o.dropFfnUp = true;
+  EXPECT_REFUSED(import(tinyLlama(o)),
+                 "missing tensor 'model.layers.0.mlp.up_proj.weight' (GGUF "
+                 "'blk.0.ffn_up.weight')");
+}
+
+TEST(GgufImportTest, RefusesUnusedTensors) {
+  Options o;
+  o.extraTensors = {"blk.0.attn_q_norm.weight"};
+  EXPECT_REFUSED(import(tinyLlama(o)), "'blk.0.attn_q_norm.weight'");
+}
+
+TEST(GgufImportTest, RefusesWeightFormats) {
+  EXPECT_REFUSED(import(tinyLlama({}), " --weights=q8_0"),
+                 "--weights applies to Hugging Face folders");
+}
+
+TEST(GgufImportTest, RefusesSplitFiles) {
+  Options o;
+  o.extraKeys = {{"split.count", 3}};
+  EXPECT_REFUSED(import(tinyLlama(o)), "llama-gguf-split --merge");
+}
+
+TEST(GgufImportTest, RefusesOtherFiles) {
+  EXPECT_REFUSED(import("not a gguf file at all"), "not a GGUF file");
+}
+
+} // namespace
