@@ -2,6 +2,8 @@
 
 #include "ChatTemplate.h"
 
+#include "Gguf.h"
+
 #include "minja.hpp"
 
 #include <chrono>
@@ -116,8 +118,45 @@ void addFilters(minja::Context &context) {
 ChatTemplate::ChatTemplate() : impl(new Impl()) {}
 ChatTemplate::~ChatTemplate() = default;
 
+/// The template of GGUF file `path` (tokenizer.chat_template) and its
+/// special tokens' texts, as a tokenizer_config.json would hold them.
+static Error ggufTemplate(const std::string &path, std::string &source,
+                          std::string &config) {
+  std::string error;
+  std::unique_ptr<gguf::File> file = gguf::File::open(path, error);
+  if (!file)
+    return invalid(error);
+  const gguf::Value *chat = file->find("tokenizer.chat_template");
+  if (!chat || chat->type != gguf::ValueType::String)
+    return invalid(path + ": no chat template (metadata "
+                          "'tokenizer.chat_template')");
+  source = chat->string;
+  const gguf::Value *tokens = file->find("tokenizer.ggml.tokens");
+  ordered_json special = ordered_json::object();
+  for (const char *name : {"bos", "eos", "unknown", "padding"}) {
+    const gguf::Value *id =
+        file->find(std::string("tokenizer.ggml.") + name + "_token_id");
+    if (!tokens || !id || !id->isInteger() || id->integer < 0 ||
+        static_cast<size_t>(id->integer) >= tokens->strings.size())
+      continue;
+    std::string key = std::string(name) == "unknown" ? "unk_token"
+                      : std::string(name) == "padding"
+                          ? "pad_token"
+                          : std::string(name) + "_token";
+    special[key] = tokens->strings[static_cast<size_t>(id->integer)];
+  }
+  config = special.dump();
+  return Error::ok();
+}
+
 Error ChatTemplate::load(const std::string &path,
                          std::unique_ptr<ChatTemplate> &out) {
+  if (gguf::File::hasMagic(path)) {
+    std::string source, config;
+    if (Error e = ggufTemplate(path, source, config))
+      return e;
+    return parse(source, config, path, out);
+  }
   std::string configFile, templateFile;
   if (isFolder(path)) {
     configFile = path + "/tokenizer_config.json";

@@ -25,7 +25,8 @@ class ChatTemplate {
 public:
   ~ChatTemplate();
   /// Reads the template of `path`: a model folder, a tokenizer_config.json,
-  /// or a .jinja file (then without special tokens).
+  /// a .jinja file (then without special tokens), or a GGUF file (its
+  /// tokenizer.chat_template and special tokens).
   static Error load(const std::string &path,
                     std::unique_ptr<ChatTemplate> &out);
   /// A template from its source and the JSON text of a

@@ -230,15 +230,265 @@ def make_blocks():
     print("blocks:", os.path.getsize(os.path.join(dest, "blocks.gguf")), "bytes")
 
 
+# Vocabulary-only GGUF files written by llama.cpp's converter from the
+# tokenizers of test/tokenizer (the sentencepiece model retrained as
+# make_tokenizer_goldens.py trains it), and llama.cpp's own ids for the
+# corpus there. The converter names a byte-level BPE pre-tokenizer by
+# hashing a real model's tokens; these tokenizers are trained locally, so
+# the name is given (what the converter writes for Llama-3, Qwen2, GPT-2).
+TOKENIZERS = [
+    dict(name="gguf_llama2", kind="llama2", arch="LlamaForCausalLM", pre=None),
+    dict(name="gguf_llama3", kind="llama3", arch="LlamaForCausalLM", pre="llama-bpe"),
+    dict(name="gguf_qwen2", kind="qwen2", arch="Qwen2ForCausalLM", pre="qwen2"),
+    dict(name="gguf_gpt2", kind="gpt2", arch="GPT2LMHeadModel", pre="gpt-2"),
+]
+
+VOCAB_CONVERT = """
+import os, sys
+script, pre = sys.argv[1], sys.argv[2]
+sys.path.insert(0, os.path.dirname(script))
+sys.argv = [script] + sys.argv[3:]
+import convert_hf_to_gguf as convert
+from conversion import base
+if pre != "-":
+    base.TextModel.get_vocab_base_pre = lambda self, tokenizer: pre
+convert.main()
+"""
+
+
+def sentencepiece_model(texts):
+    """make_tokenizer_goldens.train_sentencepiece's model, as bytes."""
+    import io
+
+    import sentencepiece as spm
+    model = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter([t for t in texts if t.strip() and "\0" not in t]),
+        model_writer=model, model_type="bpe", vocab_size=1500, byte_fallback=True,
+        character_coverage=0.99, normalization_rule_name="identity",
+        remove_extra_whitespaces=False, add_dummy_prefix=True, split_digits=True,
+        allow_whitespace_only_pieces=True, unk_id=0, bos_id=1, eos_id=2, pad_id=-1,
+        max_sentence_length=100000, minloglevel=2, num_threads=1)
+    return model.getvalue()
+
+
+def llamacpp_decodes(llm, ids, counts, spm):
+    """Id sequences (every 16th text's, and 300 random ones, a third of
+    their ids byte tokens where the vocabulary has them) with llama.cpp's
+    text for them, special tokens rendered (skip false) or removed (skip
+    true): SentencePiece vocabularies through llama_detokenize; byte-level
+    BPE ones as llama.cpp streams them, its pieces (token_to_piece) joined
+    (its whole-sequence llama_detokenize also drops spaces before
+    punctuation for some pre-tokenizers, a clean-up seqc does not do)."""
+    import ctypes
+    import random
+
+    import llama_cpp
+    vocab = llama_cpp.llama_model_get_vocab(llm._model.model)
+    n = llm.n_vocab()
+    pieces = [llm._model.token_get_text(i) for i in range(n)]
+    byte_ids = [i for i, t in enumerate(pieces) if len(t) == 6 and t.startswith("<0x")]
+    sequences, at = [], 0
+    for k, c in enumerate(counts):
+        if k % 16 == 0:
+            sequences.append(ids[at:at + c])
+        at += c
+    rng = random.Random(7)
+    for _ in range(2000):
+        m = rng.randint(1, 24)
+        sequences.append([rng.choice(byte_ids) if byte_ids and rng.random() < 0.33
+                          else rng.randrange(n) for _ in range(m)])
+    buf = ctypes.create_string_buffer(1 << 16)
+
+    def piece(t, special):
+        size = llama_cpp.llama_token_to_piece(vocab, t, buf, len(buf), 0, special)
+        assert size >= 0
+        return buf.raw[:size]
+
+    out = []
+    for k, seq in enumerate(sequences):
+        skip = len(out) % 2 == 1
+        if spm:
+            arr = (llama_cpp.llama_token * len(seq))(*seq)
+            size = llama_cpp.llama_detokenize(vocab, arr, len(seq), buf, len(buf), skip,
+                                              not skip)
+            assert size >= 0
+            raw = buf.raw[:size]
+        else:
+            raw = b"".join(piece(t, not skip) for t in seq)
+        # llama.cpp gives bytes; where they are not UTF-8 the text is
+        # repaired (seqc as the tokenizers library does), so only valid
+        # texts are compared.
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        out.append({"ids": seq, "skip": skip, "text": text})
+    return out
+
+
+def make_tokenizer(case, texts):
+    import subprocess
+
+    import llama_cpp
+    import llamacpp_peer
+    import numpy as np
+
+    dest = os.path.join(ROOT, "test", "tokenizer", case["name"])
+    src = os.path.join(ROOT, "test", "tokenizer", case["kind"])
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = os.path.join(tmp, "hf")
+        os.makedirs(folder)
+        size = 1500 if case["kind"] == "llama2" else 1200
+        config = {"architectures": [case["arch"]], "vocab_size": size, "n_ctx": 64,
+                  "hidden_size": 64, "num_hidden_layers": 1, "num_attention_heads": 1,
+                  "intermediate_size": 64, "max_position_embeddings": 64,
+                  "n_embd": 64, "n_layer": 1, "n_head": 1, "n_positions": 64,
+                  "rms_norm_eps": 1e-5, "layer_norm_epsilon": 1e-5}
+        with open(os.path.join(folder, "config.json"), "w") as f:
+            json.dump(config, f)
+        if case["kind"] == "llama2":
+            with open(os.path.join(folder, "tokenizer.model"), "wb") as f:
+                f.write(sentencepiece_model(texts))
+            with open(os.path.join(folder, "tokenizer_config.json"), "w") as f:
+                json.dump({"add_bos_token": True, "add_eos_token": False}, f)
+        else:
+            shutil.copy(os.path.join(src, "tokenizer.json"), folder)
+            settings = {}
+            if case["kind"] == "llama3":  # as Llama-3's tokenizer_config.json
+                settings = {"bos_token": "<|begin_of_text|>", "eos_token": "<|eot_id|>",
+                            "add_bos_token": True}
+            with open(os.path.join(folder, "tokenizer_config.json"), "w") as f:
+                json.dump(settings, f)
+        out = os.path.join(tmp, "vocab.gguf")
+        script = llamacpp_peer.converter(WORK)
+        done = subprocess.run([sys.executable, "-c", VOCAB_CONVERT, script, case["pre"] or "-",
+                               folder, "--vocab-only", "--outfile", out],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.exit(f"{case['name']}: converter failed:\n{done.stderr[-3000:]}")
+        llm = llama_cpp.Llama(model_path=out, vocab_only=True, verbose=False)
+        ids, counts = [], []
+        for t in texts:
+            got = llm.tokenize(t.encode("utf-8"), add_bos=True, special=True)
+            ids.extend(got)
+            counts.append(len(got))
+        decodes = llamacpp_decodes(llm, ids, counts, case["kind"] == "llama2")
+        if os.path.exists(dest):
+            shutil.rmtree(dest)
+        os.makedirs(dest)
+        shutil.copy(out, os.path.join(dest, "vocab.gguf"))
+        with open(os.path.join(dest, "decode.jsonl"), "w", encoding="utf-8") as f:
+            for d in decodes:
+                f.write(json.dumps(d, ensure_ascii=False) + "\n")
+    np.array(ids, dtype=np.uint16).tofile(os.path.join(dest, "ids.u16"))
+    np.array(counts, dtype=np.uint32).tofile(os.path.join(dest, "counts.u32"))
+    print(f"{case['name']}: {len(ids)} ids, vocab {llm.n_vocab()}")
+
+
+CONVERT_WITH_PRE = VOCAB_CONVERT
+
+
+def make_chat():
+    """llama_chat: test/Frontends/hf/goldens/llama_chat (a tiny Llama with
+    test/tokenizer/llama3's tokenizer and a chat template) converted whole by
+    llama.cpp's converter (tokenizer and template into the file) and
+    quantized to Q8_0. The prompt is the template rendered by transformers'
+    apply_chat_template (the same template the file holds) and tokenized by
+    llama.cpp; the logits transformers' full forward on the GGUF; the
+    expected text llama.cpp's pieces of the 8 greedy tokens (special ones
+    left out), as `seq-run --chat` prints them."""
+    import subprocess
+
+    import llama_cpp
+    import llamacpp_peer
+    import numpy as np
+    import torch
+    import transformers
+
+    src = os.path.join(ROOT, "test", "Frontends", "hf", "goldens", "llama_chat")
+    dest = os.path.join(OUT, "llama_chat")
+    with open(os.path.join(src, "system.txt"), encoding="utf-8") as f:
+        system = f.read()
+    with open(os.path.join(src, "prompt.txt"), encoding="utf-8") as f:
+        user = f.read()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = os.path.join(tmp, "hf")
+        shutil.copytree(src, folder)
+        f32 = os.path.join(tmp, "f32.gguf")
+        done = subprocess.run([sys.executable, "-c", CONVERT_WITH_PRE,
+                               llamacpp_peer.converter(WORK), "llama-bpe", folder,
+                               "--outtype", "f32", "--outfile", f32],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.exit(f"llama_chat: converter failed:\n{done.stderr[-3000:]}")
+        out = os.path.join(tmp, "model.gguf")
+        params = llama_cpp.llama_model_quantize_default_params()
+        params.ftype = llama_cpp.LLAMA_FTYPE_MOSTLY_Q8_0
+        params.pure = True
+        params.nthread = 1
+        if llama_cpp.llama_model_quantize(f32.encode(), out.encode(), params) != 0:
+            sys.exit("llama_chat: llama_model_quantize failed")
+        tok = transformers.AutoTokenizer.from_pretrained(src)
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        rendered = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        llm = llama_cpp.Llama(model_path=out, vocab_only=True, verbose=False)
+        prompt = llm.tokenize(rendered.encode("utf-8"), add_bos=False, special=True)
+        ref_dir = os.path.join(tmp, "ref")
+        os.makedirs(ref_dir)
+        shutil.copy(out, os.path.join(ref_dir, "model.gguf"))
+        model = transformers.LlamaForCausalLM.from_pretrained(
+            ref_dir, gguf_file="model.gguf", dtype=torch.float32,
+            attn_implementation="eager", vocab_size=1200)
+        model.eval()
+        prefill, tokens, logits, margin = full_forward_greedy(model, prompt)
+        vocab = llama_cpp.llama_model_get_vocab(llm._model.model)
+        buf = __import__("ctypes").create_string_buffer(256)
+        text = b""
+        for t in tokens:
+            if llama_cpp.llama_vocab_is_control(vocab, t):
+                break  # seq-run stops at a special token
+            size = llama_cpp.llama_token_to_piece(vocab, t, buf, len(buf), 0, False)
+            text += buf.raw[:size]
+        if os.path.exists(dest):
+            shutil.rmtree(dest)
+        os.makedirs(dest)
+        shutil.copy(out, os.path.join(dest, "model.gguf"))
+    for name in ("system.txt", "prompt.txt"):
+        shutil.copy(os.path.join(src, name), dest)
+    with open(os.path.join(dest, "expected_text.txt"), "w", encoding="utf-8", newline="") as f:
+        f.write(text.decode("utf-8") + "\n")
+    np.save(os.path.join(dest, "prompt.npy"), np.array(prompt, dtype=np.int64))
+    np.save(os.path.join(dest, "prefill_logits.npy"), prefill.numpy().astype(np.float32))
+    np.save(os.path.join(dest, "decode_tokens.npy"), np.array(tokens, dtype=np.int64))
+    np.save(os.path.join(dest, "decode_logits.npy"), logits.numpy().astype(np.float32))
+    with open(os.path.join(dest, "case.json"), "w") as f:
+        json.dump({"architecture": "LlamaForCausalLM", "notes": [make_chat.__doc__],
+                   "min_top1_margin": margin,
+                   "tensor_types": tensor_types(os.path.join(dest, "model.gguf"))}, f, indent=1)
+        f.write("\n")
+    print(f"llama_chat: {len(prompt)} prompt ids, margin {margin:.3f}, text {text!r}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", help="one case name (or 'blocks')")
     args = parser.parse_args()
     if not args.only or args.only == "blocks":
         make_blocks()
+    texts = None
+    for case in TOKENIZERS:
+        if not args.only or args.only == case["name"]:
+            if texts is None:
+                with open(os.path.join(ROOT, "test", "tokenizer", "corpus.jsonl"),
+                          encoding="utf-8") as f:
+                    texts = [json.loads(line) for line in f]
+            make_tokenizer(case, texts)
     for case in CASES:
         if not args.only or args.only == case["name"]:
             run_case(case)
+    if not args.only or args.only == "llama_chat":
+        make_chat()
 
 
 if __name__ == "__main__":

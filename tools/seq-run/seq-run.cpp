@@ -40,8 +40,10 @@ const char *kUsage =
     "\n"
     "Runs a model compiled by seqc: prefills the prompt, then generates.\n"
     "\n"
-    "  --weights PATH        .safetensors file, or a folder with\n"
-    "                        model.safetensors[.index.json]\n"
+    "  --weights PATH        .safetensors file, a folder with\n"
+    "                        model.safetensors[.index.json], or a GGUF file\n"
+    "                        (whose tokenizer and chat template are then the\n"
+    "                        defaults)\n"
     "  --prompt TEXT         the prompt as text, encoded by the tokenizer\n"
     "                        (with its special tokens, e.g. a BOS); the\n"
     "                        generated text is streamed to stdout, and\n"
@@ -51,12 +53,13 @@ const char *kUsage =
     "  --prompt-file FILE    the prompt as text, read from FILE (as is)\n"
     "  --chat                the prompt is a user message: render it with the\n"
     "                        folder's chat template (tokenizer_config.json or\n"
-    "                        chat_template.jinja, as transformers'\n"
+    "                        chat_template.jinja; a GGUF file's own), as\n"
+    "                        transformers'\n"
     "                        apply_chat_template with the generation prompt)\n"
     "                        and encode that without adding special tokens\n"
     "  --system TEXT         with --chat: a system message first\n"
-    "  --tokenizer PATH      tokenizer.json, or a folder with one (default:\n"
-    "                        the --weights folder's)\n"
+    "  --tokenizer PATH      tokenizer.json, a folder with one, or a GGUF\n"
+    "                        file (default: the --weights folder's or file's)\n"
     "  --prompt-ids LIST     comma-separated token ids\n"
     "  --max-new N           tokens to generate (default 16)\n"
     "  --stop TEXT           with a text prompt: end before TEXT (repeat the\n"
@@ -402,11 +405,13 @@ private:
 };
 
 /// --chat: `text` as a user message (after `system`, if given) rendered
-/// with the chat template of `path` (a folder, or a tokenizer.json whose
-/// folder holds the template).
+/// with the chat template of `path` (a folder, a tokenizer.json whose
+/// folder holds the template, or a GGUF file, which holds its own).
 int chatText(std::string path, const char *system, std::string &text) {
   struct stat info;
-  if (stat(path.c_str(), &info) == 0 && !S_ISDIR(info.st_mode)) {
+  bool gguf =
+      path.size() >= 5 && path.compare(path.size() - 5, 5, ".gguf") == 0;
+  if (!gguf && stat(path.c_str(), &info) == 0 && !S_ISDIR(info.st_mode)) {
     size_t slash = path.rfind('/');
     path = slash == std::string::npos ? "." : path.substr(0, slash);
   }

@@ -2,6 +2,9 @@
 
 #include "tokenizer/Tokenizer.h"
 
+#include "Gguf.h"
+#include "tokenizer/GgufVocabulary.h"
+
 #include "Json.h"
 #include "tokenizer/Bpe.h"
 #include "tokenizer/CharClass.h"
@@ -59,6 +62,23 @@ Error Tokenizer::load(const std::string &path,
   struct stat info;
   if (stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode))
     file = path + "/tokenizer.json";
+  if (gguf::File::hasMagic(file)) {
+    // A GGUF file's own tokenizer (its tokenizer.ggml.* metadata).
+    std::string error;
+    std::unique_ptr<gguf::File> gguf = gguf::File::open(file, error);
+    if (!gguf)
+      return invalid(error);
+    json::Value root;
+    int32_t bos = -1;
+    if (Error e = ggufTokenizerJson(*gguf, root, bos))
+      return e;
+    auto tokenizer = std::unique_ptr<Tokenizer>(new Tokenizer());
+    if (Error e = tokenizer->read(root, file))
+      return e;
+    tokenizer->spaceAfterSkippedBos = bos;
+    out = std::move(tokenizer);
+    return Error::ok();
+  }
   std::ifstream in(file, std::ios::binary);
   if (!in)
     return makeError(SEQ_ERROR_IO, "cannot read " + file);
@@ -547,12 +567,15 @@ Error Tokenizer::decode(const int32_t *ids, size_t count, bool skipSpecial,
   for (size_t i = 0; i < count; ++i)
     if (Error e = tokenOf(ids[i], skipSpecial, tokens))
       return e;
-  text = decoding->decode(std::move(tokens), /*first=*/true);
+  bool first = !(count && keepsLeadingSpace(ids[0], skipSpecial));
+  text = decoding->decode(std::move(tokens), first);
   return Error::ok();
 }
 
 Error Detokenizer::push(int32_t id, std::string &text) {
   text.clear();
+  if (first && window.empty() && tokenizer.keepsLeadingSpace(id, skipSpecial))
+    first = false;
   if (Error e = tokenizer.tokenOf(id, skipSpecial, window))
     return e;
   if (window.empty())

@@ -65,6 +65,12 @@ public:
     auto found = addedById.find(id);
     return found != addedById.end() && added[found->second].special;
   }
+  /// Whether text decoded from `ids` keeps its leading space: llama.cpp
+  /// strips a SentencePiece text's first space except after a BOS it
+  /// skips (GGUF tokenizers only; tokenizer.json ones always strip).
+  bool keepsLeadingSpace(int32_t firstId, bool skipSpecial) const {
+    return skipSpecial && firstId == spaceAfterSkippedBos;
+  }
 
 private:
   Error read(const json::Value &root, const std::string &file);
@@ -77,6 +83,8 @@ private:
   Error encodeSegment(std::string_view segment, bool atStart,
                       std::vector<int32_t> &ids) const;
 
+  /// See keepsLeadingSpace (-1: none).
+  int32_t spaceAfterSkippedBos = -1;
   std::unique_ptr<Model> model;
   struct AddedToken {
     std::string content;

@@ -117,10 +117,17 @@ void PrintTo(const Kind &kind, std::ostream *os) { *os << kind.name; }
 
 class TokenizerGoldenTest : public ::testing::TestWithParam<Kind> {};
 
+/// What a kind's tokenizer is read from: its folder's tokenizer.json, or
+/// the GGUF file of the gguf_* kinds (ids from llama.cpp's tokenizer).
+std::string tokenizerPath(const std::string &dir) {
+  std::ifstream gguf(dir + "/vocab.gguf");
+  return gguf ? dir + "/vocab.gguf" : dir;
+}
+
 TEST_P(TokenizerGoldenTest, MatchesTheWheel) {
   std::string dir = kDir + "/" + GetParam().name;
   Tok tok;
-  ASSERT_EQ(seq_tokenizer_open(dir.c_str(), &tok.t), SEQ_OK)
+  ASSERT_EQ(seq_tokenizer_open(tokenizerPath(dir).c_str(), &tok.t), SEQ_OK)
       << seq_last_error();
   EXPECT_EQ(seq_tokenizer_vocab_size(tok.t), GetParam().vocabSize);
   std::vector<std::string> texts = corpus();
@@ -156,7 +163,7 @@ TEST_P(TokenizerGoldenTest, MatchesTheWheel) {
 TEST_P(TokenizerGoldenTest, DecodesAsTheWheel) {
   std::string dir = kDir + "/" + GetParam().name;
   Tok tok;
-  ASSERT_EQ(seq_tokenizer_open(dir.c_str(), &tok.t), SEQ_OK)
+  ASSERT_EQ(seq_tokenizer_open(tokenizerPath(dir).c_str(), &tok.t), SEQ_OK)
       << seq_last_error();
   std::ifstream in(dir + "/decode.jsonl");
   size_t cases = 0, mismatches = 0;
@@ -184,7 +191,11 @@ INSTANTIATE_TEST_SUITE_P(
                       Kind{"llama2", 1500, true, {"<s>", "</s>"}},
                       Kind{"mistral", 1500, false}, Kind{"bert", 1277, false},
                       Kind{"bert_cased", 1960, false},
-                      Kind{"unigram", 1500, false}, Kind{"t5", 1500, false}),
+                      Kind{"unigram", 1500, false}, Kind{"t5", 1500, false},
+                      Kind{"gguf_llama2", 1500, true, {"<s>", "</s>"}},
+                      Kind{"gguf_llama3", 1200, true},
+                      Kind{"gguf_qwen2", 1200, true},
+                      Kind{"gguf_gpt2", 1200, true}),
     [](const ::testing::TestParamInfo<Kind> &info) {
       return std::string(info.param.name);
     });
