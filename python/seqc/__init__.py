@@ -22,7 +22,7 @@ from ._seqc import Model as _Model
 from ._seqc import Session as _Session
 
 __all__ = ["Error", "Model", "Session", "Tokenizer", "Detokenizer", "Sampler", "ChatTemplate",
-           "import_hf", "compile", "driver"]
+           "import_hf", "import_gguf", "compile", "driver"]
 
 def driver():
     """Path of the seqc compiler driver this package runs."""
@@ -81,14 +81,38 @@ def import_hf(model_dir, output=None, *, weights_format=None, kv_cache=None,
     return os.fspath(output), weights
 
 
+def import_gguf(path, output=None, *, kv_cache=None, max_positions=None,
+                max_tokens_per_call=None):
+    """Imports a llama.cpp GGUF file into the seq dialect (`seqc import
+    gguf`). Returns (mlir_path, weights_path): the .mlir written (to
+    `output`, or a temporary folder) and the file itself, which the model
+    reads its weights from."""
+    if output is None:
+        output = os.path.join(tempfile.mkdtemp(prefix="seqc-"), "model.mlir")
+    options = {"kv_cache": kv_cache, "max_positions": max_positions,
+               "max_tokens_per_call": max_tokens_per_call}
+    _run_driver(["import", "gguf", os.fspath(path), "-o", os.fspath(output)] +
+                _flags(options))
+    return os.fspath(output), os.fspath(path)
+
+
+def _is_gguf(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == b"GGUF"
+    except OSError:
+        return False
+
+
 def compile(source, output=None, *, weights=None, tokenizer=None, threads=0,
             weights_format=None, kv_cache=None, max_positions=None,
             max_tokens_per_call=None, **compile_options):
     """Compiles `source` and loads it as a Model.
 
     `source` is a Hugging Face folder (imported first, with the import
-    options weights_format, kv_cache, max_positions, max_tokens_per_call)
-    or a .mlir file (then `weights` names its weights). Other keyword
+    options weights_format, kv_cache, max_positions, max_tokens_per_call),
+    a GGUF file (likewise; its own tokenizer and chat template come with
+    it), or a .mlir file (then `weights` names its weights). Other keyword
     options go to the compiler as flags (target="cuda", mcpu="native",
     parallel=False, ...). The shared library goes to `output`, or next to
     the imported .mlir.
@@ -100,6 +124,12 @@ def compile(source, output=None, *, weights=None, tokenizer=None, threads=0,
             max_positions=max_positions, max_tokens_per_call=max_tokens_per_call)
         weights = weights or imported_weights
         if tokenizer is None and os.path.exists(os.path.join(source, "tokenizer.json")):
+            tokenizer = source
+    elif _is_gguf(source):
+        mlir, weights = import_gguf(
+            source, kv_cache=kv_cache, max_positions=max_positions,
+            max_tokens_per_call=max_tokens_per_call)
+        if tokenizer is None:
             tokenizer = source
     else:
         mlir = source
@@ -151,12 +181,16 @@ class Model:
         if tokenizer is None and os.path.isdir(os.fspath(weights)) and \
                 os.path.exists(os.path.join(os.fspath(weights), "tokenizer.json")):
             tokenizer = weights
+        if tokenizer is None and _is_gguf(self.weights):
+            tokenizer = self.weights  # a GGUF file holds its tokenizer
         self.tokenizer = Tokenizer(os.fspath(tokenizer)) if tokenizer else None
-        # The chat template sits beside tokenizer.json (read when first used).
+        # The chat template sits beside tokenizer.json, or in the GGUF file
+        # (read when first used).
         self._chat_folder = None
         if tokenizer:
             path = os.fspath(tokenizer)
-            self._chat_folder = path if os.path.isdir(path) else os.path.dirname(path) or "."
+            self._chat_folder = (path if os.path.isdir(path) or _is_gguf(path)
+                                 else os.path.dirname(path) or ".")
         self._chat_template = None
 
     def apply_chat_template(self, messages, add_generation_prompt=True):

@@ -97,6 +97,24 @@ def test_chat_equals_transformers(tmp_path):
     assert "".join(model.generate(messages, max_new_tokens=8)) == expected
 
 
+def test_gguf_file_brings_its_tokenizer_and_template(tmp_path):
+    # A GGUF file (tools/goldens/make_gguf_goldens.py): compile() imports it,
+    # and the model reads its weights, tokenizer and chat template from it.
+    folder = os.path.join(ROOT, "test", "Frontends", "gguf", "goldens", "llama_chat")
+    model = seqc.compile(os.path.join(folder, "model.gguf"), output=str(tmp_path / "g.so"))
+    with open(os.path.join(folder, "prompt.txt"), encoding="utf-8") as f:
+        user = f.read()
+    with open(os.path.join(folder, "system.txt"), encoding="utf-8") as f:
+        system = f.read()
+    messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    # llama.cpp's ids for the rendered conversation.
+    expected_ids = np.load(os.path.join(folder, "prompt.npy")).tolist()
+    assert model.tokenizer.encode(model.apply_chat_template(messages), False) == expected_ids
+    with open(os.path.join(folder, "expected_text.txt"), encoding="utf-8") as f:
+        expected = f.read()[:-1]
+    assert "".join(model.generate(messages, max_new_tokens=8)) == expected
+
+
 def test_quantized_import_runs_with_its_weights(tmp_path):
     mlir, weights = seqc.import_hf(TEXT, str(tmp_path / "q8.mlir"), weights_format="q8_0")
     assert weights == str(tmp_path / "q8.q8_0.safetensors") and os.path.exists(weights)

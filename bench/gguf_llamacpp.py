@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""seqc against llama.cpp on the same GGUF file.
+
+A Llama-shaped model (TinyLlama-1.1B layer shapes, random weights, 6 layers
+by default: bench/llama_e2e.py's) is converted to an f32 GGUF by llama.cpp's
+own converter and quantized by llama.cpp's own quantizer to each format
+(`llama_model_quantize`: the K-quant mixes as `llama-quantize` makes them,
+the plain formats `--pure`). Both sides then run that one file: seqc through
+`seqc import gguf` and `seq-run --weights FILE.gguf`, llama.cpp through
+llama-cpp-python. Each prefills the same prompt in one call and decodes
+greedily with the same threads; one JSON line per format: tokens/s and
+ratios (> 1: seqc faster), the file's bytes per token streamed over the
+triad bandwidth for each side's decode, seqc's peak resident memory and the
+file size.
+
+  python3 bench/gguf_llamacpp.py [--formats Q8_0,Q4_0,Q4_K_M,Q6_K,IQ4_XS] [--threads 2]
+"""
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+WORK = os.path.join(ROOT, "build", "bench-llama")
+BIN = os.path.join(ROOT, "build", "bin")
+
+from llama_e2e import SHAPES, counts, make_model  # noqa: E402
+from llamacpp_peer import best, f32_gguf, seqc_run  # noqa: E402
+from measure import peak  # noqa: E402
+
+# Formats quantized --pure (every 2-D weight in that type).
+PURE = ("Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q6_K", "Q4_K_S", "IQ4_NL", "IQ4_XS")
+# llama.cpp runs in a child process: llama-cpp-python 0.3.36 crashes
+# (SIGSEGV) in its AMX/repacked-weight buffers on some formats on this
+# machine (bench/llamacpp_peer.py); those are measured again on its plain
+# CPU kernels, and the line says which ran.
+LLAMACPP_CHILD = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from llamacpp_peer import llamacpp_run
+prompt = json.loads(sys.argv[3])
+print(json.dumps(llamacpp_run(sys.argv[2], prompt, int(sys.argv[4]), int(sys.argv[5]),
+                              sys.argv[6] == "1")))
+"""
+
+
+def llamacpp(gguf_path, prompt, decode, threads):
+    """(prefill, decode) tokens/s and whether llama.cpp's extra weight
+    buffers ran."""
+    for extra in (True, False):
+        done = subprocess.run([sys.executable, "-c", LLAMACPP_CHILD,
+                               os.path.join(ROOT, "bench"), gguf_path, json.dumps(prompt),
+                               str(decode), str(threads), "1" if extra else "0"],
+                              capture_output=True, text=True)
+        if done.returncode == 0:
+            return tuple(json.loads(done.stdout.strip().splitlines()[-1])), extra
+    sys.exit(f"llama.cpp failed on {gguf_path}:\n{done.stderr[-2000:]}")
+
+
+def quantize(source, out, ftype):
+    import llama_cpp
+    if os.path.exists(out):
+        return out
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype = getattr(llama_cpp, "LLAMA_FTYPE_MOSTLY_" + ftype)
+    params.pure = ftype in PURE
+    params.nthread = os.cpu_count() or 1
+    if llama_cpp.llama_model_quantize(source.encode(), out.encode(), params) != 0:
+        sys.exit(f"llama_model_quantize failed for {ftype}")
+    return out
+
+
+def tensor_bytes(gguf_path, names=None):
+    """Bytes of the file's 2-D tensors (what decode streams per token), and
+    the share of each type among them."""
+    import gguf
+    reader = gguf.GGUFReader(gguf_path)
+    total, by_type = 0, {}
+    for t in reader.tensors:
+        if len(t.shape) < 2:
+            continue
+        total += int(t.n_bytes)
+        by_type[t.tensor_type.name] = by_type.get(t.tensor_type.name, 0) + int(t.n_bytes)
+    return total, {k: round(v / total, 3) for k, v in sorted(by_type.items())}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--formats", default="Q8_0,Q4_0,Q4_K_M,Q6_K,IQ4_XS")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--prompt", type=int, default=256)
+    p.add_argument("--decode", type=int, default=32)
+    p.add_argument("--layers", type=int, default=6)
+    p.add_argument("--shape", choices=sorted(SHAPES), default="tinyllama")
+    p.add_argument("--repeat", type=int, default=2)
+    a = p.parse_args()
+    os.makedirs(WORK, exist_ok=True)
+    limits = peak(a.threads)
+    print(json.dumps(limits), flush=True)
+    name = f"{a.shape}-{a.layers}l"
+    folder = os.path.join(WORK, name)
+    make_model(a.shape, a.layers, folder)
+    source = f32_gguf(folder, os.path.join(WORK, f"{name}-f32.gguf"), WORK, vocab=False)
+    random.seed(0)
+    prompt = [random.randrange(SHAPES[a.shape]["vocab_size"]) for _ in range(a.prompt)]
+    macs, _ = counts(a.shape, a.layers, a.prompt)
+    for fmt in a.formats.split(","):
+        gguf_path = quantize(source, os.path.join(WORK, f"{name}-{fmt}.gguf"), fmt)
+        mlir = os.path.join(WORK, f"{name}-gguf-{fmt}.mlir")
+        so = mlir[:-5] + ".so"
+        subprocess.run([os.path.join(BIN, "seqc"), "import", "gguf", gguf_path, "-o", mlir,
+                        "--max-positions", str(a.prompt + a.decode + 8)], check=True)
+        subprocess.run([os.path.join(BIN, "seqc"), mlir, "-o", so], check=True)
+        rss = []
+        seqc = best([seqc_run(so, gguf_path, prompt, a.decode, a.threads, rss)
+                     for _ in range(a.repeat)])
+        runs = [llamacpp(gguf_path, prompt, a.decode, a.threads) for _ in range(a.repeat)]
+        llama = best([r[0] for r in runs])
+        extra = all(r[1] for r in runs)
+        streamed, mix = tensor_bytes(gguf_path)
+        gflops = lambda tok_s: 2 * macs * tok_s / 1e9
+        gbs = lambda tok_s: streamed * tok_s / 1e9
+        print(json.dumps({
+            "bench": "gguf", "format": fmt, "types": mix,
+            "model": f"{a.shape} shapes, {a.layers} layers, random",
+            "threads": a.threads, "prompt": a.prompt, "decode": a.decode,
+            "seqc_prefill_tok_s": round(seqc[0], 1),
+            "llamacpp_prefill_tok_s": round(llama[0], 1),
+            "prefill_ratio_seqc_over_llamacpp": round(seqc[0] / llama[0], 2),
+            "seqc_prefill_fraction_of_peak": round(gflops(seqc[0]) / limits["fma_gflops"], 3),
+            "seqc_decode_tok_s": round(seqc[1], 1),
+            "llamacpp_decode_tok_s": round(llama[1], 1),
+            "decode_ratio_seqc_over_llamacpp": round(seqc[1] / llama[1], 2),
+            "file_bytes_per_token_over_triad_seqc": round(gbs(seqc[1]) / limits["triad_gbs"], 3),
+            "file_bytes_per_token_over_triad_llamacpp":
+                round(gbs(llama[1]) / limits["triad_gbs"], 3),
+            "llamacpp_extra_bufts": extra,
+            "seqc_peak_rss_mb": round(max(rss) / 2**20),
+            "file_mb": round(os.path.getsize(gguf_path) / 2**20)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
