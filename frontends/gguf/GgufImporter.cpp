@@ -12,6 +12,7 @@
 #include "frontends/gguf/GgufImporter.h"
 
 #include "frontends/hf/HfConfig.h"
+#include "frontends/hf/ModelEmitter.h"
 
 #include "Gguf.h"
 #include "GgufCheckpoint.h"
@@ -20,6 +21,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/JSON.h"
 
+#include <cmath>
 #include <set>
 
 using namespace mlir;
@@ -260,13 +262,36 @@ OwningOpRef<ModuleOp> importGguf(MLIRContext *context, const std::string &path,
   metadata.integer("split.no", 0, 0);
   metadata.integer("split.tensors.count", 0, 0);
   metadata.find("general.alignment"); // read by the file reader
-  if (weights->find("rope_freqs.weight")) {
-    error = path + ": tensor 'rope_freqs.weight' holds per-frequency rotary "
-                   "factors (Llama 3.1's scaling), which seqc does not read "
-                   "yet";
-    return nullptr;
+  // Llama 3.1's rotary scaling, evaluated by the converter into one divisor
+  // per rotated pair (llama.cpp's freq_factors).
+  std::vector<double> ropeFactors;
+  if (const seqrt::TensorInfo *freqs = weights->find("rope_freqs.weight")) {
+    std::vector<float> values(static_cast<size_t>(freqs->numel()));
+    if (arch != "llama" || freqs->shape.size() != 1 ||
+        !seqrt::readTensor(*freqs, seqrt::DType::F32, values.data())) {
+      error = path + ": tensor 'rope_freqs.weight' must be an f32 vector of "
+                     "a llama file";
+      return nullptr;
+    }
+    for (float v : values) {
+      if (!(v > 0) || !std::isfinite(v)) {
+        error = path + ": tensor 'rope_freqs.weight' holds a factor that is "
+                       "not positive and finite";
+        return nullptr;
+      }
+      ropeFactors.push_back(v);
+    }
   }
   llvm::json::Object root = llamaConfig(metadata, *architecture, *weights);
+  int64_t pairs = root.getInteger("head_dim").value_or(0) / 2;
+  if (!ropeFactors.empty() &&
+      static_cast<int64_t>(ropeFactors.size()) != pairs) {
+    error = path + ": tensor 'rope_freqs.weight' has " +
+            std::to_string(ropeFactors.size()) + " factors; the head size " +
+            std::to_string(2 * pairs) + " rotates " + std::to_string(pairs) +
+            " pairs";
+    return nullptr;
+  }
   metadata.checkAccounted({"general.", "tokenizer.", "quantize.imatrix."},
                           arch);
   if (!metadata.error().empty()) {
@@ -275,8 +300,14 @@ OwningOpRef<ModuleOp> importGguf(MLIRContext *context, const std::string &path,
   }
   hf::HfConfig config =
       hf::HfConfig::fromObject(std::move(root), path + " (metadata)");
-  OwningOpRef<ModuleOp> module = hf::importModel(
-      context, config, std::move(weights), path, options, error);
+  OwningOpRef<ModuleOp> module =
+      hf::importModel(context, config, std::move(weights), path, options, error,
+                      /*rewritten=*/nullptr, [&](hf::ModelEmitter &emitter) {
+                        if (ropeFactors.empty())
+                          return;
+                        emitter.setRopeFrequencyFactors(ropeFactors);
+                        emitter.markUsed("rope_freqs.weight");
+                      });
   if (!module)
     error = withGgufNames(error, arch);
   return module;

@@ -212,7 +212,8 @@ OwningOpRef<ModuleOp>
 importModel(MLIRContext *context, HfConfig &config,
             std::unique_ptr<seqrt::WeightStore> weights,
             const std::string &origin, const ImportOptions &options,
-            std::string &error, std::unique_ptr<RewrittenWeights> *rewritten) {
+            std::string &error, std::unique_ptr<RewrittenWeights> *rewritten,
+            const std::function<void(ModelEmitter &)> &configure) {
   std::string arch = config.architecture();
   const Family *family = findFamily(config, error);
   if (!family)
@@ -260,6 +261,8 @@ importModel(MLIRContext *context, HfConfig &config,
                       "); import it with --weights=auto (f32, bf16 or f16 "
                       "apply to its unpacked layers), not a block format");
   }
+  if (configure)
+    configure(emitter);
   Value logits = config.error().empty()
                      ? family->build(emitter, config, arch, maxPositions)
                      : Value();

@@ -16,6 +16,7 @@
 
 #include "llvm/ADT/StringRef.h"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -83,16 +84,20 @@ importHuggingFace(mlir::MLIRContext *context, const std::string &folder,
                   std::unique_ptr<RewrittenWeights> *rewritten = nullptr);
 
 class HfConfig;
+class ModelEmitter;
 
 /// The import after its inputs are read: `config` (config.json, or what
 /// another frontend derives from its file) and the checkpoint `weights`;
-/// `origin` names them in errors.
+/// `origin` names them in errors. `configure` (optional) adjusts the
+/// emitter before the model is built (what a frontend knows beyond the
+/// config).
 mlir::OwningOpRef<mlir::ModuleOp>
 importModel(mlir::MLIRContext *context, HfConfig &config,
             std::unique_ptr<seqrt::WeightStore> weights,
             const std::string &origin, const ImportOptions &options,
             std::string &error,
-            std::unique_ptr<RewrittenWeights> *rewritten = nullptr);
+            std::unique_ptr<RewrittenWeights> *rewritten = nullptr,
+            const std::function<void(ModelEmitter &)> &configure = nullptr);
 
 } // namespace seqc::hf
 

@@ -121,7 +121,10 @@ Value rope(ModelEmitter &e, Value x, Value positions, double theta,
       scaled ? b.getF64FloatAttr(s.factor) : FloatAttr(),
       llama3 ? b.getF64FloatAttr(s.low) : FloatAttr(),
       llama3 ? b.getF64FloatAttr(s.high) : FloatAttr(),
-      llama3 ? b.getI64IntegerAttr(s.original) : IntegerAttr());
+      llama3 ? b.getI64IntegerAttr(s.original) : IntegerAttr(),
+      e.ropeFrequencyFactors().empty()
+          ? DenseF64ArrayAttr()
+          : b.getDenseF64ArrayAttr(e.ropeFrequencyFactors()));
 }
 
 /// The sliding window of each layer (0: full causal attention).

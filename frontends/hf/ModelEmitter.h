@@ -125,6 +125,17 @@ public:
   /// maxTokensPerCall tokens per call (seq.max_tokens_per_call).
   mlir::Value appendToRing(mlir::Value cache, mlir::Value values);
   void setMaxTokensPerCall(int64_t tokens) { maxTokensPerCall = tokens; }
+  /// Per-pair divisors of the rotary frequencies (a GGUF file's rope_freqs:
+  /// Llama 3.1's scaling, evaluated); empty: none.
+  void setRopeFrequencyFactors(std::vector<double> factors) {
+    ropeFactors = std::move(factors);
+  }
+  const std::vector<double> &ropeFrequencyFactors() const {
+    return ropeFactors;
+  }
+  /// Records checkpoint tensor `name` as used though no weight reads it (one
+  /// the import read itself).
+  void markUsed(llvm::StringRef name) { usedWeights.insert(name.str()); }
   /// What linear() keeps its weights in.
   void setProjectionWeights(WeightFormat format) { projectionWeights = format; }
   /// A GPTQ/AWQ checkpoint: linear() reads `<prefix>.qweight`, `.qzeros`,
@@ -267,6 +278,7 @@ private:
   bool usesCache = false; ///< a KV cache bounds the session length
   bool usesRing = false;  ///< calls are limited to maxTokensPerCall tokens
   int64_t maxTokensPerCall = 512;
+  std::vector<double> ropeFactors;
   WeightFormat projectionWeights = WeightFormat::Auto;
   std::optional<PackedInt4Format> packedFormat;
   /// inOrder's gathers by input and order.

@@ -2,8 +2,9 @@
 //
 // A tiny Llama GGUF file built in the test (GgufBuilder.h, f32 tensors)
 // imports; each variation that changes what the model computes in a way
-// seqc does not implement — an unknown metadata key, experts, Llama 3.1's
-// rope_freqs, an unknown architecture, a missing or unused tensor, a
+// seqc does not implement — an unknown metadata key, experts, a rope_freqs
+// tensor of the wrong size, an unknown architecture, a missing or unused
+// tensor, a
 // --weights format — is refused with a message naming the key or tensor,
 // a non-zero exit and no output file.
 //
@@ -29,6 +30,7 @@ struct Options {
   bool dropFfnUp = false;
   std::vector<std::pair<std::string, uint32_t>> extraKeys;
   std::vector<std::string> extraTensors;
+  size_t ropeFreqs = 0; ///< a rope_freqs tensor of this many factors
 };
 
 std::string tinyLlama(const Options &o) {
@@ -71,6 +73,12 @@ std::string tinyLlama(const Options &o) {
   t("blk.0.ffn_down.weight", {64, 32});
   for (const std::string &name : o.extraTensors)
     t(name, {32});
+  if (o.ropeFreqs) {
+    std::vector<float> factors(o.ropeFreqs);
+    for (size_t i = 0; i < factors.size(); ++i)
+      factors[i] = 1.0f + static_cast<float>(i);
+    b.f32Tensor("rope_freqs.weight", {o.ropeFreqs}, factors);
+  }
   return b.build();
 }
 
@@ -121,10 +129,22 @@ TEST(GgufImportTest, RefusesExperts) {
   EXPECT_REFUSED(import(tinyLlama(o)), "mixture-of-experts");
 }
 
-TEST(GgufImportTest, RefusesRopeFreqs) {
+TEST(GgufImportTest, ReadsRopeFreqs) {
+  // Llama 3.1's scaling as the converter stores it: one factor per rotated
+  // pair (head size 16: 8), baked into seq.rope.
   Options o;
-  o.extraTensors = {"rope_freqs.weight"};
-  EXPECT_REFUSED(import(tinyLlama(o)), "rope_freqs");
+  o.ropeFreqs = 8;
+  auto [status, text] = import(tinyLlama(o));
+  ASSERT_EQ(status, 0) << text;
+  std::ifstream in(::testing::TempDir() + "/seqc-gguf-import/m.mlir");
+  std::stringstream mlir;
+  mlir << in.rdbuf();
+  EXPECT_NE(mlir.str().find("frequency_factors = array<f64: 1.0"),
+            std::string::npos);
+  o.ropeFreqs = 32;
+  EXPECT_REFUSED(import(tinyLlama(o)),
+                 "'rope_freqs.weight' has 32 factors; the head size 16 "
+                 "rotates 8 pairs");
 }
 
 TEST(GgufImportTest, RefusesUnknownArchitecture) {

@@ -389,6 +389,123 @@ def make_tokenizer(case, texts):
 CONVERT_WITH_PRE = VOCAB_CONVERT
 
 
+PERPLEXITY_CTX = 64
+
+
+def make_perplexity():
+    """llama_chat/perplexity.txt and its perplexity as llama-perplexity
+    measures it (chunks of PERPLEXITY_CTX tokens from llama.cpp's
+    tokenization with its BOS, each chunk's first token set to the BOS,
+    the negative log-likelihood of each chunk's second half), with the
+    logits of transformers' forward on the GGUF file (the reference) and of
+    llama.cpp on the same file (for the record)."""
+    import math
+
+    import llama_cpp
+    import numpy as np
+    import torch
+    import transformers
+
+    dest = os.path.join(OUT, "llama_chat")
+    gguf_path = os.path.join(dest, "model.gguf")
+    with open(os.path.join(ROOT, "test", "tokenizer", "corpus.jsonl"), encoding="utf-8") as f:
+        texts = [json.loads(line) for line in f][40:400:9]
+    text = "\n".join(texts)
+    with open(os.path.join(dest, "perplexity.txt"), "w", encoding="utf-8") as f:
+        f.write(text)
+    import llamacpp_peer
+    # Without its extra (AMX) weight buffers, which crash on Q8_0 here.
+    llm = llamacpp_peer.open_llamacpp(gguf_path, 1, 256, PERPLEXITY_CTX,
+                                      extra_bufts=False, logits_all=True)
+    tokens = llm.tokenize(text.encode("utf-8"), add_bos=True, special=True)
+    bos = llm.token_bos()
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copy(gguf_path, os.path.join(tmp, "model.gguf"))
+        model = transformers.LlamaForCausalLM.from_pretrained(
+            tmp, gguf_file="model.gguf", dtype=torch.float32, attn_implementation="eager",
+            vocab_size=1200)
+    model.eval()
+
+    def ppl(logits_of):
+        nll, count = 0.0, 0
+        for c in range(len(tokens) // PERPLEXITY_CTX):
+            chunk = tokens[c * PERPLEXITY_CTX:(c + 1) * PERPLEXITY_CTX]
+            chunk[0] = bos
+            logp = torch.log_softmax(torch.tensor(logits_of(chunk), dtype=torch.float64), -1)
+            for j in range(PERPLEXITY_CTX // 2, PERPLEXITY_CTX - 1):
+                nll -= float(logp[j, chunk[j + 1]])
+                count += 1
+        return math.exp(nll / count), count
+
+    def transformers_logits(chunk):
+        with torch.no_grad():
+            return model(input_ids=torch.tensor([chunk]), use_cache=False).logits[0].numpy()
+
+    def llamacpp_logits(chunk):
+        llm.reset()
+        llm.eval(chunk)
+        return np.array(llm.scores[:len(chunk)])
+
+    reference, count = ppl(transformers_logits)
+    peer, _ = ppl(llamacpp_logits)
+    info_path = os.path.join(dest, "case.json")
+    with open(info_path) as f:
+        info = json.load(f)
+    info["perplexity"] = {"notes": [make_perplexity.__doc__], "ctx": PERPLEXITY_CTX,
+                          "tokens": len(tokens), "scored": count,
+                          "transformers": reference, "llama_cpp": peer}
+    with open(info_path, "w") as f:
+        json.dump(info, f, indent=1)
+        f.write("\n")
+    with open(os.path.join(dest, "perplexity_expected.txt"), "w") as f:
+        f.write(f"{reference:.6f}\n")
+    print(f"perplexity: {len(tokens)} tokens, transformers {reference:.6f}, llama.cpp {peer:.6f}")
+
+
+def make_rope_freqs():
+    """llama3_rope_freqs: test/Frontends/hf/goldens/llama_tied_rope_llama3
+    (Llama 3.1's rotary scaling) converted to an f32 GGUF by llama.cpp's
+    converter, which evaluates the scaling into a rope_freqs tensor. The
+    reference is transformers' cache-free full forward on the Hugging Face
+    folder itself: transformers' GGUF loader does not read rope_freqs."""
+    import subprocess
+
+    import llamacpp_peer
+    import numpy as np
+    import torch
+    import transformers
+
+    src = os.path.join(ROOT, "test", "Frontends", "hf", "goldens", "llama_tied_rope_llama3")
+    dest = os.path.join(OUT, "llama3_rope_freqs")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "model.gguf")
+        done = subprocess.run([sys.executable, "-c", llamacpp_peer.NO_VOCAB_CONVERT,
+                               llamacpp_peer.converter(WORK), src, "--outtype", "f32",
+                               "--outfile", out], capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.exit(f"llama3_rope_freqs: converter failed:\n{done.stderr[-3000:]}")
+        types = tensor_types(out)
+        assert "rope_freqs.weight" in types, types
+        if os.path.exists(dest):
+            shutil.rmtree(dest)
+        os.makedirs(dest)
+        shutil.copy(out, os.path.join(dest, "model.gguf"))
+    model = transformers.LlamaForCausalLM.from_pretrained(src, dtype=torch.float32,
+                                                          attn_implementation="eager")
+    model.eval()
+    prompt = np.load(os.path.join(src, "prompt.npy")).tolist()
+    prefill, tokens, logits, margin = full_forward_greedy(model, prompt)
+    np.save(os.path.join(dest, "prompt.npy"), np.array(prompt, dtype=np.int64))
+    np.save(os.path.join(dest, "prefill_logits.npy"), prefill.numpy().astype(np.float32))
+    np.save(os.path.join(dest, "decode_tokens.npy"), np.array(tokens, dtype=np.int64))
+    np.save(os.path.join(dest, "decode_logits.npy"), logits.numpy().astype(np.float32))
+    with open(os.path.join(dest, "case.json"), "w") as f:
+        json.dump({"architecture": "LlamaForCausalLM", "notes": [make_rope_freqs.__doc__],
+                   "min_top1_margin": margin, "tensor_types": types}, f, indent=1)
+        f.write("\n")
+    print(f"llama3_rope_freqs: margin {margin:.3f}")
+
+
 def make_chat():
     """llama_chat: test/Frontends/hf/goldens/llama_chat (a tiny Llama with
     test/tokenizer/llama3's tokenizer and a chat template) converted whole by
@@ -489,6 +606,10 @@ def main():
             run_case(case)
     if not args.only or args.only == "llama_chat":
         make_chat()
+    if not args.only or args.only in ("llama_chat", "perplexity"):
+        make_perplexity()
+    if not args.only or args.only == "llama3_rope_freqs":
+        make_rope_freqs()
 
 
 if __name__ == "__main__":

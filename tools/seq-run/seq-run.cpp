@@ -26,6 +26,7 @@
 #include <fstream>
 #include <iterator>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -96,6 +97,15 @@ const char *kUsage =
     "  --compare-weights P   REF.so's weights (default: --weights)\n"
     "  --max-kl X            with --compare-to: exit 1 when the mean KL\n"
     "                        exceeds X\n"
+    "  --logits-out FILE     instead of generating, write the logits of every\n"
+    "                        prompt position (teacher-forced) as a float32\n"
+    "                        .npy [tokens, vocab]\n"
+    "  --perplexity FILE     perplexity of the text in FILE as\n"
+    "                        llama-perplexity measures it: chunks of --ctx\n"
+    "                        tokens (each starting with the BOS, if the\n"
+    "                        tokenizer adds one), scored on their second half\n"
+    "  --ctx N               --perplexity's chunk size (default 512; the\n"
+    "                        model's --max-positions must hold it)\n"
     "  --help                this text\n";
 
 int fail(const char *what) {
@@ -436,6 +446,74 @@ int chatText(std::string path, const char *system, std::string &text) {
   return 0;
 }
 
+/// --perplexity: llama-perplexity's measure. The text's tokens in chunks
+/// of `ctx` (the first of each set to the BOS, when the tokenizer adds
+/// one), each run from an empty session; the negative log-likelihood of
+/// the second half of each chunk's tokens given what precedes them.
+/// Prints the running perplexity after each chunk, then the estimate with
+/// its standard error.
+int perplexity(const char *modelPath, const char *weights, long threads,
+               const std::vector<int32_t> &tokens, int32_t bos, long ctx) {
+  size_t n = static_cast<size_t>(ctx);
+  size_t chunks = tokens.size() / n;
+  if (chunks == 0) {
+    std::fprintf(stderr,
+                 "seq-run: error: --perplexity: the text has %zu tokens, "
+                 "fewer than one chunk of --ctx %zu\n",
+                 tokens.size(), n);
+    return 1;
+  }
+  seq_model_options options;
+  seq_model_options_init(&options);
+  options.num_threads = static_cast<int32_t>(threads);
+  seq_model *model = nullptr;
+  if (seq_status s = seq_model_open(modelPath, weights, &options, &model))
+    return failStatus("opening the model", s);
+  seq_session *session = nullptr;
+  if (seq_status s = seq_session_create(model, nullptr, &session)) {
+    seq_model_close(model);
+    return failStatus("creating a session", s);
+  }
+  std::printf("perplexity: %zu chunks of %zu tokens (%zu tokens in all)\n",
+              chunks, n, tokens.size());
+  double nll = 0, nll2 = 0;
+  size_t count = 0, first = n / 2;
+  int rc = 0;
+  for (size_t c = 0; c < chunks && rc == 0; ++c) {
+    std::vector<int32_t> chunk(tokens.begin() + c * n,
+                               tokens.begin() + (c + 1) * n);
+    if (bos >= 0)
+      chunk[0] = bos;
+    seq_session_reset(session);
+    if (seq_status s = seq_prefill(session, chunk.data(), n, nullptr)) {
+      rc = failStatus("--perplexity", s);
+      break;
+    }
+    const float *all;
+    size_t rows, vocab;
+    seq_session_logits(session, &all, &rows, &vocab);
+    for (size_t j = first; j + 1 < n; ++j) {
+      std::vector<double> logp = logSoftmax(all + j * vocab, vocab);
+      double v = -logp[static_cast<size_t>(chunk[j + 1])];
+      nll += v;
+      nll2 += v * v;
+      ++count;
+    }
+    std::printf("[%zu]%.4f,", c + 1, std::exp(nll / count));
+    std::fflush(stdout);
+  }
+  seq_session_destroy(session);
+  seq_model_close(model);
+  if (rc)
+    return rc;
+  double mean = nll / count, ppl = std::exp(mean);
+  double variance = nll2 / count - mean * mean;
+  double error =
+      count > 1 && variance > 0 ? std::sqrt(variance / (count - 1)) * ppl : 0;
+  std::printf("\nFinal estimate: PPL = %.4f +/- %.5f\n", ppl, error);
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -454,6 +532,8 @@ int main(int argc, char **argv) {
   seq_sampler_options_init(&sampling);
   bool stats = false;
   bool checkWeights = false;
+  const char *logitsOut = nullptr, *perplexityFile = nullptr;
+  long ctx = 512;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](const char *name) -> const char * {
@@ -537,6 +617,16 @@ int main(int argc, char **argv) {
         return fail("--max-kl expects a number >= 0");
     } else if (a == "--check-weights") {
       checkWeights = true;
+    } else if (a == "--logits-out") {
+      logitsOut = value("--logits-out");
+    } else if (a == "--perplexity") {
+      perplexityFile = value("--perplexity");
+    } else if (a == "--ctx") {
+      char *end = nullptr;
+      const char *v = value("--ctx");
+      ctx = std::strtol(v, &end, 10);
+      if (*end != '\0' || ctx < 2 || ctx > INT32_MAX)
+        return fail("--ctx expects a whole number >= 2");
     } else if (!a.empty() && a[0] == '-') {
       std::fprintf(stderr, "seq-run: error: unknown option '%s'\n%s", a.c_str(),
                    kUsage);
@@ -552,6 +642,27 @@ int main(int argc, char **argv) {
   // A text prompt (or --tokenizer) brings a tokenizer: the generated text
   // is printed, streamed.
   Tokenizer tokenizer;
+  if (perplexityFile) {
+    if (promptText || !prompt.empty() || compareTo || logitsOut || chat)
+      return fail("--perplexity takes its text from the file: no prompt, "
+                  "--chat, --compare-to or --logits-out with it");
+    if (!modelPath || !weights)
+      return fail("--perplexity needs MODEL.so and --weights");
+    if (int rc = tokenizer.open(tokenizerPath ? tokenizerPath : weights,
+                                tokenizerPath != nullptr))
+      return rc;
+    std::ifstream in(perplexityFile, std::ios::binary);
+    if (!in)
+      return fail("--perplexity: cannot read the text file");
+    std::stringstream text;
+    text << in.rdbuf();
+    std::vector<int32_t> tokens, bos;
+    if (tokenizer.encode(text.str(), true, tokens) ||
+        tokenizer.encode("", true, bos))
+      return 1;
+    return perplexity(modelPath, weights, threads, tokens,
+                      bos.size() == 1 ? bos[0] : -1, ctx);
+  }
   if (promptText || tokenizerPath) {
     if (!weights && !tokenizerPath)
       return fail("--prompt needs --tokenizer or a --weights folder");
@@ -592,6 +703,19 @@ int main(int argc, char **argv) {
     return compareModels(modelPath, weights, compareTo,
                          compareWeights ? compareWeights : weights, threads,
                          prefillChunk, prompt, maxKl);
+  if (logitsOut) {
+    // Teacher-forced: every prompt position's logits, nothing generated.
+    std::vector<float> logits;
+    size_t vocab = 0;
+    if (int rc = promptLogits(modelPath, weights, threads, prefillChunk, prompt,
+                              logits, vocab))
+      return rc;
+    if (!writeNpy(logitsOut, logits, logits.size() / vocab, vocab))
+      return fail("--logits-out: cannot write the file");
+    std::printf("wrote the logits of %zu positions x %zu to %s\n",
+                logits.size() / vocab, vocab, logitsOut);
+    return 0;
+  }
 
   seq_model_options options;
   seq_model_options_init(&options);

@@ -8,6 +8,8 @@
 #include "dialects/seq/IR/SeqOps.h"
 #include "dialects/seq/IR/VerifyUtils.h"
 
+#include <cmath>
+
 #include "llvm/Support/JSON.h"
 
 using namespace mlir;
@@ -314,6 +316,18 @@ LogicalResult RopeOp::verify() {
       failed(check(getOriginalMaxPositions().has_value(), needsLlama3,
                    "original_max_positions")))
     return failure();
+  if (std::optional<ArrayRef<double>> factors = getFrequencyFactors()) {
+    if (!ShapedType::isDynamic(rotaryDim) &&
+        static_cast<int64_t>(factors->size()) != rotaryDim / 2)
+      return emitOpError("expected ")
+             << rotaryDim / 2
+             << " frequency_factors (one per rotated pair), got "
+             << factors->size();
+    for (double f : *factors)
+      if (!(f > 0.0) || !std::isfinite(f))
+        return emitOpError("expected positive finite frequency_factors, got ")
+               << formatFloat(f);
+  }
   auto value = [](std::optional<APFloat> attr) {
     return attr->convertToDouble();
   };

@@ -231,6 +231,10 @@ def Seq_RopeOp : Seq_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> {
     rescaled as `scaling` says (`linear`: divided by `scaling_factor`;
     `llama3`: Llama 3.1's piecewise rule with `scaling_factor`,
     `low_freq_factor`, `high_freq_factor`, `original_max_positions`).
+    With `frequency_factors` (one positive number per rotated pair, as
+    llama.cpp's `rope_freqs` tensor holds them), each `inv_freq[i]` is then
+    divided by `frequency_factors[i]`: Llama 3.1's scaling as GGUF files
+    store it, already evaluated.
     `positions` is `[batch, seq]` or `[seq]` of integer positions.
     Only the first `rotary_dim` channels rotate (default: all); the rest pass
     through. Pairs are `(i, i + rotary_dim/2)` (GPT-NeoX/Llama "rotate half")
@@ -255,7 +259,8 @@ def Seq_RopeOp : Seq_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> {
                        OptionalAttr<F64Attr>:$scaling_factor,
                        OptionalAttr<F64Attr>:$low_freq_factor,
                        OptionalAttr<F64Attr>:$high_freq_factor,
-                       OptionalAttr<I64Attr>:$original_max_positions);
+                       OptionalAttr<I64Attr>:$original_max_positions,
+                       OptionalAttr<DenseF64ArrayAttr>:$frequency_factors);
   let results = (outs Seq_FloatTensorOfRank<[4]>:$result);
   let assemblyFormat = [{
     $input `,` $positions (`scaling` $scaling^)? attr-dict `:` type($input)

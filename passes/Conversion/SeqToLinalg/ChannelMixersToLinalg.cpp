@@ -546,6 +546,8 @@ static SmallVector<float> ropeInverseFrequencies(seq::RopeOp op,
       break;
     }
     }
+    if (std::optional<ArrayRef<double>> factors = op.getFrequencyFactors())
+      inv /= (*factors)[i];
     result.push_back(static_cast<float>(inv));
   }
   return result;

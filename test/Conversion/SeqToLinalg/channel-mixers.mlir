@@ -65,6 +65,17 @@ func.func @rope(%q: tensor<1x?x2x4xf32>, %p: tensor<?xi64>) -> tensor<1x?x2x4xf3
 
 // -----
 
+// Tests that frequency_factors divide the inverse frequencies (a GGUF
+// file's rope_freqs: 1 / 2 and 0.01 / 8).
+// CHECK-LABEL: func.func @rope_frequency_factors
+// CHECK: arith.constant dense<[5.000000e-01, 1.250000e-03]> : tensor<2xf32>
+func.func @rope_frequency_factors(%q: tensor<1x?x2x4xf32>, %p: tensor<?xi64>) -> tensor<1x?x2x4xf32> {
+  %0 = seq.rope %q, %p {frequency_factors = array<f64: 2.0, 8.0>} : tensor<1x?x2x4xf32>, tensor<?xi64>
+  return %0 : tensor<1x?x2x4xf32>
+}
+
+// -----
+
 // Tests that MoE loops over experts with a dense contraction per expert.
 // CHECK-LABEL: func.func @moe
 // CHECK: scf.for %{{.+}} = %c0 to %c4 step %c1 iter_args

@@ -372,6 +372,22 @@ func.func @rope_theta(%q: tensor<1x?x4x16xf32>, %p: tensor<?xi64>) {
 
 // -----
 
+func.func @rope_frequency_factors_count(%q: tensor<1x?x4x16xf32>, %p: tensor<?xi64>) {
+  // expected-error @+1 {{expected 8 frequency_factors (one per rotated pair), got 2}}
+  %0 = seq.rope %q, %p {frequency_factors = array<f64: 1.0, 2.0>} : tensor<1x?x4x16xf32>, tensor<?xi64>
+  return
+}
+
+// -----
+
+func.func @rope_frequency_factors_value(%q: tensor<1x?x4x4xf32>, %p: tensor<?xi64>) {
+  // expected-error @+1 {{expected positive finite frequency_factors, got 0}}
+  %0 = seq.rope %q, %p {frequency_factors = array<f64: 1.0, 0.0>} : tensor<1x?x4x4xf32>, tensor<?xi64>
+  return
+}
+
+// -----
+
 func.func @rope_rotary_dim_odd(%q: tensor<1x?x4x16xf32>, %p: tensor<?xi64>) {
   // expected-error @+1 {{expected rotary_dim to be positive and even, got 5}}
   %0 = seq.rope %q, %p {rotary_dim = 5 : i64} : tensor<1x?x4x16xf32>, tensor<?xi64>
