@@ -37,6 +37,10 @@ SHAPES = {
     "llama3-1b": dict(hidden_size=2048, intermediate_size=8192, num_attention_heads=32,
                       num_key_value_heads=8, vocab_size=128256, rope_theta=500000.0,
                       tie_word_embeddings=True),
+    # SmolLM2-135M's shapes (30 layers in the real model).
+    "smollm-135m": dict(hidden_size=576, intermediate_size=1536, num_attention_heads=9,
+                        num_key_value_heads=3, vocab_size=49152, rope_theta=100000.0,
+                        tie_word_embeddings=True),
 }
 
 
