@@ -116,13 +116,56 @@ private:
   std::string firstError;
 };
 
+struct Architecture;
+using ConfigReader = llvm::json::Object (*)(Metadata &, const Architecture &,
+                                            const seqrt::WeightStore &);
+
+/// The vocabulary size: the token embedding's rows, checked against
+/// `<arch>.vocab_size` when the file has it.
+int64_t vocabSize(Metadata &m, const std::string &p,
+                  const seqrt::TensorInfo *embedding) {
+  int64_t vocab = embedding && !embedding->shape.empty()
+                      ? embedding->shape[0]
+                      : m.integer(p + "vocab_size", std::nullopt);
+  if (m.integer(p + "vocab_size", vocab) != vocab)
+    m.fail(p + "vocab_size", "differs from the " + std::to_string(vocab) +
+                                 " rows of token_embd.weight");
+  return vocab;
+}
+
+/// The config.json of a GPT-2 file. llama.cpp runs GPT-2 with the tanh
+/// GELU (transformers' gelu_new) and 1/sqrt(head_dim) attention scaling.
+llvm::json::Object gpt2Config(Metadata &m, const Architecture &,
+                              const seqrt::WeightStore &weights) {
+  llvm::json::Object c;
+  c["architectures"] = llvm::json::Array{"GPT2LMHeadModel"};
+  c["model_type"] = "gpt2";
+  c["n_embd"] = m.integer("gpt2.embedding_length", std::nullopt);
+  c["n_layer"] = m.integer("gpt2.block_count", std::nullopt);
+  c["n_head"] = m.integer("gpt2.attention.head_count", std::nullopt);
+  c["n_positions"] = m.integer("gpt2.context_length", std::nullopt);
+  c["n_inner"] = m.integer("gpt2.feed_forward_length", std::nullopt);
+  c["layer_norm_epsilon"] =
+      m.number("gpt2.attention.layer_norm_epsilon", std::nullopt);
+  c["activation_function"] = "gelu_new";
+  c["vocab_size"] =
+      vocabSize(m, "gpt2.", weights.find("transformer.wte.weight"));
+  c["tie_word_embeddings"] = weights.find("lm_head.weight") == nullptr;
+  return c;
+}
+
+llvm::json::Object llamaConfig(Metadata &m, const Architecture &a,
+                               const seqrt::WeightStore &weights);
+
 /// What a GGUF architecture becomes.
 struct Architecture {
   const char *gguf, *transformers, *modelType;
+  ConfigReader config;
 };
-constexpr Architecture kArchitectures[] = {
-    {"llama", "LlamaForCausalLM", "llama"},
-    {"qwen2", "Qwen2ForCausalLM", "qwen2"},
+const Architecture kArchitectures[] = {
+    {"llama", "LlamaForCausalLM", "llama", llamaConfig},
+    {"qwen2", "Qwen2ForCausalLM", "qwen2", llamaConfig},
+    {"gpt2", "GPT2LMHeadModel", "gpt2", gpt2Config},
 };
 
 /// The config.json of a Llama-family file (llama.cpp's LLM_KV_* keys).
@@ -173,15 +216,7 @@ llvm::json::Object llamaConfig(Metadata &m, const Architecture &a,
   }
   // Whether a file fine-tuned with scaling: informational in llama.cpp.
   m.find(p + "rope.scaling.finetuned");
-  const seqrt::TensorInfo *embedding =
-      weights.find("model.embed_tokens.weight");
-  int64_t vocab = embedding && !embedding->shape.empty()
-                      ? embedding->shape[0]
-                      : m.integer(p + "vocab_size", std::nullopt);
-  if (m.integer(p + "vocab_size", vocab) != vocab)
-    m.fail(p + "vocab_size", "differs from the " + std::to_string(vocab) +
-                                 " rows of token_embd.weight");
-  c["vocab_size"] = vocab;
+  c["vocab_size"] = vocabSize(m, p, weights.find("model.embed_tokens.weight"));
   c["tie_word_embeddings"] = weights.find("lm_head.weight") == nullptr;
   if (std::string(a.gguf) == "llama") {
     c["attention_bias"] =
@@ -282,7 +317,8 @@ OwningOpRef<ModuleOp> importGguf(MLIRContext *context, const std::string &path,
       ropeFactors.push_back(v);
     }
   }
-  llvm::json::Object root = llamaConfig(metadata, *architecture, *weights);
+  llvm::json::Object root =
+      architecture->config(metadata, *architecture, *weights);
   int64_t pairs = root.getInteger("head_dim").value_or(0) / 2;
   if (!ropeFactors.empty() &&
       static_cast<int64_t>(ropeFactors.size()) != pairs) {

@@ -349,7 +349,9 @@ ModelEmitter::storedQuantizedWeight(StringRef name, ArrayRef<int64_t> shape) {
 ModelEmitter::QuantizedWeight
 ModelEmitter::quantizedWeight(StringRef name, ArrayRef<int64_t> shape,
                               bool transposed) {
-  if (!transposed && storedQuantized(name))
+  // Blocks already in the checkpoint run along the inputs: [out, in]
+  // whatever the layout transformers stores floats in.
+  if (storedQuantized(name))
     return storedQuantizedWeight(name, shape);
   SmallVector<int64_t> stored(shape);
   if (transposed)

@@ -6,32 +6,111 @@
 
 #include <cstring>
 #include <optional>
+#include <string_view>
+#include <vector>
 
 namespace seqrt {
 
 namespace {
 
-/// llama.cpp's names of one decoder layer's tensors (llm_tensor names,
-/// without the `blk.N.` prefix and the `.weight`/`.bias` suffix) and the
-/// transformers names of the Llama family's.
-struct LayerName {
+/// llama.cpp's names of a model's tensors (llm_tensor names, without the
+/// `.weight`/`.bias` suffix; a layer's without `blk.N.`) and transformers'
+/// names of the same, per architecture.
+struct TensorName {
   const char *gguf, *hf;
+  /// transformers stores the weight [in, out] (GPT-2's Conv1D), llama.cpp
+  /// [out, in]: float weights are seen transposed back.
+  bool transposed = false;
 };
-constexpr LayerName kLlamaLayer[] = {
-    {"attn_norm", "input_layernorm"},
-    {"attn_q", "self_attn.q_proj"},
-    {"attn_k", "self_attn.k_proj"},
-    {"attn_v", "self_attn.v_proj"},
-    {"attn_output", "self_attn.o_proj"},
-    {"ffn_norm", "post_attention_layernorm"},
-    {"ffn_gate", "mlp.gate_proj"},
-    {"ffn_up", "mlp.up_proj"},
-    {"ffn_down", "mlp.down_proj"},
+struct ArchitectureNames {
+  std::vector<const char *> architectures;
+  std::vector<TensorName> model;
+  const char *layerPrefix;
+  std::vector<TensorName> layer;
 };
 
-/// Architectures whose files name tensors like llama's.
-bool llamaNamed(const std::string &arch) {
-  return arch == "llama" || arch == "qwen2";
+const std::vector<ArchitectureNames> &architectureNames() {
+  static const std::vector<ArchitectureNames> kAll = {
+      {{"llama", "qwen2"},
+       {{"token_embd", "model.embed_tokens"},
+        {"output_norm", "model.norm"},
+        {"output", "lm_head"}},
+       "model.layers.",
+       {{"attn_norm", "input_layernorm"},
+        {"attn_q", "self_attn.q_proj"},
+        {"attn_k", "self_attn.k_proj"},
+        {"attn_v", "self_attn.v_proj"},
+        {"attn_output", "self_attn.o_proj"},
+        {"ffn_norm", "post_attention_layernorm"},
+        {"ffn_gate", "mlp.gate_proj"},
+        {"ffn_up", "mlp.up_proj"},
+        {"ffn_down", "mlp.down_proj"}}},
+      {{"gpt2"},
+       {{"token_embd", "transformer.wte"},
+        {"position_embd", "transformer.wpe"},
+        {"output_norm", "transformer.ln_f"},
+        {"output", "lm_head"}},
+       "transformer.h.",
+       {{"attn_norm", "ln_1"},
+        {"attn_qkv", "attn.c_attn", true},
+        {"attn_output", "attn.c_proj", true},
+        {"ffn_norm", "ln_2"},
+        {"ffn_up", "mlp.c_fc", true},
+        {"ffn_down", "mlp.c_proj", true}}},
+  };
+  return kAll;
+}
+
+const ArchitectureNames *namesOf(const std::string &arch) {
+  for (const ArchitectureNames &a : architectureNames())
+    for (const char *name : a.architectures)
+      if (arch == name)
+        return &a;
+  return nullptr;
+}
+
+/// `name` split into its stem and `.weight`/`.bias` suffix.
+bool splitSuffix(std::string_view name, std::string_view &stem,
+                 std::string_view &suffix) {
+  for (std::string_view s : {".weight", ".bias"})
+    if (name.size() > s.size() && name.substr(name.size() - s.size()) == s) {
+      stem = name.substr(0, name.size() - s.size());
+      suffix = s;
+      return true;
+    }
+  return false;
+}
+
+/// The entry GGUF tensor `name` maps through, its Hugging Face name.
+const TensorName *mapName(const std::string &arch, const std::string &name,
+                          std::string &hf) {
+  const ArchitectureNames *names = namesOf(arch);
+  std::string_view stem, suffix;
+  if (!names || !splitSuffix(name, stem, suffix))
+    return nullptr;
+  for (const TensorName &t : names->model)
+    if (stem == t.gguf) {
+      hf = std::string(t.hf) + std::string(suffix);
+      return &t;
+    }
+  if (stem.substr(0, 4) != "blk.")
+    return nullptr;
+  stem.remove_prefix(4);
+  size_t dot = stem.find('.');
+  if (dot == std::string_view::npos || dot == 0 || dot > 6)
+    return nullptr;
+  std::string_view layer = stem.substr(0, dot);
+  for (char c : layer)
+    if (c < '0' || c > '9')
+      return nullptr;
+  stem.remove_prefix(dot + 1);
+  for (const TensorName &t : names->layer)
+    if (stem == t.gguf) {
+      hf = names->layerPrefix + std::string(layer) + "." + t.hf +
+           std::string(suffix);
+      return &t;
+    }
+  return nullptr;
 }
 
 /// Whether the converter reordered the query/key rows (LlamaModel's
@@ -49,73 +128,36 @@ std::optional<int64_t> metadataInt(const gguf::File &file,
 } // namespace
 
 std::string huggingFaceName(const std::string &arch, const std::string &name) {
-  if (!llamaNamed(arch))
-    return "";
-  if (name == "token_embd.weight")
-    return "model.embed_tokens.weight";
-  if (name == "output_norm.weight")
-    return "model.norm.weight";
-  if (name == "output.weight")
-    return "lm_head.weight";
-  std::string_view rest = name;
-  if (rest.substr(0, 4) != "blk.")
-    return "";
-  rest.remove_prefix(4);
-  size_t dot = rest.find('.');
-  if (dot == std::string_view::npos || dot == 0 || dot > 6)
-    return "";
-  std::string_view layer = rest.substr(0, dot);
-  for (char c : layer)
-    if (c < '0' || c > '9')
-      return "";
-  rest.remove_prefix(dot + 1);
-  for (std::string_view suffix : {".weight", ".bias"}) {
-    if (rest.size() <= suffix.size() ||
-        rest.substr(rest.size() - suffix.size()) != suffix)
-      continue;
-    std::string_view base = rest.substr(0, rest.size() - suffix.size());
-    for (const LayerName &n : kLlamaLayer)
-      if (base == n.gguf)
-        return "model.layers." + std::string(layer) + "." + n.hf +
-               std::string(suffix);
-  }
-  return "";
+  std::string hf;
+  return mapName(arch, name, hf) ? hf : "";
 }
 
 std::string ggufTensorName(const std::string &arch, const std::string &name) {
-  if (!llamaNamed(arch))
-    return "";
+  const ArchitectureNames *names = namesOf(arch);
   std::string base = name;
   for (const char *part : {"_scale", "_offset"})
     if (base.size() > std::strlen(part) &&
         base.compare(base.size() - std::strlen(part), std::string::npos,
                      part) == 0)
       base.resize(base.size() - std::strlen(part));
-  if (base == "model.embed_tokens.weight")
-    return "token_embd.weight";
-  if (base == "model.norm.weight")
-    return "output_norm.weight";
-  if (base == "lm_head.weight")
-    return "output.weight";
-  std::string_view rest = base;
-  std::string_view prefix = "model.layers.";
-  if (rest.substr(0, prefix.size()) != prefix)
+  std::string_view stem, suffix;
+  if (!names || !splitSuffix(base, stem, suffix))
     return "";
-  rest.remove_prefix(prefix.size());
-  size_t dot = rest.find('.');
+  for (const TensorName &t : names->model)
+    if (stem == t.hf)
+      return std::string(t.gguf) + std::string(suffix);
+  std::string_view prefix = names->layerPrefix;
+  if (stem.substr(0, prefix.size()) != prefix)
+    return "";
+  stem.remove_prefix(prefix.size());
+  size_t dot = stem.find('.');
   if (dot == std::string_view::npos)
     return "";
-  std::string layer(rest.substr(0, dot));
-  rest.remove_prefix(dot + 1);
-  for (std::string_view suffix : {".weight", ".bias"}) {
-    if (rest.size() <= suffix.size() ||
-        rest.substr(rest.size() - suffix.size()) != suffix)
-      continue;
-    std::string_view hf = rest.substr(0, rest.size() - suffix.size());
-    for (const LayerName &n : kLlamaLayer)
-      if (hf == n.hf)
-        return "blk." + layer + "." + n.gguf + std::string(suffix);
-  }
+  std::string layer(stem.substr(0, dot));
+  stem.remove_prefix(dot + 1);
+  for (const TensorName &t : names->layer)
+    if (stem == t.hf)
+      return "blk." + layer + "." + t.gguf + std::string(suffix);
   return "";
 }
 
@@ -148,9 +190,14 @@ bool ggufCheckpointTensors(const gguf::File &file, std::vector<TensorInfo> &out,
   }
   for (const gguf::Tensor &t : file.tensors()) {
     const ggml::TypeInfo *type = ggml::typeInfo(t.type);
-    std::string name = huggingFaceName(arch, t.name);
-    if (name.empty())
+    std::string name;
+    const TensorName *mapped = mapName(arch, t.name, name);
+    if (!mapped)
       name = t.name;
+    // A float weight transformers stores [in, out] is seen that way.
+    bool transpose = mapped && mapped->transposed && t.shape.size() == 2 &&
+                     type->plain && t.name.size() > 7 &&
+                     t.name.compare(t.name.size() - 7, 7, ".weight") == 0;
     int64_t permuteHeads = 0;
     if (permuted) {
       auto endsWith = [&](std::string_view s) {
@@ -175,6 +222,7 @@ bool ggufCheckpointTensors(const gguf::File &file, std::vector<TensorInfo> &out,
       source->tensor = &t;
       source->part = part;
       source->permuteHeads = permuteHeads;
+      source->transpose = transpose;
       return source;
     };
     TensorInfo info;
@@ -184,7 +232,9 @@ bool ggufCheckpointTensors(const gguf::File &file, std::vector<TensorInfo> &out,
       info.dtype = *type->plain;
       info.shape = t.shape;
       info.size = static_cast<size_t>(t.bytes);
-      if (permuteHeads)
+      if (transpose)
+        std::swap(info.shape[0], info.shape[1]);
+      if (permuteHeads || transpose)
         info.derived = derived(GgufSource::Part::Elements);
       else
         info.data = t.data;
@@ -249,6 +299,15 @@ void readGgufTensor(const TensorInfo &info, void *dst) {
     return h * d + 2 * i + j;
   };
   auto *out = static_cast<uint8_t *>(dst);
+  if (source.transpose) {
+    // Plain elements of `size` bytes, [rows, cols] stored, [cols, rows] out.
+    size_t size = type->blockBytes;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c)
+        std::memcpy(out + (static_cast<size_t>(c) * rows + r) * size,
+                    t.data + (static_cast<size_t>(r) * cols + c) * size, size);
+    return;
+  }
   for (int64_t r = 0; r < rows; ++r) {
     const uint8_t *src = t.data + static_cast<size_t>(storedRow(r)) * rowBytes;
     uint8_t *to = out + static_cast<size_t>(r) * outRowBytes;

@@ -31,6 +31,9 @@ struct GgufSource {
   /// Rows (elements of a 1-D tensor) come in llama.cpp's rotary order over
   /// heads of rows / permuteHeads: undo it. 0: in order.
   int64_t permuteHeads = 0;
+  /// A plain 2-D tensor seen transposed (GPT-2's Conv1D weights, which
+  /// llama.cpp stores [out, in]).
+  bool transpose = false;
 };
 
 /// The name the import gives the scales (offsets) of block-quantized weight

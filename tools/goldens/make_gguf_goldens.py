@@ -42,6 +42,9 @@ LLAMA = dict(vocab_size=256, hidden_size=256, intermediate_size=256,
              max_position_embeddings=128, rms_norm_eps=1e-5, rope_theta=10000.0,
              tie_word_embeddings=False)
 
+GPT2 = dict(vocab_size=256, n_embd=256, n_layer=1, n_head=4, n_positions=128,
+            layer_norm_epsilon=1e-5)
+
 # name, transformers classes, config, llama.cpp ftype name, pure, seed
 CASES = [
     dict(name="llama_q8_0", config="LlamaConfig", cls="LlamaForCausalLM",
@@ -60,6 +63,8 @@ CASES = [
     dict(name="qwen2_q5_1", config="Qwen2Config", cls="Qwen2ForCausalLM",
          kwargs=dict(LLAMA, use_sliding_window=False), ftype="Q5_1", pure=True,
          seed=17),
+    dict(name="gpt2_q4_k_m", config="GPT2Config", cls="GPT2LMHeadModel",
+         kwargs=GPT2, ftype="Q4_K_M", pure=False, seed=20),
     dict(name="qwen2_q4_0_iq4_nl", config="Qwen2Config", cls="Qwen2ForCausalLM",
          kwargs=dict(LLAMA, use_sliding_window=False, num_key_value_heads=4),
          ftype="IQ4_NL", pure=True, seed=18),
@@ -76,6 +81,15 @@ def build_folder(case, folder):
     model = getattr(transformers, case["cls"])._from_config(config, dtype=torch.float32)
     randomize_weights(model, case["seed"] + 7)
     model.save_pretrained(folder, safe_serialization=True)
+    if case["cls"] == "GPT2LMHeadModel":
+        # llama.cpp's converter reads GPT-2's context length as n_ctx, which
+        # transformers 5 no longer writes.
+        path = os.path.join(folder, "config.json")
+        with open(path) as f:
+            saved = json.load(f)
+        saved["n_ctx"] = case["kwargs"]["n_positions"]
+        with open(path, "w") as f:
+            json.dump(saved, f)
 
 
 def make_gguf(case, folder, work):
@@ -141,8 +155,10 @@ def run_case(case):
             ref_dir, gguf_file="model.gguf", dtype=torch.float32,
             attn_implementation="eager",
             # transformers reads the vocabulary size from the tokenizer's
-            # tokens, which these files do not have.
-            vocab_size=case["kwargs"]["vocab_size"])
+            # tokens, which these files do not have, and GPT-2's context
+            # length into n_ctx, not the n_positions its model reads.
+            **{k: case["kwargs"][k] for k in ("vocab_size", "n_positions")
+               if k in case["kwargs"]})
         model.eval()
         vocab = case["kwargs"]["vocab_size"]
         rng = np.random.default_rng(case["seed"])

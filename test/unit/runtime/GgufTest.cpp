@@ -186,6 +186,35 @@ TEST(GgufCheckpointTest, HuggingFaceNamesAndRowOrder) {
   EXPECT_EQ(bf16ToF32(half[5]), q[5]);
 }
 
+TEST(GgufCheckpointTest, Gpt2FloatWeightsSeenAsConv1D) {
+  // llama.cpp stores GPT-2's Conv1D weights [out, in]; transformers' are
+  // [in, out]: float ones are seen transposed back, biases as they are.
+  std::vector<float> w(6);
+  for (size_t i = 0; i < w.size(); ++i)
+    w[i] = static_cast<float>(i); // [out 3, in 2] in the file
+  GgufBuilder b;
+  b.string("general.architecture", "gpt2")
+      .f32Tensor("blk.0.attn_qkv.weight", {2, 3}, w)
+      .f32Tensor("blk.0.attn_qkv.bias", {3}, {7, 8, 9})
+      .f32Tensor("position_embd.weight", {2, 3}, w);
+  std::unique_ptr<WeightStore> store;
+  ASSERT_EQ(openError(b.build(), &store), "");
+  const TensorInfo *qkv = store->find("transformer.h.0.attn.c_attn.weight");
+  ASSERT_TRUE(qkv);
+  EXPECT_EQ(qkv->shape, (std::vector<int64_t>{2, 3}));
+  std::vector<float> read(6);
+  ASSERT_TRUE(readTensor(*qkv, DType::F32, read.data()));
+  EXPECT_EQ(read, (std::vector<float>{0, 2, 4, 1, 3, 5}));
+  const TensorInfo *bias = store->find("transformer.h.0.attn.c_attn.bias");
+  ASSERT_TRUE(bias && !bias->derived);
+  // Position embeddings are [positions, hidden] on both sides.
+  const TensorInfo *wpe = store->find("transformer.wpe.weight");
+  ASSERT_TRUE(wpe && !wpe->derived);
+  EXPECT_EQ(wpe->shape, (std::vector<int64_t>{3, 2}));
+  EXPECT_EQ(ggufTensorName("gpt2", "transformer.h.0.mlp.c_fc.weight"),
+            "blk.0.ffn_up.weight");
+}
+
 TEST(GgufCheckpointTest, BlockTensorsAreValuesScalesOffsets) {
   // One Q4_1 row of 32: d = 0.5, m = -1, nibbles 0..15 twice.
   std::string block(20, '\0');
