@@ -154,6 +154,44 @@ llvm::json::Object gpt2Config(Metadata &m, const Architecture &,
   return c;
 }
 
+/// The config.json of a Mamba file. llama.cpp's Mamba has no context
+/// limit (context_length is informational) and no attention or MLP
+/// (feed_forward_length and head_count are 0); ssm.dt_b_c_rms (Falcon-
+/// Mamba's norms of dt, B and C) is not implemented for this architecture.
+llvm::json::Object mambaConfig(Metadata &m, const Architecture &,
+                               const seqrt::WeightStore &weights) {
+  llvm::json::Object c;
+  c["architectures"] = llvm::json::Array{"MambaForCausalLM"};
+  c["model_type"] = "mamba";
+  c["hidden_size"] = m.integer("mamba.embedding_length", std::nullopt);
+  c["num_hidden_layers"] = m.integer("mamba.block_count", std::nullopt);
+  c["intermediate_size"] = m.integer("mamba.ssm.inner_size", std::nullopt);
+  c["state_size"] = m.integer("mamba.ssm.state_size", std::nullopt);
+  c["conv_kernel"] = m.integer("mamba.ssm.conv_kernel", std::nullopt);
+  c["time_step_rank"] = m.integer("mamba.ssm.time_step_rank", std::nullopt);
+  c["layer_norm_epsilon"] =
+      m.number("mamba.attention.layer_norm_rms_epsilon", std::nullopt);
+  m.integer("mamba.context_length", 0, 0);
+  if (m.integer("mamba.feed_forward_length", 0, 0) != 0)
+    m.fail("mamba.feed_forward_length", "is not 0: Mamba has no MLP");
+  if (m.integer("mamba.attention.head_count", 0, 0) != 0)
+    m.fail("mamba.attention.head_count", "is not 0: Mamba has no attention");
+  if (const Value *rms = m.find("mamba.ssm.dt_b_c_rms"))
+    if (rms->type != ValueType::Bool || rms->integer)
+      m.fail("mamba.ssm.dt_b_c_rms",
+             "is not false (Falcon-Mamba's normalised dt, B and C are not "
+             "supported)");
+  c["hidden_act"] = "silu";
+  c["use_bias"] =
+      weights.find("backbone.layers.0.mixer.in_proj.bias") != nullptr;
+  c["use_conv_bias"] =
+      weights.find("backbone.layers.0.mixer.conv1d.bias") != nullptr;
+  c["vocab_size"] =
+      vocabSize(m, "mamba.", weights.find("backbone.embeddings.weight"));
+  c["tie_word_embeddings"] = weights.find("lm_head.weight") == nullptr;
+  return c;
+}
+
 llvm::json::Object llamaConfig(Metadata &m, const Architecture &a,
                                const seqrt::WeightStore &weights);
 
@@ -166,6 +204,7 @@ const Architecture kArchitectures[] = {
     {"llama", "LlamaForCausalLM", "llama", llamaConfig},
     {"qwen2", "Qwen2ForCausalLM", "qwen2", llamaConfig},
     {"gpt2", "GPT2LMHeadModel", "gpt2", gpt2Config},
+    {"mamba", "MambaForCausalLM", "mamba", mambaConfig},
 };
 
 /// The config.json of a Llama-family file (llama.cpp's LLM_KV_* keys).

@@ -4,6 +4,7 @@
 
 #include "GgmlBlocks.h"
 
+#include <cmath>
 #include <cstring>
 #include <optional>
 #include <string_view>
@@ -16,11 +17,22 @@ namespace {
 /// llama.cpp's names of a model's tensors (llm_tensor names, without the
 /// `.weight`/`.bias` suffix; a layer's without `blk.N.`) and transformers'
 /// names of the same, per architecture.
-struct TensorName {
-  const char *gguf, *hf;
+/// How a tensor's values differ between the two.
+enum class Conversion {
+  None,
   /// transformers stores the weight [in, out] (GPT-2's Conv1D), llama.cpp
   /// [out, in]: float weights are seen transposed back.
-  bool transposed = false;
+  Transposed,
+  /// llama.cpp stores Mamba's A = -exp(A_log): seen as A_log = log(-A).
+  NegatedLog,
+  /// llama.cpp squeezes Mamba's conv1d weight [d, 1, k] to [d, k].
+  UnitMiddleDim,
+};
+struct TensorName {
+  const char *gguf, *hf;
+  Conversion conversion = Conversion::None;
+  /// The names have no `.weight`/`.bias` suffix (Mamba's A and D).
+  bool bare = false;
 };
 struct ArchitectureNames {
   std::vector<const char *> architectures;
@@ -52,11 +64,24 @@ const std::vector<ArchitectureNames> &architectureNames() {
         {"output", "lm_head"}},
        "transformer.h.",
        {{"attn_norm", "ln_1"},
-        {"attn_qkv", "attn.c_attn", true},
-        {"attn_output", "attn.c_proj", true},
+        {"attn_qkv", "attn.c_attn", Conversion::Transposed},
+        {"attn_output", "attn.c_proj", Conversion::Transposed},
         {"ffn_norm", "ln_2"},
-        {"ffn_up", "mlp.c_fc", true},
-        {"ffn_down", "mlp.c_proj", true}}},
+        {"ffn_up", "mlp.c_fc", Conversion::Transposed},
+        {"ffn_down", "mlp.c_proj", Conversion::Transposed}}},
+      {{"mamba"},
+       {{"token_embd", "backbone.embeddings"},
+        {"output_norm", "backbone.norm_f"},
+        {"output", "lm_head"}},
+       "backbone.layers.",
+       {{"attn_norm", "norm"},
+        {"ssm_in", "mixer.in_proj"},
+        {"ssm_conv1d", "mixer.conv1d", Conversion::UnitMiddleDim},
+        {"ssm_x", "mixer.x_proj"},
+        {"ssm_dt", "mixer.dt_proj"},
+        {"ssm_a", "mixer.A_log", Conversion::NegatedLog, true},
+        {"ssm_d", "mixer.D", Conversion::None, true},
+        {"ssm_out", "mixer.out_proj"}}},
   };
   return kAll;
 }
@@ -86,10 +111,13 @@ const TensorName *mapName(const std::string &arch, const std::string &name,
                           std::string &hf) {
   const ArchitectureNames *names = namesOf(arch);
   std::string_view stem, suffix;
-  if (!names || !splitSuffix(name, stem, suffix))
+  if (!names)
     return nullptr;
+  bool bare = !splitSuffix(name, stem, suffix);
+  if (bare)
+    stem = name;
   for (const TensorName &t : names->model)
-    if (stem == t.gguf) {
+    if (stem == t.gguf && bare == t.bare) {
       hf = std::string(t.hf) + std::string(suffix);
       return &t;
     }
@@ -105,7 +133,7 @@ const TensorName *mapName(const std::string &arch, const std::string &name,
       return nullptr;
   stem.remove_prefix(dot + 1);
   for (const TensorName &t : names->layer)
-    if (stem == t.gguf) {
+    if (stem == t.gguf && bare == t.bare) {
       hf = names->layerPrefix + std::string(layer) + "." + t.hf +
            std::string(suffix);
       return &t;
@@ -141,10 +169,13 @@ std::string ggufTensorName(const std::string &arch, const std::string &name) {
                      part) == 0)
       base.resize(base.size() - std::strlen(part));
   std::string_view stem, suffix;
-  if (!names || !splitSuffix(base, stem, suffix))
+  if (!names)
     return "";
+  bool bare = !splitSuffix(base, stem, suffix);
+  if (bare)
+    stem = base;
   for (const TensorName &t : names->model)
-    if (stem == t.hf)
+    if (stem == t.hf && bare == t.bare)
       return std::string(t.gguf) + std::string(suffix);
   std::string_view prefix = names->layerPrefix;
   if (stem.substr(0, prefix.size()) != prefix)
@@ -156,7 +187,7 @@ std::string ggufTensorName(const std::string &arch, const std::string &name) {
   std::string layer(stem.substr(0, dot));
   stem.remove_prefix(dot + 1);
   for (const TensorName &t : names->layer)
-    if (stem == t.hf)
+    if (stem == t.hf && bare == t.bare)
       return "blk." + layer + "." + t.gguf + std::string(suffix);
   return "";
 }
@@ -194,10 +225,22 @@ bool ggufCheckpointTensors(const gguf::File &file, std::vector<TensorInfo> &out,
     const TensorName *mapped = mapName(arch, t.name, name);
     if (!mapped)
       name = t.name;
+    Conversion conversion = mapped ? mapped->conversion : Conversion::None;
+    bool isWeight = t.name.size() > 7 &&
+                    t.name.compare(t.name.size() - 7, 7, ".weight") == 0;
     // A float weight transformers stores [in, out] is seen that way.
-    bool transpose = mapped && mapped->transposed && t.shape.size() == 2 &&
-                     type->plain && t.name.size() > 7 &&
-                     t.name.compare(t.name.size() - 7, 7, ".weight") == 0;
+    bool transpose = conversion == Conversion::Transposed &&
+                     t.shape.size() == 2 && type->plain && isWeight;
+    bool badLog = conversion == Conversion::NegatedLog && t.type != 0;
+    bool badConv = conversion == Conversion::UnitMiddleDim && isWeight &&
+                   (!type->plain || t.shape.size() != 2);
+    if (badLog || badConv) {
+      error = file.path() + ": tensor '" + t.name + "' is " + type->name +
+              " of " + std::to_string(t.shape.size()) +
+              " dimensions; seqc reads it as llama.cpp writes it: " +
+              (badLog ? "F32" : "a 2-D float tensor");
+      return false;
+    }
     int64_t permuteHeads = 0;
     if (permuted) {
       auto endsWith = [&](std::string_view s) {
@@ -223,6 +266,7 @@ bool ggufCheckpointTensors(const gguf::File &file, std::vector<TensorInfo> &out,
       source->part = part;
       source->permuteHeads = permuteHeads;
       source->transpose = transpose;
+      source->negatedLog = conversion == Conversion::NegatedLog;
       return source;
     };
     TensorInfo info;
@@ -234,7 +278,9 @@ bool ggufCheckpointTensors(const gguf::File &file, std::vector<TensorInfo> &out,
       info.size = static_cast<size_t>(t.bytes);
       if (transpose)
         std::swap(info.shape[0], info.shape[1]);
-      if (permuteHeads || transpose)
+      if (conversion == Conversion::UnitMiddleDim && isWeight)
+        info.shape.insert(info.shape.begin() + 1, 1);
+      if (permuteHeads || transpose || conversion == Conversion::NegatedLog)
         info.derived = derived(GgufSource::Part::Elements);
       else
         info.data = t.data;
@@ -299,6 +345,16 @@ void readGgufTensor(const TensorInfo &info, void *dst) {
     return h * d + 2 * i + j;
   };
   auto *out = static_cast<uint8_t *>(dst);
+  if (source.negatedLog) {
+    // F32 (checked when the store opened): A_log = log(-A).
+    for (size_t i = 0; i < info.size / 4; ++i) {
+      float a;
+      std::memcpy(&a, t.data + 4 * i, 4);
+      float v = std::log(-a);
+      std::memcpy(out + 4 * i, &v, 4);
+    }
+    return;
+  }
   if (source.transpose) {
     // Plain elements of `size` bytes, [rows, cols] stored, [cols, rows] out.
     size_t size = type->blockBytes;

@@ -34,6 +34,8 @@ struct GgufSource {
   /// A plain 2-D tensor seen transposed (GPT-2's Conv1D weights, which
   /// llama.cpp stores [out, in]).
   bool transpose = false;
+  /// An F32 tensor seen as log(-x) (Mamba's A_log; llama.cpp stores A).
+  bool negatedLog = false;
 };
 
 /// The name the import gives the scales (offsets) of block-quantized weight
