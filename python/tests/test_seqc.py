@@ -81,38 +81,34 @@ def test_logits_equal_transformers_full_forward(llama):
     assert session.position == len(prompt) + len(tokens) - 1
 
 
-def test_chat_equals_transformers(tmp_path):
-    folder = os.path.join(GOLDENS, "llama_chat")
-    model = seqc.compile(folder, output=str(tmp_path / "chat.so"))
+def check_chat(model, folder):
+    """The golden conversation of `folder` (system.txt, prompt.txt) renders
+    and encodes to prompt.npy's ids and generates expected_text.txt."""
     with open(os.path.join(folder, "prompt.txt"), encoding="utf-8") as f:
         user = f.read()
     with open(os.path.join(folder, "system.txt"), encoding="utf-8") as f:
         system = f.read()
     messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
-    # The ids transformers' apply_chat_template(tokenize=True) gave.
     expected_ids = np.load(os.path.join(folder, "prompt.npy")).tolist()
     assert model.tokenizer.encode(model.apply_chat_template(messages), False) == expected_ids
     with open(os.path.join(folder, "expected_text.txt"), encoding="utf-8") as f:
         expected = f.read()[:-1]
     assert "".join(model.generate(messages, max_new_tokens=8)) == expected
+
+
+def test_chat_equals_transformers(tmp_path):
+    # prompt.npy: the ids transformers' apply_chat_template(tokenize=True) gave.
+    folder = os.path.join(GOLDENS, "llama_chat")
+    check_chat(seqc.compile(folder, output=str(tmp_path / "chat.so")), folder)
 
 
 def test_gguf_file_brings_its_tokenizer_and_template(tmp_path):
     # A GGUF file (tools/goldens/make_gguf_goldens.py): compile() imports it,
     # and the model reads its weights, tokenizer and chat template from it.
+    # prompt.npy: llama.cpp's ids for the rendered conversation.
     folder = os.path.join(ROOT, "test", "Frontends", "gguf", "goldens", "llama_chat")
     model = seqc.compile(os.path.join(folder, "model.gguf"), output=str(tmp_path / "g.so"))
-    with open(os.path.join(folder, "prompt.txt"), encoding="utf-8") as f:
-        user = f.read()
-    with open(os.path.join(folder, "system.txt"), encoding="utf-8") as f:
-        system = f.read()
-    messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
-    # llama.cpp's ids for the rendered conversation.
-    expected_ids = np.load(os.path.join(folder, "prompt.npy")).tolist()
-    assert model.tokenizer.encode(model.apply_chat_template(messages), False) == expected_ids
-    with open(os.path.join(folder, "expected_text.txt"), encoding="utf-8") as f:
-        expected = f.read()[:-1]
-    assert "".join(model.generate(messages, max_new_tokens=8)) == expected
+    check_chat(model, folder)
 
 
 def test_quantized_import_runs_with_its_weights(tmp_path):

@@ -276,22 +276,6 @@ convert.main()
 """
 
 
-def sentencepiece_model(texts):
-    """make_tokenizer_goldens.train_sentencepiece's model, as bytes."""
-    import io
-
-    import sentencepiece as spm
-    model = io.BytesIO()
-    spm.SentencePieceTrainer.train(
-        sentence_iterator=iter([t for t in texts if t.strip() and "\0" not in t]),
-        model_writer=model, model_type="bpe", vocab_size=1500, byte_fallback=True,
-        character_coverage=0.99, normalization_rule_name="identity",
-        remove_extra_whitespaces=False, add_dummy_prefix=True, split_digits=True,
-        allow_whitespace_only_pieces=True, unk_id=0, bos_id=1, eos_id=2, pad_id=-1,
-        max_sentence_length=100000, minloglevel=2, num_threads=1)
-    return model.getvalue()
-
-
 def llamacpp_decodes(llm, ids, counts, spm):
     """Id sequences (every 16th text's, and 300 random ones, a third of
     their ids byte tokens where the vocabulary has them) with llama.cpp's
@@ -350,6 +334,8 @@ def llamacpp_decodes(llm, ids, counts, spm):
 def make_tokenizer(case, texts):
     import subprocess
 
+    from make_tokenizer_goldens import sentencepiece_bpe_model
+
     import llama_cpp
     import llamacpp_peer
     import numpy as np
@@ -369,7 +355,7 @@ def make_tokenizer(case, texts):
             json.dump(config, f)
         if case["kind"] == "llama2":
             with open(os.path.join(folder, "tokenizer.model"), "wb") as f:
-                f.write(sentencepiece_model(texts))
+                f.write(sentencepiece_bpe_model(texts))
             with open(os.path.join(folder, "tokenizer_config.json"), "w") as f:
                 json.dump({"add_bos_token": True, "add_eos_token": False}, f)
         else:

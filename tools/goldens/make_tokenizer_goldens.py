@@ -145,15 +145,13 @@ def corpus(n=5200):
     return texts
 
 
-def train_sentencepiece(kind, texts):
-    """A SentencePiece BPE model as Llama-2 has (byte fallback, digits split,
-    no normalization), written as transformers' LlamaConverter writes it."""
+def sentencepiece_bpe_model(texts):
+    """The serialized SentencePiece BPE model Llama-2's tokenizer is (byte
+    fallback, digits split, no normalization), trained on `texts`
+    (deterministic: one thread)."""
     import io
 
     import sentencepiece as spm
-    from tokenizers import AddedToken, Tokenizer, decoders, models, normalizers, pre_tokenizers
-    from tokenizers import processors
-    from transformers.tokenization_utils_base import generate_merges
     model = io.BytesIO()
     spm.SentencePieceTrainer.train(
         sentence_iterator=iter([t for t in texts if t.strip() and "\0" not in t]),
@@ -162,7 +160,17 @@ def train_sentencepiece(kind, texts):
         remove_extra_whitespaces=False, add_dummy_prefix=True, split_digits=True,
         allow_whitespace_only_pieces=True, unk_id=0, bos_id=1, eos_id=2, pad_id=-1,
         max_sentence_length=100000, minloglevel=2, num_threads=1)
-    sp = spm.SentencePieceProcessor(model_proto=model.getvalue())
+    return model.getvalue()
+
+
+def train_sentencepiece(kind, texts):
+    """A SentencePiece BPE model as Llama-2 has (sentencepiece_bpe_model),
+    written as transformers' LlamaConverter writes it."""
+    import sentencepiece as spm
+    from tokenizers import AddedToken, Tokenizer, decoders, models, normalizers, pre_tokenizers
+    from tokenizers import processors
+    from transformers.tokenization_utils_base import generate_merges
+    sp = spm.SentencePieceProcessor(model_proto=sentencepiece_bpe_model(texts))
     vocab = {sp.id_to_piece(i): i for i in range(sp.get_piece_size())}
     tok = Tokenizer(models.BPE(vocab, generate_merges(vocab), unk_token="<unk>", fuse_unk=True,
                                byte_fallback=True))

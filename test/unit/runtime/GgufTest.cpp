@@ -18,6 +18,8 @@
 #include "test/unit/reference/GoldenLoader.h"
 #include "test/unit/runtime/GgufBuilder.h"
 
+#include "test/unit/runtime/ExpectContains.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -28,13 +30,6 @@ using seqc::test::GgufBuilder;
 namespace fs = std::filesystem;
 
 namespace {
-
-#define EXPECT_CONTAINS(haystack, needle)                                      \
-  do {                                                                         \
-    std::string text_ = (haystack);                                            \
-    EXPECT_NE(text_.find(needle), std::string::npos)                           \
-        << "\"" << text_ << "\" does not contain \"" << (needle) << "\"";      \
-  } while (false)
 
 std::string scratch(const std::string &name) {
   return ::testing::TempDir() + "/seqrt-gguf-" + std::to_string(::getpid()) +

@@ -10,6 +10,8 @@
 #include "seq/runtime.h"
 #include "test/unit/runtime/GgufBuilder.h"
 
+#include "test/unit/runtime/ExpectContains.h"
+
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -56,13 +58,6 @@ std::string openError(const GgufBuilder &b, std::vector<int32_t> *ids = nullptr,
   seq_tokenizer_close(t);
   return "";
 }
-
-#define EXPECT_CONTAINS(haystack, needle)                                      \
-  do {                                                                         \
-    std::string text_ = (haystack);                                            \
-    EXPECT_NE(text_.find(needle), std::string::npos)                           \
-        << "\"" << text_ << "\" does not contain \"" << (needle) << "\"";      \
-  } while (false)
 
 TEST(GgufTokenizerTest, ReadsASmallByteLevelVocabulary) {
   std::vector<int32_t> ids;

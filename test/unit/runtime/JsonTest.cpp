@@ -10,6 +10,8 @@
 
 #include "Json.h"
 
+#include "test/unit/runtime/ExpectContains.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -38,14 +40,6 @@ std::string parseError(std::string_view text) {
   EXPECT_FALSE(error.empty());
   return error;
 }
-
-/// Expects `haystack` (evaluated once) to contain `needle`.
-#define EXPECT_CONTAINS(haystack, needle)                                      \
-  do {                                                                         \
-    std::string text_ = (haystack);                                            \
-    EXPECT_NE(text_.find(needle), std::string::npos)                           \
-        << "\"" << text_ << "\" does not contain \"" << (needle) << "\"";      \
-  } while (false)
 
 TEST(JsonTest, Literals) {
   EXPECT_TRUE(parseOk("null").isNull());

@@ -11,6 +11,8 @@
 #include "Half.h"
 #include "Json.h"
 
+#include "test/unit/runtime/ExpectContains.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -33,14 +35,6 @@ using namespace seqrt;
 namespace fs = std::filesystem;
 
 namespace {
-
-/// Expects `haystack` (evaluated once) to contain `needle`.
-#define EXPECT_CONTAINS(haystack, needle)                                      \
-  do {                                                                         \
-    std::string text_ = (haystack);                                            \
-    EXPECT_NE(text_.find(needle), std::string::npos)                           \
-        << "\"" << text_ << "\" does not contain \"" << (needle) << "\"";      \
-  } while (false)
 
 //===----------------------------------------------------------------------===//
 // A tiny safetensors writer
