@@ -192,6 +192,50 @@ llvm::json::Object mambaConfig(Metadata &m, const Architecture &,
   return c;
 }
 
+/// The config.json of a Mamba2 file: its heads are ssm.time_step_rank,
+/// the expansion inner / hidden. llama.cpp neither clamps dt nor reads a
+/// chunk size (a schedule), and applies the gated RMSNorm after the gate.
+llvm::json::Object mamba2Config(Metadata &m, const Architecture &,
+                                const seqrt::WeightStore &weights) {
+  llvm::json::Object c;
+  c["architectures"] = llvm::json::Array{"Mamba2ForCausalLM"};
+  c["model_type"] = "mamba2";
+  int64_t hidden = m.integer("mamba2.embedding_length", std::nullopt);
+  int64_t inner = m.integer("mamba2.ssm.inner_size", std::nullopt);
+  int64_t heads = m.integer("mamba2.ssm.time_step_rank", std::nullopt);
+  if (inner % hidden != 0)
+    m.fail("mamba2.ssm.inner_size", "is not a multiple of the embedding "
+                                    "length (transformers expands by a "
+                                    "whole factor)");
+  if (inner % heads != 0)
+    m.fail("mamba2.ssm.time_step_rank", "(the head count) does not divide "
+                                        "ssm.inner_size");
+  c["hidden_size"] = hidden;
+  c["expand"] = inner / hidden;
+  c["num_heads"] = heads;
+  c["head_dim"] = inner / heads;
+  c["num_hidden_layers"] = m.integer("mamba2.block_count", std::nullopt);
+  c["state_size"] = m.integer("mamba2.ssm.state_size", std::nullopt);
+  c["n_groups"] = m.integer("mamba2.ssm.group_count", 1);
+  c["conv_kernel"] = m.integer("mamba2.ssm.conv_kernel", std::nullopt);
+  c["layer_norm_epsilon"] =
+      m.number("mamba2.attention.layer_norm_rms_epsilon", std::nullopt);
+  m.integer("mamba2.context_length", 0, 0);
+  if (m.integer("mamba2.feed_forward_length", 0, 0) != 0)
+    m.fail("mamba2.feed_forward_length", "is not 0: Mamba2 has no MLP");
+  if (m.integer("mamba2.attention.head_count", 0, 0) != 0)
+    m.fail("mamba2.attention.head_count", "is not 0: Mamba2 has no attention");
+  c["hidden_act"] = "silu";
+  c["use_bias"] =
+      weights.find("backbone.layers.0.mixer.in_proj.bias") != nullptr;
+  c["use_conv_bias"] =
+      weights.find("backbone.layers.0.mixer.conv1d.bias") != nullptr;
+  c["vocab_size"] =
+      vocabSize(m, "mamba2.", weights.find("backbone.embeddings.weight"));
+  c["tie_word_embeddings"] = weights.find("lm_head.weight") == nullptr;
+  return c;
+}
+
 llvm::json::Object llamaConfig(Metadata &m, const Architecture &a,
                                const seqrt::WeightStore &weights);
 
@@ -205,6 +249,7 @@ const Architecture kArchitectures[] = {
     {"qwen2", "Qwen2ForCausalLM", "qwen2", llamaConfig},
     {"gpt2", "GPT2LMHeadModel", "gpt2", gpt2Config},
     {"mamba", "MambaForCausalLM", "mamba", mambaConfig},
+    {"mamba2", "Mamba2ForCausalLM", "mamba2", mamba2Config},
 };
 
 /// The config.json of a Llama-family file (llama.cpp's LLM_KV_* keys).

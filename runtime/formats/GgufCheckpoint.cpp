@@ -31,8 +31,12 @@ enum class Conversion {
 struct TensorName {
   const char *gguf, *hf;
   Conversion conversion = Conversion::None;
-  /// The names have no `.weight`/`.bias` suffix (Mamba's A and D).
+  /// The names are whole: no `.weight`/`.bias` suffix is added (Mamba's A
+  /// and D; Mamba2's dt bias, `ssm_dt.bias` against `dt_bias`).
   bool bare = false;
+  /// llama.cpp stores the vector as a matrix (Mamba2's A, D and its
+  /// grouped norm weight): seen 1-D.
+  bool flatten = false;
 };
 struct ArchitectureNames {
   std::vector<const char *> architectures;
@@ -82,6 +86,19 @@ const std::vector<ArchitectureNames> &architectureNames() {
         {"ssm_a", "mixer.A_log", Conversion::NegatedLog, true},
         {"ssm_d", "mixer.D", Conversion::None, true},
         {"ssm_out", "mixer.out_proj"}}},
+      {{"mamba2"},
+       {{"token_embd", "backbone.embeddings"},
+        {"output_norm", "backbone.norm_f"},
+        {"output", "lm_head"}},
+       "backbone.layers.",
+       {{"attn_norm", "norm"},
+        {"ssm_in", "mixer.in_proj"},
+        {"ssm_conv1d", "mixer.conv1d", Conversion::UnitMiddleDim},
+        {"ssm_dt.bias", "mixer.dt_bias", Conversion::None, true},
+        {"ssm_a", "mixer.A_log", Conversion::NegatedLog, true, true},
+        {"ssm_d", "mixer.D", Conversion::None, true, true},
+        {"ssm_norm", "mixer.norm", Conversion::None, false, true},
+        {"ssm_out", "mixer.out_proj"}}},
   };
   return kAll;
 }
@@ -106,39 +123,51 @@ bool splitSuffix(std::string_view name, std::string_view &stem,
   return false;
 }
 
+/// The entry of `entries` that `name` (a whole name, or a layer's name
+/// after its prefix) is, read as a GGUF name (`fromGguf`) or a Hugging Face
+/// one; `other` receives its name on the other side. A bare entry is the
+/// whole name; others take a `.weight`/`.bias` suffix.
+const TensorName *matchName(const std::vector<TensorName> &entries,
+                            std::string_view name, bool fromGguf,
+                            std::string &other) {
+  std::string_view stem, suffix;
+  bool suffixed = splitSuffix(name, stem, suffix);
+  for (const TensorName &t : entries) {
+    std::string_view from = fromGguf ? t.gguf : t.hf;
+    const char *to = fromGguf ? t.hf : t.gguf;
+    if (t.bare ? name == from : suffixed && stem == from) {
+      other = std::string(to) + std::string(t.bare ? "" : suffix);
+      return &t;
+    }
+  }
+  return nullptr;
+}
+
 /// The entry GGUF tensor `name` maps through, its Hugging Face name.
 const TensorName *mapName(const std::string &arch, const std::string &name,
                           std::string &hf) {
   const ArchitectureNames *names = namesOf(arch);
-  std::string_view stem, suffix;
   if (!names)
     return nullptr;
-  bool bare = !splitSuffix(name, stem, suffix);
-  if (bare)
-    stem = name;
-  for (const TensorName &t : names->model)
-    if (stem == t.gguf && bare == t.bare) {
-      hf = std::string(t.hf) + std::string(suffix);
-      return &t;
-    }
-  if (stem.substr(0, 4) != "blk.")
+  if (const TensorName *t = matchName(names->model, name, true, hf))
+    return t;
+  std::string_view rest = name;
+  if (rest.substr(0, 4) != "blk.")
     return nullptr;
-  stem.remove_prefix(4);
-  size_t dot = stem.find('.');
+  rest.remove_prefix(4);
+  size_t dot = rest.find('.');
   if (dot == std::string_view::npos || dot == 0 || dot > 6)
     return nullptr;
-  std::string_view layer = stem.substr(0, dot);
+  std::string_view layer = rest.substr(0, dot);
   for (char c : layer)
     if (c < '0' || c > '9')
       return nullptr;
-  stem.remove_prefix(dot + 1);
-  for (const TensorName &t : names->layer)
-    if (stem == t.gguf && bare == t.bare) {
-      hf = names->layerPrefix + std::string(layer) + "." + t.hf +
-           std::string(suffix);
-      return &t;
-    }
-  return nullptr;
+  rest.remove_prefix(dot + 1);
+  std::string inLayer;
+  const TensorName *t = matchName(names->layer, rest, true, inLayer);
+  if (t)
+    hf = names->layerPrefix + std::string(layer) + "." + inLayer;
+  return t;
 }
 
 /// Whether the converter reordered the query/key rows (LlamaModel's
@@ -162,34 +191,29 @@ std::string huggingFaceName(const std::string &arch, const std::string &name) {
 
 std::string ggufTensorName(const std::string &arch, const std::string &name) {
   const ArchitectureNames *names = namesOf(arch);
+  if (!names)
+    return "";
   std::string base = name;
   for (const char *part : {"_scale", "_offset"})
     if (base.size() > std::strlen(part) &&
         base.compare(base.size() - std::strlen(part), std::string::npos,
                      part) == 0)
       base.resize(base.size() - std::strlen(part));
-  std::string_view stem, suffix;
-  if (!names)
+  std::string gguf;
+  if (matchName(names->model, base, false, gguf))
+    return gguf;
+  std::string_view rest = base, prefix = names->layerPrefix;
+  if (rest.substr(0, prefix.size()) != prefix)
     return "";
-  bool bare = !splitSuffix(base, stem, suffix);
-  if (bare)
-    stem = base;
-  for (const TensorName &t : names->model)
-    if (stem == t.hf && bare == t.bare)
-      return std::string(t.gguf) + std::string(suffix);
-  std::string_view prefix = names->layerPrefix;
-  if (stem.substr(0, prefix.size()) != prefix)
-    return "";
-  stem.remove_prefix(prefix.size());
-  size_t dot = stem.find('.');
+  rest.remove_prefix(prefix.size());
+  size_t dot = rest.find('.');
   if (dot == std::string_view::npos)
     return "";
-  std::string layer(stem.substr(0, dot));
-  stem.remove_prefix(dot + 1);
-  for (const TensorName &t : names->layer)
-    if (stem == t.hf && bare == t.bare)
-      return "blk." + layer + "." + t.gguf + std::string(suffix);
-  return "";
+  std::string layer(rest.substr(0, dot));
+  rest.remove_prefix(dot + 1);
+  if (!matchName(names->layer, rest, false, gguf))
+    return "";
+  return "blk." + layer + "." + gguf;
 }
 
 bool ggufCheckpointTensors(const gguf::File &file, std::vector<TensorInfo> &out,
@@ -280,6 +304,8 @@ bool ggufCheckpointTensors(const gguf::File &file, std::vector<TensorInfo> &out,
         std::swap(info.shape[0], info.shape[1]);
       if (conversion == Conversion::UnitMiddleDim && isWeight)
         info.shape.insert(info.shape.begin() + 1, 1);
+      if (mapped && mapped->flatten)
+        info.shape = {t.numel()};
       if (permuteHeads || transpose || conversion == Conversion::NegatedLog)
         info.derived = derived(GgufSource::Part::Elements);
       else

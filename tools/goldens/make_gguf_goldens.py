@@ -468,12 +468,23 @@ def make_perplexity():
     print(f"perplexity: {len(tokens)} tokens, transformers {reference:.6f}, llama.cpp {peer:.6f}")
 
 
-def make_rope_freqs():
-    """llama3_rope_freqs: test/Frontends/hf/goldens/llama_tied_rope_llama3
-    (Llama 3.1's rotary scaling) converted to an f32 GGUF by llama.cpp's
-    converter, which evaluates the scaling into a rope_freqs tensor. The
-    reference is transformers' cache-free full forward on the Hugging Face
-    folder itself: transformers' GGUF loader does not read rope_freqs."""
+# Goldens converted whole (f32) from a Hugging Face golden folder, whose
+# forward is the reference: transformers' GGUF loader does not read what
+# these files hold (Llama 3.1's rope_freqs) or these architectures (Mamba2).
+FROM_HF = [
+    dict(name="llama3_rope_freqs", source="llama_tied_rope_llama3",
+         cls="LlamaForCausalLM", must_have="rope_freqs.weight"),
+    dict(name="mamba2_f32", source="mamba2", cls="Mamba2ForCausalLM", must_have="blk.0.ssm_a"),
+]
+
+
+def make_from_hf(case):
+    """`case["source"]` of test/Frontends/hf/goldens converted to an f32
+    GGUF by llama.cpp's converter (llama3_rope_freqs: Llama 3.1's rotary
+    scaling evaluated into a rope_freqs tensor; mamba2_f32: Mamba2, whose
+    A the converter stores as -exp(A_log) and whose vectors as matrices).
+    The reference is transformers' cache-free full forward on the Hugging
+    Face folder itself, with that golden's prompt."""
     import subprocess
 
     import llamacpp_peer
@@ -481,23 +492,22 @@ def make_rope_freqs():
     import torch
     import transformers
 
-    src = os.path.join(ROOT, "test", "Frontends", "hf", "goldens", "llama_tied_rope_llama3")
-    dest = os.path.join(OUT, "llama3_rope_freqs")
+    src = os.path.join(ROOT, "test", "Frontends", "hf", "goldens", case["source"])
+    dest = os.path.join(OUT, case["name"])
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "model.gguf")
         done = subprocess.run([sys.executable, "-c", llamacpp_peer.NO_VOCAB_CONVERT,
                                llamacpp_peer.converter(WORK), src, "--outtype", "f32",
                                "--outfile", out], capture_output=True, text=True)
         if done.returncode != 0:
-            sys.exit(f"llama3_rope_freqs: converter failed:\n{done.stderr[-3000:]}")
+            sys.exit(f"{case['name']}: converter failed:\n{done.stderr[-3000:]}")
         types = tensor_types(out)
-        assert "rope_freqs.weight" in types, types
+        assert case["must_have"] in types, types
         if os.path.exists(dest):
             shutil.rmtree(dest)
         os.makedirs(dest)
         shutil.copy(out, os.path.join(dest, "model.gguf"))
-    model = transformers.LlamaForCausalLM.from_pretrained(src, dtype=torch.float32,
-                                                          attn_implementation="eager")
+    model = getattr(transformers, case["cls"]).from_pretrained(src, dtype=torch.float32)
     model.eval()
     prompt = np.load(os.path.join(src, "prompt.npy")).tolist()
     prefill, tokens, logits, margin = full_forward_greedy(model, prompt)
@@ -506,91 +516,11 @@ def make_rope_freqs():
     np.save(os.path.join(dest, "decode_tokens.npy"), np.array(tokens, dtype=np.int64))
     np.save(os.path.join(dest, "decode_logits.npy"), logits.numpy().astype(np.float32))
     with open(os.path.join(dest, "case.json"), "w") as f:
-        json.dump({"architecture": "LlamaForCausalLM", "notes": [make_rope_freqs.__doc__],
-                   "min_top1_margin": margin, "tensor_types": types}, f, indent=1)
+        json.dump({"architecture": case["cls"], "notes": [make_from_hf.__doc__],
+                   "source": case["source"], "min_top1_margin": margin,
+                   "tensor_types": types}, f, indent=1)
         f.write("\n")
-    print(f"llama3_rope_freqs: margin {margin:.3f}")
-
-
-def make_chat():
-    """llama_chat: test/Frontends/hf/goldens/llama_chat (a tiny Llama with
-    test/tokenizer/llama3's tokenizer and a chat template) converted whole by
-    llama.cpp's converter (tokenizer and template into the file) and
-    quantized to Q8_0. The prompt is the template rendered by transformers'
-    apply_chat_template (the same template the file holds) and tokenized by
-    llama.cpp; the logits transformers' full forward on the GGUF; the
-    expected text llama.cpp's pieces of the 8 greedy tokens (special ones
-    left out), as `seq-run --chat` prints them."""
-    import subprocess
-
-    import llama_cpp
-    import llamacpp_peer
-    import numpy as np
-    import torch
-    import transformers
-
-    src = os.path.join(ROOT, "test", "Frontends", "hf", "goldens", "llama_chat")
-    dest = os.path.join(OUT, "llama_chat")
-    with open(os.path.join(src, "system.txt"), encoding="utf-8") as f:
-        system = f.read()
-    with open(os.path.join(src, "prompt.txt"), encoding="utf-8") as f:
-        user = f.read()
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = os.path.join(tmp, "hf")
-        shutil.copytree(src, folder)
-        f32 = os.path.join(tmp, "f32.gguf")
-        done = subprocess.run([sys.executable, "-c", CONVERT_WITH_PRE,
-                               llamacpp_peer.converter(WORK), "llama-bpe", folder,
-                               "--outtype", "f32", "--outfile", f32],
-                              capture_output=True, text=True)
-        if done.returncode != 0:
-            sys.exit(f"llama_chat: converter failed:\n{done.stderr[-3000:]}")
-        out = os.path.join(tmp, "model.gguf")
-        params = llama_cpp.llama_model_quantize_default_params()
-        params.ftype = llama_cpp.LLAMA_FTYPE_MOSTLY_Q8_0
-        params.pure = True
-        params.nthread = 1
-        if llama_cpp.llama_model_quantize(f32.encode(), out.encode(), params) != 0:
-            sys.exit("llama_chat: llama_model_quantize failed")
-        tok = transformers.AutoTokenizer.from_pretrained(src)
-        messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
-        rendered = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        llm = llama_cpp.Llama(model_path=out, vocab_only=True, verbose=False)
-        prompt = llm.tokenize(rendered.encode("utf-8"), add_bos=False, special=True)
-        ref_dir = os.path.join(tmp, "ref")
-        os.makedirs(ref_dir)
-        shutil.copy(out, os.path.join(ref_dir, "model.gguf"))
-        model = transformers.LlamaForCausalLM.from_pretrained(
-            ref_dir, gguf_file="model.gguf", dtype=torch.float32,
-            attn_implementation="eager", vocab_size=1200)
-        model.eval()
-        prefill, tokens, logits, margin = full_forward_greedy(model, prompt)
-        vocab = llama_cpp.llama_model_get_vocab(llm._model.model)
-        buf = __import__("ctypes").create_string_buffer(256)
-        text = b""
-        for t in tokens:
-            if llama_cpp.llama_vocab_is_control(vocab, t):
-                break  # seq-run stops at a special token
-            size = llama_cpp.llama_token_to_piece(vocab, t, buf, len(buf), 0, False)
-            text += buf.raw[:size]
-        if os.path.exists(dest):
-            shutil.rmtree(dest)
-        os.makedirs(dest)
-        shutil.copy(out, os.path.join(dest, "model.gguf"))
-    for name in ("system.txt", "prompt.txt"):
-        shutil.copy(os.path.join(src, name), dest)
-    with open(os.path.join(dest, "expected_text.txt"), "w", encoding="utf-8", newline="") as f:
-        f.write(text.decode("utf-8") + "\n")
-    np.save(os.path.join(dest, "prompt.npy"), np.array(prompt, dtype=np.int64))
-    np.save(os.path.join(dest, "prefill_logits.npy"), prefill.numpy().astype(np.float32))
-    np.save(os.path.join(dest, "decode_tokens.npy"), np.array(tokens, dtype=np.int64))
-    np.save(os.path.join(dest, "decode_logits.npy"), logits.numpy().astype(np.float32))
-    with open(os.path.join(dest, "case.json"), "w") as f:
-        json.dump({"architecture": "LlamaForCausalLM", "notes": [make_chat.__doc__],
-                   "min_top1_margin": margin,
-                   "tensor_types": tensor_types(os.path.join(dest, "model.gguf"))}, f, indent=1)
-        f.write("\n")
-    print(f"llama_chat: {len(prompt)} prompt ids, margin {margin:.3f}, text {text!r}")
+    print(f"{case['name']}: margin {margin:.3f}")
 
 
 def main():
@@ -614,8 +544,9 @@ def main():
         make_chat()
     if not args.only or args.only in ("llama_chat", "perplexity"):
         make_perplexity()
-    if not args.only or args.only == "llama3_rope_freqs":
-        make_rope_freqs()
+    for case in FROM_HF:
+        if not args.only or args.only == case["name"]:
+            make_from_hf(case)
 
 
 if __name__ == "__main__":
