@@ -80,9 +80,10 @@ typedef struct seq_model_options {
 SEQ_API void seq_model_options_init(seq_model_options *options);
 
 /* Opens the compiled model `library_path` (a .so from `seqc`) and binds its
- * weights from `weights_path`: a .safetensors file, or a folder holding
- * model.safetensors or a sharded model.safetensors.index.json (NULL for a
- * model without weights). `options` may be NULL. On success *out_model owns
+ * weights from `weights_path`: a .safetensors file, a folder holding
+ * model.safetensors or a sharded model.safetensors.index.json, or a GGUF
+ * file (read as the checkpoint it was converted from; docs/gguf.md) (NULL
+ * for a model without weights). `options` may be NULL. On success *out_model owns
  * the library and the mapped weights. */
 SEQ_API seq_status seq_model_open(const char *library_path,
                                   const char *weights_path,
@@ -263,7 +264,8 @@ SEQ_API void seq_sampler_destroy(seq_sampler *sampler);
 typedef struct seq_tokenizer seq_tokenizer;
 typedef struct seq_detokenizer seq_detokenizer;
 
-/* Loads `path`: a tokenizer.json file or a model folder holding one. */
+/* Loads `path`: a tokenizer.json file, a model folder holding one, or a
+ * GGUF file (its tokenizer.ggml.* vocabulary, as llama.cpp tokenizes). */
 SEQ_API seq_status seq_tokenizer_open(const char *path,
                                       seq_tokenizer **out_tokenizer);
 SEQ_API void seq_tokenizer_close(seq_tokenizer *tokenizer);
@@ -327,7 +329,8 @@ typedef struct seq_chat_template seq_chat_template;
 
 /* Loads the chat template of `path`: a model folder (chat_template.jinja,
  * else tokenizer_config.json's "chat_template"), a tokenizer_config.json,
- * or a .jinja file. A folder without one is SEQ_ERROR_UNSUPPORTED. */
+ * a .jinja file, or a GGUF file (tokenizer.chat_template). A folder
+ * without one is SEQ_ERROR_UNSUPPORTED. */
 SEQ_API seq_status seq_chat_template_open(const char *path,
                                           seq_chat_template **out_template);
 SEQ_API void seq_chat_template_close(seq_chat_template *chat_template);
