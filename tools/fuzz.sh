@@ -12,7 +12,8 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(seqrt-safetensors-fuzz seqrt-index-fuzz seqrt-descriptor-fuzz
+  targets=(seqrt-safetensors-fuzz seqrt-index-fuzz seqrt-gguf-fuzz
+           seqrt-descriptor-fuzz
            seqrt-api-fuzz seqrt-tokenizer-fuzz seqc-hf-config-fuzz
            seqc-mlir-fuzz)
 fi
