@@ -236,6 +236,41 @@ llvm::json::Object mamba2Config(Metadata &m, const Architecture &,
   return c;
 }
 
+/// The config.json of a BERT file (an encoder: seqc's `embed` entry, the
+/// last hidden state and its mean). BERT's activation is the exact GELU
+/// (the file does not say; llama.cpp computes the tanh approximation).
+/// The pooling type only says what llama.cpp returns from the hidden
+/// states: none and mean are what `embed` gives; others are refused.
+llvm::json::Object bertConfig(Metadata &m, const Architecture &,
+                              const seqrt::WeightStore &weights) {
+  llvm::json::Object c;
+  c["architectures"] = llvm::json::Array{"BertModel"};
+  c["model_type"] = "bert";
+  c["hidden_size"] = m.integer("bert.embedding_length", std::nullopt);
+  c["num_hidden_layers"] = m.integer("bert.block_count", std::nullopt);
+  c["num_attention_heads"] =
+      m.integer("bert.attention.head_count", std::nullopt);
+  c["intermediate_size"] = m.integer("bert.feed_forward_length", std::nullopt);
+  c["max_position_embeddings"] = m.integer("bert.context_length", std::nullopt);
+  c["layer_norm_eps"] =
+      m.number("bert.attention.layer_norm_epsilon", std::nullopt);
+  c["type_vocab_size"] = m.integer("bert.token_type_count", 2);
+  c["hidden_act"] = "gelu";
+  if (const Value *causal = m.find("bert.attention.causal"))
+    if (causal->type != ValueType::Bool || causal->integer)
+      m.fail("bert.attention.causal", "is not false (a causal BERT is not "
+                                      "supported)");
+  int64_t pooling = m.integer("bert.pooling_type", 1, 0);
+  if (pooling > 1)
+    m.fail("bert.pooling_type",
+           "is " + std::to_string(pooling) +
+               "; seqc's embedding gives the hidden states and their mean "
+               "(pooling none = 0 or mean = 1)");
+  c["vocab_size"] =
+      vocabSize(m, "bert.", weights.find("embeddings.word_embeddings.weight"));
+  return c;
+}
+
 llvm::json::Object llamaConfig(Metadata &m, const Architecture &a,
                                const seqrt::WeightStore &weights);
 
@@ -250,6 +285,7 @@ const Architecture kArchitectures[] = {
     {"gpt2", "GPT2LMHeadModel", "gpt2", gpt2Config},
     {"mamba", "MambaForCausalLM", "mamba", mambaConfig},
     {"mamba2", "Mamba2ForCausalLM", "mamba2", mamba2Config},
+    {"bert", "BertModel", "bert", bertConfig},
 };
 
 /// The config.json of a Llama-family file (llama.cpp's LLM_KV_* keys).

@@ -152,7 +152,7 @@ TEST(GgufImportTest, RefusesUnknownArchitecture) {
   o.arch = "phi3";
   EXPECT_REFUSED(import(tinyLlama(o)),
                  "architecture 'phi3' is not supported; supported: llama, "
-                 "qwen2, gpt2, mamba, mamba2");
+                 "qwen2, gpt2, mamba, mamba2, bert");
 }
 
 TEST(GgufImportTest, NamesMissingTensorsBothWays) {

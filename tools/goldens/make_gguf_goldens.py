@@ -475,6 +475,10 @@ FROM_HF = [
     dict(name="llama3_rope_freqs", source="llama_tied_rope_llama3",
          cls="LlamaForCausalLM", must_have="rope_freqs.weight"),
     dict(name="mamba2_f32", source="mamba2", cls="Mamba2ForCausalLM", must_have="blk.0.ssm_a"),
+    # An encoder: the source golden's references (transformers' last hidden
+    # state and mean pooling for its prompt) are the references.
+    dict(name="bert_f32", source="bert", cls="BertModel", must_have="token_types.weight",
+         encoder=True),
 ]
 
 
@@ -484,7 +488,8 @@ def make_from_hf(case):
     scaling evaluated into a rope_freqs tensor; mamba2_f32: Mamba2, whose
     A the converter stores as -exp(A_log) and whose vectors as matrices).
     The reference is transformers' cache-free full forward on the Hugging
-    Face folder itself, with that golden's prompt."""
+    Face folder itself, with that golden's prompt (bert_f32: that golden's
+    own references, transformers' last hidden state and mean pooling)."""
     import subprocess
 
     import llamacpp_peer
@@ -507,6 +512,15 @@ def make_from_hf(case):
             shutil.rmtree(dest)
         os.makedirs(dest)
         shutil.copy(out, os.path.join(dest, "model.gguf"))
+    if case.get("encoder"):
+        for name in ("prompt.npy", "embeddings.npy", "mean_pooled.npy"):
+            shutil.copy(os.path.join(src, name), dest)
+        with open(os.path.join(dest, "case.json"), "w") as f:
+            json.dump({"architecture": case["cls"], "notes": [make_from_hf.__doc__],
+                       "source": case["source"], "tensor_types": types}, f, indent=1)
+            f.write("\n")
+        print(f"{case['name']}: references of {case['source']}")
+        return
     model = getattr(transformers, case["cls"]).from_pretrained(src, dtype=torch.float32)
     model.eval()
     prompt = np.load(os.path.join(src, "prompt.npy")).tolist()

@@ -83,8 +83,8 @@ SEQ_API void seq_model_options_init(seq_model_options *options);
  * weights from `weights_path`: a .safetensors file, a folder holding
  * model.safetensors or a sharded model.safetensors.index.json, or a GGUF
  * file (read as the checkpoint it was converted from; docs/gguf.md) (NULL
- * for a model without weights). `options` may be NULL. On success *out_model owns
- * the library and the mapped weights. */
+ * for a model without weights). `options` may be NULL. On success *out_model
+ * owns the library and the mapped weights. */
 SEQ_API seq_status seq_model_open(const char *library_path,
                                   const char *weights_path,
                                   const seq_model_options *options,
