@@ -20,6 +20,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <unistd.h>
+
 using seqc::test::GgufBuilder;
 namespace fs = std::filesystem;
 
@@ -84,9 +86,18 @@ std::string tinyLlama(const Options &o) {
 
 /// Runs `seqc import gguf` on `bytes` (+ `flags`); returns the exit status
 /// and what it printed.
+/// A folder of this test's own (ctest runs the tests of this file in
+/// parallel processes).
+std::string workDir() {
+  const ::testing::TestInfo *test =
+      ::testing::UnitTest::GetInstance()->current_test_info();
+  return ::testing::TempDir() + "/seqc-gguf-import-" + test->name() + "-" +
+         std::to_string(::getpid());
+}
+
 std::pair<int, std::string> import(const std::string &bytes,
                                    const std::string &flags = "") {
-  std::string dir = ::testing::TempDir() + "/seqc-gguf-import";
+  std::string dir = workDir();
   fs::create_directories(dir);
   std::string gguf = dir + "/m.gguf", out = dir + "/m.mlir",
               log = dir + "/log.txt";
@@ -136,7 +147,7 @@ TEST(GgufImportTest, ReadsRopeFreqs) {
   o.ropeFreqs = 8;
   auto [status, text] = import(tinyLlama(o));
   ASSERT_EQ(status, 0) << text;
-  std::ifstream in(::testing::TempDir() + "/seqc-gguf-import/m.mlir");
+  std::ifstream in(workDir() + "/m.mlir");
   std::stringstream mlir;
   mlir << in.rdbuf();
   EXPECT_NE(mlir.str().find("frequency_factors = array<f64: 1.0"),
