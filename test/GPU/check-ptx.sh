@@ -1,8 +1,8 @@
 #!/bin/sh
 # check-ptx.sh SEQC MODEL ARCH WORKDIR
-# What the README tells a GPU user to do: compile MODEL (a .mlir file, or a
+# What the README tells a GPU user to do: compile MODEL (a .mlir file, a
 # Hugging Face folder imported first, with its import_flags.txt if it has
-# one) with seqc --target=cuda:ARCH
+# one, or a GGUF file imported first) with seqc --target=cuda:ARCH
 # --emit=ptx, then assemble the file with ptxas -arch=ARCH as it is. Exit 77
 # (skipped) when the machine has no ptxas.
 set -e
@@ -17,6 +17,12 @@ if [ -z "$ptxas" ]; then
   echo "ptxas not found: skipping"
   exit 77
 fi
+case "$model" in
+*.gguf)
+  "$seqc" import gguf "$model" -o "$work/model.mlir"
+  model="$work/model.mlir"
+  ;;
+esac
 if [ -d "$model" ]; then
   # A golden's import flags (--weights=q8_0, --kv-cache=bf16, ...): the
   # GPU target must take every format the CPU one does.
