@@ -154,41 +154,50 @@ llvm::json::Object gpt2Config(Metadata &m, const Architecture &,
   return c;
 }
 
-/// The config.json of a Mamba file. llama.cpp's Mamba has no context
-/// limit (context_length is informational) and no attention or MLP
-/// (feed_forward_length and head_count are 0); ssm.dt_b_c_rms (Falcon-
-/// Mamba's norms of dt, B and C) is not implemented for this architecture.
+/// What Mamba and Mamba2 files share: sizes, the zero MLP and attention
+/// sizes llama.cpp writes for them, biases and the head from the tensors.
+void stateSpaceConfig(Metadata &m, const std::string &arch, const char *name,
+                      llvm::json::Object &c,
+                      const seqrt::WeightStore &weights) {
+  std::string p = arch + ".";
+  c["num_hidden_layers"] = m.integer(p + "block_count", std::nullopt);
+  c["state_size"] = m.integer(p + "ssm.state_size", std::nullopt);
+  c["conv_kernel"] = m.integer(p + "ssm.conv_kernel", std::nullopt);
+  c["layer_norm_epsilon"] =
+      m.number(p + "attention.layer_norm_rms_epsilon", std::nullopt);
+  // No context limit: the length is informational.
+  m.integer(p + "context_length", 0, 0);
+  if (m.integer(p + "feed_forward_length", 0, 0) != 0)
+    m.fail(p + "feed_forward_length",
+           std::string("is not 0: ") + name + " has no MLP");
+  if (m.integer(p + "attention.head_count", 0, 0) != 0)
+    m.fail(p + "attention.head_count",
+           std::string("is not 0: ") + name + " has no attention");
+  c["hidden_act"] = "silu";
+  c["use_bias"] =
+      weights.find("backbone.layers.0.mixer.in_proj.bias") != nullptr;
+  c["use_conv_bias"] =
+      weights.find("backbone.layers.0.mixer.conv1d.bias") != nullptr;
+  c["vocab_size"] = vocabSize(m, p, weights.find("backbone.embeddings.weight"));
+  c["tie_word_embeddings"] = weights.find("lm_head.weight") == nullptr;
+}
+
+/// The config.json of a Mamba file; ssm.dt_b_c_rms (Falcon-Mamba's norms
+/// of dt, B and C) is refused.
 llvm::json::Object mambaConfig(Metadata &m, const Architecture &,
                                const seqrt::WeightStore &weights) {
   llvm::json::Object c;
   c["architectures"] = llvm::json::Array{"MambaForCausalLM"};
   c["model_type"] = "mamba";
   c["hidden_size"] = m.integer("mamba.embedding_length", std::nullopt);
-  c["num_hidden_layers"] = m.integer("mamba.block_count", std::nullopt);
   c["intermediate_size"] = m.integer("mamba.ssm.inner_size", std::nullopt);
-  c["state_size"] = m.integer("mamba.ssm.state_size", std::nullopt);
-  c["conv_kernel"] = m.integer("mamba.ssm.conv_kernel", std::nullopt);
   c["time_step_rank"] = m.integer("mamba.ssm.time_step_rank", std::nullopt);
-  c["layer_norm_epsilon"] =
-      m.number("mamba.attention.layer_norm_rms_epsilon", std::nullopt);
-  m.integer("mamba.context_length", 0, 0);
-  if (m.integer("mamba.feed_forward_length", 0, 0) != 0)
-    m.fail("mamba.feed_forward_length", "is not 0: Mamba has no MLP");
-  if (m.integer("mamba.attention.head_count", 0, 0) != 0)
-    m.fail("mamba.attention.head_count", "is not 0: Mamba has no attention");
   if (const Value *rms = m.find("mamba.ssm.dt_b_c_rms"))
     if (rms->type != ValueType::Bool || rms->integer)
       m.fail("mamba.ssm.dt_b_c_rms",
              "is not false (Falcon-Mamba's normalised dt, B and C are not "
              "supported)");
-  c["hidden_act"] = "silu";
-  c["use_bias"] =
-      weights.find("backbone.layers.0.mixer.in_proj.bias") != nullptr;
-  c["use_conv_bias"] =
-      weights.find("backbone.layers.0.mixer.conv1d.bias") != nullptr;
-  c["vocab_size"] =
-      vocabSize(m, "mamba.", weights.find("backbone.embeddings.weight"));
-  c["tie_word_embeddings"] = weights.find("lm_head.weight") == nullptr;
+  stateSpaceConfig(m, "mamba", "Mamba", c, weights);
   return c;
 }
 
@@ -214,25 +223,8 @@ llvm::json::Object mamba2Config(Metadata &m, const Architecture &,
   c["expand"] = inner / hidden;
   c["num_heads"] = heads;
   c["head_dim"] = inner / heads;
-  c["num_hidden_layers"] = m.integer("mamba2.block_count", std::nullopt);
-  c["state_size"] = m.integer("mamba2.ssm.state_size", std::nullopt);
   c["n_groups"] = m.integer("mamba2.ssm.group_count", 1);
-  c["conv_kernel"] = m.integer("mamba2.ssm.conv_kernel", std::nullopt);
-  c["layer_norm_epsilon"] =
-      m.number("mamba2.attention.layer_norm_rms_epsilon", std::nullopt);
-  m.integer("mamba2.context_length", 0, 0);
-  if (m.integer("mamba2.feed_forward_length", 0, 0) != 0)
-    m.fail("mamba2.feed_forward_length", "is not 0: Mamba2 has no MLP");
-  if (m.integer("mamba2.attention.head_count", 0, 0) != 0)
-    m.fail("mamba2.attention.head_count", "is not 0: Mamba2 has no attention");
-  c["hidden_act"] = "silu";
-  c["use_bias"] =
-      weights.find("backbone.layers.0.mixer.in_proj.bias") != nullptr;
-  c["use_conv_bias"] =
-      weights.find("backbone.layers.0.mixer.conv1d.bias") != nullptr;
-  c["vocab_size"] =
-      vocabSize(m, "mamba2.", weights.find("backbone.embeddings.weight"));
-  c["tie_word_embeddings"] = weights.find("lm_head.weight") == nullptr;
+  stateSpaceConfig(m, "mamba2", "Mamba2", c, weights);
   return c;
 }
 

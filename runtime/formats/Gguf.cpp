@@ -144,6 +144,9 @@ public:
     for (uint64_t i = 0; i < entryCount; ++i)
       if (!readEntry(i))
         return false;
+    // The index holds views of the keys: built once `entries` is final.
+    for (size_t i = 0; i < file.entries.size(); ++i)
+      file.byKey.emplace(file.entries[i].first, i);
     uint64_t alignment = 32;
     if (const Value *a = file.find("general.alignment")) {
       if (a->type != ValueType::U32 || a->integer == 0 ||
@@ -416,19 +419,9 @@ private:
     } else if (!scalar(v.type, v.integer, v.real, where)) {
       return false;
     }
-    if (file.byKey.count(key))
+    if (!seenKeys.insert(key).second)
       return fail(where + " appears twice");
     file.entries.emplace_back(std::move(key), std::move(v));
-    // Keys are views into `entries`; rebuilt after each growth is costly,
-    // so the index is rebuilt when the vector reallocates.
-    if (file.entries.capacity() != indexedCapacity) {
-      file.byKey.clear();
-      for (size_t i = 0; i < file.entries.size(); ++i)
-        file.byKey.emplace(file.entries[i].first, i);
-      indexedCapacity = file.entries.capacity();
-    } else {
-      file.byKey.emplace(file.entries.back().first, file.entries.size() - 1);
-    }
     return true;
   }
 
@@ -436,7 +429,7 @@ private:
   const uint8_t *base;
   size_t size;
   uint64_t at = 0;
-  size_t indexedCapacity = 0;
+  std::unordered_set<std::string> seenKeys;
 };
 
 std::unique_ptr<File> File::open(const std::string &path, std::string &error) {
