@@ -348,8 +348,8 @@ quantizedName(const ::testing::TestParamInfo<QuantizedShape> &info) {
 }
 
 // On a host with AMX-BF16 (seqc compiles for the host) the cases of
-// several rows with symmetric blocks of a multiple of 32 run the AMX
-// kernel (AmxQuantizedMatmul.cpp), the others the vector FMA kernels.
+// several rows with K a multiple of 32 run the AMX kernel
+// (AmxQuantizedMatmul.cpp), the others the vector FMA kernels.
 // Blocks of 32 with f16 scales (ggml's Q8_0) in panels of 64 (N = 128) and
 // 32 (N = 96): one row, rows known only at run time (5, 70: tiles of 6, 2,
 // 1), K = 2336 in two dequantized blocks (1168 deep: the second starts
@@ -388,7 +388,14 @@ INSTANTIATE_TEST_SUITE_P(
                       QuantizedShape{70, 128, 512, true, 128, "F16", 4, true},
                       QuantizedShape{1, 96, 256, true, 128, "BF16", 4, true},
                       QuantizedShape{9, 100, 64, false, 32, "F32", 4, true},
-                      QuantizedShape{5, 64, 96, true, 32, "F16", 8, true}),
+                      QuantizedShape{5, 64, 96, true, 32, "F16", 8, true},
+                      // Blocks of 16 (Q6_K; Q2_K/Q3_K affine 4-bit) and 3:
+                      // on AMX the panel goes to the tiles dequantized, as
+                      // two bf16 terms, in chunks of 1024 k.
+                      QuantizedShape{33, 64, 4160, true, 16, "F32"},
+                      QuantizedShape{67, 96, 2336, false, 16, "F32"},
+                      QuantizedShape{70, 128, 512, true, 16, "F32", 4, true},
+                      QuantizedShape{40, 64, 1056, false, 16, "F16", 4}),
     quantizedName);
 
 std::string shapeName(const ::testing::TestParamInfo<Shape> &info) {

@@ -16,6 +16,12 @@
 //    products, f32 sums); the tiles are stored and added into the f32
 //    accumulators times the block's column scales (affine blocks: plus
 //    their offsets times the block's Σx, summed once per call).
+//  - Blocks that do not fill a tile's 32 k (Q6_K's and Q2_K/Q3_K's 16)
+//    cannot have their scales applied between tile products. Their panel
+//    is repacked dequantized instead, w = value · scale (+ offset) in f32,
+//    as two bf16 terms like x; three products per 32 k (x_hi·w_hi,
+//    x_lo·w_hi, x_hi·w_lo; x_lo·w_lo is below 2^-16 of them) and the f32
+//    tiles stored once per 256 k.
 //
 // Measured on one core of an AMX host, M = 256, N = 5632, K = 2048
 // (bench/int8_gemm.c): 287 GFLOP/s against 129 for f32 FMAs on the
@@ -200,12 +206,25 @@ Value blockSums(OpBuilder &b, Location loc, Value a, int64_t k, int64_t block) {
       .getResult(0);
 }
 
+/// k per store of the f32 tiles where no block scale comes between: the
+/// deepest of 256, 128, 64, 32 dividing K (one store per 256 k instead of
+/// per 32).
+int64_t unscaledRun(int64_t k) {
+  for (int64_t d : {256, 128, 64})
+    if (k % d == 0)
+      return d;
+  return kDepth;
+}
+
 /// Panel rows [k0, k0 + depth) (depth even) as bf16 pairs into `packed`
 /// [kChunk/2, 2·width]: element (k, n) at [(k - k0)/2, 2n + (k - k0)%2].
+/// With `packedLo` (splitsWeights), the elements are the dequantized f32
+/// values, `packed` their bf16 rounding and `packedLo` the rest.
 void repackChunk(OpBuilder &b, Location loc, const QuantizedPanel &q,
-                 Value packed, Value k0, Value depth) {
+                 Value packed, Value packedLo, Value k0, Value depth) {
   auto c = [&](OpBuilder &bb, int64_t x) { return indexConstant(bb, loc, x); };
   auto lanes = VectorType::get({kVectorLanes}, b.getBF16Type());
+  auto wide = VectorType::get({kVectorLanes}, b.getF32Type());
   scf::ForOp::create(
       b, loc, c(b, 0), depth, c(b, 2), ValueRange{},
       [&](OpBuilder &kb, Location, Value kk, ValueRange) {
@@ -217,6 +236,38 @@ void repackChunk(OpBuilder &b, Location loc, const QuantizedPanel &q,
           // offset · Σx would cancel most of them (the split input's
           // rounding then stays at the symmetric blocks' 1e-6 relative).
           Value pairs;
+          if (packedLo) {
+            // value · scale (+ offset) of rows k and k + 1 (blocks may be
+            // odd), then hi = bf16(w), lo = bf16(w - hi).
+            auto [v0, v1] =
+                elementPair(kb, loc, q, at, j, /*offset=*/!q.offsets);
+            Value terms[2][2];
+            for (int64_t e = 0; e < 2; ++e) {
+              Value k = arith::AddIOp::create(kb, loc, at, c(kb, e));
+              SmallVector<Value, 3> where = {
+                  q.panel, arith::DivUIOp::create(kb, loc, k, c(kb, q.block)),
+                  c(kb, j * kVectorLanes)};
+              Value w = arith::MulFOp::create(
+                  kb, loc, e ? v1 : v0, readLanes(kb, loc, q.scales, where));
+              if (q.offsets)
+                w = arith::AddFOp::create(kb, loc, w,
+                                          readLanes(kb, loc, q.offsets, where));
+              Value hi = arith::TruncFOp::create(kb, loc, lanes, w);
+              terms[0][e] = hi;
+              terms[1][e] = arith::TruncFOp::create(
+                  kb, loc, lanes,
+                  arith::SubFOp::create(
+                      kb, loc, w, arith::ExtFOp::create(kb, loc, wide, hi)));
+            }
+            for (int64_t t = 0; t < 2; ++t)
+              vector::StoreOp::create(
+                  kb, loc,
+                  vector::InterleaveOp::create(kb, loc, terms[t][0],
+                                               terms[t][1]),
+                  t ? packedLo : packed,
+                  ValueRange{row, c(kb, 2 * j * kVectorLanes)});
+            continue;
+          }
           if (!q.scales) { // bf16 as stored: two rows interleaved
             auto map =
                 AffineMap::get(3, 0, getAffineDimExpr(2, kb.getContext()));
@@ -249,13 +300,23 @@ Value amxPanel(OpBuilder &b, Location loc, const QuantizedPanel &q, Value hi,
   auto c = [&](OpBuilder &bb, int64_t x) { return indexConstant(bb, loc, x); };
   Type f32 = b.getF32Type(), bf16 = b.getBF16Type();
   int64_t width = q.vectors * kVectorLanes;
-  int64_t chunk = std::min(q.k, kChunk / q.block * q.block);
-  int64_t steps = q.block / kDepth;
+  // Split weights: the block scales are in the repacked values; two
+  // panels of half the depth take the stack of one.
+  bool split = splitsWeights(q);
+  bool scaled = q.scales && !split, affine = q.offsets && !split;
+  int64_t block = split ? unscaledRun(q.k) : q.block;
+  int64_t chunk = std::min(q.k, (split ? kChunk / 2 : kChunk) / block * block);
+  int64_t steps = block / kDepth;
   // Per task: the repacked chunk, the four C tiles as stored, the
   // accumulators of 32 rows × 32 columns.
-  Value packed = memref::AllocaOp::create(
-      b, loc, MemRefType::get({chunk / 2, 2 * width}, bf16), ValueRange{},
-      b.getI64IntegerAttr(64));
+  auto packedType = MemRefType::get({chunk / 2, 2 * width}, bf16);
+  Value packed = memref::AllocaOp::create(b, loc, packedType, ValueRange{},
+                                          b.getI64IntegerAttr(64));
+  Value packedLo =
+      split ? memref::AllocaOp::create(b, loc, packedType, ValueRange{},
+                                       b.getI64IntegerAttr(64))
+                  .getResult()
+            : Value();
   Value tiles =
       memref::AllocaOp::create(b, loc, MemRefType::get({4 * 16, 16}, f32),
                                ValueRange{}, b.getI64IntegerAttr(64));
@@ -275,10 +336,10 @@ Value amxPanel(OpBuilder &b, Location loc, const QuantizedPanel &q, Value hi,
         Value depth = arith::MinUIOp::create(
             cb, loc, c(cb, chunk),
             arith::SubIOp::create(cb, loc, c(cb, q.k), k0));
-        repackChunk(cb, loc, q, packed, k0, depth);
-        Value g0 = arith::DivUIOp::create(cb, loc, k0, c(cb, q.block));
+        repackChunk(cb, loc, q, packed, packedLo, k0, depth);
+        Value g0 = arith::DivUIOp::create(cb, loc, k0, c(cb, block));
         Value g1 = arith::DivUIOp::create(
-            cb, loc, arith::AddIOp::create(cb, loc, k0, depth), c(cb, q.block));
+            cb, loc, arith::AddIOp::create(cb, loc, k0, depth), c(cb, block));
         auto blocks = scf::ForOp::create(
             cb, loc, c(cb, 0), m, c(cb, kRows), chunkIt,
             [&](OpBuilder &mb, Location, Value m0, ValueRange mIt) {
@@ -320,42 +381,53 @@ Value amxPanel(OpBuilder &b, Location loc, const QuantizedPanel &q, Value hi,
                           for (int64_t s = 0; s < steps; ++s) {
                             Value kAt = arith::AddIOp::create(
                                 gb, loc,
-                                arith::MulIOp::create(gb, loc, g,
-                                                      c(gb, q.block)),
+                                arith::MulIOp::create(gb, loc, g, c(gb, block)),
                                 c(gb, s * kDepth));
                             Value local = arith::DivUIOp::create(
                                 gb, loc,
                                 arith::SubIOp::create(gb, loc, kAt, k0),
                                 c(gb, 2));
-                            Value bs[2];
-                            for (int t = 0; t < 2; ++t) {
-                              SmallVector<Value, 2> at = {
-                                  local, arith::AddIOp::create(
-                                             gb, loc,
-                                             arith::MulIOp::create(gb, loc, n0,
-                                                                   c(gb, 2)),
-                                             c(gb, 32 * t))};
-                              bs[t] = amx::TileLoadOp::create(
-                                  gb, loc, bTile, packed, at, bStride);
-                            }
-                            for (Value term : {hiBuf, loBuf})
-                              for (int i = 0; i < 2; ++i) {
-                                Value tileRow = arith::AddIOp::create(
-                                    gb, loc,
-                                    arith::DivUIOp::create(gb, loc, m0,
-                                                           c(gb, 16)),
-                                    c(gb, i));
-                                SmallVector<Value, 4> where = {
-                                    tileRow,
-                                    arith::DivUIOp::create(gb, loc, kAt,
-                                                           c(gb, kDepth)),
-                                    c(gb, 0), c(gb, 0)};
-                                Value at = amx::TileLoadOp::create(
-                                    gb, loc, aTile, term, where, aStride);
-                                for (int t = 0; t < 2; ++t)
-                                  cs[2 * i + t] = amx::TileMulFOp::create(
-                                      gb, loc, cTile, at, bs[t], cs[2 * i + t]);
+                            // x's hi and lo terms times the panel's (and
+                            // with split weights x's hi term times the
+                            // panel's lo term: 3 of 4 products, the
+                            // fourth below 2^-16 of the others): 4 C, 2
+                            // B and 1 A tile live, of AMX's 8.
+                            SmallVector<std::pair<Value, SmallVector<Value>>>
+                                products = {{packed, {hiBuf, loBuf}}};
+                            if (split)
+                              products.push_back({packedLo, {hiBuf}});
+                            for (auto &[panelTerm, inputTerms] : products) {
+                              Value bs[2];
+                              for (int t = 0; t < 2; ++t) {
+                                SmallVector<Value, 2> at = {
+                                    local, arith::AddIOp::create(
+                                               gb, loc,
+                                               arith::MulIOp::create(
+                                                   gb, loc, n0, c(gb, 2)),
+                                               c(gb, 32 * t))};
+                                bs[t] = amx::TileLoadOp::create(
+                                    gb, loc, bTile, panelTerm, at, bStride);
                               }
+                              for (Value term : inputTerms)
+                                for (int i = 0; i < 2; ++i) {
+                                  Value tileRow = arith::AddIOp::create(
+                                      gb, loc,
+                                      arith::DivUIOp::create(gb, loc, m0,
+                                                             c(gb, 16)),
+                                      c(gb, i));
+                                  SmallVector<Value, 4> where = {
+                                      tileRow,
+                                      arith::DivUIOp::create(gb, loc, kAt,
+                                                             c(gb, kDepth)),
+                                      c(gb, 0), c(gb, 0)};
+                                  Value at = amx::TileLoadOp::create(
+                                      gb, loc, aTile, term, where, aStride);
+                                  for (int t = 0; t < 2; ++t)
+                                    cs[2 * i + t] = amx::TileMulFOp::create(
+                                        gb, loc, cTile, at, bs[t],
+                                        cs[2 * i + t]);
+                                }
+                            }
                           }
                           for (int i = 0; i < 4; ++i)
                             amx::TileStoreOp::create(
@@ -364,15 +436,15 @@ Value amxPanel(OpBuilder &b, Location loc, const QuantizedPanel &q, Value hi,
                                 c(gb, 16));
                           // acc += tile · the block's column scales.
                           Value scale[2], offset[2];
-                          for (int t = 0; t < 2 && q.scales; ++t) {
+                          for (int t = 0; t < 2 && scaled; ++t) {
                             SmallVector<Value, 3> at = {
                                 q.panel, g,
                                 arith::AddIOp::create(gb, loc, n0,
                                                       c(gb, 16 * t))};
                             scale[t] = readLanes(gb, loc, q.scales, at);
-                            if (q.offsets)
+                            if (affine)
                               offset[t] = readLanes(gb, loc, q.offsets, at);
-                            if (q.offsets && q.nibbles)
+                            if (affine && q.nibbles)
                               offset[t] = math::FmaOp::create(
                                   gb, loc, scale[t],
                                   splatLanes(gb, loc,
@@ -389,7 +461,7 @@ Value amxPanel(OpBuilder &b, Location loc, const QuantizedPanel &q, Value hi,
                                       sb, loc, rr, c(sb, 16 * i));
                                   // + offset · Σx of the row's block.
                                   Value rowSum;
-                                  if (q.offsets)
+                                  if (affine)
                                     rowSum = splatLanes(
                                         sb, loc,
                                         tensor::ExtractOp::create(
@@ -408,7 +480,7 @@ Value amxPanel(OpBuilder &b, Location loc, const QuantizedPanel &q, Value hi,
                                     Value sum = vector::LoadOp::create(
                                         sb, loc, wide, acc, at);
                                     Value next =
-                                        q.scales
+                                        scaled
                                             ? math::FmaOp::create(sb, loc,
                                                                   product,
                                                                   scale[t], sum)
@@ -416,7 +488,7 @@ Value amxPanel(OpBuilder &b, Location loc, const QuantizedPanel &q, Value hi,
                                             : arith::AddFOp::create(
                                                   sb, loc, product, sum)
                                                   .getResult();
-                                    if (q.offsets)
+                                    if (affine)
                                       next = math::FmaOp::create(
                                           sb, loc, rowSum, offset[t], next);
                                     vector::StoreOp::create(sb, loc, next, acc,
@@ -455,8 +527,11 @@ Value amxPanel(OpBuilder &b, Location loc, const QuantizedPanel &q, Value hi,
 } // namespace
 
 bool amxTakesQuantizedPanels(const QuantizedPanel &q) {
-  return q.block % kDepth == 0 && q.k % kDepth == 0 &&
-         (q.vectors * kVectorLanes) % kColumns == 0;
+  return q.k % kDepth == 0 && (q.vectors * kVectorLanes) % kColumns == 0;
+}
+
+bool splitsWeights(const QuantizedPanel &q) {
+  return q.scales && q.block % kDepth != 0;
 }
 
 Value amxMatmulQuantizedPanels(OpBuilder &b, Location loc, Value a,
@@ -464,8 +539,9 @@ Value amxMatmulQuantizedPanels(OpBuilder &b, Location loc, Value a,
                                Value init) {
   std::pair<Value, Value> terms = splitInput(b, loc, a, shape.k);
   Value hi = terms.first, lo = terms.second;
-  Value sums =
-      shape.offsets ? blockSums(b, loc, a, shape.k, shape.block) : Value();
+  Value sums = shape.offsets && !splitsWeights(shape)
+                   ? blockSums(b, loc, a, shape.k, shape.block)
+                   : Value();
   return forEachPanel(b, loc, a, init, panels, shape.vectors * kVectorLanes,
                       [&](OpBuilder &fb, Value panel, Value out) {
                         QuantizedPanel q = shape;
@@ -482,16 +558,11 @@ Value amxMatmulBf16Panels(OpBuilder &b, Location loc, Value a, Value w,
   if (!wType.getElementType().isBF16() || !wType.hasStaticShape() ||
       k % kDepth != 0 || width % kColumns != 0 || width > 4 * kVectorLanes)
     return nullptr;
-  // No scales: the f32 tiles run over `block` k before they are added into
-  // the accumulators (one store per 256 k instead of per 32).
-  int64_t block = kDepth;
-  for (int64_t d : {256, 128, 64})
-    if (k % d == 0) {
-      block = d;
-      break;
-    }
+  // No scales: the f32 tiles run over several blocks of 32 k before they
+  // are added into the accumulators.
   QuantizedPanel shape{
-      w, Value(), Value(), Value(), k, block, width / kVectorLanes, false};
+      w,    Value(), Value(), Value(), k, unscaledRun(k), width / kVectorLanes,
+      false};
   return amxMatmulQuantizedPanels(b, loc, a, shape, panels, init);
 }
 

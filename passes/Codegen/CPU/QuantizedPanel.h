@@ -30,9 +30,14 @@ std::pair<mlir::Value, mlir::Value>
 elementPair(mlir::OpBuilder &b, mlir::Location loc, const QuantizedPanel &q,
             mlir::Value k, int64_t j, bool offset);
 
-/// Whether the AMX kernel takes the panels (blocks of a multiple of 32, K
-/// a multiple of 32, p a multiple of 32).
+/// Whether the AMX kernel takes the panels (K and p multiples of 32).
 bool amxTakesQuantizedPanels(const QuantizedPanel &q);
+
+/// Whether the AMX kernel takes the panel's dequantized values as two bf16
+/// terms (blocks not a multiple of 32, e.g. Q6_K's 16: a block's scale
+/// cannot be applied between tile products of 32 k) rather than its
+/// integer values with the block scales applied to the f32 tiles.
+bool splitsWeights(const QuantizedPanel &q);
 
 /// init [M, panels · p] + a [M, K] · Wᵀ on AMX bf16 tiles, M > 1, one task
 /// per panel (AmxQuantizedMatmul.cpp); `shape` is any panel's view (its
