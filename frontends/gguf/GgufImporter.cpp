@@ -22,6 +22,7 @@
 #include "llvm/Support/JSON.h"
 
 #include <cmath>
+#include <optional>
 #include <set>
 
 using namespace mlir;
@@ -263,6 +264,121 @@ llvm::json::Object bertConfig(Metadata &m, const Architecture &,
   return c;
 }
 
+/// The (period, offset) with layer i in `layers` exactly when i % period
+/// == offset, i < count; nullopt when no such pair exists. No layer: a
+/// period past the last layer.
+std::optional<std::pair<int64_t, int64_t>>
+layerPattern(const std::vector<int64_t> &layers, int64_t count) {
+  if (layers.empty())
+    return std::pair<int64_t, int64_t>{count + 1, count};
+  for (int64_t period = 1; period <= count; ++period) {
+    int64_t offset = layers.front();
+    if (offset >= period)
+      continue;
+    std::vector<int64_t> expected;
+    for (int64_t i = offset; i < count; i += period)
+      expected.push_back(i);
+    if (expected == layers)
+      return std::pair<int64_t, int64_t>{period, offset};
+  }
+  return std::nullopt;
+}
+
+/// The config.json of a Jamba file. llama.cpp marks attention layers by a
+/// non-zero KV head count per layer and MoE layers by their router tensor;
+/// transformers places both by a period and an offset, so the layers must
+/// follow one.
+llvm::json::Object jambaConfig(Metadata &m, const Architecture &,
+                               const seqrt::WeightStore &weights) {
+  llvm::json::Object c;
+  c["architectures"] = llvm::json::Array{"JambaForCausalLM"};
+  c["model_type"] = "jamba";
+  const std::string p = "jamba.";
+  int64_t hidden = m.integer(p + "embedding_length", std::nullopt);
+  int64_t layers = m.integer(p + "block_count", std::nullopt);
+  int64_t heads = m.integer(p + "attention.head_count", std::nullopt);
+  c["hidden_size"] = hidden;
+  c["num_hidden_layers"] = layers;
+  c["num_attention_heads"] = heads;
+  c["intermediate_size"] = m.integer(p + "feed_forward_length", std::nullopt);
+  c["rms_norm_eps"] =
+      m.number(p + "attention.layer_norm_rms_epsilon", std::nullopt);
+  c["hidden_act"] = "silu";
+  // No positional embedding: the length is informational.
+  m.integer(p + "context_length", 0, 0);
+  // Per-layer KV heads (0: a Mamba layer), or one count for every layer.
+  std::vector<int64_t> kv;
+  if (const Value *v = m.find(p + "attention.head_count_kv")) {
+    if (v->isArray() && v->integers.size() == static_cast<size_t>(layers))
+      kv = v->integers;
+    else if (v->isInteger() && v->type != ValueType::Bool)
+      kv.assign(static_cast<size_t>(layers), v->integer);
+    else
+      m.fail(p + "attention.head_count_kv",
+             "must be an integer or one per layer, got " + v->describe());
+  } else {
+    kv.assign(static_cast<size_t>(layers), heads);
+  }
+  std::vector<int64_t> attention;
+  int64_t kvHeads = 0;
+  for (size_t i = 0; i < kv.size(); ++i) {
+    if (kv[i] == 0)
+      continue;
+    if (kv[i] < 0 || (kvHeads && kv[i] != kvHeads))
+      m.fail(p + "attention.head_count_kv",
+             "holds different KV head counts; transformers' Jamba has one");
+    kvHeads = kv[i];
+    attention.push_back(static_cast<int64_t>(i));
+  }
+  auto attn = layerPattern(attention, layers);
+  if (!attn)
+    m.fail(p + "attention.head_count_kv",
+           "places attention layers other than every n-th from an offset "
+           "(transformers' attn_layer_period and attn_layer_offset)");
+  c["num_key_value_heads"] = kvHeads ? kvHeads : heads;
+  c["attn_layer_period"] = attn ? attn->first : 1;
+  c["attn_layer_offset"] = attn ? attn->second : 0;
+  int64_t experts = m.integer(p + "expert_count", 0, 0);
+  int64_t used = m.integer(p + "expert_used_count", 0, 0);
+  std::vector<int64_t> moe;
+  for (int64_t i = 0; i < layers; ++i)
+    if (weights.find("model.layers." + std::to_string(i) +
+                     ".feed_forward.router.weight"))
+      moe.push_back(i);
+  auto experted = layerPattern(moe, layers);
+  if (!experted)
+    m.fail(p + "expert_count",
+           "is used by layers other than every n-th from an offset "
+           "(transformers' expert_layer_period and expert_layer_offset)");
+  if (!moe.empty() && (experts < 2 || used < 1 || used > experts))
+    m.fail(p + "expert_used_count",
+           "must be in [1, expert_count] with expert_count >= 2 for the "
+           "MoE layers");
+  c["num_experts"] = moe.empty() ? 1 : experts;
+  c["num_experts_per_tok"] = moe.empty() ? 1 : used;
+  c["expert_layer_period"] = experted ? experted->first : 1;
+  c["expert_layer_offset"] = experted ? experted->second : 0;
+  int64_t inner = m.integer(p + "ssm.inner_size", std::nullopt);
+  if (inner % hidden != 0)
+    m.fail(p + "ssm.inner_size", "is not a multiple of the embedding length "
+                                 "(transformers expands by a whole factor)");
+  c["mamba_expand"] = inner / hidden;
+  c["mamba_d_state"] = m.integer(p + "ssm.state_size", std::nullopt);
+  c["mamba_d_conv"] = m.integer(p + "ssm.conv_kernel", std::nullopt);
+  c["mamba_dt_rank"] = m.integer(p + "ssm.time_step_rank", std::nullopt);
+  // Biases from the first Mamba layer's tensors.
+  int64_t mamba = 0;
+  while (mamba < layers && mamba < static_cast<int64_t>(kv.size()) &&
+         kv[static_cast<size_t>(mamba)] != 0)
+    ++mamba;
+  std::string mixer = "model.layers." + std::to_string(mamba) + ".mamba.";
+  c["mamba_conv_bias"] = weights.find(mixer + "conv1d.bias") != nullptr;
+  c["mamba_proj_bias"] = weights.find(mixer + "in_proj.bias") != nullptr;
+  c["vocab_size"] = vocabSize(m, p, weights.find("model.embed_tokens.weight"));
+  c["tie_word_embeddings"] = weights.find("lm_head.weight") == nullptr;
+  return c;
+}
+
 llvm::json::Object llamaConfig(Metadata &m, const Architecture &a,
                                const seqrt::WeightStore &weights);
 
@@ -278,6 +394,7 @@ const Architecture kArchitectures[] = {
     {"mamba", "MambaForCausalLM", "mamba", mambaConfig},
     {"mamba2", "Mamba2ForCausalLM", "mamba2", mamba2Config},
     {"bert", "BertModel", "bert", bertConfig},
+    {"jamba", "JambaForCausalLM", "jamba", jambaConfig},
 };
 
 /// The config.json of a Llama-family file (llama.cpp's LLM_KV_* keys).

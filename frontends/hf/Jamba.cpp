@@ -131,6 +131,16 @@ Value buildJamba(ModelEmitter &e, HfConfig &c, StringRef,
                              quantize);
       auto down = stackExperts(e, f, "down_proj.weight", experts, hidden, inter,
                                quantize);
+      if (bool(gate.scales) != bool(up.scales) ||
+          bool(gate.scales) != bool(down.scales) || gate.bits != up.bits ||
+          gate.bits != down.bits || bool(gate.offsets) != bool(up.offsets) ||
+          bool(gate.offsets) != bool(down.offsets)) {
+        e.fail("the experts of '" + f +
+               "' are stored in different forms (float or block-quantized, "
+               "4 or 8 bits, with or without offsets); seq.moe reads gate, "
+               "up and down alike");
+        break;
+      }
       ff = seq::MoeOp::create(
           b, loc, h, logits, gate.values, up.values, down.values, gate.scales,
           up.scales, down.scales, gate.offsets, up.offsets, down.offsets,

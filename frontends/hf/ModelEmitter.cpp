@@ -187,6 +187,17 @@ ModelEmitter::stackedWeights(StringRef pattern, int64_t count, int64_t rows,
             pattern.drop_front(at + 2))
         .str();
   };
+  auto stacked = [&](const std::string &name, ArrayRef<int64_t> slice,
+                     Type type) -> Value {
+    SmallVector<int64_t> shape{count};
+    shape.append(slice.begin(), slice.end());
+    return seq::WeightOp::create(b, location,
+                                 RankedTensorType::get(shape, type), name,
+                                 /*transposed=*/false, /*stacked=*/true,
+                                 /*panels=*/false);
+  };
+  if (storedQuantized(nameOf(0)))
+    return storedStackedWeights(pattern, count, rows, cols);
   WeightsFile::Format format = blockFormat();
   Type element = quantize ? Type(IntegerType::get(context, 8))
                           : floatProjectionElement(nameOf(0));
@@ -202,15 +213,6 @@ ModelEmitter::stackedWeights(StringRef pattern, int64_t count, int64_t rows,
     else if (ArrayRef<int64_t>(info->shape) == ArrayRef<int64_t>{rows, cols})
       rewritten.quantize(*info, /*transposed=*/false, format);
   }
-  auto stacked = [&](const std::string &name, ArrayRef<int64_t> slice,
-                     Type type) -> Value {
-    SmallVector<int64_t> shape{count};
-    shape.append(slice.begin(), slice.end());
-    return seq::WeightOp::create(b, location,
-                                 RankedTensorType::get(shape, type), name,
-                                 /*transposed=*/false, /*stacked=*/true,
-                                 /*panels=*/false);
-  };
   StackedWeights w;
   if (!quantize) {
     w.values = stacked(pattern.str(), {rows, cols}, element);
@@ -226,6 +228,87 @@ ModelEmitter::stackedWeights(StringRef pattern, int64_t count, int64_t rows,
       format == WeightsFile::Format::Q4_G128)
     w.offsets = stacked(WeightsFile::offsetsName(pattern.str()), perBlock,
                         Float16Type::get(context));
+  return w;
+}
+
+ModelEmitter::StackedWeights
+ModelEmitter::storedStackedWeights(StringRef pattern, int64_t count,
+                                   int64_t rows, int64_t cols) {
+  size_t at = pattern.find("{}");
+  auto nameOf = [&](StringRef stem, int64_t i) {
+    return (stem.take_front(at) + std::to_string(i) + stem.drop_front(at + 2))
+        .str();
+  };
+  std::string valuesPattern = pattern.str(),
+              scalesPattern = WeightsFile::scalesName(valuesPattern),
+              offsetsPattern = WeightsFile::offsetsName(valuesPattern);
+  const seqrt::TensorInfo *first[3] = {weights.find(nameOf(valuesPattern, 0)),
+                                       weights.find(nameOf(scalesPattern, 0)),
+                                       weights.find(nameOf(offsetsPattern, 0))};
+  Type i8 = IntegerType::get(context, 8);
+  StackedWeights w;
+  auto fail = [&](const std::string &name, const std::string &why) {
+    this->fail("tensor '" + name + "' " + why);
+    w.values = seq::WeightOp::create(b, location, f32({count, rows, cols}),
+                                     valuesPattern, /*transposed=*/false,
+                                     /*stacked=*/true,
+                                     /*panels=*/false);
+    return w;
+  };
+  // Values [rows, cols] (8 bits) or [rows, cols / 2] (4 bits), scales and
+  // offsets [rows, cols / block] of one float type, alike for all experts.
+  const seqrt::TensorInfo &values = *first[0], &scales = *first[1];
+  if (values.shape.size() != 2 || values.shape[0] != rows ||
+      (values.shape[1] != cols && values.shape[1] * 2 != cols))
+    return fail(values.name, "holds block-quantized values of shape " +
+                                 shapeString(values.shape) +
+                                 " but the config implies " +
+                                 shapeString({rows, cols}));
+  Type scaleType =
+      scales.dtype == seqrt::DType::F16   ? Type(Float16Type::get(context))
+      : scales.dtype == seqrt::DType::F32 ? Type(Float32Type::get(context))
+                                          : Type();
+  if (!scaleType || scales.shape.size() != 2 || scales.shape[0] != rows ||
+      scales.shape[1] <= 0 || cols % scales.shape[1] != 0)
+    return fail(scales.name, "is " +
+                                 std::string(seqrt::dtypeName(scales.dtype)) +
+                                 " " + shapeString(scales.shape) +
+                                 "; expected F16 or F32 [out, in / block]");
+  for (int64_t i = 0; i < count; ++i) {
+    const char *part[3] = {"values", "scales", "offsets"};
+    for (int j = 0; j < 3; ++j) {
+      std::string name = nameOf(j == 0   ? valuesPattern
+                                : j == 1 ? scalesPattern
+                                         : offsetsPattern,
+                                i);
+      const seqrt::TensorInfo *t = weights.find(name);
+      if (bool(t) != bool(first[j]))
+        return fail(t ? name : nameOf(valuesPattern, i),
+                    std::string(t ? "is" : "has no") + " block " + part[j] +
+                        " unlike expert 0");
+      if (!t)
+        continue;
+      if (t->dtype != first[j]->dtype || t->shape != first[j]->shape)
+        return fail(name, "differs in type or shape from expert 0's " +
+                              std::string(part[j]));
+      usedWeights.insert(name);
+    }
+    claimElement(nameOf(valuesPattern, i), i8);
+  }
+  w.bits = values.shape[1] == cols ? 8 : 4;
+  auto stacked = [&](const std::string &name, ArrayRef<int64_t> slice,
+                     Type type) -> Value {
+    SmallVector<int64_t> shape{count};
+    shape.append(slice.begin(), slice.end());
+    return seq::WeightOp::create(b, location,
+                                 RankedTensorType::get(shape, type), name,
+                                 /*transposed=*/false, /*stacked=*/true,
+                                 /*panels=*/false);
+  };
+  w.values = stacked(valuesPattern, values.shape, i8);
+  w.scales = stacked(scalesPattern, scales.shape, scaleType);
+  if (first[2])
+    w.offsets = stacked(offsetsPattern, scales.shape, scaleType);
   return w;
 }
 

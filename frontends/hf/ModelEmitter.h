@@ -68,6 +68,8 @@ public:
   /// (MoE experts). With `quantize`, each is block-quantized in the
   /// --weights format (blockQuantizes(cols) must hold); otherwise kept as
   /// --weights keeps float projections (bf16/f16 as stored under auto).
+  /// Experts the checkpoint already holds block-quantized (a GGUF file's)
+  /// are read as stored, whatever `quantize` says.
   StackedWeights stackedWeights(llvm::StringRef pattern, int64_t count,
                                 int64_t rows, int64_t cols, bool quantize);
   /// Whether --weights quantizes a projection of `in` input features (a
@@ -230,6 +232,9 @@ private:
   /// The values of a weight the checkpoint holds block-quantized (I8 with
   /// `_scale`, as a GGUF file's are seen), or null.
   const seqrt::TensorInfo *storedQuantized(llvm::StringRef name) const;
+  /// stackedWeights of block-quantized tensors read as stored.
+  StackedWeights storedStackedWeights(llvm::StringRef pattern, int64_t count,
+                                      int64_t rows, int64_t cols);
   struct QuantizedWeight;
   /// Such a weight of logical `shape` [out, in], read as stored.
   QuantizedWeight storedQuantizedWeight(llvm::StringRef name,

@@ -4,8 +4,10 @@
 
 #include "GgmlBlocks.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <map>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -37,6 +39,9 @@ struct TensorName {
   /// llama.cpp stores the vector as a matrix (Mamba2's A, D and its
   /// grouped norm weight): seen 1-D.
   bool flatten = false;
+  /// llama.cpp stacks the experts' matrices into one [experts, out, in]
+  /// tensor; transformers has one per expert, `{}` in its name the index.
+  bool experts = false;
 };
 struct ArchitectureNames {
   std::vector<const char *> architectures;
@@ -113,6 +118,37 @@ const std::vector<ArchitectureNames> &architectureNames() {
         {"ssm_d", "mixer.D", Conversion::None, true, true},
         {"ssm_norm", "mixer.norm", Conversion::None, false, true},
         {"ssm_out", "mixer.out_proj"}}},
+      {{"jamba"},
+       {{"token_embd", "model.embed_tokens"},
+        {"output_norm", "model.final_layernorm"},
+        {"output", "lm_head"}},
+       "model.layers.",
+       {{"attn_norm", "input_layernorm"},
+        {"attn_q", "self_attn.q_proj"},
+        {"attn_k", "self_attn.k_proj"},
+        {"attn_v", "self_attn.v_proj"},
+        {"attn_output", "self_attn.o_proj"},
+        {"ssm_in", "mamba.in_proj"},
+        {"ssm_conv1d", "mamba.conv1d", Conversion::UnitMiddleDim},
+        {"ssm_x", "mamba.x_proj"},
+        {"ssm_dt", "mamba.dt_proj"},
+        {"ssm_dt_norm", "mamba.dt_layernorm"},
+        {"ssm_b_norm", "mamba.b_layernorm"},
+        {"ssm_c_norm", "mamba.c_layernorm"},
+        {"ssm_a", "mamba.A_log", Conversion::NegatedLog, true},
+        {"ssm_d", "mamba.D", Conversion::None, true},
+        {"ssm_out", "mamba.out_proj"},
+        {"ffn_norm", "pre_ff_layernorm"},
+        {"ffn_gate", "feed_forward.gate_proj"},
+        {"ffn_up", "feed_forward.up_proj"},
+        {"ffn_down", "feed_forward.down_proj"},
+        {"ffn_gate_inp", "feed_forward.router"},
+        {"ffn_gate_exps", "feed_forward.experts.{}.gate_proj", Conversion::None,
+         false, false, true},
+        {"ffn_up_exps", "feed_forward.experts.{}.up_proj", Conversion::None,
+         false, false, true},
+        {"ffn_down_exps", "feed_forward.experts.{}.down_proj", Conversion::None,
+         false, false, true}}},
   };
   return kAll;
 }
@@ -149,6 +185,20 @@ const TensorName *matchName(const std::vector<TensorName> &entries,
   for (const TensorName &t : entries) {
     std::string_view from = fromGguf ? t.gguf : t.hf;
     const char *to = fromGguf ? t.hf : t.gguf;
+    if (t.experts && !fromGguf && suffixed) {
+      // `{}`: the expert's index.
+      size_t at = from.find("{}");
+      std::string_view head = from.substr(0, at), tail = from.substr(at + 2);
+      if (stem.size() > head.size() + tail.size() &&
+          stem.substr(0, head.size()) == head &&
+          stem.substr(stem.size() - tail.size()) == tail &&
+          stem.substr(head.size(), stem.size() - head.size() - tail.size())
+                  .find_first_not_of("0123456789") == std::string_view::npos) {
+        other = std::string(to) + std::string(suffix);
+        return &t;
+      }
+      continue;
+    }
     if (t.bare ? name == from : suffixed && stem == from) {
       other = std::string(to) + std::string(t.bare ? "" : suffix);
       return &t;
@@ -257,6 +307,32 @@ bool ggufCheckpointTensors(const gguf::File &file, std::vector<TensorInfo> &out,
       return false;
     }
   }
+  // The experts of a layer (gate, up, down) in one block form: 8-bit if
+  // any is, affine if any is (seq.moe reads them alike).
+  struct ExpertForm {
+    int bits = 4;
+    bool affine = false, plain = false, quantized = false;
+  };
+  std::map<std::string, ExpertForm> expertForms;
+  auto layerOf = [](const std::string &name) {
+    return name.substr(0, name.find('.', 4) + 1);
+  };
+  for (const gguf::Tensor &t : file.tensors()) {
+    std::string hf;
+    const TensorName *mapped = mapName(arch, t.name, hf);
+    const ggml::TypeInfo *type = ggml::typeInfo(t.type);
+    if (!mapped || !mapped->experts || (!type->plain && !type->readable))
+      continue;
+    ExpertForm &form = expertForms[layerOf(t.name)];
+    if (type->plain) {
+      form.plain = true;
+      continue;
+    }
+    ggml::BlockForm block = ggml::blockForm(t.type);
+    form.quantized = true;
+    form.bits = std::max(form.bits, block.bits);
+    form.affine |= block.affine;
+  }
   for (const gguf::Tensor &t : file.tensors()) {
     const ggml::TypeInfo *type = ggml::typeInfo(t.type);
     std::string name;
@@ -307,8 +383,82 @@ bool ggufCheckpointTensors(const gguf::File &file, std::vector<TensorInfo> &out,
       source->negatedLog = conversion == Conversion::NegatedLog;
       return source;
     };
+    // Block-quantized matrix rows [firstRow, firstRow + rows) of `cols`
+    // as `hf`'s values, scales and offsets (`common`: the experts' form).
+    auto addQuantized = [&](const std::string &hf, int64_t firstRow,
+                            int64_t rows, int64_t cols,
+                            const ExpertForm *common) {
+      ggml::BlockForm form = ggml::blockForm(t.type);
+      bool widen = common && common->bits == 8 && form.bits == 4;
+      bool zeros = common && common->affine && !form.affine;
+      auto part = [&](GgufSource::Part p) {
+        auto source = derived(p);
+        source->firstRow = firstRow;
+        source->rows = rows;
+        source->widenValues = widen;
+        source->zeroOffsets = zeros;
+        return source;
+      };
+      TensorInfo values;
+      values.file = file.path() + " (tensor " + t.name + ")";
+      values.name = hf;
+      values.dtype = DType::I8;
+      values.shape = {rows, form.bits == 4 && !widen ? cols / 2 : cols};
+      values.size = static_cast<size_t>(rows * values.shape[1]);
+      values.derived = part(GgufSource::Part::Values);
+      out.push_back(values);
+      TensorInfo scales = values;
+      scales.name = quantizedScalesName(hf);
+      scales.dtype = form.scaleType;
+      scales.shape = {rows, cols / form.block};
+      scales.size = static_cast<size_t>(rows * (cols / form.block)) *
+                    dtypeSize(form.scaleType);
+      scales.derived = part(GgufSource::Part::Scales);
+      out.push_back(scales);
+      if (form.affine || zeros) {
+        TensorInfo offsets = scales;
+        offsets.name = quantizedOffsetsName(hf);
+        offsets.derived = part(GgufSource::Part::Offsets);
+        out.push_back(offsets);
+      }
+    };
     TensorInfo info;
     info.file = file.path() + " (tensor " + t.name + ")";
+    if (mapped && mapped->experts) {
+      // One [out, in] matrix per expert, named with its index.
+      const ExpertForm &common = expertForms[layerOf(t.name)];
+      if (t.shape.size() != 3 || (!type->plain && !type->readable) ||
+          (common.plain && common.quantized)) {
+        error = file.path() + ": tensor '" + t.name + "' is " + type->name +
+                " of " + std::to_string(t.shape.size()) +
+                " dimensions; seqc reads experts as [experts, out, in] " +
+                "tensors, all of a layer's float or all block-quantized" +
+                (type->readable || type->plain
+                     ? std::string()
+                     : " in F32, F16, BF16 or " + ggml::readableBlockTypes());
+        return false;
+      }
+      int64_t experts = t.shape[0], rows = t.shape[1], cols = t.shape[2];
+      size_t at = name.find("{}");
+      size_t rowBytes =
+          static_cast<size_t>(cols) / type->blockElements * type->blockBytes;
+      for (int64_t e = 0; e < experts; ++e) {
+        std::string hf =
+            name.substr(0, at) + std::to_string(e) + name.substr(at + 2);
+        if (!type->plain) {
+          addQuantized(hf, e * rows, rows, cols, &common);
+          continue;
+        }
+        TensorInfo expert = info;
+        expert.name = hf;
+        expert.dtype = *type->plain;
+        expert.shape = {rows, cols};
+        expert.size = static_cast<size_t>(rows) * rowBytes;
+        expert.data = t.data + static_cast<size_t>(e * rows) * rowBytes;
+        out.push_back(std::move(expert));
+      }
+      continue;
+    }
     if (type->plain) {
       info.name = name;
       info.dtype = *type->plain;
@@ -339,28 +489,7 @@ bool ggufCheckpointTensors(const gguf::File &file, std::vector<TensorInfo> &out,
               " dimensions; seqc reads block-quantized matrices only";
       return false;
     }
-    ggml::BlockForm form = ggml::blockForm(t.type);
-    int64_t rows = t.shape[0], cols = t.shape[1];
-    info.name = name;
-    info.dtype = DType::I8;
-    info.shape = {rows, form.bits == 4 ? cols / 2 : cols};
-    info.size = static_cast<size_t>(rows * info.shape[1]);
-    info.derived = derived(GgufSource::Part::Values);
-    out.push_back(info);
-    TensorInfo scales = info;
-    scales.name = quantizedScalesName(name);
-    scales.dtype = form.scaleType;
-    scales.shape = {rows, cols / form.block};
-    scales.size = static_cast<size_t>(rows * (cols / form.block)) *
-                  dtypeSize(form.scaleType);
-    scales.derived = derived(GgufSource::Part::Scales);
-    out.push_back(scales);
-    if (form.affine) {
-      TensorInfo offsets = scales;
-      offsets.name = quantizedOffsetsName(name);
-      offsets.derived = derived(GgufSource::Part::Offsets);
-      out.push_back(offsets);
-    }
+    addQuantized(name, 0, t.shape[0], t.shape[1], nullptr);
   }
   return true;
 }
@@ -371,7 +500,9 @@ void readGgufTensor(const TensorInfo &info, void *dst) {
   const ggml::TypeInfo *type = ggml::typeInfo(t.type);
   // Rows of the stored tensor (a 1-D tensor: its elements, rows of one).
   bool vector = t.shape.size() == 1;
-  int64_t rows = vector ? t.shape[0] : t.numel() / t.shape.back();
+  int64_t rows = source.rows ? source.rows
+                 : vector    ? t.shape[0]
+                             : t.numel() / t.shape.back();
   int64_t cols = vector ? 1 : t.shape.back();
   size_t rowBytes =
       static_cast<size_t>(cols) / type->blockElements * type->blockBytes;
@@ -379,7 +510,7 @@ void readGgufTensor(const TensorInfo &info, void *dst) {
   // Output row r is stored row h·D + 2i + j for r = h·D + j·D/2 + i.
   auto storedRow = [&](int64_t r) {
     if (!source.permuteHeads)
-      return r;
+      return source.firstRow + r;
     int64_t d = rows / source.permuteHeads, half = d / 2;
     int64_t h = r / d, j = r % d / half, i = r % half;
     return h * d + 2 * i + j;
@@ -412,6 +543,17 @@ void readGgufTensor(const TensorInfo &info, void *dst) {
       std::memcpy(to, src, rowBytes);
       break;
     case GgufSource::Part::Values:
+      if (source.widenValues) {
+        // Nibbles as bytes: unsigned (affine) or minus 8 (symmetric).
+        std::vector<uint8_t> nibbles(static_cast<size_t>(cols) / 2);
+        ggml::decodeRow(t.type, src, static_cast<size_t>(cols), nibbles.data(),
+                        nullptr, nullptr);
+        int bias = ggml::blockForm(t.type).affine ? 0 : 8;
+        for (int64_t i = 0; i < cols; ++i)
+          to[i] = static_cast<uint8_t>(static_cast<int8_t>(
+              ((nibbles[i / 2] >> (4 * (i % 2))) & 15) - bias));
+        break;
+      }
       ggml::decodeRow(t.type, src, static_cast<size_t>(cols), to, nullptr,
                       nullptr);
       break;
@@ -420,6 +562,10 @@ void readGgufTensor(const TensorInfo &info, void *dst) {
                       nullptr);
       break;
     case GgufSource::Part::Offsets:
+      if (source.zeroOffsets) {
+        std::memset(to, 0, outRowBytes);
+        break;
+      }
       ggml::decodeRow(t.type, src, static_cast<size_t>(cols), nullptr, nullptr,
                       to);
       break;

@@ -36,6 +36,14 @@ struct GgufSource {
   bool transpose = false;
   /// An F32 tensor seen as log(-x) (Mamba's A_log; llama.cpp stores A).
   bool negatedLog = false;
+  /// Rows [firstRow, firstRow + rows) of the tensor seen as a matrix of its
+  /// last dim (one expert of a stacked [experts, out, in] tensor); rows 0:
+  /// all of them.
+  int64_t firstRow = 0, rows = 0;
+  /// 4-bit block values seen as 8-bit ones, and a symmetric block form's
+  /// offsets as zeros: the experts of one layer in one form where their
+  /// types differ (Q4_K gate and up, Q6_K down), as seq.moe reads them.
+  bool widenValues = false, zeroOffsets = false;
 };
 
 /// The name the import gives the scales (offsets) of block-quantized weight

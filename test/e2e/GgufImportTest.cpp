@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -80,6 +81,82 @@ std::string tinyLlama(const Options &o) {
     for (size_t i = 0; i < factors.size(); ++i)
       factors[i] = 1.0f + static_cast<float>(i);
     b.f32Tensor("rope_freqs.weight", {o.ropeFreqs}, factors);
+  }
+  return b.build();
+}
+
+struct JambaOptions {
+  std::vector<int32_t> kvHeads = {0, 2, 0, 2}; ///< per layer; 0: Mamba
+  std::vector<int> moeLayers = {1, 3};
+  bool flatExperts = false; ///< experts as 2-D tensors
+};
+
+/// A tiny Jamba file as llama.cpp's converter writes one: per-layer KV
+/// heads, stacked experts [experts, out, in].
+std::string tinyJamba(const JambaOptions &o) {
+  GgufBuilder b;
+  b.string("general.architecture", "jamba")
+      .u32("jamba.context_length", 64)
+      .u32("jamba.embedding_length", 32)
+      .u32("jamba.block_count", static_cast<uint32_t>(o.kvHeads.size()))
+      .u32("jamba.feed_forward_length", 64)
+      .u32("jamba.attention.head_count", 2)
+      .ints("jamba.attention.head_count_kv", o.kvHeads)
+      .u32("jamba.ssm.conv_kernel", 4)
+      .u32("jamba.ssm.inner_size", 64)
+      .u32("jamba.ssm.state_size", 8)
+      .u32("jamba.ssm.time_step_rank", 2)
+      .f32("jamba.attention.layer_norm_rms_epsilon", 1e-6f)
+      .u32("jamba.expert_count", 4)
+      .u32("jamba.expert_used_count", 2);
+  auto t = [&](const std::string &name, std::vector<uint64_t> ne) {
+    size_t n = 1;
+    for (uint64_t d : ne)
+      n *= d;
+    b.f32Tensor(name, ne, std::vector<float>(n, -0.5f));
+  };
+  t("token_embd.weight", {32, 16});
+  t("output_norm.weight", {32});
+  t("output.weight", {32, 16});
+  for (size_t i = 0; i < o.kvHeads.size(); ++i) {
+    std::string l = "blk." + std::to_string(i) + ".";
+    t(l + "attn_norm.weight", {32});
+    t(l + "ffn_norm.weight", {32});
+    if (o.kvHeads[i] == 0) {
+      t(l + "ssm_in.weight", {32, 128});
+      t(l + "ssm_conv1d.weight", {4, 64});
+      t(l + "ssm_conv1d.bias", {64});
+      t(l + "ssm_x.weight", {64, 18});
+      t(l + "ssm_dt.weight", {2, 64});
+      t(l + "ssm_dt.bias", {64});
+      t(l + "ssm_dt_norm.weight", {2});
+      t(l + "ssm_b_norm.weight", {8});
+      t(l + "ssm_c_norm.weight", {8});
+      t(l + "ssm_a", {8, 64});
+      t(l + "ssm_d", {64});
+      t(l + "ssm_out.weight", {64, 32});
+    } else {
+      uint64_t kv = 16 * static_cast<uint64_t>(o.kvHeads[i]);
+      t(l + "attn_q.weight", {32, 32});
+      t(l + "attn_k.weight", {32, kv});
+      t(l + "attn_v.weight", {32, kv});
+      t(l + "attn_output.weight", {32, 32});
+    }
+    bool moe = std::find(o.moeLayers.begin(), o.moeLayers.end(),
+                         static_cast<int>(i)) != o.moeLayers.end();
+    if (!moe) {
+      t(l + "ffn_gate.weight", {32, 64});
+      t(l + "ffn_up.weight", {32, 64});
+      t(l + "ffn_down.weight", {64, 32});
+      continue;
+    }
+    t(l + "ffn_gate_inp.weight", {32, 4});
+    if (o.flatExperts)
+      t(l + "ffn_gate_exps.weight", {32, 256});
+    else
+      t(l + "ffn_gate_exps.weight", {32, 64, 4});
+    t(l + "ffn_up_exps.weight", {32, 64, 4});
+    t(l + "ffn_down_exps.weight", {64, 32, 4});
   }
   return b.build();
 }
@@ -163,7 +240,45 @@ TEST(GgufImportTest, RefusesUnknownArchitecture) {
   o.arch = "phi3";
   EXPECT_REFUSED(import(tinyLlama(o)),
                  "architecture 'phi3' is not supported; supported: llama, "
-                 "qwen2, gpt2, mamba, mamba2, bert");
+                 "qwen2, gpt2, mamba, mamba2, bert, jamba");
+}
+
+TEST(GgufImportTest, ImportsATinyJamba) {
+  auto [status, text] = import(tinyJamba({}));
+  ASSERT_EQ(status, 0) << text;
+  // Attention and MoE every 2nd layer from 1; the experts stacked.
+  std::ifstream in(workDir() + "/m.mlir");
+  std::stringstream mlir;
+  mlir << in.rdbuf();
+  EXPECT_NE(mlir.str().find("seq.moe"), std::string::npos);
+  EXPECT_NE(mlir.str().find("model.layers.3.feed_forward.experts.{}.down_proj."
+                            "weight"),
+            std::string::npos);
+}
+
+TEST(GgufImportTest, RefusesJambaLayersWithoutAPeriod) {
+  // transformers places attention (and MoE) layers every n-th from an
+  // offset; layers 1 and 2 follow none.
+  JambaOptions o;
+  o.kvHeads = {0, 2, 2, 0};
+  EXPECT_REFUSED(import(tinyJamba(o)),
+                 "'jamba.attention.head_count_kv' places attention layers "
+                 "other than every n-th");
+  o = {};
+  o.moeLayers = {0, 1};
+  EXPECT_REFUSED(import(tinyJamba(o)), "'jamba.expert_count' is used by "
+                                       "layers other than every n-th");
+  o = {};
+  o.kvHeads = {0, 2, 0, 1};
+  EXPECT_REFUSED(import(tinyJamba(o)), "different KV head counts");
+}
+
+TEST(GgufImportTest, RefusesExpertsNotStacked) {
+  JambaOptions o;
+  o.flatExperts = true;
+  EXPECT_REFUSED(import(tinyJamba(o)),
+                 "'blk.1.ffn_gate_exps.weight' is F32 of 2 dimensions; seqc "
+                 "reads experts as [experts, out, in] tensors");
 }
 
 TEST(GgufImportTest, NamesMissingTensorsBothWays) {

@@ -72,7 +72,79 @@ CASES = [
     dict(name="qwen2_q4_0_iq4_nl", config="Qwen2Config", cls="Qwen2ForCausalLM",
          kwargs=dict(LLAMA, use_sliding_window=False, num_key_value_heads=4),
          ftype="IQ4_NL", pure=True, seed=18),
+    # Jamba: attention every 2nd layer from 1, MoE (4 experts, top 2) every
+    # 2nd from 1; llama.cpp's Q4_K_M mix gives the experts Q4_K gate/up and
+    # Q6_K down in some layers. transformers does not load Jamba GGUFs: the
+    # reference runs its model on gguf-py's dequantization of the file.
+    dict(name="jamba_q4_k_m", config="JambaConfig", cls="JambaForCausalLM",
+         kwargs=dict(vocab_size=256, hidden_size=256, intermediate_size=256,
+                     num_hidden_layers=4, num_attention_heads=4, num_key_value_heads=2,
+                     attn_layer_period=2, attn_layer_offset=1, expert_layer_period=2,
+                     expert_layer_offset=1, num_experts=4, num_experts_per_tok=2,
+                     mamba_d_state=16, mamba_d_conv=4, mamba_expand=2, mamba_dt_rank=16,
+                     max_position_embeddings=128, use_mamba_kernels=False,
+                     tie_word_embeddings=False),
+         ftype="Q4_K_M", pure=False, seed=22, reference="dequantized"),
 ]
+
+# llama.cpp's Jamba names -> transformers' (dequantized_model).
+JAMBA_LAYER = {
+    "attn_norm": "input_layernorm", "attn_q": "self_attn.q_proj",
+    "attn_k": "self_attn.k_proj", "attn_v": "self_attn.v_proj",
+    "attn_output": "self_attn.o_proj", "ssm_in": "mamba.in_proj",
+    "ssm_conv1d": "mamba.conv1d", "ssm_x": "mamba.x_proj", "ssm_dt": "mamba.dt_proj",
+    "ssm_dt_norm": "mamba.dt_layernorm", "ssm_b_norm": "mamba.b_layernorm",
+    "ssm_c_norm": "mamba.c_layernorm", "ssm_out": "mamba.out_proj",
+    "ffn_norm": "pre_ff_layernorm", "ffn_gate": "feed_forward.gate_proj",
+    "ffn_up": "feed_forward.up_proj", "ffn_down": "feed_forward.down_proj",
+    "ffn_gate_inp": "feed_forward.router",
+}
+
+
+def dequantized_model(case, folder, gguf_path):
+    """The case's transformers model with every weight replaced by gguf-py's
+    dequantization of the GGUF file's tensor, llama.cpp's conversions undone
+    (A = -exp(A_log), conv1d's unit dim squeezed, experts stacked)."""
+    import gguf
+    import numpy as np
+    import torch
+    import transformers
+    from gguf.quants import dequantize
+
+    model = getattr(transformers, case["cls"]).from_pretrained(
+        folder, dtype=torch.float32, attn_implementation="eager",
+        experts_implementation="eager")
+    state = {}
+    for t in gguf.GGUFReader(gguf_path).tensors:
+        w = np.array(dequantize(t.data, t.tensor_type), dtype=np.float32)
+        parts = t.name.split(".")
+        if parts[0] != "blk":
+            stem = {"token_embd": "model.embed_tokens", "output": "lm_head",
+                    "output_norm": "model.final_layernorm"}[parts[0]]
+            state[stem + "." + parts[1]] = w
+            continue
+        prefix = f"model.layers.{parts[1]}."
+        if parts[2] == "ssm_a":
+            state[prefix + "mamba.A_log"] = np.log(-w)
+        elif parts[2] == "ssm_d":
+            state[prefix + "mamba.D"] = w
+        elif parts[2].endswith("_exps"):
+            # transformers 5 holds the experts as gate_up_proj [E, 2F, H]
+            # (gate rows first) and down_proj [E, H, F].
+            state[prefix + "feed_forward.experts." + parts[2]] = w
+        else:
+            if parts[2] == "ssm_conv1d" and parts[3] == "weight":
+                w = w[:, None, :]
+            state[prefix + JAMBA_LAYER[parts[2]] + "." + parts[3]] = w
+    for layer in {k.split(".experts.")[0] for k in state if ".experts." in k}:
+        gate = state.pop(layer + ".experts.ffn_gate_exps")
+        up = state.pop(layer + ".experts.ffn_up_exps")
+        state[layer + ".experts.gate_up_proj"] = np.concatenate([gate, up], axis=1)
+        state[layer + ".experts.down_proj"] = state.pop(layer + ".experts.ffn_down_exps")
+    expected = set(model.state_dict())
+    assert set(state) == expected, (set(state) ^ expected)
+    model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()}, strict=True)
+    return model
 
 
 def build_folder(case, folder):
@@ -155,14 +227,17 @@ def run_case(case):
         ref_dir = os.path.join(tmp, "ref")
         os.makedirs(ref_dir)
         shutil.copy(gguf_path, os.path.join(ref_dir, "model.gguf"))
-        model = getattr(transformers, case["cls"]).from_pretrained(
-            ref_dir, gguf_file="model.gguf", dtype=torch.float32,
-            attn_implementation="eager",
-            # transformers reads the vocabulary size from the tokenizer's
-            # tokens, which these files do not have, and GPT-2's context
-            # length into n_ctx, not the n_positions its model reads.
-            **{k: case["kwargs"][k] for k in ("vocab_size", "n_positions")
-               if k in case["kwargs"]})
+        if case.get("reference") == "dequantized":
+            model = dequantized_model(case, folder, gguf_path)
+        else:
+            model = getattr(transformers, case["cls"]).from_pretrained(
+                ref_dir, gguf_file="model.gguf", dtype=torch.float32,
+                attn_implementation="eager",
+                # transformers reads the vocabulary size from the tokenizer's
+                # tokens, which these files do not have, and GPT-2's context
+                # length into n_ctx, not the n_positions its model reads.
+                **{k: case["kwargs"][k] for k in ("vocab_size", "n_positions")
+                   if k in case["kwargs"]})
         model.eval()
         vocab = case["kwargs"]["vocab_size"]
         rng = np.random.default_rng(case["seed"])
@@ -190,8 +265,13 @@ def run_case(case):
             "convert_hf_to_gguf.py to f32 and quantized by llama_model_quantize to " +
             case["ftype"] + (" (pure: every 2-D weight)" if case["pure"] else " (llama.cpp's mix)") +
             ". Logits: transformers' cache-free full forward on the GGUF it loads "
-            "(gguf-py dequantization); decode_logits[k] from a full forward over the "
-            "prompt and decode_tokens[:k]."],
+            "(gguf-py dequantization" +
+            ("; transformers does not load this architecture from GGUF, so the model's "
+             "weights are replaced by gguf-py's dequantization of each tensor, "
+             "llama.cpp's conversions undone" if case.get("reference") == "dequantized"
+             else "") +
+            "); decode_logits[k] from a full forward over the prompt and "
+            "decode_tokens[:k]."],
         "seed": case["seed"],
         "prompt_len": PROMPT_LEN,
         "min_top1_margin": margin,
@@ -479,6 +559,11 @@ FROM_HF = [
     # state and mean pooling for its prompt) are the references.
     dict(name="bert_f32", source="bert", cls="BertModel", must_have="token_types.weight",
          encoder=True),
+    # Jamba (Mamba + attention layers, MoE every other layer): experts
+    # stacked into [experts, out, in] tensors, attention layers marked by
+    # their KV head count.
+    dict(name="jamba_f32", source="jamba", cls="JambaForCausalLM",
+         must_have="blk.1.ffn_gate_exps.weight"),
 ]
 
 
@@ -521,7 +606,8 @@ def make_from_hf(case):
             f.write("\n")
         print(f"{case['name']}: references of {case['source']}")
         return
-    model = getattr(transformers, case["cls"]).from_pretrained(src, dtype=torch.float32)
+    model = getattr(transformers, case["cls"]).from_pretrained(
+        src, dtype=torch.float32, experts_implementation="eager")
     model.eval()
     prompt = np.load(os.path.join(src, "prompt.npy")).tolist()
     prefill, tokens, logits, margin = full_forward_greedy(model, prompt)
