@@ -14,6 +14,10 @@ triad bandwidth for each side's decode, seqc's peak resident memory and the
 file size.
 
   python3 bench/gguf_llamacpp.py [--formats Q8_0,Q4_0,Q4_K_M,Q6_K,IQ4_XS] [--threads 2]
+
+With `--files A.gguf,B.gguf`, the files as they are (published models as
+users get them: `tools/fetch-models.py smollm2-q4_1`) instead of the
+random-weight model; the prompt is random ids of the file's vocabulary.
 """
 import argparse
 import json
@@ -89,6 +93,20 @@ def tensor_bytes(gguf_path, names=None):
     return total, {k: round(v / total, 3) for k, v in sorted(by_type.items())}
 
 
+def file_macs(gguf_path, prompt):
+    """Multiply-adds per prompt token of a file's projections (as counts()
+    does: the LM head once per prompt, attention left out) and its
+    vocabulary size. The token embedding is a gather, and the LM head when
+    the file has no output tensor (tied)."""
+    import gguf
+    reader = gguf.GGUFReader(gguf_path)
+    tensors = {t.name: t for t in reader.tensors}
+    head = tensors.get("output.weight", tensors["token_embd.weight"])
+    macs = sum(int(t.n_elements) for t in reader.tensors
+               if len(t.shape) >= 2 and t.name not in ("token_embd.weight", "output.weight"))
+    return macs + int(head.n_elements) / prompt, int(tensors["token_embd.weight"].shape[1])
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--formats", default="Q8_0,Q4_0,Q4_K_M,Q6_K,IQ4_XS")
@@ -98,20 +116,31 @@ def main():
     p.add_argument("--layers", type=int, default=6)
     p.add_argument("--shape", choices=sorted(SHAPES), default="tinyllama")
     p.add_argument("--repeat", type=int, default=2)
+    p.add_argument("--files", help="GGUF files to run as they are, comma-separated")
     a = p.parse_args()
     os.makedirs(WORK, exist_ok=True)
     limits = peak(a.threads)
     print(json.dumps(limits), flush=True)
-    name = f"{a.shape}-{a.layers}l"
-    folder = os.path.join(WORK, name)
-    make_model(a.shape, a.layers, folder)
-    source = f32_gguf(folder, os.path.join(WORK, f"{name}-f32.gguf"), WORK, vocab=False)
     random.seed(0)
-    prompt = [random.randrange(SHAPES[a.shape]["vocab_size"]) for _ in range(a.prompt)]
-    macs, _ = counts(a.shape, a.layers, a.prompt)
-    for fmt in a.formats.split(","):
-        gguf_path = quantize(source, os.path.join(WORK, f"{name}-{fmt}.gguf"), fmt)
-        mlir = os.path.join(WORK, f"{name}-gguf-{fmt}.mlir")
+    runs = []  # (file, format label, model description, prompt, MACs per token)
+    if a.files:
+        for path in a.files.split(","):
+            macs, vocab = file_macs(path, a.prompt)
+            prompt = [random.randrange(vocab) for _ in range(a.prompt)]
+            runs.append((path, "as shipped", os.path.basename(path), prompt, macs))
+    else:
+        name = f"{a.shape}-{a.layers}l"
+        folder = os.path.join(WORK, name)
+        make_model(a.shape, a.layers, folder)
+        source = f32_gguf(folder, os.path.join(WORK, f"{name}-f32.gguf"), WORK, vocab=False)
+        prompt = [random.randrange(SHAPES[a.shape]["vocab_size"]) for _ in range(a.prompt)]
+        macs, _ = counts(a.shape, a.layers, a.prompt)
+        for fmt in a.formats.split(","):
+            runs.append((quantize(source, os.path.join(WORK, f"{name}-{fmt}.gguf"), fmt), fmt,
+                         f"{a.shape} shapes, {a.layers} layers, random", prompt, macs))
+    for gguf_path, fmt, model, prompt, macs in runs:
+        stem = os.path.splitext(os.path.basename(gguf_path))[0]
+        mlir = os.path.join(WORK, f"{stem}-gguf.mlir")
         so = mlir[:-5] + ".so"
         # Import and compile times, cold (an empty object cache).
         t0 = time.perf_counter()
@@ -133,7 +162,7 @@ def main():
         gbs = lambda tok_s: streamed * tok_s / 1e9
         print(json.dumps({
             "bench": "gguf", "format": fmt, "types": mix,
-            "model": f"{a.shape} shapes, {a.layers} layers, random",
+            "model": model,
             "threads": a.threads, "prompt": a.prompt, "decode": a.decode,
             "seqc_prefill_tok_s": round(seqc[0], 1),
             "llamacpp_prefill_tok_s": round(llama[0], 1),

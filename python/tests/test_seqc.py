@@ -3,7 +3,7 @@
 Run from the repository root after `pip install .` (tools/python-check.sh):
     python3 -m pytest python/tests
 Models are the small Hugging Face goldens of test/Frontends/hf/goldens
-(tools/goldens/make_hf_goldens.py) and, when tools/fetch-minilm.py has
+(tools/goldens/make_hf_goldens.py) and, when tools/fetch-models.py has
 fetched it, the real all-MiniLM-L6-v2.
 """
 import math
@@ -164,7 +164,7 @@ def test_errors_name_the_problem(llama, tmp_path):
 
 
 @pytest.mark.skipif(not os.path.exists(os.path.join(MINILM, "model.safetensors")),
-                    reason="run tools/fetch-minilm.py first")
+                    reason="run tools/fetch-models.py first")
 def test_embed_equals_sentence_transformers(tmp_path):
     import json
     model = seqc.compile(MINILM, output=str(tmp_path / "minilm.so"))

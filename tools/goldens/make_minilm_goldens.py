@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference sentence embeddings of the real all-MiniLM-L6-v2 model.
 
-    python3 tools/fetch-minilm.py
+    python3 tools/fetch-models.py
     python3 tools/goldens/make_minilm_goldens.py
 
 Encodes a handful of sentences with sentence-transformers (its own
