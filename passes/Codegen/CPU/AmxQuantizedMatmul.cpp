@@ -45,6 +45,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
+#include <array>
+
 using namespace mlir;
 
 namespace seqc::cpu {
@@ -101,15 +103,16 @@ std::pair<Value, Value> splitInput(OpBuilder &b, Location loc, Value a,
   int64_t dyn = ShapedType::kDynamic, tiles = k / kDepth;
   auto type = RankedTensorType::get({dyn, tiles, 16, kDepth}, bf16);
   auto tileRowType = RankedTensorType::get({tiles, 16, kDepth}, bf16);
-  Value zero = floatConstant(b, loc, bf16, 0.0);
-  auto zeros = [&] {
-    Value empty = tensor::EmptyOp::create(b, loc, type, ValueRange{tileRows});
-    return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+  // Not filled: every element is written below (the padding rows with
+  // zeros), and a fill would be copied into both outputs.
+  auto empty = [&] {
+    return tensor::EmptyOp::create(b, loc, type, ValueRange{tileRows})
+        .getResult();
   };
   auto lanes = VectorType::get({kVectorLanes}, bf16);
   auto wide = VectorType::get({kVectorLanes}, b.getF32Type());
   auto forall = scf::ForallOp::create(
-      b, loc, SmallVector<OpFoldResult>{tileRows}, ValueRange{zeros(), zeros()},
+      b, loc, SmallVector<OpFoldResult>{tileRows}, ValueRange{empty(), empty()},
       std::nullopt, [&](OpBuilder &fb, Location, ValueRange args) {
         Value tr = args[0];
         auto idx = [&](int64_t v) -> OpFoldResult {
@@ -124,8 +127,12 @@ std::pair<Value, Value> splitInput(OpBuilder &b, Location loc, Value a,
           slices.push_back(tensor::ExtractSliceOp::create(
               fb, loc, tileRowType, out, offsets, sizes, strides));
         Value first = arith::MulIOp::create(fb, loc, tr, c(fb, 16));
-        Value last = arith::MinUIOp::create(
-            fb, loc, m, arith::AddIOp::create(fb, loc, first, c(fb, 16)));
+        // Rows [first, last) of x, then padding (M rounded up to 32 may
+        // leave a task no row of x).
+        Value last = arith::MaxUIOp::create(
+            fb, loc, first,
+            arith::MinUIOp::create(
+                fb, loc, m, arith::AddIOp::create(fb, loc, first, c(fb, 16))));
         auto rows = scf::ForOp::create(
             fb, loc, first, last, c(fb, 1), slices,
             [&](OpBuilder &rb, Location, Value row, ValueRange terms) {
@@ -148,10 +155,32 @@ std::pair<Value, Value> splitInput(OpBuilder &b, Location loc, Value a,
                   });
               scf::YieldOp::create(rb, loc, cols.getResults());
             });
+        // Padding rows past M: zeros.
+        Value zeroLanes =
+            splatLanes(fb, loc, floatConstant(fb, loc, bf16, 0.0));
+        auto padded = scf::ForOp::create(
+            fb, loc, last, arith::AddIOp::create(fb, loc, first, c(fb, 16)),
+            c(fb, 1), rows.getResults(),
+            [&](OpBuilder &rb, Location, Value row, ValueRange terms) {
+              Value r = arith::SubIOp::create(rb, loc, row, first);
+              auto cols = scf::ForOp::create(
+                  rb, loc, c(rb, 0), c(rb, k), c(rb, kVectorLanes), terms,
+                  [&](OpBuilder &kb, Location, Value col, ValueRange t) {
+                    SmallVector<Value, 3> at = {
+                        arith::DivUIOp::create(kb, loc, col, c(kb, kDepth)), r,
+                        arith::RemUIOp::create(kb, loc, col, c(kb, kDepth))};
+                    scf::YieldOp::create(
+                        kb, loc,
+                        ValueRange{writeLanes(kb, loc, zeroLanes, t[0], at),
+                                   writeLanes(kb, loc, zeroLanes, t[1], at)});
+                  });
+              scf::YieldOp::create(rb, loc, cols.getResults());
+            });
         auto inParallel = scf::InParallelOp::create(fb, loc);
         OpBuilder::InsertionGuard guard(fb);
         fb.setInsertionPointToStart(inParallel.getBody());
-        for (auto [tile, out] : llvm::zip(rows.getResults(), args.drop_front()))
+        for (auto [tile, out] :
+             llvm::zip(padded.getResults(), args.drop_front()))
           tensor::ParallelInsertSliceOp::create(fb, loc, tile, out, offsets,
                                                 sizes, strides);
       });
@@ -317,9 +346,16 @@ Value amxPanel(OpBuilder &b, Location loc, const QuantizedPanel &q, Value hi,
                                        b.getI64IntegerAttr(64))
                   .getResult()
             : Value();
-  Value tiles =
-      memref::AllocaOp::create(b, loc, MemRefType::get({4 * 16, 16}, f32),
-                               ValueRange{}, b.getI64IntegerAttr(64));
+  // Blocks per epilogue pass: 4 (or 2) where they divide every chunk's.
+  int64_t pass = 1;
+  for (int64_t p : {4, 2})
+    if ((chunk / block) % p == 0 && (q.k % chunk / block) % p == 0) {
+      pass = p;
+      break;
+    }
+  Value tiles = memref::AllocaOp::create(
+      b, loc, MemRefType::get({pass * 4 * 16, 16}, f32), ValueRange{},
+      b.getI64IntegerAttr(64));
   Value acc =
       memref::AllocaOp::create(b, loc, MemRefType::get({kRows, kColumns}, f32),
                                ValueRange{}, b.getI64IntegerAttr(64));
@@ -372,85 +408,97 @@ Value amxPanel(OpBuilder &b, Location loc, const QuantizedPanel &q, Value hi,
                           scf::YieldOp::create(rb, loc);
                         });
                     scf::ForOp::create(
-                        hb, loc, g0, g1, c(hb, 1), ValueRange{},
-                        [&](OpBuilder &gb, Location, Value g, ValueRange) {
-                          SmallVector<Value, 4> cs;
-                          for (int i = 0; i < 4; ++i)
-                            cs.push_back(
-                                amx::TileZeroOp::create(gb, loc, cTile));
-                          for (int64_t s = 0; s < steps; ++s) {
-                            Value kAt = arith::AddIOp::create(
-                                gb, loc,
-                                arith::MulIOp::create(gb, loc, g, c(gb, block)),
-                                c(gb, s * kDepth));
-                            Value local = arith::DivUIOp::create(
-                                gb, loc,
-                                arith::SubIOp::create(gb, loc, kAt, k0),
-                                c(gb, 2));
-                            // x's hi and lo terms times the panel's (and
-                            // with split weights x's hi term times the
-                            // panel's lo term: 3 of 4 products, the
-                            // fourth below 2^-16 of the others): 4 C, 2
-                            // B and 1 A tile live, of AMX's 8.
-                            SmallVector<std::pair<Value, SmallVector<Value>>>
-                                products = {{packed, {hiBuf, loBuf}}};
-                            if (split)
-                              products.push_back({packedLo, {hiBuf}});
-                            for (auto &[panelTerm, inputTerms] : products) {
-                              Value bs[2];
-                              for (int t = 0; t < 2; ++t) {
-                                SmallVector<Value, 2> at = {
-                                    local, arith::AddIOp::create(
-                                               gb, loc,
-                                               arith::MulIOp::create(
-                                                   gb, loc, n0, c(gb, 2)),
-                                               c(gb, 32 * t))};
-                                bs[t] = amx::TileLoadOp::create(
-                                    gb, loc, bTile, panelTerm, at, bStride);
-                              }
-                              for (Value term : inputTerms)
-                                for (int i = 0; i < 2; ++i) {
-                                  Value tileRow = arith::AddIOp::create(
-                                      gb, loc,
-                                      arith::DivUIOp::create(gb, loc, m0,
-                                                             c(gb, 16)),
-                                      c(gb, i));
-                                  SmallVector<Value, 4> where = {
-                                      tileRow,
-                                      arith::DivUIOp::create(gb, loc, kAt,
-                                                             c(gb, kDepth)),
-                                      c(gb, 0), c(gb, 0)};
-                                  Value at = amx::TileLoadOp::create(
-                                      gb, loc, aTile, term, where, aStride);
-                                  for (int t = 0; t < 2; ++t)
-                                    cs[2 * i + t] = amx::TileMulFOp::create(
-                                        gb, loc, cTile, at, bs[t],
-                                        cs[2 * i + t]);
+                        hb, loc, g0, g1, c(hb, pass), ValueRange{},
+                        [&](OpBuilder &gb, Location, Value gp, ValueRange) {
+                          // `pass` blocks' tiles, then one epilogue.
+                          for (int64_t p = 0; p < pass; ++p) {
+                            Value g =
+                                arith::AddIOp::create(gb, loc, gp, c(gb, p));
+                            SmallVector<Value, 4> cs;
+                            for (int i = 0; i < 4; ++i)
+                              cs.push_back(
+                                  amx::TileZeroOp::create(gb, loc, cTile));
+                            for (int64_t s = 0; s < steps; ++s) {
+                              Value kAt = arith::AddIOp::create(
+                                  gb, loc,
+                                  arith::MulIOp::create(gb, loc, g,
+                                                        c(gb, block)),
+                                  c(gb, s * kDepth));
+                              Value local = arith::DivUIOp::create(
+                                  gb, loc,
+                                  arith::SubIOp::create(gb, loc, kAt, k0),
+                                  c(gb, 2));
+                              // x's hi and lo terms times the panel's (and
+                              // with split weights x's hi term times the
+                              // panel's lo term: 3 of 4 products, the
+                              // fourth below 2^-16 of the others): 4 C, 2
+                              // B and 1 A tile live, of AMX's 8.
+                              SmallVector<std::pair<Value, SmallVector<Value>>>
+                                  products = {{packed, {hiBuf, loBuf}}};
+                              if (split)
+                                products.push_back({packedLo, {hiBuf}});
+                              for (auto &[panelTerm, inputTerms] : products) {
+                                Value bs[2];
+                                for (int t = 0; t < 2; ++t) {
+                                  SmallVector<Value, 2> at = {
+                                      local, arith::AddIOp::create(
+                                                 gb, loc,
+                                                 arith::MulIOp::create(
+                                                     gb, loc, n0, c(gb, 2)),
+                                                 c(gb, 32 * t))};
+                                  bs[t] = amx::TileLoadOp::create(
+                                      gb, loc, bTile, panelTerm, at, bStride);
                                 }
+                                for (Value term : inputTerms)
+                                  for (int i = 0; i < 2; ++i) {
+                                    Value tileRow = arith::AddIOp::create(
+                                        gb, loc,
+                                        arith::DivUIOp::create(gb, loc, m0,
+                                                               c(gb, 16)),
+                                        c(gb, i));
+                                    SmallVector<Value, 4> where = {
+                                        tileRow,
+                                        arith::DivUIOp::create(gb, loc, kAt,
+                                                               c(gb, kDepth)),
+                                        c(gb, 0), c(gb, 0)};
+                                    Value at = amx::TileLoadOp::create(
+                                        gb, loc, aTile, term, where, aStride);
+                                    for (int t = 0; t < 2; ++t)
+                                      cs[2 * i + t] = amx::TileMulFOp::create(
+                                          gb, loc, cTile, at, bs[t],
+                                          cs[2 * i + t]);
+                                  }
+                              }
                             }
+                            for (int i = 0; i < 4; ++i)
+                              amx::TileStoreOp::create(
+                                  gb, loc, tiles,
+                                  ValueRange{c(gb, 16 * (4 * p + i)), c(gb, 0)},
+                                  cs[i], c(gb, 16));
                           }
-                          for (int i = 0; i < 4; ++i)
-                            amx::TileStoreOp::create(
-                                gb, loc, tiles,
-                                ValueRange{c(gb, 16 * i), c(gb, 0)}, cs[i],
-                                c(gb, 16));
-                          // acc += tile · the block's column scales.
-                          Value scale[2], offset[2];
-                          for (int t = 0; t < 2 && scaled; ++t) {
-                            SmallVector<Value, 3> at = {
-                                q.panel, g,
-                                arith::AddIOp::create(gb, loc, n0,
-                                                      c(gb, 16 * t))};
-                            scale[t] = readLanes(gb, loc, q.scales, at);
-                            if (affine)
-                              offset[t] = readLanes(gb, loc, q.offsets, at);
-                            if (affine && q.nibbles)
-                              offset[t] = math::FmaOp::create(
-                                  gb, loc, scale[t],
-                                  splatLanes(gb, loc,
-                                             floatConstant(gb, loc, f32, 8.0)),
-                                  offset[t]);
-                          }
+                          // acc += each block's tiles · its column scales:
+                          // acc read and written once per pass.
+                          SmallVector<std::array<Value, 2>> scale(pass),
+                              offset(pass);
+                          for (int64_t p = 0; p < pass && scaled; ++p)
+                            for (int t = 0; t < 2; ++t) {
+                              SmallVector<Value, 3> at = {
+                                  q.panel,
+                                  arith::AddIOp::create(gb, loc, gp, c(gb, p)),
+                                  arith::AddIOp::create(gb, loc, n0,
+                                                        c(gb, 16 * t))};
+                              scale[p][t] = readLanes(gb, loc, q.scales, at);
+                              if (affine)
+                                offset[p][t] =
+                                    readLanes(gb, loc, q.offsets, at);
+                              if (affine && q.nibbles)
+                                offset[p][t] = math::FmaOp::create(
+                                    gb, loc, scale[p][t],
+                                    splatLanes(
+                                        gb, loc,
+                                        floatConstant(gb, loc, f32, 8.0)),
+                                    offset[p][t]);
+                            }
                           for (int i = 0; i < 2; ++i)
                             scf::ForOp::create(
                                 gb, loc, c(gb, 0), c(gb, 16), c(gb, 1),
@@ -460,37 +508,42 @@ Value amxPanel(OpBuilder &b, Location loc, const QuantizedPanel &q, Value hi,
                                   Value r = arith::AddIOp::create(
                                       sb, loc, rr, c(sb, 16 * i));
                                   // + offset · Σx of the row's block.
-                                  Value rowSum;
-                                  if (affine)
-                                    rowSum = splatLanes(
+                                  SmallVector<Value> rowSum(pass);
+                                  for (int64_t p = 0; p < pass && affine; ++p)
+                                    rowSum[p] = splatLanes(
                                         sb, loc,
                                         tensor::ExtractOp::create(
                                             sb, loc, sums,
-                                            ValueRange{arith::AddIOp::create(
-                                                           sb, loc, m0, r),
-                                                       g}));
+                                            ValueRange{
+                                                arith::AddIOp::create(sb, loc,
+                                                                      m0, r),
+                                                arith::AddIOp::create(
+                                                    sb, loc, gp, c(sb, p))}));
                                   for (int t = 0; t < 2; ++t) {
-                                    Value tileRow = arith::AddIOp::create(
-                                        sb, loc, rr, c(sb, 16 * (2 * i + t)));
-                                    Value product = vector::LoadOp::create(
-                                        sb, loc, wide, tiles,
-                                        ValueRange{tileRow, c(sb, 0)});
                                     SmallVector<Value, 2> at = {r,
                                                                 c(sb, 16 * t)};
-                                    Value sum = vector::LoadOp::create(
+                                    Value next = vector::LoadOp::create(
                                         sb, loc, wide, acc, at);
-                                    Value next =
-                                        scaled
-                                            ? math::FmaOp::create(sb, loc,
-                                                                  product,
-                                                                  scale[t], sum)
-                                                  .getResult()
-                                            : arith::AddFOp::create(
-                                                  sb, loc, product, sum)
-                                                  .getResult();
-                                    if (affine)
-                                      next = math::FmaOp::create(
-                                          sb, loc, rowSum, offset[t], next);
+                                    for (int64_t p = 0; p < pass; ++p) {
+                                      Value tileRow = arith::AddIOp::create(
+                                          sb, loc, rr,
+                                          c(sb, 16 * (4 * p + 2 * i + t)));
+                                      Value product = vector::LoadOp::create(
+                                          sb, loc, wide, tiles,
+                                          ValueRange{tileRow, c(sb, 0)});
+                                      next = scaled
+                                                 ? math::FmaOp::create(
+                                                       sb, loc, product,
+                                                       scale[p][t], next)
+                                                       .getResult()
+                                                 : arith::AddFOp::create(
+                                                       sb, loc, product, next)
+                                                       .getResult();
+                                      if (affine)
+                                        next = math::FmaOp::create(
+                                            sb, loc, rowSum[p], offset[p][t],
+                                            next);
+                                    }
                                     vector::StoreOp::create(sb, loc, next, acc,
                                                             at);
                                   }
