@@ -18,6 +18,9 @@ file size.
 With `--files A.gguf,B.gguf`, the files as they are (published models as
 users get them: `tools/fetch-models.py smollm2-q4_1`) instead of the
 random-weight model; the prompt is random ids of the file's vocabulary.
+`--requantize Q8_0,Q4_0,...` runs each file also requantized to those
+formats by llama.cpp's quantizer (`--allow-requantize`: the real model's
+shapes and vocabulary in each format; its quality is not the point).
 """
 import argparse
 import json
@@ -66,13 +69,14 @@ def llamacpp(gguf_path, prompt, decode, threads):
     sys.exit(f"llama.cpp failed on {gguf_path}:\n{done.stderr[-2000:]}")
 
 
-def quantize(source, out, ftype):
+def quantize(source, out, ftype, requantize=False):
     import llama_cpp
     if os.path.exists(out):
         return out
     params = llama_cpp.llama_model_quantize_default_params()
     params.ftype = getattr(llama_cpp, "LLAMA_FTYPE_MOSTLY_" + ftype)
     params.pure = ftype in PURE
+    params.allow_requantize = requantize
     params.nthread = os.cpu_count() or 1
     if llama_cpp.llama_model_quantize(source.encode(), out.encode(), params) != 0:
         sys.exit(f"llama_model_quantize failed for {ftype}")
@@ -117,6 +121,8 @@ def main():
     p.add_argument("--shape", choices=sorted(SHAPES), default="tinyllama")
     p.add_argument("--repeat", type=int, default=2)
     p.add_argument("--files", help="GGUF files to run as they are, comma-separated")
+    p.add_argument("--requantize", help="with --files: also each file requantized to "
+                                        "these formats, comma-separated")
     a = p.parse_args()
     os.makedirs(WORK, exist_ok=True)
     limits = peak(a.threads)
@@ -128,6 +134,10 @@ def main():
             macs, vocab = file_macs(path, a.prompt)
             prompt = [random.randrange(vocab) for _ in range(a.prompt)]
             runs.append((path, "as shipped", os.path.basename(path), prompt, macs))
+            stem = os.path.splitext(os.path.basename(path))[0]
+            for fmt in (a.requantize or "").split(",") if a.requantize else []:
+                out = quantize(path, os.path.join(WORK, f"{stem}-re-{fmt}.gguf"), fmt, True)
+                runs.append((out, fmt, os.path.basename(path) + " requantized", prompt, macs))
     else:
         name = f"{a.shape}-{a.layers}l"
         folder = os.path.join(WORK, name)

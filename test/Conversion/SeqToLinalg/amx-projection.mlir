@@ -29,13 +29,22 @@ func.func @prefill_q8(%x: tensor<40x64xf32>, %w: tensor<2x64x32xi8>, %s: tensor<
 
 // -----
 
-// One row (decode) keeps the vector kernel, which streams the weight once;
-// blocks that are not a multiple of 32 too. Affine blocks (offsets) add
+// One row (decode) keeps the vector kernel, which streams the weight once.
+// Blocks that are not a multiple of 32 go to the tiles dequantized
+// (value · scale) as two bf16 terms, three products per 32 k (2 steps of
+// 2 x 2 tiles: 24), no scales after. Affine blocks (offsets) add
 // offset · Σx of the block per row: Σx summed once per call.
 // CHECK-LABEL: func.func @decode_q8
 // CHECK-NOT: amx.
 // CHECK-LABEL: func.func @blocks_of_16
-// CHECK-NOT: amx.
+// CHECK: arith.mulf {{.*}} : vector<16xf32>
+// CHECK: arith.truncf {{.*}} : vector<16xf32> to vector<16xbf16>
+// CHECK: arith.subf
+// CHECK: vector.interleave
+// CHECK: vector.interleave
+// CHECK-COUNT-24: amx.tile_mulf
+// CHECK-NOT: math.fma
+// CHECK: arith.addf {{.*}} : vector<16xf32>
 // CHECK-LABEL: func.func @affine_q4
 // CHECK: vector.reduction <add>
 // CHECK: amx.tile_mulf
