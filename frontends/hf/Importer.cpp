@@ -43,6 +43,15 @@ struct Family {
   bool (*ignorable)(StringRef); ///< checkpoint tensors that are not weights
 };
 
+/// Marian checkpoints may hold the sinusoidal position tables (recomputed
+/// from the config) and the encoder's and decoder's copies of the shared
+/// embedding (transformers ties them to model.shared).
+bool marianBuffer(StringRef name) {
+  return name.ends_with("embed_positions.weight") ||
+         name == "model.encoder.embed_tokens.weight" ||
+         name == "model.decoder.embed_tokens.weight";
+}
+
 const Family kFamilies[] = {
     {"LlamaForCausalLM", buildLlamaFamily, false, ropeBuffer},
     {"MistralForCausalLM", buildLlamaFamily, false, ropeBuffer},
@@ -52,6 +61,7 @@ const Family kFamilies[] = {
     {"Mamba2ForCausalLM", buildMamba2, false, nullptr},
     {"JambaForCausalLM", buildJamba, false, nullptr},
     {"BertModel", buildBert, true, bertUnusedOutputs},
+    {"MarianMTModel", buildMarian, false, marianBuffer},
 };
 
 /// Fields of every transformers configuration that do not change the

@@ -645,6 +645,12 @@ Value ModelEmitter::tokenEmbedding(StringRef name, int64_t vocab,
 
 Value ModelEmitter::linear(Value x, StringRef prefix, int64_t out, int64_t in,
                            bool bias, bool transposed) {
+  Value bv = bias ? weight((prefix + ".bias").str(), {out}) : Value();
+  return linearWithBias(x, prefix, out, in, bv, transposed);
+}
+
+Value ModelEmitter::linearWithBias(Value x, StringRef prefix, int64_t out,
+                                   int64_t in, Value bv, bool transposed) {
   std::string name = (prefix + ".weight").str();
   QuantizedWeight q;
   // A GPTQ/AWQ layer is packed whatever its layout was ([in, out] Conv1D
@@ -664,7 +670,6 @@ Value ModelEmitter::linear(Value x, StringRef prefix, int64_t out, int64_t in,
   }
   if (q.order)
     x = inOrder(x, q.order, packedOrders[q.order.getAsOpaquePointer()]);
-  Value bv = bias ? weight((prefix + ".bias").str(), {out}) : Value();
   return seq::LinearOp::create(b, location, x, q.values, bv, q.scales,
                                q.offsets, q.bits);
 }
@@ -696,6 +701,26 @@ Value ModelEmitter::layernorm(Value x, StringRef prefix, int64_t dim,
 
 Value ModelEmitter::add(Value a, Value c) {
   return arith::AddFOp::create(b, location, a, c);
+}
+
+Value ModelEmitter::scale(Value x, double factor) {
+  auto type = cast<RankedTensorType>(x.getType());
+  Value init = tensor::EmptyOp::create(b, location,
+                                       tensor::getMixedSizes(b, location, x),
+                                       type.getElementType());
+  auto identity = AffineMap::getMultiDimIdentityMap(type.getRank(), context);
+  Value f = arith::ConstantOp::create(
+      b, location, FloatAttr::get(type.getElementType(), factor));
+  return linalg::GenericOp::create(
+             b, location, type, ValueRange{x}, ValueRange{init},
+             SmallVector<AffineMap>{identity, identity},
+             SmallVector<utils::IteratorType>(type.getRank(),
+                                              utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location l, ValueRange a) {
+               linalg::YieldOp::create(
+                   nb, l, ValueRange{arith::MulFOp::create(nb, l, a[0], f)});
+             })
+      .getResult(0);
 }
 
 Value ModelEmitter::activation(seq::ActivationKind kind, Value x) {
@@ -978,6 +1003,60 @@ void ModelEmitter::setState(StringRef name, Value next) {
       s.out = next;
 }
 
+Value ModelEmitter::stateValue(StringRef name) const {
+  for (const State &s : states)
+    if (s.name == name)
+      return s.out ? s.out : s.in;
+  return nullptr;
+}
+
+void ModelEmitter::emitEncodeEntry(function_ref<void()> build) {
+  OpBuilder::InsertionGuard guard(b);
+  // The decoder's function and state values, restored after.
+  func::FuncOp decoder = forward;
+  Value decoderIds = idsArg, decoderPos = posArg, decoderLength = lengthValue;
+  std::vector<State> decoderStates = states;
+
+  b.setInsertionPointToEnd(module->getBody());
+  auto idsType =
+      RankedTensorType::get({1, ShapedType::kDynamic}, b.getI64Type());
+  SmallVector<Type> args = {idsType};
+  for (const State &s : states)
+    args.push_back(s.type);
+  auto fn =
+      func::FuncOp::create(b, location, "encode", b.getFunctionType(args, {}));
+  Block *body = fn.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  forward = fn;
+  idsArg = body->getArgument(0);
+  posArg = arith::ConstantIndexOp::create(b, location, 0);
+  lengthValue = tensor::DimOp::create(b, location, idsArg, 1);
+  for (auto [i, s] : llvm::enumerate(states)) {
+    s.in = body->getArgument(i + 1);
+    s.out = Value();
+  }
+  size_t count = states.size();
+  build();
+  assert(states.size() == count && "the encoder adds no state");
+  (void)count;
+  SmallVector<Value> results;
+  for (State &s : states)
+    results.push_back(s.out ? s.out : s.in);
+  func::ReturnOp::create(b, location, results);
+  fn.setType(b.getFunctionType(args, ValueRange(results).getTypes()));
+  for (auto [i, s] : llvm::enumerate(states)) {
+    fn.setArgAttr(i + 1, seqc::seq::SeqDialect::StateAttrHelper::getNameStr(),
+                  b.getStringAttr(s.name));
+    fn.setResultAttr(i, seqc::seq::SeqDialect::StateAttrHelper::getNameStr(),
+                     b.getStringAttr(s.name));
+  }
+  forward = decoder;
+  idsArg = decoderIds;
+  posArg = decoderPos;
+  lengthValue = decoderLength;
+  states = std::move(decoderStates);
+}
+
 OwningOpRef<ModuleOp> ModelEmitter::finishEncoder(Value hidden) {
   func::ReturnOp::create(b, location, hidden);
   auto hiddenType = cast<RankedTensorType>(hidden.getType());
@@ -1130,6 +1209,10 @@ OwningOpRef<ModuleOp> ModelEmitter::finish(Value logits, int64_t maxPositions) {
     (*module)->setAttr(
         seqc::seq::SeqDialect::MaxTokensPerCallAttrHelper::getNameStr(),
         b.getI64IntegerAttr(maxTokensPerCall));
+  if (maxSourcePositions > 0)
+    (*module)->setAttr(
+        seqc::seq::SeqDialect::MaxSourcePositionsAttrHelper::getNameStr(),
+        b.getI64IntegerAttr(maxSourcePositions));
   return std::move(module);
 }
 

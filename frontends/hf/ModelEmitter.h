@@ -96,6 +96,13 @@ public:
   /// x · Wᵀ (+ b) with W = `prefix`.weight [out, in] (and `prefix`.bias).
   mlir::Value linear(mlir::Value x, llvm::StringRef prefix, int64_t out,
                      int64_t in, bool bias, bool transposed = false);
+  /// linear() with `bias` [out] of its own instead of `prefix`.bias
+  /// (Marian's final_logits_bias on the LM head).
+  mlir::Value linearWithBias(mlir::Value x, llvm::StringRef prefix, int64_t out,
+                             int64_t in, mlir::Value bias,
+                             bool transposed = false);
+  /// x · factor, elementwise in f32 (embedding scales).
+  mlir::Value scale(mlir::Value x, double factor);
   /// An MoE router x · Wᵀ, W = `prefix`.weight [experts, in]: never
   /// block-quantized (as llama.cpp keeps ffn_gate_inp), since the expert
   /// choice turns on small logit gaps; bf16/f16 as --weights says.
@@ -178,6 +185,20 @@ public:
   /// Whether the model has a KV cache.
   bool hasKvCache() const { return kvCaches > 0; }
   void setState(llvm::StringRef name, mlir::Value next);
+  /// State `name`'s value so far in the function being built.
+  mlir::Value stateValue(llvm::StringRef name) const;
+
+  /// Adds the entry `encode(source: [1, ?] i64, states...) -> states` of an
+  /// encoder-decoder model: `build` emits the encoder into it — ids(),
+  /// length() and positions() are then the source's, position() 0 — and
+  /// sets the states the decoder reads (its cross-attention keys and
+  /// values). Call with the decoder's forward built (its states added),
+  /// before finish(); `build` adds no state.
+  void emitEncodeEntry(llvm::function_ref<void()> build);
+  /// The most source tokens `encode` takes (seq.max_source_positions).
+  void setMaxSourcePositions(int64_t positions) {
+    maxSourcePositions = positions;
+  }
 
   /// Starts one block of the model (a decoder layer): the ops built until
   /// endLayer go into a `seq.layer`, which the compiler builds once per
@@ -280,8 +301,9 @@ private:
   mlir::func::FuncOp forward;
   mlir::Value idsArg, posArg, lengthValue;
   std::vector<State> states;
-  bool usesCache = false; ///< a KV cache bounds the session length
-  bool usesRing = false;  ///< calls are limited to maxTokensPerCall tokens
+  int64_t maxSourcePositions = 0; ///< encoder-decoder models only
+  bool usesCache = false;         ///< a KV cache bounds the session length
+  bool usesRing = false; ///< calls are limited to maxTokensPerCall tokens
   int64_t maxTokensPerCall = 512;
   std::vector<double> ropeFactors;
   WeightFormat projectionWeights = WeightFormat::Auto;

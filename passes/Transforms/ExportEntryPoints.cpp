@@ -406,6 +406,10 @@ void ExportEntryPointsPass::runOnOperation() {
   if (auto tokens = module->getAttrOfType<IntegerAttr>(
           seqc::seq::SeqDialect::MaxTokensPerCallAttrHelper::getNameStr()))
     descriptor.maxTokensPerCall = tokens.getInt();
+  // An encoder-decoder's source capacity (its `encode` entry).
+  if (auto source = module->getAttrOfType<IntegerAttr>(
+          seqc::seq::SeqDialect::MaxSourcePositionsAttrHelper::getNameStr()))
+    descriptor.maxSourcePositions = source.getInt();
   // Set by `seqc --num-threads-default`.
   if (auto threads = module->getAttrOfType<IntegerAttr>(
           seqc::seq::SeqDialect::NumThreadsDefaultAttrHelper::getNameStr()))

@@ -164,6 +164,8 @@ Error parseDescriptor(const char *text, const std::string &origin,
                  kMaxPositions) ||
       !r.integer(root, "max_tokens_per_call", "descriptor",
                  out.maxTokensPerCall, true, 0, kMaxPositions) ||
+      !r.integer(root, "max_source_positions", "descriptor",
+                 out.maxSourcePositions, true, 0, kMaxPositions) ||
       !r.integer(root, "num_threads_default", "descriptor",
                  out.numThreadsDefault, true, 0, kMaxThreads))
     return r.error;
@@ -322,6 +324,8 @@ std::string writeDescriptor(const ModelDescriptor &d) {
     root.insert("max_positions", d.maxPositions);
   if (d.maxTokensPerCall > 0)
     root.insert("max_tokens_per_call", d.maxTokensPerCall);
+  if (d.maxSourcePositions > 0)
+    root.insert("max_source_positions", d.maxSourcePositions);
   if (d.numThreadsDefault > 0)
     root.insert("num_threads_default", d.numThreadsDefault);
   if (d.target != "cpu")

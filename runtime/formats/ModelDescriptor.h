@@ -68,8 +68,10 @@ struct StateSpec {
 
 struct ModelDescriptor {
   int64_t abi = 0;
-  int64_t maxPositions = 0;      ///< 0: unbounded
-  int64_t maxTokensPerCall = 0;  ///< 0: unbounded (ring caches set it)
+  int64_t maxPositions = 0;     ///< 0: unbounded
+  int64_t maxTokensPerCall = 0; ///< 0: unbounded (ring caches set it)
+  /// Source tokens `encode` takes (encoder-decoder models); 0: no encoder.
+  int64_t maxSourcePositions = 0;
   int64_t numThreadsDefault = 0; ///< 0: runtime default
   std::string target = "cpu";    ///< "cpu", or "cuda:sm_NN" (--target=cuda)
   std::vector<Entry> entries;

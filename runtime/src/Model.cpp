@@ -492,6 +492,29 @@ Error openModel(const char *libraryPath, const char *weightsPath,
     if (Error e =
             resolveEntry(*model, decode ? *decode : *prefill, model->decode))
       return e;
+    // Encoder-decoder models: `encode` takes the source ids and writes
+    // states only.
+    if (const Entry *encode = model->descriptor.findEntry("encode")) {
+      size_t inputs = 0;
+      for (const EntryArg &arg : encode->args)
+        if (arg.kind == EntryArg::Kind::Output ||
+            arg.kind == EntryArg::Kind::Index ||
+            (arg.kind == EntryArg::Kind::Input && inputs++ > 0) ||
+            (arg.kind == EntryArg::Kind::Input &&
+             (arg.spec.shape.size() != 2 || arg.spec.shape[0] != 1 ||
+              (arg.spec.dtype != "i64" && arg.spec.dtype != "i32"))))
+          return makeError(SEQ_ERROR_INVALID_MODEL,
+                           std::string(libraryPath) +
+                               ": entry 'encode' must take one [1, n] i64 or "
+                               "i32 input and states, and return states");
+      if (inputs != 1 || model->descriptor.maxSourcePositions <= 0)
+        return makeError(SEQ_ERROR_INVALID_MODEL,
+                         std::string(libraryPath) +
+                             ": entry 'encode' needs one token input and "
+                             "max_source_positions");
+      if (Error e = resolveEntry(*model, *encode, model->encode))
+        return e;
+    }
   }
   if (isCudaTarget(model->descriptor.target))
     if (Error e = attachCudaDevice(*model, options.cuda_device))

@@ -35,6 +35,7 @@ struct seq_model {
   LmEntry prefill, decode; ///< unset without a 'prefill' entry; decode may
                            ///< alias prefill's
   LmEntry prefillLast;     ///< optional: the last position's logits only
+  LmEntry encode;          ///< encoder-decoder models: the source's encoder
   size_t vocabSize = 0;
   int numThreads = 1;
   /// omp_set_num_threads of the libomp an OpenMP-parallel model links; null

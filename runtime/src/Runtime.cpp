@@ -203,6 +203,18 @@ seq_status seq_prefill(seq_session *session, const int32_t *tokens,
   return runAndReturn(session, entry, tokens, n_tokens, out_logits);
 }
 
+seq_status seq_encode(seq_session *session, const int32_t *tokens,
+                      size_t n_tokens) {
+  if (!session)
+    return invalid("seq_encode: session is NULL");
+  return guarded(
+      [&] { return seqrt::encodeSource(*session, tokens, n_tokens); });
+}
+
+size_t seq_model_max_source_positions(const seq_model *model) {
+  return model ? static_cast<size_t>(model->descriptor.maxSourcePositions) : 0;
+}
+
 seq_status seq_decode(seq_session *session, int32_t token,
                       const float **out_logits) {
   if (!session)

@@ -67,9 +67,10 @@ bool returnsLastRowOnly(const LmEntry &lm) {
 }
 
 /// One call of the model's entry for `n` tokens at the session's position;
-/// their logits go to `logits` ([n, vocab]).
+/// their logits go to `logits` ([n, vocab]). The position moves on by `n`
+/// unless `encoding` (the `encode` entry, which has no logits).
 Error callEntry(seq_session &session, const LmEntry &lm, const int32_t *tokens,
-                size_t n, float *logits) {
+                size_t n, float *logits, bool encoding = false) {
   seq_model &model = *session.model;
   std::vector<int64_t> ids64;
   std::vector<int32_t> ids32;
@@ -131,11 +132,43 @@ Error callEntry(seq_session &session, const LmEntry &lm, const int32_t *tokens,
   } else {
     model.call(lm.fn, buffers.data(), ints.data());
   }
-  session.position += n;
+  if (!encoding)
+    session.position += n;
   return Error::ok();
 }
 
 } // namespace
+
+Error encodeSource(seq_session &session, const int32_t *tokens, size_t n) {
+  seq_model &model = *session.model;
+  if (!model.encode.fn)
+    return makeError(SEQ_ERROR_UNSUPPORTED,
+                     model.libraryPath + " has no 'encode' entry point (not an "
+                                         "encoder-decoder model)");
+  if (n == 0 || !tokens)
+    return makeError(SEQ_ERROR_INVALID_ARGUMENT, "no source tokens to encode");
+  size_t limit = static_cast<size_t>(model.descriptor.maxSourcePositions);
+  if (n > limit)
+    return makeError(SEQ_ERROR_CAPACITY,
+                     std::to_string(n) +
+                         " source tokens; the model encodes "
+                         "at most " +
+                         std::to_string(limit));
+  for (size_t i = 0; i < n; ++i)
+    if (tokens[i] < 0 || static_cast<size_t>(tokens[i]) >= model.vocabSize)
+      return makeError(SEQ_ERROR_INVALID_ARGUMENT,
+                       "source token #" + std::to_string(i) + " (" +
+                           std::to_string(tokens[i]) +
+                           ") is outside the vocabulary [0, " +
+                           std::to_string(model.vocabSize) + ")");
+  if (Error e = callEntry(session, model.encode, tokens, n, nullptr,
+                          /*encoding=*/true))
+    return e;
+  // A new target: the decoder's self-attention starts over.
+  session.position = 0;
+  session.logitPositions = 0;
+  return Error::ok();
+}
 
 Error runTokens(seq_session &session, const LmEntry &lm, const int32_t *tokens,
                 size_t n) {

@@ -38,6 +38,10 @@ namespace seqrt {
 /// Allocates zeroed state for `model`.
 Error createSession(seq_model *model, seq_session &out);
 
+/// Runs the `encode` entry on source `tokens` and restarts the target at
+/// position 0.
+Error encodeSource(seq_session &session, const int32_t *tokens, size_t n);
+
 /// Runs `n` tokens from the session's position through `entry`.
 Error runTokens(seq_session &session, const LmEntry &entry,
                 const int32_t *tokens, size_t n);

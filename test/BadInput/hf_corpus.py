@@ -37,7 +37,12 @@ ARCHS = {
               "num_attention_heads", "intermediate_size"],
     "bert": ["hidden_size", "num_hidden_layers", "num_attention_heads",
              "vocab_size", "intermediate_size", "max_position_embeddings"],
+    "marian": ["d_model", "vocab_size", "encoder_layers", "decoder_layers",
+               "encoder_attention_heads", "decoder_attention_heads",
+               "encoder_ffn_dim", "decoder_ffn_dim"],
 }
+# Bases outside the goldens folder (relative to it).
+BASE_PATHS = {"marian": os.path.join("..", "seq2seq", "marian")}
 
 
 def cases():
@@ -201,6 +206,14 @@ def cases():
         ("bert", {"layer_norm_eps": "tiny"}, "field 'layer_norm_eps': expected a number"),
         ("bert", {"architectures": ["BertForMaskedLM"]}, "architecture 'BertForMaskedLM' is not supported"),
         ("bert", {"architectures": DELETE}, "architecture '' is not supported"),
+        ("marian", {"decoder_vocab_size": 99}, "field 'decoder_vocab_size': a separate decoder vocabulary"),
+        ("marian", {"share_encoder_decoder_embeddings": False}, "field 'decoder_vocab_size': a separate decoder vocabulary"),
+        ("marian", {"tie_word_embeddings": False}, "field 'tie_word_embeddings': Marian's LM head is the shared embedding"),
+        ("marian", {"encoder_attention_heads": 5}, "field 'encoder_attention_heads': must divide d_model"),
+        ("marian", {"decoder_attention_heads": 3}, "field 'decoder_attention_heads': must divide d_model"),
+        ("marian", {"d_model": 63, "encoder_attention_heads": 1, "decoder_attention_heads": 1}, "field 'd_model': must be even"),
+        ("marian", {"activation_function": "glu"}, "field 'activation_function': 'glu' is not supported"),
+        ("marian", {"normalize_before": True}, "field 'normalize_before'"),
     ]
     for i, (base, patch, expect) in enumerate(unsupported):
         yield (f"{base}-unsupported-{i}", base, patch, None, expect)
@@ -302,7 +315,7 @@ def edit_tensors(path, edit):
 
 def build_case(root, goldens, base, patch, edit):
     os.makedirs(root)
-    src = os.path.join(goldens, base)
+    src = os.path.join(goldens, BASE_PATHS.get(base, base))
     config_path = os.path.join(root, "config.json")
     if isinstance(patch, (str, bytes)):
         with open(config_path, "wb") as f:

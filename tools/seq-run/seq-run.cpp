@@ -62,6 +62,10 @@ const char *kUsage =
     "  --tokenizer PATH      tokenizer.json, a folder with one, or a GGUF\n"
     "                        file (default: the --weights folder's or file's)\n"
     "  --prompt-ids LIST     comma-separated token ids\n"
+    "  --source-ids LIST     an encoder-decoder model's source ids (e.g. a\n"
+    "                        Marian translation model): encoded first; the\n"
+    "                        prompt is then the decoder's start (its\n"
+    "                        decoder_start_token_id, e.g. the pad id)\n"
     "  --max-new N           tokens to generate (default 16)\n"
     "  --stop TEXT           with a text prompt: end before TEXT (repeat the\n"
     "                        option for several; text that may begin one is\n"
@@ -526,7 +530,7 @@ int main(int argc, char **argv) {
   const char *systemText = nullptr;
   std::string promptFileText;
   double maxKl = -1;
-  std::vector<int32_t> prompt;
+  std::vector<int32_t> prompt, source;
   long maxNew = 16, threads = 0, prefillChunk = 0;
   seq_sampler_options sampling;
   seq_sampler_options_init(&sampling);
@@ -563,6 +567,9 @@ int main(int argc, char **argv) {
     } else if (a == "--prompt-ids") {
       if (!parseIds(value("--prompt-ids"), prompt))
         return fail("--prompt-ids expects comma-separated integers");
+    } else if (a == "--source-ids") {
+      if (!parseIds(value("--source-ids"), source) || source.empty())
+        return fail("--source-ids expects comma-separated integers");
     } else if (a == "--chat") {
       chat = true;
     } else if (a == "--system") {
@@ -697,6 +704,9 @@ int main(int argc, char **argv) {
                 "required");
   }
 
+  if (!source.empty() && (compareTo || logitsOut || entryName))
+    return fail("--source-ids generates: no --compare-to, --logits-out or "
+                "--entry with it");
   if ((compareWeights || maxKl >= 0) && !compareTo)
     return fail("--compare-weights and --max-kl need --compare-to");
   if (compareTo)
@@ -763,12 +773,20 @@ int main(int argc, char **argv) {
 
   auto t0 = clock::now();
   const float *logits = nullptr;
-  seq_status s = seq_prefill(session, prompt.data(), prompt.size(), &logits);
+  // An encoder-decoder's source first, then the decoder's prompt.
+  const char *stage = "encoding the source";
+  seq_status s = source.empty()
+                     ? SEQ_OK
+                     : seq_encode(session, source.data(), source.size());
+  if (!s) {
+    stage = "prefill";
+    s = seq_prefill(session, prompt.data(), prompt.size(), &logits);
+  }
   auto t1 = clock::now();
   std::vector<int32_t> generated;
   double decodeSeconds = 0;
   if (s) {
-    rc = failStatus("prefill", s);
+    rc = failStatus(stage, s);
   } else {
     if (dump) {
       const float *all;

@@ -45,6 +45,9 @@ def Seq_Dialect : Dialect {
     "::mlir::IntegerAttr":$max_positions,
     // On the module: the most tokens one call takes (ring caches need it).
     "::mlir::IntegerAttr":$max_tokens_per_call,
+    // On the module of an encoder-decoder: the most source tokens its
+    // `encode` entry takes (the cross-attention states' capacity).
+    "::mlir::IntegerAttr":$max_source_positions,
     // On the module: the runtime's default thread count (seqc
     // --num-threads-default).
     "::mlir::IntegerAttr":$num_threads_default,

@@ -92,6 +92,7 @@ LogicalResult SeqDialect::verifyOperationAttribute(Operation *op,
   bool onModule = isa<ModuleOp>(op);
   if (name == MaxPositionsAttrHelper::getNameStr() ||
       name == MaxTokensPerCallAttrHelper::getNameStr() ||
+      name == MaxSourcePositionsAttrHelper::getNameStr() ||
       name == NumThreadsDefaultAttrHelper::getNameStr() ||
       name == TargetAttrHelper::getNameStr()) {
     if (!onModule)

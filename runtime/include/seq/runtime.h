@@ -185,6 +185,19 @@ SEQ_API void seq_session_destroy(seq_session *session);
 SEQ_API seq_status seq_prefill(seq_session *session, const int32_t *tokens,
                                size_t n_tokens, const float **out_logits);
 
+/* Encoder-decoder models (an `encode` entry, e.g. Marian): encodes the
+ * source `tokens` into the session (the decoder's cross-attention keys and
+ * values) and starts a new target at position 0; then seq_prefill the
+ * decoder start token and seq_decode as for any model. At most
+ * seq_model_max_source_positions tokens. SEQ_ERROR_UNSUPPORTED for a model
+ * without an encoder. */
+SEQ_API seq_status seq_encode(seq_session *session, const int32_t *tokens,
+                              size_t n_tokens);
+
+/* The most source tokens seq_encode takes; 0 for a model without an
+ * encoder. */
+SEQ_API size_t seq_model_max_source_positions(const seq_model *model);
+
 /* Runs one token; same contract as seq_prefill with n_tokens = 1. */
 SEQ_API seq_status seq_decode(seq_session *session, int32_t token,
                               const float **out_logits);

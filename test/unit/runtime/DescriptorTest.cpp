@@ -132,6 +132,7 @@ TEST(DescriptorTest, WriterAndParserShareOneSchema) {
   d.abi = 1;
   d.maxPositions = 4096;
   d.maxTokensPerCall = 512;
+  d.maxSourcePositions = 128;
   d.numThreadsDefault = 2;
   d.target = "cuda:sm_90";
   d.weights.push_back({"embed",
@@ -154,6 +155,7 @@ TEST(DescriptorTest, WriterAndParserShareOneSchema) {
   EXPECT_EQ(back.abi, 1);
   EXPECT_EQ(back.maxPositions, 4096);
   EXPECT_EQ(back.maxTokensPerCall, 512);
+  EXPECT_EQ(back.maxSourcePositions, 128);
   EXPECT_EQ(back.numThreadsDefault, 2);
   EXPECT_EQ(back.target, "cuda:sm_90");
   ASSERT_EQ(back.weights.size(), 3u);

@@ -1,0 +1,273 @@
+//===- Marian.cpp - Marian (OPUS-MT) encoder-decoder translation models ---===//
+//
+// MarianMTModel: token embeddings (shared by encoder and decoder, times
+// sqrt(d_model) with scale_embedding) plus sinusoidal positions (sines in
+// the first half of each vector, cosines in the second, computed as
+// transformers computes them: in f64, then rounded to f32), then post-LN
+// layers — encoder: x = LN(x + self_attn(x)); x = LN(x + fc2(act(fc1 x)));
+// decoder: the same with a causal self-attention over its KV cache and a
+// cross-attention over the encoder output between them. Every projection
+// has a bias; attention scales by head_dim^-0.5. The LM head is the shared
+// embedding plus final_logits_bias.
+//
+// The module's `encode` entry runs the encoder on the source ids and
+// writes each decoder layer's cross-attention keys and values, and the
+// source length, into states; `prefill`/`decode` run the decoder from the
+// session's position, reading them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/hf/Architectures.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace seqc::hf {
+
+namespace {
+
+struct MarianSizes {
+  int64_t hidden = 0, vocab = 0, positions = 0;
+  int64_t encoderLayers = 0, encoderHeads = 0, encoderFfn = 0;
+  int64_t decoderLayers = 0, decoderHeads = 0, decoderFfn = 0;
+  double embedScale = 1.0;
+  seq::ActivationKind act = seq::ActivationKind::silu;
+};
+
+/// Marian's sinusoidal position rows for `positions` [S] i64, [1, S, d]
+/// f32: column c < d/2 is sin(p / 10000^(2c/d)), column d/2 + c its cosine,
+/// evaluated in f64 and rounded once, as transformers builds its table.
+Value sinusoidalPositions(ModelEmitter &e, Value positions, int64_t dim) {
+  OpBuilder &b = e.builder();
+  Location loc = e.loc();
+  MLIRContext *ctx = b.getContext();
+  Value length = tensor::DimOp::create(b, loc, positions, 0);
+  auto type =
+      RankedTensorType::get({ShapedType::kDynamic, dim}, b.getF32Type());
+  Value empty = tensor::EmptyOp::create(b, loc, type, ValueRange{length});
+  int64_t half = dim / 2;
+  auto generic = linalg::GenericOp::create(
+      b, loc, type, ValueRange{positions}, ValueRange{empty},
+      SmallVector<AffineMap>{
+          AffineMap::get(2, 0, {getAffineDimExpr(0, ctx)}, ctx),
+          AffineMap::getMultiDimIdentityMap(2, ctx)},
+      SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Type f64 = nb.getF64Type();
+        Value col = linalg::IndexOp::create(nb, l, 1);
+        Value halfIdx = arith::ConstantIndexOp::create(nb, l, half);
+        Value isCos = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::uge,
+                                            col, halfIdx);
+        Value c = arith::SelectOp::create(
+            nb, l, isCos, arith::SubIOp::create(nb, l, col, halfIdx), col);
+        Value c64 = arith::UIToFPOp::create(
+            nb, l, f64, arith::IndexCastOp::create(nb, l, nb.getI64Type(), c));
+        // 10000^(2c/d), the position over it.
+        Value exponent = arith::DivFOp::create(
+            nb, l,
+            arith::MulFOp::create(
+                nb, l, arith::ConstantOp::create(nb, l, nb.getF64FloatAttr(2)),
+                c64),
+            arith::ConstantOp::create(nb, l, nb.getF64FloatAttr(double(dim))));
+        Value base = math::PowFOp::create(
+            nb, l, arith::ConstantOp::create(nb, l, nb.getF64FloatAttr(1e4)),
+            exponent);
+        Value angle = arith::DivFOp::create(
+            nb, l, arith::SIToFPOp::create(nb, l, f64, args[0]), base);
+        Value v = arith::SelectOp::create(nb, l, isCos,
+                                          math::CosOp::create(nb, l, angle),
+                                          math::SinOp::create(nb, l, angle));
+        linalg::YieldOp::create(
+            nb, l,
+            arith::TruncFOp::create(nb, l, nb.getF32Type(), v).getResult());
+      });
+  return tensor::ExpandShapeOp::create(
+      b, loc,
+      RankedTensorType::get({1, ShapedType::kDynamic, dim}, b.getF32Type()),
+      generic.getResult(0), SmallVector<ReassociationIndices>{{0, 1}, {2}},
+      SmallVector<OpFoldResult>{b.getIndexAttr(1), length,
+                                b.getIndexAttr(dim)});
+}
+
+/// Token embeddings (scaled) plus positions, [1, S, d].
+Value embed(ModelEmitter &e, const MarianSizes &s) {
+  Value x = e.tokenEmbedding("model.shared.weight", s.vocab, s.hidden);
+  if (s.embedScale != 1.0)
+    x = e.scale(x, s.embedScale);
+  return e.add(x, sinusoidalPositions(e, e.positions(), s.hidden));
+}
+
+/// Self- or cross-attention's projections of `prefix`: q from `x`, k and v
+/// from `kv`, each [1, S, heads, dim].
+struct Projected {
+  Value q, k, v;
+};
+Value projectHeads(ModelEmitter &e, Value in, const std::string &name,
+                   int64_t hidden, int64_t heads) {
+  return e.splitHeads(e.linear(in, name, hidden, hidden, true), heads,
+                      hidden / heads);
+}
+Projected project(ModelEmitter &e, Value x, Value kv, const std::string &prefix,
+                  int64_t hidden, int64_t heads) {
+  return {projectHeads(e, x, prefix + ".q_proj", hidden, heads),
+          kv ? projectHeads(e, kv, prefix + ".k_proj", hidden, heads) : Value(),
+          kv ? projectHeads(e, kv, prefix + ".v_proj", hidden, heads)
+             : Value()};
+}
+/// k and v only (the cross-attention's, from the encoder output).
+Projected projectKeysValues(ModelEmitter &e, Value kv,
+                            const std::string &prefix, int64_t hidden,
+                            int64_t heads) {
+  return {Value(), projectHeads(e, kv, prefix + ".k_proj", hidden, heads),
+          projectHeads(e, kv, prefix + ".v_proj", hidden, heads)};
+}
+
+/// x = LN(x + fc2(act(fc1 x))).
+Value feedForward(ModelEmitter &e, Value x, const std::string &p, int64_t ffn,
+                  const MarianSizes &s, double eps) {
+  Value up = e.activation(s.act, e.linear(x, p + ".fc1", ffn, s.hidden, true));
+  Value down = e.linear(up, p + ".fc2", s.hidden, ffn, true);
+  return e.layernorm(e.add(x, down), p + ".final_layer_norm", s.hidden, eps);
+}
+
+} // namespace
+
+Value buildMarian(ModelEmitter &e, HfConfig &c, StringRef,
+                  int64_t maxPositions) {
+  MarianSizes s;
+  s.hidden = c.size("d_model");
+  s.vocab = c.size("vocab_size");
+  s.positions = c.size("max_position_embeddings", 1024, INT32_MAX);
+  s.encoderLayers = c.size("encoder_layers", 4096);
+  s.encoderHeads = c.size("encoder_attention_heads");
+  s.encoderFfn = c.size("encoder_ffn_dim");
+  s.decoderLayers = c.size("decoder_layers", 4096);
+  s.decoderHeads = c.size("decoder_attention_heads");
+  s.decoderFfn = c.size("decoder_ffn_dim");
+  s.act = activationField(c, "activation_function", "gelu");
+  if (c.boolean("scale_embedding", false))
+    s.embedScale = std::sqrt(static_cast<double>(s.hidden));
+  // transformers' Marian layers use LayerNorm's default epsilon.
+  const double eps = 1e-5;
+  // Training-only fields.
+  c.irrelevant({"encoder_layerdrop", "decoder_layerdrop", "activation_dropout",
+                "init_std"});
+  if (c.size("decoder_vocab_size", s.vocab, INT32_MAX) != s.vocab ||
+      !c.boolean("share_encoder_decoder_embeddings", true))
+    c.fail("decoder_vocab_size",
+           "a separate decoder vocabulary is not supported yet (the "
+           "encoder and decoder share model.shared)");
+  if (!c.boolean("tie_word_embeddings", true))
+    c.fail("tie_word_embeddings",
+           "Marian's LM head is the shared embedding; an untied head is not "
+           "supported");
+  for (auto [heads, key] :
+       {std::pair{s.encoderHeads, "encoder_attention_heads"},
+        std::pair{s.decoderHeads, "decoder_attention_heads"}})
+    if (heads <= 0 || s.hidden % heads != 0)
+      c.fail(key, "must divide d_model");
+  if (s.hidden % 2 != 0)
+    c.fail("d_model", "must be even (sinusoidal positions)");
+  if (!c.error().empty())
+    return nullptr;
+  // Sessions hold at most the table's positions, source and target alike.
+  int64_t capacity = std::min(maxPositions, s.positions);
+
+  OpBuilder &b = e.builder();
+  Location loc = e.loc();
+  Type i64 = b.getI64Type();
+  e.beginForward();
+  // Decoder: its states first (the encoder fills the cross ones).
+  Value sourceLength = e.addState("source_length", {1}, i64);
+  Value kvSource = arith::IndexCastOp::create(
+      b, loc, b.getIndexType(),
+      tensor::ExtractOp::create(
+          b, loc, sourceLength,
+          ValueRange{arith::ConstantIndexOp::create(b, loc, 0)}));
+  int64_t dHeads = s.decoderHeads, dDim = s.hidden / dHeads;
+  std::vector<std::pair<Value, Value>> cross;
+  for (int64_t i = 0; i < s.decoderLayers; ++i) {
+    std::string n = "decoder.layers." + std::to_string(i) + ".cross";
+    cross.push_back({e.addState(n + ".k", {1, capacity, dHeads, dDim}),
+                     e.addState(n + ".v", {1, capacity, dHeads, dDim})});
+  }
+  Value x = embed(e, s);
+  for (int64_t i = 0; i < s.decoderLayers && e.error().empty(); ++i) {
+    std::string p = "model.decoder.layers." + std::to_string(i);
+    e.beginLayer();
+    Projected self = project(e, x, x, p + ".self_attn", s.hidden, dHeads);
+    ModelEmitter::KvCache cache =
+        e.cacheKeysValues("decoder.layers." + std::to_string(i), self.k, self.v,
+                          capacity, /*ring=*/false);
+    Value kvLength = arith::AddIOp::create(b, loc, e.position(), e.length());
+    Value o = seq::AttentionOp::create(
+        b, loc, self.q, cache.keys, cache.values, Value(), kvLength,
+        cache.keyScales, cache.valueScales, nullptr, true, nullptr, nullptr,
+        nullptr, nullptr, nullptr, nullptr);
+    x = e.layernorm(
+        e.add(x, e.linear(e.mergeHeads(o), p + ".self_attn.out_proj", s.hidden,
+                          s.hidden, true)),
+        p + ".self_attn_layer_norm", s.hidden, eps);
+    // Cross-attention: every source position visible.
+    Projected q = project(e, x, Value(), p + ".encoder_attn", s.hidden, dHeads);
+    Value co = seq::AttentionOp::create(
+        b, loc, q.q, cross[i].first, cross[i].second, Value(), kvSource,
+        Value(), Value(), nullptr, false, nullptr, nullptr, nullptr, nullptr,
+        nullptr, nullptr);
+    x = e.layernorm(
+        e.add(x, e.linear(e.mergeHeads(co), p + ".encoder_attn.out_proj",
+                          s.hidden, s.hidden, true)),
+        p + ".encoder_attn_layer_norm", s.hidden, eps);
+    x = e.endLayer(feedForward(e, x, p, s.decoderFfn, s, eps));
+  }
+  if (!e.error().empty())
+    return nullptr;
+  // The head's bias: final_logits_bias [1, vocab] as [vocab].
+  Value bias = tensor::CollapseShapeOp::create(
+      b, loc, e.weight("final_logits_bias", {1, s.vocab}),
+      SmallVector<ReassociationIndices>{{0, 1}});
+  Value logits = e.linearWithBias(x, e.lmHead(c, "model.shared", true), s.vocab,
+                                  s.hidden, bias);
+
+  // Encoder: the `encode` entry.
+  e.emitEncodeEntry([&] {
+    Value h = embed(e, s);
+    int64_t eHeads = s.encoderHeads;
+    for (int64_t i = 0; i < s.encoderLayers && e.error().empty(); ++i) {
+      std::string p = "model.encoder.layers." + std::to_string(i);
+      e.beginLayer();
+      Projected self = project(e, h, h, p + ".self_attn", s.hidden, eHeads);
+      Value o = seq::AttentionOp::create(
+          b, loc, self.q, self.k, self.v, Value(), Value(), Value(), Value(),
+          nullptr, false, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+      h = e.layernorm(
+          e.add(h, e.linear(e.mergeHeads(o), p + ".self_attn.out_proj",
+                            s.hidden, s.hidden, true)),
+          p + ".self_attn_layer_norm", s.hidden, eps);
+      h = e.endLayer(feedForward(e, h, p, s.encoderFfn, s, eps));
+    }
+    // Each decoder layer's cross keys and values, once per source.
+    for (int64_t i = 0; i < s.decoderLayers && e.error().empty(); ++i) {
+      std::string p = "model.decoder.layers." + std::to_string(i);
+      Projected kv =
+          projectKeysValues(e, h, p + ".encoder_attn", s.hidden, dHeads);
+      std::string n = "decoder.layers." + std::to_string(i) + ".cross";
+      e.setState(n + ".k", e.appendToCache(e.stateValue(n + ".k"), kv.k));
+      e.setState(n + ".v", e.appendToCache(e.stateValue(n + ".v"), kv.v));
+    }
+    Value length = arith::IndexCastOp::create(b, loc, i64, e.length());
+    e.setState("source_length", tensor::FromElementsOp::create(
+                                    b, loc, RankedTensorType::get({1}, i64),
+                                    ValueRange{length}));
+  });
+  e.setMaxSourcePositions(capacity);
+  return logits;
+}
+
+} // namespace seqc::hf

@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Goldens for encoder-decoder models (test/Frontends/hf/seq2seq).
+
+Each case is a tiny random-weight transformers model saved as a Hugging
+Face folder, with references from transformers' cache-free full forward:
+
+  source_ids.npy       the source sentence's ids [S]
+  target_ids.npy       a decoder input: the decoder start token, then
+                       random ids [T]
+  teacher_logits.npy   the decoder's logits at every target position with
+                       that input, teacher-forced [T, vocab]
+  greedy_ids.npy       GREEDY_STEPS greedy tokens from the decoder start,
+                       each from a full forward over the start and the
+                       tokens so far (EOS not special: generation runs on)
+  greedy_logits.npy    the logits each greedy token was chosen from
+                       [GREEDY_STEPS, vocab]
+
+The source is drawn again until every greedy step's top-1 margin is at
+least MIN_MARGIN. (Random Marian models repeat one token greedily; the
+logits of every greedy step are kept too, which a cache bug would change.)
+Deterministic; needs torch and transformers.
+  python3 tools/goldens/make_seq2seq_goldens.py [--only NAME]
+"""
+import argparse
+import json
+import os
+import shutil
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools", "goldens"))
+OUT = os.path.join(ROOT, "test", "Frontends", "hf", "seq2seq")
+
+GREEDY_STEPS = 12
+MIN_MARGIN = 0.1
+
+CASES = [
+    # OPUS-MT's layout (scaled embeddings, swish, pad as decoder start),
+    # tiny.
+    dict(name="marian", config="MarianConfig", cls="MarianMTModel", seed=2001,
+         source_len=9, target_len=10,
+         kwargs=dict(vocab_size=128, decoder_vocab_size=128, d_model=64,
+                     encoder_layers=2, decoder_layers=2, encoder_attention_heads=4,
+                     decoder_attention_heads=4, encoder_ffn_dim=128, decoder_ffn_dim=128,
+                     max_position_embeddings=64, scale_embedding=True,
+                     activation_function="swish", pad_token_id=127,
+                     decoder_start_token_id=127, eos_token_id=0, forced_eos_token_id=0)),
+]
+
+
+def full_forward(model, source, target):
+    import torch
+    with torch.no_grad():
+        return model(input_ids=torch.tensor([source]), decoder_input_ids=torch.tensor([target]),
+                     use_cache=False).logits[0].float()
+
+
+def run_case(case):
+    import numpy as np
+    import torch
+    import transformers
+    from make_hf_goldens import randomize_weights
+
+    torch.manual_seed(case["seed"])
+    config = getattr(transformers, case["config"])(**case["kwargs"])
+    model = getattr(transformers, case["cls"])._from_config(
+        config, dtype=torch.float32, attn_implementation="eager")
+    randomize_weights(model, case["seed"] + 7)
+    gen = torch.Generator().manual_seed(case["seed"] + 11)
+    with torch.no_grad():
+        if hasattr(model, "final_logits_bias"):  # a buffer: drawn here
+            model.final_logits_bias.copy_(
+                torch.randn(model.final_logits_bias.shape, generator=gen) * 0.1)
+    # The references come from the folder as saved and loaded again: what a
+    # user's checkpoint gives (buffers such as Marian's sinusoidal positions
+    # are rebuilt by the loader, whatever the random draw did to them).
+    dest = os.path.join(OUT, case["name"])
+    if os.path.exists(dest):
+        shutil.rmtree(dest)
+    model.save_pretrained(dest, safe_serialization=True)
+    model = getattr(transformers, case["cls"]).from_pretrained(
+        dest, dtype=torch.float32, attn_implementation="eager")
+    model.eval()
+    vocab, start = case["kwargs"]["vocab_size"], case["kwargs"]["decoder_start_token_id"]
+    rng = np.random.default_rng(case["seed"])
+    for attempt in range(50):
+        source = rng.integers(1, vocab - 1, case["source_len"]).tolist()
+        greedy, margin, rows = [start], float("inf"), []
+        for _ in range(GREEDY_STEPS):
+            last = full_forward(model, source, greedy)[-1]
+            rows.append(last)
+            top = torch.topk(last, 2).values
+            margin = min(margin, float(top[0] - top[1]))
+            greedy.append(int(torch.argmax(last)))
+        if margin >= MIN_MARGIN:
+            break
+    else:
+        sys.exit(f"{case['name']}: no source with greedy margins >= {MIN_MARGIN}")
+    target = [start] + rng.integers(1, vocab - 1, case["target_len"] - 1).tolist()
+    teacher = full_forward(model, source, target)
+    np.save(os.path.join(dest, "source_ids.npy"), np.array(source, dtype=np.int64))
+    np.save(os.path.join(dest, "target_ids.npy"), np.array(target, dtype=np.int64))
+    np.save(os.path.join(dest, "teacher_logits.npy"), teacher.numpy().astype(np.float32))
+    np.save(os.path.join(dest, "greedy_ids.npy"), np.array(greedy[1:], dtype=np.int64))
+    np.save(os.path.join(dest, "greedy_logits.npy"), torch.stack(rows).numpy().astype(np.float32))
+    with open(os.path.join(dest, "case.json"), "w") as f:
+        json.dump({"architecture": case["cls"], "seed": case["seed"], "notes": [__doc__],
+                   "min_top1_margin": margin, "source_tries": attempt + 1,
+                   "made_with": {"torch": torch.__version__,
+                                 "transformers": transformers.__version__}}, f, indent=1)
+        f.write("\n")
+    print(f"{case['name']}: margin {margin:.3f}, greedy {greedy[1:]}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--only", help="one case name")
+    args = parser.parse_args()
+    for case in CASES:
+        if not args.only or args.only == case["name"]:
+            run_case(case)
+
+
+if __name__ == "__main__":
+    main()
