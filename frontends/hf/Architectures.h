@@ -27,9 +27,12 @@ mlir::Value buildMamba2(ModelEmitter &emitter, HfConfig &config,
                         llvm::StringRef architecture, int64_t maxPositions);
 mlir::Value buildJamba(ModelEmitter &emitter, HfConfig &config,
                        llvm::StringRef architecture, int64_t maxPositions);
-/// An encoder-decoder: returns the decoder's logits and adds `encode`.
+/// Encoder-decoders: return the decoder's logits and add `encode`.
 mlir::Value buildMarian(ModelEmitter &emitter, HfConfig &config,
                         llvm::StringRef architecture, int64_t maxPositions);
+/// BART and mBART.
+mlir::Value buildBart(ModelEmitter &emitter, HfConfig &config,
+                      llvm::StringRef architecture, int64_t maxPositions);
 
 /// The activation named by config field `key` (transformers' ACT2FN names
 /// that seq.activation computes exactly: relu, gelu, gelu_python, gelu_new,

@@ -43,13 +43,16 @@ struct Family {
   bool (*ignorable)(StringRef); ///< checkpoint tensors that are not weights
 };
 
-/// Marian checkpoints may hold the sinusoidal position tables (recomputed
-/// from the config) and the encoder's and decoder's copies of the shared
-/// embedding (transformers ties them to model.shared).
-bool marianBuffer(StringRef name) {
-  return name.ends_with("embed_positions.weight") ||
-         name == "model.encoder.embed_tokens.weight" ||
+/// Encoder-decoder checkpoints may hold the encoder's and decoder's copies
+/// of the shared embedding (transformers ties them to model.shared);
+/// Marian's also the sinusoidal position tables (recomputed from the
+/// config).
+bool encoderDecoderBuffer(StringRef name) {
+  return name == "model.encoder.embed_tokens.weight" ||
          name == "model.decoder.embed_tokens.weight";
+}
+bool marianBuffer(StringRef name) {
+  return name.ends_with("embed_positions.weight") || encoderDecoderBuffer(name);
 }
 
 const Family kFamilies[] = {
@@ -62,6 +65,8 @@ const Family kFamilies[] = {
     {"JambaForCausalLM", buildJamba, false, nullptr},
     {"BertModel", buildBert, true, bertUnusedOutputs},
     {"MarianMTModel", buildMarian, false, marianBuffer},
+    {"BartForConditionalGeneration", buildBart, false, encoderDecoderBuffer},
+    {"MBartForConditionalGeneration", buildBart, false, encoderDecoderBuffer},
 };
 
 /// Fields of every transformers configuration that do not change the

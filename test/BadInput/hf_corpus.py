@@ -40,9 +40,11 @@ ARCHS = {
     "marian": ["d_model", "vocab_size", "encoder_layers", "decoder_layers",
                "encoder_attention_heads", "decoder_attention_heads",
                "encoder_ffn_dim", "decoder_ffn_dim"],
+    "bart": ["d_model", "vocab_size", "encoder_layers", "decoder_layers"],
 }
 # Bases outside the goldens folder (relative to it).
-BASE_PATHS = {"marian": os.path.join("..", "seq2seq", "marian")}
+BASE_PATHS = {name: os.path.join("..", "seq2seq", name)
+              for name in ("marian", "bart", "mbart")}
 
 
 def cases():
@@ -208,12 +210,15 @@ def cases():
         ("bert", {"architectures": DELETE}, "architecture '' is not supported"),
         ("marian", {"decoder_vocab_size": 99}, "field 'decoder_vocab_size': a separate decoder vocabulary"),
         ("marian", {"share_encoder_decoder_embeddings": False}, "field 'decoder_vocab_size': a separate decoder vocabulary"),
-        ("marian", {"tie_word_embeddings": False}, "field 'tie_word_embeddings': Marian's LM head is the shared embedding"),
+        ("marian", {"tie_word_embeddings": False}, "field 'tie_word_embeddings': the LM head is the shared embedding"),
         ("marian", {"encoder_attention_heads": 5}, "field 'encoder_attention_heads': must divide d_model"),
         ("marian", {"decoder_attention_heads": 3}, "field 'decoder_attention_heads': must divide d_model"),
         ("marian", {"d_model": 63, "encoder_attention_heads": 1, "decoder_attention_heads": 1}, "field 'd_model': must be even"),
         ("marian", {"activation_function": "glu"}, "field 'activation_function': 'glu' is not supported"),
         ("marian", {"normalize_before": True}, "field 'normalize_before'"),
+        ("bart", {"tie_word_embeddings": False}, "field 'tie_word_embeddings'"),
+        ("bart", {"activation_function": "gelu_fast"}, "field 'activation_function'"),
+        ("mbart", {"decoder_attention_heads": 7}, "field 'decoder_attention_heads': must divide d_model"),
     ]
     for i, (base, patch, expect) in enumerate(unsupported):
         yield (f"{base}-unsupported-{i}", base, patch, None, expect)

@@ -45,6 +45,24 @@ CASES = [
                      max_position_embeddings=64, scale_embedding=True,
                      activation_function="swish", pad_token_id=127,
                      decoder_start_token_id=127, eos_token_id=0, forced_eos_token_id=0)),
+    # BART: learned positions at offset 2, layernorm_embedding, post-LN.
+    dict(name="bart", config="BartConfig", cls="BartForConditionalGeneration", seed=2002,
+         source_len=11, target_len=9,
+         kwargs=dict(vocab_size=128, d_model=64, encoder_layers=2, decoder_layers=2,
+                     encoder_attention_heads=4, decoder_attention_heads=4,
+                     encoder_ffn_dim=128, decoder_ffn_dim=128, max_position_embeddings=64,
+                     activation_function="gelu", pad_token_id=1, bos_token_id=0,
+                     eos_token_id=2, decoder_start_token_id=2, forced_eos_token_id=2)),
+    # mBART: as BART with pre-LN layers and a final LayerNorm per stack;
+    # scaled embeddings as mbart-large has them.
+    dict(name="mbart", config="MBartConfig", cls="MBartForConditionalGeneration", seed=2003,
+         source_len=10, target_len=8,
+         kwargs=dict(vocab_size=128, d_model=64, encoder_layers=2, decoder_layers=2,
+                     encoder_attention_heads=4, decoder_attention_heads=4,
+                     encoder_ffn_dim=128, decoder_ffn_dim=128, max_position_embeddings=64,
+                     activation_function="gelu", scale_embedding=True, pad_token_id=1,
+                     bos_token_id=0, eos_token_id=2, decoder_start_token_id=2,
+                     forced_eos_token_id=2)),
 ]
 
 

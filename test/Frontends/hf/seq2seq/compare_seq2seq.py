@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Compares seqc's Marian (encoder-decoder) runs with transformers' goldens.
+"""Compares seqc's encoder-decoder runs with transformers' goldens.
 
-    compare_marian.py SEQ_RUN MODEL.so GOLDEN_DIR WORK_DIR
+    compare_seq2seq.py SEQ_RUN MODEL.so GOLDEN_DIR WORK_DIR
 
 Two runs of `seq-run --source-ids` (the encoder on the golden source, then
 the decoder), each dumping every logits row (--dump-logits):

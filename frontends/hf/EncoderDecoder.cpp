@@ -1,14 +1,19 @@
-//===- Marian.cpp - Marian (OPUS-MT) encoder-decoder translation models ---===//
+//===- EncoderDecoder.cpp - Marian, BART and mBART translation models -----===//
 //
-// MarianMTModel: token embeddings (shared by encoder and decoder, times
-// sqrt(d_model) with scale_embedding) plus sinusoidal positions (sines in
-// the first half of each vector, cosines in the second, computed as
-// transformers computes them: in f64, then rounded to f32), then post-LN
-// layers — encoder: x = LN(x + self_attn(x)); x = LN(x + fc2(act(fc1 x)));
-// decoder: the same with a causal self-attention over its KV cache and a
-// cross-attention over the encoder output between them. Every projection
-// has a bias; attention scales by head_dim^-0.5. The LM head is the shared
-// embedding plus final_logits_bias.
+// MarianMTModel, BartForConditionalGeneration and
+// MBartForConditionalGeneration share one layout: token embeddings (shared
+// by encoder and decoder, times sqrt(d_model) with scale_embedding) plus
+// positions, then layers of self-attention and an MLP (encoder), or
+// causal self-attention over the KV cache, cross-attention over the
+// encoder output and an MLP (decoder); every projection has a bias,
+// attention scales by head_dim^-0.5, the LM head is the shared embedding
+// plus final_logits_bias. They differ in:
+//   - positions: Marian's sinusoidal table (sines in the first half of each
+//     vector, cosines in the second, computed as transformers computes it:
+//     in f64, then rounded to f32); BART's and mBART's learned tables, read
+//     at position + 2, followed by a LayerNorm (layernorm_embedding);
+//   - post-LN layers, x = LN(x + f(x)) (Marian, BART), or pre-LN layers,
+//     x = x + f(LN(x)), with a final LayerNorm per stack (mBART).
 //
 // The module's `encode` entry runs the encoder on the source ids and
 // writes each decoder layer's cross-attention keys and values, and the
@@ -32,7 +37,15 @@ namespace seqc::hf {
 
 namespace {
 
-struct MarianSizes {
+/// What distinguishes the families (see the header).
+struct Style {
+  bool sinusoidal; ///< Marian; else learned positions at offset 2 and
+                   ///< layernorm_embedding (BART, mBART)
+  bool preNorm;    ///< pre-LN layers and a final layer_norm (mBART)
+};
+
+struct Sizes {
+  Style style;
   int64_t hidden = 0, vocab = 0, positions = 0;
   int64_t encoderLayers = 0, encoderHeads = 0, encoderFfn = 0;
   int64_t decoderLayers = 0, decoderHeads = 0, decoderFfn = 0;
@@ -95,12 +108,48 @@ Value sinusoidalPositions(ModelEmitter &e, Value positions, int64_t dim) {
                                 b.getIndexAttr(dim)});
 }
 
-/// Token embeddings (scaled) plus positions, [1, S, d].
-Value embed(ModelEmitter &e, const MarianSizes &s) {
+/// Token embeddings (scaled) plus positions, [1, S, d], of `stack`
+/// ("model.encoder" or "model.decoder").
+Value embed(ModelEmitter &e, const Sizes &s, const std::string &stack,
+            double eps) {
   Value x = e.tokenEmbedding("model.shared.weight", s.vocab, s.hidden);
   if (s.embedScale != 1.0)
     x = e.scale(x, s.embedScale);
-  return e.add(x, sinusoidalPositions(e, e.positions(), s.hidden));
+  if (s.style.sinusoidal)
+    return e.add(x, sinusoidalPositions(e, e.positions(), s.hidden));
+  // Learned positions, read at position + 2 (the table has 2 more rows).
+  OpBuilder &b = e.builder();
+  Location loc = e.loc();
+  Value table =
+      e.weight(stack + ".embed_positions.weight", {s.positions + 2, s.hidden});
+  Value positions = e.positions();
+  Value shifted = tensor::GenerateOp::create(
+      b, loc, RankedTensorType::get({ShapedType::kDynamic}, b.getI64Type()),
+      ValueRange{e.length()}, [&](OpBuilder &nb, Location l, ValueRange at) {
+        Value p = tensor::ExtractOp::create(nb, l, positions, at);
+        tensor::YieldOp::create(
+            nb, l,
+            arith::AddIOp::create(nb, l, p,
+                                  arith::ConstantIntOp::create(nb, l, 2, 64))
+                .getResult());
+      });
+  Value ids = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({1, ShapedType::kDynamic}, b.getI64Type()),
+      shifted, SmallVector<ReassociationIndices>{{0, 1}},
+      SmallVector<OpFoldResult>{b.getIndexAttr(1), e.length()});
+  x = e.add(x, seq::EmbeddingOp::create(b, loc, table, ids, /*scales=*/Value(),
+                                        /*offsets=*/Value()));
+  return e.layernorm(x, stack + ".layernorm_embedding", s.hidden, eps);
+}
+
+/// A residual block around `f` with LayerNorm `norm`: LN(x + f(x)) post-LN,
+/// x + f(LN(x)) pre-LN.
+Value residual(ModelEmitter &e, const Sizes &s, Value x,
+               const std::string &norm, double eps,
+               llvm::function_ref<Value(Value)> f) {
+  if (s.style.preNorm)
+    return e.add(x, f(e.layernorm(x, norm, s.hidden, eps)));
+  return e.layernorm(e.add(x, f(x)), norm, s.hidden, eps);
 }
 
 /// Self- or cross-attention's projections of `prefix`: q from `x`, k and v
@@ -128,19 +177,35 @@ Projected projectKeysValues(ModelEmitter &e, Value kv,
           projectHeads(e, kv, prefix + ".v_proj", hidden, heads)};
 }
 
-/// x = LN(x + fc2(act(fc1 x))).
+/// The MLP block: fc2(act(fc1 x)) with final_layer_norm.
 Value feedForward(ModelEmitter &e, Value x, const std::string &p, int64_t ffn,
-                  const MarianSizes &s, double eps) {
-  Value up = e.activation(s.act, e.linear(x, p + ".fc1", ffn, s.hidden, true));
-  Value down = e.linear(up, p + ".fc2", s.hidden, ffn, true);
-  return e.layernorm(e.add(x, down), p + ".final_layer_norm", s.hidden, eps);
+                  const Sizes &s, double eps) {
+  return residual(e, s, x, p + ".final_layer_norm", eps, [&](Value h) {
+    Value up =
+        e.activation(s.act, e.linear(h, p + ".fc1", ffn, s.hidden, true));
+    return e.linear(up, p + ".fc2", s.hidden, ffn, true);
+  });
+}
+
+/// One attention of `prefix` (self_attn, encoder_attn): q from `x`, keys and
+/// values given, out_proj.
+Value attention(ModelEmitter &e, const Sizes &s, Value q, Value keys,
+                Value values, Value kvLength, bool causal, Value keyScales,
+                Value valueScales, const std::string &prefix) {
+  OpBuilder &b = e.builder();
+  Value o = seq::AttentionOp::create(
+      b, e.loc(), q, keys, values, Value(), kvLength, keyScales, valueScales,
+      nullptr, causal, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+  return e.linear(e.mergeHeads(o), prefix + ".out_proj", s.hidden, s.hidden,
+                  true);
 }
 
 } // namespace
 
-Value buildMarian(ModelEmitter &e, HfConfig &c, StringRef,
-                  int64_t maxPositions) {
-  MarianSizes s;
+static Value buildEncoderDecoder(ModelEmitter &e, HfConfig &c, StringRef arch,
+                                 int64_t maxPositions, Style style) {
+  Sizes s;
+  s.style = style;
   s.hidden = c.size("d_model");
   s.vocab = c.size("vocab_size");
   s.positions = c.size("max_position_embeddings", 1024, INT32_MAX);
@@ -153,26 +218,27 @@ Value buildMarian(ModelEmitter &e, HfConfig &c, StringRef,
   s.act = activationField(c, "activation_function", "gelu");
   if (c.boolean("scale_embedding", false))
     s.embedScale = std::sqrt(static_cast<double>(s.hidden));
-  // transformers' Marian layers use LayerNorm's default epsilon.
+  // transformers' layers use LayerNorm's default epsilon.
   const double eps = 1e-5;
-  // Training-only fields.
+  // Training-only fields, and the classification heads' (not built here).
   c.irrelevant({"encoder_layerdrop", "decoder_layerdrop", "activation_dropout",
-                "init_std"});
-  if (c.size("decoder_vocab_size", s.vocab, INT32_MAX) != s.vocab ||
-      !c.boolean("share_encoder_decoder_embeddings", true))
+                "init_std", "classifier_dropout", "num_labels"});
+  if (arch == "MarianMTModel" &&
+      (c.size("decoder_vocab_size", s.vocab, INT32_MAX) != s.vocab ||
+       !c.boolean("share_encoder_decoder_embeddings", true)))
     c.fail("decoder_vocab_size",
            "a separate decoder vocabulary is not supported yet (the "
            "encoder and decoder share model.shared)");
   if (!c.boolean("tie_word_embeddings", true))
     c.fail("tie_word_embeddings",
-           "Marian's LM head is the shared embedding; an untied head is not "
+           "the LM head is the shared embedding; an untied head is not "
            "supported");
   for (auto [heads, key] :
        {std::pair{s.encoderHeads, "encoder_attention_heads"},
         std::pair{s.decoderHeads, "decoder_attention_heads"}})
     if (heads <= 0 || s.hidden % heads != 0)
       c.fail(key, "must divide d_model");
-  if (s.hidden % 2 != 0)
+  if (style.sinusoidal && s.hidden % 2 != 0)
     c.fail("d_model", "must be even (sinusoidal positions)");
   if (!c.error().empty())
     return nullptr;
@@ -197,37 +263,33 @@ Value buildMarian(ModelEmitter &e, HfConfig &c, StringRef,
     cross.push_back({e.addState(n + ".k", {1, capacity, dHeads, dDim}),
                      e.addState(n + ".v", {1, capacity, dHeads, dDim})});
   }
-  Value x = embed(e, s);
+  Value x = embed(e, s, "model.decoder", eps);
   for (int64_t i = 0; i < s.decoderLayers && e.error().empty(); ++i) {
     std::string p = "model.decoder.layers." + std::to_string(i);
     e.beginLayer();
-    Projected self = project(e, x, x, p + ".self_attn", s.hidden, dHeads);
-    ModelEmitter::KvCache cache =
-        e.cacheKeysValues("decoder.layers." + std::to_string(i), self.k, self.v,
-                          capacity, /*ring=*/false);
-    Value kvLength = arith::AddIOp::create(b, loc, e.position(), e.length());
-    Value o = seq::AttentionOp::create(
-        b, loc, self.q, cache.keys, cache.values, Value(), kvLength,
-        cache.keyScales, cache.valueScales, nullptr, true, nullptr, nullptr,
-        nullptr, nullptr, nullptr, nullptr);
-    x = e.layernorm(
-        e.add(x, e.linear(e.mergeHeads(o), p + ".self_attn.out_proj", s.hidden,
-                          s.hidden, true)),
-        p + ".self_attn_layer_norm", s.hidden, eps);
+    x = residual(e, s, x, p + ".self_attn_layer_norm", eps, [&](Value h) {
+      Projected self = project(e, h, h, p + ".self_attn", s.hidden, dHeads);
+      ModelEmitter::KvCache cache =
+          e.cacheKeysValues("decoder.layers." + std::to_string(i), self.k,
+                            self.v, capacity, /*ring=*/false);
+      Value kvLength = arith::AddIOp::create(b, loc, e.position(), e.length());
+      return attention(e, s, self.q, cache.keys, cache.values, kvLength,
+                       /*causal=*/true, cache.keyScales, cache.valueScales,
+                       p + ".self_attn");
+    });
     // Cross-attention: every source position visible.
-    Projected q = project(e, x, Value(), p + ".encoder_attn", s.hidden, dHeads);
-    Value co = seq::AttentionOp::create(
-        b, loc, q.q, cross[i].first, cross[i].second, Value(), kvSource,
-        Value(), Value(), nullptr, false, nullptr, nullptr, nullptr, nullptr,
-        nullptr, nullptr);
-    x = e.layernorm(
-        e.add(x, e.linear(e.mergeHeads(co), p + ".encoder_attn.out_proj",
-                          s.hidden, s.hidden, true)),
-        p + ".encoder_attn_layer_norm", s.hidden, eps);
+    x = residual(e, s, x, p + ".encoder_attn_layer_norm", eps, [&](Value h) {
+      Value q =
+          projectHeads(e, h, p + ".encoder_attn.q_proj", s.hidden, dHeads);
+      return attention(e, s, q, cross[i].first, cross[i].second, kvSource,
+                       /*causal=*/false, Value(), Value(), p + ".encoder_attn");
+    });
     x = e.endLayer(feedForward(e, x, p, s.decoderFfn, s, eps));
   }
   if (!e.error().empty())
     return nullptr;
+  if (style.preNorm)
+    x = e.layernorm(x, "model.decoder.layer_norm", s.hidden, eps);
   // The head's bias: final_logits_bias [1, vocab] as [vocab].
   Value bias = tensor::CollapseShapeOp::create(
       b, loc, e.weight("final_logits_bias", {1, s.vocab}),
@@ -237,21 +299,20 @@ Value buildMarian(ModelEmitter &e, HfConfig &c, StringRef,
 
   // Encoder: the `encode` entry.
   e.emitEncodeEntry([&] {
-    Value h = embed(e, s);
+    Value h = embed(e, s, "model.encoder", eps);
     int64_t eHeads = s.encoderHeads;
     for (int64_t i = 0; i < s.encoderLayers && e.error().empty(); ++i) {
       std::string p = "model.encoder.layers." + std::to_string(i);
       e.beginLayer();
-      Projected self = project(e, h, h, p + ".self_attn", s.hidden, eHeads);
-      Value o = seq::AttentionOp::create(
-          b, loc, self.q, self.k, self.v, Value(), Value(), Value(), Value(),
-          nullptr, false, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
-      h = e.layernorm(
-          e.add(h, e.linear(e.mergeHeads(o), p + ".self_attn.out_proj",
-                            s.hidden, s.hidden, true)),
-          p + ".self_attn_layer_norm", s.hidden, eps);
+      h = residual(e, s, h, p + ".self_attn_layer_norm", eps, [&](Value in) {
+        Projected self = project(e, in, in, p + ".self_attn", s.hidden, eHeads);
+        return attention(e, s, self.q, self.k, self.v, Value(),
+                         /*causal=*/false, Value(), Value(), p + ".self_attn");
+      });
       h = e.endLayer(feedForward(e, h, p, s.encoderFfn, s, eps));
     }
+    if (style.preNorm && e.error().empty())
+      h = e.layernorm(h, "model.encoder.layer_norm", s.hidden, eps);
     // Each decoder layer's cross keys and values, once per source.
     for (int64_t i = 0; i < s.decoderLayers && e.error().empty(); ++i) {
       std::string p = "model.decoder.layers." + std::to_string(i);
@@ -268,6 +329,20 @@ Value buildMarian(ModelEmitter &e, HfConfig &c, StringRef,
   });
   e.setMaxSourcePositions(capacity);
   return logits;
+}
+
+Value buildMarian(ModelEmitter &e, HfConfig &c, StringRef arch,
+                  int64_t maxPositions) {
+  return buildEncoderDecoder(e, c, arch, maxPositions,
+                             {/*sinusoidal=*/true, /*preNorm=*/false});
+}
+
+Value buildBart(ModelEmitter &e, HfConfig &c, StringRef arch,
+                int64_t maxPositions) {
+  return buildEncoderDecoder(
+      e, c, arch, maxPositions,
+      {/*sinusoidal=*/false,
+       /*preNorm=*/arch == "MBartForConditionalGeneration"});
 }
 
 } // namespace seqc::hf
