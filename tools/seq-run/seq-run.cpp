@@ -90,7 +90,8 @@ const char *kUsage =
     "                        each output's shape and first values and writes\n"
     "                        output #K to --dump-outputs PREFIX-K.npy\n"
     "  --dump-outputs PREFIX with --entry: the .npy files' prefix\n"
-    "  --stats               print prefill and decode tokens/s\n"
+    "  --stats               print prefill and decode tokens/s (and the\n"
+    "                        source's encode with --source-ids)\n"
     "  --compare-to REF.so   instead of generating, run the prompt through\n"
     "                        MODEL.so and REF.so (e.g. a low-precision build\n"
     "                        against the f32 one) and report, over every\n"
@@ -778,6 +779,7 @@ int main(int argc, char **argv) {
   seq_status s = source.empty()
                      ? SEQ_OK
                      : seq_encode(session, source.data(), source.size());
+  auto tEncoded = clock::now();
   if (!s) {
     stage = "prefill";
     s = seq_prefill(session, prompt.data(), prompt.size(), &logits);
@@ -840,7 +842,11 @@ int main(int argc, char **argv) {
   }
   if (rc == 0) {
     if (stats) {
-      double prefill = std::chrono::duration<double>(t1 - t0).count();
+      double encode = std::chrono::duration<double>(tEncoded - t0).count();
+      double prefill = std::chrono::duration<double>(t1 - tEncoded).count();
+      if (!source.empty())
+        std::printf("encode: %zu tokens in %.3f ms (%.1f tokens/s)\n",
+                    source.size(), encode * 1e3, source.size() / encode);
       size_t decoded = generated.empty() ? 0 : generated.size() - 1;
       std::printf("prefill: %zu tokens in %.3f ms (%.1f tokens/s)\n",
                   prompt.size(), prefill * 1e3, prompt.size() / prefill);
