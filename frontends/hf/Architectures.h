@@ -33,6 +33,9 @@ mlir::Value buildMarian(ModelEmitter &emitter, HfConfig &config,
 /// BART and mBART.
 mlir::Value buildBart(ModelEmitter &emitter, HfConfig &config,
                       llvm::StringRef architecture, int64_t maxPositions);
+/// T5, T5 v1.1 / Flan-T5.
+mlir::Value buildT5(ModelEmitter &emitter, HfConfig &config,
+                    llvm::StringRef architecture, int64_t maxPositions);
 
 /// The activation named by config field `key` (transformers' ACT2FN names
 /// that seq.activation computes exactly: relu, gelu, gelu_python, gelu_new,

@@ -247,22 +247,11 @@ static Value buildEncoderDecoder(ModelEmitter &e, HfConfig &c, StringRef arch,
 
   OpBuilder &b = e.builder();
   Location loc = e.loc();
-  Type i64 = b.getI64Type();
   e.beginForward();
   // Decoder: its states first (the encoder fills the cross ones).
-  Value sourceLength = e.addState("source_length", {1}, i64);
-  Value kvSource = arith::IndexCastOp::create(
-      b, loc, b.getIndexType(),
-      tensor::ExtractOp::create(
-          b, loc, sourceLength,
-          ValueRange{arith::ConstantIndexOp::create(b, loc, 0)}));
   int64_t dHeads = s.decoderHeads, dDim = s.hidden / dHeads;
-  std::vector<std::pair<Value, Value>> cross;
-  for (int64_t i = 0; i < s.decoderLayers; ++i) {
-    std::string n = "decoder.layers." + std::to_string(i) + ".cross";
-    cross.push_back({e.addState(n + ".k", {1, capacity, dHeads, dDim}),
-                     e.addState(n + ".v", {1, capacity, dHeads, dDim})});
-  }
+  ModelEmitter::CrossStates cross =
+      e.addCrossStates(s.decoderLayers, capacity, dHeads, dDim);
   Value x = embed(e, s, "model.decoder", eps);
   for (int64_t i = 0; i < s.decoderLayers && e.error().empty(); ++i) {
     std::string p = "model.decoder.layers." + std::to_string(i);
@@ -281,7 +270,8 @@ static Value buildEncoderDecoder(ModelEmitter &e, HfConfig &c, StringRef arch,
     x = residual(e, s, x, p + ".encoder_attn_layer_norm", eps, [&](Value h) {
       Value q =
           projectHeads(e, h, p + ".encoder_attn.q_proj", s.hidden, dHeads);
-      return attention(e, s, q, cross[i].first, cross[i].second, kvSource,
+      return attention(e, s, q, cross.layers[i].first, cross.layers[i].second,
+                       cross.kvLength,
                        /*causal=*/false, Value(), Value(), p + ".encoder_attn");
     });
     x = e.endLayer(feedForward(e, x, p, s.decoderFfn, s, eps));
@@ -318,14 +308,9 @@ static Value buildEncoderDecoder(ModelEmitter &e, HfConfig &c, StringRef arch,
       std::string p = "model.decoder.layers." + std::to_string(i);
       Projected kv =
           projectKeysValues(e, h, p + ".encoder_attn", s.hidden, dHeads);
-      std::string n = "decoder.layers." + std::to_string(i) + ".cross";
-      e.setState(n + ".k", e.appendToCache(e.stateValue(n + ".k"), kv.k));
-      e.setState(n + ".v", e.appendToCache(e.stateValue(n + ".v"), kv.v));
+      e.writeCrossStates(i, kv.k, kv.v);
     }
-    Value length = arith::IndexCastOp::create(b, loc, i64, e.length());
-    e.setState("source_length", tensor::FromElementsOp::create(
-                                    b, loc, RankedTensorType::get({1}, i64),
-                                    ValueRange{length}));
+    e.writeSourceLength();
   });
   e.setMaxSourcePositions(capacity);
   return logits;

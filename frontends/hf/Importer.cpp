@@ -51,6 +51,11 @@ bool encoderDecoderBuffer(StringRef name) {
   return name == "model.encoder.embed_tokens.weight" ||
          name == "model.decoder.embed_tokens.weight";
 }
+/// T5's encoder and decoder embeddings are tied to `shared`.
+bool t5Buffer(StringRef name) {
+  return name == "encoder.embed_tokens.weight" ||
+         name == "decoder.embed_tokens.weight";
+}
 bool marianBuffer(StringRef name) {
   return name.ends_with("embed_positions.weight") || encoderDecoderBuffer(name);
 }
@@ -67,6 +72,7 @@ const Family kFamilies[] = {
     {"MarianMTModel", buildMarian, false, marianBuffer},
     {"BartForConditionalGeneration", buildBart, false, encoderDecoderBuffer},
     {"MBartForConditionalGeneration", buildBart, false, encoderDecoderBuffer},
+    {"T5ForConditionalGeneration", buildT5, false, t5Buffer},
 };
 
 /// Fields of every transformers configuration that do not change the

@@ -1010,6 +1010,39 @@ Value ModelEmitter::stateValue(StringRef name) const {
   return nullptr;
 }
 
+ModelEmitter::CrossStates ModelEmitter::addCrossStates(int64_t layers,
+                                                       int64_t capacity,
+                                                       int64_t heads,
+                                                       int64_t dim) {
+  CrossStates cross;
+  Value length = addState("source_length", {1}, b.getI64Type());
+  cross.kvLength = arith::IndexCastOp::create(
+      b, location, b.getIndexType(),
+      tensor::ExtractOp::create(
+          b, location, length,
+          ValueRange{arith::ConstantIndexOp::create(b, location, 0)}));
+  for (int64_t i = 0; i < layers; ++i) {
+    std::string n = "decoder.layers." + std::to_string(i) + ".cross";
+    cross.layers.push_back({addState(n + ".k", {1, capacity, heads, dim}),
+                            addState(n + ".v", {1, capacity, heads, dim})});
+  }
+  return cross;
+}
+
+void ModelEmitter::writeCrossStates(int64_t layer, Value keys, Value values) {
+  std::string n = "decoder.layers." + std::to_string(layer) + ".cross";
+  setState(n + ".k", appendToCache(stateValue(n + ".k"), keys));
+  setState(n + ".v", appendToCache(stateValue(n + ".v"), values));
+}
+
+void ModelEmitter::writeSourceLength() {
+  Type i64 = b.getI64Type();
+  Value length = arith::IndexCastOp::create(b, location, i64, lengthValue);
+  setState("source_length", tensor::FromElementsOp::create(
+                                b, location, RankedTensorType::get({1}, i64),
+                                ValueRange{length}));
+}
+
 void ModelEmitter::emitEncodeEntry(function_ref<void()> build) {
   OpBuilder::InsertionGuard guard(b);
   // The decoder's function and state values, restored after.

@@ -195,6 +195,20 @@ public:
   /// values). Call with the decoder's forward built (its states added),
   /// before finish(); `build` adds no state.
   void emitEncodeEntry(llvm::function_ref<void()> build);
+  /// An encoder-decoder's cross-attention states, read by the decoder:
+  /// `source_length` [1] i64 and `decoder.layers.<i>.cross.k`/`.v` [1,
+  /// capacity, heads, dim] per decoder layer (their values at the start of
+  /// forward; kvLength the source length as an index).
+  struct CrossStates {
+    mlir::Value kvLength;
+    std::vector<std::pair<mlir::Value, mlir::Value>> layers;
+  };
+  CrossStates addCrossStates(int64_t layers, int64_t capacity, int64_t heads,
+                             int64_t dim);
+  /// In emitEncodeEntry's `build`: decoder layer `layer`'s cross keys and
+  /// values [1, S, heads, dim] for this source; writeSourceLength once.
+  void writeCrossStates(int64_t layer, mlir::Value keys, mlir::Value values);
+  void writeSourceLength();
   /// The most source tokens `encode` takes (seq.max_source_positions).
   void setMaxSourcePositions(int64_t positions) {
     maxSourcePositions = positions;

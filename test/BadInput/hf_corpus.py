@@ -41,10 +41,11 @@ ARCHS = {
                "encoder_attention_heads", "decoder_attention_heads",
                "encoder_ffn_dim", "decoder_ffn_dim"],
     "bart": ["d_model", "vocab_size", "encoder_layers", "decoder_layers"],
+    "t5": ["d_model", "vocab_size", "d_kv", "d_ff", "num_heads"],
 }
 # Bases outside the goldens folder (relative to it).
 BASE_PATHS = {name: os.path.join("..", "seq2seq", name)
-              for name in ("marian", "bart", "mbart")}
+              for name in ("marian", "bart", "mbart", "t5", "t5_v1_1")}
 
 
 def cases():
@@ -219,6 +220,11 @@ def cases():
         ("bart", {"tie_word_embeddings": False}, "field 'tie_word_embeddings'"),
         ("bart", {"activation_function": "gelu_fast"}, "field 'activation_function'"),
         ("mbart", {"decoder_attention_heads": 7}, "field 'decoder_attention_heads': must divide d_model"),
+        ("t5", {"feed_forward_proj": "gated-gelu-extra"}, "field 'feed_forward_proj'"),
+        ("t5", {"feed_forward_proj": "swiglu", "dense_act_fn": "swiglu"}, "field 'dense_act_fn': 'swiglu' is not supported"),
+        ("t5", {"relative_attention_num_buckets": 2}, "field 'relative_attention_num_buckets': must be at least 4"),
+        ("t5", {"relative_attention_max_distance": 1}, "field 'relative_attention_max_distance'"),
+        ("t5_v1_1", {"is_gated_act": False}, "missing tensor 'decoder.block.0.layer.2.DenseReluDense.wi.weight'"),
     ]
     for i, (base, patch, expect) in enumerate(unsupported):
         yield (f"{base}-unsupported-{i}", base, patch, None, expect)

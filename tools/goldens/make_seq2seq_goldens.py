@@ -63,6 +63,24 @@ CASES = [
                      activation_function="gelu", scale_embedding=True, pad_token_id=1,
                      bos_token_id=0, eos_token_id=2, decoder_start_token_id=2,
                      forced_eos_token_id=2)),
+    # T5: relative position buckets (8 buckets up to distance 20: sources,
+    # targets and greedy runs longer than that), ReLU MLP, outputs scaled by
+    # d_model^-0.5 before the tied head.
+    dict(name="t5", config="T5Config", cls="T5ForConditionalGeneration", seed=2004,
+         source_len=27, target_len=24, greedy_steps=20,
+         kwargs=dict(vocab_size=128, d_model=64, d_kv=16, d_ff=128, num_layers=2,
+                     num_decoder_layers=3, num_heads=4, relative_attention_num_buckets=8,
+                     relative_attention_max_distance=20, feed_forward_proj="relu",
+                     decoder_start_token_id=0, pad_token_id=0, eos_token_id=1)),
+    # T5 v1.1 / Flan-T5: gated GELU (tanh), d_kv x heads != d_model, no
+    # output scaling (tie_word_embeddings false in its config).
+    dict(name="t5_v1_1", config="T5Config", cls="T5ForConditionalGeneration", seed=2005,
+         source_len=25, target_len=22, greedy_steps=18,
+         kwargs=dict(vocab_size=128, d_model=64, d_kv=8, d_ff=96, num_layers=2,
+                     num_heads=6, relative_attention_num_buckets=8,
+                     relative_attention_max_distance=20, feed_forward_proj="gated-gelu",
+                     tie_word_embeddings=False, decoder_start_token_id=0, pad_token_id=0,
+                     eos_token_id=1)),
 ]
 
 
@@ -104,7 +122,7 @@ def run_case(case):
     for attempt in range(50):
         source = rng.integers(1, vocab - 1, case["source_len"]).tolist()
         greedy, margin, rows = [start], float("inf"), []
-        for _ in range(GREEDY_STEPS):
+        for _ in range(case.get("greedy_steps", GREEDY_STEPS)):
             last = full_forward(model, source, greedy)[-1]
             rows.append(last)
             top = torch.topk(last, 2).values
