@@ -73,6 +73,7 @@ const Family kFamilies[] = {
     {"BartForConditionalGeneration", buildBart, false, encoderDecoderBuffer},
     {"MBartForConditionalGeneration", buildBart, false, encoderDecoderBuffer},
     {"T5ForConditionalGeneration", buildT5, false, t5Buffer},
+    {"MT5ForConditionalGeneration", buildT5, false, t5Buffer},
 };
 
 /// Fields of every transformers configuration that do not change the

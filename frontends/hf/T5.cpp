@@ -1,19 +1,18 @@
-//===- T5.cpp - T5, T5 v1.1 / Flan-T5 and mT5 encoder-decoders
-//-------------===//
+//===- T5.cpp - T5, Flan-T5 and mT5 encoder-decoders ----------------------===//
 //
-// T5ForConditionalGeneration: the shared embedding (unscaled, no positional
-// embedding), then pre-norm blocks with T5's RMS LayerNorm (no mean, no
-// bias) — encoder: x += o(attn(norm x)); x += ff(norm x); decoder: causal
-// self-attention, cross-attention over the encoder output, then the MLP —
-// and a final norm per stack. Attention has no bias and no 1/sqrt(d)
-// scaling; self-attention adds a relative position bias, a learned
-// [buckets, heads] table owned by each stack's first block and shared by
-// all its blocks, indexed by T5's log-spaced bucket of key - query
-// (bidirectional in the encoder, causal in the decoder). The MLP is
-// wo(act(wi x)) or, gated (v1.1, Flan-T5, mT5), wo(act(wi_0 x) · wi_1 x).
-// The LM head reads the decoder output times d_model^-0.5 when
-// scale_decoder_outputs says so (original T5; transformers derives it from
-// tie_word_embeddings).
+// T5ForConditionalGeneration and MT5ForConditionalGeneration (the same
+// model; mT5 never scales the decoder output): the shared embedding (unscaled,
+// no positional embedding), then pre-norm blocks with T5's RMS LayerNorm (no
+// mean, no bias) — encoder: x += o(attn(norm x)); x += ff(norm x); decoder:
+// causal self-attention, cross-attention over the encoder output, then the MLP
+// — and a final norm per stack. Attention has no bias and no 1/sqrt(d) scaling;
+// self-attention adds a relative position bias, a learned [buckets, heads]
+// table owned by each stack's first block and shared by all its blocks, indexed
+// by T5's log-spaced bucket of key - query (bidirectional in the encoder,
+// causal in the decoder). The MLP is wo(act(wi x)) or, gated (v1.1, Flan-T5,
+// mT5), wo(act(wi_0 x) · wi_1 x). The LM head reads the decoder output times
+// d_model^-0.5 when scale_decoder_outputs says so (original T5; transformers
+// derives it from tie_word_embeddings).
 //
 // As for the other encoder-decoders (EncoderDecoder.cpp), `encode` fills
 // each decoder layer's cross-attention keys and values.
@@ -146,7 +145,8 @@ Value feedForward(ModelEmitter &e, const T5Sizes &s, Value x,
 
 } // namespace
 
-Value buildT5(ModelEmitter &e, HfConfig &c, StringRef, int64_t maxPositions) {
+Value buildT5(ModelEmitter &e, HfConfig &c, StringRef arch,
+              int64_t maxPositions) {
   T5Sizes s;
   int64_t vocab = c.size("vocab_size");
   s.hidden = c.size("d_model");
@@ -174,9 +174,13 @@ Value buildT5(ModelEmitter &e, HfConfig &c, StringRef, int64_t maxPositions) {
     actName = "gelu_new"; // transformers' backwards-compatible alias
   s.gated = c.boolean("is_gated_act", gated);
   s.act = activationField(c, "dense_act_fn", actName);
-  bool scaleOutputs = c.has("scale_decoder_outputs")
-                          ? c.boolean("scale_decoder_outputs", true)
-                          : c.boolean("tie_word_embeddings", true);
+  // mT5 never scales (transformers' MT5 has no scale_decoder_outputs).
+  bool mt5 = arch == "MT5ForConditionalGeneration";
+  bool scaleOutputs = !mt5 && (c.has("scale_decoder_outputs")
+                                   ? c.boolean("scale_decoder_outputs", true)
+                                   : c.boolean("tie_word_embeddings", true));
+  if (mt5)
+    c.irrelevant({"scale_decoder_outputs"});
   c.irrelevant({"dropout_rate", "initializer_factor", "classifier_dropout",
                 "tie_word_embeddings"});
   if (s.buckets < 4)

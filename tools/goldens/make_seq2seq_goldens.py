@@ -81,6 +81,13 @@ CASES = [
                      relative_attention_max_distance=20, feed_forward_proj="gated-gelu",
                      tie_word_embeddings=False, decoder_start_token_id=0, pad_token_id=0,
                      eos_token_id=1)),
+    # mT5: T5 v1.1's model under its own class (never scales the output).
+    dict(name="mt5", config="MT5Config", cls="MT5ForConditionalGeneration", seed=2006,
+         source_len=23, target_len=20, greedy_steps=17,
+         kwargs=dict(vocab_size=128, d_model=64, d_kv=16, d_ff=128, num_layers=2,
+                     num_heads=4, relative_attention_num_buckets=8,
+                     relative_attention_max_distance=20, feed_forward_proj="gated-gelu",
+                     decoder_start_token_id=0, pad_token_id=0, eos_token_id=1)),
 ]
 
 
