@@ -173,6 +173,21 @@ TEST_F(HybridModelTest, RejectsBadTokensAndOverflow) {
   seq_session_destroy(s);
 }
 
+TEST_F(HybridModelTest, EncodeNeedsAnEncoderDecoderModel) {
+  // A decoder-only model has no `encode` entry; arguments are checked first.
+  EXPECT_EQ(seq_model_max_source_positions(model), 0u);
+  EXPECT_EQ(seq_model_max_source_positions(nullptr), 0u);
+  int32_t source[] = {1, 2, 3};
+  EXPECT_EQ(seq_encode(nullptr, source, 3), SEQ_ERROR_INVALID_ARGUMENT);
+  seq_session *s = newSession();
+  EXPECT_EQ(seq_encode(s, source, 3), SEQ_ERROR_UNSUPPORTED);
+  EXPECT_NE(std::string(seq_last_error()).find("has no 'encode' entry point"),
+            std::string::npos)
+      << seq_last_error();
+  EXPECT_EQ(seq_session_position(s), 0u);
+  seq_session_destroy(s);
+}
+
 TEST(RuntimeErrors, MissingLibrary) {
   seq_model *m = nullptr;
   EXPECT_EQ(
