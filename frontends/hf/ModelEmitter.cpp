@@ -188,13 +188,8 @@ ModelEmitter::stackedWeights(StringRef pattern, int64_t count, int64_t rows,
         .str();
   };
   auto stacked = [&](const std::string &name, ArrayRef<int64_t> slice,
-                     Type type) -> Value {
-    SmallVector<int64_t> shape{count};
-    shape.append(slice.begin(), slice.end());
-    return seq::WeightOp::create(b, location,
-                                 RankedTensorType::get(shape, type), name,
-                                 /*transposed=*/false, /*stacked=*/true,
-                                 /*panels=*/false);
+                     Type type) {
+    return stackedWeightOp(name, count, slice, type);
   };
   if (storedQuantized(nameOf(0)))
     return storedStackedWeights(pattern, count, rows, cols);
@@ -229,6 +224,16 @@ ModelEmitter::stackedWeights(StringRef pattern, int64_t count, int64_t rows,
     w.offsets = stacked(WeightsFile::offsetsName(pattern.str()), perBlock,
                         Float16Type::get(context));
   return w;
+}
+
+Value ModelEmitter::stackedWeightOp(StringRef pattern, int64_t count,
+                                    ArrayRef<int64_t> slice, Type element) {
+  SmallVector<int64_t> shape{count};
+  shape.append(slice.begin(), slice.end());
+  return seq::WeightOp::create(b, location,
+                               RankedTensorType::get(shape, element), pattern,
+                               /*transposed=*/false, /*stacked=*/true,
+                               /*panels=*/false);
 }
 
 ModelEmitter::StackedWeights
@@ -297,13 +302,8 @@ ModelEmitter::storedStackedWeights(StringRef pattern, int64_t count,
   }
   w.bits = values.shape[1] == cols ? 8 : 4;
   auto stacked = [&](const std::string &name, ArrayRef<int64_t> slice,
-                     Type type) -> Value {
-    SmallVector<int64_t> shape{count};
-    shape.append(slice.begin(), slice.end());
-    return seq::WeightOp::create(b, location,
-                                 RankedTensorType::get(shape, type), name,
-                                 /*transposed=*/false, /*stacked=*/true,
-                                 /*panels=*/false);
+                     Type type) {
+    return stackedWeightOp(name, count, slice, type);
   };
   w.values = stacked(valuesPattern, values.shape, i8);
   w.scales = stacked(scalesPattern, scales.shape, scaleType);

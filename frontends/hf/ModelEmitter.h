@@ -267,6 +267,11 @@ private:
   /// The values of a weight the checkpoint holds block-quantized (I8 with
   /// `_scale`, as a GGUF file's are seen), or null.
   const seqrt::TensorInfo *storedQuantized(llvm::StringRef name) const;
+  /// The seq.weight of `count` stacked tensors named by `pattern`, each
+  /// `slice` of `element`.
+  mlir::Value stackedWeightOp(llvm::StringRef pattern, int64_t count,
+                              llvm::ArrayRef<int64_t> slice,
+                              mlir::Type element);
   /// stackedWeights of block-quantized tensors read as stored.
   StackedWeights storedStackedWeights(llvm::StringRef pattern, int64_t count,
                                       int64_t rows, int64_t cols);

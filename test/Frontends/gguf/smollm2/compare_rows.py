@@ -16,30 +16,15 @@ token):
 A row matches when its argmax is the golden's and its logits at the golden
 row's top ids are within TOLERANCE of transformers'. Standard library only.
 """
-import array
 import json
-import math
 import os
-import struct
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "lib"))
+from npy import read_npy  # noqa: E402
+
 TOLERANCE = 2e-3  # measured worst: 2.8e-4 on logits up to 38
-
-
-def read_npy(path):
-    """(shape, flat values) of a little-endian f4 or i8 .npy."""
-    with open(path, "rb") as f:
-        data = f.read()
-    assert data[:6] == b"\x93NUMPY", path
-    header_len = struct.unpack("<H", data[8:10])[0]
-    header = data[10:10 + header_len].decode()
-    shape = tuple(int(x) for x in header.split("(")[1].split(")")[0].split(",") if x.strip())
-    kind = "f" if "'<f4'" in header else "q" if "'<i8'" in header else None
-    assert kind, header
-    values = array.array(kind)
-    values.frombytes(data[10 + header_len:10 + header_len + math.prod(shape) * values.itemsize])
-    return shape, values
 
 
 def compare(label, rows_path, goldens, count):

@@ -12,28 +12,14 @@ the decoder), each dumping every logits row (--dump-logits):
            forward per step on its side, the KV and cross caches on seqc's).
 Logits match within 1e-4 · (1 + |x|). Standard library only.
 """
-import array
-import math
 import os
-import struct
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "lib"))
+from npy import read_npy  # noqa: E402
+
 TOLERANCE = 1e-4
-
-
-def read_npy(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    assert data[:6] == b"\x93NUMPY", path
-    header_len = struct.unpack("<H", data[8:10])[0]
-    header = data[10:10 + header_len].decode()
-    shape = tuple(int(x) for x in header.split("(")[1].split(")")[0].split(",") if x.strip())
-    kind = "f" if "'<f4'" in header else "q" if "'<i8'" in header else None
-    assert kind, header
-    values = array.array(kind)
-    values.frombytes(data[10 + header_len:10 + header_len + math.prod(shape) * values.itemsize])
-    return shape, values
 
 
 def compare(label, got, want, rows, vocab):
