@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
+#include "llvm/ADT/BitVector.h"
 #include "llvm/ADT/StringSwitch.h"
 
 #include <cmath>
@@ -1072,16 +1073,31 @@ void ModelEmitter::emitEncodeEntry(function_ref<void()> build) {
   build();
   assert(states.size() == count && "the encoder adds no state");
   (void)count;
+  // `encode` takes and returns only the states it writes (the source
+  // states): the runtime shares exactly those between copies of a session
+  // (the beams of one source), so a decoder state must not be among them.
   SmallVector<Value> results;
-  for (State &s : states)
-    results.push_back(s.out ? s.out : s.in);
-  func::ReturnOp::create(b, location, results);
-  fn.setType(b.getFunctionType(args, ValueRange(results).getTypes()));
+  SmallVector<std::string> written;
+  llvm::BitVector unused(body->getNumArguments());
   for (auto [i, s] : llvm::enumerate(states)) {
+    if (s.out) {
+      results.push_back(s.out);
+      written.push_back(s.name);
+    } else {
+      assert(s.in.use_empty() && "the encoder reads only its own states");
+      unused.set(i + 1);
+    }
+  }
+  func::ReturnOp::create(b, location, results);
+  if (failed(fn.eraseArguments(unused)))
+    fail("internal: cannot drop the decoder's states from 'encode'");
+  fn.setType(b.getFunctionType(body->getArgumentTypes(),
+                               ValueRange(results).getTypes()));
+  for (auto [i, name] : llvm::enumerate(written)) {
     fn.setArgAttr(i + 1, seqc::seq::SeqDialect::StateAttrHelper::getNameStr(),
-                  b.getStringAttr(s.name));
+                  b.getStringAttr(name));
     fn.setResultAttr(i, seqc::seq::SeqDialect::StateAttrHelper::getNameStr(),
-                     b.getStringAttr(s.name));
+                     b.getStringAttr(name));
   }
   forward = decoder;
   idsArg = decoderIds;

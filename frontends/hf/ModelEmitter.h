@@ -189,11 +189,12 @@ public:
   mlir::Value stateValue(llvm::StringRef name) const;
 
   /// Adds the entry `encode(source: [1, ?] i64, states...) -> states` of an
-  /// encoder-decoder model: `build` emits the encoder into it — ids(),
-  /// length() and positions() are then the source's, position() 0 — and
-  /// sets the states the decoder reads (its cross-attention keys and
-  /// values). Call with the decoder's forward built (its states added),
-  /// before finish(); `build` adds no state.
+  /// encoder-decoder model, over the states `build` sets only (the runtime
+  /// shares those between the beams of a source): `build` emits the encoder
+  /// into it — ids(), length() and positions() are then the source's,
+  /// position() 0 — and sets the states the decoder reads (its cross-attention
+  /// keys and values). Call with the decoder's forward built (its states
+  /// added), before finish(); `build` adds no state.
   void emitEncodeEntry(llvm::function_ref<void()> build);
   /// An encoder-decoder's cross-attention states, read by the decoder:
   /// `source_length` [1] i64 and `decoder.layers.<i>.cross.k`/`.v` [1,

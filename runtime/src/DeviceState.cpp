@@ -46,8 +46,11 @@ Error DeviceState::syncToHost(const seq_session &session) {
     return Error::ok();
   seq_model &model = *session.model;
   auto &host = session.states;
+  // A shared source state is current on the host already (only encode
+  // writes it, and encoding detaches it first); other sessions may be
+  // reading it.
   for (size_t i = 0; i < host.size(); ++i)
-    if (!host[i].empty() &&
+    if (!host[i].empty() && !host[i].isShared() &&
         !api->toHost(host[i].data(), buffers[i], host[i].size()))
       return cudaStatus(model, "downloading session state '" +
                                    model.descriptor.states[i].name + "'");

@@ -9,13 +9,24 @@
 
 namespace seqrt {
 
+/// Whether `encode` writes state `name` (decode entries only read it).
+static bool isSourceState(const seq_model &model, const std::string &name) {
+  if (!model.encode.entry)
+    return false;
+  for (const EntryArg &arg : model.encode.entry->args)
+    if (arg.kind == EntryArg::Kind::State && arg.name == name)
+      return true;
+  return false;
+}
+
 Error createSession(seq_model *model, seq_session &out) {
   out.model = model;
   out.states.clear();
   // Sizes were bounded when the descriptor was parsed; a failed
   // allocation surfaces as SEQ_ERROR_OUT_OF_MEMORY.
   for (const StateSpec &state : model->descriptor.states)
-    out.states.emplace_back(static_cast<size_t>(state.spec.staticBytes()), 0);
+    out.states.emplace_back(static_cast<size_t>(state.spec.staticBytes()),
+                            isSourceState(*model, state.name));
   out.device.hostChanged();
   out.position = 0;
   out.logitPositions = 0;
@@ -161,6 +172,10 @@ Error encodeSource(seq_session &session, const int32_t *tokens, size_t n) {
                            std::to_string(tokens[i]) +
                            ") is outside the vocabulary [0, " +
                            std::to_string(model.vocabSize) + ")");
+  // Other sessions (beams of the previous source) may read these.
+  for (StateBuffer &state : session.states)
+    if (state.isSourceState())
+      state.detach();
   if (Error e = callEntry(session, model.encode, tokens, n, nullptr,
                           /*encoding=*/true))
     return e;

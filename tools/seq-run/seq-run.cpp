@@ -14,6 +14,8 @@
 
 #include "seq/runtime.h"
 
+#include "GenerationConfig.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -67,6 +69,22 @@ const char *kUsage =
     "                        prompt is then the decoder's start (its\n"
     "                        decoder_start_token_id, e.g. the pad id)\n"
     "  --max-new N           tokens to generate (default 16)\n"
+    "  --beams N             beam search with N beams (transformers'\n"
+    "                        num_beams): prints the best hypotheses and\n"
+    "                        their scores; EOS, forced BOS/EOS, banned and\n"
+    "                        suppressed tokens, no_repeat_ngram_size,\n"
+    "                        length_penalty, early_stopping and min_length\n"
+    "                        default to the --weights folder's\n"
+    "                        generation_config.json (or config.json)\n"
+    "  --num-return N        with --beams: hypotheses printed (default 1)\n"
+    "  --length-penalty X    with --beams: score = log p / length^X\n"
+    "  --early-stopping M    with --beams: true, false or never\n"
+    "  --eos ID              with --beams: the EOS id (-1: none)\n"
+    "  --forced-bos ID       with --beams: first generated token (-1: none)\n"
+    "  --forced-eos ID       with --beams: last token at the limit (-1: none)\n"
+    "  --min-new N           with --beams: EOS banned before N tokens\n"
+    "  --no-repeat-ngram N   with --beams: no n-gram of size N twice\n"
+    "  --suppress LIST       with --beams: ids never generated ('': none)\n"
     "  --stop TEXT           with a text prompt: end before TEXT (repeat the\n"
     "                        option for several; text that may begin one is\n"
     "                        held back until it cannot)\n"
@@ -358,6 +376,18 @@ public:
     return 0;
   }
   size_t vocabSize() const { return seq_tokenizer_vocab_size(tokenizer); }
+  /// The text of `ids`, special tokens left out.
+  std::string decode(const std::vector<int32_t> &ids) const {
+    size_t length = 0;
+    seq_tokenizer_decode(tokenizer, ids.data(), ids.size(), 1, nullptr, 0,
+                         &length);
+    std::string text(length + 1, '\0');
+    if (seq_tokenizer_decode(tokenizer, ids.data(), ids.size(), 1, text.data(),
+                             text.size(), &length) != SEQ_OK)
+      return "";
+    text.resize(length);
+    return text;
+  }
   bool isSpecial(int32_t id) const {
     return seq_tokenizer_is_special(tokenizer, id) != 0;
   }
@@ -519,6 +549,134 @@ int perplexity(const char *modelPath, const char *weights, long threads,
   return 0;
 }
 
+/// Command-line beam-search flags; unset ones keep the folder's defaults.
+struct BeamFlags {
+  long beams = 0, numReturn = 1;
+  const char *lengthPenalty = nullptr, *earlyStopping = nullptr, *eos = nullptr,
+             *forcedBos = nullptr, *forcedEos = nullptr, *minNew = nullptr,
+             *noRepeat = nullptr, *suppress = nullptr;
+  bool given() const {
+    return beams || lengthPenalty || earlyStopping || eos || forcedBos ||
+           forcedEos || minNew || noRepeat || suppress || numReturn != 1;
+  }
+};
+
+/// `text` as a whole number in [low, high].
+bool parseLong(const char *text, long low, long high, long &out) {
+  char *end = nullptr;
+  out = std::strtol(text, &end, 10);
+  return *text && *end == '\0' && out >= low && out <= high;
+}
+
+/// The folder's defaults overridden by `flags`; nonzero on a bad value.
+int beamSettings(const BeamFlags &flags, const char *weights, long maxNew,
+                 size_t promptLength, BeamSettings &settings) {
+  if (std::string e = readGenerationDefaults(weights, settings); !e.empty())
+    return fail(("--beams: " + e).c_str());
+  seq_beam_options &o = settings.options;
+  o.beams = static_cast<uint32_t>(flags.beams);
+  o.num_return = static_cast<uint32_t>(flags.numReturn);
+  o.max_new_tokens = static_cast<uint32_t>(maxNew);
+  long v = 0;
+  auto id = [&](const char *text, const char *name, int32_t &out) {
+    if (!text)
+      return true;
+    if (!parseLong(text, -1, INT32_MAX, v)) {
+      std::fprintf(stderr, "seq-run: error: %s expects a token id or -1\n",
+                   name);
+      return false;
+    }
+    out = static_cast<int32_t>(v);
+    return true;
+  };
+  if (!id(flags.eos, "--eos", o.eos_token_id) ||
+      !id(flags.forcedBos, "--forced-bos", o.forced_bos_token_id) ||
+      !id(flags.forcedEos, "--forced-eos", o.forced_eos_token_id))
+    return 1;
+  if (flags.lengthPenalty) {
+    char *end = nullptr;
+    o.length_penalty = std::strtof(flags.lengthPenalty, &end);
+    if (*end != '\0' || !std::isfinite(o.length_penalty))
+      return fail("--length-penalty expects a number");
+  }
+  if (flags.earlyStopping) {
+    std::string m = flags.earlyStopping;
+    if (m != "true" && m != "false" && m != "never")
+      return fail("--early-stopping expects true, false or never");
+    o.early_stopping = m == "true" ? 1 : m == "false" ? 0 : -1;
+  }
+  if (flags.minNew) {
+    if (!parseLong(flags.minNew, 0, UINT32_MAX, v))
+      return fail("--min-new expects a whole number >= 0");
+    o.min_new_tokens = static_cast<uint32_t>(v);
+  }
+  // min_length counts the decoder prompt too.
+  if (settings.minLength > promptLength)
+    o.min_new_tokens = std::max<uint32_t>(
+        o.min_new_tokens,
+        settings.minLength - static_cast<uint32_t>(promptLength));
+  if (flags.noRepeat) {
+    if (!parseLong(flags.noRepeat, 0, UINT32_MAX, v))
+      return fail("--no-repeat-ngram expects a whole number >= 0");
+    o.no_repeat_ngram_size = static_cast<uint32_t>(v);
+  }
+  if (flags.suppress) {
+    settings.suppressed.clear(); // "" suppresses nothing
+    if (*flags.suppress && !parseIds(flags.suppress, settings.suppressed))
+      return fail("--suppress expects comma-separated integers");
+  }
+  o.suppress_tokens = settings.suppressed.data();
+  o.n_suppress_tokens = settings.suppressed.size();
+  return 0;
+}
+
+/// Beam search from the session (encoded when there is a source): prints
+/// each returned hypothesis with its score, as text with a tokenizer.
+int runBeams(seq_session *session, const std::vector<int32_t> &source,
+             const std::vector<int32_t> &prompt, const BeamSettings &settings,
+             const Tokenizer &tokenizer, bool stats) {
+  using clock = std::chrono::steady_clock;
+  auto t0 = clock::now();
+  if (!source.empty())
+    if (seq_status s = seq_encode(session, source.data(), source.size()))
+      return failStatus("encoding the source", s);
+  auto t1 = clock::now();
+  seq_beam_result *result = nullptr;
+  if (seq_status s = seq_beam_search(session, prompt.data(), prompt.size(),
+                                     &settings.options, &result))
+    return failStatus("beam search", s);
+  double seconds = std::chrono::duration<double>(clock::now() - t1).count();
+  size_t generated = 0;
+  for (size_t i = 0; i < seq_beam_result_count(result); ++i) {
+    const int32_t *tokens = nullptr;
+    size_t n = 0;
+    float score = 0;
+    seq_beam_result_get(result, i, &tokens, &n, &score);
+    std::vector<int32_t> ids(tokens, tokens + n);
+    generated = std::max(generated, n);
+    std::printf("beam %zu (score %.6f):", i, static_cast<double>(score));
+    if (tokenizer) {
+      std::printf(" %s\n", tokenizer.decode(ids).c_str());
+    } else {
+      for (int32_t id : ids)
+        std::printf(" %d", id);
+      std::printf("\n");
+    }
+  }
+  seq_beam_result_destroy(result);
+  if (stats) {
+    double encode = std::chrono::duration<double>(t1 - t0).count();
+    if (!source.empty())
+      std::printf("encode: %zu tokens in %.3f ms (%.1f tokens/s)\n",
+                  source.size(), encode * 1e3, source.size() / encode);
+    std::printf("beam search: %u beams, %zu tokens in %.3f ms (%.1f target "
+                "tokens/s)\n",
+                settings.options.beams, generated, seconds * 1e3,
+                generated / seconds);
+  }
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -533,6 +691,7 @@ int main(int argc, char **argv) {
   double maxKl = -1;
   std::vector<int32_t> prompt, source;
   long maxNew = 16, threads = 0, prefillChunk = 0;
+  BeamFlags beamFlags;
   seq_sampler_options sampling;
   seq_sampler_options_init(&sampling);
   bool stats = false;
@@ -581,6 +740,28 @@ int main(int argc, char **argv) {
       maxNew = std::strtol(value("--max-new"), nullptr, 10);
       if (maxNew < 0)
         return fail("--max-new must be >= 0");
+    } else if (a == "--beams") {
+      if (!parseLong(value("--beams"), 1, 256, beamFlags.beams))
+        return fail("--beams expects a number in [1, 256]");
+    } else if (a == "--num-return") {
+      if (!parseLong(value("--num-return"), 1, 256, beamFlags.numReturn))
+        return fail("--num-return expects a number in [1, 256]");
+    } else if (a == "--length-penalty") {
+      beamFlags.lengthPenalty = value("--length-penalty");
+    } else if (a == "--early-stopping") {
+      beamFlags.earlyStopping = value("--early-stopping");
+    } else if (a == "--eos") {
+      beamFlags.eos = value("--eos");
+    } else if (a == "--forced-bos") {
+      beamFlags.forcedBos = value("--forced-bos");
+    } else if (a == "--forced-eos") {
+      beamFlags.forcedEos = value("--forced-eos");
+    } else if (a == "--min-new") {
+      beamFlags.minNew = value("--min-new");
+    } else if (a == "--no-repeat-ngram") {
+      beamFlags.noRepeat = value("--no-repeat-ngram");
+    } else if (a == "--suppress") {
+      beamFlags.suppress = value("--suppress");
     } else if (a == "--greedy") {
       sampling.temperature = 0;
     } else if (a == "--temperature") {
@@ -708,6 +889,21 @@ int main(int argc, char **argv) {
   if (!source.empty() && (compareTo || logitsOut || entryName))
     return fail("--source-ids generates: no --compare-to, --logits-out or "
                 "--entry with it");
+  BeamSettings beam;
+  if (beamFlags.given()) {
+    if (!beamFlags.beams)
+      return fail("--num-return, --length-penalty, --early-stopping, --eos, "
+                  "--forced-bos, --forced-eos, --min-new, --no-repeat-ngram "
+                  "and --suppress need --beams");
+    if (compareTo || logitsOut || entryName || dump || !stops.empty() ||
+        sampling.temperature != 0)
+      return fail("--beams searches: no sampling, --stop, --dump-logits, "
+                  "--compare-to, --logits-out or --entry with it");
+    if (maxNew < 1)
+      return fail("--beams needs --max-new >= 1");
+    if (int rc = beamSettings(beamFlags, weights, maxNew, prompt.size(), beam))
+      return rc;
+  }
   if ((compareWeights || maxKl >= 0) && !compareTo)
     return fail("--compare-weights and --max-kl need --compare-to");
   if (compareTo)
@@ -759,6 +955,12 @@ int main(int argc, char **argv) {
                  "only %zu logits: they do not belong together\n",
                  tokenizer.vocabSize(), vocab);
     return 1;
+  }
+  if (beamFlags.beams) {
+    int rc = runBeams(session, source, prompt, beam, tokenizer, stats);
+    seq_session_destroy(session);
+    seq_model_close(model);
+    return rc;
   }
   std::vector<float> dumped;
   seq_sampler *sampler = nullptr;

@@ -263,6 +263,64 @@ SEQ_API seq_status seq_sampler_sample(seq_sampler *sampler, const float *logits,
 SEQ_API void seq_sampler_destroy(seq_sampler *sampler);
 
 /*===----------------------------------------------------------------------===*
+ * Beam search, as transformers' generate(num_beams=N, do_sample=False)
+ * computes it: per step the log-softmax of each beam's logits, the logits
+ * processors below in transformers' order, the 2·N best continuations of
+ * all beams, finished hypotheses scored sum(log p) / length^length_penalty
+ * (length: the generated tokens), and its stopping rules. Beams are copies
+ * of the session sharing one encoded source (an encoder-decoder's cross
+ * keys and values are never copied per beam); a beam's self-attention
+ * cache is copied only when two beams continue from one parent.
+ *===----------------------------------------------------------------------===*/
+
+typedef struct seq_beam_options {
+  uint32_t struct_size;    /* set by seq_beam_options_init */
+  uint32_t beams;          /* beam width (default 4) */
+  uint32_t max_new_tokens; /* tokens generated at most (default 64) */
+  uint32_t min_new_tokens; /* EOS is banned before this many (default 0) */
+  uint32_t num_return;     /* hypotheses returned, best first, <= beams
+                              (default 1) */
+  float length_penalty;    /* exponent of the length dividing a finished
+                              hypothesis' log-probability (default 1) */
+  /* 0 (default): stop when no running beam can beat the worst finished
+   * hypothesis at its current length (transformers' early_stopping=False);
+   * 1: stop once `beams` hypotheses are finished (True); -1: only when
+   * no running beam can beat them at any length ("never"). */
+  int32_t early_stopping;
+  int32_t eos_token_id;           /* -1: none (generation stops at the limit) */
+  int32_t forced_bos_token_id;    /* forced as the first generated token when
+                                     the prompt is one token long; -1: none */
+  int32_t forced_eos_token_id;    /* forced as the last token the length limit
+                                     allows; -1: none */
+  uint32_t no_repeat_ngram_size;  /* bans a token that would repeat an
+                                     n-gram of the sequence; 0: off */
+  const int32_t *suppress_tokens; /* never generated (e.g. the pad token) */
+  size_t n_suppress_tokens;
+} seq_beam_options;
+
+typedef struct seq_beam_result seq_beam_result;
+
+SEQ_API void seq_beam_options_init(seq_beam_options *options);
+
+/* Runs the decoder `prompt` (an encoder-decoder's decoder start token after
+ * seq_encode, or a decoder-only model's prompt) from the session's position
+ * and searches its continuations. The session itself ends after the prompt;
+ * beams run on copies. Fails with SEQ_ERROR_CAPACITY when the prompt and
+ * max_new_tokens exceed the model's positions. */
+SEQ_API seq_status seq_beam_search(seq_session *session, const int32_t *prompt,
+                                   size_t n_prompt,
+                                   const seq_beam_options *options,
+                                   seq_beam_result **out_result);
+/* Hypotheses in the result (num_return). */
+SEQ_API size_t seq_beam_result_count(const seq_beam_result *result);
+/* Hypothesis `index`, best first: its generated tokens (the EOS included
+ * when it ended on one; owned by the result) and score. */
+SEQ_API seq_status seq_beam_result_get(const seq_beam_result *result,
+                                       size_t index, const int32_t **tokens,
+                                       size_t *n_tokens, float *score);
+SEQ_API void seq_beam_result_destroy(seq_beam_result *result);
+
+/*===----------------------------------------------------------------------===*
  * Tokenizers: a Hugging Face tokenizer.json, text <-> token ids exactly as
  * the tokenizers library computes them. Implemented: BPE (byte-level as
  * GPT-2, Llama-3 and Qwen2; SentencePiece-style with byte fallback as

@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -184,6 +185,140 @@ TEST_F(HybridModelTest, EncodeNeedsAnEncoderDecoderModel) {
   EXPECT_NE(std::string(seq_last_error()).find("has no 'encode' entry point"),
             std::string::npos)
       << seq_last_error();
+  EXPECT_EQ(seq_session_position(s), 0u);
+  seq_session_destroy(s);
+}
+
+/// log-softmax of `logits` at `token`, in double.
+double logProbability(const float *logits, size_t vocab, int32_t token) {
+  double top = *std::max_element(logits, logits + vocab), sum = 0;
+  for (size_t v = 0; v < vocab; ++v)
+    sum += std::exp(logits[v] - top);
+  return logits[token] - top - std::log(sum);
+}
+
+TEST_F(HybridModelTest, OneBeamIsGreedyDecode) {
+  // With one beam and no EOS, beam search is greedy decoding: the tokens of
+  // plain argmax steps through seq_decode, scored by the mean log-prob
+  // (length_penalty 1). The model's Mamba states are copied whole.
+  const int32_t prompt[] = {5, 9, 2};
+  const size_t steps = 7;
+  size_t vocab = seq_model_vocab_size(model);
+  seq_session *g = newSession();
+  const float *logits = nullptr;
+  ASSERT_EQ(seq_prefill(g, prompt, 3, &logits), SEQ_OK);
+  std::vector<int32_t> greedy;
+  double sum = 0;
+  for (size_t i = 0; i < steps; ++i) {
+    int32_t next =
+        static_cast<int32_t>(std::max_element(logits, logits + vocab) - logits);
+    sum += logProbability(logits, vocab, next);
+    greedy.push_back(next);
+    if (i + 1 < steps)
+      ASSERT_EQ(seq_decode(g, next, &logits), SEQ_OK);
+  }
+  seq_session_destroy(g);
+
+  seq_beam_options o;
+  seq_beam_options_init(&o);
+  o.beams = 1;
+  o.max_new_tokens = steps;
+  seq_session *s = newSession();
+  seq_beam_result *r = nullptr;
+  ASSERT_EQ(seq_beam_search(s, prompt, 3, &o, &r), SEQ_OK) << seq_last_error();
+  // The session itself ends after the prompt.
+  EXPECT_EQ(seq_session_position(s), 3u);
+  ASSERT_EQ(seq_beam_result_count(r), 1u);
+  const int32_t *tokens = nullptr;
+  size_t n = 0;
+  float score = 0;
+  ASSERT_EQ(seq_beam_result_get(r, 0, &tokens, &n, &score), SEQ_OK);
+  EXPECT_EQ(std::vector<int32_t>(tokens, tokens + n), greedy);
+  EXPECT_NEAR(score, sum / steps, 1e-4);
+  EXPECT_EQ(seq_beam_result_get(r, 1, &tokens, &n, &score),
+            SEQ_ERROR_INVALID_ARGUMENT);
+  seq_beam_result_destroy(r);
+
+  // Four beams, best first: each hypothesis' score equals its tokens
+  // teacher-forced through a fresh session (a beam that took a copy of
+  // another's state would not).
+  o.beams = 4;
+  o.num_return = 4;
+  // (The session continues after its prompt: start a new one.)
+  ASSERT_EQ(seq_session_reset(s), SEQ_OK);
+  ASSERT_EQ(seq_beam_search(s, prompt, 3, &o, &r), SEQ_OK) << seq_last_error();
+  ASSERT_EQ(seq_beam_result_count(r), 4u);
+  float previous = 0;
+  for (size_t i = 0; i < 4; ++i) {
+    ASSERT_EQ(seq_beam_result_get(r, i, &tokens, &n, &score), SEQ_OK);
+    ASSERT_EQ(n, steps);
+    if (i)
+      EXPECT_LE(score, previous);
+    previous = score;
+    seq_session *t = newSession();
+    std::vector<int32_t> all(prompt, prompt + 3);
+    all.insert(all.end(), tokens, tokens + n);
+    ASSERT_EQ(seq_prefill(t, all.data(), all.size(), nullptr), SEQ_OK);
+    const float *rows = nullptr;
+    size_t positions = 0, width = 0;
+    ASSERT_EQ(seq_session_logits(t, &rows, &positions, &width), SEQ_OK);
+    double total = 0;
+    for (size_t k = 0; k < steps; ++k)
+      total += logProbability(rows + (2 + k) * vocab, vocab, tokens[k]);
+    EXPECT_NEAR(score, total / steps, 1e-4) << "hypothesis " << i;
+    seq_session_destroy(t);
+  }
+  seq_beam_result_destroy(r);
+  seq_session_destroy(s);
+}
+
+TEST_F(HybridModelTest, BeamSearchRejectsBadOptions) {
+  const int32_t prompt[] = {5, 9, 2};
+  seq_session *s = newSession();
+  seq_beam_options o;
+  seq_beam_options_init(&o);
+  seq_beam_result *r = nullptr;
+  EXPECT_EQ(seq_beam_search(nullptr, prompt, 3, &o, &r),
+            SEQ_ERROR_INVALID_ARGUMENT);
+  seq_beam_options raw{};
+  EXPECT_EQ(seq_beam_search(s, prompt, 3, &raw, &r),
+            SEQ_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(seq_last_error()).find("seq_beam_options_init"),
+            std::string::npos);
+  auto refused = [&](seq_beam_options bad, const char *what) {
+    EXPECT_EQ(seq_beam_search(s, prompt, 3, &bad, &r),
+              SEQ_ERROR_INVALID_ARGUMENT)
+        << what;
+    EXPECT_NE(std::string(seq_last_error()).find(what), std::string::npos)
+        << seq_last_error();
+    EXPECT_EQ(r, nullptr);
+  };
+  seq_beam_options bad = o;
+  bad.beams = 0;
+  refused(bad, "beams must be");
+  bad = o;
+  bad.num_return = 5;
+  refused(bad, "num_return");
+  bad = o;
+  bad.eos_token_id = 256;
+  refused(bad, "eos_token_id 256");
+  bad = o;
+  bad.early_stopping = 2;
+  refused(bad, "early_stopping");
+  bad = o;
+  bad.length_penalty = NAN;
+  refused(bad, "length_penalty");
+  int32_t suppressed[] = {3, -4};
+  bad = o;
+  bad.suppress_tokens = suppressed;
+  bad.n_suppress_tokens = 2;
+  refused(bad, "suppressed token -4");
+  EXPECT_EQ(seq_beam_search(s, prompt, 0, &o, &r), SEQ_ERROR_INVALID_ARGUMENT);
+  // The example holds 64 positions: 3 + 62 do not fit; nothing ran.
+  o.max_new_tokens = 62;
+  EXPECT_EQ(seq_beam_search(s, prompt, 3, &o, &r), SEQ_ERROR_CAPACITY);
+  EXPECT_NE(std::string(seq_last_error()).find("maximum of 64"),
+            std::string::npos);
   EXPECT_EQ(seq_session_position(s), 0u);
   seq_session_destroy(s);
 }
