@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Encoder-decoder translation: seqc against CTranslate2, greedy, one source.
+"""Encoder-decoder translation: seqc against CTranslate2, greedy or beam search, one source.
 
 A MarianMTModel with OPUS-MT en-de shapes (6 + 6 layers, d_model 512, 8
 heads, FFN 2048, vocabulary 58101, scaled embeddings, swish; random weights)
 is saved by transformers, imported and compiled by seqc, and converted by
 CTranslate2's own converter (float32). Both translate the same source
-greedily to exactly --target tokens (CTranslate2 with min and max decoding
-length set, seqc with --max-new: no early end on EOS). One JSON line per
+greedily (or with --beams N beams) to exactly --target tokens (CTranslate2
+with min and max decoding length set, seqc with --max-new and, for beams,
+--min-new: no early end on EOS). One JSON line per
 source length: target tokens/s over the whole translation (encode, then
 each decoder step) and the encoder's source tokens/s, best of --repeat,
 same thread count. (CTranslate2's Marian starts its decoder from a zero
@@ -81,14 +82,20 @@ def decoder_bytes():
     return 4 * (layers * (6 * d * d + 2 * d * f) + OPUS_MT["vocab_size"] * d)
 
 
-def seqc_run(so, folder, source, target, threads):
+def seqc_run(so, folder, source, target, threads, beams):
     """(seconds for the whole translation, encoder seconds) from seq-run
     --stats."""
-    out = subprocess.run([os.path.join(BIN, "seq-run"), so, "--weights", folder,
-                          "--source-ids", ",".join(map(str, source)),
-                          "--prompt-ids", str(OPUS_MT["decoder_start_token_id"]),
-                          "--max-new", str(target), "--threads", str(threads), "--stats"],
-                         check=True, capture_output=True, text=True).stdout
+    args = [os.path.join(BIN, "seq-run"), so, "--weights", folder,
+            "--source-ids", ",".join(map(str, source)),
+            "--prompt-ids", str(OPUS_MT["decoder_start_token_id"]),
+            "--max-new", str(target), "--threads", str(threads), "--stats"]
+    if beams > 1:
+        args += ["--beams", str(beams), "--min-new", str(target), "--length-penalty", "1"]
+    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    if beams > 1:
+        encode = float(re.search(r"encode: \d+ tokens in ([\d.]+) ms", out).group(1)) / 1e3
+        search = float(re.search(r"beam search: .* in ([\d.]+) ms", out).group(1)) / 1e3
+        return encode + search, encode
     ms = {k: float(re.search(k + r": \d+ tokens in ([\d.]+) ms", out).group(1)) / 1e3
           for k in ("encode", "prefill", "decode")}
     return ms["encode"] + ms["prefill"] + ms["decode"], ms["encode"]
@@ -100,6 +107,7 @@ def main():
     p.add_argument("--sources", default="8,32")
     p.add_argument("--target", type=int, default=64)
     p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--beams", type=int, default=1)
     a = p.parse_args()
     os.makedirs(WORK, exist_ok=True)
     print(json.dumps(peak(a.threads)), flush=True)
@@ -119,20 +127,20 @@ def main():
     random.seed(0)
     for length in map(int, a.sources.split(",")):
         source = [random.randrange(2, OPUS_MT["vocab_size"] - 1) for _ in range(length)]
-        seqc = min((seqc_run(so, folder, source, a.target, a.threads)
+        seqc = min((seqc_run(so, folder, source, a.target, a.threads, a.beams)
                     for _ in range(a.repeat)), key=lambda r: r[0])
         tokens = [vocab[i] for i in source] + ["</s>"]
         best = float("inf")
         for _ in range(a.repeat + 1):  # the first call warms up
             t = time.perf_counter()
-            result = translator.translate_batch([tokens], beam_size=1,
+            result = translator.translate_batch([tokens], beam_size=a.beams,
                                                 max_decoding_length=a.target,
                                                 min_decoding_length=a.target)
             best = min(best, time.perf_counter() - t)
         produced = len(result[0].hypotheses[0])
         print(json.dumps({
             "bench": "seq2seq", "model": "Marian, OPUS-MT en-de shapes, random",
-            "threads": a.threads, "source": length, "target": a.target,
+            "threads": a.threads, "beams": a.beams, "source": length, "target": a.target,
             "ct2_target_tokens": produced,
             "seqc_target_tok_s": round(a.target / seqc[0], 1),
             "ct2_target_tok_s": round(produced / best, 1),

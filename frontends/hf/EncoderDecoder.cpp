@@ -200,6 +200,23 @@ Value attention(ModelEmitter &e, const Sizes &s, Value q, Value keys,
                   true);
 }
 
+/// The decoder's causal self-attention over its KV cache (per beam in
+/// decode_beams).
+Value selfAttention(ModelEmitter &e, const Sizes &s, Value h, int64_t layer,
+                    int64_t heads, int64_t capacity, const std::string &p) {
+  OpBuilder &b = e.builder();
+  Projected self = project(e, h, h, p + ".self_attn", s.hidden, heads);
+  ModelEmitter::KvCache cache =
+      e.cacheKeysValues("decoder.layers." + std::to_string(layer), self.k,
+                        self.v, capacity, /*ring=*/false);
+  Value o = seq::AttentionOp::create(
+      b, e.loc(), e.beamQuery(self.q), cache.keys, cache.values, Value(),
+      e.selfKvLength(), cache.keyScales, cache.valueScales, nullptr,
+      /*causal=*/true, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+  return e.linear(e.mergeHeads(e.beamOutput(o)), p + ".self_attn.out_proj",
+                  s.hidden, s.hidden, true);
+}
+
 } // namespace
 
 static Value buildEncoderDecoder(ModelEmitter &e, HfConfig &c, StringRef arch,
@@ -247,45 +264,45 @@ static Value buildEncoderDecoder(ModelEmitter &e, HfConfig &c, StringRef arch,
 
   OpBuilder &b = e.builder();
   Location loc = e.loc();
-  e.beginForward();
-  // Decoder: its states first (the encoder fills the cross ones).
   int64_t dHeads = s.decoderHeads, dDim = s.hidden / dHeads;
-  ModelEmitter::CrossStates cross =
-      e.addCrossStates(s.decoderLayers, capacity, dHeads, dDim);
-  Value x = embed(e, s, "model.decoder", eps);
-  for (int64_t i = 0; i < s.decoderLayers && e.error().empty(); ++i) {
-    std::string p = "model.decoder.layers." + std::to_string(i);
-    e.beginLayer();
-    x = residual(e, s, x, p + ".self_attn_layer_norm", eps, [&](Value h) {
-      Projected self = project(e, h, h, p + ".self_attn", s.hidden, dHeads);
-      ModelEmitter::KvCache cache =
-          e.cacheKeysValues("decoder.layers." + std::to_string(i), self.k,
-                            self.v, capacity, /*ring=*/false);
-      Value kvLength = arith::AddIOp::create(b, loc, e.position(), e.length());
-      return attention(e, s, self.q, cache.keys, cache.values, kvLength,
-                       /*causal=*/true, cache.keyScales, cache.valueScales,
-                       p + ".self_attn");
-    });
-    // Cross-attention: every source position visible.
-    x = residual(e, s, x, p + ".encoder_attn_layer_norm", eps, [&](Value h) {
-      Value q =
-          projectHeads(e, h, p + ".encoder_attn.q_proj", s.hidden, dHeads);
-      return attention(e, s, q, cross.layers[i].first, cross.layers[i].second,
-                       cross.kvLength,
-                       /*causal=*/false, Value(), Value(), p + ".encoder_attn");
-    });
-    x = e.endLayer(feedForward(e, x, p, s.decoderFfn, s, eps));
-  }
-  if (!e.error().empty())
+  // The decoder, built twice: for prefill/decode and for decode_beams.
+  auto decoder = [&]() -> Value {
+    // Its states first (the encoder fills the cross ones).
+    ModelEmitter::CrossStates cross =
+        e.addCrossStates(s.decoderLayers, capacity, dHeads, dDim);
+    Value x = embed(e, s, "model.decoder", eps);
+    for (int64_t i = 0; i < s.decoderLayers && e.error().empty(); ++i) {
+      std::string p = "model.decoder.layers." + std::to_string(i);
+      e.beginLayer();
+      x = residual(e, s, x, p + ".self_attn_layer_norm", eps, [&](Value h) {
+        return selfAttention(e, s, h, i, dHeads, capacity, p);
+      });
+      // Cross-attention: every source position visible.
+      x = residual(e, s, x, p + ".encoder_attn_layer_norm", eps, [&](Value h) {
+        Value q =
+            projectHeads(e, h, p + ".encoder_attn.q_proj", s.hidden, dHeads);
+        return attention(e, s, q, cross.layers[i].first, cross.layers[i].second,
+                         cross.kvLength,
+                         /*causal=*/false, Value(), Value(),
+                         p + ".encoder_attn");
+      });
+      x = e.endLayer(feedForward(e, x, p, s.decoderFfn, s, eps));
+    }
+    if (!e.error().empty())
+      return nullptr;
+    if (style.preNorm)
+      x = e.layernorm(x, "model.decoder.layer_norm", s.hidden, eps);
+    // The head's bias: final_logits_bias [1, vocab] as [vocab].
+    Value bias = tensor::CollapseShapeOp::create(
+        b, loc, e.weight("final_logits_bias", {1, s.vocab}),
+        SmallVector<ReassociationIndices>{{0, 1}});
+    return e.linearWithBias(x, e.lmHead(c, "model.shared", true), s.vocab,
+                            s.hidden, bias);
+  };
+  e.beginForward();
+  Value logits = decoder();
+  if (!logits)
     return nullptr;
-  if (style.preNorm)
-    x = e.layernorm(x, "model.decoder.layer_norm", s.hidden, eps);
-  // The head's bias: final_logits_bias [1, vocab] as [vocab].
-  Value bias = tensor::CollapseShapeOp::create(
-      b, loc, e.weight("final_logits_bias", {1, s.vocab}),
-      SmallVector<ReassociationIndices>{{0, 1}});
-  Value logits = e.linearWithBias(x, e.lmHead(c, "model.shared", true), s.vocab,
-                                  s.hidden, bias);
 
   // Encoder: the `encode` entry.
   e.emitEncodeEntry([&] {
@@ -312,6 +329,7 @@ static Value buildEncoderDecoder(ModelEmitter &e, HfConfig &c, StringRef arch,
     }
     e.writeSourceLength();
   });
+  e.emitBeamEntry(decoder);
   e.setMaxSourcePositions(capacity);
   return logits;
 }

@@ -761,7 +761,11 @@ Value ModelEmitter::positions() {
   return tensor::GenerateOp::create(
       b, location, type, ValueRange{lengthValue},
       [&](OpBuilder &nb, Location l, ValueRange indices) {
-        Value p = arith::AddIOp::create(nb, l, indices[0], posArg);
+        // decode_beams: every row (beam) sits at pos.
+        Value p =
+            beamMode
+                ? posArg
+                : arith::AddIOp::create(nb, l, indices[0], posArg).getResult();
         Value p64 = arith::IndexCastOp::create(nb, l, nb.getI64Type(), p);
         tensor::YieldOp::create(nb, l, p64);
       });
@@ -788,6 +792,10 @@ Value ModelEmitter::appendToCache(Value cache, Value values) {
   for (int64_t d : type.getShape())
     sizes.push_back(b.getIndexAttr(d));
   sizes[1] = lengthValue;
+  if (type.isDynamicDim(0)) { // decode_beams: one row per beam
+    sizes[0] = lengthValue;
+    sizes[1] = b.getIndexAttr(1);
+  }
   SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
   return tensor::InsertSliceOp::create(b, location, values, cache, offsets,
                                        sizes, strides);
@@ -970,11 +978,17 @@ ModelEmitter::KvCache ModelEmitter::cacheKeysValues(StringRef prefix, Value k,
                                                     Value v, int64_t slots,
                                                     bool ring) {
   KvCache cache;
+  if (beamMode) {
+    if (ring)
+      fail("internal: decode_beams has no ring caches");
+    k = beamQuery(k);
+    v = beamQuery(v);
+  }
   auto write = [&](StringRef suffix, Value values, Type element) {
     auto type = cast<RankedTensorType>(values.getType());
-    SmallVector<int64_t> shape = {1, slots, type.getDimSize(2),
-                                  type.getDimSize(3)};
-    std::string name = (prefix + suffix).str();
+    SmallVector<int64_t> shape = {beamMode ? ShapedType::kDynamic : 1, slots,
+                                  type.getDimSize(2), type.getDimSize(3)};
+    std::string name = ((beamMode ? "beams." : "") + prefix + suffix).str();
     Value state =
         element ? addState(name, shape, element) : addKvCache(name, shape);
     Value next =
@@ -1042,6 +1056,95 @@ void ModelEmitter::writeSourceLength() {
   setState("source_length", tensor::FromElementsOp::create(
                                 b, location, RankedTensorType::get({1}, i64),
                                 ValueRange{length}));
+}
+
+Value ModelEmitter::rowTokens() {
+  return beamMode ? arith::ConstantIndexOp::create(b, location, 1).getResult()
+                  : lengthValue;
+}
+
+Value ModelEmitter::selfKvLength() {
+  return arith::AddIOp::create(b, location, posArg, rowTokens());
+}
+
+/// [a, b, h, d] as [b, a, h, d] for a or b of size 1.
+static Value swapLeadingUnitDim(OpBuilder &b, Location loc, Value x,
+                                bool toBeams, Value beams) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t h = type.getDimSize(2), d = type.getDimSize(3);
+  SmallVector<ReassociationIndices> groups = {{0, 1}, {2}, {3}};
+  Value flat = tensor::CollapseShapeOp::create(b, loc, x, groups);
+  SmallVector<int64_t> shape =
+      toBeams ? SmallVector<int64_t>{ShapedType::kDynamic, 1, h, d}
+              : SmallVector<int64_t>{1, ShapedType::kDynamic, h, d};
+  SmallVector<OpFoldResult> sizes =
+      toBeams ? SmallVector<OpFoldResult>{beams, b.getIndexAttr(1),
+                                          b.getIndexAttr(h), b.getIndexAttr(d)}
+              : SmallVector<OpFoldResult>{b.getIndexAttr(1), beams,
+                                          b.getIndexAttr(h), b.getIndexAttr(d)};
+  return tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), flat, groups,
+      sizes);
+}
+
+Value ModelEmitter::beamQuery(Value q) {
+  return beamMode ? swapLeadingUnitDim(b, location, q, true, lengthValue) : q;
+}
+
+Value ModelEmitter::beamOutput(Value o) {
+  return beamMode ? swapLeadingUnitDim(b, location, o, false, lengthValue) : o;
+}
+
+void ModelEmitter::emitBeamEntry(function_ref<Value()> build) {
+  OpBuilder::InsertionGuard guard(b);
+  // The decoder's function and state values, restored after.
+  func::FuncOp decoder = forward;
+  Value decoderIds = idsArg, decoderPos = posArg, decoderLength = lengthValue;
+  std::vector<State> decoderStates = std::move(states);
+  states.clear();
+
+  b.setInsertionPointToEnd(module->getBody());
+  auto idsType =
+      RankedTensorType::get({1, ShapedType::kDynamic}, b.getI64Type());
+  auto fn =
+      func::FuncOp::create(b, location, "decode_beams",
+                           b.getFunctionType({idsType, b.getIndexType()}, {}));
+  Block *body = fn.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  forward = fn;
+  idsArg = body->getArgument(0);
+  posArg = body->getArgument(1);
+  lengthValue = tensor::DimOp::create(b, location, idsArg, 1);
+  beamMode = true;
+  Value logits = build();
+  beamMode = false;
+  if (!logits) { // the error is recorded
+    fn.erase();
+    forward = decoder;
+    idsArg = decoderIds;
+    posArg = decoderPos;
+    lengthValue = decoderLength;
+    states = std::move(decoderStates);
+    return;
+  }
+  SmallVector<Value> results = {logits};
+  for (State &s : states)
+    results.push_back(s.out ? s.out : s.in);
+  func::ReturnOp::create(b, location, results);
+  fn.setType(b.getFunctionType(body->getArgumentTypes(),
+                               ValueRange(results).getTypes()));
+  for (auto [i, s] : llvm::enumerate(states)) {
+    fn.setArgAttr(i + 2, seqc::seq::SeqDialect::StateAttrHelper::getNameStr(),
+                  b.getStringAttr(s.name));
+    fn.setResultAttr(i + 1,
+                     seqc::seq::SeqDialect::StateAttrHelper::getNameStr(),
+                     b.getStringAttr(s.name));
+  }
+  forward = decoder;
+  idsArg = decoderIds;
+  posArg = decoderPos;
+  lengthValue = decoderLength;
+  states = std::move(decoderStates);
 }
 
 void ModelEmitter::emitEncodeEntry(function_ref<void()> build) {

@@ -210,6 +210,27 @@ public:
   /// values [1, S, heads, dim] for this source; writeSourceLength once.
   void writeCrossStates(int64_t layer, mlir::Value keys, mlir::Value values);
   void writeSourceLength();
+  /// Adds the entry `decode_beams(ids: [1, ?] i64, pos: index, states...)
+  /// -> (logits [1, ?, vocab], states...)` of an encoder-decoder model: one
+  /// decoder step for every beam of a source in one call (the weights are
+  /// read once for all beams). Token t of ids is beam t's next token, all at
+  /// position pos. `build` emits the decoder again and returns its logits;
+  /// meanwhile positions() is pos for every row, cacheKeysValues keeps
+  /// per-beam caches `beams.<prefix>.k_cache` [?, slots, heads, dim] (beams
+  /// first), selfKvLength() is pos + 1, and beamQuery/beamOutput move a
+  /// self-attention's queries and output between the rows' [1, B, heads,
+  /// dim] and the caches' [B, 1, heads, dim]. Cross-attention reads the
+  /// source states as they are: the beams' queries share them.
+  void emitBeamEntry(llvm::function_ref<mlir::Value()> build);
+  /// The keys a self-attention sees after this call's are cached: position
+  /// + rowTokens().
+  mlir::Value selfKvLength();
+  /// The tokens each sequence advances by in this call: length(), 1 in
+  /// decode_beams (its rows are beams).
+  mlir::Value rowTokens();
+  /// Identity outside emitBeamEntry; there [1, B, h, d] <-> [B, 1, h, d].
+  mlir::Value beamQuery(mlir::Value q);
+  mlir::Value beamOutput(mlir::Value o);
   /// The most source tokens `encode` takes (seq.max_source_positions).
   void setMaxSourcePositions(int64_t positions) {
     maxSourcePositions = positions;
@@ -322,6 +343,7 @@ private:
   mlir::Value idsArg, posArg, lengthValue;
   std::vector<State> states;
   int64_t maxSourcePositions = 0; ///< encoder-decoder models only
+  bool beamMode = false;          ///< building decode_beams
   bool usesCache = false;         ///< a KV cache bounds the session length
   bool usesRing = false; ///< calls are limited to maxTokensPerCall tokens
   int64_t maxTokensPerCall = 512;

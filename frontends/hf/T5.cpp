@@ -120,15 +120,21 @@ Value heads(ModelEmitter &e, const T5Sizes &s, Value x,
                       s.inner / s.heads);
 }
 
-/// Attention without scaling (T5 folds it into its weights), then o.
+/// Attention without scaling (T5 folds it into its weights), then o. A
+/// `perBeam` self-attention reads per-beam caches in decode_beams.
 Value attention(ModelEmitter &e, const T5Sizes &s, Value q, Value k, Value v,
                 Value bias, Value kvLength, bool causal, Value keyScales,
-                Value valueScales, const std::string &prefix) {
+                Value valueScales, const std::string &prefix,
+                bool perBeam = false) {
   OpBuilder &b = e.builder();
+  if (perBeam)
+    q = e.beamQuery(q);
   Value o = seq::AttentionOp::create(
       b, e.loc(), q, k, v, bias, kvLength, keyScales, valueScales,
       b.getF32FloatAttr(1.0f), causal, nullptr, nullptr, nullptr, nullptr,
       nullptr, nullptr);
+  if (perBeam)
+    o = e.beamOutput(o);
   return e.linear(e.mergeHeads(o), prefix + ".o", s.hidden, s.inner, false);
 }
 
@@ -196,48 +202,53 @@ Value buildT5(ModelEmitter &e, HfConfig &c, StringRef arch,
   int64_t dim = s.inner / s.heads;
 
   OpBuilder &b = e.builder();
-  Location loc = e.loc();
+  // The decoder, built twice: for prefill/decode and for decode_beams.
+  auto decoder = [&]() -> Value {
+    ModelEmitter::CrossStates cross =
+        e.addCrossStates(decoderLayers, capacity, s.heads, dim);
+    Value x = e.tokenEmbedding("shared.weight", vocab, s.hidden);
+    // Causal relative bias over the whole cache (keys past kv_length are
+    // never visible), from the first block's table; one query row per beam
+    // in decode_beams, broadcast over the beams.
+    Value decoderBias = relativeBias(
+        e, s,
+        e.weight("decoder.block.0.layer.0.SelfAttention.relative_attention_"
+                 "bias.weight",
+                 {s.buckets, s.heads}),
+        e.position(), e.rowTokens(), b.getIndexAttr(capacity),
+        /*bidirectional=*/false);
+    for (int64_t i = 0; i < decoderLayers && e.error().empty(); ++i) {
+      std::string p = "decoder.block." + std::to_string(i);
+      e.beginLayer();
+      std::string a = p + ".layer.0.SelfAttention";
+      Value h = e.rmsnorm(x, p + ".layer.0.layer_norm.weight", s.hidden, s.eps);
+      ModelEmitter::KvCache cache = e.cacheKeysValues(
+          "decoder.layers." + std::to_string(i), heads(e, s, h, a + ".k"),
+          heads(e, s, h, a + ".v"), capacity, /*ring=*/false);
+      x = e.add(x, attention(e, s, heads(e, s, h, a + ".q"), cache.keys,
+                             cache.values, decoderBias, e.selfKvLength(), true,
+                             cache.keyScales, cache.valueScales, a,
+                             /*perBeam=*/true));
+      std::string ca = p + ".layer.1.EncDecAttention";
+      h = e.rmsnorm(x, p + ".layer.1.layer_norm.weight", s.hidden, s.eps);
+      x = e.add(x, attention(e, s, heads(e, s, h, ca + ".q"),
+                             cross.layers[i].first, cross.layers[i].second,
+                             Value(), cross.kvLength, false, Value(), Value(),
+                             ca));
+      h = e.rmsnorm(x, p + ".layer.2.layer_norm.weight", s.hidden, s.eps);
+      x = e.endLayer(e.add(x, feedForward(e, s, h, p + ".layer.2")));
+    }
+    if (!e.error().empty())
+      return nullptr;
+    x = e.rmsnorm(x, "decoder.final_layer_norm.weight", s.hidden, s.eps);
+    if (scaleOutputs)
+      x = e.scale(x, std::pow(static_cast<double>(s.hidden), -0.5));
+    return e.linear(x, e.lmHead(c, "shared", true), vocab, s.hidden, false);
+  };
   e.beginForward();
-  ModelEmitter::CrossStates cross =
-      e.addCrossStates(decoderLayers, capacity, s.heads, dim);
-  Value x = e.tokenEmbedding("shared.weight", vocab, s.hidden);
-  // Causal relative bias over the whole cache (keys past kv_length are
-  // never visible), from the first block's table.
-  Value decoderBias = relativeBias(
-      e, s,
-      e.weight("decoder.block.0.layer.0.SelfAttention.relative_attention_bias."
-               "weight",
-               {s.buckets, s.heads}),
-      e.position(), e.length(), b.getIndexAttr(capacity),
-      /*bidirectional=*/false);
-  for (int64_t i = 0; i < decoderLayers && e.error().empty(); ++i) {
-    std::string p = "decoder.block." + std::to_string(i);
-    e.beginLayer();
-    std::string a = p + ".layer.0.SelfAttention";
-    Value h = e.rmsnorm(x, p + ".layer.0.layer_norm.weight", s.hidden, s.eps);
-    ModelEmitter::KvCache cache = e.cacheKeysValues(
-        "decoder.layers." + std::to_string(i), heads(e, s, h, a + ".k"),
-        heads(e, s, h, a + ".v"), capacity, /*ring=*/false);
-    Value kvLength = arith::AddIOp::create(b, loc, e.position(), e.length());
-    x = e.add(x, attention(e, s, heads(e, s, h, a + ".q"), cache.keys,
-                           cache.values, decoderBias, kvLength, true,
-                           cache.keyScales, cache.valueScales, a));
-    std::string ca = p + ".layer.1.EncDecAttention";
-    h = e.rmsnorm(x, p + ".layer.1.layer_norm.weight", s.hidden, s.eps);
-    x = e.add(x,
-              attention(e, s, heads(e, s, h, ca + ".q"), cross.layers[i].first,
-                        cross.layers[i].second, Value(), cross.kvLength, false,
-                        Value(), Value(), ca));
-    h = e.rmsnorm(x, p + ".layer.2.layer_norm.weight", s.hidden, s.eps);
-    x = e.endLayer(e.add(x, feedForward(e, s, h, p + ".layer.2")));
-  }
-  if (!e.error().empty())
+  Value logits = decoder();
+  if (!logits)
     return nullptr;
-  x = e.rmsnorm(x, "decoder.final_layer_norm.weight", s.hidden, s.eps);
-  if (scaleOutputs)
-    x = e.scale(x, std::pow(static_cast<double>(s.hidden), -0.5));
-  Value logits =
-      e.linear(x, e.lmHead(c, "shared", true), vocab, s.hidden, false);
 
   e.emitEncodeEntry([&] {
     Value h = e.tokenEmbedding("shared.weight", vocab, s.hidden);
@@ -268,6 +279,7 @@ Value buildT5(ModelEmitter &e, HfConfig &c, StringRef arch,
     }
     e.writeSourceLength();
   });
+  e.emitBeamEntry(decoder);
   e.setMaxSourcePositions(capacity);
   return logits;
 }

@@ -259,8 +259,15 @@ Error parseDescriptor(const char *text, const std::string &origin,
       if (arg.kind == EntryArg::Kind::State) {
         if (!r.string(a, "name", argWhere, arg.name))
           return r.error;
-        if (arg.spec.dynamicDims())
-          return r.fail(argWhere, "state must have a static shape"), r.error;
+        // Static, except dim 0 of decode_beams' per-beam states
+        // (StateSpec::perBeam).
+        bool perBeam = entry.name == "decode_beams" &&
+                       !arg.spec.shape.empty() && arg.spec.shape[0] < 0;
+        if (arg.spec.dynamicDims() > (perBeam ? 1 : 0))
+          return r.fail(argWhere, "state must have a static shape (only "
+                                  "decode_beams' per-beam states have a "
+                                  "dynamic dim 0)"),
+                 r.error;
         auto [it, inserted] = states.emplace(arg.name, arg.spec);
         if (!inserted && (it->second.dtype != arg.spec.dtype ||
                           it->second.shape != arg.spec.shape))
@@ -280,6 +287,25 @@ Error parseDescriptor(const char *text, const std::string &origin,
       entry.weights.push_back(w.getInt());
     }
     out.entries.push_back(std::move(entry));
+  }
+  // decode_beams' per-beam state `beams.<name>` [?, ...] holds one row per
+  // beam of session state `<name>` [1, ...].
+  for (auto &[name, spec] : states) {
+    if (spec.shape.empty() || spec.shape[0] >= 0)
+      continue;
+    const std::string prefix = "beams.";
+    std::vector<int64_t> row = spec.shape;
+    row[0] = 1;
+    std::string single = name.compare(0, prefix.size(), prefix) == 0
+                             ? name.substr(prefix.size())
+                             : "";
+    auto it = states.find(single);
+    if (it == states.end() || it->second.dtype != spec.dtype ||
+        it->second.shape != row)
+      return r.fail("states", "per-beam state '" + name + "' " + spec.str() +
+                                  " has no session state '" + single +
+                                  "' of one beam's shape"),
+             r.error;
   }
   // A session holds every state at once: their sum must be allocatable.
   uint64_t total = 0;

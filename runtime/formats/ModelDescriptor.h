@@ -64,6 +64,10 @@ struct WeightSpec {
 struct StateSpec {
   std::string name;
   TensorSpec spec;
+  /// A per-beam state ([?, ...]: dim 0 is the beams, the only dynamic dim):
+  /// read and written by `decode_beams` only, allocated by the beam search,
+  /// not by sessions.
+  bool perBeam() const { return !spec.shape.empty() && spec.shape[0] < 0; }
 };
 
 struct ModelDescriptor {

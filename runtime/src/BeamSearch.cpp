@@ -2,17 +2,15 @@
 //
 // The algorithm of transformers' GenerationMixin._beam_search (v5), for one
 // source: float32 scores as there, the 2·N best continuations per step, the
-// finished hypotheses merged by score, its early-stopping heuristic. Each
-// running beam owns a copy of the session; the copies share an
-// encoder-decoder's source states (StateBuffer), and a beam's cache is
-// copied only when a second beam continues from the same parent, and then
-// only the rows below the position.
+// finished hypotheses merged by score, its early-stopping heuristic. The
+// beams' model state lives in a BeamRunner.
 //
 //===----------------------------------------------------------------------===//
 
 #include "seq/runtime.h"
 
 #include "ApiGuard.h"
+#include "BeamRunner.h"
 #include "Error.h"
 #include "Session.h"
 
@@ -48,7 +46,7 @@ constexpr uint32_t kMaxBeams = 256;
 struct Beam {
   std::vector<int32_t> tokens; ///< prompt + generated
   float score = 0;
-  size_t session = 0; ///< index into the search's sessions
+  size_t parent = 0; ///< the beam it continues, in the previous step
 };
 
 struct Finished {
@@ -57,65 +55,8 @@ struct Finished {
   bool done = false;
 };
 
-/// Whether state `i` of `model` is a position-major cache ([1, max
-/// positions, heads, dim] K/V or their 8-bit scales): rows at or past the
-/// session's position are never read, so a copy may leave them out.
-bool isPositionMajorCache(const seq_model &model, size_t i) {
-  const seqrt::StateSpec &state = model.descriptor.states[i];
-  const std::vector<int64_t> &shape = state.spec.shape;
-  auto endsWith = [&](const char *suffix) {
-    size_t n = std::strlen(suffix);
-    return state.name.size() >= n &&
-           state.name.compare(state.name.size() - n, n, suffix) == 0;
-  };
-  return shape.size() == 4 && model.descriptor.maxPositions > 0 &&
-         shape[1] == model.descriptor.maxPositions &&
-         (endsWith(".k_cache") || endsWith(".v_cache") ||
-          endsWith(".k_scales") || endsWith(".v_scales"));
-}
-
-/// Makes `dst` (a session of the same model) a copy of `src`, reusing its
-/// buffers.
-Error copySession(seq_session &dst, const seq_session &src) {
-  if (Error e = src.device.syncToHost(src))
-    return e;
-  const seq_model &model = *src.model;
-  for (size_t i = 0; i < src.states.size(); ++i) {
-    seqrt::StateBuffer &to = dst.states[i];
-    const seqrt::StateBuffer &from = src.states[i];
-    if (from.isSourceState()) {
-      to = from; // shares the bytes
-      continue;
-    }
-    size_t bytes = from.size();
-    if (isPositionMajorCache(model, i))
-      bytes = std::min(
-          bytes,
-          bytes /
-              static_cast<size_t>(model.descriptor.states[i].spec.shape[1]) *
-              src.position);
-    std::memcpy(to.data(), from.data(), bytes);
-  }
-  dst.device.hostChanged();
-  dst.position = src.position;
-  dst.logitPositions = 0; // the beam runs its token next
-  return Error::ok();
-}
-
-/// A new session with a copy of `src`'s state (its source states shared).
-Error cloneSession(const seq_session &src, std::unique_ptr<seq_session> &out) {
-  if (Error e = src.device.syncToHost(src))
-    return e;
-  out = std::make_unique<seq_session>(src);
-  return Error::ok();
-}
-
-/// The log-softmax of the last logits row of `session`, in float as
-/// torch computes it.
-void logSoftmax(const seq_session &session, std::vector<float> &out) {
-  size_t vocab = session.model->vocabSize;
-  const float *row =
-      session.logits.data() + (session.logitPositions - 1) * vocab;
+/// The log-softmax of logits `row`, in float as torch computes it.
+void logSoftmax(const float *row, size_t vocab, std::vector<float> &out) {
   float top = *std::max_element(row, row + vocab);
   double sum = 0;
   for (size_t v = 0; v < vocab; ++v)
@@ -245,9 +186,8 @@ Error beamSearch(seq_session &session, const int32_t *prompt, size_t nPrompt,
 
   // Every beam starts as the prompt; only the first may be extended at
   // first (the others score -1e9, as in transformers).
-  std::vector<std::unique_ptr<seq_session>> sessions;
-  sessions.emplace_back();
-  if (Error e = cloneSession(session, sessions.back()))
+  std::unique_ptr<seqrt::BeamRunner> runner;
+  if (Error e = seqrt::makeBeamRunner(session, beams, runner))
     return e;
   std::vector<Beam> running(beams);
   for (size_t b = 0; b < beams; ++b) {
@@ -261,7 +201,7 @@ Error beamSearch(seq_session &session, const int32_t *prompt, size_t nPrompt,
   for (size_t length = promptLength;; ++length) {
     // Every beam's accumulated log-probabilities of each next token.
     for (size_t b = 0; b < beams; ++b) {
-      logSoftmax(*sessions[running[b].session], row);
+      logSoftmax(runner->logits(b), vocab, row);
       process(o, running[b].tokens, promptLength, maxLength, row);
       for (size_t v = 0; v < vocab; ++v)
         candidates[b * vocab + v] = row[v] + running[b].score;
@@ -322,7 +262,7 @@ Error beamSearch(seq_session &session, const int32_t *prompt, size_t nPrompt,
     for (size_t j = 0; j < chosen.size(); ++j) {
       next[j].tokens = extend(chosen[j]);
       next[j].score = runningScores[chosen[j]];
-      next[j].session = running[top[chosen[j]] / vocab].session;
+      next[j].parent = top[chosen[j]] / vocab;
     }
 
     // Stopping rules, after the step (cur_len + 1).
@@ -346,44 +286,15 @@ Error beamSearch(seq_session &session, const int32_t *prompt, size_t nPrompt,
     if (!improvable || (done && o.early_stopping == 1) || allStop)
       break;
 
-    // Each running beam's session: the first beam continuing a parent
-    // takes its session; the others get a copy, written into the session
-    // of a parent no beam continues where there is one.
-    std::vector<size_t> owner(sessions.size(), SIZE_MAX);
-    std::vector<size_t> copies; // running beams that need a copy
-    for (size_t j = 0; j < running.size(); ++j) {
-      size_t parent = running[j].session;
-      if (owner[parent] == SIZE_MAX)
-        owner[parent] = j;
-      else
-        copies.push_back(j);
+    // The beams' state follows their parents; then each runs its token.
+    std::vector<size_t> parents;
+    std::vector<int32_t> tokens;
+    for (const Beam &beam : running) {
+      parents.push_back(beam.parent);
+      tokens.push_back(beam.tokens.back());
     }
-    std::vector<std::unique_ptr<seq_session>> spare;
-    for (size_t parent = 0; parent < sessions.size(); ++parent)
-      if (owner[parent] == SIZE_MAX)
-        spare.push_back(std::move(sessions[parent]));
-    std::vector<std::unique_ptr<seq_session>> nextSessions(running.size());
-    for (size_t j : copies) {
-      const seq_session &parent = *sessions[running[j].session];
-      if (!spare.empty()) {
-        nextSessions[j] = std::move(spare.back());
-        spare.pop_back();
-        if (Error e = copySession(*nextSessions[j], parent))
-          return e;
-      } else if (Error e = cloneSession(parent, nextSessions[j])) {
-        return e;
-      }
-    }
-    for (size_t parent = 0; parent < sessions.size(); ++parent)
-      if (owner[parent] != SIZE_MAX)
-        nextSessions[owner[parent]] = std::move(sessions[parent]);
-    sessions = std::move(nextSessions);
-    for (size_t j = 0; j < running.size(); ++j)
-      running[j].session = j;
-    for (Beam &beam : running)
-      if (Error e = seqrt::runTokens(*sessions[beam.session], model.decode,
-                                     &beam.tokens.back(), 1))
-        return e;
+    if (Error e = runner->advance(parents, tokens))
+      return e;
   }
 
   for (size_t i = 0; i < o.num_return; ++i) {

@@ -360,6 +360,39 @@ Error checkLmEntry(const Entry &entry, const std::string &origin,
   return Error::ok();
 }
 
+/// The optional `decode_beams` entry: tokens [1, ?] (one per beam),
+/// logits [1, ?, vocab]; the parser checked its per-beam states.
+Error resolveBeamEntry(seq_model &model, const std::string &origin) {
+  const ModelDescriptor &d = model.descriptor;
+  auto invalid = [&](const std::string &what) {
+    return makeError(SEQ_ERROR_INVALID_MODEL, origin + ": " + what);
+  };
+  const Entry *beams = d.findEntry("decode_beams");
+  if (!beams)
+    return Error::ok();
+  size_t vocab = 0;
+  if (Error e = checkLmEntry(*beams, origin, vocab))
+    return e;
+  if (vocab != model.vocabSize)
+    return invalid("decode and decode_beams disagree on the vocab size");
+  // Its other states are read by all beams at once: only the source
+  // states `encode` writes may be.
+  for (const EntryArg &arg : beams->args) {
+    if (arg.kind != EntryArg::Kind::State ||
+        (!arg.spec.shape.empty() && arg.spec.shape[0] < 0))
+      continue;
+    bool source = false;
+    if (model.encode.entry)
+      for (const EntryArg &written : model.encode.entry->args)
+        source = source || (written.kind == EntryArg::Kind::State &&
+                            written.name == arg.name);
+    if (!source)
+      return invalid("decode_beams takes state '" + arg.name +
+                     "', which is neither per-beam nor written by encode");
+  }
+  return resolveEntry(model, *beams, model.decodeBeams);
+}
+
 } // namespace
 
 Error resolveEntry(seq_model &model, const Entry &entry, LmEntry &out) {
@@ -515,6 +548,8 @@ Error openModel(const char *libraryPath, const char *weightsPath,
       if (Error e = resolveEntry(*model, *encode, model->encode))
         return e;
     }
+    if (Error e = resolveBeamEntry(*model, libraryPath))
+      return e;
   }
   if (isCudaTarget(model->descriptor.target))
     if (Error e = attachCudaDevice(*model, options.cuda_device))

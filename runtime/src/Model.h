@@ -36,6 +36,9 @@ struct seq_model {
                            ///< alias prefill's
   LmEntry prefillLast;     ///< optional: the last position's logits only
   LmEntry encode;          ///< encoder-decoder models: the source's encoder
+  /// Optional (encoder-decoder models): one decoder step of every beam of
+  /// a source in one call, over per-beam states (StateSpec::perBeam).
+  LmEntry decodeBeams;
   size_t vocabSize = 0;
   int numThreads = 1;
   /// omp_set_num_threads of the libomp an OpenMP-parallel model links; null

@@ -27,7 +27,7 @@ import transformers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DIR = os.path.join(ROOT, "test", "Frontends", "hf", "seq2seq")
-MODELS = ["marian", "bart", "t5"]
+MODELS = ["marian", "bart", "mbart", "t5"]
 IMPOSSIBLE = -1.0e9
 
 SETTINGS = {

@@ -217,8 +217,48 @@ Value vectorMatmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
   if (aType.getElementType() != f32 ||
       !isWeightElement(wType.getElementType()) ||
       initType.getElementType() != f32 || ShapedType::isDynamic(n) ||
-      ShapedType::isDynamic(k) || k % kLanes != 0 || n % kCols != 0)
+      ShapedType::isDynamic(k) || k % kLanes != 0 || n < kCols)
     return nullptr;
+  if (n % kCols != 0) {
+    // A vocabulary that is no multiple of 4 (OPUS-MT's 58101): the kernel
+    // on the columns up to the last multiple of 4, the generic contraction
+    // on the 1-3 left.
+    int64_t full = n - n % kCols;
+    auto idx = [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
+    OpFoldResult rows = getSizes(b, loc, a)[0];
+    auto columns = [&](Value x, int64_t from, int64_t count) -> Value {
+      auto type = cast<RankedTensorType>(x.getType());
+      return tensor::ExtractSliceOp::create(
+          b, loc,
+          RankedTensorType::get({type.getDimSize(0), count},
+                                type.getElementType()),
+          x, ArrayRef<OpFoldResult>{idx(0), idx(from)},
+          ArrayRef<OpFoldResult>{rows, idx(count)},
+          ArrayRef<OpFoldResult>{idx(1), idx(1)});
+    };
+    auto weightRows = [&](int64_t from, int64_t count) -> Value {
+      return tensor::ExtractSliceOp::create(
+          b, loc, RankedTensorType::get({count, k}, wType.getElementType()), w,
+          ArrayRef<OpFoldResult>{idx(from), idx(0)},
+          ArrayRef<OpFoldResult>{idx(count), idx(k)},
+          ArrayRef<OpFoldResult>{idx(1), idx(1)});
+    };
+    Value head = vectorMatmulTransposedB(b, loc, a, weightRows(0, full), quant,
+                                         columns(init, 0, full), amx);
+    if (!head)
+      return nullptr;
+    Value tail =
+        matmulTransposedB(b, loc, a, weightRows(full, n - full), quant,
+                          columns(init, full, n - full), Contractions());
+    auto place = [&](Value part, Value into, int64_t from, int64_t count) {
+      return tensor::InsertSliceOp::create(
+                 b, loc, part, into, ArrayRef<OpFoldResult>{idx(0), idx(from)},
+                 ArrayRef<OpFoldResult>{rows, idx(count)},
+                 ArrayRef<OpFoldResult>{idx(1), idx(1)})
+          .getResult();
+    };
+    return place(tail, place(head, init, 0, full), full, n - full);
+  }
   MLIRContext *ctx = b.getContext();
   auto c = [&](OpBuilder &bb, int64_t x) { return indexConstant(bb, loc, x); };
   Value zeroF = floatConstant(b, loc, f32, 0.0);

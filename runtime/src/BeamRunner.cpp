@@ -1,0 +1,299 @@
+//===- BeamRunner.cpp - where a beam search's beams run -------------------===//
+//
+// Two runners. SessionBeams gives each beam its own copy of the session
+// (any model): the copies share an encoder-decoder's source states, and a
+// copy is made only when a second beam continues from the same parent,
+// rows below the position only. BatchedBeams runs every beam in one call of
+// the model's `decode_beams` entry, so the weights are read once per step
+// for all beams; its per-beam caches hold the beams in one buffer, and
+// reordering copies a beam's rows only when its parent changed.
+//
+//===----------------------------------------------------------------------===//
+
+#include "BeamRunner.h"
+
+#include "CudaDevice.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+namespace seqrt {
+namespace {
+
+/// Whether state `i` of `model` is a position-major cache ([1, max
+/// positions, heads, dim] K/V or their 8-bit scales): rows at or past the
+/// session's position are never read, so a copy may leave them out.
+bool isPositionMajorCache(const seq_model &model, size_t i) {
+  const StateSpec &state = model.descriptor.states[i];
+  const std::vector<int64_t> &shape = state.spec.shape;
+  auto endsWith = [&](const char *suffix) {
+    size_t n = std::strlen(suffix);
+    return state.name.size() >= n &&
+           state.name.compare(state.name.size() - n, n, suffix) == 0;
+  };
+  return shape.size() == 4 && model.descriptor.maxPositions > 0 &&
+         shape[1] == model.descriptor.maxPositions &&
+         (endsWith(".k_cache") || endsWith(".v_cache") ||
+          endsWith(".k_scales") || endsWith(".v_scales"));
+}
+
+/// The last logits row of `session`.
+const float *lastRow(const seq_session &session) {
+  return session.logits.data() +
+         (session.logitPositions - 1) * session.model->vocabSize;
+}
+
+/// Makes `dst` (a session of the same model) a copy of `src`, reusing its
+/// buffers.
+Error copySession(seq_session &dst, const seq_session &src) {
+  if (Error e = src.device.syncToHost(src))
+    return e;
+  const seq_model &model = *src.model;
+  for (size_t i = 0; i < src.states.size(); ++i) {
+    StateBuffer &to = dst.states[i];
+    const StateBuffer &from = src.states[i];
+    if (from.isSourceState()) {
+      to = from; // shares the bytes
+      continue;
+    }
+    size_t bytes = from.size();
+    if (isPositionMajorCache(model, i))
+      bytes = std::min(
+          bytes,
+          bytes /
+              static_cast<size_t>(model.descriptor.states[i].spec.shape[1]) *
+              src.position);
+    std::memcpy(to.data(), from.data(), bytes);
+  }
+  dst.device.hostChanged();
+  dst.position = src.position;
+  dst.logitPositions = 0; // the beam runs its token next
+  return Error::ok();
+}
+
+/// A new session with a copy of `src`'s state (its source states shared).
+Error cloneSession(const seq_session &src, std::unique_ptr<seq_session> &out) {
+  if (Error e = src.device.syncToHost(src))
+    return e;
+  out = std::make_unique<seq_session>(src);
+  return Error::ok();
+}
+
+class SessionBeams : public BeamRunner {
+public:
+  Error init(seq_session &session, size_t beams) {
+    sessions.emplace_back();
+    of.assign(beams, 0);
+    return cloneSession(session, sessions.back());
+  }
+
+  const float *logits(size_t beam) const override {
+    return lastRow(*sessions[of[beam]]);
+  }
+
+  Error advance(const std::vector<size_t> &parents,
+                const std::vector<int32_t> &tokens) override {
+    // The first beam continuing a parent takes its session; the others get
+    // a copy, written into the session of a parent no beam continues where
+    // there is one.
+    size_t beams = parents.size();
+    std::vector<size_t> owner(sessions.size(), SIZE_MAX);
+    std::vector<size_t> copies;
+    for (size_t j = 0; j < beams; ++j) {
+      size_t session = of[parents[j]];
+      if (owner[session] == SIZE_MAX)
+        owner[session] = j;
+      else
+        copies.push_back(j);
+    }
+    std::vector<std::unique_ptr<seq_session>> spare;
+    for (size_t i = 0; i < sessions.size(); ++i)
+      if (owner[i] == SIZE_MAX)
+        spare.push_back(std::move(sessions[i]));
+    std::vector<std::unique_ptr<seq_session>> next(beams);
+    for (size_t j : copies) {
+      const seq_session &parent = *sessions[of[parents[j]]];
+      if (!spare.empty()) {
+        next[j] = std::move(spare.back());
+        spare.pop_back();
+        if (Error e = copySession(*next[j], parent))
+          return e;
+      } else if (Error e = cloneSession(parent, next[j])) {
+        return e;
+      }
+    }
+    for (size_t i = 0; i < sessions.size(); ++i)
+      if (owner[i] != SIZE_MAX)
+        next[owner[i]] = std::move(sessions[i]);
+    sessions = std::move(next);
+    for (size_t j = 0; j < beams; ++j) {
+      of[j] = j;
+      if (Error e = runTokens(*sessions[j], sessions[j]->model->decode,
+                              &tokens[j], 1))
+        return e;
+    }
+    return Error::ok();
+  }
+
+private:
+  std::vector<std::unique_ptr<seq_session>> sessions;
+  std::vector<size_t> of; ///< each beam's session
+};
+
+class BatchedBeams : public BeamRunner {
+public:
+  Error init(seq_session &s, size_t count) {
+    session = &s;
+    beams = count;
+    position = s.position;
+    const seq_model &model = *s.model;
+    for (const EntryArg &arg : model.decodeBeams.entry->args) {
+      if (arg.kind != EntryArg::Kind::State || arg.spec.shape.empty() ||
+          arg.spec.shape[0] >= 0)
+        continue;
+      PerBeam state;
+      state.name = arg.name;
+      state.rowBytes = static_cast<size_t>(arg.spec.staticBytes());
+      state.rows = arg.spec.shape.size() > 1
+                       ? static_cast<size_t>(arg.spec.shape[1])
+                       : 1;
+      // Session state `<name>` is one beam's row (checked at open).
+      std::string single = arg.name.substr(std::strlen("beams."));
+      for (size_t i = 0; i < model.descriptor.states.size(); ++i)
+        if (model.descriptor.states[i].name == single)
+          state.session = i;
+      state.data.resize(state.rowBytes * beams);
+      state.scratch.resize(state.rowBytes * beams);
+      perBeam.push_back(std::move(state));
+    }
+    return Error::ok();
+  }
+
+  const float *logits(size_t beam) const override {
+    if (!started)
+      return lastRow(*session);
+    return logitRows.data() + beam * session->model->vocabSize;
+  }
+
+  Error advance(const std::vector<size_t> &parents,
+                const std::vector<int32_t> &tokens) override {
+    if (!started) {
+      // Every beam is the session after the prompt.
+      for (PerBeam &state : perBeam)
+        for (size_t j = 0; j < beams; ++j)
+          std::memcpy(state.data.data() + j * state.rowBytes,
+                      session->states[state.session].data(), usedBytes(state));
+      started = true;
+    } else {
+      reorder(parents);
+    }
+    return run(tokens);
+  }
+
+private:
+  struct PerBeam {
+    std::string name;
+    size_t session = 0;  ///< the session state of one beam
+    size_t rowBytes = 0; ///< one beam's bytes
+    size_t rows = 1;     ///< positions a beam's row holds (dim 1)
+    std::vector<uint8_t> data, scratch;
+  };
+
+  /// One beam's bytes that hold positions below the current one.
+  size_t usedBytes(const PerBeam &state) const {
+    return std::min(state.rowBytes, state.rowBytes / state.rows *
+                                        std::max<size_t>(position, 1));
+  }
+
+  /// Beam j's rows become beam parents[j]'s, copied through the scratch
+  /// buffer only for the beams whose parent is another beam.
+  void reorder(const std::vector<size_t> &parents) {
+    for (PerBeam &state : perBeam) {
+      size_t bytes = usedBytes(state);
+      for (size_t j = 0; j < beams; ++j)
+        if (parents[j] != j)
+          std::memcpy(state.scratch.data() + j * state.rowBytes,
+                      state.data.data() + parents[j] * state.rowBytes, bytes);
+      for (size_t j = 0; j < beams; ++j)
+        if (parents[j] != j)
+          std::memcpy(state.data.data() + j * state.rowBytes,
+                      state.scratch.data() + j * state.rowBytes, bytes);
+    }
+  }
+
+  /// decode_beams on `tokens` at the current position.
+  Error run(const std::vector<int32_t> &tokens) {
+    seq_model &model = *session->model;
+    const LmEntry &lm = model.decodeBeams;
+    logitRows.assign(beams * model.vocabSize, 0.0f);
+    std::vector<int64_t> ids64(tokens.begin(), tokens.end()), ints;
+    std::vector<int32_t> ids32(tokens.begin(), tokens.end());
+    std::vector<void *> buffers;
+    auto pushDynamic = [&](const TensorSpec &spec) {
+      for (int64_t d : spec.shape)
+        if (d < 0)
+          ints.push_back(static_cast<int64_t>(beams));
+    };
+    for (const EntryArg &arg : lm.entry->args) {
+      switch (arg.kind) {
+      case EntryArg::Kind::Input:
+        buffers.push_back(arg.spec.dtype == "i64"
+                              ? static_cast<void *>(ids64.data())
+                              : static_cast<void *>(ids32.data()));
+        pushDynamic(arg.spec);
+        break;
+      case EntryArg::Kind::Index:
+        ints.push_back(static_cast<int64_t>(position));
+        break;
+      case EntryArg::Kind::State: {
+        void *buffer = nullptr;
+        for (PerBeam &state : perBeam)
+          if (state.name == arg.name)
+            buffer = state.data.data();
+        for (size_t i = 0; !buffer && i < model.descriptor.states.size(); ++i)
+          if (model.descriptor.states[i].name == arg.name)
+            buffer = session->states[i].data();
+        buffers.push_back(buffer);
+        pushDynamic(arg.spec);
+        break;
+      }
+      case EntryArg::Kind::Output:
+        buffers.push_back(logitRows.data());
+        pushDynamic(arg.spec);
+        break;
+      }
+    }
+    model.call(lm.fn, buffers.data(), ints.data());
+    ++position;
+    return Error::ok();
+  }
+
+  seq_session *session = nullptr;
+  size_t beams = 0;
+  size_t position = 0; ///< of the beams' next token
+  bool started = false;
+  std::vector<PerBeam> perBeam;
+  std::vector<float> logitRows; ///< [beams, vocab] of the last call
+};
+
+} // namespace
+
+Error makeBeamRunner(seq_session &session, size_t beams,
+                     std::unique_ptr<BeamRunner> &out) {
+  seq_model &model = *session.model;
+  if (model.decodeBeams.fn && !model.cuda.alloc) {
+    auto batched = std::make_unique<BatchedBeams>();
+    if (Error e = batched->init(session, beams))
+      return e;
+    out = std::move(batched);
+    return Error::ok();
+  }
+  auto copies = std::make_unique<SessionBeams>();
+  if (Error e = copies->init(session, beams))
+    return e;
+  out = std::move(copies);
+  return Error::ok();
+}
+
+} // namespace seqrt
