@@ -47,6 +47,10 @@ struct Style {
 struct Sizes {
   Style style;
   int64_t hidden = 0, vocab = 0, positions = 0;
+  /// The decoder's (target) vocabulary and the token tables: Marian without
+  /// shared embeddings has one per stack, the others model.shared.
+  int64_t decoderVocab = 0;
+  std::string encoderTable = "model.shared", decoderTable = "model.shared";
   int64_t encoderLayers = 0, encoderHeads = 0, encoderFfn = 0;
   int64_t decoderLayers = 0, decoderHeads = 0, decoderFfn = 0;
   double embedScale = 1.0;
@@ -112,7 +116,10 @@ Value sinusoidalPositions(ModelEmitter &e, Value positions, int64_t dim) {
 /// ("model.encoder" or "model.decoder").
 Value embed(ModelEmitter &e, const Sizes &s, const std::string &stack,
             double eps) {
-  Value x = e.tokenEmbedding("model.shared.weight", s.vocab, s.hidden);
+  bool decoder = stack == "model.decoder";
+  Value x =
+      e.tokenEmbedding((decoder ? s.decoderTable : s.encoderTable) + ".weight",
+                       decoder ? s.decoderVocab : s.vocab, s.hidden);
   if (s.embedScale != 1.0)
     x = e.scale(x, s.embedScale);
   if (s.style.sinusoidal)
@@ -240,16 +247,19 @@ static Value buildEncoderDecoder(ModelEmitter &e, HfConfig &c, StringRef arch,
   // Training-only fields, and the classification heads' (not built here).
   c.irrelevant({"encoder_layerdrop", "decoder_layerdrop", "activation_dropout",
                 "init_std", "classifier_dropout", "num_labels"});
-  if (arch == "MarianMTModel" &&
-      (c.size("decoder_vocab_size", s.vocab, INT32_MAX) != s.vocab ||
-       !c.boolean("share_encoder_decoder_embeddings", true)))
-    c.fail("decoder_vocab_size",
-           "a separate decoder vocabulary is not supported yet (the "
-           "encoder and decoder share model.shared)");
-  if (!c.boolean("tie_word_embeddings", true))
-    c.fail("tie_word_embeddings",
-           "the LM head is the shared embedding; an untied head is not "
-           "supported");
+  // Marian may give each stack a vocabulary of its own; shared (the
+  // default), transformers ties both tables to model.shared, of
+  // vocab_size rows, whatever decoder_vocab_size says.
+  s.decoderVocab = s.vocab;
+  if (arch == "MarianMTModel") {
+    int64_t decoderVocab = c.size("decoder_vocab_size", s.vocab, INT32_MAX);
+    if (!c.boolean("share_encoder_decoder_embeddings", true)) {
+      s.decoderVocab = decoderVocab;
+      s.encoderTable = "model.encoder.embed_tokens";
+      s.decoderTable = "model.decoder.embed_tokens";
+      e.setSourceVocabSize(s.vocab);
+    }
+  }
   for (auto [heads, key] :
        {std::pair{s.encoderHeads, "encoder_attention_heads"},
         std::pair{s.decoderHeads, "decoder_attention_heads"}})
@@ -292,12 +302,13 @@ static Value buildEncoderDecoder(ModelEmitter &e, HfConfig &c, StringRef arch,
       return nullptr;
     if (style.preNorm)
       x = e.layernorm(x, "model.decoder.layer_norm", s.hidden, eps);
-    // The head's bias: final_logits_bias [1, vocab] as [vocab].
+    // The head's bias: final_logits_bias [1, vocab] as [vocab]; the head
+    // is the decoder's table unless tie_word_embeddings is false.
     Value bias = tensor::CollapseShapeOp::create(
-        b, loc, e.weight("final_logits_bias", {1, s.vocab}),
+        b, loc, e.weight("final_logits_bias", {1, s.decoderVocab}),
         SmallVector<ReassociationIndices>{{0, 1}});
-    return e.linearWithBias(x, e.lmHead(c, "model.shared", true), s.vocab,
-                            s.hidden, bias);
+    return e.linearWithBias(x, e.lmHead(c, s.decoderTable, true),
+                            s.decoderVocab, s.hidden, bias);
   };
   e.beginForward();
   Value logits = decoder();

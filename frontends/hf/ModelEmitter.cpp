@@ -1365,6 +1365,10 @@ OwningOpRef<ModuleOp> ModelEmitter::finish(Value logits, int64_t maxPositions) {
     (*module)->setAttr(
         seqc::seq::SeqDialect::MaxSourcePositionsAttrHelper::getNameStr(),
         b.getI64IntegerAttr(maxSourcePositions));
+  if (sourceVocabSize > 0)
+    (*module)->setAttr(
+        seqc::seq::SeqDialect::SourceVocabSizeAttrHelper::getNameStr(),
+        b.getI64IntegerAttr(sourceVocabSize));
   return std::move(module);
 }
 

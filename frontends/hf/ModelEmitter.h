@@ -231,6 +231,8 @@ public:
   /// Identity outside emitBeamEntry; there [1, B, h, d] <-> [B, 1, h, d].
   mlir::Value beamQuery(mlir::Value q);
   mlir::Value beamOutput(mlir::Value o);
+  /// The encoder's own vocabulary, when it has one (seq.source_vocab_size).
+  void setSourceVocabSize(int64_t vocab) { sourceVocabSize = vocab; }
   /// The most source tokens `encode` takes (seq.max_source_positions).
   void setMaxSourcePositions(int64_t positions) {
     maxSourcePositions = positions;
@@ -344,6 +346,7 @@ private:
   std::vector<State> states;
   int64_t maxSourcePositions = 0; ///< encoder-decoder models only
   bool beamMode = false;          ///< building decode_beams
+  int64_t sourceVocabSize = 0;    ///< encoder-decoders with two vocabularies
   bool usesCache = false;         ///< a KV cache bounds the session length
   bool usesRing = false; ///< calls are limited to maxTokensPerCall tokens
   int64_t maxTokensPerCall = 512;

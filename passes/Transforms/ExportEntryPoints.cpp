@@ -410,6 +410,9 @@ void ExportEntryPointsPass::runOnOperation() {
   if (auto source = module->getAttrOfType<IntegerAttr>(
           seqc::seq::SeqDialect::MaxSourcePositionsAttrHelper::getNameStr()))
     descriptor.maxSourcePositions = source.getInt();
+  if (auto vocab = module->getAttrOfType<IntegerAttr>(
+          seqc::seq::SeqDialect::SourceVocabSizeAttrHelper::getNameStr()))
+    descriptor.sourceVocabSize = vocab.getInt();
   // Set by `seqc --num-threads-default`.
   if (auto threads = module->getAttrOfType<IntegerAttr>(
           seqc::seq::SeqDialect::NumThreadsDefaultAttrHelper::getNameStr()))

@@ -166,6 +166,8 @@ Error parseDescriptor(const char *text, const std::string &origin,
                  out.maxTokensPerCall, true, 0, kMaxPositions) ||
       !r.integer(root, "max_source_positions", "descriptor",
                  out.maxSourcePositions, true, 0, kMaxPositions) ||
+      !r.integer(root, "source_vocab_size", "descriptor", out.sourceVocabSize,
+                 true, 0, INT32_MAX) ||
       !r.integer(root, "num_threads_default", "descriptor",
                  out.numThreadsDefault, true, 0, kMaxThreads))
     return r.error;
@@ -352,6 +354,8 @@ std::string writeDescriptor(const ModelDescriptor &d) {
     root.insert("max_tokens_per_call", d.maxTokensPerCall);
   if (d.maxSourcePositions > 0)
     root.insert("max_source_positions", d.maxSourcePositions);
+  if (d.sourceVocabSize > 0)
+    root.insert("source_vocab_size", d.sourceVocabSize);
   if (d.numThreadsDefault > 0)
     root.insert("num_threads_default", d.numThreadsDefault);
   if (d.target != "cpu")

@@ -76,6 +76,9 @@ struct ModelDescriptor {
   int64_t maxTokensPerCall = 0; ///< 0: unbounded (ring caches set it)
   /// Source tokens `encode` takes (encoder-decoder models); 0: no encoder.
   int64_t maxSourcePositions = 0;
+  /// Source ids `encode` takes are below this; 0: the decoder's vocabulary
+  /// (a shared one).
+  int64_t sourceVocabSize = 0;
   int64_t numThreadsDefault = 0; ///< 0: runtime default
   std::string target = "cpu";    ///< "cpu", or "cuda:sm_NN" (--target=cuda)
   std::vector<Entry> entries;

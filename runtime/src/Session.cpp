@@ -167,13 +167,18 @@ Error encodeSource(seq_session &session, const int32_t *tokens, size_t n) {
                          " source tokens; the model encodes "
                          "at most " +
                          std::to_string(limit));
+  // The encoder's own vocabulary where it has one (Marian without shared
+  // embeddings), else the decoder's.
+  size_t vocab = model.descriptor.sourceVocabSize > 0
+                     ? static_cast<size_t>(model.descriptor.sourceVocabSize)
+                     : model.vocabSize;
   for (size_t i = 0; i < n; ++i)
-    if (tokens[i] < 0 || static_cast<size_t>(tokens[i]) >= model.vocabSize)
+    if (tokens[i] < 0 || static_cast<size_t>(tokens[i]) >= vocab)
       return makeError(SEQ_ERROR_INVALID_ARGUMENT,
                        "source token #" + std::to_string(i) + " (" +
                            std::to_string(tokens[i]) +
-                           ") is outside the vocabulary [0, " +
-                           std::to_string(model.vocabSize) + ")");
+                           ") is outside the source vocabulary [0, " +
+                           std::to_string(vocab) + ")");
   // Other sessions (beams of the previous source) may read these.
   for (StateBuffer &state : session.states)
     if (state.isSourceState())

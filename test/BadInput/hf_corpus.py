@@ -45,7 +45,7 @@ ARCHS = {
 }
 # Bases outside the goldens folder (relative to it).
 BASE_PATHS = {name: os.path.join("..", "seq2seq", name)
-              for name in ("marian", "bart", "mbart", "t5", "t5_v1_1")}
+              for name in ("marian", "marian_vocabs", "bart", "mbart", "t5", "t5_v1_1")}
 
 
 def cases():
@@ -209,15 +209,18 @@ def cases():
         ("bert", {"layer_norm_eps": "tiny"}, "field 'layer_norm_eps': expected a number"),
         ("bert", {"architectures": ["BertForMaskedLM"]}, "architecture 'BertForMaskedLM' is not supported"),
         ("bert", {"architectures": DELETE}, "architecture '' is not supported"),
-        ("marian", {"decoder_vocab_size": 99}, "field 'decoder_vocab_size': a separate decoder vocabulary"),
-        ("marian", {"share_encoder_decoder_embeddings": False}, "field 'decoder_vocab_size': a separate decoder vocabulary"),
-        ("marian", {"tie_word_embeddings": False}, "field 'tie_word_embeddings': the LM head is the shared embedding"),
+        # A vocabulary per stack needs a table per stack (the shared model
+        # has model.shared only); an untied head needs lm_head.weight.
+        ("marian", {"share_encoder_decoder_embeddings": False}, "missing tensor 'model.decoder.embed_tokens.weight'"),
+        ("marian_vocabs", {"decoder_vocab_size": 99}, "'model.decoder.embed_tokens.weight' in"),
+        ("marian_vocabs", {"share_encoder_decoder_embeddings": True}, "missing tensor 'model.shared.weight'"),
+        ("marian", {"tie_word_embeddings": False}, "missing tensor 'lm_head.weight'"),
         ("marian", {"encoder_attention_heads": 5}, "field 'encoder_attention_heads': must divide d_model"),
         ("marian", {"decoder_attention_heads": 3}, "field 'decoder_attention_heads': must divide d_model"),
         ("marian", {"d_model": 63, "encoder_attention_heads": 1, "decoder_attention_heads": 1}, "field 'd_model': must be even"),
         ("marian", {"activation_function": "glu"}, "field 'activation_function': 'glu' is not supported"),
         ("marian", {"normalize_before": True}, "field 'normalize_before'"),
-        ("bart", {"tie_word_embeddings": False}, "field 'tie_word_embeddings'"),
+        ("bart", {"tie_word_embeddings": False}, "missing tensor 'lm_head.weight'"),
         ("bart", {"activation_function": "gelu_fast"}, "field 'activation_function'"),
         ("mbart", {"decoder_attention_heads": 7}, "field 'decoder_attention_heads': must divide d_model"),
         ("t5", {"feed_forward_proj": "gated-gelu-extra"}, "field 'feed_forward_proj'"),

@@ -45,6 +45,18 @@ CASES = [
                      max_position_embeddings=64, scale_embedding=True,
                      activation_function="swish", pad_token_id=127,
                      decoder_start_token_id=127, eos_token_id=0, forced_eos_token_id=0)),
+    # Marian with a vocabulary per stack (share_encoder_decoder_embeddings
+    # off): encoder and decoder tables of their own, the head tied to the
+    # decoder's; source ids reach past the target vocabulary.
+    dict(name="marian_vocabs", config="MarianConfig", cls="MarianMTModel", seed=2007,
+         source_len=9, target_len=10,
+         kwargs=dict(vocab_size=128, decoder_vocab_size=96,
+                     share_encoder_decoder_embeddings=False, d_model=64,
+                     encoder_layers=2, decoder_layers=2, encoder_attention_heads=4,
+                     decoder_attention_heads=4, encoder_ffn_dim=128, decoder_ffn_dim=128,
+                     max_position_embeddings=64, scale_embedding=True,
+                     activation_function="swish", pad_token_id=95,
+                     decoder_start_token_id=95, eos_token_id=0, forced_eos_token_id=0)),
     # BART: learned positions at offset 2, layernorm_embedding, post-LN.
     dict(name="bart", config="BartConfig", cls="BartForConditionalGeneration", seed=2002,
          source_len=11, target_len=9,
@@ -139,7 +151,10 @@ def run_case(case):
             break
     else:
         sys.exit(f"{case['name']}: no source with greedy margins >= {MIN_MARGIN}")
-    target = [start] + rng.integers(1, vocab - 1, case["target_len"] - 1).tolist()
+    target_vocab = (case["kwargs"].get("decoder_vocab_size", vocab)
+                    if not case["kwargs"].get("share_encoder_decoder_embeddings", True)
+                    else vocab)
+    target = [start] + rng.integers(1, target_vocab - 1, case["target_len"] - 1).tolist()
     teacher = full_forward(model, source, target)
     np.save(os.path.join(dest, "source_ids.npy"), np.array(source, dtype=np.int64))
     np.save(os.path.join(dest, "target_ids.npy"), np.array(target, dtype=np.int64))

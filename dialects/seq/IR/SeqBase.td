@@ -48,6 +48,10 @@ def Seq_Dialect : Dialect {
     // On the module of an encoder-decoder: the most source tokens its
     // `encode` entry takes (the cross-attention states' capacity).
     "::mlir::IntegerAttr":$max_source_positions,
+    // On the module of an encoder-decoder whose encoder has a vocabulary
+    // of its own (Marian without shared embeddings): the source ids
+    // `encode` takes are below it.
+    "::mlir::IntegerAttr":$source_vocab_size,
     // On the module: the runtime's default thread count (seqc
     // --num-threads-default).
     "::mlir::IntegerAttr":$num_threads_default,

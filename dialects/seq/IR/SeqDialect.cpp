@@ -93,6 +93,7 @@ LogicalResult SeqDialect::verifyOperationAttribute(Operation *op,
   if (name == MaxPositionsAttrHelper::getNameStr() ||
       name == MaxTokensPerCallAttrHelper::getNameStr() ||
       name == MaxSourcePositionsAttrHelper::getNameStr() ||
+      name == SourceVocabSizeAttrHelper::getNameStr() ||
       name == NumThreadsDefaultAttrHelper::getNameStr() ||
       name == TargetAttrHelper::getNameStr()) {
     if (!onModule)

@@ -133,6 +133,7 @@ TEST(DescriptorTest, WriterAndParserShareOneSchema) {
   d.maxPositions = 4096;
   d.maxTokensPerCall = 512;
   d.maxSourcePositions = 128;
+  d.sourceVocabSize = 96;
   d.numThreadsDefault = 2;
   d.target = "cuda:sm_90";
   d.weights.push_back({"embed",
@@ -156,6 +157,7 @@ TEST(DescriptorTest, WriterAndParserShareOneSchema) {
   EXPECT_EQ(back.maxPositions, 4096);
   EXPECT_EQ(back.maxTokensPerCall, 512);
   EXPECT_EQ(back.maxSourcePositions, 128);
+  EXPECT_EQ(back.sourceVocabSize, 96);
   EXPECT_EQ(back.numThreadsDefault, 2);
   EXPECT_EQ(back.target, "cuda:sm_90");
   ASSERT_EQ(back.weights.size(), 3u);
