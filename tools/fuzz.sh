@@ -15,7 +15,7 @@ if [ ${#targets[@]} -eq 0 ]; then
   targets=(seqrt-safetensors-fuzz seqrt-index-fuzz seqrt-gguf-fuzz
            seqrt-descriptor-fuzz
            seqrt-api-fuzz seqrt-tokenizer-fuzz seqc-hf-config-fuzz
-           seqc-mlir-fuzz)
+           seqc-mlir-fuzz seqrt-audio-fuzz)
 fi
 bash tools/build.sh "${targets[@]}" >/dev/null
 mkdir -p test/fuzz/crashers

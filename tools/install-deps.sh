@@ -15,6 +15,8 @@ packages=(
   nlohmann-json3-dev
   # Regexes and Unicode normalization of the runtime's tokenizers.
   libpcre2-dev libicu-dev
+  # Whisper's log-mel features (the runtime's FFT).
+  libkissfft-dev
   # The C++ format check (tools/format-check.sh, .clang-format).
   clang-format-22
   # Build tools and test frameworks.

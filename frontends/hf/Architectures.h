@@ -33,6 +33,9 @@ mlir::Value buildMarian(ModelEmitter &emitter, HfConfig &config,
 /// BART and mBART.
 mlir::Value buildBart(ModelEmitter &emitter, HfConfig &config,
                       llvm::StringRef architecture, int64_t maxPositions);
+/// Whisper: `encode` reads log-mel features.
+mlir::Value buildWhisper(ModelEmitter &emitter, HfConfig &config,
+                         llvm::StringRef architecture, int64_t maxPositions);
 /// T5, T5 v1.1 / Flan-T5, mT5.
 mlir::Value buildT5(ModelEmitter &emitter, HfConfig &config,
                     llvm::StringRef architecture, int64_t maxPositions);

@@ -74,6 +74,7 @@ const Family kFamilies[] = {
     {"MBartForConditionalGeneration", buildBart, false, encoderDecoderBuffer},
     {"T5ForConditionalGeneration", buildT5, false, t5Buffer},
     {"MT5ForConditionalGeneration", buildT5, false, t5Buffer},
+    {"WhisperForConditionalGeneration", buildWhisper, false, nullptr},
 };
 
 /// Fields of every transformers configuration that do not change the

@@ -1147,7 +1147,9 @@ void ModelEmitter::emitBeamEntry(function_ref<Value()> build) {
   states = std::move(decoderStates);
 }
 
-void ModelEmitter::emitEncodeEntry(function_ref<void()> build) {
+void ModelEmitter::emitEncodeEntry(function_ref<void()> build,
+                                   RankedTensorType input,
+                                   int64_t inputPositions) {
   OpBuilder::InsertionGuard guard(b);
   // The decoder's function and state values, restored after.
   func::FuncOp decoder = forward;
@@ -1156,7 +1158,8 @@ void ModelEmitter::emitEncodeEntry(function_ref<void()> build) {
 
   b.setInsertionPointToEnd(module->getBody());
   auto idsType =
-      RankedTensorType::get({1, ShapedType::kDynamic}, b.getI64Type());
+      input ? input
+            : RankedTensorType::get({1, ShapedType::kDynamic}, b.getI64Type());
   SmallVector<Type> args = {idsType};
   for (const State &s : states)
     args.push_back(s.type);
@@ -1167,7 +1170,11 @@ void ModelEmitter::emitEncodeEntry(function_ref<void()> build) {
   forward = fn;
   idsArg = body->getArgument(0);
   posArg = arith::ConstantIndexOp::create(b, location, 0);
-  lengthValue = tensor::DimOp::create(b, location, idsArg, 1);
+  // Features have no token count: the source's positions are given.
+  lengthValue =
+      input ? arith::ConstantIndexOp::create(b, location, inputPositions)
+                  .getResult()
+            : tensor::DimOp::create(b, location, idsArg, 1).getResult();
   for (auto [i, s] : llvm::enumerate(states)) {
     s.in = body->getArgument(i + 1);
     s.out = Value();
@@ -1296,6 +1303,8 @@ func::FuncOp ModelEmitter::lastPositionForward() {
 }
 
 OwningOpRef<ModuleOp> ModelEmitter::finish(Value logits, int64_t maxPositions) {
+  if (positionLimit > 0 && (maxPositions <= 0 || positionLimit < maxPositions))
+    maxPositions = positionLimit;
   // forward returns the logits and every state's next value.
   SmallVector<Value> results = {logits};
   SmallVector<Type> resultTypes = {logits.getType()};

@@ -194,8 +194,12 @@ public:
   /// into it — ids(), length() and positions() are then the source's,
   /// position() 0 — and sets the states the decoder reads (its cross-attention
   /// keys and values). Call with the decoder's forward built (its states
-  /// added), before finish(); `build` adds no state.
-  void emitEncodeEntry(llvm::function_ref<void()> build);
+  /// added), before finish(); `build` adds no state. With `input` (Whisper's
+  /// log-mel features [1, mels, frames] f32) the source is that tensor
+  /// (ids()) and length() is `inputPositions` (the encoder's positions).
+  void emitEncodeEntry(llvm::function_ref<void()> build,
+                       mlir::RankedTensorType input = {},
+                       int64_t inputPositions = 0);
   /// An encoder-decoder's cross-attention states, read by the decoder:
   /// `source_length` [1] i64 and `decoder.layers.<i>.cross.k`/`.v` [1,
   /// capacity, heads, dim] per decoder layer (their values at the start of
@@ -231,6 +235,9 @@ public:
   /// Identity outside emitBeamEntry; there [1, B, h, d] <-> [B, 1, h, d].
   mlir::Value beamQuery(mlir::Value q);
   mlir::Value beamOutput(mlir::Value o);
+  /// A bound on the session's positions below the importer's (Whisper's
+  /// max_target_positions); finish() takes the smaller.
+  void limitPositions(int64_t positions) { positionLimit = positions; }
   /// The encoder's own vocabulary, when it has one (seq.source_vocab_size).
   void setSourceVocabSize(int64_t vocab) { sourceVocabSize = vocab; }
   /// The most source tokens `encode` takes (seq.max_source_positions).
@@ -347,6 +354,7 @@ private:
   int64_t maxSourcePositions = 0; ///< encoder-decoder models only
   bool beamMode = false;          ///< building decode_beams
   int64_t sourceVocabSize = 0;    ///< encoder-decoders with two vocabularies
+  int64_t positionLimit = 0;      ///< limitPositions; 0: none
   bool usesCache = false;         ///< a KV cache bounds the session length
   bool usesRing = false; ///< calls are limited to maxTokensPerCall tokens
   int64_t maxTokensPerCall = 512;

@@ -314,7 +314,8 @@ void ExportEntryPointsPass::buildWrapper(OpBuilder &b, func::FuncOp impl,
 }
 
 /// A session may hold at most as many positions as its smallest KV cache
-/// (a seq.attention with kv_length over a cache that is not a ring); ring
+/// (a causal seq.attention with kv_length over a cache that is not a ring;
+/// cross-attention caches hold the source); ring
 /// caches need window + tokens per call - 1 slots. Sets seq.max_positions to
 /// that capacity when the module does not say, and rejects a larger one:
 /// the runtime trusts it to keep every write inside the caches.
@@ -324,7 +325,9 @@ static LogicalResult checkSessionCapacity(ModuleOp module) {
   auto tokensAttr = module->getAttrOfType<IntegerAttr>(
       seqc::seq::SeqDialect::MaxTokensPerCallAttrHelper::getNameStr());
   WalkResult walk = module.walk([&](seqc::seq::AttentionOp op) {
-    if (!op.getKvLength())
+    // A non-causal attention over a cache is an encoder-decoder's
+    // cross-attention: the source fills its cache, not the session.
+    if (!op.getKvLength() || !op.getCausal())
       return WalkResult::advance();
     int64_t slots = op.getKey().getType().getDimSize(1);
     if (ShapedType::isDynamic(slots)) {

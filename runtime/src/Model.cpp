@@ -529,17 +529,27 @@ Error openModel(const char *libraryPath, const char *weightsPath,
     // states only.
     if (const Entry *encode = model->descriptor.findEntry("encode")) {
       size_t inputs = 0;
-      for (const EntryArg &arg : encode->args)
+      for (const EntryArg &arg : encode->args) {
+        // Token ids [1, n], or features [1, mels, frames] f32 (Whisper).
+        bool ids = arg.spec.shape.size() == 2 && arg.spec.shape[0] == 1 &&
+                   (arg.spec.dtype == "i64" || arg.spec.dtype == "i32");
+        bool features = arg.spec.shape.size() == 3 && arg.spec.shape[0] == 1 &&
+                        arg.spec.shape[1] > 0 && arg.spec.shape[2] > 0 &&
+                        arg.spec.dtype == "f32";
         if (arg.kind == EntryArg::Kind::Output ||
             arg.kind == EntryArg::Kind::Index ||
-            (arg.kind == EntryArg::Kind::Input && inputs++ > 0) ||
             (arg.kind == EntryArg::Kind::Input &&
-             (arg.spec.shape.size() != 2 || arg.spec.shape[0] != 1 ||
-              (arg.spec.dtype != "i64" && arg.spec.dtype != "i32"))))
+             (inputs++ > 0 || (!ids && !features))))
           return makeError(SEQ_ERROR_INVALID_MODEL,
                            std::string(libraryPath) +
                                ": entry 'encode' must take one [1, n] i64 or "
-                               "i32 input and states, and return states");
+                               "i32 input (or [1, mels, frames] f32 "
+                               "features) and states, and return states");
+        if (arg.kind == EntryArg::Kind::Input && features) {
+          model->featureMels = static_cast<size_t>(arg.spec.shape[1]);
+          model->featureFrames = static_cast<size_t>(arg.spec.shape[2]);
+        }
+      }
       if (inputs != 1 || model->descriptor.maxSourcePositions <= 0)
         return makeError(SEQ_ERROR_INVALID_MODEL,
                          std::string(libraryPath) +

@@ -36,6 +36,8 @@ struct seq_model {
                            ///< alias prefill's
   LmEntry prefillLast;     ///< optional: the last position's logits only
   LmEntry encode;          ///< encoder-decoder models: the source's encoder
+  /// An `encode` reading features [1, mels, frames] (Whisper); 0: ids.
+  size_t featureMels = 0, featureFrames = 0;
   /// Optional (encoder-decoder models): one decoder step of every beam of
   /// a source in one call, over per-beam states (StateSpec::perBeam).
   LmEntry decodeBeams;

@@ -211,6 +211,28 @@ seq_status seq_encode(seq_session *session, const int32_t *tokens,
       [&] { return seqrt::encodeSource(*session, tokens, n_tokens); });
 }
 
+seq_status seq_encode_features(seq_session *session, const float *features,
+                               size_t n_mels, size_t n_frames) {
+  if (!session)
+    return invalid("seq_encode_features: session is NULL");
+  return guarded([&] {
+    return seqrt::encodeFeatures(*session, features, n_mels, n_frames);
+  });
+}
+
+seq_status seq_model_source_features(const seq_model *model, size_t *n_mels,
+                                     size_t *n_frames) {
+  if (!model || !n_mels || !n_frames)
+    return invalid("seq_model_source_features: arguments must not be NULL");
+  *n_mels = model->featureMels;
+  *n_frames = model->featureFrames;
+  if (!model->featureMels)
+    return seqrt::report(
+        seqrt::makeError(SEQ_ERROR_UNSUPPORTED,
+                         model->libraryPath + " does not encode features"));
+  return SEQ_OK;
+}
+
 size_t seq_model_max_source_positions(const seq_model *model) {
   return model ? static_cast<size_t>(model->descriptor.maxSourcePositions) : 0;
 }

@@ -5,6 +5,7 @@
 #include "Limits.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 namespace seqrt {
@@ -83,7 +84,8 @@ bool returnsLastRowOnly(const LmEntry &lm) {
 /// their logits go to `logits` ([n, vocab]). The position moves on by `n`
 /// unless `encoding` (the `encode` entry, which has no logits).
 Error callEntry(seq_session &session, const LmEntry &lm, const int32_t *tokens,
-                size_t n, float *logits, bool encoding = false) {
+                size_t n, float *logits, bool encoding = false,
+                const float *features = nullptr) {
   seq_model &model = *session.model;
   std::vector<int64_t> ids64;
   std::vector<int32_t> ids32;
@@ -100,6 +102,12 @@ Error callEntry(seq_session &session, const LmEntry &lm, const int32_t *tokens,
   for (const EntryArg &arg : lm.entry->args) {
     switch (arg.kind) {
     case EntryArg::Kind::Input:
+      if (features) { // [1, mels, frames] f32, static
+        buffers.push_back(const_cast<float *>(features));
+        staging.push_back(
+            {static_cast<size_t>(arg.spec.staticBytes()), true, false});
+        break;
+      }
       if (arg.spec.dtype == "i64") {
         ids64.assign(tokens, tokens + n);
         buffers.push_back(ids64.data());
@@ -152,12 +160,61 @@ Error callEntry(seq_session &session, const LmEntry &lm, const int32_t *tokens,
 
 } // namespace
 
+/// Detaches the source states (other sessions, the beams of the previous
+/// source, may read them), runs `encode` and restarts the target.
+static Error runEncode(seq_session &session, const int32_t *tokens, size_t n,
+                       const float *features) {
+  for (StateBuffer &state : session.states)
+    if (state.isSourceState())
+      state.detach();
+  if (Error e = callEntry(session, session.model->encode, tokens, n, nullptr,
+                          /*encoding=*/true, features))
+    return e;
+  // A new target: the decoder's self-attention starts over.
+  session.position = 0;
+  session.logitPositions = 0;
+  return Error::ok();
+}
+
+Error encodeFeatures(seq_session &session, const float *features, size_t mels,
+                     size_t frames) {
+  seq_model &model = *session.model;
+  if (!model.encode.fn)
+    return makeError(SEQ_ERROR_UNSUPPORTED,
+                     model.libraryPath + " has no 'encode' entry point (not an "
+                                         "encoder-decoder model)");
+  if (!model.featureMels)
+    return makeError(SEQ_ERROR_UNSUPPORTED,
+                     model.libraryPath +
+                         " encodes token ids, not features: use seq_encode");
+  if (!features)
+    return makeError(SEQ_ERROR_INVALID_ARGUMENT, "features is NULL");
+  if (mels != model.featureMels || frames != model.featureFrames)
+    return makeError(SEQ_ERROR_INVALID_ARGUMENT,
+                     "features of " + std::to_string(mels) + " x " +
+                         std::to_string(frames) + "; the model takes " +
+                         std::to_string(model.featureMels) + " mel bins x " +
+                         std::to_string(model.featureFrames) +
+                         " frames (pad or cut the audio to fit)");
+  for (size_t i = 0; i < mels * frames; ++i)
+    if (!std::isfinite(features[i]))
+      return makeError(SEQ_ERROR_INVALID_ARGUMENT,
+                       "feature [" + std::to_string(i / frames) + ", " +
+                           std::to_string(i % frames) + "] is not finite");
+  return runEncode(session, nullptr, 0, features);
+}
+
 Error encodeSource(seq_session &session, const int32_t *tokens, size_t n) {
   seq_model &model = *session.model;
   if (!model.encode.fn)
     return makeError(SEQ_ERROR_UNSUPPORTED,
                      model.libraryPath + " has no 'encode' entry point (not an "
                                          "encoder-decoder model)");
+  if (model.featureMels)
+    return makeError(SEQ_ERROR_UNSUPPORTED,
+                     model.libraryPath +
+                         " encodes log-mel features, not token ids: use "
+                         "seq_encode_features");
   if (n == 0 || !tokens)
     return makeError(SEQ_ERROR_INVALID_ARGUMENT, "no source tokens to encode");
   size_t limit = static_cast<size_t>(model.descriptor.maxSourcePositions);
@@ -179,17 +236,7 @@ Error encodeSource(seq_session &session, const int32_t *tokens, size_t n) {
                            std::to_string(tokens[i]) +
                            ") is outside the source vocabulary [0, " +
                            std::to_string(vocab) + ")");
-  // Other sessions (beams of the previous source) may read these.
-  for (StateBuffer &state : session.states)
-    if (state.isSourceState())
-      state.detach();
-  if (Error e = callEntry(session, model.encode, tokens, n, nullptr,
-                          /*encoding=*/true))
-    return e;
-  // A new target: the decoder's self-attention starts over.
-  session.position = 0;
-  session.logitPositions = 0;
-  return Error::ok();
+  return runEncode(session, tokens, n, nullptr);
 }
 
 Error runTokens(seq_session &session, const LmEntry &lm, const int32_t *tokens,

@@ -87,6 +87,10 @@ Error createSession(seq_model *model, seq_session &out);
 /// Runs the `encode` entry on source `tokens` and restarts the target at
 /// position 0.
 Error encodeSource(seq_session &session, const int32_t *tokens, size_t n);
+/// The same for a model whose `encode` reads features (Whisper's log-mel
+/// [mels, frames]).
+Error encodeFeatures(seq_session &session, const float *features, size_t mels,
+                     size_t frames);
 
 /// Runs `n` tokens from the session's position through `entry`.
 Error runTokens(seq_session &session, const LmEntry &entry,

@@ -45,7 +45,8 @@ ARCHS = {
 }
 # Bases outside the goldens folder (relative to it).
 BASE_PATHS = {name: os.path.join("..", "seq2seq", name)
-              for name in ("marian", "marian_vocabs", "bart", "mbart", "t5", "t5_v1_1")}
+              for name in ("marian", "marian_vocabs", "bart", "mbart", "t5", "t5_v1_1",
+                           "whisper")}
 
 
 def cases():
@@ -221,6 +222,12 @@ def cases():
         ("marian", {"activation_function": "glu"}, "field 'activation_function': 'glu' is not supported"),
         ("marian", {"normalize_before": True}, "field 'normalize_before'"),
         ("bart", {"tie_word_embeddings": False}, "missing tensor 'lm_head.weight'"),
+        ("whisper", {"encoder_attention_heads": 5}, "field 'encoder_attention_heads': must divide d_model"),
+        ("whisper", {"activation_function": "glu"}, "field 'activation_function': 'glu' is not supported"),
+        ("whisper", {"num_mel_bins": 16}, "'model.encoder.conv1.weight' in"),
+        ("whisper", {"max_source_positions": 30}, "'model.encoder.embed_positions.weight' in"),
+        ("whisper", {"tie_word_embeddings": False}, "missing tensor 'proj_out.weight'"),
+        ("whisper", {"num_mel_bins": 0}, "field 'num_mel_bins'"),
         ("bart", {"activation_function": "gelu_fast"}, "field 'activation_function'"),
         ("mbart", {"decoder_attention_heads": 7}, "field 'decoder_attention_heads': must divide d_model"),
         ("t5", {"feed_forward_proj": "gated-gelu-extra"}, "field 'feed_forward_proj'"),

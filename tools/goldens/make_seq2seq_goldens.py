@@ -57,6 +57,19 @@ CASES = [
                      max_position_embeddings=64, scale_embedding=True,
                      activation_function="swish", pad_token_id=95,
                      decoder_start_token_id=95, eos_token_id=0, forced_eos_token_id=0)),
+    # Whisper: the source is speech.wav (a synthetic 2.2 s, 16 kHz voice-like
+    # signal) as WhisperFeatureExtractor's log-mel features of 3 s
+    # [80, 300] (source_features.npy instead of source_ids.npy); two
+    # convolutions and stored positions before pre-LN encoder layers; a
+    # pre-LN decoder with learned positions, the head tied to its token table.
+    dict(name="whisper", config="WhisperConfig", cls="WhisperForConditionalGeneration",
+         seed=2008, features=True, target_len=10,
+         kwargs=dict(vocab_size=128, num_mel_bins=80, d_model=64, encoder_layers=2,
+                     decoder_layers=2, encoder_attention_heads=4, decoder_attention_heads=4,
+                     encoder_ffn_dim=128, decoder_ffn_dim=128, max_source_positions=150,
+                     max_target_positions=32, pad_token_id=0, bos_token_id=2,
+                     eos_token_id=2, decoder_start_token_id=1, suppress_tokens=None,
+                     begin_suppress_tokens=None)),
     # BART: learned positions at offset 2, layernorm_embedding, post-LN.
     dict(name="bart", config="BartConfig", cls="BartForConditionalGeneration", seed=2002,
          source_len=11, target_len=9,
@@ -103,10 +116,44 @@ CASES = [
 ]
 
 
+def speech_features(dest, kwargs, rng):
+    """Writes `dest`/speech.wav — 2.2 s of a voice-like signal (a gliding
+    pitch with harmonics and formant-like amplitude, syllable envelopes,
+    noise), 16 kHz mono int16 — and returns WhisperFeatureExtractor's
+    features of it, [mels, 2 * max_source_positions]."""
+    import wave
+    import numpy as np
+    import transformers
+    rate, seconds = 16000, 2.2
+    t = np.arange(int(rate * seconds)) / rate
+    pitch = 140 + 40 * np.sin(2 * np.pi * 0.7 * t)
+    phase = 2 * np.pi * np.cumsum(pitch) / rate
+    voice = sum(np.sin(h * phase) / h * (1 + 0.8 * np.sin(2 * np.pi * (0.9 + h / 5) * t))
+                for h in range(1, 12))
+    envelope = np.clip(np.sin(2 * np.pi * 2.5 * t), 0, None) ** 0.5
+    audio = 0.25 * voice * envelope + 0.01 * rng.standard_normal(t.size)
+    pcm = np.clip(np.round(audio / np.abs(audio).max() * 0.8 * 32767), -32768, 32767).astype("<i2")
+    with wave.open(os.path.join(dest, "speech.wav"), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(pcm.tobytes())
+    frames = 2 * kwargs["max_source_positions"]
+    extractor = transformers.WhisperFeatureExtractor(
+        feature_size=kwargs["num_mel_bins"], chunk_length=frames * 160 // rate)
+    samples = pcm.astype(np.float32) / 32768.0
+    features = extractor(samples, sampling_rate=rate, return_tensors="np").input_features[0]
+    assert features.shape == (kwargs["num_mel_bins"], frames), features.shape
+    return features.astype(np.float32)
+
+
 def full_forward(model, source, target):
     import torch
+    # Token ids, or (Whisper) a features array [mels, frames].
+    inputs = (dict(input_ids=torch.tensor([source])) if isinstance(source, list)
+              else dict(input_features=torch.tensor(source)[None]))
     with torch.no_grad():
-        return model(input_ids=torch.tensor([source]), decoder_input_ids=torch.tensor([target]),
+        return model(**inputs, decoder_input_ids=torch.tensor([target]),
                      use_cache=False).logits[0].float()
 
 
@@ -138,8 +185,13 @@ def run_case(case):
     model.eval()
     vocab, start = case["kwargs"]["vocab_size"], case["kwargs"]["decoder_start_token_id"]
     rng = np.random.default_rng(case["seed"])
+    if case.get("features"):
+        source = speech_features(dest, case["kwargs"], rng)
     for attempt in range(50):
-        source = rng.integers(1, vocab - 1, case["source_len"]).tolist()
+        if case.get("features"):
+            pass  # one recording; the margin is what it is
+        else:
+            source = rng.integers(1, vocab - 1, case["source_len"]).tolist()
         greedy, margin, rows = [start], float("inf"), []
         for _ in range(case.get("greedy_steps", GREEDY_STEPS)):
             last = full_forward(model, source, greedy)[-1]
@@ -149,6 +201,9 @@ def run_case(case):
             greedy.append(int(torch.argmax(last)))
         if margin >= MIN_MARGIN:
             break
+        if case.get("features"):
+            sys.exit(f"{case['name']}: greedy margin {margin} < {MIN_MARGIN} on the "
+                     "recording; pick another seed")
     else:
         sys.exit(f"{case['name']}: no source with greedy margins >= {MIN_MARGIN}")
     target_vocab = (case["kwargs"].get("decoder_vocab_size", vocab)
@@ -156,7 +211,10 @@ def run_case(case):
                     else vocab)
     target = [start] + rng.integers(1, target_vocab - 1, case["target_len"] - 1).tolist()
     teacher = full_forward(model, source, target)
-    np.save(os.path.join(dest, "source_ids.npy"), np.array(source, dtype=np.int64))
+    if case.get("features"):
+        np.save(os.path.join(dest, "source_features.npy"), source)
+    else:
+        np.save(os.path.join(dest, "source_ids.npy"), np.array(source, dtype=np.int64))
     np.save(os.path.join(dest, "target_ids.npy"), np.array(target, dtype=np.int64))
     np.save(os.path.join(dest, "teacher_logits.npy"), teacher.numpy().astype(np.float32))
     np.save(os.path.join(dest, "greedy_ids.npy"), np.array(greedy[1:], dtype=np.int64))

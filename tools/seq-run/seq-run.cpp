@@ -64,6 +64,12 @@ const char *kUsage =
     "  --tokenizer PATH      tokenizer.json, a folder with one, or a GGUF\n"
     "                        file (default: the --weights folder's or file's)\n"
     "  --prompt-ids LIST     comma-separated token ids\n"
+    "  --audio FILE.wav      a speech model's source (Whisper): 16 kHz\n"
+    "                        audio (16-bit or float PCM, channels averaged),\n"
+    "                        turned into the model's log-mel features\n"
+    "  --features FILE.npy   a speech model's source (Whisper): log-mel\n"
+    "                        features, float32 [mels, frames], as\n"
+    "                        WhisperFeatureExtractor computes them\n"
     "  --source-ids LIST     an encoder-decoder model's source ids (e.g. a\n"
     "                        Marian translation model): encoded first; the\n"
     "                        prompt is then the decoder's start (its\n"
@@ -630,15 +636,91 @@ int beamSettings(const BeamFlags &flags, const char *weights, long maxNew,
   return 0;
 }
 
+/// An encoder-decoder's source: token ids (--source-ids) or features
+/// (--features, Whisper's log-mel [mels, frames]).
+struct Source {
+  std::vector<int32_t> ids;
+  std::vector<float> features;
+  size_t mels = 0, frames = 0;
+  std::vector<float> audio; ///< --audio: 16 kHz mono samples
+  bool empty() const {
+    return ids.empty() && features.empty() && audio.empty();
+  }
+  /// --audio: the log-mel features of the model's shape; nonzero on error.
+  int prepare(seq_model *model) {
+    if (audio.empty())
+      return 0;
+    if (seq_status s = seq_model_source_features(model, &mels, &frames))
+      return failStatus("--audio", s);
+    features.resize(mels * frames);
+    if (seq_status s = seq_whisper_log_mel(audio.data(), audio.size(), mels,
+                                           frames, features.data()))
+      return failStatus("--audio: log-mel features", s);
+    return 0;
+  }
+  /// Source positions, for the encode rate: ids, or feature frames.
+  size_t size() const { return ids.empty() ? frames : ids.size(); }
+  seq_status encode(seq_session *session) const {
+    return ids.empty()
+               ? seq_encode_features(session, features.data(), mels, frames)
+               : seq_encode(session, ids.data(), ids.size());
+  }
+};
+
+/// Reads a little-endian float32 .npy of shape [mels, frames] or [1, mels,
+/// frames] (C order) into `source`; "" or what is wrong.
+std::string readFeatures(const char *path, Source &source) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return "cannot read the file";
+  std::string data((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  if (data.size() < 10 || data.compare(0, 6, "\x93NUMPY") != 0)
+    return "not a .npy file";
+  size_t headerBytes = data[6] == 1 ? 2 : 4;
+  size_t length = 0;
+  for (size_t i = 0; i < headerBytes; ++i)
+    length |= static_cast<size_t>(static_cast<uint8_t>(data[8 + i])) << (8 * i);
+  size_t start = 8 + headerBytes;
+  if (start + length > data.size())
+    return "truncated header";
+  std::string header = data.substr(start, length);
+  if (header.find("'descr': '<f4'") == std::string::npos ||
+      header.find("'fortran_order': False") == std::string::npos)
+    return "expected little-endian float32 in C order";
+  size_t open = header.find("'shape': ("), close = header.find(')', open);
+  if (open == std::string::npos || close == std::string::npos)
+    return "no shape";
+  std::vector<size_t> shape;
+  std::stringstream dims(header.substr(open + 10, close - open - 10));
+  for (std::string item; std::getline(dims, item, ',');)
+    if (item.find_first_not_of(' ') != std::string::npos)
+      shape.push_back(std::strtoull(item.c_str(), nullptr, 10));
+  if (shape.size() == 3 && shape[0] == 1)
+    shape.erase(shape.begin());
+  if (shape.size() != 2 || shape[0] == 0 || shape[1] == 0 ||
+      shape[0] > (1u << 20) || shape[1] > (1u << 24))
+    return "expected shape [mels, frames] or [1, mels, frames]";
+  size_t count = shape[0] * shape[1];
+  if (data.size() - start - length != count * sizeof(float))
+    return "the data does not match the shape";
+  source.features.resize(count);
+  std::memcpy(source.features.data(), data.data() + start + length,
+              count * sizeof(float));
+  source.mels = shape[0];
+  source.frames = shape[1];
+  return "";
+}
+
 /// Beam search from the session (encoded when there is a source): prints
 /// each returned hypothesis with its score, as text with a tokenizer.
-int runBeams(seq_session *session, const std::vector<int32_t> &source,
+int runBeams(seq_session *session, const Source &source,
              const std::vector<int32_t> &prompt, const BeamSettings &settings,
              const Tokenizer &tokenizer, bool stats) {
   using clock = std::chrono::steady_clock;
   auto t0 = clock::now();
   if (!source.empty())
-    if (seq_status s = seq_encode(session, source.data(), source.size()))
+    if (seq_status s = source.encode(session))
       return failStatus("encoding the source", s);
   auto t1 = clock::now();
   seq_beam_result *result = nullptr;
@@ -689,7 +771,8 @@ int main(int argc, char **argv) {
   const char *systemText = nullptr;
   std::string promptFileText;
   double maxKl = -1;
-  std::vector<int32_t> prompt, source;
+  std::vector<int32_t> prompt;
+  Source source;
   long maxNew = 16, threads = 0, prefillChunk = 0;
   BeamFlags beamFlags;
   seq_sampler_options sampling;
@@ -728,8 +811,31 @@ int main(int argc, char **argv) {
       if (!parseIds(value("--prompt-ids"), prompt))
         return fail("--prompt-ids expects comma-separated integers");
     } else if (a == "--source-ids") {
-      if (!parseIds(value("--source-ids"), source) || source.empty())
+      if (!parseIds(value("--source-ids"), source.ids) || source.ids.empty())
         return fail("--source-ids expects comma-separated integers");
+    } else if (a == "--audio") {
+      const char *path = value("--audio");
+      float *samples = nullptr;
+      size_t count = 0;
+      uint32_t rate = 0;
+      if (seq_status s = seq_audio_read_wav(path, &samples, &count, &rate))
+        return failStatus("--audio", s);
+      source.audio.assign(samples, samples + count);
+      seq_audio_free(samples);
+      if (rate != 16000) {
+        std::fprintf(stderr,
+                     "seq-run: error: --audio %s: %u Hz; Whisper takes 16000 "
+                     "Hz (resample first, e.g. ffmpeg -i IN -ar 16000 -ac 1 "
+                     "OUT.wav)\n",
+                     path, rate);
+        return 1;
+      }
+      if (source.audio.empty())
+        return fail("--audio: the file holds no samples");
+    } else if (a == "--features") {
+      const char *path = value("--features");
+      if (std::string e = readFeatures(path, source); !e.empty())
+        return fail(("--features " + std::string(path) + ": " + e).c_str());
     } else if (a == "--chat") {
       chat = true;
     } else if (a == "--system") {
@@ -886,8 +992,12 @@ int main(int argc, char **argv) {
                 "required");
   }
 
+  if (!source.ids.empty() + !source.features.empty() + !source.audio.empty() >
+      1)
+    return fail("give one of --source-ids, --features and --audio");
   if (!source.empty() && (compareTo || logitsOut || entryName))
-    return fail("--source-ids generates: no --compare-to, --logits-out or "
+    return fail("--source-ids and --features generate: no --compare-to, "
+                "--logits-out or "
                 "--entry with it");
   BeamSettings beam;
   if (beamFlags.given()) {
@@ -931,6 +1041,10 @@ int main(int argc, char **argv) {
   seq_model *model = nullptr;
   if (seq_status s = seq_model_open(modelPath, weights, &options, &model))
     return failStatus("opening the model", s);
+  if (int rc = source.prepare(model)) {
+    seq_model_close(model);
+    return rc;
+  }
   if (entryName) {
     int rc = runEntry(model, entryName, prompt, dumpOutputs);
     seq_model_close(model);
@@ -978,9 +1092,7 @@ int main(int argc, char **argv) {
   const float *logits = nullptr;
   // An encoder-decoder's source first, then the decoder's prompt.
   const char *stage = "encoding the source";
-  seq_status s = source.empty()
-                     ? SEQ_OK
-                     : seq_encode(session, source.data(), source.size());
+  seq_status s = source.empty() ? SEQ_OK : source.encode(session);
   auto tEncoded = clock::now();
   if (!s) {
     stage = "prefill";

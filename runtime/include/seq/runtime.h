@@ -194,6 +194,41 @@ SEQ_API seq_status seq_prefill(seq_session *session, const int32_t *tokens,
 SEQ_API seq_status seq_encode(seq_session *session, const int32_t *tokens,
                               size_t n_tokens);
 
+/* Encoder-decoder models whose encoder reads features (Whisper): encodes
+ * `features`, log-mel [n_mels, n_frames] row-major, as
+ * WhisperFeatureExtractor computes them (30 s of audio: 3000 frames), and
+ * starts a new target as seq_encode does. The shape must be the model's
+ * (seq_model_source_features); a non-finite value is
+ * SEQ_ERROR_INVALID_ARGUMENT. */
+SEQ_API seq_status seq_encode_features(seq_session *session,
+                                       const float *features, size_t n_mels,
+                                       size_t n_frames);
+
+/* The features shape seq_encode_features takes; SEQ_ERROR_UNSUPPORTED (and
+ * 0 x 0) for a model that encodes token ids or has no encoder. */
+SEQ_API seq_status seq_model_source_features(const seq_model *model,
+                                             size_t *n_mels, size_t *n_frames);
+
+/* Whisper's log-mel features of 16 kHz mono PCM `samples` (in [-1, 1]) as
+ * transformers' WhisperFeatureExtractor computes them: the audio padded with
+ * zeros or cut to n_frames · 160 samples (3000 frames: 30 s), a centred
+ * STFT (periodic Hann window of 400, hop 160, reflect padding), power
+ * spectra, `n_mels` Slaney mel filters over 0-8 kHz, log10, floored 8 below
+ * the maximum, (x + 4) / 4. Writes `out` [n_mels, n_frames], row-major: what
+ * seq_encode_features takes. */
+SEQ_API seq_status seq_whisper_log_mel(const float *samples, size_t n_samples,
+                                       size_t n_mels, size_t n_frames,
+                                       float *out);
+
+/* Reads a WAV file (RIFF/WAVE; 16-bit integer or 32-bit float PCM; any
+ * channel count, averaged to mono) into *out_samples (16-bit ones scaled to
+ * [-1, 1), float ones as stored; allocated by the runtime: free with
+ * seq_audio_free), *out_count samples at *out_rate Hz. Not resampled:
+ * Whisper wants 16000 Hz. */
+SEQ_API seq_status seq_audio_read_wav(const char *path, float **out_samples,
+                                      size_t *out_count, uint32_t *out_rate);
+SEQ_API void seq_audio_free(float *samples);
+
 /* The most source tokens seq_encode takes; 0 for a model without an
  * encoder. */
 SEQ_API size_t seq_model_max_source_positions(const seq_model *model);

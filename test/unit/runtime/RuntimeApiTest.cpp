@@ -320,6 +320,16 @@ TEST_F(HybridModelTest, BeamSearchRejectsBadOptions) {
   EXPECT_NE(std::string(seq_last_error()).find("maximum of 64"),
             std::string::npos);
   EXPECT_EQ(seq_session_position(s), 0u);
+  // Nor features (Whisper's encoder).
+  float features[4] = {0, 0, 0, 0};
+  EXPECT_EQ(seq_encode_features(nullptr, features, 2, 2),
+            SEQ_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(seq_encode_features(s, features, 2, 2), SEQ_ERROR_UNSUPPORTED);
+  size_t mels = 1, frames = 1;
+  EXPECT_EQ(seq_model_source_features(model, &mels, &frames),
+            SEQ_ERROR_UNSUPPORTED);
+  EXPECT_EQ(mels, 0u);
+  EXPECT_EQ(frames, 0u);
   seq_session_destroy(s);
 }
 

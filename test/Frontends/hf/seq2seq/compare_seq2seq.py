@@ -3,7 +3,8 @@
 
     compare_seq2seq.py SEQ_RUN MODEL.so GOLDEN_DIR WORK_DIR
 
-Two runs of `seq-run --source-ids` (the encoder on the golden source, then
+Two runs of `seq-run --source-ids` (or `--features` for a speech model's
+source_features.npy: the encoder on the golden source, then
 the decoder), each dumping every logits row (--dump-logits):
   teacher  the golden decoder input as the prompt: each of its rows against
            transformers' teacher-forced logits;
@@ -34,19 +35,22 @@ def compare(label, got, want, rows, vocab):
 
 
 def run(seq_run, model, goldens, work, source, prompt, new, name):
-    out = subprocess.run([seq_run, model, "--weights", goldens, "--threads", "2",
-                          "--source-ids", ",".join(map(str, source)),
-                          "--prompt-ids", ",".join(map(str, prompt)),
-                          "--max-new", str(new), "--dump-logits",
-                          os.path.join(work, name)],
-                         check=True, capture_output=True, text=True).stdout
+    # A speech model's source is its features file (source_features.npy).
+    source_args = (["--features", source] if isinstance(source, str)
+                   else ["--source-ids", ",".join(map(str, source))])
+    args = ([seq_run, model, "--weights", goldens, "--threads", "2"] + source_args +
+            ["--prompt-ids", ",".join(map(str, prompt)), "--max-new", str(new),
+             "--dump-logits", os.path.join(work, name)])
+    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
     shape, rows = read_npy(os.path.join(work, name))
     return [int(t) for t in out.split("generated:")[1].split()], shape, rows
 
 
 def main():
     seq_run, model, goldens, work = sys.argv[1:5]
-    _, source = read_npy(os.path.join(goldens, "source_ids.npy"))
+    features = os.path.join(goldens, "source_features.npy")
+    source = (features if os.path.exists(features)
+              else read_npy(os.path.join(goldens, "source_ids.npy"))[1])
     _, target = read_npy(os.path.join(goldens, "target_ids.npy"))
     (t, vocab), teacher = read_npy(os.path.join(goldens, "teacher_logits.npy"))
     _, greedy = read_npy(os.path.join(goldens, "greedy_ids.npy"))
