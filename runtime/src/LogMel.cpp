@@ -29,6 +29,7 @@ namespace {
 
 constexpr size_t kFft = 400, kHop = 160, kBins = kFft / 2 + 1;
 constexpr double kSampleRate = 16000.0, kMaxFrequency = 8000.0;
+constexpr float kMaxSample = 1e6f;
 
 /// Slaney's mel scale (librosa's default): linear below 1 kHz, then
 /// logarithmic.
@@ -75,11 +76,14 @@ seqrt::Error logMel(const float *samples, size_t count, size_t mels,
                      "seq_whisper_log_mel: " + std::to_string(mels) +
                          " mel bins x " + std::to_string(frames) +
                          " frames; expected 1-1024 x 1-4194304");
+  // PCM lies in [-1, 1]; far beyond, the float spectra would overflow.
   for (size_t i = 0; i < count; ++i)
-    if (!std::isfinite(samples[i]))
+    if (!(std::fabs(samples[i]) <= kMaxSample))
       return makeError(SEQ_ERROR_INVALID_ARGUMENT,
                        "seq_whisper_log_mel: sample #" + std::to_string(i) +
-                           " is not finite");
+                           " (" + std::to_string(samples[i]) +
+                           ") is not finite or beyond +-1e6 (PCM lies in "
+                           "[-1, 1])");
   // The chunk: zeros past the audio, the rest cut.
   size_t length = frames * kHop;
   std::vector<float> chunk(length, 0.0f);

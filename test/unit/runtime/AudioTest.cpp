@@ -65,8 +65,12 @@ TEST(LogMel, RejectsBadArguments) {
   EXPECT_NE(lastError().find("0 mel bins"), std::string::npos) << lastError();
   EXPECT_EQ(seq_whisper_log_mel(samples.data(), 2, 1, 4, out.data()),
             SEQ_ERROR_INVALID_ARGUMENT);
-  EXPECT_NE(lastError().find("sample #1 is not finite"), std::string::npos)
+  EXPECT_NE(lastError().find("sample #1 (nan) is not finite"),
+            std::string::npos)
       << lastError();
+  samples[1] = 3e7f;
+  EXPECT_EQ(seq_whisper_log_mel(samples.data(), 2, 1, 4, out.data()),
+            SEQ_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(seq_whisper_log_mel(nullptr, 2, 1, 4, out.data()),
             SEQ_ERROR_INVALID_ARGUMENT);
   // No samples at all is silence: defined, all at the floor.
