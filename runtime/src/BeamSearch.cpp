@@ -74,7 +74,8 @@ void force(std::vector<float> &scores, int32_t token) {
 }
 
 /// transformers' logits processors, in its order, on a beam's log-probs:
-/// no-repeat n-grams, min new tokens, forced BOS, forced EOS, suppression.
+/// no-repeat n-grams, min new tokens, forced BOS, forced EOS, suppression,
+/// suppression at the beginning.
 void process(const seq_beam_options &o, const std::vector<int32_t> &tokens,
              size_t promptLength, size_t maxLength,
              std::vector<float> &scores) {
@@ -95,6 +96,13 @@ void process(const seq_beam_options &o, const std::vector<int32_t> &tokens,
     force(scores, o.forced_eos_token_id);
   for (size_t i = 0; i < o.n_suppress_tokens; ++i)
     scores[static_cast<size_t>(o.suppress_tokens[i])] = kMasked;
+  // transformers' begin_index: the prompt's length, one more when a forced
+  // BOS follows a one-token prompt.
+  size_t begin =
+      promptLength + (promptLength == 1 && o.forced_bos_token_id >= 0);
+  if (length == begin)
+    for (size_t i = 0; i < o.n_begin_suppress_tokens; ++i)
+      scores[static_cast<size_t>(o.begin_suppress_tokens[i])] = kMasked;
 }
 
 /// The indices of the `k` largest `values`, largest first; ties keep the
@@ -131,6 +139,8 @@ Error checkOptions(const seq_model &model, const seq_beam_options &o) {
                std::to_string(o.early_stopping));
   if (o.n_suppress_tokens && !o.suppress_tokens)
     return bad("suppress_tokens is NULL");
+  if (o.n_begin_suppress_tokens && !o.begin_suppress_tokens)
+    return bad("begin_suppress_tokens is NULL");
   auto checkId = [&](int32_t id, const char *what, bool optional) -> Error {
     if ((optional && id == -1) ||
         (id >= 0 && static_cast<size_t>(id) < model.vocabSize))
@@ -147,6 +157,10 @@ Error checkOptions(const seq_model &model, const seq_beam_options &o) {
     return e;
   for (size_t i = 0; i < o.n_suppress_tokens; ++i)
     if (Error e = checkId(o.suppress_tokens[i], "suppressed token", false))
+      return e;
+  for (size_t i = 0; i < o.n_begin_suppress_tokens; ++i)
+    if (Error e = checkId(o.begin_suppress_tokens[i], "begin-suppressed token",
+                          false))
       return e;
   return Error::ok();
 }

@@ -39,6 +39,11 @@ SETTINGS = {
                         early_stopping=True, min_new=3, no_repeat_ngram=2),
     "never": dict(beams=5, num_return=3, max_new=10, length_penalty=0.0,
                   early_stopping="never", min_new=0, no_repeat_ngram=0),
+    # begin_suppress_tokens: the EOS and greedy's first token are not
+    # generated first (Whisper suppresses its blank and EOS so).
+    "begin": dict(beams=4, num_return=2, max_new=8, length_penalty=1.0,
+                  early_stopping=False, min_new=0, no_repeat_ngram=0,
+                  begin_suppress="eos+first"),
 }
 
 
@@ -72,6 +77,9 @@ def reference(model, source, start, s, eos):
                         logp[seq[i + n - 1]] = -float("inf")
             if length - prompt_len < s["min_new"]:
                 logp[eos] = -float("inf")
+            if length == prompt_len:
+                for token in s.get("begin_suppress_ids", []):
+                    logp[token] = -float("inf")
             flat.append(logp + torch.tensor(score, dtype=torch.float32))
         flat = torch.cat(flat)
         vocab = flat.numel() // beams
@@ -119,6 +127,7 @@ def with_transformers(model, source, start, s, eos, pad):
         min_new_tokens=s["min_new"] or None,
         no_repeat_ngram_size=s["no_repeat_ngram"] or None,
         eos_token_id=eos, pad_token_id=pad, decoder_start_token_id=start,
+        begin_suppress_tokens=s.get("begin_suppress_ids") or None,
         output_scores=True, return_dict_in_generate=True, use_cache=False)
     # Nothing from the folder's generation_config.json (forced EOS, ...).
     model.generation_config = transformers.GenerationConfig()
@@ -158,7 +167,10 @@ def main():
         start = model.config.decoder_start_token_id
         pad = model.config.pad_token_id
         eos = frequent_token(model, source, start)
+        first = int(torch.argmax(last_logits(model, source, [start])))
         for key, s in SETTINGS.items():
+            if s.get("begin_suppress") == "eos+first":
+                s = dict(s, begin_suppress_ids=sorted({eos, first}))
             ref = reference(model, source, start, s, eos)
             got = with_transformers(model, source, start, s, eos, pad)
             for (rt, rs), (gt, gs) in zip(ref, got):
@@ -167,6 +179,7 @@ def main():
                 assert gt[:len(rt)] == rt, (name, key, rt, gt)
                 assert abs(rs - gs) <= 1e-5, (name, key, rs, gs)
             golden = dict(s, eos=eos, hypotheses=[dict(tokens=t, score=sc) for t, sc in ref])
+            golden.pop("begin_suppress", None)
             with open(os.path.join(folder, f"beam_{key}.json"), "w") as f:
                 json.dump(golden, f, indent=1)
                 f.write("\n")

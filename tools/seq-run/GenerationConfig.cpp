@@ -91,9 +91,15 @@ std::string readGenerationDefaults(const std::string &folder,
   for (const char *key : {"repetition_penalty", "encoder_repetition_penalty"})
     if (j.contains(key) && j[key].is_number() && j[key].get<double>() != 1.0)
       return fail(std::string(key) + " is not implemented for beam search");
-  for (const char *key :
-       {"begin_suppress_tokens", "sequence_bias",
-        "exponential_decay_length_penalty", "forced_decoder_ids"})
+  if (j.contains("begin_suppress_tokens") &&
+      j["begin_suppress_tokens"].is_array())
+    for (const nlohmann::json &id : j["begin_suppress_tokens"])
+      if (id.is_number_integer())
+        settings.beginSuppressed.push_back(id.get<int32_t>());
+  o.begin_suppress_tokens = settings.beginSuppressed.data();
+  o.n_begin_suppress_tokens = settings.beginSuppressed.size();
+  for (const char *key : {"sequence_bias", "exponential_decay_length_penalty",
+                          "forced_decoder_ids"})
     if (j.contains(key) && !j[key].is_null() &&
         !(j[key].is_array() && j[key].empty()))
       return fail(std::string(key) + " is not implemented for beam search");

@@ -21,6 +21,8 @@ struct BeamSettings {
   seq_beam_options options;
   /// suppress_tokens and single-token bad_words_ids (options points here).
   std::vector<int32_t> suppressed;
+  /// begin_suppress_tokens (options points here).
+  std::vector<int32_t> beginSuppressed;
   /// min_length: EOS banned while prompt + generated tokens are fewer.
   uint32_t minLength = 0;
   /// The generation_config.json (or config.json) read, "" if none.

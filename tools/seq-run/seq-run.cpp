@@ -91,6 +91,8 @@ const char *kUsage =
     "  --min-new N           with --beams: EOS banned before N tokens\n"
     "  --no-repeat-ngram N   with --beams: no n-gram of size N twice\n"
     "  --suppress LIST       with --beams: ids never generated ('': none)\n"
+    "  --begin-suppress LIST with --beams: ids not generated first ('':\n"
+    "                        none)\n"
     "  --stop TEXT           with a text prompt: end before TEXT (repeat the\n"
     "                        option for several; text that may begin one is\n"
     "                        held back until it cannot)\n"
@@ -560,10 +562,11 @@ struct BeamFlags {
   long beams = 0, numReturn = 1;
   const char *lengthPenalty = nullptr, *earlyStopping = nullptr, *eos = nullptr,
              *forcedBos = nullptr, *forcedEos = nullptr, *minNew = nullptr,
-             *noRepeat = nullptr, *suppress = nullptr;
+             *noRepeat = nullptr, *suppress = nullptr, *beginSuppress = nullptr;
   bool given() const {
     return beams || lengthPenalty || earlyStopping || eos || forcedBos ||
-           forcedEos || minNew || noRepeat || suppress || numReturn != 1;
+           forcedEos || minNew || noRepeat || suppress || beginSuppress ||
+           numReturn != 1;
   }
 };
 
@@ -633,6 +636,14 @@ int beamSettings(const BeamFlags &flags, const char *weights, long maxNew,
   }
   o.suppress_tokens = settings.suppressed.data();
   o.n_suppress_tokens = settings.suppressed.size();
+  if (flags.beginSuppress) {
+    settings.beginSuppressed.clear(); // "" suppresses nothing
+    if (*flags.beginSuppress &&
+        !parseIds(flags.beginSuppress, settings.beginSuppressed))
+      return fail("--begin-suppress expects comma-separated integers");
+  }
+  o.begin_suppress_tokens = settings.beginSuppressed.data();
+  o.n_begin_suppress_tokens = settings.beginSuppressed.size();
   return 0;
 }
 
@@ -868,6 +879,8 @@ int main(int argc, char **argv) {
       beamFlags.noRepeat = value("--no-repeat-ngram");
     } else if (a == "--suppress") {
       beamFlags.suppress = value("--suppress");
+    } else if (a == "--begin-suppress") {
+      beamFlags.beginSuppress = value("--begin-suppress");
     } else if (a == "--greedy") {
       sampling.temperature = 0;
     } else if (a == "--temperature") {
@@ -1003,8 +1016,8 @@ int main(int argc, char **argv) {
   if (beamFlags.given()) {
     if (!beamFlags.beams)
       return fail("--num-return, --length-penalty, --early-stopping, --eos, "
-                  "--forced-bos, --forced-eos, --min-new, --no-repeat-ngram "
-                  "and --suppress need --beams");
+                  "--forced-bos, --forced-eos, --min-new, --no-repeat-ngram, "
+                  "--suppress and --begin-suppress need --beams");
     if (compareTo || logitsOut || entryName || dump || !stops.empty() ||
         sampling.temperature != 0)
       return fail("--beams searches: no sampling, --stop, --dump-logits, "

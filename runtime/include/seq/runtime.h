@@ -331,6 +331,12 @@ typedef struct seq_beam_options {
                                      n-gram of the sequence; 0: off */
   const int32_t *suppress_tokens; /* never generated (e.g. the pad token) */
   size_t n_suppress_tokens;
+  /* Not generated first: suppressed at the first new position (the one
+   * after the forced BOS when the prompt is one token and forced_bos_token_id
+   * is set), as transformers' begin_suppress_tokens (Whisper's blank and
+   * EOS). */
+  const int32_t *begin_suppress_tokens;
+  size_t n_begin_suppress_tokens;
 } seq_beam_options;
 
 typedef struct seq_beam_result seq_beam_result;

@@ -313,6 +313,10 @@ TEST_F(HybridModelTest, BeamSearchRejectsBadOptions) {
   bad.suppress_tokens = suppressed;
   bad.n_suppress_tokens = 2;
   refused(bad, "suppressed token -4");
+  bad = o;
+  bad.begin_suppress_tokens = suppressed + 1;
+  bad.n_begin_suppress_tokens = 1;
+  refused(bad, "begin-suppressed token -4");
   EXPECT_EQ(seq_beam_search(s, prompt, 0, &o, &r), SEQ_ERROR_INVALID_ARGUMENT);
   // The example holds 64 positions: 3 + 62 do not fit; nothing ran.
   o.max_new_tokens = 62;

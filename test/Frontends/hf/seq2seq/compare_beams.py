@@ -37,7 +37,8 @@ def main():
                 "--max-new", str(g["max_new"]), "--length-penalty", str(g["length_penalty"]),
                 "--early-stopping", early, "--eos", str(g["eos"]),
                 "--min-new", str(g["min_new"]), "--no-repeat-ngram", str(g["no_repeat_ngram"]),
-                "--suppress", "", "--forced-bos", "-1", "--forced-eos", "-1"]
+                "--suppress", "", "--forced-bos", "-1", "--forced-eos", "-1",
+                "--begin-suppress", ",".join(map(str, g.get("begin_suppress_ids", [])))]
         out = subprocess.run(args, capture_output=True, text=True)
         if out.returncode:
             sys.exit(f"seq-run failed: {out.stderr}")
