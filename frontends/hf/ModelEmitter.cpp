@@ -1018,6 +1018,13 @@ void ModelEmitter::setState(StringRef name, Value next) {
       s.out = next;
 }
 
+std::vector<std::string> ModelEmitter::stateNames() const {
+  std::vector<std::string> names;
+  for (const State &s : states)
+    names.push_back(s.name);
+  return names;
+}
+
 Value ModelEmitter::stateValue(StringRef name) const {
   for (const State &s : states)
     if (s.name == name)
@@ -1056,6 +1063,18 @@ void ModelEmitter::writeSourceLength() {
   setState("source_length", tensor::FromElementsOp::create(
                                 b, location, RankedTensorType::get({1}, i64),
                                 ValueRange{length}));
+}
+
+/// Names the state arguments (from `firstArg`) and results (from
+/// `firstResult`) of entry `fn`: seq.state = `names`[i] on both.
+static void nameStates(OpBuilder &b, func::FuncOp fn,
+                       ArrayRef<std::string> names, unsigned firstArg,
+                       unsigned firstResult) {
+  StringRef attr = seqc::seq::SeqDialect::StateAttrHelper::getNameStr();
+  for (auto [i, name] : llvm::enumerate(names)) {
+    fn.setArgAttr(firstArg + i, attr, b.getStringAttr(name));
+    fn.setResultAttr(firstResult + i, attr, b.getStringAttr(name));
+  }
 }
 
 Value ModelEmitter::rowTokens() {
@@ -1133,13 +1152,7 @@ void ModelEmitter::emitBeamEntry(function_ref<Value()> build) {
   func::ReturnOp::create(b, location, results);
   fn.setType(b.getFunctionType(body->getArgumentTypes(),
                                ValueRange(results).getTypes()));
-  for (auto [i, s] : llvm::enumerate(states)) {
-    fn.setArgAttr(i + 2, seqc::seq::SeqDialect::StateAttrHelper::getNameStr(),
-                  b.getStringAttr(s.name));
-    fn.setResultAttr(i + 1,
-                     seqc::seq::SeqDialect::StateAttrHelper::getNameStr(),
-                     b.getStringAttr(s.name));
-  }
+  nameStates(b, fn, stateNames(), 2, 1);
   forward = decoder;
   idsArg = decoderIds;
   posArg = decoderPos;
@@ -1203,12 +1216,7 @@ void ModelEmitter::emitEncodeEntry(function_ref<void()> build,
     fail("internal: cannot drop the decoder's states from 'encode'");
   fn.setType(b.getFunctionType(body->getArgumentTypes(),
                                ValueRange(results).getTypes()));
-  for (auto [i, name] : llvm::enumerate(written)) {
-    fn.setArgAttr(i + 1, seqc::seq::SeqDialect::StateAttrHelper::getNameStr(),
-                  b.getStringAttr(name));
-    fn.setResultAttr(i, seqc::seq::SeqDialect::StateAttrHelper::getNameStr(),
-                     b.getStringAttr(name));
-  }
+  nameStates(b, fn, written, 1, 0);
   forward = decoder;
   idsArg = decoderIds;
   posArg = decoderPos;
@@ -1345,13 +1353,7 @@ OwningOpRef<ModuleOp> ModelEmitter::finish(Value logits, int64_t maxPositions) {
                                         : "prefill_last";
     auto fn =
         func::FuncOp::create(b, location, name, b.getFunctionType(args, outs));
-    for (auto [i, s] : llvm::enumerate(states)) {
-      fn.setArgAttr(i + 2, seqc::seq::SeqDialect::StateAttrHelper::getNameStr(),
-                    b.getStringAttr(s.name));
-      fn.setResultAttr(i + 1,
-                       seqc::seq::SeqDialect::StateAttrHelper::getNameStr(),
-                       b.getStringAttr(s.name));
-    }
+    nameStates(b, fn, stateNames(), 2, 1);
     Block *body = fn.addEntryBlock();
     OpBuilder eb = OpBuilder::atBlockBegin(body);
     SmallVector<Value> callArgs(body->getArguments());

@@ -185,6 +185,8 @@ public:
   /// Whether the model has a KV cache.
   bool hasKvCache() const { return kvCaches > 0; }
   void setState(llvm::StringRef name, mlir::Value next);
+  /// The names of the states of the function being built, in order.
+  std::vector<std::string> stateNames() const;
   /// State `name`'s value so far in the function being built.
   mlir::Value stateValue(llvm::StringRef name) const;
 
