@@ -291,10 +291,8 @@ static Value buildEncoderDecoder(ModelEmitter &e, HfConfig &c, StringRef arch,
       x = residual(e, s, x, p + ".encoder_attn_layer_norm", eps, [&](Value h) {
         Value q =
             projectHeads(e, h, p + ".encoder_attn.q_proj", s.hidden, dHeads);
-        return attention(e, s, q, cross.layers[i].first, cross.layers[i].second,
-                         cross.kvLength,
-                         /*causal=*/false, Value(), Value(),
-                         p + ".encoder_attn");
+        return e.linear(e.mergeHeads(e.crossAttention(cross, i, q)),
+                        p + ".encoder_attn.out_proj", s.hidden, s.hidden, true);
       });
       x = e.endLayer(feedForward(e, x, p, s.decoderFfn, s, eps));
     }

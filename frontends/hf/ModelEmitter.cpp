@@ -18,6 +18,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 using namespace mlir;
 
@@ -1037,18 +1038,102 @@ ModelEmitter::CrossStates ModelEmitter::addCrossStates(int64_t layers,
                                                        int64_t heads,
                                                        int64_t dim) {
   CrossStates cross;
-  Value length = addState("source_length", {1}, b.getI64Type());
-  cross.kvLength = arith::IndexCastOp::create(
-      b, location, b.getIndexType(),
-      tensor::ExtractOp::create(
-          b, location, length,
-          ValueRange{arith::ConstantIndexOp::create(b, location, 0)}));
-  for (int64_t i = 0; i < layers; ++i) {
-    std::string n = "decoder.layers." + std::to_string(i) + ".cross";
-    cross.layers.push_back({addState(n + ".k", {1, capacity, heads, dim}),
-                            addState(n + ".v", {1, capacity, heads, dim})});
+  Value zero = arith::ConstantIndexOp::create(b, location, 0);
+  if (!beamMode) {
+    Value length = addState("source_length", {1}, b.getI64Type());
+    cross.kvLength = arith::IndexCastOp::create(
+        b, location, b.getIndexType(),
+        tensor::ExtractOp::create(b, location, length, ValueRange{zero}));
   }
+  // decode_beams: one row per source, of its longest source's positions.
+  Value lengths;
+  if (beamMode)
+    lengths = addState("sources.source_length", {ShapedType::kDynamic},
+                       b.getI64Type());
+  std::string prefix = beamMode ? "sources." : "";
+  int64_t rows = beamMode ? ShapedType::kDynamic : 1;
+  int64_t positions = beamMode ? ShapedType::kDynamic : capacity;
+  for (int64_t i = 0; i < layers; ++i) {
+    std::string n = prefix + "decoder.layers." + std::to_string(i) + ".cross";
+    cross.layers.push_back({addState(n + ".k", {rows, positions, heads, dim}),
+                            addState(n + ".v", {rows, positions, heads, dim})});
+  }
+  if (!beamMode || layers == 0)
+    return cross;
+  // Source n's keys at or past its length are padding: -inf.
+  Value keys = cross.layers[0].first;
+  Value sources = tensor::DimOp::create(b, location, keys, 0);
+  Value longest = tensor::DimOp::create(b, location, keys, 1);
+  auto biasType = RankedTensorType::get(
+      {ShapedType::kDynamic, 1, 1, ShapedType::kDynamic}, b.getF32Type());
+  cross.bias = tensor::GenerateOp::create(
+      b, location, biasType, ValueRange{sources, longest},
+      [&](OpBuilder &nb, Location l, ValueRange at) {
+        Value length = arith::IndexCastOp::create(
+            nb, l, nb.getIndexType(),
+            tensor::ExtractOp::create(nb, l, lengths, ValueRange{at[0]}));
+        Value inside = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ult,
+                                             at[3], length);
+        Value v = arith::SelectOp::create(
+            nb, l, inside,
+            arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(0.0f)),
+            arith::ConstantOp::create(
+                nb, l,
+                nb.getF32FloatAttr(-std::numeric_limits<float>::infinity())));
+        tensor::YieldOp::create(nb, l, v);
+      });
   return cross;
+}
+
+Value ModelEmitter::crossAttention(const CrossStates &cross, int64_t layer,
+                                   Value q, FloatAttr scale) {
+  auto [keys, values] = cross.layers[layer];
+  if (!beamMode)
+    return seq::AttentionOp::create(b, location, q, keys, values, Value(),
+                                    cross.kvLength, Value(), Value(), scale,
+                                    /*causal=*/false, nullptr, nullptr, nullptr,
+                                    nullptr, nullptr, nullptr);
+  // decode_beams' rows [1, R, h, d] are its sources' beams, source-major:
+  // [N, R / N, h, d] queries against [N, longest, h, d] keys. The rows are
+  // regrouped by copies: an expand_shape of R into two dynamic dims crashes
+  // MLIR 22's expand-strided-metadata.
+  auto type = cast<RankedTensorType>(q.getType());
+  int64_t h = type.getDimSize(2), d = type.getDimSize(3);
+  Value rows = tensor::DimOp::create(b, location, q, 1);
+  Value sources = tensor::DimOp::create(b, location, keys, 0);
+  Value beams = arith::DivUIOp::create(b, location, rows, sources);
+  auto regroup = [&](Value from, RankedTensorType to, ValueRange sizes,
+                     bool toSources) {
+    return tensor::GenerateOp::create(
+        b, location, to, sizes, [&](OpBuilder &nb, Location l, ValueRange at) {
+          SmallVector<Value> index;
+          if (toSources) { // [n, k] reads row n·K + k
+            Value row = arith::AddIOp::create(
+                nb, l, arith::MulIOp::create(nb, l, at[0], beams), at[1]);
+            index = {arith::ConstantIndexOp::create(nb, l, 0), row};
+          } else { // row r reads [r / K, r % K]
+            index = {arith::DivUIOp::create(nb, l, at[1], beams),
+                     arith::RemUIOp::create(nb, l, at[1], beams)};
+          }
+          index.append({at[2], at[3]});
+          tensor::YieldOp::create(
+              nb, l, tensor::ExtractOp::create(nb, l, from, index).getResult());
+        });
+  };
+  Value grouped = regroup(
+      q,
+      RankedTensorType::get({ShapedType::kDynamic, ShapedType::kDynamic, h, d},
+                            b.getF32Type()),
+      ValueRange{sources, beams}, true);
+  Value o = seq::AttentionOp::create(b, location, grouped, keys, values,
+                                     cross.bias, Value(), Value(), Value(),
+                                     scale, /*causal=*/false, nullptr, nullptr,
+                                     nullptr, nullptr, nullptr, nullptr);
+  int64_t dv = cast<RankedTensorType>(o.getType()).getDimSize(3);
+  return regroup(
+      o,
+      RankedTensorType::get({1, ShapedType::kDynamic, h, dv}, b.getF32Type()),
+      ValueRange{rows}, false);
 }
 
 void ModelEmitter::writeCrossStates(int64_t layer, Value keys, Value values) {

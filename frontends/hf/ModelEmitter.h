@@ -205,13 +205,23 @@ public:
   /// An encoder-decoder's cross-attention states, read by the decoder:
   /// `source_length` [1] i64 and `decoder.layers.<i>.cross.k`/`.v` [1,
   /// capacity, heads, dim] per decoder layer (their values at the start of
-  /// forward; kvLength the source length as an index).
+  /// forward; kvLength the source length as an index). In decode_beams they
+  /// are per source: `sources.source_length` [?] and
+  /// `sources.decoder.layers.<i>.cross.k`/`.v` [?, ?, heads, dim] (sources,
+  /// then the longest source's positions), with bias [?, 1, 1, ?] masking
+  /// each source's padding.
   struct CrossStates {
-    mlir::Value kvLength;
+    mlir::Value kvLength, bias;
     std::vector<std::pair<mlir::Value, mlir::Value>> layers;
   };
   CrossStates addCrossStates(int64_t layers, int64_t capacity, int64_t heads,
                              int64_t dim);
+  /// Decoder layer `layer`'s cross-attention of queries `q` [1, rows, heads,
+  /// dim] over its source (`scale` null: 1/sqrt(dim)): every source position
+  /// visible; in decode_beams each row reads its own source's (rows are the
+  /// sources' beams, source-major).
+  mlir::Value crossAttention(const CrossStates &cross, int64_t layer,
+                             mlir::Value q, mlir::FloatAttr scale = {});
   /// In emitEncodeEntry's `build`: decoder layer `layer`'s cross keys and
   /// values [1, S, heads, dim] for this source; writeSourceLength once.
   void writeCrossStates(int64_t layer, mlir::Value keys, mlir::Value values);
@@ -225,8 +235,8 @@ public:
   /// per-beam caches `beams.<prefix>.k_cache` [?, slots, heads, dim] (beams
   /// first), selfKvLength() is pos + 1, and beamQuery/beamOutput move a
   /// self-attention's queries and output between the rows' [1, B, heads,
-  /// dim] and the caches' [B, 1, heads, dim]. Cross-attention reads the
-  /// source states as they are: the beams' queries share them.
+  /// dim] and the caches' [B, 1, heads, dim]. Cross-attention reads
+  /// per-source states (addCrossStates): the beams of a source share them.
   void emitBeamEntry(llvm::function_ref<mlir::Value()> build);
   /// The keys a self-attention sees after this call's are cached: position
   /// + rowTokens().

@@ -231,10 +231,10 @@ Value buildT5(ModelEmitter &e, HfConfig &c, StringRef arch,
                              /*perBeam=*/true));
       std::string ca = p + ".layer.1.EncDecAttention";
       h = e.rmsnorm(x, p + ".layer.1.layer_norm.weight", s.hidden, s.eps);
-      x = e.add(x, attention(e, s, heads(e, s, h, ca + ".q"),
-                             cross.layers[i].first, cross.layers[i].second,
-                             Value(), cross.kvLength, false, Value(), Value(),
-                             ca));
+      Value o = e.crossAttention(cross, i, heads(e, s, h, ca + ".q"),
+                                 b.getF32FloatAttr(1.0f));
+      x = e.add(x,
+                e.linear(e.mergeHeads(o), ca + ".o", s.hidden, s.inner, false));
       h = e.rmsnorm(x, p + ".layer.2.layer_norm.weight", s.hidden, s.eps);
       x = e.endLayer(e.add(x, feedForward(e, s, h, p + ".layer.2")));
     }

@@ -236,10 +236,10 @@ Value buildWhisper(ModelEmitter &e, HfConfig &c, StringRef arch,
       });
       x = preNorm(e, x, p + ".encoder_attn_layer_norm", s.hidden, [&](Value h) {
         std::string a = p + ".encoder_attn";
-        return attend(e, heads(e, h, a + ".q_proj", s.hidden, dHeads, true),
-                      cross.layers[i].first, cross.layers[i].second,
-                      cross.kvLength, /*causal=*/false, Value(), Value(), a,
-                      s.hidden, /*perBeam=*/false);
+        Value o = e.crossAttention(
+            cross, i, heads(e, h, a + ".q_proj", s.hidden, dHeads, true));
+        return e.linear(e.mergeHeads(o), a + ".out_proj", s.hidden, s.hidden,
+                        true);
       });
       x = e.endLayer(feedForward(e, x, p, s, s.decoderFfn));
     }

@@ -261,14 +261,20 @@ Error parseDescriptor(const char *text, const std::string &origin,
       if (arg.kind == EntryArg::Kind::State) {
         if (!r.string(a, "name", argWhere, arg.name))
           return r.error;
-        // Static, except dim 0 of decode_beams' per-beam states
-        // (StateSpec::perBeam).
-        bool perBeam = entry.name == "decode_beams" &&
-                       !arg.spec.shape.empty() && arg.spec.shape[0] < 0;
-        if (arg.spec.dynamicDims() > (perBeam ? 1 : 0))
+        // Static, except dim 0 of decode_beams' per-beam and per-source
+        // states, and dim 1 of its per-source ones (StateSpec::perRow).
+        bool perRow = entry.name == "decode_beams" && !arg.spec.shape.empty() &&
+                      arg.spec.shape[0] < 0;
+        bool perSource = perRow && arg.name.compare(0, 8, "sources.") == 0;
+        int64_t allowed =
+            perSource && arg.spec.shape.size() > 1 && arg.spec.shape[1] < 0 ? 2
+            : perRow                                                        ? 1
+                                                                            : 0;
+        if (arg.spec.dynamicDims() > allowed)
           return r.fail(argWhere, "state must have a static shape (only "
                                   "decode_beams' per-beam states have a "
-                                  "dynamic dim 0)"),
+                                  "dynamic dim 0, its per-source states "
+                                  "dynamic dims 0 and 1)"),
                  r.error;
         auto [it, inserted] = states.emplace(arg.name, arg.spec);
         if (!inserted && (it->second.dtype != arg.spec.dtype ||
@@ -291,22 +297,27 @@ Error parseDescriptor(const char *text, const std::string &origin,
     out.entries.push_back(std::move(entry));
   }
   // decode_beams' per-beam state `beams.<name>` [?, ...] holds one row per
-  // beam of session state `<name>` [1, ...].
+  // beam of session state `<name>` [1, ...]; its per-source state
+  // `sources.<name>` [?, ...] one row per source, with dim 1 (the source's
+  // positions) dynamic or equal.
   for (auto &[name, spec] : states) {
     if (spec.shape.empty() || spec.shape[0] >= 0)
       continue;
-    const std::string prefix = "beams.";
-    std::vector<int64_t> row = spec.shape;
-    row[0] = 1;
-    std::string single = name.compare(0, prefix.size(), prefix) == 0
-                             ? name.substr(prefix.size())
-                             : "";
+    std::string single;
+    for (const std::string prefix : {"beams.", "sources."})
+      if (name.compare(0, prefix.size(), prefix) == 0)
+        single = name.substr(prefix.size());
     auto it = states.find(single);
-    if (it == states.end() || it->second.dtype != spec.dtype ||
-        it->second.shape != row)
-      return r.fail("states", "per-beam state '" + name + "' " + spec.str() +
+    bool matches = it != states.end() && it->second.dtype == spec.dtype &&
+                   it->second.shape.size() == spec.shape.size() &&
+                   it->second.shape[0] == 1;
+    for (size_t d = 1; matches && d < spec.shape.size(); ++d)
+      matches =
+          spec.shape[d] == it->second.shape[d] || (d == 1 && spec.shape[d] < 0);
+    if (!matches)
+      return r.fail("states", "per-row state '" + name + "' " + spec.str() +
                                   " has no session state '" + single +
-                                  "' of one beam's shape"),
+                                  "' of one row's shape"),
              r.error;
   }
   // A session holds every state at once: their sum must be allocatable.

@@ -64,10 +64,15 @@ struct WeightSpec {
 struct StateSpec {
   std::string name;
   TensorSpec spec;
-  /// A per-beam state ([?, ...]: dim 0 is the beams, the only dynamic dim):
-  /// read and written by `decode_beams` only, allocated by the beam search,
-  /// not by sessions.
-  bool perBeam() const { return !spec.shape.empty() && spec.shape[0] < 0; }
+  /// A state of `decode_beams`' rows ([?, ...]), read and written by that
+  /// entry only and allocated by the beam search, not by sessions: per beam
+  /// (`beams.<name>`, dim 0 the beams, the only dynamic dim) or per source
+  /// (`sources.<name>`, dim 0 the sources, dim 1 the longest source's
+  /// positions when dynamic; read only).
+  bool perRow() const { return !spec.shape.empty() && spec.shape[0] < 0; }
+  bool perSource() const {
+    return perRow() && name.compare(0, 8, "sources.") == 0;
+  }
 };
 
 struct ModelDescriptor {

@@ -143,37 +143,57 @@ private:
 
 class BatchedBeams : public BeamRunner {
 public:
-  Error init(seq_session &s, size_t count) {
+  /// `count` beams of `s`'s source after its prompt: the per-source states
+  /// are the session's own (one source, as long as it is).
+  Error initSession(seq_session &s, size_t count) {
     session = &s;
+    model = s.model;
     beams = count;
+    sources = 1;
     position = s.position;
-    const seq_model &model = *s.model;
-    for (const EntryArg &arg : model.decodeBeams.entry->args) {
-      if (arg.kind != EntryArg::Kind::State || arg.spec.shape.empty() ||
-          arg.spec.shape[0] >= 0)
-        continue;
-      PerBeam state;
-      state.name = arg.name;
-      state.rowBytes = static_cast<size_t>(arg.spec.staticBytes());
-      state.rows = arg.spec.shape.size() > 1
-                       ? static_cast<size_t>(arg.spec.shape[1])
-                       : 1;
-      // Session state `<name>` is one beam's row (checked at open).
-      std::string single = arg.name.substr(std::strlen("beams."));
-      for (size_t i = 0; i < model.descriptor.states.size(); ++i)
-        if (model.descriptor.states[i].name == single)
-          state.session = i;
-      state.data.resize(state.rowBytes * beams);
-      state.scratch.resize(state.rowBytes * beams);
-      perBeam.push_back(std::move(state));
+    allocate();
+    for (PerSource &state : perSource) {
+      state.data = s.states[state.session].data();
+      if (state.name == "sources.source_length") {
+        int64_t length = 0;
+        std::memcpy(&length, state.data, sizeof length);
+        longest = static_cast<size_t>(length);
+      }
     }
     return Error::ok();
   }
 
-  const float *logits(size_t beam) const override {
+  /// `count` beams of each of `packed`'s sources, running `prompt` from
+  /// position 0 for every beam.
+  Error initSources(seq_model &m, SourceStates packed, size_t count,
+                    const int32_t *prompt, size_t nPrompt) {
+    model = &m;
+    beams = count;
+    sources = packed.sources;
+    longest = packed.longest;
+    owned = std::move(packed);
+    allocate();
+    for (PerSource &state : perSource)
+      for (size_t i = 0; i < owned.names.size(); ++i)
+        if (owned.names[i] == state.name)
+          state.data = owned.data[i].data();
+    for (PerSource &state : perSource)
+      if (!state.data)
+        return makeError(SEQ_ERROR_INTERNAL,
+                         "no packed bytes for '" + state.name + "'");
+    started = true;
+    for (size_t t = 0; t < nPrompt; ++t)
+      if (Error e = run(std::vector<int32_t>(rows(), prompt[t])))
+        return e;
+    return Error::ok();
+  }
+
+  size_t rows() const { return sources * beams; }
+
+  const float *logits(size_t row) const override {
     if (!started)
       return lastRow(*session);
-    return logitRows.data() + beam * session->model->vocabSize;
+    return logitRows.data() + row * model->vocabSize;
   }
 
   Error advance(const std::vector<size_t> &parents,
@@ -199,6 +219,47 @@ private:
     size_t rows = 1;     ///< positions a beam's row holds (dim 1)
     std::vector<uint8_t> data, scratch;
   };
+  struct PerSource {
+    std::string name;
+    size_t session = 0;       ///< the session state of one source
+    size_t positionBytes = 0; ///< one source position's bytes (the whole
+                              ///< row for a state without positions)
+    bool positions = false;   ///< dim 1 is the positions (dynamic)
+    uint8_t *data = nullptr;
+  };
+
+  /// The per-beam buffers (zero), and the per-source states' layout.
+  void allocate() {
+    const ModelDescriptor &d = model->descriptor;
+    auto sessionState = [&](const std::string &name) {
+      for (size_t i = 0; i < d.states.size(); ++i)
+        if (d.states[i].name == name)
+          return i;
+      return size_t(0); // the parser matched every per-row state
+    };
+    for (const EntryArg &arg : model->decodeBeams.entry->args) {
+      if (arg.kind != EntryArg::Kind::State)
+        continue;
+      const std::vector<int64_t> &shape = arg.spec.shape;
+      if (arg.name.compare(0, 8, "sources.") == 0) {
+        PerSource state;
+        state.name = arg.name;
+        state.session = sessionState(arg.name.substr(8));
+        state.positions = shape.size() > 1 && shape[1] < 0;
+        state.positionBytes = static_cast<size_t>(arg.spec.staticBytes());
+        perSource.push_back(std::move(state));
+        continue;
+      }
+      PerBeam state;
+      state.name = arg.name;
+      state.session = sessionState(arg.name.substr(std::strlen("beams.")));
+      state.rowBytes = static_cast<size_t>(arg.spec.staticBytes());
+      state.rows = shape.size() > 1 ? static_cast<size_t>(shape[1]) : 1;
+      state.data.assign(state.rowBytes * rows(), 0);
+      state.scratch.resize(state.rowBytes * rows());
+      perBeam.push_back(std::move(state));
+    }
+  }
 
   /// One beam's bytes that hold positions below the current one.
   size_t usedBytes(const PerBeam &state) const {
@@ -206,34 +267,46 @@ private:
                                         std::max<size_t>(position, 1));
   }
 
-  /// Beam j's rows become beam parents[j]'s, copied through the scratch
-  /// buffer only for the beams whose parent is another beam.
+  /// Row j's state becomes row parents[j]'s, copied through the scratch
+  /// buffer only for the rows whose parent is another row. Fewer rows than
+  /// before drop the sources none continues: the kept sources move down.
   void reorder(const std::vector<size_t> &parents) {
     for (PerBeam &state : perBeam) {
       size_t bytes = usedBytes(state);
-      for (size_t j = 0; j < beams; ++j)
+      for (size_t j = 0; j < parents.size(); ++j)
         if (parents[j] != j)
           std::memcpy(state.scratch.data() + j * state.rowBytes,
                       state.data.data() + parents[j] * state.rowBytes, bytes);
-      for (size_t j = 0; j < beams; ++j)
+      for (size_t j = 0; j < parents.size(); ++j)
         if (parents[j] != j)
           std::memcpy(state.data.data() + j * state.rowBytes,
                       state.scratch.data() + j * state.rowBytes, bytes);
     }
+    size_t kept = parents.size() / beams;
+    for (PerSource &state : perSource) {
+      size_t bytes = state.positionBytes * (state.positions ? longest : 1);
+      for (size_t i = 0; i < kept; ++i) {
+        size_t from = parents[i * beams] / beams; // ascending, >= i
+        if (from != i)
+          std::memmove(state.data + i * bytes, state.data + from * bytes,
+                       bytes);
+      }
+    }
+    sources = kept;
   }
 
-  /// decode_beams on `tokens` at the current position.
+  /// decode_beams on `tokens` (one per row) at the current position.
   Error run(const std::vector<int32_t> &tokens) {
-    seq_model &model = *session->model;
-    const LmEntry &lm = model.decodeBeams;
-    logitRows.assign(beams * model.vocabSize, 0.0f);
+    const LmEntry &lm = model->decodeBeams;
+    size_t n = rows();
+    logitRows.assign(n * model->vocabSize, 0.0f);
     std::vector<int64_t> ids64(tokens.begin(), tokens.end()), ints;
     std::vector<int32_t> ids32(tokens.begin(), tokens.end());
     std::vector<void *> buffers;
-    auto pushDynamic = [&](const TensorSpec &spec) {
+    auto pushRows = [&](const TensorSpec &spec) {
       for (int64_t d : spec.shape)
         if (d < 0)
-          ints.push_back(static_cast<int64_t>(beams));
+          ints.push_back(static_cast<int64_t>(n));
     };
     for (const EntryArg &arg : lm.entry->args) {
       switch (arg.kind) {
@@ -241,7 +314,7 @@ private:
         buffers.push_back(arg.spec.dtype == "i64"
                               ? static_cast<void *>(ids64.data())
                               : static_cast<void *>(ids32.data()));
-        pushDynamic(arg.spec);
+        pushRows(arg.spec);
         break;
       case EntryArg::Kind::Index:
         ints.push_back(static_cast<int64_t>(position));
@@ -249,32 +322,42 @@ private:
       case EntryArg::Kind::State: {
         void *buffer = nullptr;
         for (PerBeam &state : perBeam)
-          if (state.name == arg.name)
+          if (state.name == arg.name) {
             buffer = state.data.data();
-        for (size_t i = 0; !buffer && i < model.descriptor.states.size(); ++i)
-          if (model.descriptor.states[i].name == arg.name)
-            buffer = session->states[i].data();
+            pushRows(arg.spec);
+          }
+        for (PerSource &state : perSource)
+          if (state.name == arg.name) {
+            buffer = state.data;
+            ints.push_back(static_cast<int64_t>(sources));
+            if (state.positions)
+              ints.push_back(static_cast<int64_t>(longest));
+          }
         buffers.push_back(buffer);
-        pushDynamic(arg.spec);
         break;
       }
       case EntryArg::Kind::Output:
         buffers.push_back(logitRows.data());
-        pushDynamic(arg.spec);
+        pushRows(arg.spec);
         break;
       }
     }
-    model.call(lm.fn, buffers.data(), ints.data());
+    model->call(lm.fn, buffers.data(), ints.data());
     ++position;
     return Error::ok();
   }
 
-  seq_session *session = nullptr;
-  size_t beams = 0;
+  seq_model *model = nullptr;
+  seq_session *session = nullptr; ///< initSession's (null for packed sources)
+  SourceStates owned;             ///< initSources' packed states
+  size_t beams = 0;               ///< per source
+  size_t sources = 0;
+  size_t longest = 0;  ///< positions of the longest source
   size_t position = 0; ///< of the beams' next token
   bool started = false;
   std::vector<PerBeam> perBeam;
-  std::vector<float> logitRows; ///< [beams, vocab] of the last call
+  std::vector<PerSource> perSource;
+  std::vector<float> logitRows; ///< [rows, vocab] of the last call
 };
 
 } // namespace
@@ -284,7 +367,7 @@ Error makeBeamRunner(seq_session &session, size_t beams,
   seq_model &model = *session.model;
   if (model.decodeBeams.fn && !model.cuda.alloc) {
     auto batched = std::make_unique<BatchedBeams>();
-    if (Error e = batched->init(session, beams))
+    if (Error e = batched->initSession(session, beams))
       return e;
     out = std::move(batched);
     return Error::ok();
@@ -293,6 +376,17 @@ Error makeBeamRunner(seq_session &session, size_t beams,
   if (Error e = copies->init(session, beams))
     return e;
   out = std::move(copies);
+  return Error::ok();
+}
+
+Error makeSourceBatchRunner(seq_model &model, SourceStates packed, size_t beams,
+                            const int32_t *prompt, size_t nPrompt,
+                            std::unique_ptr<BeamRunner> &out) {
+  auto batched = std::make_unique<BatchedBeams>();
+  if (Error e = batched->initSources(model, std::move(packed), beams, prompt,
+                                     nPrompt))
+    return e;
+  out = std::move(batched);
   return Error::ok();
 }
 

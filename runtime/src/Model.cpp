@@ -375,20 +375,24 @@ Error resolveBeamEntry(seq_model &model, const std::string &origin) {
     return e;
   if (vocab != model.vocabSize)
     return invalid("decode and decode_beams disagree on the vocab size");
-  // Its other states are read by all beams at once: only the source
-  // states `encode` writes may be.
+  // Its states are per row (the parser matched each with its session
+  // state); the per-source ones must be what `encode` writes.
   for (const EntryArg &arg : beams->args) {
-    if (arg.kind != EntryArg::Kind::State ||
-        (!arg.spec.shape.empty() && arg.spec.shape[0] < 0))
+    if (arg.kind != EntryArg::Kind::State)
       continue;
-    bool source = false;
-    if (model.encode.entry)
-      for (const EntryArg &written : model.encode.entry->args)
-        source = source || (written.kind == EntryArg::Kind::State &&
-                            written.name == arg.name);
-    if (!source)
+    if (arg.spec.shape.empty() || arg.spec.shape[0] >= 0)
       return invalid("decode_beams takes state '" + arg.name +
-                     "', which is neither per-beam nor written by encode");
+                     "', which is neither per beam nor per source");
+    if (arg.name.compare(0, 8, "sources.") != 0)
+      continue;
+    bool written = false;
+    if (model.encode.entry)
+      for (const EntryArg &w : model.encode.entry->args)
+        written = written || (w.kind == EntryArg::Kind::State &&
+                              w.name == arg.name.substr(8));
+    if (!written)
+      return invalid("decode_beams takes per-source state '" + arg.name +
+                     "', which encode does not write");
   }
   return resolveEntry(model, *beams, model.decodeBeams);
 }

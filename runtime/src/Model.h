@@ -39,7 +39,8 @@ struct seq_model {
   /// An `encode` reading features [1, mels, frames] (Whisper); 0: ids.
   size_t featureMels = 0, featureFrames = 0;
   /// Optional (encoder-decoder models): one decoder step of every beam of
-  /// a source in one call, over per-beam states (StateSpec::perBeam).
+  /// a source (or of a batch of sources) in one call, over per-row states
+  /// (StateSpec::perRow).
   LmEntry decodeBeams;
   size_t vocabSize = 0;
   int numThreads = 1;

@@ -25,10 +25,11 @@ Error createSession(seq_model *model, seq_session &out) {
   out.states.clear();
   // Sizes were bounded when the descriptor was parsed; a failed
   // allocation surfaces as SEQ_ERROR_OUT_OF_MEMORY.
-  // Per-beam states belong to a beam search, which allocates them.
+  // Per-beam and per-source states belong to a beam search, which
+  // allocates them.
   for (const StateSpec &state : model->descriptor.states)
     out.states.emplace_back(
-        state.perBeam() ? 0 : static_cast<size_t>(state.spec.staticBytes()),
+        state.perRow() ? 0 : static_cast<size_t>(state.spec.staticBytes()),
         isSourceState(*model, state.name));
   out.device.hostChanged();
   out.position = 0;

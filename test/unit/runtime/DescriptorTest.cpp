@@ -190,3 +190,54 @@ TEST(DescriptorTest, WriterAndParserShareOneSchema) {
   ASSERT_FALSE(parseDescriptor(descriptor().c_str(), "m.so", minimal));
   EXPECT_EQ(writeDescriptor(minimal), descriptor());
 }
+
+namespace {
+
+/// A descriptor whose prefill has state `s` [1, 8, 4] and whose
+/// decode_beams takes state `name` of `shape`.
+std::string beamDescriptor(const std::string &name, const std::string &shape) {
+  std::string state = "{\"kind\":\"state\",\"name\":\"";
+  return "{\"format\":\"seqc-model\",\"abi\":1,\"entries\":["
+         "{\"name\":\"prefill\",\"symbol\":\"p\",\"args\":["
+         "{\"kind\":\"input\",\"dtype\":\"i64\",\"shape\":[1,-1]}," +
+         state +
+         "s\",\"dtype\":\"f32\",\"shape\":[1,8,4]},"
+         "{\"kind\":\"output\",\"dtype\":\"f32\",\"shape\":[1,-1,4]}],"
+         "\"weights\":[]},"
+         "{\"name\":\"decode_beams\",\"symbol\":\"b\",\"args\":["
+         "{\"kind\":\"input\",\"dtype\":\"i64\",\"shape\":[1,-1]}," +
+         state + name + "\",\"dtype\":\"f32\",\"shape\":" + shape +
+         "},{\"kind\":\"output\",\"dtype\":\"f32\",\"shape\":[1,-1,4]}],"
+         "\"weights\":[]}],\"weights\":[]}";
+}
+
+} // namespace
+
+TEST(DescriptorTest, PerRowStatesMatchASessionState) {
+  // Per beam: dim 0 only; per source: dims 0 and 1 (the positions).
+  EXPECT_EQ(parseError(beamDescriptor("beams.s", "[-1,8,4]")), "");
+  EXPECT_EQ(parseError(beamDescriptor("sources.s", "[-1,-1,4]")), "");
+  EXPECT_EQ(parseError(beamDescriptor("sources.s", "[-1,8,4]")), "");
+  ModelDescriptor d;
+  ASSERT_FALSE(parseDescriptor(beamDescriptor("sources.s", "[-1,-1,4]").c_str(),
+                               "m.so", d));
+  for (const StateSpec &s : d.states)
+    EXPECT_EQ(s.perSource(), s.name == "sources.s");
+  EXPECT_NE(parseError(beamDescriptor("beams.s", "[-1,-1,4]"))
+                .find("must have a static shape"),
+            std::string::npos);
+  EXPECT_NE(parseError(beamDescriptor("sources.s", "[-1,8,-1]"))
+                .find("must have a static shape"),
+            std::string::npos);
+  // The row must be the session state's.
+  EXPECT_NE(parseError(beamDescriptor("sources.s", "[-1,-1,5]"))
+                .find("per-row state 'sources.s' f32[?,?,5] has no session "
+                      "state 's' of one row's shape"),
+            std::string::npos);
+  EXPECT_NE(parseError(beamDescriptor("beams.t", "[-1,8,4]"))
+                .find("no session state 't'"),
+            std::string::npos);
+  EXPECT_NE(parseError(beamDescriptor("rows.s", "[-1,8,4]"))
+                .find("no session state ''"),
+            std::string::npos);
+}
