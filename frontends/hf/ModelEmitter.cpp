@@ -987,7 +987,9 @@ ModelEmitter::KvCache ModelEmitter::cacheKeysValues(StringRef prefix, Value k,
   }
   auto write = [&](StringRef suffix, Value values, Type element) {
     auto type = cast<RankedTensorType>(values.getType());
-    SmallVector<int64_t> shape = {beamMode ? ShapedType::kDynamic : 1, slots,
+    // decode_beams: rows, and the positions the search reaches.
+    SmallVector<int64_t> shape = {beamMode ? ShapedType::kDynamic : 1,
+                                  beamMode ? ShapedType::kDynamic : slots,
                                   type.getDimSize(2), type.getDimSize(3)};
     std::string name = ((beamMode ? "beams." : "") + prefix + suffix).str();
     Value state =

@@ -315,7 +315,8 @@ void ExportEntryPointsPass::buildWrapper(OpBuilder &b, func::FuncOp impl,
 
 /// A session may hold at most as many positions as its smallest KV cache
 /// (a causal seq.attention with kv_length over a cache that is not a ring;
-/// cross-attention caches hold the source); ring
+/// cross-attention caches hold the source, decode_beams' caches are the
+/// beam search's); ring
 /// caches need window + tokens per call - 1 slots. Sets seq.max_positions to
 /// that capacity when the module does not say, and rejects a larger one:
 /// the runtime trusts it to keep every write inside the caches.
@@ -330,6 +331,10 @@ static LogicalResult checkSessionCapacity(ModuleOp module) {
     if (!op.getKvLength() || !op.getCausal())
       return WalkResult::advance();
     int64_t slots = op.getKey().getType().getDimSize(1);
+    // decode_beams' per-beam caches (rows and positions dynamic): the beam
+    // search sizes them to the positions it reaches.
+    if (ShapedType::isDynamic(slots) && op.getKey().getType().isDynamicDim(0))
+      return WalkResult::advance();
     if (ShapedType::isDynamic(slots)) {
       op.emitOpError("reads a KV cache (kv_length) of dynamic capacity; "
                      "state must have a static shape");

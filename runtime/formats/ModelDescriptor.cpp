@@ -261,20 +261,18 @@ Error parseDescriptor(const char *text, const std::string &origin,
       if (arg.kind == EntryArg::Kind::State) {
         if (!r.string(a, "name", argWhere, arg.name))
           return r.error;
-        // Static, except dim 0 of decode_beams' per-beam and per-source
-        // states, and dim 1 of its per-source ones (StateSpec::perRow).
+        // Static, except dims 0 (the rows) and 1 (the positions) of
+        // decode_beams' per-beam and per-source states (StateSpec::perRow).
         bool perRow = entry.name == "decode_beams" && !arg.spec.shape.empty() &&
                       arg.spec.shape[0] < 0;
-        bool perSource = perRow && arg.name.compare(0, 8, "sources.") == 0;
-        int64_t allowed =
-            perSource && arg.spec.shape.size() > 1 && arg.spec.shape[1] < 0 ? 2
-            : perRow                                                        ? 1
-                                                                            : 0;
+        int64_t allowed = !perRow ? 0
+                          : arg.spec.shape.size() > 1 && arg.spec.shape[1] < 0
+                              ? 2
+                              : 1;
         if (arg.spec.dynamicDims() > allowed)
           return r.fail(argWhere, "state must have a static shape (only "
-                                  "decode_beams' per-beam states have a "
-                                  "dynamic dim 0, its per-source states "
-                                  "dynamic dims 0 and 1)"),
+                                  "decode_beams' per-row states have "
+                                  "dynamic dims: 0 and 1)"),
                  r.error;
         auto [it, inserted] = states.emplace(arg.name, arg.spec);
         if (!inserted && (it->second.dtype != arg.spec.dtype ||
@@ -298,8 +296,8 @@ Error parseDescriptor(const char *text, const std::string &origin,
   }
   // decode_beams' per-beam state `beams.<name>` [?, ...] holds one row per
   // beam of session state `<name>` [1, ...]; its per-source state
-  // `sources.<name>` [?, ...] one row per source, with dim 1 (the source's
-  // positions) dynamic or equal.
+  // `sources.<name>` [?, ...] one row per source. A dynamic dim 1 is the
+  // positions (as many as the search reaches, or the longest source's).
   for (auto &[name, spec] : states) {
     if (spec.shape.empty() || spec.shape[0] >= 0)
       continue;

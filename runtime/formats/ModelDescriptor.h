@@ -66,9 +66,9 @@ struct StateSpec {
   TensorSpec spec;
   /// A state of `decode_beams`' rows ([?, ...]), read and written by that
   /// entry only and allocated by the beam search, not by sessions: per beam
-  /// (`beams.<name>`, dim 0 the beams, the only dynamic dim) or per source
-  /// (`sources.<name>`, dim 0 the sources, dim 1 the longest source's
-  /// positions when dynamic; read only).
+  /// (`beams.<name>`, dim 0 the beams) or per source (`sources.<name>`, dim
+  /// 0 the sources; read only). A dynamic dim 1 is the positions: those the
+  /// search reaches, or the longest source's.
   bool perRow() const { return !spec.shape.empty() && spec.shape[0] < 0; }
   bool perSource() const {
     return perRow() && name.compare(0, 8, "sources.") == 0;

@@ -145,12 +145,13 @@ class BatchedBeams : public BeamRunner {
 public:
   /// `count` beams of `s`'s source after its prompt: the per-source states
   /// are the session's own (one source, as long as it is).
-  Error initSession(seq_session &s, size_t count) {
+  Error initSession(seq_session &s, size_t count, size_t positions) {
     session = &s;
     model = s.model;
     beams = count;
     sources = 1;
     position = s.position;
+    capacity = positions;
     allocate();
     for (PerSource &state : perSource) {
       state.data = s.states[state.session].data();
@@ -166,9 +167,10 @@ public:
   /// `count` beams of each of `packed`'s sources, running `prompt` from
   /// position 0 for every beam.
   Error initSources(seq_model &m, SourceStates packed, size_t count,
-                    const int32_t *prompt, size_t nPrompt) {
+                    size_t positions, const int32_t *prompt, size_t nPrompt) {
     model = &m;
     beams = count;
+    capacity = positions;
     sources = packed.sources;
     longest = packed.longest;
     owned = std::move(packed);
@@ -199,7 +201,8 @@ public:
   Error advance(const std::vector<size_t> &parents,
                 const std::vector<int32_t> &tokens) override {
     if (!started) {
-      // Every beam is the session after the prompt.
+      // Every beam is the session after the prompt (its positions so
+      // far: the session's rows are position-major too).
       for (PerBeam &state : perBeam)
         for (size_t j = 0; j < beams; ++j)
           std::memcpy(state.data.data() + j * state.rowBytes,
@@ -214,9 +217,10 @@ public:
 private:
   struct PerBeam {
     std::string name;
-    size_t session = 0;  ///< the session state of one beam
-    size_t rowBytes = 0; ///< one beam's bytes
-    size_t rows = 1;     ///< positions a beam's row holds (dim 1)
+    size_t session = 0;   ///< the session state of one beam
+    size_t rowBytes = 0;  ///< one beam's bytes
+    size_t positions = 1; ///< positions a beam's row holds (dim 1)
+    bool dynamic = false; ///< dim 1 is `capacity` (dynamic)
     std::vector<uint8_t> data, scratch;
   };
   struct PerSource {
@@ -253,8 +257,12 @@ private:
       PerBeam state;
       state.name = arg.name;
       state.session = sessionState(arg.name.substr(std::strlen("beams.")));
-      state.rowBytes = static_cast<size_t>(arg.spec.staticBytes());
-      state.rows = shape.size() > 1 ? static_cast<size_t>(shape[1]) : 1;
+      state.dynamic = shape.size() > 1 && shape[1] < 0;
+      state.positions = state.dynamic      ? capacity
+                        : shape.size() > 1 ? static_cast<size_t>(shape[1])
+                                           : 1;
+      state.rowBytes = static_cast<size_t>(arg.spec.staticBytes()) *
+                       (state.dynamic ? capacity : 1);
       state.data.assign(state.rowBytes * rows(), 0);
       state.scratch.resize(state.rowBytes * rows());
       perBeam.push_back(std::move(state));
@@ -263,7 +271,7 @@ private:
 
   /// One beam's bytes that hold positions below the current one.
   size_t usedBytes(const PerBeam &state) const {
-    return std::min(state.rowBytes, state.rowBytes / state.rows *
+    return std::min(state.rowBytes, state.rowBytes / state.positions *
                                         std::max<size_t>(position, 1));
   }
 
@@ -324,7 +332,9 @@ private:
         for (PerBeam &state : perBeam)
           if (state.name == arg.name) {
             buffer = state.data.data();
-            pushRows(arg.spec);
+            ints.push_back(static_cast<int64_t>(n));
+            if (state.dynamic)
+              ints.push_back(static_cast<int64_t>(capacity));
           }
         for (PerSource &state : perSource)
           if (state.name == arg.name) {
@@ -353,6 +363,7 @@ private:
   size_t beams = 0;               ///< per source
   size_t sources = 0;
   size_t longest = 0;  ///< positions of the longest source
+  size_t capacity = 0; ///< positions the rows reach
   size_t position = 0; ///< of the beams' next token
   bool started = false;
   std::vector<PerBeam> perBeam;
@@ -362,12 +373,12 @@ private:
 
 } // namespace
 
-Error makeBeamRunner(seq_session &session, size_t beams,
+Error makeBeamRunner(seq_session &session, size_t beams, size_t positions,
                      std::unique_ptr<BeamRunner> &out) {
   seq_model &model = *session.model;
   if (model.decodeBeams.fn && !model.cuda.alloc) {
     auto batched = std::make_unique<BatchedBeams>();
-    if (Error e = batched->initSession(session, beams))
+    if (Error e = batched->initSession(session, beams, positions))
       return e;
     out = std::move(batched);
     return Error::ok();
@@ -380,11 +391,11 @@ Error makeBeamRunner(seq_session &session, size_t beams,
 }
 
 Error makeSourceBatchRunner(seq_model &model, SourceStates packed, size_t beams,
-                            const int32_t *prompt, size_t nPrompt,
-                            std::unique_ptr<BeamRunner> &out) {
+                            size_t positions, const int32_t *prompt,
+                            size_t nPrompt, std::unique_ptr<BeamRunner> &out) {
   auto batched = std::make_unique<BatchedBeams>();
-  if (Error e = batched->initSources(model, std::move(packed), beams, prompt,
-                                     nPrompt))
+  if (Error e = batched->initSources(model, std::move(packed), beams, positions,
+                                     prompt, nPrompt))
     return e;
   out = std::move(batched);
   return Error::ok();

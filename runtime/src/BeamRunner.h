@@ -35,9 +35,10 @@ public:
 };
 
 /// `beams` beams continuing `session` (after its prompt; it is not
-/// changed): all in one `decode_beams` call per step when the model has
-/// that entry and runs on the CPU, else one copy of the session per beam.
-Error makeBeamRunner(seq_session &session, size_t beams,
+/// changed) up to position `positions`: all in one `decode_beams` call per
+/// step when the model has that entry and runs on the CPU, else one copy
+/// of the session per beam.
+Error makeBeamRunner(seq_session &session, size_t beams, size_t positions,
                      std::unique_ptr<BeamRunner> &out);
 
 /// The per-source states of `decode_beams` for a batch of encoded sources:
@@ -50,10 +51,11 @@ struct SourceStates {
 };
 
 /// `beams` rows per source of `packed`, all running `prompt` (the decoder
-/// start) from position 0 in `decode_beams` calls.
+/// start) from position 0 in `decode_beams` calls, up to position
+/// `positions`.
 Error makeSourceBatchRunner(seq_model &model, SourceStates packed, size_t beams,
-                            const int32_t *prompt, size_t nPrompt,
-                            std::unique_ptr<BeamRunner> &out);
+                            size_t positions, const int32_t *prompt,
+                            size_t nPrompt, std::unique_ptr<BeamRunner> &out);
 
 } // namespace seqrt
 

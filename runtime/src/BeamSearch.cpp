@@ -1,13 +1,14 @@
-//===- BeamSearch.cpp - transformers' beam search over copied sessions ----===//
+//===- BeamSearch.cpp - transformers' beam and greedy search --------------===//
 //
 // The algorithm of transformers' GenerationMixin._beam_search (v5), for one
 // source: float32 scores as there, the 2·N best continuations per step, the
-// finished hypotheses merged by score, its early-stopping heuristic. The
-// beams' model state lives in a BeamRunner.
+// finished hypotheses merged by score, its early-stopping heuristic; for one
+// beam its greedy search. The rows' model state lives in a BeamRunner;
+// seq_beam_search runs one session's source.
 //
 //===----------------------------------------------------------------------===//
 
-#include "seq/runtime.h"
+#include "SourceSearch.h"
 
 #include "ApiGuard.h"
 #include "BeamRunner.h"
@@ -25,14 +26,6 @@
 #include <string>
 #include <vector>
 
-struct seq_beam_result {
-  struct Hypothesis {
-    std::vector<int32_t> tokens; ///< generated tokens only
-    float score = 0;
-  };
-  std::vector<Hypothesis> hypotheses;
-};
-
 namespace {
 
 using seqrt::Error;
@@ -42,18 +35,6 @@ constexpr float kMasked = -std::numeric_limits<float>::infinity();
 /// transformers' stand-in for an impossible score.
 constexpr float kImpossible = -1.0e9f;
 constexpr uint32_t kMaxBeams = 256;
-
-struct Beam {
-  std::vector<int32_t> tokens; ///< prompt + generated
-  float score = 0;
-  size_t parent = 0; ///< the beam it continues, in the previous step
-};
-
-struct Finished {
-  std::vector<int32_t> tokens;
-  float score = kImpossible;
-  bool done = false;
-};
 
 /// The log-softmax of logits `row`, in float as torch computes it.
 void logSoftmax(const float *row, size_t vocab, std::vector<float> &out) {
@@ -120,9 +101,13 @@ std::vector<size_t> topK(const std::vector<float> &values, size_t k) {
   return order;
 }
 
-Error checkOptions(const seq_model &model, const seq_beam_options &o) {
-  auto bad = [](const std::string &what) {
-    return makeError(SEQ_ERROR_INVALID_ARGUMENT, "seq_beam_search: " + what);
+} // namespace
+
+Error seqrt::checkBeamOptions(const seq_model &model, const seq_beam_options &o,
+                              const char *api) {
+  auto bad = [&](const std::string &what) {
+    return makeError(SEQ_ERROR_INVALID_ARGUMENT,
+                     std::string(api) + ": " + what);
   };
   if (o.beams == 0 || o.beams > kMaxBeams)
     return bad("beams must be in [1, " + std::to_string(kMaxBeams) + "], got " +
@@ -165,13 +150,163 @@ Error checkOptions(const seq_model &model, const seq_beam_options &o) {
   return Error::ok();
 }
 
+namespace seqrt {
+
+SourceSearch::SourceSearch(const seq_beam_options &options,
+                           const int32_t *prompt, size_t nPrompt, size_t v)
+    : o(options), vocab(v), promptLength(nPrompt),
+      maxLength(nPrompt + options.max_new_tokens), length(nPrompt),
+      running(options.beams), finished(options.beams) {
+  // Every beam starts as the prompt; only the first may be extended at
+  // first (the others score -1e9, as in transformers).
+  for (size_t b = 0; b < running.size(); ++b) {
+    running[b].tokens.assign(prompt, prompt + nPrompt);
+    running[b].score = b == 0 ? 0.0f : kImpossible;
+  }
+  for (Finished &f : finished)
+    f.score = kImpossible;
+}
+
+bool SourceSearch::step(const std::function<const float *(size_t)> &logits) {
+  bool ended = o.beams == 1 ? greedyStep(logits(0)) : beamStep(logits);
+  ++length;
+  return ended;
+}
+
+/// transformers' greedy search: the processed logits' argmax (the first
+/// on ties); the score is the hypothesis' as one beam would have it.
+bool SourceSearch::greedyStep(const float *logits) {
+  logSoftmax(logits, vocab, row);
+  Beam &beam = running[0];
+  process(o, beam.tokens, promptLength, maxLength, row);
+  int32_t token = static_cast<int32_t>(topK(row, 1)[0]);
+  beam.tokens.push_back(token);
+  beam.score += row[static_cast<size_t>(token)];
+  beam.parent = 0;
+  if (token != o.eos_token_id && length + 1 < maxLength)
+    return false;
+  float divisor = static_cast<float>(
+      std::pow(static_cast<double>(length + 1 - promptLength),
+               static_cast<double>(o.length_penalty)));
+  finished[0] = {beam.tokens, beam.score / divisor, true};
+  return true;
+}
+
+bool SourceSearch::beamStep(
+    const std::function<const float *(size_t)> &logits) {
+  const size_t beams = o.beams;
+  const size_t keep = 2 * beams; // max(2, 1 + one EOS) · beams
+  const float penalty = o.length_penalty;
+  // Every beam's accumulated log-probabilities of each next token.
+  candidates.resize(beams * vocab);
+  for (size_t b = 0; b < beams; ++b) {
+    logSoftmax(logits(b), vocab, row);
+    process(o, running[b].tokens, promptLength, maxLength, row);
+    for (size_t v = 0; v < vocab; ++v)
+      candidates[b * vocab + v] = row[v] + running[b].score;
+  }
+  std::vector<size_t> top = topK(candidates, keep);
+  // Each continuation: hits a stopping rule (EOS or the length limit)?
+  std::vector<float> topScores(keep), runningScores(keep);
+  std::vector<bool> stops(keep);
+  bool allStop = true;
+  for (size_t k = 0; k < top.size(); ++k) {
+    int32_t token = static_cast<int32_t>(top[k] % vocab);
+    topScores[k] = candidates[top[k]];
+    stops[k] = token == o.eos_token_id || length + 1 >= maxLength;
+    allStop = allStop && stops[k];
+    runningScores[k] = topScores[k] + (stops[k] ? kImpossible : 0.0f);
+  }
+  auto extend = [&](size_t k) {
+    std::vector<int32_t> tokens = running[top[k] / vocab].tokens;
+    tokens.push_back(static_cast<int32_t>(top[k] % vocab));
+    return tokens;
+  };
+
+  // The finished hypotheses: the best `beams` of those so far and the
+  // continuations among the top `beams` that just stopped.
+  bool allDone = std::all_of(finished.begin(), finished.end(),
+                             [](const Finished &f) { return f.done; });
+  float divisor = static_cast<float>(
+      std::pow(static_cast<double>(length + 1 - promptLength), penalty));
+  std::vector<float> merged;
+  for (const Finished &f : finished)
+    merged.push_back(f.score);
+  for (size_t k = 0; k < top.size(); ++k) {
+    bool justDone = stops[k] && k < beams;
+    float score = topScores[k] / divisor;
+    if (allDone && o.early_stopping == 1)
+      score += kImpossible;
+    if (!improvable)
+      score += kImpossible;
+    if (!justDone)
+      score += kImpossible;
+    merged.push_back(score);
+  }
+  std::vector<Finished> nextFinished;
+  for (size_t m : topK(merged, beams)) {
+    if (m < beams) {
+      nextFinished.push_back(finished[m]);
+      continue;
+    }
+    size_t k = m - beams;
+    nextFinished.push_back({extend(k), merged[m], stops[k] && k < beams});
+  }
+  finished = std::move(nextFinished);
+
+  // The running beams of the next step: the best continuations that did
+  // not stop (stopped ones only when too few did not).
+  std::vector<size_t> chosen = topK(runningScores, beams);
+  std::vector<Beam> next(chosen.size());
+  for (size_t j = 0; j < chosen.size(); ++j) {
+    next[j].tokens = extend(chosen[j]);
+    next[j].score = runningScores[chosen[j]];
+    next[j].parent = top[chosen[j]] / vocab;
+  }
+
+  // Stopping rules, after the step (cur_len + 1).
+  size_t reached = length + 1;
+  size_t hypothetical = o.early_stopping == -1 && penalty > 0
+                            ? maxLength - promptLength
+                            : reached - promptLength;
+  float best =
+      next[0].score /
+      static_cast<float>(std::pow(static_cast<double>(hypothetical), penalty));
+  bool done = std::all_of(finished.begin(), finished.end(),
+                          [](const Finished &f) { return f.done; });
+  float worst = std::numeric_limits<float>::infinity();
+  for (const Finished &f : finished)
+    worst = std::min(worst, f.score);
+  bool canImprove = false;
+  for (const Finished &f : finished)
+    canImprove = canImprove || best > (f.done ? worst : kImpossible);
+  improvable = improvable && canImprove;
+  running = std::move(next);
+  return !improvable || (done && o.early_stopping == 1) || allStop;
+}
+
+void SourceSearch::results(seq_beam_result &out) const {
+  for (size_t i = 0; i < o.num_return; ++i) {
+    const Finished &f = finished[i];
+    out.hypotheses.push_back(
+        {std::vector<int32_t>(f.tokens.begin() +
+                                  static_cast<ptrdiff_t>(promptLength),
+                              f.tokens.end()),
+         f.score});
+  }
+}
+
+} // namespace seqrt
+
+namespace {
+
 Error beamSearch(seq_session &session, const int32_t *prompt, size_t nPrompt,
                  const seq_beam_options &o, seq_beam_result &result) {
   seq_model &model = *session.model;
   if (!model.prefill.fn)
     return makeError(SEQ_ERROR_UNSUPPORTED,
                      model.libraryPath + " has no 'prefill' entry point");
-  if (Error e = checkOptions(model, o))
+  if (Error e = seqrt::checkBeamOptions(model, o, "seq_beam_search"))
     return e;
   if (nPrompt == 0 || !prompt)
     return makeError(SEQ_ERROR_INVALID_ARGUMENT,
@@ -192,133 +327,24 @@ Error beamSearch(seq_session &session, const int32_t *prompt, size_t nPrompt,
   if (Error e = seqrt::runTokens(session, promptEntry, prompt, nPrompt))
     return e;
 
-  const size_t beams = o.beams, vocab = model.vocabSize;
-  const size_t promptLength = nPrompt;
-  const size_t maxLength = nPrompt + o.max_new_tokens;
-  const size_t keep = 2 * beams; // max(2, 1 + one EOS) · beams
-  const float penalty = o.length_penalty;
-
-  // Every beam starts as the prompt; only the first may be extended at
-  // first (the others score -1e9, as in transformers).
   std::unique_ptr<seqrt::BeamRunner> runner;
-  if (Error e = seqrt::makeBeamRunner(session, beams, runner))
+  if (Error e = seqrt::makeBeamRunner(
+          session, o.beams, session.position + o.max_new_tokens, runner))
     return e;
-  std::vector<Beam> running(beams);
-  for (size_t b = 0; b < beams; ++b) {
-    running[b].tokens.assign(prompt, prompt + nPrompt);
-    running[b].score = b == 0 ? 0.0f : kImpossible;
-  }
-  std::vector<Finished> finished(beams);
-  bool improvable = true;
-  std::vector<float> candidates(beams * vocab), row;
-
-  for (size_t length = promptLength;; ++length) {
-    // Every beam's accumulated log-probabilities of each next token.
-    for (size_t b = 0; b < beams; ++b) {
-      logSoftmax(runner->logits(b), vocab, row);
-      process(o, running[b].tokens, promptLength, maxLength, row);
-      for (size_t v = 0; v < vocab; ++v)
-        candidates[b * vocab + v] = row[v] + running[b].score;
-    }
-    std::vector<size_t> top = topK(candidates, keep);
-    // Each continuation: hits a stopping rule (EOS or the length limit)?
-    std::vector<float> topScores(keep), runningScores(keep);
-    std::vector<bool> stops(keep);
-    bool allStop = true;
-    for (size_t k = 0; k < top.size(); ++k) {
-      int32_t token = static_cast<int32_t>(top[k] % vocab);
-      topScores[k] = candidates[top[k]];
-      stops[k] = token == o.eos_token_id || length + 1 >= maxLength;
-      allStop = allStop && stops[k];
-      runningScores[k] = topScores[k] + (stops[k] ? kImpossible : 0.0f);
-    }
-    auto extend = [&](size_t k) {
-      std::vector<int32_t> tokens = running[top[k] / vocab].tokens;
-      tokens.push_back(static_cast<int32_t>(top[k] % vocab));
-      return tokens;
-    };
-
-    // The finished hypotheses: the best `beams` of those so far and the
-    // continuations among the top `beams` that just stopped.
-    bool allDone = std::all_of(finished.begin(), finished.end(),
-                               [](const Finished &f) { return f.done; });
-    float divisor = static_cast<float>(
-        std::pow(static_cast<double>(length + 1 - promptLength), penalty));
-    std::vector<float> merged;
-    for (const Finished &f : finished)
-      merged.push_back(f.score);
-    for (size_t k = 0; k < top.size(); ++k) {
-      bool justDone = stops[k] && k < beams;
-      float score = topScores[k] / divisor;
-      if (allDone && o.early_stopping == 1)
-        score += kImpossible;
-      if (!improvable)
-        score += kImpossible;
-      if (!justDone)
-        score += kImpossible;
-      merged.push_back(score);
-    }
-    std::vector<Finished> nextFinished;
-    for (size_t m : topK(merged, beams)) {
-      if (m < beams) {
-        nextFinished.push_back(finished[m]);
-        continue;
-      }
-      size_t k = m - beams;
-      nextFinished.push_back({extend(k), merged[m], stops[k] && k < beams});
-    }
-    finished = std::move(nextFinished);
-
-    // The running beams of the next step: the best continuations that did
-    // not stop (stopped ones only when too few did not).
-    std::vector<size_t> chosen = topK(runningScores, beams);
-    std::vector<Beam> next(chosen.size());
-    for (size_t j = 0; j < chosen.size(); ++j) {
-      next[j].tokens = extend(chosen[j]);
-      next[j].score = runningScores[chosen[j]];
-      next[j].parent = top[chosen[j]] / vocab;
-    }
-
-    // Stopping rules, after the step (cur_len + 1).
-    size_t reached = length + 1;
-    size_t hypothetical = o.early_stopping == -1 && penalty > 0
-                              ? maxLength - promptLength
-                              : reached - promptLength;
-    float best = next[0].score /
-                 static_cast<float>(
-                     std::pow(static_cast<double>(hypothetical), penalty));
-    bool done = std::all_of(finished.begin(), finished.end(),
-                            [](const Finished &f) { return f.done; });
-    float worst = std::numeric_limits<float>::infinity();
-    for (const Finished &f : finished)
-      worst = std::min(worst, f.score);
-    bool canImprove = false;
-    for (const Finished &f : finished)
-      canImprove = canImprove || best > (f.done ? worst : kImpossible);
-    improvable = improvable && canImprove;
-    running = std::move(next);
-    if (!improvable || (done && o.early_stopping == 1) || allStop)
-      break;
-
+  seqrt::SourceSearch search(o, prompt, nPrompt, model.vocabSize);
+  auto rowLogits = [&](size_t row) { return runner->logits(row); };
+  while (!search.step(rowLogits)) {
     // The beams' state follows their parents; then each runs its token.
     std::vector<size_t> parents;
     std::vector<int32_t> tokens;
-    for (const Beam &beam : running) {
-      parents.push_back(beam.parent);
-      tokens.push_back(beam.tokens.back());
+    for (size_t j = 0; j < o.beams; ++j) {
+      parents.push_back(search.parent(j));
+      tokens.push_back(search.token(j));
     }
     if (Error e = runner->advance(parents, tokens))
       return e;
   }
-
-  for (size_t i = 0; i < o.num_return; ++i) {
-    const Finished &f = finished[i];
-    result.hypotheses.push_back(
-        {std::vector<int32_t>(f.tokens.begin() +
-                                  static_cast<ptrdiff_t>(promptLength),
-                              f.tokens.end()),
-         f.score});
-  }
+  search.results(result);
   return Error::ok();
 }
 

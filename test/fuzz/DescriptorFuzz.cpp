@@ -31,12 +31,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   };
   for (const seqrt::StateSpec &s : d.states) {
     check(s.spec);
-    // Only decode_beams' per-row states have dynamic dims: dim 0, and dim
-    // 1 of a per-source one.
-    int64_t allowed =
-        !s.perRow()                                                       ? 0
-        : s.perSource() && s.spec.shape.size() > 1 && s.spec.shape[1] < 0 ? 2
-                                                                          : 1;
+    // Only decode_beams' per-row states have dynamic dims: dim 0, and dim 1.
+    int64_t allowed = !s.perRow()                                      ? 0
+                      : s.spec.shape.size() > 1 && s.spec.shape[1] < 0 ? 2
+                                                                       : 1;
     if (s.spec.dynamicDims() > allowed || !seqrt::isCleanUtf8(s.name))
       std::abort();
     total += s.spec.staticBytes();

@@ -310,7 +310,10 @@ SEQ_API void seq_sampler_destroy(seq_sampler *sampler);
 
 typedef struct seq_beam_options {
   uint32_t struct_size;    /* set by seq_beam_options_init */
-  uint32_t beams;          /* beam width (default 4) */
+  uint32_t beams;          /* beam width (default 4); 1 is transformers'
+                              greedy search (num_beams=1): the processed
+                              logits' argmax until EOS or the limit, scored
+                              as a one-beam hypothesis */
   uint32_t max_new_tokens; /* tokens generated at most (default 64) */
   uint32_t min_new_tokens; /* EOS is banned before this many (default 0) */
   uint32_t num_return;     /* hypotheses returned, best first, <= beams
@@ -352,6 +355,24 @@ SEQ_API seq_status seq_beam_search(seq_session *session, const int32_t *prompt,
                                    size_t n_prompt,
                                    const seq_beam_options *options,
                                    seq_beam_result **out_result);
+/* Encoder-decoder models with token sources (Marian, BART, mBART, T5):
+ * searches a batch of `n_sources` sources at once. `sources` is padded,
+ * row-major [n_sources, source_stride]: source i is its first
+ * source_lengths[i] tokens (1 <= length <= stride; the padding is never
+ * read). Each source is encoded on its own, then all sources' beams decode
+ * together (one decoder call per step for the whole batch), each source
+ * searched as seq_beam_search would (transformers' batched generate with an
+ * attention mask computes the same), every source from `prompt` (the
+ * decoder start token). Writes out_results[i] (n_sources pointers, each
+ * freed with seq_beam_result_destroy; all NULL on failure). CPU models;
+ * SEQ_ERROR_UNSUPPORTED otherwise. */
+SEQ_API seq_status seq_beam_search_batch(seq_model *model,
+                                         const int32_t *sources,
+                                         const size_t *source_lengths,
+                                         size_t n_sources, size_t source_stride,
+                                         const int32_t *prompt, size_t n_prompt,
+                                         const seq_beam_options *options,
+                                         seq_beam_result **out_results);
 /* Hypotheses in the result (num_return). */
 SEQ_API size_t seq_beam_result_count(const seq_beam_result *result);
 /* Hypothesis `index`, best first: its generated tokens (the EOS included
