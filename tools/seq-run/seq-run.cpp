@@ -73,7 +73,9 @@ const char *kUsage =
     "  --source-ids LIST     an encoder-decoder model's source ids (e.g. a\n"
     "                        Marian translation model): encoded first; the\n"
     "                        prompt is then the decoder's start (its\n"
-    "                        decoder_start_token_id, e.g. the pad id)\n"
+    "                        decoder_start_token_id, e.g. the pad id).\n"
+    "                        Repeated, with --beams: a batch of sources\n"
+    "                        searched together (--beams 1: greedy)\n"
     "  --max-new N           tokens to generate (default 16)\n"
     "  --beams N             beam search with N beams (transformers'\n"
     "                        num_beams): prints the best hypotheses and\n"
@@ -770,6 +772,60 @@ int runBeams(seq_session *session, const Source &source,
   return 0;
 }
 
+/// A batch of token sources searched together (seq_beam_search_batch):
+/// prints each source's hypotheses.
+int runBatch(seq_model *model, const std::vector<std::vector<int32_t>> &batch,
+             const std::vector<int32_t> &prompt, const BeamSettings &settings,
+             const Tokenizer &tokenizer, bool stats) {
+  size_t stride = 0;
+  for (const std::vector<int32_t> &ids : batch)
+    stride = std::max(stride, ids.size());
+  std::vector<int32_t> padded(batch.size() * stride, 0);
+  std::vector<size_t> lengths;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    std::copy(batch[i].begin(), batch[i].end(), padded.begin() + i * stride);
+    lengths.push_back(batch[i].size());
+  }
+  std::vector<seq_beam_result *> results(batch.size(), nullptr);
+  auto t0 = std::chrono::steady_clock::now();
+  if (seq_status s = seq_beam_search_batch(
+          model, padded.data(), lengths.data(), batch.size(), stride,
+          prompt.data(), prompt.size(), &settings.options, results.data()))
+    return failStatus("batched search", s);
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
+  size_t generated = 0;
+  for (size_t b = 0; b < results.size(); ++b) {
+    for (size_t i = 0; i < seq_beam_result_count(results[b]); ++i) {
+      const int32_t *tokens = nullptr;
+      size_t n = 0;
+      float score = 0;
+      seq_beam_result_get(results[b], i, &tokens, &n, &score);
+      if (i == 0)
+        generated += n;
+      std::vector<int32_t> ids(tokens, tokens + n);
+      std::printf("source %zu beam %zu (score %.6f):", b, i,
+                  static_cast<double>(score));
+      if (tokenizer) {
+        std::printf(" %s\n", tokenizer.decode(ids).c_str());
+      } else {
+        for (int32_t id : ids)
+          std::printf(" %d", id);
+        std::printf("\n");
+      }
+    }
+    seq_beam_result_destroy(results[b]);
+  }
+  if (stats)
+    std::printf("batch: %zu sources, %u beams, %zu target tokens (the best "
+                "hypotheses') in %.3f ms (%.1f target tokens/s, encoding "
+                "included)\n",
+                batch.size(), settings.options.beams, generated, seconds * 1e3,
+                generated / seconds);
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -784,6 +840,7 @@ int main(int argc, char **argv) {
   double maxKl = -1;
   std::vector<int32_t> prompt;
   Source source;
+  std::vector<std::vector<int32_t>> batch; ///< every --source-ids
   long maxNew = 16, threads = 0, prefillChunk = 0;
   BeamFlags beamFlags;
   seq_sampler_options sampling;
@@ -822,8 +879,10 @@ int main(int argc, char **argv) {
       if (!parseIds(value("--prompt-ids"), prompt))
         return fail("--prompt-ids expects comma-separated integers");
     } else if (a == "--source-ids") {
+      source.ids.clear();
       if (!parseIds(value("--source-ids"), source.ids) || source.ids.empty())
         return fail("--source-ids expects comma-separated integers");
+      batch.push_back(source.ids);
     } else if (a == "--audio") {
       const char *path = value("--audio");
       float *samples = nullptr;
@@ -1012,6 +1071,9 @@ int main(int argc, char **argv) {
     return fail("--source-ids and --features generate: no --compare-to, "
                 "--logits-out or "
                 "--entry with it");
+  if (batch.size() > 1 && !beamFlags.beams)
+    return fail("several --source-ids are searched as a batch: give --beams "
+                "(1: greedy)");
   BeamSettings beam;
   if (beamFlags.given()) {
     if (!beamFlags.beams)
@@ -1082,6 +1144,12 @@ int main(int argc, char **argv) {
                  "only %zu logits: they do not belong together\n",
                  tokenizer.vocabSize(), vocab);
     return 1;
+  }
+  if (batch.size() > 1) {
+    int rc = runBatch(model, batch, prompt, beam, tokenizer, stats);
+    seq_session_destroy(session);
+    seq_model_close(model);
+    return rc;
   }
   if (beamFlags.beams) {
     int rc = runBeams(session, source, prompt, beam, tokenizer, stats);
