@@ -61,8 +61,21 @@ add_custom_command(
   COMMAND seqc ${ATTENTION_KV_MLIR} -o ${SEQC_TEST_MODELS_DIR}/attention-kv.so
   DEPENDS seqc seqc_model_support ${ATTENTION_KV_MLIR})
 
+# An encoder-decoder (the tiny BART golden folder; its weights are the
+# folder's) for the beam and batched-source searches.
+set(BART_DIR ${PROJECT_SOURCE_DIR}/test/Frontends/hf/seq2seq/bart)
+add_custom_command(
+  OUTPUT ${SEQC_TEST_MODELS_DIR}/bart-tiny.so
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${SEQC_TEST_MODELS_DIR}
+  COMMAND seqc import hf ${BART_DIR} -o ${SEQC_TEST_MODELS_DIR}/bart-tiny.mlir
+  COMMAND seqc ${SEQC_TEST_MODELS_DIR}/bart-tiny.mlir
+          -o ${SEQC_TEST_MODELS_DIR}/bart-tiny.so
+  DEPENDS seqc seqc_model_support ${BART_DIR}/config.json
+          ${BART_DIR}/model.safetensors)
+
 add_custom_target(seqc-test-models ALL DEPENDS
   ${SEQC_TEST_MODELS_DIR}/attention-kv.so
+  ${SEQC_TEST_MODELS_DIR}/bart-tiny.so
   ${SEQC_TEST_MODELS_DIR}/hybrid-tiny.so
   ${SEQC_TEST_WEIGHT_FILES}
   ${SEQC_TEST_MODELS_DIR}/linear.so
