@@ -36,6 +36,8 @@ MODELS = {
     "llama3-8b": [("q_o", 4096, 4096), ("k_v", 1024, 4096), ("gate_up", 14336, 4096),
                   ("down", 4096, 14336)],
     "mamba-130m": [("in_proj", 3072, 768), ("out_proj", 768, 1536)],
+    # OPUS-MT's head: 58101 outputs, a multiple of neither 32 nor 64.
+    "opus-mt": [("lm_head", 58101, 512), ("ffn_up", 2048, 512), ("q_o", 512, 512)],
 }
 
 

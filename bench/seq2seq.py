@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Encoder-decoder translation: seqc against CTranslate2, greedy or beam search, one source.
+"""Encoder-decoder translation: seqc against CTranslate2, greedy or beam search, one source or a batch.
 
 A MarianMTModel with OPUS-MT en-de shapes (6 + 6 layers, d_model 512, 8
 heads, FFN 2048, vocabulary 58101, scaled embeddings, swish; random weights)
@@ -14,7 +14,14 @@ same thread count. (CTranslate2's Marian starts its decoder from a zero
 embedding rather than the pad token's row, a difference of one token's
 input, not of work.)
 
+With --batch N, one line instead: N sources of lengths drawn between the
+smallest and largest of --sources, translated as one batch (seq-run with N
+--source-ids: seq_beam_search_batch; CTranslate2's translate_batch), every
+source to exactly --target tokens; target tokens/s over the whole batch,
+encoding included.
+
   python3 bench/seq2seq.py [--threads 2] [--sources 8,32] [--target 64]
+                           [--beams 4] [--batch 16]
 
 Needs ctranslate2, torch and transformers (pip); run after the README set-up.
 """
@@ -101,6 +108,48 @@ def seqc_run(so, folder, source, target, threads, beams):
     return ms["encode"] + ms["prefill"] + ms["decode"], ms["encode"]
 
 
+def seqc_batch(so, folder, sources, target, threads, beams):
+    """Seconds for the whole batch (encoding included), from seq-run
+    --stats."""
+    args = [os.path.join(BIN, "seq-run"), so, "--weights", folder,
+            "--prompt-ids", str(OPUS_MT["decoder_start_token_id"]),
+            "--max-new", str(target), "--min-new", str(target), "--threads", str(threads),
+            "--beams", str(beams), "--length-penalty", "1", "--stats"]
+    for source in sources:
+        args += ["--source-ids", ",".join(map(str, source))]
+    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    return float(re.search(r"batch: .* in ([\d.]+) ms", out).group(1)) / 1e3
+
+
+def batch_line(a, so, folder, translator, compile_s):
+    vocab = Vocabulary(OPUS_MT["vocab_size"]).tokens
+    lengths = list(map(int, a.sources.split(",")))
+    random.seed(0)
+    sources = [[random.randrange(2, OPUS_MT["vocab_size"] - 1)
+                for _ in range(random.randint(min(lengths), max(lengths)))]
+               for _ in range(a.batch)]
+    seqc = min(seqc_batch(so, folder, sources, a.target, a.threads, a.beams)
+               for _ in range(a.repeat))
+    batch = [[vocab[i] for i in source] + ["</s>"] for source in sources]
+    best = float("inf")
+    for _ in range(a.repeat + 1):  # the first call warms up
+        t = time.perf_counter()
+        result = translator.translate_batch(batch, beam_size=a.beams,
+                                            max_decoding_length=a.target,
+                                            min_decoding_length=a.target)
+        best = min(best, time.perf_counter() - t)
+    produced = sum(len(r.hypotheses[0]) for r in result)
+    print(json.dumps({
+        "bench": "seq2seq-batch", "model": "Marian, OPUS-MT en-de shapes, random",
+        "threads": a.threads, "beams": a.beams, "batch": a.batch,
+        "source_lengths": [len(s) for s in sources], "target": a.target,
+        "ct2_target_tokens": produced,
+        "seqc_target_tok_s": round(a.batch * a.target / seqc, 1),
+        "ct2_target_tok_s": round(produced / best, 1),
+        "ratio_seqc_over_ct2": round((a.batch * a.target / seqc) / (produced / best), 2),
+        "seqc_import_compile_s": round(compile_s, 1)}), flush=True)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--threads", type=int, default=2)
@@ -108,6 +157,7 @@ def main():
     p.add_argument("--target", type=int, default=64)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--beams", type=int, default=1)
+    p.add_argument("--batch", type=int, default=0)
     a = p.parse_args()
     os.makedirs(WORK, exist_ok=True)
     print(json.dumps(peak(a.threads)), flush=True)
@@ -123,6 +173,9 @@ def main():
     import ctranslate2
     translator = ctranslate2.Translator(ct2_dir, device="cpu", inter_threads=1,
                                         intra_threads=a.threads)
+    if a.batch:
+        batch_line(a, so, folder, translator, compile_s)
+        return
     vocab = Vocabulary(OPUS_MT["vocab_size"]).tokens
     random.seed(0)
     for length in map(int, a.sources.split(",")):

@@ -13,6 +13,7 @@
 #include "ApiGuard.h"
 #include "BeamRunner.h"
 #include "Error.h"
+#include "LogSoftmax.h"
 #include "Session.h"
 
 #include <algorithm>
@@ -37,15 +38,9 @@ constexpr float kImpossible = -1.0e9f;
 constexpr uint32_t kMaxBeams = 256;
 
 /// The log-softmax of logits `row`, in float as torch computes it.
-void logSoftmax(const float *row, size_t vocab, std::vector<float> &out) {
-  float top = *std::max_element(row, row + vocab);
-  double sum = 0;
-  for (size_t v = 0; v < vocab; ++v)
-    sum += std::exp(static_cast<double>(row[v]) - top);
-  float logSum = static_cast<float>(std::log(sum));
+void logProbabilities(const float *row, size_t vocab, std::vector<float> &out) {
   out.resize(vocab);
-  for (size_t v = 0; v < vocab; ++v)
-    out[v] = (row[v] - top) - logSum;
+  seqrt::logSoftmax(row, vocab, out.data());
 }
 
 /// Force `token`: every other score -inf, its own 0.
@@ -87,18 +82,27 @@ void process(const seq_beam_options &o, const std::vector<int32_t> &tokens,
 }
 
 /// The indices of the `k` largest `values`, largest first; ties keep the
-/// lower index first (as torch.topk on CPU does in practice).
+/// lower index first (as torch.topk on CPU does in practice). One pass,
+/// keeping the best k so far in order (k is small: at most 2 · beams).
 std::vector<size_t> topK(const std::vector<float> &values, size_t k) {
-  std::vector<size_t> order(values.size());
-  std::iota(order.begin(), order.end(), size_t(0));
-  auto better = [&](size_t a, size_t b) {
-    return values[a] > values[b] || (values[a] == values[b] && a < b);
-  };
-  k = std::min(k, order.size());
-  std::partial_sort(order.begin(), order.begin() + static_cast<ptrdiff_t>(k),
-                    order.end(), better);
-  order.resize(k);
-  return order;
+  k = std::min(k, values.size());
+  std::vector<size_t> best;
+  if (k == 0)
+    return best;
+  best.reserve(k + 1);
+  for (size_t i = 0; i < values.size(); ++i) {
+    float v = values[i];
+    // An equal value with a higher index is never better than a kept one.
+    if (best.size() == k && !(v > values[best.back()]))
+      continue;
+    size_t at = best.size();
+    while (at > 0 && v > values[best[at - 1]])
+      --at;
+    best.insert(best.begin() + static_cast<ptrdiff_t>(at), i);
+    if (best.size() > k)
+      best.pop_back();
+  }
+  return best;
 }
 
 } // namespace
@@ -176,7 +180,7 @@ bool SourceSearch::step(const std::function<const float *(size_t)> &logits) {
 /// transformers' greedy search: the processed logits' argmax (the first
 /// on ties); the score is the hypothesis' as one beam would have it.
 bool SourceSearch::greedyStep(const float *logits) {
-  logSoftmax(logits, vocab, row);
+  logProbabilities(logits, vocab, row);
   Beam &beam = running[0];
   process(o, beam.tokens, promptLength, maxLength, row);
   int32_t token = static_cast<int32_t>(topK(row, 1)[0]);
@@ -200,7 +204,7 @@ bool SourceSearch::beamStep(
   // Every beam's accumulated log-probabilities of each next token.
   candidates.resize(beams * vocab);
   for (size_t b = 0; b < beams; ++b) {
-    logSoftmax(logits(b), vocab, row);
+    logProbabilities(logits(b), vocab, row);
     process(o, running[b].tokens, promptLength, maxLength, row);
     for (size_t v = 0; v < vocab; ++v)
       candidates[b * vocab + v] = row[v] + running[b].score;
