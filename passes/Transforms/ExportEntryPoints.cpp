@@ -51,6 +51,7 @@ struct WeightInfo {
   bool transposed;
   bool stacked;
   bool panels;
+  int64_t rows; ///< a partial last panel's stored rows; 0: none
 };
 
 /// The ABI's name of an element type ("f32", "i64").
@@ -108,7 +109,8 @@ int64_t ExportEntryPointsPass::weightIndex(seqc::seq::WeightOp op) {
                         : "";
     };
     if (other.type != type || other.transposed != op.getTransposed() ||
-        other.stacked != op.getStacked() || other.panels != op.getPanels()) {
+        other.stacked != op.getStacked() || other.panels != op.getPanels() ||
+        other.rows != static_cast<int64_t>(op.getRows().value_or(0))) {
       op.emitOpError("weight '")
           << op.getName() << "' is used with type " << type
           << layout(op.getTransposed(), op.getStacked(), op.getPanels())
@@ -119,7 +121,8 @@ int64_t ExportEntryPointsPass::weightIndex(seqc::seq::WeightOp op) {
     return it->second;
   }
   weights.push_back({op.getName().str(), type, op.getTransposed(),
-                     op.getStacked(), op.getPanels()});
+                     op.getStacked(), op.getPanels(),
+                     static_cast<int64_t>(op.getRows().value_or(0))});
   weightIndices[op.getName()] = weights.size() - 1;
   return weights.size() - 1;
 }
@@ -476,6 +479,7 @@ void ExportEntryPointsPass::runOnOperation() {
     weight.transposed = w.transposed;
     weight.stacked = w.stacked;
     weight.panels = w.panels;
+    weight.rows = w.rows;
     descriptor.weights.push_back(std::move(weight));
   }
   std::string json = seqrt::writeDescriptor(descriptor);

@@ -49,7 +49,7 @@ std::vector<int64_t> WeightSpec::storedShape() const {
   if (transposed)
     return {s[1], s[0]};
   if (panels)
-    return {s[0] * s[2], s[1]};
+    return {rows ? rows : s[0] * s[2], s[1]};
   if (stacked)
     return std::vector<int64_t>(s.begin() + 1, s.end());
   return s;
@@ -213,6 +213,16 @@ Error parseDescriptor(const char *text, const std::string &origin,
                              "neither transposed nor stacked"),
                r.error;
       spec.panels = pn->getBool();
+    }
+    if (const json::Value *rows = w.find("rows")) {
+      const std::vector<int64_t> &shape = spec.spec.shape;
+      if (!rows->isInt() || !spec.panels ||
+          rows->getInt() <= (shape[0] - 1) * shape[2] ||
+          rows->getInt() >= shape[0] * shape[2])
+        return r.fail(where, "'rows' must be an integer on a weight in "
+                             "panels, within its last panel"),
+               r.error;
+      spec.rows = rows->getInt();
     }
     for (const WeightSpec &other : out.weights)
       if (other.name == spec.name)
@@ -403,6 +413,8 @@ std::string writeDescriptor(const ModelDescriptor &d) {
       weight.insert("stacked", true);
     if (w.panels)
       weight.insert("panels", true);
+    if (w.rows)
+      weight.insert("rows", w.rows);
     weights.emplace_back(std::move(weight));
   }
   root.insert("weights", std::move(weights));

@@ -57,6 +57,10 @@ struct WeightSpec {
   /// Stored as the 2-D [shape[0]·shape[2], shape[1]] matrix W; compiled as
   /// its panels of shape[2] rows, k-major: [i, k, j] = W[i·shape[2] + j, k].
   bool panels = false;
+  /// With panels: the stored matrix's rows when fewer than the panels hold
+  /// (shape[0]·shape[2]); the last panel's columns past them are zeros.
+  /// 0: as many as the panels hold.
+  int64_t rows = 0;
   /// The stored tensor's shape (of each slice, for a stacked weight).
   std::vector<int64_t> storedShape() const;
 };

@@ -126,20 +126,25 @@ Error bindStackedWeight(seq_model &model, size_t index, DType element,
   return Error::ok();
 }
 
-/// W [N, K] (rows of `k`) as panels [N/p, K, p]: out[i, kk, j] = W[i·p + j,
-/// kk]. Blocks of kBlock k's keep each block's writes in L1; panels are
-/// split over `threads`.
+/// W [rows, K] (rows of `k`) as panels [P, K, p]: out[i, kk, j] = W[i·p +
+/// j, kk], zero past its rows (a partial last panel). Blocks of kBlock k's
+/// keep each block's writes in L1; panels are split over `threads`.
 template <typename T>
 void repackPanels(const T *w, T *out, size_t panels, size_t k, size_t p,
-                  int threads) {
+                  size_t rows, int threads) {
   constexpr size_t kBlock = 64;
   auto work = [&](size_t first, size_t last) {
     for (size_t i = first; i < last; ++i)
       for (size_t k0 = 0; k0 < k; k0 += kBlock) {
         size_t k1 = std::min(k, k0 + kBlock);
         for (size_t j = 0; j < p; ++j) {
-          const T *row = w + (i * p + j) * k;
           T *to = out + i * k * p + j;
+          if (i * p + j >= rows) {
+            for (size_t kk = k0; kk < k1; ++kk)
+              to[kk * p] = T{};
+            continue;
+          }
+          const T *row = w + (i * p + j) * k;
           for (size_t kk = k0; kk < k1; ++kk)
             to[kk * p] = row[kk];
         }
@@ -178,7 +183,8 @@ void layOut(const WeightSpec &spec, const void *in, void *out, size_t size,
     } else {
       repackPanels(from, to, static_cast<size_t>(spec.spec.shape[0]),
                    static_cast<size_t>(spec.spec.shape[1]),
-                   static_cast<size_t>(spec.spec.shape[2]), threads);
+                   static_cast<size_t>(spec.spec.shape[2]),
+                   static_cast<size_t>(spec.storedShape()[0]), threads);
     }
   };
   if (size == 4)
@@ -225,6 +231,8 @@ Error bindWeight(seq_model &model, size_t index, const std::string &weightsPath,
     return e;
   size_t count = static_cast<size_t>(info->numel());
   size_t size = dtypeSize(*element);
+  // The compiled layout's elements: more than stored for a partial panel.
+  size_t laidOutCount = static_cast<size_t>(spec.spec.staticBytes()) / size;
   bool asStored = info->data && info->dtype == *element &&
                   reinterpret_cast<uintptr_t>(info->data) % size == 0;
   if (asStored && !spec.transposed && !spec.panels) {
@@ -234,7 +242,7 @@ Error bindWeight(seq_model &model, size_t index, const std::string &weightsPath,
   std::unique_ptr<WeightBuffer> buffer;
   if (asStored) {
     // Laid out straight from the mapping, whose pages are then released.
-    if (Error e = allocateWeight(count, size, spec.name, buffer))
+    if (Error e = allocateWeight(laidOutCount, size, spec.name, buffer))
       return e;
     layOut(spec, info->data, buffer->data(), size, threads);
     releaseMappedPages(info->data, count * size);
@@ -251,7 +259,7 @@ Error bindWeight(seq_model &model, size_t index, const std::string &weightsPath,
   releaseMappedPages(mapped, mappedSize);
   if (spec.transposed || spec.panels) {
     std::unique_ptr<WeightBuffer> laidOut;
-    if (Error e = allocateWeight(count, size, spec.name, laidOut))
+    if (Error e = allocateWeight(laidOutCount, size, spec.name, laidOut))
       return e;
     layOut(spec, buffer->data(), laidOut->data(), size, threads);
     buffer = std::move(laidOut);

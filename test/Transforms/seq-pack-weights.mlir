@@ -58,26 +58,23 @@ func.func @quantized(%x: tensor<1x?x64xf32>, %ids: tensor<1x?xi64>) -> (tensor<1
 
 // -----
 
-// Layouts that stay: N not a multiple of 32, K not a multiple of 16, a
-// transposed weight (the runtime already copies it), a projection computed
-// in f16 (the CPU kernel computes in f32).
+// Layouts that stay: K not a multiple of 16, a transposed weight (the
+// runtime already copies it), a projection computed in f16 (the CPU kernel
+// computes in f32).
 // CHECK-LABEL: func.func @kept
-// CHECK: seq.weight "odd_rows" : tensor<100x32xf32>
 // CHECK: seq.weight "odd_cols" : tensor<64x24xf32>
 // CHECK: seq.weight "conv1d" transposed : tensor<64x32xf32>
 // CHECK: seq.weight "half" : tensor<64x32xf16>
 // CHECK-NOT: panels
 func.func @kept(%x: tensor<2x32xf32>, %y: tensor<2x24xf32>, %h: tensor<2x32xf16>)
-    -> (tensor<2x100xf32>, tensor<2x64xf32>, tensor<2x64xf32>, tensor<2x64xf16>) {
-  %a = seq.weight "odd_rows" : tensor<100x32xf32>
+    -> (tensor<2x64xf32>, tensor<2x64xf32>, tensor<2x64xf16>) {
   %b = seq.weight "odd_cols" : tensor<64x24xf32>
   %c = seq.weight "conv1d" transposed : tensor<64x32xf32>
   %d = seq.weight "half" : tensor<64x32xf16>
-  %0 = seq.linear %x, %a : tensor<2x32xf32>, tensor<100x32xf32> -> tensor<2x100xf32>
   %1 = seq.linear %y, %b : tensor<2x24xf32>, tensor<64x24xf32> -> tensor<2x64xf32>
   %2 = seq.linear %x, %c : tensor<2x32xf32>, tensor<64x32xf32> -> tensor<2x64xf32>
   %3 = seq.linear %h, %d : tensor<2x32xf16>, tensor<64x32xf16> -> tensor<2x64xf16>
-  return %0, %1, %2, %3 : tensor<2x100xf32>, tensor<2x64xf32>, tensor<2x64xf32>, tensor<2x64xf16>
+  return %1, %2, %3 : tensor<2x64xf32>, tensor<2x64xf32>, tensor<2x64xf16>
 }
 
 // -----
@@ -106,4 +103,39 @@ func.func @head(%x: tensor<1x4x32xf32>) -> (tensor<1x4x64xf32>, tensor<32x32xf32
   %s = seq.weight "square" : tensor<32x32xf32>
   %z = seq.linear %s, %s : tensor<32x32xf32>, tensor<32x32xf32> -> tensor<32x32xf32>
   return %y, %z : tensor<1x4x64xf32>, tensor<32x32xf32>
+}
+
+// -----
+
+// N not a multiple of 32 (a vocabulary): a partial last panel, rows(N);
+// the projection computes all panels' columns, its bias padded with
+// zeros, and cuts the result back to N. The tied table's lookup reads the
+// panels as they are.
+// CHECK-LABEL: func.func @partial
+// CHECK: %[[W:.+]] = seq.weight "head" panels rows(100) : tensor<4x32x32xf32>
+// CHECK: %[[E:.+]] = seq.embedding %[[W]][%{{.+}}] : tensor<4x32x32xf32>, tensor<1x?xi64> -> tensor<1x?x32xf32>
+// CHECK: %[[Z:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<128xf32>)
+// CHECK: %[[B:.+]] = tensor.insert_slice %{{.+}} into %[[Z]][0] [100] [1] : tensor<100xf32> into tensor<128xf32>
+// CHECK: %[[Y:.+]] = seq.linear %[[E]], %[[W]], %[[B]] : tensor<1x?x32xf32>, tensor<4x32x32xf32>, tensor<128xf32> -> tensor<1x?x128xf32>
+// CHECK: tensor.extract_slice %[[Y]][0, 0, 0] [1, %{{.+}}, 100] [1, 1, 1] : tensor<1x?x128xf32> to tensor<1x?x100xf32>
+func.func @partial(%ids: tensor<1x?xi64>, %bias: tensor<100xf32>) -> tensor<1x?x100xf32> {
+  %w = seq.weight "head" : tensor<100x32xf32>
+  %e = seq.embedding %w[%ids] : tensor<100x32xf32>, tensor<1x?xi64> -> tensor<1x?x32xf32>
+  %y = seq.linear %e, %w, %bias : tensor<1x?x32xf32>, tensor<100x32xf32>, tensor<100xf32> -> tensor<1x?x100xf32>
+  return %y : tensor<1x?x100xf32>
+}
+
+// -----
+
+// A partial panel only for float weights read as projection weights: block
+// scales (and their values) keep their layout.
+// CHECK-LABEL: func.func @partial_kept
+// CHECK: seq.weight "q8" : tensor<100x32xi8>
+// CHECK: seq.weight "q8_scale" : tensor<100x1xf16>
+// CHECK-NOT: panels
+func.func @partial_kept(%x: tensor<2x32xf32>) -> tensor<2x100xf32> {
+  %q = seq.weight "q8" : tensor<100x32xi8>
+  %s = seq.weight "q8_scale" : tensor<100x1xf16>
+  %y = seq.linear %x, %q scales %s : tensor<2x32xf32>, tensor<100x32xi8> scales tensor<100x1xf16> -> tensor<2x100xf32>
+  return %y : tensor<2x100xf32>
 }

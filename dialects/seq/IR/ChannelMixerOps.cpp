@@ -34,6 +34,17 @@ LogicalResult WeightOp::verify() {
       return emitOpError("expected a 3-D type [N/p, K, p] for a weight in "
                          "panels, got ")
              << getType();
+    if (std::optional<uint64_t> rows = getRows()) {
+      int64_t p = getType().getDimSize(2),
+              all = getType().getDimSize(0) * getType().getDimSize(2);
+      if (static_cast<int64_t>(*rows) <= all - p ||
+          static_cast<int64_t>(*rows) >= all)
+        return emitOpError("expected rows in (")
+               << all - p << ", " << all
+               << ") for panels whose last one is partial, got " << *rows;
+    }
+  } else if (getRows()) {
+    return emitOpError("expected rows only on a weight in panels");
   }
   if (getTransposed() && getType().getRank() != 2)
     return emitOpError("expected a 2-D type for a transposed weight, got ")

@@ -41,23 +41,38 @@ def Seq_WeightOp : Seq_Op<"weight", [Pure]> {
     laid out k-major, `result[i, k, j] = stored[i·p + j, k]`, so that a
     projection's vector kernel streams each panel contiguously. The runtime
     repacks once at load time. `seq-pack-weights` chooses this layout for
-    the CPU; `seq.linear` takes such a weight as it is.
+    the CPU; `seq.linear` takes such a weight as it is. With `rows(N)` the
+    stored matrix has N rows, fewer than the panels' `(N/p)·p`: the last
+    panel is partial and the runtime fills its columns past N with zeros
+    (a vocabulary of 58101 in panels of 64; `seq.linear` then computes
+    those columns too, as zeros plus its bias).
 
     ```mlir
     %w = seq.weight "model.layers.0.self_attn.q_proj.weight" : tensor<64x64xf32>
     %p = seq.weight "model.layers.0.mlp.up_proj.weight" panels : tensor<2x64x64xf32>
+    %h = seq.weight "lm_head.weight" panels rows(100) : tensor<2x64x64xf32>
     %c = seq.weight "transformer.h.0.attn.c_attn.weight" transposed : tensor<192x64xf32>
     %e = seq.weight "model.layers.1.feed_forward.experts.{}.up_proj.weight" stacked
         : tensor<8x128x64xf32>
     ```
   }];
   let arguments = (ins StrAttr:$name, UnitAttr:$transposed, UnitAttr:$stacked,
-                       UnitAttr:$panels);
+                       UnitAttr:$panels, OptionalAttr<I64Attr>:$rows);
   let results = (outs StaticShapeTensorOf<[AnyFloat, I8, I32]>:$result);
   let assemblyFormat = [{
     $name (`transposed` $transposed^)? (`stacked` $stacked^)? (`panels` $panels^)?
-    attr-dict `:` type($result)
+    (`rows` `(` $rows^ `)`)? attr-dict `:` type($result)
   }];
+  // Every weight but a partial panel's: no rows.
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$result, "::llvm::StringRef":$name,
+                   CArg<"bool", "false">:$transposed,
+                   CArg<"bool", "false">:$stacked,
+                   CArg<"bool", "false">:$panels), [{
+      build($_builder, $_state, result, name, transposed, stacked, panels,
+            ::mlir::IntegerAttr());
+    }]>
+  ];
   let hasVerifier = 1;
 }
 

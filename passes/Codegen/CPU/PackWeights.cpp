@@ -15,6 +15,9 @@
 #include "dialects/seq/IR/SeqOps.h"
 #include "passes/Codegen/CPU/CpuKernels.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -32,6 +35,10 @@ using seqc::seq::LinearOp;
 using seqc::seq::WeightOp;
 
 namespace {
+
+/// Fewest rows a weight with a partial last panel has (fewer waste too much
+/// of the panels on zeros: a router of 4 experts).
+constexpr int64_t kMinPartialRows = 64;
 
 /// The panel width for `op`, or 0 when its layout stays; `readByLinear`
 /// tells whether a seq.linear reads it (a table only looked up is packed
@@ -71,7 +78,56 @@ int64_t panelWidth(WeightOp op, bool &readByLinear) {
   for (int64_t width : {64, 32})
     if (type.getDimSize(0) % width == 0)
       return width;
-  return 0;
+  // Other row counts (a vocabulary of 58101) take a partial last panel,
+  // zero-filled by the runtime: float weights seq.linear reads as weights
+  // only (the results are cut back to N; block scales are never padded).
+  // (A seq.weight only looked up answers as its projections do: the pass
+  // keeps one layout per name.)
+  if (!isa<FloatType>(type.getElementType()) ||
+      type.getDimSize(0) < kMinPartialRows)
+    return 0;
+  for (Operation *user : op->getUsers())
+    if (auto linear = dyn_cast<LinearOp>(user))
+      if (linear.getWeight() != op.getResult() || linear.getScales())
+        return 0;
+  return type.getDimSize(0) >= 1024 ? 64 : 32;
+}
+
+/// `linear` over weight `panels` of P·p >= N columns: the same projection,
+/// computed over all P·p columns (the bias padded with zeros) and cut back
+/// to N.
+void widen(IRRewriter &rewriter, LinearOp linear, Value panels, int64_t n) {
+  Location loc = linear.getLoc();
+  rewriter.setInsertionPoint(linear);
+  auto type = cast<RankedTensorType>(panels.getType());
+  int64_t all = type.getDimSize(0) * type.getDimSize(2);
+  Value bias = linear.getBias();
+  if (bias) {
+    Type element = cast<RankedTensorType>(bias.getType()).getElementType();
+    Value zeros = linalg::FillOp::create(
+                      rewriter, loc,
+                      ValueRange{arith::ConstantOp::create(
+                          rewriter, loc, rewriter.getFloatAttr(element, 0.0))},
+                      ValueRange{tensor::EmptyOp::create(
+                          rewriter, loc, ArrayRef<int64_t>{all}, element)})
+                      .getResult(0);
+    bias = tensor::InsertSliceOp::create(
+        rewriter, loc, bias, zeros,
+        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(n)},
+        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
+  }
+  auto wide = LinearOp::create(rewriter, loc, linear.getInput(), panels, bias,
+                               Value(), Value(), linear.getBits());
+  auto resultType = cast<RankedTensorType>(linear.getType());
+  SmallVector<OpFoldResult> offsets(resultType.getRank(),
+                                    rewriter.getIndexAttr(0)),
+      sizes = tensor::getMixedSizes(rewriter, loc, wide.getResult()),
+      strides(resultType.getRank(), rewriter.getIndexAttr(1));
+  sizes.back() = rewriter.getIndexAttr(n);
+  Value cut = tensor::ExtractSliceOp::create(
+      rewriter, loc, resultType, wide.getResult(), offsets, sizes, strides);
+  rewriter.replaceOp(linear, cut);
 }
 
 struct PackWeightsPass : seqc::impl::PackWeightsBase<PackWeightsPass> {
@@ -126,14 +182,21 @@ struct PackWeightsPass : seqc::impl::PackWeightsBase<PackWeightsPass> {
         continue;
       for (WeightOp op : entry.getValue()) {
         RankedTensorType type = op.getType();
-        auto packed = RankedTensorType::get(
-            {type.getDimSize(0) / p, type.getDimSize(1), p},
-            type.getElementType());
+        int64_t n = type.getDimSize(0), panels = (n + p - 1) / p;
+        bool partial = panels * p != n;
+        auto packed = RankedTensorType::get({panels, type.getDimSize(1), p},
+                                            type.getElementType());
         rewriter.setInsertionPoint(op);
-        auto replacement =
-            WeightOp::create(rewriter, op.getLoc(), packed, op.getName(),
-                             /*transposed=*/false, /*stacked=*/false,
-                             /*panels=*/true);
+        auto replacement = WeightOp::create(
+            rewriter, op.getLoc(), packed, op.getName(),
+            /*transposed=*/false, /*stacked=*/false,
+            /*panels=*/true, partial ? rewriter.getI64IntegerAttr(n) : nullptr);
+        // A partial last panel: each projection computes all columns and
+        // cuts them back.
+        if (partial)
+          for (Operation *user : llvm::make_early_inc_range(op->getUsers()))
+            if (auto linear = dyn_cast<LinearOp>(user))
+              widen(rewriter, linear, replacement.getResult(), n);
         // Only seq.linear (weight or scales) and seq.embedding (table or
         // scales) read it, and take either layout.
         rewriter.replaceAllUsesWith(op.getResult(), replacement.getResult());

@@ -71,9 +71,18 @@ def PackWeights : Pass<"seq-pack-weights", "mlir::ModuleOp"> {
     repacks it once at load, and the CPU projection kernel runs its
     outer-product micro-kernel on each panel in place instead of packing W
     on every call, from one row (decode) up. Weights read by anything else
-    (a tied embedding table, MoE experts, norms) keep their layout. Runs
-    before `seq-outline-layers` and `seq-export-entry-points`.
+    (a tied embedding table, MoE experts, norms) keep their layout. N that
+    is not a multiple of 32 (a vocabulary of 58101) takes a partial last
+    panel (`rows(N)`, zero-filled by the runtime) when only float
+    projections read the weight as theirs: each then computes all panels'
+    columns and cuts its result back to N. Runs before
+    `seq-outline-layers` and `seq-export-entry-points`.
   }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect",
+    "mlir::linalg::LinalgDialect",
+    "mlir::tensor::TensorDialect",
+  ];
 }
 
 #endif // SEQC_PASSES_CODEGEN_CPU_PASSES_TD

@@ -1,4 +1,4 @@
-// EXPECT: per-beam state 'beams.s' f32[?,4,8] has no session state 's' of one beam's shape
+// EXPECT: per-row state 'beams.s' f32[?,4,8] has no session state 's' of one row's shape
 func.func @prefill(%ids: tensor<1x?xi64>) -> tensor<1x?x8xf32> {
   %t = seq.weight "embed" : tensor<8x8xf32>
   %x = seq.embedding %t[%ids] : tensor<8x8xf32>, tensor<1x?xi64> -> tensor<1x?x8xf32>

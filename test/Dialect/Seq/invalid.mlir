@@ -1164,3 +1164,19 @@ func.func @conv_state_history(%x: tensor<1x8x32xf32>, %w: tensor<32x4xf32>, %st:
   %y, %s = seq.causal_conv1d %x, %w state(%st) : (tensor<1x8x32xf32>, tensor<32x4xf32>, tensor<1x32x4xf32>) -> (tensor<1x8x32xf32>, tensor<1x32x3xf32>)
   return
 }
+
+// -----
+
+func.func @rows_without_panels() -> tensor<100x32xf32> {
+  // expected-error @+1 {{expected rows only on a weight in panels}}
+  %w = seq.weight "w" rows(100) : tensor<100x32xf32>
+  return %w : tensor<100x32xf32>
+}
+
+// -----
+
+func.func @rows_outside_the_last_panel() -> tensor<4x32x32xf32> {
+  // expected-error @+1 {{expected rows in (96, 128) for panels whose last one is partial, got 96}}
+  %w = seq.weight "w" panels rows(96) : tensor<4x32x32xf32>
+  return %w : tensor<4x32x32xf32>
+}

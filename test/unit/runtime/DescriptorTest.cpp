@@ -213,6 +213,35 @@ std::string beamDescriptor(const std::string &name, const std::string &shape) {
 
 } // namespace
 
+TEST(DescriptorTest, PartialPanelsStoreTheirRows) {
+  auto withRows = [](const std::string &rows) {
+    return "{\"format\":\"seqc-model\",\"abi\":1,\"entries\":[{\"name\":"
+           "\"prefill\",\"symbol\":\"p\",\"args\":[{\"kind\":\"input\","
+           "\"dtype\":\"i64\",\"shape\":[1,-1]},{\"kind\":\"output\","
+           "\"dtype\":\"f32\",\"shape\":[1,-1,4]}],\"weights\":[0]}],"
+           "\"weights\":[{\"name\":\"w\",\"dtype\":\"f32\",\"shape\":"
+           "[4,16,32],\"panels\":true" +
+           rows + "}]}";
+  };
+  ModelDescriptor d, full;
+  ASSERT_FALSE(parseDescriptor(withRows(",\"rows\":100").c_str(), "m.so", d));
+  EXPECT_EQ(d.weights[0].storedShape(), (std::vector<int64_t>{100, 16}));
+  ASSERT_FALSE(parseDescriptor(withRows("").c_str(), "m.so", full));
+  EXPECT_EQ(full.weights[0].storedShape(), (std::vector<int64_t>{128, 16}));
+  // Within the last panel only.
+  for (const char *bad : {",\"rows\":96", ",\"rows\":128", ",\"rows\":true"})
+    EXPECT_NE(parseError(withRows(bad))
+                  .find("'rows' must be an integer on a "
+                        "weight in panels, within its "
+                        "last panel"),
+              std::string::npos)
+        << bad;
+  // The writer keeps it.
+  ModelDescriptor again;
+  ASSERT_FALSE(parseDescriptor(writeDescriptor(d).c_str(), "m.so", again));
+  EXPECT_EQ(again.weights[0].rows, 100);
+}
+
 TEST(DescriptorTest, PerRowStatesMatchASessionState) {
   // Dims 0 (rows) and 1 (positions) may be dynamic.
   EXPECT_EQ(parseError(beamDescriptor("beams.s", "[-1,8,4]")), "");
