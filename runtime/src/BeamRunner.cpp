@@ -307,7 +307,7 @@ private:
   Error run(const std::vector<int32_t> &tokens) {
     const LmEntry &lm = model->decodeBeams;
     size_t n = rows();
-    logitRows.assign(n * model->vocabSize, 0.0f);
+    logitRows.resize(n * model->vocabSize); // every element is written
     std::vector<int64_t> ids64(tokens.begin(), tokens.end()), ints;
     std::vector<int32_t> ids32(tokens.begin(), tokens.end());
     std::vector<void *> buffers;
