@@ -18,7 +18,6 @@ beam scores, length_penalty 1), from generate's output scores.
 Deterministic; needs torch and transformers.
   python3 tools/goldens/make_batch_goldens.py [--only NAME]
 """
-import argparse
 import json
 import os
 import sys
@@ -28,7 +27,7 @@ import torch
 import transformers
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_beam_goldens import DIR, MODELS  # noqa: E402
+from make_beam_goldens import golden_models  # noqa: E402
 
 SETTINGS = {
     "greedy": dict(beams=1, num_return=1, max_new=12, length_penalty=1.0,
@@ -89,17 +88,9 @@ def pick_eos(model, sources, start, pad):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--only")
-    args = parser.parse_args()
-    for name in MODELS:
-        if args.only and name != args.only:
+    for name, folder, model, source in golden_models():
+        if name == "whisper":  # token sources only
             continue
-        folder = os.path.join(DIR, name)
-        model = transformers.AutoModelForSeq2SeqLM.from_pretrained(folder).eval()
-        source = np.load(os.path.join(folder, "source_ids.npy")).tolist()
-        if isinstance(source[0], list):
-            source = source[0]
         start = model.config.decoder_start_token_id
         pad = model.config.pad_token_id
         rng = np.random.default_rng(7)

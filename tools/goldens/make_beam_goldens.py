@@ -5,7 +5,9 @@ For each folder (made by make_seq2seq_goldens.py) and each setting below,
 beam search from the decoder start over the folder's source_ids.npy is run
 twice: by a plain reference written here over transformers' cache-free full
 forward (one forward per beam and step), and by transformers'
-generate(num_beams=...). The two must agree — every returned sequence equal,
+generate(num_beams=...) (Whisper: the reference alone, its generate() adds
+timestamp and language rules; its source is source_features.npy). The two
+must agree — every returned sequence equal,
 scores within 1e-5 — and the result is written to beam_<setting>.json:
 
   {"beams", "num_return", "max_new", "length_penalty", "early_stopping",
@@ -27,7 +29,7 @@ import transformers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DIR = os.path.join(ROOT, "test", "Frontends", "hf", "seq2seq")
-MODELS = ["marian", "bart", "mbart", "t5"]
+MODELS = ["marian", "bart", "mbart", "t5", "whisper"]
 IMPOSSIBLE = -1.0e9
 
 SETTINGS = {
@@ -47,10 +49,21 @@ SETTINGS = {
 }
 
 
+def is_speech(model):
+    return model.config.model_type == "whisper"
+
+
+def encoder_inputs(model, source):
+    """The encoder's input: token ids, or a speech model's log-mel features."""
+    if is_speech(model):
+        return dict(input_features=torch.tensor(np.asarray(source))[None])
+    return dict(input_ids=torch.tensor([source]))
+
+
 def last_logits(model, source, target):
     """The decoder's logits at the last target position, no cache."""
     with torch.no_grad():
-        out = model(input_ids=torch.tensor([source]),
+        out = model(**encoder_inputs(model, source),
                     decoder_input_ids=torch.tensor([target]), use_cache=False)
     return out.logits[0, -1].float()
 
@@ -132,7 +145,7 @@ def with_transformers(model, source, start, s, eos, pad):
     # Nothing from the folder's generation_config.json (forced EOS, ...).
     model.generation_config = transformers.GenerationConfig()
     with torch.no_grad():
-        out = model.generate(torch.tensor([source]), generation_config=config)
+        out = model.generate(**encoder_inputs(model, source), generation_config=config)
     hyps = []
     for seq, score in zip(out.sequences.tolist(), out.sequences_scores.tolist()):
         seq = seq[1:]
@@ -153,17 +166,29 @@ def frequent_token(model, source, start):
     return int(values[np.argmax(counts)])
 
 
-def main():
+def golden_models():
+    """(name, folder, model, source ids) of each folder (--only NAME: one)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--only")
     args = parser.parse_args()
-    torch.manual_seed(0)
     for name in MODELS:
         if args.only and name != args.only:
             continue
         folder = os.path.join(DIR, name)
-        model = transformers.AutoModelForSeq2SeqLM.from_pretrained(folder).eval()
-        source = np.load(os.path.join(folder, "source_ids.npy")).tolist()
+        features = os.path.join(folder, "source_features.npy")
+        auto = (transformers.AutoModelForSpeechSeq2Seq if os.path.exists(features)
+                else transformers.AutoModelForSeq2SeqLM)
+        model = auto.from_pretrained(folder).eval()
+        if os.path.exists(features):  # a speech model: [mels, frames]
+            source = np.load(features)
+        else:
+            source = np.load(os.path.join(folder, "source_ids.npy")).tolist()
+        yield name, folder, model, source
+
+
+def main():
+    torch.manual_seed(0)
+    for name, folder, model, source in golden_models():
         start = model.config.decoder_start_token_id
         pad = model.config.pad_token_id
         eos = frequent_token(model, source, start)
@@ -172,7 +197,9 @@ def main():
             if s.get("begin_suppress") == "eos+first":
                 s = dict(s, begin_suppress_ids=sorted({eos, first}))
             ref = reference(model, source, start, s, eos)
-            got = with_transformers(model, source, start, s, eos, pad)
+            # Whisper's generate() adds its own rules (timestamps, forced
+            # language and task tokens): the plain reference alone.
+            got = [] if is_speech(model) else with_transformers(model, source, start, s, eos, pad)
             for (rt, rs), (gt, gs) in zip(ref, got):
                 # transformers pads a sequence that ended early with pad
                 # (or EOS) up to the longest; compare the reference's length.

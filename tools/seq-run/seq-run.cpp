@@ -725,6 +725,32 @@ std::string readFeatures(const char *path, Source &source) {
   return "";
 }
 
+/// Prints each hypothesis of `result` ("<label>beam i (score s): ids", as
+/// text with a tokenizer); returns their lengths.
+std::vector<size_t> printHypotheses(const seq_beam_result *result,
+                                    const char *label,
+                                    const Tokenizer &tokenizer) {
+  std::vector<size_t> lengths;
+  for (size_t i = 0; i < seq_beam_result_count(result); ++i) {
+    const int32_t *tokens = nullptr;
+    size_t n = 0;
+    float score = 0;
+    seq_beam_result_get(result, i, &tokens, &n, &score);
+    std::vector<int32_t> ids(tokens, tokens + n);
+    lengths.push_back(n);
+    std::printf("%sbeam %zu (score %.6f):", label, i,
+                static_cast<double>(score));
+    if (tokenizer) {
+      std::printf(" %s\n", tokenizer.decode(ids).c_str());
+    } else {
+      for (int32_t id : ids)
+        std::printf(" %d", id);
+      std::printf("\n");
+    }
+  }
+  return lengths;
+}
+
 /// Beam search from the session (encoded when there is a source): prints
 /// each returned hypothesis with its score, as text with a tokenizer.
 int runBeams(seq_session *session, const Source &source,
@@ -741,23 +767,8 @@ int runBeams(seq_session *session, const Source &source,
                                      &settings.options, &result))
     return failStatus("beam search", s);
   double seconds = std::chrono::duration<double>(clock::now() - t1).count();
-  size_t generated = 0;
-  for (size_t i = 0; i < seq_beam_result_count(result); ++i) {
-    const int32_t *tokens = nullptr;
-    size_t n = 0;
-    float score = 0;
-    seq_beam_result_get(result, i, &tokens, &n, &score);
-    std::vector<int32_t> ids(tokens, tokens + n);
-    generated = std::max(generated, n);
-    std::printf("beam %zu (score %.6f):", i, static_cast<double>(score));
-    if (tokenizer) {
-      std::printf(" %s\n", tokenizer.decode(ids).c_str());
-    } else {
-      for (int32_t id : ids)
-        std::printf(" %d", id);
-      std::printf("\n");
-    }
-  }
+  std::vector<size_t> lengths = printHypotheses(result, "", tokenizer);
+  size_t generated = *std::max_element(lengths.begin(), lengths.end());
   seq_beam_result_destroy(result);
   if (stats) {
     double encode = std::chrono::duration<double>(t1 - t0).count();
@@ -797,24 +808,8 @@ int runBatch(seq_model *model, const std::vector<std::vector<int32_t>> &batch,
           .count();
   size_t generated = 0;
   for (size_t b = 0; b < results.size(); ++b) {
-    for (size_t i = 0; i < seq_beam_result_count(results[b]); ++i) {
-      const int32_t *tokens = nullptr;
-      size_t n = 0;
-      float score = 0;
-      seq_beam_result_get(results[b], i, &tokens, &n, &score);
-      if (i == 0)
-        generated += n;
-      std::vector<int32_t> ids(tokens, tokens + n);
-      std::printf("source %zu beam %zu (score %.6f):", b, i,
-                  static_cast<double>(score));
-      if (tokenizer) {
-        std::printf(" %s\n", tokenizer.decode(ids).c_str());
-      } else {
-        for (int32_t id : ids)
-          std::printf(" %d", id);
-        std::printf("\n");
-      }
-    }
+    std::string label = "source " + std::to_string(b) + " ";
+    generated += printHypotheses(results[b], label.c_str(), tokenizer)[0];
     seq_beam_result_destroy(results[b]);
   }
   if (stats)

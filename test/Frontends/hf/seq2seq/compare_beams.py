@@ -4,7 +4,7 @@
     compare_beams.py SEQ_RUN MODEL.so GOLDEN_DIR
 
 For each beam_<setting>.json in GOLDEN_DIR: `seq-run --beams` on the
-folder's source from its decoder start (config.json's
+folder's source (its ids, or a speech model's features) from its decoder start (config.json's
 decoder_start_token_id), every option given explicitly (--suppress '' and
 --forced-eos -1 so that nothing comes from generation_config.json). Each
 returned hypothesis must equal the golden's tokens, its score within
@@ -26,13 +26,19 @@ def main():
     seq_run, model, goldens = sys.argv[1:4]
     with open(os.path.join(goldens, "config.json")) as f:
         start = json.load(f)["decoder_start_token_id"]
-    source = [int(x) for x in read_npy(os.path.join(goldens, "source_ids.npy"))[1]]
+    # A speech model's source is its features file.
+    features = os.path.join(goldens, "source_features.npy")
+    if os.path.exists(features):
+        source_args = ["--features", features]
+    else:
+        ids = [int(x) for x in read_npy(os.path.join(goldens, "source_ids.npy"))[1]]
+        source_args = ["--source-ids", ",".join(map(str, ids))]
     for path in sorted(glob.glob(os.path.join(goldens, "beam_*.json"))):
         with open(path) as f:
             g = json.load(f)
         early = {True: "true", False: "false", "never": "never"}[g["early_stopping"]]
         args = [seq_run, model, "--weights", goldens, "--threads", "2",
-                "--source-ids", ",".join(map(str, source)), "--prompt-ids", str(start),
+                *source_args, "--prompt-ids", str(start),
                 "--beams", str(g["beams"]), "--num-return", str(g["num_return"]),
                 "--max-new", str(g["max_new"]), "--length-penalty", str(g["length_penalty"]),
                 "--early-stopping", early, "--eos", str(g["eos"]),
