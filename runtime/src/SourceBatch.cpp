@@ -16,6 +16,8 @@
 #include "Session.h"
 #include "SourceSearch.h"
 
+#include "Limits.h"
+
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -26,6 +28,9 @@ namespace {
 
 using seqrt::Error;
 using seqrt::makeError;
+
+/// Rows (sources × beams) one decode_beams call takes at most.
+constexpr uint64_t kMaxRows = 1 << 16;
 
 /// Encodes each source in `scratch` and packs decode_beams' per-source
 /// states: source i's rows of state `<name>` into row i of
@@ -98,6 +103,20 @@ Error searchBatch(seq_model &model, const int32_t *sources,
                  std::to_string(stride) + "] (the padded row length)");
   if (Error e = seqrt::checkBeamOptions(model, o, api))
     return e;
+  // Every row's caches are allocated up front: bound them.
+  uint64_t rowBytes = 0, total = 0;
+  for (const seqrt::EntryArg &arg : model.decodeBeams.entry->args)
+    if (arg.kind == seqrt::EntryArg::Kind::State)
+      rowBytes +=
+          arg.spec.staticBytes() * (stride + nPrompt + o.max_new_tokens);
+  if (n > kMaxRows / o.beams ||
+      !seqrt::checkedMul(rowBytes, n * o.beams, total) ||
+      total > seqrt::kMaxTensorBytes)
+    return makeError(SEQ_ERROR_OUT_OF_MEMORY,
+                     std::string(api) + ": " + std::to_string(n) +
+                         " sources of " + std::to_string(o.beams) +
+                         " beams exceed what one batch holds (" +
+                         std::to_string(kMaxRows) + " rows, 1 TiB of state)");
   if (nPrompt == 0 || !prompt)
     return bad("the prompt (the decoder start token) is empty");
   for (size_t t = 0; t < nPrompt; ++t)

@@ -163,6 +163,17 @@ TEST_F(SourceBatchTest, RejectsBadInput) {
   o.beams = 0;
   refused(SEQ_ERROR_INVALID_ARGUMENT, sources, lengths, 2, 3, &kStart, 1,
           "seq_beam_search_batch: beams must be");
+  // A batch past 65536 rows is refused before anything is allocated.
+  o.beams = 4;
+  std::vector<int32_t> many(20000, 5);
+  std::vector<size_t> ones(20000, 1);
+  std::vector<seq_beam_result *> manyResults(20000);
+  EXPECT_EQ(seq_beam_search_batch(model, many.data(), ones.data(), 20000, 1,
+                                  &kStart, 1, &o, manyResults.data()),
+            SEQ_ERROR_OUT_OF_MEMORY);
+  EXPECT_NE(std::string(seq_last_error()).find("20000 sources of 4 beams"),
+            std::string::npos)
+      << seq_last_error();
   seq_beam_options raw{};
   EXPECT_EQ(seq_beam_search_batch(model, sources, lengths, 2, 3, &kStart, 1,
                                   &raw, results),
