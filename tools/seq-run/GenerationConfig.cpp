@@ -36,6 +36,7 @@ std::string readId(const nlohmann::json &j, const char *key, int32_t &out) {
 } // namespace
 
 std::string readGenerationDefaults(const std::string &folder,
+                                   const std::vector<int32_t> &prompt,
                                    BeamSettings &settings) {
   seq_beam_options_init(&settings.options);
   std::string path = folder + "/generation_config.json";
@@ -98,8 +99,27 @@ std::string readGenerationDefaults(const std::string &folder,
         settings.beginSuppressed.push_back(id.get<int32_t>());
   o.begin_suppress_tokens = settings.beginSuppressed.data();
   o.n_begin_suppress_tokens = settings.beginSuppressed.size();
-  for (const char *key : {"sequence_bias", "exponential_decay_length_penalty",
-                          "forced_decoder_ids"})
+  // transformers forces token t at decoder position p ([p, t] pairs; a null
+  // t, Whisper's language, is left to the prompt): the prompt must say so.
+  if (j.contains("forced_decoder_ids") && j["forced_decoder_ids"].is_array())
+    for (const nlohmann::json &pair : j["forced_decoder_ids"]) {
+      if (!pair.is_array() || pair.size() != 2 ||
+          !pair[0].is_number_integer() ||
+          !(pair[1].is_null() || pair[1].is_number_integer()))
+        return fail("forced_decoder_ids must hold [position, token] pairs");
+      if (pair[1].is_null())
+        continue;
+      int64_t at = pair[0].get<int64_t>();
+      int32_t id = pair[1].get<int32_t>();
+      if (at < 0 || static_cast<uint64_t>(at) >= prompt.size() ||
+          prompt[static_cast<size_t>(at)] != id)
+        return fail("forced_decoder_ids forces token " + std::to_string(id) +
+                    " at decoder position " + std::to_string(at) +
+                    ": give the decoder prompt with it (--prompt-ids; "
+                    "Whisper: its start, language, task and "
+                    "no-timestamps tokens)");
+    }
+  for (const char *key : {"sequence_bias", "exponential_decay_length_penalty"})
     if (j.contains(key) && !j[key].is_null() &&
         !(j[key].is_array() && j[key].empty()))
       return fail(std::string(key) + " is not implemented for beam search");

@@ -30,9 +30,12 @@ struct BeamSettings {
 };
 
 /// Fills `settings` from `folder`'s generation_config.json, else its
-/// config.json (a file path or GGUF: nothing is read). Returns "" or an
-/// error naming the file and field.
+/// config.json (a file path or GGUF: nothing is read). forced_decoder_ids
+/// (Whisper's language and task tokens) are accepted when the decoder
+/// `prompt` already holds each forced token at its position. Returns "" or
+/// an error naming the file and field.
 std::string readGenerationDefaults(const std::string &folder,
+                                   const std::vector<int32_t> &prompt,
                                    BeamSettings &settings);
 
 #endif // SEQC_TOOLS_SEQ_RUN_GENERATIONCONFIG_H

@@ -581,8 +581,10 @@ bool parseLong(const char *text, long low, long high, long &out) {
 
 /// The folder's defaults overridden by `flags`; nonzero on a bad value.
 int beamSettings(const BeamFlags &flags, const char *weights, long maxNew,
-                 size_t promptLength, BeamSettings &settings) {
-  if (std::string e = readGenerationDefaults(weights, settings); !e.empty())
+                 const std::vector<int32_t> &prompt, BeamSettings &settings) {
+  size_t promptLength = prompt.size();
+  if (std::string e = readGenerationDefaults(weights, prompt, settings);
+      !e.empty())
     return fail(("--beams: " + e).c_str());
   seq_beam_options &o = settings.options;
   o.beams = static_cast<uint32_t>(flags.beams);
@@ -1081,7 +1083,7 @@ int main(int argc, char **argv) {
                   "--compare-to, --logits-out or --entry with it");
     if (maxNew < 1)
       return fail("--beams needs --max-new >= 1");
-    if (int rc = beamSettings(beamFlags, weights, maxNew, prompt.size(), beam))
+    if (int rc = beamSettings(beamFlags, weights, maxNew, prompt, beam))
       return rc;
   }
   if ((compareWeights || maxKl >= 0) && !compareTo)
