@@ -194,15 +194,15 @@ Value feedForward(ModelEmitter &e, Value x, const std::string &p, int64_t ffn,
   });
 }
 
-/// One attention of `prefix` (self_attn, encoder_attn): q from `x`, keys and
-/// values given, out_proj.
-Value attention(ModelEmitter &e, const Sizes &s, Value q, Value keys,
-                Value values, Value kvLength, bool causal, Value keyScales,
-                Value valueScales, const std::string &prefix) {
+/// The encoder's self-attention of `prefix`: every source position
+/// visible, then out_proj.
+Value encoderAttention(ModelEmitter &e, const Sizes &s, const Projected &self,
+                       const std::string &prefix) {
   OpBuilder &b = e.builder();
   Value o = seq::AttentionOp::create(
-      b, e.loc(), q, keys, values, Value(), kvLength, keyScales, valueScales,
-      nullptr, causal, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+      b, e.loc(), self.q, self.k, self.v, Value(), Value(), Value(), Value(),
+      nullptr, /*causal=*/false, nullptr, nullptr, nullptr, nullptr, nullptr,
+      nullptr);
   return e.linear(e.mergeHeads(o), prefix + ".out_proj", s.hidden, s.hidden,
                   true);
 }
@@ -322,8 +322,7 @@ static Value buildEncoderDecoder(ModelEmitter &e, HfConfig &c, StringRef arch,
       e.beginLayer();
       h = residual(e, s, h, p + ".self_attn_layer_norm", eps, [&](Value in) {
         Projected self = project(e, in, in, p + ".self_attn", s.hidden, eHeads);
-        return attention(e, s, self.q, self.k, self.v, Value(),
-                         /*causal=*/false, Value(), Value(), p + ".self_attn");
+        return encoderAttention(e, s, self, p + ".self_attn");
       });
       h = e.endLayer(feedForward(e, h, p, s.encoderFfn, s, eps));
     }
