@@ -96,11 +96,21 @@ Error searchBatch(seq_model &model, const int32_t *sources,
                          " has no 'decode_beams' entry on the CPU");
   if (n == 0 || !sources || !lengths)
     return bad("no sources (sources and lengths must not be NULL)");
-  for (size_t s = 0; s < n; ++s)
+  size_t maxSource = static_cast<size_t>(model.descriptor.maxSourcePositions);
+  for (size_t s = 0; s < n; ++s) {
     if (lengths[s] == 0 || lengths[s] > stride)
       return bad("source " + std::to_string(s) + " has length " +
                  std::to_string(lengths[s]) + ", outside [1, " +
                  std::to_string(stride) + "] (the padded row length)");
+    // Before anything is sized by it (encode would refuse it later).
+    if (lengths[s] > maxSource)
+      return makeError(SEQ_ERROR_CAPACITY,
+                       std::string(api) + ": source " + std::to_string(s) +
+                           " has " + std::to_string(lengths[s]) +
+                           " tokens; the model encodes at most " +
+                           std::to_string(maxSource));
+  }
+  size_t longest = *std::max_element(lengths, lengths + n);
   if (Error e = seqrt::checkBeamOptions(model, o, api))
     return e;
   // Every row's caches are allocated up front: bound them.
@@ -108,7 +118,7 @@ Error searchBatch(seq_model &model, const int32_t *sources,
   for (const seqrt::EntryArg &arg : model.decodeBeams.entry->args)
     if (arg.kind == seqrt::EntryArg::Kind::State)
       rowBytes +=
-          arg.spec.staticBytes() * (stride + nPrompt + o.max_new_tokens);
+          arg.spec.staticBytes() * (longest + nPrompt + o.max_new_tokens);
   if (n > kMaxRows / o.beams ||
       !seqrt::checkedMul(rowBytes, n * o.beams, total) ||
       total > seqrt::kMaxTensorBytes)

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -148,6 +149,11 @@ TEST_F(SourceBatchTest, RejectsBadInput) {
   size_t empty[] = {0, 3};
   refused(SEQ_ERROR_INVALID_ARGUMENT, sources, empty, 2, 3, &kStart, 1,
           "source 0 has length 0");
+  // Longer than the model encodes (64), with a stride that would overflow
+  // any size computed from it: refused before anything is allocated.
+  size_t huge[] = {65, 3};
+  refused(SEQ_ERROR_CAPACITY, sources, huge, 2, SIZE_MAX / 2, &kStart, 1,
+          "source 0 has 65 tokens; the model encodes at most 64");
   const int32_t outside[] = {5, 6, 128, 8, 9, 10};
   refused(SEQ_ERROR_INVALID_ARGUMENT, outside, lengths, 2, 3, &kStart, 1,
           "source 0: source token #2 (128) is outside");
