@@ -15,6 +15,9 @@ namespace seqc::hf {
 mlir::Value buildLlamaFamily(ModelEmitter &emitter, HfConfig &config,
                              llvm::StringRef architecture,
                              int64_t maxPositions);
+/// LFM2: gated short convolutions and attention, per layer_types.
+mlir::Value buildLfm2(ModelEmitter &emitter, HfConfig &config,
+                      llvm::StringRef architecture, int64_t maxPositions);
 mlir::Value buildGpt2(ModelEmitter &emitter, HfConfig &config,
                       llvm::StringRef architecture, int64_t maxPositions);
 mlir::Value buildMamba(ModelEmitter &emitter, HfConfig &config,
@@ -39,6 +42,21 @@ mlir::Value buildWhisper(ModelEmitter &emitter, HfConfig &config,
 /// T5, T5 v1.1 / Flan-T5, mT5.
 mlir::Value buildT5(ModelEmitter &emitter, HfConfig &config,
                     llvm::StringRef architecture, int64_t maxPositions);
+
+/// Rotary position settings: rope_theta (default `defaultTheta`) and the
+/// scaling kind of rope_parameters / rope_scaling, as seq.rope takes them.
+struct RopeScaling {
+  seq::RopeScalingKind kind = seq::RopeScalingKind::none;
+  double theta = 10000.0;
+  double factor = 1, low = 1, high = 4;
+  int64_t original = 0;
+};
+/// Reads them, recording kinds seq.rope does not compute (dynamic,
+/// longrope, yarn) and keys the kind does not read as errors.
+RopeScaling readRopeScaling(HfConfig &config, double defaultTheta);
+/// seq.rope on `x` [1, S, heads, dim] at `positions` [S].
+mlir::Value rope(ModelEmitter &emitter, mlir::Value x, mlir::Value positions,
+                 const RopeScaling &scaling);
 
 /// The activation named by config field `key` (transformers' ACT2FN names
 /// that seq.activation computes exactly: relu, gelu, gelu_python, gelu_new,

@@ -64,6 +64,7 @@ const Family kFamilies[] = {
     {"LlamaForCausalLM", buildLlamaFamily, false, ropeBuffer},
     {"MistralForCausalLM", buildLlamaFamily, false, ropeBuffer},
     {"Qwen2ForCausalLM", buildLlamaFamily, false, ropeBuffer},
+    {"Lfm2ForCausalLM", buildLfm2, false, ropeBuffer},
     {"GPT2LMHeadModel", buildGpt2, false, gpt2Buffer},
     {"MambaForCausalLM", buildMamba, false, nullptr},
     {"Mamba2ForCausalLM", buildMamba2, false, nullptr},

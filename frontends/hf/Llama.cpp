@@ -21,112 +21,6 @@ namespace seqc::hf {
 
 namespace {
 
-/// Reads rope_scaling into seq.rope attributes; records unsupported kinds.
-struct RopeScaling {
-  seq::RopeScalingKind kind = seq::RopeScalingKind::none;
-  double factor = 1, low = 1, high = 4;
-  int64_t original = 0;
-};
-
-/// transformers >= 5 writes "rope_parameters" (with rope_theta inside);
-/// older configs "rope_scaling" beside a top-level "rope_theta". Every key
-/// of the object must be one the kind reads.
-RopeScaling readRopeScaling(HfConfig &config) {
-  RopeScaling r;
-  // transformers folds rope_scaling into rope_parameters: one of them.
-  if (config.has("rope_parameters") && config.has("rope_scaling")) {
-    config.fail("rope_scaling", "given beside rope_parameters; keep one");
-    return r;
-  }
-  config.present("rope_scaling"); // null is the default kind
-  llvm::StringRef field =
-      config.present("rope_parameters") ? "rope_parameters" : "rope_scaling";
-  const llvm::json::Object *obj = config.object(field);
-  if (!obj) {
-    if (config.has("rope_parameters") || config.has("rope_scaling"))
-      config.fail(field, "expected an object");
-    // Ignored by the default kind, as transformers does.
-    config.number("partial_rotary_factor", 1.0);
-    return r;
-  }
-  std::optional<llvm::StringRef> type = obj->getString("rope_type");
-  if (!type)
-    type = obj->getString("type");
-  std::string kind = type ? type->str() : "default";
-  auto number = [&](llvm::StringRef key, double fallback) {
-    const llvm::json::Value *v = obj->get(key);
-    if (!v || v->kind() == llvm::json::Value::Null)
-      return fallback;
-    std::optional<double> d = v->getAsNumber();
-    if (!d || !std::isfinite(*d) || *d <= 0) {
-      config.fail(field, "'" + key.str() + "' must be a positive number");
-      return fallback;
-    }
-    return *d;
-  };
-  // Keys each kind reads (transformers' modeling_rope_utils).
-  std::vector<llvm::StringRef> known = {"rope_type", "type", "rope_theta",
-                                        "partial_rotary_factor"};
-  if (kind == "default") {
-    // The default kind ignores partial_rotary_factor (all of head_dim
-    // rotates), as transformers does.
-  } else if (kind == "linear") {
-    r.kind = seq::RopeScalingKind::linear;
-    r.factor = number("factor", 1.0);
-    known.push_back("factor");
-  } else if (kind == "llama3") {
-    r.kind = seq::RopeScalingKind::llama3;
-    r.factor = number("factor", 1.0);
-    r.low = number("low_freq_factor", 1.0);
-    r.high = number("high_freq_factor", 4.0);
-    r.original =
-        static_cast<int64_t>(number("original_max_position_embeddings", 0));
-    known.insert(known.end(), {"factor", "low_freq_factor", "high_freq_factor",
-                               "original_max_position_embeddings"});
-    if (r.original <= 0)
-      config.fail(field, "llama3 scaling needs "
-                         "original_max_position_embeddings");
-    if (r.high <= r.low)
-      config.fail(field, "llama3 scaling needs high_freq_factor > "
-                         "low_freq_factor");
-  } else {
-    config.fail(field, "rope_type '" + kind +
-                           "' is not supported (default, linear, llama3 are)");
-    return r;
-  }
-  // transformers folds a top-level partial_rotary_factor into the object.
-  double partial = config.number("partial_rotary_factor", 1.0);
-  if (const llvm::json::Value *p = obj->get("partial_rotary_factor"))
-    partial = p->getAsNumber().value_or(0.0);
-  if (kind != "default" && partial != 1.0)
-    config.fail(field, "partial_rotary_factor != 1 is not supported with "
-                       "rope_type '" +
-                           kind + "'");
-  for (const auto &member : *obj)
-    if (llvm::find(known, llvm::StringRef(member.first)) == known.end())
-      config.fail(field, "key '" + member.first.str() +
-                             "' is not read by rope_type '" + kind + "'");
-  return r;
-}
-
-Value rope(ModelEmitter &e, Value x, Value positions, double theta,
-           const RopeScaling &s) {
-  OpBuilder &b = e.builder();
-  bool scaled = s.kind != seq::RopeScalingKind::none;
-  bool llama3 = s.kind == seq::RopeScalingKind::llama3;
-  return seq::RopeOp::create(
-      b, e.loc(), x, positions, b.getF64FloatAttr(theta),
-      /*rotary_dim=*/nullptr, /*interleaved=*/nullptr,
-      seq::RopeScalingKindAttr::get(b.getContext(), s.kind),
-      scaled ? b.getF64FloatAttr(s.factor) : FloatAttr(),
-      llama3 ? b.getF64FloatAttr(s.low) : FloatAttr(),
-      llama3 ? b.getF64FloatAttr(s.high) : FloatAttr(),
-      llama3 ? b.getI64IntegerAttr(s.original) : IntegerAttr(),
-      e.ropeFrequencyFactors().empty()
-          ? DenseF64ArrayAttr()
-          : b.getDenseF64ArrayAttr(e.ropeFrequencyFactors()));
-}
-
 /// The sliding window of each layer (0: full causal attention).
 /// Mistral: `sliding_window` (default 4096 when absent, none when null) on
 /// every layer. Qwen2: on the layers `layer_types` marks
@@ -203,12 +97,6 @@ Value buildLlamaFamily(ModelEmitter &e, HfConfig &c, StringRef arch,
   int64_t inter = c.size("intermediate_size");
   int64_t headDim = c.size("head_dim", heads > 0 ? hidden / heads : 0, 1 << 16);
   double eps = c.nonNegative("rms_norm_eps", 1e-6);
-  double theta = c.number("rope_theta", 10000.0);
-  for (llvm::StringRef key : {"rope_scaling", "rope_parameters"})
-    if (const llvm::json::Object *params = c.object(key))
-      theta = params->getNumber("rope_theta").value_or(theta);
-  if (!std::isfinite(theta) || theta <= 1)
-    c.fail("rope_theta", "must be a finite number > 1");
   // Only Llama has these switches; Mistral and Qwen2 have fixed biases and
   // transformers ignores the keys there.
   bool attentionBias = llama && c.boolean("attention_bias", false);
@@ -220,7 +108,7 @@ Value buildLlamaFamily(ModelEmitter &e, HfConfig &c, StringRef arch,
   }
   bool qkvBias = qwen2 || attentionBias;
   seq::ActivationKind act = activationField(c, "hidden_act", "silu");
-  RopeScaling scaling = readRopeScaling(c);
+  RopeScaling scaling = readRopeScaling(c, /*defaultTheta=*/10000.0);
   // transformers >= 5 no longer reads it (tensor-parallel pretraining).
   c.irrelevant({"pretraining_tp"});
   if (heads > 0 && kvHeads > 0 && heads % kvHeads != 0)
@@ -256,8 +144,8 @@ Value buildLlamaFamily(ModelEmitter &e, HfConfig &c, StringRef arch,
     Value v = e.splitHeads(e.linear(h, p + ".self_attn.v_proj",
                                     kvHeads * headDim, hidden, qkvBias),
                            kvHeads, headDim);
-    q = rope(e, q, positions, theta, scaling);
-    k = rope(e, k, positions, theta, scaling);
+    q = rope(e, q, positions, scaling);
+    k = rope(e, k, positions, scaling);
     // Sliding-window layers keep a ring of window + tokens-per-call - 1
     // slots when that is smaller than the session's positions.
     int64_t window = windows[i];

@@ -31,8 +31,8 @@
 namespace {
 
 const char *const kGoldens[] = {
-    "llama_gqa", "mistral_sliding", "qwen2_bias", "gpt2",
-    "mamba",     "mamba2",          "jamba",      "bert"};
+    "llama_gqa", "mistral_sliding", "qwen2_bias", "gpt2", "mamba",
+    "mamba2",    "jamba",           "bert",       "lfm2"};
 
 /// A scratch model folder per golden: its weights linked in, config.json
 /// rewritten per input.

@@ -1060,9 +1060,75 @@ CASES = [
             "embedding lookup dequantizes rows.",
         ],
     },
+    {
+        "name": "lfm2",
+        "class": "Lfm2ForCausalLM",
+        "config": "Lfm2Config",
+        "seed": 1101,
+        "prompt_len": 13,
+        "kwargs": dict(
+            vocab_size=128, hidden_size=40, intermediate_size=64, num_hidden_layers=4,
+            num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=128,
+            norm_eps=1e-5, conv_L_cache=3, conv_bias=False, block_multiple_of=8,
+            layer_types=["conv", "full_attention", "conv", "conv"],
+            bos_token_id=1, eos_token_id=2, pad_token_id=0,
+        ),
+        "notes": [
+            "Layers 0, 2, 3 mix with the gated short convolution (in_proj -> B, C, x; "
+            "out_proj(C * conv(B * x)), 3 taps, no activation, no biases); layer 1 attends "
+            "(GQA 4 / 2, head_dim 10, RMSNorm on each q and k head before RoPE, theta 1e6 "
+            "by default).",
+            "MLP width: int(2 * 64 / 3) = 42, times block_ffn_dim_multiplier 1.0, rounded up "
+            "to block_multiple_of 8 = 48 (w1/w3 [48, 40], w2 [40, 48]).",
+            "Tied head (LFM2's default); the final norm is model.embedding_norm.",
+        ],
+    },
+    {
+        "name": "lfm2_bias_untied",
+        "class": "Lfm2ForCausalLM",
+        "config": "Lfm2Config",
+        "seed": 1102,
+        "prompt_len": 11,
+        "kwargs": dict(
+            vocab_size=96, hidden_size=36, intermediate_size=50, num_hidden_layers=3,
+            num_attention_heads=3, num_key_value_heads=1, head_dim=8,
+            max_position_embeddings=128, norm_eps=1e-6, conv_L_cache=4, conv_bias=True,
+            block_auto_adjust_ff_dim=False, full_attn_idxs=[0, 2],
+            rope_parameters={"rope_type": "linear", "rope_theta": 10000.0, "factor": 2.0},
+            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=0,
+        ),
+        "notes": [
+            "Layer pattern from full_attn_idxs [0, 2] (attention, conv, attention).",
+            "conv_bias: in_proj, the depthwise conv (4 taps) and out_proj have biases.",
+            "block_auto_adjust_ff_dim false: the MLP is intermediate_size (50) wide.",
+            "head_dim 8 given (hidden 36 / 3 heads would be 12), one KV head, linear RoPE "
+            "scaling (factor 2), untied lm_head.",
+        ],
+    },
+    {
+        "name": "lfm2_q8_0",
+        "class": "Lfm2ForCausalLM",
+        "config": "Lfm2Config",
+        "seed": 1103,
+        "prompt_len": 11,
+        "round_projections": "q8_0",
+        "import_flags": "--weights=q8_0",
+        "kwargs": dict(
+            vocab_size=128, hidden_size=64, intermediate_size=96, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=128,
+            norm_eps=1e-5, conv_bias=True, block_multiple_of=32,
+            layer_types=["conv", "full_attention"],
+            bos_token_id=1, eos_token_id=2, pad_token_id=0,
+        ),
+        "notes": [
+            "model.safetensors stores float32. The logits are computed after quantizing the "
+            "weight of every nn.Linear (in_proj, out_proj, q/k/v/out_proj, w1/w2/w3) and the "
+            "tied embedding table to ggml's Q8_0 and back with gguf.quants; the depthwise conv, "
+            "biases and norms stay float32. Import with --weights=q8_0 (import_flags.txt).",
+            "MLP width int(2 * 96 / 3) = 64, rounded to block_multiple_of 32 = 64.",
+        ],
+    },
 ]
-
-
 # --------------------------------------------------------------------------
 
 

@@ -1,0 +1,121 @@
+//===- Rope.cpp - rotary position settings of a config.json ---------------===//
+//
+// rope_parameters (transformers 5) or rope_scaling beside rope_theta (4.x)
+// read into seq.rope's attributes, shared by every importer with rotary
+// position embeddings.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/hf/Architectures.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace seqc::hf {
+
+/// transformers >= 5 writes "rope_parameters" (with rope_theta inside);
+/// older configs "rope_scaling" beside a top-level "rope_theta". Every key
+/// of the object must be one the kind reads.
+RopeScaling readRopeScaling(HfConfig &config, double defaultTheta) {
+  RopeScaling r;
+  r.theta = config.number("rope_theta", defaultTheta);
+  for (llvm::StringRef key : {"rope_scaling", "rope_parameters"})
+    if (const llvm::json::Object *params = config.object(key))
+      r.theta = params->getNumber("rope_theta").value_or(r.theta);
+  if (!std::isfinite(r.theta) || r.theta <= 1)
+    config.fail("rope_theta", "must be a finite number > 1");
+  // transformers folds rope_scaling into rope_parameters: one of them.
+  if (config.has("rope_parameters") && config.has("rope_scaling")) {
+    config.fail("rope_scaling", "given beside rope_parameters; keep one");
+    return r;
+  }
+  config.present("rope_scaling"); // null is the default kind
+  llvm::StringRef field =
+      config.present("rope_parameters") ? "rope_parameters" : "rope_scaling";
+  const llvm::json::Object *obj = config.object(field);
+  if (!obj) {
+    if (config.has("rope_parameters") || config.has("rope_scaling"))
+      config.fail(field, "expected an object");
+    // Ignored by the default kind, as transformers does.
+    config.number("partial_rotary_factor", 1.0);
+    return r;
+  }
+  std::optional<llvm::StringRef> type = obj->getString("rope_type");
+  if (!type)
+    type = obj->getString("type");
+  std::string kind = type ? type->str() : "default";
+  auto number = [&](llvm::StringRef key, double fallback) {
+    const llvm::json::Value *v = obj->get(key);
+    if (!v || v->kind() == llvm::json::Value::Null)
+      return fallback;
+    std::optional<double> d = v->getAsNumber();
+    if (!d || !std::isfinite(*d) || *d <= 0) {
+      config.fail(field, "'" + key.str() + "' must be a positive number");
+      return fallback;
+    }
+    return *d;
+  };
+  // Keys each kind reads (transformers' modeling_rope_utils).
+  std::vector<llvm::StringRef> known = {"rope_type", "type", "rope_theta",
+                                        "partial_rotary_factor"};
+  if (kind == "default") {
+    // The default kind ignores partial_rotary_factor (all of head_dim
+    // rotates), as transformers does.
+  } else if (kind == "linear") {
+    r.kind = seq::RopeScalingKind::linear;
+    r.factor = number("factor", 1.0);
+    known.push_back("factor");
+  } else if (kind == "llama3") {
+    r.kind = seq::RopeScalingKind::llama3;
+    r.factor = number("factor", 1.0);
+    r.low = number("low_freq_factor", 1.0);
+    r.high = number("high_freq_factor", 4.0);
+    r.original =
+        static_cast<int64_t>(number("original_max_position_embeddings", 0));
+    known.insert(known.end(), {"factor", "low_freq_factor", "high_freq_factor",
+                               "original_max_position_embeddings"});
+    if (r.original <= 0)
+      config.fail(field, "llama3 scaling needs "
+                         "original_max_position_embeddings");
+    if (r.high <= r.low)
+      config.fail(field, "llama3 scaling needs high_freq_factor > "
+                         "low_freq_factor");
+  } else {
+    config.fail(field, "rope_type '" + kind +
+                           "' is not supported (default, linear, llama3 are)");
+    return r;
+  }
+  // transformers folds a top-level partial_rotary_factor into the object.
+  double partial = config.number("partial_rotary_factor", 1.0);
+  if (const llvm::json::Value *p = obj->get("partial_rotary_factor"))
+    partial = p->getAsNumber().value_or(0.0);
+  if (kind != "default" && partial != 1.0)
+    config.fail(field, "partial_rotary_factor != 1 is not supported with "
+                       "rope_type '" +
+                           kind + "'");
+  for (const auto &member : *obj)
+    if (llvm::find(known, llvm::StringRef(member.first)) == known.end())
+      config.fail(field, "key '" + member.first.str() +
+                             "' is not read by rope_type '" + kind + "'");
+  return r;
+}
+
+Value rope(ModelEmitter &e, Value x, Value positions, const RopeScaling &s) {
+  OpBuilder &b = e.builder();
+  bool scaled = s.kind != seq::RopeScalingKind::none;
+  bool llama3 = s.kind == seq::RopeScalingKind::llama3;
+  return seq::RopeOp::create(
+      b, e.loc(), x, positions, b.getF64FloatAttr(s.theta),
+      /*rotary_dim=*/nullptr, /*interleaved=*/nullptr,
+      seq::RopeScalingKindAttr::get(b.getContext(), s.kind),
+      scaled ? b.getF64FloatAttr(s.factor) : FloatAttr(),
+      llama3 ? b.getF64FloatAttr(s.low) : FloatAttr(),
+      llama3 ? b.getF64FloatAttr(s.high) : FloatAttr(),
+      llama3 ? b.getI64IntegerAttr(s.original) : IntegerAttr(),
+      e.ropeFrequencyFactors().empty()
+          ? DenseF64ArrayAttr()
+          : b.getDenseF64ArrayAttr(e.ropeFrequencyFactors()));
+}
+
+} // namespace seqc::hf
