@@ -28,6 +28,9 @@ mlir::Value buildBert(ModelEmitter &emitter, HfConfig &config,
 
 mlir::Value buildMamba2(ModelEmitter &emitter, HfConfig &config,
                         llvm::StringRef architecture, int64_t maxPositions);
+/// Bamba: Mamba2 and attention layers.
+mlir::Value buildBamba(ModelEmitter &emitter, HfConfig &config,
+                       llvm::StringRef architecture, int64_t maxPositions);
 mlir::Value buildJamba(ModelEmitter &emitter, HfConfig &config,
                        llvm::StringRef architecture, int64_t maxPositions);
 /// Encoder-decoders: return the decoder's logits and add `encode`.
@@ -48,15 +51,37 @@ mlir::Value buildT5(ModelEmitter &emitter, HfConfig &config,
 struct RopeScaling {
   seq::RopeScalingKind kind = seq::RopeScalingKind::none;
   double theta = 10000.0;
+  /// The rotated fraction of each head (seq.rope's rotary_dim).
+  double partial = 1.0;
   double factor = 1, low = 1, high = 4;
   int64_t original = 0;
 };
 /// Reads them, recording kinds seq.rope does not compute (dynamic,
-/// longrope, yarn) and keys the kind does not read as errors.
-RopeScaling readRopeScaling(HfConfig &config, double defaultTheta);
+/// longrope, yarn) and keys the kind does not read as errors. Llama's
+/// default kind rotates whole heads whatever partial_rotary_factor says;
+/// an architecture that rotates a fraction passes `architecturePartial`
+/// (its fraction unless rope_parameters gives one).
+RopeScaling
+readRopeScaling(HfConfig &config, double defaultTheta,
+                std::optional<double> architecturePartial = std::nullopt);
 /// seq.rope on `x` [1, S, heads, dim] at `positions` [S].
 mlir::Value rope(ModelEmitter &emitter, mlir::Value x, mlir::Value positions,
                  const RopeScaling &scaling);
+
+/// Sizes of a Llama-style attention layer.
+struct AttentionSizes {
+  int64_t hidden = 0, heads = 0, kvHeads = 0, headDim = 0;
+  bool qkvBias = false, outBias = false;
+  /// The scores' scale; null: 1/sqrt(headDim).
+  mlir::FloatAttr scale;
+};
+/// q/k/v_proj, RoPE, causal GQA attention over the KV cache `stateName`
+/// (maxPositions slots) and o_proj, with weights under `prefix`.
+mlir::Value emitRopeAttention(ModelEmitter &emitter, mlir::Value x,
+                              llvm::StringRef prefix, llvm::StringRef stateName,
+                              const AttentionSizes &sizes,
+                              mlir::Value positions, const RopeScaling &scaling,
+                              int64_t maxPositions);
 
 /// The activation named by config field `key` (transformers' ACT2FN names
 /// that seq.activation computes exactly: relu, gelu, gelu_python, gelu_new,
@@ -82,6 +107,31 @@ void acceptMambaTrainingFields(HfConfig &config);
 mlir::Value emitMambaMixer(ModelEmitter &emitter, mlir::Value x,
                            llvm::StringRef prefix, llvm::StringRef stateName,
                            const MambaSizes &sizes);
+
+/// Sizes of a Mamba2 (SSD) mixer, shared by Mamba2 and its hybrids.
+struct Mamba2Sizes {
+  int64_t hidden = 0, inner = 0, heads = 0, headDim = 0, state = 128;
+  int64_t groups = 1, conv = 4, chunk = 256;
+  bool bias = false, convBias = true;
+  double normEpsilon = 1e-5;
+  /// The convolution's activation (transformers' hidden_act).
+  seq::ActivationKind activation = seq::ActivationKind::silu;
+  /// time_step_limit (min, max) when it clamps.
+  std::optional<std::pair<double, double>> limit;
+};
+/// Reads a time_step_limit field [min, max]; nullopt for (0, inf).
+std::optional<std::pair<double, double>> readTimeStepLimit(HfConfig &config,
+                                                           llvm::StringRef key);
+/// Records heads · head dim != inner (under `headsKey`) and groups that do
+/// not divide the heads (under `groupsKey`).
+void checkMamba2Sizes(HfConfig &config, const Mamba2Sizes &sizes,
+                      llvm::StringRef headsKey, llvm::StringRef groupsKey);
+/// One Mamba2 mixer on `x` (already normalised) with weights under
+/// `prefix` (in_proj, conv1d, A_log, D, dt_bias, norm, out_proj) and states
+/// `<stateName>.conv_state` / `.ssm_state`; returns out_proj's output.
+mlir::Value emitMamba2Mixer(ModelEmitter &emitter, mlir::Value x,
+                            llvm::StringRef prefix, llvm::StringRef stateName,
+                            const Mamba2Sizes &sizes);
 
 } // namespace seqc::hf
 

@@ -69,6 +69,7 @@ const Family kFamilies[] = {
     {"MambaForCausalLM", buildMamba, false, nullptr},
     {"Mamba2ForCausalLM", buildMamba2, false, nullptr},
     {"JambaForCausalLM", buildJamba, false, nullptr},
+    {"BambaForCausalLM", buildBamba, false, ropeBuffer},
     {"BertModel", buildBert, true, bertUnusedOutputs},
     {"MarianMTModel", buildMarian, false, marianBuffer},
     {"BartForConditionalGeneration", buildBart, false, encoderDecoderBuffer},

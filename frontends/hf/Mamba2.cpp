@@ -1,9 +1,9 @@
-//===- Mamba2.cpp - Mamba2 (state-space duality)
-//----------------------------===//
+//===- Mamba2.cpp - Mamba2 (state-space duality) --------------------------===//
 //
 // Each block: x += out_proj(gated_rmsnorm(ssd(x_h, dt, A, B, C, D), z)) on
 // rmsnorm(x). in_proj gives [z, xBC, dt]; a causal conv (silu) runs over
 // xBC = [x, B, C]; the gate is applied by the grouped RMSNorm, not the scan.
+// The mixer is shared with the hybrids that use it (Bamba, ...).
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,110 +19,133 @@ using namespace mlir;
 
 namespace seqc::hf {
 
+std::optional<std::pair<double, double>> readTimeStepLimit(HfConfig &c,
+                                                           StringRef key) {
+  // [min, max]; (0, inf) means no clamp.
+  std::optional<std::vector<double>> l = c.numbers(key);
+  if (!l) {
+    if (c.has(key))
+      c.fail(key, "expected [min, max]");
+    return std::nullopt;
+  }
+  if (l->size() != 2)
+    c.fail(key, "expected [min, max]");
+  else if (!((*l)[0] >= 0.0 && (*l)[0] <= (*l)[1]))
+    c.fail(key, "expected 0 <= min <= max");
+  else if ((*l)[0] > 0.0 || std::isfinite((*l)[1]))
+    return std::make_pair((*l)[0], std::min((*l)[1], 3.0e38));
+  return std::nullopt;
+}
+
+void checkMamba2Sizes(HfConfig &c, const Mamba2Sizes &s, StringRef headsKey,
+                      StringRef groupsKey) {
+  if (s.heads * s.headDim != s.inner)
+    c.fail(headsKey, "heads * head dim (" +
+                         std::to_string(s.heads * s.headDim) +
+                         ") must equal the mixer's width expand * "
+                         "hidden_size (" +
+                         std::to_string(s.inner) + ")");
+  if (s.groups <= 0 || s.heads % s.groups != 0)
+    c.fail(groupsKey, "must divide the number of heads");
+}
+
+Value emitMamba2Mixer(ModelEmitter &e, Value h, StringRef prefix,
+                      StringRef stateName, const Mamba2Sizes &sz) {
+  OpBuilder &b = e.builder();
+  Location loc = e.loc();
+  std::string m = prefix.str(), s = stateName.str();
+  int64_t inner = sz.inner, heads = sz.heads, headDim = sz.headDim;
+  int64_t groups = sz.groups, state = sz.state;
+  int64_t convDim = inner + 2 * groups * state;
+  Value proj =
+      e.linear(h, m + ".in_proj", inner + convDim + heads, sz.hidden, sz.bias);
+  Value z = e.sliceLast(proj, 0, inner);
+  Value xbc = e.sliceLast(proj, inner, convDim);
+  Value dt = e.sliceLast(proj, inner + convDim, heads);
+
+  Value w3 = e.weight(m + ".conv1d.weight", {convDim, 1, sz.conv});
+  Value w = tensor::CollapseShapeOp::create(
+      b, loc, w3, SmallVector<ReassociationIndices>{{0}, {1, 2}});
+  Value cb = sz.convBias ? e.weight(m + ".conv1d.bias", {convDim}) : Value();
+  Value convState = e.addState(s + ".conv_state", {1, convDim, sz.conv - 1});
+  auto conv = seq::CausalConv1dOp::create(
+      b, loc, xbc, w, cb, convState,
+      seq::ActivationKindAttr::get(b.getContext(), sz.activation));
+  e.setState(s + ".conv_state", conv.getFinalState());
+  Value xs =
+      e.splitHeads(e.sliceLast(conv.getOutput(), 0, inner), heads, headDim);
+  Value bm = e.splitHeads(e.sliceLast(conv.getOutput(), inner, groups * state),
+                          groups, state);
+  Value cm = e.splitHeads(
+      e.sliceLast(conv.getOutput(), inner + groups * state, groups * state),
+      groups, state);
+
+  Value aLog = e.weight(m + ".A_log", {heads});
+  Value a = arith::NegFOp::create(b, loc, math::ExpOp::create(b, loc, aLog));
+  Value d = e.weight(m + ".D", {heads});
+  Value dtBias = e.weight(m + ".dt_bias", {heads});
+  Value ssmState = e.addState(s + ".ssm_state", {1, heads, headDim, state});
+  DenseF32ArrayAttr limitAttr;
+  if (sz.limit)
+    limitAttr = b.getDenseF32ArrayAttr(
+        {float(sz.limit->first), float(sz.limit->second)});
+  auto ssd = seq::SSDOp::create(b, loc, xs, dt, a, bm, cm, d, /*z=*/Value(),
+                                dtBias, ssmState, /*dt_softplus=*/true,
+                                limitAttr, b.getI64IntegerAttr(sz.chunk));
+  e.setState(s + ".ssm_state", ssd.getFinalState());
+  Value y = e.mergeHeads(ssd.getOutput());
+  // Gated RMSNorm over n_groups groups: rmsnorm(y · silu(z)) · w.
+  Value nw = e.weight(m + ".norm.weight", {inner});
+  Value normed = seq::RMSNormOp::create(
+      b, loc, y, nw, z, b.getF32FloatAttr(sz.normEpsilon),
+      b.getI64IntegerAttr(inner / groups), b.getF32FloatAttr(0.0));
+  return e.linear(normed, m + ".out_proj", sz.hidden, inner, sz.bias);
+}
+
 Value buildMamba2(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
-  int64_t hidden = c.size("hidden_size");
+  Mamba2Sizes sz;
+  int64_t hidden = sz.hidden = c.size("hidden_size");
   int64_t layers = c.size("num_hidden_layers", 4096);
   int64_t vocab = c.size("vocab_size");
-  int64_t heads = c.size("num_heads");
-  int64_t headDim = c.size("head_dim");
-  int64_t state = c.size("state_size", 128, 1 << 16);
-  int64_t groups = c.size("n_groups", 1, 1 << 16);
-  int64_t kernel = c.size("conv_kernel", 4, 1 << 10);
+  sz.heads = c.size("num_heads");
+  sz.headDim = c.size("head_dim");
+  sz.state = c.size("state_size", 128, 1 << 16);
+  sz.groups = c.size("n_groups", 1, 1 << 16);
+  sz.conv = c.size("conv_kernel", 4, 1 << 10);
   // The scan's chunk length: a schedule, not part of the math.
-  int64_t chunk = c.size("chunk_size", 256, 1 << 16);
-  int64_t inner = c.size("expand", 2, 1 << 10) * hidden;
-  double eps = c.nonNegative("layer_norm_epsilon", 1e-5);
+  sz.chunk = c.size("chunk_size", 256, 1 << 16);
+  sz.inner = c.size("expand", 2, 1 << 10) * hidden;
+  double eps = sz.normEpsilon = c.nonNegative("layer_norm_epsilon", 1e-5);
   acceptMambaTrainingFields(c);
   // Computed by transformers but unused (Mamba2 has no dt_proj).
   c.irrelevant({"time_step_rank"});
-  if (c.has("intermediate_size") && c.integer("intermediate_size", 0) != inner)
+  if (c.has("intermediate_size") &&
+      c.integer("intermediate_size", 0) != sz.inner)
     c.fail("intermediate_size", "differs from expand * hidden_size (" +
-                                    std::to_string(inner) +
+                                    std::to_string(sz.inner) +
                                     "), which transformers uses");
-  bool bias = c.boolean("use_bias", false);
-  bool convBias = c.boolean("use_conv_bias", true);
+  sz.bias = c.boolean("use_bias", false);
+  sz.convBias = c.boolean("use_conv_bias", true);
   std::string act = c.string("hidden_act", "silu");
   if (act != "silu")
     c.fail("hidden_act", "'" + act + "' is not supported (silu is)");
-  if (heads * headDim != inner)
-    c.fail("num_heads", "num_heads * head_dim (" +
-                            std::to_string(heads * headDim) +
-                            ") must equal expand * hidden_size (" +
-                            std::to_string(inner) + ")");
-  if (groups <= 0 || heads % groups != 0)
-    c.fail("n_groups", "must divide num_heads");
+  checkMamba2Sizes(c, sz, "num_heads", "n_groups");
   if (!c.boolean("rms_norm", true) || c.boolean("norm_before_gate", false))
     c.fail("norm_before_gate",
            "only the gated RMSNorm applied after the gate is supported");
-  // time_step_limit [min, max]; (0, inf) means no clamp.
-  std::optional<std::pair<double, double>> limit;
-  if (std::optional<std::vector<double>> l = c.numbers("time_step_limit")) {
-    if (l->size() != 2)
-      c.fail("time_step_limit", "expected [min, max]");
-    else if (!((*l)[0] >= 0.0 && (*l)[0] <= (*l)[1]))
-      c.fail("time_step_limit", "expected 0 <= min <= max");
-    else if ((*l)[0] > 0.0 || std::isfinite((*l)[1]))
-      limit = {(*l)[0], std::min((*l)[1], 3.0e38)};
-  }
+  sz.limit = readTimeStepLimit(c, "time_step_limit");
   if (!c.error().empty())
     return nullptr;
-  int64_t convDim = inner + 2 * groups * state;
 
-  OpBuilder &b = e.builder();
-  Location loc = e.loc();
   e.beginForward();
   Value x = e.tokenEmbedding("backbone.embeddings.weight", vocab, hidden);
   for (int64_t i = 0; i < layers && e.error().empty(); ++i) {
     std::string p = "backbone.layers." + std::to_string(i);
-    std::string m = p + ".mixer";
-    std::string s = "layers." + std::to_string(i);
     e.beginLayer();
     Value h = e.rmsnorm(x, p + ".norm.weight", hidden, eps);
-    Value proj = e.linear(h, m + ".in_proj",
-                          2 * inner + 2 * groups * state + heads, hidden, bias);
-    Value z = e.sliceLast(proj, 0, inner);
-    Value xbc = e.sliceLast(proj, inner, convDim);
-    Value dt = e.sliceLast(proj, inner + convDim, heads);
-
-    Value w3 = e.weight(m + ".conv1d.weight", {convDim, 1, kernel});
-    Value w = tensor::CollapseShapeOp::create(
-        b, loc, w3, SmallVector<ReassociationIndices>{{0}, {1, 2}});
-    Value cb = convBias ? e.weight(m + ".conv1d.bias", {convDim}) : Value();
-    Value convState = e.addState(s + ".conv_state", {1, convDim, kernel - 1});
-    auto conv = seq::CausalConv1dOp::create(
-        b, loc, xbc, w, cb, convState,
-        seq::ActivationKindAttr::get(b.getContext(),
-                                     seq::ActivationKind::silu));
-    e.setState(s + ".conv_state", conv.getFinalState());
-    Value xs =
-        e.splitHeads(e.sliceLast(conv.getOutput(), 0, inner), heads, headDim);
-    Value bm = e.splitHeads(
-        e.sliceLast(conv.getOutput(), inner, groups * state), groups, state);
-    Value cm = e.splitHeads(
-        e.sliceLast(conv.getOutput(), inner + groups * state, groups * state),
-        groups, state);
-
-    Value aLog = e.weight(m + ".A_log", {heads});
-    Value a = arith::NegFOp::create(b, loc, math::ExpOp::create(b, loc, aLog));
-    Value d = e.weight(m + ".D", {heads});
-    Value dtBias = e.weight(m + ".dt_bias", {heads});
-    Value ssmState = e.addState(s + ".ssm_state", {1, heads, headDim, state});
-    DenseF32ArrayAttr limitAttr;
-    if (limit)
-      limitAttr =
-          b.getDenseF32ArrayAttr({float(limit->first), float(limit->second)});
-    auto ssd = seq::SSDOp::create(b, loc, xs, dt, a, bm, cm, d, /*z=*/Value(),
-                                  dtBias, ssmState, /*dt_softplus=*/true,
-                                  limitAttr, b.getI64IntegerAttr(chunk));
-    e.setState(s + ".ssm_state", ssd.getFinalState());
-    Value y = e.mergeHeads(ssd.getOutput());
-    // Gated RMSNorm over n_groups groups: rmsnorm(y · silu(z)) · w.
-    Value nw = e.weight(m + ".norm.weight", {inner});
-    Value normed = seq::RMSNormOp::create(
-        b, loc, y, nw, z, b.getF32FloatAttr(eps),
-        b.getI64IntegerAttr(inner / groups), b.getF32FloatAttr(0.0));
     x = e.endLayer(
-        e.add(x, e.linear(normed, m + ".out_proj", hidden, inner, bias)));
+        e.add(x, emitMamba2Mixer(e, h, p + ".mixer",
+                                 "layers." + std::to_string(i), sz)));
   }
   if (!e.error().empty())
     return nullptr;

@@ -14,10 +14,25 @@ using namespace mlir;
 
 namespace seqc::hf {
 
+namespace {
+
+/// An architecture that fixes its rotary fraction overrides a top-level
+/// partial_rotary_factor: accepted only when it says the same.
+void checkTopLevelPartial(HfConfig &config, double partial) {
+  if (config.has("partial_rotary_factor") &&
+      config.number("partial_rotary_factor", partial) != partial)
+    config.fail("partial_rotary_factor",
+                "differs from the rotary fraction transformers uses (" +
+                    std::to_string(partial) + ")");
+}
+
+} // namespace
+
 /// transformers >= 5 writes "rope_parameters" (with rope_theta inside);
 /// older configs "rope_scaling" beside a top-level "rope_theta". Every key
 /// of the object must be one the kind reads.
-RopeScaling readRopeScaling(HfConfig &config, double defaultTheta) {
+RopeScaling readRopeScaling(HfConfig &config, double defaultTheta,
+                            std::optional<double> architecturePartial) {
   RopeScaling r;
   r.theta = config.number("rope_theta", defaultTheta);
   for (llvm::StringRef key : {"rope_scaling", "rope_parameters"})
@@ -37,8 +52,13 @@ RopeScaling readRopeScaling(HfConfig &config, double defaultTheta) {
   if (!obj) {
     if (config.has("rope_parameters") || config.has("rope_scaling"))
       config.fail(field, "expected an object");
-    // Ignored by the default kind, as transformers does.
-    config.number("partial_rotary_factor", 1.0);
+    if (architecturePartial) {
+      r.partial = *architecturePartial;
+      checkTopLevelPartial(config, r.partial);
+    } else {
+      // Ignored by the default kind, as transformers does.
+      config.number("partial_rotary_factor", 1.0);
+    }
     return r;
   }
   std::optional<llvm::StringRef> type = obj->getString("rope_type");
@@ -86,11 +106,26 @@ RopeScaling readRopeScaling(HfConfig &config, double defaultTheta) {
                            "' is not supported (default, linear, llama3 are)");
     return r;
   }
-  // transformers folds a top-level partial_rotary_factor into the object.
-  double partial = config.number("partial_rotary_factor", 1.0);
-  if (const llvm::json::Value *p = obj->get("partial_rotary_factor"))
-    partial = p->getAsNumber().value_or(0.0);
-  if (kind != "default" && partial != 1.0)
+  double partial;
+  if (architecturePartial) {
+    // The architecture's own factor unless the object gives one.
+    partial = *architecturePartial;
+    if (obj->get("partial_rotary_factor"))
+      partial = number("partial_rotary_factor", partial);
+    checkTopLevelPartial(config, partial);
+    if (!(partial > 0 && partial <= 1))
+      config.fail(field, "'partial_rotary_factor' must be in (0, 1]");
+    r.partial = partial;
+  } else {
+    // transformers folds a top-level partial_rotary_factor into the object.
+    partial = config.number("partial_rotary_factor", 1.0);
+    if (const llvm::json::Value *p = obj->get("partial_rotary_factor"))
+      partial = p->getAsNumber().value_or(0.0);
+  }
+  // Partial rotation reaches seq.rope as rotary_dim: checked with the
+  // default and linear kinds only.
+  bool partialRotates = architecturePartial && kind != "llama3";
+  if (kind != "default" && partial != 1.0 && !partialRotates)
     config.fail(field, "partial_rotary_factor != 1 is not supported with "
                        "rope_type '" +
                            kind + "'");
@@ -105,9 +140,21 @@ Value rope(ModelEmitter &e, Value x, Value positions, const RopeScaling &s) {
   OpBuilder &b = e.builder();
   bool scaled = s.kind != seq::RopeScalingKind::none;
   bool llama3 = s.kind == seq::RopeScalingKind::llama3;
+  // int(head_dim * partial_rotary_factor), as transformers sizes inv_freq.
+  int64_t dim = cast<RankedTensorType>(x.getType()).getShape().back();
+  int64_t rotaryDim = 0;
+  if (s.partial != 1.0)
+    rotaryDim = static_cast<int64_t>(double(dim) * s.partial);
+  if (s.partial != 1.0 && (rotaryDim < 2 || rotaryDim % 2 != 0)) {
+    e.fail("partial_rotary_factor " + std::to_string(s.partial) + " rotates " +
+           std::to_string(rotaryDim) + " of the " + std::to_string(dim) +
+           " channels of a head; rotary embeddings need an even number >= 2");
+    return x;
+  }
   return seq::RopeOp::create(
       b, e.loc(), x, positions, b.getF64FloatAttr(s.theta),
-      /*rotary_dim=*/nullptr, /*interleaved=*/nullptr,
+      rotaryDim ? b.getI64IntegerAttr(rotaryDim) : IntegerAttr(),
+      /*interleaved=*/nullptr,
       seq::RopeScalingKindAttr::get(b.getContext(), s.kind),
       scaled ? b.getF64FloatAttr(s.factor) : FloatAttr(),
       llama3 ? b.getF64FloatAttr(s.low) : FloatAttr(),

@@ -32,7 +32,7 @@ namespace {
 
 const char *const kGoldens[] = {
     "llama_gqa", "mistral_sliding", "qwen2_bias", "gpt2", "mamba",
-    "mamba2",    "jamba",           "bert",       "lfm2"};
+    "mamba2",    "jamba",           "bert",       "lfm2", "bamba"};
 
 /// A scratch model folder per golden: its weights linked in, config.json
 /// rewritten per input.

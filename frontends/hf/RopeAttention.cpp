@@ -1,0 +1,46 @@
+//===- RopeAttention.cpp - Llama-style attention with rotary positions ----===//
+//
+// q/k/v projections, RoPE on queries and keys, a causal GQA attention over
+// the layer's KV cache and the output projection: the attention layer of
+// the hybrids that take Llama's (Bamba, ...).
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/hf/Architectures.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+using namespace mlir;
+
+namespace seqc::hf {
+
+Value emitRopeAttention(ModelEmitter &e, Value h, StringRef prefix,
+                        StringRef stateName, const AttentionSizes &a,
+                        Value positions, const RopeScaling &scaling,
+                        int64_t maxPositions) {
+  OpBuilder &b = e.builder();
+  Location loc = e.loc();
+  std::string p = prefix.str();
+  Value q = e.splitHeads(
+      e.linear(h, p + ".q_proj", a.heads * a.headDim, a.hidden, a.qkvBias),
+      a.heads, a.headDim);
+  Value k = e.splitHeads(
+      e.linear(h, p + ".k_proj", a.kvHeads * a.headDim, a.hidden, a.qkvBias),
+      a.kvHeads, a.headDim);
+  Value v = e.splitHeads(
+      e.linear(h, p + ".v_proj", a.kvHeads * a.headDim, a.hidden, a.qkvBias),
+      a.kvHeads, a.headDim);
+  q = rope(e, q, positions, scaling);
+  k = rope(e, k, positions, scaling);
+  ModelEmitter::KvCache cache =
+      e.cacheKeysValues(stateName, k, v, maxPositions, /*ring=*/false);
+  Value kvLength = arith::AddIOp::create(b, loc, e.position(), e.length());
+  Value o = seq::AttentionOp::create(
+      b, loc, q, cache.keys, cache.values, Value(), kvLength, cache.keyScales,
+      cache.valueScales, a.scale, true, nullptr, nullptr, nullptr, nullptr,
+      nullptr, nullptr);
+  return e.linear(e.mergeHeads(o), p + ".o_proj", a.hidden, a.heads * a.headDim,
+                  a.outBias);
+}
+
+} // namespace seqc::hf
