@@ -31,6 +31,10 @@ mlir::Value buildMamba2(ModelEmitter &emitter, HfConfig &config,
 /// Bamba: Mamba2 and attention layers.
 mlir::Value buildBamba(ModelEmitter &emitter, HfConfig &config,
                        llvm::StringRef architecture, int64_t maxPositions);
+/// Granite 4.0-H: Mamba2 and attention layers, MoE with a shared expert.
+mlir::Value buildGraniteMoeHybrid(ModelEmitter &emitter, HfConfig &config,
+                                  llvm::StringRef architecture,
+                                  int64_t maxPositions);
 mlir::Value buildJamba(ModelEmitter &emitter, HfConfig &config,
                        llvm::StringRef architecture, int64_t maxPositions);
 /// Encoder-decoders: return the decoder's logits and add `encode`.
@@ -75,12 +79,13 @@ struct AttentionSizes {
   /// The scores' scale; null: 1/sqrt(headDim).
   mlir::FloatAttr scale;
 };
-/// q/k/v_proj, RoPE, causal GQA attention over the KV cache `stateName`
-/// (maxPositions slots) and o_proj, with weights under `prefix`.
+/// q/k/v_proj, RoPE (none when `scaling` is null), causal GQA attention
+/// over the KV cache `stateName` (maxPositions slots) and o_proj, with
+/// weights under `prefix`.
 mlir::Value emitRopeAttention(ModelEmitter &emitter, mlir::Value x,
                               llvm::StringRef prefix, llvm::StringRef stateName,
                               const AttentionSizes &sizes,
-                              mlir::Value positions, const RopeScaling &scaling,
+                              mlir::Value positions, const RopeScaling *scaling,
                               int64_t maxPositions);
 
 /// The activation named by config field `key` (transformers' ACT2FN names
@@ -126,6 +131,11 @@ std::optional<std::pair<double, double>> readTimeStepLimit(HfConfig &config,
 /// not divide the heads (under `groupsKey`).
 void checkMamba2Sizes(HfConfig &config, const Mamba2Sizes &sizes,
                       llvm::StringRef headsKey, llvm::StringRef groupsKey);
+/// The Mamba2 mixer sizes of Bamba's config fields (mamba_n_heads,
+/// mamba_d_head, ..., time_step_limit), also read by Granite 4.0-H; its
+/// gated norm uses `epsilon` and its convolution `activation`.
+Mamba2Sizes readBambaMixerSizes(HfConfig &config, int64_t hidden,
+                                double epsilon, seq::ActivationKind activation);
 /// One Mamba2 mixer on `x` (already normalised) with weights under
 /// `prefix` (in_proj, conv1d, A_log, D, dt_bias, norm, out_proj) and states
 /// `<stateName>.conv_state` / `.ssm_state`; returns out_proj's output.

@@ -16,6 +16,28 @@ using namespace mlir;
 
 namespace seqc::hf {
 
+Mamba2Sizes readBambaMixerSizes(HfConfig &c, int64_t hidden, double eps,
+                                seq::ActivationKind activation) {
+  Mamba2Sizes mamba;
+  mamba.hidden = hidden;
+  mamba.heads = c.size("mamba_n_heads", 128, 1 << 16);
+  mamba.state = c.size("mamba_d_state", 256, 1 << 16);
+  mamba.groups = c.size("mamba_n_groups", 1, 1 << 16);
+  mamba.conv = c.size("mamba_d_conv", 4, 1 << 10);
+  mamba.chunk = c.size("mamba_chunk_size", 256, 1 << 16);
+  mamba.inner = c.size("mamba_expand", 2, 1 << 10) * hidden;
+  mamba.headDim = c.isString("mamba_d_head", "auto") || !c.has("mamba_d_head")
+                      ? mamba.inner / std::max<int64_t>(mamba.heads, 1)
+                      : c.size("mamba_d_head");
+  mamba.convBias = c.boolean("mamba_conv_bias", true);
+  mamba.bias = c.boolean("mamba_proj_bias", false);
+  mamba.normEpsilon = eps;
+  mamba.activation = activation;
+  mamba.limit = readTimeStepLimit(c, "time_step_limit");
+  checkMamba2Sizes(c, mamba, "mamba_n_heads", "mamba_n_groups");
+  return mamba;
+}
+
 Value buildBamba(ModelEmitter &e, HfConfig &c, StringRef,
                  int64_t maxPositions) {
   int64_t hidden = c.size("hidden_size");
@@ -39,23 +61,7 @@ Value buildBamba(ModelEmitter &e, HfConfig &c, StringRef,
   if (attn.heads % attn.kvHeads != 0)
     c.fail("num_key_value_heads", "must divide num_attention_heads");
 
-  Mamba2Sizes mamba;
-  mamba.hidden = hidden;
-  mamba.heads = c.size("mamba_n_heads", 128, 1 << 16);
-  mamba.state = c.size("mamba_d_state", 256, 1 << 16);
-  mamba.groups = c.size("mamba_n_groups", 1, 1 << 16);
-  mamba.conv = c.size("mamba_d_conv", 4, 1 << 10);
-  mamba.chunk = c.size("mamba_chunk_size", 256, 1 << 16);
-  mamba.inner = c.size("mamba_expand", 2, 1 << 10) * hidden;
-  mamba.headDim = c.isString("mamba_d_head", "auto") || !c.has("mamba_d_head")
-                      ? mamba.inner / std::max<int64_t>(mamba.heads, 1)
-                      : c.size("mamba_d_head");
-  mamba.convBias = c.boolean("mamba_conv_bias", true);
-  mamba.bias = c.boolean("mamba_proj_bias", false);
-  mamba.normEpsilon = eps;
-  mamba.activation = act;
-  mamba.limit = readTimeStepLimit(c, "time_step_limit");
-  checkMamba2Sizes(c, mamba, "mamba_n_heads", "mamba_n_groups");
+  Mamba2Sizes mamba = readBambaMixerSizes(c, hidden, eps, act);
   // Training outputs: the auxiliary z-loss and how many logits generate()
   // keeps.
   c.irrelevant({"z_loss_coefficient", "num_logits_to_keep"});
@@ -81,7 +87,7 @@ Value buildBamba(ModelEmitter &e, HfConfig &c, StringRef,
     Value h = e.rmsnorm(x, p + ".input_layernorm.weight", hidden, eps);
     Value mixed = attends[i]
                       ? emitRopeAttention(e, h, p + ".self_attn", s, attn,
-                                          positions, scaling, maxPositions)
+                                          positions, &scaling, maxPositions)
                       : emitMamba2Mixer(e, h, p + ".mamba", s, mamba);
     x = e.add(x, mixed);
     h = e.rmsnorm(x, p + ".pre_ff_layernorm.weight", hidden, eps);

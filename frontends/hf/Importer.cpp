@@ -70,6 +70,7 @@ const Family kFamilies[] = {
     {"Mamba2ForCausalLM", buildMamba2, false, nullptr},
     {"JambaForCausalLM", buildJamba, false, nullptr},
     {"BambaForCausalLM", buildBamba, false, ropeBuffer},
+    {"GraniteMoeHybridForCausalLM", buildGraniteMoeHybrid, false, ropeBuffer},
     {"BertModel", buildBert, true, bertUnusedOutputs},
     {"MarianMTModel", buildMarian, false, marianBuffer},
     {"BartForConditionalGeneration", buildBart, false, encoderDecoderBuffer},

@@ -66,12 +66,12 @@ std::vector<bool> attentionLayers(HfConfig &c, int64_t layers) {
     }
     for (int64_t i = 0; i < layers; ++i) {
       const std::string &t = (*types)[i];
-      if (t != "full_attention" && t != "conv")
+      // transformers remaps the legacy name attention to full_attention.
+      bool attention = t == "full_attention" || t == "attention";
+      if (!attention && t != "conv")
         c.fail("layer_types",
-               "'" + t +
-                   "' is not an LFM2 layer type (full_attention, "
-                   "conv)");
-      attends[i] = t == "full_attention";
+               "'" + t + "' is not an LFM2 layer type (full_attention, conv)");
+      attends[i] = attention;
     }
     return attends;
   }

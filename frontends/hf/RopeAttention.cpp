@@ -16,7 +16,7 @@ namespace seqc::hf {
 
 Value emitRopeAttention(ModelEmitter &e, Value h, StringRef prefix,
                         StringRef stateName, const AttentionSizes &a,
-                        Value positions, const RopeScaling &scaling,
+                        Value positions, const RopeScaling *scaling,
                         int64_t maxPositions) {
   OpBuilder &b = e.builder();
   Location loc = e.loc();
@@ -30,8 +30,10 @@ Value emitRopeAttention(ModelEmitter &e, Value h, StringRef prefix,
   Value v = e.splitHeads(
       e.linear(h, p + ".v_proj", a.kvHeads * a.headDim, a.hidden, a.qkvBias),
       a.kvHeads, a.headDim);
-  q = rope(e, q, positions, scaling);
-  k = rope(e, k, positions, scaling);
+  if (scaling) {
+    q = rope(e, q, positions, *scaling);
+    k = rope(e, k, positions, *scaling);
+  }
   ModelEmitter::KvCache cache =
       e.cacheKeysValues(stateName, k, v, maxPositions, /*ring=*/false);
   Value kvLength = arith::AddIOp::create(b, loc, e.position(), e.length());

@@ -360,8 +360,8 @@ TEST(HfGoldenCoverage, EveryArchitectureHasAGolden) {
   for (const char *arch :
        {"LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM",
         "GPT2LMHeadModel", "MambaForCausalLM", "Mamba2ForCausalLM",
-        "JambaForCausalLM", "BertModel", "Lfm2ForCausalLM",
-        "BambaForCausalLM"}) {
+        "JambaForCausalLM", "BertModel", "Lfm2ForCausalLM", "BambaForCausalLM",
+        "GraniteMoeHybridForCausalLM"}) {
     std::string quoted = std::string("\"") + arch + "\"";
     EXPECT_NE(configs.find(quoted), std::string::npos)
         << "no golden model for " << arch;

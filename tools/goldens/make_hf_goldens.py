@@ -1204,6 +1204,92 @@ CASES = [
             "and norms stay float32. Import with --weights=q4_1 (import_flags.txt).",
         ],
     },
+    {
+        "name": "granite_hybrid_moe",
+        "class": "GraniteMoeHybridForCausalLM",
+        "config": "GraniteMoeHybridConfig",
+        "seed": 1301,
+        "prompt_len": 13,
+        "full_forward_reference": True,
+        # Spread the routing probabilities and the top-1/top-2 logit gaps.
+        "weight_scales": {"router.weight": 3.0, "lm_head.weight": 2.0},
+        "kwargs": dict(
+            vocab_size=128, hidden_size=48, intermediate_size=20, shared_intermediate_size=36,
+            num_hidden_layers=3, num_attention_heads=4, num_key_value_heads=2,
+            layer_types=["mamba", "attention", "mamba"], position_embedding_type="rope",
+            rope_parameters={"rope_type": "default", "rope_theta": 10000.0},
+            num_local_experts=4, num_experts_per_tok=2,
+            embedding_multiplier=3.0, residual_multiplier=0.5, attention_multiplier=0.125,
+            logits_scaling=2.5,
+            mamba_n_heads=6, mamba_n_groups=2, mamba_d_state=8, mamba_d_conv=4,
+            mamba_expand=1, mamba_chunk_size=5,
+            max_position_embeddings=128, rms_norm_eps=1e-5,
+            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=0,
+        ),
+        "notes": [
+            "layer_types given in the legacy spelling (mamba, attention); transformers remaps "
+            "them to linear_attention, full_attention (what config.json holds).",
+            "Layers 0 and 2: Mamba2 (6 heads of 8 = expand 1 * hidden 48, 2 groups, chunk 5); "
+            "layer 1: attention with scores scaled by attention_multiplier 0.125 (not "
+            "1/sqrt(12)), RoPE on whole heads.",
+            "Every layer: MoE of 4 experts (top-2 of the router logits, softmax over those 2; "
+            "experts stored fused: input_linear [4, 40, 48] = gate then up, output_linear "
+            "[4, 48, 20]) plus the shared MLP (input_linear [72, 48], output_linear [48, 36]).",
+            "embedding_multiplier 3, residual_multiplier 0.5 on both branches, logits divided "
+            "by logits_scaling 2.5.",
+        ],
+    },
+    {
+        "name": "granite_hybrid_dense_nope",
+        "class": "GraniteMoeHybridForCausalLM",
+        "config": "GraniteMoeHybridConfig",
+        "seed": 1302,
+        "prompt_len": 11,
+        "full_forward_reference": True,
+        "kwargs": dict(
+            vocab_size=96, hidden_size=32, intermediate_size=16, shared_intermediate_size=40,
+            num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=2, head_dim=12,
+            layer_types=["full_attention", "linear_attention"], position_embedding_type=None,
+            attention_bias=True, num_local_experts=0, hidden_act="gelu",
+            attention_multiplier=0.3,
+            mamba_n_heads=4, mamba_n_groups=1, mamba_d_state=16, mamba_d_conv=3,
+            mamba_expand=2, mamba_chunk_size=4, mamba_proj_bias=True, mamba_conv_bias=False,
+            max_position_embeddings=128, rms_norm_eps=1e-6,
+            tie_word_embeddings=True, bos_token_id=1, eos_token_id=2, pad_token_id=0,
+        ),
+        "notes": [
+            "No positional embedding (position_embedding_type null), q/k/v/o biases, head_dim "
+            "12 given, attention_multiplier 0.3; num_local_experts 0: the shared MLP alone; "
+            "gelu (exact) for the MLP and the Mamba2 convolution; Mamba2 in/out_proj biases, "
+            "no conv bias, 3 taps; tied head.",
+        ],
+    },
+    {
+        "name": "granite_hybrid_q8_0",
+        "class": "GraniteMoeHybridForCausalLM",
+        "config": "GraniteMoeHybridConfig",
+        "seed": 1303,
+        "prompt_len": 11,
+        "full_forward_reference": True,
+        "round_projections": "q8_0",
+        "import_flags": "--weights=q8_0",
+        "kwargs": dict(
+            vocab_size=128, hidden_size=64, intermediate_size=32, shared_intermediate_size=64,
+            num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+            layer_types=["linear_attention", "full_attention"], position_embedding_type="rope",
+            num_local_experts=0, embedding_multiplier=2.0, residual_multiplier=0.7,
+            attention_multiplier=0.25, logits_scaling=1.5,
+            mamba_n_heads=8, mamba_n_groups=1, mamba_d_state=16, mamba_d_conv=4,
+            mamba_expand=2, mamba_chunk_size=8,
+            max_position_embeddings=128, rms_norm_eps=1e-5,
+            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=0,
+        ),
+        "notes": [
+            "--weights=q8_0 on a dense Granite 4.0-H (no experts, as granite-4.0-h-micro): "
+            "every nn.Linear (Mamba2 in/out_proj, q/k/v/o, shared MLP, untied head) and the "
+            "table through gguf's Q8_0 round trip.",
+        ],
+    },
 ]
 
 # --------------------------------------------------------------------------
@@ -1505,7 +1591,7 @@ def randomize_weights(model, seed, scales=None):
 
 MAX_PROMPT_TRIES = 50
 MIN_LOGIT_MARGIN = 0.1   # top-1 minus top-2 logit at every greedy step
-MIN_ROUTER_GAP = 0.01    # k-th minus (k+1)-th routing probability, every token
+MIN_ROUTER_GAP = 0.01    # k-th minus (k+1)-th routing probability (or logit), every token
 
 
 class RouterGaps:
@@ -1519,8 +1605,12 @@ class RouterGaps:
         import torch
 
         def hook(module, args, out):
-            probs = torch.softmax(out[0].float(), dim=-1)
-            top = torch.topk(probs, module.top_k + 1, dim=-1).values
+            # Routers that pick the top-k logits before their softmax
+            # (Granite) turn on the logit gap; the others on probabilities.
+            scores = out[0].float()
+            if not type(module).__name__.startswith("GraniteMoe"):
+                scores = torch.softmax(scores, dim=-1)
+            top = torch.topk(scores, module.top_k + 1, dim=-1).values
             self.min_gap = min(self.min_gap, float((top[:, -2] - top[:, -1]).min()))
             self.seen = True
 
