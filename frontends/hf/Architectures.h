@@ -7,6 +7,8 @@
 #include "frontends/hf/Importer.h"
 #include "frontends/hf/ModelEmitter.h"
 
+#include <array>
+
 namespace seqc::hf {
 
 /// Each builder reads `config`, emits the forward computation into `emitter`
@@ -31,6 +33,9 @@ mlir::Value buildMamba2(ModelEmitter &emitter, HfConfig &config,
 /// Bamba: Mamba2 and attention layers.
 mlir::Value buildBamba(ModelEmitter &emitter, HfConfig &config,
                        llvm::StringRef architecture, int64_t maxPositions);
+/// Falcon-H1: attention and Mamba2 side by side in every layer.
+mlir::Value buildFalconH1(ModelEmitter &emitter, HfConfig &config,
+                          llvm::StringRef architecture, int64_t maxPositions);
 /// Granite 4.0-H: Mamba2 and attention layers, MoE with a shared expert.
 mlir::Value buildGraniteMoeHybrid(ModelEmitter &emitter, HfConfig &config,
                                   llvm::StringRef architecture,
@@ -78,6 +83,8 @@ struct AttentionSizes {
   bool qkvBias = false, outBias = false;
   /// The scores' scale; null: 1/sqrt(headDim).
   mlir::FloatAttr scale;
+  /// Falcon-H1 scales the keys (before RoPE).
+  double keyMultiplier = 1.0;
 };
 /// q/k/v_proj, RoPE (none when `scaling` is null), causal GQA attention
 /// over the KV cache `stateName` (maxPositions slots) and o_proj, with
@@ -113,12 +120,28 @@ mlir::Value emitMambaMixer(ModelEmitter &emitter, mlir::Value x,
                            llvm::StringRef prefix, llvm::StringRef stateName,
                            const MambaSizes &sizes);
 
+/// Where a Mamba2 mixer's output meets its gate z.
+enum class Mamba2Gate {
+  /// rmsnorm(y · silu(z)) by groups (Mamba2, Bamba).
+  beforeNorm,
+  /// rmsnorm(y) by groups, then · silu(z) (Falcon-H1's norm_before_gate).
+  afterNorm,
+  /// y · silu(z), no norm (Falcon-H1 without mamba_rms_norm).
+  noNorm,
+};
+
 /// Sizes of a Mamba2 (SSD) mixer, shared by Mamba2 and its hybrids.
 struct Mamba2Sizes {
   int64_t hidden = 0, inner = 0, heads = 0, headDim = 0, state = 128;
   int64_t groups = 1, conv = 4, chunk = 256;
-  bool bias = false, convBias = true;
+  /// Biases on in_proj, on out_proj, on the convolution.
+  bool bias = false, outBias = false, convBias = true;
   double normEpsilon = 1e-5;
+  Mamba2Gate gate = Mamba2Gate::beforeNorm;
+  /// Falcon-H1's muP factors: the mixer's input, and in_proj's z, x, B, C
+  /// and dt segments.
+  double inMultiplier = 1.0;
+  std::array<double, 5> projMultipliers = {1, 1, 1, 1, 1};
   /// The convolution's activation (transformers' hidden_act).
   seq::ActivationKind activation = seq::ActivationKind::silu;
   /// time_step_limit (min, max) when it clamps.
@@ -132,10 +155,12 @@ std::optional<std::pair<double, double>> readTimeStepLimit(HfConfig &config,
 void checkMamba2Sizes(HfConfig &config, const Mamba2Sizes &sizes,
                       llvm::StringRef headsKey, llvm::StringRef groupsKey);
 /// The Mamba2 mixer sizes of Bamba's config fields (mamba_n_heads,
-/// mamba_d_head, ..., time_step_limit), also read by Granite 4.0-H; its
-/// gated norm uses `epsilon` and its convolution `activation`.
+/// mamba_d_head, ..., time_step_limit), also read by Granite 4.0-H and
+/// Falcon-H1; its gated norm uses `epsilon` and its convolution
+/// `activation`; its width is `inner` (default mamba_expand · hidden).
 Mamba2Sizes readBambaMixerSizes(HfConfig &config, int64_t hidden,
-                                double epsilon, seq::ActivationKind activation);
+                                double epsilon, seq::ActivationKind activation,
+                                std::optional<int64_t> inner = std::nullopt);
 /// One Mamba2 mixer on `x` (already normalised) with weights under
 /// `prefix` (in_proj, conv1d, A_log, D, dt_bias, norm, out_proj) and states
 /// `<stateName>.conv_state` / `.ssm_state`; returns out_proj's output.

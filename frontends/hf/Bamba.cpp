@@ -17,7 +17,8 @@ using namespace mlir;
 namespace seqc::hf {
 
 Mamba2Sizes readBambaMixerSizes(HfConfig &c, int64_t hidden, double eps,
-                                seq::ActivationKind activation) {
+                                seq::ActivationKind activation,
+                                std::optional<int64_t> inner) {
   Mamba2Sizes mamba;
   mamba.hidden = hidden;
   mamba.heads = c.size("mamba_n_heads", 128, 1 << 16);
@@ -25,12 +26,13 @@ Mamba2Sizes readBambaMixerSizes(HfConfig &c, int64_t hidden, double eps,
   mamba.groups = c.size("mamba_n_groups", 1, 1 << 16);
   mamba.conv = c.size("mamba_d_conv", 4, 1 << 10);
   mamba.chunk = c.size("mamba_chunk_size", 256, 1 << 16);
-  mamba.inner = c.size("mamba_expand", 2, 1 << 10) * hidden;
+  int64_t expand = c.size("mamba_expand", 2, 1 << 10);
+  mamba.inner = inner ? *inner : expand * hidden;
   mamba.headDim = c.isString("mamba_d_head", "auto") || !c.has("mamba_d_head")
                       ? mamba.inner / std::max<int64_t>(mamba.heads, 1)
                       : c.size("mamba_d_head");
   mamba.convBias = c.boolean("mamba_conv_bias", true);
-  mamba.bias = c.boolean("mamba_proj_bias", false);
+  mamba.bias = mamba.outBias = c.boolean("mamba_proj_bias", false);
   mamba.normEpsilon = eps;
   mamba.activation = activation;
   mamba.limit = readTimeStepLimit(c, "time_step_limit");

@@ -71,6 +71,7 @@ const Family kFamilies[] = {
     {"JambaForCausalLM", buildJamba, false, nullptr},
     {"BambaForCausalLM", buildBamba, false, ropeBuffer},
     {"GraniteMoeHybridForCausalLM", buildGraniteMoeHybrid, false, ropeBuffer},
+    {"FalconH1ForCausalLM", buildFalconH1, false, ropeBuffer},
     {"BertModel", buildBert, true, bertUnusedOutputs},
     {"MarianMTModel", buildMarian, false, marianBuffer},
     {"BartForConditionalGeneration", buildBart, false, encoderDecoderBuffer},

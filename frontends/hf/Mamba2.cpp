@@ -49,6 +49,35 @@ void checkMamba2Sizes(HfConfig &c, const Mamba2Sizes &s, StringRef headsKey,
     c.fail(groupsKey, "must divide the number of heads");
 }
 
+namespace {
+
+/// `x` [1, S, n] with its last-dim segments [offset, offset + size) scaled
+/// by their factors (segments of factor 1 copied).
+Value scaleSegments(ModelEmitter &e, Value x,
+                    ArrayRef<std::tuple<int64_t, int64_t, double>> segments) {
+  OpBuilder &b = e.builder();
+  Location loc = e.loc();
+  auto type = cast<RankedTensorType>(x.getType());
+  Value out = tensor::EmptyOp::create(b, loc, tensor::getMixedSizes(b, loc, x),
+                                      type.getElementType());
+  for (auto [offset, size, factor] : segments) {
+    Value part = e.sliceLast(x, offset, size);
+    if (factor != 1.0)
+      part = e.scale(part, factor);
+    out = tensor::InsertSliceOp::create(
+        b, loc, part, out,
+        ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0),
+                               b.getIndexAttr(offset)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), e.length(),
+                               b.getIndexAttr(size)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1),
+                               b.getIndexAttr(1)});
+  }
+  return out;
+}
+
+} // namespace
+
 Value emitMamba2Mixer(ModelEmitter &e, Value h, StringRef prefix,
                       StringRef stateName, const Mamba2Sizes &sz) {
   OpBuilder &b = e.builder();
@@ -57,8 +86,20 @@ Value emitMamba2Mixer(ModelEmitter &e, Value h, StringRef prefix,
   int64_t inner = sz.inner, heads = sz.heads, headDim = sz.headDim;
   int64_t groups = sz.groups, state = sz.state;
   int64_t convDim = inner + 2 * groups * state;
+  if (sz.inMultiplier != 1.0)
+    h = e.scale(h, sz.inMultiplier);
   Value proj =
       e.linear(h, m + ".in_proj", inner + convDim + heads, sz.hidden, sz.bias);
+  if (llvm::any_of(sz.projMultipliers, [](double f) { return f != 1.0; })) {
+    const std::array<double, 5> &f = sz.projMultipliers;
+    int64_t gs = groups * state;
+    proj = scaleSegments(e, proj,
+                         {{0, inner, f[0]},
+                          {inner, inner, f[1]},
+                          {2 * inner, gs, f[2]},
+                          {2 * inner + gs, gs, f[3]},
+                          {2 * inner + 2 * gs, heads, f[4]}});
+  }
   Value z = e.sliceLast(proj, 0, inner);
   Value xbc = e.sliceLast(proj, inner, convDim);
   Value dt = e.sliceLast(proj, inner + convDim, heads);
@@ -94,12 +135,19 @@ Value emitMamba2Mixer(ModelEmitter &e, Value h, StringRef prefix,
                                 limitAttr, b.getI64IntegerAttr(sz.chunk));
   e.setState(s + ".ssm_state", ssd.getFinalState());
   Value y = e.mergeHeads(ssd.getOutput());
-  // Gated RMSNorm over n_groups groups: rmsnorm(y · silu(z)) · w.
-  Value nw = e.weight(m + ".norm.weight", {inner});
-  Value normed = seq::RMSNormOp::create(
-      b, loc, y, nw, z, b.getF32FloatAttr(sz.normEpsilon),
-      b.getI64IntegerAttr(inner / groups), b.getF32FloatAttr(0.0));
-  return e.linear(normed, m + ".out_proj", sz.hidden, inner, sz.bias);
+  if (sz.gate == Mamba2Gate::noNorm) {
+    y = e.glu(seq::ActivationKind::silu, z, y);
+  } else {
+    // RMSNorm over n_groups groups, of y · silu(z) or of y alone.
+    Value nw = e.weight(m + ".norm.weight", {inner});
+    y = seq::RMSNormOp::create(
+        b, loc, y, nw, sz.gate == Mamba2Gate::beforeNorm ? z : Value(),
+        b.getF32FloatAttr(sz.normEpsilon), b.getI64IntegerAttr(inner / groups),
+        b.getF32FloatAttr(0.0));
+    if (sz.gate == Mamba2Gate::afterNorm)
+      y = e.glu(seq::ActivationKind::silu, z, y);
+  }
+  return e.linear(y, m + ".out_proj", sz.hidden, inner, sz.outBias);
 }
 
 Value buildMamba2(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
@@ -124,7 +172,7 @@ Value buildMamba2(ModelEmitter &e, HfConfig &c, StringRef, int64_t) {
     c.fail("intermediate_size", "differs from expand * hidden_size (" +
                                     std::to_string(sz.inner) +
                                     "), which transformers uses");
-  sz.bias = c.boolean("use_bias", false);
+  sz.bias = sz.outBias = c.boolean("use_bias", false);
   sz.convBias = c.boolean("use_conv_bias", true);
   std::string act = c.string("hidden_act", "silu");
   if (act != "silu")

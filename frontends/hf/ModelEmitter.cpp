@@ -706,6 +706,8 @@ Value ModelEmitter::add(Value a, Value c) {
 }
 
 Value ModelEmitter::scale(Value x, double factor) {
+  if (factor == 1.0)
+    return x;
   auto type = cast<RankedTensorType>(x.getType());
   Value init = tensor::EmptyOp::create(b, location,
                                        tensor::getMixedSizes(b, location, x),

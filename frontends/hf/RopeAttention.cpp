@@ -30,6 +30,8 @@ Value emitRopeAttention(ModelEmitter &e, Value h, StringRef prefix,
   Value v = e.splitHeads(
       e.linear(h, p + ".v_proj", a.kvHeads * a.headDim, a.hidden, a.qkvBias),
       a.kvHeads, a.headDim);
+  if (a.keyMultiplier != 1.0)
+    k = e.scale(k, a.keyMultiplier);
   if (scaling) {
     q = rope(e, q, positions, *scaling);
     k = rope(e, k, positions, *scaling);

@@ -30,9 +30,18 @@
 
 namespace {
 
-const char *const kGoldens[] = {
-    "llama_gqa", "mistral_sliding", "qwen2_bias", "gpt2", "mamba",
-    "mamba2",    "jamba",           "bert",       "lfm2", "bamba"};
+const char *const kGoldens[] = {"llama_gqa",
+                                "mistral_sliding",
+                                "qwen2_bias",
+                                "gpt2",
+                                "mamba",
+                                "mamba2",
+                                "jamba",
+                                "bert",
+                                "lfm2",
+                                "bamba",
+                                "granite_hybrid_moe",
+                                "falcon_h1"};
 
 /// A scratch model folder per golden: its weights linked in, config.json
 /// rewritten per input.

@@ -1290,6 +1290,89 @@ CASES = [
             "table through gguf's Q8_0 round trip.",
         ],
     },
+    {
+        "name": "falcon_h1",
+        "class": "FalconH1ForCausalLM",
+        "config": "FalconH1Config",
+        "seed": 1401,
+        "prompt_len": 13,
+        "full_forward_reference": True,
+        "kwargs": dict(
+            vocab_size=128, hidden_size=40, intermediate_size=44, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=2,
+            mamba_d_ssm=48, mamba_n_heads=6, mamba_n_groups=2, mamba_d_state=8, mamba_d_conv=4,
+            mamba_chunk_size=5, mamba_rms_norm=False,
+            embedding_multiplier=2.0, lm_head_multiplier=0.6, key_multiplier=0.7,
+            attention_in_multiplier=1.3, attention_out_multiplier=0.8,
+            ssm_in_multiplier=1.2, ssm_out_multiplier=0.9,
+            ssm_multipliers=[0.5, 1.5, 0.8, 1.25, 2.0], mlp_multipliers=[1.4, 0.6],
+            max_position_embeddings=128, rms_norm_eps=1e-5,
+            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=0,
+        ),
+        "notes": [
+            "Every layer: Mamba2 (width mamba_d_ssm 48, not expand * hidden = 80; 6 heads of 8, "
+            "2 groups, chunk 5) and attention (GQA 4 / 2, head_dim 10) on the same normalised "
+            "input, both added to the residual.",
+            "mamba_rms_norm false: the mixer's output is y * silu(z), no norm weight.",
+            "Every muP multiplier differs from 1: embeddings, ssm_in (mixer input), "
+            "ssm_multipliers (in_proj's z, x, B, C, dt segments), ssm_out, attention_in, "
+            "key_multiplier, attention_out, mlp_multipliers (gate before the activation, down "
+            "output), lm_head.",
+        ],
+    },
+    {
+        "name": "falcon_h1_norm_biases",
+        "class": "FalconH1ForCausalLM",
+        "config": "FalconH1Config",
+        "seed": 1402,
+        "prompt_len": 11,
+        "full_forward_reference": True,
+        "kwargs": dict(
+            vocab_size=96, hidden_size=32, intermediate_size=40, num_hidden_layers=2,
+            num_attention_heads=2, num_key_value_heads=1, head_dim=12,
+            attention_bias=True, mlp_bias=True, projectors_bias=True, mamba_proj_bias=True,
+            mamba_conv_bias=False, hidden_act="gelu_pytorch_tanh",
+            mamba_d_ssm=None, mamba_n_heads=8, mamba_n_groups=2, mamba_d_state=16,
+            mamba_d_conv=3, mamba_expand=2, mamba_chunk_size=4, mamba_rms_norm=True,
+            mamba_norm_before_gate=True,
+            time_step_limit=(0.01, 5.0),
+            rope_parameters={"rope_type": "linear", "factor": 3.0, "rope_theta": 100000.0},
+            key_multiplier=1.1, ssm_multipliers=[1.0, 0.9, 1.1, 1.0, 0.7],
+            max_position_embeddings=128, rms_norm_eps=1e-6,
+            tie_word_embeddings=True, bos_token_id=1, eos_token_id=2, pad_token_id=0,
+        ),
+        "notes": [
+            "mamba_d_ssm null: the mixer is expand * hidden = 64 wide (8 heads of 8).",
+            "mamba_rms_norm with norm_before_gate: rmsnorm(y) by 2 groups, then * silu(z).",
+            "Biases: q/k/v/o, MLP, Mamba2 in_proj (mamba_proj_bias) and out_proj "
+            "(projectors_bias); no conv bias; 3 taps; dt clamped to [0.01, 5].",
+            "head_dim 12 given, MQA, linear RoPE factor 3, theta 1e5, gelu_pytorch_tanh, tied head.",
+        ],
+    },
+    {
+        "name": "falcon_h1_q4_0",
+        "class": "FalconH1ForCausalLM",
+        "config": "FalconH1Config",
+        "seed": 1403,
+        "prompt_len": 11,
+        "full_forward_reference": True,
+        "round_projections": "q4_0",
+        "import_flags": "--weights=q4_0",
+        "kwargs": dict(
+            vocab_size=128, hidden_size=64, intermediate_size=64, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=2,
+            mamba_d_ssm=None, mamba_n_heads=8, mamba_n_groups=1, mamba_d_state=16,
+            mamba_d_conv=4, mamba_expand=2, mamba_chunk_size=8, mamba_rms_norm=True,
+            mamba_norm_before_gate=False,
+            embedding_multiplier=1.5, ssm_multipliers=[1.0, 1.2, 1.0, 0.8, 1.0],
+            max_position_embeddings=128, rms_norm_eps=1e-5,
+            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=0,
+        ),
+        "notes": [
+            "--weights=q4_0: every nn.Linear and the table through gguf's Q4_0 round trip.",
+            "mamba_rms_norm with norm_before_gate false: rmsnorm(y * silu(z)) (Mamba2's order).",
+        ],
+    },
 ]
 
 # --------------------------------------------------------------------------
