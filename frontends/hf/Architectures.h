@@ -33,6 +33,12 @@ mlir::Value buildMamba2(ModelEmitter &emitter, HfConfig &config,
 /// Bamba: Mamba2 and attention layers.
 mlir::Value buildBamba(ModelEmitter &emitter, HfConfig &config,
                        llvm::StringRef architecture, int64_t maxPositions);
+/// Nemotron-H: Mamba2, attention or MLP blocks, one mixer per block.
+mlir::Value buildNemotronH(ModelEmitter &emitter, HfConfig &config,
+                           llvm::StringRef architecture, int64_t maxPositions);
+/// Zamba2: Mamba2 layers and shared attention blocks with adapters.
+mlir::Value buildZamba2(ModelEmitter &emitter, HfConfig &config,
+                        llvm::StringRef architecture, int64_t maxPositions);
 /// Falcon-H1: attention and Mamba2 side by side in every layer.
 mlir::Value buildFalconH1(ModelEmitter &emitter, HfConfig &config,
                           llvm::StringRef architecture, int64_t maxPositions);

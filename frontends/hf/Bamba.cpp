@@ -60,7 +60,7 @@ Value buildBamba(ModelEmitter &e, HfConfig &c, StringRef,
   // BambaConfig rotates half of each head unless rope_parameters says.
   RopeScaling scaling =
       readRopeScaling(c, /*defaultTheta=*/10000.0, /*partial=*/0.5);
-  if (attn.heads % attn.kvHeads != 0)
+  if (attn.kvHeads > 0 && attn.heads % attn.kvHeads != 0)
     c.fail("num_key_value_heads", "must divide num_attention_heads");
 
   Mamba2Sizes mamba = readBambaMixerSizes(c, hidden, eps, act);

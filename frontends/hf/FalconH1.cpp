@@ -74,7 +74,7 @@ Value buildFalconH1(ModelEmitter &e, HfConfig &c, StringRef,
       c.size("head_dim", hidden / std::max<int64_t>(attn.heads, 1), 1 << 16);
   attn.qkvBias = attn.outBias = c.boolean("attention_bias", false);
   attn.keyMultiplier = multiplier(c, "key_multiplier");
-  if (attn.heads % attn.kvHeads != 0)
+  if (attn.kvHeads > 0 && attn.heads % attn.kvHeads != 0)
     c.fail("num_key_value_heads", "must divide num_attention_heads");
   if (attn.headDim % 2 != 0)
     c.fail("head_dim", "must be even for rotary embeddings");

@@ -112,7 +112,7 @@ Value buildGraniteMoeHybrid(ModelEmitter &e, HfConfig &c, StringRef,
       c.size("head_dim", hidden / std::max<int64_t>(attn.heads, 1), 1 << 16);
   attn.qkvBias = attn.outBias = c.boolean("attention_bias", false);
   attn.scale = e.builder().getF32FloatAttr(attentionMultiplier);
-  if (attn.heads % attn.kvHeads != 0)
+  if (attn.kvHeads > 0 && attn.heads % attn.kvHeads != 0)
     c.fail("num_key_value_heads", "must divide num_attention_heads");
   std::optional<RopeScaling> scaling;
   c.present("position_embedding_type");

@@ -72,6 +72,8 @@ const Family kFamilies[] = {
     {"BambaForCausalLM", buildBamba, false, ropeBuffer},
     {"GraniteMoeHybridForCausalLM", buildGraniteMoeHybrid, false, ropeBuffer},
     {"FalconH1ForCausalLM", buildFalconH1, false, ropeBuffer},
+    {"NemotronHForCausalLM", buildNemotronH, false, nullptr},
+    {"Zamba2ForCausalLM", buildZamba2, false, ropeBuffer},
     {"BertModel", buildBert, true, bertUnusedOutputs},
     {"MarianMTModel", buildMarian, false, marianBuffer},
     {"BartForConditionalGeneration", buildBart, false, encoderDecoderBuffer},

@@ -35,7 +35,7 @@ int64_t mlpWidth(HfConfig &c, int64_t intermediate) {
   } else {
     c.present("block_ffn_dim_multiplier"); // null: no rounding
   }
-  if (!adjust)
+  if (!adjust || !c.error().empty()) // a bad multiple divides nothing
     return intermediate;
   // Python's int(2 * n / 3): true division, then truncation.
   int64_t width = static_cast<int64_t>(2.0 * double(intermediate) / 3.0);

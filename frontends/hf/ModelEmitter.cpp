@@ -748,6 +748,31 @@ Value ModelEmitter::mergeHeads(Value x) {
       b, location, x, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
 }
 
+Value ModelEmitter::concatLast(ArrayRef<Value> parts) {
+  int64_t total = 0;
+  for (Value part : parts)
+    total += cast<RankedTensorType>(part.getType()).getShape().back();
+  Value out = tensor::EmptyOp::create(
+      b, location,
+      ArrayRef<OpFoldResult>{b.getIndexAttr(1), lengthValue,
+                             b.getIndexAttr(total)},
+      b.getF32Type());
+  int64_t offset = 0;
+  for (Value part : parts) {
+    int64_t size = cast<RankedTensorType>(part.getType()).getShape().back();
+    out = tensor::InsertSliceOp::create(
+        b, location, part, out,
+        ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0),
+                               b.getIndexAttr(offset)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), lengthValue,
+                               b.getIndexAttr(size)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1),
+                               b.getIndexAttr(1)});
+    offset += size;
+  }
+  return out;
+}
+
 Value ModelEmitter::sliceLast(Value x, int64_t offset, int64_t size) {
   return tensor::ExtractSliceOp::create(
       b, location, f32({1, ShapedType::kDynamic, size}), x,

@@ -121,6 +121,8 @@ public:
   mlir::Value mergeHeads(mlir::Value x);
   /// The last-dim slice [offset, offset + size) of a [1, S, n] tensor.
   mlir::Value sliceLast(mlir::Value x, int64_t offset, int64_t size);
+  /// [1, S, a], [1, S, b], ... joined along the last dim: [1, S, a + b + ...].
+  mlir::Value concatLast(llvm::ArrayRef<mlir::Value> parts);
   /// Absolute positions pos .. pos+S-1, as [S] i64.
   mlir::Value positions();
   /// Writes `values` [1, S, ...] into `cache` [1, cap, ...] at `pos`.

@@ -361,7 +361,8 @@ TEST(HfGoldenCoverage, EveryArchitectureHasAGolden) {
        {"LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM",
         "GPT2LMHeadModel", "MambaForCausalLM", "Mamba2ForCausalLM",
         "JambaForCausalLM", "BertModel", "Lfm2ForCausalLM", "BambaForCausalLM",
-        "GraniteMoeHybridForCausalLM", "FalconH1ForCausalLM"}) {
+        "GraniteMoeHybridForCausalLM", "FalconH1ForCausalLM",
+        "NemotronHForCausalLM", "Zamba2ForCausalLM"}) {
     std::string quoted = std::string("\"") + arch + "\"";
     EXPECT_NE(configs.find(quoted), std::string::npos)
         << "no golden model for " << arch;

@@ -41,7 +41,9 @@ const char *const kGoldens[] = {"llama_gqa",
                                 "lfm2",
                                 "bamba",
                                 "granite_hybrid_moe",
-                                "falcon_h1"};
+                                "falcon_h1",
+                                "nemotron_h",
+                                "zamba2"};
 
 /// A scratch model folder per golden: its weights linked in, config.json
 /// rewritten per input.

@@ -1373,6 +1373,120 @@ CASES = [
             "mamba_rms_norm with norm_before_gate false: rmsnorm(y * silu(z)) (Mamba2's order).",
         ],
     },
+    {
+        "name": "nemotron_h",
+        "class": "NemotronHForCausalLM",
+        "config": "NemotronHConfig",
+        "seed": 1501,
+        "prompt_len": 13,
+        "full_forward_reference": True,
+        "kwargs": dict(
+            vocab_size=128, hidden_size=40, intermediate_size=52,
+            layers_block_type=["linear_attention", "mlp", "full_attention", "mlp",
+                               "linear_attention"],
+            num_attention_heads=4, num_key_value_heads=2, head_dim=12,
+            mamba_num_heads=6, mamba_head_dim=8, ssm_state_size=8, n_groups=2,
+            conv_kernel=4, chunk_size=5, time_step_min=0.05,
+            max_position_embeddings=128, layer_norm_epsilon=1e-5,
+            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=0,
+        ),
+        "notes": [
+            "Blocks: Mamba2, MLP, attention, MLP, Mamba2 (one mixer per block, x += "
+            "mixer(norm(x))).",
+            "Mamba2: width mamba_num_heads * mamba_head_dim = 48 (not expand * hidden), 2 groups, "
+            "chunk 5; dt clamped below at time_step_min 0.05 (the mixer's limit is "
+            "(time_step_min, inf), whatever time_step_limit says).",
+            "Attention: no positional embedding at all, GQA 4 / 2, head_dim 12.",
+            "MLP: down(relu(up(x))^2) (mlp_hidden_act relu2), no gate.",
+        ],
+    },
+    {
+        "name": "nemotron_h_legacy_q8_0",
+        "class": "NemotronHForCausalLM",
+        "config": "NemotronHConfig",
+        "seed": 1502,
+        "prompt_len": 11,
+        "full_forward_reference": True,
+        "round_projections": "q8_0",
+        "import_flags": "--weights=q8_0",
+        "kwargs": dict(
+            vocab_size=128, hidden_size=64, intermediate_size=64,
+            hybrid_override_pattern="M*-", num_attention_heads=4, num_key_value_heads=2,
+            head_dim=16, mamba_num_heads=8, mamba_head_dim=8, ssm_state_size=16,
+            mamba_n_groups=1, mamba_d_conv=3, mamba_chunk_size=8, mamba_conv_bias=False,
+            use_bias=True, mlp_bias=True, mamba_hidden_act="silu",
+            max_position_embeddings=128, layer_norm_epsilon=1e-6,
+            tie_word_embeddings=True, bos_token_id=1, eos_token_id=2, pad_token_id=0,
+        ),
+        "notes": [
+            "Built from the legacy keywords (hybrid_override_pattern 'M*-', mamba_n_groups, "
+            "mamba_d_conv, mamba_chunk_size, mamba_conv_bias); config.json holds what "
+            "NemotronHConfig turns them into.",
+            "use_bias (Mamba2 in/out_proj) and mlp_bias; tied head; --weights=q8_0: every "
+            "nn.Linear and the table through gguf's Q8_0.",
+        ],
+    },
+    {
+        "name": "zamba2",
+        "class": "Zamba2ForCausalLM",
+        "config": "Zamba2Config",
+        "seed": 1601,
+        "prompt_len": 13,
+        "full_forward_reference": True,
+        "kwargs": dict(
+            vocab_size=128, hidden_size=24, intermediate_size=40, num_hidden_layers=5,
+            layers_block_type=["mamba", "hybrid", "mamba", "hybrid", "hybrid"],
+            num_attention_heads=4, num_mem_blocks=2, use_shared_attention_adapter=True,
+            adapter_rank=4, use_mem_rope=True,
+            rope_parameters={"rope_type": "default", "rope_theta": 10000.0},
+            n_mamba_heads=6, mamba_d_state=8, mamba_ngroups=2, mamba_d_conv=4, mamba_expand=2,
+            chunk_size=5, time_step_min=0.01,
+            max_position_embeddings=128, rms_norm_eps=1e-5,
+            bos_token_id=1, eos_token_id=2, pad_token_id=0,
+        ),
+        "notes": [
+            "Layers: Mamba2, hybrid, Mamba2, hybrid, hybrid (legacy name 'mamba' for "
+            "linear_attention). Hybrid layers 1, 3, 4 use shared blocks 0, 1, 0: block 0's "
+            "weights are stored under model.layers.1.shared_transformer, block 1's under "
+            "layers.3; adapters (rank 4) on q/k/v and on the MLP's gate_up, one per hybrid "
+            "layer (slots 0 and 2 in block 0, slot 1 in block 1).",
+            "The shared block reads concat(x, embeddings) (48 wide): RMSNorm over 48, q/k/v "
+            "48 -> 4 heads of 12 with RoPE, scores scaled by (12 / 2)^-0.5, o_proj to 24, "
+            "RMSNorm, gelu MLP, no residual inside; then the layer's own linear, added to the "
+            "Mamba2 block's input (not its residual).",
+            "Mamba2: 6 heads of 8, 2 groups, chunk 5, conv bias always, gated norm eps 1e-5, "
+            "dt clamped below at time_step_min 0.01. Tied head.",
+        ],
+    },
+    {
+        "name": "zamba2_plain_q8_0",
+        "class": "Zamba2ForCausalLM",
+        "config": "Zamba2Config",
+        "seed": 1602,
+        "prompt_len": 11,
+        "full_forward_reference": True,
+        "round_projections": "q8_0",
+        "import_flags": "--weights=q8_0",
+        "kwargs": dict(
+            vocab_size=128, hidden_size=32, intermediate_size=64, num_hidden_layers=3,
+            layers_block_type=["hybrid", "linear_attention", "hybrid"],
+            num_attention_heads=2, num_key_value_heads=1, num_mem_blocks=1,
+            use_shared_attention_adapter=False, adapter_rank=32, use_mem_rope=False,
+            add_bias_linear=True, hidden_act="silu",
+            n_mamba_heads=4, mamba_d_state=16, mamba_ngroups=1, mamba_d_conv=3, mamba_expand=2,
+            chunk_size=8, max_position_embeddings=128, rms_norm_eps=1e-6,
+            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=0,
+        ),
+        "notes": [
+            "Hybrid layers 0 and 2 share block 0, but tie_word_embeddings is false, so "
+            "transformers ties nothing: each hybrid layer has its own copy of the block "
+            "(layers.0 and layers.2 .shared_transformer), whose adapter list also holds the "
+            "other slot's entry, loaded and never read. No attention "
+            "adapters (the MLP's gate_up adapters remain, rank 32), no positions, MQA (2 "
+            "heads of 32, one KV head), add_bias_linear (MLP and Mamba2 projections), silu, "
+            "untied head; --weights=q8_0 on every nn.Linear (adapters too) and the table.",
+        ],
+    },
 ]
 
 # --------------------------------------------------------------------------
