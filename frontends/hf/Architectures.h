@@ -39,6 +39,10 @@ mlir::Value buildNemotronH(ModelEmitter &emitter, HfConfig &config,
 /// Zamba2: Mamba2 layers and shared attention blocks with adapters.
 mlir::Value buildZamba2(ModelEmitter &emitter, HfConfig &config,
                         llvm::StringRef architecture, int64_t maxPositions);
+/// RecurrentGemma (Griffin): RG-LRU recurrent blocks and local attention.
+mlir::Value buildRecurrentGemma(ModelEmitter &emitter, HfConfig &config,
+                                llvm::StringRef architecture,
+                                int64_t maxPositions);
 /// Falcon-H1: attention and Mamba2 side by side in every layer.
 mlir::Value buildFalconH1(ModelEmitter &emitter, HfConfig &config,
                           llvm::StringRef architecture, int64_t maxPositions);

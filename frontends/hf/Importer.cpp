@@ -74,6 +74,7 @@ const Family kFamilies[] = {
     {"FalconH1ForCausalLM", buildFalconH1, false, ropeBuffer},
     {"NemotronHForCausalLM", buildNemotronH, false, nullptr},
     {"Zamba2ForCausalLM", buildZamba2, false, ropeBuffer},
+    {"RecurrentGemmaForCausalLM", buildRecurrentGemma, false, ropeBuffer},
     {"BertModel", buildBert, true, bertUnusedOutputs},
     {"MarianMTModel", buildMarian, false, marianBuffer},
     {"BartForConditionalGeneration", buildBart, false, encoderDecoderBuffer},

@@ -1441,6 +1441,18 @@ OwningOpRef<ModuleOp> ModelEmitter::finish(Value logits, int64_t maxPositions) {
       forward.getBody().front().getArgumentTypes(), resultTypes));
 
   func::FuncOp forwardLast = lastPositionForward();
+  if (logitsSoftCap > 0)
+    for (func::FuncOp fn : {forward, forwardLast}) {
+      if (!fn)
+        continue;
+      auto ret = cast<func::ReturnOp>(fn.getBody().front().getTerminator());
+      b.setInsertionPoint(ret);
+      Value capped =
+          scale(activation(seq::ActivationKind::tanh,
+                           scale(ret.getOperand(0), 1.0 / logitsSoftCap)),
+                logitsSoftCap);
+      ret->setOperand(0, capped);
+    }
 
   // prefill takes any number of tokens; decode exactly one; prefill_last
   // any number but returns the last position's logits only (the head's

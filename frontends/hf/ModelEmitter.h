@@ -252,6 +252,9 @@ public:
   /// A bound on the session's positions below the importer's (Whisper's
   /// max_target_positions); finish() takes the smaller.
   void limitPositions(int64_t positions) { positionLimit = positions; }
+  /// Caps the logits as cap · tanh(logits / cap) (Gemma's soft cap), after
+  /// the head in forward and forward_last alike.
+  void setLogitsSoftCap(double cap) { logitsSoftCap = cap; }
   /// The encoder's own vocabulary, when it has one (seq.source_vocab_size).
   void setSourceVocabSize(int64_t vocab) { sourceVocabSize = vocab; }
   /// The most source tokens `encode` takes (seq.max_source_positions).
@@ -369,6 +372,7 @@ private:
   bool beamMode = false;          ///< building decode_beams
   int64_t sourceVocabSize = 0;    ///< encoder-decoders with two vocabularies
   int64_t positionLimit = 0;      ///< limitPositions; 0: none
+  double logitsSoftCap = 0;       ///< setLogitsSoftCap; 0: none
   bool usesCache = false;         ///< a KV cache bounds the session length
   bool usesRing = false; ///< calls are limited to maxTokensPerCall tokens
   int64_t maxTokensPerCall = 512;

@@ -362,7 +362,8 @@ TEST(HfGoldenCoverage, EveryArchitectureHasAGolden) {
         "GPT2LMHeadModel", "MambaForCausalLM", "Mamba2ForCausalLM",
         "JambaForCausalLM", "BertModel", "Lfm2ForCausalLM", "BambaForCausalLM",
         "GraniteMoeHybridForCausalLM", "FalconH1ForCausalLM",
-        "NemotronHForCausalLM", "Zamba2ForCausalLM"}) {
+        "NemotronHForCausalLM", "Zamba2ForCausalLM",
+        "RecurrentGemmaForCausalLM"}) {
     std::string quoted = std::string("\"") + arch + "\"";
     EXPECT_NE(configs.find(quoted), std::string::npos)
         << "no golden model for " << arch;

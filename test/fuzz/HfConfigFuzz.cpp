@@ -43,7 +43,8 @@ const char *const kGoldens[] = {"llama_gqa",
                                 "granite_hybrid_moe",
                                 "falcon_h1",
                                 "nemotron_h",
-                                "zamba2"};
+                                "zamba2",
+                                "recurrent_gemma"};
 
 /// A scratch model folder per golden: its weights linked in, config.json
 /// rewritten per input.

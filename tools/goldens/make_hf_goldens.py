@@ -1487,6 +1487,61 @@ CASES = [
             "untied head; --weights=q8_0 on every nn.Linear (adapters too) and the table.",
         ],
     },
+    {
+        "name": "recurrent_gemma",
+        "class": "RecurrentGemmaForCausalLM",
+        "config": "RecurrentGemmaConfig",
+        "seed": 1701,
+        "prompt_len": 13,
+        "full_forward_reference": True,
+        "kwargs": dict(
+            vocab_size=128, hidden_size=48, intermediate_size=70, num_hidden_layers=4,
+            num_attention_heads=4, num_key_value_heads=1, lru_width=40,
+            attention_window_size=5, conv1d_width=4, logits_soft_cap=12.0,
+            block_types=["recurrent", "recurrent", "attention"],
+            max_position_embeddings=128, rms_norm_eps=1e-6,
+            bos_token_id=2, eos_token_id=1, pad_token_id=0,
+        ),
+        "notes": [
+            "Layers cycle block_types: recurrent, recurrent, attention, recurrent.",
+            "Recurrent block: lru_width 40 (not hidden 48) in 4 gate blocks of 10; causal conv "
+            "of 4 taps with bias; the RG-LRU h_t = a_t h_{t-1} + sqrt(1 - a_t^2) (i_t x_t), "
+            "a_t = exp(-8 r_t softplus(recurrent_param)), the multiplier 1 at position 0.",
+            "Attention block: local window 5 < prompt 13, MQA (4 heads of 12 over one KV "
+            "head), RoPE on half of each head, o_proj with a bias.",
+            "RMSNorms scale by (1 + w); embeddings times sqrt(48) rounded to bf16 (6.9375); "
+            "MLP width intermediate_size // 2 = 35 with biases; logits tanh-capped at 12; "
+            "tied head.",
+        ],
+    },
+    {
+        "name": "recurrent_gemma_q8_0",
+        "class": "RecurrentGemmaForCausalLM",
+        "config": "RecurrentGemmaConfig",
+        "seed": 1702,
+        "prompt_len": 11,
+        "full_forward_reference": True,
+        "round_projections": "q8_0",
+        "import_flags": "--weights=q8_0",
+        "kwargs": dict(
+            vocab_size=128, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=2, lru_width=64,
+            attention_window_size=6, conv1d_width=3, logits_soft_cap=30.0,
+            block_types=["attention", "recurrent"], attention_bias=True,
+            hidden_activation="gelu", rope_parameters={"rope_type": "default",
+                                                       "rope_theta": 10000.0,
+                                                       "partial_rotary_factor": 0.25},
+            max_position_embeddings=128, rms_norm_eps=1e-6, tie_word_embeddings=False,
+            bos_token_id=2, eos_token_id=1, pad_token_id=0,
+        ),
+        "notes": [
+            "Attention first (q/k/v biases, GQA 4 / 2 of 16, RoPE on a quarter of each head, "
+            "window 6), then a recurrent block (3 taps); exact gelu; untied head.",
+            "--weights=q8_0: every nn.Linear and the table through gguf's Q8_0; the RG-LRU's "
+            "gate blocks and recurrent_param (parameters, not nn.Linear) and the conv stay "
+            "float32.",
+        ],
+    },
 ]
 
 # --------------------------------------------------------------------------
