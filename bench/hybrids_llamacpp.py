@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Hybrid architectures end to end: seqc against llama.cpp, same weights.
+"""Hybrid architectures end to end: seqc against llama.cpp (or transformers).
 
     python3 bench/hybrids_llamacpp.py [--models lfm2-1.2b,falcon-h1-1.5b]
                                       [--threads 2] [--prompt 256]
@@ -11,15 +11,19 @@ layers, covering every layer kind), random weights from transformers
 (`seqc import hf`, `seqc`, `seq-run --stats`) and llama.cpp
 (llama-cpp-python on an f32 GGUF from llama.cpp's convert_hf_to_gguf.py)
 prefill the same prompt in one call and decode greedily with the same
-threads, both f32. Prints the machine's limits (bench/peak.c), then one JSON
-line per model with tokens/s and ratios (> 1: seqc faster). Installs
-transformers, gguf and llama-cpp-python when missing.
+threads, both f32. llama.cpp does not run RecurrentGemma: that model is
+measured against transformers' eager forward instead (the prompt in one
+call, then one cached call per token; torch with the same threads). Prints
+the machine's limits (bench/peak.c), then one JSON line per model with
+tokens/s and ratios (> 1: seqc faster). Installs transformers, gguf and
+llama-cpp-python when missing.
 """
 import argparse
 import json
 import os
 import random
 import sys
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
@@ -46,7 +50,37 @@ MODELS = {
         mamba_chunk_size=128, mamba_rms_norm=True, mamba_norm_before_gate=False,
         rms_norm_eps=1e-5, max_position_embeddings=16384, tie_word_embeddings=False,
         num_hidden_layers=3)),
+    # google/recurrentgemma-2b: 26 layers (recurrent, recurrent, attention, ...).
+    "recurrentgemma-2b": ("RecurrentGemmaConfig", "RecurrentGemmaForCausalLM", dict(
+        vocab_size=256000, hidden_size=2560, intermediate_size=15360, num_attention_heads=10,
+        num_key_value_heads=1, lru_width=2560, attention_window_size=2048, conv1d_width=4,
+        logits_soft_cap=30.0, rms_norm_eps=1e-6, tie_word_embeddings=True,
+        num_hidden_layers=3)),
 }
+# Architectures llama.cpp does not run: compared with transformers.
+TRANSFORMERS_PEER = {"recurrentgemma-2b"}
+
+
+def transformers_run(folder, prompt, decode, threads):
+    """(prefill, decode) tokens/s of transformers' eager forward in f32."""
+    import torch
+    import transformers
+    torch.set_num_threads(threads)
+    model = transformers.AutoModelForCausalLM.from_pretrained(
+        folder, dtype=torch.float32, attn_implementation="eager").eval()
+    ids = torch.tensor([prompt])
+    with torch.no_grad():
+        t0 = time.perf_counter()
+        out = model(input_ids=ids, use_cache=True, logits_to_keep=1)
+        prefill = len(prompt) / (time.perf_counter() - t0)
+        cache = out.past_key_values
+        t0 = time.perf_counter()
+        for i in range(decode):
+            out = model(input_ids=ids[:, i:i + 1], past_key_values=cache, use_cache=True,
+                        cache_position=torch.tensor([len(prompt) + i]))
+            cache = out.past_key_values
+        dec = decode / (time.perf_counter() - t0)
+    return prefill, dec
 
 
 def make_model(name, folder):
@@ -77,24 +111,31 @@ def main():
             sys.exit(f"unknown model '{name}' (known: {', '.join(MODELS)})")
         folder = os.path.join(WORK, name)
         make_model(name, folder)
-        gguf = f32_gguf(folder, os.path.join(WORK, f"{name}-f32.gguf"), WORK, vocab=False)
+        peer = "transformers" if name in TRANSFORMERS_PEER else "llama.cpp"
+        if peer == "llama.cpp":
+            gguf = f32_gguf(folder, os.path.join(WORK, f"{name}-f32.gguf"), WORK, vocab=False)
         random.seed(0)
         vocab = MODELS[name][2]["vocab_size"]
         prompt = [random.randrange(vocab) for _ in range(a.prompt)]
         so = compile_seqc(folder, os.path.join(WORK, f"{name}.so"), a.prompt + a.decode + 8)
         seqc = best([seqc_run(so, folder, prompt, a.decode, a.threads)
                      for _ in range(a.repeat)])
-        llama = best([llamacpp_run(gguf, prompt, a.decode, a.threads)
-                      for _ in range(a.repeat)])
+        if peer == "llama.cpp":
+            other = best([llamacpp_run(gguf, prompt, a.decode, a.threads)
+                          for _ in range(a.repeat)])
+        else:
+            other = best([transformers_run(folder, prompt, a.decode, a.threads)
+                          for _ in range(a.repeat)])
         print(json.dumps({
             "bench": "hybrids_llamacpp", "model": f"{name} shapes, random",
             "dtype": "f32", "threads": a.threads, "prompt": a.prompt, "decode": a.decode,
+            "peer": peer,
             "seqc_prefill_tok_s": round(seqc[0], 1),
-            "llamacpp_prefill_tok_s": round(llama[0], 1),
-            "prefill_ratio_seqc_over_llamacpp": round(seqc[0] / llama[0], 2),
+            "peer_prefill_tok_s": round(other[0], 1),
+            "prefill_ratio_seqc_over_peer": round(seqc[0] / other[0], 2),
             "seqc_decode_tok_s": round(seqc[1], 1),
-            "llamacpp_decode_tok_s": round(llama[1], 1),
-            "decode_ratio_seqc_over_llamacpp": round(seqc[1] / llama[1], 2)}), flush=True)
+            "peer_decode_tok_s": round(other[1], 1),
+            "decode_ratio_seqc_over_peer": round(seqc[1] / other[1], 2)}), flush=True)
 
 
 if __name__ == "__main__":
