@@ -70,15 +70,17 @@ def transformers_run(folder, prompt, decode, threads):
         folder, dtype=torch.float32, attn_implementation="eager").eval()
     ids = torch.tensor([prompt])
     with torch.no_grad():
+        # The first call sets up the recurrent states and the KV cache; the
+        # steps pass that cache back with their positions.
         t0 = time.perf_counter()
-        out = model(input_ids=ids, use_cache=True, logits_to_keep=1)
+        model(input_ids=ids, use_cache=True)
         prefill = len(prompt) / (time.perf_counter() - t0)
-        cache = out.past_key_values
+        cache = transformers.DynamicCache(config=model.config)
+        model(input_ids=ids, use_cache=True, past_key_values=cache)
         t0 = time.perf_counter()
         for i in range(decode):
-            out = model(input_ids=ids[:, i:i + 1], past_key_values=cache, use_cache=True,
-                        cache_position=torch.tensor([len(prompt) + i]))
-            cache = out.past_key_values
+            model(input_ids=ids[:, i:i + 1], past_key_values=cache, use_cache=True,
+                  position_ids=torch.tensor([[len(prompt) + i]]))
         dec = decode / (time.perf_counter() - t0)
     return prefill, dec
 
