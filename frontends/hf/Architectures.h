@@ -96,6 +96,10 @@ struct AttentionSizes {
   /// Falcon-H1 scales the keys (before RoPE).
   double keyMultiplier = 1.0;
 };
+/// Llama's attention fields: num_attention_heads (default 32),
+/// num_key_value_heads (default the heads; must divide them), head_dim
+/// (default hidden / heads) and attention_bias (q/k/v and o).
+AttentionSizes readAttentionSizes(HfConfig &config, int64_t hidden);
 /// q/k/v_proj, RoPE (none when `scaling` is null), causal GQA attention
 /// over the KV cache `stateName` (maxPositions slots) and o_proj, with
 /// weights under `prefix`.

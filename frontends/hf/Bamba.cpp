@@ -50,18 +50,10 @@ Value buildBamba(ModelEmitter &e, HfConfig &c, StringRef,
   seq::ActivationKind act = activationField(c, "hidden_act", "silu");
   bool mlpBias = c.boolean("mlp_bias", false);
 
-  AttentionSizes attn;
-  attn.hidden = hidden;
-  attn.heads = c.size("num_attention_heads", 32, 1 << 24);
-  attn.kvHeads = c.size("num_key_value_heads", attn.heads, 1 << 24);
-  attn.headDim =
-      c.size("head_dim", hidden / std::max<int64_t>(attn.heads, 1), 1 << 16);
-  attn.qkvBias = attn.outBias = c.boolean("attention_bias", false);
+  AttentionSizes attn = readAttentionSizes(c, hidden);
   // BambaConfig rotates half of each head unless rope_parameters says.
   RopeScaling scaling =
       readRopeScaling(c, /*defaultTheta=*/10000.0, /*partial=*/0.5);
-  if (attn.kvHeads > 0 && attn.heads % attn.kvHeads != 0)
-    c.fail("num_key_value_heads", "must divide num_attention_heads");
 
   Mamba2Sizes mamba = readBambaMixerSizes(c, hidden, eps, act);
   // Training outputs: the auxiliary z-loss and how many logits generate()

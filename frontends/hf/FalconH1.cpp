@@ -66,16 +66,8 @@ Value buildFalconH1(ModelEmitter &e, HfConfig &c, StringRef,
   std::vector<double> ssm = multipliers(c, "ssm_multipliers", 5);
   c.irrelevant({"num_logits_to_keep"});
 
-  AttentionSizes attn;
-  attn.hidden = hidden;
-  attn.heads = c.size("num_attention_heads", 32, 1 << 24);
-  attn.kvHeads = c.size("num_key_value_heads", attn.heads, 1 << 24);
-  attn.headDim =
-      c.size("head_dim", hidden / std::max<int64_t>(attn.heads, 1), 1 << 16);
-  attn.qkvBias = attn.outBias = c.boolean("attention_bias", false);
+  AttentionSizes attn = readAttentionSizes(c, hidden);
   attn.keyMultiplier = multiplier(c, "key_multiplier");
-  if (attn.kvHeads > 0 && attn.heads % attn.kvHeads != 0)
-    c.fail("num_key_value_heads", "must divide num_attention_heads");
   if (attn.headDim % 2 != 0)
     c.fail("head_dim", "must be even for rotary embeddings");
   RopeScaling scaling = readRopeScaling(c, /*defaultTheta=*/10000.0);

@@ -104,16 +104,8 @@ Value buildGraniteMoeHybrid(ModelEmitter &e, HfConfig &c, StringRef,
     c.fail("num_experts_per_tok", "must be in [1, num_local_experts]");
   c.irrelevant({"output_router_logits", "router_aux_loss_coef"});
 
-  AttentionSizes attn;
-  attn.hidden = hidden;
-  attn.heads = c.size("num_attention_heads", 32, 1 << 24);
-  attn.kvHeads = c.size("num_key_value_heads", attn.heads, 1 << 24);
-  attn.headDim =
-      c.size("head_dim", hidden / std::max<int64_t>(attn.heads, 1), 1 << 16);
-  attn.qkvBias = attn.outBias = c.boolean("attention_bias", false);
+  AttentionSizes attn = readAttentionSizes(c, hidden);
   attn.scale = e.builder().getF32FloatAttr(attentionMultiplier);
-  if (attn.kvHeads > 0 && attn.heads % attn.kvHeads != 0)
-    c.fail("num_key_value_heads", "must divide num_attention_heads");
   std::optional<RopeScaling> scaling;
   c.present("position_embedding_type");
   std::string positionsKind = c.string("position_embedding_type", "");

@@ -14,6 +14,19 @@ using namespace mlir;
 
 namespace seqc::hf {
 
+AttentionSizes readAttentionSizes(HfConfig &c, int64_t hidden) {
+  AttentionSizes a;
+  a.hidden = hidden;
+  a.heads = c.size("num_attention_heads", 32, 1 << 24);
+  a.kvHeads = c.size("num_key_value_heads", a.heads, 1 << 24);
+  a.headDim =
+      c.size("head_dim", hidden / std::max<int64_t>(a.heads, 1), 1 << 16);
+  a.qkvBias = a.outBias = c.boolean("attention_bias", false);
+  if (a.kvHeads > 0 && a.heads % a.kvHeads != 0)
+    c.fail("num_key_value_heads", "must divide num_attention_heads");
+  return a;
+}
+
 Value emitRopeAttention(ModelEmitter &e, Value h, StringRef prefix,
                         StringRef stateName, const AttentionSizes &a,
                         Value positions, const RopeScaling *scaling,
