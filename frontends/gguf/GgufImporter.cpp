@@ -379,6 +379,71 @@ llvm::json::Object jambaConfig(Metadata &m, const Architecture &,
   return c;
 }
 
+/// The config.json of an LFM2 file, as transformers' GGUF loader builds
+/// it: attention layers are those with KV heads (the others short
+/// convolutions), feed_forward_length is the MLP's width as it is (no
+/// LFM2 adjustment), the final norm is token_embd_norm.
+llvm::json::Object lfm2Config(Metadata &m, const Architecture &,
+                              const seqrt::WeightStore &weights) {
+  llvm::json::Object c;
+  c["architectures"] = llvm::json::Array{"Lfm2ForCausalLM"};
+  c["model_type"] = "lfm2";
+  const std::string p = "lfm2.";
+  int64_t hidden = m.integer(p + "embedding_length", std::nullopt);
+  int64_t layers = m.integer(p + "block_count", std::nullopt);
+  int64_t heads = m.integer(p + "attention.head_count", std::nullopt);
+  c["hidden_size"] = hidden;
+  c["num_hidden_layers"] = layers;
+  c["num_attention_heads"] = heads;
+  c["intermediate_size"] = m.integer(p + "feed_forward_length", std::nullopt);
+  c["block_auto_adjust_ff_dim"] = false;
+  c["max_position_embeddings"] = m.integer(p + "context_length", std::nullopt);
+  c["norm_eps"] =
+      m.number(p + "attention.layer_norm_rms_epsilon", std::nullopt);
+  c["rope_theta"] = m.number(p + "rope.freq_base", 1000000.0);
+  c["conv_L_cache"] = m.integer(p + "shortconv.l_cache", std::nullopt);
+  if (m.integer(p + "rope.dimension_count", heads > 0 ? hidden / heads : 1) !=
+      (heads > 0 ? hidden / heads : 1))
+    m.fail(p + "rope.dimension_count",
+           "differs from the head size (partial rotary embeddings are not "
+           "supported for lfm2)");
+  // KV heads per layer: 0 marks a convolution layer.
+  std::vector<int64_t> kv;
+  if (const Value *v = m.find(p + "attention.head_count_kv")) {
+    if (v->isArray() && v->integers.size() == static_cast<size_t>(layers))
+      kv = v->integers;
+    else if (v->isInteger() && v->type != ValueType::Bool)
+      kv.assign(static_cast<size_t>(layers), v->integer);
+    else
+      m.fail(p + "attention.head_count_kv",
+             "must be an integer or one per layer, got " + v->describe());
+  } else {
+    kv.assign(static_cast<size_t>(layers), heads);
+  }
+  llvm::json::Array types;
+  int64_t kvHeads = 0;
+  for (int64_t n : kv) {
+    if (n < 0 || (n > 0 && kvHeads && n != kvHeads))
+      m.fail(p + "attention.head_count_kv",
+             "holds different KV head counts; transformers' LFM2 has one");
+    if (n > 0)
+      kvHeads = n;
+    types.push_back(n > 0 ? "full_attention" : "conv");
+  }
+  c["num_key_value_heads"] = kvHeads ? kvHeads : heads;
+  c["layer_types"] = std::move(types);
+  // Biases from the first convolution layer's tensors.
+  int64_t conv = 0;
+  while (conv < static_cast<int64_t>(kv.size()) &&
+         kv[static_cast<size_t>(conv)] != 0)
+    ++conv;
+  c["conv_bias"] = weights.find("model.layers." + std::to_string(conv) +
+                                ".conv.in_proj.bias") != nullptr;
+  c["vocab_size"] = vocabSize(m, p, weights.find("model.embed_tokens.weight"));
+  c["tie_word_embeddings"] = weights.find("lm_head.weight") == nullptr;
+  return c;
+}
+
 llvm::json::Object llamaConfig(Metadata &m, const Architecture &a,
                                const seqrt::WeightStore &weights);
 
@@ -395,6 +460,7 @@ const Architecture kArchitectures[] = {
     {"mamba2", "Mamba2ForCausalLM", "mamba2", mamba2Config},
     {"bert", "BertModel", "bert", bertConfig},
     {"jamba", "JambaForCausalLM", "jamba", jambaConfig},
+    {"lfm2", "Lfm2ForCausalLM", "lfm2", lfm2Config},
 };
 
 /// The config.json of a Llama-family file (llama.cpp's LLM_KV_* keys).

@@ -85,6 +85,16 @@ CASES = [
                      max_position_embeddings=128, use_mamba_kernels=False,
                      tie_word_embeddings=False),
          ftype="Q4_K_M", pure=False, seed=22, reference="dequantized"),
+    # LFM2: a convolution layer and an attention layer (per-layer KV head
+    # counts in the file), tied head, the final norm as token_embd_norm.
+    dict(name="lfm2_q8_0", config="Lfm2Config", cls="Lfm2ForCausalLM",
+         kwargs=dict(vocab_size=256, hidden_size=256, intermediate_size=384,
+                     num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                     layer_types=["conv", "full_attention"], conv_L_cache=3,
+                     block_multiple_of=64, max_position_embeddings=128, norm_eps=1e-5),
+         ftype="Q8_0", pure=True, seed=23, reference="dequantized",
+         reference_why="transformers' LFM2 GGUF loader needs a tokenizer in the file, "
+                       "which these files do not have"),
 ]
 
 # llama.cpp's Jamba names -> transformers' (dequantized_model).
@@ -101,6 +111,42 @@ JAMBA_LAYER = {
 }
 
 
+# llama.cpp's LFM2 names -> transformers'.
+LFM2_NAMES = {
+    "token_embd": "model.embed_tokens", "token_embd_norm": "model.embedding_norm",
+    "output": "lm_head",
+}
+LFM2_LAYER = {
+    "attn_norm": "operator_norm", "attn_q": "self_attn.q_proj", "attn_k": "self_attn.k_proj",
+    "attn_v": "self_attn.v_proj", "attn_output": "self_attn.out_proj",
+    "attn_q_norm": "self_attn.q_layernorm", "attn_k_norm": "self_attn.k_layernorm",
+    "shortconv.conv": "conv.conv", "shortconv.in_proj": "conv.in_proj",
+    "shortconv.out_proj": "conv.out_proj", "ffn_norm": "ffn_norm",
+    "ffn_gate": "feed_forward.w1", "ffn_up": "feed_forward.w3", "ffn_down": "feed_forward.w2",
+}
+
+
+def lfm2_dequantized_state(gguf_path):
+    """transformers' LFM2 state dict from gguf-py's dequantization of each
+    tensor (the conv's unit dim put back)."""
+    import gguf
+    import numpy as np
+    from gguf.quants import dequantize
+
+    state = {}
+    for t in gguf.GGUFReader(gguf_path).tensors:
+        w = np.array(dequantize(t.data, t.tensor_type), dtype=np.float32)
+        parts = t.name.split(".")
+        if parts[0] != "blk":
+            state[LFM2_NAMES[".".join(parts[:-1])] + "." + parts[-1]] = w
+            continue
+        stem = LFM2_LAYER[".".join(parts[2:-1])]
+        if stem == "conv.conv" and parts[-1] == "weight":
+            w = w[:, None, :]
+        state[f"model.layers.{parts[1]}.{stem}.{parts[-1]}"] = w
+    return state
+
+
 def dequantized_model(case, folder, gguf_path):
     """The case's transformers model with every weight replaced by gguf-py's
     dequantization of the GGUF file's tensor, llama.cpp's conversions undone
@@ -111,6 +157,15 @@ def dequantized_model(case, folder, gguf_path):
     import transformers
     from gguf.quants import dequantize
 
+    if case["cls"] == "Lfm2ForCausalLM":
+        model = transformers.Lfm2ForCausalLM.from_pretrained(
+            folder, dtype=torch.float32, attn_implementation="eager")
+        state = lfm2_dequantized_state(gguf_path)
+        if "lm_head.weight" not in state:
+            state["lm_head.weight"] = state["model.embed_tokens.weight"]
+        missing, unexpected = model.load_state_dict(
+            {k: torch.from_numpy(v) for k, v in state.items()}, strict=True), None
+        return model
     model = getattr(transformers, case["cls"]).from_pretrained(
         folder, dtype=torch.float32, attn_implementation="eager",
         experts_implementation="eager")
@@ -266,8 +321,9 @@ def run_case(case):
             case["ftype"] + (" (pure: every 2-D weight)" if case["pure"] else " (llama.cpp's mix)") +
             ". Logits: transformers' cache-free full forward on the GGUF it loads "
             "(gguf-py dequantization" +
-            ("; transformers does not load this architecture from GGUF, so the model's "
-             "weights are replaced by gguf-py's dequantization of each tensor, "
+            ("; " + case.get("reference_why",
+                             "transformers does not load this architecture from GGUF") +
+             ", so the model's weights are replaced by gguf-py's dequantization of each tensor, "
              "llama.cpp's conversions undone" if case.get("reference") == "dequantized"
              else "") +
             "); decode_logits[k] from a full forward over the prompt and "
