@@ -16,7 +16,7 @@ Block case (blocks/): one GGUF tensor per block type seqc reads, of random
 blocks (random bytes with sane f16 scales), and gguf-py's dequantization of
 each (`gguf.quants.dequantize`) as f32 .npy: the decoder's reference.
 
-Deterministic; needs torch, transformers, gguf, numpy, llama-cpp-python
+Deterministic; needs torch, transformers, accelerate (its GGUF loader), gguf, numpy, llama-cpp-python
 (network only to fetch the converter once).
   python3 tools/goldens/make_gguf_goldens.py [--only NAME]
 """
