@@ -83,6 +83,10 @@ struct RopeScaling {
 RopeScaling
 readRopeScaling(HfConfig &config, double defaultTheta,
                 std::optional<double> architecturePartial = std::nullopt);
+/// A config's own statement of the rotated channels per head (the original
+/// implementations' `attn_rotary_emb`, which transformers does not read):
+/// accepted only when it equals `rotated`, what transformers rotates.
+void checkRotaryWidth(HfConfig &config, llvm::StringRef key, int64_t rotated);
 /// seq.rope on `x` [1, S, heads, dim] at `positions` [S].
 mlir::Value rope(ModelEmitter &emitter, mlir::Value x, mlir::Value positions,
                  const RopeScaling &scaling);

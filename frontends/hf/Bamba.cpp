@@ -54,6 +54,9 @@ Value buildBamba(ModelEmitter &e, HfConfig &c, StringRef,
   // BambaConfig rotates half of each head unless rope_parameters says.
   RopeScaling scaling =
       readRopeScaling(c, /*defaultTheta=*/10000.0, /*partial=*/0.5);
+  checkRotaryWidth(
+      c, "attn_rotary_emb",
+      static_cast<int64_t>(double(attn.headDim) * scaling.partial));
 
   Mamba2Sizes mamba = readBambaMixerSizes(c, hidden, eps, act);
   // Training outputs: the auxiliary z-loss and how many logits generate()

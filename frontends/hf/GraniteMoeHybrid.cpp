@@ -109,14 +109,18 @@ Value buildGraniteMoeHybrid(ModelEmitter &e, HfConfig &c, StringRef,
   std::optional<RopeScaling> scaling;
   c.present("position_embedding_type");
   std::string positionsKind = c.string("position_embedding_type", "");
-  if (positionsKind == "rope")
+  if (positionsKind == "rope") {
     scaling = readRopeScaling(c, /*defaultTheta=*/10000.0);
-  else if (!positionsKind.empty())
-    c.fail("position_embedding_type",
-           "'" + positionsKind + "' is not supported (rope, or null for none)");
-  else
+    checkRotaryWidth(c, "attn_rotary_emb", attn.headDim);
+  } else if (!positionsKind.empty() && positionsKind != "nope") {
+    c.fail("position_embedding_type", "'" + positionsKind +
+                                          "' is not supported (rope; nope or "
+                                          "null for none)");
+  } else {
     // No positions: transformers builds no rotary embedding.
-    c.irrelevant({"rope_parameters", "rope_scaling", "rope_theta"});
+    c.irrelevant(
+        {"rope_parameters", "rope_scaling", "rope_theta", "attn_rotary_emb"});
+  }
   if (scaling && attn.headDim % 2 != 0)
     c.fail("head_dim", "must be even for rotary embeddings");
   Mamba2Sizes mamba = readBambaMixerSizes(c, hidden, eps, act);

@@ -136,6 +136,12 @@ RopeScaling readRopeScaling(HfConfig &config, double defaultTheta,
   return r;
 }
 
+void checkRotaryWidth(HfConfig &config, llvm::StringRef key, int64_t rotated) {
+  if (config.has(key) && config.integer(key, rotated) != rotated)
+    config.fail(key, "differs from the " + std::to_string(rotated) +
+                         " channels per head transformers rotates");
+}
+
 Value rope(ModelEmitter &e, Value x, Value positions, const RopeScaling &s) {
   OpBuilder &b = e.builder();
   bool scaled = s.kind != seq::RopeScalingKind::none;

@@ -249,6 +249,8 @@ def cases():
         ("granite_hybrid_moe", {"layer_types": ["mamba"]}, "field 'layer_types': has 1 entries for 3 layers"),
         ("granite_hybrid_moe", {"layers_block_type": ["mamba", "attention", "mamba"]},
          "field 'layers_block_type': given beside layer_types"),
+        ("granite_hybrid_moe", {"attn_rotary_emb": 6}, "field 'attn_rotary_emb': differs from the 12 channels"),
+        ("bamba", {"attn_rotary_emb": 12}, "field 'attn_rotary_emb': differs from the 6 channels"),
         ("granite_hybrid_moe", {"position_embedding_type": "alibi"},
          "field 'position_embedding_type': 'alibi' is not supported"),
         ("granite_hybrid_moe", {"num_experts_per_tok": 5}, "field 'num_experts_per_tok': must be in [1, num_local_experts]"),
