@@ -284,6 +284,26 @@ layerPattern(const std::vector<int64_t> &layers, int64_t count) {
   return std::nullopt;
 }
 
+/// `<p>attention.head_count_kv` per layer: an array of one count per layer
+/// (0: a layer without attention), or one count for every layer; `heads`
+/// when absent.
+std::vector<int64_t> kvHeadsPerLayer(Metadata &m, const std::string &p,
+                                     int64_t layers, int64_t heads) {
+  std::vector<int64_t> kv;
+  if (const Value *v = m.find(p + "attention.head_count_kv")) {
+    if (v->isArray() && v->integers.size() == static_cast<size_t>(layers))
+      kv = v->integers;
+    else if (v->isInteger() && v->type != ValueType::Bool)
+      kv.assign(static_cast<size_t>(layers), v->integer);
+    else
+      m.fail(p + "attention.head_count_kv",
+             "must be an integer or one per layer, got " + v->describe());
+  } else {
+    kv.assign(static_cast<size_t>(layers), heads);
+  }
+  return kv;
+}
+
 /// The config.json of a Jamba file. llama.cpp marks attention layers by a
 /// non-zero KV head count per layer and MoE layers by their router tensor;
 /// transformers places both by a period and an offset, so the layers must
@@ -307,18 +327,7 @@ llvm::json::Object jambaConfig(Metadata &m, const Architecture &,
   // No positional embedding: the length is informational.
   m.integer(p + "context_length", 0, 0);
   // Per-layer KV heads (0: a Mamba layer), or one count for every layer.
-  std::vector<int64_t> kv;
-  if (const Value *v = m.find(p + "attention.head_count_kv")) {
-    if (v->isArray() && v->integers.size() == static_cast<size_t>(layers))
-      kv = v->integers;
-    else if (v->isInteger() && v->type != ValueType::Bool)
-      kv.assign(static_cast<size_t>(layers), v->integer);
-    else
-      m.fail(p + "attention.head_count_kv",
-             "must be an integer or one per layer, got " + v->describe());
-  } else {
-    kv.assign(static_cast<size_t>(layers), heads);
-  }
+  std::vector<int64_t> kv = kvHeadsPerLayer(m, p, layers, heads);
   std::vector<int64_t> attention;
   int64_t kvHeads = 0;
   for (size_t i = 0; i < kv.size(); ++i) {
@@ -408,18 +417,7 @@ llvm::json::Object lfm2Config(Metadata &m, const Architecture &,
            "differs from the head size (partial rotary embeddings are not "
            "supported for lfm2)");
   // KV heads per layer: 0 marks a convolution layer.
-  std::vector<int64_t> kv;
-  if (const Value *v = m.find(p + "attention.head_count_kv")) {
-    if (v->isArray() && v->integers.size() == static_cast<size_t>(layers))
-      kv = v->integers;
-    else if (v->isInteger() && v->type != ValueType::Bool)
-      kv.assign(static_cast<size_t>(layers), v->integer);
-    else
-      m.fail(p + "attention.head_count_kv",
-             "must be an integer or one per layer, got " + v->describe());
-  } else {
-    kv.assign(static_cast<size_t>(layers), heads);
-  }
+  std::vector<int64_t> kv = kvHeadsPerLayer(m, p, layers, heads);
   llvm::json::Array types;
   int64_t kvHeads = 0;
   for (int64_t n : kv) {
