@@ -237,6 +237,13 @@ const std::map<std::string, std::vector<std::pair<std::string, bool>>>
           {"value", false},
           {"log_decay", true},
           {"initial_state", true}}},
+        {"delta_rule",
+         {{"query", false},
+          {"key", false},
+          {"value", false},
+          {"beta", false},
+          {"log_decay", true},
+          {"initial_state", true}}},
         {"causal_conv1d",
          {{"input", false},
           {"weight", false},
@@ -352,7 +359,7 @@ bool ModelWriter::write(const std::string &path, std::string &error) {
       attr(os.str());
     }
     i64("chunk_size");
-  } else if (op == "linear_attention") {
+  } else if (op == "linear_attention" || op == "delta_rule") {
     f32("scale");
     i64("chunk_size");
   } else if (op == "causal_conv1d") {
@@ -360,7 +367,8 @@ bool ModelWriter::write(const std::string &path, std::string &error) {
   }
   bool segmented = op == "attention" || op == "moe" || op == "selective_scan" ||
                    op == "ssd" || op == "linear_attention" ||
-                   op == "causal_conv1d" || op == "linear" || op == "embedding";
+                   op == "delta_rule" || op == "causal_conv1d" ||
+                   op == "linear" || op == "embedding";
   if (segmented) {
     std::string s = "operandSegmentSizes = array<i32: ";
     for (size_t i = 0; i < segments.size(); ++i)

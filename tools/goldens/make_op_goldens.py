@@ -789,6 +789,59 @@ def gen_linear_attention():
 
 
 # ----------------------------------------------------------------------------
+# delta_rule, per-step in the matrix form S_t = e^g (I - b k k^T) S + b k v^T
+# ----------------------------------------------------------------------------
+
+def gen_delta_rule():
+    # (case, B, L, H, K, V, gated, init, scale, chunk)
+    specs = [
+        ("plain", 2, 13, 3, 12, 20, False, False, 0.25, None),
+        ("gated_init", 1, 19, 2, 16, 8, True, True, None, None),
+        ("decode", 2, 1, 3, 12, 12, True, True, 0.3, None),
+        # Chunked (WY) form: chunks of 16 not dividing 70, and of 8 with V=5.
+        ("gated_chunks", 1, 70, 2, 32, 16, True, True, 0.125, 16),
+        ("chunks_odd", 2, 37, 2, 12, 5, True, False, None, 8),
+        ("plain_chunks", 1, 40, 1, 16, 16, False, True, None, 16),
+    ]
+    for case, Bn, L, H, K, V, gated, hasInit, scale, chunk in specs:
+        rng = rng_for("delta_rule_" + case)
+        q = randn(rng, Bn, L, H, K)
+        # Unit keys and beta in (0, 1), as DeltaNet feeds them: the update
+        # (I - b k k^T) is then a contraction.
+        k = randn(rng, Bn, L, H, K)
+        k = (k / np.linalg.norm(k, axis=-1, keepdims=True)).astype(np.float32)
+        v = randn(rng, Bn, L, H, V)
+        beta = torch.sigmoid(torch.from_numpy(randn(rng, Bn, L, H))).numpy()
+        g = F.logsigmoid(torch.from_numpy(randn(rng, Bn, L, H)) + 2.0).numpy() \
+            if gated else None
+        s0 = randn(rng, Bn, H, K, V, scale=0.5) if hasInit else None
+        sc = f32(1.0 if scale is None else scale)
+
+        qt, kt, vt, bt = T(q), T(k), T(v), T(beta)
+        gt = torch.zeros(Bn, L, H, dtype=F64) if g is None else T(g)
+        S = torch.zeros(Bn, H, K, V, dtype=F64) if s0 is None else T(s0)
+        eye = torch.eye(K, dtype=F64)
+        ys = []
+        for t in range(L):
+            kk = kt[:, t]  # [B, H, K]
+            b_ = bt[:, t][..., None, None]
+            transition = torch.exp(gt[:, t])[..., None, None] * (
+                eye - b_ * kk[..., :, None] * kk[..., None, :])
+            S = transition @ S + b_ * kk[..., :, None] * vt[:, t][..., None, :]
+            ys.append(torch.einsum("bhkv,bhk->bhv", S, sc * qt[:, t]))
+        y = torch.stack(ys, dim=1)
+        attrs = {}
+        if scale is not None:
+            attrs["scale"] = sc
+        if chunk is not None:
+            attrs["chunk_size"] = chunk
+        add("delta_rule", case,
+            {"query": q, "key": k, "value": v, "beta": beta, "log_decay": g,
+             "initial_state": s0},
+            attrs, {"output": out(y), "final_state": out(S)})
+
+
+# ----------------------------------------------------------------------------
 # causal_conv1d (grouped F.conv1d)
 # ----------------------------------------------------------------------------
 
@@ -871,7 +924,8 @@ def main():
     torch.set_default_dtype(F64)
     for gen in [gen_embedding, gen_linear, gen_rmsnorm, gen_layernorm, gen_rope,
                 gen_activation, gen_glu, gen_softmax, gen_moe, gen_attention,
-                gen_selective_scan, gen_ssd, gen_linear_attention, gen_causal_conv1d]:
+                gen_selective_scan, gen_ssd, gen_linear_attention, gen_delta_rule,
+                gen_causal_conv1d]:
         gen()
     total = write(args.out)
     print(f"wrote {len(CASES)} cases, {total} bytes, to {args.out}")

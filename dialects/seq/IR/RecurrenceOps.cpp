@@ -180,6 +180,49 @@ LogicalResult LinearAttentionOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// DeltaRuleOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult DeltaRuleOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location>,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  Type v = adaptor.getValue().getType();
+  auto query = dyn_cast<RankedTensorType>(adaptor.getQuery().getType());
+  if (!query || query.getRank() != 4)
+    return failure();
+  // output [B, L, H, V]
+  SmallVector<int64_t> shape(query.getShape());
+  shape[3] = dimOrDynamic(v, 3);
+  results.push_back(RankedTensorType::get(shape, query.getElementType()));
+  // final_state [B, H, K, V]
+  SmallVector<int64_t> state = {shape[0], shape[2], query.getDimSize(3),
+                                shape[3]};
+  results.push_back(RankedTensorType::get(state, query.getElementType()));
+  return success();
+}
+
+LogicalResult DeltaRuleOp::verify() {
+  NamedTensor q(getQuery(), "query"), v(getValue(), "value");
+  if (failed(verifySameFloatElementType(*this)) ||
+      failed(matchShape(*this, NamedTensor(getKey(), "key"),
+                        {{&q, 0}, {&q, 1}, {&q, 2}, {&q, 3}})) ||
+      failed(matchShape(*this, v, {{&q, 0}, {&q, 1}, {&q, 2}, {&v, 3}})) ||
+      failed(matchShape(*this, NamedTensor(getBeta(), "beta"),
+                        {{&q, 0}, {&q, 1}, {&q, 2}})))
+    return failure();
+  if (getLogDecay() &&
+      failed(matchShape(*this, NamedTensor(getLogDecay(), "log_decay"),
+                        {{&q, 0}, {&q, 1}, {&q, 2}})))
+    return failure();
+  if (getInitialState() &&
+      failed(matchShape(*this, NamedTensor(getInitialState(), "initial_state"),
+                        {{&q, 0}, {&q, 2}, {&q, 3}, {&v, 3}})))
+    return failure();
+  return verifyChunkSize(*this, getChunkSize());
+}
+
+//===----------------------------------------------------------------------===//
 // CausalConv1dOp
 //===----------------------------------------------------------------------===//
 

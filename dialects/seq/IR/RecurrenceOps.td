@@ -150,6 +150,52 @@ def Seq_LinearAttentionOp : Seq_Op<"linear_attention", [Pure,
   let hasVerifier = 1;
 }
 
+def Seq_DeltaRuleOp : Seq_Op<"delta_rule", [Pure, AttrSizedOperandSegments,
+    InferTypeOpAdaptor]> {
+  let summary = "gated delta rule: DeltaNet, Gated DeltaNet (Qwen3-Next)";
+  let description = [{
+    Per batch `b` and head `h`, with a matrix state `S` of `[K, V]`, an
+    update strength `β_t` and a decay `exp(log_decay_t)`:
+    ```
+    S   = exp(log_decay_t) · S_{t-1}
+    u_t = β_t · (v_t − Sᵀ · k_t)          // what S mispredicts for k_t
+    S_t = S + k_t ⊗ u_t
+    y_t = S_tᵀ · (scale · q_t)
+    ```
+    which is `S_t = S_{t-1} · exp(g_t)(I − β_t k_t k_tᵀ) + β_t k_t v_tᵀ`
+    read with the state as `[K, V]`. Shapes: `query`, `key`: `[B, L, H,
+    K]`; `value` and the result: `[B, L, H, V]`; `beta` and `log_decay`
+    (≤ 0; absent: no decay, plain DeltaNet): `[B, L, H]`; `initial_state`
+    and `final_state`: `[B, H, K, V]`. Keys are used as given (DeltaNet
+    normalises them first, outside the op). `chunk_size` is a schedule hint
+    for the chunkwise (WY) algorithm.
+
+    ```mlir
+    %y, %s = seq.delta_rule %q, %k, %v, %beta log_decay(%g)
+        {scale = 0.125 : f32}
+        : (tensor<1x?x4x64xf32>, tensor<1x?x4x64xf32>, tensor<1x?x4x32xf32>,
+           tensor<1x?x4xf32>, tensor<1x?x4xf32>)
+        -> (tensor<1x?x4x32xf32>, tensor<1x4x64x32xf32>)
+    ```
+  }];
+  let arguments = (ins Seq_FloatTensorOfRank<[4]>:$query,
+                       Seq_FloatTensorOfRank<[4]>:$key,
+                       Seq_FloatTensorOfRank<[4]>:$value,
+                       Seq_FloatTensorOfRank<[3]>:$beta,
+                       Optional<Seq_FloatTensorOfRank<[3]>>:$log_decay,
+                       Optional<Seq_FloatTensorOfRank<[4]>>:$initial_state,
+                       DefaultValuedAttr<F32Attr, "1.0f">:$scale,
+                       OptionalAttr<I64Attr>:$chunk_size);
+  let results = (outs Seq_FloatTensorOfRank<[4]>:$output,
+                      Seq_FloatTensorOfRank<[4]>:$final_state);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value `,` $beta (`log_decay` `(` $log_decay^ `)`)?
+    (`initial_state` `(` $initial_state^ `)`)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Seq_CausalConv1dOp : Seq_Op<"causal_conv1d", [Pure,
     AttrSizedOperandSegments, InferTypeOpAdaptor]> {
   let summary = "depthwise causal 1-D convolution over time, with state";

@@ -64,8 +64,8 @@ LoweringAttr seqc::seq::getLowering(Operation *op) {
 }
 
 bool seqc::seq::hasLoweringChoice(Operation *op) {
-  return isa<AttentionOp, SelectiveScanOp, SSDOp, LinearAttentionOp, RMSNormOp,
-             LayerNormOp>(op);
+  return isa<AttentionOp, SelectiveScanOp, SSDOp, LinearAttentionOp,
+             DeltaRuleOp, RMSNormOp, LayerNormOp>(op);
 }
 
 bool seqc::seq::isLoweringOf(Operation *op, LoweringKernel kernel) {
@@ -82,7 +82,8 @@ bool seqc::seq::isLoweringOf(Operation *op, LoweringKernel kernel) {
         return any({K::reference, K::tiled, K::cpu_scan, K::gpu_scan});
       })
       .Case([&](SSDOp) { return any({K::reference, K::chunked, K::gpu_ssd}); })
-      .Case([&](LinearAttentionOp) { return any({K::reference, K::chunked}); })
+      .Case<LinearAttentionOp, DeltaRuleOp>(
+          [&](Operation *) { return any({K::reference, K::chunked}); })
       .Case<RMSNormOp, LayerNormOp>(
           [&](Operation *) { return any({K::generic, K::gpu_norm}); })
       .Default([](Operation *) { return false; });

@@ -103,6 +103,7 @@ LoweringAttr seqc::LoweringStrategy::select(Operation *op,
           chunk = static_cast<int64_t>(*opChunk);
         return LoweringAttr::get(ctx, K::chunked, 0, 0, 0, 0, chunk, 0);
       })
+      .Case([&](seq::DeltaRuleOp) { return make(ctx, K::reference); })
       .Default([&](Operation *) { return make(ctx, K::generic); });
 }
 

@@ -456,6 +456,97 @@ struct LinearAttentionLowering : OpConversionPattern<seq::LinearAttentionOp> {
 };
 
 //===----------------------------------------------------------------------===//
+// seq.delta_rule
+//===----------------------------------------------------------------------===//
+
+struct DeltaRuleLowering : OpConversionPattern<seq::DeltaRuleOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(seq::DeltaRuleOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (!seqc::loweredAs(op, seq::LoweringKernel::reference))
+      return failure();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value q = adaptor.getQuery(), k = adaptor.getKey(), v = adaptor.getValue();
+    Value beta = adaptor.getBeta(), decay = adaptor.getLogDecay();
+    Type t = cast<RankedTensorType>(q.getType()).getElementType();
+    SmallVector<OpFoldResult> qSizes = getSizes(rewriter, loc, q);
+    SmallVector<OpFoldResult> vSizes = getSizes(rewriter, loc, v);
+    // state [B, H, K, V]
+    SmallVector<OpFoldResult> stateSizes = {qSizes[0], qSizes[2], qSizes[3],
+                                            vSizes[3]};
+    SmallVector<OpFoldResult> rowSizes = {qSizes[0], qSizes[2], vSizes[3]};
+    Value state0 = adaptor.getInitialState()
+                       ? adaptor.getInitialState()
+                       : filledTensor(rewriter, loc, stateSizes, t, 0.0);
+    Value out0 = emptyTensor(rewriter, loc, vSizes, t);
+    Value length = getValueOrCreateConstantIndexOp(rewriter, loc, qSizes[1]);
+    double scale = op.getScale().convertToDouble();
+    AffineMap state4 = dimsMap(ctx, 4, {0, 1, 2, 3});
+
+    auto loop = scf::ForOp::create(
+        rewriter, loc, indexConstant(rewriter, loc, 0), length,
+        indexConstant(rewriter, loc, 1), ValueRange{state0, out0},
+        [&](OpBuilder &b, Location l, Value step, ValueRange iter) {
+          Value qt = sliceAtTime(b, l, q, step); // [B, H, K]
+          Value kt = sliceAtTime(b, l, k, step);
+          Value vt = sliceAtTime(b, l, v, step);    // [B, H, V]
+          Value bt = sliceAtTime(b, l, beta, step); // [B, H]
+          Value state = iter[0];
+          if (decay) { // S = exp(g)·S
+            Value gt = sliceAtTime(b, l, decay, step);
+            state = linalg::GenericOp::create(
+                        b, l, state.getType(), gt, state,
+                        {dimsMap(ctx, 4, {0, 1}), state4}, iterators(4),
+                        [&](OpBuilder &nb, Location nl, ValueRange a) {
+                          Value g = math::ExpOp::create(nb, nl, a[0]);
+                          yieldValue(nb, nl,
+                                     arith::MulFOp::create(nb, nl, g, a[1]));
+                        })
+                        .getResult(0);
+          }
+          // predicted[b, h, v] = Σ_k S[b, h, k, v] · k[b, h, k]
+          Value predicted = contractState(
+              b, l, state, dimsMap(ctx, 4, {0, 1, 3, 2}), kt,
+              dimsMap(ctx, 4, {0, 1, 3}), dimsMap(ctx, 4, {0, 1, 2}), rowSizes);
+          // u = β·(v − predicted)
+          Value u =
+              linalg::GenericOp::create(
+                  b, l, predicted.getType(), ValueRange{vt, bt}, predicted,
+                  {dimsMap(ctx, 3, {0, 1, 2}), dimsMap(ctx, 3, {0, 1}),
+                   dimsMap(ctx, 3, {0, 1, 2})},
+                  iterators(3),
+                  [&](OpBuilder &nb, Location nl, ValueRange a) {
+                    Value d = arith::SubFOp::create(nb, nl, a[0], a[2]);
+                    yieldValue(nb, nl, arith::MulFOp::create(nb, nl, a[1], d));
+                  })
+                  .getResult(0);
+          // S += k ⊗ u
+          state =
+              linalg::GenericOp::create(
+                  b, l, state.getType(), ValueRange{kt, u}, state,
+                  {dimsMap(ctx, 4, {0, 1, 2}), dimsMap(ctx, 4, {0, 1, 3}),
+                   state4},
+                  iterators(4),
+                  [&](OpBuilder &nb, Location nl, ValueRange a) {
+                    Value ku = arith::MulFOp::create(nb, nl, a[0], a[1]);
+                    yieldValue(nb, nl, arith::AddFOp::create(nb, nl, a[2], ku));
+                  })
+                  .getResult(0);
+          // y[b, h, v] = Σ_k S[b, h, k, v] · scale · q[b, h, k]
+          Value y = contractState(b, l, state, dimsMap(ctx, 4, {0, 1, 3, 2}),
+                                  qt, dimsMap(ctx, 4, {0, 1, 3}),
+                                  dimsMap(ctx, 4, {0, 1, 2}), rowSizes, scale);
+          Value out = insertAtTime(b, l, y, iter[1], step);
+          scf::YieldOp::create(b, l, ValueRange{state, out});
+        });
+    rewriter.replaceOp(op, {loop.getResult(1), loop.getResult(0)});
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
 // seq.causal_conv1d
 //===----------------------------------------------------------------------===//
 
@@ -557,5 +648,5 @@ struct CausalConv1dLowering : OpConversionPattern<seq::CausalConv1dOp> {
 
 void seqc::populateRecurrenceLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<SelectiveScanLowering, SSDLowering, LinearAttentionLowering,
-               CausalConv1dLowering>(patterns.getContext());
+               DeltaRuleLowering, CausalConv1dLowering>(patterns.getContext());
 }

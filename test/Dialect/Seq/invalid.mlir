@@ -1046,6 +1046,42 @@ func.func @ssd_chunk_size(%x: tensor<1x8x4x16xf32>, %dt: tensor<1x8x4xf32>, %a: 
 }
 
 //===----------------------------------------------------------------------===//
+// seq.delta_rule
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @delta_rule_beta(%q: tensor<1x8x4x16xf32>, %b: tensor<1x8x2xf32>) {
+  // expected-error @+1 {{expected beta dim 2 (2) to match query dim 2 (4)}}
+  %y, %s = seq.delta_rule %q, %q, %q, %b : (tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x2xf32>) -> (tensor<1x8x4x16xf32>, tensor<1x4x16x16xf32>)
+  return
+}
+
+// -----
+
+func.func @delta_rule_decay(%q: tensor<1x8x4x16xf32>, %b: tensor<1x8x4xf32>, %g: tensor<1x7x4xf32>) {
+  // expected-error @+1 {{expected log_decay dim 1 (7) to match query dim 1 (8)}}
+  %y, %s = seq.delta_rule %q, %q, %q, %b log_decay(%g) : (tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4xf32>, tensor<1x7x4xf32>) -> (tensor<1x8x4x16xf32>, tensor<1x4x16x16xf32>)
+  return
+}
+
+// -----
+
+func.func @delta_rule_state(%q: tensor<1x8x4x16xf32>, %v: tensor<1x8x4x32xf32>, %b: tensor<1x8x4xf32>, %s0: tensor<1x4x16x16xf32>) {
+  // expected-error @+1 {{expected initial_state dim 3 (16) to match value dim 3 (32)}}
+  %y, %s = seq.delta_rule %q, %q, %v, %b initial_state(%s0) : (tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x32xf32>, tensor<1x8x4xf32>, tensor<1x4x16x16xf32>) -> (tensor<1x8x4x32xf32>, tensor<1x4x16x32xf32>)
+  return
+}
+
+// -----
+
+func.func @delta_rule_chunk(%q: tensor<1x8x4x16xf32>, %b: tensor<1x8x4xf32>) {
+  // expected-error @+1 {{expected chunk_size > 0, got 0}}
+  %y, %s = seq.delta_rule %q, %q, %q, %b {chunk_size = 0 : i64} : (tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4xf32>) -> (tensor<1x8x4x16xf32>, tensor<1x4x16x16xf32>)
+  return
+}
+
+//===----------------------------------------------------------------------===//
 // seq.linear_attention
 //===----------------------------------------------------------------------===//
 

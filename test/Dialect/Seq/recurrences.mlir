@@ -1,5 +1,5 @@
 // Round trip of the recurrent mixers (selective_scan, ssd, linear_attention,
-// causal_conv1d), in custom and in generic form.
+// delta_rule, causal_conv1d), in custom and in generic form.
 // RUN: seq-opt %s --split-input-file | seq-opt --split-input-file | FileCheck %s
 // RUN: seq-opt %s --split-input-file --mlir-print-op-generic | seq-opt --split-input-file | FileCheck %s
 
@@ -47,6 +47,18 @@ func.func @linear_attention(%q: tensor<1x?x4x16xf32>, %k: tensor<1x?x4x16xf32>, 
   %y2, %s2 = seq.linear_attention %q, %k, %v log_decay(%g3) initial_state(%s0) : (tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x32xf32>, tensor<1x?x4xf32>, tensor<1x4x16x32xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>)
   %y3, %s3 = seq.linear_attention %q, %k, %v log_decay(%g4) {chunk_size = 32 : i64} : (tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x32xf32>, tensor<1x?x4x16xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>)
   %y4, %s4 = seq.linear_attention %q, %k, %v : (tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x32xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>)
+  return
+}
+
+// -----
+
+// Tests delta_rule gated with a start state, then ungated and bare.
+// CHECK-LABEL: func.func @delta_rule
+// CHECK: seq.delta_rule %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} log_decay(%{{.+}}) initial_state(%{{.+}}) {scale = 1.250000e-01 : f32} : ({{.*}}, tensor<1x?x4xf32>, tensor<1x?x4xf32>, tensor<1x4x16x32xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>)
+// CHECK: seq.delta_rule %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} {chunk_size = 64 : i64} : (tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x32xf32>, tensor<1x?x4xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>)
+func.func @delta_rule(%q: tensor<1x?x4x16xf32>, %k: tensor<1x?x4x16xf32>, %v: tensor<1x?x4x32xf32>, %b: tensor<1x?x4xf32>, %g: tensor<1x?x4xf32>, %s0: tensor<1x4x16x32xf32>) {
+  %y1, %s1 = seq.delta_rule %q, %k, %v, %b log_decay(%g) initial_state(%s0) {scale = 0.125 : f32} : (tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x32xf32>, tensor<1x?x4xf32>, tensor<1x?x4xf32>, tensor<1x4x16x32xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>)
+  %y2, %s2 = seq.delta_rule %q, %k, %v, %b {chunk_size = 64 : i64} : (tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x32xf32>, tensor<1x?x4xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>)
   return
 }
 

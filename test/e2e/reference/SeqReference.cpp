@@ -929,6 +929,66 @@ RecurrenceResult linear_attention(const Tensor &query, const Tensor &key,
 }
 
 //===----------------------------------------------------------------------===//
+// delta_rule
+//===----------------------------------------------------------------------===//
+
+RecurrenceResult delta_rule(const Tensor &query, const Tensor &key,
+                            const Tensor &value, const Tensor &beta,
+                            const Tensor *logDecay, const Tensor *initialState,
+                            const DeltaRuleOptions &options) {
+  const char *op = "delta_rule";
+  checkRank(op, "query", query.shape, {4});
+  checkRank(op, "value", value.shape, {4});
+  int64_t Bn = query.dim(0), L = query.dim(1), H = query.dim(2),
+          K = query.dim(3), V = value.dim(3);
+  checkShape(op, "key", key, {Bn, L, H, K});
+  checkShape(op, "value", value, {Bn, L, H, V});
+  checkShape(op, "beta", beta, {Bn, L, H});
+  if (logDecay)
+    checkShape(op, "log_decay", *logDecay, {Bn, L, H});
+  if (initialState)
+    checkShape(op, "initial_state", *initialState, {Bn, H, K, V});
+  check(!options.chunkSize || *options.chunkSize > 0, op,
+        "expected chunk_size > 0");
+
+  RecurrenceResult r{Tensor({Bn, L, H, V}), Tensor({Bn, H, K, V})};
+  std::vector<double> S(static_cast<size_t>(K * V)), u(V);
+  for (int64_t b = 0; b < Bn; ++b)
+    for (int64_t h = 0; h < H; ++h) {
+      for (int64_t i = 0; i < K * V; ++i)
+        S[i] = initialState ? initialState->data[(b * H + h) * K * V + i] : 0.0;
+      for (int64_t t = 0; t < L; ++t) {
+        int64_t bth = (b * L + t) * H + h;
+        const float *q = &query.data[bth * K];
+        const float *k = &key.data[bth * K];
+        const float *v = &value.data[bth * V];
+        double decay = logDecay ? std::exp(double(logDecay->data[bth])) : 1.0;
+        for (double &s : S)
+          s *= decay;
+        // u = β (v − Sᵀk)
+        for (int64_t vv = 0; vv < V; ++vv) {
+          double predicted = 0.0;
+          for (int64_t kk = 0; kk < K; ++kk)
+            predicted += S[kk * V + vv] * k[kk];
+          u[vv] = double(beta.data[bth]) * (v[vv] - predicted);
+        }
+        for (int64_t kk = 0; kk < K; ++kk)
+          for (int64_t vv = 0; vv < V; ++vv)
+            S[kk * V + vv] += static_cast<double>(k[kk]) * u[vv];
+        for (int64_t vv = 0; vv < V; ++vv) {
+          double y = 0.0;
+          for (int64_t kk = 0; kk < K; ++kk)
+            y += S[kk * V + vv] * (static_cast<double>(options.scale) * q[kk]);
+          r.output.data[bth * V + vv] = static_cast<float>(y);
+        }
+      }
+      for (int64_t i = 0; i < K * V; ++i)
+        r.finalState.data[(b * H + h) * K * V + i] = static_cast<float>(S[i]);
+    }
+  return r;
+}
+
+//===----------------------------------------------------------------------===//
 // causal_conv1d
 //===----------------------------------------------------------------------===//
 

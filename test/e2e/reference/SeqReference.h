@@ -297,6 +297,21 @@ RecurrenceResult linear_attention(const Tensor &query, const Tensor &key,
                                   const Tensor *initialState = nullptr,
                                   const LinearAttentionOptions &options = {});
 
+struct DeltaRuleOptions {
+  float scale = 1.0f;
+  /// Schedule hint; never changes the result (ignored here).
+  std::optional<int64_t> chunkSize;
+};
+
+/// seq.delta_rule: query, key [B, L, H, K]; value [B, L, H, V]; beta and
+/// log_decay [B, L, H]; initial_state [B, H, K, V]
+/// -> output [B, L, H, V], final_state [B, H, K, V].
+RecurrenceResult delta_rule(const Tensor &query, const Tensor &key,
+                            const Tensor &value, const Tensor &beta,
+                            const Tensor *logDecay = nullptr,
+                            const Tensor *initialState = nullptr,
+                            const DeltaRuleOptions &options = {});
+
 struct CausalConv1dOptions {
   std::optional<Activation> activation;
 };

@@ -280,6 +280,19 @@ inline bool Runner::run(std::map<std::string, Tensor> &results) {
     RecurrenceResult r = linear_attention(q, k, v, g, s0, o);
     results["output"] = r.output;
     results["final_state"] = r.finalState;
+  } else if (op == "delta_rule") {
+    DeltaRuleOptions o;
+    if (c.has("scale"))
+      o.scale = static_cast<float>(c.f64("scale"));
+    o.chunkSize = optI64<int64_t>("chunk_size");
+    const Tensor &q = in("query"), &k = in("key"), &v = in("value"),
+                 &beta = in("beta");
+    const Tensor *g = opt("log_decay"), *s0 = opt("initial_state");
+    if (!ready())
+      return false;
+    RecurrenceResult r = delta_rule(q, k, v, beta, g, s0, o);
+    results["output"] = r.output;
+    results["final_state"] = r.finalState;
   } else if (op == "causal_conv1d") {
     CausalConv1dOptions o;
     if (c.has("activation"))
