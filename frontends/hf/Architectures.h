@@ -186,6 +186,24 @@ mlir::Value emitMamba2Mixer(ModelEmitter &emitter, mlir::Value x,
                             llvm::StringRef prefix, llvm::StringRef stateName,
                             const Mamba2Sizes &sizes);
 
+/// A top-k mixture of SwiGLU experts.
+struct ExpertSizes {
+  int64_t hidden = 0, inter = 0, experts = 0, topK = 1;
+  seq::MoeRoutingKind routing = seq::MoeRoutingKind::softmax_topk;
+  /// Rescale the kept routing weights to sum to one.
+  bool normalize = false;
+};
+/// seq.moe on `x` routed by `logits`, with each expert's weights stored
+/// apart as `<prefix>.experts.<i>.{gate,up,down}_proj.weight`; null (the
+/// error recorded) when the three are stored in different forms.
+mlir::Value emitStackedExperts(ModelEmitter &emitter, mlir::Value x,
+                               mlir::Value logits, const std::string &prefix,
+                               const ExpertSizes &sizes);
+/// Qwen3-Next: gated DeltaNet and gated attention layers, MoE with a shared
+/// expert.
+mlir::Value buildQwen3Next(ModelEmitter &emitter, HfConfig &config,
+                           llvm::StringRef architecture, int64_t maxPositions);
+
 } // namespace seqc::hf
 
 #endif // SEQC_FRONTENDS_HF_ARCHITECTURES_H

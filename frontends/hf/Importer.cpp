@@ -22,6 +22,10 @@ bool ropeBuffer(StringRef name) {
   return name.ends_with("rotary_emb.inv_freq") ||
          name.ends_with("rotary_emb.original_inv_freq");
 }
+/// Qwen3-Next: the multi-token-prediction head transformers skips at load.
+bool qwen3NextUnused(StringRef name) {
+  return ropeBuffer(name) || name.starts_with("mtp.");
+}
 bool gpt2Buffer(StringRef name) {
   return name.ends_with(".attn.bias") || name.ends_with(".attn.masked_bias");
 }
@@ -75,6 +79,7 @@ const Family kFamilies[] = {
     {"NemotronHForCausalLM", buildNemotronH, false, nullptr},
     {"Zamba2ForCausalLM", buildZamba2, false, ropeBuffer},
     {"RecurrentGemmaForCausalLM", buildRecurrentGemma, false, ropeBuffer},
+    {"Qwen3NextForCausalLM", buildQwen3Next, false, qwen3NextUnused},
     {"BertModel", buildBert, true, bertUnusedOutputs},
     {"MarianMTModel", buildMarian, false, marianBuffer},
     {"BartForConditionalGeneration", buildBart, false, encoderDecoderBuffer},

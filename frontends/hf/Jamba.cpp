@@ -18,21 +18,6 @@ using namespace mlir;
 
 namespace seqc::hf {
 
-namespace {
-
-/// Per-expert [rows, cols] weights, stacked into [experts, rows, cols] by
-/// the runtime when it binds them.
-ModelEmitter::StackedWeights stackExperts(ModelEmitter &e,
-                                          const std::string &prefix,
-                                          const std::string &leaf,
-                                          int64_t experts, int64_t rows,
-                                          int64_t cols, bool quantize) {
-  return e.stackedWeights(prefix + ".experts.{}." + leaf, experts, rows, cols,
-                          quantize);
-}
-
-} // namespace
-
 Value buildJamba(ModelEmitter &e, HfConfig &c, StringRef,
                  int64_t maxPositions) {
   int64_t hidden = c.size("hidden_size");
@@ -122,30 +107,14 @@ Value buildJamba(ModelEmitter &e, HfConfig &c, StringRef,
     Value ff;
     if (experts > 1 && i % expertPeriod == expertOffset) {
       Value logits = e.router(h, f + ".router", experts, hidden);
-      // Experts are quantized all three or none (as seq.moe reads them):
-      // blocks must divide both the hidden size and the experts' width.
-      bool quantize = e.blockQuantizes(hidden) && e.blockQuantizes(inter);
-      auto gate = stackExperts(e, f, "gate_proj.weight", experts, inter, hidden,
-                               quantize);
-      auto up = stackExperts(e, f, "up_proj.weight", experts, inter, hidden,
-                             quantize);
-      auto down = stackExperts(e, f, "down_proj.weight", experts, hidden, inter,
-                               quantize);
-      if (bool(gate.scales) != bool(up.scales) ||
-          bool(gate.scales) != bool(down.scales) || gate.bits != up.bits ||
-          gate.bits != down.bits || bool(gate.offsets) != bool(up.offsets) ||
-          bool(gate.offsets) != bool(down.offsets)) {
-        e.fail("the experts of '" + f +
-               "' are stored in different forms (float or block-quantized, "
-               "4 or 8 bits, with or without offsets); seq.moe reads gate, "
-               "up and down alike");
+      ExpertSizes sizes;
+      sizes.hidden = hidden;
+      sizes.inter = inter;
+      sizes.experts = experts;
+      sizes.topK = topK;
+      ff = emitStackedExperts(e, h, logits, f, sizes);
+      if (!ff)
         break;
-      }
-      ff = seq::MoeOp::create(
-          b, loc, h, logits, gate.values, up.values, down.values, gate.scales,
-          up.scales, down.scales, gate.offsets, up.offsets, down.offsets,
-          static_cast<uint64_t>(topK), seq::MoeRoutingKind::softmax_topk,
-          /*normalize=*/false, seq::ActivationKind::silu, gate.bits);
     } else {
       Value g = e.linear(h, f + ".gate_proj", inter, hidden, false);
       Value u = e.linear(h, f + ".up_proj", inter, hidden, false);
