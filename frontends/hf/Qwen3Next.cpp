@@ -324,9 +324,9 @@ std::vector<bool> deltaNetLayers(HfConfig &c, int64_t layers) {
 
 Value buildQwen3Next(ModelEmitter &e, HfConfig &c, StringRef,
                      int64_t maxPositions) {
-  int64_t hidden = c.size("hidden_size", 2048, 1 << 24);
-  int64_t layers = c.size("num_hidden_layers", 48, 4096);
-  int64_t vocab = c.size("vocab_size", 151936, 1 << 24);
+  int64_t hidden = c.size("hidden_size");
+  int64_t layers = c.size("num_hidden_layers", 4096);
+  int64_t vocab = c.size("vocab_size");
   int64_t inter = c.size("intermediate_size", 5632, 1 << 24);
   double eps = c.nonNegative("rms_norm_eps", 1e-6);
   AttentionSizes a;
@@ -343,7 +343,10 @@ Value buildQwen3Next(ModelEmitter &e, HfConfig &c, StringRef,
   d.keyHeads = c.size("linear_num_key_heads", 16, 1 << 16);
   d.valueHeads = c.size("linear_num_value_heads", 32, 1 << 16);
   d.epsilon = eps;
-  int64_t experts = c.size("num_experts", 512, 1 << 16);
+  // 0 experts: a dense MLP in every layer.
+  int64_t experts = c.integer("num_experts", 512);
+  if (experts < 0 || experts > (1 << 16))
+    c.fail("num_experts", std::to_string(experts) + " is outside [0, 65536]");
   int64_t topK = c.size("num_experts_per_tok", 10, 1 << 16);
   int64_t sparseStep = c.size("decoder_sparse_step", 1, 1 << 24);
   int64_t moeInter = c.size("moe_intermediate_size", 512, 1 << 24);
@@ -352,6 +355,8 @@ Value buildQwen3Next(ModelEmitter &e, HfConfig &c, StringRef,
   std::string act = c.string("hidden_act", "silu");
   RopeScaling scaling =
       readRopeScaling(c, /*defaultTheta=*/10000.0, /*partial=*/0.25);
+  if (!c.error().empty()) // sizes out of range: nothing sized by them
+    return nullptr;
   std::vector<bool> dense(layers, false);
   if (std::optional<std::vector<double>> only = c.numbers("mlp_only_layers")) {
     for (double i : *only)

@@ -44,7 +44,8 @@ const char *const kGoldens[] = {"llama_gqa",
                                 "falcon_h1",
                                 "nemotron_h",
                                 "zamba2",
-                                "recurrent_gemma"};
+                                "recurrent_gemma",
+                                "qwen3_next"};
 
 /// A scratch model folder per golden: its weights linked in, config.json
 /// rewritten per input.

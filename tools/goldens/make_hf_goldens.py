@@ -1604,6 +1604,35 @@ CASES = [
             "attention_bias on q/k/v/o; RoPE on half of each head (theta 1e6); tied head.",
         ],
     },
+    {
+        "name": "qwen3_next_q8_0",
+        "class": "Qwen3NextForCausalLM",
+        "config": "Qwen3NextConfig",
+        "seed": 1803,
+        "prompt_len": 11,
+        "full_forward_reference": True,
+        "min_router_gap": 2e-3,
+        "round_projections": "q8_0",
+        "import_flags": "--weights=q8_0",
+        "kwargs": dict(
+            vocab_size=128, hidden_size=64, intermediate_size=96, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+            layer_types=["linear_attention", "full_attention"],
+            linear_conv_kernel_dim=4, linear_key_head_dim=32, linear_value_head_dim=32,
+            linear_num_key_heads=1, linear_num_value_heads=2,
+            num_experts=4, num_experts_per_tok=2, moe_intermediate_size=32,
+            shared_expert_intermediate_size=32,
+            max_position_embeddings=128, rms_norm_eps=1e-6,
+            bos_token_id=1, eos_token_id=2,
+        ),
+        "notes": [
+            "--weights=q8_0: every nn.Linear (shared expert and its gate too), the experts "
+            "(input features 64 and 32) and the table through gguf's Q8_0; the router, "
+            "A_log, dt_bias, the conv and the norms stay float32.",
+            "One key head of 32 shared by two value heads of 32; MoE of 4 (top 2) on both "
+            "layers.",
+        ],
+    },
 ]
 
 # --------------------------------------------------------------------------
