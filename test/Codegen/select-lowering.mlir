@@ -162,3 +162,22 @@ func.func @override(%q: tensor<1x64x2x64xf32>) -> tensor<1x64x2x64xf32> {
   %o = seq.attention %q, %q, %q {causal, seq.lowering = #seq.lowering<flash, query_tile = 4, key_tile = 32>} : tensor<1x64x2x64xf32>, tensor<1x64x2x64xf32>, tensor<1x64x2x64xf32> -> tensor<1x64x2x64xf32>
   return %o : tensor<1x64x2x64xf32>
 }
+
+// The delta rule: chunkwise (WY) in chunks of 64 (ssd-chunk; the op's
+// chunk_size wins) on every target, step by step with scan=reference.
+// CPU-LABEL: func.func @delta_rule
+// CPU: seq.lowering = #seq.lowering<chunked, chunk = 64>
+// CPU: seq.lowering = #seq.lowering<chunked, chunk = 32>
+// GPU-LABEL: func.func @delta_rule
+// GPU: seq.lowering = #seq.lowering<chunked, chunk = 64>
+// SET-LABEL: func.func @delta_rule
+// SET: seq.lowering = #seq.lowering<chunked, chunk = 16>
+// SET: seq.lowering = #seq.lowering<chunked, chunk = 32>
+// REF-LABEL: func.func @delta_rule
+// REF: seq.lowering = #seq.lowering<reference>
+// REF: seq.lowering = #seq.lowering<reference>
+func.func @delta_rule(%q: tensor<1x?x4x16xf32>, %v: tensor<1x?x4x32xf32>, %b: tensor<1x?x4xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x?x4x32xf32>) {
+  %y, %s = seq.delta_rule %q, %q, %v, %b log_decay(%b) : (tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x32xf32>, tensor<1x?x4xf32>, tensor<1x?x4xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>)
+  %y2, %s2 = seq.delta_rule %q, %q, %v, %b {chunk_size = 32 : i64} : (tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x32xf32>, tensor<1x?x4xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>)
+  return %y, %y2 : tensor<1x?x4x32xf32>, tensor<1x?x4x32xf32>
+}

@@ -377,7 +377,12 @@ bool ModelWriter::write(const std::string &path, std::string &error) {
   }
   // linear_attention's scale has a default; layernorm has no group_size.
   std::vector<std::string> unused = c.unusedAttrs();
-  for (const char *notMlir : {"kv_length", "seqc_flags"})
+  // lowering pins the op's kernel (#seq.lowering<...>), a discardable
+  // attribute rather than a property.
+  std::string discardable;
+  if (c.has("lowering"))
+    discardable = " {seq.lowering = #seq.lowering<" + c.str("lowering") + ">}";
+  for (const char *notMlir : {"kv_length", "seqc_flags", "lowering"})
     unused.erase(std::remove(unused.begin(), unused.end(), notMlir),
                  unused.end());
   if (!unused.empty()) {
@@ -402,8 +407,8 @@ bool ModelWriter::write(const std::string &path, std::string &error) {
       << " = \"seq." << op << "\"(" << join(operandNames, ", ") << ")";
   if (!attrs.empty())
     out << " <{" << join(attrs, ", ") << "}>";
-  out << regions << " : (" << join(operandTypes, ", ") << ") -> " << results
-      << "\n  return ";
+  out << regions << discardable << " : (" << join(operandTypes, ", ") << ") -> "
+      << results << "\n  return ";
   for (size_t i = 0; i < resultTypes.size(); ++i)
     out << (i ? ", " : "") << "%r"
         << (resultTypes.size() > 1 ? "#" + std::to_string(i) : "");

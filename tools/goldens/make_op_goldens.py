@@ -793,12 +793,16 @@ def gen_linear_attention():
 # ----------------------------------------------------------------------------
 
 def gen_delta_rule():
-    # (case, B, L, H, K, V, gated, init, scale, chunk)
+    # (case, B, L, H, K, V, gated, init, scale, chunk); the default lowering
+    # is chunkwise (WY), "_stepwise" cases pin the step-by-step one.
     specs = [
         ("plain", 2, 13, 3, 12, 20, False, False, 0.25, None),
+        ("plain_stepwise", 2, 13, 3, 12, 20, False, False, 0.25, None),
         ("gated_init", 1, 19, 2, 16, 8, True, True, None, None),
+        ("gated_init_stepwise", 1, 19, 2, 16, 8, True, True, None, None),
         ("decode", 2, 1, 3, 12, 12, True, True, 0.3, None),
-        # Chunked (WY) form: chunks of 16 not dividing 70, and of 8 with V=5.
+        ("decode_stepwise", 2, 1, 3, 12, 12, True, True, 0.3, None),
+        # Chunks of 16 not dividing 70, and of 8 with V=5.
         ("gated_chunks", 1, 70, 2, 32, 16, True, True, 0.125, 16),
         ("chunks_odd", 2, 37, 2, 12, 5, True, False, None, 8),
         ("plain_chunks", 1, 40, 1, 16, 16, False, True, None, 16),
@@ -835,6 +839,8 @@ def gen_delta_rule():
             attrs["scale"] = sc
         if chunk is not None:
             attrs["chunk_size"] = chunk
+        if case.endswith("_stepwise"):
+            attrs["lowering"] = "reference"
         add("delta_rule", case,
             {"query": q, "key": k, "value": v, "beta": beta, "log_decay": g,
              "initial_state": s0},

@@ -35,6 +35,8 @@ bool staticHeadDims(ValueRange operands) {
 bool chunkedApplies(Operation *op) {
   if (auto ssd = dyn_cast<seq::SSDOp>(op))
     return staticHeadDims({ssd.getX(), ssd.getB()});
+  if (auto rule = dyn_cast<seq::DeltaRuleOp>(op))
+    return staticHeadDims({rule.getQuery(), rule.getValue()});
   auto la = cast<seq::LinearAttentionOp>(op);
   return staticHeadDims({la.getQuery(), la.getKey(), la.getValue()});
 }
@@ -103,7 +105,13 @@ LoweringAttr seqc::LoweringStrategy::select(Operation *op,
           chunk = static_cast<int64_t>(*opChunk);
         return LoweringAttr::get(ctx, K::chunked, 0, 0, 0, 0, chunk, 0);
       })
-      .Case([&](seq::DeltaRuleOp) { return make(ctx, K::reference); })
+      .Case([&](seq::DeltaRuleOp rule) {
+        if (!tiled || !chunkedApplies(rule))
+          return make(ctx, K::reference);
+        std::optional<uint64_t> opChunk = rule.getChunkSize();
+        int64_t chunk = opChunk ? static_cast<int64_t>(*opChunk) : c.ssdChunk;
+        return LoweringAttr::get(ctx, K::chunked, 0, 0, 0, 0, chunk, 0);
+      })
       .Default([&](Operation *) { return make(ctx, K::generic); });
 }
 

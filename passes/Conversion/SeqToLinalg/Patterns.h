@@ -52,6 +52,11 @@ void populateChunkedGLALoweringPatterns(
     mlir::RewritePatternSet &patterns,
     const lowering::Contractions &contractions);
 
+/// seq.delta_rule with #seq.lowering<chunked>: the chunkwise (WY) form.
+void populateChunkedDeltaRuleLoweringPatterns(
+    mlir::RewritePatternSet &patterns,
+    const lowering::Contractions &contractions);
+
 /// selective_scan, ssd, linear_attention `reference` (step by step);
 /// causal_conv1d.
 void populateRecurrenceLoweringPatterns(mlir::RewritePatternSet &patterns);

@@ -39,6 +39,7 @@ void seqc::populateSeqToLinalgPatterns(
   populateChunkedSSDLoweringPatterns(patterns, contractions);
   populateLinearAttentionAsSSDPatterns(patterns, contractions);
   populateChunkedGLALoweringPatterns(patterns, contractions);
+  populateChunkedDeltaRuleLoweringPatterns(patterns, contractions);
   populateRecurrenceLoweringPatterns(patterns);
 }
 

@@ -309,8 +309,10 @@ inline bool Runner::run(std::map<std::string, Tensor> &results) {
     return false;
   }
   // Everything the case provides must have been understood (seqc_flags
-  // tell the compiled test how to compile; they change no semantics).
+  // and lowering tell the compiled test how to compile; they change no
+  // semantics).
   c.has("seqc_flags");
+  c.has("lowering");
   for (const std::string &name : c.unusedAttrs())
     fail("attribute '" + name + "' not understood by the runner");
   for (const std::string &name : c.inputs)
