@@ -6,7 +6,7 @@ transformers' chunked PyTorch implementation.
 
 B = 1, H = 32 value heads, K = V = 128 (Qwen3-Next-80B's gated DeltaNet
 layer), unit-norm keys, β in (0, 1), gates g ≤ 0, scale 1/√K, f32. seqc
-lowers `seq.delta_rule` chunkwise (the WY form, chunks of 64 unless
+lowers `seq.delta_rule` chunkwise (the WY form, chunks of 16 unless
 `--chunks` lists others) and, for comparison, step by step
 (`scan=reference`). The peer is `torch_chunk_gated_delta_rule` from
 transformers (the same chunked algorithm, chunk 64, on q and k already
@@ -45,7 +45,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--lengths", default="512,2048")
-    p.add_argument("--chunks", default="64")
+    p.add_argument("--chunks", default="16")
     p.add_argument("--heads", type=int, default=32)
     p.add_argument("--repeat", type=int, default=2)
     p.add_argument("--no-stepwise", action="store_true", help="skip the step-by-step lowering")

@@ -163,13 +163,14 @@ func.func @override(%q: tensor<1x64x2x64xf32>) -> tensor<1x64x2x64xf32> {
   return %o : tensor<1x64x2x64xf32>
 }
 
-// The delta rule: chunkwise (WY) in chunks of 64 (ssd-chunk; the op's
-// chunk_size wins) on every target, step by step with scan=reference.
+// The delta rule: chunkwise (WY) in chunks of 16 (the op's chunk_size wins;
+// ssd-chunk does not apply) on every target, step by step with
+// scan=reference.
 // CPU-LABEL: func.func @delta_rule
-// CPU: seq.lowering = #seq.lowering<chunked, chunk = 64>
+// CPU: seq.lowering = #seq.lowering<chunked, chunk = 16>
 // CPU: seq.lowering = #seq.lowering<chunked, chunk = 32>
 // GPU-LABEL: func.func @delta_rule
-// GPU: seq.lowering = #seq.lowering<chunked, chunk = 64>
+// GPU: seq.lowering = #seq.lowering<chunked, chunk = 16>
 // SET-LABEL: func.func @delta_rule
 // SET: seq.lowering = #seq.lowering<chunked, chunk = 16>
 // SET: seq.lowering = #seq.lowering<chunked, chunk = 32>

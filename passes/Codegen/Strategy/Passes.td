@@ -45,8 +45,8 @@ def SelectLowering : Pass<"seq-select-lowering", "mlir::ModuleOp"> {
            "Channels per selective-scan tile where no scan kernel applies "
            "(0: the target's choice: 64, or 1 on GPUs)">,
     Option<"ssdChunk", "ssd-chunk", "int64_t", /*default=*/"64",
-           "Chunk length of chunked ssd, scalar-gated linear attention "
-           "and the delta rule when the op sets no chunk_size">,
+           "Chunk length of chunked ssd and scalar-gated linear attention "
+           "when the op sets no chunk_size">,
     Option<"scanSegments", "scan-segments", "int64_t", /*default=*/"1",
            "Time segments of the CPU selective scan, run as a two-pass "
            "parallel prefix (twice the exps, segments on threads)">,
