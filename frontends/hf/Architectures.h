@@ -20,6 +20,9 @@ mlir::Value buildLlamaFamily(ModelEmitter &emitter, HfConfig &config,
 /// LFM2: gated short convolutions and attention, per layer_types.
 mlir::Value buildLfm2(ModelEmitter &emitter, HfConfig &config,
                       llvm::StringRef architecture, int64_t maxPositions);
+/// LFM2-MoE: LFM2's layers with sigmoid-routed experts.
+mlir::Value buildLfm2Moe(ModelEmitter &emitter, HfConfig &config,
+                         llvm::StringRef architecture, int64_t maxPositions);
 mlir::Value buildGpt2(ModelEmitter &emitter, HfConfig &config,
                       llvm::StringRef architecture, int64_t maxPositions);
 mlir::Value buildMamba(ModelEmitter &emitter, HfConfig &config,
@@ -190,15 +193,22 @@ mlir::Value emitMamba2Mixer(ModelEmitter &emitter, mlir::Value x,
 struct ExpertSizes {
   int64_t hidden = 0, inter = 0, experts = 0, topK = 1;
   seq::MoeRoutingKind routing = seq::MoeRoutingKind::softmax_topk;
-  /// Rescale the kept routing weights to sum to one.
+  /// Rescale the kept routing weights to sum to one (dividing by their sum
+  /// plus normalizeEpsilon under sigmoid routing), then by routedScale.
   bool normalize = false;
+  double normalizeEpsilon = 0.0, routedScale = 1.0;
+  /// Each expert's tensors: `<prefix>.experts.<i>.<leaf>`.
+  const char *gateLeaf = "gate_proj.weight", *upLeaf = "up_proj.weight",
+             *downLeaf = "down_proj.weight";
 };
-/// seq.moe on `x` routed by `logits`, with each expert's weights stored
-/// apart as `<prefix>.experts.<i>.{gate,up,down}_proj.weight`; null (the
-/// error recorded) when the three are stored in different forms.
+/// seq.moe on `x` routed by `logits` (experts chosen by sigmoid +
+/// `selectionBias` under sigmoid routing), with each expert's weights
+/// stored apart; null (the error recorded) when the three are stored in
+/// different forms.
 mlir::Value emitStackedExperts(ModelEmitter &emitter, mlir::Value x,
                                mlir::Value logits, const std::string &prefix,
-                               const ExpertSizes &sizes);
+                               const ExpertSizes &sizes,
+                               mlir::Value selectionBias = {});
 /// Qwen3-Next: gated DeltaNet and gated attention layers, MoE with a shared
 /// expert.
 mlir::Value buildQwen3Next(ModelEmitter &emitter, HfConfig &config,

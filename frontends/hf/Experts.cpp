@@ -13,7 +13,8 @@ using namespace mlir;
 namespace seqc::hf {
 
 Value emitStackedExperts(ModelEmitter &e, Value x, Value logits,
-                         const std::string &prefix, const ExpertSizes &s) {
+                         const std::string &prefix, const ExpertSizes &s,
+                         Value selectionBias) {
   // Quantized all three or none (as seq.moe reads them): blocks must
   // divide both the hidden size and the experts' width.
   bool quantize = e.blockQuantizes(s.hidden) && e.blockQuantizes(s.inter);
@@ -21,11 +22,9 @@ Value emitStackedExperts(ModelEmitter &e, Value x, Value logits,
     return e.stackedWeights(prefix + ".experts.{}." + leaf, s.experts, rows,
                             cols, quantize);
   };
-  ModelEmitter::StackedWeights gate =
-      stack("gate_proj.weight", s.inter, s.hidden);
-  ModelEmitter::StackedWeights up = stack("up_proj.weight", s.inter, s.hidden);
-  ModelEmitter::StackedWeights down =
-      stack("down_proj.weight", s.hidden, s.inter);
+  ModelEmitter::StackedWeights gate = stack(s.gateLeaf, s.inter, s.hidden);
+  ModelEmitter::StackedWeights up = stack(s.upLeaf, s.inter, s.hidden);
+  ModelEmitter::StackedWeights down = stack(s.downLeaf, s.hidden, s.inter);
   if (bool(gate.scales) != bool(up.scales) ||
       bool(gate.scales) != bool(down.scales) || gate.bits != up.bits ||
       gate.bits != down.bits || bool(gate.offsets) != bool(up.offsets) ||
@@ -36,11 +35,13 @@ Value emitStackedExperts(ModelEmitter &e, Value x, Value logits,
            "down alike");
     return nullptr;
   }
-  return seq::MoeOp::create(e.builder(), e.loc(), x, logits, gate.values,
-                            up.values, down.values, gate.scales, up.scales,
-                            down.scales, gate.offsets, up.offsets, down.offsets,
-                            static_cast<uint64_t>(s.topK), s.routing,
-                            s.normalize, seq::ActivationKind::silu, gate.bits);
+  return seq::MoeOp::create(
+      e.builder(), e.loc(), x, logits, gate.values, up.values, down.values,
+      gate.scales, up.scales, down.scales, gate.offsets, up.offsets,
+      down.offsets, selectionBias, static_cast<uint64_t>(s.topK), s.routing,
+      s.normalize, seq::ActivationKind::silu, gate.bits,
+      llvm::APFloat(static_cast<float>(s.routedScale)),
+      llvm::APFloat(static_cast<float>(s.normalizeEpsilon)));
 }
 
 } // namespace seqc::hf

@@ -165,9 +165,11 @@ Value buildGraniteMoeHybrid(ModelEmitter &e, HfConfig &c, StringRef,
       Value moe = seq::MoeOp::create(
           b, e.loc(), h, logits, half(e, gateUp, 1, inter, false),
           half(e, gateUp, 1, inter, true), down, Value(), Value(), Value(),
-          Value(), Value(), Value(), static_cast<uint64_t>(topK),
-          seq::MoeRoutingKind::topk_softmax, /*normalize=*/false, act,
-          /*bits=*/8);
+          Value(), Value(), Value(), /*selection_bias=*/Value(),
+          static_cast<uint64_t>(topK), seq::MoeRoutingKind::topk_softmax,
+          /*normalize=*/false, act,
+          /*bits=*/8, /*routed_scale=*/llvm::APFloat(1.0f),
+          /*normalize_epsilon=*/llvm::APFloat(0.0f));
       ff = e.add(moe, ff);
     }
     x = e.endLayer(e.add(x, e.scale(ff, residualMultiplier)));

@@ -69,6 +69,7 @@ const Family kFamilies[] = {
     {"MistralForCausalLM", buildLlamaFamily, false, ropeBuffer},
     {"Qwen2ForCausalLM", buildLlamaFamily, false, ropeBuffer},
     {"Lfm2ForCausalLM", buildLfm2, false, ropeBuffer},
+    {"Lfm2MoeForCausalLM", buildLfm2Moe, false, ropeBuffer},
     {"GPT2LMHeadModel", buildGpt2, false, gpt2Buffer},
     {"MambaForCausalLM", buildMamba, false, nullptr},
     {"Mamba2ForCausalLM", buildMamba2, false, nullptr},

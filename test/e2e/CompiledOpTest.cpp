@@ -64,9 +64,11 @@ std::string f64(double v) {
 
 int enumValue(const std::string &name) {
   static const std::map<std::string, int> values = {
-      {"relu", 0},    {"gelu", 1},   {"gelu_tanh", 2},    {"silu", 3},
-      {"sigmoid", 4}, {"tanh", 5},   {"softplus", 6},     {"none", 0},
-      {"linear", 1},  {"llama3", 2}, {"softmax_topk", 0}, {"topk_softmax", 1}};
+      {"relu", 0},        {"gelu", 1},         {"gelu_tanh", 2},
+      {"silu", 3},        {"sigmoid", 4},      {"tanh", 5},
+      {"softplus", 6},    {"none", 0},         {"linear", 1},
+      {"llama3", 2},      {"softmax_topk", 0}, {"topk_softmax", 1},
+      {"sigmoid_topk", 2}};
   auto it = values.find(name);
   if (it == values.end())
     ADD_FAILURE() << "unknown enum value " << name;
@@ -202,7 +204,8 @@ const std::map<std::string, std::vector<std::pair<std::string, bool>>>
           {"down_scales", true},
           {"gate_offsets", true},
           {"up_offsets", true},
-          {"down_offsets", true}}},
+          {"down_offsets", true},
+          {"selection_bias", true}}},
         {"attention",
          {{"query", false},
           {"key", false},
@@ -317,6 +320,8 @@ bool ModelWriter::write(const std::string &path, std::string &error) {
     enumeration("routing");
     flag("normalize");
     enumeration("activation");
+    f32("routed_scale");
+    f32("normalize_epsilon");
   } else if (op == "attention") {
     f32("scale");
     flag("causal");

@@ -363,7 +363,8 @@ TEST(HfGoldenCoverage, EveryArchitectureHasAGolden) {
         "JambaForCausalLM", "BertModel", "Lfm2ForCausalLM", "BambaForCausalLM",
         "GraniteMoeHybridForCausalLM", "FalconH1ForCausalLM",
         "NemotronHForCausalLM", "Zamba2ForCausalLM",
-        "RecurrentGemmaForCausalLM", "Qwen3NextForCausalLM"}) {
+        "RecurrentGemmaForCausalLM", "Qwen3NextForCausalLM",
+        "Lfm2MoeForCausalLM"}) {
     std::string quoted = std::string("\"") + arch + "\"";
     EXPECT_NE(configs.find(quoted), std::string::npos)
         << "no golden model for " << arch;

@@ -45,7 +45,8 @@ const char *const kGoldens[] = {"llama_gqa",
                                 "nemotron_h",
                                 "zamba2",
                                 "recurrent_gemma",
-                                "qwen3_next"};
+                                "qwen3_next",
+                                "lfm2_moe"};
 
 /// A scratch model folder per golden: its weights linked in, config.json
 /// rewritten per input.

@@ -1543,6 +1543,58 @@ CASES = [
         ],
     },
     {
+        "name": "lfm2_moe",
+        "class": "Lfm2MoeForCausalLM",
+        "config": "Lfm2MoeConfig",
+        "seed": 1111,
+        "prompt_len": 13,
+        "full_forward_reference": True,
+        "min_router_gap": 2e-3,
+        "kwargs": dict(
+            vocab_size=128, hidden_size=48, intermediate_size=80, moe_intermediate_size=24,
+            num_hidden_layers=4, num_attention_heads=4, num_key_value_heads=2,
+            layer_types=["conv", "full_attention", "conv", "conv"], num_dense_layers=1,
+            num_experts=6, num_experts_per_tok=2, use_expert_bias=True,
+            max_position_embeddings=128, norm_eps=1e-5, conv_L_cache=3,
+            bos_token_id=1, eos_token_id=2, pad_token_id=0,
+        ),
+        "notes": [
+            "Layers conv, attention, conv, conv (LFM2's mixers); layer 0 has a dense SwiGLU "
+            "MLP of 80 (num_dense_layers 1), layers 1-3 an MoE of 6 experts of 24.",
+            "Routing: sigmoid of the router logits; the top 2 by sigmoid + expert_bias (a "
+            "buffer, drawn at random here) are kept, weighted by their sigmoids / (sum + "
+            "1e-6) (norm_topk_prob), times routed_scaling_factor 1. Experts are saved as "
+            "feed_forward.experts.<i>.w1/w3/w2. Tied head.",
+        ],
+    },
+    {
+        "name": "lfm2_moe_q8_0",
+        "class": "Lfm2MoeForCausalLM",
+        "config": "Lfm2MoeConfig",
+        "seed": 1112,
+        "prompt_len": 11,
+        "full_forward_reference": True,
+        "min_router_gap": 2e-3,
+        "round_projections": "q8_0",
+        "import_flags": "--weights=q8_0",
+        "kwargs": dict(
+            vocab_size=128, hidden_size=64, intermediate_size=96, moe_intermediate_size=32,
+            num_hidden_layers=3, num_attention_heads=4, num_key_value_heads=4,
+            layer_types=["full_attention", "conv", "conv"], num_dense_layers=0,
+            num_experts=4, num_experts_per_tok=2, use_expert_bias=False,
+            norm_topk_prob=False, routed_scaling_factor=2.5, conv_bias=True,
+            tie_word_embeddings=False, max_position_embeddings=128, norm_eps=1e-5,
+            bos_token_id=1, eos_token_id=2, pad_token_id=0,
+        ),
+        "notes": [
+            "Every layer an MoE (num_dense_layers 0); no expert bias (top 2 by sigmoid), "
+            "weights not renormalised, times routed_scaling_factor 2.5; conv biases; untied "
+            "head.",
+            "--weights=q8_0: every nn.Linear, the experts (inputs 64 and 32) and the table "
+            "through gguf's Q8_0; the router stays float32.",
+        ],
+    },
+    {
         "name": "qwen3_next",
         "class": "Qwen3NextForCausalLM",
         "config": "Qwen3NextConfig",
@@ -1930,6 +1982,13 @@ def randomize_weights(model, seed, scales=None):
                     if full.endswith(suffix):
                         new = new * factor
                 param.copy_(new)
+        # Routing biases are buffers (zero by default, which would hide a
+        # frontend that drops them); a generator of their own keeps the
+        # parameters' stream as it was.
+        bias_gen = torch.Generator().manual_seed(seed + 11)
+        for name, buf in model.named_buffers():
+            if name.endswith((".expert_bias", ".e_score_correction_bias")):
+                buf.copy_(torch.randn(tuple(buf.shape), generator=bias_gen) * 0.3)
 
 
 MAX_PROMPT_TRIES = 50
@@ -1954,7 +2013,13 @@ class RouterGaps:
             # Routers that pick the top-k logits before their softmax
             # (Granite) turn on the logit gap; the others on probabilities.
             scores = out[0].float()
-            if not type(module).__name__.startswith("GraniteMoe"):
+            name = type(module).__name__
+            if name.startswith("Lfm2Moe"):
+                # Chosen by sigmoid + the expert bias (the call's 2nd arg).
+                scores = torch.sigmoid(scores)
+                if len(args) > 1 and args[1] is not None:
+                    scores = scores + args[1].float()
+            elif not name.startswith("GraniteMoe"):
                 scores = torch.softmax(scores, dim=-1)
             top = torch.topk(scores, module.top_k + 1, dim=-1).values
             self.min_gap = min(self.min_gap, float((top[:, -2] - top[:, -1]).min()))
@@ -1988,7 +2053,7 @@ def build(case):
     config = config_cls(**kwargs)
     model_cls = getattr(transformers, case["class"])
     extra = {"attn_implementation": "eager"}
-    if case["class"] in ("JambaForCausalLM", "Qwen3NextForCausalLM"):
+    if case["class"] in ("JambaForCausalLM", "Qwen3NextForCausalLM", "Lfm2MoeForCausalLM"):
         extra["experts_implementation"] = "eager"
     model = model_cls._from_config(config, dtype=torch.float32, **extra)
     model.eval()

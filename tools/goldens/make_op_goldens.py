@@ -361,6 +361,50 @@ def gen_moe():
             {"result": out(res.reshape(*tshape, D))})
 
 
+def gen_moe_sigmoid():
+    # sigmoid_topk: (case, token shape, E, D, F, top_k, bias, normalize
+    # epsilon or None, routed scale)
+    specs = [
+        ("sigmoid_bias_norm", (2, 7), 6, 12, 20, 2, True, 1e-6, None),
+        ("sigmoid_scaled", (13,), 5, 8, 12, 3, False, None, 2.5),
+        ("sigmoid_bias_norm_scaled", (1, 9), 8, 8, 6, 4, True, 0.0, 1.75),
+    ]
+    for case, tshape, E, D, Fd, k, hasBias, eps, scale in specs:
+        rng = rng_for("moe_" + case)
+        x = randn(rng, *tshape, D)
+        logits = randn(rng, *tshape, E, scale=1.5)
+        # Strong enough to overrule the sigmoids' order for some tokens.
+        bias = randn(rng, E, scale=0.4) if hasBias else None
+        wg = randn(rng, E, Fd, D, scale=0.3)
+        wu = randn(rng, E, Fd, D, scale=0.3)
+        wd = randn(rng, E, D, Fd, scale=0.3)
+        xt = T(x).reshape(-1, D)
+        scores = torch.sigmoid(T(logits).reshape(-1, E))
+        choice = scores + (T(bias) if hasBias else 0.0)
+        sel = torch.sort(choice, dim=-1, descending=True, stable=True).indices[:, :k]
+        weights = scores.gather(-1, sel)
+        if eps is not None:
+            weights = weights / (weights.sum(dim=-1, keepdim=True) + f32(eps))
+        if scale is not None:
+            weights = weights * f32(scale)
+        res = torch.zeros_like(xt)
+        for e in range(E):
+            h = F.silu(F.linear(xt, T(wg[e]))) * F.linear(xt, T(wu[e]))
+            y = F.linear(h, T(wd[e]))
+            coef = (weights * (sel == e)).sum(dim=-1)
+            res += coef[:, None] * y
+        attrs = {"top_k": k, "routing": "sigmoid_topk"}
+        if eps is not None:
+            attrs["normalize"] = 1
+            if eps:
+                attrs["normalize_epsilon"] = f32(eps)
+        if scale is not None:
+            attrs["routed_scale"] = f32(scale)
+        add("moe", case, {"input": x, "router_logits": logits, "gate_weight": wg,
+                          "up_weight": wu, "down_weight": wd, "selection_bias": bias},
+            attrs, {"result": out(res.reshape(*tshape, D))})
+
+
 # ----------------------------------------------------------------------------
 # attention
 # ----------------------------------------------------------------------------
@@ -929,7 +973,7 @@ def main():
     args = parser.parse_args()
     torch.set_default_dtype(F64)
     for gen in [gen_embedding, gen_linear, gen_rmsnorm, gen_layernorm, gen_rope,
-                gen_activation, gen_glu, gen_softmax, gen_moe, gen_attention,
+                gen_activation, gen_glu, gen_softmax, gen_moe, gen_moe_sigmoid, gen_attention,
                 gen_selective_scan, gen_ssd, gen_linear_attention, gen_delta_rule,
                 gen_causal_conv1d]:
         gen()

@@ -484,5 +484,27 @@ LogicalResult MoeOp::verify() {
   if (!ShapedType::isDynamic(experts) && topK > experts)
     return emitOpError("expected top_k (")
            << topK << ") <= the number of experts (" << experts << ")";
+  if (Value bias = getSelectionBias()) {
+    if (getRouting() != MoeRoutingKind::sigmoid_topk)
+      return emitOpError("expected selection_bias only with sigmoid_topk "
+                         "routing");
+    if (cast<RankedTensorType>(bias.getType()).getElementType() !=
+        input.type.getElementType())
+      return emitOpError("expected selection_bias of the input's element "
+                         "type ")
+             << input.type.getElementType();
+    if (failed(matchDim(*this, NamedTensor(bias, "selection_bias"), 0, logits,
+                        -1)))
+      return failure();
+  }
+  double epsilon = getNormalizeEpsilon().convertToDouble();
+  if (!(epsilon >= 0.0) || !std::isfinite(epsilon))
+    return emitOpError("expected normalize_epsilon >= 0, got ")
+           << formatFloat(epsilon);
+  if (epsilon != 0.0 && getRouting() != MoeRoutingKind::sigmoid_topk)
+    return emitOpError("expected normalize_epsilon only with sigmoid_topk "
+                       "routing");
+  if (!std::isfinite(getRoutedScale().convertToDouble()))
+    return emitOpError("expected a finite routed_scale");
   return success();
 }

@@ -339,9 +339,13 @@ def Seq_MoeOp : Seq_Op<"moe", [Pure, AllTypesMatch<["input", "result"]>,
   let summary = "mixture of gated feed-forward experts with top-k routing";
   let description = [{
     For each token: `p = route(router_logits)` picks `top_k` experts `e` with
-    weights `p_e` (`routing` orders softmax and top-k; `normalize` rescales the
-    kept weights to sum to one), then
+    weights `p_e` (`routing` orders softmax and top-k, or takes sigmoids;
+    `normalize` rescales the kept weights to sum to one, dividing by their
+    sum plus `normalize_epsilon`; every weight is then multiplied by
+    `routed_scale`), then
     `result = Σ_e p_e · down_e(activation(gate_e(x)) · up_e(x))`.
+    Under `sigmoid_topk`, `selection_bias` `[experts]` is added to the
+    sigmoids to choose the experts (not to weigh them).
     Expert weights are stacked on a leading expert dimension in PyTorch
     layout: `gate_weight`, `up_weight` are `[experts, ffn, dim]`,
     `down_weight` is `[experts, dim, ffn]`. They may be stored in bf16 or
@@ -376,22 +380,27 @@ def Seq_MoeOp : Seq_Op<"moe", [Pure, AllTypesMatch<["input", "result"]>,
                        Optional<Seq_FloatTensorOfRank<[3]>>:$gate_offsets,
                        Optional<Seq_FloatTensorOfRank<[3]>>:$up_offsets,
                        Optional<Seq_FloatTensorOfRank<[3]>>:$down_offsets,
+                       Optional<Seq_FloatTensorOfRank<[1]>>:$selection_bias,
                        I64Attr:$top_k,
                        DefaultValuedAttr<Seq_MoeRoutingKind,
                          "::seqc::seq::MoeRoutingKind::softmax_topk">:$routing,
                        UnitAttr:$normalize,
                        DefaultValuedAttr<Seq_ActivationKind,
                          "::seqc::seq::ActivationKind::silu">:$activation,
-                       DefaultValuedAttr<I64Attr, "8">:$bits);
+                       DefaultValuedAttr<I64Attr, "8">:$bits,
+                       DefaultValuedAttr<F32Attr, "1.0f">:$routed_scale,
+                       DefaultValuedAttr<F32Attr, "0.0f">:$normalize_epsilon);
   let results = (outs Seq_FloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $router_logits `,` $gate_weight `,` $up_weight `,` $down_weight
     (`scales` `(` $gate_scales^ `,` $up_scales `,` $down_scales `)`)?
     (`offsets` `(` $gate_offsets^ `,` $up_offsets `,` $down_offsets `)`)?
+    (`selection_bias` `(` $selection_bias^ `)`)?
     (`routing` $routing^)? (`activation` $activation^)? attr-dict `:` type($input) `,` type($router_logits) `,` type($gate_weight)
     `,` type($up_weight) `,` type($down_weight)
     (`scales` type($gate_scales)^ `,` type($up_scales) `,` type($down_scales))?
     (`offsets` type($gate_offsets)^ `,` type($up_offsets) `,` type($down_offsets))?
+    (`selection_bias` type($selection_bias)^)?
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{

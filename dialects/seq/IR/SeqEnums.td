@@ -42,7 +42,10 @@ def Seq_MoeRoutingKind : I32EnumAttr<"MoeRoutingKind",
       // Jamba); the op's `normalize` flag rescales them to sum to one.
       I32EnumAttrCase<"softmax_topk", 0>,
       // Top-k logits first, softmax over the k kept.
-      I32EnumAttrCase<"topk_softmax", 1>
+      I32EnumAttrCase<"topk_softmax", 1>,
+      // Sigmoid of each logit; the top k by sigmoid + selection_bias are
+      // kept, weighted by their sigmoids (LFM2-MoE, DeepSeek-V3-style).
+      I32EnumAttrCase<"sigmoid_topk", 2>
     ]> {
   let cppNamespace = "::seqc::seq";
 }

@@ -647,39 +647,115 @@ struct RopeLowering : OpConversionPattern<seq::RopeOp> {
 // Mixture of experts
 //===----------------------------------------------------------------------===//
 
-/// Routing weights [tokens, experts]: zero for experts outside the top k.
-static Value moeRoutingWeights(OpBuilder &b, Location loc, seq::MoeOp op,
-                               Value logits) {
+/// rank[t, e] = #{e2 : c[e2] > c[e] or (c[e2] == c[e] and e2 < e)}: an
+/// expert is kept when its rank is below top_k.
+static Value moeRanks(OpBuilder &b, Location loc, Value choice) {
+  MLIRContext *ctx = b.getContext();
+  Type t = cast<RankedTensorType>(choice.getType()).getElementType();
+  SmallVector<OpFoldResult> sizes = getSizes(b, loc, choice);
+  Value zeros = filledTensor(b, loc, sizes, t, 0.0);
+  return linalg::GenericOp::create(
+             b, loc, zeros.getType(), ValueRange{choice, choice}, zeros,
+             {dimsMap(ctx, 3, {0, 1}), dimsMap(ctx, 3, {0, 2}),
+              dimsMap(ctx, 3, {0, 1})},
+             iterators(2, 1),
+             [&](OpBuilder &nb, Location nl, ValueRange a) {
+               Value e = linalg::IndexOp::create(nb, nl, 1);
+               Value e2 = linalg::IndexOp::create(nb, nl, 2);
+               Value greater = arith::CmpFOp::create(
+                   nb, nl, arith::CmpFPredicate::OGT, a[1], a[0]);
+               Value equal = arith::CmpFOp::create(
+                   nb, nl, arith::CmpFPredicate::OEQ, a[1], a[0]);
+               Value before = arith::CmpIOp::create(
+                   nb, nl, arith::CmpIPredicate::ult, e2, e);
+               Value beats = arith::OrIOp::create(
+                   nb, nl, greater,
+                   arith::AndIOp::create(nb, nl, equal, before));
+               Value inc = arith::SelectOp::create(
+                   nb, nl, beats, floatConstant(nb, nl, t, 1.0),
+                   floatConstant(nb, nl, t, 0.0));
+               yieldValue(nb, nl, arith::AddFOp::create(nb, nl, a[2], inc));
+             })
+      .getResult(0);
+}
+
+/// sigmoid_topk: the kept experts' sigmoids, chosen by sigmoid + bias,
+/// normalised (sum + epsilon) when asked; zero elsewhere.
+static Value sigmoidRoutingWeights(OpBuilder &b, Location loc, seq::MoeOp op,
+                                   Value logits, Value bias) {
+  MLIRContext *ctx = b.getContext();
+  Type t = cast<RankedTensorType>(logits.getType()).getElementType();
+  SmallVector<OpFoldResult> sizes = getSizes(b, loc, logits);
+  AffineMap full = dimsMap(ctx, 2, {0, 1}), row = dimsMap(ctx, 2, {0});
+  auto sigmoid = [&](OpBuilder &nb, Location nl, Value x) {
+    Value one = floatConstant(nb, nl, t, 1.0);
+    Value ex = math::ExpOp::create(nb, nl, arith::NegFOp::create(nb, nl, x));
+    return arith::DivFOp::create(nb, nl, one,
+                                 arith::AddFOp::create(nb, nl, one, ex));
+  };
+  Value scores = pointwise(b, loc, logits, logits,
+                           [&](OpBuilder &nb, Location nl, ValueRange a) {
+                             return sigmoid(nb, nl, a[0]);
+                           });
+  Value choice = scores;
+  if (bias)
+    choice =
+        linalg::GenericOp::create(
+            b, loc, scores.getType(), ValueRange{scores, bias},
+            emptyTensor(b, loc, sizes, t), {full, dimsMap(ctx, 2, {1}), full},
+            iterators(2),
+            [&](OpBuilder &nb, Location nl, ValueRange a) {
+              yieldValue(nb, nl, arith::AddFOp::create(nb, nl, a[0], a[1]));
+            })
+            .getResult(0);
+  Value rank = moeRanks(b, loc, choice);
+  double topK = static_cast<double>(op.getTopK());
+  Value kept =
+      linalg::GenericOp::create(
+          b, loc, scores.getType(), ValueRange{scores, rank},
+          emptyTensor(b, loc, sizes, t), {full, full, full}, iterators(2),
+          [&](OpBuilder &nb, Location nl, ValueRange a) {
+            Value in =
+                arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OLT, a[1],
+                                      floatConstant(nb, nl, t, topK));
+            yieldValue(nb, nl,
+                       arith::SelectOp::create(nb, nl, in, a[0],
+                                               floatConstant(nb, nl, t, 0.0)));
+          })
+          .getResult(0);
+  if (!op.getNormalize())
+    return kept;
+  Value sum = filledTensor(b, loc, {sizes[0]}, t, 0.0);
+  sum = linalg::GenericOp::create(
+            b, loc, sum.getType(), kept, sum, {full, row}, iterators(1, 1),
+            [](OpBuilder &nb, Location nl, ValueRange a) {
+              yieldValue(nb, nl, arith::AddFOp::create(nb, nl, a[0], a[1]));
+            })
+            .getResult(0);
+  double epsilon = op.getNormalizeEpsilon().convertToDouble();
+  return linalg::GenericOp::create(
+             b, loc, kept.getType(), ValueRange{kept, sum},
+             emptyTensor(b, loc, sizes, t), {full, row, full}, iterators(2),
+             [&](OpBuilder &nb, Location nl, ValueRange a) {
+               Value d = a[1];
+               if (epsilon != 0.0)
+                 d = arith::AddFOp::create(nb, nl, d,
+                                           floatConstant(nb, nl, t, epsilon));
+               yieldValue(nb, nl, arith::DivFOp::create(nb, nl, a[0], d));
+             })
+      .getResult(0);
+}
+
+/// softmax_topk / topk_softmax: softmax probabilities of the kept
+/// experts (over all experts, or over the kept ones); zero elsewhere.
+static Value softmaxRoutingWeights(OpBuilder &b, Location loc, seq::MoeOp op,
+                                   Value logits) {
   MLIRContext *ctx = b.getContext();
   auto type = cast<RankedTensorType>(logits.getType());
   Type t = type.getElementType();
   SmallVector<OpFoldResult> sizes = getSizes(b, loc, logits);
-  // rank[t, e] = #{e2 : l[e2] > l[e] or (l[e2] == l[e] and e2 < e)}. Softmax
-  // is monotonic, so ranking logits ranks probabilities too.
-  Value zeros = filledTensor(b, loc, sizes, t, 0.0);
-  Value rank =
-      linalg::GenericOp::create(
-          b, loc, zeros.getType(), ValueRange{logits, logits}, zeros,
-          {dimsMap(ctx, 3, {0, 1}), dimsMap(ctx, 3, {0, 2}),
-           dimsMap(ctx, 3, {0, 1})},
-          iterators(2, 1),
-          [&](OpBuilder &nb, Location nl, ValueRange a) {
-            Value e = linalg::IndexOp::create(nb, nl, 1);
-            Value e2 = linalg::IndexOp::create(nb, nl, 2);
-            Value greater = arith::CmpFOp::create(
-                nb, nl, arith::CmpFPredicate::OGT, a[1], a[0]);
-            Value equal = arith::CmpFOp::create(
-                nb, nl, arith::CmpFPredicate::OEQ, a[1], a[0]);
-            Value before =
-                arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ult, e2, e);
-            Value beats = arith::OrIOp::create(
-                nb, nl, greater, arith::AndIOp::create(nb, nl, equal, before));
-            Value one = floatConstant(nb, nl, t, 1.0);
-            Value inc = arith::SelectOp::create(nb, nl, beats, one,
-                                                floatConstant(nb, nl, t, 0.0));
-            yieldValue(nb, nl, arith::AddFOp::create(nb, nl, a[2], inc));
-          })
-          .getResult(0);
+  // Softmax is monotonic, so ranking logits ranks probabilities too.
+  Value rank = moeRanks(b, loc, logits);
   double topK = static_cast<double>(op.getTopK());
   auto kept = [&](OpBuilder &nb, Location nl, Value r) {
     return arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OLT, r,
@@ -731,6 +807,23 @@ static Value moeRoutingWeights(OpBuilder &b, Location loc, seq::MoeOp op,
       .getResult(0);
 }
 
+/// Routing weights [tokens, experts]: zero for experts outside the top k,
+/// times routed_scale.
+static Value moeRoutingWeights(OpBuilder &b, Location loc, seq::MoeOp op,
+                               Value logits, Value bias) {
+  Value weights = op.getRouting() == seq::MoeRoutingKind::sigmoid_topk
+                      ? sigmoidRoutingWeights(b, loc, op, logits, bias)
+                      : softmaxRoutingWeights(b, loc, op, logits);
+  double scale = op.getRoutedScale().convertToDouble();
+  if (scale == 1.0)
+    return weights;
+  Type t = cast<RankedTensorType>(weights.getType()).getElementType();
+  return pointwise(b, loc, weights, weights,
+                   [&](OpBuilder &nb, Location nl, ValueRange a) {
+                     return arith::MulFOp::create(
+                         nb, nl, a[0], floatConstant(nb, nl, t, scale));
+                   });
+}
 /// Expert `e` of a stacked [E, a, b] weight as [a, b].
 static Value expertSlice(OpBuilder &b, Location loc, Value stacked, Value e) {
   auto type = cast<RankedTensorType>(stacked.getType());
@@ -761,7 +854,8 @@ struct MoeLowering : OpConversionPattern<seq::MoeOp> {
       return rewriter.notifyMatchFailure(op, "dynamic expert shapes");
     Value x = collapseToMatrix(rewriter, loc, adaptor.getInput());
     Value logits = collapseToMatrix(rewriter, loc, adaptor.getRouterLogits());
-    Value weights = moeRoutingWeights(rewriter, loc, op, logits);
+    Value weights = moeRoutingWeights(rewriter, loc, op, logits,
+                                      adaptor.getSelectionBias());
     OpFoldResult tokens = getSizes(rewriter, loc, x)[0];
     OpFoldResult dim = getSizes(rewriter, loc, x)[1];
     Value acc = filledTensor(rewriter, loc, {tokens, dim}, t, 0.0);

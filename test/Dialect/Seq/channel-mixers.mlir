@@ -144,6 +144,16 @@ func.func @moe_quantized(%x: tensor<1x?x64xf32>, %logits: tensor<1x?x4xf32>, %g:
 
 // -----
 
+// Tests moe's sigmoid routing with a selection bias, epsilon and scale.
+// CHECK-LABEL: func.func @moe_sigmoid
+// CHECK: seq.moe %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} selection_bias(%{{.+}}) routing sigmoid_topk {normalize, normalize_epsilon = 9.99999997E-7 : f32, routed_scale = 2.500000e+00 : f32, top_k = 2 : i64} : tensor<1x?x16xf32>, tensor<1x?x4xf32>, tensor<4x32x16xf32>, tensor<4x32x16xf32>, tensor<4x16x32xf32> selection_bias tensor<4xf32>
+func.func @moe_sigmoid(%x: tensor<1x?x16xf32>, %logits: tensor<1x?x4xf32>, %g: tensor<4x32x16xf32>, %d: tensor<4x16x32xf32>, %b: tensor<4xf32>) {
+  %0 = seq.moe %x, %logits, %g, %g, %d selection_bias(%b) routing sigmoid_topk {top_k = 2 : i64, normalize, normalize_epsilon = 1.0e-6 : f32, routed_scale = 2.5 : f32} : tensor<1x?x16xf32>, tensor<1x?x4xf32>, tensor<4x32x16xf32>, tensor<4x32x16xf32>, tensor<4x16x32xf32> selection_bias tensor<4xf32>
+  return
+}
+
+// -----
+
 // Tests moe with default routing and activation elided, then both overridden.
 // CHECK-LABEL: func.func @moe
 // CHECK-SAME: (%[[X:.+]]: tensor<1x?x16xf32>, %[[L:.+]]: tensor<1x?x4xf32>, %[[G:.+]]: tensor<4x32x16xf32>, %[[U:.+]]: tensor<4x32x16xf32>, %[[D:.+]]: tensor<4x16x32xf32>)

@@ -492,6 +492,30 @@ func.func @softmax_axis(%x: tensor<4x8xf32>) {
 
 // -----
 
+func.func @moe_bias_routing(%x: tensor<1x?x16xf32>, %l: tensor<1x?x4xf32>, %g: tensor<4x32x16xf32>, %d: tensor<4x16x32xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{expected selection_bias only with sigmoid_topk routing}}
+  %0 = seq.moe %x, %l, %g, %g, %d selection_bias(%b) {top_k = 2 : i64} : tensor<1x?x16xf32>, tensor<1x?x4xf32>, tensor<4x32x16xf32>, tensor<4x32x16xf32>, tensor<4x16x32xf32> selection_bias tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @moe_bias_experts(%x: tensor<1x?x16xf32>, %l: tensor<1x?x4xf32>, %g: tensor<4x32x16xf32>, %d: tensor<4x16x32xf32>, %b: tensor<5xf32>) {
+  // expected-error @+1 {{expected selection_bias dim 0 (5) to match router_logits dim 2 (4)}}
+  %0 = seq.moe %x, %l, %g, %g, %d selection_bias(%b) routing sigmoid_topk {top_k = 2 : i64} : tensor<1x?x16xf32>, tensor<1x?x4xf32>, tensor<4x32x16xf32>, tensor<4x32x16xf32>, tensor<4x16x32xf32> selection_bias tensor<5xf32>
+  return
+}
+
+// -----
+
+func.func @moe_epsilon_routing(%x: tensor<1x?x16xf32>, %l: tensor<1x?x4xf32>, %g: tensor<4x32x16xf32>, %d: tensor<4x16x32xf32>) {
+  // expected-error @+1 {{expected normalize_epsilon only with sigmoid_topk routing}}
+  %0 = seq.moe %x, %l, %g, %g, %d {top_k = 2 : i64, normalize, normalize_epsilon = 1.0e-6 : f32} : tensor<1x?x16xf32>, tensor<1x?x4xf32>, tensor<4x32x16xf32>, tensor<4x32x16xf32>, tensor<4x16x32xf32>
+  return
+}
+
+// -----
+
 func.func @moe_logits_rank(%x: tensor<1x?x16xf32>, %l: tensor<?x4xf32>, %g: tensor<4x32x16xf32>, %d: tensor<4x16x32xf32>) {
   // expected-error @+1 {{expected router_logits of rank 3 (the input's), got 'tensor<?x4xf32>'}}
   %0 = seq.moe %x, %l, %g, %g, %d {top_k = 2 : i64} : tensor<1x?x16xf32>, tensor<?x4xf32>, tensor<4x32x16xf32>, tensor<4x32x16xf32>, tensor<4x16x32xf32>

@@ -173,6 +173,8 @@ MoeRouting parseMoeRouting(const std::string &name) {
     return MoeRouting::softmax_topk;
   if (name == "topk_softmax")
     return MoeRouting::topk_softmax;
+  if (name == "sigmoid_topk")
+    return MoeRouting::sigmoid_topk;
   fail("unknown moe routing kind '" + name + "'");
 }
 
@@ -474,17 +476,37 @@ moeRoute(const double *logits, int64_t experts, const MoeOptions &options) {
   check(options.topK >= 1 && options.topK <= experts, "moe",
         "expected 1 <= top_k (" + std::to_string(options.topK) +
             ") <= experts (" + std::to_string(experts) + ")");
-  // Experts by decreasing logit; equal logits keep the lower index first.
-  // (Softmax is monotonic, so this is also the order of the probabilities.)
+  bool sigmoid = options.routing == MoeRouting::sigmoid_topk;
+  check(options.selectionBias.empty() ||
+            (sigmoid &&
+             static_cast<int64_t>(options.selectionBias.size()) == experts),
+        "moe",
+        "expected a selection bias of one value per expert, with "
+        "sigmoid_topk only");
+  // The scores experts are chosen by: logits (softmax is monotonic, so
+  // this is also the order of the probabilities), or sigmoid + bias.
+  std::vector<double> sigmoids(static_cast<size_t>(experts)),
+      choice(logits, logits + experts);
+  for (int64_t e = 0; e < experts; ++e) {
+    sigmoids[e] = 1.0 / (1.0 + std::exp(-logits[e]));
+    if (sigmoid)
+      choice[e] =
+          sigmoids[e] +
+          (options.selectionBias.empty() ? 0.0 : options.selectionBias[e]);
+  }
+  // Experts by decreasing score; equal scores keep the lower index first.
   std::vector<int64_t> order(static_cast<size_t>(experts));
   for (int64_t e = 0; e < experts; ++e)
     order[e] = e;
   std::stable_sort(order.begin(), order.end(),
-                   [&](int64_t a, int64_t b) { return logits[a] > logits[b]; });
+                   [&](int64_t a, int64_t b) { return choice[a] > choice[b]; });
   order.resize(static_cast<size_t>(options.topK));
 
   std::vector<std::pair<int64_t, double>> kept;
-  if (options.routing == MoeRouting::softmax_topk) {
+  if (sigmoid) {
+    for (int64_t e : order)
+      kept.push_back({e, sigmoids[e]});
+  } else if (options.routing == MoeRouting::softmax_topk) {
     double mx = -std::numeric_limits<double>::infinity();
     for (int64_t e = 0; e < experts; ++e)
       mx = std::max(mx, logits[e]);
@@ -502,12 +524,14 @@ moeRoute(const double *logits, int64_t experts, const MoeOptions &options) {
       kept.push_back({e, std::exp(logits[e] - mx) / sum});
   }
   if (options.normalize) {
-    double total = 0.0;
+    double total = sigmoid ? options.normalizeEpsilon : 0.0;
     for (auto &kv : kept)
       total += kv.second;
     for (auto &kv : kept)
       kv.second /= total;
   }
+  for (auto &kv : kept)
+    kv.second *= options.routedScale;
   return kept;
 }
 

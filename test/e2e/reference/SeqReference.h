@@ -80,7 +80,7 @@ struct IntTensor {
 
 enum class Activation { relu, gelu, gelu_tanh, silu, sigmoid, tanh, softplus };
 enum class RopeScaling { none, linear, llama3 };
-enum class MoeRouting { softmax_topk, topk_softmax };
+enum class MoeRouting { softmax_topk, topk_softmax, sigmoid_topk };
 
 /// Parses the enum keyword as it prints in the IR ("gelu_tanh", "llama3",
 /// "topk_softmax"); aborts on an unknown keyword.
@@ -175,8 +175,15 @@ struct MoeOptions {
   /// Required (the op has no default): 1 <= topK <= experts.
   int64_t topK = 0;
   MoeRouting routing = MoeRouting::softmax_topk;
-  /// softmax_topk only: rescale the kept weights to sum to one.
+  /// Rescale the kept weights to sum to one (sigmoid_topk: divide by their
+  /// sum plus normalizeEpsilon).
   bool normalize = false;
+  double normalizeEpsilon = 0.0;
+  /// Every kept weight times this, last.
+  double routedScale = 1.0;
+  /// sigmoid_topk: added to the sigmoids to choose experts ([experts];
+  /// empty: none).
+  std::vector<double> selectionBias;
   Activation activation = Activation::silu;
 };
 

@@ -205,11 +205,17 @@ inline bool Runner::run(std::map<std::string, Tensor> &results) {
     if (c.has("routing"))
       o.routing = parseMoeRouting(c.str("routing"));
     o.normalize = c.has("normalize") && c.i64("normalize") != 0;
+    if (c.has("normalize_epsilon"))
+      o.normalizeEpsilon = static_cast<float>(c.f64("normalize_epsilon"));
+    if (c.has("routed_scale"))
+      o.routedScale = static_cast<float>(c.f64("routed_scale"));
     if (c.has("activation"))
       o.activation = parseActivation(c.str("activation"));
     const Tensor &x = in("input"), &logits = in("router_logits"),
                  &wg = in("gate_weight"), &wu = in("up_weight"),
                  &wd = in("down_weight");
+    if (const Tensor *bias = opt("selection_bias"))
+      o.selectionBias.assign(bias->data.begin(), bias->data.end());
     if (!ready())
       return false;
     results["result"] = moe(x, logits, wg, wu, wd, o);
