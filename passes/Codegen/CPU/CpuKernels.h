@@ -41,6 +41,7 @@ public:
                      bool transposeA) const override;
   bool takesChunkProducts(mlir::Type element, int64_t headDim,
                           int64_t state) const override;
+  bool branchesOnData() const override { return true; }
 
 private:
   bool amx;

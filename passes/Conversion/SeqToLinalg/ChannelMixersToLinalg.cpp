@@ -862,59 +862,101 @@ struct MoeLowering : OpConversionPattern<seq::MoeOp> {
     seq::ActivationKind kind = op.getActivation();
     uint64_t bits = op.getBits();
     MLIRContext *ctx = rewriter.getContext();
-    // Dense reference: every expert sees every token, weighted by its
-    // (possibly zero) routing weight.
+    // Every expert some token routes to sees every token, weighted by its
+    // (possibly zero) routing weight; on the CPU the others are skipped (in
+    // decode, all but top_k).
     auto loop = scf::ForOp::create(
         rewriter, loc, indexConstant(rewriter, loc, 0),
         indexConstant(rewriter, loc, experts), indexConstant(rewriter, loc, 1),
-        acc, [&](OpBuilder &b, Location l, Value e, ValueRange iter) {
-          // Expert e's weight (and block scales and offsets, if quantized).
-          auto expert = [&](Value w, Value scales, Value offsets) {
-            auto slice = [&](Value v) {
-              return v ? expertSlice(b, l, v, e) : Value();
-            };
-            return std::pair{slice(w),
-                             BlockQuantization{slice(scales), slice(offsets),
-                                               static_cast<int64_t>(bits)}};
-          };
-          auto [gw, gq] =
-              expert(adaptor.getGateWeight(), adaptor.getGateScales(),
-                     adaptor.getGateOffsets());
-          auto [uw, uq] = expert(adaptor.getUpWeight(), adaptor.getUpScales(),
-                                 adaptor.getUpOffsets());
-          auto [dw, dq] =
-              expert(adaptor.getDownWeight(), adaptor.getDownScales(),
-                     adaptor.getDownOffsets());
-          Value zerosF =
-              filledTensor(b, l, {tokens, b.getIndexAttr(ffn)}, t, 0.0);
-          Value g = matmulTransposedB(b, l, x, gw, gq, zerosF, contractions);
-          Value u = matmulTransposedB(b, l, x, uw, uq, zerosF, contractions);
-          Value h = pointwise(b, l, {g, u}, g,
+        acc, [&](OpBuilder &ob, Location l, Value e, ValueRange iter) {
+          auto columnType = RankedTensorType::get(
+              {cast<RankedTensorType>(weights.getType()).getDimSize(0)}, t);
+          Value column = tensor::ExtractSliceOp::create(
+              ob, l, columnType, weights,
+              ArrayRef<OpFoldResult>{ob.getIndexAttr(0), e},
+              ArrayRef<OpFoldResult>{tokens, ob.getIndexAttr(1)},
+              ArrayRef<OpFoldResult>{ob.getIndexAttr(1), ob.getIndexAttr(1)});
+          // routed = Σ_t (w_t != 0), as a count.
+          Value count = filledTensor(ob, l, {}, t, 0.0);
+          count = linalg::GenericOp::create(
+                      ob, l, count.getType(), column, count,
+                      {dimsMap(ctx, 1, {0}), AffineMap::get(1, 0, ctx)},
+                      iterators(0, 1),
+                      [&](OpBuilder &nb, Location nl, ValueRange a) {
+                        Value nz = arith::CmpFOp::create(
+                            nb, nl, arith::CmpFPredicate::UNE, a[0],
+                            floatConstant(nb, nl, t, 0.0));
+                        Value inc = arith::SelectOp::create(
+                            nb, nl, nz, floatConstant(nb, nl, t, 1.0),
+                            floatConstant(nb, nl, t, 0.0));
+                        yieldValue(nb, nl,
+                                   arith::AddFOp::create(nb, nl, a[1], inc));
+                      })
+                      .getResult(0);
+          // Targets whose host cannot read the count run every expert.
+          Value routed =
+              contractions.branchesOnData()
+                  ? arith::CmpFOp::create(
+                        ob, l, arith::CmpFPredicate::OGT,
+                        tensor::ExtractOp::create(ob, l, count, ValueRange{}),
+                        floatConstant(ob, l, t, 0.0))
+                        .getResult()
+                  : arith::ConstantIntOp::create(ob, l, 1, 1).getResult();
+          auto ifOp = scf::IfOp::create(
+              ob, l, routed,
+              [&](OpBuilder &b, Location l) {
+                // Expert e's weight (and block scales and offsets, if
+                // quantized).
+                auto expert = [&](Value w, Value scales, Value offsets) {
+                  auto slice = [&](Value v) {
+                    return v ? expertSlice(b, l, v, e) : Value();
+                  };
+                  return std::pair{
+                      slice(w), BlockQuantization{slice(scales), slice(offsets),
+                                                  static_cast<int64_t>(bits)}};
+                };
+                auto [gw, gq] =
+                    expert(adaptor.getGateWeight(), adaptor.getGateScales(),
+                           adaptor.getGateOffsets());
+                auto [uw, uq] =
+                    expert(adaptor.getUpWeight(), adaptor.getUpScales(),
+                           adaptor.getUpOffsets());
+                auto [dw, dq] =
+                    expert(adaptor.getDownWeight(), adaptor.getDownScales(),
+                           adaptor.getDownOffsets());
+                Value zerosF =
+                    filledTensor(b, l, {tokens, b.getIndexAttr(ffn)}, t, 0.0);
+                Value g =
+                    matmulTransposedB(b, l, x, gw, gq, zerosF, contractions);
+                Value u =
+                    matmulTransposedB(b, l, x, uw, uq, zerosF, contractions);
+                Value h =
+                    pointwise(b, l, {g, u}, g,
                               [&](OpBuilder &nb, Location nl, ValueRange a) {
                                 Value act = applyActivation(nb, nl, kind, a[0]);
                                 return arith::MulFOp::create(nb, nl, act, a[1]);
                               });
-          Value zerosD = filledTensor(b, l, {tokens, dim}, t, 0.0);
-          Value o = matmulTransposedB(b, l, h, dw, dq, zerosD, contractions);
-          auto columnType = RankedTensorType::get(
-              {cast<RankedTensorType>(weights.getType()).getDimSize(0)}, t);
-          Value column = tensor::ExtractSliceOp::create(
-              b, l, columnType, weights,
-              ArrayRef<OpFoldResult>{b.getIndexAttr(0), e},
-              ArrayRef<OpFoldResult>{tokens, b.getIndexAttr(1)},
-              ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
-          Value next =
-              linalg::GenericOp::create(
-                  b, l, iter[0].getType(), ValueRange{o, column}, iter[0],
-                  {dimsMap(ctx, 2, {0, 1}), dimsMap(ctx, 2, {0}),
-                   dimsMap(ctx, 2, {0, 1})},
-                  iterators(2),
-                  [](OpBuilder &nb, Location nl, ValueRange a) {
-                    Value w = arith::MulFOp::create(nb, nl, a[0], a[1]);
-                    yieldValue(nb, nl, arith::AddFOp::create(nb, nl, a[2], w));
-                  })
-                  .getResult(0);
-          scf::YieldOp::create(b, l, next);
+                Value zerosD = filledTensor(b, l, {tokens, dim}, t, 0.0);
+                Value o =
+                    matmulTransposedB(b, l, h, dw, dq, zerosD, contractions);
+                Value next =
+                    linalg::GenericOp::create(
+                        b, l, iter[0].getType(), ValueRange{o, column}, iter[0],
+                        {dimsMap(ctx, 2, {0, 1}), dimsMap(ctx, 2, {0}),
+                         dimsMap(ctx, 2, {0, 1})},
+                        iterators(2),
+                        [](OpBuilder &nb, Location nl, ValueRange a) {
+                          Value w = arith::MulFOp::create(nb, nl, a[0], a[1]);
+                          yieldValue(nb, nl,
+                                     arith::AddFOp::create(nb, nl, a[2], w));
+                        })
+                        .getResult(0);
+                scf::YieldOp::create(b, l, next);
+              },
+              [&](OpBuilder &b, Location l) {
+                scf::YieldOp::create(b, l, iter[0]);
+              });
+          scf::YieldOp::create(ob, l, ifOp.getResult(0));
         });
     rewriter.replaceOp(op, expandFromMatrix(rewriter, loc, loop.getResult(0),
                                             adaptor.getInput(), type));

@@ -103,6 +103,10 @@ public:
                              mlir::Value a, mlir::Value bm, mlir::Value init,
                              bool transposeA) const;
 
+  /// Whether host code may branch on computed values (an MoE skipping the
+  /// experts no token routes to): true where tensors live in host memory.
+  virtual bool branchesOnData() const { return false; }
+
   /// Whether `matmul` takes every chunk product of a chunked SSD scan of
   /// this element type, head dim P and state size N when the state is kept
   /// transposed ([N, P]); the scan then uses that layout and relies on it.
