@@ -5,8 +5,10 @@
 // (full_attention) or a squared-ReLU MLP (mlp), as layers_block_type (or
 // the legacy hybrid_override_pattern string) lists them. The Mamba2
 // mixer's width is mamba_num_heads · mamba_head_dim and its dt is clamped
-// below at time_step_min. MoE blocks (Nemotron-H's grouped sigmoid
-// routing) are not implemented and are an import error.
+// below at time_step_min. An MoE block routes by sigmoid (experts chosen by
+// sigmoid + e_score_correction_bias, weighted by their sigmoids) to
+// squared-ReLU experts, optionally inside a latent projection, plus a
+// shared squared-ReLU MLP.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,7 +24,7 @@ namespace seqc::hf {
 
 namespace {
 
-enum class BlockType { mamba, attention, mlp };
+enum class BlockType { mamba, attention, mlp, moe };
 
 /// The legacy keyword NemotronHConfig pops in place of `key`, when given.
 llvm::StringRef aliased(HfConfig &c, llvm::StringRef key,
@@ -61,8 +63,7 @@ std::vector<BlockType> blockTypes(HfConfig &c) {
                       : ch == 'E' ? "moe"
                                   : std::string(1, ch));
   } else {
-    c.fail("layers_block_type", "missing (NemotronHConfig's default has an "
-                                "MoE block, which seqc does not implement)");
+    c.fail("layers_block_type", "missing");
     return blocks;
   }
   for (const std::string &name : names) {
@@ -73,8 +74,7 @@ std::vector<BlockType> blockTypes(HfConfig &c) {
     else if (name == "mlp")
       blocks.push_back(BlockType::mlp);
     else if (name == "moe")
-      c.fail(where, "MoE blocks are not supported (Nemotron-H's grouped "
-                    "sigmoid routing is not implemented)");
+      blocks.push_back(BlockType::moe);
     else
       c.fail(where, "'" + name +
                         "' is not a Nemotron-H block type (linear_attention, "
@@ -85,6 +85,94 @@ std::vector<BlockType> blockTypes(HfConfig &c) {
   if (names.size() > 4096)
     c.fail(where, "names more than 4096 blocks");
   return blocks;
+}
+
+/// An MoE block's sizes and routing.
+struct MoeSizes {
+  int64_t hidden = 0, experts = 8, inter = 7688, shared = 7688, topK = 2;
+  /// moe_latent_size: the experts work in this width (0: hidden).
+  int64_t latent = 0;
+  bool normalize = true;
+  double scale = 1.0;
+};
+
+MoeSizes readMoeSizes(HfConfig &c, int64_t hidden, bool relu2) {
+  MoeSizes m;
+  m.hidden = hidden;
+  // num_local_experts is NemotronHConfig's alias of n_routed_experts.
+  llvm::StringRef expertsKey =
+      aliased(c, "n_routed_experts", "num_local_experts");
+  m.experts = c.size(expertsKey, 8, 1 << 16);
+  m.inter = c.size("moe_intermediate_size", 7688, 1 << 24);
+  m.shared = c.size("moe_shared_expert_intermediate_size", 7688, 1 << 24);
+  m.topK = c.size("num_experts_per_tok", 2, 1 << 16);
+  if (c.has("moe_latent_size"))
+    m.latent = c.size("moe_latent_size", 0, 1 << 24);
+  else
+    c.present("moe_latent_size"); // null: none
+  m.normalize = c.boolean("norm_topk_prob", true);
+  m.scale = c.number("routed_scaling_factor", 1.0);
+  int64_t groups = c.size("n_group", 1, 1 << 16);
+  int64_t keptGroups = c.size("topk_group", 1, 1 << 16);
+  if (!relu2)
+    c.fail("mlp_hidden_act", "MoE experts are supported with relu2 only");
+  if (m.topK > m.experts)
+    c.fail("num_experts_per_tok", "must be in [1, n_routed_experts]");
+  if (!std::isfinite(m.scale))
+    c.fail("routed_scaling_factor", "must be a finite number");
+  // Grouped selection keeps the experts of topk_group of n_group groups;
+  // seqc implements the case where every group is kept.
+  if (keptGroups > groups)
+    c.fail("topk_group", "must be at most n_group");
+  else if (keptGroups < groups)
+    c.fail("topk_group", "below n_group (group-limited routing) is not "
+                         "supported");
+  return m;
+}
+
+/// NemotronHMoE on `h`: sigmoid routing with e_score_correction_bias over
+/// relu² experts (in the latent width when moe_latent_size is set), plus
+/// the shared relu² MLP.
+Value emitMoe(ModelEmitter &e, Value h, const std::string &m, const MoeSizes &z,
+              bool bias) {
+  OpBuilder &b = e.builder();
+  int64_t width = z.latent > 0 ? z.latent : z.hidden;
+  Value logits = e.router(h, m + ".gate", z.experts, z.hidden);
+  Value selection = e.weight(m + ".gate.e_score_correction_bias", {z.experts});
+  Value x = z.latent > 0
+                ? e.linear(h, m + ".fc1_latent_proj", z.latent, z.hidden, bias)
+                : h;
+  bool quantize = e.blockQuantizes(width) && e.blockQuantizes(z.inter);
+  ModelEmitter::StackedWeights up = e.stackedWeights(
+      m + ".experts.{}.up_proj.weight", z.experts, z.inter, width, quantize);
+  ModelEmitter::StackedWeights down = e.stackedWeights(
+      m + ".experts.{}.down_proj.weight", z.experts, width, z.inter, quantize);
+  if (bool(up.scales) != bool(down.scales) || up.bits != down.bits ||
+      bool(up.offsets) != bool(down.offsets)) {
+    e.fail("the experts of '" + m +
+           "' are stored in different forms (float or block-quantized, 4 or "
+           "8 bits, with or without offsets); seq.moe reads them alike");
+    return nullptr;
+  }
+  // seq.moe's experts are gated (act(g x) · u x); relu(u)·u = relu(u)², so
+  // a relu-gated expert whose gate is its up projection is relu²(up x).
+  Value routed = seq::MoeOp::create(
+      b, e.loc(), x, logits, up.values, up.values, down.values, up.scales,
+      up.scales, down.scales, up.offsets, up.offsets, down.offsets, selection,
+      static_cast<uint64_t>(z.topK), seq::MoeRoutingKind::sigmoid_topk,
+      z.normalize, seq::ActivationKind::relu, up.bits,
+      llvm::APFloat(static_cast<float>(z.scale)),
+      // NemotronHTopkRouter's denominator: sum + 1e-20.
+      llvm::APFloat(1e-20f));
+  if (z.latent > 0)
+    routed = e.linear(routed, m + ".fc2_latent_proj", z.hidden, z.latent, bias);
+  std::string s = m + ".shared_experts";
+  Value su =
+      e.activation(seq::ActivationKind::relu,
+                   e.linear(h, s + ".up_proj", z.shared, z.hidden, bias));
+  su = arith::MulFOp::create(b, e.loc(), su, su);
+  return e.add(routed,
+               e.linear(su, s + ".down_proj", z.hidden, z.shared, bias));
 }
 
 } // namespace
@@ -152,13 +240,19 @@ Value buildNemotronH(ModelEmitter &e, HfConfig &c, StringRef,
     c.fail("num_nextn_predict_layers",
            "multi-token prediction layers are not supported");
   c.irrelevant({"mtp_layers_block_type", "mtp_hybrid_override_pattern"});
-  // MoE settings, unread without MoE blocks (which are rejected above).
-  c.irrelevant({"n_routed_experts", "num_local_experts", "output_router_logits",
-                "n_shared_experts", "moe_intermediate_size",
-                "moe_shared_expert_intermediate_size", "moe_latent_size",
-                "moe_shared_expert_overlap", "num_experts_per_tok",
-                "routed_scaling_factor", "n_group", "topk_group",
-                "norm_topk_prob"});
+  // Parallelism and training settings; n_shared_experts is unread (one
+  // shared MLP per MoE block).
+  c.irrelevant({"output_router_logits", "n_shared_experts",
+                "moe_shared_expert_overlap"});
+  MoeSizes moe;
+  if (llvm::is_contained(blocks, BlockType::moe))
+    moe = readMoeSizes(c, hidden, relu2);
+  else
+    c.irrelevant({"n_routed_experts", "num_local_experts",
+                  "moe_intermediate_size",
+                  "moe_shared_expert_intermediate_size", "moe_latent_size",
+                  "num_experts_per_tok", "routed_scaling_factor", "n_group",
+                  "topk_group", "norm_topk_prob"});
   if (!c.error().empty())
     return nullptr;
 
@@ -189,7 +283,12 @@ Value buildNemotronH(ModelEmitter &e, HfConfig &c, StringRef,
       y = e.linear(up, m + ".down_proj", hidden, inter, mlpBias);
       break;
     }
+    case BlockType::moe:
+      y = emitMoe(e, h, m, moe, mlpBias);
+      break;
     }
+    if (!y)
+      break;
     x = e.endLayer(e.add(x, y));
   }
   if (!e.error().empty())

@@ -1401,6 +1401,65 @@ CASES = [
         ],
     },
     {
+        "name": "nemotron_h_moe",
+        "class": "NemotronHForCausalLM",
+        "config": "NemotronHConfig",
+        "seed": 1503,
+        "prompt_len": 13,
+        "full_forward_reference": True,
+        "min_router_gap": 2e-3,
+        "kwargs": dict(
+            vocab_size=128, hidden_size=48, intermediate_size=64,
+            layers_block_type=["linear_attention", "moe", "full_attention", "moe"],
+            num_attention_heads=4, num_key_value_heads=2, head_dim=12,
+            mamba_num_heads=6, mamba_head_dim=8, ssm_state_size=8, n_groups=2,
+            conv_kernel=4, chunk_size=5, time_step_min=0.05,
+            n_routed_experts=6, num_experts_per_tok=2, moe_intermediate_size=24,
+            moe_shared_expert_intermediate_size=40, routed_scaling_factor=2.5,
+            n_group=1, topk_group=1, norm_topk_prob=True,
+            max_position_embeddings=128, layer_norm_epsilon=1e-5,
+            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=0,
+        ),
+        "notes": [
+            "Blocks: Mamba2, MoE, attention, MoE.",
+            "MoE: router logits in f32, sigmoid; the top 2 of sigmoid + "
+            "e_score_correction_bias (a buffer, drawn at random here) kept with their "
+            "sigmoids / (sum + 1e-20), times routed_scaling_factor 2.5; 6 experts "
+            "down(relu(up x)^2) of 24, no gate; plus the shared MLP (40) on the same input.",
+        ],
+    },
+    {
+        "name": "nemotron_h_moe_latent_q8_0",
+        "class": "NemotronHForCausalLM",
+        "config": "NemotronHConfig",
+        "seed": 1504,
+        "prompt_len": 11,
+        "full_forward_reference": True,
+        "min_router_gap": 2e-3,
+        "round_projections": "q8_0",
+        "import_flags": "--weights=q8_0",
+        "kwargs": dict(
+            vocab_size=128, hidden_size=64, intermediate_size=64,
+            layers_block_type=["moe", "full_attention", "linear_attention", "moe"],
+            num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+            mamba_num_heads=4, mamba_head_dim=16, ssm_state_size=8, n_groups=1,
+            conv_kernel=4, chunk_size=8,
+            n_routed_experts=4, num_experts_per_tok=2, moe_intermediate_size=32,
+            moe_shared_expert_intermediate_size=32, moe_latent_size=32,
+            n_group=2, topk_group=2, norm_topk_prob=False, mlp_bias=True,
+            max_position_embeddings=128, layer_norm_epsilon=1e-5,
+            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=0,
+        ),
+        "notes": [
+            "Blocks: MoE, attention, Mamba2, MoE. MoE with a latent projection (fc1 64 -> 32, "
+            "experts in 32, fc2 32 -> 64, "
+            "with mlp_bias biases, as the shared MLP's); n_group 2 = topk_group 2 (every "
+            "group kept); weights not renormalised.",
+            "--weights=q8_0: every nn.Linear, the experts (inputs 32) and the table through "
+            "gguf's Q8_0; the router and the correction bias stay float32.",
+        ],
+    },
+    {
         "name": "nemotron_h_legacy_q8_0",
         "class": "NemotronHForCausalLM",
         "config": "NemotronHConfig",
@@ -1730,7 +1789,9 @@ def apply_storage(case, model):
         # expert's rows in blocks along `in`, all of them or none (as the
         # import quantizes them).
         for m in model.modules():
-            experts = [getattr(m, n, None) for n in ("gate_up_proj", "down_proj")]
+            # Gated experts (gate_up_proj) or plain ones (up_proj, Nemotron-H).
+            first = "gate_up_proj" if hasattr(m, "gate_up_proj") else "up_proj"
+            experts = [getattr(m, n, None) for n in (first, "down_proj")]
             if not all(isinstance(w, nn.Parameter) and w.dim() == 3 for w in experts):
                 continue
             if dtype in ("q8_0", "q4_0", "q4_1", "q4_g128"):
@@ -2019,6 +2080,9 @@ class RouterGaps:
                 scores = torch.sigmoid(scores)
                 if len(args) > 1 and args[1] is not None:
                     scores = scores + args[1].float()
+            elif name.startswith("NemotronH"):
+                # Chosen by sigmoid + the router's correction bias.
+                scores = torch.sigmoid(scores) + module.e_score_correction_bias.float()
             elif not name.startswith("GraniteMoe"):
                 scores = torch.softmax(scores, dim=-1)
             top = torch.topk(scores, module.top_k + 1, dim=-1).values
@@ -2026,7 +2090,7 @@ class RouterGaps:
             self.seen = True
 
         for m in self.model.modules():
-            if type(m).__name__.endswith("TopKRouter"):
+            if type(m).__name__.endswith(("TopKRouter", "TopkRouter")):
                 self.handles.append(m.register_forward_hook(hook))
         return self
 
@@ -2053,7 +2117,8 @@ def build(case):
     config = config_cls(**kwargs)
     model_cls = getattr(transformers, case["class"])
     extra = {"attn_implementation": "eager"}
-    if case["class"] in ("JambaForCausalLM", "Qwen3NextForCausalLM", "Lfm2MoeForCausalLM"):
+    if case["class"] in ("JambaForCausalLM", "Qwen3NextForCausalLM", "Lfm2MoeForCausalLM",
+                         "NemotronHForCausalLM"):
         extra["experts_implementation"] = "eager"
     model = model_cls._from_config(config, dtype=torch.float32, **extra)
     model.eval()
