@@ -17,6 +17,7 @@
 #include "mlir/Transforms/DialectConversion.h"
 
 #include <cmath>
+#include <tuple>
 
 using namespace mlir;
 using namespace seqc::lowering;
@@ -838,6 +839,69 @@ static Value expertSlice(OpBuilder &b, Location loc, Value stacked, Value e) {
                                         sizes, strides);
 }
 
+/// The rows of `x` [tokens, D] whose routing weight in `column` [tokens]
+/// is nonzero (`count` of them, a rank-0 float tensor), in token order:
+/// (rows [count, D], count, slot [tokens] index: the token's row, or -1).
+static std::tuple<Value, OpFoldResult, Value>
+gatherRoutedRows(OpBuilder &b, Location loc, Value x, Value column,
+                 Value count) {
+  MLIRContext *ctx = b.getContext();
+  Type t = cast<RankedTensorType>(x.getType()).getElementType();
+  Type index = b.getIndexType();
+  SmallVector<OpFoldResult> xSizes = getSizes(b, loc, x);
+  Value n = arith::IndexCastOp::create(
+      b, loc, index,
+      arith::FPToSIOp::create(
+          b, loc, b.getI64Type(),
+          tensor::ExtractOp::create(b, loc, count, ValueRange{})));
+  Value tokens = getValueOrCreateConstantIndexOp(b, loc, xSizes[0]);
+  // positions[j]: the j-th routed token; slot[t]: its j, or -1.
+  Value positions = tensor::EmptyOp::create(
+      b, loc, ArrayRef<OpFoldResult>{OpFoldResult(n)}, index);
+  Value slot =
+      tensor::EmptyOp::create(b, loc, ArrayRef<OpFoldResult>{xSizes[0]}, index);
+  Value zero = indexConstant(b, loc, 0), one = indexConstant(b, loc, 1);
+  Value none = indexConstant(b, loc, -1);
+  auto scan = scf::ForOp::create(
+      b, loc, zero, tokens, one, ValueRange{positions, slot, zero},
+      [&](OpBuilder &nb, Location nl, Value tok, ValueRange iter) {
+        Value w = tensor::ExtractOp::create(nb, nl, column, ValueRange{tok});
+        Value routed = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::UNE,
+                                             w, floatConstant(nb, nl, t, 0.0));
+        auto branch = scf::IfOp::create(
+            nb, nl, routed,
+            [&](OpBuilder &ib, Location il) {
+              Value p = tensor::InsertOp::create(ib, il, tok, iter[0],
+                                                 ValueRange{iter[2]});
+              Value s = tensor::InsertOp::create(ib, il, iter[2], iter[1],
+                                                 ValueRange{tok});
+              Value j = arith::AddIOp::create(ib, il, iter[2], one);
+              scf::YieldOp::create(ib, il, ValueRange{p, s, j});
+            },
+            [&](OpBuilder &ib, Location il) {
+              Value s = tensor::InsertOp::create(ib, il, none, iter[1],
+                                                 ValueRange{tok});
+              scf::YieldOp::create(ib, il, ValueRange{iter[0], s, iter[2]});
+            });
+        scf::YieldOp::create(nb, nl, branch.getResults());
+      });
+  positions = scan.getResult(0);
+  slot = scan.getResult(1);
+  // rows[j, d] = x[positions[j], d]
+  Value rows = emptyTensor(b, loc, {n, xSizes[1]}, t);
+  rows = linalg::GenericOp::create(
+             b, loc, rows.getType(), ValueRange{positions}, rows,
+             {dimsMap(ctx, 2, {0}), dimsMap(ctx, 2, {0, 1})}, iterators(2),
+             [&](OpBuilder &nb, Location nl, ValueRange a) {
+               Value d = linalg::IndexOp::create(nb, nl, 1);
+               yieldValue(
+                   nb, nl,
+                   tensor::ExtractOp::create(nb, nl, x, ValueRange{a[0], d}));
+             })
+             .getResult(0);
+  return {rows, n, slot};
+}
+
 struct MoeLowering : OpConversionPattern<seq::MoeOp> {
   MoeLowering(MLIRContext *ctx, const Contractions &contractions)
       : OpConversionPattern(ctx), contractions(contractions) {}
@@ -862,9 +926,10 @@ struct MoeLowering : OpConversionPattern<seq::MoeOp> {
     seq::ActivationKind kind = op.getActivation();
     uint64_t bits = op.getBits();
     MLIRContext *ctx = rewriter.getContext();
-    // Every expert some token routes to sees every token, weighted by its
-    // (possibly zero) routing weight; on the CPU the others are skipped (in
-    // decode, all but top_k).
+    // Every expert some token routes to runs, weighted by its routing
+    // weight: on the CPU on the rows of its tokens only (gathered, results
+    // scattered back), the other experts skipped; elsewhere on every row
+    // (zero weights for the tokens not routed to it).
     auto loop = scf::ForOp::create(
         rewriter, loc, indexConstant(rewriter, loc, 0),
         indexConstant(rewriter, loc, experts), indexConstant(rewriter, loc, 1),
@@ -924,33 +989,71 @@ struct MoeLowering : OpConversionPattern<seq::MoeOp> {
                 auto [dw, dq] =
                     expert(adaptor.getDownWeight(), adaptor.getDownScales(),
                            adaptor.getDownOffsets());
+                // On the CPU the expert reads only its tokens' rows
+                // (gathered), elsewhere every row.
+                Value rows = x;
+                OpFoldResult rowCount = tokens;
+                Value slot; // CPU: token t's row in `rows`, or -1
+                if (contractions.branchesOnData())
+                  std::tie(rows, rowCount, slot) =
+                      gatherRoutedRows(b, l, x, column, count);
                 Value zerosF =
-                    filledTensor(b, l, {tokens, b.getIndexAttr(ffn)}, t, 0.0);
+                    filledTensor(b, l, {rowCount, b.getIndexAttr(ffn)}, t, 0.0);
                 Value g =
-                    matmulTransposedB(b, l, x, gw, gq, zerosF, contractions);
+                    matmulTransposedB(b, l, rows, gw, gq, zerosF, contractions);
                 Value u =
-                    matmulTransposedB(b, l, x, uw, uq, zerosF, contractions);
+                    matmulTransposedB(b, l, rows, uw, uq, zerosF, contractions);
                 Value h =
                     pointwise(b, l, {g, u}, g,
                               [&](OpBuilder &nb, Location nl, ValueRange a) {
                                 Value act = applyActivation(nb, nl, kind, a[0]);
                                 return arith::MulFOp::create(nb, nl, act, a[1]);
                               });
-                Value zerosD = filledTensor(b, l, {tokens, dim}, t, 0.0);
+                Value zerosD = filledTensor(b, l, {rowCount, dim}, t, 0.0);
                 Value o =
                     matmulTransposedB(b, l, h, dw, dq, zerosD, contractions);
-                Value next =
-                    linalg::GenericOp::create(
-                        b, l, iter[0].getType(), ValueRange{o, column}, iter[0],
-                        {dimsMap(ctx, 2, {0, 1}), dimsMap(ctx, 2, {0}),
-                         dimsMap(ctx, 2, {0, 1})},
-                        iterators(2),
-                        [](OpBuilder &nb, Location nl, ValueRange a) {
-                          Value w = arith::MulFOp::create(nb, nl, a[0], a[1]);
-                          yieldValue(nb, nl,
-                                     arith::AddFOp::create(nb, nl, a[2], w));
-                        })
-                        .getResult(0);
+                Value next;
+                if (slot) {
+                  // acc[t] += w_t · o[slot_t] for the routed tokens.
+                  next =
+                      linalg::GenericOp::create(
+                          b, l, iter[0].getType(), ValueRange{column, slot},
+                          iter[0],
+                          {dimsMap(ctx, 2, {0}), dimsMap(ctx, 2, {0}),
+                           dimsMap(ctx, 2, {0, 1})},
+                          iterators(2),
+                          [&](OpBuilder &nb, Location nl, ValueRange a) {
+                            Value zeroI =
+                                arith::ConstantIndexOp::create(nb, nl, 0);
+                            Value in = arith::CmpIOp::create(
+                                nb, nl, arith::CmpIPredicate::sge, a[1], zeroI);
+                            Value row = arith::SelectOp::create(nb, nl, in,
+                                                                a[1], zeroI);
+                            Value d = linalg::IndexOp::create(nb, nl, 1);
+                            Value v = tensor::ExtractOp::create(
+                                nb, nl, o, ValueRange{row, d});
+                            Value w = arith::MulFOp::create(nb, nl, v, a[0]);
+                            w = arith::SelectOp::create(
+                                nb, nl, in, w, floatConstant(nb, nl, t, 0.0));
+                            yieldValue(nb, nl,
+                                       arith::AddFOp::create(nb, nl, a[2], w));
+                          })
+                          .getResult(0);
+                } else {
+                  next =
+                      linalg::GenericOp::create(
+                          b, l, iter[0].getType(), ValueRange{o, column},
+                          iter[0],
+                          {dimsMap(ctx, 2, {0, 1}), dimsMap(ctx, 2, {0}),
+                           dimsMap(ctx, 2, {0, 1})},
+                          iterators(2),
+                          [](OpBuilder &nb, Location nl, ValueRange a) {
+                            Value w = arith::MulFOp::create(nb, nl, a[0], a[1]);
+                            yieldValue(nb, nl,
+                                       arith::AddFOp::create(nb, nl, a[2], w));
+                          })
+                          .getResult(0);
+                }
                 scf::YieldOp::create(b, l, next);
               },
               [&](OpBuilder &b, Location l) {
