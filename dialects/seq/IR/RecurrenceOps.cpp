@@ -133,23 +133,28 @@ LogicalResult SSDOp::verify() {
 // LinearAttentionOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult
-LinearAttentionOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
-                                    Adaptor adaptor,
-                                    SmallVectorImpl<Type> &results) {
-  Type q = adaptor.getQuery().getType(), v = adaptor.getValue().getType();
+/// Linear attention and the delta rule: output [B, L, H, V] from query
+/// [B, L, H, K] and value [..., V]; final state [B, H, K, V].
+static LogicalResult inferQueryValueState(Type q, Type v,
+                                          SmallVectorImpl<Type> &results) {
   auto query = dyn_cast<RankedTensorType>(q);
   if (!query || query.getRank() != 4)
     return failure();
-  // output [B, L, H, V]
   SmallVector<int64_t> shape(query.getShape());
   shape[3] = dimOrDynamic(v, 3);
   results.push_back(RankedTensorType::get(shape, query.getElementType()));
-  // final_state [B, H, K, V]
   SmallVector<int64_t> state = {shape[0], shape[2], query.getDimSize(3),
                                 shape[3]};
   results.push_back(RankedTensorType::get(state, query.getElementType()));
   return success();
+}
+
+LogicalResult
+LinearAttentionOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                    Adaptor adaptor,
+                                    SmallVectorImpl<Type> &results) {
+  return inferQueryValueState(adaptor.getQuery().getType(),
+                              adaptor.getValue().getType(), results);
 }
 
 LogicalResult LinearAttentionOp::verify() {
@@ -187,19 +192,8 @@ LogicalResult DeltaRuleOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location>,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &results) {
-  Type v = adaptor.getValue().getType();
-  auto query = dyn_cast<RankedTensorType>(adaptor.getQuery().getType());
-  if (!query || query.getRank() != 4)
-    return failure();
-  // output [B, L, H, V]
-  SmallVector<int64_t> shape(query.getShape());
-  shape[3] = dimOrDynamic(v, 3);
-  results.push_back(RankedTensorType::get(shape, query.getElementType()));
-  // final_state [B, H, K, V]
-  SmallVector<int64_t> state = {shape[0], shape[2], query.getDimSize(3),
-                                shape[3]};
-  results.push_back(RankedTensorType::get(state, query.getElementType()));
-  return success();
+  return inferQueryValueState(adaptor.getQuery().getType(),
+                              adaptor.getValue().getType(), results);
 }
 
 LogicalResult DeltaRuleOp::verify() {

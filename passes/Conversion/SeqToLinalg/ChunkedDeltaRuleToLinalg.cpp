@@ -50,45 +50,16 @@ struct ChunkedDeltaRuleLowering : OpConversionPattern<seq::DeltaRuleOp> {
         ShapedType::isDynamic(valueDim))
       return rewriter.notifyMatchFailure(op, "dynamic heads or dims");
     Location loc = op.getLoc();
-    Type t = qType.getElementType();
     int64_t chunk = seq::getLowering(op).getChunk();
-    SmallVector<OpFoldResult> qSizes =
-        getSizes(rewriter, loc, adaptor.getQuery());
-    OpFoldResult batch = qSizes[0], length = qSizes[1];
-    auto idx = [&](int64_t v) -> OpFoldResult {
-      return rewriter.getIndexAttr(v);
-    };
-    Value yInit = emptyTensor(rewriter, loc,
-                              {batch, length, idx(heads), idx(valueDim)}, t);
-    Value sInit = emptyTensor(
-        rewriter, loc, {batch, idx(heads), idx(keyDim), idx(valueDim)}, t);
-    auto forall = scf::ForallOp::create(
-        rewriter, loc, SmallVector<OpFoldResult>{batch, idx(heads)},
-        ValueRange{yInit, sInit}, std::nullopt,
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value ib = args[0], ih = args[1];
-          auto [y, s] = emitHead(b, l, op, adaptor, ib, ih, length, keyDim,
-                                 valueDim, chunk);
-          auto inParallel = scf::InParallelOp::create(b, l);
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPointToStart(inParallel.getBody());
-          OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
-          tensor::ParallelInsertSliceOp::create(
-              b, l, y, args[2], ArrayRef<OpFoldResult>{ib, zero, ih, zero},
-              ArrayRef<OpFoldResult>{one, length, one,
-                                     b.getIndexAttr(valueDim)},
-              ArrayRef<OpFoldResult>{one, one, one, one});
-          tensor::ParallelInsertSliceOp::create(
-              b, l, s, args[3], ArrayRef<OpFoldResult>{ib, ih, zero, zero},
-              ArrayRef<OpFoldResult>{one, one, b.getIndexAttr(keyDim),
-                                     b.getIndexAttr(valueDim)},
-              ArrayRef<OpFoldResult>{one, one, one, one});
+    OpFoldResult length = getSizes(rewriter, loc, adaptor.getQuery())[1];
+    auto [y, s] = forEachBatchHead(
+        rewriter, loc, adaptor.getQuery(), heads, keyDim, valueDim,
+        op.getOutput().getType(), op.getFinalState().getType(),
+        [&](OpBuilder &b, Location l, Value ib, Value ih) {
+          return emitHead(b, l, op, adaptor, ib, ih, length, keyDim, valueDim,
+                          chunk);
         });
-    rewriter.replaceOp(
-        op, {tensor::CastOp::create(rewriter, loc, op.getOutput().getType(),
-                                    forall.getResult(0)),
-             tensor::CastOp::create(rewriter, loc, op.getFinalState().getType(),
-                                    forall.getResult(1))});
+    rewriter.replaceOp(op, {y, s});
     return success();
   }
 

@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <cmath>
@@ -366,3 +367,40 @@ Value pointwise(OpBuilder &b, Location loc, ValueRange inputs, Value like,
 }
 
 } // namespace seqc::lowering
+
+std::pair<Value, Value> seqc::lowering::forEachBatchHead(
+    OpBuilder &b, Location loc, Value query, int64_t heads, int64_t keyDim,
+    int64_t valueDim, Type outputType, Type stateType,
+    function_ref<std::pair<Value, Value>(OpBuilder &, Location, Value, Value)>
+        head) {
+  Type t = cast<RankedTensorType>(query.getType()).getElementType();
+  SmallVector<OpFoldResult> qSizes = getSizes(b, loc, query);
+  OpFoldResult batch = qSizes[0], length = qSizes[1];
+  auto idx = [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
+  Value yInit =
+      emptyTensor(b, loc, {batch, length, idx(heads), idx(valueDim)}, t);
+  Value sInit =
+      emptyTensor(b, loc, {batch, idx(heads), idx(keyDim), idx(valueDim)}, t);
+  auto forall = scf::ForallOp::create(
+      b, loc, SmallVector<OpFoldResult>{batch, idx(heads)},
+      ValueRange{yInit, sInit}, std::nullopt,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value ib = args[0], ih = args[1];
+        auto [y, s] = head(nb, l, ib, ih);
+        auto inParallel = scf::InParallelOp::create(nb, l);
+        OpBuilder::InsertionGuard guard(nb);
+        nb.setInsertionPointToStart(inParallel.getBody());
+        OpFoldResult one = nb.getIndexAttr(1), zero = nb.getIndexAttr(0);
+        tensor::ParallelInsertSliceOp::create(
+            nb, l, y, args[2], ArrayRef<OpFoldResult>{ib, zero, ih, zero},
+            ArrayRef<OpFoldResult>{one, length, one, nb.getIndexAttr(valueDim)},
+            ArrayRef<OpFoldResult>{one, one, one, one});
+        tensor::ParallelInsertSliceOp::create(
+            nb, l, s, args[3], ArrayRef<OpFoldResult>{ib, ih, zero, zero},
+            ArrayRef<OpFoldResult>{one, one, nb.getIndexAttr(keyDim),
+                                   nb.getIndexAttr(valueDim)},
+            ArrayRef<OpFoldResult>{one, one, one, one});
+      });
+  return {tensor::CastOp::create(b, loc, outputType, forall.getResult(0)),
+          tensor::CastOp::create(b, loc, stateType, forall.getResult(1))};
+}

@@ -179,6 +179,18 @@ pointwise(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange inputs,
                                          mlir::ValueRange)>
               body);
 
+/// Runs `head(b, loc, batchIndex, headIndex)` for every (batch, head) of a
+/// [B, L, H, K] / [B, L, H, V] recurrence in an scf.forall and assembles its
+/// per-head results — output [L, V] and final state [K, V] — into
+/// [B, L, H, V] and [B, H, K, V] tensors cast to `outputType`, `stateType`.
+std::pair<mlir::Value, mlir::Value> forEachBatchHead(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::Value query, int64_t heads,
+    int64_t keyDim, int64_t valueDim, mlir::Type outputType,
+    mlir::Type stateType,
+    llvm::function_ref<std::pair<mlir::Value, mlir::Value>(
+        mlir::OpBuilder &, mlir::Location, mlir::Value, mlir::Value)>
+        head);
+
 } // namespace seqc::lowering
 
 #endif // SEQC_PASSES_CONVERSION_SEQTOLINALG_LOWERINGUTILS_H
