@@ -892,6 +892,86 @@ def gen_delta_rule():
 
 
 # ----------------------------------------------------------------------------
+# wkv (RWKV-4), from its closed form: a softmax-like weighted mean of values
+# ----------------------------------------------------------------------------
+
+def wkv_closed_form(w, u, k, v, s0):
+    """y_t = (A_t + e^(u+k_t) v_t) / (D_t + e^(u+k_t)) with the true sums
+    A_t = e^(t w) a0 e^(m0) + sum_{i<t} e^((t-1-i) w + k_i) v_i (D_t: without
+    v), each evaluated afresh in float64 with its largest exponent factored
+    out; the final state is (A_L, D_L) / e^m with m the largest exponent."""
+    B, L, C = k.shape
+    y = np.zeros((B, L, C))
+    state = np.zeros((B, 3, C))
+    w, u, k, v = (np.asarray(x, dtype=np.float64) for x in (w, u, k, v))
+    for b in range(B):
+        for c in range(C):
+            a0 = d0 = 0.0
+            m0 = None
+            if s0 is not None and s0[b, 1, c] != 0:
+                a0, d0, m0 = (float(x) for x in s0[b, :, c])
+            for t in range(L + 1):
+                # (exponent, weight on v, weight on 1) of every term
+                terms = [((t - 1 - i) * w[c] + k[b, i, c], v[b, i, c], 1.0)
+                         for i in range(t)]
+                if m0 is not None:
+                    terms.append((m0 + t * w[c], a0, d0))
+                if t < L:
+                    terms.append((u[c] + k[b, t, c], v[b, t, c], 1.0))
+                    top = max(e for e, _, _ in terms)
+                    num = sum(np.exp(e - top) * x for e, x, _ in terms)
+                    den = sum(np.exp(e - top) * z for e, _, z in terms)
+                    y[b, t, c] = num / den
+                else:  # the state after the last token
+                    top = max(e for e, _, _ in terms) if terms else 0.0
+                    state[b, 0, c] = sum(np.exp(e - top) * x for e, x, _ in terms)
+                    state[b, 1, c] = sum(np.exp(e - top) * z for e, _, z in terms)
+                    state[b, 2, c] = top
+    return y.astype(np.float32), state.astype(np.float32)
+
+
+def gen_wkv():
+    # (case, B, L, C, key scale, key offset, initial state)
+    specs = [
+        ("basic", 2, 13, 12, 1.0, 0.0, None),
+        # Keys far outside exp's float32 range: only the stabiliser keeps
+        # the sums finite.
+        ("large_keys", 1, 17, 8, 60.0, 0.0, None),
+        ("init", 1, 9, 20, 1.0, 0.0, "random"),
+        ("decode", 2, 1, 12, 1.0, 0.0, "random"),
+        # A zero state is the empty one, even under keys whose exponentials
+        # underflow (e^(k + u) = 0 against an exponent of 0).
+        ("zero_state", 1, 5, 8, 1.0, -150.0, "zeros"),
+        ("some_empty_rows", 2, 4, 10, 3.0, 0.0, "some_empty"),
+    ]
+    for case, Bn, L, C, kscale, koffset, init in specs:
+        rng = rng_for("wkv_" + case)
+        # RWKV's decay is -exp(time_decay), its bonus time_first.
+        w = (-np.exp(randn(rng, C, scale=0.7))).astype(np.float32)
+        u = randn(rng, C)
+        k = (randn(rng, Bn, L, C, scale=kscale) + koffset).astype(np.float32)
+        v = randn(rng, Bn, L, C)
+        s0 = None
+        if init == "zeros":
+            s0 = np.zeros((Bn, 3, C), np.float32)
+        elif init is not None:
+            a0 = randn(rng, Bn, C)
+            d0 = uniform(rng, 0.5, 3.0, Bn, C)
+            m0 = randn(rng, Bn, C, scale=2.0)
+            s0 = np.stack([a0, d0, m0], axis=1).astype(np.float32)
+            if init == "some_empty":
+                empty = rng.random((Bn, C)) < 0.4
+                # An empty row's exponent is ignored, whatever it holds.
+                s0[:, 0][empty] = 0.0
+                s0[:, 1][empty] = 0.0
+        y, state = wkv_closed_form(w, u, k, v, s0)
+        add("wkv", case,
+            {"log_decay": w, "bonus": u, "key": k, "value": v,
+             "initial_state": s0},
+            {}, {"output": y, "final_state": state})
+
+
+# ----------------------------------------------------------------------------
 # causal_conv1d (grouped F.conv1d)
 # ----------------------------------------------------------------------------
 
@@ -975,7 +1055,7 @@ def main():
     for gen in [gen_embedding, gen_linear, gen_rmsnorm, gen_layernorm, gen_rope,
                 gen_activation, gen_glu, gen_softmax, gen_moe, gen_moe_sigmoid, gen_attention,
                 gen_selective_scan, gen_ssd, gen_linear_attention, gen_delta_rule,
-                gen_causal_conv1d]:
+                gen_wkv, gen_causal_conv1d]:
         gen()
     total = write(args.out)
     print(f"wrote {len(CASES)} cases, {total} bytes, to {args.out}")

@@ -217,6 +217,45 @@ LogicalResult DeltaRuleOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// WkvOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult WkvOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &results) {
+  Type key = adaptor.getKey().getType();
+  // final_state [B, 3, C]: rows a, d, m.
+  if (failed(inferOutputAndState(key, {{key, 0}, {key, 2}, {key, 2}}, results)))
+    return failure();
+  auto state = cast<RankedTensorType>(results.back());
+  results.back() = RankedTensorType::get(
+      {state.getDimSize(0), 3, state.getDimSize(1)}, state.getElementType());
+  return success();
+}
+
+LogicalResult WkvOp::verify() {
+  NamedTensor k(getKey(), "key");
+  if (failed(verifySameFloatElementType(*this)) ||
+      failed(matchShape(*this, NamedTensor(getValue(), "value"),
+                        {{&k, 0}, {&k, 1}, {&k, 2}})) ||
+      failed(matchShape(*this, NamedTensor(getLogDecay(), "log_decay"),
+                        {{&k, 2}})) ||
+      failed(matchShape(*this, NamedTensor(getBonus(), "bonus"), {{&k, 2}})))
+    return failure();
+  if (Value init = getInitialState()) {
+    NamedTensor s(init, "initial_state");
+    if (failed(matchDim(*this, s, 0, k, 0)) ||
+        failed(matchDim(*this, s, 2, k, 2)))
+      return failure();
+    if (!ShapedType::isDynamic(s.dim(1)) && s.dim(1) != 3)
+      return emitOpError("expected initial_state dim 1 to be 3 (rows a, d, "
+                         "m), got ")
+             << s.dim(1);
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // CausalConv1dOp
 //===----------------------------------------------------------------------===//
 

@@ -196,6 +196,50 @@ def Seq_DeltaRuleOp : Seq_Op<"delta_rule", [Pure, AttrSizedOperandSegments,
   let hasVerifier = 1;
 }
 
+def Seq_WkvOp : Seq_Op<"wkv", [Pure, InferTypeOpAdaptor]> {
+  let summary = "RWKV-4's WKV recurrence, with its max-exponent stabiliser";
+  let description = [{
+    Per batch `b` and channel `c`, a state of a numerator `a`, a denominator
+    `d` and the exponent `m` both are scaled by (`a·e^m`, `d·e^m` are the
+    true sums), with `w = log_decay[c]` and `u = bonus[c]`:
+    ```
+    p   = max(m, u + k_t)                      // the output's exponent
+    y_t = (e^(m−p)·a + e^(u+k_t−p)·v_t) / (e^(m−p)·d + e^(u+k_t−p))
+    q   = max(m + w, k_t)                      // the new state's exponent
+    a   = e^(m+w−q)·a + e^(k_t−q)·v_t
+    d   = e^(m+w−q)·d + e^(k_t−q);  m = q
+    ```
+    that is, `y_t = Σ_i e^(k_i + (t−1−i)·w)·v_i + e^(u+k_t)·v_t`, divided by
+    the same sum without `v`: attention over the past with a per-channel
+    exponential decay `w` (≤ 0 in RWKV, where `w = −exp(time_decay)`) and a
+    bonus `u` for the current token. Shapes: `key`, `value` and the result
+    `[B, L, C]`; `log_decay`, `bonus` `[C]`; `initial_state` and
+    `final_state` `[B, 3, C]`, rows `a`, `d`, `m`. A state row whose `d` is
+    0 holds nothing (its `m` counts as −1e38), so a zero state, like an
+    absent one, is the empty state.
+
+    ```mlir
+    %y, %s = seq.wkv %w, %u, %k, %v initial_state(%s0)
+        : (tensor<768xf32>, tensor<768xf32>, tensor<1x?x768xf32>,
+           tensor<1x?x768xf32>, tensor<1x3x768xf32>)
+        -> (tensor<1x?x768xf32>, tensor<1x3x768xf32>)
+    ```
+  }];
+  let arguments = (ins Seq_FloatTensorOfRank<[1]>:$log_decay,
+                       Seq_FloatTensorOfRank<[1]>:$bonus,
+                       Seq_FloatTensorOfRank<[3]>:$key,
+                       Seq_FloatTensorOfRank<[3]>:$value,
+                       Optional<Seq_FloatTensorOfRank<[3]>>:$initial_state);
+  let results = (outs Seq_FloatTensorOfRank<[3]>:$output,
+                      Seq_FloatTensorOfRank<[3]>:$final_state);
+  let assemblyFormat = [{
+    $log_decay `,` $bonus `,` $key `,` $value
+    (`initial_state` `(` $initial_state^ `)`)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Seq_CausalConv1dOp : Seq_Op<"causal_conv1d", [Pure,
     AttrSizedOperandSegments, InferTypeOpAdaptor]> {
   let summary = "depthwise causal 1-D convolution over time, with state";

@@ -547,6 +547,133 @@ struct DeltaRuleLowering : OpConversionPattern<seq::DeltaRuleOp> {
 };
 
 //===----------------------------------------------------------------------===//
+// seq.wkv
+//===----------------------------------------------------------------------===//
+
+/// Row `row` of a [B, 3, C] state as [B, C].
+static Value stateRow(OpBuilder &b, Location loc, Value state, int64_t row) {
+  auto type = cast<RankedTensorType>(state.getType());
+  SmallVector<OpFoldResult> sizes = getSizes(b, loc, state);
+  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(row),
+                                       b.getIndexAttr(0)};
+  sizes[1] = b.getIndexAttr(1);
+  SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+  auto rowType = RankedTensorType::get({type.getDimSize(0), type.getDimSize(2)},
+                                       type.getElementType());
+  return tensor::ExtractSliceOp::create(b, loc, rowType, state, offsets, sizes,
+                                        strides);
+}
+
+/// The WKV recurrence steps through time; each step is one elementwise
+/// generic over [B, C] that reads k_t, v_t, w, u and updates the state rows
+/// (a, d, m) in place while writing y_t. Every channel is independent and
+/// the work per token is a few exponentials per channel, small next to the
+/// projections around it, so there is no chunked form.
+struct WkvLowering : OpConversionPattern<seq::WkvOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(seq::WkvOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value k = adaptor.getKey(), v = adaptor.getValue();
+    Type t = cast<RankedTensorType>(k.getType()).getElementType();
+    SmallVector<OpFoldResult> kSizes = getSizes(rewriter, loc, k);
+    SmallVector<OpFoldResult> rowSizes = {kSizes[0], kSizes[2]};
+    Value a0, d0, m0;
+    if (Value init = adaptor.getInitialState()) {
+      a0 = stateRow(rewriter, loc, init, 0);
+      d0 = stateRow(rewriter, loc, init, 1);
+      m0 = stateRow(rewriter, loc, init, 2);
+    } else {
+      a0 = filledTensor(rewriter, loc, rowSizes, t, 0.0);
+      d0 = filledTensor(rewriter, loc, rowSizes, t, 0.0);
+      m0 = filledTensor(rewriter, loc, rowSizes, t, 0.0);
+    }
+    // The rows are loop-carried tensors of their own; give them a static
+    // type so that the loop's iter_args keep one type.
+    auto rowType = cast<RankedTensorType>(a0.getType());
+    Value out0 = emptyTensor(rewriter, loc, kSizes, t);
+    Value length = getValueOrCreateConstantIndexOp(rewriter, loc, kSizes[1]);
+    AffineMap row = dimsMap(ctx, 2, {0, 1}), channel = dimsMap(ctx, 2, {1});
+
+    auto loop = scf::ForOp::create(
+        rewriter, loc, indexConstant(rewriter, loc, 0), length,
+        indexConstant(rewriter, loc, 1), ValueRange{a0, d0, m0, out0},
+        [&](OpBuilder &b, Location l, Value step, ValueRange iter) {
+          Value kt = sliceAtTime(b, l, k, step); // [B, C]
+          Value vt = sliceAtTime(b, l, v, step);
+          Value yInit = emptyTensor(b, l, rowSizes, t);
+          auto stepOp = linalg::GenericOp::create(
+              b, l, TypeRange{yInit.getType(), rowType, rowType, rowType},
+              ValueRange{kt, vt, adaptor.getLogDecay(), adaptor.getBonus()},
+              ValueRange{yInit, iter[0], iter[1], iter[2]},
+              SmallVector<AffineMap>{row, row, channel, channel, row, row, row,
+                                     row},
+              iterators(2), [&](OpBuilder &nb, Location nl, ValueRange x) {
+                // x = (k, v, w, u, y, a, d, m)
+                Value kk = x[0], vv = x[1], w = x[2], u = x[3];
+                Value a = x[5], d = x[6], m = x[7];
+                auto exp = [&](Value hi, Value lo) -> Value {
+                  return math::ExpOp::create(
+                      nb, nl, arith::SubFOp::create(nb, nl, hi, lo));
+                };
+                auto mulAdd = [&](Value p, Value q, Value r, Value s) -> Value {
+                  return arith::AddFOp::create(
+                      nb, nl, arith::MulFOp::create(nb, nl, p, q),
+                      arith::MulFOp::create(nb, nl, r, s));
+                };
+                // An empty row (d = 0) has no exponent of its own.
+                Value empty =
+                    arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ, d,
+                                          floatConstant(nb, nl, t, 0.0));
+                m = arith::SelectOp::create(nb, nl, empty,
+                                            floatConstant(nb, nl, t, -1e38), m);
+                Value uk = arith::AddFOp::create(nb, nl, u, kk);
+                Value p = arith::MaximumFOp::create(nb, nl, m, uk);
+                Value e1 = exp(m, p), e2 = exp(uk, p);
+                Value y = arith::DivFOp::create(
+                    nb, nl, mulAdd(e1, a, e2, vv),
+                    arith::AddFOp::create(
+                        nb, nl, arith::MulFOp::create(nb, nl, e1, d), e2));
+                Value mw = arith::AddFOp::create(nb, nl, m, w);
+                Value q = arith::MaximumFOp::create(nb, nl, mw, kk);
+                Value f1 = exp(mw, q), f2 = exp(kk, q);
+                Value na = mulAdd(f1, a, f2, vv);
+                Value nd = arith::AddFOp::create(
+                    nb, nl, arith::MulFOp::create(nb, nl, f1, d), f2);
+                linalg::YieldOp::create(nb, nl, ValueRange{y, na, nd, q});
+              });
+          Value out = insertAtTime(b, l, stepOp.getResult(0), iter[3], step);
+          scf::YieldOp::create(b, l,
+                               ValueRange{stepOp.getResult(1),
+                                          stepOp.getResult(2),
+                                          stepOp.getResult(3), out});
+        });
+    // final_state [B, 3, C] from its rows.
+    SmallVector<OpFoldResult> stateSizes = {kSizes[0], rewriter.getIndexAttr(3),
+                                            kSizes[2]};
+    Value state = emptyTensor(rewriter, loc, stateSizes, t);
+    SmallVector<OpFoldResult> unit(3, rewriter.getIndexAttr(1));
+    SmallVector<OpFoldResult> rowSlice = {kSizes[0], rewriter.getIndexAttr(1),
+                                          kSizes[2]};
+    for (int64_t r = 0; r < 3; ++r) {
+      Value rowValue = loop.getResult(r);
+      state = tensor::InsertSliceOp::create(
+          rewriter, loc, rowValue, state,
+          SmallVector<OpFoldResult>{rewriter.getIndexAttr(0),
+                                    rewriter.getIndexAttr(r),
+                                    rewriter.getIndexAttr(0)},
+          rowSlice, unit);
+    }
+    state = tensor::CastOp::create(rewriter, loc, op.getFinalState().getType(),
+                                   state);
+    rewriter.replaceOp(op, {loop.getResult(3), state});
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
 // seq.causal_conv1d
 //===----------------------------------------------------------------------===//
 
@@ -648,5 +775,6 @@ struct CausalConv1dLowering : OpConversionPattern<seq::CausalConv1dOp> {
 
 void seqc::populateRecurrenceLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<SelectiveScanLowering, SSDLowering, LinearAttentionLowering,
-               DeltaRuleLowering, CausalConv1dLowering>(patterns.getContext());
+               DeltaRuleLowering, WkvLowering, CausalConv1dLowering>(
+      patterns.getContext());
 }

@@ -1070,6 +1070,34 @@ func.func @ssd_chunk_size(%x: tensor<1x8x4x16xf32>, %dt: tensor<1x8x4xf32>, %a: 
 }
 
 //===----------------------------------------------------------------------===//
+// seq.wkv
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @wkv_value(%w: tensor<64xf32>, %k: tensor<1x8x64xf32>, %v: tensor<1x7x64xf32>) {
+  // expected-error @+1 {{expected value dim 1 (7) to match key dim 1 (8)}}
+  %y, %s = seq.wkv %w, %w, %k, %v : (tensor<64xf32>, tensor<64xf32>, tensor<1x8x64xf32>, tensor<1x7x64xf32>) -> (tensor<1x8x64xf32>, tensor<1x3x64xf32>)
+  return
+}
+
+// -----
+
+func.func @wkv_bonus(%w: tensor<64xf32>, %u: tensor<32xf32>, %k: tensor<1x8x64xf32>) {
+  // expected-error @+1 {{expected bonus dim 0 (32) to match key dim 2 (64)}}
+  %y, %s = seq.wkv %w, %u, %k, %k : (tensor<64xf32>, tensor<32xf32>, tensor<1x8x64xf32>, tensor<1x8x64xf32>) -> (tensor<1x8x64xf32>, tensor<1x3x64xf32>)
+  return
+}
+
+// -----
+
+func.func @wkv_state_rows(%w: tensor<64xf32>, %k: tensor<1x8x64xf32>, %s0: tensor<1x2x64xf32>) {
+  // expected-error @+1 {{expected initial_state dim 1 to be 3 (rows a, d, m), got 2}}
+  %y, %s = seq.wkv %w, %w, %k, %k initial_state(%s0) : (tensor<64xf32>, tensor<64xf32>, tensor<1x8x64xf32>, tensor<1x8x64xf32>, tensor<1x2x64xf32>) -> (tensor<1x8x64xf32>, tensor<1x3x64xf32>)
+  return
+}
+
+//===----------------------------------------------------------------------===//
 // seq.delta_rule
 //===----------------------------------------------------------------------===//
 

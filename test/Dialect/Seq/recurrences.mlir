@@ -1,5 +1,5 @@
 // Round trip of the recurrent mixers (selective_scan, ssd, linear_attention,
-// delta_rule, causal_conv1d), in custom and in generic form.
+// delta_rule, wkv, causal_conv1d), in custom and in generic form.
 // RUN: seq-opt %s --split-input-file | seq-opt --split-input-file | FileCheck %s
 // RUN: seq-opt %s --split-input-file --mlir-print-op-generic | seq-opt --split-input-file | FileCheck %s
 
@@ -59,6 +59,18 @@ func.func @linear_attention(%q: tensor<1x?x4x16xf32>, %k: tensor<1x?x4x16xf32>, 
 func.func @delta_rule(%q: tensor<1x?x4x16xf32>, %k: tensor<1x?x4x16xf32>, %v: tensor<1x?x4x32xf32>, %b: tensor<1x?x4xf32>, %g: tensor<1x?x4xf32>, %s0: tensor<1x4x16x32xf32>) {
   %y1, %s1 = seq.delta_rule %q, %k, %v, %b log_decay(%g) initial_state(%s0) {scale = 0.125 : f32} : (tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x32xf32>, tensor<1x?x4xf32>, tensor<1x?x4xf32>, tensor<1x4x16x32xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>)
   %y2, %s2 = seq.delta_rule %q, %k, %v, %b {chunk_size = 64 : i64} : (tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x32xf32>, tensor<1x?x4xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>)
+  return
+}
+
+// -----
+
+// Tests wkv with a start state, then without.
+// CHECK-LABEL: func.func @wkv
+// CHECK: seq.wkv %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} initial_state(%{{.+}}) : (tensor<64xf32>, tensor<64xf32>, tensor<1x?x64xf32>, tensor<1x?x64xf32>, tensor<1x3x64xf32>) -> (tensor<1x?x64xf32>, tensor<1x3x64xf32>)
+// CHECK: seq.wkv %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} : (tensor<64xf32>, tensor<64xf32>, tensor<1x?x64xf32>, tensor<1x?x64xf32>) -> (tensor<1x?x64xf32>, tensor<1x3x64xf32>)
+func.func @wkv(%w: tensor<64xf32>, %u: tensor<64xf32>, %k: tensor<1x?x64xf32>, %v: tensor<1x?x64xf32>, %s0: tensor<1x3x64xf32>) {
+  %y1, %s1 = seq.wkv %w, %u, %k, %v initial_state(%s0) : (tensor<64xf32>, tensor<64xf32>, tensor<1x?x64xf32>, tensor<1x?x64xf32>, tensor<1x3x64xf32>) -> (tensor<1x?x64xf32>, tensor<1x3x64xf32>)
+  %y2, %s2 = seq.wkv %w, %u, %k, %v : (tensor<64xf32>, tensor<64xf32>, tensor<1x?x64xf32>, tensor<1x?x64xf32>) -> (tensor<1x?x64xf32>, tensor<1x3x64xf32>)
   return
 }
 

@@ -1013,6 +1013,56 @@ RecurrenceResult delta_rule(const Tensor &query, const Tensor &key,
 }
 
 //===----------------------------------------------------------------------===//
+// wkv
+//===----------------------------------------------------------------------===//
+
+RecurrenceResult wkv(const Tensor &logDecay, const Tensor &bonus,
+                     const Tensor &key, const Tensor &value,
+                     const Tensor *initialState) {
+  const char *op = "wkv";
+  checkRank(op, "key", key.shape, {3});
+  int64_t Bn = key.dim(0), L = key.dim(1), Cn = key.dim(2);
+  checkShape(op, "value", value, {Bn, L, Cn});
+  checkShape(op, "log_decay", logDecay, {Cn});
+  checkShape(op, "bonus", bonus, {Cn});
+  if (initialState)
+    checkShape(op, "initial_state", *initialState, {Bn, 3, Cn});
+
+  RecurrenceResult r{Tensor({Bn, L, Cn}), Tensor({Bn, 3, Cn})};
+  for (int64_t b = 0; b < Bn; ++b)
+    for (int64_t c = 0; c < Cn; ++c) {
+      // The true sums are a·e^m and d·e^m; an empty state has d = 0.
+      double a = 0.0, d = 0.0, m = -1e38;
+      if (initialState) {
+        const float *s = &initialState->data[b * 3 * Cn + c];
+        a = s[0];
+        d = s[Cn];
+        if (d != 0.0)
+          m = s[2 * Cn];
+      }
+      double w = logDecay.data[c], u = bonus.data[c];
+      for (int64_t t = 0; t < L; ++t) {
+        int64_t i = (b * L + t) * Cn + c;
+        double k = key.data[i], v = value.data[i];
+        double p = std::max(m, u + k);
+        double e1 = std::exp(m - p), e2 = std::exp(u + k - p);
+        r.output.data[i] =
+            static_cast<float>((e1 * a + e2 * v) / (e1 * d + e2));
+        double q = std::max(m + w, k);
+        double f1 = std::exp(m + w - q), f2 = std::exp(k - q);
+        a = f1 * a + f2 * v;
+        d = f1 * d + f2;
+        m = q;
+      }
+      float *s = &r.finalState.data[b * 3 * Cn + c];
+      s[0] = static_cast<float>(a);
+      s[Cn] = static_cast<float>(d);
+      s[2 * Cn] = static_cast<float>(m);
+    }
+  return r;
+}
+
+//===----------------------------------------------------------------------===//
 // causal_conv1d
 //===----------------------------------------------------------------------===//
 

@@ -319,6 +319,13 @@ RecurrenceResult delta_rule(const Tensor &query, const Tensor &key,
                             const Tensor *initialState = nullptr,
                             const DeltaRuleOptions &options = {});
 
+/// seq.wkv (RWKV-4): log_decay, bonus [C]; key, value [B, L, C];
+/// initial_state [B, 3, C] (rows a, d, m; a row with d = 0 is empty)
+/// -> output [B, L, C], final_state [B, 3, C].
+RecurrenceResult wkv(const Tensor &logDecay, const Tensor &bonus,
+                     const Tensor &key, const Tensor &value,
+                     const Tensor *initialState = nullptr);
+
 struct CausalConv1dOptions {
   std::optional<Activation> activation;
 };

@@ -299,6 +299,15 @@ inline bool Runner::run(std::map<std::string, Tensor> &results) {
     RecurrenceResult r = delta_rule(q, k, v, beta, g, s0, o);
     results["output"] = r.output;
     results["final_state"] = r.finalState;
+  } else if (op == "wkv") {
+    const Tensor &w = in("log_decay"), &u = in("bonus"), &k = in("key"),
+                 &v = in("value");
+    const Tensor *s0 = opt("initial_state");
+    if (!ready())
+      return false;
+    RecurrenceResult r = wkv(w, u, k, v, s0);
+    results["output"] = r.output;
+    results["final_state"] = r.finalState;
   } else if (op == "causal_conv1d") {
     CausalConv1dOptions o;
     if (c.has("activation"))

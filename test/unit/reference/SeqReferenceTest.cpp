@@ -52,21 +52,11 @@ std::string goldensDir() {
 
 const double kRelativeTolerance = 1e-4;
 
-const char *const kOps[] = {"embedding",
-                            "linear",
-                            "rmsnorm",
-                            "layernorm",
-                            "rope",
-                            "activation",
-                            "glu",
-                            "softmax",
-                            "moe",
-                            "attention",
-                            "selective_scan",
-                            "ssd",
-                            "linear_attention",
-                            "delta_rule",
-                            "causal_conv1d"};
+const char *const kOps[] = {
+    "embedding",      "linear", "rmsnorm",          "layernorm",  "rope",
+    "activation",     "glu",    "softmax",          "moe",        "attention",
+    "selective_scan", "ssd",    "linear_attention", "delta_rule", "wkv",
+    "causal_conv1d"};
 
 std::string formatDouble(double x) {
   char buf[32];
