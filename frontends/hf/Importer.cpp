@@ -81,6 +81,7 @@ const Family kFamilies[] = {
     {"Zamba2ForCausalLM", buildZamba2, false, ropeBuffer},
     {"RecurrentGemmaForCausalLM", buildRecurrentGemma, false, ropeBuffer},
     {"Qwen3NextForCausalLM", buildQwen3Next, false, qwen3NextUnused},
+    {"RwkvForCausalLM", buildRwkv, false, nullptr},
     {"BertModel", buildBert, true, bertUnusedOutputs},
     {"MarianMTModel", buildMarian, false, marianBuffer},
     {"BartForConditionalGeneration", buildBart, false, encoderDecoderBuffer},

@@ -94,15 +94,16 @@ seq::ActivationKind activationField(HfConfig &config, StringRef key,
 }
 
 std::string ModelEmitter::lmHead(HfConfig &config, StringRef embedding,
-                                 bool tiedByDefault) {
+                                 bool tiedByDefault, StringRef headPrefix) {
   bool tied = config.boolean("tie_word_embeddings", tiedByDefault);
   // A GPTQ checkpoint may pack the head too (GPTQModel's lm_head: true).
-  if (hasWeight("lm_head.weight") ||
-      (packedFormat && hasWeight("lm_head.qweight")))
-    return "lm_head";
+  if (hasWeight((headPrefix + ".weight").str()) ||
+      (packedFormat && hasWeight((headPrefix + ".qweight").str())))
+    return headPrefix.str();
   if (!tied)
-    fail("missing tensor 'lm_head.weight' (tie_word_embeddings is false, so "
-         "the head is not the embedding)");
+    fail("missing tensor '" + headPrefix.str() +
+         ".weight' (tie_word_embeddings is false, so the head is not the "
+         "embedding)");
   return embedding.str();
 }
 

@@ -76,12 +76,13 @@ public:
   /// block format whose blocks divide them).
   bool blockQuantizes(int64_t in) const;
   bool hasWeight(llvm::StringRef name) const;
-  /// The prefix of the LM head's weight: `lm_head` when the checkpoint has
-  /// one (transformers then uses it even when tied), else `embedding` when
-  /// tie_word_embeddings (default `tiedByDefault`) holds; records an error
-  /// when neither, where transformers would start from random weights.
+  /// The prefix of the LM head's weight: `headPrefix` when the checkpoint
+  /// has it (transformers then uses it even when tied), else `embedding`
+  /// when tie_word_embeddings (default `tiedByDefault`) holds; records an
+  /// error when neither, where transformers would start from random weights.
   std::string lmHead(HfConfig &config, llvm::StringRef embedding,
-                     bool tiedByDefault);
+                     bool tiedByDefault,
+                     llvm::StringRef headPrefix = "lm_head");
   /// Records an error naming the checkpoint tensors no weight() or
   /// stackedWeights() used, except those `ignorable` accepts (buffers such as
   /// rotary inv_freq that are not parameters).

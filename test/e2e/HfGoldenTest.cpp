@@ -364,7 +364,7 @@ TEST(HfGoldenCoverage, EveryArchitectureHasAGolden) {
         "GraniteMoeHybridForCausalLM", "FalconH1ForCausalLM",
         "NemotronHForCausalLM", "Zamba2ForCausalLM",
         "RecurrentGemmaForCausalLM", "Qwen3NextForCausalLM",
-        "Lfm2MoeForCausalLM"}) {
+        "Lfm2MoeForCausalLM", "RwkvForCausalLM"}) {
     std::string quoted = std::string("\"") + arch + "\"";
     EXPECT_NE(configs.find(quoted), std::string::npos)
         << "no golden model for " << arch;

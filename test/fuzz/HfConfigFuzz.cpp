@@ -46,7 +46,8 @@ const char *const kGoldens[] = {"llama_gqa",
                                 "zamba2",
                                 "recurrent_gemma",
                                 "qwen3_next",
-                                "lfm2_moe"};
+                                "lfm2_moe",
+                                "rwkv"};
 
 /// A scratch model folder per golden: its weights linked in, config.json
 /// rewritten per input.

@@ -1602,6 +1602,57 @@ CASES = [
         ],
     },
     {
+        "name": "rwkv",
+        "class": "RwkvForCausalLM",
+        "config": "RwkvConfig",
+        "seed": 1801,
+        "prompt_len": 13,
+        "full_forward_reference": True,
+        "weight_scales": {"attention.key.weight": 8.0, "head.weight": 3.0},
+        "no_generate": ("not run: transformers' cached path sizes the WKV state by "
+                        "hidden_size and fails when attention_hidden_size differs"),
+        "kwargs": dict(
+            vocab_size=128, hidden_size=48, attention_hidden_size=40, intermediate_size=72,
+            num_hidden_layers=4, rescale_every=2, layer_norm_epsilon=0.05,
+            context_length=64, bos_token_id=0, eos_token_id=0,
+        ),
+        "notes": [
+            "RWKV-4: 4 blocks, hidden 48, attention_hidden_size 40 (WKV over 40 channels), "
+            "channel-mix width 72; pre_ln before block 0; untied head.",
+            "Keys scaled 8x (attention.key.weight), so that WKV's exponents span e^+-30 and "
+            "its max stabiliser matters.",
+            "rescale_every 2: in eval mode blocks 2-3 divide their attention.output and "
+            "feed_forward.value weights by 2 and the residual stream is halved after blocks 1 "
+            "and 3 (before ln_out too); layer_norm_epsilon 0.05 makes a misplaced halving "
+            "visible; ln_out keeps nn.LayerNorm's own 1e-5.",
+            "The checkpoint holds the weights as trained (not rescaled): transformers "
+            "rescales them at its first eval forward.",
+        ],
+    },
+    {
+        "name": "rwkv_tied_q8_0",
+        "class": "RwkvForCausalLM",
+        "config": "RwkvConfig",
+        "seed": 1802,
+        "prompt_len": 11,
+        "full_forward_reference": True,
+        "round_projections": "q8_0",
+        "import_flags": "--weights=q8_0",
+        "weight_scales": {"attention.key.weight": 3.0, "embeddings.weight": 2.0},
+        "kwargs": dict(
+            vocab_size=96, hidden_size=64, num_hidden_layers=2, rescale_every=0,
+            tie_word_embeddings=True, layer_norm_epsilon=1e-5,
+            bos_token_id=0, eos_token_id=0,
+        ),
+        "notes": [
+            "RWKV-4 with its defaults: attention_hidden_size = hidden (64), intermediate_size "
+            "= 4 x hidden (256); rescale_every 0 (no rescaling); head tied to the embeddings "
+            "(no head.weight in the checkpoint).",
+            "--weights=q8_0: every nn.Linear and the table through gguf's Q8_0; time_mix, "
+            "time_decay, time_first and the LayerNorms stay float32.",
+        ],
+    },
+    {
         "name": "lfm2_moe",
         "class": "Lfm2MoeForCausalLM",
         "config": "Lfm2MoeConfig",
@@ -2033,6 +2084,12 @@ def randomize_weights(model, seed, scales=None):
                     new = 1.0 + normal(shape, 0.1)
                 elif p_name == "dt_bias" or full.endswith("dt_proj.bias"):
                     new = param.detach().clone()  # keep the default inverse-softplus init
+                elif p_name.startswith("time_mix_"):  # RWKV's blend, in [0, 1)
+                    new = torch.rand(shape, generator=gen, dtype=torch.float32)
+                elif p_name == "time_decay":  # RWKV: decay -exp(.), ~[-5, 3] as trained
+                    new = normal(shape, 1.5) - 1.0
+                elif p_name == "time_first":  # RWKV's bonus, around log(0.3)
+                    new = normal(shape, 0.5) - 1.2
                 elif param.dim() == 1:  # any other bias
                     new = normal(shape, 0.1)
                 else:  # nn.Linear [out, in], experts [E, out, in], router [E, in]
@@ -2248,6 +2305,13 @@ def run_case_body(case, out_root):
     if os.path.isdir(folder):
         shutil.rmtree(folder)
     os.makedirs(folder)
+    # RWKV rescales its weights in place at its first eval forward (the prompt
+    # search's); the checkpoint holds them as trained.
+    base = getattr(saved, "rwkv", None)
+    if getattr(base, "layers_are_rescaled", False):
+        base.train()
+        base._rescale_layers()
+        base.eval()
     saved.save_pretrained(folder, safe_serialization=True)
     if case.get("packed"):
         write_packed(case, folder)
@@ -2304,19 +2368,23 @@ def run_case_body(case, out_root):
                                   "argmax(decode_logits[k]).")
 
             # 1. Same as generate().
-            gen = model.generate(ids, attention_mask=torch.ones_like(ids), do_sample=False,
+            if case.get("no_generate"):
+                check["generate"] = case["no_generate"]
+            gen = None if case.get("no_generate") else model.generate(ids, attention_mask=torch.ones_like(ids), do_sample=False,
                                  max_new_tokens=DECODE_STEPS, min_new_tokens=DECODE_STEPS,
                                  output_logits=True, return_dict_in_generate=True,
-                                 pad_token_id=cfg.pad_token_id if cfg.pad_token_id is not None else 0)
-            gen_tokens = gen.sequences[0, len(prompt):].tolist()
-            gen_logits = torch.stack([l[0].float() for l in gen.logits])
-            if case.get("full_forward_reference"):
+                                 pad_token_id=getattr(cfg, "pad_token_id", None) or 0)
+            gen_tokens = gen.sequences[0, len(prompt):].tolist() if gen else tokens
+            gen_logits = torch.stack([l[0].float() for l in gen.logits]) if gen else dec_logits
+            if gen is None:
+                pass
+            elif case.get("full_forward_reference"):
                 # Recorded, not required: the cached path is not the reference.
                 check["generate_tokens_equal"] = gen_tokens == tokens
                 check["max_abs_diff_vs_generate"] = float((gen_logits - dec_logits).abs().max())
             elif gen_tokens != tokens:
                 raise SystemExit(f"{name}: generate() tokens {gen_tokens} != stepwise {tokens}")
-            if not case.get("full_forward_reference"):
+            if gen is not None and not case.get("full_forward_reference"):
                 check["generate_tokens_equal"] = True
                 check["max_abs_diff_vs_generate"] = float((gen_logits - dec_logits).abs().max())
 
