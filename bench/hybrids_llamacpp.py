@@ -11,8 +11,8 @@ layers, covering every layer kind), random weights from transformers
 (`seqc import hf`, `seqc`, `seq-run --stats`) and llama.cpp
 (llama-cpp-python on an f32 GGUF from llama.cpp's convert_hf_to_gguf.py)
 prefill the same prompt in one call and decode greedily with the same
-threads, both f32. llama.cpp does not run RecurrentGemma: that model is
-measured against transformers' eager forward instead (the prompt in one
+threads, both f32. llama.cpp does not run RecurrentGemma or RWKV-4: those
+models are measured against transformers' eager forward instead (the prompt in one
 call, then one cached call per token; torch with the same threads). Prints
 the machine's limits (bench/peak.c), then one JSON line per model with
 tokens/s and ratios (> 1: seqc faster). Installs transformers, gguf and
@@ -56,9 +56,14 @@ MODELS = {
         num_key_value_heads=1, lru_width=2560, attention_window_size=2048, conv1d_width=4,
         logits_soft_cap=30.0, rms_norm_eps=1e-6, tie_word_embeddings=True,
         num_hidden_layers=3)),
+    # RWKV/rwkv-4-169m-pile: all 12 layers (llama.cpp runs RWKV-6/7 only).
+    "rwkv-4-169m": ("RwkvConfig", "RwkvForCausalLM", dict(
+        vocab_size=50277, hidden_size=768, attention_hidden_size=768,
+        intermediate_size=3072, num_hidden_layers=12, rescale_every=6,
+        layer_norm_epsilon=1e-5, context_length=1024, tie_word_embeddings=False)),
 }
 # Architectures llama.cpp does not run: compared with transformers.
-TRANSFORMERS_PEER = {"recurrentgemma-2b"}
+TRANSFORMERS_PEER = {"recurrentgemma-2b", "rwkv-4-169m"}
 
 
 def transformers_run(folder, prompt, decode, threads):
@@ -69,6 +74,17 @@ def transformers_run(folder, prompt, decode, threads):
     model = transformers.AutoModelForCausalLM.from_pretrained(
         folder, dtype=torch.float32, attn_implementation="eager").eval()
     ids = torch.tensor([prompt])
+    if model.config.model_type == "rwkv":
+        # RWKV carries its own `state` list instead of a cache object.
+        with torch.no_grad():
+            t0 = time.perf_counter()
+            state = model(input_ids=ids, use_cache=True).state
+            prefill = len(prompt) / (time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            for i in range(decode):
+                state = model(input_ids=ids[:, i:i + 1], state=state, use_cache=True).state
+            dec = decode / (time.perf_counter() - t0)
+        return prefill, dec
     with torch.no_grad():
         # The first call sets up the recurrent states and the KV cache; the
         # steps pass that cache back with their positions.
