@@ -11,8 +11,8 @@ layers, covering every layer kind), random weights from transformers
 (`seqc import hf`, `seqc`, `seq-run --stats`) and llama.cpp
 (llama-cpp-python on an f32 GGUF from llama.cpp's convert_hf_to_gguf.py)
 prefill the same prompt in one call and decode greedily with the same
-threads, both f32. llama.cpp does not run RecurrentGemma or RWKV-4: those
-models are measured against transformers' eager forward instead (the prompt in one
+threads, both f32. llama.cpp does not run RecurrentGemma, RWKV-4 or
+xLSTM: those models are measured against transformers' eager forward instead (the prompt in one
 call, then one cached call per token; torch with the same threads). Prints
 the machine's limits (bench/peak.c), then one JSON line per model with
 tokens/s and ratios (> 1: seqc faster). Installs transformers, gguf and
@@ -61,9 +61,16 @@ MODELS = {
         vocab_size=50277, hidden_size=768, attention_hidden_size=768,
         intermediate_size=3072, num_hidden_layers=12, rescale_every=6,
         layer_norm_epsilon=1e-5, context_length=1024, tie_word_embeddings=False)),
+    # NX-AI/xLSTM-7b: 32 blocks (hidden 4096, 8 heads, q/k 2048, v 4096).
+    "xlstm-7b": ("xLSTMConfig", "xLSTMForCausalLM", dict(
+        vocab_size=50304, hidden_size=4096, num_heads=8, qk_dim_factor=0.5,
+        v_dim_factor=1.0, ffn_proj_factor=2.667, ffn_round_up_to_multiple_of=64,
+        gate_soft_cap=15.0, output_logit_soft_cap=30.0, norm_eps=1e-6, eps=1e-6,
+        chunk_size=64, weight_mode="single", use_bias=False, tie_word_embeddings=False,
+        num_hidden_layers=2)),
 }
 # Architectures llama.cpp does not run: compared with transformers.
-TRANSFORMERS_PEER = {"recurrentgemma-2b", "rwkv-4-169m"}
+TRANSFORMERS_PEER = {"recurrentgemma-2b", "rwkv-4-169m", "xlstm-7b"}
 
 
 def transformers_run(folder, prompt, decode, threads):
@@ -74,6 +81,19 @@ def transformers_run(folder, prompt, decode, threads):
     model = transformers.AutoModelForCausalLM.from_pretrained(
         folder, dtype=torch.float32, attn_implementation="eager").eval()
     ids = torch.tensor([prompt])
+    if model.config.model_type == "xlstm":
+        # xLSTM passes its own cache object back.
+        with torch.no_grad():
+            t0 = time.perf_counter()
+            model(input_ids=ids, use_cache=True)
+            prefill = len(prompt) / (time.perf_counter() - t0)
+            cache = model(input_ids=ids, use_cache=True).cache_params
+            t0 = time.perf_counter()
+            for i in range(decode):
+                cache = model(input_ids=ids[:, i:i + 1], cache_params=cache,
+                              use_cache=True).cache_params
+            dec = decode / (time.perf_counter() - t0)
+        return prefill, dec
     if model.config.model_type == "rwkv":
         # RWKV carries its own `state` list instead of a cache object.
         with torch.no_grad():

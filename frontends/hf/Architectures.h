@@ -55,6 +55,8 @@ mlir::Value buildGraniteMoeHybrid(ModelEmitter &emitter, HfConfig &config,
                                   int64_t maxPositions);
 mlir::Value buildRwkv(ModelEmitter &emitter, HfConfig &config,
                       llvm::StringRef architecture, int64_t maxPositions);
+mlir::Value buildXlstm(ModelEmitter &emitter, HfConfig &config,
+                       llvm::StringRef architecture, int64_t maxPositions);
 mlir::Value buildJamba(ModelEmitter &emitter, HfConfig &config,
                        llvm::StringRef architecture, int64_t maxPositions);
 /// Encoder-decoders: return the decoder's logits and add `encode`.

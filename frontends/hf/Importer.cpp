@@ -82,6 +82,7 @@ const Family kFamilies[] = {
     {"RecurrentGemmaForCausalLM", buildRecurrentGemma, false, ropeBuffer},
     {"Qwen3NextForCausalLM", buildQwen3Next, false, qwen3NextUnused},
     {"RwkvForCausalLM", buildRwkv, false, nullptr},
+    {"xLSTMForCausalLM", buildXlstm, false, nullptr},
     {"BertModel", buildBert, true, bertUnusedOutputs},
     {"MarianMTModel", buildMarian, false, marianBuffer},
     {"BartForConditionalGeneration", buildBart, false, encoderDecoderBuffer},

@@ -247,6 +247,15 @@ const std::map<std::string, std::vector<std::pair<std::string, bool>>>
           {"beta", false},
           {"log_decay", true},
           {"initial_state", true}}},
+        {"mlstm",
+         {{"query", false},
+          {"key", false},
+          {"value", false},
+          {"igate", false},
+          {"fgate", false},
+          {"initial_memory", true},
+          {"initial_normalizer", true},
+          {"initial_stabilizer", true}}},
         {"wkv",
          {{"log_decay", false},
           {"bonus", false},
@@ -373,13 +382,16 @@ bool ModelWriter::write(const std::string &path, std::string &error) {
   } else if (op == "linear_attention" || op == "delta_rule") {
     f32("scale");
     i64("chunk_size");
+  } else if (op == "mlstm") {
+    f32("scale");
+    f32("epsilon");
   } else if (op == "causal_conv1d") {
     enumeration("activation");
   }
   bool segmented = op == "attention" || op == "moe" || op == "selective_scan" ||
                    op == "ssd" || op == "linear_attention" ||
-                   op == "delta_rule" || op == "causal_conv1d" ||
-                   op == "linear" || op == "embedding";
+                   op == "delta_rule" || op == "mlstm" ||
+                   op == "causal_conv1d" || op == "linear" || op == "embedding";
   if (segmented) {
     std::string s = "operandSegmentSizes = array<i32: ";
     for (size_t i = 0; i < segments.size(); ++i)

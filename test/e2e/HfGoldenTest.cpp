@@ -38,8 +38,12 @@ namespace {
 const double kTolerance = 1e-4;
 /// seqc against itself (chunked vs whole prefill, decode steps vs prefill):
 /// the multi-row kernels and the one-row decode kernels sum in different
-/// orders, and affine blocks (Q5_1, Q4_K) add offset · Σx apart.
-const double kSelfTolerance = 2.5e-5;
+/// orders, and affine blocks (Q5_1, Q4_K) add offset · Σx apart. On AMX
+/// hosts the multi-row block-quantized kernel reads x as two bf16 terms
+/// (2^-17 relative, ~8x f32's rounding); through xLSTM's normalised
+/// read-out (xlstm_fused_bias_q8_0) that measures 2.53e-5 (6.8e-7 without
+/// AMX), so the bound is twice that.
+const double kSelfTolerance = 5e-5;
 
 /// The golden cases in `root`: Hugging Face folders (config.json) or GGUF
 /// files (model.gguf, tools/goldens/make_gguf_goldens.py).
@@ -364,7 +368,7 @@ TEST(HfGoldenCoverage, EveryArchitectureHasAGolden) {
         "GraniteMoeHybridForCausalLM", "FalconH1ForCausalLM",
         "NemotronHForCausalLM", "Zamba2ForCausalLM",
         "RecurrentGemmaForCausalLM", "Qwen3NextForCausalLM",
-        "Lfm2MoeForCausalLM", "RwkvForCausalLM"}) {
+        "Lfm2MoeForCausalLM", "RwkvForCausalLM", "xLSTMForCausalLM"}) {
     std::string quoted = std::string("\"") + arch + "\"";
     EXPECT_NE(configs.find(quoted), std::string::npos)
         << "no golden model for " << arch;

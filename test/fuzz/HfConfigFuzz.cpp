@@ -47,7 +47,8 @@ const char *const kGoldens[] = {"llama_gqa",
                                 "recurrent_gemma",
                                 "qwen3_next",
                                 "lfm2_moe",
-                                "rwkv"};
+                                "rwkv",
+                                "xlstm"};
 
 /// A scratch model folder per golden: its weights linked in, config.json
 /// rewritten per input.

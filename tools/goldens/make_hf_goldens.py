@@ -1653,6 +1653,60 @@ CASES = [
         ],
     },
     {
+        "name": "xlstm",
+        "class": "xLSTMForCausalLM",
+        "config": "xLSTMConfig",
+        "seed": 1901,
+        "prompt_len": 13,
+        "full_forward_reference": True,
+        "weight_scales": {"igate_preact.weight": 4.0},
+        "kwargs": dict(
+            vocab_size=128, hidden_size=64, num_hidden_layers=2, num_heads=4,
+            qk_dim_factor=1.0, v_dim_factor=1.0, ffn_proj_factor=1.3,
+            ffn_round_up_to_multiple_of=64, gate_soft_cap=5.0, output_logit_soft_cap=8.0,
+            chunk_size=4, norm_eps=1e-6, eps=1e-6, weight_mode="single", use_bias=False,
+            bos_token_id=0, eos_token_id=2, pad_token_id=1,
+        ),
+        "notes": [
+            "xLSTM-7B's architecture, small: 2 blocks, hidden 64, 4 heads with q/k and v of "
+            "16, SwiGLU of round_up(64 x 1.3, 64) = 128 (Python's float floor division).",
+            "transformers sizes its xLSTMCache (which its forward uses even with "
+            "use_cache=False) by q/k and v widths rounded up to 64, its layers by "
+            "int(hidden x factor): the widths are multiples of 64 so that both agree.",
+            "Input gate weights scaled 4x and gate_soft_cap 5: the gates' tanh cap and the "
+            "mLSTM's exponential-gate stabiliser both matter; logits capped at 8.",
+            "chunk_size 4: transformers' full forward runs its chunkwise kernel over the "
+            "first 12 tokens and its step kernel over the rest.",
+        ],
+    },
+    {
+        "name": "xlstm_fused_bias_q8_0",
+        "class": "xLSTMForCausalLM",
+        "config": "xLSTMConfig",
+        "seed": 1902,
+        "prompt_len": 11,
+        "full_forward_reference": True,
+        "round_projections": "q8_0",
+        "import_flags": "--weights=q8_0",
+        "skip_init": True,
+        "kwargs": dict(
+            vocab_size=96, hidden_size=64, num_hidden_layers=2, num_heads=2,
+            qk_dim_factor=1.0, v_dim_factor=2.0, ffn_proj_factor=1.0,
+            ffn_round_up_to_multiple_of=64, gate_soft_cap=20.0, output_logit_soft_cap=50.0,
+            weight_mode="fused", use_bias=True, norm_eps=1e-5, eps=1e-4,
+            bos_token_id=0, eos_token_id=2, pad_token_id=1,
+        ),
+        "notes": [
+            "weight_mode fused (qkv_opreact, ifgate_preact, proj_up_gate_z), use_bias (every "
+            "projection, the RMSNorms but out_norm, the multi-head norm), gate and logit "
+            "soft caps of 20 and 50; q/k of 32, v of 64 per head (factors 1.0, 2.0), SwiGLU of 64.",
+            "--weights=q8_0: every nn.Linear and the table through gguf's Q8_0.",
+            "transformers 5.23's _init_weights fails on fused gates (a bias shape "
+            "mismatch), in from_pretrained too; the model is built without it and its "
+            "forward, which is sound, is the reference.",
+        ],
+    },
+    {
         "name": "lfm2_moe",
         "class": "Lfm2MoeForCausalLM",
         "config": "Lfm2MoeConfig",
@@ -2177,7 +2231,14 @@ def build(case):
     if case["class"] in ("JambaForCausalLM", "Qwen3NextForCausalLM", "Lfm2MoeForCausalLM",
                          "NemotronHForCausalLM"):
         extra["experts_implementation"] = "eager"
-    model = model_cls._from_config(config, dtype=torch.float32, **extra)
+    if case.get("skip_init"):
+        # transformers' own initialisation fails for this config; the
+        # weights are drawn below anyway.
+        from transformers.initialization import no_init_weights
+        with no_init_weights():
+            model = model_cls._from_config(config, dtype=torch.float32, **extra)
+    else:
+        model = model_cls._from_config(config, dtype=torch.float32, **extra)
     model.eval()
     randomize_weights(model, case["seed"] + 7, case.get("weight_scales"))
     if hasattr(model.config, "_attn_implementation"):

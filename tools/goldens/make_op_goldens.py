@@ -892,6 +892,67 @@ def gen_delta_rule():
 
 
 # ----------------------------------------------------------------------------
+# mlstm (xLSTM), through transformers' own kernels in float64
+# ----------------------------------------------------------------------------
+
+def gen_mlstm():
+    from transformers.models.xlstm import modeling_xlstm as X
+    # (case, B, L, H, K, V, gate scale, initial state, scale, epsilon)
+    specs = [
+        ("basic", 2, 13, 3, 8, 12, 2.0, False, None, None),
+        ("init", 1, 9, 2, 16, 8, 2.0, True, None, None),
+        ("decode", 2, 1, 3, 8, 8, 2.0, True, None, None),
+        # Input gates up to the soft cap's range: the stabiliser carries them.
+        ("large_gates", 1, 20, 2, 8, 8, 8.0, False, None, None),
+        ("scale_epsilon", 1, 11, 2, 12, 6, 2.0, True, 0.3, 1e-2),
+        # Long enough for transformers' chunkwise kernel (chunks of 16),
+        # checked here to agree with the step-by-step one.
+        ("long", 1, 48, 2, 8, 8, 2.0, True, None, None),
+    ]
+    for case, Bn, L, H, K, V, gscale, hasInit, scale, eps in specs:
+        rng = rng_for("mlstm_" + case)
+        q = randn(rng, Bn, L, H, K)
+        k = randn(rng, Bn, L, H, K)
+        v = randn(rng, Bn, L, H, V)
+        ig = randn(rng, Bn, L, H, scale=gscale)
+        fg = (randn(rng, Bn, L, H, scale=gscale) + 3.0).astype(np.float32)
+        c0 = n0 = m0 = None
+        if hasInit:
+            c0 = randn(rng, Bn, H, K, V)
+            n0 = randn(rng, Bn, H, K)
+            m0 = randn(rng, Bn, H)
+        sc = f32(K ** -0.5 if scale is None else scale)
+        ep = f32(1e-6 if eps is None else eps)
+
+        def bhl(x):  # [B, L, H, ...] -> transformers' [B, H, L, ...]
+            return T(x).transpose(1, 2).contiguous()
+        # transformers scales the query by K^-1/2 itself: hand it q * sc / K^-1/2.
+        qt = bhl(q) * (sc / K ** -0.5)
+        init = {}
+        if hasInit:
+            init = dict(c_initial=T(c0), n_initial=T(n0), m_initial=T(m0)[..., None])
+        h, (C, n, m) = X.mlstm_recurrent_sequence_native(
+            qt, bhl(k), bhl(v), bhl(ig), bhl(fg), return_last_states=True, eps=ep,
+            dtype_state=F64, **init)
+        if L % 16 == 0:
+            hc, (Cc, nc, mc) = X.mlstm_chunkwise_native_autograd(
+                qt, bhl(k), bhl(v), bhl(ig), bhl(fg), return_last_states=True, eps=ep,
+                chunk_size=16, **init)
+            assert torch.allclose(h, hc, atol=1e-9) and torch.allclose(C, Cc, atol=1e-9), case
+        attrs = {}
+        if scale is not None:
+            attrs["scale"] = sc
+        if eps is not None:
+            attrs["epsilon"] = ep
+        add("mlstm", case,
+            {"query": q, "key": k, "value": v, "igate": ig, "fgate": fg,
+             "initial_memory": c0, "initial_normalizer": n0, "initial_stabilizer": m0},
+            attrs,
+            {"output": out(h.transpose(1, 2)), "final_memory": out(C),
+             "final_normalizer": out(n), "final_stabilizer": out(m[..., 0])})
+
+
+# ----------------------------------------------------------------------------
 # wkv (RWKV-4), from its closed form: a softmax-like weighted mean of values
 # ----------------------------------------------------------------------------
 
@@ -1055,7 +1116,7 @@ def main():
     for gen in [gen_embedding, gen_linear, gen_rmsnorm, gen_layernorm, gen_rope,
                 gen_activation, gen_glu, gen_softmax, gen_moe, gen_moe_sigmoid, gen_attention,
                 gen_selective_scan, gen_ssd, gen_linear_attention, gen_delta_rule,
-                gen_wkv, gen_causal_conv1d]:
+                gen_mlstm, gen_wkv, gen_causal_conv1d]:
         gen()
     total = write(args.out)
     print(f"wrote {len(CASES)} cases, {total} bytes, to {args.out}")

@@ -8,6 +8,8 @@
 #include "dialects/seq/IR/SeqOps.h"
 #include "dialects/seq/IR/VerifyUtils.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace seqc::seq;
 using namespace seqc::seq::detail;
@@ -214,6 +216,56 @@ LogicalResult DeltaRuleOp::verify() {
                         {{&q, 0}, {&q, 2}, {&q, 3}, {&v, 3}})))
     return failure();
   return verifyChunkSize(*this, getChunkSize());
+}
+
+//===----------------------------------------------------------------------===//
+// MlstmOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MlstmOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &results) {
+  Type q = adaptor.getQuery().getType(), v = adaptor.getValue().getType();
+  Type element = elementTypeOf(v);
+  if (!isa_and_nonnull<RankedTensorType>(q) ||
+      !isa_and_nonnull<RankedTensorType>(v) || !element)
+    return failure();
+  int64_t b = dimOrDynamic(q, 0), h = dimOrDynamic(q, 2),
+          k = dimOrDynamic(q, 3), d = dimOrDynamic(v, 3);
+  results.push_back(v);
+  results.push_back(RankedTensorType::get({b, h, k, d}, element));
+  results.push_back(RankedTensorType::get({b, h, k}, element));
+  results.push_back(RankedTensorType::get({b, h}, element));
+  return success();
+}
+
+LogicalResult MlstmOp::verify() {
+  NamedTensor q(getQuery(), "query"), v(getValue(), "value");
+  if (failed(verifySameFloatElementType(*this)) ||
+      failed(matchShape(*this, NamedTensor(getKey(), "key"),
+                        {{&q, 0}, {&q, 1}, {&q, 2}, {&q, 3}})) ||
+      failed(matchShape(*this, v, {{&q, 0}, {&q, 1}, {&q, 2}, {&v, 3}})) ||
+      failed(matchShape(*this, NamedTensor(getIgate(), "igate"),
+                        {{&q, 0}, {&q, 1}, {&q, 2}})) ||
+      failed(matchShape(*this, NamedTensor(getFgate(), "fgate"),
+                        {{&q, 0}, {&q, 1}, {&q, 2}})))
+    return failure();
+  Value c0 = getInitialMemory(), n0 = getInitialNormalizer(),
+        m0 = getInitialStabilizer();
+  if (!c0 != !n0 || !c0 != !m0)
+    return emitOpError("expects initial_memory, initial_normalizer and "
+                       "initial_stabilizer together or not at all");
+  if (c0 && (failed(matchShape(*this, NamedTensor(c0, "initial_memory"),
+                               {{&q, 0}, {&q, 2}, {&q, 3}, {&v, 3}})) ||
+             failed(matchShape(*this, NamedTensor(n0, "initial_normalizer"),
+                               {{&q, 0}, {&q, 2}, {&q, 3}})) ||
+             failed(matchShape(*this, NamedTensor(m0, "initial_stabilizer"),
+                               {{&q, 0}, {&q, 2}}))))
+    return failure();
+  if (getEpsilon().convertToDouble() < 0 ||
+      !std::isfinite(getEpsilon().convertToDouble()))
+    return emitOpError("expects a finite epsilon >= 0");
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

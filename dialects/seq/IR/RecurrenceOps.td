@@ -196,6 +196,58 @@ def Seq_DeltaRuleOp : Seq_Op<"delta_rule", [Pure, AttrSizedOperandSegments,
   let hasVerifier = 1;
 }
 
+def Seq_MlstmOp : Seq_Op<"mlstm", [Pure, AttrSizedOperandSegments,
+    InferTypeOpAdaptor]> {
+  let summary = "xLSTM's mLSTM: a matrix memory with exponential gating";
+  let description = [{
+    Per batch `b` and head `h`, with a matrix memory `C` `[K, V]`, a
+    normaliser `n` `[K]` and a stabiliser `m` (the exponent both are scaled
+    by), from the gates' preactivations `i_t` and `f_t`:
+    ```
+    g   = logsigmoid(f_t)
+    m'  = max(g + m, i_t)
+    C   = e^(g + m − m')·C + e^(i_t − m')·k_t ⊗ v_t
+    n   = e^(g + m − m')·n + e^(i_t − m')·k_t;   m = m'
+    y_t = Cᵀ·(scale·q_t) / (max(|n·(scale·q_t)|, e^(−m)) + epsilon)
+    ```
+    exactly transformers' `mlstm_recurrent_step_native` (its chunkwise
+    kernels compute the same function). Shapes: `query`, `key` `[B, L, H,
+    K]`; `value` and the result `[B, L, H, V]`; `igate`, `fgate` `[B, L,
+    H]`; the states `C` `[B, H, K, V]`, `n` `[B, H, K]`, `m` `[B, H]`, given
+    together or not at all (zeros, transformers' start state). `scale`
+    defaults to K^−1/2.
+
+    ```mlir
+    %y, %c, %n, %m = seq.mlstm %q, %k, %v, %i, %f {epsilon = 1.0e-06 : f32}
+        : (tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x32xf32>,
+           tensor<1x?x4xf32>, tensor<1x?x4xf32>)
+        -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>, tensor<1x4x16xf32>,
+            tensor<1x4xf32>)
+    ```
+  }];
+  let arguments = (ins Seq_FloatTensorOfRank<[4]>:$query,
+                       Seq_FloatTensorOfRank<[4]>:$key,
+                       Seq_FloatTensorOfRank<[4]>:$value,
+                       Seq_FloatTensorOfRank<[3]>:$igate,
+                       Seq_FloatTensorOfRank<[3]>:$fgate,
+                       Optional<Seq_FloatTensorOfRank<[4]>>:$initial_memory,
+                       Optional<Seq_FloatTensorOfRank<[3]>>:$initial_normalizer,
+                       Optional<Seq_FloatTensorOfRank<[2]>>:$initial_stabilizer,
+                       OptionalAttr<F32Attr>:$scale,
+                       DefaultValuedAttr<F32Attr, "1.0e-6f">:$epsilon);
+  let results = (outs Seq_FloatTensorOfRank<[4]>:$output,
+                      Seq_FloatTensorOfRank<[4]>:$final_memory,
+                      Seq_FloatTensorOfRank<[3]>:$final_normalizer,
+                      Seq_FloatTensorOfRank<[2]>:$final_stabilizer);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value `,` $igate `,` $fgate
+    (`initial_state` `(` $initial_memory^ `,` $initial_normalizer `,`
+     $initial_stabilizer `)`)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Seq_WkvOp : Seq_Op<"wkv", [Pure, InferTypeOpAdaptor]> {
   let summary = "RWKV-4's WKV recurrence, with its max-exponent stabiliser";
   let description = [{

@@ -16,6 +16,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace seqc::lowering;
 namespace seq = seqc::seq;
@@ -547,6 +549,156 @@ struct DeltaRuleLowering : OpConversionPattern<seq::DeltaRuleOp> {
 };
 
 //===----------------------------------------------------------------------===//
+// seq.mlstm
+//===----------------------------------------------------------------------===//
+
+/// PyTorch's log_sigmoid: min(x, 0) − log1p(e^−|x|).
+static Value logSigmoid(OpBuilder &b, Location loc, Value x) {
+  Type t = x.getType();
+  Value zero = floatConstant(b, loc, t, 0.0);
+  Value e = math::ExpOp::create(
+      b, loc, arith::NegFOp::create(b, loc, math::AbsFOp::create(b, loc, x)));
+  return arith::SubFOp::create(b, loc,
+                               arith::MinimumFOp::create(b, loc, x, zero),
+                               math::Log1pOp::create(b, loc, e));
+}
+
+/// The mLSTM step by step, as transformers' mlstm_recurrent_step_native:
+/// per step the gates and stabiliser over [B, H], the memory and
+/// normaliser updated in place, then the two contractions with the scaled
+/// query and the normalised output.
+struct MlstmLowering : OpConversionPattern<seq::MlstmOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(seq::MlstmOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value q = adaptor.getQuery(), k = adaptor.getKey(), v = adaptor.getValue();
+    Value ig = adaptor.getIgate(), fg = adaptor.getFgate();
+    auto qType = cast<RankedTensorType>(q.getType());
+    Type t = qType.getElementType();
+    SmallVector<OpFoldResult> qSizes = getSizes(rewriter, loc, q);
+    SmallVector<OpFoldResult> vSizes = getSizes(rewriter, loc, v);
+    int64_t headDim = qType.getDimSize(3);
+    if (!op.getScale() && ShapedType::isDynamic(headDim))
+      return rewriter.notifyMatchFailure(op, "dynamic head dim, no scale");
+    double scale = op.getScale() ? op.getScale()->convertToDouble()
+                                 : 1.0 / std::sqrt(double(headDim));
+    double epsilon = op.getEpsilon().convertToDouble();
+    SmallVector<OpFoldResult> cSizes = {qSizes[0], qSizes[2], qSizes[3],
+                                        vSizes[3]};
+    SmallVector<OpFoldResult> nSizes = {qSizes[0], qSizes[2], qSizes[3]};
+    SmallVector<OpFoldResult> mSizes = {qSizes[0], qSizes[2]};
+    SmallVector<OpFoldResult> ySizes = {qSizes[0], qSizes[2], vSizes[3]};
+    Value c0 = adaptor.getInitialMemory(), n0 = adaptor.getInitialNormalizer(),
+          m0 = adaptor.getInitialStabilizer();
+    if (!c0) {
+      c0 = filledTensor(rewriter, loc, cSizes, t, 0.0);
+      n0 = filledTensor(rewriter, loc, nSizes, t, 0.0);
+      m0 = filledTensor(rewriter, loc, mSizes, t, 0.0);
+    }
+    Value out0 = emptyTensor(rewriter, loc, vSizes, t);
+    Value length = getValueOrCreateConstantIndexOp(rewriter, loc, qSizes[1]);
+    AffineMap bh2 = dimsMap(ctx, 2, {0, 1});
+
+    auto loop = scf::ForOp::create(
+        rewriter, loc, indexConstant(rewriter, loc, 0), length,
+        indexConstant(rewriter, loc, 1), ValueRange{c0, n0, m0, out0},
+        [&](OpBuilder &b, Location l, Value step, ValueRange iter) {
+          Value qt = sliceAtTime(b, l, q, step); // [B, H, K]
+          Value kt = sliceAtTime(b, l, k, step);
+          Value vt = sliceAtTime(b, l, v, step);  // [B, H, V]
+          Value it = sliceAtTime(b, l, ig, step); // [B, H]
+          Value ft = sliceAtTime(b, l, fg, step);
+          // Gates: (m', e^(g + m − m'), e^(i − m')) over [B, H].
+          Value faInit = emptyTensor(b, l, mSizes, t);
+          Value iaInit = emptyTensor(b, l, mSizes, t);
+          auto gates = linalg::GenericOp::create(
+              b, l,
+              TypeRange{iter[2].getType(), faInit.getType(), iaInit.getType()},
+              ValueRange{ft, it}, ValueRange{iter[2], faInit, iaInit},
+              SmallVector<AffineMap>(5, bh2), iterators(2),
+              [&](OpBuilder &nb, Location nl, ValueRange a) {
+                Value g = logSigmoid(nb, nl, a[0]);
+                Value gm = arith::AddFOp::create(nb, nl, g, a[2]);
+                Value m = arith::MaximumFOp::create(nb, nl, gm, a[1]);
+                Value fa = math::ExpOp::create(
+                    nb, nl, arith::SubFOp::create(nb, nl, gm, m));
+                Value ia = math::ExpOp::create(
+                    nb, nl, arith::SubFOp::create(nb, nl, a[1], m));
+                linalg::YieldOp::create(nb, nl, ValueRange{m, fa, ia});
+              });
+          Value m = gates.getResult(0), fa = gates.getResult(1),
+                ia = gates.getResult(2);
+          // C = fa·C + ia·(k ⊗ v)
+          Value memory =
+              linalg::GenericOp::create(
+                  b, l, iter[0].getType(), ValueRange{fa, ia, kt, vt}, iter[0],
+                  {dimsMap(ctx, 4, {0, 1}), dimsMap(ctx, 4, {0, 1}),
+                   dimsMap(ctx, 4, {0, 1, 2}), dimsMap(ctx, 4, {0, 1, 3}),
+                   dimsMap(ctx, 4, {0, 1, 2, 3})},
+                  iterators(4),
+                  [&](OpBuilder &nb, Location nl, ValueRange a) {
+                    Value kv = arith::MulFOp::create(nb, nl, a[2], a[3]);
+                    Value r = arith::AddFOp::create(
+                        nb, nl, arith::MulFOp::create(nb, nl, a[0], a[4]),
+                        arith::MulFOp::create(nb, nl, a[1], kv));
+                    yieldValue(nb, nl, r);
+                  })
+                  .getResult(0);
+          // n = fa·n + ia·k
+          Value normalizer =
+              linalg::GenericOp::create(
+                  b, l, iter[1].getType(), ValueRange{fa, ia, kt}, iter[1],
+                  {dimsMap(ctx, 3, {0, 1}), dimsMap(ctx, 3, {0, 1}),
+                   dimsMap(ctx, 3, {0, 1, 2}), dimsMap(ctx, 3, {0, 1, 2})},
+                  iterators(3),
+                  [&](OpBuilder &nb, Location nl, ValueRange a) {
+                    Value r = arith::AddFOp::create(
+                        nb, nl, arith::MulFOp::create(nb, nl, a[0], a[3]),
+                        arith::MulFOp::create(nb, nl, a[1], a[2]));
+                    yieldValue(nb, nl, r);
+                  })
+                  .getResult(0);
+          // num[b, h, v] = Σ_k C[b, h, k, v]·scale·q[b, h, k];
+          // qn[b, h] = Σ_k n[b, h, k]·scale·q[b, h, k]
+          Value num = contractState(b, l, memory, dimsMap(ctx, 4, {0, 1, 3, 2}),
+                                    qt, dimsMap(ctx, 4, {0, 1, 3}),
+                                    dimsMap(ctx, 4, {0, 1, 2}), ySizes, scale);
+          Value qn = contractState(b, l, normalizer, dimsMap(ctx, 3, {0, 1, 2}),
+                                   qt, dimsMap(ctx, 3, {0, 1, 2}),
+                                   dimsMap(ctx, 3, {0, 1}), mSizes, scale);
+          // y = num / (max(|qn|, e^−m) + epsilon)
+          Value y =
+              linalg::GenericOp::create(
+                  b, l, num.getType(), ValueRange{qn, m}, num,
+                  {dimsMap(ctx, 3, {0, 1}), dimsMap(ctx, 3, {0, 1}),
+                   dimsMap(ctx, 3, {0, 1, 2})},
+                  iterators(3),
+                  [&](OpBuilder &nb, Location nl, ValueRange a) {
+                    Value floor = math::ExpOp::create(
+                        nb, nl, arith::NegFOp::create(nb, nl, a[1]));
+                    Value d = arith::MaximumFOp::create(
+                        nb, nl, math::AbsFOp::create(nb, nl, a[0]), floor);
+                    d = arith::AddFOp::create(
+                        nb, nl, d, floatConstant(nb, nl, t, epsilon));
+                    yieldValue(nb, nl, arith::DivFOp::create(nb, nl, a[2], d));
+                  })
+                  .getResult(0);
+          Value out = insertAtTime(b, l, y, iter[3], step);
+          scf::YieldOp::create(b, l, ValueRange{memory, normalizer, m, out});
+        });
+    SmallVector<Value> results = {loop.getResult(3)};
+    for (unsigned i = 0; i < 3; ++i)
+      results.push_back(tensor::CastOp::create(
+          rewriter, loc, op->getResult(i + 1).getType(), loop.getResult(i)));
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
 // seq.wkv
 //===----------------------------------------------------------------------===//
 
@@ -774,7 +926,8 @@ struct CausalConv1dLowering : OpConversionPattern<seq::CausalConv1dOp> {
 } // namespace
 
 void seqc::populateRecurrenceLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<SelectiveScanLowering, SSDLowering, LinearAttentionLowering,
-               DeltaRuleLowering, WkvLowering, CausalConv1dLowering>(
-      patterns.getContext());
+  patterns
+      .add<SelectiveScanLowering, SSDLowering, LinearAttentionLowering,
+           DeltaRuleLowering, MlstmLowering, WkvLowering, CausalConv1dLowering>(
+          patterns.getContext());
 }

@@ -1070,6 +1070,42 @@ func.func @ssd_chunk_size(%x: tensor<1x8x4x16xf32>, %dt: tensor<1x8x4xf32>, %a: 
 }
 
 //===----------------------------------------------------------------------===//
+// seq.mlstm
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @mlstm_gate(%q: tensor<1x8x4x16xf32>, %i: tensor<1x8x4xf32>, %f: tensor<1x8x2xf32>) {
+  // expected-error @+1 {{expected fgate dim 2 (2) to match query dim 2 (4)}}
+  %y, %c, %n, %m = seq.mlstm %q, %q, %q, %i, %f : (tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4xf32>, tensor<1x8x2xf32>) -> (tensor<1x8x4x16xf32>, tensor<1x4x16x16xf32>, tensor<1x4x16xf32>, tensor<1x4xf32>)
+  return
+}
+
+// -----
+
+func.func @mlstm_normalizer(%q: tensor<1x8x4x16xf32>, %i: tensor<1x8x4xf32>, %c0: tensor<1x4x16x16xf32>, %n0: tensor<1x4x8xf32>, %m0: tensor<1x4xf32>) {
+  // expected-error @+1 {{expected initial_normalizer dim 2 (8) to match query dim 3 (16)}}
+  %y, %c, %n, %m = seq.mlstm %q, %q, %q, %i, %i initial_state(%c0, %n0, %m0) : (tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4xf32>, tensor<1x8x4xf32>, tensor<1x4x16x16xf32>, tensor<1x4x8xf32>, tensor<1x4xf32>) -> (tensor<1x8x4x16xf32>, tensor<1x4x16x16xf32>, tensor<1x4x16xf32>, tensor<1x4xf32>)
+  return
+}
+
+// -----
+
+func.func @mlstm_partial_state(%q: tensor<1x8x4x16xf32>, %i: tensor<1x8x4xf32>, %c0: tensor<1x4x16x16xf32>) {
+  // expected-error @+1 {{expects initial_memory, initial_normalizer and initial_stabilizer together or not at all}}
+  %y, %c, %n, %m = "seq.mlstm"(%q, %q, %q, %i, %i, %c0) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 0, 0>}> : (tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4xf32>, tensor<1x8x4xf32>, tensor<1x4x16x16xf32>) -> (tensor<1x8x4x16xf32>, tensor<1x4x16x16xf32>, tensor<1x4x16xf32>, tensor<1x4xf32>)
+  return
+}
+
+// -----
+
+func.func @mlstm_epsilon(%q: tensor<1x8x4x16xf32>, %i: tensor<1x8x4xf32>) {
+  // expected-error @+1 {{expects a finite epsilon >= 0}}
+  %y, %c, %n, %m = seq.mlstm %q, %q, %q, %i, %i {epsilon = -1.0 : f32} : (tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4xf32>, tensor<1x8x4xf32>) -> (tensor<1x8x4x16xf32>, tensor<1x4x16x16xf32>, tensor<1x4x16xf32>, tensor<1x4xf32>)
+  return
+}
+
+//===----------------------------------------------------------------------===//
 // seq.wkv
 //===----------------------------------------------------------------------===//
 

@@ -1,5 +1,5 @@
 // Round trip of the recurrent mixers (selective_scan, ssd, linear_attention,
-// delta_rule, wkv, causal_conv1d), in custom and in generic form.
+// delta_rule, mlstm, wkv, causal_conv1d), in custom and in generic form.
 // RUN: seq-opt %s --split-input-file | seq-opt --split-input-file | FileCheck %s
 // RUN: seq-opt %s --split-input-file --mlir-print-op-generic | seq-opt --split-input-file | FileCheck %s
 
@@ -59,6 +59,18 @@ func.func @linear_attention(%q: tensor<1x?x4x16xf32>, %k: tensor<1x?x4x16xf32>, 
 func.func @delta_rule(%q: tensor<1x?x4x16xf32>, %k: tensor<1x?x4x16xf32>, %v: tensor<1x?x4x32xf32>, %b: tensor<1x?x4xf32>, %g: tensor<1x?x4xf32>, %s0: tensor<1x4x16x32xf32>) {
   %y1, %s1 = seq.delta_rule %q, %k, %v, %b log_decay(%g) initial_state(%s0) {scale = 0.125 : f32} : (tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x32xf32>, tensor<1x?x4xf32>, tensor<1x?x4xf32>, tensor<1x4x16x32xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>)
   %y2, %s2 = seq.delta_rule %q, %k, %v, %b {chunk_size = 64 : i64} : (tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x32xf32>, tensor<1x?x4xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>)
+  return
+}
+
+// -----
+
+// Tests mlstm with start states and attributes, then bare.
+// CHECK-LABEL: func.func @mlstm
+// CHECK: seq.mlstm %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} initial_state(%{{.+}}, %{{.+}}, %{{.+}}) {epsilon = 9.99999974E-5 : f32, scale = 2.500000e-01 : f32} : ({{.*}}, tensor<1x4x16x32xf32>, tensor<1x4x16xf32>, tensor<1x4xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>, tensor<1x4x16xf32>, tensor<1x4xf32>)
+// CHECK: seq.mlstm %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} : (tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x32xf32>, tensor<1x?x4xf32>, tensor<1x?x4xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>, tensor<1x4x16xf32>, tensor<1x4xf32>)
+func.func @mlstm(%q: tensor<1x?x4x16xf32>, %v: tensor<1x?x4x32xf32>, %g: tensor<1x?x4xf32>, %c0: tensor<1x4x16x32xf32>, %n0: tensor<1x4x16xf32>, %m0: tensor<1x4xf32>) {
+  %y1, %c1, %n1, %m1 = seq.mlstm %q, %q, %v, %g, %g initial_state(%c0, %n0, %m0) {scale = 0.25 : f32, epsilon = 1.0e-4 : f32} : (tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x32xf32>, tensor<1x?x4xf32>, tensor<1x?x4xf32>, tensor<1x4x16x32xf32>, tensor<1x4x16xf32>, tensor<1x4xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>, tensor<1x4x16xf32>, tensor<1x4xf32>)
+  %y2, %c2, %n2, %m2 = seq.mlstm %q, %q, %v, %g, %g : (tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x32xf32>, tensor<1x?x4xf32>, tensor<1x?x4xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>, tensor<1x4x16xf32>, tensor<1x4xf32>)
   return
 }
 

@@ -1013,6 +1013,82 @@ RecurrenceResult delta_rule(const Tensor &query, const Tensor &key,
 }
 
 //===----------------------------------------------------------------------===//
+// mlstm
+//===----------------------------------------------------------------------===//
+
+MlstmResult mlstm(const Tensor &query, const Tensor &key, const Tensor &value,
+                  const Tensor &igate, const Tensor &fgate,
+                  const Tensor *initialMemory, const Tensor *initialNormalizer,
+                  const Tensor *initialStabilizer,
+                  const MlstmOptions &options) {
+  const char *op = "mlstm";
+  checkRank(op, "query", query.shape, {4});
+  checkRank(op, "value", value.shape, {4});
+  int64_t Bn = query.dim(0), L = query.dim(1), H = query.dim(2),
+          K = query.dim(3), V = value.dim(3);
+  checkShape(op, "key", key, {Bn, L, H, K});
+  checkShape(op, "value", value, {Bn, L, H, V});
+  checkShape(op, "igate", igate, {Bn, L, H});
+  checkShape(op, "fgate", fgate, {Bn, L, H});
+  check(!initialMemory == !initialNormalizer &&
+            !initialMemory == !initialStabilizer,
+        op, "expected the three initial states together or none");
+  if (initialMemory) {
+    checkShape(op, "initial_memory", *initialMemory, {Bn, H, K, V});
+    checkShape(op, "initial_normalizer", *initialNormalizer, {Bn, H, K});
+    checkShape(op, "initial_stabilizer", *initialStabilizer, {Bn, H});
+  }
+  double scale = options.scale ? *options.scale : 1.0 / std::sqrt(double(K));
+
+  MlstmResult r{Tensor({Bn, L, H, V}), Tensor({Bn, H, K, V}),
+                Tensor({Bn, H, K}), Tensor({Bn, H})};
+  std::vector<double> C(static_cast<size_t>(K * V)), n(K);
+  for (int64_t b = 0; b < Bn; ++b)
+    for (int64_t h = 0; h < H; ++h) {
+      int64_t bh = b * H + h;
+      for (int64_t i = 0; i < K * V; ++i)
+        C[i] = initialMemory ? initialMemory->data[bh * K * V + i] : 0.0;
+      for (int64_t i = 0; i < K; ++i)
+        n[i] = initialNormalizer ? initialNormalizer->data[bh * K + i] : 0.0;
+      double m = initialStabilizer ? initialStabilizer->data[bh] : 0.0;
+      for (int64_t t = 0; t < L; ++t) {
+        int64_t bth = (b * L + t) * H + h;
+        double f = fgate.data[bth], i = igate.data[bth];
+        double g = std::min(f, 0.0) - std::log1p(std::exp(-std::fabs(f)));
+        double mNext = std::max(g + m, i);
+        double fa = std::exp(g + m - mNext), ia = std::exp(i - mNext);
+        m = mNext;
+        const float *q = &query.data[bth * K];
+        const float *k = &key.data[bth * K];
+        const float *v = &value.data[bth * V];
+        for (int64_t kk = 0; kk < K; ++kk) {
+          n[kk] = fa * n[kk] + ia * k[kk];
+          for (int64_t vv = 0; vv < V; ++vv)
+            C[kk * V + vv] =
+                fa * C[kk * V + vv] + ia * double(k[kk]) * double(v[vv]);
+        }
+        double qn = 0.0;
+        for (int64_t kk = 0; kk < K; ++kk)
+          qn += n[kk] * scale * q[kk];
+        double denominator =
+            std::max(std::fabs(qn), std::exp(-m)) + double(options.epsilon);
+        for (int64_t vv = 0; vv < V; ++vv) {
+          double num = 0.0;
+          for (int64_t kk = 0; kk < K; ++kk)
+            num += C[kk * V + vv] * scale * q[kk];
+          r.output.data[bth * V + vv] = static_cast<float>(num / denominator);
+        }
+      }
+      for (int64_t i = 0; i < K * V; ++i)
+        r.memory.data[bh * K * V + i] = static_cast<float>(C[i]);
+      for (int64_t i = 0; i < K; ++i)
+        r.normalizer.data[bh * K + i] = static_cast<float>(n[i]);
+      r.stabilizer.data[bh] = static_cast<float>(m);
+    }
+  return r;
+}
+
+//===----------------------------------------------------------------------===//
 // wkv
 //===----------------------------------------------------------------------===//
 

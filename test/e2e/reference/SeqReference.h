@@ -319,6 +319,26 @@ RecurrenceResult delta_rule(const Tensor &query, const Tensor &key,
                             const Tensor *initialState = nullptr,
                             const DeltaRuleOptions &options = {});
 
+struct MlstmOptions {
+  /// The query scale; absent: K^-1/2.
+  std::optional<float> scale;
+  float epsilon = 1e-6f;
+};
+
+/// seq.mlstm (xLSTM): query, key [B, L, H, K]; value [B, L, H, V]; igate,
+/// fgate [B, L, H]; initial memory [B, H, K, V], normaliser [B, H, K] and
+/// stabiliser [B, H] (all or none) -> output [B, L, H, V] and the three
+/// final states.
+struct MlstmResult {
+  Tensor output, memory, normalizer, stabilizer;
+};
+MlstmResult mlstm(const Tensor &query, const Tensor &key, const Tensor &value,
+                  const Tensor &igate, const Tensor &fgate,
+                  const Tensor *initialMemory = nullptr,
+                  const Tensor *initialNormalizer = nullptr,
+                  const Tensor *initialStabilizer = nullptr,
+                  const MlstmOptions &options = {});
+
 /// seq.wkv (RWKV-4): log_decay, bonus [C]; key, value [B, L, C];
 /// initial_state [B, 3, C] (rows a, d, m; a row with d = 0 is empty)
 /// -> output [B, L, C], final_state [B, 3, C].

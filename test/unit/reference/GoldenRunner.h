@@ -299,6 +299,23 @@ inline bool Runner::run(std::map<std::string, Tensor> &results) {
     RecurrenceResult r = delta_rule(q, k, v, beta, g, s0, o);
     results["output"] = r.output;
     results["final_state"] = r.finalState;
+  } else if (op == "mlstm") {
+    MlstmOptions o;
+    if (c.has("scale"))
+      o.scale = static_cast<float>(c.f64("scale"));
+    if (c.has("epsilon"))
+      o.epsilon = static_cast<float>(c.f64("epsilon"));
+    const Tensor &q = in("query"), &k = in("key"), &v = in("value"),
+                 &i = in("igate"), &f = in("fgate");
+    const Tensor *c0 = opt("initial_memory"), *n0 = opt("initial_normalizer"),
+                 *m0 = opt("initial_stabilizer");
+    if (!ready())
+      return false;
+    MlstmResult r = mlstm(q, k, v, i, f, c0, n0, m0, o);
+    results["output"] = r.output;
+    results["final_memory"] = r.memory;
+    results["final_normalizer"] = r.normalizer;
+    results["final_stabilizer"] = r.stabilizer;
   } else if (op == "wkv") {
     const Tensor &w = in("log_decay"), &u = in("bonus"), &k = in("key"),
                  &v = in("value");
