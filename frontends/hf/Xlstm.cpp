@@ -147,7 +147,8 @@ Value emitMlstmLayer(ModelEmitter &e, Value x, const std::string &p,
       b, loc, e.splitHeads(q, n, dqk), e.splitHeads(k, n, dqk),
       e.splitHeads(v, n, dv), ig, fg, c0, n0, m0,
       b.getF32FloatAttr(static_cast<float>(1.0 / std::sqrt(double(dqk)))),
-      b.getF32FloatAttr(static_cast<float>(z.epsilon)));
+      b.getF32FloatAttr(static_cast<float>(z.epsilon)),
+      /*chunk_size=*/nullptr);
   e.setState(memory, cell.getFinalMemory());
   e.setState(normalizer, cell.getFinalNormalizer());
   e.setState(stabilizer, cell.getFinalStabilizer());

@@ -182,3 +182,22 @@ func.func @delta_rule(%q: tensor<1x?x4x16xf32>, %v: tensor<1x?x4x32xf32>, %b: te
   %y2, %s2 = seq.delta_rule %q, %q, %v, %b {chunk_size = 32 : i64} : (tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x32xf32>, tensor<1x?x4xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>)
   return %y, %y2 : tensor<1x?x4x32xf32>, tensor<1x?x4x32xf32>
 }
+
+// The mLSTM: chunkwise in chunks of 64 (the op's chunk_size wins) on every
+// target, step by step with scan=reference.
+// CPU-LABEL: func.func @mlstm
+// CPU: seq.lowering = #seq.lowering<chunked, chunk = 64>
+// CPU: seq.lowering = #seq.lowering<chunked, chunk = 8>
+// GPU-LABEL: func.func @mlstm
+// GPU: seq.lowering = #seq.lowering<chunked, chunk = 64>
+// SET-LABEL: func.func @mlstm
+// SET: seq.lowering = #seq.lowering<chunked, chunk = 64>
+// SET: seq.lowering = #seq.lowering<chunked, chunk = 8>
+// REF-LABEL: func.func @mlstm
+// REF: seq.lowering = #seq.lowering<reference>
+// REF: seq.lowering = #seq.lowering<reference>
+func.func @mlstm(%q: tensor<1x?x4x16xf32>, %v: tensor<1x?x4x32xf32>, %g: tensor<1x?x4xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x?x4x32xf32>) {
+  %y, %c, %n, %m = seq.mlstm %q, %q, %v, %g, %g : (tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x32xf32>, tensor<1x?x4xf32>, tensor<1x?x4xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>, tensor<1x4x16xf32>, tensor<1x4xf32>)
+  %y2, %c2, %n2, %m2 = seq.mlstm %q, %q, %v, %g, %g {chunk_size = 8 : i64} : (tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x32xf32>, tensor<1x?x4xf32>, tensor<1x?x4xf32>) -> (tensor<1x?x4x32xf32>, tensor<1x4x16x32xf32>, tensor<1x4x16xf32>, tensor<1x4xf32>)
+  return %y, %y2 : tensor<1x?x4x32xf32>, tensor<1x?x4x32xf32>
+}

@@ -385,6 +385,7 @@ bool ModelWriter::write(const std::string &path, std::string &error) {
   } else if (op == "mlstm") {
     f32("scale");
     f32("epsilon");
+    i64("chunk_size");
   } else if (op == "causal_conv1d") {
     enumeration("activation");
   }

@@ -897,20 +897,26 @@ def gen_delta_rule():
 
 def gen_mlstm():
     from transformers.models.xlstm import modeling_xlstm as X
-    # (case, B, L, H, K, V, gate scale, initial state, scale, epsilon)
+    # (case, B, L, H, K, V, gate scale, initial state, scale, epsilon,
+    # chunk); the default lowering is chunkwise, "_stepwise" cases pin the
+    # step-by-step one (same inputs as the case they extend).
     specs = [
-        ("basic", 2, 13, 3, 8, 12, 2.0, False, None, None),
-        ("init", 1, 9, 2, 16, 8, 2.0, True, None, None),
-        ("decode", 2, 1, 3, 8, 8, 2.0, True, None, None),
+        ("basic", 2, 13, 3, 8, 12, 2.0, False, None, None, None),
+        ("basic_stepwise", 2, 13, 3, 8, 12, 2.0, False, None, None, None),
+        ("init", 1, 9, 2, 16, 8, 2.0, True, None, None, 4),
+        ("init_stepwise", 1, 9, 2, 16, 8, 2.0, True, None, None, None),
+        ("decode", 2, 1, 3, 8, 8, 2.0, True, None, None, None),
+        ("decode_stepwise", 2, 1, 3, 8, 8, 2.0, True, None, None, None),
         # Input gates up to the soft cap's range: the stabiliser carries them.
-        ("large_gates", 1, 20, 2, 8, 8, 8.0, False, None, None),
-        ("scale_epsilon", 1, 11, 2, 12, 6, 2.0, True, 0.3, 1e-2),
+        ("large_gates", 1, 20, 2, 8, 8, 8.0, False, None, None, 8),
+        ("scale_epsilon", 1, 11, 2, 12, 6, 2.0, True, 0.3, 1e-2, 5),
         # Long enough for transformers' chunkwise kernel (chunks of 16),
         # checked here to agree with the step-by-step one.
-        ("long", 1, 48, 2, 8, 8, 2.0, True, None, None),
+        ("long", 1, 48, 2, 8, 8, 2.0, True, None, None, 16),
+        ("long_stepwise", 1, 48, 2, 8, 8, 2.0, True, None, None, None),
     ]
-    for case, Bn, L, H, K, V, gscale, hasInit, scale, eps in specs:
-        rng = rng_for("mlstm_" + case)
+    for case, Bn, L, H, K, V, gscale, hasInit, scale, eps, chunk in specs:
+        rng = rng_for("mlstm_" + case.removesuffix("_stepwise"))
         q = randn(rng, Bn, L, H, K)
         k = randn(rng, Bn, L, H, K)
         v = randn(rng, Bn, L, H, V)
@@ -944,6 +950,10 @@ def gen_mlstm():
             attrs["scale"] = sc
         if eps is not None:
             attrs["epsilon"] = ep
+        if chunk is not None:
+            attrs["chunk_size"] = chunk
+        if case.endswith("_stepwise"):
+            attrs["lowering"] = "reference"
         add("mlstm", case,
             {"query": q, "key": k, "value": v, "igate": ig, "fgate": fg,
              "initial_memory": c0, "initial_normalizer": n0, "initial_stabilizer": m0},

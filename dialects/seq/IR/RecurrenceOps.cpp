@@ -265,7 +265,7 @@ LogicalResult MlstmOp::verify() {
   if (getEpsilon().convertToDouble() < 0 ||
       !std::isfinite(getEpsilon().convertToDouble()))
     return emitOpError("expects a finite epsilon >= 0");
-  return success();
+  return verifyChunkSize(*this, getChunkSize());
 }
 
 //===----------------------------------------------------------------------===//

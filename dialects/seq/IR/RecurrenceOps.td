@@ -215,7 +215,8 @@ def Seq_MlstmOp : Seq_Op<"mlstm", [Pure, AttrSizedOperandSegments,
     K]`; `value` and the result `[B, L, H, V]`; `igate`, `fgate` `[B, L,
     H]`; the states `C` `[B, H, K, V]`, `n` `[B, H, K]`, `m` `[B, H]`, given
     together or not at all (zeros, transformers' start state). `scale`
-    defaults to K^−1/2.
+    defaults to K^−1/2. `chunk_size` is a schedule hint for the chunkwise
+    algorithm.
 
     ```mlir
     %y, %c, %n, %m = seq.mlstm %q, %k, %v, %i, %f {epsilon = 1.0e-06 : f32}
@@ -234,7 +235,8 @@ def Seq_MlstmOp : Seq_Op<"mlstm", [Pure, AttrSizedOperandSegments,
                        Optional<Seq_FloatTensorOfRank<[3]>>:$initial_normalizer,
                        Optional<Seq_FloatTensorOfRank<[2]>>:$initial_stabilizer,
                        OptionalAttr<F32Attr>:$scale,
-                       DefaultValuedAttr<F32Attr, "1.0e-6f">:$epsilon);
+                       DefaultValuedAttr<F32Attr, "1.0e-6f">:$epsilon,
+                       OptionalAttr<I64Attr>:$chunk_size);
   let results = (outs Seq_FloatTensorOfRank<[4]>:$output,
                       Seq_FloatTensorOfRank<[4]>:$final_memory,
                       Seq_FloatTensorOfRank<[3]>:$final_normalizer,

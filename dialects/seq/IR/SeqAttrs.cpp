@@ -65,7 +65,7 @@ LoweringAttr seqc::seq::getLowering(Operation *op) {
 
 bool seqc::seq::hasLoweringChoice(Operation *op) {
   return isa<AttentionOp, SelectiveScanOp, SSDOp, LinearAttentionOp,
-             DeltaRuleOp, RMSNormOp, LayerNormOp>(op);
+             DeltaRuleOp, MlstmOp, RMSNormOp, LayerNormOp>(op);
 }
 
 bool seqc::seq::isLoweringOf(Operation *op, LoweringKernel kernel) {
@@ -82,7 +82,7 @@ bool seqc::seq::isLoweringOf(Operation *op, LoweringKernel kernel) {
         return any({K::reference, K::tiled, K::cpu_scan, K::gpu_scan});
       })
       .Case([&](SSDOp) { return any({K::reference, K::chunked, K::gpu_ssd}); })
-      .Case<LinearAttentionOp, DeltaRuleOp>(
+      .Case<LinearAttentionOp, DeltaRuleOp, MlstmOp>(
           [&](Operation *) { return any({K::reference, K::chunked}); })
       .Case<RMSNormOp, LayerNormOp>(
           [&](Operation *) { return any({K::generic, K::gpu_norm}); })

@@ -37,6 +37,8 @@ bool chunkedApplies(Operation *op) {
     return staticHeadDims({ssd.getX(), ssd.getB()});
   if (auto rule = dyn_cast<seq::DeltaRuleOp>(op))
     return staticHeadDims({rule.getQuery(), rule.getValue()});
+  if (auto cell = dyn_cast<seq::MlstmOp>(op))
+    return staticHeadDims({cell.getQuery(), cell.getValue()});
   auto la = cast<seq::LinearAttentionOp>(op);
   return staticHeadDims({la.getQuery(), la.getKey(), la.getValue()});
 }
@@ -113,6 +115,15 @@ LoweringAttr seqc::LoweringStrategy::select(Operation *op,
         // forward substitution small.
         std::optional<uint64_t> opChunk = rule.getChunkSize();
         int64_t chunk = opChunk ? static_cast<int64_t>(*opChunk) : 16;
+        return LoweringAttr::get(ctx, K::chunked, 0, 0, 0, 0, chunk, 0);
+      })
+      .Case([&](seq::MlstmOp cell) {
+        if (!tiled || !chunkedApplies(cell))
+          return make(ctx, K::reference);
+        // Chunks of 64, transformers' default: the stabiliser and the
+        // weights cost q² per chunk, the products q·K·V.
+        std::optional<uint64_t> opChunk = cell.getChunkSize();
+        int64_t chunk = opChunk ? static_cast<int64_t>(*opChunk) : 64;
         return LoweringAttr::get(ctx, K::chunked, 0, 0, 0, 0, chunk, 0);
       })
       .Default([&](Operation *) { return make(ctx, K::generic); });

@@ -85,6 +85,16 @@ Value silu(OpBuilder &b, Location loc, Value x) {
   return arith::DivFOp::create(b, loc, x, denom);
 }
 
+Value logSigmoid(OpBuilder &b, Location loc, Value x) {
+  Type t = x.getType();
+  Value e = math::ExpOp::create(
+      b, loc, arith::NegFOp::create(b, loc, math::AbsFOp::create(b, loc, x)));
+  return arith::SubFOp::create(
+      b, loc,
+      arith::MinimumFOp::create(b, loc, x, floatConstant(b, loc, t, 0.0)),
+      math::Log1pOp::create(b, loc, e));
+}
+
 Value softplus(OpBuilder &b, Location loc, Value x) {
   // PyTorch's softplus returns x itself above the threshold 20, where
   // log1p(exp(x)) == x in float precision anyway and exp could overflow.

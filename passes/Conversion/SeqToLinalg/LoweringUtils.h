@@ -63,6 +63,9 @@ llvm::SmallVector<mlir::utils::IteratorType> iterators(unsigned parallel,
 mlir::Value applyActivation(mlir::OpBuilder &b, mlir::Location loc,
                             seq::ActivationKind kind, mlir::Value x);
 
+/// PyTorch's log_sigmoid on a scalar: min(x, 0) − log1p(exp(−|x|)).
+mlir::Value logSigmoid(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
+
 /// `silu(x) = x / (1 + exp(-x))` on a scalar.
 mlir::Value silu(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
 

@@ -57,6 +57,11 @@ void populateChunkedDeltaRuleLoweringPatterns(
     mlir::RewritePatternSet &patterns,
     const lowering::Contractions &contractions);
 
+/// seq.mlstm with #seq.lowering<chunked>: the chunkwise form.
+void populateChunkedMlstmLoweringPatterns(
+    mlir::RewritePatternSet &patterns,
+    const lowering::Contractions &contractions);
+
 /// selective_scan, ssd, linear_attention `reference` (step by step);
 /// causal_conv1d.
 void populateRecurrenceLoweringPatterns(mlir::RewritePatternSet &patterns);

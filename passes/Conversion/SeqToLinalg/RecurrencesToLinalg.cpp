@@ -552,17 +552,6 @@ struct DeltaRuleLowering : OpConversionPattern<seq::DeltaRuleOp> {
 // seq.mlstm
 //===----------------------------------------------------------------------===//
 
-/// PyTorch's log_sigmoid: min(x, 0) − log1p(e^−|x|).
-static Value logSigmoid(OpBuilder &b, Location loc, Value x) {
-  Type t = x.getType();
-  Value zero = floatConstant(b, loc, t, 0.0);
-  Value e = math::ExpOp::create(
-      b, loc, arith::NegFOp::create(b, loc, math::AbsFOp::create(b, loc, x)));
-  return arith::SubFOp::create(b, loc,
-                               arith::MinimumFOp::create(b, loc, x, zero),
-                               math::Log1pOp::create(b, loc, e));
-}
-
 /// The mLSTM step by step, as transformers' mlstm_recurrent_step_native:
 /// per step the gates and stabiliser over [B, H], the memory and
 /// normaliser updated in place, then the two contractions with the scaled
@@ -572,6 +561,8 @@ struct MlstmLowering : OpConversionPattern<seq::MlstmOp> {
   LogicalResult
   matchAndRewrite(seq::MlstmOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    if (!seqc::loweredAs(op, seq::LoweringKernel::reference))
+      return failure();
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     Value q = adaptor.getQuery(), k = adaptor.getKey(), v = adaptor.getValue();

@@ -40,6 +40,7 @@ void seqc::populateSeqToLinalgPatterns(
   populateLinearAttentionAsSSDPatterns(patterns, contractions);
   populateChunkedGLALoweringPatterns(patterns, contractions);
   populateChunkedDeltaRuleLoweringPatterns(patterns, contractions);
+  populateChunkedMlstmLoweringPatterns(patterns, contractions);
   populateRecurrenceLoweringPatterns(patterns);
 }
 

@@ -323,6 +323,8 @@ struct MlstmOptions {
   /// The query scale; absent: K^-1/2.
   std::optional<float> scale;
   float epsilon = 1e-6f;
+  /// Schedule hint; never changes the result (ignored here).
+  std::optional<int64_t> chunkSize;
 };
 
 /// seq.mlstm (xLSTM): query, key [B, L, H, K]; value [B, L, H, V]; igate,

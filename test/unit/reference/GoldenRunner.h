@@ -305,6 +305,7 @@ inline bool Runner::run(std::map<std::string, Tensor> &results) {
       o.scale = static_cast<float>(c.f64("scale"));
     if (c.has("epsilon"))
       o.epsilon = static_cast<float>(c.f64("epsilon"));
+    o.chunkSize = optI64<int64_t>("chunk_size");
     const Tensor &q = in("query"), &k = in("key"), &v = in("value"),
                  &i = in("igate"), &f = in("fgate");
     const Tensor *c0 = opt("initial_memory"), *n0 = opt("initial_normalizer"),
