@@ -41,7 +41,8 @@ Value emitStackedExperts(ModelEmitter &e, Value x, Value logits,
       down.offsets, selectionBias, static_cast<uint64_t>(s.topK), s.routing,
       s.normalize, seq::ActivationKind::silu, gate.bits,
       llvm::APFloat(static_cast<float>(s.routedScale)),
-      llvm::APFloat(static_cast<float>(s.normalizeEpsilon)));
+      llvm::APFloat(static_cast<float>(s.normalizeEpsilon)),
+      /*expert_groups=*/1, /*kept_groups=*/nullptr);
 }
 
 } // namespace seqc::hf

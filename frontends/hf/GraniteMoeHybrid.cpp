@@ -169,7 +169,8 @@ Value buildGraniteMoeHybrid(ModelEmitter &e, HfConfig &c, StringRef,
           static_cast<uint64_t>(topK), seq::MoeRoutingKind::topk_softmax,
           /*normalize=*/false, act,
           /*bits=*/8, /*routed_scale=*/llvm::APFloat(1.0f),
-          /*normalize_epsilon=*/llvm::APFloat(0.0f));
+          /*normalize_epsilon=*/llvm::APFloat(0.0f), /*expert_groups=*/1,
+          /*kept_groups=*/nullptr);
       ff = e.add(moe, ff);
     }
     x = e.endLayer(e.add(x, e.scale(ff, residualMultiplier)));

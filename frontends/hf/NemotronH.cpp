@@ -94,6 +94,9 @@ struct MoeSizes {
   int64_t latent = 0;
   bool normalize = true;
   double scale = 1.0;
+  /// n_group and topk_group: each token draws its experts from its
+  /// keptGroups best of `groups` groups.
+  int64_t groups = 1, keptGroups = 1;
 };
 
 MoeSizes readMoeSizes(HfConfig &c, int64_t hidden, bool relu2) {
@@ -112,21 +115,28 @@ MoeSizes readMoeSizes(HfConfig &c, int64_t hidden, bool relu2) {
     c.present("moe_latent_size"); // null: none
   m.normalize = c.boolean("norm_topk_prob", true);
   m.scale = c.number("routed_scaling_factor", 1.0);
-  int64_t groups = c.size("n_group", 1, 1 << 16);
-  int64_t keptGroups = c.size("topk_group", 1, 1 << 16);
+  m.groups = c.size("n_group", 1, 1 << 16);
+  m.keptGroups = c.size("topk_group", 1, 1 << 16);
   if (!relu2)
     c.fail("mlp_hidden_act", "MoE experts are supported with relu2 only");
   if (m.topK > m.experts)
     c.fail("num_experts_per_tok", "must be in [1, n_routed_experts]");
   if (!std::isfinite(m.scale))
     c.fail("routed_scaling_factor", "must be a finite number");
-  // Grouped selection keeps the experts of topk_group of n_group groups;
-  // seqc implements the case where every group is kept.
-  if (keptGroups > groups)
+  // Grouped selection keeps the experts of topk_group of n_group groups
+  // (NemotronHTopkRouter: a group scores its two best experts).
+  if (m.keptGroups > m.groups)
     c.fail("topk_group", "must be at most n_group");
-  else if (keptGroups < groups)
-    c.fail("topk_group", "below n_group (group-limited routing) is not "
-                         "supported");
+  else if (m.keptGroups < m.groups) {
+    if (m.experts % m.groups != 0)
+      c.fail("n_group", "must divide n_routed_experts");
+    else if (m.experts / m.groups < 2)
+      c.fail("n_group", "leaves fewer than 2 experts per group (a group "
+                        "scores its best two)");
+    else if (m.topK > m.keptGroups * (m.experts / m.groups))
+      c.fail("num_experts_per_tok",
+             "exceeds the experts of the topk_group groups kept");
+  }
   return m;
 }
 
@@ -163,7 +173,8 @@ Value emitMoe(ModelEmitter &e, Value h, const std::string &m, const MoeSizes &z,
       z.normalize, seq::ActivationKind::relu, up.bits,
       llvm::APFloat(static_cast<float>(z.scale)),
       // NemotronHTopkRouter's denominator: sum + 1e-20.
-      llvm::APFloat(1e-20f));
+      llvm::APFloat(1e-20f), static_cast<uint64_t>(z.groups),
+      b.getI64IntegerAttr(z.keptGroups));
   if (z.latent > 0)
     routed = e.linear(routed, m + ".fc2_latent_proj", z.hidden, z.latent, bias);
   std::string s = m + ".shared_experts";

@@ -337,6 +337,8 @@ bool ModelWriter::write(const std::string &path, std::string &error) {
     enumeration("activation");
     f32("routed_scale");
     f32("normalize_epsilon");
+    i64("expert_groups");
+    i64("kept_groups");
   } else if (op == "attention") {
     f32("scale");
     flag("causal");

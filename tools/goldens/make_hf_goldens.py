@@ -1429,6 +1429,32 @@ CASES = [
         ],
     },
     {
+        "name": "nemotron_h_moe_grouped",
+        "class": "NemotronHForCausalLM",
+        "config": "NemotronHConfig",
+        "seed": 1505,
+        "prompt_len": 12,
+        "full_forward_reference": True,
+        "min_router_gap": 2e-3,
+        "kwargs": dict(
+            vocab_size=96, hidden_size=32, intermediate_size=48,
+            layers_block_type=["moe", "full_attention", "moe"],
+            num_attention_heads=4, num_key_value_heads=2, head_dim=8,
+            mamba_num_heads=4, mamba_head_dim=8, ssm_state_size=8, n_groups=1,
+            conv_kernel=4, chunk_size=8,
+            n_routed_experts=8, num_experts_per_tok=2, moe_intermediate_size=16,
+            moe_shared_expert_intermediate_size=24, routed_scaling_factor=1.5,
+            n_group=4, topk_group=2, norm_topk_prob=True,
+            max_position_embeddings=128, layer_norm_epsilon=1e-5,
+            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=0,
+        ),
+        "notes": [
+            "Blocks: MoE, attention, MoE. Group-limited routing: 8 experts in n_group 4 "
+            "groups of 2, each scored by the sum of its two best sigmoid + bias scores; a "
+            "token's top 2 experts come from its topk_group 2 best groups only.",
+        ],
+    },
+    {
         "name": "nemotron_h_moe_latent_q8_0",
         "class": "NemotronHForCausalLM",
         "config": "NemotronHConfig",
@@ -2194,6 +2220,17 @@ class RouterGaps:
             elif name.startswith("NemotronH"):
                 # Chosen by sigmoid + the router's correction bias.
                 scores = torch.sigmoid(scores) + module.e_score_correction_bias.float()
+                if module.topk_group < module.num_group:
+                    # Group-limited: the group choice's gap too, then the
+                    # experts' among the kept groups only.
+                    E, G = scores.shape[-1], module.num_group
+                    gs = scores.view(-1, G, E // G).topk(2, dim=-1)[0].sum(dim=-1)
+                    gtop = torch.topk(gs, module.topk_group + 1, dim=-1).values
+                    self.min_gap = min(self.min_gap, float((gtop[:, -2] - gtop[:, -1]).min()))
+                    gi = torch.topk(gs, module.topk_group, dim=-1)[1]
+                    mask = torch.zeros_like(gs).scatter_(1, gi, 1)
+                    mask = mask.unsqueeze(-1).expand(-1, G, E // G).reshape(-1, E)
+                    scores = scores.masked_fill(~mask.bool(), float("-inf"))
             elif not name.startswith("GraniteMoe"):
                 scores = torch.softmax(scores, dim=-1)
             top = torch.topk(scores, module.top_k + 1, dim=-1).values

@@ -405,6 +405,55 @@ def gen_moe_sigmoid():
             attrs, {"result": out(res.reshape(*tshape, D))})
 
 
+def gen_moe_grouped():
+    # Group-limited sigmoid_topk, as NemotronHTopkRouter (DeepSeek-V3) routes:
+    # (case, token shape, E, D, F, top_k, groups, kept groups, normalize
+    # epsilon or None, routed scale)
+    specs = [
+        ("sigmoid_grouped", (2, 9), 8, 8, 12, 2, 4, 2, 1e-20, 2.5),
+        # top_k fills the one kept group.
+        ("sigmoid_grouped_one", (11,), 6, 8, 8, 3, 2, 1, None, None),
+    ]
+    for case, tshape, E, D, Fd, k, G, kg, eps, scale in specs:
+        rng = rng_for("moe_" + case)
+        x = randn(rng, *tshape, D)
+        logits = randn(rng, *tshape, E, scale=1.5)
+        bias = randn(rng, E, scale=0.4)
+        wg = randn(rng, E, Fd, D, scale=0.3)
+        wu = randn(rng, E, Fd, D, scale=0.3)
+        wd = randn(rng, E, D, Fd, scale=0.3)
+        xt = T(x).reshape(-1, D)
+        scores = torch.sigmoid(T(logits).reshape(-1, E))
+        choice = scores + T(bias)
+        group_scores = choice.view(-1, G, E // G).topk(2, dim=-1)[0].sum(dim=-1)
+        group_idx = torch.topk(group_scores, k=kg, dim=-1)[1]
+        group_mask = torch.zeros_like(group_scores).scatter_(1, group_idx, 1)
+        score_mask = group_mask.unsqueeze(-1).expand(-1, G, E // G).reshape(-1, E)
+        choice = choice.masked_fill(~score_mask.bool(), float("-inf"))
+        sel = torch.sort(choice, dim=-1, descending=True, stable=True).indices[:, :k]
+        weights = scores.gather(-1, sel)
+        if eps is not None:
+            weights = weights / (weights.sum(dim=-1, keepdim=True) + f32(eps))
+        if scale is not None:
+            weights = weights * f32(scale)
+        res = torch.zeros_like(xt)
+        for e in range(E):
+            h = F.silu(F.linear(xt, T(wg[e]))) * F.linear(xt, T(wu[e]))
+            y = F.linear(h, T(wd[e]))
+            coef = (weights * (sel == e)).sum(dim=-1)
+            res += coef[:, None] * y
+        attrs = {"top_k": k, "routing": "sigmoid_topk", "expert_groups": G,
+                 "kept_groups": kg}
+        if eps is not None:
+            attrs["normalize"] = 1
+            attrs["normalize_epsilon"] = f32(eps)
+        if scale is not None:
+            attrs["routed_scale"] = f32(scale)
+        add("moe", case, {"input": x, "router_logits": logits, "gate_weight": wg,
+                          "up_weight": wu, "down_weight": wd, "selection_bias": bias},
+            attrs, {"result": out(res.reshape(*tshape, D))})
+
+
 # ----------------------------------------------------------------------------
 # attention
 # ----------------------------------------------------------------------------
@@ -1124,7 +1173,7 @@ def main():
     args = parser.parse_args()
     torch.set_default_dtype(F64)
     for gen in [gen_embedding, gen_linear, gen_rmsnorm, gen_layernorm, gen_rope,
-                gen_activation, gen_glu, gen_softmax, gen_moe, gen_moe_sigmoid, gen_attention,
+                gen_activation, gen_glu, gen_softmax, gen_moe, gen_moe_sigmoid, gen_moe_grouped, gen_attention,
                 gen_selective_scan, gen_ssd, gen_linear_attention, gen_delta_rule,
                 gen_mlstm, gen_wkv, gen_causal_conv1d]:
         gen()

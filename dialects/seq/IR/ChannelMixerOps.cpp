@@ -497,6 +497,34 @@ LogicalResult MoeOp::verify() {
                         -1)))
       return failure();
   }
+  int64_t groups = getExpertGroups();
+  if (groups < 1)
+    return emitOpError("expected expert_groups >= 1, got ") << groups;
+  if (!ShapedType::isDynamic(experts) && experts % groups != 0)
+    return emitOpError("expected expert_groups (")
+           << groups << ") to divide the number of experts (" << experts << ")";
+  if (std::optional<uint64_t> kept = getKeptGroups()) {
+    int64_t keptGroups = static_cast<int64_t>(*kept);
+    if (keptGroups < 1 || keptGroups > groups)
+      return emitOpError("expected kept_groups in [1, expert_groups (")
+             << groups << ")], got " << keptGroups;
+    if (keptGroups < groups) {
+      if (getRouting() != MoeRoutingKind::sigmoid_topk)
+        return emitOpError("expected group-limited routing (kept_groups < "
+                           "expert_groups) only with sigmoid_topk routing");
+      if (!ShapedType::isDynamic(experts)) {
+        int64_t perGroup = experts / groups;
+        if (perGroup < 2)
+          return emitOpError("expected at least 2 experts per group (a "
+                             "group scores its best two), got ")
+                 << perGroup;
+        if (topK > keptGroups * perGroup)
+          return emitOpError("expected top_k (")
+                 << topK << ") <= the experts of the kept groups ("
+                 << keptGroups * perGroup << ")";
+      }
+    }
+  }
   double epsilon = getNormalizeEpsilon().convertToDouble();
   if (!(epsilon >= 0.0) || !std::isfinite(epsilon))
     return emitOpError("expected normalize_epsilon >= 0, got ")

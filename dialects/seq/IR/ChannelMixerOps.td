@@ -345,7 +345,12 @@ def Seq_MoeOp : Seq_Op<"moe", [Pure, AllTypesMatch<["input", "result"]>,
     `routed_scale`), then
     `result = Σ_e p_e · down_e(activation(gate_e(x)) · up_e(x))`.
     Under `sigmoid_topk`, `selection_bias` `[experts]` is added to the
-    sigmoids to choose the experts (not to weigh them).
+    sigmoids to choose the experts (not to weigh them). With
+    `expert_groups` G and `kept_groups` g < G (group-limited routing, as
+    DeepSeek-V3 and Nemotron-H route, `sigmoid_topk` only), the experts
+    form G consecutive groups, each scored by the sum of its two best
+    choice scores (sigmoid + bias); a token draws its `top_k` experts from
+    its g best groups only (equal scores: the lower index first).
     Expert weights are stacked on a leading expert dimension in PyTorch
     layout: `gate_weight`, `up_weight` are `[experts, ffn, dim]`,
     `down_weight` is `[experts, dim, ffn]`. They may be stored in bf16 or
@@ -389,7 +394,9 @@ def Seq_MoeOp : Seq_Op<"moe", [Pure, AllTypesMatch<["input", "result"]>,
                          "::seqc::seq::ActivationKind::silu">:$activation,
                        DefaultValuedAttr<I64Attr, "8">:$bits,
                        DefaultValuedAttr<F32Attr, "1.0f">:$routed_scale,
-                       DefaultValuedAttr<F32Attr, "0.0f">:$normalize_epsilon);
+                       DefaultValuedAttr<F32Attr, "0.0f">:$normalize_epsilon,
+                       DefaultValuedAttr<I64Attr, "1">:$expert_groups,
+                       OptionalAttr<I64Attr>:$kept_groups);
   let results = (outs Seq_FloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $router_logits `,` $gate_weight `,` $up_weight `,` $down_weight
@@ -407,6 +414,10 @@ def Seq_MoeOp : Seq_Op<"moe", [Pure, AllTypesMatch<["input", "result"]>,
     /// Weight elements per stored element along the last dim: 2 for 4-bit
     /// values.
     int64_t valuesPerElement() { return getBits() == 4 ? 2 : 1; }
+    /// Whether routing is group-limited (kept_groups < expert_groups).
+    bool groupLimited() {
+      return getKeptGroups() && *getKeptGroups() < getExpertGroups();
+    }
   }];
 }
 

@@ -17,6 +17,7 @@
 #include "mlir/Transforms/DialectConversion.h"
 
 #include <cmath>
+#include <limits>
 #include <tuple>
 
 using namespace mlir;
@@ -680,6 +681,98 @@ static Value moeRanks(OpBuilder &b, Location loc, Value choice) {
       .getResult(0);
 }
 
+/// Group-limited routing: `choice` [T, E] with the experts outside each
+/// token's `kept` best of `groups` groups set to −inf. A group scores the
+/// sum of its two best choices; ranks break ties by the lower index.
+static Value groupLimitedChoice(OpBuilder &b, Location loc, Value choice,
+                                int64_t experts, int64_t groups, int64_t kept) {
+  MLIRContext *ctx = b.getContext();
+  Type t = cast<RankedTensorType>(choice.getType()).getElementType();
+  int64_t perGroup = experts / groups;
+  OpFoldResult tokens = getSizes(b, loc, choice)[0];
+  choice = tensor::CastOp::create(
+      b, loc, RankedTensorType::get({ShapedType::kDynamic, experts}, t),
+      choice);
+  // [T, E] as [T, G, P].
+  auto grouped = tensor::ExpandShapeOp::create(
+      b, loc,
+      RankedTensorType::get({ShapedType::kDynamic, groups, perGroup}, t),
+      choice, SmallVector<ReassociationIndices>{{0}, {1, 2}},
+      // The result's token dim is dynamic: its size as a value.
+      SmallVector<OpFoldResult>{getValueOrCreateConstantIndexOp(b, loc, tokens),
+                                b.getIndexAttr(groups),
+                                b.getIndexAttr(perGroup)});
+  auto zeroF = [&](OpBuilder &nb, Location nl) {
+    return floatConstant(nb, nl, t, 0.0);
+  };
+  // rank[t, g, i] within the group: how many of its experts beat i.
+  Value rankInit = filledTensor(
+      b, loc, {tokens, b.getIndexAttr(groups), b.getIndexAttr(perGroup)}, t,
+      0.0);
+  Value rank =
+      linalg::GenericOp::create(
+          b, loc, rankInit.getType(), ValueRange{grouped, grouped}, rankInit,
+          {dimsMap(ctx, 4, {0, 1, 2}), dimsMap(ctx, 4, {0, 1, 3}),
+           dimsMap(ctx, 4, {0, 1, 2})},
+          iterators(3, 1),
+          [&](OpBuilder &nb, Location nl, ValueRange a) {
+            Value i = linalg::IndexOp::create(nb, nl, 2);
+            Value j = linalg::IndexOp::create(nb, nl, 3);
+            Value greater = arith::CmpFOp::create(
+                nb, nl, arith::CmpFPredicate::OGT, a[1], a[0]);
+            Value equal = arith::CmpFOp::create(
+                nb, nl, arith::CmpFPredicate::OEQ, a[1], a[0]);
+            Value before =
+                arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ult, j, i);
+            Value beats = arith::OrIOp::create(
+                nb, nl, greater, arith::AndIOp::create(nb, nl, equal, before));
+            Value inc = arith::SelectOp::create(
+                nb, nl, beats, floatConstant(nb, nl, t, 1.0), zeroF(nb, nl));
+            yieldValue(nb, nl, arith::AddFOp::create(nb, nl, a[2], inc));
+          })
+          .getResult(0);
+  // score[t, g] = the sum of the group's two best choices.
+  Value scoreInit =
+      filledTensor(b, loc, {tokens, b.getIndexAttr(groups)}, t, 0.0);
+  Value score =
+      linalg::GenericOp::create(
+          b, loc, scoreInit.getType(), ValueRange{grouped, rank}, scoreInit,
+          {dimsMap(ctx, 3, {0, 1, 2}), dimsMap(ctx, 3, {0, 1, 2}),
+           dimsMap(ctx, 3, {0, 1})},
+          iterators(2, 1),
+          [&](OpBuilder &nb, Location nl, ValueRange a) {
+            Value best =
+                arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OLT, a[1],
+                                      floatConstant(nb, nl, t, 2.0));
+            Value v =
+                arith::SelectOp::create(nb, nl, best, a[0], zeroF(nb, nl));
+            yieldValue(nb, nl, arith::AddFOp::create(nb, nl, a[2], v));
+          })
+          .getResult(0);
+  Value groupRank = moeRanks(b, loc, score);
+  // Experts of the groups ranked `kept` or worse: −inf.
+  Value maskedInit = emptyTensor(
+      b, loc, {tokens, b.getIndexAttr(groups), b.getIndexAttr(perGroup)}, t);
+  Value masked =
+      linalg::GenericOp::create(
+          b, loc, maskedInit.getType(), ValueRange{grouped, groupRank},
+          maskedInit,
+          {dimsMap(ctx, 3, {0, 1, 2}), dimsMap(ctx, 3, {0, 1}),
+           dimsMap(ctx, 3, {0, 1, 2})},
+          iterators(3),
+          [&](OpBuilder &nb, Location nl, ValueRange a) {
+            Value in = arith::CmpFOp::create(
+                nb, nl, arith::CmpFPredicate::OLT, a[1],
+                floatConstant(nb, nl, t, static_cast<double>(kept)));
+            Value none = floatConstant(
+                nb, nl, t, -std::numeric_limits<double>::infinity());
+            yieldValue(nb, nl, arith::SelectOp::create(nb, nl, in, a[0], none));
+          })
+          .getResult(0);
+  return tensor::CollapseShapeOp::create(
+      b, loc, masked, SmallVector<ReassociationIndices>{{0}, {1, 2}});
+}
+
 /// sigmoid_topk: the kept experts' sigmoids, chosen by sigmoid + bias,
 /// normalised (sum + epsilon) when asked; zero elsewhere.
 static Value sigmoidRoutingWeights(OpBuilder &b, Location loc, seq::MoeOp op,
@@ -709,6 +802,12 @@ static Value sigmoidRoutingWeights(OpBuilder &b, Location loc, seq::MoeOp op,
               yieldValue(nb, nl, arith::AddFOp::create(nb, nl, a[0], a[1]));
             })
             .getResult(0);
+  if (op.groupLimited()) {
+    int64_t experts =
+        cast<RankedTensorType>(op.getGateWeight().getType()).getDimSize(0);
+    choice = groupLimitedChoice(b, loc, choice, experts, op.getExpertGroups(),
+                                static_cast<int64_t>(*op.getKeptGroups()));
+  }
   Value rank = moeRanks(b, loc, choice);
   double topK = static_cast<double>(op.getTopK());
   Value kept =

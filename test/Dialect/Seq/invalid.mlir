@@ -516,6 +516,46 @@ func.func @moe_epsilon_routing(%x: tensor<1x?x16xf32>, %l: tensor<1x?x4xf32>, %g
 
 // -----
 
+func.func @moe_groups_divide(%x: tensor<1x?x16xf32>, %l: tensor<1x?x4xf32>, %g: tensor<4x32x16xf32>, %d: tensor<4x16x32xf32>) {
+  // expected-error @+1 {{expected expert_groups (3) to divide the number of experts (4)}}
+  %0 = seq.moe %x, %l, %g, %g, %d routing sigmoid_topk {top_k = 2 : i64, expert_groups = 3 : i64, kept_groups = 1 : i64} : tensor<1x?x16xf32>, tensor<1x?x4xf32>, tensor<4x32x16xf32>, tensor<4x32x16xf32>, tensor<4x16x32xf32>
+  return
+}
+
+// -----
+
+func.func @moe_groups_routing(%x: tensor<1x?x16xf32>, %l: tensor<1x?x4xf32>, %g: tensor<4x32x16xf32>, %d: tensor<4x16x32xf32>) {
+  // expected-error @+1 {{expected group-limited routing (kept_groups < expert_groups) only with sigmoid_topk routing}}
+  %0 = seq.moe %x, %l, %g, %g, %d {top_k = 2 : i64, expert_groups = 2 : i64, kept_groups = 1 : i64} : tensor<1x?x16xf32>, tensor<1x?x4xf32>, tensor<4x32x16xf32>, tensor<4x32x16xf32>, tensor<4x16x32xf32>
+  return
+}
+
+// -----
+
+func.func @moe_groups_kept(%x: tensor<1x?x16xf32>, %l: tensor<1x?x4xf32>, %g: tensor<4x32x16xf32>, %d: tensor<4x16x32xf32>) {
+  // expected-error @+1 {{expected kept_groups in [1, expert_groups (2)], got 3}}
+  %0 = seq.moe %x, %l, %g, %g, %d routing sigmoid_topk {top_k = 2 : i64, expert_groups = 2 : i64, kept_groups = 3 : i64} : tensor<1x?x16xf32>, tensor<1x?x4xf32>, tensor<4x32x16xf32>, tensor<4x32x16xf32>, tensor<4x16x32xf32>
+  return
+}
+
+// -----
+
+func.func @moe_groups_top_k(%x: tensor<1x?x16xf32>, %l: tensor<1x?x4xf32>, %g: tensor<4x32x16xf32>, %d: tensor<4x16x32xf32>) {
+  // expected-error @+1 {{expected top_k (3) <= the experts of the kept groups (2)}}
+  %0 = seq.moe %x, %l, %g, %g, %d routing sigmoid_topk {top_k = 3 : i64, expert_groups = 2 : i64, kept_groups = 1 : i64} : tensor<1x?x16xf32>, tensor<1x?x4xf32>, tensor<4x32x16xf32>, tensor<4x32x16xf32>, tensor<4x16x32xf32>
+  return
+}
+
+// -----
+
+func.func @moe_groups_size(%x: tensor<1x?x16xf32>, %l: tensor<1x?x4xf32>, %g: tensor<4x32x16xf32>, %d: tensor<4x16x32xf32>) {
+  // expected-error @+1 {{expected at least 2 experts per group (a group scores its best two), got 1}}
+  %0 = seq.moe %x, %l, %g, %g, %d routing sigmoid_topk {top_k = 1 : i64, expert_groups = 4 : i64, kept_groups = 2 : i64} : tensor<1x?x16xf32>, tensor<1x?x4xf32>, tensor<4x32x16xf32>, tensor<4x32x16xf32>, tensor<4x16x32xf32>
+  return
+}
+
+// -----
+
 func.func @moe_logits_rank(%x: tensor<1x?x16xf32>, %l: tensor<?x4xf32>, %g: tensor<4x32x16xf32>, %d: tensor<4x16x32xf32>) {
   // expected-error @+1 {{expected router_logits of rank 3 (the input's), got 'tensor<?x4xf32>'}}
   %0 = seq.moe %x, %l, %g, %g, %d {top_k = 2 : i64} : tensor<1x?x16xf32>, tensor<?x4xf32>, tensor<4x32x16xf32>, tensor<4x32x16xf32>, tensor<4x16x32xf32>

@@ -494,6 +494,35 @@ moeRoute(const double *logits, int64_t experts, const MoeOptions &options) {
           sigmoids[e] +
           (options.selectionBias.empty() ? 0.0 : options.selectionBias[e]);
   }
+  if (options.keptGroups < options.expertGroups) {
+    int64_t groups = options.expertGroups;
+    check(sigmoid && groups >= 1 && experts % groups == 0 &&
+              options.keptGroups >= 1,
+          "moe",
+          "expected group-limited routing with sigmoid_topk and groups that "
+          "divide the experts");
+    int64_t per = experts / groups;
+    // A group's score: its two best choices (ties: the lower index).
+    std::vector<double> score(static_cast<size_t>(groups));
+    for (int64_t g = 0; g < groups; ++g) {
+      std::vector<double> members(choice.begin() + g * per,
+                                  choice.begin() + (g + 1) * per);
+      std::stable_sort(members.begin(), members.end(),
+                       [](double a, double b) { return a > b; });
+      score[g] = members[0] + members[1];
+    }
+    std::vector<int64_t> groupOrder(static_cast<size_t>(groups));
+    for (int64_t g = 0; g < groups; ++g)
+      groupOrder[g] = g;
+    std::stable_sort(groupOrder.begin(), groupOrder.end(),
+                     [&](int64_t a, int64_t b) { return score[a] > score[b]; });
+    std::vector<bool> keptGroup(static_cast<size_t>(groups), false);
+    for (int64_t r = 0; r < options.keptGroups; ++r)
+      keptGroup[groupOrder[r]] = true;
+    for (int64_t e = 0; e < experts; ++e)
+      if (!keptGroup[e / per])
+        choice[e] = -std::numeric_limits<double>::infinity();
+  }
   // Experts by decreasing score; equal scores keep the lower index first.
   std::vector<int64_t> order(static_cast<size_t>(experts));
   for (int64_t e = 0; e < experts; ++e)

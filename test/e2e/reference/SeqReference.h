@@ -184,6 +184,10 @@ struct MoeOptions {
   /// sigmoid_topk: added to the sigmoids to choose experts ([experts];
   /// empty: none).
   std::vector<double> selectionBias;
+  /// sigmoid_topk, group-limited: the experts' groups and how many of them
+  /// (the best by their two best choice scores) each token draws from.
+  int64_t expertGroups = 1;
+  int64_t keptGroups = 1;
   Activation activation = Activation::silu;
 };
 

@@ -209,6 +209,9 @@ inline bool Runner::run(std::map<std::string, Tensor> &results) {
       o.normalizeEpsilon = static_cast<float>(c.f64("normalize_epsilon"));
     if (c.has("routed_scale"))
       o.routedScale = static_cast<float>(c.f64("routed_scale"));
+    if (c.has("expert_groups"))
+      o.expertGroups = c.i64("expert_groups");
+    o.keptGroups = c.has("kept_groups") ? c.i64("kept_groups") : o.expertGroups;
     if (c.has("activation"))
       o.activation = parseActivation(c.str("activation"));
     const Tensor &x = in("input"), &logits = in("router_logits"),
