@@ -649,21 +649,28 @@ struct RopeLowering : OpConversionPattern<seq::RopeOp> {
 // Mixture of experts
 //===----------------------------------------------------------------------===//
 
-/// rank[t, e] = #{e2 : c[e2] > c[e] or (c[e2] == c[e] and e2 < e)}: an
-/// expert is kept when its rank is below top_k.
+/// rank[..., e] = #{e2 : c[..., e2] > c[..., e] or (equal and e2 < e)}
+/// along the last dim: an expert (or a group) is kept when its rank is
+/// below the number kept.
 static Value moeRanks(OpBuilder &b, Location loc, Value choice) {
   MLIRContext *ctx = b.getContext();
   Type t = cast<RankedTensorType>(choice.getType()).getElementType();
   SmallVector<OpFoldResult> sizes = getSizes(b, loc, choice);
+  int64_t rank = static_cast<int64_t>(sizes.size());
+  SmallVector<int64_t> own, other;
+  for (int64_t d = 0; d < rank; ++d) {
+    own.push_back(d);
+    other.push_back(d + 1 == rank ? rank : d);
+  }
   Value zeros = filledTensor(b, loc, sizes, t, 0.0);
   return linalg::GenericOp::create(
              b, loc, zeros.getType(), ValueRange{choice, choice}, zeros,
-             {dimsMap(ctx, 3, {0, 1}), dimsMap(ctx, 3, {0, 2}),
-              dimsMap(ctx, 3, {0, 1})},
-             iterators(2, 1),
+             {dimsMap(ctx, rank + 1, own), dimsMap(ctx, rank + 1, other),
+              dimsMap(ctx, rank + 1, own)},
+             iterators(rank, 1),
              [&](OpBuilder &nb, Location nl, ValueRange a) {
-               Value e = linalg::IndexOp::create(nb, nl, 1);
-               Value e2 = linalg::IndexOp::create(nb, nl, 2);
+               Value e = linalg::IndexOp::create(nb, nl, rank - 1);
+               Value e2 = linalg::IndexOp::create(nb, nl, rank);
                Value greater = arith::CmpFOp::create(
                    nb, nl, arith::CmpFPredicate::OGT, a[1], a[0]);
                Value equal = arith::CmpFOp::create(
@@ -705,32 +712,8 @@ static Value groupLimitedChoice(OpBuilder &b, Location loc, Value choice,
   auto zeroF = [&](OpBuilder &nb, Location nl) {
     return floatConstant(nb, nl, t, 0.0);
   };
-  // rank[t, g, i] within the group: how many of its experts beat i.
-  Value rankInit = filledTensor(
-      b, loc, {tokens, b.getIndexAttr(groups), b.getIndexAttr(perGroup)}, t,
-      0.0);
-  Value rank =
-      linalg::GenericOp::create(
-          b, loc, rankInit.getType(), ValueRange{grouped, grouped}, rankInit,
-          {dimsMap(ctx, 4, {0, 1, 2}), dimsMap(ctx, 4, {0, 1, 3}),
-           dimsMap(ctx, 4, {0, 1, 2})},
-          iterators(3, 1),
-          [&](OpBuilder &nb, Location nl, ValueRange a) {
-            Value i = linalg::IndexOp::create(nb, nl, 2);
-            Value j = linalg::IndexOp::create(nb, nl, 3);
-            Value greater = arith::CmpFOp::create(
-                nb, nl, arith::CmpFPredicate::OGT, a[1], a[0]);
-            Value equal = arith::CmpFOp::create(
-                nb, nl, arith::CmpFPredicate::OEQ, a[1], a[0]);
-            Value before =
-                arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ult, j, i);
-            Value beats = arith::OrIOp::create(
-                nb, nl, greater, arith::AndIOp::create(nb, nl, equal, before));
-            Value inc = arith::SelectOp::create(
-                nb, nl, beats, floatConstant(nb, nl, t, 1.0), zeroF(nb, nl));
-            yieldValue(nb, nl, arith::AddFOp::create(nb, nl, a[2], inc));
-          })
-          .getResult(0);
+  // Each expert's rank within its group.
+  Value rank = moeRanks(b, loc, grouped);
   // score[t, g] = the sum of the group's two best choices.
   Value scoreInit =
       filledTensor(b, loc, {tokens, b.getIndexAttr(groups)}, t, 0.0);
